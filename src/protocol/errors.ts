@@ -1,0 +1,94 @@
+/**
+ * Error codes carried in every failed ack and in `connect_error` data. The code, not the
+ * message, is what programs act on; the message is for people.
+ */
+export const ErrorCode = {
+  /** The payload failed validation; nothing was changed. */
+  BadRequest: 'bad_request',
+  /** No session, or the session is invalid, expired or revoked: log in again. */
+  Unauthorized: 'unauthorized',
+  /** Authenticated, but not allowed to do this. */
+  Forbidden: 'forbidden',
+  /** The thing asked for does not exist. */
+  NotFound: 'not_found',
+  /** The socket is not in the room it addressed. */
+  NotMember: 'not_member',
+  /** Too many requests; slow down and retry later. */
+  RateLimited: 'rate_limited',
+  /** A dependency (Redis) is unavailable; nothing was stored. Retry later. */
+  Unavailable: 'unavailable',
+  /** This instance is draining; reconnect to another one. */
+  Draining: 'draining',
+  /** The server failed in a way it did not expect. */
+  Internal: 'internal',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error half of every ack. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What every client-to-server event answers through its ack. */
+export type Result<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/** The acknowledgement callback every client-to-server event takes. */
+export type Ack<T> = (result: Result<T>) => void;
+
+/** Builds a success result. */
+export function ok<T>(data: T): Result<T> {
+  return { ok: true, data };
+}
+
+/** Builds a failure result. */
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+/** An error that knows its {@link ErrorCode}; handlers throw it and the boundary turns it into an ack. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
+/**
+ * Whether a client should reconnect after a `connect_error` with this code. `unauthorized`
+ * and `forbidden` need a new login; everything else is worth retrying (elsewhere).
+ */
+export function isRetryable(code: string | undefined): boolean {
+  return code !== ErrorCode.Unauthorized && code !== ErrorCode.Forbidden;
+}
+
+/** Why the server tells a client it is going away (`server:draining`). */
+export const DrainReason = {
+  /** An operator asked for a restart; the instance comes back. */
+  Restart: 'restart',
+  /** The instance is shutting down (SIGTERM). */
+  Shutdown: 'shutdown',
+  /** The instance lost Redis and cannot serve; clients should move. */
+  RedisLost: 'redis_lost',
+} as const;
+
+/** One of the {@link DrainReason} values. */
+export type DrainReason = (typeof DrainReason)[keyof typeof DrainReason];
+
+/** Why the server ended a client's session (`session:ended`): the client must not reconnect. */
+export const SessionEndReason = {
+  /** The user logged out (possibly from another client). */
+  LoggedOut: 'logged_out',
+  /** An operator kicked the user. */
+  Kicked: 'kicked',
+  /** The socket kept flooding after being told to slow down. */
+  Flood: 'flood',
+} as const;
+
+/** One of the {@link SessionEndReason} values. */
+export type SessionEndReason = (typeof SessionEndReason)[keyof typeof SessionEndReason];

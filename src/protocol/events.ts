@@ -1,0 +1,149 @@
+import type { Ack, DrainReason, SessionEndReason } from './errors.js';
+import type { ChatMessage, ClusterStatus, Notice, RoomInfo } from './models.js';
+import type {
+  AdminBroadcastPayload,
+  AdminKickPayload,
+  AdminRestartPayload,
+  HistoryPayload,
+  JoinPayload,
+  LeavePayload,
+  ListRoomsPayload,
+  MembersPayload,
+  PingPayload,
+  SendPayload,
+  TypingPayload,
+} from './schemas.js';
+
+/** Handshake `auth` of the chat namespace: the session token from `POST /api/login`. */
+export interface ChatAuth {
+  token: string;
+}
+
+/** Handshake `auth` of the admin namespace. */
+export interface AdminAuth {
+  adminToken: string;
+}
+
+/** What `room:join` answers. */
+export interface JoinResult {
+  room: string;
+  /** Messages in id order: the last page, or those after `since`. */
+  messages: ChatMessage[];
+  /** More messages follow `messages` (fetch them with `room:history` and `since`). */
+  hasMore: boolean;
+  /**
+   * `since` is older than the history kept: messages after it may be gone. The client knows
+   * how many from the sequence numbers (`messages[0].seq` against the last seq it saw).
+   */
+  truncated: boolean;
+  members: string[];
+  typing: string[];
+  /** Sequence number of the room's newest message (0 for an empty room). */
+  lastSeq: number;
+}
+
+/** What `room:history` answers. */
+export interface HistoryResult {
+  room: string;
+  messages: ChatMessage[];
+  hasMore: boolean;
+  truncated: boolean;
+}
+
+/** What `message:send` answers. */
+export interface SendResult {
+  id: string;
+  seq: number;
+  ts: number;
+  /** The same `clientMsgId` was sent before: this is the id it got then; nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** Sent to each socket right after it connects. */
+export interface Welcome {
+  user: string;
+  instanceId: string;
+  bootId: string;
+  serverTime: number;
+  /** Server-side idle ping interval, for the client's own liveness checks. */
+  pingIntervalMs: number;
+}
+
+/** Events a chat client sends. Every one takes an ack and always gets it called. */
+export interface ClientToServerEvents {
+  'room:join': (payload: JoinPayload, ack: Ack<JoinResult>) => void;
+  'room:leave': (payload: LeavePayload, ack: Ack<{ room: string }>) => void;
+  'room:list': (payload: ListRoomsPayload, ack: Ack<{ rooms: RoomInfo[] }>) => void;
+  'room:history': (payload: HistoryPayload, ack: Ack<HistoryResult>) => void;
+  'room:members': (payload: MembersPayload, ack: Ack<{ room: string; members: string[] }>) => void;
+  'message:send': (payload: SendPayload, ack: Ack<SendResult>) => void;
+  'typing:set': (payload: TypingPayload, ack: Ack<null>) => void;
+  'sys:ping': (payload: PingPayload, ack: Ack<{ t: number; instanceId: string }>) => void;
+}
+
+/** Events the chat server sends to clients. */
+export interface ServerToClientEvents {
+  'session:welcome': (welcome: Welcome) => void;
+  'message:created': (message: ChatMessage) => void;
+  'presence:updated': (update: { room: string; members: string[] }) => void;
+  'typing:updated': (update: { room: string; user: string; typing: boolean }) => void;
+  'notice:created': (notice: Notice) => void;
+  /** This instance is going away: disconnect and connect elsewhere within `reconnectWithinMs`. */
+  'server:draining': (drain: {
+    instanceId: string;
+    reason: DrainReason;
+    reconnectWithinMs: number;
+  }) => void;
+  /** The instance may have missed live messages (its Redis subscription dropped): resume rooms. */
+  'sync:required': (info: { reason: string }) => void;
+  /** The session is over: do not reconnect with this token. */
+  'session:ended': (info: { reason: SessionEndReason }) => void;
+}
+
+/** What `admin:broadcast` answers: how far the message reached. */
+export interface BroadcastResult {
+  clients: number;
+  instances: number;
+  /** Set when the broadcast went to one room: its id in the room's history. */
+  messageId?: string;
+}
+
+/** What `admin:restart` answers: the instance accepted and is draining. */
+export interface RestartResult {
+  instanceId: string;
+  bootId: string;
+}
+
+/** Events the admin console sends on the admin namespace. */
+export interface AdminClientToServerEvents {
+  'admin:status': (payload: Record<string, never>, ack: Ack<ClusterStatus>) => void;
+  'admin:rooms': (payload: Record<string, never>, ack: Ack<{ rooms: RoomInfo[] }>) => void;
+  'admin:broadcast': (payload: AdminBroadcastPayload, ack: Ack<BroadcastResult>) => void;
+  'admin:restart': (payload: AdminRestartPayload, ack: Ack<RestartResult>) => void;
+  'admin:kick': (payload: AdminKickPayload, ack: Ack<{ sockets: number }>) => void;
+}
+
+/** The admin namespace pushes nothing unasked. */
+export type AdminServerToClientEvents = Record<string, never>;
+
+/** Events instances send each other through the Redis adapter (`serverSideEmit`). */
+export interface InterServerEvents {
+  /**
+   * An admin broadcast: with `room`, count local sockets in it (the message itself travels
+   * through the room's history); without, deliver the notice to every local socket. Answers
+   * with how many local clients it reached.
+   */
+  'admin:deliver': (req: { notice: Notice; room?: string }, ack: (clients: number) => void) => void;
+  /** The instance with this id (and boot id, when given) should drain and restart. */
+  'instance:restart': (
+    target: { instanceId: string },
+    ack: (r: RestartResult | null) => void,
+  ) => void;
+}
+
+/** What a chat socket carries (`socket.data`), set by the handshake middleware. */
+export interface SocketData {
+  user: string;
+  /** SHA-256 of the session token: the only form in which the server keeps it. */
+  sessionHash: string;
+}

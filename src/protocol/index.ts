@@ -1,0 +1,11 @@
+/**
+ * The wire contract shared by `chat-server`, `chat-tui` and `chat-admin`: events, payload
+ * schemas, models, limits and error codes. It imports none of the programs.
+ */
+export * from './errors.js';
+export * from './events.js';
+export * from './http.js';
+export * from './ids.js';
+export * from './limits.js';
+export * from './models.js';
+export * from './schemas.js';

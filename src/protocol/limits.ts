@@ -1,0 +1,41 @@
+/** Limits every program agrees on. The server enforces them; clients use them to fail early. */
+
+/** Room and user names: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** Longest room or user name, in characters. */
+export const NAME_MAX_LENGTH = 32;
+
+/** Longest message text, in characters (UTF-16 code units). */
+export const MESSAGE_MAX_LENGTH = 2000;
+
+/** Longest admin broadcast text, in characters. */
+export const BROADCAST_MAX_LENGTH = 500;
+
+/** Shortest and longest password, in characters. */
+export const PASSWORD_MIN_LENGTH = 4;
+export const PASSWORD_MAX_LENGTH = 200;
+
+/** Client-chosen message ids make retried sends idempotent. */
+export const CLIENT_MSG_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A message id is the id of its entry in the room's Redis stream: `<ms>-<seq>`. */
+export const MESSAGE_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
+
+/** Largest page of history one request returns. */
+export const HISTORY_PAGE_MAX = 500;
+
+/** Default page of history a join returns when no `since` is given. */
+export const HISTORY_PAGE_DEFAULT = 50;
+
+/** Rooms one socket may be in at once. */
+export const MAX_ROOMS_PER_SOCKET = 50;
+
+/** Largest Socket.IO/Engine.IO packet the server accepts, in bytes. */
+export const MAX_PACKET_BYTES = 64 * 1024;
+
+/** Socket.IO namespace of the admin API. */
+export const ADMIN_NAMESPACE = '/admin';
+
+/** Names nobody may register: the server speaks as them. */
+export const RESERVED_NAMES: readonly string[] = ['admin', 'system', 'server', 'root', 'chat'];

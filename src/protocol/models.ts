@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/** Kinds of message a room holds. */
+export const MessageKind = z.enum(['text', 'action', 'broadcast']);
+/** `text` is plain chat, `action` a `/me` line, `broadcast` an operator's message to the room. */
+export type MessageKind = z.infer<typeof MessageKind>;
+
+/**
+ * A stored chat message. `id` is its Redis stream id (`<ms>-<n>`): ordered cluster-wide within
+ * its room, and what a client resumes from. `seq` counts the room's messages from 1 with no
+ * gaps, so a client can tell exactly how many it missed.
+ */
+export const ChatMessage = z.object({
+  id: z.string(),
+  seq: z.number().int().positive(),
+  room: z.string(),
+  from: z.string(),
+  text: z.string(),
+  /** Milliseconds since the epoch, from the Redis clock (the id's time part). */
+  ts: z.number(),
+  kind: MessageKind,
+  /** The sender's idempotency key, echoed so the sender can match its pending send. */
+  clientMsgId: z.string().optional(),
+});
+/** See {@link ChatMessage}. */
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** A notice from an operator to every connected client (not stored in any room). */
+export const Notice = z.object({
+  id: z.string(),
+  text: z.string(),
+  ts: z.number(),
+  from: z.string(),
+});
+/** See {@link Notice}. */
+export type Notice = z.infer<typeof Notice>;
+
+/** The public part of an account. */
+export const User = z.object({ name: z.string(), createdAt: z.number() });
+/** See {@link User}. */
+export type User = z.infer<typeof User>;
+
+/** State of an instance: `ready` takes traffic, `draining` is on its way out. */
+export const InstanceState = z.enum(['ready', 'draining']);
+/** See {@link InstanceState}. */
+export type InstanceState = z.infer<typeof InstanceState>;
+
+/** What each instance writes to Redis every second (and what `chat-admin status` shows). */
+export const InstanceStatus = z.object({
+  id: z.string(),
+  /** New on every start: a restarted instance keeps its id and gets a new boot id. */
+  bootId: z.string(),
+  state: InstanceState,
+  host: z.string(),
+  port: z.number(),
+  pid: z.number(),
+  startedAt: z.number(),
+  uptimeSec: z.number(),
+  connections: z.number(),
+  rooms: z.number(),
+  msgsInPerSec: z.number(),
+  msgsOutPerSec: z.number(),
+  rssBytes: z.number(),
+  heapUsedBytes: z.number(),
+  loopLagMs: z.number(),
+  /** Whether the instance can reach Redis (it reports this when it can again). */
+  redisOk: z.boolean(),
+  version: z.string(),
+  /** When this status was written, ms since the epoch. */
+  updatedAt: z.number(),
+});
+/** See {@link InstanceStatus}. */
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+/** Redis health as seen by the instance answering a status request. */
+export const RedisHealth = z.object({
+  ok: z.boolean(),
+  version: z.string().optional(),
+  usedMemoryBytes: z.number().optional(),
+  connectedClients: z.number().optional(),
+  pingMs: z.number().optional(),
+  error: z.string().optional(),
+});
+/** See {@link RedisHealth}. */
+export type RedisHealth = z.infer<typeof RedisHealth>;
+
+/** The whole cluster's status: `chat-admin status --json` prints exactly this. */
+export const ClusterStatus = z.object({
+  instances: z.array(InstanceStatus),
+  totals: z.object({
+    instances: z.number(),
+    connections: z.number(),
+    rooms: z.number(),
+    msgsInPerSec: z.number(),
+    msgsOutPerSec: z.number(),
+  }),
+  redis: RedisHealth,
+  /** Which instance answered. */
+  answeredBy: z.string(),
+});
+/** See {@link ClusterStatus}. */
+export type ClusterStatus = z.infer<typeof ClusterStatus>;
+
+/** A room as listed by `room:list` and `admin:rooms`. */
+export const RoomInfo = z.object({
+  name: z.string(),
+  members: z.array(z.string()),
+  lastActivity: z.number(),
+  messages: z.number(),
+});
+/** See {@link RoomInfo}. */
+export type RoomInfo = z.infer<typeof RoomInfo>;

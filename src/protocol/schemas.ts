@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import {
+  BROADCAST_MAX_LENGTH,
+  CLIENT_MSG_ID_PATTERN,
+  HISTORY_PAGE_MAX,
+  MESSAGE_ID_PATTERN,
+  MESSAGE_MAX_LENGTH,
+  NAME_MAX_LENGTH,
+  NAME_PATTERN,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from './limits.js';
+
+/** A room or user name (see {@link NAME_PATTERN}). */
+export const Name = z
+  .string({ error: 'must be a string' })
+  .max(NAME_MAX_LENGTH, `must be at most ${NAME_MAX_LENGTH} characters`)
+  .regex(
+    NAME_PATTERN,
+    'must be 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+  );
+
+/** A message id (a Redis stream id). */
+export const MessageId = z
+  .string({ error: 'must be a string' })
+  .regex(MESSAGE_ID_PATTERN, 'must be a message id like 1700000000000-0');
+
+/** Text a person wrote: no NUL, and within the length cap. */
+export const MessageText = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`)
+  .refine((s) => s.trim().length > 0, 'must not be blank')
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+
+/** Body of `POST /api/login`. */
+export const LoginRequest = z.strictObject({
+  username: Name,
+  password: z
+    .string({ error: 'must be a string' })
+    .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+    .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+});
+/** See {@link LoginRequest}. */
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** `room:join`: join a room; with `since`, get every message after that id (exclusive). */
+export const JoinPayload = z.strictObject({
+  room: Name,
+  since: MessageId.optional(),
+  limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+});
+/** See {@link JoinPayload}. */
+export type JoinPayload = z.infer<typeof JoinPayload>;
+
+/** `room:leave`. */
+export const LeavePayload = z.strictObject({ room: Name });
+/** See {@link LeavePayload}. */
+export type LeavePayload = z.infer<typeof LeavePayload>;
+
+/** `room:history`: a page after `since` (exclusive) or before `before` (exclusive). */
+export const HistoryPayload = z
+  .strictObject({
+    room: Name,
+    since: MessageId.optional(),
+    before: MessageId.optional(),
+    limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+  })
+  .refine((p) => !(p.since && p.before), 'give since or before, not both');
+/** See {@link HistoryPayload}. */
+export type HistoryPayload = z.infer<typeof HistoryPayload>;
+
+/** `room:members`. */
+export const MembersPayload = z.strictObject({ room: Name });
+/** See {@link MembersPayload}. */
+export type MembersPayload = z.infer<typeof MembersPayload>;
+
+/** `room:list`. */
+export const ListRoomsPayload = z.strictObject({});
+/** See {@link ListRoomsPayload}. */
+export type ListRoomsPayload = z.infer<typeof ListRoomsPayload>;
+
+/** `message:send`. The `clientMsgId` makes a retried send idempotent, on any instance. */
+export const SendPayload = z.strictObject({
+  room: Name,
+  text: MessageText,
+  clientMsgId: z
+    .string({ error: 'must be a string' })
+    .regex(CLIENT_MSG_ID_PATTERN, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
+  kind: z.enum(['text', 'action']).optional(),
+});
+/** See {@link SendPayload}. */
+export type SendPayload = z.infer<typeof SendPayload>;
+
+/** `typing:set`. */
+export const TypingPayload = z.strictObject({ room: Name, typing: z.boolean() });
+/** See {@link TypingPayload}. */
+export type TypingPayload = z.infer<typeof TypingPayload>;
+
+/** `sys:ping`: a round trip through the app layer, to show latency. */
+export const PingPayload = z.strictObject({ t: z.number() });
+/** See {@link PingPayload}. */
+export type PingPayload = z.infer<typeof PingPayload>;
+
+/** `admin:status`. */
+export const AdminStatusPayload = z.strictObject({});
+/** `admin:rooms`. */
+export const AdminRoomsPayload = z.strictObject({});
+
+/** `admin:broadcast`: to everyone, or to one room (then also kept in its history). */
+export const AdminBroadcastPayload = z.strictObject({
+  text: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(BROADCAST_MAX_LENGTH, `must be at most ${BROADCAST_MAX_LENGTH} characters`),
+  room: Name.optional(),
+});
+/** See {@link AdminBroadcastPayload}. */
+export type AdminBroadcastPayload = z.infer<typeof AdminBroadcastPayload>;
+
+/** `admin:restart`: drain one instance; its supervisor starts it again. */
+export const AdminRestartPayload = z.strictObject({
+  instanceId: z.string().min(1).max(64),
+});
+/** See {@link AdminRestartPayload}. */
+export type AdminRestartPayload = z.infer<typeof AdminRestartPayload>;
+
+/** `admin:kick`: end every session of a user. */
+export const AdminKickPayload = z.strictObject({ user: Name });
+/** See {@link AdminKickPayload}. */
+export type AdminKickPayload = z.infer<typeof AdminKickPayload>;

@@ -1,0 +1,86 @@
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Everything an instance needs to know, resolved once in `main` from flags, env and defaults. */
+export interface InstanceConfig {
+  instanceId: string;
+  host: string;
+  port: number;
+  redisUrl: string;
+  /** Prefix of every Redis key and channel this cluster uses. */
+  keyPrefix: string;
+  adminToken: string | undefined;
+  historyMax: number;
+  sessionTtlSec: number;
+  /** Per-socket token bucket: sustained events per second and burst size. */
+  rateLimitPerSec: number;
+  rateLimitBurst: number;
+  /** Rejected events within the flood window after which the socket is cut off. */
+  floodDisconnectAfter: number;
+  loginLimitPerIpPerMin: number;
+  loginFailuresPerUser: number;
+  /** How long a draining instance waits for its clients to move before closing. */
+  drainGraceMs: number;
+  /** Clients of a draining instance reconnect elsewhere within this window (jittered). */
+  drainSpreadMs: number;
+  trustProxy: boolean;
+  logLevel: string;
+  /** Set when a local-cluster supervisor hands connections over IPC. */
+  supervised: boolean;
+}
+
+/** Reads an integer from the environment, refusing garbage with a clear message. */
+export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Parses a port number, refusing anything outside 0-65535. */
+export function parsePort(raw: string | number, what = 'port'): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new Error(`${what} must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Instance config from env and defaults; `overrides` carry the command-line flags. */
+export function instanceConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<InstanceConfig> = {},
+): InstanceConfig {
+  return {
+    instanceId: env.CHAT_INSTANCE_ID || `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
+    host: env.HOST || '0.0.0.0',
+    port: parsePort(env.PORT ?? 3000, 'PORT'),
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    keyPrefix: env.CHAT_KEY_PREFIX || 'chat:',
+    adminToken: env.CHAT_ADMIN_TOKEN || undefined,
+    historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
+    sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
+    rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
+    rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
+    floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
+    loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),
+    loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
+    drainGraceMs: envInt(env, 'CHAT_DRAIN_GRACE_MS', 8000),
+    drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
+    trustProxy: env.CHAT_TRUST_PROXY === '1' || env.CHAT_TRUST_PROXY === 'true',
+    logLevel: env.LOG_LEVEL || 'info',
+    supervised: false,
+    ...overrides,
+  };
+}
+
+/** Where the local cluster keeps its private Redis data and admin token. */
+export function stateDir(env: NodeJS.ProcessEnv): string {
+  if (env.CHAT_STATE_DIR) return env.CHAT_STATE_DIR;
+  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'chat-tui');
+}

@@ -1,0 +1,58 @@
+import type { Server, Socket } from 'socket.io';
+import type {
+  ClientToServerEvents,
+  DrainReason,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from '../protocol/index.js';
+import type { Sessions } from './sessions.js';
+import type { History } from './history.js';
+import type { Presence } from './presence.js';
+import type { InstanceConfig } from './config.js';
+import type { Keys } from './keys.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { RedisClients } from './redis.js';
+import type { RateCounter } from './status.js';
+
+export type ChatServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+export type ChatSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+/** Socket.IO room of a chat room. `#` cannot start a valid name, so nothing collides with it. */
+export const roomOf = (room: string): string => `#${room}`;
+/** Socket.IO room holding every socket of one user, on every instance. */
+export const userRoomOf = (user: string): string => `u:${user}`;
+/** Socket.IO room holding every socket of one session, on every instance. */
+export const sessionRoomOf = (hash: string): string => `s:${hash}`;
+
+/** What handlers get: the instance's parts, created once in `instance.ts`. */
+export interface InstanceContext {
+  cfg: InstanceConfig;
+  bootId: string;
+  version: string;
+  log: Logger;
+  metrics: Metrics;
+  keys: Keys;
+  redis: RedisClients;
+  io: ChatServer;
+  sessions: Sessions;
+  history: History;
+  presence: Presence;
+  rates: RateCounter;
+  isDraining(): boolean;
+  /** Drains and exits (the supervisor, if any, starts a replacement). */
+  drain(reason: DrainReason): Promise<void>;
+  /** Tells the room's members, on every instance, who is in it now (debounced). */
+  presenceChanged(room: string): void;
+}

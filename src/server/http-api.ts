@@ -1,0 +1,230 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ChatError,
+  ErrorCode,
+  HttpPath,
+  LoginRequest,
+  RESERVED_NAMES,
+  SessionEndReason,
+  type LoginResponse,
+  type MeResponse,
+} from '../protocol/index.js';
+import { getUser, loginOrRegister } from './accounts.js';
+import { sessionRoomOf, type InstanceContext } from './context.js';
+import { describeZodError, toErrorBody } from './transport/boundary.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(
+          new HttpError(413, ErrorCode.BadRequest, `body larger than ${MAX_BODY_BYTES} bytes`),
+        );
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new HttpError(400, ErrorCode.BadRequest, 'body must be JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function bearer(req: IncomingMessage): string {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (!m?.[1]) throw new HttpError(401, ErrorCode.Unauthorized, 'missing bearer token');
+  return m[1];
+}
+
+/** Counts an attempt in a fixed window; true while under `limit`. */
+async function underLimit(
+  ctx: InstanceContext,
+  key: string,
+  limit: number,
+  windowSec: number,
+): Promise<boolean> {
+  const [[, n] = [null, 0]] = ((await ctx.redis.cmd
+    .multi()
+    .incr(key)
+    .expire(key, windowSec, 'NX')
+    .exec()) ?? []) as [Error | null, number][];
+  return n <= limit;
+}
+
+const LOGIN_FAIL_WINDOW_SEC = 15 * 60;
+
+async function login(ctx: InstanceContext, req: IncomingMessage): Promise<LoginResponse> {
+  const ip = clientAddress(req, ctx.cfg.trustProxy);
+  if (!(await underLimit(ctx, ctx.keys.loginIp(ip), ctx.cfg.loginLimitPerIpPerMin, 60))) {
+    throw new HttpError(
+      429,
+      ErrorCode.RateLimited,
+      'too many login attempts from this address; wait a minute',
+    );
+  }
+  const parsed = LoginRequest.safeParse(await readJson(req));
+  if (!parsed.success) {
+    throw new HttpError(400, ErrorCode.BadRequest, describeZodError(parsed.error));
+  }
+  const { username, password } = parsed.data;
+  if (RESERVED_NAMES.includes(username)) {
+    throw new HttpError(400, ErrorCode.BadRequest, `username: "${username}" is reserved`);
+  }
+  const failKey = ctx.keys.loginUser(username);
+  const failures = Number((await ctx.redis.cmd.get(failKey)) ?? 0);
+  if (failures >= ctx.cfg.loginFailuresPerUser) {
+    throw new HttpError(
+      429,
+      ErrorCode.RateLimited,
+      'too many failed logins for this name; try again later',
+    );
+  }
+  try {
+    const { user, created } = await loginOrRegister(ctx.redis.cmd, ctx.keys, username, password);
+    const token = await ctx.sessions.create(user.name);
+    ctx.log.info({ user: user.name, created, ip }, 'login');
+    return { token, user, created };
+  } catch (err) {
+    if (err instanceof ChatError && err.code === ErrorCode.Unauthorized) {
+      await ctx.redis.cmd.multi().incr(failKey).expire(failKey, LOGIN_FAIL_WINDOW_SEC, 'NX').exec();
+      ctx.log.warn({ user: username, ip }, 'failed login');
+      throw new HttpError(401, ErrorCode.Unauthorized, err.message);
+    }
+    throw err;
+  }
+}
+
+async function logout(ctx: InstanceContext, req: IncomingMessage): Promise<{ ok: true }> {
+  const session = await ctx.sessions.resolve(bearer(req));
+  if (!session) throw new HttpError(401, ErrorCode.Unauthorized, 'session is invalid or expired');
+  await ctx.sessions.revoke(session);
+  const room = sessionRoomOf(session.hash);
+  ctx.io.in(room).emit('session:ended', { reason: SessionEndReason.LoggedOut });
+  ctx.io.in(room).disconnectSockets(true);
+  ctx.log.info({ user: session.user }, 'logout');
+  return { ok: true };
+}
+
+async function me(ctx: InstanceContext, req: IncomingMessage): Promise<MeResponse> {
+  const session = await ctx.sessions.resolve(bearer(req));
+  if (!session) throw new HttpError(401, ErrorCode.Unauthorized, 'session is invalid or expired');
+  const user = await getUser(ctx.redis.cmd, ctx.keys, session.user);
+  if (!user) throw new HttpError(401, ErrorCode.Unauthorized, 'account no longer exists');
+  return { user, instanceId: ctx.cfg.instanceId };
+}
+
+/** Whether this instance should get traffic: not draining and Redis reachable. */
+export function isReady(ctx: InstanceContext): boolean {
+  return (
+    !ctx.isDraining() && ctx.redis.cmd.status === 'ready' && ctx.redis.fanout.status === 'ready'
+  );
+}
+
+type Route = (ctx: InstanceContext, req: IncomingMessage) => Promise<unknown>;
+const routes: Record<string, Route> = {
+  [`POST ${HttpPath.Login}`]: login,
+  [`POST ${HttpPath.Logout}`]: logout,
+  [`GET ${HttpPath.Me}`]: me,
+};
+
+/** The HTTP side of an instance: the public API, health, readiness and metrics. */
+export function createRequestHandler(
+  ctx: InstanceContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const headers = { 'x-chat-instance': ctx.cfg.instanceId };
+    if (req.method === 'GET' && path === HttpPath.Healthz) {
+      return send(res, 200, { ok: true, instanceId: ctx.cfg.instanceId }, headers);
+    }
+    if (req.method === 'GET' && path === HttpPath.Readyz) {
+      const ready = isReady(ctx);
+      return send(
+        res,
+        ready ? 200 : 503,
+        {
+          ready,
+          instanceId: ctx.cfg.instanceId,
+          draining: ctx.isDraining(),
+          redis: ctx.redis.cmd.status,
+        },
+        headers,
+      );
+    }
+    if (req.method === 'GET' && path === HttpPath.Metrics) {
+      ctx.metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType, ...headers });
+          res.end(text);
+        },
+        () => send(res, 500, { error: { code: 'internal', message: 'metrics failed' } }),
+      );
+      return;
+    }
+    const route = routes[`${req.method} ${path}`];
+    if (!route) {
+      return send(
+        res,
+        404,
+        { error: { code: ErrorCode.NotFound, message: `no route ${req.method} ${path}` } },
+        headers,
+      );
+    }
+    route(ctx, req).then(
+      (body) => send(res, 200, body, headers),
+      (err: unknown) => {
+        if (err instanceof HttpError) {
+          return send(
+            res,
+            err.status,
+            { error: { code: err.code, message: err.message } },
+            headers,
+          );
+        }
+        const body = toErrorBody(err, ctx.log, ctx.metrics);
+        send(res, body.code === ErrorCode.Unavailable ? 503 : 500, { error: body }, headers);
+      },
+    );
+  };
+}

@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Server } from 'socket.io';
+import {
+  ErrorCode,
+  MAX_PACKET_BYTES,
+  SessionEndReason,
+  type DrainReason,
+} from '../protocol/index.js';
+import type { InstanceConfig } from './config.js';
+import {
+  roomOf,
+  sessionRoomOf,
+  userRoomOf,
+  type ChatServer,
+  type ChatSocket,
+  type InstanceContext,
+} from './context.js';
+import { startFanout } from './fanout.js';
+import { History } from './history.js';
+import { createRequestHandler } from './http-api.js';
+import { makeKeys } from './keys.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { Presence } from './presence.js';
+import { TokenBucket } from './rate-limit.js';
+import { createRedisClients, quitAll, waitReady } from './redis.js';
+import { Sessions } from './sessions.js';
+import { RateCounter, StatusReporter } from './status.js';
+import { registerChatHandlers, onSocketGone } from './transport/chat-handlers.js';
+import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
+import { VERSION } from './version.js';
+import type { SupervisorMessage, InstanceMessage } from './ipc.js';
+
+const KNOWN_EVENTS = new Set([
+  'room:join',
+  'room:leave',
+  'room:list',
+  'room:history',
+  'room:members',
+  'message:send',
+  'typing:set',
+  'sys:ping',
+]);
+
+export interface RunningInstance {
+  ctx: InstanceContext;
+  http: HttpServer;
+  /** Resolves when the instance has drained and closed (after SIGTERM or an admin restart). */
+  closed: Promise<void>;
+  port(): number;
+}
+
+function connectError(code: ErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+/** Starts one chat instance: Redis, HTTP API, Socket.IO with the Redis adapter, heartbeats. */
+export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<RunningInstance> {
+  const bootId = randomBytes(6).toString('hex');
+  const keys = makeKeys(cfg.keyPrefix);
+  const redis = createRedisClients(cfg.redisUrl, log, `chat:${cfg.instanceId}`);
+  try {
+    await waitReady(redis.cmd, 10_000);
+  } catch (err) {
+    await quitAll(redis);
+    throw new Error(`cannot reach Redis at ${cfg.redisUrl}: ${(err as Error).message}`);
+  }
+  const metrics = new Metrics({ instance: cfg.instanceId });
+  const rates = new RateCounter();
+  let draining = false;
+  let drainPromise: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+
+  const http = createServer();
+  const io: ChatServer = new Server(http, {
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    pingInterval: 10_000,
+    pingTimeout: 5_000,
+    connectTimeout: 10_000,
+    adapter: createAdapter(redis.pub, redis.sub, {
+      key: keys.adapterPrefix(),
+      requestsTimeout: 3000,
+    }),
+  });
+  // Session ids name their instance, so a balancer (the local supervisor) can route a
+  // long-polling client back to the instance that holds its session.
+  io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;
+
+  const presenceTimers = new Map<string, NodeJS.Timeout>();
+  const ctx: InstanceContext = {
+    cfg,
+    bootId,
+    version: VERSION,
+    log,
+    metrics,
+    keys,
+    redis,
+    io,
+    sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec),
+    history: new History(redis.cmd, keys, cfg.historyMax),
+    presence: new Presence(redis.cmd, keys, bootId),
+    rates,
+    isDraining: () => draining,
+    drain: (reason) => (drainPromise ??= drain(reason)),
+    presenceChanged(room) {
+      if (presenceTimers.has(room)) return;
+      presenceTimers.set(
+        room,
+        setTimeout(() => {
+          presenceTimers.delete(room);
+          ctx.presence.members(room).then(
+            (members) => io.to(roomOf(room)).emit('presence:updated', { room, members }),
+            (err: unknown) => log.warn({ room, err }, 'presence update failed'),
+          );
+        }, 100),
+      );
+    },
+  };
+  http.on('request', createRequestHandler(ctx));
+
+  const status = new StatusReporter(
+    redis.cmd,
+    keys,
+    {
+      id: cfg.instanceId,
+      bootId,
+      host: cfg.host,
+      port: () => port(),
+      startedAt: Date.now(),
+      version: VERSION,
+      state: () => (draining ? 'draining' : 'ready'),
+      connections: () => io.of('/').sockets.size,
+      rooms: () => ctx.presence.localRooms(),
+      redisOk: () => redis.cmd.status === 'ready',
+    },
+    rates,
+  );
+
+  io.use((socket, next) => {
+    if (draining) return next(connectError(ErrorCode.Draining, `${cfg.instanceId} is draining`));
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || token === '') {
+      return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
+    }
+    ctx.sessions.resolve(token).then(
+      (session) => {
+        if (!session) {
+          return next(
+            connectError(
+              ErrorCode.Unauthorized,
+              'session is invalid, expired or ended; log in again',
+            ),
+          );
+        }
+        socket.data = { user: session.user, sessionHash: session.hash };
+        next();
+      },
+      (err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'handshake could not reach Redis');
+        next(connectError(ErrorCode.Unavailable, 'storage is unavailable; retry shortly'));
+      },
+    );
+  });
+
+  io.on('connection', (socket: ChatSocket) => {
+    metrics.connections.inc();
+    const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    void socket.join([userRoomOf(socket.data.user), sessionRoomOf(socket.data.sessionHash)]);
+    socket.use((packet, next) => {
+      const [event] = packet;
+      const ack: unknown = packet[packet.length - 1];
+      const answer = (code: ErrorCode, message: string): void => {
+        metrics.rejected.inc({ code });
+        if (typeof ack === 'function')
+          (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
+      };
+      if (!bucket.take()) {
+        answer(ErrorCode.RateLimited, 'slow down: too many requests');
+        if (bucket.strikes >= cfg.floodDisconnectAfter) {
+          log.warn({ user: socket.data.user, socket: socket.id }, 'flooding socket cut off');
+          socket.emit('session:ended', { reason: SessionEndReason.Flood });
+          socket.disconnect(true);
+        }
+        return;
+      }
+      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
+        answer(ErrorCode.BadRequest, `unknown event ${JSON.stringify(String(event)).slice(0, 60)}`);
+        return;
+      }
+      next();
+    });
+    registerChatHandlers(socket, ctx);
+    socket.on('disconnecting', () => {
+      onSocketGone(socket, ctx).catch((err: unknown) =>
+        log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
+      );
+    });
+    socket.on('disconnect', () => metrics.connections.dec());
+    socket.emit('session:welcome', {
+      user: socket.data.user,
+      instanceId: cfg.instanceId,
+      bootId,
+      serverTime: Date.now(),
+      pingIntervalMs: 10_000,
+    });
+  });
+
+  registerAdminNamespace(ctx);
+  registerInterServer(ctx);
+  const fanout = await startFanout(ctx);
+
+  // Once a second: rates, status to Redis, presence renewal and ghost reaping.
+  let ticking = false;
+  const tick = async (): Promise<void> => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      status.sample();
+      metrics.loopLag.set(status.loopLagMs / 1000);
+      if (redis.cmd.status !== 'ready') return;
+      await status.publish();
+      for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
+    } catch (err) {
+      log.debug({ err: (err as Error).message }, 'heartbeat failed');
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 1000);
+  timer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(cfg.port, cfg.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  function port(): number {
+    const a = http.address();
+    return typeof a === 'object' && a ? a.port : cfg.port;
+  }
+  await tick();
+
+  const toParent = (msg: InstanceMessage): void => {
+    if (process.send && process.connected) process.send(msg);
+  };
+  const onParentMessage = (msg: SupervisorMessage, handle?: unknown): void => {
+    if (msg?.type === 'conn' && handle) {
+      const sock = handle as NetSocket;
+      http.emit('connection', sock);
+      sock.emit('data', Buffer.from(msg.head, 'base64'));
+      sock.resume();
+    }
+  };
+  if (cfg.supervised) process.on('message', onParentMessage);
+  toParent({ type: 'ready', instanceId: cfg.instanceId, bootId, port: port(), pid: process.pid });
+  const reportTimer = setInterval(
+    () => toParent({ type: 'load', connections: io.of('/').sockets.size }),
+    1000,
+  );
+  reportTimer.unref();
+
+  log.info(
+    { instanceId: cfg.instanceId, bootId, port: port(), pid: process.pid },
+    'instance ready',
+  );
+
+  async function drain(reason: DrainReason): Promise<void> {
+    draining = true;
+    const local = io.of('/').sockets;
+    log.info({ reason, clients: local.size }, 'draining');
+    toParent({ type: 'draining', instanceId: cfg.instanceId });
+    http.close();
+    await status.publish().catch(() => undefined);
+    io.local.emit('server:draining', {
+      instanceId: cfg.instanceId,
+      reason,
+      reconnectWithinMs: cfg.drainSpreadMs,
+    });
+    if (local.size > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, cfg.drainGraceMs);
+        function done(): void {
+          clearTimeout(t);
+          io.of('/').off('connection', check);
+          resolve();
+        }
+        function check(): void {
+          if (local.size === 0) done();
+        }
+        for (const s of local.values()) s.once('disconnect', () => setImmediate(check));
+      });
+    }
+    const left = local.size;
+    if (left > 0) log.warn({ left }, 'grace period over; closing remaining connections');
+    clearInterval(timer);
+    clearInterval(reportTimer);
+    for (const t of presenceTimers.values()) clearTimeout(t);
+    process.off('message', onParentMessage);
+    io.local.disconnectSockets(true);
+    await status.withdraw().catch(() => undefined);
+    status.stop();
+    await fanout.stop();
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
+    await quitAll(redis);
+    log.info({ reason }, 'drained and closed');
+    resolveClosed();
+  }
+
+  return { ctx, http, closed, port };
+}

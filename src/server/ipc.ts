@@ -1,0 +1,14 @@
+/** Messages between the local-cluster supervisor and its instance processes. */
+
+/** Supervisor to instance: a client connection handed over with the bytes already read. */
+export interface ConnHandoff {
+  type: 'conn';
+  head: string;
+}
+export type SupervisorMessage = ConnHandoff;
+
+/** Instance to supervisor. */
+export type InstanceMessage =
+  | { type: 'ready'; instanceId: string; bootId: string; port: number; pid: number }
+  | { type: 'draining'; instanceId: string }
+  | { type: 'load'; connections: number };

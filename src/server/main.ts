@@ -1,0 +1,142 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DrainReason } from '../protocol/index.js';
+import { instanceConfig, parsePort, stateDir } from './config.js';
+import { startInstance } from './instance.js';
+import { createLogger } from './logger.js';
+import { redisServerAvailable } from './private-redis.js';
+import { runCluster } from './supervisor.js';
+import { VERSION } from './version.js';
+
+const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function portArg(v: string): number {
+  try {
+    return parsePort(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function countArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('must be an integer from 1 to 64');
+  }
+  return n;
+}
+
+function fatal(message: string): never {
+  process.stderr.write(`chat-server: ${message}\n`);
+  process.exit(1);
+}
+
+interface InstanceFlags {
+  port?: number;
+  host?: string;
+  redis?: string;
+  id?: string;
+  supervised?: boolean;
+}
+
+async function runInstance(flags: InstanceFlags): Promise<void> {
+  const env = process.env;
+  const cfg = instanceConfig(env, {
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.redis ? { redisUrl: flags.redis } : {}),
+    ...(flags.id ? { instanceId: flags.id } : {}),
+    supervised: Boolean(flags.supervised),
+  });
+  if (!INSTANCE_ID.test(cfg.instanceId)) {
+    fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
+  }
+  const log = createLogger(cfg.logLevel, { instance: cfg.instanceId });
+  process.on('unhandledRejection', (reason) => {
+    log.warn(
+      { reason: reason instanceof Error ? reason.message : String(reason) },
+      'unhandled rejection',
+    );
+  });
+  const running = await startInstance(cfg, log).catch((err: Error) => fatal(err.message));
+  const drain = (): void => void running.ctx.drain(DrainReason.Shutdown);
+  process.on('SIGTERM', drain);
+  // Under the local supervisor a terminal Ctrl-C reaches every process of the group; the
+  // supervisor decides, so the instance waits for its SIGTERM.
+  process.on('SIGINT', cfg.supervised ? () => undefined : drain);
+  if (cfg.supervised) process.on('disconnect', drain);
+  await running.closed;
+  process.exit(0);
+}
+
+const program = new Command()
+  .name('chat-server')
+  .description('Run the chat cluster: a local cluster behind one port, or one instance.')
+  .version(VERSION)
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program
+  .command('start')
+  .description('start a local cluster of instances behind one port (and a private Redis if needed)')
+  .addOption(
+    new Option('-n, --instances <n>', 'number of instances').argParser(countArg).default(3),
+  )
+  .addOption(
+    new Option('-p, --port <port>', 'public port').env('PORT').argParser(portArg).default(3000),
+  )
+  .addOption(new Option('--host <host>', 'address to listen on').env('HOST').default('127.0.0.1'))
+  .addOption(
+    new Option('--redis <url>', 'Redis URL (default: a private redis-server)').env('REDIS_URL'),
+  )
+  .addOption(
+    new Option('--state-dir <dir>', 'where private Redis data and the admin token live').env(
+      'CHAT_STATE_DIR',
+    ),
+  )
+  .action(
+    async (flags: {
+      instances: number;
+      port: number;
+      host: string;
+      redis?: string;
+      stateDir?: string;
+    }) => {
+      const env = process.env;
+      if (!flags.redis && !redisServerAvailable()) {
+        fatal(
+          'no Redis to use. Install redis-server (Debian/Ubuntu: apt-get install redis-server; ' +
+            'macOS: brew install redis) so a private one can be started, or set REDIS_URL ' +
+            '(or --redis) to an existing server, e.g. REDIS_URL=redis://127.0.0.1:6379',
+        );
+      }
+      const log = createLogger(env.LOG_LEVEL || 'info', { role: 'supervisor' });
+      try {
+        await runCluster({
+          instances: flags.instances,
+          host: flags.host,
+          port: flags.port,
+          redisUrl: flags.redis,
+          stateDir: flags.stateDir ?? stateDir(env),
+          env,
+          log,
+          out: (line) => process.stdout.write(`${line}\n`),
+        });
+      } catch (err) {
+        fatal((err as Error).message);
+      }
+      process.exit(0);
+    },
+  );
+
+program
+  .command('instance')
+  .description('run one instance (what a container or a process manager runs)')
+  .addOption(new Option('-p, --port <port>', 'port').env('PORT').argParser(portArg))
+  .addOption(new Option('--host <host>', 'address to listen on').env('HOST'))
+  .addOption(new Option('--redis <url>', 'Redis URL').env('REDIS_URL'))
+  .addOption(new Option('--id <id>', 'instance id').env('CHAT_INSTANCE_ID'))
+  .addOption(new Option('--supervised', 'run under the local cluster supervisor').hideHelp())
+  .action(runInstance);
+
+await program.parseAsync(process.argv);

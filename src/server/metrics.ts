@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The instance's Prometheus metrics, on a registry of its own. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({
+    name: 'chat_connections',
+    help: 'Connected chat sockets on this instance',
+    registers: [this.registry],
+  });
+  readonly messagesIn = new Counter({
+    name: 'chat_messages_in_total',
+    help: 'Messages accepted from clients and stored',
+    registers: [this.registry],
+  });
+  readonly messagesOut = new Counter({
+    name: 'chat_messages_out_total',
+    help: 'Message deliveries to local sockets',
+    registers: [this.registry],
+  });
+  readonly ackLatency = new Histogram({
+    name: 'chat_ack_latency_seconds',
+    help: 'Time from receiving a client event to acknowledging it',
+    labelNames: ['event'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly redisErrors = new Counter({
+    name: 'chat_redis_errors_total',
+    help: 'Requests that failed because Redis was unavailable',
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'chat_rejected_total',
+    help: 'Client events refused, by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  readonly loopLag = new Gauge({
+    name: 'chat_event_loop_lag_seconds',
+    help: 'Event-loop delay p99 over the last second',
+    registers: [this.registry],
+  });
+
+  constructor(labels: Record<string, string>) {
+    this.registry.setDefaultLabels(labels);
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,71 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+
+/** Redis keeps only this hash of a token, so a leaked dump yields no usable session. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+interface StoredSession {
+  user: string;
+  createdAt: number;
+}
+
+export interface Session {
+  user: string;
+  hash: string;
+}
+
+/** Session tokens: 256 random bits, base64url; a sliding expiry renewed on every use. */
+export class Sessions {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly ttlSec: number,
+  ) {}
+
+  async create(user: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const hash = hashToken(token);
+    const value: StoredSession = { user, createdAt: Date.now() };
+    await this.redis
+      .multi()
+      .set(this.keys.session(hash), JSON.stringify(value), 'EX', this.ttlSec)
+      .sadd(this.keys.userSessions(user), hash)
+      .expire(this.keys.userSessions(user), this.ttlSec)
+      .exec();
+    return token;
+  }
+
+  /** The session behind a token, renewing its expiry; null when missing, expired or revoked. */
+  async resolve(token: string): Promise<Session | null> {
+    if (typeof token !== 'string' || token.length < 20 || token.length > 200) return null;
+    const hash = hashToken(token);
+    const key = this.keys.session(hash);
+    const [[getErr, raw] = [null, null]] =
+      (await this.redis.multi().get(key).expire(key, this.ttlSec).exec()) ?? [];
+    if (getErr) throw getErr;
+    if (typeof raw !== 'string') return null;
+    const s = JSON.parse(raw) as StoredSession;
+    return { user: s.user, hash };
+  }
+
+  async revoke(session: Session): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.keys.session(session.hash))
+      .srem(this.keys.userSessions(session.user), session.hash)
+      .exec();
+  }
+
+  /** Ends every session of a user; returns their hashes (to disconnect their sockets). */
+  async revokeAll(user: string): Promise<string[]> {
+    const hashes = await this.redis.smembers(this.keys.userSessions(user));
+    const m = this.redis.multi();
+    for (const h of hashes) m.del(this.keys.session(h));
+    m.del(this.keys.userSessions(user));
+    await m.exec();
+    return hashes;
+  }
+}

@@ -1,0 +1,184 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import {
+  InstanceStatus,
+  type ClusterStatus,
+  type InstanceState,
+  type RedisHealth,
+} from '../protocol/index.js';
+import type { Keys } from './keys.js';
+
+/** An instance's status key lives this long; it is rewritten every second. */
+export const STATUS_TTL_MS = 4000;
+
+export interface StatusSource {
+  id: string;
+  bootId: string;
+  host: string;
+  port: () => number;
+  startedAt: number;
+  version: string;
+  state: () => InstanceState;
+  connections: () => number;
+  rooms: () => number;
+  redisOk: () => boolean;
+}
+
+/** Counts messages in and out and turns them into per-second rates once a second. */
+export class RateCounter {
+  private inCount = 0;
+  private outCount = 0;
+  private lastAt = performance.now();
+  inPerSec = 0;
+  outPerSec = 0;
+
+  addIn(n = 1): void {
+    this.inCount += n;
+  }
+  addOut(n = 1): void {
+    this.outCount += n;
+  }
+  tick(): void {
+    const now = performance.now();
+    const secs = Math.max((now - this.lastAt) / 1000, 0.001);
+    this.inPerSec = Math.round((this.inCount / secs) * 10) / 10;
+    this.outPerSec = Math.round((this.outCount / secs) * 10) / 10;
+    this.inCount = 0;
+    this.outCount = 0;
+    this.lastAt = now;
+  }
+}
+
+/** Builds this instance's status document and writes it to Redis. */
+export class StatusReporter {
+  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  loopLagMs = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly src: StatusSource,
+    readonly rates: RateCounter,
+  ) {
+    this.lag.enable();
+  }
+
+  /** Samples rates and event-loop lag; call once a second. */
+  sample(): void {
+    this.rates.tick();
+    this.loopLagMs = Math.round((this.lag.percentile(99) / 1e6) * 10) / 10;
+    this.lag.reset();
+  }
+
+  snapshot(): InstanceStatus {
+    const mem = process.memoryUsage();
+    const now = Date.now();
+    return {
+      id: this.src.id,
+      bootId: this.src.bootId,
+      state: this.src.state(),
+      host: this.src.host,
+      port: this.src.port(),
+      pid: process.pid,
+      startedAt: this.src.startedAt,
+      uptimeSec: Math.round((now - this.src.startedAt) / 1000),
+      connections: this.src.connections(),
+      rooms: this.src.rooms(),
+      msgsInPerSec: this.rates.inPerSec,
+      msgsOutPerSec: this.rates.outPerSec,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      loopLagMs: this.loopLagMs,
+      redisOk: this.src.redisOk(),
+      version: this.src.version,
+      updatedAt: now,
+    };
+  }
+
+  async publish(): Promise<void> {
+    const s = this.snapshot();
+    await this.redis
+      .multi()
+      .set(this.keys.instance(s.id), JSON.stringify(s), 'PX', STATUS_TTL_MS)
+      .zadd(this.keys.instances(), s.updatedAt, s.id)
+      .exec();
+  }
+
+  /** Removes this instance's status at once (a clean exit should not linger for seconds). */
+  async withdraw(): Promise<void> {
+    // Only if the key is still ours: a replacement with the same id may already be up.
+    const raw = await this.redis.get(this.keys.instance(this.src.id));
+    if (raw && (JSON.parse(raw) as InstanceStatus).bootId === this.src.bootId) {
+      await this.redis.del(this.keys.instance(this.src.id));
+    }
+  }
+
+  stop(): void {
+    this.lag.disable();
+  }
+}
+
+/** Reads every live instance's status: no SCAN, just the index and one MGET. */
+export async function readInstances(redis: Redis, keys: Keys): Promise<InstanceStatus[]> {
+  const now = Date.now();
+  const ids = await redis.zrangebyscore(keys.instances(), now - STATUS_TTL_MS, '+inf');
+  await redis.zremrangebyscore(keys.instances(), '-inf', now - STATUS_TTL_MS * 10);
+  if (ids.length === 0) return [];
+  const raws = await redis.mget(...ids.map((id) => keys.instance(id)));
+  const out: InstanceStatus[] = [];
+  for (const raw of raws) {
+    if (!raw) continue;
+    const parsed = InstanceStatus.safeParse(JSON.parse(raw));
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+}
+
+function infoField(info: string, field: string): string | undefined {
+  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
+  return m?.[1]?.trim();
+}
+
+export async function redisHealth(redis: Redis): Promise<RedisHealth> {
+  try {
+    const t0 = performance.now();
+    await redis.ping();
+    const pingMs = Math.round((performance.now() - t0) * 100) / 100;
+    const info = await redis.info();
+    const health: RedisHealth = { ok: true, pingMs };
+    const version = infoField(info, 'redis_version');
+    if (version) health.version = version;
+    const mem = infoField(info, 'used_memory');
+    if (mem) health.usedMemoryBytes = Number(mem);
+    const clients = infoField(info, 'connected_clients');
+    if (clients) health.connectedClients = Number(clients);
+    return health;
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+export async function clusterStatus(
+  redis: Redis,
+  keys: Keys,
+  answeredBy: string,
+): Promise<ClusterStatus> {
+  const [instances, redisInfo] = await Promise.all([
+    readInstances(redis, keys),
+    redisHealth(redis),
+  ]);
+  const sum = (f: (s: InstanceStatus) => number): number =>
+    Math.round(instances.reduce((a, s) => a + f(s), 0) * 10) / 10;
+  return {
+    instances,
+    totals: {
+      instances: instances.length,
+      connections: sum((s) => s.connections),
+      rooms: sum((s) => s.rooms),
+      msgsInPerSec: sum((s) => s.msgsInPerSec),
+      msgsOutPerSec: sum((s) => s.msgsOutPerSec),
+    },
+    redis: redisInfo,
+    answeredBy,
+  };
+}

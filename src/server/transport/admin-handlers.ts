@@ -1,0 +1,185 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Namespace, Socket } from 'socket.io';
+import {
+  ADMIN_NAMESPACE,
+  AdminBroadcastPayload,
+  AdminKickPayload,
+  AdminRestartPayload,
+  AdminRoomsPayload,
+  AdminStatusPayload,
+  ChatError,
+  DrainReason,
+  ErrorCode,
+  SessionEndReason,
+  type AdminClientToServerEvents,
+  type AdminServerToClientEvents,
+  type Notice,
+  type RestartResult,
+} from '../../protocol/index.js';
+import { roomOf, userRoomOf, type InstanceContext } from '../context.js';
+import { clusterStatus } from '../status.js';
+import { handle } from './boundary.js';
+import { listRooms, serverMsgId } from './chat-handlers.js';
+
+type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEvents>;
+type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Compares tokens in constant time (hashing first makes the lengths equal). */
+export function tokenMatches(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * Sends an inter-server request and collects the answers that arrive within the adapter's
+ * request timeout; an instance that died mid-request just does not answer.
+ */
+function askOthers<T>(send: (cb: (err: Error | null, replies: T[]) => void) => void): Promise<T[]> {
+  return new Promise((resolve) => send((_err, replies) => resolve(replies ?? [])));
+}
+
+/** Counts this instance's sockets in a room, or delivers a notice to all its sockets. */
+export function deliverLocally(ctx: InstanceContext, notice: Notice, room?: string): number {
+  const local = ctx.io.local;
+  if (room) return ctx.io.of('/').adapter.rooms.get(roomOf(room))?.size ?? 0;
+  local.emit('notice:created', notice);
+  return ctx.io.of('/').sockets.size;
+}
+
+/** Answers other instances' requests (broadcast counts, restarts). */
+export function registerInterServer(ctx: InstanceContext): void {
+  ctx.io.on('admin:deliver', ({ notice, room }, ack) => {
+    ack(deliverLocally(ctx, notice, room));
+  });
+  ctx.io.on('instance:restart', ({ instanceId }, ack) => {
+    if (instanceId !== ctx.cfg.instanceId || ctx.isDraining()) return ack(null);
+    ack({ instanceId, bootId: ctx.bootId });
+    ctx.log.info({ action: 'restart', target: instanceId }, 'restart requested by an operator');
+    void ctx.drain(DrainReason.Restart);
+  });
+}
+
+/** The token-guarded admin namespace: status, rooms, broadcast, restart, kick. */
+export function registerAdminNamespace(ctx: InstanceContext): void {
+  // Socket.IO types every namespace with the server's event maps; the admin namespace has
+  // its own, declared in the protocol, so it is re-typed here once.
+  const nsp = ctx.io.of(ADMIN_NAMESPACE) as unknown as AdminNamespace;
+  nsp.use((socket, next) => {
+    const auth = socket.handshake.auth as { adminToken?: unknown } | undefined;
+    const from = socket.handshake.address;
+    const fail = (code: ErrorCode, message: string): void => {
+      ctx.log.warn({ action: 'admin:connect', from, outcome: code }, 'admin connection refused');
+      next(Object.assign(new Error(message), { data: { code } }));
+    };
+    if (!ctx.cfg.adminToken) {
+      return fail(ErrorCode.Forbidden, 'the admin API is disabled: set CHAT_ADMIN_TOKEN');
+    }
+    if (!tokenMatches(auth?.adminToken, ctx.cfg.adminToken)) {
+      return fail(ErrorCode.Unauthorized, 'wrong or missing admin token');
+    }
+    next();
+  });
+
+  nsp.on('connection', (socket: AdminSocket) => {
+    const deps = { log: ctx.log, metrics: ctx.metrics };
+    const audit = (action: string, target: unknown, outcome: string): void =>
+      ctx.log.info({ action, target, outcome, from: socket.handshake.address }, 'admin action');
+
+    handle<AdminClientToServerEvents, 'admin:status'>(
+      socket,
+      'admin:status',
+      AdminStatusPayload,
+      () => clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId),
+      deps,
+    );
+
+    handle<AdminClientToServerEvents, 'admin:rooms'>(
+      socket,
+      'admin:rooms',
+      AdminRoomsPayload,
+      async () => ({ rooms: await listRooms(ctx, 1000) }),
+      deps,
+    );
+
+    handle<AdminClientToServerEvents, 'admin:broadcast'>(
+      socket,
+      'admin:broadcast',
+      AdminBroadcastPayload,
+      async ({ text, room }) => {
+        const notice: Notice = {
+          id: randomBytes(8).toString('hex'),
+          text,
+          ts: Date.now(),
+          from: 'admin',
+        };
+        let messageId: string | undefined;
+        if (room) {
+          const res = await ctx.history.append({
+            room,
+            from: 'admin',
+            text,
+            kind: 'broadcast',
+            clientMsgId: serverMsgId(),
+          });
+          messageId = res.id;
+        }
+        const here = deliverLocally(ctx, notice, room);
+        const others = await askOthers<number>((cb) =>
+          ctx.io.serverSideEmit('admin:deliver', { notice, room }, cb),
+        );
+        const result = {
+          clients: here + others.reduce((a, b) => a + b, 0),
+          instances: 1 + others.length,
+          ...(messageId ? { messageId } : {}),
+        };
+        audit('broadcast', room ?? '*', `reached ${result.clients} clients`);
+        return result;
+      },
+      deps,
+    );
+
+    handle<AdminClientToServerEvents, 'admin:restart'>(
+      socket,
+      'admin:restart',
+      AdminRestartPayload,
+      async ({ instanceId }) => {
+        if (instanceId === ctx.cfg.instanceId) {
+          if (ctx.isDraining()) {
+            throw new ChatError(ErrorCode.Draining, `${instanceId} is already draining`);
+          }
+          audit('restart', instanceId, 'accepted');
+          // Answer first: this very connection goes away with the drain.
+          setImmediate(() => void ctx.drain(DrainReason.Restart));
+          return { instanceId, bootId: ctx.bootId };
+        }
+        const replies = await askOthers<RestartResult | null>((cb) =>
+          ctx.io.serverSideEmit('instance:restart', { instanceId }, cb),
+        );
+        const hit = replies.find((r): r is RestartResult => r !== null);
+        audit('restart', instanceId, hit ? 'accepted' : 'not found');
+        if (!hit) {
+          throw new ChatError(ErrorCode.NotFound, `no live, ready instance ${instanceId}`);
+        }
+        return hit;
+      },
+      deps,
+    );
+
+    handle<AdminClientToServerEvents, 'admin:kick'>(
+      socket,
+      'admin:kick',
+      AdminKickPayload,
+      async ({ user }) => {
+        const sockets = await ctx.io.in(userRoomOf(user)).fetchSockets();
+        await ctx.sessions.revokeAll(user);
+        ctx.io.in(userRoomOf(user)).emit('session:ended', { reason: SessionEndReason.Kicked });
+        ctx.io.in(userRoomOf(user)).disconnectSockets(true);
+        audit('kick', user, `${sockets.length} sockets`);
+        return { sockets: sockets.length };
+      },
+      deps,
+    );
+  });
+}

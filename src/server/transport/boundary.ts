@@ -1,0 +1,108 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  ChatError,
+  ErrorCode,
+  fail,
+  ok,
+  type Ack,
+  type ClientToServerEvents,
+  type ErrorBody,
+  type Result,
+} from '../../protocol/index.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+
+/** Payload type of an event. */
+export type PayloadOf<Events, E extends keyof Events> = Events[E] extends (
+  payload: infer P,
+  ack: Ack<infer _T>,
+) => void
+  ? P
+  : never;
+/** The data type its ack carries on success. */
+export type ResultOf<Events, E extends keyof Events> = Events[E] extends (
+  payload: infer _P,
+  ack: Ack<infer T>,
+) => void
+  ? T
+  : never;
+
+const REDIS_DOWN =
+  /Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|LOADING|READONLY|enableOfflineQueue|CLUSTERDOWN|ETIMEDOUT/;
+
+/** Maps any thrown error to the body of a failed ack. Unknown errors are logged, not leaked. */
+export function toErrorBody(err: unknown, log: Logger, metrics: Metrics): ErrorBody {
+  if (err instanceof ChatError) return { code: err.code, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  if (
+    REDIS_DOWN.test(message) ||
+    (err instanceof Error && err.name === 'MaxRetriesPerRequestError')
+  ) {
+    metrics.redisErrors.inc();
+    return {
+      code: ErrorCode.Unavailable,
+      message: 'storage is unavailable right now; nothing was saved, try again',
+    };
+  }
+  log.error({ err }, 'unexpected error in handler');
+  return { code: ErrorCode.Internal, message: 'internal error' };
+}
+
+/** Describes a zod failure in one line: `room: must be 1-32 characters ...`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export interface BoundaryDeps {
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Registers one event handler behind the boundary every inbound event crosses: the payload
+ * is validated with its schema, the handler's result or error always reaches the ack, and a
+ * missing ack is logged (there is no way to answer it).
+ */
+export function handle<
+  Events extends object = ClientToServerEvents,
+  E extends keyof Events & string = keyof Events & string,
+>(
+  socket: Socket,
+  event: E,
+  schema: z.ZodType<PayloadOf<Events, E>>,
+  fn: (payload: PayloadOf<Events, E>) => Promise<ResultOf<Events, E>>,
+  deps: BoundaryDeps,
+): void {
+  const listener = (raw: unknown, ack: unknown): void => {
+    if (typeof ack !== 'function') {
+      deps.metrics.rejected.inc({ code: 'no_ack' });
+      deps.log.debug({ event, socket: socket.id }, 'event without ack ignored');
+      return;
+    }
+    const reply = ack as (r: Result<ResultOf<Events, E>>) => void;
+    const started = performance.now();
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      deps.metrics.rejected.inc({ code: ErrorCode.BadRequest });
+      reply(fail(ErrorCode.BadRequest, `${event}: ${describeZodError(parsed.error)}`));
+      return;
+    }
+    fn(parsed.data).then(
+      (data) => {
+        deps.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
+        reply(ok(data));
+      },
+      (err: unknown) => {
+        const body = toErrorBody(err, deps.log, deps.metrics);
+        deps.metrics.rejected.inc({ code: body.code });
+        reply({ ok: false, error: body });
+      },
+    );
+  };
+  // The listener is typed at this boundary; Socket.IO's own overloads cannot express it.
+  socket.on(event, listener as never);
+}

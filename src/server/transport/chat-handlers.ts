@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ChatError,
+  ErrorCode,
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  HistoryPayload,
+  JoinPayload,
+  LeavePayload,
+  ListRoomsPayload,
+  MAX_ROOMS_PER_SOCKET,
+  MembersPayload,
+  PingPayload,
+  SendPayload,
+  TypingPayload,
+  type RoomInfo,
+} from '../../protocol/index.js';
+import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
+import { handle } from './boundary.js';
+
+function joinedRooms(socket: ChatSocket): string[] {
+  return [...socket.rooms].filter((r) => r.startsWith('#')).map((r) => r.slice(1));
+}
+
+function requireMember(socket: ChatSocket, room: string): void {
+  if (!socket.rooms.has(roomOf(room))) {
+    throw new ChatError(ErrorCode.NotMember, `you are not in room ${room}; join it first`);
+  }
+}
+
+/** Lists up to `limit` rooms by last activity, with members and message counts. */
+export async function listRooms(ctx: InstanceContext, limit: number): Promise<RoomInfo[]> {
+  const flat = await ctx.redis.cmd.zrevrange(ctx.keys.rooms(), 0, limit - 1, 'WITHSCORES');
+  const rooms: { name: string; lastActivity: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    rooms.push({ name: flat[i]!, lastActivity: Number(flat[i + 1]) });
+  }
+  const counts = await Promise.all(
+    rooms.map(async (r) => {
+      const [members, messages] = await Promise.all([
+        ctx.presence.members(r.name),
+        ctx.redis.cmd.xlen(ctx.keys.roomLog(r.name)),
+      ]);
+      return { ...r, members, messages };
+    }),
+  );
+  return counts;
+}
+
+/** The chat namespace's handlers for one socket. */
+export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): void {
+  const { user } = socket.data;
+  const deps = { log: ctx.log, metrics: ctx.metrics };
+
+  handle(
+    socket,
+    'room:join',
+    JoinPayload,
+    async ({ room, since, limit }) => {
+      const already = socket.rooms.has(roomOf(room));
+      if (!already && joinedRooms(socket).length >= MAX_ROOMS_PER_SOCKET) {
+        throw new ChatError(
+          ErrorCode.BadRequest,
+          `room:join: at most ${MAX_ROOMS_PER_SOCKET} rooms at once; leave one first`,
+        );
+      }
+      // Subscribe to live messages before reading history, so nothing falls between the
+      // two; the client drops whatever arrives both ways (same id).
+      await socket.join(roomOf(room));
+      try {
+        if (!already && (await ctx.presence.join(room, user))) ctx.presenceChanged(room);
+        const page = since
+          ? await ctx.history.after(room, since, limit ?? HISTORY_PAGE_MAX)
+          : await ctx.history.latest(room, limit ?? HISTORY_PAGE_DEFAULT);
+        const [members, typing, lastSeq] = await Promise.all([
+          ctx.presence.members(room),
+          ctx.presence.typing(room),
+          ctx.history.lastSeq(room),
+        ]);
+        return { room, ...page, members, typing, lastSeq };
+      } catch (err) {
+        if (!already) {
+          await socket.leave(roomOf(room));
+          await ctx.presence.leave(room, user).catch(() => undefined);
+        }
+        throw err;
+      }
+    },
+    deps,
+  );
+
+  handle(
+    socket,
+    'room:leave',
+    LeavePayload,
+    async ({ room }) => {
+      requireMember(socket, room);
+      await socket.leave(roomOf(room));
+      if (await ctx.presence.leave(room, user)) ctx.presenceChanged(room);
+      return { room };
+    },
+    deps,
+  );
+
+  handle(
+    socket,
+    'room:list',
+    ListRoomsPayload,
+    async () => ({ rooms: await listRooms(ctx, 100) }),
+    deps,
+  );
+
+  handle(
+    socket,
+    'room:history',
+    HistoryPayload,
+    async ({ room, since, before, limit }) => {
+      const n = limit ?? HISTORY_PAGE_DEFAULT;
+      const page = since
+        ? await ctx.history.after(room, since, n)
+        : before
+          ? await ctx.history.before(room, before, n)
+          : await ctx.history.latest(room, n);
+      return { room, ...page };
+    },
+    deps,
+  );
+
+  handle(
+    socket,
+    'room:members',
+    MembersPayload,
+    async ({ room }) => ({ room, members: await ctx.presence.members(room) }),
+    deps,
+  );
+
+  handle(
+    socket,
+    'message:send',
+    SendPayload,
+    async ({ room, text, clientMsgId, kind }) => {
+      requireMember(socket, room);
+      const res = await ctx.history.append({
+        room,
+        from: user,
+        text,
+        kind: kind ?? 'text',
+        clientMsgId,
+      });
+      if (!res.duplicate) {
+        ctx.metrics.messagesIn.inc();
+        ctx.rates.addIn();
+      }
+      return res;
+    },
+    deps,
+  );
+
+  handle(
+    socket,
+    'typing:set',
+    TypingPayload,
+    async ({ room, typing }) => {
+      requireMember(socket, room);
+      await ctx.presence.setTyping(room, user, typing);
+      socket.to(roomOf(room)).emit('typing:updated', { room, user, typing });
+      return null;
+    },
+    deps,
+  );
+
+  handle(
+    socket,
+    'sys:ping',
+    PingPayload,
+    ({ t }) => Promise.resolve({ t, instanceId: ctx.cfg.instanceId }),
+    deps,
+  );
+}
+
+/** Leaves every chat room of a socket that is going away, telling the others. */
+export async function onSocketGone(socket: ChatSocket, ctx: InstanceContext): Promise<void> {
+  for (const room of joinedRooms(socket)) {
+    if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
+  }
+}
+
+/** A random client message id for messages the server writes itself (admin broadcasts). */
+export function serverMsgId(): string {
+  return `srv-${randomBytes(12).toString('base64url')}`;
+}
