@@ -1,0 +1,547 @@
+import { randomBytes } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import {
+  ChatMessage,
+  ErrorCode,
+  HISTORY_PAGE_MAX,
+  isRetryable,
+  type ClientToServerEvents,
+  type ErrorBody,
+  type JoinResult,
+  type Notice,
+  type Result,
+  type RoomInfo,
+  type SendResult,
+  type ServerToClientEvents,
+  type SessionEndReason,
+  type Welcome,
+} from '../protocol/index.js';
+import { Emitter } from './emitter.js';
+import { RoomState, type Gap } from './room-state.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type TimedSocket = ReturnType<ClientSocket['timeout']>;
+
+/** Where the connection stands, for the header. */
+export type ConnectionState =
+  | { kind: 'connecting'; server: string }
+  | { kind: 'connected'; server: string; instanceId: string; bootId: string }
+  | { kind: 'reconnecting'; attempt: number; inMs: number; reason: string }
+  | { kind: 'ended'; reason: SessionEndReason | 'unauthorized' | 'closed'; message: string };
+
+/** A message of ours on its way: pending until acked, failed (and retried) when it was not. */
+export interface OutgoingMessage {
+  clientMsgId: string;
+  room: string;
+  text: string;
+  kind: 'text' | 'action';
+  state: 'pending' | 'sent' | 'failed' | 'rejected';
+  id?: string;
+  error?: ErrorBody;
+  createdAt: number;
+}
+
+export interface ChatClientEvents {
+  state: [ConnectionState];
+  /** A message new to the room (not a duplicate). */
+  message: [ChatMessage];
+  /** A room's messages, members, typing or unread changed. */
+  room: [string];
+  /** Our outgoing messages changed state. */
+  outgoing: [OutgoingMessage];
+  notice: [Notice];
+  /** A human-readable account of what just happened to the connection. */
+  status: [string];
+  gap: [string, Gap];
+  rtt: [number];
+}
+
+export interface ChatClientOptions {
+  /** Base URLs; reconnects rotate through them (one URL behind a balancer is typical). */
+  servers: string[];
+  token: string;
+  transports?: ('websocket' | 'polling')[];
+  /** Reconnect backoff: first delay and cap, in ms (jittered). */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** How long to wait for an ack before calling a send failed. */
+  ackTimeoutMs?: number;
+  /** Round-trip probe interval (0 disables). */
+  pingEveryMs?: number;
+}
+
+const newClientMsgId = (): string => randomBytes(12).toString('base64url');
+
+/** Awaits an ack and turns its failure, or no answer in time, into an error body. */
+function request<T>(
+  socket: ClientSocket,
+  timeoutMs: number,
+  send: (s: TimedSocket, ack: (err: Error | null, res: Result<T>) => void) => void,
+): Promise<Result<T>> {
+  return new Promise((resolve) => {
+    if (!socket.connected) {
+      resolve({ ok: false, error: { code: ErrorCode.Unavailable, message: 'not connected' } });
+      return;
+    }
+    send(socket.timeout(timeoutMs), (err, res) => {
+      if (err)
+        resolve({
+          ok: false,
+          error: { code: ErrorCode.Unavailable, message: 'no answer from the server in time' },
+        });
+      else resolve(res);
+    });
+  });
+}
+
+/**
+ * A chat client with no UI: it connects, reconnects on its own (rotating servers, jittered
+ * backoff), moves at once when its instance drains, resumes every room from the last message
+ * it holds without gaps, and keeps each room's messages in id order, each once. The TUI, the
+ * load tester and the tests all drive this same class.
+ */
+export class ChatClient extends Emitter<ChatClientEvents> {
+  readonly rooms = new Map<string, RoomState>();
+  readonly outgoing = new Map<string, OutgoingMessage>();
+  state: ConnectionState;
+  welcome: Welcome | undefined;
+  rttMs: number | undefined;
+  /** Reconnects so far (successful ones). */
+  reconnects = 0;
+  private socket: ClientSocket | undefined;
+  private serverIndex = 0;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Why the last connection went away, for the status line after the next connect. */
+  private lostReason: string | undefined;
+  private resyncing: Promise<void> | undefined;
+  private sendRetryTimer: NodeJS.Timeout | undefined;
+  private sendRetries = 0;
+  private readonly opts: Required<ChatClientOptions>;
+
+  constructor(opts: ChatClientOptions) {
+    super();
+    if (opts.servers.length === 0) throw new Error('ChatClient needs at least one server URL');
+    this.opts = {
+      transports: ['websocket'],
+      backoffMinMs: 300,
+      backoffMaxMs: 10_000,
+      ackTimeoutMs: 5000,
+      pingEveryMs: 5000,
+      ...opts,
+    };
+    this.state = { kind: 'connecting', server: this.server };
+  }
+
+  get server(): string {
+    return this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+  }
+
+  get connected(): boolean {
+    return this.state.kind === 'connected';
+  }
+
+  private setState(s: ConnectionState): void {
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  /** Connects; resolves on the first welcome, rejects if the session is refused. */
+  connect(): Promise<Welcome> {
+    return new Promise((resolve, reject) => {
+      const onState = (s: ConnectionState): void => {
+        if (s.kind === 'connected' && this.welcome) {
+          this.off('state', onState);
+          resolve(this.welcome);
+        } else if (s.kind === 'ended') {
+          this.off('state', onState);
+          reject(new Error(s.message));
+        }
+      };
+      this.on('state', onState);
+      this.open();
+    });
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    this.retryTimer = undefined;
+    const server = this.server;
+    if (this.attempt === 0) this.setState({ kind: 'connecting', server });
+    const socket: ClientSocket = io(server, {
+      transports: this.opts.transports,
+      auth: { token: this.opts.token },
+      reconnection: false,
+      forceNew: true,
+      timeout: 5000,
+    });
+    this.socket = socket;
+
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      socket.removeAllListeners();
+      socket.close();
+      const code = err.data?.code;
+      if (code && !isRetryable(code)) {
+        this.end('unauthorized', err.message);
+        return;
+      }
+      this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
+    });
+    socket.on('session:welcome', (w) => void this.onWelcome(w));
+    socket.on('message:created', (m) => this.onMessage(m));
+    socket.on('presence:updated', ({ room, members }) => {
+      const r = this.rooms.get(room);
+      if (!r) return;
+      r.members = members;
+      this.emit('room', room);
+    });
+    socket.on('typing:updated', ({ room, user, typing }) => {
+      const r = this.rooms.get(room);
+      if (!r) return;
+      if (typing) r.typing.set(user, Date.now() + 6000);
+      else r.typing.delete(user);
+      this.emit('room', room);
+    });
+    socket.on('notice:created', (n) => this.emit('notice', n));
+    socket.on('sync:required', () => void this.resync('sync'));
+    socket.on('server:draining', ({ instanceId, reconnectWithinMs }) => {
+      this.lostReason = `${instanceId} is restarting`;
+      socket.removeAllListeners();
+      socket.close();
+      // Spread the herd over the window the server gave; move to the next server.
+      this.serverIndex++;
+      this.attempt = 1;
+      const inMs = Math.floor(Math.random() * Math.max(reconnectWithinMs, 1));
+      this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
+      this.retryTimer = setTimeout(() => this.open(), inMs);
+    });
+    socket.on('session:ended', ({ reason }) => {
+      this.end(reason, `session ended (${reason.replace('_', ' ')})`);
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.closed || this.state.kind === 'ended') return;
+      socket.removeAllListeners();
+      socket.close();
+      const was = this.welcome?.instanceId ?? 'the server';
+      this.lostReason = `${was} went away`;
+      this.scheduleReconnect(reason);
+    });
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.closed || this.state.kind === 'ended') return;
+    clearInterval(this.pingTimer);
+    this.attempt++;
+    this.serverIndex++;
+    const { backoffMinMs: min, backoffMaxMs: max } = this.opts;
+    const base = Math.min(max, min * 2 ** Math.min(this.attempt - 1, 10));
+    const inMs =
+      this.attempt === 1
+        ? Math.floor(Math.random() * min)
+        : Math.floor(base * (0.5 + Math.random() / 2));
+    this.setState({ kind: 'reconnecting', attempt: this.attempt, inMs, reason });
+    this.retryTimer = setTimeout(() => this.open(), inMs);
+  }
+
+  private end(reason: SessionEndReason | 'unauthorized' | 'closed', message: string): void {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    this.socket?.removeAllListeners();
+    this.socket?.close();
+    for (const o of this.outgoing.values()) {
+      if (o.state === 'pending') this.updateOutgoing(o, { state: 'failed' });
+    }
+    this.setState({ kind: 'ended', reason, message });
+  }
+
+  private async onWelcome(w: Welcome): Promise<void> {
+    const first = this.welcome === undefined;
+    this.welcome = w;
+    this.attempt = 0;
+    this.setState({
+      kind: 'connected',
+      server: this.server,
+      instanceId: w.instanceId,
+      bootId: w.bootId,
+    });
+    this.startPing();
+    if (first) return;
+    this.reconnects++;
+    const recovered = await this.resync('reconnect');
+    const lost = this.lostReason ?? 'connection lost';
+    this.lostReason = undefined;
+    this.emit(
+      'status',
+      `${lost}; reconnected to ${w.instanceId}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
+    );
+  }
+
+  private startPing(): void {
+    clearInterval(this.pingTimer);
+    if (this.opts.pingEveryMs <= 0) return;
+    const probe = (): void => {
+      const socket = this.socket;
+      if (!socket?.connected) return;
+      const t = performance.now();
+      socket.timeout(this.opts.ackTimeoutMs).emit('sys:ping', { t: Date.now() }, (err, res) => {
+        if (err || !res.ok) return;
+        this.rttMs = Math.round((performance.now() - t) * 10) / 10;
+        this.emit('rtt', this.rttMs);
+      });
+    };
+    probe();
+    this.pingTimer = setInterval(probe, this.opts.pingEveryMs);
+    this.pingTimer.unref();
+  }
+
+  private onMessage(raw: ChatMessage): void {
+    const parsed = ChatMessage.safeParse(raw);
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    const room = this.rooms.get(msg.room);
+    if (!room) return;
+    this.accept(room, msg, true);
+    if (room.hasHole() && !this.resyncing) void this.resync('hole');
+  }
+
+  /** Adds a message to its room; true if it was new. */
+  private accept(room: RoomState, msg: ChatMessage, live: boolean): boolean {
+    if (!room.insert(msg)) return false;
+    if (msg.clientMsgId) {
+      const out = this.outgoing.get(msg.clientMsgId);
+      if (out && out.state !== 'sent') this.updateOutgoing(out, { state: 'sent', id: msg.id });
+    }
+    if (live) room.unread++;
+    this.emit('message', msg);
+    return true;
+  }
+
+  /** Fetches every message after the room's resume point; returns how many were new. */
+  private async catchUp(room: RoomState, socket: ClientSocket, join: boolean): Promise<number> {
+    let added = 0;
+    let since = room.resumeFrom();
+    for (let page = 0; page < 1000; page++) {
+      const res: Result<{
+        messages: ChatMessage[];
+        hasMore: boolean;
+        truncated: boolean;
+        members?: string[];
+      }> =
+        join && page === 0
+          ? await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
+              s.emit('room:join', { room: room.name, since }, ack),
+            )
+          : await request(socket, this.opts.ackTimeoutMs, (s, ack) =>
+              s.emit('room:history', { room: room.name, since, limit: HISTORY_PAGE_MAX }, ack),
+            );
+      if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+      const { messages, hasMore, truncated } = res.data;
+      if (res.data.members) room.members = res.data.members;
+      const first = messages[0];
+      if (truncated && first) {
+        const gap = room.acceptGap(first.seq);
+        if (gap) this.emit('gap', room.name, gap);
+      }
+      for (const m of messages) if (this.accept(room, m, false)) added++;
+      const last = messages[messages.length - 1];
+      if (!hasMore || !last) break;
+      since = last.id;
+    }
+    this.emit('room', room.name);
+    return added;
+  }
+
+  /** Resumes every joined room after a reconnect or a server's request; returns messages recovered. */
+  private resync(why: 'reconnect' | 'sync' | 'hole'): Promise<number> {
+    const run = async (): Promise<number> => {
+      const socket = this.socket;
+      if (!socket) return 0;
+      let total = 0;
+      for (const room of this.rooms.values()) {
+        try {
+          total += await this.catchUp(room, socket, why === 'reconnect');
+        } catch {
+          // The connection went away mid-resume; the next connect resumes again.
+          return total;
+        }
+      }
+      await this.retryFailed();
+      return total;
+    };
+    const p = (this.resyncing ?? Promise.resolve()).then(run);
+    const marker: Promise<void> = p.then(
+      () => {
+        if (this.resyncing === marker) this.resyncing = undefined;
+      },
+      () => {
+        if (this.resyncing === marker) this.resyncing = undefined;
+      },
+    );
+    this.resyncing = marker;
+    return p;
+  }
+
+  /** Joins a room: recent history (or everything after `since`), members, who is typing. */
+  async join(name: string, since?: string): Promise<RoomState> {
+    const socket = this.requireSocket();
+    const room = this.rooms.get(name) ?? new RoomState(name);
+    this.rooms.set(name, room);
+    const res = await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
+      s.emit('room:join', since ? { room: name, since } : { room: name }, ack),
+    );
+    if (!res.ok) {
+      if (!room.based) this.rooms.delete(name);
+      throw Object.assign(new Error(res.error.message), { code: res.error.code });
+    }
+    const { messages, members, typing, lastSeq, truncated } = res.data;
+    room.members = members;
+    for (const u of typing) room.typing.set(u, Date.now() + 6000);
+    if (!room.based) room.setBase(messages[0]?.seq ?? lastSeq + 1);
+    if (truncated && messages[0]) {
+      const gap = room.acceptGap(messages[0].seq);
+      if (gap) this.emit('gap', name, gap);
+    }
+    for (const m of messages) this.accept(room, m, false);
+    if (res.data.hasMore) await this.catchUp(room, socket, false);
+    this.emit('room', name);
+    return room;
+  }
+
+  async leave(name: string): Promise<void> {
+    const socket = this.requireSocket();
+    const res = await request<{ room: string }>(socket, this.opts.ackTimeoutMs, (s, ack) =>
+      s.emit('room:leave', { room: name }, ack),
+    );
+    this.rooms.delete(name);
+    if (!res.ok && res.error.code !== ErrorCode.NotMember) throw new Error(res.error.message);
+  }
+
+  /** Sends a message. It is pending until acked; if that fails it is retried with the same id. */
+  send(room: string, text: string, kind: 'text' | 'action' = 'text'): Promise<OutgoingMessage> {
+    const out: OutgoingMessage = {
+      clientMsgId: newClientMsgId(),
+      room,
+      text,
+      kind,
+      state: 'pending',
+      createdAt: Date.now(),
+    };
+    this.outgoing.set(out.clientMsgId, out);
+    this.emit('outgoing', out);
+    return this.transmit(out);
+  }
+
+  private async transmit(out: OutgoingMessage): Promise<OutgoingMessage> {
+    const socket = this.socket;
+    if (!socket?.connected || this.state.kind !== 'connected') {
+      this.updateOutgoing(out, {
+        state: 'failed',
+        error: { code: ErrorCode.Unavailable, message: 'not connected; will retry' },
+      });
+      return out;
+    }
+    if (out.state !== 'pending') this.updateOutgoing(out, { state: 'pending' });
+    const res = await request<SendResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
+      s.emit(
+        'message:send',
+        { room: out.room, text: out.text, clientMsgId: out.clientMsgId, kind: out.kind },
+        ack,
+      ),
+    );
+    if (res.ok) {
+      this.updateOutgoing(out, { state: 'sent', id: res.data.id });
+    } else {
+      const retry =
+        res.error.code === ErrorCode.Unavailable ||
+        res.error.code === ErrorCode.RateLimited ||
+        res.error.code === ErrorCode.Draining;
+      this.updateOutgoing(out, { state: retry ? 'failed' : 'rejected', error: res.error });
+      if (retry) this.scheduleRetry();
+    }
+    return out;
+  }
+
+  /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
+  private scheduleRetry(): void {
+    if (this.sendRetryTimer || this.closed) return;
+    const delay = Math.min(15_000, 1000 * 2 ** this.sendRetries++);
+    this.sendRetryTimer = setTimeout(() => {
+      this.sendRetryTimer = undefined;
+      if (this.connected) void this.retryFailed();
+    }, delay);
+    this.sendRetryTimer.unref();
+  }
+
+  /** Sends again every failed message (same client ids: the server stores each once). */
+  async retryFailed(): Promise<void> {
+    if ([...this.outgoing.values()].every((o) => o.state !== 'failed')) this.sendRetries = 0;
+    for (const out of [...this.outgoing.values()]) {
+      if (out.state === 'sent' && out.id) this.outgoing.delete(out.clientMsgId);
+      else if (out.state === 'failed') await this.transmit(out);
+    }
+  }
+
+  private updateOutgoing(out: OutgoingMessage, patch: Partial<OutgoingMessage>): void {
+    Object.assign(out, patch);
+    if (patch.state === 'sent') delete out.error;
+    this.emit('outgoing', out);
+  }
+
+  async setTyping(room: string, typing: boolean): Promise<void> {
+    const socket = this.socket;
+    if (!socket?.connected) return;
+    await request<null>(socket, this.opts.ackTimeoutMs, (s, ack) =>
+      s.emit('typing:set', { room, typing }, ack),
+    );
+  }
+
+  async listRooms(): Promise<RoomInfo[]> {
+    const res = await request<{ rooms: RoomInfo[] }>(
+      this.requireSocket(),
+      this.opts.ackTimeoutMs,
+      (s, ack) => s.emit('room:list', {}, ack),
+    );
+    if (!res.ok) throw new Error(res.error.message);
+    return res.data.rooms;
+  }
+
+  /** Loads a page of older messages into the room (scrolling back); returns how many. */
+  async loadOlder(name: string, limit = 100): Promise<number> {
+    const room = this.rooms.get(name);
+    const oldest = room?.messages[0];
+    if (!room || !oldest) return 0;
+    const res = await request<{ messages: ChatMessage[] }>(
+      this.requireSocket(),
+      this.opts.ackTimeoutMs,
+      (s, ack) => s.emit('room:history', { room: name, before: oldest.id, limit }, ack),
+    );
+    if (!res.ok) throw new Error(res.error.message);
+    let n = 0;
+    for (const m of res.data.messages) if (this.accept(room, m, false)) n++;
+    this.emit('room', name);
+    return n;
+  }
+
+  private requireSocket(): ClientSocket {
+    if (!this.socket?.connected)
+      throw Object.assign(new Error('not connected'), { code: ErrorCode.Unavailable });
+    return this.socket;
+  }
+
+  /** Waits until no resume is in progress (tests and the load tester use it). */
+  async settled(): Promise<void> {
+    while (this.resyncing) await this.resyncing;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.sendRetryTimer);
+    clearInterval(this.pingTimer);
+    this.socket?.removeAllListeners();
+    this.socket?.close();
+    this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
+  }
+}

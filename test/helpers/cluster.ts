@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { login } from '../../src/client/api.js';
+import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.js';
+import { LogWatch, SERVER_MAIN, exited, freePort, killAndWait, track } from './processes.js';
+
+/** Defaults that let tests log many users in from one address and keep drains short. */
+export const TEST_ENV: Record<string, string> = {
+  LOG_FORMAT: 'json',
+  LOG_LEVEL: 'info',
+  CHAT_LOGIN_PER_IP_PER_MIN: '100000',
+  CHAT_RATE_PER_SEC: '2000',
+  CHAT_RATE_BURST: '4000',
+  CHAT_DRAIN_GRACE_MS: '3000',
+  CHAT_DRAIN_SPREAD_MS: '300',
+  CHAT_ADMIN_TOKEN: 'test-admin-token-0123456789',
+};
+
+/** One `chat-server instance` process on a loopback port of its own. */
+export class TestInstance {
+  proc!: ChildProcess;
+  log!: LogWatch;
+  bootId = '';
+
+  constructor(
+    readonly id: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.proc.pid ?? 0;
+  }
+
+  /** Starts the process and resolves once it logs that it is ready. */
+  async start(): Promise<this> {
+    this.proc = track(
+      spawn(
+        process.execPath,
+        [
+          SERVER_MAIN,
+          'instance',
+          '--port',
+          String(this.port),
+          '--host',
+          '127.0.0.1',
+          '--id',
+          this.id,
+        ],
+        {
+          env: { ...process.env, ...TEST_ENV, ...this.env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      ),
+    );
+    this.log = new LogWatch(this.proc.stderr!);
+    const failed = exited(this.proc).then(({ code }) => {
+      throw new Error(
+        `${this.id} exited with ${code} before it was ready: ${JSON.stringify(this.log.lines.slice(-3))}`,
+      );
+    });
+    const ready = await Promise.race([this.log.wait((l) => l.msg === 'instance ready'), failed]);
+    this.bootId = String(ready.bootId);
+    return this;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return killAndWait(this.proc, signal);
+  }
+}
+
+/** N instances of one cluster on one Redis. */
+export async function startInstances(
+  n: number,
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<TestInstance[]> {
+  const prefix = env.CHAT_KEY_PREFIX ?? 'chat:';
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) =>
+      new TestInstance(`chat-${i + 1}`, await freePort(), {
+        REDIS_URL: redisUrl,
+        CHAT_KEY_PREFIX: prefix,
+        ...env,
+      }).start(),
+    ),
+  );
+}
+
+let userSeq = 0;
+/** A fresh user name, unique within the run. */
+export function userName(prefix = 'u'): string {
+  return `${prefix}${process.pid % 10000}-${++userSeq}`;
+}
+
+/** Logs a fresh user in through `server` and connects a client to `servers`. */
+export async function connectUser(
+  servers: string[],
+  opts: Partial<ChatClientOptions> & { user?: string } = {},
+): Promise<{ client: ChatClient; user: string; token: string }> {
+  const user = opts.user ?? userName();
+  const { token } = await login(servers[0]!, user, 'password-1');
+  const client = new ChatClient({ servers, token, pingEveryMs: 0, ...opts });
+  await client.connect();
+  return { client, user, token };
+}
+
+/** Resolves when `pred` holds, checked on each of the client's events (no polling sleeps). */
+export function until(
+  client: ChatClient,
+  pred: () => boolean,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> {
+  if (pred()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const offs: (() => void)[] = [];
+    const done = (err?: Error): void => {
+      clearTimeout(t);
+      offs.forEach((o) => o());
+      if (err) reject(err);
+      else resolve();
+    };
+    const t = setTimeout(() => done(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    const check = (): void => {
+      if (pred()) done();
+    };
+    for (const ev of ['message', 'room', 'state', 'outgoing', 'status'] as const)
+      offs.push(client.on(ev, check));
+  });
+}
+
+export { killAndWait };

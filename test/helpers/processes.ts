@@ -1,0 +1,106 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/server/private-redis.js';
+
+export { freePort };
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
+
+/** Every process a test file started, so a failed test still leaves nothing behind. */
+const started = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): ChildProcess {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
+/** Kills (SIGKILL, by PID) whatever the file started and is still running. */
+export async function killAll(): Promise<void> {
+  await Promise.all([...started].map((c) => killAndWait(c, 'SIGKILL')));
+}
+
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+export async function killAndWait(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<void> {
+  const done = exited(child);
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  await done;
+}
+
+export function tmpDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `chat-tui-${prefix}-`));
+}
+
+/** Whether a PID is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON log lines of a child's stderr, as events to await. */
+export class LogWatch {
+  readonly lines: Record<string, unknown>[] = [];
+  private waiters: {
+    pred: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+
+  constructor(stream: NodeJS.ReadableStream) {
+    createInterface({ input: stream }).on('line', (line) => {
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        obj = { raw: line };
+      }
+      this.lines.push(obj);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(obj)) return true;
+        w.resolve(obj);
+        return false;
+      });
+    });
+  }
+
+  /** Resolves with the first line (past or future) that matches. */
+  wait(
+    pred: (l: Record<string, unknown>) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, unknown>> {
+    const seen = this.lines.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`log line not seen in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(t);
+          resolve(l);
+        },
+      });
+    });
+  }
+}
