@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '../../src/client/chat-client.js';
+import { makeKeys } from '../../src/server/keys.js';
+import { readInstances } from '../../src/server/status.js';
+import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+const clients: ChatClient[] = [];
+const keys = makeKeys('chat:');
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url);
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await killAll();
+});
+
+/** Reads the instances' status from Redis until `pred` holds (status is written every second). */
+async function statusUntil(
+  pred: (byId: Map<string, { connections: number; bootId: string }>) => boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const r = redis.client();
+  const t0 = Date.now();
+  try {
+    for (;;) {
+      const list = await readInstances(r, keys);
+      if (pred(new Map(list.map((s) => [s.id, s])))) return Date.now() - t0;
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(
+          `status not as expected after ${timeoutMs} ms: ${JSON.stringify(list.map((s) => [s.id, s.connections]))}`,
+        );
+      // Status has no change event to await: it is rewritten every second, so poll it.
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  } finally {
+    r.disconnect();
+  }
+}
+
+describe('live instance status in Redis', () => {
+  it('counts the clients really connected to each instance, drops a SIGKILLed one within 5 s, shows its replacement', async () => {
+    const wanted = [1, 2, 4];
+    for (const [i, n] of wanted.entries()) {
+      for (let k = 0; k < n; k++) {
+        // Clients of chat-3 fall back to chat-1, as they would behind a balancer.
+        const servers = i === 2 ? [nodes[2]!.url, nodes[0]!.url] : [nodes[i]!.url];
+        const { client } = await connectUser(servers);
+        await client.join('status-room');
+        clients.push(client);
+      }
+    }
+    await statusUntil(
+      (m) => wanted.every((n, i) => m.get(`chat-${i + 1}`)?.connections === n),
+      5000,
+    );
+
+    // Presence: everyone is a member, on any instance's view.
+    const watcher = clients[0]!;
+    await until(
+      watcher,
+      () => watcher.rooms.get('status-room')!.members.length === 7,
+      5000,
+      'all 7 members',
+    );
+
+    const oldBoot = nodes[2]!.bootId;
+    const killedAt = Date.now();
+    await nodes[2]!.kill('SIGKILL');
+    const goneAfter = await statusUntil((m) => !m.has('chat-3'), 5000);
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
+    console.log(`chat-3 left the status ${goneAfter} ms after SIGKILL`);
+
+    // Its clients reconnect to chat-1, and the totals account for each of them once.
+    await statusUntil(
+      (m) => m.get('chat-1')?.connections === 5 && m.get('chat-2')?.connections === 2,
+      10_000,
+    );
+    const r = redis.client();
+    const total = (await readInstances(r, keys)).reduce((sum, s) => sum + s.connections, 0);
+    r.disconnect();
+    expect(total).toBe(7);
+    const room = watcher.rooms.get('status-room')!;
+    await until(watcher, () => room.members.length === 7, 5000, 'members back to 7');
+
+    await nodes[2]!.start();
+    expect(nodes[2]!.bootId).not.toBe(oldBoot);
+    await statusUntil((m) => m.get('chat-3')?.bootId === nodes[2]!.bootId, 5000);
+  });
+});
+
+describe('presence after SIGKILL', () => {
+  it('drops a killed instance’s members from the list within 5 s (no ghosts)', async () => {
+    const { client: watcher } = await connectUser([nodes[0]!.url]);
+    clients.push(watcher);
+    await watcher.join('ghosts');
+    // Two users on chat-2 that have nowhere else to go.
+    for (let k = 0; k < 2; k++) {
+      const { client } = await connectUser([nodes[1]!.url]);
+      clients.push(client);
+      await client.join('ghosts');
+    }
+    const room = watcher.rooms.get('ghosts')!;
+    await until(watcher, () => room.members.length === 3, 5000, '3 members');
+    const killedAt = Date.now();
+    await nodes[1]!.kill('SIGKILL');
+    await until(watcher, () => room.members.length === 1, 6000, 'ghosts gone');
+    const after = Date.now() - killedAt;
+    console.log(`ghost members gone ${after} ms after SIGKILL`);
+    expect(after).toBeLessThanOrEqual(5000);
+  });
+});
