@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { withContext } from '../context.js';
+import { clean } from '../output.js';
+
+interface BroadcastFlags {
+  room?: string;
+  json?: boolean;
+}
+
+/** `chat-admin broadcast <text> [--room R] [--json]`. */
+export function broadcastCommand(): Command {
+  return new Command('broadcast')
+    .description(
+      'send a system message to every connected client on every instance, or to one room (kept in its history)',
+    )
+    .argument('<text>', 'the message')
+    .option('-r, --room <room>', 'only this room')
+    .option('--json', 'print {clients, instances, messageId?} as JSON')
+    .action(async (text: string, flags: BroadcastFlags, cmd: Command) => {
+      await withContext(cmd, async (ctx) => {
+        const client = await ctx.client();
+        const res = await client.call(
+          'admin:broadcast',
+          flags.room ? { text, room: flags.room } : { text },
+        );
+        if (flags.json) {
+          ctx.out.json(res);
+          return;
+        }
+        const where = flags.room ? ` in room ${clean(flags.room)}` : '';
+        ctx.out.text(
+          `reached ${res.clients} client${res.clients === 1 ? '' : 's'}${where} on ${res.instances} instance${res.instances === 1 ? '' : 's'}`,
+        );
+      });
+    });
+}

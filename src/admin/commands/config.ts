@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { withContext } from '../context.js';
+import { parseServer, savedSettings } from '../settings.js';
+
+interface ConfigFlags {
+  setServer?: string;
+  setToken?: string;
+  clear?: boolean;
+  json?: boolean;
+}
+
+/** `chat-admin config`: saves the server and token so later commands need neither flag. */
+export function configCommand(): Command {
+  return new Command('config')
+    .description('show or save the default server and admin token (file readable by you only)')
+    .option('--set-server <url>', 'save this server URL')
+    .option('--set-token <token>', 'save this admin token')
+    .option('--clear', 'forget the saved server and token')
+    .option('--json', 'print the saved settings as JSON (the token masked)')
+    .action(async (flags: ConfigFlags, cmd: Command) => {
+      await withContext(cmd, async (ctx) => {
+        const conf = savedSettings(ctx.env);
+        if (flags.clear) conf.clear();
+        if (flags.setServer) conf.set('server', parseServer(flags.setServer));
+        if (flags.setToken) conf.set('token', flags.setToken);
+        const shown = {
+          path: conf.path,
+          server: conf.get('server') ?? null,
+          token: conf.get('token') ? '(saved)' : null,
+        };
+        if (flags.json) ctx.out.json(shown);
+        else
+          ctx.out.text([
+            `config  ${shown.path}`,
+            `server  ${shown.server ?? '(not set)'}`,
+            `token   ${shown.token ?? '(not set)'}`,
+          ]);
+        return Promise.resolve();
+      });
+    });
+}

@@ -1,0 +1,68 @@
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../server/version.js';
+import { broadcastCommand } from './commands/broadcast.js';
+import { configCommand } from './commands/config.js';
+import { kickCommand } from './commands/kick.js';
+import { restartCommand } from './commands/restart.js';
+import { roomsCommand } from './commands/rooms.js';
+import { statusCommand } from './commands/status.js';
+import { AdminError, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+
+/**
+ * Every command is a file under `commands/` exporting a factory that builds its `Command`.
+ * Adding one is an import above and a line here.
+ */
+const COMMANDS: (() => Command)[] = [
+  statusCommand,
+  broadcastCommand,
+  restartCommand,
+  roomsCommand,
+  kickCommand,
+  configCommand,
+];
+
+const program = new Command()
+  .name('chat-admin')
+  .description("The chat cluster's operator console: status, broadcast, restarts, rooms, kicks.")
+  .version(VERSION)
+  .addOption(
+    new Option(
+      '-s, --server <url>',
+      'public URL of the cluster (default http://127.0.0.1:3000)',
+    ).env('CHAT_SERVER'),
+  )
+  .addOption(
+    new Option(
+      '-t, --token <token>',
+      'admin token (default: CHAT_ADMIN_TOKEN, saved config, local token file)',
+    ),
+  )
+  .showHelpAfterError()
+  .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .exitOverride();
+
+for (const make of COMMANDS) {
+  const cmd = make();
+  cmd.addHelpText('after', `\n${EXIT_CODES_HELP}`).configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+  });
+  cmd.exitOverride();
+  program.addCommand(cmd);
+}
+
+try {
+  await program.parseAsync(process.argv);
+  process.exit(ExitCode.Ok);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end "with an error" of exit code 0.
+    process.exit(err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage);
+  }
+  if (err instanceof AdminError) {
+    process.stderr.write(`chat-admin: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`chat-admin: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(ExitCode.Failed);
+}

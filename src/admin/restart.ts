@@ -1,0 +1,138 @@
+import type { ClusterStatus, InstanceStatus } from '../protocol/index.js';
+import type { AdminClient } from './connection.js';
+import { AdminError, ExitCode } from './exit-codes.js';
+
+/** What one restart did, as `restart --json` prints it. */
+export interface RestartOutcome {
+  instanceId: string;
+  oldBootId: string;
+  newBootId: string;
+  /** From the request to the replacement being ready (and, when rolling, clients back). */
+  tookMs: number;
+  /** Clients connected to the cluster before the restart and once it was over. */
+  clientsBefore: number;
+  clientsAfter: number;
+}
+
+export interface RestartOptions {
+  timeoutMs: number;
+  /** Also wait until the cluster has at least as many clients as before (rolling). */
+  waitForClients: boolean;
+  progress: (line: string) => void;
+  pollMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Reads the status, tolerating the moments when our own connection is being moved (the
+ * instance it was on may be the one restarting): null means "no answer this time".
+ */
+async function tryStatus(client: AdminClient, timeoutMs: number): Promise<ClusterStatus | null> {
+  try {
+    return await client.call('admin:status', {}, timeoutMs);
+  } catch (err) {
+    if (err instanceof AdminError && err.exitCode === ExitCode.Unauthorized) throw err;
+    return null;
+  }
+}
+
+/** Polls the status until `done` says it is reached, or the deadline passes (then null). */
+async function pollUntil<T>(
+  client: AdminClient,
+  deadline: number,
+  pollMs: number,
+  done: (s: ClusterStatus) => T | undefined,
+): Promise<T | null> {
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    const s = await tryStatus(client, Math.min(left, 3000));
+    const hit = s ? done(s) : undefined;
+    if (hit !== undefined) return hit;
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/** The live instances, for choosing targets and checking names. */
+export async function liveInstances(client: AdminClient): Promise<InstanceStatus[]> {
+  return (await client.call('admin:status', {})).instances;
+}
+
+/**
+ * Restarts one instance: asks it to drain, then waits until an instance with the same id and
+ * a new boot id reports ready (its supervisor started it again), and, when asked, until the
+ * clients it had are connected again somewhere.
+ */
+export async function restartInstance(
+  client: AdminClient,
+  instanceId: string,
+  opts: RestartOptions,
+): Promise<RestartOutcome> {
+  const pollMs = opts.pollMs ?? 250;
+  const t0 = Date.now();
+  const deadline = t0 + opts.timeoutMs;
+  const before = await client.call('admin:status', {});
+  const target = before.instances.find((i) => i.id === instanceId);
+  if (!target) {
+    const live = before.instances.map((i) => i.id).join(', ') || 'none';
+    throw new AdminError(ExitCode.Failed, `no live instance ${instanceId} (live: ${live})`);
+  }
+  const clientsBefore = before.totals.connections;
+  const { bootId: oldBootId } = await client.call('admin:restart', { instanceId });
+  opts.progress(
+    `${instanceId}: draining (boot ${oldBootId}, ${target.connections} clients to move)`,
+  );
+
+  let sawGone = false;
+  const replacement = await pollUntil(client, deadline, pollMs, (s) => {
+    const now = s.instances.find((i) => i.id === instanceId);
+    if (!now && !sawGone) {
+      sawGone = true;
+      opts.progress(`${instanceId}: exited; waiting for its replacement`);
+    }
+    return now && now.bootId !== oldBootId && now.state === 'ready' ? now : undefined;
+  });
+  if (!replacement) {
+    throw new AdminError(
+      ExitCode.Failed,
+      `${instanceId} did not come back within ${Math.round(opts.timeoutMs / 1000)} s ` +
+        `(no ready instance with a new boot id); check its supervisor`,
+    );
+  }
+  opts.progress(
+    `${instanceId}: replacement ready (boot ${replacement.bootId}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  let clientsAfter = clientsBefore;
+  if (opts.waitForClients) {
+    let last = -1;
+    const back = await pollUntil(client, deadline, pollMs, (s) => {
+      const n = s.totals.connections;
+      if (n !== last) {
+        last = n;
+        opts.progress(`${instanceId}: clients back ${n}/${clientsBefore}`);
+      }
+      return n >= clientsBefore ? n : undefined;
+    });
+    if (back === null) {
+      throw new AdminError(
+        ExitCode.Failed,
+        `${instanceId}: its clients did not come back within ${Math.round(opts.timeoutMs / 1000)} s ` +
+          `(${last} of ${clientsBefore} connected)`,
+      );
+    }
+    clientsAfter = back;
+  } else {
+    const s = await tryStatus(client, 3000);
+    if (s) clientsAfter = s.totals.connections;
+  }
+  return {
+    instanceId,
+    oldBootId,
+    newBootId: replacement.bootId,
+    tookMs: Date.now() - t0,
+    clientsBefore,
+    clientsAfter,
+  };
+}

@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import { stateDir } from '../server/config.js';
+import { AdminError, ExitCode } from './exit-codes.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
+
+/** What `chat-admin config` saves (file readable by the user only). */
+export interface SavedSettings {
+  server?: string;
+  token?: string;
+}
+
+/**
+ * The saved settings. `CHAT_ADMIN_CONFIG_DIR` moves the file (tests use it so they never
+ * touch the user's own config).
+ */
+export function savedSettings(env: NodeJS.ProcessEnv): Conf<SavedSettings> {
+  const dir = env.CHAT_ADMIN_CONFIG_DIR;
+  return new Conf<SavedSettings>({
+    projectName: 'chat-tui',
+    configName: 'admin',
+    projectSuffix: '',
+    configFileMode: 0o600,
+    ...(dir ? { cwd: dir } : {}),
+  });
+}
+
+/** The flags every command accepts (declared once on the program). */
+export interface GlobalFlags {
+  server?: string;
+  token?: string;
+}
+
+export interface Target {
+  server: string;
+  token: string;
+  /** Where the token came from, for error messages. */
+  tokenSource: string;
+}
+
+function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+/** Checks and normalises a server URL (a bare host:port gets http://). */
+export function parseServer(raw: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new AdminError(ExitCode.Usage, `--server: not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol)) {
+    throw new AdminError(ExitCode.Usage, `--server: use an http:// or https:// URL, not ${raw}`);
+  }
+  return url.origin;
+}
+
+/**
+ * Server: `--server`, `CHAT_SERVER`, the saved config, then the local cluster's default.
+ * Token: `--token`, `CHAT_ADMIN_TOKEN`, the saved config, then, for a server on this machine,
+ * the local cluster's token file.
+ */
+export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Target {
+  const saved = savedSettings(env);
+  const server = parseServer(
+    flags.server ?? (env.CHAT_SERVER || saved.get('server') || DEFAULT_SERVER),
+  );
+  if (flags.token) return { server, token: flags.token, tokenSource: '--token' };
+  if (env.CHAT_ADMIN_TOKEN) {
+    return { server, token: env.CHAT_ADMIN_TOKEN, tokenSource: 'CHAT_ADMIN_TOKEN' };
+  }
+  const savedToken = saved.get('token');
+  if (savedToken) return { server, token: savedToken, tokenSource: `saved config (${saved.path})` };
+  if (isLoopback(new URL(server).hostname)) {
+    const file = path.join(stateDir(env), 'admin-token');
+    if (existsSync(file)) {
+      const token = readFileSync(file, 'utf8').trim();
+      if (token) return { server, token, tokenSource: file };
+    }
+  }
+  throw new AdminError(
+    ExitCode.Unauthorized,
+    'no admin token: pass --token, set CHAT_ADMIN_TOKEN, or save one with `chat-admin config --token`',
+  );
+}
