@@ -77,7 +77,10 @@ export function handle<
   fn: (payload: PayloadOf<Events, E>) => Promise<ResultOf<Events, E>>,
   deps: BoundaryDeps,
 ): void {
-  const listener = (raw: unknown, ack: unknown): void => {
+  const listener = (...args: unknown[]): void => {
+    // An event sent with only an ack (no payload) arrives with the ack first.
+    const [raw, ack] =
+      args.length === 1 && typeof args[0] === 'function' ? [undefined, args[0]] : args;
     if (typeof ack !== 'function') {
       deps.metrics.rejected.inc({ code: 'no_ack' });
       deps.log.debug({ event, socket: socket.id }, 'event without ack ignored');

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, login } from '../../src/client/api.js';
+import type { Result } from '../../src/protocol/index.js';
+import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
+import { killAll } from '../helpers/processes.js';
+import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+let token: string;
+const sockets: RawSocket[] = [];
+
+// Production limits here: 20 events/s with bursts of 40, cut off after 100 refusals in a row.
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(2, redis.url, {
+    CHAT_RATE_PER_SEC: '20',
+    CHAT_RATE_BURST: '40',
+    CHAT_FLOOD_DISCONNECT_AFTER: '100',
+    CHAT_LOGIN_PER_IP_PER_MIN: '30',
+  });
+  token = (await login(nodes[0]!.url, userName('bad'), 'password-1')).token;
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await killAll();
+});
+
+async function open(url = nodes[0]!.url): Promise<RawSocket> {
+  const s = await connected(rawSocket(url, { token }));
+  sockets.push(s);
+  return s;
+}
+
+/** Emits any event with any arguments and returns the ack's answer. */
+function ask(s: RawSocket, event: string, ...args: unknown[]): Promise<Result<unknown>> {
+  return new Promise((resolve) => {
+    const emit = s.emit.bind(s) as (ev: string, ...a: unknown[]) => void;
+    emit(event, ...args, (res: Result<unknown>) => resolve(res));
+  });
+}
+
+function codeOf(r: Result<unknown>): string {
+  return r.ok ? 'ok' : r.error.code;
+}
+
+const LAYOUT =
+  /^chat:(user:[a-z0-9][a-z0-9_-]{0,31}(:sessions)?|session:[0-9a-f]{64}|room:[a-z0-9][a-z0-9_-]{0,31}:(log|seq|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|instances|instance:[A-Za-z0-9_-]+|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
+
+describe('bad input is refused with a clear error and changes nothing', () => {
+  it('refuses missing, malformed and invalid payloads', async () => {
+    const s = await open();
+    const cases: [string, unknown[], string][] = [
+      ['room:join', [], 'bad_request'],
+      ['room:join', [null], 'bad_request'],
+      ['room:join', ['lobby'], 'bad_request'],
+      ['room:join', [{ room: 42 }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', extra: true }], 'bad_request'],
+      ['room:join', [{ room: 'Lobby' }], 'bad_request'],
+      ['room:join', [{ room: 'a'.repeat(33) }], 'bad_request'],
+      ['room:join', [{ room: 'x'.repeat(10_000) }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: 'yesterday' }], 'bad_request'],
+      ['message:send', [{ room: 'lobby', text: 'hi', clientMsgId: 'short' }], 'bad_request'],
+      ['message:send', [{ room: 'lobby', text: '', clientMsgId: 'abcdefgh12' }], 'bad_request'],
+      ['message:send', [{ room: 'lobby', text: '   ', clientMsgId: 'abcdefgh12' }], 'bad_request'],
+      [
+        'message:send',
+        [{ room: 'lobby', text: 'x'.repeat(2001), clientMsgId: 'abcdefgh12' }],
+        'bad_request',
+      ],
+      ['message:send', [{ room: 'nowhere', text: 'hi', clientMsgId: 'abcdefgh12' }], 'not_member'],
+      ['typing:set', [{ room: 'lobby', typing: 'yes' }], 'bad_request'],
+      ['no:such-event', [{}], 'bad_request'],
+    ];
+    for (const [event, args, want] of cases) {
+      const res = await ask(s, event, ...args);
+      expect(codeOf(res), `${event} ${JSON.stringify(args).slice(0, 60)}`).toBe(want);
+      if (!res.ok) expect(res.error.message.length).toBeGreaterThan(5);
+    }
+    const missing = await ask(s, 'room:join');
+    expect(!missing.ok && missing.error.message).toMatch(/room/);
+  });
+
+  it('refuses room and user names with escape sequences or Redis-special characters', async () => {
+    const s = await open();
+    const names = [
+      '\u001b[31mred',
+      'a*',
+      'a?',
+      'a[b]',
+      '{a}',
+      'a:b',
+      'a b',
+      'a\u0007',
+      'ä',
+      '-a',
+      'a\u202e',
+    ];
+    for (const room of names) {
+      const res = await ask(s, 'room:join', { room });
+      expect(codeOf(res), JSON.stringify(room)).toBe('bad_request');
+    }
+    for (const username of names) {
+      const err = await login(nodes[1]!.url, username, 'password-1').catch((e: ApiError) => e);
+      expect((err as ApiError).status, JSON.stringify(username)).toBe(400);
+    }
+    const reserved = await login(nodes[1]!.url, 'admin', 'password-1').catch((e: ApiError) => e);
+    expect((reserved as ApiError).status).toBe(400);
+  });
+
+  it('closes a connection that sends an oversized packet, and keeps serving', async () => {
+    const s = await open();
+    const gone = new Promise<string>((resolve) => s.once('disconnect', (r) => resolve(r)));
+    s.emit(
+      'message:send',
+      { room: 'lobby', text: 'x'.repeat(200_000), clientMsgId: 'abcdefgh12' },
+      () => undefined,
+    );
+    expect(await gone).toMatch(/transport close|transport error/);
+    const again = await open();
+    expect(codeOf(await ask(again, 'room:join', { room: 'lobby' }))).toBe('ok');
+  });
+
+  it('rate limits a flooding socket, then cuts it off; others are unaffected', async () => {
+    const flooder = await open();
+    const bystander = await open(nodes[1]!.url);
+    expect(codeOf(await ask(bystander, 'room:join', { room: 'calm' }))).toBe('ok');
+    const ended = new Promise<string>((resolve) =>
+      flooder.once('session:ended', ({ reason }) => resolve(reason)),
+    );
+    const gone = new Promise<string>((resolve) => flooder.once('disconnect', (r) => resolve(r)));
+    const codes = new Map<string, number>();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      pending.push(
+        ask(flooder, 'sys:ping', { t: i }).then((r) => {
+          codes.set(codeOf(r), (codes.get(codeOf(r)) ?? 0) + 1);
+        }),
+      );
+    }
+    expect(await ended).toBe('flood');
+    expect(await gone).toBe('io server disconnect');
+    // Some of the 40 allowed pings were still being answered when the socket was cut off.
+    expect(codes.get('ok')).toBeGreaterThan(0);
+    expect(codes.get('rate_limited')).toBeGreaterThanOrEqual(100);
+    console.log(
+      `flood: ${JSON.stringify(Object.fromEntries(codes))} of 300 answered before the cut`,
+    );
+    const res = await ask(bystander, 'message:send', {
+      room: 'calm',
+      text: 'still here',
+      clientMsgId: 'calm-0001',
+    });
+    expect(codeOf(res)).toBe('ok');
+  });
+
+  it('rate limits logins per client address (429)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const err = await login(nodes[1]!.url, 'no-such-user-' + String(i % 3), 'password-1').then(
+        () => 200,
+        (e: ApiError) => e.status,
+      );
+      statuses.push(err);
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stored nothing invalid: every key in Redis follows the documented layout', async () => {
+    const r = redis.client();
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await r.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    r.disconnect();
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !LAYOUT.test(k))).toEqual([]);
+    expect(keys.some((k) => k.includes('nowhere'))).toBe(false);
+  });
+});
