@@ -3,7 +3,9 @@ import type { ChatMessage, ClusterStatus, Notice, RoomInfo } from './models.js';
 import type {
   AdminBroadcastPayload,
   AdminKickPayload,
+  AdminLoadtestCleanupPayload,
   AdminRestartPayload,
+  AdminUsersCreatePayload,
   HistoryPayload,
   JoinPayload,
   LeavePayload,
@@ -114,6 +116,17 @@ export interface RestartResult {
   bootId: string;
 }
 
+/** What `admin:users:create` answers: the users and a session token for each. */
+export interface UsersCreateResult {
+  users: { name: string; token: string }[];
+}
+
+/** What `admin:loadtest:cleanup` answers: how many users and rooms were removed. */
+export interface LoadtestCleanupResult {
+  users: number;
+  rooms: number;
+}
+
 /** Events the admin console sends on the admin namespace. */
 export interface AdminClientToServerEvents {
   'admin:status': (payload: Record<string, never>, ack: Ack<ClusterStatus>) => void;
@@ -121,6 +134,13 @@ export interface AdminClientToServerEvents {
   'admin:broadcast': (payload: AdminBroadcastPayload, ack: Ack<BroadcastResult>) => void;
   'admin:restart': (payload: AdminRestartPayload, ack: Ack<RestartResult>) => void;
   'admin:kick': (payload: AdminKickPayload, ack: Ack<{ sockets: number }>) => void;
+  /** Load tests: create users with sessions in bulk (no password can log them in). */
+  'admin:users:create': (payload: AdminUsersCreatePayload, ack: Ack<UsersCreateResult>) => void;
+  /** Load tests: remove the run's users, their sessions and its rooms. */
+  'admin:loadtest:cleanup': (
+    payload: AdminLoadtestCleanupPayload,
+    ack: Ack<LoadtestCleanupResult>,
+  ) => void;
 }
 
 /** The admin namespace pushes nothing unasked. */

@@ -129,3 +129,31 @@ export type AdminRestartPayload = z.infer<typeof AdminRestartPayload>;
 export const AdminKickPayload = z.strictObject({ user: Name });
 /** See {@link AdminKickPayload}. */
 export type AdminKickPayload = z.infer<typeof AdminKickPayload>;
+
+/** Names a load test gives its users and rooms: `lt<run id>-...`, so cleanup touches nothing else. */
+export const LOADTEST_NAME_PATTERN = /^lt[a-z0-9]{4,12}-[a-z0-9_-]{1,16}$/;
+
+/** `admin:users:create`: create load-test users with short-lived sessions (token-guarded bulk path). */
+export const AdminUsersCreatePayload = z.strictObject({
+  /** Users are named `<prefix>-<n>`; the prefix is `lt` and a run id. */
+  prefix: z.string().regex(/^lt[a-z0-9]{4,12}$/, 'must be "lt" and 4-12 of a-z, 0-9'),
+  /** First `n` (so a large run can be created in chunks). */
+  from: z.number().int().min(0).max(1_000_000),
+  count: z.number().int().min(1).max(1000),
+  /** Users and sessions expire after this many seconds even if nobody cleans up. */
+  ttlSec: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600),
+});
+/** See {@link AdminUsersCreatePayload}. */
+export type AdminUsersCreatePayload = z.infer<typeof AdminUsersCreatePayload>;
+
+/** `admin:loadtest:cleanup`: remove a load test's users, sessions and rooms. */
+export const AdminLoadtestCleanupPayload = z.strictObject({
+  users: z.array(z.string().regex(LOADTEST_NAME_PATTERN)).max(1000),
+  rooms: z.array(z.string().regex(LOADTEST_NAME_PATTERN)).max(1000),
+});
+/** See {@link AdminLoadtestCleanupPayload}. */
+export type AdminLoadtestCleanupPayload = z.infer<typeof AdminLoadtestCleanupPayload>;

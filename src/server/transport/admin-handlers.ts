@@ -20,6 +20,7 @@ import { roomOf, userRoomOf, type InstanceContext } from '../context.js';
 import { clusterStatus } from '../status.js';
 import { handle } from './boundary.js';
 import { listRooms, serverMsgId } from './chat-handlers.js';
+import { registerLoadtestHandlers } from './loadtest-handlers.js';
 
 type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEvents>;
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
@@ -86,6 +87,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
     const deps = { log: ctx.log, metrics: ctx.metrics };
     const audit = (action: string, target: unknown, outcome: string): void =>
       ctx.log.info({ action, target, outcome, from: socket.handshake.address }, 'admin action');
+    registerLoadtestHandlers(socket, ctx);
 
     handle<AdminClientToServerEvents, 'admin:status'>(
       socket,
