@@ -1,0 +1,66 @@
+/**
+ * What the coordinator and its worker processes say to each other over the IPC channel.
+ * Phases: start -> (progress...) -> stop -> sent -> verify -> result -> close.
+ */
+
+/** One virtual user as a worker gets it: an account, a session, and the room it chats in. */
+export interface VuSpec {
+  user: string;
+  token: string;
+  room: string;
+  /** Its place in the ramp: it connects at `t0 + index / clients * rampMs`. */
+  index: number;
+}
+
+export interface WorkerPlan {
+  server: string;
+  vus: VuSpec[];
+  clients: number;
+  /** Wall-clock start of the ramp (ms since the epoch; all processes share the clock). */
+  t0: number;
+  rampMs: number;
+  /** This worker's share of the aggregate message rate, per second. */
+  rate: number;
+  connectTimeoutMs: number;
+}
+
+export type ToWorker =
+  | { type: 'start'; plan: WorkerPlan }
+  | { type: 'stop' }
+  | { type: 'verify'; sent: Record<string, string[]>; drainMs: number }
+  | { type: 'close' };
+
+export interface Progress {
+  connected: number;
+  failed: number;
+  sent: number;
+  delivered: number;
+  /** Cumulative latency histogram, encoded. */
+  latency: string;
+}
+
+export interface WorkerResult {
+  requested: number;
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  connectMs: string;
+  latencyMs: string;
+  sent: number;
+  sendFailed: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reconnects: number;
+  /** Where the connected users are at the end, by instance id. */
+  instances: Record<string, number>;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; progress: Progress }
+  /** Ids of the messages this worker's users sent and had acknowledged, by room. */
+  | { type: 'sent'; sent: Record<string, string[]> }
+  | { type: 'result'; result: WorkerResult }
+  | { type: 'error'; message: string };

@@ -1,0 +1,149 @@
+/**
+ * A load-test worker process (forked by the runner): it runs its share of the virtual users
+ * and reports to the runner over IPC. One process is one core and at most ~19,900 sockets.
+ */
+import { encode, newHistogram } from './histogram.js';
+import type { FromWorker, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
+import { VirtualUser, type VuSink } from './vu.js';
+
+const TICK_MS = 50;
+const PROGRESS_MS = 500;
+
+function tell(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+const sink: VuSink = {
+  latency: newHistogram(),
+  connect: newHistogram(),
+  sent: new Map(),
+  counts: { sent: 0, sendFailed: 0, delivered: 0, duplicated: 0 },
+  errors: new Map(),
+};
+let vus: VirtualUser[] = [];
+const timers: NodeJS.Timeout[] = [];
+let sendTimer: NodeJS.Timeout | undefined;
+
+function start(plan: WorkerPlan): void {
+  vus = plan.vus.map((spec) => new VirtualUser(spec, plan.server, sink));
+  for (const vu of vus) {
+    const at = plan.t0 + (vu.spec.index / plan.clients) * plan.rampMs;
+    const t = setTimeout(() => void vu.start(plan.connectTimeoutMs), Math.max(0, at - Date.now()));
+    timers.push(t);
+  }
+  // One ticker sends for all users: the worker's share of the rate, spread over the users
+  // that are in their room (round robin), so the aggregate rate holds as users come and go.
+  let budget = 0;
+  let next = 0;
+  let last = performance.now();
+  sendTimer = setInterval(() => {
+    const now = performance.now();
+    const ready = vus.filter((v) => v.joined && v.client.connected).length;
+    budget += ((now - last) / 1000) * plan.rate * (ready / Math.max(1, vus.length));
+    last = now;
+    for (let tries = 0; budget >= 1 && tries < vus.length; tries++) {
+      const vu = vus[next++ % vus.length]!;
+      if (vu.send()) budget--;
+    }
+    budget = Math.min(budget, plan.rate); // never a burst of more than a second's worth
+  }, TICK_MS);
+  const progress = setInterval(() => tell({ type: 'progress', progress: snapshot() }), PROGRESS_MS);
+  timers.push(progress);
+}
+
+function snapshot(): {
+  connected: number;
+  failed: number;
+  sent: number;
+  delivered: number;
+  latency: string;
+} {
+  return {
+    connected: vus.filter((v) => v.client.connected).length,
+    failed: vus.filter((v) => v.failed).length,
+    sent: sink.counts.sent,
+    delivered: sink.counts.delivered,
+    latency: encode(sink.latency),
+  };
+}
+
+/** Stops sending; waits (bounded) for outstanding acknowledgements; reports what was sent. */
+async function stop(): Promise<void> {
+  clearInterval(sendTimer);
+  const deadline = Date.now() + 10_000;
+  while (vus.some((v) => v.unacked > 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  tell({ type: 'sent', sent: Object.fromEntries(sink.sent) });
+}
+
+/** Waits (bounded) until every user has every message owed to it, then tallies. */
+async function verify(sent: Record<string, string[]>, drainMs: number): Promise<void> {
+  const deadline = Date.now() + drainMs;
+  const owed = (): boolean => vus.some((v) => v.missing(sent[v.spec.room] ?? []) > 0);
+  while (owed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const result: WorkerResult = {
+    requested: vus.length,
+    connected: vus.filter((v) => v.joined).length,
+    failed: vus.filter((v) => v.failed).length,
+    errors: Object.fromEntries(sink.errors),
+    connectMs: encode(sink.connect),
+    latencyMs: encode(sink.latency),
+    sent: sink.counts.sent,
+    sendFailed: sink.counts.sendFailed,
+    expected: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: sink.counts.duplicated,
+    reconnects: 0,
+    instances: {},
+  };
+  for (const vu of vus) {
+    const t = vu.tally(sent[vu.spec.room] ?? []);
+    result.expected += t.expected;
+    result.delivered += t.delivered;
+    result.lost += t.lost;
+    result.reconnects += vu.client.reconnects;
+    result.sendFailed += vu.unacked;
+    const id = vu.client.connected ? vu.client.welcome?.instanceId : undefined;
+    if (id) result.instances[id] = (result.instances[id] ?? 0) + 1;
+  }
+  const unacked = vus.reduce((n, v) => n + v.unacked, 0);
+  if (unacked > 0) result.errors['send never acknowledged'] = unacked;
+  tell({ type: 'result', result });
+}
+
+function close(): void {
+  for (const t of timers) clearTimeout(t);
+  clearInterval(sendTimer);
+  for (const vu of vus) vu.client.close();
+  // Give the close frames a moment to leave, then go.
+  setTimeout(() => process.exit(0), 200).unref();
+}
+
+process.on('message', (raw) => {
+  const msg = raw as ToWorker;
+  const fail = (err: unknown): void =>
+    tell({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  switch (msg.type) {
+    case 'start':
+      try {
+        start(msg.plan);
+      } catch (err) {
+        fail(err);
+      }
+      break;
+    case 'stop':
+      stop().catch(fail);
+      break;
+    case 'verify':
+      verify(msg.sent, msg.drainMs).catch(fail);
+      break;
+    case 'close':
+      close();
+      break;
+  }
+});
+// The runner going away (killed, Ctrl-C) ends the worker too.
+process.on('disconnect', () => process.exit(0));
+tell({ type: 'ready' });

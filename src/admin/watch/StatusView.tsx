@@ -1,0 +1,145 @@
+import { Box, Text } from 'ink';
+import { clean, formatBytes, formatRate, formatUptime } from '../output.js';
+import type { InstanceRow } from '../status-document.js';
+import { sparkline } from './sparkline.js';
+import type { GoneInstance, WatchState } from './watch-state.js';
+
+const COLUMNS = [
+  ['INSTANCE', 10],
+  ['STATE', 9],
+  ['ADDRESS/PID', 23],
+  ['UP', 7],
+  ['CONNS', 6],
+  ['ROOMS', 6],
+  ['IN/s', 7],
+  ['OUT/s', 7],
+  ['RSS', 10],
+  ['LAG ms', 7],
+  ['BOOT', 13],
+] as const;
+const SPARK_WIDTH = 16;
+
+function Cells({ cells, color }: { cells: string[]; color?: string }): React.JSX.Element {
+  return (
+    <Box>
+      {cells.map((c, i) => (
+        <Box key={i} width={COLUMNS[i]?.[1] ?? SPARK_WIDTH} flexShrink={0}>
+          <Text {...(color ? { color } : {})} wrap="truncate">
+            {c}
+          </Text>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+function InstanceLine({ i, history }: { i: InstanceRow; history: number[] }): React.JSX.Element {
+  return (
+    <Cells
+      color={i.state === 'ready' ? 'green' : 'yellow'}
+      cells={[
+        clean(i.id),
+        i.state,
+        `${clean(i.host)}:${i.port}/${i.pid}`,
+        formatUptime(i.uptimeSec),
+        String(i.connections),
+        String(i.rooms),
+        formatRate(i.msgsInPerSec),
+        formatRate(i.msgsOutPerSec),
+        formatBytes(i.rssBytes),
+        i.loopLagMs.toFixed(1),
+        clean(i.bootId),
+        sparkline(history, SPARK_WIDTH),
+      ]}
+    />
+  );
+}
+
+function GoneLine({ g, now }: { g: GoneInstance; now: number }): React.JSX.Element {
+  const ago = Math.max(0, Math.round((now - g.lastSeenAt) / 1000));
+  return (
+    <Cells
+      color="red"
+      cells={[
+        clean(g.id),
+        'gone',
+        `no answer for ${ago}s`,
+        '',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        clean(g.bootId),
+      ]}
+    />
+  );
+}
+
+export interface StatusViewProps {
+  server: string;
+  state: WatchState;
+  now: number;
+}
+
+/** The `status --watch` screen: instances, gone instances, totals, Redis; q quits. */
+export function StatusView({ server, state, now }: StatusViewProps): React.JSX.Element {
+  const { doc, error } = state;
+  return (
+    <Box flexDirection="column">
+      <Box justifyContent="space-between">
+        <Text bold>chat-admin status {clean(server)}</Text>
+        <Text dimColor>
+          {state.updatedAt
+            ? `updated ${new Date(state.updatedAt).toISOString().slice(11, 19)}`
+            : 'waiting'}
+        </Text>
+      </Box>
+      <Box marginTop={1}>
+        <Cells cells={[...COLUMNS.map(([h]) => h), 'MSGS/s']} />
+      </Box>
+      {error ? (
+        <Text color="red">
+          no answer from the server for {Math.max(0, Math.round((now - error.since) / 1000))}s:{' '}
+          {clean(error.message)}
+        </Text>
+      ) : null}
+      {doc?.instances.map((i) => (
+        <InstanceLine key={i.id} i={i} history={state.history[i.id] ?? []} />
+      ))}
+      {state.gone.map((g) => (
+        <GoneLine key={`gone-${g.id}`} g={g} now={now} />
+      ))}
+      {doc ? (
+        <Cells
+          cells={[
+            'total',
+            `${doc.totals.instances} up`,
+            '',
+            '',
+            String(doc.totals.connections),
+            String(doc.totals.rooms),
+            formatRate(doc.totals.msgsInPerSec),
+            formatRate(doc.totals.msgsOutPerSec),
+          ]}
+        />
+      ) : null}
+      <Box marginTop={1}>
+        {doc ? (
+          doc.redis.ok ? (
+            <Text>
+              redis {clean(doc.redis.version ?? '?')} <Text color="green">ok</Text> ping{' '}
+              {doc.redis.pingMs ?? '?'} ms, memory{' '}
+              {formatBytes(doc.redis.usedMemoryBytes ?? undefined)},{' '}
+              {doc.redis.connectedClients ?? '?'} clients
+            </Text>
+          ) : (
+            <Text color="red">redis unreachable from the answering instance</Text>
+          )
+        ) : null}
+      </Box>
+      <Text dimColor>q quits</Text>
+    </Box>
+  );
+}
