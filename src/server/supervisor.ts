@@ -203,7 +203,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       : `  redis  ${redisUrl}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
-  out(`  state in ${opts.stateDir}; Ctrl-C stops everything`);
+  out(`  supervisor pid ${process.pid}; state in ${opts.stateDir}; Ctrl-C stops everything`);
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {

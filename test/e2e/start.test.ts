@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { login } from '../../src/client/api.js';
+import { ChatClient } from '../../src/client/chat-client.js';
+import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
+
+afterAll(killAll);
+
+describe('npm start: the local cluster', () => {
+  it('brings up 3 instances and a private Redis behind one port; Ctrl-C leaves no process behind', async () => {
+    const port = await freePort();
+    const state = tmpDir('state');
+    const env = { ...process.env, PORT: String(port), CHAT_STATE_DIR: state, LOG_FORMAT: 'json' };
+    delete env.CHAT_ADMIN_TOKEN;
+    delete env.REDIS_URL;
+    // Its own process group, like a shell job: Ctrl-C is SIGINT to the whole group.
+    const npm = track(
+      spawn('npm', ['start', '--silent'], {
+        cwd: ROOT,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const lines: string[] = [];
+    const banner = new Promise<void>((resolve, reject) => {
+      createInterface({ input: npm.stdout! }).on('line', (l) => {
+        lines.push(l);
+        if (l.includes('Ctrl-C stops everything')) resolve();
+      });
+      void exited(npm).then(({ code }) =>
+        reject(new Error(`npm start exited (${code}): ${lines.join('\n')}`)),
+      );
+    });
+    npm.stderr!.resume();
+    await banner;
+    const text = lines.join('\n');
+    expect(text).toContain(`http://127.0.0.1:${port} (3 instances)`);
+    const pids = [...text.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(5); // chat-1..3, redis-server and the supervisor
+    for (const id of ['chat-1', 'chat-2', 'chat-3']) expect(text).toContain(id);
+    expect(statSync(path.join(state, 'admin-token')).mode & 0o777).toBe(0o600);
+
+    // It serves chat through the one port, spread over the instances.
+    const url = `http://127.0.0.1:${port}`;
+    const seen = new Set<string>();
+    const clients: ChatClient[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { token } = await login(url, `starter${i}`, 'password-1');
+      const c = new ChatClient({ servers: [url], token, pingEveryMs: 0 });
+      seen.add((await c.connect()).instanceId);
+      await c.join('start');
+      clients.push(c);
+    }
+    expect(seen.size).toBe(3);
+    expect((await clients[0]!.send('start', 'hello')).state).toBe('sent');
+    for (const c of clients) c.close();
+
+    process.kill(-npm.pid!, 'SIGINT');
+    const t0 = Date.now();
+    const { code, signal } = await exited(npm);
+    // npm itself dies of the SIGINT once its child (the supervisor) is done.
+    expect(code === 0 || signal === 'SIGINT').toBe(true);
+    console.log(`stopped ${Date.now() - t0} ms after Ctrl-C`);
+    // Every process it started is gone: the supervisor waits for each before it exits. It is
+    // not our child, so there is no exit event to await; poll with a deadline.
+    const deadline = Date.now() + 30_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('without redis-server on PATH and no REDIS_URL, exits non-zero saying what to install or set', async () => {
+    const emptyBin = path.join(tmpDir('nopath'), 'bin');
+    mkdirSync(emptyBin);
+    const child = track(
+      spawn(
+        process.execPath,
+        [path.join(ROOT, 'bin/chat-server.js'), 'start', '--port', String(await freePort())],
+        {
+          env: { PATH: emptyBin, HOME: tmpDir('home'), CHAT_STATE_DIR: tmpDir('state') },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      ),
+    );
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const { code } = await exited(child);
+    expect(code).toBe(1);
+    expect(err).toMatch(/install redis-server/i);
+    expect(err).toMatch(/REDIS_URL/);
+  });
+});
