@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import {
+  JoinPayload,
+  LoginRequest,
+  SendPayload,
+  compareIds,
+  isRetryable,
+} from '../../src/protocol/index.js';
+import { TokenBucket } from '../../src/server/rate-limit.js';
+
+describe('protocol schemas', () => {
+  it('accepts valid payloads and refuses extra fields', () => {
+    expect(JoinPayload.safeParse({ room: 'lobby', since: '1-0' }).success).toBe(true);
+    expect(JoinPayload.safeParse({ room: 'lobby', x: 1 }).success).toBe(false);
+    expect(SendPayload.safeParse({ room: 'a', text: 'hi', clientMsgId: 'abcdefgh' }).success).toBe(
+      true,
+    );
+    expect(
+      SendPayload.safeParse({ room: 'a', text: 'a\u0000b', clientMsgId: 'abcdefgh' }).success,
+    ).toBe(false);
+  });
+
+  it('refuses names with anything outside the allowlist', () => {
+    for (const bad of ['', 'A', '_a', 'a b', 'a:b', 'a*', '\u001b', 'a'.repeat(33), 'é']) {
+      expect(LoginRequest.safeParse({ username: bad, password: 'pass' }).success, bad).toBe(false);
+    }
+    expect(LoginRequest.safeParse({ username: 'a_b-9', password: 'pass' }).success).toBe(true);
+  });
+
+  it('compares stream ids numerically', () => {
+    expect(compareIds('9-0', '10-0')).toBe(-1);
+    expect(compareIds('10-2', '10-10')).toBe(-1);
+    expect(compareIds('10-1', '10-1')).toBe(0);
+    expect(compareIds('11-0', '10-99')).toBe(1);
+  });
+
+  it('says which connect errors are worth retrying', () => {
+    expect(isRetryable('unauthorized')).toBe(false);
+    expect(isRetryable('unavailable')).toBe(true);
+    expect(isRetryable('draining')).toBe(true);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('allows a burst, then the refill rate, and counts strikes', () => {
+    let now = 0;
+    const b = new TokenBucket(10, 5, () => now);
+    expect(Array.from({ length: 7 }, () => b.take())).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(b.strikes).toBe(2);
+    now += 100; // one token back
+    expect(b.take()).toBe(true);
+    expect(b.take()).toBe(false);
+    now += 10_000;
+    expect(b.take()).toBe(true);
+    expect(b.strikes).toBe(0);
+  });
+});
