@@ -22,6 +22,9 @@ export interface RestartOptions {
   pollMs?: number;
 }
 
+/** Instances rewrite their status this often (plus a little slack). */
+const STATUS_PERIOD_MS = 1100;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -106,14 +109,22 @@ export async function restartInstance(
 
   let clientsAfter = clientsBefore;
   if (opts.waitForClients) {
+    // Statuses are written once a second, so a client that just moved can briefly count on
+    // both instances: the total has to hold on two reads at least a status period apart.
     let last = -1;
+    let heldSince: number | undefined;
     const back = await pollUntil(client, deadline, pollMs, (s) => {
       const n = s.totals.connections;
       if (n !== last) {
         last = n;
         opts.progress(`${instanceId}: clients back ${n}/${clientsBefore}`);
       }
-      return n >= clientsBefore ? n : undefined;
+      if (n < clientsBefore) {
+        heldSince = undefined;
+        return undefined;
+      }
+      heldSince ??= Date.now();
+      return Date.now() - heldSince >= STATUS_PERIOD_MS ? n : undefined;
     });
     if (back === null) {
       throw new AdminError(

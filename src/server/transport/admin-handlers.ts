@@ -13,6 +13,7 @@ import {
   SessionEndReason,
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
+  type ClusterStatus,
   type Notice,
   type RestartResult,
 } from '../../protocol/index.js';
@@ -26,6 +27,32 @@ type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEv
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Statuses are rewritten every second and expire after four; one that missed this many
+ * seconds of writes belongs to an instance that stopped answering, and the console shows it
+ * as gone at once rather than with counts that may be frozen.
+ */
+export const STATUS_STALE_MS = 2500;
+
+/** Drops stale instances from a status and recomputes the totals over the live ones. */
+export function withoutStale(status: ClusterStatus, now = Date.now()): ClusterStatus {
+  const instances = status.instances.filter((i) => now - i.updatedAt <= STATUS_STALE_MS);
+  if (instances.length === status.instances.length) return status;
+  const sum = (f: (s: ClusterStatus['instances'][number]) => number): number =>
+    Math.round(instances.reduce((a, s) => a + f(s), 0) * 10) / 10;
+  return {
+    ...status,
+    instances,
+    totals: {
+      instances: instances.length,
+      connections: sum((s) => s.connections),
+      rooms: sum((s) => s.rooms),
+      msgsInPerSec: sum((s) => s.msgsInPerSec),
+      msgsOutPerSec: sum((s) => s.msgsOutPerSec),
+    },
+  };
+}
 
 /** Compares tokens in constant time (hashing first makes the lengths equal). */
 export function tokenMatches(given: unknown, expected: string): boolean {
@@ -93,7 +120,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:status',
       AdminStatusPayload,
-      () => clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId),
+      async () => withoutStale(await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId)),
       deps,
     );
 

@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '../../src/client/chat-client.js';
+import type { ChatMessage, Notice } from '../../src/protocol/index.js';
+import type { StatusDocument } from '../../src/admin/status-document.js';
+import {
+  TEST_ENV,
+  connectUser,
+  startInstances,
+  until,
+  type TestInstance,
+} from '../helpers/cluster.js';
+import { freePort, killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+import { adminJson, runAdmin } from './run-admin.js';
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+const clients: ChatClient[] = [];
+const TOKEN = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
+/** How many clients each instance gets: deliberately uneven. */
+const SPREAD = [2, 5, 8];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url, { CHAT_KEY_PREFIX: 'admin-cluster:' });
+  // Each client starts on its instance; if that one dies it moves on to the others.
+  for (const [n, count] of SPREAD.entries()) {
+    const urls = nodes.map((x) => x.url);
+    const order = [...urls.slice(n), ...urls.slice(0, n)];
+    for (let i = 0; i < count; i++) {
+      const { client } = await connectUser(order, { backoffMinMs: 100, backoffMaxMs: 500 });
+      clients.push(client);
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await killAll();
+});
+
+const server = (n = 0): string[] => ['--server', nodes[n]!.url];
+
+/** Connected clients per instance id, as the clients themselves see it. */
+function actualSpread(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of clients) {
+    if (c.state.kind === 'connected') out[c.state.instanceId] = (out[c.state.instanceId] ?? 0) + 1;
+  }
+  return out;
+}
+
+function spreadOf(doc: StatusDocument): Record<string, number> {
+  return Object.fromEntries(doc.instances.map((i) => [i.id, i.connections]));
+}
+
+/** Polls `status --json` until `pred` holds (statuses are written once a second). */
+async function statusUntil(
+  pred: (d: StatusDocument) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<StatusDocument> {
+  const deadline = Date.now() + timeoutMs;
+  let last: StatusDocument | undefined;
+  while (Date.now() < deadline) {
+    last = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
+    if (pred(last)) return last;
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+/** Resolves with the next notice whose text is `text`. */
+function noticeOf(c: ChatClient, text: string, timeoutMs = 10_000): Promise<Notice> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      off();
+      reject(new Error(`notice ${text} not received`));
+    }, timeoutMs);
+    const off = c.on('notice', (n) => {
+      if (n.text !== text) return;
+      clearTimeout(t);
+      off();
+      resolve(n);
+    });
+  });
+}
+
+describe('chat-admin on a 3-instance cluster', () => {
+  it('status --json counts exactly the clients connected to each instance', async () => {
+    const expected = { 'chat-1': 2, 'chat-2': 5, 'chat-3': 8 };
+    expect(actualSpread()).toEqual(expected);
+    const doc = await statusUntil(
+      (d) => JSON.stringify(spreadOf(d)) === JSON.stringify(expected),
+      5000,
+      'per-instance counts',
+    );
+    expect(doc.totals).toMatchObject({ instances: 3, connections: 15 });
+    // The documented document: exactly these keys, numbers as numbers.
+    expect(Object.keys(doc).sort()).toEqual(['instances', 'redis', 'totals']);
+    expect(Object.keys(doc.instances[0]!).sort()).toEqual(
+      [
+        'id',
+        'bootId',
+        'state',
+        'host',
+        'port',
+        'pid',
+        'uptimeSec',
+        'connections',
+        'rooms',
+        'msgsInPerSec',
+        'msgsOutPerSec',
+        'rssBytes',
+        'loopLagMs',
+      ].sort(),
+    );
+    for (const i of doc.instances) {
+      expect(i.state).toBe('ready');
+      expect(i.pid).toBe(nodes.find((n) => n.id === i.id)!.pid);
+      expect(i.bootId).toBe(nodes.find((n) => n.id === i.id)!.bootId);
+      for (const k of ['port', 'pid', 'uptimeSec', 'rssBytes', 'loopLagMs'] as const) {
+        expect(typeof i[k]).toBe('number');
+      }
+    }
+    expect(doc.redis.ok).toBe(true);
+    expect(typeof doc.redis.pingMs).toBe('number');
+    expect(typeof doc.redis.usedMemoryBytes).toBe('number');
+    expect(doc.redis.version).toMatch(/^\d+\.\d+/);
+    console.log('status spread', spreadOf(doc), 'totals', doc.totals);
+
+    // The human table says the same.
+    const human = await runAdmin([...server(1), 'status'], TOKEN);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^chat-3\s+ready\s+\S+\s+\S+\s+8\s/m);
+  });
+
+  it('broadcast reaches every client on every instance, and says how many', async () => {
+    const text = `maintenance at noon ${Date.now()}`;
+    const receipts = clients.map((c) => noticeOf(c, text));
+    const res = await adminJson<{ clients: number; instances: number }>(
+      [...server(1), 'broadcast', text],
+      TOKEN,
+    );
+    const got = await Promise.all(receipts);
+    console.log(
+      `broadcast: reported ${res.clients} clients on ${res.instances} instances, ${got.length} receipts`,
+    );
+    expect(got).toHaveLength(clients.length);
+    expect(res).toEqual({ clients: clients.length, instances: 3 });
+  });
+
+  it('broadcast --room reaches only that room, and stays in its history', async () => {
+    const members = [clients[0]!, clients[3]!, clients[9]!, clients[14]!]; // on all 3 instances
+    for (const m of members) await m.join('ops');
+    const others = clients.filter((c) => !members.includes(c));
+    const stray: ChatMessage[] = [];
+    const strayNotices: Notice[] = [];
+    const offs = others.flatMap((c) => [
+      c.on('message', (m) => stray.push(m)),
+      c.on('notice', (n) => strayNotices.push(n)),
+    ]);
+    const text = `ops only ${Date.now()}`;
+    const res = await runAdmin([...server(2), 'broadcast', text, '--room', 'ops'], TOKEN);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe('reached 4 clients in room ops on 3 instances');
+    for (const m of members) {
+      await until(
+        m,
+        () => m.rooms.get('ops')!.messages.some((x) => x.text === text && x.kind === 'broadcast'),
+        10_000,
+        'room broadcast',
+      );
+    }
+    // A later cluster-wide broadcast reaching everyone shows the room one did not leak.
+    const fence = `fence ${Date.now()}`;
+    const fenced = others.map((c) => noticeOf(c, fence));
+    await adminJson([...server(0), 'broadcast', fence], TOKEN);
+    await Promise.all(fenced);
+    offs.forEach((o) => o());
+    expect(stray).toEqual([]);
+    expect(new Set(strayNotices.map((n) => n.text))).toEqual(new Set([fence]));
+    // It is in the room's history: a late joiner sees it.
+    const { client: late } = await connectUser([nodes[1]!.url]);
+    clients.push(late);
+    const room = await late.join('ops');
+    expect(room.messages.filter((m) => m.text === text)).toHaveLength(1);
+    late.close();
+    clients.pop();
+  });
+
+  it('rooms --json lists rooms with members', async () => {
+    const { rooms } = await adminJson<{ rooms: { name: string; members: string[] }[] }>(
+      [...server(0), 'rooms'],
+      TOKEN,
+    );
+    const ops = rooms.find((r) => r.name === 'ops');
+    expect(ops?.members).toHaveLength(4);
+  });
+
+  it('a wrong token exits 4 and changes nothing', async () => {
+    const before = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
+    const heard: Notice[] = [];
+    const offs = clients.map((c) => c.on('notice', (n) => heard.push(n)));
+    const wrong = { CHAT_ADMIN_TOKEN: 'not-the-token' };
+    const runs = await Promise.all([
+      runAdmin([...server(0), 'broadcast', 'should not arrive'], wrong),
+      runAdmin([...server(1), 'restart', 'chat-2'], wrong),
+      runAdmin([...server(2), 'kick', 'someone', '--token', 'also-wrong'], TOKEN),
+      runAdmin([...server(0), 'status', '--json'], wrong),
+    ]);
+    for (const r of runs) {
+      expect(r.code).toBe(4);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/refused the admin token/);
+    }
+    // Nothing happened: a real broadcast arrives and is the only notice anyone got.
+    const fence = `after wrong token ${Date.now()}`;
+    const fenced = clients.map((c) => noticeOf(c, fence));
+    await adminJson([...server(0), 'broadcast', fence], TOKEN);
+    await Promise.all(fenced);
+    offs.forEach((o) => o());
+    expect(new Set(heard.map((n) => n.text))).toEqual(new Set([fence]));
+    const after = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
+    expect(after.instances.map((i) => i.bootId)).toEqual(before.instances.map((i) => i.bootId));
+    expect(clients.every((c) => c.connected)).toBe(true);
+
+    const none = await runAdmin([...server(0), 'status']);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toMatch(/no admin token/);
+  });
+
+  it('an unreachable server exits 3 with a clear line', async () => {
+    const port = await freePort();
+    const r = await runAdmin(['--server', `http://127.0.0.1:${port}`, 'status'], TOKEN);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(
+      `chat-admin: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
+  it('a saved config supplies the token', async () => {
+    const dir = { CHAT_ADMIN_CONFIG_DIR: (await import('../helpers/processes.js')).tmpDir('cfg') };
+    const saved = await runAdmin(
+      ['config', '--set-token', TEST_ENV.CHAT_ADMIN_TOKEN!, '--set-server', nodes[2]!.url],
+      dir,
+    );
+    expect(saved.code).toBe(0);
+    const doc = await adminJson<StatusDocument>(['status'], dir);
+    expect(doc.totals.instances).toBe(3);
+  });
+
+  it('after SIGKILL of an instance, status drops it within 5 s and counts every client once they are back', async () => {
+    const victim = nodes[2]!; // the one with 8 clients
+    await victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    const dropped = await statusUntil(
+      (d) => !d.instances.some((i) => i.id === victim.id),
+      8000,
+      'the killed instance to drop out',
+    );
+    const dropMs = Date.now() - killedAt;
+    expect(dropped.totals.instances).toBe(2);
+    expect(dropMs).toBeLessThan(5000);
+
+    for (const c of clients) await until(c, () => c.connected, 20_000, 'reconnect');
+    const spread = actualSpread();
+    expect(spread['chat-3']).toBeUndefined();
+    const doc = await statusUntil(
+      (d) => JSON.stringify(spreadOf(d)) === JSON.stringify(spread),
+      10_000,
+      'counts after the moves',
+    );
+    expect(doc.totals.connections).toBe(clients.length);
+    console.log(
+      `SIGKILL ${victim.id}: dropped from status after ${dropMs} ms; spread now ${JSON.stringify(spread)}, total ${doc.totals.connections}/${clients.length}`,
+    );
+  });
+});
