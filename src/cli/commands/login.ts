@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { CliError, Exit } from '../errors.js';
+import { readStdin } from '../prompt.js';
+import { loginAndSave, promptLogin } from '../session.js';
+import { Settings } from '../settings.js';
+
+export function loginCommand(): Command {
+  return new Command('login')
+    .description('log in (a new name registers) and save the session for the server')
+    .option('-s, --server <url>', 'server URL (default: the saved one, else http://localhost:3000)')
+    .option('-u, --user <name>', 'user name')
+    .option('--password-stdin', 'read the password from stdin (for scripts; nothing is prompted)')
+    .action(async (opts: { server?: string; user?: string; passwordStdin?: boolean }) => {
+      const settings = new Settings();
+      const [server] = settings.servers(opts.server) as [string, ...string[]];
+      let session;
+      if (opts.passwordStdin) {
+        const user = opts.user ?? settings.get('user');
+        if (!user) throw new CliError('--password-stdin needs --user NAME', Exit.Usage);
+        session = await loginAndSave(settings, server, user, await readStdin());
+      } else {
+        if (!process.stdin.isTTY)
+          throw new CliError('no terminal to ask for a password: use --password-stdin', Exit.Usage);
+        session = await promptLogin(settings, server, opts.user);
+      }
+      process.stderr.write(`logged in to ${server} as ${session.user}\n`);
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * Makes remote text (messages, user and room names, broadcasts) safe to draw on a terminal.
+ *
+ * Nothing that a terminal interprets survives: every C0/C1 control character (ESC, CSI, BEL,
+ * CR, backspace, ...) is shown in caret notation (`^[`, `^M`, `^H`) or as `<U+0085>`, so an
+ * escape sequence becomes harmless visible text (`^[[31m`) rather than disappearing silently.
+ * Bidi overrides and zero-width characters, which can disguise text, are shown as `<U+202E>`.
+ * Both steps matter: stripping escape sequences alone leaves BEL, CR and backspace behind.
+ */
+
+/** Bidirectional formatting characters that can reorder what is drawn. */
+const BIDI = new Set([
+  0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+]);
+/** Invisible characters that can hide or join text. */
+const INVISIBLE = new Set([
+  0x00ad, 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xfeff,
+]);
+
+const hex = (cp: number): string => `<U+${cp.toString(16).toUpperCase().padStart(4, '0')}>`;
+
+function visible(cp: number, keepNewlines: boolean): string {
+  if (cp === 0x0a) return keepNewlines ? '\n' : ' ';
+  if (cp === 0x09) return ' ';
+  if (cp < 0x20) return `^${String.fromCharCode(cp + 0x40)}`;
+  if (cp === 0x7f) return '^?';
+  if (cp >= 0x80 && cp <= 0x9f) return hex(cp);
+  if (BIDI.has(cp) || INVISIBLE.has(cp)) return hex(cp);
+  // Lone surrogates and the line/paragraph separators.
+  if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0x2028 || cp === 0x2029) return hex(cp);
+  return String.fromCodePoint(cp);
+}
+
+/** A single-line remote string (a name, a room): every control shown visibly, no newlines. */
+export function sanitizeInline(text: string, maxLength = 64): string {
+  let out = '';
+  for (const ch of text) {
+    out += visible(ch.codePointAt(0)!, false);
+    if (out.length > maxLength) return `${out.slice(0, maxLength - 1)}…`;
+  }
+  return out;
+}
+
+export interface DisplayLimits {
+  /** Longest line shown, in characters. */
+  maxLineLength: number;
+  /** Most lines shown per message. */
+  maxLines: number;
+}
+
+export const DEFAULT_LIMITS: DisplayLimits = { maxLineLength: 400, maxLines: 8 };
+
+/**
+ * A message body made safe and capped for display: controls shown visibly, at most
+ * `maxLines` lines of at most `maxLineLength` characters, with a note of what was cut.
+ */
+export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMITS): string {
+  let out = '';
+  for (const ch of text) out += visible(ch.codePointAt(0)!, true);
+  const lines = out.split('\n');
+  const shown = lines
+    .slice(0, limits.maxLines)
+    .map((l) => (l.length > limits.maxLineLength ? `${l.slice(0, limits.maxLineLength - 1)}…` : l));
+  if (lines.length > limits.maxLines)
+    shown.push(`… (${lines.length - limits.maxLines} more lines)`);
+  return shown.join('\n');
+}
+
+/** Whether a string still holds anything a terminal would interpret (for tests and asserts). */
+export function hasControls(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(text);
+}

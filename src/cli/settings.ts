@@ -1,0 +1,98 @@
+import Conf from 'conf';
+import { CliError, Exit } from './errors.js';
+
+/** A saved login: the session token is only ever stored here, in a file only the user reads. */
+export interface SavedSession {
+  user: string;
+  token: string;
+}
+
+interface Schema {
+  server?: string;
+  user?: string;
+  sessions: Record<string, SavedSession>;
+}
+
+export const DEFAULT_SERVER = 'http://localhost:3000';
+
+/** Keys `chat-tui config get|set` knows, with how a value is checked. */
+export const CONFIG_KEYS = {
+  server: 'the default server URL (comma-separated URLs: reconnects rotate through them)',
+  user: 'the default user name for logins',
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return Object.hasOwn(CONFIG_KEYS, key);
+}
+
+/** Checks and normalises one server URL or a comma-separated list of them. */
+export function normaliseServers(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const s = part.trim();
+    if (!s) continue;
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new CliError(`not a server URL: ${s} (expected e.g. ${DEFAULT_SERVER})`, Exit.Usage);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new CliError(`server URL must start with http:// or https://: ${s}`, Exit.Usage);
+    out.push(url.origin);
+  }
+  if (out.length === 0) throw new CliError('no server URL given', Exit.Usage);
+  return out;
+}
+
+/**
+ * Settings and session tokens, per server, kept with `conf` in the user's config directory
+ * (`$XDG_CONFIG_HOME/chat-tui`, or `CHAT_TUI_CONFIG_DIR`), file mode 0600.
+ */
+export class Settings {
+  private readonly conf: Conf<Schema>;
+
+  constructor(cwd = process.env.CHAT_TUI_CONFIG_DIR) {
+    this.conf = new Conf<Schema>({
+      projectName: 'chat-tui',
+      projectSuffix: '',
+      configFileMode: 0o600,
+      accessPropertiesByDotNotation: false,
+      defaults: { sessions: {} },
+      ...(cwd ? { cwd } : {}),
+    });
+  }
+
+  get path(): string {
+    return this.conf.path;
+  }
+
+  get(key: ConfigKey): string | undefined {
+    return this.conf.get(key);
+  }
+
+  set(key: ConfigKey, value: string): void {
+    if (key === 'server') value = normaliseServers(value).join(',');
+    this.conf.set(key, value);
+  }
+
+  /** The servers to use: the flag, else the saved default, else localhost:3000. */
+  servers(flag: string | undefined): string[] {
+    return normaliseServers(flag ?? this.get('server') ?? DEFAULT_SERVER);
+  }
+
+  session(server: string): SavedSession | undefined {
+    return this.conf.get('sessions')[server];
+  }
+
+  saveSession(server: string, session: SavedSession): void {
+    this.conf.set('sessions', { ...this.conf.get('sessions'), [server]: session });
+  }
+
+  forgetSession(server: string): void {
+    const sessions = { ...this.conf.get('sessions') };
+    delete sessions[server];
+    this.conf.set('sessions', sessions);
+  }
+}

@@ -1,0 +1,113 @@
+import { Box, useApp, useInput } from 'ink';
+import { useEffect } from 'react';
+import { useChatStore } from '../hooks/use-chat-store.js';
+import { useInputLine } from '../hooks/use-input-line.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { keyCommand } from '../keys.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { Header } from './Header.js';
+import { InputLine } from './InputLine.js';
+import { MemberList } from './MemberList.js';
+import { MessagePane } from './MessagePane.js';
+import { RoomTabs } from './RoomTabs.js';
+import { TypingLine } from './TypingLine.js';
+
+/** Below this width the member list folds away. */
+export const MEMBER_LIST_MIN_COLUMNS = 72;
+const MEMBER_LIST_WIDTH = 18;
+/** Header (2), tabs, typing line, input. */
+const CHROME_ROWS = 5;
+
+/** The whole screen: it wires the store's snapshot to the views and keys to actions. */
+export function App({ store }: { store: ChatStore }) {
+  const snap = useChatStore(store);
+  const { columns, rows } = useTerminalSize();
+  const input = useInputLine();
+  const { exit } = useApp();
+  const paneHeight = Math.max(3, rows - CHROME_ROWS);
+  const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
+
+  useEffect(() => {
+    if (snap.quitting) exit();
+  }, [snap.quitting, exit]);
+
+  useInput((text, key) => {
+    const cmd = keyCommand(text, key);
+    switch (cmd.type) {
+      case 'submit':
+        void store.submit(input.take());
+        break;
+      case 'insert':
+        store.typing(input.insert(cmd.text) !== '');
+        break;
+      case 'backspace':
+        store.typing(input.backspace() !== '');
+        break;
+      case 'clearLine':
+        input.clear();
+        store.typing(false);
+        break;
+      case 'deleteWord':
+        input.deleteWord();
+        break;
+      case 'historyPrev':
+        input.recall(store.inputHistory, -1);
+        break;
+      case 'historyNext':
+        input.recall(store.inputHistory, 1);
+        break;
+      case 'scroll':
+        store.scroll(cmd.pages, paneHeight - 2);
+        break;
+      case 'scrollEnd':
+        store.scrollToEnd();
+        break;
+      case 'nextRoom':
+        store.switchBy(1);
+        break;
+      case 'prevRoom':
+        store.switchBy(-1);
+        break;
+      case 'room':
+        store.switchTo(cmd.index);
+        break;
+      case 'quit':
+        store.quit();
+        break;
+      case 'none':
+        break;
+    }
+  });
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header
+        server={snap.server}
+        user={snap.user}
+        instanceId={snap.instanceId}
+        rttMs={snap.rttMs}
+        label={snap.label}
+        status={snap.status}
+      />
+      <RoomTabs tabs={snap.tabs} />
+      <Box height={paneHeight} flexShrink={0}>
+        <MessagePane
+          entries={snap.entries}
+          offset={snap.offset}
+          newBelow={snap.newBelow}
+          height={paneHeight}
+        />
+        {showMembers ? (
+          <MemberList
+            members={snap.members}
+            me={snap.user}
+            height={paneHeight}
+            width={MEMBER_LIST_WIDTH}
+          />
+        ) : null}
+      </Box>
+      <TypingLine typing={snap.typing} />
+      <InputLine room={snap.active} value={input.value} width={columns} />
+    </Box>
+  );
+}

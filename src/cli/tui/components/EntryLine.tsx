@@ -1,0 +1,80 @@
+import { Box, Text } from 'ink';
+import { userColor } from '../colors.js';
+import type { Entry } from '../state/entries.js';
+
+const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
+
+/** One entry of the message pane. */
+export function EntryLine({ entry }: { entry: Entry }) {
+  switch (entry.kind) {
+    case 'day':
+      return (
+        <Text dimColor wrap="truncate-end">
+          ─── {entry.label} ───
+        </Text>
+      );
+    case 'gap':
+      return (
+        <Text color="red" wrap="truncate-end">
+          ─── {entry.missing} message{entry.missing === 1 ? '' : 's'} missing here (no longer kept
+          by the server) ───
+        </Text>
+      );
+    case 'local':
+      return (
+        <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
+          <Text dimColor>{entry.time} </Text>
+          {entry.tone === 'status' ? '-- ' : entry.tone === 'notice' ? '!! ' : ''}
+          {entry.text}
+        </Text>
+      );
+    case 'message':
+      return <MessageText entry={entry} />;
+  }
+}
+
+function MessageText({ entry }: { entry: Extract<Entry, { kind: 'message' }> }) {
+  const mark =
+    entry.mark === 'pending' ? (
+      <Text dimColor> (sending…)</Text>
+    ) : entry.mark === 'failed' ? (
+      <Text color="red"> ✗ failed, will retry</Text>
+    ) : entry.mark === 'rejected' ? (
+      <Text color="red"> ✗ not sent: {entry.error ?? 'refused'}</Text>
+    ) : null;
+  const time = <Text dimColor>{entry.time} </Text>;
+  const color = userColor(entry.from);
+  let body;
+  if (entry.messageKind === 'action') {
+    body = (
+      <Text color="magenta" italic>
+        * <Text bold>{entry.from}</Text> {entry.text}
+      </Text>
+    );
+  } else if (entry.messageKind === 'broadcast') {
+    body = (
+      <Text color="yellow" bold>
+        [broadcast] {entry.from}: {entry.text}
+      </Text>
+    );
+  } else {
+    body = (
+      <Text>
+        <Text color={color} bold={entry.own}>
+          {entry.from}
+        </Text>
+        <Text dimColor>: </Text>
+        <Text dimColor={entry.mark === 'pending'}>{entry.text}</Text>
+      </Text>
+    );
+  }
+  return (
+    <Box flexShrink={0}>
+      <Text>
+        {time}
+        {body}
+        {mark}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,55 @@
+import type { Key } from 'ink';
+
+/**
+ * Every key binding of the client, in one place: a key press becomes a named command, and
+ * the views act on commands, never on raw keys.
+ */
+export type KeyCommand =
+  | { type: 'submit' }
+  | { type: 'insert'; text: string }
+  | { type: 'backspace' }
+  | { type: 'clearLine' }
+  | { type: 'deleteWord' }
+  | { type: 'historyPrev' }
+  | { type: 'historyNext' }
+  | { type: 'scroll'; pages: number }
+  | { type: 'scrollEnd' }
+  | { type: 'nextRoom' }
+  | { type: 'prevRoom' }
+  | { type: 'room'; index: number }
+  | { type: 'quit' }
+  | { type: 'none' };
+
+/** What the help screen lists. */
+export const KEY_HELP: readonly [string, string][] = [
+  ['Enter', 'send the line (or run a /command)'],
+  ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
+  ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
+  ['Up / Down', 'recall earlier input'],
+  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
+  ['Ctrl-C', 'quit'],
+];
+
+export function keyCommand(input: string, key: Key): KeyCommand {
+  if (key.ctrl && input === 'c') return { type: 'quit' };
+  if (key.return) return { type: 'submit' };
+  if (key.pageUp) return { type: 'scroll', pages: 1 };
+  if (key.pageDown) return { type: 'scroll', pages: -1 };
+  if (key.end) return { type: 'scrollEnd' };
+  if (key.upArrow) return { type: 'historyPrev' };
+  if (key.downArrow) return { type: 'historyNext' };
+  if (key.backspace || key.delete) return { type: 'backspace' };
+  if (key.ctrl && input === 'n') return { type: 'nextRoom' };
+  if (key.ctrl && input === 'p') return { type: 'prevRoom' };
+  if (key.ctrl && input === 'u') return { type: 'clearLine' };
+  if (key.ctrl && input === 'w') return { type: 'deleteWord' };
+  if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };
+  if (key.tab && !key.shift) return { type: 'nextRoom' };
+  if (key.ctrl || key.meta || key.escape || key.leftArrow || key.rightArrow || key.home)
+    return { type: 'none' };
+  if (input === '') return { type: 'none' };
+  // A paste arrives as one chunk: keep it on one line, without control characters.
+  // eslint-disable-next-line no-control-regex
+  const text = input.replace(/\r\n?|\n/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  return text ? { type: 'insert', text } : { type: 'none' };
+}

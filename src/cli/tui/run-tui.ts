@@ -1,0 +1,55 @@
+import { render } from 'ink';
+import { createElement } from 'react';
+import type { ChatClient } from '../../client/chat-client.js';
+import { App } from './components/App.js';
+import { ChatStore } from './state/chat-store.js';
+import { filteredStdin } from './stdin-filter.js';
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+
+/**
+ * Runs the full-screen client until the user quits. The alternate screen is entered and left
+ * by hand so that it is restored on every way out: quit, Ctrl-C, a signal, a crash.
+ */
+export async function runTui(client: ChatClient, user: string, rooms: string[]): Promise<void> {
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    process.stdout.write(LEAVE_ALT_SCREEN);
+  };
+  process.on('exit', restore);
+  const crash = (err: unknown): void => {
+    restore();
+    process.stderr.write(
+      `chat-tui crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      client.close();
+      restore();
+      process.exit(0);
+    });
+  }
+
+  process.stdout.write(ENTER_ALT_SCREEN);
+  const store = new ChatStore(client, { user });
+  const app = render(createElement(App, { store }), {
+    stdin: filteredStdin(process.stdin),
+    exitOnCtrlC: false,
+    patchConsole: true,
+  });
+  client.connect().then(
+    () => store.start(rooms),
+    () => undefined, // the header shows why
+  );
+  await app.waitUntilExit();
+  store.dispose();
+  client.close();
+  restore();
+}

@@ -1,0 +1,397 @@
+import type { ConnectionState } from '../../../client/chat-client.js';
+import { NAME_PATTERN, type Notice } from '../../../protocol/index.js';
+import { sanitizeInline, sanitizeText } from '../../sanitize.js';
+import { KEY_HELP } from '../keys.js';
+import type { ChatPort } from './chat-port.js';
+import { connectionLabel, type ConnectionLabel } from './connection-label.js';
+import { buildEntries, type Entry, type LocalLine } from './entries.js';
+import { COMMAND_HELP, parseInput } from './slash-commands.js';
+
+export interface RoomTab {
+  name: string;
+  unread: number;
+  active: boolean;
+}
+
+/** Everything the views draw, as plain data. A new object whenever something changed. */
+export interface Snapshot {
+  server: string;
+  user: string | undefined;
+  instanceId: string | undefined;
+  rttMs: number | undefined;
+  connection: ConnectionState;
+  label: ConnectionLabel;
+  /** The last thing that happened to the connection, in words. */
+  status: string | undefined;
+  tabs: RoomTab[];
+  active: string | undefined;
+  entries: Entry[];
+  /** Entries scrolled up from the bottom, and messages that arrived below meanwhile. */
+  offset: number;
+  newBelow: number;
+  members: string[];
+  typing: string[];
+  quitting: boolean;
+}
+
+export interface ChatStoreOptions {
+  user?: string | undefined;
+  now?: () => number;
+  /** How often time-based text (countdowns, typing) is refreshed; 0 disables. */
+  tickMs?: number;
+}
+
+const GLOBAL = '';
+const TYPING_RESEND_MS = 3000;
+
+/**
+ * The TUI's state, with no React: it listens to a chat client, keeps what the screen needs
+ * beyond the client's rooms (tabs, the client's own lines, scroll positions, input history)
+ * and offers the actions the views call. Views subscribe and draw {@link Snapshot}s.
+ */
+export class ChatStore {
+  private readonly listeners = new Set<() => void>();
+  private snap: Snapshot | undefined;
+  private readonly order: string[] = [];
+  private active: string | undefined;
+  private readonly local = new Map<string, LocalLine[]>();
+  private lineNo = 0;
+  private readonly scrolls = new Map<string, { offset: number; newBelow: number }>();
+  private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
+  private readonly history: string[] = [];
+  private status: string | undefined;
+  private stateSince: number;
+  private quitting = false;
+  private typingSentAt = 0;
+  private readonly offs: (() => void)[] = [];
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  readonly user: string | undefined;
+  /** Called once when the user asks to quit. */
+  onQuit: (() => void) | undefined;
+
+  constructor(
+    readonly client: ChatPort,
+    opts: ChatStoreOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.user = opts.user;
+    this.stateSince = this.now();
+    const c = client;
+    this.offs.push(
+      c.on('state', () => {
+        this.stateSince = this.now();
+        this.changed();
+      }),
+      c.on('message', (m) => {
+        const s = this.scrolls.get(m.room);
+        if (s && s.offset > 0) {
+          s.offset++;
+          s.newBelow++;
+        }
+        this.changed();
+      }),
+      c.on('room', () => this.changed()),
+      c.on('outgoing', () => this.changed()),
+      c.on('rtt', () => this.changed()),
+      c.on('gap', (room, gap) =>
+        this.addLine(room, 'status', `${gap.missing} messages are no longer kept by the server`),
+      ),
+      c.on('status', (text) => {
+        this.status = text;
+        this.addEverywhere('status', text);
+      }),
+      c.on('notice', (n) => this.onNotice(n)),
+    );
+    const tick = opts.tickMs ?? 1000;
+    if (tick > 0) {
+      this.timer = setInterval(() => {
+        if (this.client.state.kind === 'reconnecting' || this.activeTyping().length > 0)
+          this.changed();
+      }, tick);
+      this.timer.unref();
+    }
+  }
+
+  // --- subscription (useSyncExternalStore) ---
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getSnapshot = (): Snapshot => (this.snap ??= this.build());
+
+  private changed(): void {
+    this.snap = undefined;
+    const room = this.active ? this.client.rooms.get(this.active) : undefined;
+    if (room) room.unread = 0;
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  private build(): Snapshot {
+    const c = this.client;
+    const room = this.active ? c.rooms.get(this.active) : undefined;
+    const scroll = (this.active && this.scrolls.get(this.active)) || { offset: 0, newBelow: 0 };
+    const entries = buildEntries({
+      room,
+      user: this.user,
+      outgoing: c.outgoing.values(),
+      local: this.local.get(this.active ?? GLOBAL) ?? [],
+      clearedAfter: this.active ? this.cleared.get(this.active) : undefined,
+    });
+    return {
+      server: c.server,
+      user: this.user,
+      instanceId: c.state.kind === 'connected' ? c.state.instanceId : c.welcome?.instanceId,
+      rttMs: c.rttMs,
+      connection: c.state,
+      label: connectionLabel(c.state, this.stateSince, this.now()),
+      status: this.status,
+      tabs: this.order.map((name) => ({
+        name,
+        unread: name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0),
+        active: name === this.active,
+      })),
+      active: this.active,
+      entries,
+      offset: Math.min(scroll.offset, Math.max(0, entries.length - 1)),
+      newBelow: scroll.newBelow,
+      members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
+      typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
+      quitting: this.quitting,
+    };
+  }
+
+  private activeTyping(): string[] {
+    const room = this.active ? this.client.rooms.get(this.active) : undefined;
+    return room ? room.typingUsers(this.now()).filter((u) => u !== this.user) : [];
+  }
+
+  // --- the client's own lines ---
+
+  private addLine(room: string, tone: LocalLine['tone'], text: string): void {
+    const r = this.client.rooms.get(room);
+    const lines = this.local.get(room) ?? [];
+    this.local.set(room, lines);
+    lines.push({ n: ++this.lineNo, tone, text, ts: this.now(), after: r?.messages.at(-1)?.id });
+    if (lines.length > 500) lines.splice(0, lines.length - 500);
+    this.changed();
+  }
+
+  /** A line on the current screen (the active room, or the lobby screen before any room). */
+  info(text: string, tone: LocalLine['tone'] = 'info'): void {
+    this.addLine(this.active ?? GLOBAL, tone, text);
+  }
+
+  private addEverywhere(tone: LocalLine['tone'], text: string): void {
+    if (this.order.length === 0) this.addLine(GLOBAL, tone, text);
+    for (const room of this.order) this.addLine(room, tone, text);
+  }
+
+  private onNotice(n: Notice): void {
+    const text = sanitizeText(n.text, { maxLineLength: 400, maxLines: 4 }).replace(/\n/g, ' / ');
+    this.addEverywhere('notice', `[broadcast from ${sanitizeInline(n.from, 32)}] ${text}`);
+  }
+
+  // --- actions ---
+
+  /** Joins the rooms given on the command line, one after the other. */
+  async start(rooms: string[]): Promise<void> {
+    for (const r of rooms) await this.join(r);
+    const first = rooms[0] && this.order.indexOf(rooms[0]);
+    if (first !== undefined && first !== '' && first >= 0) this.switchTo(first);
+  }
+
+  async join(name: string | undefined): Promise<void> {
+    if (!name) return this.info('usage: /join <room>', 'error');
+    const room = name.replace(/^#/, '');
+    if (!NAME_PATTERN.test(room)) {
+      return this.info(
+        `"${sanitizeInline(room, 40)}" is not a room name: use a-z, 0-9, _ and - (up to 32)`,
+        'error',
+      );
+    }
+    if (this.order.includes(room)) return this.switchTo(this.order.indexOf(room));
+    try {
+      await this.client.join(room);
+    } catch (err) {
+      return this.info(
+        `cannot join #${room}: ${sanitizeInline((err as Error).message, 120)}`,
+        'error',
+      );
+    }
+    if (!this.order.includes(room)) this.order.push(room);
+    this.switchTo(this.order.indexOf(room));
+  }
+
+  async leave(name: string | undefined): Promise<void> {
+    const room = name?.replace(/^#/, '') ?? this.active;
+    if (!room || !this.order.includes(room)) return this.info(`you are not in that room`, 'error');
+    try {
+      await this.client.leave(room);
+    } catch (err) {
+      return this.info(
+        `cannot leave #${room}: ${sanitizeInline((err as Error).message, 120)}`,
+        'error',
+      );
+    }
+    const i = this.order.indexOf(room);
+    this.order.splice(i, 1);
+    this.local.delete(room);
+    this.scrolls.delete(room);
+    if (this.active === room) {
+      this.active = this.order[Math.min(i, this.order.length - 1)];
+      if (!this.active) this.info(`you left #${room}; /join a room to chat`);
+    }
+    this.changed();
+  }
+
+  switchTo(index: number): void {
+    const name = this.order[index];
+    if (name === undefined) return;
+    this.active = name;
+    this.changed();
+  }
+
+  switchBy(delta: number): void {
+    if (this.order.length === 0) return;
+    const i = this.active ? this.order.indexOf(this.active) : 0;
+    this.switchTo((i + delta + this.order.length) % this.order.length);
+  }
+
+  /** Scrolls the active room by pages of `pageSize` entries (positive: back in time). */
+  scroll(pages: number, pageSize: number): void {
+    if (!this.active) return;
+    const s = this.scrolls.get(this.active) ?? { offset: 0, newBelow: 0 };
+    const total = this.getSnapshot().entries.length;
+    s.offset = Math.max(0, Math.min(total - 1, s.offset + pages * Math.max(1, pageSize)));
+    if (s.offset === 0) s.newBelow = 0;
+    this.scrolls.set(this.active, s);
+    const room = this.active;
+    // At the top: fetch older history from the server.
+    if (pages > 0 && s.offset >= total - 1 && this.client.state.kind === 'connected') {
+      this.client.loadOlder(room).then(
+        (n) => n > 0 && this.changed(),
+        () => undefined,
+      );
+    }
+    this.changed();
+  }
+
+  scrollToEnd(): void {
+    if (this.active) this.scrolls.delete(this.active);
+    this.changed();
+  }
+
+  /** Input history, newest last, for Up/Down. */
+  get inputHistory(): readonly string[] {
+    return this.history;
+  }
+
+  /** Tells the room we are typing (throttled), or that we stopped. */
+  typing(active: boolean): void {
+    const room = this.active;
+    if (!room || this.client.state.kind !== 'connected') return;
+    const now = this.now();
+    if (active && now - this.typingSentAt < TYPING_RESEND_MS) return;
+    if (!active && this.typingSentAt === 0) return;
+    this.typingSentAt = active ? now : 0;
+    this.client.setTyping(room, active).catch(() => undefined);
+  }
+
+  /** What Enter does with the input line. */
+  async submit(line: string): Promise<void> {
+    const cmd = parseInput(line);
+    if (cmd.type === 'empty') return;
+    if (this.history.at(-1) !== line) this.history.push(line);
+    if (this.history.length > 100) this.history.shift();
+    switch (cmd.type) {
+      case 'message':
+      case 'me':
+        return this.say(cmd.text, cmd.type === 'me' ? 'action' : 'text');
+      case 'join':
+        return this.join(cmd.room);
+      case 'leave':
+        return this.leave(cmd.room);
+      case 'rooms':
+        return this.listRooms();
+      case 'who':
+        return this.who();
+      case 'clear':
+        return this.clear();
+      case 'help':
+        return this.help();
+      case 'quit':
+        return this.quit();
+      case 'unknown':
+        return this.info(
+          `unknown command /${sanitizeInline(cmd.name, 24)}: /help lists the commands (start with // to send a line beginning with /)`,
+          'error',
+        );
+    }
+  }
+
+  private async say(text: string, kind: 'text' | 'action'): Promise<void> {
+    if (!this.active) return this.info('you are in no room: /join <room> first', 'error');
+    if (kind === 'action' && text.trim() === '') return this.info('usage: /me <action>', 'error');
+    this.typing(false);
+    this.scrollToEnd();
+    await this.client.send(this.active, text, kind);
+  }
+
+  private async listRooms(): Promise<void> {
+    try {
+      const rooms = await this.client.listRooms();
+      if (rooms.length === 0) return this.info('no rooms yet: /join <room> creates one');
+      this.info(`${rooms.length} room${rooms.length === 1 ? '' : 's'}:`);
+      for (const r of rooms.slice(0, 30)) {
+        const joined = this.order.includes(r.name) ? ' (joined)' : '';
+        this.info(
+          `  #${sanitizeInline(r.name, 32)}${joined}: ${r.members.length} online, ${r.messages} messages`,
+        );
+      }
+    } catch (err) {
+      this.info(`cannot list rooms: ${sanitizeInline((err as Error).message, 120)}`, 'error');
+    }
+  }
+
+  private who(): void {
+    if (!this.active) return this.info('you are in no room', 'error');
+    const members = this.client.rooms.get(this.active)?.members ?? [];
+    this.info(
+      `${members.length} in #${this.active}: ${[...members]
+        .sort()
+        .map((m) => sanitizeInline(m, 32))
+        .join(', ')}`,
+    );
+  }
+
+  private clear(): void {
+    if (!this.active) return;
+    const room = this.client.rooms.get(this.active);
+    this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.lineNo });
+    this.scrolls.delete(this.active);
+    this.changed();
+  }
+
+  private help(): void {
+    this.info('commands:');
+    for (const [c, what] of COMMAND_HELP) this.info(`  ${c.padEnd(16)} ${what}`);
+    this.info('keys:');
+    for (const [k, what] of KEY_HELP) this.info(`  ${k.padEnd(16)} ${what}`);
+  }
+
+  quit(): void {
+    if (this.quitting) return;
+    this.quitting = true;
+    this.changed();
+    this.onQuit?.();
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const off of this.offs) off();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,131 @@
+import type { OutgoingMessage } from '../../../client/chat-client.js';
+import type { RoomState } from '../../../client/room-state.js';
+import { compareIds, type MessageKind } from '../../../protocol/index.js';
+import { sanitizeInline, sanitizeText } from '../../sanitize.js';
+
+/** A line the client itself adds to a room's screen (status, notices, command answers). */
+export interface LocalLine {
+  n: number;
+  tone: 'status' | 'notice' | 'info' | 'error';
+  text: string;
+  ts: number;
+  /** The room's newest message when the line was added: the line is drawn after it. */
+  after: string | undefined;
+}
+
+/** One entry of the message pane, ready to draw: every remote string already made safe. */
+export type Entry =
+  | { kind: 'day'; key: string; label: string }
+  | {
+      kind: 'message';
+      key: string;
+      time: string;
+      from: string;
+      text: string;
+      messageKind: MessageKind;
+      own: boolean;
+      mark: 'pending' | 'failed' | 'rejected' | undefined;
+      error?: string;
+    }
+  | { kind: 'gap'; key: string; missing: number }
+  | { kind: 'local'; key: string; tone: LocalLine['tone']; time: string; text: string };
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+export function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export function dayLabel(ts: number): string {
+  const d = new Date(ts);
+  return `${DAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+const dayKey = (ts: number): string => {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+};
+
+export interface EntryInput {
+  room: RoomState | undefined;
+  user: string | undefined;
+  outgoing: Iterable<OutgoingMessage>;
+  local: readonly LocalLine[];
+  /** `/clear`: hide messages up to this id and local lines up to this number. */
+  clearedAfter?: { id: string | undefined; n: number } | undefined;
+}
+
+/**
+ * The message pane of one room: messages in id order (each once, as the room holds them),
+ * gap markers where history was lost, the client's own lines, day separators, and our sends
+ * that the room does not hold yet, marked pending or failed.
+ */
+export function buildEntries(input: EntryInput): Entry[] {
+  const { room, user, clearedAfter } = input;
+  const out: Entry[] = [];
+  let lastDay: string | undefined;
+  const day = (ts: number): void => {
+    const k = dayKey(ts);
+    if (k === lastDay) return;
+    lastDay = k;
+    out.push({ kind: 'day', key: `day:${k}`, label: dayLabel(ts) });
+  };
+  const local = input.local.filter((l) => !clearedAfter || l.n > clearedAfter.n);
+  let li = 0;
+  const pushLocal = (l: LocalLine): void => {
+    day(l.ts);
+    out.push({ kind: 'local', key: `local:${l.n}`, tone: l.tone, time: clock(l.ts), text: l.text });
+  };
+  // Local lines added while the room was empty come first.
+  while (li < local.length && local[li]!.after === undefined) pushLocal(local[li++]!);
+
+  const held = new Set<string>();
+  const hidden = (id: string): boolean =>
+    clearedAfter?.id !== undefined && compareIds(id, clearedAfter.id) <= 0;
+  for (const line of room?.lines() ?? []) {
+    if (line.kind === 'gap') {
+      out.push({ kind: 'gap', key: `gap:${line.gap.afterSeq}`, missing: line.gap.missing });
+      continue;
+    }
+    const m = line.message;
+    if (m.clientMsgId) held.add(m.clientMsgId);
+    if (!hidden(m.id)) {
+      day(m.ts);
+      out.push({
+        kind: 'message',
+        key: m.id,
+        time: clock(m.ts),
+        from: sanitizeInline(m.from),
+        text: sanitizeText(m.text),
+        messageKind: m.kind,
+        own: m.from === user,
+        mark: undefined,
+      });
+    }
+    while (li < local.length && local[li]!.after === m.id) pushLocal(local[li++]!);
+  }
+  // Lines anchored to messages no longer held (cleared, or the room was re-joined).
+  while (li < local.length) pushLocal(local[li++]!);
+
+  for (const o of input.outgoing) {
+    if (!room || o.room !== room.name || held.has(o.clientMsgId)) continue;
+    if (o.state === 'sent' && o.id && room.has(o.id)) continue;
+    day(o.createdAt);
+    out.push({
+      kind: 'message',
+      key: `out:${o.clientMsgId}`,
+      time: clock(o.createdAt),
+      from: sanitizeInline(user ?? 'me'),
+      text: sanitizeText(o.text),
+      messageKind: o.kind,
+      own: true,
+      mark: o.state === 'sent' ? undefined : o.state,
+      ...(o.error ? { error: sanitizeInline(o.error.message, 80) } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+/** A line the user typed, read as a chat message or a command. */
+export type ParsedInput =
+  | { type: 'message'; text: string }
+  | { type: 'join'; room: string | undefined }
+  | { type: 'leave'; room: string | undefined }
+  | { type: 'rooms' }
+  | { type: 'who' }
+  | { type: 'me'; text: string }
+  | { type: 'clear' }
+  | { type: 'help' }
+  | { type: 'quit' }
+  | { type: 'unknown'; name: string }
+  | { type: 'empty' };
+
+/** The commands, as `/help` lists them. */
+export const COMMAND_HELP: readonly [string, string][] = [
+  ['/join <room>', 'join a room (created if new) and switch to it'],
+  ['/leave [room]', 'leave this room (or the one named)'],
+  ['/rooms', 'list the rooms on the server'],
+  ['/who', 'who is in this room'],
+  ['/me <action>', 'say what you are doing (* you wave)'],
+  ['/clear', 'clear this room’s screen'],
+  ['/help', 'this help'],
+  ['/quit', 'leave chat-tui (also Ctrl-C)'],
+];
+
+export function parseInput(line: string): ParsedInput {
+  const text = line.trim();
+  if (text === '') return { type: 'empty' };
+  // `//text` sends `/text` as a message.
+  if (text.startsWith('//')) return { type: 'message', text: text.slice(1) };
+  if (!text.startsWith('/')) return { type: 'message', text: line.trimEnd() };
+  const [head = '', ...rest] = text.slice(1).split(/\s+/);
+  const arg = rest.join(' ');
+  const name = head.toLowerCase();
+  switch (name) {
+    case 'join':
+    case 'j':
+      return { type: 'join', room: rest[0] };
+    case 'leave':
+    case 'part':
+      return { type: 'leave', room: rest[0] };
+    case 'rooms':
+    case 'list':
+      return { type: 'rooms' };
+    case 'who':
+    case 'names':
+      return { type: 'who' };
+    case 'me':
+      return { type: 'me', text: arg };
+    case 'clear':
+      return { type: 'clear' };
+    case 'help':
+    case '?':
+      return { type: 'help' };
+    case 'quit':
+    case 'exit':
+    case 'q':
+      return { type: 'quit' };
+    default:
+      return { type: 'unknown', name: head };
+  }
+}
