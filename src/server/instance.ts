@@ -287,7 +287,6 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
         const t = setTimeout(done, cfg.drainGraceMs);
         function done(): void {
           clearTimeout(t);
-          io.of('/').off('connection', check);
           resolve();
         }
         function check(): void {
