@@ -3,6 +3,7 @@ import { VERSION } from '../server/version.js';
 import { broadcastCommand } from './commands/broadcast.js';
 import { configCommand } from './commands/config.js';
 import { kickCommand } from './commands/kick.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { restartCommand } from './commands/restart.js';
 import { roomsCommand } from './commands/rooms.js';
 import { statusCommand } from './commands/status.js';
@@ -18,6 +19,7 @@ const COMMANDS: (() => Command)[] = [
   restartCommand,
   roomsCommand,
   kickCommand,
+  loadtestCommand,
   configCommand,
 ];
 

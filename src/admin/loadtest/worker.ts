@@ -108,6 +108,8 @@ async function verify(sent: Record<string, string[]>, drainMs: number): Promise<
     const id = vu.client.connected ? vu.client.welcome?.instanceId : undefined;
     if (id) result.instances[id] = (result.instances[id] ?? 0) + 1;
   }
+  const stuck = vus.filter((v) => !v.joined && !v.failed).length;
+  if (stuck > 0) result.errors['still connecting at the end'] = stuck;
   const unacked = vus.reduce((n, v) => n + v.unacked, 0);
   if (unacked > 0) result.errors['send never acknowledged'] = unacked;
   tell({ type: 'result', result });

@@ -1,0 +1,154 @@
+import { percentiles, type Percentiles } from './histogram.js';
+import type { Histogram } from './histogram.js';
+import type { LoadtestOptions } from './options.js';
+
+/** One threshold: the limit asked for, what the run measured, and whether it held. */
+export interface ThresholdCheck {
+  limit: number;
+  actual: number;
+  passed: boolean;
+}
+
+/** The report `chat-admin loadtest --json` prints (documented in the README). */
+export interface LoadtestReport {
+  clients: {
+    requested: number;
+    connected: number;
+    failed: number;
+    errors: Record<string, number>;
+  };
+  connectMs: Percentiles;
+  messages: {
+    sent: number;
+    expected: number;
+    delivered: number;
+    lost: number;
+    duplicated: number;
+    /** Sends rejected or never acknowledged (not part of `sent`). */
+    failed: number;
+  };
+  latencyMs: Percentiles;
+  throughput: { sentPerSec: number; deliveredPerSec: number };
+  reconnects: number;
+  instances: Record<string, number>;
+  servers: { id: string; cpuPct: number | null; rssBytes: number }[];
+  passed: boolean;
+  thresholds: {
+    maxP99Ms?: ThresholdCheck;
+    maxLost?: ThresholdCheck;
+    maxConnectFail?: ThresholdCheck;
+  };
+  run: {
+    server: string;
+    rooms: number;
+    rate: number;
+    durationSec: number;
+    rampSec: number;
+    workers: number;
+  };
+}
+
+export interface Totals {
+  requested: number;
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  sent: number;
+  sendFailed: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reconnects: number;
+  instances: Record<string, number>;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+export function buildReport(input: {
+  server: string;
+  opts: LoadtestOptions;
+  totals: Totals;
+  connect: Histogram;
+  latency: Histogram;
+  /** Seconds during which messages were being sent. */
+  sendSeconds: number;
+  servers: LoadtestReport['servers'];
+}): LoadtestReport {
+  const { opts, totals: t } = input;
+  const latencyMs = percentiles(input.latency);
+  const check = (limit: number | undefined, actual: number): ThresholdCheck | undefined =>
+    limit === undefined ? undefined : { limit, actual, passed: actual <= limit };
+  const thresholds: LoadtestReport['thresholds'] = {};
+  const p99 = check(opts.maxP99Ms, latencyMs.p99);
+  const lost = check(opts.maxLost, t.lost);
+  const cf = check(opts.maxConnectFail, t.failed);
+  if (p99) thresholds.maxP99Ms = p99;
+  if (lost) thresholds.maxLost = lost;
+  if (cf) thresholds.maxConnectFail = cf;
+  const secs = Math.max(input.sendSeconds, 0.001);
+  return {
+    clients: {
+      requested: t.requested,
+      connected: t.connected,
+      failed: t.failed,
+      errors: t.errors,
+    },
+    connectMs: percentiles(input.connect),
+    messages: {
+      sent: t.sent,
+      expected: t.expected,
+      delivered: t.delivered,
+      lost: t.lost,
+      duplicated: t.duplicated,
+      failed: t.sendFailed,
+    },
+    latencyMs,
+    throughput: { sentPerSec: round1(t.sent / secs), deliveredPerSec: round1(t.delivered / secs) },
+    reconnects: t.reconnects,
+    instances: t.instances,
+    servers: input.servers,
+    passed: Object.values(thresholds).every((c) => c.passed),
+    thresholds,
+    run: {
+      server: input.server,
+      rooms: opts.rooms,
+      rate: opts.rate,
+      durationSec: opts.durationMs / 1000,
+      rampSec: opts.rampMs / 1000,
+      workers: opts.workers,
+    },
+  };
+}
+
+const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+const pct = (p: Percentiles): string => `p50 ${p.p50}  p95 ${p.p95}  p99 ${p.p99}  max ${p.max}`;
+
+/** The report for people: one fact per line, thresholds last. */
+export function renderReport(r: LoadtestReport, clean: (s: string) => string): string[] {
+  const lines = [
+    `clients      ${r.clients.connected}/${r.clients.requested} connected, ${r.clients.failed} failed`,
+    ...Object.entries(r.clients.errors).map(([k, v]) => `  ${v} x ${clean(k)}`),
+    `connect ms   ${pct(r.connectMs)}`,
+    `messages     ${r.messages.sent} sent, ${r.messages.expected} deliveries expected, ${r.messages.delivered} delivered`,
+    `             ${r.messages.lost} lost, ${r.messages.duplicated} duplicated, ${r.messages.failed} sends failed`,
+    `latency ms   ${pct(r.latencyMs)}`,
+    `throughput   ${r.throughput.sentPerSec} msgs/s in, ${r.throughput.deliveredPerSec} deliveries/s out`,
+    `reconnects   ${r.reconnects}`,
+    `instances    ${
+      Object.entries(r.instances)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, n]) => `${clean(id)}: ${n}`)
+        .join(', ') || '-'
+    }`,
+    ...r.servers.map(
+      (s) =>
+        `server       ${clean(s.id)}: cpu ${s.cpuPct === null ? '-' : `${s.cpuPct}%`}, rss ${mib(s.rssBytes)}`,
+    ),
+  ];
+  for (const [name, c] of Object.entries(r.thresholds)) {
+    lines.push(`threshold    ${name} ${c.limit}: ${c.actual} ${c.passed ? 'ok' : 'FAILED'}`);
+  }
+  lines.push(r.passed ? 'result       passed' : 'result       FAILED');
+  return lines;
+}

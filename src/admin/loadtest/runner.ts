@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import { compareIds, type ClusterStatus } from '../../protocol/index.js';
+import type { AdminClient } from '../connection.js';
+import { cpuPct, isLocal, sampleCpu, type CpuSample } from './cpu.js';
+import { merge, percentiles } from './histogram.js';
+import type { VuSpec, WorkerResult } from './messages.js';
+import type { LoadtestOptions } from './options.js';
+import { buildReport, type LoadtestReport, type Totals } from './report.js';
+import { WorkerHandle } from './workers.js';
+
+/** What the live view shows while a run is under way. */
+export interface LiveState {
+  phase: 'users' | 'ramp' | 'steady' | 'drain' | 'cleanup';
+  elapsedMs: number;
+  rampMs: number;
+  totalMs: number;
+  requested: number;
+  connected: number;
+  failed: number;
+  sent: number;
+  delivered: number;
+  deliveredPerSec: number;
+  p99Ms: number;
+}
+
+export interface LiveView {
+  update(s: LiveState): void;
+  stop(): void;
+}
+
+const CREATE_CHUNK = 1000;
+const CLEANUP_CHUNK = 500;
+
+/** Creates the run's users through the admin bulk path, in chunks. */
+async function createUsers(
+  admin: AdminClient,
+  prefix: string,
+  count: number,
+  ttlSec: number,
+): Promise<{ name: string; token: string }[]> {
+  const users: { name: string; token: string }[] = [];
+  for (let from = 0; from < count; from += CREATE_CHUNK) {
+    const res = await admin.call('admin:users:create', {
+      prefix,
+      from,
+      count: Math.min(CREATE_CHUNK, count - from),
+      ttlSec,
+    });
+    users.push(...res.users);
+  }
+  return users;
+}
+
+async function cleanup(admin: AdminClient, users: string[], rooms: string[]): Promise<void> {
+  for (let i = 0; i < Math.max(users.length, rooms.length); i += CLEANUP_CHUNK) {
+    await admin.call('admin:loadtest:cleanup', {
+      users: users.slice(i, i + CLEANUP_CHUNK),
+      rooms: rooms.slice(i, i + CLEANUP_CHUNK),
+    });
+  }
+}
+
+function sumResults(results: WorkerResult[]): Totals {
+  const t: Totals = {
+    requested: 0,
+    connected: 0,
+    failed: 0,
+    errors: {},
+    sent: 0,
+    sendFailed: 0,
+    expected: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    reconnects: 0,
+    instances: {},
+  };
+  for (const r of results) {
+    for (const k of [
+      'requested',
+      'connected',
+      'failed',
+      'sent',
+      'sendFailed',
+      'expected',
+      'delivered',
+      'lost',
+      'duplicated',
+      'reconnects',
+    ] as const) {
+      t[k] += r[k];
+    }
+    for (const [k, v] of Object.entries(r.errors)) t.errors[k] = (t.errors[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.instances)) t.instances[k] = (t.instances[k] ?? 0) + v;
+  }
+  // Users that never got to try (a worker died) count as failed too.
+  t.failed = t.requested - t.connected;
+  return t;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one load test: users through the bulk path, K worker processes with their share of
+ * virtual users, a ramp, steady sending, a drain in which every user checks it got every
+ * message of its room, then the report and the cleanup. Every phase is bounded in time.
+ */
+export async function runLoadtest(
+  admin: AdminClient,
+  server: string,
+  opts: LoadtestOptions,
+  view: LiveView,
+): Promise<LoadtestReport> {
+  const runId = randomBytes(4).toString('hex');
+  const prefix = `lt${runId}`;
+  const rooms = Array.from({ length: opts.rooms }, (_, i) => `${prefix}-r${i}`);
+  const totalMs = opts.rampMs + opts.durationMs;
+  const ttlSec = Math.max(600, Math.ceil((totalMs + opts.drainMs) / 1000) + 600);
+  const started = performance.now();
+  const live: LiveState = {
+    phase: 'users',
+    elapsedMs: 0,
+    rampMs: opts.rampMs,
+    totalMs,
+    requested: opts.clients,
+    connected: 0,
+    failed: 0,
+    sent: 0,
+    delivered: 0,
+    deliveredPerSec: 0,
+    p99Ms: 0,
+  };
+  view.update(live);
+
+  const before = await admin.call('admin:status', {});
+  const users = await createUsers(admin, prefix, opts.clients, ttlSec);
+  const specs: VuSpec[] = users.map((u, i) => ({
+    user: u.name,
+    token: u.token,
+    room: rooms[i % rooms.length]!,
+    index: i,
+  }));
+  const workers = Array.from({ length: opts.workers }, (_, i) => new WorkerHandle(i));
+  const pids = (s: ClusterStatus): number[] => s.instances.map((i) => i.pid);
+  const local = isLocal(server);
+  let cpuFrom: CpuSample | undefined;
+  let progressTimer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.all(workers.map((w) => w.next('ready', 15_000)));
+    const t0 = Date.now() + 200;
+    workers.forEach((w, k) =>
+      w.send({
+        type: 'start',
+        plan: {
+          server,
+          vus: specs.filter((_, i) => i % opts.workers === k),
+          clients: opts.clients,
+          t0,
+          rampMs: opts.rampMs,
+          rate: (opts.rate * specs.filter((_, i) => i % opts.workers === k).length) / opts.clients,
+          connectTimeoutMs: 15_000,
+        },
+      }),
+    );
+    if (local) cpuFrom = sampleCpu(pids(before));
+    let lastDelivered = 0;
+    let lastAt = performance.now();
+    progressTimer = setInterval(() => {
+      const ps = workers.flatMap((w) => (w.progress ? [w.progress] : []));
+      const now = performance.now();
+      live.elapsedMs = Math.max(0, Date.now() - t0);
+      live.phase =
+        live.elapsedMs < opts.rampMs ? 'ramp' : live.phase === 'ramp' ? 'steady' : live.phase;
+      live.connected = ps.reduce((n, p) => n + p.connected, 0);
+      live.failed = ps.reduce((n, p) => n + p.failed, 0);
+      live.sent = ps.reduce((n, p) => n + p.sent, 0);
+      live.delivered = ps.reduce((n, p) => n + p.delivered, 0);
+      live.deliveredPerSec = Math.round(((live.delivered - lastDelivered) * 1000) / (now - lastAt));
+      lastDelivered = live.delivered;
+      lastAt = now;
+      live.p99Ms = percentiles(merge(ps.map((p) => p.latency))).p99;
+      view.update(live);
+    }, 1000);
+
+    await sleep(Math.max(0, t0 + totalMs - Date.now()));
+    live.phase = 'drain';
+    for (const w of workers) w.send({ type: 'stop' });
+    const sentParts = await Promise.all(workers.map((w) => w.next('sent', 30_000)));
+    const sendSeconds = (Date.now() - t0) / 1000;
+    const sent: Record<string, string[]> = {};
+    for (const part of sentParts) {
+      for (const [room, ids] of Object.entries(part.sent)) (sent[room] ??= []).push(...ids);
+    }
+    for (const ids of Object.values(sent)) ids.sort(compareIds);
+    for (const w of workers) w.send({ type: 'verify', sent, drainMs: opts.drainMs });
+    const results = await Promise.all(
+      workers.map((w) => w.next('result', opts.drainMs + 60_000).then((m) => m.result)),
+    );
+    clearInterval(progressTimer);
+
+    const after = await admin.call('admin:status', {});
+    const cpuTo = local ? sampleCpu(pids(after)) : undefined;
+    const servers = after.instances.map((i) => ({
+      id: i.id,
+      cpuPct: cpuFrom && cpuTo ? cpuPct(i.pid, cpuFrom, cpuTo) : null,
+      rssBytes: i.rssBytes,
+    }));
+    const report = buildReport({
+      server,
+      opts,
+      totals: sumResults(results),
+      connect: merge(results.map((r) => r.connectMs)),
+      latency: merge(results.map((r) => r.latencyMs)),
+      sendSeconds: Math.min(sendSeconds, totalMs / 1000),
+      servers,
+    });
+    live.phase = 'cleanup';
+    live.elapsedMs = performance.now() - started;
+    view.update(live);
+    return report;
+  } finally {
+    clearInterval(progressTimer);
+    await Promise.all(workers.map((w) => w.close()));
+    await cleanup(
+      admin,
+      users.map((u) => u.name),
+      rooms,
+    ).catch(() => undefined);
+    view.stop();
+  }
+}
