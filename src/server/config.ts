@@ -24,6 +24,10 @@ export interface InstanceConfig {
   drainGraceMs: number;
   /** Clients of a draining instance reconnect elsewhere within this window (jittered). */
   drainSpreadMs: number;
+  /** After Redis has been unreachable this long, clients are told to move to another instance. */
+  redisLostMoveMs: number;
+  /** A socket whose unsent packets pile up past this (it stopped reading) is cut off. */
+  slowConsumerMaxPackets: number;
   trustProxy: boolean;
   logLevel: string;
   /** Set when a local-cluster supervisor hands connections over IPC. */
@@ -71,6 +75,8 @@ export function instanceConfig(
     loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
     drainGraceMs: envInt(env, 'CHAT_DRAIN_GRACE_MS', 8000),
     drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
+    redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),
+    slowConsumerMaxPackets: envInt(env, 'CHAT_SLOW_CONSUMER_MAX_PACKETS', 5000),
     trustProxy: env.CHAT_TRUST_PROXY === '1' || env.CHAT_TRUST_PROXY === 'true',
     logLevel: env.LOG_LEVEL || 'info',
     supervised: false,

@@ -3,12 +3,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import {
-  ErrorCode,
-  MAX_PACKET_BYTES,
-  SessionEndReason,
-  type DrainReason,
-} from '../protocol/index.js';
+import { DrainReason, ErrorCode, MAX_PACKET_BYTES, SessionEndReason } from '../protocol/index.js';
 import type { InstanceConfig } from './config.js';
 import {
   roomOf,
@@ -51,6 +46,23 @@ export interface RunningInstance {
   /** Resolves when the instance has drained and closed (after SIGTERM or an admin restart). */
   closed: Promise<void>;
   port(): number;
+}
+
+/**
+ * Cuts off sockets that stopped reading: their unsent packets would otherwise pile up in
+ * memory without bound. Closing the transport (not the session) lets the client reconnect
+ * and resume from history, so a slow reader loses nothing and costs nothing meanwhile.
+ */
+function cutSlowConsumers(io: ChatServer, maxPackets: number, log: Logger): void {
+  for (const socket of io.of('/').sockets.values()) {
+    // engine.io keeps packets it could not flush yet in the connection's write buffer.
+    const pending =
+      (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    if (pending > maxPackets) {
+      log.warn({ user: socket.data.user, pending }, 'slow consumer cut off');
+      socket.conn.close();
+    }
+  }
 }
 
 function connectError(code: ErrorCode, message: string): Error {
@@ -213,15 +225,43 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   registerInterServer(ctx);
   const fanout = await startFanout(ctx);
 
-  // Once a second: rates, status to Redis, presence renewal and ghost reaping.
+  // Once a second: rates, slow consumers, Redis health, status to Redis, presence renewal
+  // and ghost reaping.
   let ticking = false;
+  let redisLostAt: number | undefined;
+  let movedForRedis = false;
+  const watchRedis = (): boolean => {
+    const ok = redis.cmd.status === 'ready';
+    if (ok) {
+      if (redisLostAt !== undefined) toParent({ type: 'health', ready: true });
+      redisLostAt = undefined;
+      movedForRedis = false;
+      return true;
+    }
+    if (redisLostAt === undefined) {
+      redisLostAt = Date.now();
+      toParent({ type: 'health', ready: false });
+    } else if (!movedForRedis && Date.now() - redisLostAt >= cfg.redisLostMoveMs) {
+      // Cut off from Redis for long: nothing can be stored or delivered here, so clients
+      // should move to an instance that can (they resume without loss).
+      movedForRedis = true;
+      log.warn({ clients: io.of('/').sockets.size }, 'Redis unreachable; telling clients to move');
+      io.local.emit('server:draining', {
+        instanceId: cfg.instanceId,
+        reason: DrainReason.RedisLost,
+        reconnectWithinMs: cfg.drainSpreadMs,
+      });
+    }
+    return false;
+  };
   const tick = async (): Promise<void> => {
     if (ticking) return;
     ticking = true;
     try {
       status.sample();
       metrics.loopLag.set(status.loopLagMs / 1000);
-      if (redis.cmd.status !== 'ready') return;
+      cutSlowConsumers(io, cfg.slowConsumerMaxPackets, log);
+      if (!watchRedis()) return;
       await status.publish();
       for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
     } catch (err) {
@@ -230,6 +270,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       ticking = false;
     }
   };
+  function toParent(msg: InstanceMessage): void {
+    if (process.send && process.connected) process.send(msg);
+  }
   const timer = setInterval(() => void tick(), 1000);
   timer.unref();
 
@@ -246,9 +289,6 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   }
   await tick();
 
-  const toParent = (msg: InstanceMessage): void => {
-    if (process.send && process.connected) process.send(msg);
-  };
   const onParentMessage = (msg: SupervisorMessage, handle?: unknown): void => {
     if (msg?.type === 'conn' && handle) {
       const sock = handle as NetSocket;

@@ -11,4 +11,6 @@ export type SupervisorMessage = ConnHandoff;
 export type InstanceMessage =
   | { type: 'ready'; instanceId: string; bootId: string; port: number; pid: number }
   | { type: 'draining'; instanceId: string }
-  | { type: 'load'; connections: number };
+  | { type: 'load'; connections: number }
+  /** Whether the instance can serve (false while it cannot reach Redis). */
+  | { type: 'health'; ready: boolean };

@@ -24,6 +24,8 @@ interface Child {
   id: string;
   proc: ChildProcess | null;
   ready: boolean;
+  /** False while the instance reports it cannot reach Redis. */
+  healthy: boolean;
   draining: boolean;
   port: number;
   pid: number;
@@ -65,7 +67,7 @@ function route(children: Child[], head: string): Child | undefined {
     const owner = alive.find((c) => c.id === decodeURIComponent(sid).split('.')[0]);
     if (owner) return owner;
   }
-  const ready = alive.filter((c) => c.ready && !c.draining);
+  const ready = alive.filter((c) => c.ready && c.healthy && !c.draining);
   const pool = ready.length > 0 ? ready : alive;
   let best: Child | undefined;
   for (const c of pool) if (!best || c.connections < best.connections) best = c;
@@ -91,6 +93,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     id: `chat-${i + 1}`,
     proc: null,
     ready: false,
+    healthy: true,
     draining: false,
     port: 0,
     pid: 0,
@@ -106,6 +109,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     c.restartTimer = null;
     if (stopping) return;
     c.ready = false;
+    c.healthy = true;
     c.draining = false;
     c.port = 0;
     c.connections = 0;
@@ -131,6 +135,9 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
         c.draining = true;
       } else if (m.type === 'load') {
         c.connections = m.connections;
+      } else if (m.type === 'health') {
+        c.healthy = m.ready;
+        log.warn({ instance: c.id, ready: m.ready }, 'instance health changed');
       }
     });
     proc.on('exit', (code, signal) => {
