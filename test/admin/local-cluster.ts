@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { TEST_ENV } from '../helpers/cluster.js';
+import { SERVER_MAIN, exited, freePort, killAndWait, tmpDir, track } from '../helpers/processes.js';
+
+/**
+ * `chat-server start`: the local cluster (private Redis, supervised instances that come back
+ * when they exit, one public port). Its admin token is in its state dir's token file, which
+ * `chat-admin` finds by itself for a server on this machine.
+ */
+export class LocalCluster {
+  proc!: ChildProcess;
+  url = '';
+  readonly stateDir = tmpDir('cluster');
+  readonly out: string[] = [];
+
+  static async start(instances = 3): Promise<LocalCluster> {
+    const c = new LocalCluster();
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...TEST_ENV,
+      LOG_LEVEL: 'warn',
+      CHAT_STATE_DIR: c.stateDir,
+    };
+    delete env.CHAT_ADMIN_TOKEN;
+    delete env.REDIS_URL;
+    c.proc = track(
+      spawn(
+        process.execPath,
+        [SERVER_MAIN, 'start', '--port', String(port), '--instances', String(instances)],
+        { env, stdio: ['ignore', 'pipe', 'inherit'], detached: false },
+      ),
+    );
+    const lines = createInterface({ input: c.proc.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('local cluster not ready in 30 s')), 30_000);
+      void exited(c.proc).then(({ code }) => reject(new Error(`chat-server start exited ${code}`)));
+      lines.on('line', (line) => {
+        c.out.push(line);
+        const m = /cluster ready on (http:\/\/\S+)/.exec(line);
+        if (m) {
+          c.url = m[1]!;
+        }
+        if (/state in /.test(line)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    return c;
+  }
+
+  /** Stops it as Ctrl-C would (instances and private Redis too); SIGKILL if it hangs. */
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const done = exited(this.proc);
+    this.proc.kill('SIGINT');
+    const t = setTimeout(() => void killAndWait(this.proc, 'SIGKILL'), 25_000);
+    await done;
+    clearTimeout(t);
+  }
+}
