@@ -2,7 +2,7 @@ import { Box, useApp, useInput } from 'ink';
 import { useEffect } from 'react';
 import { useChatStore } from '../hooks/use-chat-store.js';
 import { useInputLine } from '../hooks/use-input-line.js';
-import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { keyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Header } from './Header.js';
@@ -19,9 +19,10 @@ const MEMBER_LIST_WIDTH = 18;
 const CHROME_ROWS = 5;
 
 /** The whole screen: it wires the store's snapshot to the views and keys to actions. */
-export function App({ store }: { store: ChatStore }) {
+export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) {
   const snap = useChatStore(store);
-  const { columns, rows } = useTerminalSize();
+  const terminal = useTerminalSize();
+  const { columns, rows } = size ?? terminal;
   const input = useInputLine();
   const { exit } = useApp();
   const paneHeight = Math.max(3, rows - CHROME_ROWS);

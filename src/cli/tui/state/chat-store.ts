@@ -199,8 +199,8 @@ export class ChatStore {
   /** Joins the rooms given on the command line, one after the other. */
   async start(rooms: string[]): Promise<void> {
     for (const r of rooms) await this.join(r);
-    const first = rooms[0] && this.order.indexOf(rooms[0]);
-    if (first !== undefined && first !== '' && first >= 0) this.switchTo(first);
+    const first = rooms[0] === undefined ? -1 : this.order.indexOf(rooms[0].replace(/^#/, ''));
+    if (first >= 0) this.switchTo(first);
   }
 
   async join(name: string | undefined): Promise<void> {

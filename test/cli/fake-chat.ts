@@ -1,0 +1,138 @@
+import type {
+  ChatClientEvents,
+  ConnectionState,
+  OutgoingMessage,
+} from '../../src/client/chat-client.js';
+import { Emitter } from '../../src/client/emitter.js';
+import { RoomState } from '../../src/client/room-state.js';
+import type { ChatPort } from '../../src/cli/tui/state/chat-port.js';
+import type { ChatMessage, RoomInfo, Welcome } from '../../src/protocol/index.js';
+
+/** A fixed clock: 23 Nov 2026 14:00 UTC. */
+export const T0 = Date.UTC(2026, 10, 23, 14, 0, 0);
+
+/**
+ * A stand-in for ChatClient in view tests: rooms are filled by hand and every action is
+ * recorded, so a test can drive any screen state (any connection state, any hostile text).
+ */
+export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
+  readonly rooms = new Map<string, RoomState>();
+  readonly outgoing = new Map<string, OutgoingMessage>();
+  state: ConnectionState = {
+    kind: 'connected',
+    server: 'http://127.0.0.1:3000',
+    instanceId: 'chat-1',
+    bootId: 'b1',
+  };
+  welcome: Welcome | undefined = {
+    user: 'me',
+    instanceId: 'chat-1',
+    bootId: 'b1',
+    serverTime: T0,
+    pingIntervalMs: 25_000,
+  };
+  rttMs: number | undefined = 1.5;
+  readonly server = 'http://127.0.0.1:3000';
+  readonly sent: { room: string; text: string; kind: string }[] = [];
+  readonly typingCalls: boolean[] = [];
+  roomList: RoomInfo[] = [];
+  private seq = new Map<string, number>();
+  private n = 0;
+
+  fire<K extends keyof ChatClientEvents>(event: K, ...args: ChatClientEvents[K]): void {
+    this.emit(event, ...args);
+  }
+
+  setState(s: ConnectionState): void {
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  join(name: string): Promise<RoomState> {
+    const room = this.rooms.get(name) ?? new RoomState(name);
+    if (!room.based) room.setBase(1);
+    room.members = ['me', ...room.members.filter((m) => m !== 'me')];
+    this.rooms.set(name, room);
+    this.emit('room', name);
+    return Promise.resolve(room);
+  }
+
+  leave(name: string): Promise<void> {
+    this.rooms.delete(name);
+    return Promise.resolve();
+  }
+
+  send(room: string, text: string, kind: 'text' | 'action' = 'text'): Promise<OutgoingMessage> {
+    this.sent.push({ room, text, kind });
+    const out: OutgoingMessage = {
+      clientMsgId: `cm${++this.n}xxxxxx`,
+      room,
+      text,
+      kind,
+      state: 'pending',
+      createdAt: T0 + this.n * 1000,
+    };
+    this.outgoing.set(out.clientMsgId, out);
+    this.emit('outgoing', out);
+    return Promise.resolve(out);
+  }
+
+  /** Marks a pending send as failed or acked (and, acked, delivers it to its room). */
+  settle(out: OutgoingMessage, state: 'failed' | 'sent' | 'rejected'): void {
+    out.state = state;
+    if (state === 'sent') {
+      const m = this.deliver(out.room, 'me', out.text, {
+        clientMsgId: out.clientMsgId,
+        live: false,
+      });
+      out.id = m.id;
+    }
+    this.emit('outgoing', out);
+  }
+
+  setTyping(_room: string, typing: boolean): Promise<void> {
+    this.typingCalls.push(typing);
+    return Promise.resolve();
+  }
+
+  listRooms(): Promise<RoomInfo[]> {
+    return Promise.resolve(this.roomList);
+  }
+
+  loadOlder(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  close(): void {
+    this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
+  }
+
+  /** A message arriving in a room (live ones count as unread). */
+  deliver(
+    room: string,
+    from: string,
+    text: string,
+    opts: { kind?: ChatMessage['kind']; ts?: number; live?: boolean; clientMsgId?: string } = {},
+  ): ChatMessage {
+    const r = this.rooms.get(room);
+    if (!r) throw new Error(`not in ${room}`);
+    const seq = (this.seq.get(room) ?? 0) + 1;
+    this.seq.set(room, seq);
+    const ts = opts.ts ?? T0 + seq * 60_000;
+    const m: ChatMessage = {
+      id: `${ts}-${seq}`,
+      seq,
+      room,
+      from,
+      text,
+      ts,
+      kind: opts.kind ?? 'text',
+      ...(opts.clientMsgId ? { clientMsgId: opts.clientMsgId } : {}),
+    };
+    r.insert(m);
+    if (opts.live !== false) r.unread++;
+    this.emit('message', m);
+    this.emit('room', room);
+    return m;
+  }
+}

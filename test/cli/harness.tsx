@@ -1,0 +1,64 @@
+import { render } from 'ink-testing-library';
+import { vi } from 'vitest';
+import { App } from '../../src/cli/tui/components/App.js';
+import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
+import { FakeChat, T0 } from './fake-chat.js';
+
+process.env.TZ = 'UTC';
+
+export interface Harness {
+  chat: FakeChat;
+  store: ChatStore;
+  frame(): string;
+  /** Waits until the frame satisfies `check` (it throws until it does). */
+  until(check: (frame: string) => void, timeout?: number): Promise<void>;
+  /** Types text, waits for it to show, then presses Enter (a separate write: see TRAPS). */
+  enter(text: string): Promise<void>;
+  key(seq: string): void;
+  unmount(): void;
+}
+
+export const KEYS = {
+  enter: '\r',
+  up: '\x1b[A',
+  down: '\x1b[B',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  end: '\x1b[F',
+  ctrlN: '\x0e',
+  ctrlP: '\x10',
+  ctrlC: '\x03',
+  alt: (n: number) => `\x1b${n}`,
+} as const;
+
+export async function setup(
+  opts: { rooms?: string[]; columns?: number; rows?: number; now?: () => number } = {},
+): Promise<Harness> {
+  const chat = new FakeChat();
+  const store = new ChatStore(chat, { user: 'me', tickMs: 0, now: opts.now ?? (() => T0) });
+  const size =
+    opts.columns || opts.rows ? { columns: opts.columns ?? 100, rows: opts.rows ?? 24 } : undefined;
+  const app = render(<App store={store} {...(size ? { size } : {})} />);
+  await store.start(opts.rooms ?? ['lobby']);
+  const frame = (): string => app.lastFrame() ?? '';
+  const until = (check: (f: string) => void, timeout = 3000): Promise<void> =>
+    vi.waitFor(() => check(frame()), { timeout, interval: 5 });
+  return {
+    chat,
+    store,
+    frame,
+    until,
+    async enter(text: string) {
+      app.stdin.write(text);
+      await until((f) => {
+        if (!f.includes(text.slice(-20))) throw new Error(`input not shown: ${text}`);
+      });
+      app.stdin.write('\r');
+    },
+    key: (seq) => app.stdin.write(seq),
+    unmount: () => {
+      app.unmount();
+      store.dispose();
+    },
+  };
+}

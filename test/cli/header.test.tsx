@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { T0 } from './fake-chat.js';
+import { setup, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(() => h?.unmount());
+
+const headerLine = (frame: string): string => frame.split('\n')[0] ?? '';
+
+describe('connection header', () => {
+  it('connecting: names the server', async () => {
+    h = await setup({ rooms: [] });
+    h.chat.welcome = undefined;
+    h.chat.setState({ kind: 'connecting', server: 'http://127.0.0.1:3000' });
+    await h.until((f) => expect(headerLine(f)).toContain('connecting to http://127.0.0.1:3000'));
+    expect(headerLine(h.frame())).toContain('me@127.0.0.1:3000');
+  });
+
+  it('connected: instance id, state and round-trip time', async () => {
+    h = await setup();
+    h.chat.rttMs = 2.25;
+    h.chat.fire('rtt', 2.25);
+    await h.until((f) => expect(headerLine(f)).toMatch(/chat-1 │ ● connected │ rtt 2\.3 ms/));
+  });
+
+  it('reconnecting: attempt number and a countdown, then the status line says what happened', async () => {
+    let now = T0;
+    h = await setup({ now: () => now });
+    h.chat.setState({
+      kind: 'reconnecting',
+      attempt: 3,
+      inMs: 2000,
+      reason: 'chat-2 went away',
+    });
+    await h.until((f) =>
+      expect(headerLine(f)).toContain('reconnecting, attempt 3 in 2 s (chat-2 went away)'),
+    );
+    expect(headerLine(h.frame())).not.toContain('rtt');
+    now += 1000;
+    h.chat.setState({ kind: 'reconnecting', attempt: 3, inMs: 2000, reason: 'chat-2 went away' });
+    now += 1000;
+    h.chat.fire('rtt', 3);
+    await h.until((f) => expect(headerLine(f)).toContain('reconnecting, attempt 3 in 1 s'));
+
+    h.chat.state = {
+      kind: 'connected',
+      server: 'http://127.0.0.1:3000',
+      instanceId: 'chat-3',
+      bootId: 'b3',
+    };
+    h.chat.fire('state', h.chat.state);
+    h.chat.fire('status', 'chat-2 went away; reconnected to chat-3; 4 missed messages recovered');
+    await h.until((f) => {
+      expect(headerLine(f)).toContain('chat-3 │ ● connected');
+      expect(f.split('\n')[1]).toContain(
+        '↻ chat-2 went away; reconnected to chat-3; 4 missed messages recovered',
+      );
+      // ...and the room itself has a line about it.
+      expect(f).toMatch(/14:00 -- chat-2 went away; reconnected to chat-3/);
+    });
+  });
+
+  it('draining: says calmly that the instance is restarting', async () => {
+    h = await setup();
+    h.chat.setState({ kind: 'reconnecting', attempt: 1, inMs: 0, reason: 'chat-1 is restarting' });
+    await h.until((f) =>
+      expect(headerLine(f)).toContain('reconnecting, attempt 1 in now (chat-1 is restarting)'),
+    );
+    h.chat.fire(
+      'status',
+      'chat-1 is restarting; reconnected to chat-3; 0 missed messages recovered',
+    );
+    await h.until((f) => expect(f).toContain('chat-1 is restarting; reconnected to chat-3'));
+  });
+
+  it('ended: says why, and hostile reasons are made safe', async () => {
+    h = await setup();
+    h.chat.setState({ kind: 'ended', reason: 'kicked', message: 'session ended (kicked)\x1b[2J' });
+    await h.until((f) =>
+      expect(headerLine(f)).toContain('✗ disconnected: session ended (kicked)^[[2J'),
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEYS, setup, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(() => h?.unmount());
+
+describe('input line and commands', () => {
+  it('Enter sends the line, which then shows in the room; typing is announced', async () => {
+    h = await setup();
+    await h.enter('hello room');
+    await h.until((f) => expect(f).toContain('me: hello room (sending…)'));
+    expect(h.chat.sent).toEqual([{ room: 'lobby', text: 'hello room', kind: 'text' }]);
+    expect(h.chat.typingCalls).toEqual([true, false]);
+    expect(h.frame().split('\n').at(-1)).toBe('#lobby>');
+  });
+
+  it('Up recalls earlier input, Down steps back', async () => {
+    h = await setup();
+    await h.enter('first');
+    await h.enter('second');
+    await h.until((f) => expect(f).toContain('me: second'));
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> second'));
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> first'));
+    h.key(KEYS.down);
+    await h.until((f) => expect(f).toContain('#lobby> second'));
+    h.key(KEYS.enter);
+    await h.until(() =>
+      expect(h!.chat.sent.map((s) => s.text)).toEqual(['first', 'second', 'second']),
+    );
+  });
+
+  it('/join switches to a new room, /leave leaves it', async () => {
+    h = await setup();
+    await h.enter('/join dev');
+    await h.until((f) => {
+      expect(f).toContain('1:#lobby 2:#dev');
+      expect(f).toContain('#dev>');
+    });
+    await h.enter('/join Not A Room');
+    await h.until((f) => expect(f).toContain('"Not" is not a room name'));
+    await h.enter('/leave');
+    await h.until((f) => {
+      expect(f.split('\n')[2]).toBe('1:#lobby');
+      expect(f).toContain('#lobby>');
+    });
+    expect(h.chat.rooms.has('dev')).toBe(false);
+  });
+
+  it('/rooms lists rooms, /who lists members', async () => {
+    h = await setup();
+    h.chat.roomList = [
+      { name: 'lobby', members: ['me', 'alice'], lastActivity: 0, messages: 12 },
+      { name: 'dev', members: [], lastActivity: 0, messages: 3 },
+    ];
+    await h.enter('/rooms');
+    await h.until((f) => {
+      expect(f).toContain('2 rooms:');
+      expect(f).toContain('#lobby (joined): 2 online, 12 messages');
+      expect(f).toContain('#dev: 0 online, 3 messages');
+    });
+    h.chat.rooms.get('lobby')!.members = ['me', 'zed', 'alice'];
+    await h.enter('/who');
+    await h.until((f) => expect(f).toContain('3 in #lobby: alice, me, zed'));
+  });
+
+  it('/me sends an action, /clear empties the screen', async () => {
+    h = await setup();
+    h.chat.deliver('lobby', 'bob', 'old talk');
+    await h.enter('/me waves');
+    await h.until(() =>
+      expect(h!.chat.sent).toEqual([{ room: 'lobby', text: 'waves', kind: 'action' }]),
+    );
+    await h.until((f) => expect(f).toContain('* me waves'));
+    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    await h.enter('/clear');
+    await h.until((f) => {
+      expect(f).not.toContain('old talk');
+      expect(f).not.toContain('waves');
+    });
+    h.chat.deliver('lobby', 'bob', 'new talk');
+    await h.until((f) => expect(f).toContain('bob: new talk'));
+  });
+
+  it('/help lists commands and keys; unknown commands get a helpful line and send nothing', async () => {
+    h = await setup({ rows: 40 });
+    await h.enter('/help');
+    await h.until((f) => {
+      for (const c of ['/join', '/leave', '/rooms', '/who', '/me', '/clear', '/help', '/quit'])
+        expect(f).toContain(c);
+      expect(f).toContain('Ctrl-N / Ctrl-P');
+      expect(f).toContain('PgUp / PgDn');
+    });
+    await h.enter('/frobnicate now');
+    await h.until((f) =>
+      expect(f).toContain('unknown command /frobnicate: /help lists the commands'),
+    );
+    await h.enter('//not a command');
+    await h.until(() => expect(h!.chat.sent.map((s) => s.text)).toEqual(['/not a command']));
+  });
+
+  it('/quit and Ctrl-C quit', async () => {
+    h = await setup();
+    let quits = 0;
+    h.store.onQuit = () => quits++;
+    await h.enter('/quit');
+    await h.until(() => expect(quits).toBe(1));
+    h.unmount();
+
+    h = await setup();
+    let quit = false;
+    h.store.onQuit = () => (quit = true);
+    h.key(KEYS.ctrlC);
+    await h.until(() => expect(quit).toBe(true));
+  });
+});
