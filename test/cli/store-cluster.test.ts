@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../../src/client/chat-client.js';
+import { login } from '../../src/client/api.js';
+import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
+import type { Entry } from '../../src/cli/tui/state/entries.js';
+import { compareIds } from '../../src/protocol/index.js';
+import {
+  connectUser,
+  startInstances,
+  until,
+  userName,
+  type TestInstance,
+} from '../helpers/cluster.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url);
+});
+
+afterAll(async () => {
+  for (const c of closers) c();
+  await killAll();
+});
+
+type MessageEntry = Extract<Entry, { kind: 'message' }>;
+const messages = (store: ChatStore): MessageEntry[] =>
+  store.getSnapshot().entries.filter((e): e is MessageEntry => e.kind === 'message');
+
+describe('the TUI state layer on a real cluster', () => {
+  it('after its instance is SIGKILLed mid-conversation it holds every message once, in id order', async () => {
+    const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
+    const { client: sender } = await connectUser([a]);
+    closers.push(() => sender.close());
+    const me = userName('tui');
+    const { token } = await login(b, me, 'password-1');
+    // The victim starts on chat-2; reconnects rotate to chat-3, then chat-1.
+    const client = new ChatClient({ servers: [b, c, a], token, pingEveryMs: 0 });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    await client.connect();
+    await store.start(['kill-room']);
+    await sender.join('kill-room');
+    expect(store.getSnapshot().instanceId).toBe('chat-2');
+    expect(store.getSnapshot().active).toBe('kill-room');
+
+    const total = 120;
+    const mine: string[] = [];
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < total; i++) {
+      sends.push(sender.send('kill-room', `m${i}`));
+      if (i % 15 === 7) {
+        // The TUI user talks too: typed lines go through the store like Enter does.
+        mine.push(`me${i}`);
+        sends.push(store.submit(`me${i}`));
+      }
+      if (i === 40) {
+        await until(client, () => messages(store).length >= 20, 10_000, 'messages before the kill');
+        await nodes[1]!.kill('SIGKILL');
+      }
+      if (i % 10 === 0) await Promise.all(sends.splice(0));
+    }
+    await Promise.all(sends);
+
+    const expected = total + mine.length;
+    await until(
+      client,
+      () =>
+        messages(store).length === expected && messages(store).every((m) => m.mark === undefined),
+      30_000,
+      'every message on screen, none pending',
+    );
+    await client.settled();
+
+    const shown = messages(store);
+    // Exactly the messages sent, each once...
+    const texts = shown.map((m) => m.text);
+    expect(new Set(texts).size).toBe(expected);
+    expect(texts.filter((t) => /^m\d+$/.test(t))).toEqual(
+      Array.from({ length: total }, (_, i) => `m${i}`),
+    );
+    expect(texts.filter((t) => t.startsWith('me')).sort()).toEqual([...mine].sort());
+    // ...drawn in id order, and the same ids the sender's client holds.
+    const ids = shown.map((m) => m.key);
+    expect([...ids].sort(compareIds)).toEqual(ids);
+    await until(sender, () => sender.rooms.get('kill-room')!.messages.length === expected);
+    expect(ids).toEqual(sender.rooms.get('kill-room')!.messages.map((m) => m.id));
+
+    // The header and the room say what happened.
+    const snap = store.getSnapshot();
+    expect(snap.label.text).toBe('connected');
+    expect(snap.instanceId).not.toBe('chat-2');
+    expect(client.reconnects).toBe(1);
+    expect(snap.status).toMatch(
+      /^chat-2 went away; reconnected to chat-[13]; \d+ missed messages? recovered$/,
+    );
+    expect(snap.entries.filter((e) => e.kind === 'local' && e.text === snap.status)).toHaveLength(
+      1,
+    );
+  });
+});
