@@ -4,7 +4,6 @@ import { CliError, Exit } from '../errors.js';
 import { checkRoom } from '../room-name.js';
 import { obtainSession } from '../session.js';
 import { Settings } from '../settings.js';
-import { runTui } from '../tui/run-tui.js';
 
 export function joinCommand(): Command {
   return new Command('join')
@@ -32,6 +31,8 @@ export function joinCommand(): Command {
         interactive: true,
       });
       const client = new ChatClient({ servers, token: session.token });
+      // Ink loads only for the full-screen client: script commands start faster without it.
+      const { runTui } = await import('../tui/run-tui.js');
       await runTui(client, session.user, names);
     });
 }

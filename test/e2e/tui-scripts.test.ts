@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
+import { ROOT, exited, killAll, tmpDir, track } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+const BIN = path.join(ROOT, 'bin/chat-tui.js');
+const configDir = tmpDir('tui-conf');
+const ENV = { ...process.env, CHAT_TUI_CONFIG_DIR: configDir, TZ: 'UTC' };
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url);
+});
+
+afterAll(async () => {
+  await killAll();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built chat-tui to completion. */
+async function run(args: string[], input?: string): Promise<Run> {
+  const child = track(spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: 'pipe' }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin!.end(input ?? '');
+  const { code } = await exited(child);
+  return { code, stdout, stderr };
+}
+
+/** Starts `chat-tui tail` and collects its stdout lines as they come. */
+function tail(args: string[]): {
+  child: ChildProcess;
+  lines: string[];
+  waitFor(n: number): Promise<void>;
+} {
+  const child = track(spawn(process.execPath, [BIN, 'tail', ...args], { env: ENV, stdio: 'pipe' }));
+  const lines: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    lines.push(l);
+    for (const w of waiters.filter((x) => lines.length >= x.n)) w.resolve();
+  });
+  return {
+    child,
+    lines,
+    waitFor: (n) =>
+      lines.length >= n
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            const t = setTimeout(
+              () =>
+                reject(new Error(`tail printed ${lines.length} of ${n} lines; stderr: ${stderr}`)),
+              15_000,
+            );
+            waiters.push({
+              n,
+              resolve: () => {
+                clearTimeout(t);
+                resolve();
+              },
+            });
+          }),
+  };
+}
+
+describe('chat-tui for scripts', () => {
+  it('logs in with --password-stdin, keeps the token in a 0600 file, and sets the default server', async () => {
+    const user = userName('cli');
+    const server = nodes[0]!.url;
+    const login = await run(
+      ['login', '--server', server, '--user', user, '--password-stdin'],
+      'pw-12345\n',
+    );
+    expect(login).toMatchObject({ code: 0, stdout: '' });
+    expect(login.stderr).toContain(`logged in to ${server} as ${user}`);
+    const file = path.join(configDir, 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    expect((await run(['config', 'set', 'server', `${server}/`])).code).toBe(0);
+    expect(await run(['config', 'get', 'server'])).toMatchObject({
+      code: 0,
+      stdout: `${server}\n`,
+    });
+    const bad = await run(['config', 'get', 'colour']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user)');
+  });
+
+  it('send prints the id after the ack; tail --json prints history then live messages, each once', async () => {
+    const room = `cli-${process.pid % 1000}`;
+    const first = await run(['send', room, 'hello from a script']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^\d+-\d+\n$/);
+    const firstId = first.stdout.trim();
+
+    const t = tail([room, '--json']);
+    await t.waitFor(1);
+    const second = await run(['send', room, 'second \x1b[31mline']);
+    expect(second.code).toBe(0);
+    await t.waitFor(2);
+    const objs = t.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objs).toEqual([
+      {
+        id: firstId,
+        room,
+        from: expect.any(String),
+        text: 'hello from a script',
+        ts: expect.any(Number),
+        kind: 'text',
+      },
+      {
+        id: second.stdout.trim(),
+        room,
+        from: objs[0]!.from,
+        text: 'second \x1b[31mline',
+        ts: expect.any(Number),
+        kind: 'text',
+      },
+    ]);
+    // JSON escapes control characters: nothing raw reaches the terminal.
+    expect(t.lines[1]).toContain('\\u001b[31m');
+    t.child.kill('SIGINT');
+    expect((await exited(t.child)).code).toBe(0);
+
+    // --since starts after the given id; the human format makes remote text safe.
+    const since = tail([room, '--since', firstId]);
+    await since.waitFor(1);
+    expect(since.lines).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d cli\S+: second \^\[\[31mline$/),
+    ]);
+    since.child.kill('SIGTERM');
+    expect((await exited(since.child)).code).toBe(0);
+  });
+
+  it('refuses what it cannot do with clear errors and exit codes', async () => {
+    const noTty = await run(['join', 'lobby']);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain('chat-tui join needs a terminal');
+
+    const badRoom = await run(['send', 'Bad Room!', 'x']);
+    expect(badRoom.code).toBe(2);
+    expect(badRoom.stderr).toContain('is not a room name');
+
+    expect((await run(['tail', 'lobby', '--since', 'yesterday'])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
+
+    const out = await run(['logout']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain('logged out');
+    const after = await run(['send', 'lobby', 'x']);
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain('not logged in to');
+    expect(after.stdout).toBe('');
+  });
+});
