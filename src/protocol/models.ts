@@ -97,6 +97,8 @@ export const ClusterStatus = z.object({
   redis: RedisHealth,
   /** Which instance answered. */
   answeredBy: z.string(),
+  /** What could not be known (e.g. Redis unreachable: only the answering instance is listed). */
+  warnings: z.array(z.string()).optional(),
 });
 /** See {@link ClusterStatus}. */
 export type ClusterStatus = z.infer<typeof ClusterStatus>;

@@ -2,6 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import type {
   ClientToServerEvents,
   DrainReason,
+  InstanceStatus,
   InterServerEvents,
   ServerToClientEvents,
   SocketData,
@@ -53,6 +54,8 @@ export interface InstanceContext {
   isDraining(): boolean;
   /** Drains and exits (the supervisor, if any, starts a replacement). */
   drain(reason: DrainReason): Promise<void>;
+  /** This instance's status document, as it writes it to Redis. */
+  selfStatus(): InstanceStatus;
   /** Tells the room's members, on every instance, who is in it now (debounced). */
   presenceChanged(room: string): void;
 }

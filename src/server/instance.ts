@@ -118,6 +118,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     rates,
     isDraining: () => draining,
     drain: (reason) => (drainPromise ??= drain(reason)),
+    selfStatus: () => status.snapshot(),
     presenceChanged(room) {
       if (presenceTimers.has(room)) return;
       presenceTimers.set(

@@ -158,13 +158,24 @@ export async function redisHealth(redis: Redis): Promise<RedisHealth> {
   }
 }
 
+/**
+ * The cluster's status as one instance sees it. When Redis cannot be read it still answers:
+ * with itself only (`self`), Redis marked down, and a warning that says what is unknown.
+ */
 export async function clusterStatus(
   redis: Redis,
   keys: Keys,
   answeredBy: string,
+  self?: () => InstanceStatus,
 ): Promise<ClusterStatus> {
+  const warnings: string[] = [];
   const [instances, redisInfo] = await Promise.all([
-    readInstances(redis, keys),
+    readInstances(redis, keys).catch((err: Error) => {
+      warnings.push(
+        `instance status lives in Redis, which is unreachable (${err.message}); only ${answeredBy} is shown`,
+      );
+      return self ? [self()] : [];
+    }),
     redisHealth(redis),
   ]);
   const sum = (f: (s: InstanceStatus) => number): number =>
@@ -180,5 +191,6 @@ export async function clusterStatus(
     },
     redis: redisInfo,
     answeredBy,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

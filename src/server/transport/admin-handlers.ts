@@ -120,7 +120,10 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:status',
       AdminStatusPayload,
-      async () => withoutStale(await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId)),
+      async () =>
+        withoutStale(
+          await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId, ctx.selfStatus),
+        ),
       deps,
     );
 
