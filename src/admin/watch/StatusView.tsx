@@ -4,20 +4,23 @@ import type { InstanceRow } from '../status-document.js';
 import { sparkline } from './sparkline.js';
 import type { GoneInstance, WatchState } from './watch-state.js';
 
+/** Column headers and widths: 100 columns in all, plus the sparkline when there is room. */
 const COLUMNS = [
-  ['INSTANCE', 10],
+  ['INSTANCE', 9],
   ['STATE', 9],
-  ['ADDRESS/PID', 23],
+  ['ADDRESS/PID', 22],
   ['UP', 7],
   ['CONNS', 6],
   ['ROOMS', 6],
   ['IN/s', 7],
   ['OUT/s', 7],
-  ['RSS', 10],
-  ['LAG ms', 7],
-  ['BOOT', 13],
+  ['RSS', 9],
+  ['LAGms', 6],
+  ['BOOT', 12],
 ] as const;
+const BASE_WIDTH = COLUMNS.reduce((a, [, w]) => a + w, 0);
 const SPARK_WIDTH = 16;
+const SPARK_HEADER = 'MSGS/s';
 
 function Cells({ cells, color }: { cells: string[]; color?: string }): React.JSX.Element {
   return (
@@ -33,7 +36,15 @@ function Cells({ cells, color }: { cells: string[]; color?: string }): React.JSX
   );
 }
 
-function InstanceLine({ i, history }: { i: InstanceRow; history: number[] }): React.JSX.Element {
+function InstanceLine({
+  i,
+  history,
+  spark,
+}: {
+  i: InstanceRow;
+  history: number[];
+  spark: boolean;
+}): React.JSX.Element {
   return (
     <Cells
       color={i.state === 'ready' ? 'green' : 'yellow'}
@@ -49,7 +60,7 @@ function InstanceLine({ i, history }: { i: InstanceRow; history: number[] }): Re
         formatBytes(i.rssBytes),
         i.loopLagMs.toFixed(1),
         clean(i.bootId),
-        sparkline(history, SPARK_WIDTH),
+        ...(spark ? [sparkline(history, SPARK_WIDTH - 1)] : []),
       ]}
     />
   );
@@ -81,11 +92,14 @@ export interface StatusViewProps {
   server: string;
   state: WatchState;
   now: number;
+  /** Terminal width: the rate sparkline is drawn when it fits. */
+  width: number;
 }
 
 /** The `status --watch` screen: instances, gone instances, totals, Redis; q quits. */
-export function StatusView({ server, state, now }: StatusViewProps): React.JSX.Element {
+export function StatusView({ server, state, now, width }: StatusViewProps): React.JSX.Element {
   const { doc, error } = state;
+  const spark = width >= BASE_WIDTH + SPARK_WIDTH;
   return (
     <Box flexDirection="column">
       <Box justifyContent="space-between">
@@ -97,7 +111,7 @@ export function StatusView({ server, state, now }: StatusViewProps): React.JSX.E
         </Text>
       </Box>
       <Box marginTop={1}>
-        <Cells cells={[...COLUMNS.map(([h]) => h), 'MSGS/s']} />
+        <Cells cells={[...COLUMNS.map(([h]) => h), ...(spark ? [SPARK_HEADER] : [])]} />
       </Box>
       {error ? (
         <Text color="red">
@@ -106,7 +120,7 @@ export function StatusView({ server, state, now }: StatusViewProps): React.JSX.E
         </Text>
       ) : null}
       {doc?.instances.map((i) => (
-        <InstanceLine key={i.id} i={i} history={state.history[i.id] ?? []} />
+        <InstanceLine key={i.id} i={i} history={state.history[i.id] ?? []} spark={spark} />
       ))}
       {state.gone.map((g) => (
         <GoneLine key={`gone-${g.id}`} g={g} now={now} />
