@@ -1,0 +1,3 @@
+import { balancerSuite } from './suite.js';
+
+balancerSuite('nginx');
