@@ -94,6 +94,8 @@ export function filteredStdin(source: TtySource): NodeJS.ReadStream {
     if (text) out.write(text);
   });
   source.on('end', () => out.end());
+  // A prompt before Ink (the first login) leaves stdin explicitly paused.
+  source.resume();
   const tty = Object.assign(out, {
     isTTY: source.isTTY === true,
     setRawMode(mode: boolean) {

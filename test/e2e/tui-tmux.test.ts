@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
+import { ROOT, alive, killAll, tmpDir } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+/**
+ * The built `chat-tui join` in real terminals (tmux panes, 80x24) against a real 3-instance
+ * cluster: two users chat, one user's instance is SIGKILLed, and both screens must end up
+ * with every message exactly once while the header tells what happened.
+ */
+
+const BIN = path.join(ROOT, 'bin/chat-tui.js');
+const SOCKET = `chat-tui-e2e-${process.pid}`;
+const panePids: number[] = [];
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+
+const screen = (pane: string): string => tmux('capture-pane', '-p', '-t', pane);
+const paneInfo = (pane: string, fmt: string): string =>
+  tmux('display-message', '-p', '-t', pane, fmt).trim();
+
+/** Polls the pane (tmux has no change events) until `check` stops throwing. */
+const until = (pane: string, check: (screen: string) => void, timeout = 20_000): Promise<void> =>
+  vi.waitFor(() => check(screen(pane)), { timeout, interval: 100 });
+
+/** Types a line like a person: the text, then Enter as its own key press. */
+async function say(pane: string, text: string): Promise<void> {
+  tmux('send-keys', '-t', pane, '-l', text);
+  await until(pane, (s) => expect(s).toContain(text.slice(-30)));
+  tmux('send-keys', '-t', pane, 'Enter');
+}
+
+const count = (s: string, text: string): number => s.split(text).length - 1;
+
+function openPane(name: string, configDir: string, servers: string[]): void {
+  const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
+  const cmd = `exec env ${env.join(' ')} ${process.execPath} ${BIN} join lobby --server ${servers.join(',')}`;
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', cmd);
+  tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+  panePids.push(Number(paneInfo(name, '#{pane_pid}')));
+}
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url);
+});
+
+afterAll(async () => {
+  for (const pid of panePids) {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  try {
+    tmux('kill-server');
+  } catch {
+    // already gone
+  }
+  await killAll();
+});
+
+describe('chat-tui join in tmux', () => {
+  it('two users chat through a SIGKILL of one user’s instance; both screens show every message once', async () => {
+    const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
+    const alice = userName('alice');
+    const bob = userName('bob');
+    const aliceConf = tmpDir('tui-alice');
+    const bobConf = tmpDir('tui-bob');
+
+    // Alice logged in before (saved session); she starts on chat-2, then rotates to chat-3.
+    execFileSync(
+      process.execPath,
+      [BIN, 'login', '--server', b, '--user', alice, '--password-stdin'],
+      {
+        input: 'alice-pw\n',
+        env: { ...process.env, CHAT_TUI_CONFIG_DIR: aliceConf },
+      },
+    );
+    openPane('alice', aliceConf, [b, c, a]);
+    // Bob runs it for the first time: it asks for his name and password.
+    openPane('bob', bobConf, [a, c, b]);
+    await until('bob', (s) => expect(s).toContain('user name:'));
+    tmux('send-keys', '-t', 'bob', '-l', bob);
+    tmux('send-keys', '-t', 'bob', 'Enter');
+    await until('bob', (s) => expect(s).toContain('password:'));
+    tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
+    tmux('send-keys', '-t', 'bob', 'Enter');
+
+    await until('alice', (s) => {
+      expect(s.split('\n')[0]).toMatch(/chat-2 │ ● connected/);
+      expect(s).toContain('#lobby>');
+    });
+    await until('bob', (s) => {
+      expect(s.split('\n')[0]).toMatch(/chat-1 │ ● connected/);
+      expect(s).toContain(alice); // member list
+    });
+    expect(paneInfo('alice', '#{alternate_on}')).toBe('1');
+
+    await say('alice', 'hello from alice');
+    await say('bob', 'hi alice, bob here');
+    for (const p of ['alice', 'bob'])
+      await until(p, (s) => {
+        expect(s).toContain(`${alice}: hello from alice`);
+        expect(s).toContain(`${bob}: hi alice, bob here`);
+      });
+
+    // Alice's instance dies; Bob keeps talking while she is away.
+    await nodes[1]!.kill('SIGKILL');
+    await say('bob', 'are you still there?');
+    await until('alice', (s) => {
+      expect(s.split('\n')[0]).toMatch(/chat-[13] │ ● connected/);
+      expect(s.split('\n')[1]).toMatch(
+        /↻ chat-2 went away; reconnected to chat-[13]; \d+ missed messages? recovered/,
+      );
+    });
+    await say('alice', 'back again');
+    await say('bob', 'welcome back');
+
+    // A paste with colour codes is filtered, not fatal.
+    tmux('send-keys', '-t', 'alice', '-l', '\x1b[31mpasted in red\x1b[0m');
+    await until('alice', (s) => expect(s).toContain('#lobby> pasted in red'));
+    tmux('send-keys', '-t', 'alice', 'Enter');
+
+    const lines = [
+      `${alice}: hello from alice`,
+      `${bob}: hi alice, bob here`,
+      `${bob}: are you still there?`,
+      `${alice}: back again`,
+      `${bob}: welcome back`,
+      `${alice}: pasted in red`,
+    ];
+    for (const p of ['alice', 'bob']) {
+      await until(p, (s) => {
+        for (const l of lines) expect(count(s, l), `${p}: ${l}`).toBe(1);
+        expect(s).not.toContain('sending…');
+        expect(s).not.toContain('failed');
+      });
+      const s = screen(p);
+      const at = lines.map((l) => s.indexOf(l));
+      expect([...at].sort((x, y) => x - y)).toEqual(at);
+    }
+    const bobScreen = screen('bob');
+    expect(bobScreen).not.toMatch(/[\x00-\x08\x0b-\x1f]/); // eslint-disable-line no-control-regex
+
+    // Quitting restores the normal screen: /quit for Bob, Ctrl-C for Alice.
+    await say('bob', '/quit');
+    tmux('send-keys', '-t', 'alice', 'C-c');
+    for (const p of ['alice', 'bob']) {
+      await vi.waitFor(() => expect(paneInfo(p, '#{pane_dead}')).toBe('1'), { timeout: 10_000 });
+      expect(paneInfo(p, '#{pane_dead_status} #{alternate_on}')).toBe('0 0');
+    }
+  });
+});
