@@ -118,7 +118,8 @@ export class ChatLoad {
   private sent = 0;
 
   constructor(
-    private readonly cluster: ChaosCluster,
+    /** Where clients connect (in failover order) and the Redis holding the history. */
+    private readonly cluster: { urls: string[]; redis: TestRedis },
     private readonly opts: LoadOptions,
   ) {}
 
