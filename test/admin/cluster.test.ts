@@ -276,4 +276,49 @@ describe('chat-admin on a 3-instance cluster', () => {
       `SIGKILL ${victim.id}: dropped from status after ${dropMs} ms; spread now ${JSON.stringify(spread)}, total ${doc.totals.connections}/${clients.length}`,
     );
   });
+
+  it('restart of an unknown instance exits 1 and names the live ones', async () => {
+    const r = await runAdmin([...server(1), 'restart', 'chat-9'], TOKEN);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no live instance chat-9 \(live: chat-1, chat-2\)/);
+  });
+
+  it('usage errors exit 2', async () => {
+    const runs = await Promise.all([
+      runAdmin([...server(1), 'restart'], TOKEN),
+      runAdmin([...server(1), 'restart', 'chat-1', '--all'], TOKEN),
+      runAdmin([...server(1), 'restart', '--rolling', '--timeout', 'soon'], TOKEN),
+      runAdmin([...server(1), 'status', '--watch'], TOKEN), // no terminal here
+      runAdmin([...server(1), 'frobnicate'], TOKEN),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs[3]!.stderr).toMatch(/--watch needs a terminal/);
+  });
+
+  it('exits 1 when a replacement does not come back in time', async () => {
+    // These instances have no supervisor: a drained one stays gone.
+    const r = await runAdmin([...server(1), 'restart', 'chat-1', '--timeout', '4s'], TOKEN);
+    expect(r.stderr).toMatch(/chat-1: draining/);
+    expect(r.stderr).toMatch(/chat-1 did not come back within 4 s/);
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 3 with a clear line when Redis is unreachable', async () => {
+    await redis.down();
+    try {
+      const r = await runAdmin([...server(1), 'status'], TOKEN);
+      expect(r.code).toBe(3);
+      // What the answering instance knows is still shown; stderr says what is not.
+      expect(r.stdout).toMatch(/^chat-2\s+ready/m);
+      expect(r.stdout).toMatch(/redis\s+UNREACHABLE/);
+      expect(r.stderr).toMatch(/warning: instance status lives in Redis/);
+      expect(r.stderr).toMatch(/^chat-admin: Redis is unreachable from chat-2/m);
+      const rooms = await runAdmin([...server(1), 'rooms'], TOKEN);
+      expect(rooms.code).toBe(3);
+      expect(rooms.stderr).toMatch(/^chat-admin: Redis is unreachable from chat-2/m);
+      console.log(`Redis down: ${r.stderr.trim()}`);
+    } finally {
+      await redis.up();
+    }
+  });
 });

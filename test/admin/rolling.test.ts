@@ -52,7 +52,7 @@ async function status(): Promise<StatusDocument> {
 it('restart --rolling while 50 clients chat: new boot ids, every message once', async () => {
   // Statuses are written once a second: wait for them to count every client.
   let before = await status();
-  for (const deadline = Date.now() + 5000; before.totals.connections < CLIENTS; ) {
+  for (const deadline = Date.now() + 5000; before.totals.connections < CLIENTS;) {
     if (Date.now() > deadline) break;
     before = await status();
   }

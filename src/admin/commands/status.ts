@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { withContext } from '../context.js';
+import { AdminError, ExitCode } from '../exit-codes.js';
 import { toStatusDocument } from '../status-document.js';
 import { statusLines } from '../status-text.js';
 
@@ -22,9 +23,18 @@ export function statusCommand(): Command {
           return;
         }
         const client = await ctx.client();
-        const doc = toStatusDocument(await client.call('admin:status', {}));
+        const status = await client.call('admin:status', {});
+        const doc = toStatusDocument(status);
         if (flags.json) ctx.out.json(doc);
         else ctx.out.text(statusLines(doc));
+        for (const w of status.warnings ?? []) ctx.out.warn(w);
+        // What could be shown was shown; the exit code still says Redis is away.
+        if (!status.redis.ok) {
+          throw new AdminError(
+            ExitCode.Unreachable,
+            `Redis is unreachable from ${status.answeredBy}${status.redis.error ? ` (${status.redis.error})` : ''}`,
+          );
+        }
       });
     });
 }

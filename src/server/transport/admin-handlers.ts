@@ -54,6 +54,15 @@ export function withoutStale(status: ClusterStatus, now = Date.now()): ClusterSt
   };
 }
 
+/** A read that failed because Redis is away, said plainly (the console exits 3 on it). */
+function redisUnreachable(ctx: InstanceContext, err: unknown): ChatError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new ChatError(
+    ErrorCode.Unavailable,
+    `Redis is unreachable from ${ctx.cfg.instanceId} (${why.slice(0, 200)})`,
+  );
+}
+
 /** Compares tokens in constant time (hashing first makes the lengths equal). */
 export function tokenMatches(given: unknown, expected: string): boolean {
   if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
@@ -131,7 +140,11 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:rooms',
       AdminRoomsPayload,
-      async () => ({ rooms: await listRooms(ctx, 1000) }),
+      async () => ({
+        rooms: await listRooms(ctx, 1000).catch((err: unknown) => {
+          throw redisUnreachable(ctx, err);
+        }),
+      }),
       deps,
     );
 
