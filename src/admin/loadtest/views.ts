@@ -9,7 +9,7 @@ const line = (s: LiveState): string =>
   `delivered ${s.delivered} (${s.deliveredPerSec}/s) p99 ${s.p99Ms} ms`;
 
 /** Plain lines on stderr (not a terminal): one every few seconds and one per phase change. */
-export function plainView(write: (line: string) => void, everyMs = 5000): LiveView {
+export function plainView(write: (line: string) => void, everyMs = 2000): LiveView {
   let last = 0;
   let phase = '';
   return {

@@ -1,5 +1,5 @@
 import { ChatClient } from '../../client/chat-client.js';
-import { compareIds, type ChatMessage } from '../../protocol/index.js';
+import { ErrorCode, compareIds, type ChatMessage } from '../../protocol/index.js';
 import { messageText, nowMs, sentAtOf } from './clock.js';
 import { recordMs, type Histogram } from './histogram.js';
 import type { VuSpec } from './messages.js';
@@ -70,9 +70,29 @@ export class VirtualUser {
     this.sink.errors.set(reason, (this.sink.errors.get(reason) ?? 0) + 1);
   }
 
-  /** Connects and joins, within `timeoutMs`; a failure is counted by its reason. */
+  /** Resolves when the client is connected (again); rejects if its session ended. */
+  private connectedAgain(): Promise<void> {
+    if (this.client.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.client.on('state', (s) => {
+        if (s.kind === 'connected') {
+          off();
+          resolve();
+        } else if (s.kind === 'ended') {
+          off();
+          reject(new Error(s.message));
+        }
+      });
+    });
+  }
+
+  /**
+   * Connects and joins within `timeoutMs`, as a person would: a join cut short by a lost
+   * connection is tried again once the client is back. A failure is counted by its reason.
+   */
   async start(timeoutMs: number): Promise<void> {
     const started = performance.now();
+    const deadlineAt = Date.now() + timeoutMs;
     let lastReason = 'timeout';
     const offState = this.client.on('state', (s) => {
       if (s.kind === 'reconnecting') lastReason = s.reason;
@@ -84,8 +104,17 @@ export class VirtualUser {
     try {
       await Promise.race([this.client.connect(), deadline]);
       recordMs(this.sink.connect, performance.now() - started);
-      const room = await Promise.race([this.client.join(this.spec.room), deadline]);
-      this.base = room.contiguousId ?? room.messages[room.messages.length - 1]?.id ?? '0-0';
+      for (;;) {
+        try {
+          const room = await Promise.race([this.client.join(this.spec.room), deadline]);
+          this.base = room.contiguousId ?? room.messages[room.messages.length - 1]?.id ?? '0-0';
+          break;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code !== ErrorCode.Unavailable || Date.now() >= deadlineAt) throw err;
+          await Promise.race([this.connectedAgain(), deadline]);
+        }
+      }
       this.joined = true;
     } catch (err) {
       this.failed = true;
@@ -112,12 +141,15 @@ export class VirtualUser {
 
   private onMessage(m: ChatMessage): void {
     if (m.room !== this.spec.room) return;
+    // History shown again by a repeated join is not a duplicate: only messages owed to the
+    // user (after its base) count, and each of those must be shown exactly once.
+    const owed = this.base !== undefined && compareIds(m.id, this.base) > 0;
     if (this.seen.has(m.id)) {
-      this.sink.counts.duplicated++;
+      if (owed) this.sink.counts.duplicated++;
       return;
     }
     this.seen.add(m.id);
-    if (this.base === undefined || compareIds(m.id, this.base) <= 0) return;
+    if (!owed) return;
     const sentAt = sentAtOf(m.text);
     if (sentAt === undefined) return;
     this.sink.counts.delivered++;

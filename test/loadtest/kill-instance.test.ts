@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ENV } from '../helpers/cluster.js';
+import {
+  SERVER_MAIN,
+  alive,
+  exited,
+  freePort,
+  killAll,
+  tmpDir,
+  track,
+} from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+import { runLoadtest } from './run.js';
+
+let redis: TestRedis;
+let supervisor: ReturnType<typeof spawn>;
+let url = '';
+const pids = new Map<string, number>();
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  supervisor = track(
+    spawn(process.execPath, [SERVER_MAIN, 'start', '--port', String(port), '--instances', '3'], {
+      env: { ...process.env, ...TEST_ENV, REDIS_URL: redis.url, CHAT_STATE_DIR: tmpDir('lt') },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: supervisor.stdout! }).on('line', (l) => {
+      const m = /^\s*(chat-\d+)\s+pid (\d+)/.exec(l);
+      if (m) pids.set(m[1]!, Number(m[2]));
+      if (l.includes('Ctrl-C stops everything')) resolve();
+    });
+    void exited(supervisor).then(({ code }) => reject(new Error(`supervisor exited ${code}`)));
+  });
+});
+
+afterAll(async () => {
+  // The supervisor stops its instances on SIGINT; anything left is killed by pid.
+  if (supervisor && supervisor.exitCode === null) {
+    supervisor.kill('SIGINT');
+    await Promise.race([exited(supervisor), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+  for (const pid of pids.values()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await killAll();
+});
+
+describe('loadtest while an instance is killed', () => {
+  it('sees the reconnects and loses nothing', async () => {
+    expect(pids.size).toBe(3);
+    let killed = false;
+    const { report } = await runLoadtest(
+      url,
+      TEST_ENV.CHAT_ADMIN_TOKEN!,
+      [
+        '--clients',
+        '100',
+        '--rooms',
+        '4',
+        '--rate',
+        '40',
+        '--duration',
+        '10s',
+        '--ramp',
+        '2s',
+        '--drain',
+        '15s',
+        '--workers',
+        '2',
+        '--max-lost',
+        '0',
+      ],
+      (line) => {
+        // Mid-run: once the steady phase has messages flowing, SIGKILL one instance.
+        if (!killed && /steady .* sent [1-9]/.test(line)) {
+          killed = true;
+          process.kill(pids.get('chat-1')!, 'SIGKILL');
+        }
+      },
+    );
+    console.log(
+      JSON.stringify({
+        clients: report.clients,
+        messages: report.messages,
+        reconnects: report.reconnects,
+        instances: report.instances,
+        latencyMs: report.latencyMs,
+      }),
+    );
+    expect(killed).toBe(true);
+    // Users whose connection was cut while they joined retry as a person would; one still
+    // trying when the run ends counts as failed, never as connected.
+    expect(report.clients.connected + report.clients.failed).toBe(100);
+    expect(report.clients.connected).toBeGreaterThanOrEqual(97);
+    expect(report.reconnects).toBeGreaterThan(0);
+    expect(report.messages.sent).toBeGreaterThan(100);
+    expect(report.messages.expected).toBeGreaterThan(report.messages.sent);
+    expect(report.messages.lost).toBe(0);
+    expect(report.messages.duplicated).toBe(0);
+    expect(report.messages.delivered).toBe(report.messages.expected);
+    expect(report.passed).toBe(true);
+    expect(Object.keys(report.instances).length).toBeGreaterThanOrEqual(2);
+  });
+});
