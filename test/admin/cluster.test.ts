@@ -292,7 +292,7 @@ describe('chat-admin on a 3-instance cluster', () => {
       runAdmin([...server(1), 'frobnicate'], TOKEN),
     ]);
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
-    expect(runs[3]!.stderr).toMatch(/--watch needs a terminal/);
+    expect(runs[3]?.stderr).toMatch(/--watch needs a terminal/);
   });
 
   it('exits 1 when a replacement does not come back in time', async () => {

@@ -131,7 +131,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       AdminStatusPayload,
       async () =>
         withoutStale(
-          await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId, ctx.selfStatus),
+          await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId, () => ctx.selfStatus()),
         ),
       deps,
     );
