@@ -40,13 +40,18 @@ interface InstanceFlags {
 
 async function runInstance(flags: InstanceFlags): Promise<void> {
   const env = process.env;
-  const cfg = instanceConfig(env, {
-    ...(flags.port !== undefined ? { port: flags.port } : {}),
-    ...(flags.host ? { host: flags.host } : {}),
-    ...(flags.redis ? { redisUrl: flags.redis } : {}),
-    ...(flags.id ? { instanceId: flags.id } : {}),
-    supervised: Boolean(flags.supervised),
-  });
+  let cfg: ReturnType<typeof instanceConfig>;
+  try {
+    cfg = instanceConfig(env, {
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
+      ...(flags.host ? { host: flags.host } : {}),
+      ...(flags.redis ? { redisUrl: flags.redis } : {}),
+      ...(flags.id ? { instanceId: flags.id } : {}),
+      supervised: Boolean(flags.supervised),
+    });
+  } catch (err) {
+    fatal((err as Error).message);
+  }
   if (!INSTANCE_ID.test(cfg.instanceId)) {
     fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
   }
