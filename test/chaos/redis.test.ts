@@ -174,7 +174,7 @@ describe('chaos: Redis faults', () => {
       // Clients start on the lonely instance and fail over to the healthy ones.
       const urls = [lonely.url, ...cluster.urls];
       const load = new ChatLoad(
-        { ...cluster, urls, redis: cluster.redis } as unknown as ChaosCluster,
+        { ...cluster, urls, redis: cluster.redis },
         {
           clients: 40,
           rooms: 2,
