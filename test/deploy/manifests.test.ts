@@ -57,6 +57,14 @@ const arr = (v: Json | undefined, what: string): Json[] => {
   return v;
 };
 
+const str = (v: Json | undefined): string => {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${v}`;
+  throw new Error(`not a scalar: ${JSON.stringify(v)}`);
+};
+
+const strs = (v: Json | undefined, what: string): string => arr(v, what).map(str).join(' ');
+
 /** A compose volume, short ("src:target:mode") or long syntax, as {source, target}. */
 function mount(v: Json): { source: string; target: string } {
   if (typeof v === 'string') {
@@ -64,12 +72,12 @@ function mount(v: Json): { source: string; target: string } {
     return { source, target };
   }
   const m = obj(v, 'volume');
-  return { source: String(m.source), target: String(m.target) };
+  return { source: str(m.source), target: str(m.target) };
 }
 
 /** "20s", "1m30s", "500ms" to milliseconds. */
 function durationMs(v: Json | undefined): number {
-  const s = String(v);
+  const s = str(v);
   let ms = 0;
   for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
     ms += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
@@ -119,7 +127,7 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['chat-1', 'chat-2', 'chat-3', 'lb', 'redis']);
 
     const redis = obj(services.redis, 'redis');
-    expect(arr(redis.command, 'redis command').join(' ')).toContain('--appendonly yes');
+    expect(strs(redis.command, 'redis command')).toContain('--appendonly yes');
     expect(arr(redis.volumes, 'redis volumes').map(mount)).toContainEqual({
       source: 'redis-data',
       target: '/data',
@@ -130,14 +138,14 @@ describe('docker-compose.yml', () => {
     for (const id of INSTANCE_IDS) {
       const s = obj(services[id], id);
       const env = obj(s.environment, `${id} environment`);
-      ids.add(String(env.CHAT_INSTANCE_ID));
+      ids.add(str(env.CHAT_INSTANCE_ID));
       expect(env.CHAT_INSTANCE_ID).toBe(id);
       expect(env.CHAT_ADMIN_TOKEN).toBe(TOKEN);
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       expect(env.CHAT_TRUST_PROXY).toBe('1');
       expect(s.restart).toBe('unless-stopped');
       const hc = obj(s.healthcheck, `${id} healthcheck`);
-      expect(arr(hc.test, 'healthcheck test').join(' ')).toContain('/readyz');
+      expect(strs(hc.test, 'healthcheck test')).toContain('/readyz');
       const grace = Number(env.CHAT_DRAIN_GRACE_MS ?? DRAIN_GRACE_MS);
       expect(durationMs(s.stop_grace_period)).toBeGreaterThan(grace + 2000);
       expect(obj(s.build, `${id} build`).context).toBe(ROOT.replace(/\/$/, ''));
@@ -162,7 +170,7 @@ describe('docker-compose.yml', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const lb = obj(obj(yamlDocs(r.stdout)[0]!.services, 'services').lb, 'lb');
-    expect(String(lb.image)).toMatch(/^haproxy:/);
+    expect(str(lb.image)).toMatch(/^haproxy:/);
     expect(arr(lb.volumes, 'lb volumes').map(mount)).toContainEqual({
       source: path.join(ROOT, 'deploy/haproxy.cfg'),
       target: '/usr/local/etc/haproxy/haproxy.cfg',
