@@ -79,5 +79,9 @@ describe('connection header', () => {
     await h.until((f) =>
       expect(headerLine(f)).toContain('✗ disconnected: session ended (kicked)^[[2J'),
     );
+    h.chat.setState({ kind: 'ended', reason: 'unauthorized', message: 'session refused' });
+    await h.until((f) =>
+      expect(headerLine(f)).toContain('disconnected: session refused (run chat-tui login)'),
+    );
   });
 });

@@ -98,7 +98,7 @@ describe('chat-tui join in tmux', () => {
       expect(s.split('\n')[0]).toMatch(/chat-1 │ ● connected/);
       expect(s).toContain(alice); // member list
     });
-    expect(paneInfo('alice', '#{alternate_on}')).toBe('1');
+    expect(paneInfo('alice', '#{?alternate_on,alternate,normal}')).toBe('alternate');
 
     await say('alice', 'hello from alice');
     await say('bob', 'hi alice, bob here');
@@ -143,6 +143,13 @@ describe('chat-tui join in tmux', () => {
       const at = lines.map((l) => s.indexOf(l));
       expect([...at].sort((x, y) => x - y)).toEqual(at);
     }
+    // The layout follows a resize: narrower than 72 columns, the member list folds away.
+    tmux('resize-window', '-t', 'bob', '-x', '64', '-y', '20');
+    await until('bob', (s) => {
+      expect(s).not.toContain('online');
+      expect(s).toContain(`${bob}: welcome back`);
+      expect(s.trimEnd().split('\n').length).toBeLessThanOrEqual(20);
+    });
     const bobScreen = screen('bob');
     expect(bobScreen).not.toMatch(/[\x00-\x08\x0b-\x1f]/); // eslint-disable-line no-control-regex
 
@@ -151,7 +158,8 @@ describe('chat-tui join in tmux', () => {
     tmux('send-keys', '-t', 'alice', 'C-c');
     for (const p of ['alice', 'bob']) {
       await vi.waitFor(() => expect(paneInfo(p, '#{pane_dead}')).toBe('1'), { timeout: 10_000 });
-      expect(paneInfo(p, '#{pane_dead_status} #{alternate_on}')).toBe('0 0');
+      expect(paneInfo(p, '#{pane_dead_status}')).toBe('0');
+      expect(paneInfo(p, '#{?alternate_on,alternate,normal}')).toBe('normal');
     }
   });
 });

@@ -62,6 +62,7 @@ export class ChatStore {
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
+  private notifyPending = false;
   private typingSentAt = 0;
   private readonly offs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
@@ -122,11 +123,20 @@ export class ChatStore {
 
   getSnapshot = (): Snapshot => (this.snap ??= this.build());
 
+  /**
+   * Something changed: the snapshot is rebuilt when next asked for, and listeners hear of it
+   * once per turn of the event loop (a resume can bring hundreds of messages in one go).
+   */
   private changed(): void {
     this.snap = undefined;
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
     if (room) room.unread = 0;
-    for (const fn of [...this.listeners]) fn();
+    if (this.notifyPending) return;
+    this.notifyPending = true;
+    setImmediate(() => {
+      this.notifyPending = false;
+      for (const fn of [...this.listeners]) fn();
+    });
   }
 
   private build(): Snapshot {

@@ -26,6 +26,11 @@ export function connectionLabel(
       };
     }
     case 'ended':
-      return { text: `disconnected: ${sanitizeInline(state.message, 80)}`, tone: 'bad' };
+      return {
+        text:
+          `disconnected: ${sanitizeInline(state.message, 80)}` +
+          (state.reason === 'unauthorized' ? ' (run chat-tui login)' : ''),
+        tone: 'bad',
+      };
   }
 }

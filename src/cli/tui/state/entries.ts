@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '../../../client/chat-client.js';
 import type { RoomState } from '../../../client/room-state.js';
-import { compareIds, type MessageKind } from '../../../protocol/index.js';
+import { compareIds, type ChatMessage, type MessageKind } from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 
 /** A line the client itself adds to a room's screen (status, notices, command answers). */
@@ -43,6 +43,14 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 export function dayLabel(ts: number): string {
   const d = new Date(ts);
   return `${DAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+/** Sanitising is per message, not per frame: a busy room would redo it on every change. */
+const safeCache = new WeakMap<ChatMessage, { from: string; text: string }>();
+function safe(m: ChatMessage): { from: string; text: string } {
+  let v = safeCache.get(m);
+  if (!v) safeCache.set(m, (v = { from: sanitizeInline(m.from), text: sanitizeText(m.text) }));
+  return v;
 }
 
 const dayKey = (ts: number): string => {
@@ -95,12 +103,13 @@ export function buildEntries(input: EntryInput): Entry[] {
     if (m.clientMsgId) held.add(m.clientMsgId);
     if (!hidden(m.id)) {
       day(m.ts);
+      const { from, text } = safe(m);
       out.push({
         kind: 'message',
         key: m.id,
         time: clock(m.ts),
-        from: sanitizeInline(m.from),
-        text: sanitizeText(m.text),
+        from,
+        text,
         messageKind: m.kind,
         own: m.from === user,
         mark: undefined,
