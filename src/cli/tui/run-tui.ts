@@ -29,7 +29,7 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     process.once(sig, () => {
       client.close();
       restore();
@@ -48,8 +48,12 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
     () => store.start(rooms),
     () => undefined, // the header shows why
   );
-  await app.waitUntilExit();
-  store.dispose();
-  client.close();
-  restore();
+  try {
+    await app.waitUntilExit();
+  } finally {
+    // Leave the alternate screen first, so that an error printed next stays visible.
+    store.dispose();
+    client.close();
+    restore();
+  }
 }

@@ -107,7 +107,13 @@ export class ChatStore {
     const tick = opts.tickMs ?? 1000;
     if (tick > 0) {
       this.timer = setInterval(() => {
-        if (this.client.state.kind === 'reconnecting' || this.activeTyping().length > 0)
+        // Countdowns move; typing lines appear and also expire (the drawn one must go).
+        const drawnTyping = (this.snap?.typing.length ?? 0) > 0;
+        if (
+          this.client.state.kind === 'reconnecting' ||
+          drawnTyping ||
+          this.activeTyping().length > 0
+        )
           this.changed();
       }, tick);
       this.timer.unref();
