@@ -27,6 +27,11 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
   const text = JSON.stringify(body);
+  if (status === 413) {
+    // The rest of an oversized body is never read: close instead of keeping the connection.
+    res.shouldKeepAlive = false;
+    res.on('finish', () => res.req.destroy());
+  }
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -42,10 +47,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
+        // Stop reading; the 413 goes out, then the connection is closed (see `send`).
+        req.removeAllListeners('data');
+        req.pause();
         reject(
           new HttpError(413, ErrorCode.BadRequest, `body larger than ${MAX_BODY_BYTES} bytes`),
         );
-        req.destroy();
         return;
       }
       chunks.push(c);
