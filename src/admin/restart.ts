@@ -62,6 +62,46 @@ export async function liveInstances(client: AdminClient): Promise<InstanceStatus
   return (await client.call('admin:status', {})).instances;
 }
 
+/** A restart that the instance accepted: it is draining now. */
+export interface PendingRestart {
+  instanceId: string;
+  oldBootId: string;
+  requestedAt: number;
+  clientsBefore: number;
+}
+
+/**
+ * Asks one instance to drain. If the answer is lost (our own connection may be on an
+ * instance that is going away), the status says whether the request took: the instance is
+ * draining, or already has a new boot id.
+ */
+export async function requestRestart(
+  client: AdminClient,
+  instanceId: string,
+  progress: (line: string) => void,
+): Promise<PendingRestart> {
+  const requestedAt = Date.now();
+  const before = await client.call('admin:status', {});
+  const target = before.instances.find((i) => i.id === instanceId);
+  if (!target) {
+    const live = before.instances.map((i) => i.id).join(', ') || 'none';
+    throw new AdminError(ExitCode.Failed, `no live instance ${instanceId} (live: ${live})`);
+  }
+  let oldBootId = target.bootId;
+  try {
+    oldBootId = (await client.call('admin:restart', { instanceId })).bootId;
+  } catch (err) {
+    if (!(err instanceof AdminError) || err.exitCode !== ExitCode.Unreachable) throw err;
+    const took = await pollUntil(client, Date.now() + 10_000, 250, (s) => {
+      const now = s.instances.find((i) => i.id === instanceId);
+      return !now || now.state === 'draining' || now.bootId !== oldBootId ? true : undefined;
+    });
+    if (!took) throw err;
+  }
+  progress(`${instanceId}: draining (boot ${oldBootId}, ${target.connections} clients to move)`);
+  return { instanceId, oldBootId, requestedAt, clientsBefore: before.totals.connections };
+}
+
 /**
  * Restarts one instance: asks it to drain, then waits until an instance with the same id and
  * a new boot id reports ready (its supervisor started it again), and, when asked, until the
@@ -72,20 +112,18 @@ export async function restartInstance(
   instanceId: string,
   opts: RestartOptions,
 ): Promise<RestartOutcome> {
+  return awaitReplacement(client, await requestRestart(client, instanceId, opts.progress), opts);
+}
+
+/** Waits for a drained instance's replacement (and, when asked, for its clients). */
+export async function awaitReplacement(
+  client: AdminClient,
+  pending: PendingRestart,
+  opts: RestartOptions,
+): Promise<RestartOutcome> {
+  const { instanceId, oldBootId, clientsBefore, requestedAt: t0 } = pending;
   const pollMs = opts.pollMs ?? 250;
-  const t0 = Date.now();
   const deadline = t0 + opts.timeoutMs;
-  const before = await client.call('admin:status', {});
-  const target = before.instances.find((i) => i.id === instanceId);
-  if (!target) {
-    const live = before.instances.map((i) => i.id).join(', ') || 'none';
-    throw new AdminError(ExitCode.Failed, `no live instance ${instanceId} (live: ${live})`);
-  }
-  const clientsBefore = before.totals.connections;
-  const { bootId: oldBootId } = await client.call('admin:restart', { instanceId });
-  opts.progress(
-    `${instanceId}: draining (boot ${oldBootId}, ${target.connections} clients to move)`,
-  );
 
   let sawGone = false;
   const replacement = await pollUntil(client, deadline, pollMs, (s) => {

@@ -250,6 +250,24 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(doc.totals.instances).toBe(3);
   });
 
+  it("kick ends a user's sessions on every instance", async () => {
+    const a = await connectUser([nodes[0]!.url]);
+    const b = await connectUser([nodes[1]!.url], { user: a.user });
+    const ended = [a.client, b.client].map((c) =>
+      until(c, () => c.state.kind === 'ended', 10_000, 'session ended'),
+    );
+    const res = await adminJson<{ user: string; sockets: number }>(
+      [...server(2), 'kick', a.user],
+      TOKEN,
+    );
+    await Promise.all(ended);
+    expect(res).toEqual({ user: a.user, sockets: 2 });
+    for (const c of [a.client, b.client]) {
+      expect(c.state).toMatchObject({ kind: 'ended', reason: 'kicked' });
+      c.close();
+    }
+  });
+
   it('after SIGKILL of an instance, status drops it within 5 s and counts every client once they are back', async () => {
     const victim = nodes[2]!; // the one with 8 clients
     await victim.kill('SIGKILL');

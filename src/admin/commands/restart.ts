@@ -2,7 +2,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
 import { parseDuration } from '../output.js';
-import { liveInstances, restartInstance, type RestartOutcome } from '../restart.js';
+import {
+  awaitReplacement,
+  liveInstances,
+  requestRestart,
+  restartInstance,
+  type PendingRestart,
+  type RestartOutcome,
+} from '../restart.js';
 
 interface RestartFlags {
   all?: boolean;
@@ -64,12 +71,8 @@ export function restartCommand(): Command {
               ),
             );
         };
-        const one = (id: string, rolling: boolean): Promise<RestartOutcome> =>
-          restartInstance(client, id, {
-            timeoutMs: flags.timeout,
-            waitForClients: rolling,
-            progress,
-          });
+        const rollOne = (id: string): Promise<RestartOutcome> =>
+          restartInstance(client, id, { timeoutMs: flags.timeout, waitForClients: true, progress });
         const fail = (id: string, err: unknown): never => {
           report({ instanceId: id, error: err instanceof Error ? err.message : String(err) });
           throw err;
@@ -78,10 +81,25 @@ export function restartCommand(): Command {
           progress(`rolling restart of ${targets.join(', ')}`);
           for (const [n, id] of targets.entries()) {
             progress(`[${n + 1}/${targets.length}] ${id}`);
-            done.push(await one(id, true).catch((err: unknown) => fail(id, err)));
+            done.push(await rollOne(id).catch((err: unknown) => fail(id, err)));
           }
         } else {
-          const settled = await Promise.allSettled(targets.map((id) => one(id, false)));
+          // Ask every instance first (each answers at once), then wait for them together.
+          const pending: PendingRestart[] = [];
+          for (const id of targets) {
+            pending.push(
+              await requestRestart(client, id, progress).catch((e: unknown) => fail(id, e)),
+            );
+          }
+          const settled = await Promise.allSettled(
+            pending.map((p) =>
+              awaitReplacement(client, p, {
+                timeoutMs: flags.timeout,
+                waitForClients: false,
+                progress,
+              }),
+            ),
+          );
           for (const r of settled) if (r.status === 'fulfilled') done.push(r.value);
           const bad = settled.findIndex((r) => r.status === 'rejected');
           const first = settled[bad];
