@@ -151,6 +151,12 @@ export function balancerSuite(kind: BalancerKind): void {
     }
     // No "Session ID unknown" (400) nor any other failed request.
     expect(seen.filter((e) => e.status >= 400).map((e) => e.line)).toEqual([]);
+    console.info(
+      `[${kind}] ${transports.join('+')}: ${members.length} clients on ` +
+        `${[...onInstance(members)].sort().join(',')}, 45 messages each in one order; ` +
+        `${polled.length} polling requests logged, ${misrouted(polled).length} misrouted, ` +
+        `${seen.filter((e) => e.status >= 400).length} with status >= 400`,
+    );
   }
 
   describe(`${kind} from Debian with deploy/${kind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}`, () => {
@@ -164,12 +170,16 @@ export function balancerSuite(kind: BalancerKind): void {
 
     it('fails over when an instance is SIGKILLed: clients reconnect through it, nothing lost', async () => {
       const room = `${kind}-kill`;
-      const members = [...(await spread(3, ['websocket'])), ...(await spread(3, ['polling']))];
+      const ws = await spread(3, ['websocket']);
+      const polling = await spread(3, ['polling']);
+      const members = [...ws, ...polling];
       for (const c of members) await c.join(room);
       const victimId = members[0]!.welcome!.instanceId;
       const victims = members.filter((c) => c.welcome?.instanceId === victimId);
       const survivors = members.filter((c) => c.welcome?.instanceId !== victimId);
-      expect(victims.length).toBeGreaterThanOrEqual(1);
+      // The victim instance holds clients of both transports.
+      expect(victims.filter((c) => ws.includes(c)).length).toBeGreaterThanOrEqual(1);
+      expect(victims.filter((c) => polling.includes(c)).length).toBeGreaterThanOrEqual(1);
       const sender = survivors[0]!;
       const node = nodes.find((n) => n.id === victimId)!;
 
@@ -196,6 +206,10 @@ export function balancerSuite(kind: BalancerKind): void {
         expect(v.reconnects).toBeGreaterThanOrEqual(1);
         expect(v.welcome?.instanceId).not.toBe(victimId);
       }
+      console.info(
+        `[${kind}] SIGKILL ${victimId}: ${victims.length} of ${members.length} clients moved ` +
+          `to ${[...onInstance(victims)].join(',')}; ${total} messages each, once, no gaps`,
+      );
       // Bring it back for what follows (a SIGKILL is not a drain: no restart by itself).
       await node.start();
       supervisor.watch(node);
@@ -248,7 +262,9 @@ export function balancerSuite(kind: BalancerKind): void {
       }
       const { code } = await finished;
       expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
-      const report = JSON.parse(out) as { restarted: { instanceId: string; newBootId: string }[] };
+      const report = JSON.parse(out) as {
+        restarted: { instanceId: string; newBootId: string; tookMs: number }[];
+      };
       expect(report.restarted.map((r) => r.instanceId).sort(), `${out}\n${err}`).toEqual([
         ...INSTANCE_IDS,
       ]);
@@ -267,6 +283,13 @@ export function balancerSuite(kind: BalancerKind): void {
         expect(c.connected).toBe(true);
       }
       expect(n).toBeGreaterThan(20);
+      console.info(
+        `[${kind}] rolling restart: ${report.restarted.length} instances in ${report.restarted
+          .map((r) => `${r.instanceId} ${(r.tookMs / 1000).toFixed(1)}s`)
+          .join(
+            ', ',
+          )}; ${n} messages sent meanwhile, all ${members.length} clients got all of them`,
+      );
     });
   });
 }
