@@ -1,0 +1,39 @@
+import type { Kind } from './protocols.js';
+
+/** Coordinator -> generator worker. Every command is answered by a `done` with the same id. */
+export type GenCommand = { id: number; kind: Kind } & (
+  | {
+      type: 'connect';
+      urls: string[];
+      clients: { token?: string; room: string }[];
+      concurrency: number;
+    }
+  | { type: 'join' }
+  /** Sends `rate` messages/s for `ms`; receipts of messages sent after `warmupMs` are measured. */
+  | {
+      type: 'send';
+      /** Wall-clock start, the same for every generator. */
+      at: number;
+      rate: number;
+      ms: number;
+      warmupMs: number;
+      settleMs: number;
+    }
+  /** The first connection sends one message; every connection's receipt time is measured. */
+  | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
+  | { type: 'close' }
+);
+
+export interface GenDone {
+  id: number;
+  type: 'done';
+  error?: string;
+  connected?: number;
+  failed?: number;
+  /** Messages this worker sent inside the measured window. */
+  sent?: number;
+  /** Receipts inside the measured window. */
+  received?: number;
+  /** Latency histogram of those receipts (encoded HDR, microseconds). */
+  hist?: string;
+}

@@ -1,0 +1,132 @@
+/** A bench generator process: many plain Socket.IO client connections, driven over IPC. */
+import { encode, newHistogram, recordMs, type Histogram } from '../src/admin/loadtest/histogram.js';
+import type { GenCommand, GenDone } from './gen-messages.js';
+import { open, type BenchConn, type Kind } from './protocols.js';
+
+const now = (): number => performance.timeOrigin + performance.now();
+type Conn = { conn: BenchConn; room: string };
+/** Connections by the server they talk to: both servers' clients may be open at once. */
+const byKind: Record<Kind, Conn[]> = { ours: [], plain: [] };
+/** What a receipt is measured against; swapped per step. */
+let onReceipt: (sentAt: number, tag: string) => void = () => undefined;
+
+function parse(text: string): { tag: string; sentAt: number } | undefined {
+  const [tag, t] = text.split(' ');
+  const sentAt = Number(t);
+  return tag && Number.isFinite(sentAt) ? { tag, sentAt } : undefined;
+}
+
+async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Partial<GenDone>> {
+  let next = 0;
+  let failed = 0;
+  const fresh: { conn: BenchConn; room: string }[] = [];
+  const lane = async (): Promise<void> => {
+    while (next < c.clients.length) {
+      const i = next++;
+      const spec = c.clients[i]!;
+      try {
+        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token);
+        conn.onText((text) => {
+          const p = parse(text);
+          if (p) onReceipt(p.sentAt, p.tag);
+        });
+        fresh.push({ conn, room: spec.room });
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: c.concurrency }, lane));
+  byKind[c.kind] = byKind[c.kind].concat(fresh);
+  return { connected: fresh.length, failed };
+}
+
+async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<GenDone>> {
+  const conns = byKind[c.kind];
+  const hist = newHistogram();
+  await new Promise((r) => setTimeout(r, Math.max(0, c.at - now())));
+  const start = c.at;
+  const measureFrom = start + c.warmupMs;
+  const end = start + c.ms;
+  let received = 0;
+  let sent = 0;
+  onReceipt = (sentAt) => {
+    if (sentAt < measureFrom || sentAt > end) return;
+    received++;
+    recordMs(hist, now() - sentAt);
+  };
+  let budget = 0;
+  let last = now();
+  let k = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const t = now();
+      if (t >= end) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      budget += ((t - last) / 1000) * c.rate;
+      last = t;
+      while (budget >= 1 && conns.length > 0) {
+        budget--;
+        const { conn, room } = conns[k++ % conns.length]!;
+        const at = now();
+        conn.send(room, `f ${at.toFixed(3)}`);
+        if (at >= measureFrom) sent++;
+      }
+    }, 10);
+  });
+  await new Promise((r) => setTimeout(r, c.settleMs));
+  onReceipt = () => undefined;
+  return { sent, received, hist: encode(hist) };
+}
+
+async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise<Partial<GenDone>> {
+  const conns = byKind[c.kind];
+  const hist: Histogram = newHistogram();
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, c.timeoutMs);
+    onReceipt = (sentAt, tag) => {
+      if (tag !== c.tag) return;
+      received++;
+      recordMs(hist, now() - sentAt);
+      if (received === conns.length) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    if (c.sender && conns[0]) conns[0].conn.send(conns[0].room, `${c.tag} ${now().toFixed(3)}`);
+  });
+  onReceipt = () => undefined;
+  return { received, hist: encode(hist) };
+}
+
+async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
+  switch (cmd.type) {
+    case 'connect':
+      return connect(cmd);
+    case 'join':
+      await Promise.all(byKind[cmd.kind].map(({ conn, room }) => conn.join(room)));
+      return {};
+    case 'send':
+      return send(cmd);
+    case 'broadcast':
+      return broadcast(cmd);
+    case 'close':
+      for (const { conn } of byKind[cmd.kind]) conn.socket.close();
+      byKind[cmd.kind] = [];
+      return {};
+  }
+}
+
+process.on('message', (raw) => {
+  const cmd = raw as GenCommand;
+  handle(cmd).then(
+    (res) => process.send?.({ ...res, id: cmd.id, type: 'done' } satisfies GenDone),
+    (err: unknown) =>
+      process.send?.({ id: cmd.id, type: 'done', error: String(err) } satisfies GenDone),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,120 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { GenCommand, GenDone } from './gen-messages.js';
+
+/** Every process the bench starts, so it can kill them all (by pid) on the way out. */
+const started = new Set<ChildProcess>();
+
+export function track(p: ChildProcess): ChildProcess {
+  started.add(p);
+  p.once('exit', () => started.delete(p));
+  return p;
+}
+
+export function killAll(): void {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resident memory of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Waits for a line on the child's stdout, bounded in time. */
+export function waitLine(
+  p: ChildProcess,
+  pred: (l: string) => boolean,
+  ms = 20_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`no ready line from pid ${p.pid} in ${ms} ms`)),
+      ms,
+    );
+    createInterface({ input: p.stdout! }).on('line', (l) => {
+      if (pred(l)) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    p.once('exit', (code) => reject(new Error(`pid ${p.pid} exited (${code})`)));
+  });
+}
+
+/** A redis-server of the bench's own, without persistence (the same for both servers). */
+export async function startRedis(): Promise<string> {
+  const port = await freePort();
+  const p = track(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ),
+  );
+  await waitLine(p, (l) => l.includes('Ready to accept connections'));
+  return `redis://127.0.0.1:${port}`;
+}
+
+/** Polls `url` until it answers 200, bounded in time. */
+export async function waitHttp(url: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} not ready in ${ms} ms`);
+}
+
+/** A generator worker process and its request/answer channel. */
+export class Gen {
+  private seq = 0;
+  private readonly waiting = new Map<number, (d: GenDone) => void>();
+  readonly proc: ChildProcess;
+
+  constructor(main: string) {
+    this.proc = track(
+      fork(main, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    this.proc.on('message', (raw) => {
+      const d = raw as GenDone;
+      this.waiting.get(d.id)?.(d);
+      this.waiting.delete(d.id);
+    });
+  }
+
+  /** Sends a command and waits for its answer (at most `ms`). */
+  ask(cmd: Omit<GenCommand, 'id'>, ms = 120_000): Promise<GenDone> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`generator: no answer to ${cmd.type}`)), ms);
+      this.waiting.set(id, (d) => {
+        clearTimeout(t);
+        if (d.error) reject(new Error(`generator: ${d.error}`));
+        else resolve(d);
+      });
+      this.proc.send({ ...cmd, id });
+    });
+  }
+}

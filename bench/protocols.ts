@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+
+/** The two servers the same generator drives: ours (the full protocol) and the plain baseline. */
+export type Kind = 'ours' | 'plain';
+
+/** One generator connection, whatever it talks to. */
+export interface BenchConn {
+  socket: Socket;
+  join(room: string): Promise<void>;
+  send(room: string, text: string): void;
+  /** Calls `fn` with the text of every chat message this connection receives. */
+  onText(fn: (text: string) => void): void;
+}
+
+const clientMsgId = (): string => randomBytes(9).toString('base64url');
+
+/** Opens a connection and resolves once the server accepted the handshake. */
+export function open(kind: Kind, url: string, token: string | undefined): Promise<BenchConn> {
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 20_000,
+    ...(kind === 'ours' ? { auth: { token } } : {}),
+  });
+  // Socket.IO's typed emit is bypassed here on purpose: one generator speaks two event maps.
+  const emit = (ev: string, ...args: unknown[]): void => void socket.emit(ev, ...args);
+  const conn: BenchConn =
+    kind === 'ours'
+      ? {
+          socket,
+          join: (room) =>
+            new Promise((resolve, reject) =>
+              emit('room:join', { room, limit: 1 }, (r: { ok: boolean }) =>
+                r.ok ? resolve() : reject(new Error('join refused')),
+              ),
+            ),
+          send: (room, text) =>
+            emit('message:send', { room, text, clientMsgId: clientMsgId() }, () => undefined),
+          onText: (fn) => void socket.on('message:created', (m: { text: string }) => fn(m.text)),
+        }
+      : {
+          socket,
+          join: (room) => new Promise((resolve) => emit('join', room, () => resolve())),
+          send: (room, text) => emit('message', room, text, () => undefined),
+          onText: (fn) => void socket.on('message', (m: { text: string }) => fn(m.text)),
+        };
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(conn));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
