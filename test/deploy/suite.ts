@@ -189,6 +189,14 @@ export function balancerSuite(kind: BalancerKind): void {
         if (i === 40) {
           await s;
           await node.kill('SIGKILL');
+          // Failover for plain requests too: the balancer tries the next instance.
+          const statuses: number[] = [];
+          for (let j = 0; j < 6; j++) {
+            const res = await fetch(`${lb.url}/healthz`);
+            await res.arrayBuffer();
+            statuses.push(res.status);
+          }
+          expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
         }
         if (i % 10 === 9) await s;
       }
@@ -256,7 +264,7 @@ export function balancerSuite(kind: BalancerKind): void {
       let n = 0;
       let running = true;
       void finished.then(() => (running = false));
-      while (running && n < 400) {
+      while (running && n < 1500) {
         await sender.send(room, `r${n++}`);
         await new Promise((r) => setTimeout(r, 25));
       }
