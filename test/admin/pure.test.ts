@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../src/admin/connection.js';
+import { ExitCode } from '../../src/admin/exit-codes.js';
+import { clean, formatBytes, parseDuration, table } from '../../src/admin/output.js';
+import { AdminError } from '../../src/admin/exit-codes.js';
+import { parseServer } from '../../src/admin/settings.js';
+import { sparkline } from '../../src/admin/watch/sparkline.js';
+
+describe('admin helpers (no network)', () => {
+  it('parses durations', () => {
+    expect(parseDuration('60s')).toBe(60_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('1500ms')).toBe(1500);
+    expect(parseDuration('90')).toBe(90_000);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  it('maps ack error codes to exit codes', () => {
+    expect(exitCodeFor({ code: 'unauthorized', message: '' })).toBe(ExitCode.Unauthorized);
+    expect(exitCodeFor({ code: 'forbidden', message: '' })).toBe(ExitCode.Unauthorized);
+    expect(exitCodeFor({ code: 'unavailable', message: '' })).toBe(ExitCode.Unreachable);
+    expect(exitCodeFor({ code: 'bad_request', message: '' })).toBe(ExitCode.Usage);
+    expect(exitCodeFor({ code: 'not_found', message: '' })).toBe(ExitCode.Failed);
+  });
+
+  it('normalises server URLs and refuses others', () => {
+    expect(parseServer('127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
+    expect(parseServer('https://chat.example.com/')).toBe('https://chat.example.com');
+    expect(() => parseServer('ftp://x')).toThrow(AdminError);
+  });
+
+  it('strips control and escape sequences from remote text', () => {
+    expect(clean('ro\x1b[31mom\x1b[0m\x07\r')).toBe('room');
+  });
+
+  it('formats tables, sizes and sparklines', () => {
+    expect(
+      table(
+        ['A', 'NUM'],
+        [
+          ['x', '5'],
+          ['yy', '10'],
+        ],
+        [1],
+      ),
+    ).toEqual(['A   NUM', 'x     5', 'yy   10']);
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(sparkline([0, 1, 2, 4], 6)).toBe('  ▁▃▅█');
+  });
+});
