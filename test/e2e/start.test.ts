@@ -13,7 +13,12 @@ describe('npm start: the local cluster', () => {
   it('brings up 3 instances and a private Redis behind one port; Ctrl-C leaves no process behind', async () => {
     const port = await freePort();
     const state = tmpDir('state');
-    const env = { ...process.env, PORT: String(port), CHAT_STATE_DIR: state, LOG_FORMAT: 'json' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      CHAT_STATE_DIR: state,
+      LOG_FORMAT: 'json',
+    };
     delete env.CHAT_ADMIN_TOKEN;
     delete env.REDIS_URL;
     // Its own process group, like a shell job: Ctrl-C is SIGINT to the whole group.
