@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
@@ -117,6 +118,10 @@ describe('chat-tui join in tmux', () => {
         /↻ chat-2 went away; reconnected to chat-[13]; \d+ missed messages? recovered/,
       );
     });
+    // Typing shows on the other screen.
+    tmux('send-keys', '-t', 'bob', '-l', 'thinking about it');
+    await until('alice', (s) => expect(s).toContain(`${bob} is typing…`));
+    tmux('send-keys', '-t', 'bob', 'C-u');
     await say('alice', 'back again');
     await say('bob', 'welcome back');
 
@@ -169,5 +174,34 @@ describe('chat-tui join in tmux', () => {
       );
       expect(paneInfo(p, '#{?alternate_on,alternate,normal}')).toBe('normal');
     }
+  });
+
+  it('a refused saved token asks to log in again', async () => {
+    const user = userName('carol');
+    const dir = tmpDir('tui-carol');
+    const stale = tmpDir('tui-carol-stale');
+    const server = nodes[0]!.url;
+    const cli = (conf: string, args: string[], input = ''): string =>
+      execFileSync(process.execPath, [BIN, ...args], {
+        input,
+        encoding: 'utf8',
+        env: { ...process.env, CHAT_TUI_CONFIG_DIR: conf },
+      });
+    cli(dir, ['login', '--server', server, '--user', user, '--password-stdin'], 'carol-pw\n');
+    copyFileSync(path.join(dir, 'config.json'), path.join(stale, 'config.json'));
+    cli(dir, ['logout', '--server', server]); // the copied token is now revoked
+    openPane('carol', stale, [server]);
+    await until('carol', (s) => {
+      expect(s).toContain('Your session is no longer valid.');
+      expect(s).toContain('user name:');
+    });
+    tmux('send-keys', '-t', 'carol', '-l', user);
+    tmux('send-keys', '-t', 'carol', 'Enter');
+    await until('carol', (s) => expect(s).toContain('password:'));
+    tmux('send-keys', '-t', 'carol', '-l', 'carol-pw');
+    tmux('send-keys', '-t', 'carol', 'Enter');
+    await until('carol', (s) => expect(s.split('\n')[0]).toContain(`${user}@127.0.0.1`));
+    await until('carol', (s) => expect(s).toContain('● connected'));
+    tmux('send-keys', '-t', 'carol', 'C-c');
   });
 });

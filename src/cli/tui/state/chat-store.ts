@@ -95,9 +95,8 @@ export class ChatStore {
       c.on('room', () => this.changed()),
       c.on('outgoing', () => this.changed()),
       c.on('rtt', () => this.changed()),
-      c.on('gap', (room, gap) =>
-        this.addLine(room, 'status', `${gap.missing} messages are no longer kept by the server`),
-      ),
+      // The room draws the gap itself, where it is.
+      c.on('gap', () => this.changed()),
       c.on('status', (text) => {
         this.status = text;
         this.addEverywhere('status', text);
