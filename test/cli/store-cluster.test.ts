@@ -108,4 +108,55 @@ describe('the TUI state layer on a real cluster', () => {
       1,
     );
   });
+
+  it('shows history the server no longer has as a gap, with everything after it in order', async () => {
+    // A cluster of its own that keeps only 20 messages per room.
+    const [kept, other] = await startInstances(2, redis.url, {
+      CHAT_KEY_PREFIX: 'gap:',
+      CHAT_HISTORY_MAX: '20',
+    });
+    const { client: sender } = await connectUser([other!.url]);
+    closers.push(() => sender.close());
+    const me = userName('gap');
+    const { token } = await login(kept!.url, me, 'password-1');
+    // Only one server: while it is down the client cannot be anywhere.
+    const client = new ChatClient({
+      servers: [kept!.url],
+      token,
+      pingEveryMs: 0,
+      backoffMaxMs: 500,
+    });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    await client.connect();
+    await store.start(['trimmed']);
+    await sender.join('trimmed');
+    for (let i = 0; i < 5; i++) await sender.send('trimmed', `before ${i}`);
+    await until(client, () => messages(store).length === 5, 10_000, 'the first five');
+
+    await kept!.kill('SIGKILL');
+    await until(client, () => client.state.kind === 'reconnecting', 10_000, 'reconnecting');
+    for (let i = 0; i < 50; i++) await sender.send('trimmed', `away ${i}`);
+    await kept!.start();
+
+    await until(
+      client,
+      () => store.getSnapshot().status?.includes('reconnected') === true,
+      20_000,
+      'the reconnect',
+    );
+    await client.settled();
+    const entries = store.getSnapshot().entries.filter((e) => e.kind !== 'day');
+    const gapAt = entries.findIndex((e) => e.kind === 'gap');
+    expect(entries[gapAt]).toMatchObject({ kind: 'gap', missing: 30 });
+    const texts = (list: Entry[]): string[] =>
+      list.flatMap((e) => (e.kind === 'message' ? [e.text] : []));
+    expect(texts(entries.slice(0, gapAt))).toEqual([0, 1, 2, 3, 4].map((i) => `before ${i}`));
+    expect(texts(entries.slice(gapAt))).toEqual(
+      Array.from({ length: 20 }, (_, i) => `away ${i + 30}`),
+    );
+  });
 });
