@@ -147,6 +147,14 @@ describe('chat-admin on a 3-instance cluster', () => {
     );
     expect(got).toHaveLength(clients.length);
     expect(res).toEqual({ clients: clients.length, instances: 3 });
+    // The instance that ran it logged the action, its target and its outcome.
+    await nodes[1]!.log.wait(
+      (l) =>
+        l.action === 'broadcast' &&
+        l.target === '*' &&
+        l.outcome === `reached ${clients.length} clients on 3 instances`,
+      5000,
+    );
   });
 
   it('broadcast --room reaches only that room, and stays in its history', async () => {
@@ -299,6 +307,12 @@ describe('chat-admin on a 3-instance cluster', () => {
     const r = await runAdmin([...server(1), 'restart', 'chat-9'], TOKEN);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no live instance chat-9 \(live: chat-1, chat-2\)/);
+    await nodes[1]!.log.wait(
+      (l) => l.action === 'restart' && l.target === 'chat-9' && l.outcome === 'failed: not_found',
+    );
+    const refused = await runAdmin([...server(1), 'restart', 'chat-1', '--token', 'nope'], TOKEN);
+    expect(refused.code).toBe(4);
+    await nodes[1]!.log.wait((l) => l.action === 'admin:connect' && l.outcome === 'unauthorized');
   });
 
   it('usage errors exit 2', async () => {

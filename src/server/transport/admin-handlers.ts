@@ -123,6 +123,25 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
     const deps = { log: ctx.log, metrics: ctx.metrics };
     const audit = (action: string, target: unknown, outcome: string): void =>
       ctx.log.info({ action, target, outcome, from: socket.handshake.address }, 'admin action');
+    /** Every admin action is logged once with its outcome, failures included. */
+    const audited =
+      <P, R>(
+        action: string,
+        target: (p: P) => unknown,
+        fn: (p: P) => Promise<R>,
+        outcome: (r: R) => string,
+      ) =>
+      async (p: P): Promise<R> => {
+        try {
+          const r = await fn(p);
+          audit(action, target(p), outcome(r));
+          return r;
+        } catch (err) {
+          const code = err instanceof ChatError ? err.code : 'error';
+          audit(action, target(p), `failed: ${code}`);
+          throw err;
+        }
+      };
     registerLoadtestHandlers(socket, ctx);
 
     handle<AdminClientToServerEvents, 'admin:status'>(
@@ -152,36 +171,40 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:broadcast',
       AdminBroadcastPayload,
-      async ({ text, room }) => {
-        const notice: Notice = {
-          id: randomBytes(8).toString('hex'),
-          text,
-          ts: Date.now(),
-          from: 'admin',
-        };
-        let messageId: string | undefined;
-        if (room) {
-          const res = await ctx.history.append({
-            room,
-            from: 'admin',
+      audited(
+        'broadcast',
+        ({ room }) => room ?? '*',
+        async ({ text, room }) => {
+          const notice: Notice = {
+            id: randomBytes(8).toString('hex'),
             text,
-            kind: 'broadcast',
-            clientMsgId: serverMsgId(),
-          });
-          messageId = res.id;
-        }
-        const here = deliverLocally(ctx, notice, room);
-        const others = await askOthers<number>((cb) =>
-          ctx.io.serverSideEmit('admin:deliver', { notice, room }, cb),
-        );
-        const result = {
-          clients: here + others.reduce((a, b) => a + b, 0),
-          instances: 1 + others.length,
-          ...(messageId ? { messageId } : {}),
-        };
-        audit('broadcast', room ?? '*', `reached ${result.clients} clients`);
-        return result;
-      },
+            ts: Date.now(),
+            from: 'admin',
+          };
+          let messageId: string | undefined;
+          if (room) {
+            const res = await ctx.history.append({
+              room,
+              from: 'admin',
+              text,
+              kind: 'broadcast',
+              clientMsgId: serverMsgId(),
+            });
+            messageId = res.id;
+          }
+          const here = deliverLocally(ctx, notice, room);
+          const others = await askOthers<number>((cb) =>
+            ctx.io.serverSideEmit('admin:deliver', { notice, room }, cb),
+          );
+          const result = {
+            clients: here + others.reduce((a, b) => a + b, 0),
+            instances: 1 + others.length,
+            ...(messageId ? { messageId } : {}),
+          };
+          return result;
+        },
+        (r) => `reached ${r.clients} clients on ${r.instances} instances`,
+      ),
       deps,
     );
 
@@ -189,26 +212,29 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:restart',
       AdminRestartPayload,
-      async ({ instanceId }) => {
-        if (instanceId === ctx.cfg.instanceId) {
-          if (ctx.isDraining()) {
-            throw new ChatError(ErrorCode.Draining, `${instanceId} is already draining`);
+      audited(
+        'restart',
+        ({ instanceId }) => instanceId,
+        async ({ instanceId }) => {
+          if (instanceId === ctx.cfg.instanceId) {
+            if (ctx.isDraining()) {
+              throw new ChatError(ErrorCode.Draining, `${instanceId} is already draining`);
+            }
+            // Answer first: this very connection goes away with the drain.
+            setImmediate(() => void ctx.drain(DrainReason.Restart));
+            return { instanceId, bootId: ctx.bootId };
           }
-          audit('restart', instanceId, 'accepted');
-          // Answer first: this very connection goes away with the drain.
-          setImmediate(() => void ctx.drain(DrainReason.Restart));
-          return { instanceId, bootId: ctx.bootId };
-        }
-        const replies = await askOthers<RestartResult | null>((cb) =>
-          ctx.io.serverSideEmit('instance:restart', { instanceId }, cb),
-        );
-        const hit = replies.find((r): r is RestartResult => r !== null);
-        audit('restart', instanceId, hit ? 'accepted' : 'not found');
-        if (!hit) {
-          throw new ChatError(ErrorCode.NotFound, `no live, ready instance ${instanceId}`);
-        }
-        return hit;
-      },
+          const replies = await askOthers<RestartResult | null>((cb) =>
+            ctx.io.serverSideEmit('instance:restart', { instanceId }, cb),
+          );
+          const hit = replies.find((r): r is RestartResult => r !== null);
+          if (!hit) {
+            throw new ChatError(ErrorCode.NotFound, `no live, ready instance ${instanceId}`);
+          }
+          return hit;
+        },
+        (r) => `accepted, draining boot ${r.bootId}`,
+      ),
       deps,
     );
 
@@ -216,14 +242,18 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:kick',
       AdminKickPayload,
-      async ({ user }) => {
-        const sockets = await ctx.io.in(userRoomOf(user)).fetchSockets();
-        await ctx.sessions.revokeAll(user);
-        ctx.io.in(userRoomOf(user)).emit('session:ended', { reason: SessionEndReason.Kicked });
-        ctx.io.in(userRoomOf(user)).disconnectSockets(true);
-        audit('kick', user, `${sockets.length} sockets`);
-        return { sockets: sockets.length };
-      },
+      audited(
+        'kick',
+        ({ user }) => user,
+        async ({ user }) => {
+          const sockets = await ctx.io.in(userRoomOf(user)).fetchSockets();
+          await ctx.sessions.revokeAll(user);
+          ctx.io.in(userRoomOf(user)).emit('session:ended', { reason: SessionEndReason.Kicked });
+          ctx.io.in(userRoomOf(user)).disconnectSockets(true);
+          return { sockets: sockets.length };
+        },
+        (r) => `${r.sockets} sockets`,
+      ),
       deps,
     );
   });
