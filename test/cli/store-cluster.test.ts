@@ -109,6 +109,39 @@ describe('the TUI state layer on a real cluster', () => {
     );
   });
 
+  it('moves calmly when its instance drains (SIGTERM) and says so', async () => {
+    const [a, , c] = nodes.map((n) => n.url) as [string, string, string];
+    const me = userName('drain');
+    const { token } = await login(c, me, 'password-1');
+    const client = new ChatClient({ servers: [c, a], token, pingEveryMs: 0 });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    const labels: string[] = [];
+    // The store hears each state first; what would the header say right then?
+    client.on('state', () => labels.push(store.getSnapshot().label.text));
+    await client.connect();
+    await store.start(['drain-room']);
+    expect(store.getSnapshot().instanceId).toBe('chat-3');
+
+    await nodes[2]!.kill('SIGTERM');
+    await until(
+      client,
+      () => store.getSnapshot().status !== undefined,
+      15_000,
+      'the status line after the move',
+    );
+    expect(store.getSnapshot().status).toMatch(
+      /^chat-3 is restarting; reconnected to chat-1; 0 missed messages recovered$/,
+    );
+    expect(
+      labels.some((l) => /^reconnecting, attempt 1 in .* \(chat-3 is restarting\)$/.test(l)),
+    ).toBe(true);
+    expect(store.getSnapshot().instanceId).toBe('chat-1');
+  });
+
   it('shows history the server no longer has as a gap, with everything after it in order', async () => {
     // A cluster of its own that keeps only 20 messages per room.
     const [kept, other] = await startInstances(2, redis.url, {
