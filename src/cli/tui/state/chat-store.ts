@@ -86,7 +86,10 @@ export class ChatStore {
       }),
       c.on('message', (m) => {
         const s = this.scrolls.get(m.room);
-        if (s && s.offset > 0) {
+        // Scrolled up, a new message at the bottom must not move what is on screen (older
+        // history loaded at the top does not).
+        const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
+        if (s && s.offset > 0 && newest) {
           s.offset++;
           s.newBelow++;
         }
