@@ -101,7 +101,10 @@ export function loadtestCommand(): Command {
       }
       await withContext(cmd, async (ctx) => {
         const client = await ctx.client();
-        const view = process.stderr.isTTY ? inkView() : plainView((l) => ctx.out.progress(l));
+        const warn = (l: string): void => ctx.out.warn(l);
+        const view = process.stderr.isTTY
+          ? inkView(warn)
+          : plainView((l) => ctx.out.progress(l), warn);
         const report = await runLoadtest(client, ctx.target().server, opts, view);
         if (flags.json) ctx.out.json(report);
         else ctx.out.text(renderReport(report, clean));

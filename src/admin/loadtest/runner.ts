@@ -25,6 +25,8 @@ export interface LiveState {
 
 export interface LiveView {
   update(s: LiveState): void;
+  /** Something went wrong that does not change the report (e.g. the cleanup). */
+  warn(line: string): void;
   stop(): void;
 }
 
@@ -225,7 +227,11 @@ export async function runLoadtest(
       admin,
       users.map((u) => u.name),
       rooms,
-    ).catch(() => undefined);
+    ).catch((err: unknown) =>
+      view.warn(
+        `could not remove the run's users and rooms (${err instanceof Error ? err.message : String(err)}); they expire within ${ttlSec} s`,
+      ),
+    );
     view.stop();
   }
 }

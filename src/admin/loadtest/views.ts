@@ -9,7 +9,11 @@ const line = (s: LiveState): string =>
   `delivered ${s.delivered} (${s.deliveredPerSec}/s) p99 ${s.p99Ms} ms`;
 
 /** Plain lines on stderr (not a terminal): one every few seconds and one per phase change. */
-export function plainView(write: (line: string) => void, everyMs = 2000): LiveView {
+export function plainView(
+  write: (line: string) => void,
+  warn: (line: string) => void,
+  everyMs = 2000,
+): LiveView {
   let last = 0;
   let phase = '';
   return {
@@ -20,12 +24,13 @@ export function plainView(write: (line: string) => void, everyMs = 2000): LiveVi
       last = now;
       write(line(s));
     },
+    warn,
     stop() {},
   };
 }
 
 /** An Ink view on stderr (a terminal): a bar through the ramp and the running figures. */
-export function inkView(): LiveView {
+export function inkView(warn: (line: string) => void): LiveView {
   let app: ReturnType<typeof render> | undefined;
   return {
     update(s) {
@@ -34,6 +39,7 @@ export function inkView(): LiveView {
         app = render(el, { stdout: process.stderr, patchConsole: false, exitOnCtrlC: false });
       else app.rerender(el);
     },
+    warn,
     stop() {
       app?.unmount();
       app = undefined;

@@ -7,7 +7,7 @@ import type { FromWorker, ToWorker, WorkerPlan, WorkerResult } from './messages.
 import { VirtualUser, type VuSink } from './vu.js';
 
 const TICK_MS = 50;
-const PROGRESS_MS = 500;
+const PROGRESS_MS = 1000;
 
 function tell(msg: FromWorker): void {
   process.send?.(msg);

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { merge, newHistogram, recordMs, encode } from '../../src/admin/loadtest/histogram.js';
+import { parseDuration, resolveOptions } from '../../src/admin/loadtest/options.js';
+import { buildReport, renderReport, type Totals } from '../../src/admin/loadtest/report.js';
+
+const totals: Totals = {
+  requested: 10,
+  connected: 9,
+  failed: 1,
+  errors: { 'timeout (timeout)': 1 },
+  sent: 100,
+  sendFailed: 0,
+  expected: 900,
+  delivered: 898,
+  lost: 2,
+  duplicated: 0,
+  reconnects: 3,
+  instances: { 'chat-1': 5, 'chat-2': 4 },
+};
+
+describe('loadtest options and report', () => {
+  it('parses durations and refuses garbage', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1.5m')).toBe(90_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('2')).toBe(2000);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+  });
+
+  it('fills defaults and needs enough workers for the sockets', () => {
+    const o = resolveOptions({ clients: 500, duration: 20_000, ramp: 10_000, drain: 10_000 });
+    expect(o.rooms).toBe(10);
+    expect(o.rate).toBe(50);
+    expect(o.workers).toBeGreaterThanOrEqual(1);
+    expect(resolveOptions({ clients: 40_000, duration: 1, ramp: 0, drain: 0 }).workers).toBe(3);
+    expect(() =>
+      resolveOptions({ clients: 40_000, workers: 1, duration: 1, ramp: 0, drain: 0 }),
+    ).toThrow(/too few/);
+  });
+
+  it('has every documented field and fails a missed threshold', () => {
+    const h = newHistogram();
+    for (const ms of [1, 2, 3, 50, 400]) recordMs(h, ms);
+    const latency = merge([encode(h)]);
+    const opts = resolveOptions({
+      clients: 10,
+      duration: 10_000,
+      ramp: 0,
+      drain: 1000,
+      maxLost: 0,
+      maxP99: 1000,
+    });
+    const r = buildReport({
+      server: 'http://127.0.0.1:1',
+      opts,
+      totals,
+      connect: latency,
+      latency,
+      sendSeconds: 10,
+      servers: [{ id: 'chat-1', cpuPct: 12.5, rssBytes: 1 }],
+    });
+    expect(Object.keys(r.clients)).toEqual(['requested', 'connected', 'failed', 'errors']);
+    expect(Object.keys(r.connectMs)).toEqual(['p50', 'p95', 'p99', 'max']);
+    for (const k of ['sent', 'expected', 'delivered', 'lost', 'duplicated']) {
+      expect(r.messages).toHaveProperty(k);
+    }
+    expect(r.latencyMs.max).toBeCloseTo(400, 0);
+    expect(r.throughput).toEqual({ sentPerSec: 10, deliveredPerSec: 89.8 });
+    expect(r.thresholds.maxLost).toEqual({ limit: 0, actual: 2, passed: false });
+    expect(r.thresholds.maxP99Ms?.passed).toBe(true);
+    expect(r.passed).toBe(false);
+    expect(renderReport(r, (s) => s).at(-1)).toMatch(/FAILED/);
+  });
+});
