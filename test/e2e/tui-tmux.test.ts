@@ -202,6 +202,13 @@ describe('chat-tui join in tmux', () => {
     tmux('send-keys', '-t', 'carol', 'Enter');
     await until('carol', (s) => expect(s.split('\n')[0]).toContain(`${user}@127.0.0.1`));
     await until('carol', (s) => expect(s).toContain('● connected'));
-    tmux('send-keys', '-t', 'carol', 'C-c');
+    expect(paneInfo('carol', '#{?alternate_on,alternate,normal}')).toBe('alternate');
+    // SIGTERM also leaves the terminal as it found it.
+    process.kill(Number(paneInfo('carol', '#{pane_pid}')), 'SIGTERM');
+    await vi.waitFor(
+      () => expect(paneInfo('carol', '#{pane_dead}/#{pane_dead_status}')).toBe('1/0'),
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(paneInfo('carol', '#{?alternate_on,alternate,normal}')).toBe('normal');
   });
 });
