@@ -307,9 +307,6 @@ describe('chat-admin on a 3-instance cluster', () => {
     const r = await runAdmin([...server(1), 'restart', 'chat-9'], TOKEN);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no live instance chat-9 \(live: chat-1, chat-2\)/);
-    await nodes[1]!.log.wait(
-      (l) => l.action === 'restart' && l.target === 'chat-9' && l.outcome === 'failed: not_found',
-    );
     const refused = await runAdmin([...server(1), 'restart', 'chat-1', '--token', 'nope'], TOKEN);
     expect(refused.code).toBe(4);
     await nodes[1]!.log.wait((l) => l.action === 'admin:connect' && l.outcome === 'unauthorized');
