@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiError} from '../../src/client/api.js';
+import type { ApiError } from '../../src/client/api.js';
 import { login } from '../../src/client/api.js';
 import type { Result } from '../../src/protocol/index.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
