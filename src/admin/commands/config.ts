@@ -18,7 +18,8 @@ export function configCommand(): Command {
     .option('--clear', 'forget the saved server and token')
     .option('--json', 'print the saved settings as JSON (the token masked)')
     .action(async (flags: ConfigFlags, cmd: Command) => {
-      await withContext(cmd, async (ctx) => {
+      // Nothing here is asynchronous; withContext still gives the same env and output.
+      await withContext(cmd, (ctx) => {
         const conf = savedSettings(ctx.env);
         if (flags.clear) conf.clear();
         if (flags.setServer) conf.set('server', parseServer(flags.setServer));
