@@ -1,11 +1,10 @@
 import type { ConnectionState } from '../../../client/chat-client.js';
 import { NAME_PATTERN, type Notice } from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
-import { KEY_HELP } from '../keys.js';
 import type { ChatPort } from './chat-port.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
-import { COMMAND_HELP, parseInput } from './slash-commands.js';
+import { runInput } from './run-input.js';
 
 export interface RoomTab {
   name: string;
@@ -318,86 +317,37 @@ export class ChatStore {
     this.client.setTyping(room, active).catch(() => undefined);
   }
 
-  /** What Enter does with the input line. */
-  async submit(line: string): Promise<void> {
-    const cmd = parseInput(line);
-    if (cmd.type === 'empty') return;
-    if (this.history.at(-1) !== line) this.history.push(line);
+  /** What Enter does with the input line (see run-input.ts). */
+  submit(line: string): Promise<void> {
+    if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
-    switch (cmd.type) {
-      case 'message':
-      case 'me':
-        return this.say(cmd.text, cmd.type === 'me' ? 'action' : 'text');
-      case 'join':
-        return this.join(cmd.room);
-      case 'leave':
-        return this.leave(cmd.room);
-      case 'rooms':
-        return this.listRooms();
-      case 'who':
-        return this.who();
-      case 'clear':
-        return this.clear();
-      case 'help':
-        return this.help();
-      case 'quit':
-        return this.quit();
-      case 'unknown':
-        return this.info(
-          `unknown command /${sanitizeInline(cmd.name, 24)}: /help lists the commands (start with // to send a line beginning with /)`,
-          'error',
-        );
-    }
+    return runInput(this, line);
   }
 
-  private async say(text: string, kind: 'text' | 'action'): Promise<void> {
+  /** The room on screen. */
+  get activeRoom(): string | undefined {
+    return this.active;
+  }
+
+  /** Joined rooms, in tab order. */
+  get joined(): readonly string[] {
+    return this.order;
+  }
+
+  async say(text: string, kind: 'text' | 'action'): Promise<void> {
     if (!this.active) return this.info('you are in no room: /join <room> first', 'error');
-    if (kind === 'action' && text.trim() === '') return this.info('usage: /me <action>', 'error');
     this.typing(false);
     this.scrollToEnd();
     await this.client.send(this.active, text, kind);
   }
 
-  private async listRooms(): Promise<void> {
-    try {
-      const rooms = await this.client.listRooms();
-      if (rooms.length === 0) return this.info('no rooms yet: /join <room> creates one');
-      this.info(`${rooms.length} room${rooms.length === 1 ? '' : 's'}:`);
-      for (const r of rooms.slice(0, 30)) {
-        const joined = this.order.includes(r.name) ? ' (joined)' : '';
-        this.info(
-          `  #${sanitizeInline(r.name, 32)}${joined}: ${r.members.length} online, ${r.messages} messages`,
-        );
-      }
-    } catch (err) {
-      this.info(`cannot list rooms: ${sanitizeInline((err as Error).message, 120)}`, 'error');
-    }
-  }
-
-  private who(): void {
-    if (!this.active) return this.info('you are in no room', 'error');
-    const members = this.client.rooms.get(this.active)?.members ?? [];
-    this.info(
-      `${members.length} in #${this.active}: ${[...members]
-        .sort()
-        .map((m) => sanitizeInline(m, 32))
-        .join(', ')}`,
-    );
-  }
-
-  private clear(): void {
+  /** `/clear`: hides what the active room shows so far. */
+  clearScreen(): void {
     if (!this.active) return;
     const room = this.client.rooms.get(this.active);
     this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.lineNo });
     this.scrolls.delete(this.active);
     this.changed();
-  }
-
-  private help(): void {
-    this.info('commands:');
-    for (const [c, what] of COMMAND_HELP) this.info(`  ${c.padEnd(16)} ${what}`);
-    this.info('keys:');
-    for (const [k, what] of KEY_HELP) this.info(`  ${k.padEnd(16)} ${what}`);
   }
 
   quit(): void {
