@@ -103,12 +103,32 @@ async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise
   return { received, hist: encode(hist) };
 }
 
+/** Joins every connection to its room, 100 at a time, each tried up to 3 times. */
+async function joinAll(list: Conn[]): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < list.length) {
+      const { conn, room } = list[next++]!;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await conn.join(room);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 100 }, lane));
+}
+
 async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
   switch (cmd.type) {
     case 'connect':
       return connect(cmd);
     case 'join':
-      await Promise.all(byKind[cmd.kind].map(({ conn, room }) => conn.join(room)));
+      await joinAll(byKind[cmd.kind]);
       return {};
     case 'send':
       return send(cmd);

@@ -32,8 +32,13 @@ export function open(kind: Kind, url: string, token: string | undefined): Promis
           socket,
           join: (room) =>
             new Promise((resolve, reject) =>
-              emit('room:join', { room, limit: 1 }, (r: { ok: boolean }) =>
-                r.ok ? resolve() : reject(new Error('join refused')),
+              emit(
+                'room:join',
+                { room, limit: 1 },
+                (r: { ok: boolean; error?: { code: string; message: string } }) =>
+                  r.ok
+                    ? resolve()
+                    : reject(new Error(`join refused: ${r.error?.code}: ${r.error?.message}`)),
               ),
             ),
           send: (room, text) =>

@@ -4,7 +4,7 @@
  * processes on this machine. Prints ratios and writes bench/RESULTS.md. Bounded: every
  * phase has a deadline, and the whole run stays well under 10 minutes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,13 +30,28 @@ const ROOT = path.resolve(HERE, '../../../..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** BENCH_QUICK=1: a tiny run to check the bench itself works (its figures mean nothing). */
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_PROFILE=1: CPU profiles of every server process in bench/out/prof (run apart). */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
 interface Cluster {
   kind: Kind;
   urls: string[];
+  procs: ChildProcess[];
   pids: number[];
   tokens: string[];
+}
+
+const nodeArgs = (): string[] =>
+  PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/out/prof')}`] : [];
+
+/** Stops servers with SIGTERM so their profiles are written (bounded), when profiling. */
+async function stopServers(cs: Cluster[]): Promise<void> {
+  if (!PROFILE) return;
+  const procs = cs.flatMap((c) => c.procs).filter((p) => p.exitCode === null);
+  const gone = Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
+  for (const p of procs) p.kill('SIGTERM');
+  await Promise.race([gone, sleep(20_000)]);
 }
 
 async function startOurs(clients: number): Promise<Cluster> {
@@ -47,6 +62,7 @@ async function startOurs(clients: number): Promise<Cluster> {
       spawn(
         process.execPath,
         [
+          ...nodeArgs(),
           path.join(ROOT, 'dist/server/main.js'),
           'instance',
           '--port',
@@ -63,6 +79,7 @@ async function startOurs(clients: number): Promise<Cluster> {
             CHAT_ADMIN_TOKEN: ADMIN_TOKEN,
             LOG_LEVEL: 'warn',
             LOG_FORMAT: 'json',
+            CHAT_DRAIN_GRACE_MS: '1000',
           },
           stdio: ['ignore', 'ignore', 'inherit'],
         },
@@ -91,7 +108,7 @@ async function startOurs(clients: number): Promise<Cluster> {
     tokens.push(...res.data.users.map((u) => u.token));
   }
   admin.close();
-  return { kind: 'ours', urls, pids: procs.map((p) => p.pid!), tokens };
+  return { kind: 'ours', urls, procs, pids: procs.map((p) => p.pid!), tokens };
 }
 
 async function startPlain(): Promise<Cluster> {
@@ -99,15 +116,20 @@ async function startPlain(): Promise<Cluster> {
   const ports = [await freePort(), await freePort()];
   const procs = ports.map((port) =>
     track(
-      spawn(process.execPath, [path.join(HERE, 'baseline-server.js'), String(port), redisUrl], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }),
+      spawn(
+        process.execPath,
+        [...nodeArgs(), path.join(HERE, 'baseline-server.js'), String(port), redisUrl],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      ),
     ),
   );
   await Promise.all(procs.map((p) => waitLine(p, (l) => l.startsWith('baseline ready'))));
   return {
     kind: 'plain',
     urls: ports.map((p) => `http://127.0.0.1:${p}`),
+    procs,
     pids: procs.map((p) => p.pid!),
     tokens: [],
   };
@@ -289,6 +311,7 @@ async function main(): Promise<void> {
   process.stdout.write(md);
   clearTimeout(hard);
   for (const g of gens) g.proc.disconnect();
+  await stopServers(cs);
   killAll();
   process.exit(0);
 }
