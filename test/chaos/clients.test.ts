@@ -12,7 +12,7 @@ import { ChaosCluster, ChatLoad, record } from './harness.js';
 
 let cluster: ChaosCluster;
 const closers: (() => void)[] = [];
-const CMD = 'npx vitest run test/chaos/clients.test.ts';
+const CMD = 'npx vitest run -c vitest.chaos.config.ts test/chaos/clients.test.ts';
 
 beforeAll(async () => {
   cluster = await ChaosCluster.start(3, { CHAT_SLOW_CONSUMER_MAX_PACKETS: '500' });

@@ -102,7 +102,7 @@ describe('chaos: escape sequences from remote text', () => {
         bidiOrZeroWidth: bidi,
         showsCaretEscape: text.includes('^[[31m'),
       },
-      command: 'npx vitest run test/chaos/escapes.test.ts',
+      command: 'npx vitest run -c vitest.chaos.config.ts test/chaos/escapes.test.ts',
     });
     expect(esc).toBe(false);
     expect(c1).toBe(false);

@@ -27,7 +27,7 @@ let cluster: ChaosCluster;
 /** Instances with production limits (20 events/s per socket, 60 logins/min per address). */
 let strict: TestInstance[];
 const closers: (() => void)[] = [];
-const CMD = 'npx vitest run test/chaos/hostile.test.ts';
+const CMD = 'npx vitest run -c vitest.chaos.config.ts test/chaos/hostile.test.ts';
 
 beforeAll(async () => {
   cluster = await ChaosCluster.start(2);

@@ -31,7 +31,7 @@ async function chatting(prefix: string): Promise<ChatLoad> {
   return load;
 }
 
-const CMD = 'npx vitest run test/chaos/instances.test.ts';
+const CMD = 'npx vitest run -c vitest.chaos.config.ts test/chaos/instances.test.ts';
 
 describe('chaos: instances dying under load', () => {
   it('1. SIGKILL one of three while 200 clients chat: nothing lost', async () => {

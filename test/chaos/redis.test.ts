@@ -9,7 +9,7 @@ import { CuttableProxy } from './tcp-proxy.js';
 
 let cluster: ChaosCluster;
 const loads: ChatLoad[] = [];
-const CMD = 'npx vitest run test/chaos/redis.test.ts';
+const CMD = 'npx vitest run -c vitest.chaos.config.ts test/chaos/redis.test.ts';
 
 beforeAll(async () => {
   cluster = await ChaosCluster.start(3, { CHAT_REDIS_LOST_MOVE_MS: '5000' });
