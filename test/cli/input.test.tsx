@@ -31,6 +31,28 @@ describe('input line and commands', () => {
     );
   });
 
+  it('Left/Right, Ctrl-A/Ctrl-E and Backspace edit inside the line', async () => {
+    h = await setup();
+    h.key('helo wrld');
+    await h.until((f) => expect(f).toContain('#lobby> helo wrld'));
+    for (let i = 0; i < 3; i++) h.key(KEYS.left);
+    h.key('o');
+    await h.until((f) => expect(f).toContain('#lobby> helo world'));
+    h.key(KEYS.ctrlA);
+    h.key(KEYS.right);
+    h.key(KEYS.right);
+    h.key(KEYS.right);
+    h.key('l');
+    await h.until((f) => expect(f).toContain('#lobby> hello world'));
+    h.key(KEYS.ctrlE);
+    h.key('!');
+    h.key(KEYS.backspace);
+    h.key('?');
+    await h.until((f) => expect(f).toContain('#lobby> hello world?'));
+    h.key(KEYS.enter);
+    await h.until(() => expect(h!.chat.sent.map((s) => s.text)).toEqual(['hello world?']));
+  });
+
   it('/join switches to a new room, /leave leaves it', async () => {
     h = await setup();
     await h.enter('/join dev');

@@ -10,6 +10,7 @@ export type KeyCommand =
   | { type: 'backspace' }
   | { type: 'clearLine' }
   | { type: 'deleteWord' }
+  | { type: 'cursor'; by: number | 'start' | 'end' }
   | { type: 'historyPrev' }
   | { type: 'historyNext' }
   | { type: 'scroll'; pages: number }
@@ -26,6 +27,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
   ['Up / Down', 'recall earlier input'],
+  ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
   ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
   ['Ctrl-C', 'quit'],
 ];
@@ -39,14 +41,17 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.upArrow) return { type: 'historyPrev' };
   if (key.downArrow) return { type: 'historyNext' };
   if (key.backspace || key.delete) return { type: 'backspace' };
+  if (key.leftArrow) return { type: 'cursor', by: key.ctrl || key.meta ? -10 : -1 };
+  if (key.rightArrow) return { type: 'cursor', by: key.ctrl || key.meta ? 10 : 1 };
+  if (key.home || (key.ctrl && input === 'a')) return { type: 'cursor', by: 'start' };
+  if (key.ctrl && input === 'e') return { type: 'cursor', by: 'end' };
   if (key.ctrl && input === 'n') return { type: 'nextRoom' };
   if (key.ctrl && input === 'p') return { type: 'prevRoom' };
   if (key.ctrl && input === 'u') return { type: 'clearLine' };
   if (key.ctrl && input === 'w') return { type: 'deleteWord' };
   if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };
   if (key.tab && !key.shift) return { type: 'nextRoom' };
-  if (key.ctrl || key.meta || key.escape || key.leftArrow || key.rightArrow || key.home)
-    return { type: 'none' };
+  if (key.ctrl || key.meta || key.escape) return { type: 'none' };
   if (input === '') return { type: 'none' };
   // A paste arrives as one chunk: keep it on one line, without control characters.
   // eslint-disable-next-line no-control-regex

@@ -51,6 +51,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       case 'deleteWord':
         input.deleteWord();
         break;
+      case 'cursor':
+        input.move(cmd.by);
+        break;
       case 'historyPrev':
         input.recall(store.inputHistory, -1);
         break;
@@ -108,7 +111,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         ) : null}
       </Box>
       <TypingLine typing={snap.typing} />
-      <InputLine room={snap.active} value={input.value} width={columns} />
+      <InputLine room={snap.active} value={input.value} cursor={input.cursor} width={columns} />
     </Box>
   );
 }

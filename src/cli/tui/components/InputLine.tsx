@@ -3,22 +3,30 @@ import { Box, Text } from 'ink';
 export interface InputLineProps {
   room: string | undefined;
   value: string;
+  cursor: number;
   width: number;
 }
 
-/** The prompt with what the user is typing; long input shows its end. */
-export function InputLine({ room, value, width }: InputLineProps) {
+/** The prompt with what the user is typing; a long line scrolls to keep the cursor in view. */
+export function InputLine({ room, value, cursor, width }: InputLineProps) {
   const prompt = room ? `#${room}> ` : '> ';
   const room4text = Math.max(4, width - prompt.length - 1);
-  const shown = value.length > room4text ? `…${value.slice(-(room4text - 1))}` : value;
+  // Keep the cursor on screen: show a window of the line that ends at or after it.
+  const start = Math.max(0, cursor - room4text + 1);
+  const end = Math.min(value.length, start + room4text);
+  const before = (start > 0 ? '…' : '') + value.slice(start > 0 ? start + 1 : 0, cursor);
+  const cp = value.codePointAt(cursor);
+  const at = cp === undefined ? ' ' : String.fromCodePoint(cp);
+  const after = cp === undefined ? '' : value.slice(cursor + at.length, end);
   return (
     <Box flexShrink={0}>
       <Text wrap="truncate-end">
         <Text color="cyan" bold>
           {prompt}
         </Text>
-        {shown}
-        <Text inverse> </Text>
+        {before}
+        <Text inverse>{at}</Text>
+        {after}
       </Text>
     </Box>
   );

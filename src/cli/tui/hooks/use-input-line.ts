@@ -1,11 +1,18 @@
 import { useCallback, useRef, useState } from 'react';
 
-export interface InputLine {
+export interface InputState {
   value: string;
+  /** Cursor position, in UTF-16 units, never inside a surrogate pair. */
+  cursor: number;
+}
+
+export interface InputLine extends InputState {
   insert(text: string): string;
   backspace(): string;
   deleteWord(): string;
   clear(): string;
+  /** Moves the cursor by characters (negative: left), or to an end. */
+  move(by: number | 'start' | 'end'): void;
   /** Returns the line and empties it (Enter). */
   take(): string;
   /** Steps through earlier input (Up: -1, Down: +1). */
@@ -14,40 +21,72 @@ export interface InputLine {
 
 const MAX_INPUT = 2000;
 
+/** The index one character (code point) left or right of `i`. */
+function step(s: string, i: number, dir: -1 | 1): number {
+  if (dir < 0) {
+    if (i <= 0) return 0;
+    const low = s.charCodeAt(i - 1);
+    return low >= 0xdc00 && low <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+  }
+  if (i >= s.length) return s.length;
+  const high = s.charCodeAt(i);
+  return high >= 0xd800 && high <= 0xdbff && i + 2 <= s.length ? i + 2 : i + 1;
+}
+
 /**
- * The input line's text. It lives in a ref as well as in state: Enter typed right after the
- * text must see the text, even before React re-rendered.
+ * The input line's text and cursor. They live in a ref as well as in state: Enter typed right
+ * after the text must see the text, even before React re-rendered.
  */
 export function useInputLine(): InputLine {
-  const ref = useRef('');
+  const ref = useRef<InputState>({ value: '', cursor: 0 });
   const recallAt = useRef<number | undefined>(undefined);
-  const [value, setValue] = useState('');
-  const set = useCallback((v: string): string => {
-    ref.current = v.slice(0, MAX_INPUT);
-    setValue(ref.current);
-    return ref.current;
+  const [state, setState] = useState<InputState>(ref.current);
+  const set = useCallback((value: string, cursor: number): string => {
+    const v = value.slice(0, MAX_INPUT);
+    ref.current = { value: v, cursor: Math.max(0, Math.min(cursor, v.length)) };
+    setState(ref.current);
+    return v;
   }, []);
+  const cur = (): InputState => ref.current;
   return {
-    value,
+    ...state,
     insert: (text) => {
       recallAt.current = undefined;
-      return set(ref.current + text);
+      const { value, cursor } = cur();
+      return set(value.slice(0, cursor) + text + value.slice(cursor), cursor + text.length);
     },
-    backspace: () => set(Array.from(ref.current).slice(0, -1).join('')),
-    deleteWord: () => set(ref.current.replace(/\S+\s*$/, '')),
-    clear: () => set(''),
+    backspace: () => {
+      const { value, cursor } = cur();
+      const from = step(value, cursor, -1);
+      return set(value.slice(0, from) + value.slice(cursor), from);
+    },
+    deleteWord: () => {
+      const { value, cursor } = cur();
+      const before = value.slice(0, cursor).replace(/\S+\s*$/, '');
+      return set(before + value.slice(cursor), before.length);
+    },
+    clear: () => set('', 0),
+    move: (by) => {
+      const { value, cursor } = cur();
+      if (by === 'start') return void set(value, 0);
+      if (by === 'end') return void set(value, value.length);
+      let c = cursor;
+      for (let n = 0; n < Math.abs(by); n++) c = step(value, c, by < 0 ? -1 : 1);
+      set(value, c);
+    },
     take: () => {
-      const v = ref.current;
+      const { value } = cur();
       recallAt.current = undefined;
-      set('');
-      return v;
+      set('', 0);
+      return value;
     },
-    recall: (history, step) => {
-      if (history.length === 0) return ref.current;
+    recall: (history, dir) => {
+      if (history.length === 0) return cur().value;
       const at = recallAt.current ?? history.length;
-      const next = Math.max(0, Math.min(history.length, at + step));
+      const next = Math.max(0, Math.min(history.length, at + dir));
       recallAt.current = next;
-      return set(history[next] ?? '');
+      const v = history[next] ?? '';
+      return set(v, v.length);
     },
   };
 }
