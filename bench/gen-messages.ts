@@ -8,7 +8,8 @@ export type GenCommand = { id: number; kind: Kind } & (
       clients: { token?: string; room: string }[];
       concurrency: number;
     }
-  | { type: 'join' }
+  /** Joins every connection to its room; fails if that takes longer than `timeoutMs`. */
+  | { type: 'join'; timeoutMs: number }
   /** Sends `rate` messages/s for `ms`; receipts of messages sent after `warmupMs` are measured. */
   | {
       type: 'send';
@@ -19,7 +20,10 @@ export type GenCommand = { id: number; kind: Kind } & (
       warmupMs: number;
       settleMs: number;
     }
-  /** The first connection sends one message; every connection's receipt time is measured. */
+  /**
+   * Measures every connection's receipt of the message tagged `tag`; with `sender`, the first
+   * connection sends it into its room (otherwise the coordinator triggers it).
+   */
   | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
   | { type: 'close' }
 );

@@ -128,7 +128,15 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
     case 'connect':
       return connect(cmd);
     case 'join':
-      await joinAll(byKind[cmd.kind]);
+      await Promise.race([
+        joinAll(byKind[cmd.kind]),
+        new Promise((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`joins did not finish in ${cmd.timeoutMs} ms`)),
+            cmd.timeoutMs,
+          ).unref(),
+        ),
+      ]);
       return {};
     case 'send':
       return send(cmd);

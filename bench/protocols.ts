@@ -43,7 +43,10 @@ export function open(kind: Kind, url: string, token: string | undefined): Promis
             ),
           send: (room, text) =>
             emit('message:send', { room, text, clientMsgId: clientMsgId() }, () => undefined),
-          onText: (fn) => void socket.on('message:created', (m: { text: string }) => fn(m.text)),
+          onText: (fn) => {
+            socket.on('message:created', (m: { text: string }) => fn(m.text));
+            socket.on('notice:created', (m: { text: string }) => fn(m.text));
+          },
         }
       : {
           socket,

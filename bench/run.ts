@@ -9,7 +9,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { io } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
 import {
   Gen,
@@ -23,7 +23,7 @@ import {
   waitLine,
 } from './procs.js';
 import type { Kind } from './protocols.js';
-import { renderResults, type Results, type StepResult } from './results.js';
+import { renderResults, type Broadcast, type Results, type StepResult } from './results.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
@@ -36,6 +36,8 @@ const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
 interface Cluster {
   kind: Kind;
+  /** Ours: an admin connection, to broadcast a notice to every client. */
+  admin?: Socket;
   urls: string[];
   procs: ChildProcess[];
   pids: number[];
@@ -107,8 +109,7 @@ async function startOurs(clients: number): Promise<Cluster> {
     if (!res.ok) throw new Error('admin:users:create failed');
     tokens.push(...res.data.users.map((u) => u.token));
   }
-  admin.close();
-  return { kind: 'ours', urls, procs, pids: procs.map((p) => p.pid!), tokens };
+  return { kind: 'ours', admin, urls, procs, pids: procs.map((p) => p.pid!), tokens };
 }
 
 async function startPlain(): Promise<Cluster> {
@@ -160,7 +161,8 @@ async function connect(
 }
 
 const closeAll = (c: Cluster) => all(() => ({ type: 'close', kind: c.kind }));
-const join = (c: Cluster) => all(() => ({ type: 'join', kind: c.kind }));
+const join = (c: Cluster, timeoutMs = 120_000) =>
+  all(() => ({ type: 'join', kind: c.kind, timeoutMs }), timeoutMs + 5000);
 const rss = (c: Cluster): number => c.pids.reduce((s, pid) => s + rssBytes(pid), 0);
 
 /**
@@ -176,7 +178,7 @@ async function idle(cs: Cluster[]): Promise<Results['idle']> {
     const have = tiers[t - 1] ?? 0;
     for (const c of cs) {
       const { ms, failed } = await connect(c, tier - have, have, () => 'idle');
-      await sleep(3000);
+      await sleep(2000);
       const r = rss(c);
       out[c.kind].push({
         connections: tier,
@@ -192,39 +194,76 @@ async function idle(cs: Cluster[]): Promise<Results['idle']> {
   return out;
 }
 
+/** One broadcast measurement: `rounds` messages, each to all `n` clients. */
+async function rounds(
+  c: Cluster,
+  tag: string,
+  via: 'room' | 'notice',
+  n: number,
+): Promise<Broadcast> {
+  const hs: string[] = [];
+  let worst = 0;
+  let received = 0;
+  const count = 5;
+  for (let r = 0; r < count; r++) {
+    await sleep(500);
+    const t = `${tag}${r}`;
+    const answers = all((g) => ({
+      type: 'broadcast',
+      kind: c.kind,
+      sender: via === 'room' && g === 0,
+      tag: t,
+      timeoutMs: 15_000,
+    }));
+    if (via === 'notice') {
+      await sleep(200); // every generator is listening by now
+      const at = (performance.timeOrigin + performance.now()).toFixed(3);
+      c.admin?.emit('admin:broadcast', { text: `${t} ${at}` }, () => undefined);
+    }
+    const res = await answers;
+    const one = res.flatMap((x) => (x.hist ? [x.hist] : []));
+    hs.push(...one);
+    received += res.reduce((s, x) => s + (x.received ?? 0), 0);
+    worst = Math.max(worst, percentiles(merge(one)).max);
+  }
+  return {
+    ...percentiles(merge(hs)),
+    rounds: count,
+    allWithinMs: worst,
+    received,
+    expected: n * count,
+  };
+}
+
+/**
+ * c. One message to 5k clients. The baseline: into a room all of them joined. Ours: an
+ * operator's notice to every connected client, then a message into a room all of them
+ * joined, if joining 5k users to one room finishes in time.
+ */
 async function broadcast(cs: Cluster[]): Promise<Results['broadcast']> {
   const n = QUICK ? 500 : 5000;
-  const rounds = 5;
-  const hists = new Map<Kind, string[]>(cs.map((c) => [c.kind, []]));
-  const worst = new Map<Kind, number>(cs.map((c) => [c.kind, 0]));
+  const out: Results['broadcast'] = {};
   for (const c of cs) {
     await connect(c, n, 0, () => 'bcast');
-    await join(c);
-  }
-  for (let r = 0; r < rounds; r++) {
-    for (const c of cs) {
-      await sleep(500);
-      const res = await all((g) => ({
-        type: 'broadcast',
-        kind: c.kind,
-        sender: g === 0,
-        tag: `b${c.kind}${r}`,
-        timeoutMs: 15_000,
-      }));
-      const hs = res.flatMap((x) => (x.hist ? [x.hist] : []));
-      hists.get(c.kind)!.push(...hs);
-      worst.set(c.kind, Math.max(worst.get(c.kind)!, percentiles(merge(hs)).max));
+    if (c.kind === 'plain') {
+      await join(c);
+      out.plain = await rounds(c, 'bp', 'room', n);
+      log(`plain broadcast to ${n} in a room: ${JSON.stringify(out.plain)}`);
+    } else {
+      out.oursNotice = await rounds(c, 'bn', 'notice', n);
+      log(`ours notice to ${n} clients: ${JSON.stringify(out.oursNotice)}`);
+      const t = performance.now();
+      try {
+        await join(c, 60_000);
+        out.oursRoomJoinMs = Math.round(performance.now() - t);
+        out.oursRoom = await rounds(c, 'bo', 'room', n);
+        log(`ours broadcast to ${n} in a room: ${JSON.stringify(out.oursRoom)}`);
+      } catch (err) {
+        out.oursRoomError = err instanceof Error ? err.message : String(err);
+        log(`ours broadcast in a room: ${out.oursRoomError}`);
+      }
     }
-  }
-  const out = {} as Results['broadcast'];
-  for (const c of cs) {
     await closeAll(c);
-    out[c.kind] = {
-      ...percentiles(merge(hists.get(c.kind)!)),
-      rounds,
-      allWithinMs: worst.get(c.kind)!,
-    };
-    log(`${c.kind} broadcast to ${n}: ${JSON.stringify(out[c.kind])}`);
   }
   return out;
 }
@@ -293,7 +332,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
     idle: { plain: [], ours: [] },
-    broadcast: {} as Results['broadcast'],
+    broadcast: {},
     fanout: { plain: [], ours: [] },
     seconds: 0,
     loadAvgStart: os.loadavg().map((l) => Math.round(l * 10) / 10),
