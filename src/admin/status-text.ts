@@ -1,9 +1,9 @@
 import { clean, formatBytes, formatRate, formatUptime, table } from './output.js';
-import type { StatusDocument } from './status-document.js';
+import type { InstanceRow, StatusDocument } from './status-document.js';
 
-/** `chat-admin status` for people: a row per live instance, totals, Redis health. */
-export function statusLines(doc: StatusDocument): string[] {
-  const rows = doc.instances.map((i) => [
+/** One instance as table cells, the same in `status` and in `status --watch`. */
+export function instanceCells(i: InstanceRow): string[] {
+  return [
     clean(i.id),
     i.state,
     `${clean(i.host)}:${i.port}/${i.pid}`,
@@ -13,9 +13,14 @@ export function statusLines(doc: StatusDocument): string[] {
     formatRate(i.msgsInPerSec),
     formatRate(i.msgsOutPerSec),
     formatBytes(i.rssBytes),
-    `${i.loopLagMs.toFixed(1)} ms`,
+    i.loopLagMs.toFixed(1),
     clean(i.bootId),
-  ]);
+  ];
+}
+
+/** `chat-admin status` for people: a row per live instance, totals, Redis health. */
+export function statusLines(doc: StatusDocument): string[] {
+  const rows = doc.instances.map(instanceCells);
   const t = doc.totals;
   rows.push([
     'total',
@@ -48,7 +53,7 @@ export function statusLines(doc: StatusDocument): string[] {
         'IN/s',
         'OUT/s',
         'RSS',
-        'LAG',
+        'LAG ms',
         'BOOT',
       ],
       rows,

@@ -11,6 +11,13 @@ import type { Keys } from './keys.js';
 /** An instance's status key lives this long; it is rewritten every second. */
 export const STATUS_TTL_MS = 4000;
 
+/**
+ * A status not rewritten for this long belongs to an instance that stopped answering: it is
+ * left out at once (the console shows it as gone) rather than shown with frozen counts until
+ * its key expires.
+ */
+export const STATUS_STALE_MS = 2500;
+
 export interface StatusSource {
   id: string;
   bootId: string;
@@ -121,7 +128,7 @@ export class StatusReporter {
 /** Reads every live instance's status: no SCAN, just the index and one MGET. */
 export async function readInstances(redis: Redis, keys: Keys): Promise<InstanceStatus[]> {
   const now = Date.now();
-  const ids = await redis.zrangebyscore(keys.instances(), now - STATUS_TTL_MS, '+inf');
+  const ids = await redis.zrangebyscore(keys.instances(), now - STATUS_STALE_MS, '+inf');
   await redis.zremrangebyscore(keys.instances(), '-inf', now - STATUS_TTL_MS * 10);
   if (ids.length === 0) return [];
   const raws = await redis.mget(...ids.map((id) => keys.instance(id)));
@@ -129,7 +136,7 @@ export async function readInstances(redis: Redis, keys: Keys): Promise<InstanceS
   for (const raw of raws) {
     if (!raw) continue;
     const parsed = InstanceStatus.safeParse(JSON.parse(raw));
-    if (parsed.success) out.push(parsed.data);
+    if (parsed.success && now - parsed.data.updatedAt <= STATUS_STALE_MS) out.push(parsed.data);
   }
   return out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
@@ -158,6 +165,19 @@ export async function redisHealth(redis: Redis): Promise<RedisHealth> {
   }
 }
 
+/** Totals over the given instances (rates rounded to one decimal). */
+export function clusterTotals(instances: InstanceStatus[]): ClusterStatus['totals'] {
+  const sum = (f: (s: InstanceStatus) => number): number =>
+    Math.round(instances.reduce((a, s) => a + f(s), 0) * 10) / 10;
+  return {
+    instances: instances.length,
+    connections: sum((s) => s.connections),
+    rooms: sum((s) => s.rooms),
+    msgsInPerSec: sum((s) => s.msgsInPerSec),
+    msgsOutPerSec: sum((s) => s.msgsOutPerSec),
+  };
+}
+
 /**
  * The cluster's status as one instance sees it. When Redis cannot be read it still answers:
  * with itself only (`self`), Redis marked down, and a warning that says what is unknown.
@@ -178,17 +198,9 @@ export async function clusterStatus(
     }),
     redisHealth(redis),
   ]);
-  const sum = (f: (s: InstanceStatus) => number): number =>
-    Math.round(instances.reduce((a, s) => a + f(s), 0) * 10) / 10;
   return {
     instances,
-    totals: {
-      instances: instances.length,
-      connections: sum((s) => s.connections),
-      rooms: sum((s) => s.rooms),
-      msgsInPerSec: sum((s) => s.msgsInPerSec),
-      msgsOutPerSec: sum((s) => s.msgsOutPerSec),
-    },
+    totals: clusterTotals(instances),
     redis: redisInfo,
     answeredBy,
     ...(warnings.length > 0 ? { warnings } : {}),

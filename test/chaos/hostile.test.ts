@@ -21,6 +21,7 @@ import {
 } from '../helpers/processes.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { io } from 'socket.io-client';
+import { KEY_LAYOUT, scanAll } from '../helpers/redis.js';
 import { ChaosCluster, record } from './harness.js';
 
 let cluster: ChaosCluster;
@@ -368,17 +369,9 @@ describe('chaos: hostile input', () => {
         ),
       );
     const r = cluster.redis.client();
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await r.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanAll(r);
     r.disconnect();
-    const layout =
-      /^chat:(user:[a-z0-9][a-z0-9_-]{0,31}(:sessions)?|session:[0-9a-f]{64}|room:[a-z0-9][a-z0-9_-]{0,31}:(log|seq|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|instances|instance:[A-Za-z0-9_-]+|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
-    const odd = keys.filter((k) => !layout.test(k));
+    const odd = keys.filter((k) => !KEY_LAYOUT.test(k));
     record({
       id: 14,
       scenario: `${names.length} room and user names with Redis-special characters, CR/LF, OSC 52, or 10 KB long`,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Redis as RedisClient } from 'ioredis';
 import { Redis } from 'ioredis';
 import { waitForRedis } from '../../src/server/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
@@ -54,4 +55,23 @@ export class TestRedis {
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
   }
+}
+
+/**
+ * Every key the README's key layout allows (prefix `chat:`). A test that SCANs Redis after
+ * hostile input expects nothing else.
+ */
+export const KEY_LAYOUT =
+  /^chat:(user:[a-z0-9][a-z0-9_-]{0,31}(:sessions)?|session:[0-9a-f]{64}|room:[a-z0-9][a-z0-9_-]{0,31}:(log|seq|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|instances|instance:[A-Za-z0-9_-]+|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
+
+/** All keys, by a full SCAN (tests only: never on a hot path). */
+export async function scanAll(client: RedisClient): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
 }

@@ -5,7 +5,7 @@ import type { Result } from '../../src/protocol/index.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
 import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
-import { TestRedis } from '../helpers/redis.js';
+import { KEY_LAYOUT, TestRedis, scanAll } from '../helpers/redis.js';
 
 let redis: TestRedis;
 let nodes: TestInstance[];
@@ -45,9 +45,6 @@ function ask(s: RawSocket, event: string, ...args: unknown[]): Promise<Result<un
 function codeOf(r: Result<unknown>): string {
   return r.ok ? 'ok' : r.error.code;
 }
-
-const LAYOUT =
-  /^chat:(user:[a-z0-9][a-z0-9_-]{0,31}(:sessions)?|session:[0-9a-f]{64}|room:[a-z0-9][a-z0-9_-]{0,31}:(log|seq|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|instances|instance:[A-Za-z0-9_-]+|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
 
 describe('bad input is refused with a clear error and changes nothing', () => {
   it('refuses missing, malformed and invalid payloads', async () => {
@@ -171,16 +168,10 @@ describe('bad input is refused with a clear error and changes nothing', () => {
 
   it('stored nothing invalid: every key in Redis follows the documented layout', async () => {
     const r = redis.client();
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await r.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    const keys = await scanAll(r);
     r.disconnect();
     expect(keys.length).toBeGreaterThan(0);
-    expect(keys.filter((k) => !LAYOUT.test(k))).toEqual([]);
+    expect(keys.filter((k) => !KEY_LAYOUT.test(k))).toEqual([]);
     expect(keys.some((k) => k.includes('nowhere'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
-import { clean, formatBytes, formatRate, formatUptime } from '../output.js';
+import { clean, formatBytes, formatRate } from '../output.js';
 import type { InstanceRow } from '../status-document.js';
+import { instanceCells } from '../status-text.js';
 import { sparkline } from './sparkline.js';
 import type { GoneInstance, WatchState } from './watch-state.js';
 
@@ -48,20 +49,7 @@ function InstanceLine({
   return (
     <Cells
       color={i.state === 'ready' ? 'green' : 'yellow'}
-      cells={[
-        clean(i.id),
-        i.state,
-        `${clean(i.host)}:${i.port}/${i.pid}`,
-        formatUptime(i.uptimeSec),
-        String(i.connections),
-        String(i.rooms),
-        formatRate(i.msgsInPerSec),
-        formatRate(i.msgsOutPerSec),
-        formatBytes(i.rssBytes),
-        i.loopLagMs.toFixed(1),
-        clean(i.bootId),
-        ...(spark ? [sparkline(history, SPARK_WIDTH - 1)] : []),
-      ]}
+      cells={[...instanceCells(i), ...(spark ? [sparkline(history, SPARK_WIDTH - 1)] : [])]}
     />
   );
 }

@@ -13,7 +13,6 @@ import {
   SessionEndReason,
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
-  type ClusterStatus,
   type Notice,
   type RestartResult,
 } from '../../protocol/index.js';
@@ -27,32 +26,6 @@ type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEv
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/**
- * Statuses are rewritten every second and expire after four; one that missed this many
- * seconds of writes belongs to an instance that stopped answering, and the console shows it
- * as gone at once rather than with counts that may be frozen.
- */
-export const STATUS_STALE_MS = 2500;
-
-/** Drops stale instances from a status and recomputes the totals over the live ones. */
-export function withoutStale(status: ClusterStatus, now = Date.now()): ClusterStatus {
-  const instances = status.instances.filter((i) => now - i.updatedAt <= STATUS_STALE_MS);
-  if (instances.length === status.instances.length) return status;
-  const sum = (f: (s: ClusterStatus['instances'][number]) => number): number =>
-    Math.round(instances.reduce((a, s) => a + f(s), 0) * 10) / 10;
-  return {
-    ...status,
-    instances,
-    totals: {
-      instances: instances.length,
-      connections: sum((s) => s.connections),
-      rooms: sum((s) => s.rooms),
-      msgsInPerSec: sum((s) => s.msgsInPerSec),
-      msgsOutPerSec: sum((s) => s.msgsOutPerSec),
-    },
-  };
-}
 
 /** A read that failed because Redis is away, said plainly (the console exits 3 on it). */
 function redisUnreachable(ctx: InstanceContext, err: unknown): ChatError {
@@ -148,10 +121,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:status',
       AdminStatusPayload,
-      async () =>
-        withoutStale(
-          await clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId, () => ctx.selfStatus()),
-        ),
+      () => clusterStatus(ctx.redis.cmd, ctx.keys, ctx.cfg.instanceId, () => ctx.selfStatus()),
       deps,
     );
 
