@@ -86,10 +86,15 @@ describe('message pane', () => {
     h = await setup({ columns: 80, rows: 24 });
     h.chat.rooms.get('lobby')!.members = ['me', 'alice', 'bob'];
     h.chat.deliver('lobby', 'alice', 'hi');
+    h.chat.deliver('lobby', 'bob', 'a long line that wraps '.repeat(8));
     await h.until((f) => expect(f).toContain('│ 3 online'));
     const lines = h.frame().split('\n');
     expect(lines).toHaveLength(24);
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    // Wrapped text stays in the message pane, indented under the timestamp column.
+    const pane = lines.slice(3, 22);
+    expect(pane.every((l) => l.indexOf('│') === 80 - 18)).toBe(true);
+    expect(pane.filter((l) => l.startsWith('      ') && l.includes('wraps'))).not.toHaveLength(0);
     h.unmount();
 
     h = await setup({ columns: 60, rows: 20 });

@@ -100,6 +100,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
           offset={snap.offset}
           newBelow={snap.newBelow}
           height={paneHeight}
+          width={showMembers ? columns - MEMBER_LIST_WIDTH : columns}
         />
         {showMembers ? (
           <MemberList

@@ -1,11 +1,12 @@
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
 
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
 
 /** One entry of the message pane. */
-export function EntryLine({ entry }: { entry: Entry }) {
+export function EntryLine({ entry, width }: { entry: Entry; width: number }) {
   switch (entry.kind) {
     case 'day':
       return (
@@ -22,18 +23,25 @@ export function EntryLine({ entry }: { entry: Entry }) {
       );
     case 'local':
       return (
-        <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
-          <Text dimColor>{entry.time} </Text>
-          {entry.tone === 'status' ? '-- ' : entry.tone === 'notice' ? '!! ' : ''}
-          {entry.text}
-        </Text>
+        <Stamped time={entry.time} width={width}>
+          <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
+            {entry.tone === 'status' ? '-- ' : entry.tone === 'notice' ? '!! ' : ''}
+            {entry.text}
+          </Text>
+        </Stamped>
       );
     case 'message':
-      return <MessageText entry={entry} />;
+      return <MessageText entry={entry} width={width} />;
   }
 }
 
-function MessageText({ entry }: { entry: Extract<Entry, { kind: 'message' }> }) {
+function MessageText({
+  entry,
+  width,
+}: {
+  entry: Extract<Entry, { kind: 'message' }>;
+  width: number;
+}) {
   const mark =
     entry.mark === 'pending' ? (
       <Text dimColor> (sending…)</Text>
@@ -42,7 +50,6 @@ function MessageText({ entry }: { entry: Extract<Entry, { kind: 'message' }> }) 
     ) : entry.mark === 'rejected' ? (
       <Text color="red"> ✗ not sent: {entry.error ?? 'refused'}</Text>
     ) : null;
-  const time = <Text dimColor>{entry.time} </Text>;
   const color = userColor(entry.from);
   let body;
   if (entry.messageKind === 'action') {
@@ -69,12 +76,26 @@ function MessageText({ entry }: { entry: Extract<Entry, { kind: 'message' }> }) 
     );
   }
   return (
-    <Box flexShrink={0}>
+    <Stamped time={entry.time} width={width}>
       <Text>
-        {time}
         {body}
         {mark}
       </Text>
+    </Stamped>
+  );
+}
+
+/** A timestamp column; what follows wraps beside it, so continuation lines are indented. */
+function Stamped({ time, width, children }: { time: string; width: number; children: ReactNode }) {
+  const stamp = time.length + 1;
+  return (
+    <Box flexShrink={0} width={width}>
+      <Box width={stamp} flexShrink={0}>
+        <Text dimColor>{time}</Text>
+      </Box>
+      <Box width={Math.max(1, width - stamp)} flexShrink={0}>
+        {children}
+      </Box>
     </Box>
   );
 }

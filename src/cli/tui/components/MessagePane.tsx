@@ -8,18 +8,19 @@ export interface MessagePaneProps {
   offset: number;
   newBelow: number;
   height: number;
+  width: number;
 }
 
 /**
  * The newest entries that fit, bottom-aligned; entries taller than one row push the oldest
  * ones off the top. Scrolled up, the last row says what is below.
  */
-export function MessagePane({ entries, offset, newBelow, height }: MessagePaneProps) {
+export function MessagePane({ entries, offset, newBelow, height, width }: MessagePaneProps) {
   const rows = Math.max(1, offset > 0 ? height - 1 : height);
   const end = entries.length - offset;
   const shown = entries.slice(Math.max(0, end - rows), end);
   return (
-    <Box flexDirection="column" height={height} flexGrow={1}>
+    <Box flexDirection="column" height={height} width={width} flexShrink={0}>
       <Box
         flexDirection="column"
         justifyContent="flex-end"
@@ -28,8 +29,8 @@ export function MessagePane({ entries, offset, newBelow, height }: MessagePanePr
         flexShrink={0}
       >
         {shown.map((e) => (
-          <Box key={e.key} flexShrink={0}>
-            <EntryLine entry={e} />
+          <Box key={e.key} flexShrink={0} width={width}>
+            <EntryLine entry={e} width={width} />
           </Box>
         ))}
       </Box>
