@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink';
+import { Box, Text, Transform } from 'ink';
 import type { ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
@@ -85,6 +85,11 @@ function MessageText({
   );
 }
 
+/** Ink wraps keeping the space it broke at: drop it from the start of continuation lines. */
+const dropBreakSpace = (line: string, index: number): string =>
+  // eslint-disable-next-line no-control-regex
+  index > 0 ? line.replace(/^((?:\x1b\[[0-9;]*m)*) /, '$1') : line;
+
 /** A timestamp column; what follows wraps beside it, so continuation lines are indented. */
 function Stamped({ time, width, children }: { time: string; width: number; children: ReactNode }) {
   const stamp = time.length + 1;
@@ -94,7 +99,7 @@ function Stamped({ time, width, children }: { time: string; width: number; child
         <Text dimColor>{time}</Text>
       </Box>
       <Box width={Math.max(1, width - stamp)} flexShrink={0}>
-        {children}
+        <Transform transform={dropBreakSpace}>{children}</Transform>
       </Box>
     </Box>
   );
