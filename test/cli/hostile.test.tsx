@@ -43,7 +43,19 @@ describe('sanitising remote text', () => {
     h.chat.rooms.get('lobby')!.members = ['me', evilName];
     h.chat.rooms.get('lobby')!.typing.set(evilName, Date.now() + 1e9);
     h.chat.fire('notice', { id: 'n1', text: 'ops\x1b]52;c;aGk=\x07', ts: 0, from: 'admin\x9b' });
+    h.chat.state = {
+      kind: 'connected',
+      server: 'http://127.0.0.1:3000',
+      instanceId: 'chat-9\x1b]0;t\x07',
+      bootId: 'b',
+    };
+    h.chat.fire('state', h.chat.state);
+    h.chat.fire('status', 'chat-1\x1b[5m went away; reconnected to chat-9\x9b');
     await h.until((f) => expect(f).toContain('red^[[31mALERT^[[0m'));
+    expect(withoutInkColours(h.frame())).toContain('chat-9^[]0;t^G │ ● connected');
+    expect(withoutInkColours(h.frame())).toContain(
+      '↻ chat-1^[[5m went away; reconnected to chat-9<U+009B>',
+    );
     const frame = withoutInkColours(h.frame());
     expect(frame).not.toMatch(/[\x1b\x80-\x9f\x07\x08\r]/);
     expect(frame).toContain('eve^[[2J<U+202E>: red^[[31mALERT');

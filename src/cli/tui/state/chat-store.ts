@@ -41,6 +41,8 @@ export interface ChatStoreOptions {
 }
 
 const GLOBAL = '';
+const safeId = (id: string | undefined): string | undefined =>
+  id === undefined ? undefined : sanitizeInline(id, 40);
 const TYPING_RESEND_MS = 3000;
 
 /**
@@ -100,8 +102,9 @@ export class ChatStore {
       // The room draws the gap itself, where it is.
       c.on('gap', () => this.changed()),
       c.on('status', (text) => {
-        this.status = text;
-        this.addEverywhere('status', text);
+        // It names instances and carries error messages: remote text.
+        this.status = sanitizeInline(text, 200);
+        this.addEverywhere('status', this.status);
       }),
       c.on('notice', (n) => this.onNotice(n)),
     );
@@ -160,7 +163,7 @@ export class ChatStore {
     return {
       server: c.server,
       user: this.user,
-      instanceId: c.state.kind === 'connected' ? c.state.instanceId : c.welcome?.instanceId,
+      instanceId: safeId(c.state.kind === 'connected' ? c.state.instanceId : c.welcome?.instanceId),
       rttMs: c.rttMs,
       connection: c.state,
       label: connectionLabel(c.state, this.stateSince, this.now()),
