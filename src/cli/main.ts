@@ -38,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
     return Exit.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
-      return ok.includes(err.code) || err.exitCode === 0 ? Exit.Ok : Exit.Usage;
+      // --help and --version are fine; help shown because no command was given is a usage error.
+      const ok = ['commander.helpDisplayed', 'commander.version'];
+      return ok.includes(err.code) ? Exit.Ok : Exit.Usage;
     }
     if (err instanceof CliError) {
       process.stderr.write(`chat-tui: ${err.message}\n`);

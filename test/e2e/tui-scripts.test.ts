@@ -153,6 +153,9 @@ describe('chat-tui for scripts', () => {
     expect((await run(['tail', 'lobby', '--since', 'yesterday'])).code).toBe(2);
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['--help'])).code).toBe(0);
+    expect((await run(['send', '--help'])).code).toBe(0);
+    expect((await run([])).code).toBe(2);
+    expect((await run(['send', 'lobby'])).code).toBe(2);
 
     const out = await run(['logout']);
     expect(out.code).toBe(0);
