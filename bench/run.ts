@@ -9,6 +9,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { io, type Socket } from 'socket.io-client';
 import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
 import {
@@ -345,8 +346,13 @@ async function main(): Promise<void> {
   results.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 10) / 10);
   results.seconds = Math.round((Date.now() - started) / 1000);
   writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
-  const md = renderResults(results);
-  writeFileSync(path.join(ROOT, QUICK ? 'bench/out/RESULTS-quick.md' : 'bench/RESULTS.md'), md);
+  // Formatted as the repository formats Markdown, so the committed file passes the lint.
+  const mdPath = path.join(ROOT, QUICK ? 'bench/out/RESULTS-quick.md' : 'bench/RESULTS.md');
+  const md = await prettier.format(renderResults(results), {
+    ...(await prettier.resolveConfig(mdPath)),
+    filepath: mdPath,
+  });
+  writeFileSync(mdPath, md);
   process.stdout.write(md);
   clearTimeout(hard);
   for (const g of gens) g.proc.disconnect();
