@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import {
   ChatMessage,
+  DrainReason,
   ErrorCode,
   HISTORY_PAGE_MAX,
   isRetryable,
@@ -70,6 +71,13 @@ export interface ChatClientOptions {
   pingEveryMs?: number;
 }
 
+/** How a drain reads in the status line. */
+const DRAIN_WORDS: Record<string, string> = {
+  [DrainReason.Restart]: 'is restarting',
+  [DrainReason.Shutdown]: 'is shutting down',
+  [DrainReason.RedisLost]: 'lost its Redis connection',
+};
+
 const newClientMsgId = (): string => randomBytes(12).toString('base64url');
 
 /** Awaits an ack and turns its failure, or no answer in time, into an error body. */
@@ -116,6 +124,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private closed = false;
   /** Why the last connection went away, for the status line after the next connect. */
   private lostReason: string | undefined;
+  /** The last connection ended because its instance drained (a move, not a loss). */
+  private moved = false;
   private resyncing: Promise<void> | undefined;
   private sendRetryTimer: NodeJS.Timeout | undefined;
   private sendRetries = 0;
@@ -206,8 +216,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     });
     socket.on('notice:created', (n) => this.emit('notice', n));
     socket.on('sync:required', () => void this.resync('sync'));
-    socket.on('server:draining', ({ instanceId, reconnectWithinMs }) => {
-      this.lostReason = `${instanceId} is restarting`;
+    socket.on('server:draining', ({ instanceId, reason, reconnectWithinMs }) => {
+      this.lostReason = `${instanceId} ${DRAIN_WORDS[reason] ?? 'is going away'}`;
+      this.moved = true;
       socket.removeAllListeners();
       socket.close();
       // Spread the herd over the window the server gave; move to the next server.
@@ -226,6 +237,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       socket.close();
       const was = this.welcome?.instanceId ?? 'the server';
       this.lostReason = `${was} went away`;
+      this.moved = false;
       this.scheduleReconnect(reason);
     });
   }
@@ -271,10 +283,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.reconnects++;
     const recovered = await this.resync('reconnect');
     const lost = this.lostReason ?? 'connection lost';
+    // A drain is planned: the client moved; anything else is a reconnect after a loss.
+    const verb = this.moved ? 'moved to' : 'reconnected to';
     this.lostReason = undefined;
+    this.moved = false;
     this.emit(
       'status',
-      `${lost}; reconnected to ${w.instanceId}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
+      `${lost}; ${verb} ${w.instanceId}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
     );
   }
 

@@ -66,11 +66,8 @@ describe('connection header', () => {
     await h.until((f) =>
       expect(headerLine(f)).toContain('reconnecting, attempt 1 in now (chat-1 is restarting)'),
     );
-    h.chat.fire(
-      'status',
-      'chat-1 is restarting; reconnected to chat-3; 0 missed messages recovered',
-    );
-    await h.until((f) => expect(f).toContain('chat-1 is restarting; reconnected to chat-3'));
+    h.chat.fire('status', 'chat-1 is restarting; moved to chat-3; 0 missed messages recovered');
+    await h.until((f) => expect(f).toContain('chat-1 is restarting; moved to chat-3'));
   });
 
   it('ended: says why, and hostile reasons are made safe', async () => {

@@ -134,7 +134,7 @@ describe('the TUI state layer on a real cluster', () => {
       'the status line after the move',
     );
     expect(store.getSnapshot().status).toMatch(
-      /^chat-3 is restarting; reconnected to chat-1; 0 missed messages recovered$/,
+      /^chat-3 is shutting down; moved to chat-1; 0 missed messages recovered$/,
     );
     expect(
       labels.some((l) => /^reconnecting, attempt 1 in .* \(chat-3 is restarting\)$/.test(l)),
