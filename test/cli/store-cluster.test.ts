@@ -137,7 +137,7 @@ describe('the TUI state layer on a real cluster', () => {
       /^chat-3 is shutting down; moved to chat-1; 0 missed messages recovered$/,
     );
     expect(
-      labels.some((l) => /^reconnecting, attempt 1 in .* \(chat-3 is restarting\)$/.test(l)),
+      labels.some((l) => /^reconnecting, attempt 1 in .* \(chat-3 is shutting down\)$/.test(l)),
     ).toBe(true);
     expect(store.getSnapshot().instanceId).toBe('chat-1');
   });
