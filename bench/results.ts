@@ -169,6 +169,7 @@ export function renderResults(r: Results): string {
     'generator processes (plain socket.io-client connections) drive both on the same cores as',
     'the servers, interleaved: a tier, round or step of one, then the same of the other.',
     'Command: `npm run bench` (builds, then runs `bench/out/build/bench/run.js`).',
+    'What limits ours where a target is missed, and what would fix it: `bench/ANALYSIS.md`.',
     '',
     ...table(['measure', 'plain Socket.IO', 'ours', 'ours / plain', 'target'], rows),
     '',
