@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { compareIds, type ClusterStatus } from '../../protocol/index.js';
 import type { AdminClient } from '../connection.js';
+import { AdminError, ExitCode } from '../exit-codes.js';
 import { cpuPct, isLocal, sampleCpu, type CpuSample } from './cpu.js';
 import { merge, percentiles } from './histogram.js';
 import type { VuSpec, WorkerResult } from './messages.js';
@@ -147,7 +148,15 @@ export async function runLoadtest(
   const local = isLocal(server);
   let cpuFrom: CpuSample | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
-  try {
+  // Ctrl-C or SIGTERM ends the run early, but still through the cleanup below.
+  let onSignal = (): void => undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    onSignal = () =>
+      reject(new AdminError(ExitCode.Failed, 'interrupted; the run stopped before its report'));
+  });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const body = async (): Promise<LoadtestReport> => {
     await Promise.all(workers.map((w) => w.next('ready', 15_000)));
     const t0 = Date.now() + 200;
     workers.forEach((w, k) =>
@@ -220,7 +229,12 @@ export async function runLoadtest(
     live.elapsedMs = performance.now() - started;
     view.update(live);
     return report;
+  };
+  try {
+    return await Promise.race([body(), interrupted]);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     clearInterval(progressTimer);
     await Promise.all(workers.map((w) => w.close()));
     await cleanup(

@@ -148,4 +148,6 @@ process.on('message', (raw) => {
 });
 // The runner going away (killed, Ctrl-C) ends the worker too.
 process.on('disconnect', () => process.exit(0));
+// A terminal's Ctrl-C reaches the whole process group: the runner decides, and closes us.
+process.on('SIGINT', () => undefined);
 tell({ type: 'ready' });
