@@ -201,10 +201,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     });
     socket.on('session:welcome', (w) => void this.onWelcome(w));
     socket.on('message:created', (m) => this.onMessage(m));
-    socket.on('presence:updated', ({ room, members }) => {
+    socket.on('presence:updated', ({ room, members, count }) => {
       const r = this.rooms.get(room);
       if (!r) return;
       r.members = members;
+      r.memberCount = count;
       this.emit('room', room);
     });
     socket.on('typing:updated', ({ room, user, typing }) => {
@@ -343,6 +344,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         hasMore: boolean;
         truncated: boolean;
         members?: string[];
+        memberCount?: number;
       }> =
         join && page === 0
           ? await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
@@ -354,6 +356,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
       const { messages, hasMore, truncated } = res.data;
       if (res.data.members) room.members = res.data.members;
+      if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
       const first = messages[0];
       if (truncated && first) {
         const gap = room.acceptGap(first.seq);
@@ -410,8 +413,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       if (!room.based) this.rooms.delete(name);
       throw Object.assign(new Error(res.error.message), { code: res.error.code });
     }
-    const { messages, members, typing, lastSeq, truncated } = res.data;
+    const { messages, members, memberCount, typing, lastSeq, truncated } = res.data;
     room.members = members;
+    room.memberCount = memberCount;
     for (const u of typing) room.typing.set(u, Date.now() + 6000);
     if (!room.based) room.setBase(messages[0]?.seq ?? lastSeq + 1);
     if (truncated && messages[0]) {

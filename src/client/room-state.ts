@@ -25,7 +25,9 @@ export class RoomState {
   /** Set once the first join answered: until then contiguity has no base. */
   based = false;
   readonly gaps: Gap[] = [];
+  /** Up to MEMBER_LIST_MAX names; `memberCount` is how many there are. */
   members: string[] = [];
+  memberCount = 0;
   readonly typing = new Map<string, number>();
   unread = 0;
 

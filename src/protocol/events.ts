@@ -38,10 +38,19 @@ export interface JoinResult {
    * how many from the sequence numbers (`messages[0].seq` against the last seq it saw).
    */
   truncated: boolean;
+  /** Up to MEMBER_LIST_MAX member names (sorted); `memberCount` is how many there are. */
   members: string[];
+  memberCount: number;
   typing: string[];
   /** Sequence number of the room's newest message (0 for an empty room). */
   lastSeq: number;
+}
+
+/** A room's members: the first names (sorted, capped) and how many there are in all. */
+export interface MemberList {
+  room: string;
+  members: string[];
+  count: number;
 }
 
 /** What `room:history` answers. */
@@ -77,7 +86,7 @@ export interface ClientToServerEvents {
   'room:leave': (payload: LeavePayload, ack: Ack<{ room: string }>) => void;
   'room:list': (payload: ListRoomsPayload, ack: Ack<{ rooms: RoomInfo[] }>) => void;
   'room:history': (payload: HistoryPayload, ack: Ack<HistoryResult>) => void;
-  'room:members': (payload: MembersPayload, ack: Ack<{ room: string; members: string[] }>) => void;
+  'room:members': (payload: MembersPayload, ack: Ack<MemberList>) => void;
   'message:send': (payload: SendPayload, ack: Ack<SendResult>) => void;
   'typing:set': (payload: TypingPayload, ack: Ack<null>) => void;
   'sys:ping': (payload: PingPayload, ack: Ack<{ t: number; instanceId: string }>) => void;
@@ -87,7 +96,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   'session:welcome': (welcome: Welcome) => void;
   'message:created': (message: ChatMessage) => void;
-  'presence:updated': (update: { room: string; members: string[] }) => void;
+  /** Who is in the room now: up to MEMBER_LIST_MAX names and the total count. */
+  'presence:updated': (update: MemberList) => void;
   'typing:updated': (update: { room: string; user: string; typing: boolean }) => void;
   'notice:created': (notice: Notice) => void;
   /** This instance is going away: disconnect and connect elsewhere within `reconnectWithinMs`. */

@@ -28,6 +28,15 @@ export const HISTORY_PAGE_MAX = 500;
 /** Default page of history a join returns when no `since` is given. */
 export const HISTORY_PAGE_DEFAULT = 50;
 
+/**
+ * Most member names any message carries (`presence:updated`, a join, a room listing);
+ * `count` always says how many there are. A room of thousands stays cheap to announce.
+ */
+export const MEMBER_LIST_MAX = 100;
+
+/** Most member names `room:members` answers with. */
+export const MEMBER_QUERY_MAX = 1000;
+
 /** Rooms one socket may be in at once. */
 export const MAX_ROOMS_PER_SOCKET = 50;
 

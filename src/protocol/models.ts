@@ -106,7 +106,9 @@ export type ClusterStatus = z.infer<typeof ClusterStatus>;
 /** A room as listed by `room:list` and `admin:rooms`. */
 export const RoomInfo = z.object({
   name: z.string(),
+  /** Up to MEMBER_LIST_MAX names; `memberCount` is the total. */
   members: z.array(z.string()),
+  memberCount: z.number(),
   lastActivity: z.number(),
   messages: z.number(),
 });

@@ -49,6 +49,14 @@ export interface RunningInstance {
 }
 
 /**
+ * How long presence changes in a room are gathered before one announcement: a mass join
+ * of thousands would otherwise announce to thousands of sockets per joiner.
+ */
+function presenceDelayMs(members: number): number {
+  return members > 200 ? 2000 : members > 50 ? 500 : 100;
+}
+
+/**
  * Cuts off sockets that stopped reading: their unsent packets would otherwise pile up in
  * memory without bound. Closing the transport (not the session) lets the client reconnect
  * and resume from history, so a slow reader loses nothing and costs nothing meanwhile.
@@ -103,6 +111,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;
 
   const presenceTimers = new Map<string, NodeJS.Timeout>();
+  /** Last member count announced per room: big rooms are announced less often. */
+  const presenceCounts = new Map<string, number>();
   const ctx: InstanceContext = {
     cfg,
     bootId,
@@ -123,13 +133,20 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       if (presenceTimers.has(room)) return;
       presenceTimers.set(
         room,
-        setTimeout(() => {
-          presenceTimers.delete(room);
-          ctx.presence.members(room).then(
-            (members) => io.to(roomOf(room)).emit('presence:updated', { room, members }),
-            (err: unknown) => log.warn({ room, err }, 'presence update failed'),
-          );
-        }, 100),
+        setTimeout(
+          () => {
+            presenceTimers.delete(room);
+            ctx.presence.members(room).then(
+              ({ members, count }) => {
+                if (count === 0) presenceCounts.delete(room);
+                else presenceCounts.set(room, count);
+                io.to(roomOf(room)).emit('presence:updated', { room, members, count });
+              },
+              (err: unknown) => log.warn({ room, err }, 'presence update failed'),
+            );
+          },
+          presenceDelayMs(presenceCounts.get(room) ?? 0),
+        ),
       );
     },
   };

@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
+import { MEMBER_LIST_MAX } from '../protocol/index.js';
 import type { Keys } from './keys.js';
+
+/** Up to this many presence entries, member counts are exact. */
+const EXACT_COUNT_MAX = 2000;
 
 /** A member entry lives this long unless its instance renews it (every heartbeat). */
 export const PRESENCE_TTL_MS = 3000;
@@ -55,10 +59,24 @@ export class Presence {
     return true;
   }
 
-  /** Users in the room on any live instance, sorted, each once. */
-  async members(room: string): Promise<string[]> {
-    const raw = await this.redis.zrangebyscore(this.keys.roomPresence(room), Date.now(), '+inf');
-    return uniqueUsers(raw);
+  /**
+   * Users in the room on any live instance: up to `limit` names, sorted, each once, and how
+   * many there are. Up to EXACT_COUNT_MAX entries the count is exact; past that it counts
+   * (instance, user) pairs, so a user on two instances counts twice.
+   */
+  async members(
+    room: string,
+    limit = MEMBER_LIST_MAX,
+  ): Promise<{ members: string[]; count: number }> {
+    const key = this.keys.roomPresence(room);
+    const now = Date.now();
+    const entries = await this.redis.zcount(key, now, '+inf');
+    if (entries <= EXACT_COUNT_MAX) {
+      const users = uniqueUsers(await this.redis.zrangebyscore(key, now, '+inf'));
+      return { members: users.slice(0, limit), count: users.length };
+    }
+    const some = await this.redis.zrangebyscore(key, now, '+inf', 'LIMIT', 0, limit * 2);
+    return { members: uniqueUsers(some).slice(0, limit), count: entries };
   }
 
   /**

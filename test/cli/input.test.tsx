@@ -73,8 +73,8 @@ describe('input line and commands', () => {
   it('/rooms lists rooms, /who lists members', async () => {
     h = await setup();
     h.chat.roomList = [
-      { name: 'lobby', members: ['me', 'alice'], lastActivity: 0, messages: 12 },
-      { name: 'dev', members: [], lastActivity: 0, messages: 3 },
+      { name: 'lobby', members: ['me', 'alice'], memberCount: 2, lastActivity: 0, messages: 12 },
+      { name: 'dev', members: [], memberCount: 0, lastActivity: 0, messages: 3 },
     ];
     await h.enter('/rooms');
     await h.until((f) => {

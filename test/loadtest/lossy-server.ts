@@ -121,6 +121,7 @@ export class LossyServer {
           hasMore: false,
           truncated: false,
           members: [],
+          memberCount: 0,
           typing: [],
           lastSeq: log.length,
         }),

@@ -17,7 +17,7 @@ export function roomsCommand(): Command {
         const now = Date.now();
         const rows = rooms.map((r) => [
           clean(r.name),
-          String(r.members.length),
+          String(r.memberCount),
           String(r.messages),
           formatAgo(r.lastActivity, now),
           r.members.map(clean).join(', '),

@@ -9,6 +9,7 @@ import {
   LeavePayload,
   ListRoomsPayload,
   MAX_ROOMS_PER_SOCKET,
+  MEMBER_QUERY_MAX,
   MembersPayload,
   PingPayload,
   SendPayload,
@@ -37,11 +38,11 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
   }
   const counts = await Promise.all(
     rooms.map(async (r) => {
-      const [members, messages] = await Promise.all([
+      const [{ members, count }, messages] = await Promise.all([
         ctx.presence.members(r.name),
         ctx.redis.cmd.xlen(ctx.keys.roomLog(r.name)),
       ]);
-      return { ...r, members, messages };
+      return { ...r, members, memberCount: count, messages };
     }),
   );
   return counts;
@@ -72,12 +73,12 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
         const page = since
           ? await ctx.history.after(room, since, limit ?? HISTORY_PAGE_MAX)
           : await ctx.history.latest(room, limit ?? HISTORY_PAGE_DEFAULT);
-        const [members, typing, lastSeq] = await Promise.all([
+        const [{ members, count }, typing, lastSeq] = await Promise.all([
           ctx.presence.members(room),
           ctx.presence.typing(room),
           ctx.history.lastSeq(room),
         ]);
-        return { room, ...page, members, typing, lastSeq };
+        return { room, ...page, members, memberCount: count, typing, lastSeq };
       } catch (err) {
         if (!already) {
           await socket.leave(roomOf(room));
@@ -130,7 +131,7 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
     socket,
     'room:members',
     MembersPayload,
-    async ({ room }) => ({ room, members: await ctx.presence.members(room) }),
+    async ({ room }) => ({ room, ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)) }),
     deps,
   );
 

@@ -105,6 +105,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         {showMembers ? (
           <MemberList
             members={snap.members}
+            count={snap.memberCount}
             me={snap.user}
             height={paneHeight}
             width={MEMBER_LIST_WIDTH}

@@ -28,7 +28,9 @@ export interface Snapshot {
   /** Entries scrolled up from the bottom, and messages that arrived below meanwhile. */
   offset: number;
   newBelow: number;
+  /** Up to 100 names (the server caps the list) and how many are online in all. */
   members: string[];
+  memberCount: number;
   typing: string[];
   quitting: boolean;
 }
@@ -178,6 +180,7 @@ export class ChatStore {
       offset: Math.min(scroll.offset, Math.max(0, entries.length - 1)),
       newBelow: scroll.newBelow,
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
+      memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
       quitting: this.quitting,
     };

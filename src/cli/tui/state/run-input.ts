@@ -44,7 +44,7 @@ async function listRooms(store: ChatStore): Promise<void> {
     for (const r of rooms.slice(0, 30)) {
       const joined = store.joined.includes(r.name) ? ' (joined)' : '';
       store.info(
-        `  #${sanitizeInline(r.name, 32)}${joined}: ${r.members.length} online, ${r.messages} messages`,
+        `  #${sanitizeInline(r.name, 32)}${joined}: ${r.memberCount} online, ${r.messages} messages`,
       );
     }
   } catch (err) {
@@ -55,9 +55,12 @@ async function listRooms(store: ChatStore): Promise<void> {
 function who(store: ChatStore): void {
   const room = store.activeRoom;
   if (!room) return store.info('you are in no room', 'error');
-  const members = [...(store.client.rooms.get(room)?.members ?? [])].sort();
+  const state = store.client.rooms.get(room);
+  const members = [...(state?.members ?? [])].sort();
+  const count = Math.max(state?.memberCount ?? 0, members.length);
+  const more = count > members.length ? `, and ${count - members.length} more` : '';
   store.info(
-    `${members.length} in #${room}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}`,
+    `${count} in #${room}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}${more}`,
   );
 }
 
