@@ -29,7 +29,7 @@ export class VirtualUser {
   readonly client: ChatClient;
   joined = false;
   failed = false;
-  /** Every id shown to this user in its room; a second showing is a duplicate. */
+  /** Every owed id shown to this user; a second showing is a duplicate. */
   private readonly seen = new Set<string>();
   /** Messages after this id are owed to this user ('0-0': the room was empty). */
   private base: string | undefined;
@@ -144,16 +144,28 @@ export class VirtualUser {
     // History shown again by a repeated join is not a duplicate: only messages owed to the
     // user (after its base) count, and each of those must be shown exactly once.
     const owed = this.base !== undefined && compareIds(m.id, this.base) > 0;
+    if (!owed) return;
     if (this.seen.has(m.id)) {
-      if (owed) this.sink.counts.duplicated++;
+      this.sink.counts.duplicated++;
       return;
     }
     this.seen.add(m.id);
-    if (!owed) return;
     const sentAt = sentAtOf(m.text);
     if (sentAt === undefined) return;
     this.sink.counts.delivered++;
     recordMs(this.sink.latency, nowMs() - sentAt);
+  }
+
+  /**
+   * Keeps only the newest messages of the room in the client's memory (what a screen would
+   * show). A virtual user checks deliveries by id in its own set, and a long run would
+   * otherwise hold every message of its room: memory and garbage collection that measure
+   * the load tester, not the cluster.
+   */
+  trim(keep = 100): void {
+    const room = this.client.rooms.get(this.spec.room);
+    if (room && room.messages.length > keep * 2)
+      room.messages.splice(0, room.messages.length - keep);
   }
 
   /** Sends still waiting for an acknowledgement (the client retries them itself). */
