@@ -43,9 +43,8 @@ export class Sessions {
     if (typeof token !== 'string' || token.length < 20 || token.length > 200) return null;
     const hash = hashToken(token);
     const key = this.keys.session(hash);
-    const [[getErr, raw] = [null, null]] =
-      (await this.redis.multi().get(key).expire(key, this.ttlSec).exec()) ?? [];
-    if (getErr) throw getErr;
+    // GETEX reads and slides the expiry in one command (Redis >= 6.2).
+    const raw = await this.redis.getex(key, 'EX', this.ttlSec);
     if (typeof raw !== 'string') return null;
     const s = JSON.parse(raw) as StoredSession;
     return { user: s.user, hash };
