@@ -64,7 +64,7 @@ describe('loadtest while an instance is killed', () => {
         '--rate',
         '40',
         '--duration',
-        '10s',
+        '15s',
         '--ramp',
         '2s',
         '--drain',
