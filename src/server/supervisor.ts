@@ -157,8 +157,18 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
 
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
     socket.setTimeout(10_000, () => socket.destroy());
-    socket.once('data', (chunk: Buffer) => {
+    socket.once('data', (first: Buffer) => {
+      // pause() only stops 'data' events; the handle keeps reading. Until this process has
+      // closed its copy of the descriptor, it and the instance both read the same socket, and
+      // bytes it reads (a client's next packet, under load) are lost. Stop reading at the
+      // handle, and hand over whatever was read already.
       socket.pause();
+      (socket as unknown as { _handle?: { readStop?: () => unknown } })._handle?.readStop?.();
+      const chunks = [first];
+      for (let more = socket.read() as Buffer | null; more; more = socket.read() as Buffer | null) {
+        chunks.push(more);
+      }
+      const chunk = chunks.length === 1 ? first : Buffer.concat(chunks);
       socket.setTimeout(0);
       const target = route(children, chunk.toString('latin1'));
       if (!target?.proc) {
