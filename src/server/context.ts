@@ -34,8 +34,6 @@ export type ChatSocket = Socket<
 export const roomOf = (room: string): string => `#${room}`;
 /** Socket.IO room holding every socket of one user, on every instance. */
 export const userRoomOf = (user: string): string => `u:${user}`;
-/** Socket.IO room holding every socket of one session, on every instance. */
-export const sessionRoomOf = (hash: string): string => `s:${hash}`;
 
 /** What handlers get: the instance's parts, created once in `instance.ts`. */
 export interface InstanceContext {

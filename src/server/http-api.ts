@@ -10,7 +10,7 @@ import {
   type MeResponse,
 } from '../protocol/index.js';
 import { getUser, loginOrRegister } from './accounts.js';
-import { sessionRoomOf, type InstanceContext } from './context.js';
+import { userRoomOf, type InstanceContext } from './context.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -146,9 +146,13 @@ async function logout(ctx: InstanceContext, req: IncomingMessage): Promise<{ ok:
   const session = await ctx.sessions.resolve(bearer(req));
   if (!session) throw new HttpError(401, ErrorCode.Unauthorized, 'session is invalid or expired');
   await ctx.sessions.revoke(session);
-  const room = sessionRoomOf(session.hash);
-  ctx.io.in(room).emit('session:ended', { reason: SessionEndReason.LoggedOut });
-  ctx.io.in(room).disconnectSockets(true);
+  // This session's sockets, on every instance: the user's sockets that carry its hash.
+  const sockets = await ctx.io.in(userRoomOf(session.user)).fetchSockets();
+  for (const s of sockets) {
+    if (s.data.sessionHash !== session.hash) continue;
+    s.emit('session:ended', { reason: SessionEndReason.LoggedOut });
+    s.disconnect(true);
+  }
   ctx.log.info({ user: session.user }, 'logout');
   return { ok: true };
 }

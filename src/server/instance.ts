@@ -7,7 +7,6 @@ import { DrainReason, ErrorCode, MAX_PACKET_BYTES, SessionEndReason } from '../p
 import type { InstanceConfig } from './config.js';
 import {
   roomOf,
-  sessionRoomOf,
   userRoomOf,
   type ChatServer,
   type ChatSocket,
@@ -24,21 +23,11 @@ import { TokenBucket } from './rate-limit.js';
 import { createRedisClients, quitAll, waitReady } from './redis.js';
 import { Sessions } from './sessions.js';
 import { RateCounter, StatusReporter } from './status.js';
-import { registerChatHandlers, onSocketGone } from './transport/chat-handlers.js';
+import { dispatch } from './transport/boundary.js';
+import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from './version.js';
 import type { SupervisorMessage, InstanceMessage } from './ipc.js';
-
-const KNOWN_EVENTS = new Set([
-  'room:join',
-  'room:leave',
-  'room:list',
-  'room:history',
-  'room:members',
-  'message:send',
-  'typing:set',
-  'sys:ping',
-]);
 
 export interface RunningInstance {
   ctx: InstanceContext;
@@ -196,11 +185,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     );
   });
 
+  const handlerDeps = { log, metrics };
   io.on('connection', (socket: ChatSocket) => {
     metrics.connections.inc();
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
-    void socket.join([userRoomOf(socket.data.user), sessionRoomOf(socket.data.sessionHash)]);
-    socket.use((packet, next) => {
+    void socket.join(userRoomOf(socket.data.user));
+    socket.use((packet) => {
       const [event] = packet;
       const ack: unknown = packet[packet.length - 1];
       const answer = (code: ErrorCode, message: string): void => {
@@ -217,13 +207,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
         }
         return;
       }
-      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
+      // Every known event is run from the shared handler table right here; no per-socket
+      // listeners, so `next` is never called for them.
+      if (!dispatch(CHAT_HANDLERS, socket, ctx, packet, handlerDeps)) {
         answer(ErrorCode.BadRequest, `unknown event ${JSON.stringify(String(event)).slice(0, 60)}`);
-        return;
       }
-      next();
     });
-    registerChatHandlers(socket, ctx);
     socket.on('disconnecting', () => {
       onSocketGone(socket, ctx).catch((err: unknown) =>
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),

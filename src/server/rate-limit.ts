@@ -1,3 +1,5 @@
+const monotonicNow = (): number => performance.now();
+
 /** A token bucket: `burst` tokens, refilled at `perSec`. One per socket, in memory. */
 export class TokenBucket {
   private tokens: number;
@@ -8,7 +10,7 @@ export class TokenBucket {
   constructor(
     private readonly perSec: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = this.now();

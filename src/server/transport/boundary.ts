@@ -63,10 +63,47 @@ export interface BoundaryDeps {
 }
 
 /**
- * Registers one event handler behind the boundary every inbound event crosses: the payload
- * is validated with its schema, the handler's result or error always reaches the ack, and a
- * missing ack is logged (there is no way to answer it).
+ * Runs one inbound event through the boundary: the payload is validated with its schema, the
+ * handler's result or error always reaches the ack, and a missing ack is counted and logged
+ * (there is no way to answer it).
  */
+function invoke<P, R>(
+  event: string,
+  args: unknown[],
+  schema: z.ZodType<P>,
+  fn: (payload: P) => Promise<R>,
+  deps: BoundaryDeps,
+): void {
+  // An event sent with only an ack (no payload) arrives with the ack first.
+  const [raw, ack] =
+    args.length === 1 && typeof args[0] === 'function' ? [undefined, args[0]] : args;
+  if (typeof ack !== 'function') {
+    deps.metrics.rejected.inc({ code: 'no_ack' });
+    deps.log.debug({ event }, 'event without ack ignored');
+    return;
+  }
+  const reply = ack as (r: Result<R>) => void;
+  const started = performance.now();
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    deps.metrics.rejected.inc({ code: ErrorCode.BadRequest });
+    reply(fail(ErrorCode.BadRequest, `${event}: ${describeZodError(parsed.error)}`));
+    return;
+  }
+  fn(parsed.data).then(
+    (data) => {
+      deps.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
+      reply(ok(data));
+    },
+    (err: unknown) => {
+      const body = toErrorBody(err, deps.log, deps.metrics);
+      deps.metrics.rejected.inc({ code: body.code });
+      reply({ ok: false, error: body });
+    },
+  );
+}
+
+/** Registers one event handler (on a socket) behind the boundary; see {@link invoke}. */
 export function handle<
   Events extends object = ClientToServerEvents,
   E extends keyof Events & string = keyof Events & string,
@@ -77,35 +114,35 @@ export function handle<
   fn: (payload: PayloadOf<Events, E>) => Promise<ResultOf<Events, E>>,
   deps: BoundaryDeps,
 ): void {
-  const listener = (...args: unknown[]): void => {
-    // An event sent with only an ack (no payload) arrives with the ack first.
-    const [raw, ack] =
-      args.length === 1 && typeof args[0] === 'function' ? [undefined, args[0]] : args;
-    if (typeof ack !== 'function') {
-      deps.metrics.rejected.inc({ code: 'no_ack' });
-      deps.log.debug({ event, socket: socket.id }, 'event without ack ignored');
-      return;
-    }
-    const reply = ack as (r: Result<ResultOf<Events, E>>) => void;
-    const started = performance.now();
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      deps.metrics.rejected.inc({ code: ErrorCode.BadRequest });
-      reply(fail(ErrorCode.BadRequest, `${event}: ${describeZodError(parsed.error)}`));
-      return;
-    }
-    fn(parsed.data).then(
-      (data) => {
-        deps.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
-        reply(ok(data));
-      },
-      (err: unknown) => {
-        const body = toErrorBody(err, deps.log, deps.metrics);
-        deps.metrics.rejected.inc({ code: body.code });
-        reply({ ok: false, error: body });
-      },
-    );
-  };
+  const listener = (...args: unknown[]): void => invoke(event, args, schema, fn, deps);
   // The listener is typed at this boundary; Socket.IO's own overloads cannot express it.
   socket.on(event, listener as never);
+}
+
+/** One entry of a handler table: the payload schema and what to do with a valid payload. */
+export interface TableEntry<S, C, Events, E extends keyof Events> {
+  schema: z.ZodType<PayloadOf<Events, E>>;
+  run: (socket: S, ctx: C, payload: PayloadOf<Events, E>) => Promise<ResultOf<Events, E>>;
+}
+
+/** A handler for every event of `Events`, built once and shared by every socket. */
+export type HandlerTable<S, C, Events> = { [E in keyof Events]: TableEntry<S, C, Events, E> };
+
+/**
+ * Runs an inbound packet through a handler table. A table shared by all sockets, instead
+ * of a listener closure per event per socket, keeps an idle connection small.
+ * Returns false for an event the table does not know (the caller answers it).
+ */
+export function dispatch<S, C, Events extends object>(
+  table: HandlerTable<S, C, Events>,
+  socket: S,
+  ctx: C,
+  packet: unknown[],
+  deps: BoundaryDeps,
+): boolean {
+  const [event, ...args] = packet;
+  if (typeof event !== 'string' || !Object.hasOwn(table, event)) return false;
+  const entry = table[event as keyof Events] as TableEntry<S, C, Events, keyof Events>;
+  invoke(event, args, entry.schema, (p) => entry.run(socket, ctx, p), deps);
+  return true;
 }

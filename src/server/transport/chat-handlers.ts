@@ -14,10 +14,11 @@ import {
   PingPayload,
   SendPayload,
   TypingPayload,
+  type ClientToServerEvents,
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
-import { handle } from './boundary.js';
+import type { HandlerTable } from './boundary.js';
 
 function joinedRooms(socket: ChatSocket): string[] {
   return [...socket.rooms].filter((r) => r.startsWith('#')).map((r) => r.slice(1));
@@ -48,16 +49,14 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
   return counts;
 }
 
-/** The chat namespace's handlers for one socket. */
-export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): void {
-  const { user } = socket.data;
-  const deps = { log: ctx.log, metrics: ctx.metrics };
-
-  handle(
-    socket,
-    'room:join',
-    JoinPayload,
-    async ({ room, since, limit }) => {
+/**
+ * The chat namespace's handlers, one table shared by every socket (see `dispatch`): each
+ * gets the socket, the instance context and a validated payload, and returns the ack's data.
+ */
+export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents> = {
+  'room:join': {
+    schema: JoinPayload,
+    run: async (socket, ctx, { room, since, limit }) => {
       const already = socket.rooms.has(roomOf(room));
       if (!already && joinedRooms(socket).length >= MAX_ROOMS_PER_SOCKET) {
         throw new ChatError(
@@ -69,7 +68,8 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
       // two; the client drops whatever arrives both ways (same id).
       await socket.join(roomOf(room));
       try {
-        if (!already && (await ctx.presence.join(room, user))) ctx.presenceChanged(room);
+        if (!already && (await ctx.presence.join(room, socket.data.user)))
+          ctx.presenceChanged(room);
         const page = since
           ? await ctx.history.after(room, since, limit ?? HISTORY_PAGE_MAX)
           : await ctx.history.latest(room, limit ?? HISTORY_PAGE_DEFAULT);
@@ -82,40 +82,28 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
       } catch (err) {
         if (!already) {
           await socket.leave(roomOf(room));
-          await ctx.presence.leave(room, user).catch(() => undefined);
+          await ctx.presence.leave(room, socket.data.user).catch(() => undefined);
         }
         throw err;
       }
     },
-    deps,
-  );
-
-  handle(
-    socket,
-    'room:leave',
-    LeavePayload,
-    async ({ room }) => {
+  },
+  'room:leave': {
+    schema: LeavePayload,
+    run: async (socket, ctx, { room }) => {
       requireMember(socket, room);
       await socket.leave(roomOf(room));
-      if (await ctx.presence.leave(room, user)) ctx.presenceChanged(room);
+      if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
       return { room };
     },
-    deps,
-  );
-
-  handle(
-    socket,
-    'room:list',
-    ListRoomsPayload,
-    async () => ({ rooms: await listRooms(ctx, 100) }),
-    deps,
-  );
-
-  handle(
-    socket,
-    'room:history',
-    HistoryPayload,
-    async ({ room, since, before, limit }) => {
+  },
+  'room:list': {
+    schema: ListRoomsPayload,
+    run: async (_socket, ctx) => ({ rooms: await listRooms(ctx, 100) }),
+  },
+  'room:history': {
+    schema: HistoryPayload,
+    run: async (_socket, ctx, { room, since, before, limit }) => {
       const n = limit ?? HISTORY_PAGE_DEFAULT;
       const page = since
         ? await ctx.history.after(room, since, n)
@@ -124,26 +112,21 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
           : await ctx.history.latest(room, n);
       return { room, ...page };
     },
-    deps,
-  );
-
-  handle(
-    socket,
-    'room:members',
-    MembersPayload,
-    async ({ room }) => ({ room, ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)) }),
-    deps,
-  );
-
-  handle(
-    socket,
-    'message:send',
-    SendPayload,
-    async ({ room, text, clientMsgId, kind }) => {
+  },
+  'room:members': {
+    schema: MembersPayload,
+    run: async (_socket, ctx, { room }) => ({
+      room,
+      ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)),
+    }),
+  },
+  'message:send': {
+    schema: SendPayload,
+    run: async (socket, ctx, { room, text, clientMsgId, kind }) => {
       requireMember(socket, room);
       const res = await ctx.history.append({
         room,
-        from: user,
+        from: socket.data.user,
         text,
         kind: kind ?? 'text',
         clientMsgId,
@@ -154,30 +137,21 @@ export function registerChatHandlers(socket: ChatSocket, ctx: InstanceContext): 
       }
       return res;
     },
-    deps,
-  );
-
-  handle(
-    socket,
-    'typing:set',
-    TypingPayload,
-    async ({ room, typing }) => {
+  },
+  'typing:set': {
+    schema: TypingPayload,
+    run: async (socket, ctx, { room, typing }) => {
       requireMember(socket, room);
-      await ctx.presence.setTyping(room, user, typing);
-      socket.to(roomOf(room)).emit('typing:updated', { room, user, typing });
+      await ctx.presence.setTyping(room, socket.data.user, typing);
+      socket.to(roomOf(room)).emit('typing:updated', { room, user: socket.data.user, typing });
       return null;
     },
-    deps,
-  );
-
-  handle(
-    socket,
-    'sys:ping',
-    PingPayload,
-    ({ t }) => Promise.resolve({ t, instanceId: ctx.cfg.instanceId }),
-    deps,
-  );
-}
+  },
+  'sys:ping': {
+    schema: PingPayload,
+    run: (_socket, ctx, { t }) => Promise.resolve({ t, instanceId: ctx.cfg.instanceId }),
+  },
+};
 
 /** Leaves every chat room of a socket that is going away, telling the others. */
 export async function onSocketGone(socket: ChatSocket, ctx: InstanceContext): Promise<void> {
