@@ -422,6 +422,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       const gap = room.acceptGap(messages[0].seq);
       if (gap) this.emit('gap', name, gap);
     }
+    room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
     for (const m of messages) this.accept(room, m, false);
     if (res.data.hasMore) await this.catchUp(room, socket, false);
     this.emit('room', name);

@@ -30,6 +30,11 @@ export class RoomState {
   memberCount = 0;
   readonly typing = new Map<string, number>();
   unread = 0;
+  /**
+   * The newest id the last join answer carried ('0-0' for none): messages after it reached
+   * this client live or by resume. Live ones can be processed before the join's caller runs.
+   */
+  joinedAfter: string | undefined;
 
   constructor(readonly name: string) {}
 

@@ -107,7 +107,10 @@ export class VirtualUser {
       for (;;) {
         try {
           const room = await Promise.race([this.client.join(this.spec.room), deadline]);
-          this.base = room.contiguousId ?? room.messages[room.messages.length - 1]?.id ?? '0-0';
+          // Owed: everything after what the join answered. Messages that arrived live before
+          // this line ran (same socket read as the answer) were ignored then: count them now.
+          this.base = room.joinedAfter ?? '0-0';
+          for (const m of room.messages) this.onMessage(m);
           break;
         } catch (err) {
           const code = (err as { code?: string }).code;
