@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import { ADMIN_NAMESPACE, type ClusterStatus, type Result } from '../../src/protocol/index.js';
-import { TEST_ENV, TestInstance, until } from '../helpers/cluster.js';
+import { TEST_ENV, TestInstance, readyzUntil, until } from '../helpers/cluster.js';
 import { freePort, killAll } from '../helpers/processes.js';
 import { io } from 'socket.io-client';
 import { ChaosCluster, ChatLoad, record } from './harness.js';
@@ -22,16 +22,6 @@ afterAll(async () => {
 
 async function readyz(url: string): Promise<number> {
   return (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) })).status;
-}
-
-/** Polls /readyz until it answers `status`; readiness has no event to await. */
-async function readyzUntil(url: string, status: number, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  while ((await readyz(url)) !== status) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${url}/readyz never answered ${status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - t0;
 }
 
 function adminStatus(url: string): Promise<{ ms: number; res: Result<ClusterStatus> }> {

@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { login } from '../../src/client/api.js';
 import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.js';
-import { LogWatch, SERVER_MAIN, exited, freePort, killAndWait, track } from './processes.js';
+import {
+  LogWatch,
+  SERVER_MAIN,
+  exited,
+  freePort,
+  killAll,
+  killAndWait,
+  track,
+} from './processes.js';
+import { TestRedis } from './redis.js';
 
 /** Defaults that let tests log many users in from one address and keep drains short. */
 export const TEST_ENV: Record<string, string> = {
@@ -134,3 +144,38 @@ export function until(
 }
 
 export { killAndWait };
+
+/** A test file's cluster: its own redis-server and `n` instances, and the clients to close. */
+export interface ClusterFixture {
+  redis: TestRedis;
+  nodes: TestInstance[];
+  clients: ChatClient[];
+}
+
+/**
+ * Starts a cluster before the file's tests and, after them, closes the clients it was given
+ * and kills (by PID) every process the file started.
+ */
+export function useCluster(n: number, env: Record<string, string> = {}): ClusterFixture {
+  const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture;
+  beforeAll(async () => {
+    fixture.redis = await TestRedis.start();
+    fixture.nodes = await startInstances(n, fixture.redis.url, env);
+  });
+  afterAll(async () => {
+    for (const c of fixture.clients) c.close();
+    await killAll();
+  });
+  return fixture;
+}
+
+/** Polls an instance's /readyz until it answers `status` (readiness has no event to await). */
+export async function readyzUntil(url: string, status: number, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
+    if (res.status === status) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${url}/readyz never answered ${status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
-import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
+import { connectUser, until, useCluster } from '../helpers/cluster.js';
 
-let redis: TestRedis;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(3, redis.url);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-});
+const cluster = useCluster(3);
+const { clients } = cluster;
 
 async function user(servers: string[]): Promise<ChatClient> {
   const { client } = await connectUser(servers);
@@ -29,7 +16,7 @@ const ids = (c: ChatClient, room: string): string[] =>
 
 describe('messages across instances', () => {
   it('reach members on every instance with the same ids in the same order', async () => {
-    const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const onA = await user([a]);
     const onB = await user([b]);
     const onC = await user([c]);
@@ -57,7 +44,7 @@ describe('messages across instances', () => {
   });
 
   it('a client whose instance is SIGKILLed resumes and gets every message once, in order', async () => {
-    const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const sender = await user([a]);
     // The victim starts on B; its next servers are C, then A (what a balancer would do).
     const victim = await user([b, c, a]);
@@ -77,7 +64,7 @@ describe('messages across instances', () => {
           10_000,
           'some messages before the kill',
         );
-        await nodes[1]!.kill('SIGKILL');
+        await cluster.nodes[1]!.kill('SIGKILL');
         killed = true;
       }
       if (i % 10 === 0) await Promise.all(sends.splice(0));

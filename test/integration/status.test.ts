@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../../src/client/chat-client.js';
+import { describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/keys.js';
 import { readInstances } from '../../src/server/status.js';
-import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
+import { connectUser, until, useCluster } from '../helpers/cluster.js';
 
-let redis: TestRedis;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
+const cluster = useCluster(3);
+const { clients } = cluster;
 const keys = makeKeys('chat:');
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(3, redis.url);
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-});
 
 /** Reads the instances' status from Redis until `pred` holds (status is written every second). */
 async function statusUntil(
   pred: (byId: Map<string, { connections: number; bootId: string }>) => boolean,
   timeoutMs: number,
 ): Promise<number> {
-  const r = redis.client();
+  const r = cluster.redis.client();
   const t0 = Date.now();
   try {
     for (;;) {
@@ -49,7 +36,8 @@ describe('live instance status in Redis', () => {
     for (const [i, n] of wanted.entries()) {
       for (let k = 0; k < n; k++) {
         // Clients of chat-3 fall back to chat-1, as they would behind a balancer.
-        const servers = i === 2 ? [nodes[2]!.url, nodes[0]!.url] : [nodes[i]!.url];
+        const servers =
+          i === 2 ? [cluster.nodes[2]!.url, cluster.nodes[0]!.url] : [cluster.nodes[i]!.url];
         const { client } = await connectUser(servers);
         await client.join('status-room');
         clients.push(client);
@@ -69,9 +57,9 @@ describe('live instance status in Redis', () => {
       'all 7 members',
     );
 
-    const oldBoot = nodes[2]!.bootId;
+    const oldBoot = cluster.nodes[2]!.bootId;
     const killedAt = Date.now();
-    await nodes[2]!.kill('SIGKILL');
+    await cluster.nodes[2]!.kill('SIGKILL');
     const goneAfter = await statusUntil((m) => !m.has('chat-3'), 5000);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
     console.log(`chat-3 left the status ${goneAfter} ms after SIGKILL`);
@@ -81,34 +69,34 @@ describe('live instance status in Redis', () => {
       (m) => m.get('chat-1')?.connections === 5 && m.get('chat-2')?.connections === 2,
       10_000,
     );
-    const r = redis.client();
+    const r = cluster.redis.client();
     const total = (await readInstances(r, keys)).reduce((sum, s) => sum + s.connections, 0);
     r.disconnect();
     expect(total).toBe(7);
     const room = watcher.rooms.get('status-room')!;
     await until(watcher, () => room.members.length === 7, 5000, 'members back to 7');
 
-    await nodes[2]!.start();
-    expect(nodes[2]!.bootId).not.toBe(oldBoot);
-    await statusUntil((m) => m.get('chat-3')?.bootId === nodes[2]!.bootId, 5000);
+    await cluster.nodes[2]!.start();
+    expect(cluster.nodes[2]!.bootId).not.toBe(oldBoot);
+    await statusUntil((m) => m.get('chat-3')?.bootId === cluster.nodes[2]!.bootId, 5000);
   });
 });
 
 describe('presence after SIGKILL', () => {
   it('drops a killed instance’s members from the list within 5 s (no ghosts)', async () => {
-    const { client: watcher } = await connectUser([nodes[0]!.url]);
+    const { client: watcher } = await connectUser([cluster.nodes[0]!.url]);
     clients.push(watcher);
     await watcher.join('ghosts');
     // Two users on chat-2 that have nowhere else to go.
     for (let k = 0; k < 2; k++) {
-      const { client } = await connectUser([nodes[1]!.url]);
+      const { client } = await connectUser([cluster.nodes[1]!.url]);
       clients.push(client);
       await client.join('ghosts');
     }
     const room = watcher.rooms.get('ghosts')!;
     await until(watcher, () => room.members.length === 3, 5000, '3 members');
     const killedAt = Date.now();
-    await nodes[1]!.kill('SIGKILL');
+    await cluster.nodes[1]!.kill('SIGKILL');
     await until(watcher, () => room.members.length === 1, 6000, 'ghosts gone');
     const after = Date.now() - killedAt;
     console.log(`ghost members gone ${after} ms after SIGKILL`);
