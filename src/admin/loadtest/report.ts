@@ -1,3 +1,4 @@
+import type { WorkerResult } from './messages.js';
 import { percentiles, type Percentiles } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import type { LoadtestOptions } from './options.js';
@@ -48,20 +49,8 @@ export interface LoadtestReport {
   };
 }
 
-export interface Totals {
-  requested: number;
-  connected: number;
-  failed: number;
-  errors: Record<string, number>;
-  sent: number;
-  sendFailed: number;
-  expected: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  reconnects: number;
-  instances: Record<string, number>;
-}
+/** A run's counts summed over the workers (their results less the encoded histograms). */
+export type Totals = Omit<WorkerResult, 'connectMs' | 'latencyMs'>;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
