@@ -3,6 +3,7 @@ import {
   ChatError,
   ErrorCode,
   HttpPath,
+  LOADTEST_NAME_PATTERN,
   LoginRequest,
   RESERVED_NAMES,
   SessionEndReason,
@@ -117,6 +118,15 @@ async function login(ctx: InstanceContext, req: IncomingMessage): Promise<LoginR
   const { username, password } = parsed.data;
   if (RESERVED_NAMES.includes(username)) {
     throw new HttpError(400, ErrorCode.BadRequest, `username: "${username}" is reserved`);
+  }
+  // Load-test users are made (and removed) through the admin API only; a person's account
+  // must never share their namespace.
+  if (LOADTEST_NAME_PATTERN.test(username)) {
+    throw new HttpError(
+      400,
+      ErrorCode.BadRequest,
+      `username: "${username}" is reserved for load tests`,
+    );
   }
   const failKey = ctx.keys.loginUser(username);
   const failures = Number((await ctx.redis.cmd.get(failKey)) ?? 0);

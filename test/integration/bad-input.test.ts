@@ -103,8 +103,11 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       const err = await login(nodes[1]!.url, username, 'password-1').catch((e: ApiError) => e);
       expect((err as ApiError).status, JSON.stringify(username)).toBe(400);
     }
-    const reserved = await login(nodes[1]!.url, 'admin', 'password-1').catch((e: ApiError) => e);
-    expect((reserved as ApiError).status).toBe(400);
+    for (const name of ['admin', 'ltrun0001-3']) {
+      const reserved = await login(nodes[1]!.url, name, 'password-1').catch((e: ApiError) => e);
+      expect((reserved as ApiError).status, name).toBe(400);
+      expect((reserved as ApiError).message).toMatch(/reserved/);
+    }
   });
 
   it('closes a connection that sends an oversized packet, and keeps serving', async () => {
