@@ -63,3 +63,22 @@ describe('TokenBucket', () => {
     expect(b.strikes).toBe(0);
   });
 });
+
+describe('compareIds against a numeric reference', () => {
+  it('agrees with BigInt ordering on random ids of mixed lengths', () => {
+    const ref = (a: string, b: string): number => {
+      const [am, an] = a.split('-').map(BigInt) as [bigint, bigint];
+      const [bm, bn] = b.split('-').map(BigInt) as [bigint, bigint];
+      if (am !== bm) return am < bm ? -1 : 1;
+      if (an !== bn) return an < bn ? -1 : 1;
+      return 0;
+    };
+    const id = (): string =>
+      `${Math.floor(Math.random() * 10 ** (1 + Math.floor(Math.random() * 13)))}-${Math.floor(Math.random() * 10 ** Math.floor(Math.random() * 4))}`;
+    for (let i = 0; i < 5000; i++) {
+      const a = id();
+      const b = Math.random() < 0.1 ? a : id();
+      expect(compareIds(a, b), `${a} vs ${b}`).toBe(ref(a, b));
+    }
+  });
+});
