@@ -195,9 +195,6 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    // Engine.IO answers its own path (its listener runs first, and long-polling answers
-    // asynchronously): writing a 404 here would break the polling transport.
-    if (path.startsWith('/socket.io/')) return;
     const headers = { 'x-chat-instance': ctx.cfg.instanceId };
     if (req.method === 'GET' && path === HttpPath.Healthz) {
       return send(res, 200, { ok: true, instanceId: ctx.cfg.instanceId }, headers);

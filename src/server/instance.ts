@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
@@ -84,8 +89,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
 
-  const http = createServer();
+  // The API handler is registered before Socket.IO attaches: Engine.IO then keeps its own
+  // path and passes every other request to it (registered after, it would see both).
+  const api: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
+  const http = createServer((req, res) => api.handle?.(req, res));
   const io: ChatServer = new Server(http, {
+    serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
     pingInterval: 10_000,
     pingTimeout: 5_000,
@@ -139,7 +148,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       );
     },
   };
-  http.on('request', createRequestHandler(ctx));
+  api.handle = createRequestHandler(ctx);
 
   const status = new StatusReporter(
     redis.cmd,
