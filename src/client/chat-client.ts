@@ -318,6 +318,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const msg = parsed.data;
     const room = this.rooms.get(msg.room);
     if (!room) return;
+    if (msg.epoch !== undefined && room.epoch !== undefined && msg.epoch !== room.epoch) {
+      // The room's history was reset on the server: a resume from our (old-epoch) position
+      // is answered with the new history, this message included.
+      if (!this.resyncing) void this.resync('sync');
+      return;
+    }
     this.accept(room, msg, true);
     if (room.hasHole() && !this.resyncing) void this.resync('hole');
   }
@@ -334,29 +340,55 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return true;
   }
 
+  /**
+   * Takes the epoch an answer carries; when it differs from the room's, the server's history
+   * was reset: the room is emptied (and marked) and reloaded from this answer. Returns true
+   * if so.
+   */
+  private adoptEpoch(room: RoomState, epoch: string): boolean {
+    if (!room.adoptEpoch(epoch)) return false;
+    this.emit('gap', room.name, { afterSeq: 0, missing: 0, reset: true });
+    this.emit(
+      'status',
+      `the server's history of #${room.name} was reset (its sequence was lost); reloaded it`,
+    );
+    return true;
+  }
+
   /** Fetches every message after the room's resume point; returns how many were new. */
   private async catchUp(room: RoomState, socket: ClientSocket, join: boolean): Promise<number> {
     let added = 0;
     let since = room.resumeFrom();
     for (let page = 0; page < 1000; page++) {
+      const epoch = room.epoch !== undefined ? { epoch: room.epoch } : {};
       const res: Result<{
         messages: ChatMessage[];
         hasMore: boolean;
         truncated: boolean;
+        epoch: string;
+        unrecoverable: boolean;
         members?: string[];
         memberCount?: number;
+        lastSeq?: number;
       }> =
         join && page === 0
           ? await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-              s.emit('room:join', { room: room.name, since }, ack),
+              s.emit('room:join', { room: room.name, since, ...epoch }, ack),
             )
           : await request(socket, this.opts.ackTimeoutMs, (s, ack) =>
-              s.emit('room:history', { room: room.name, since, limit: HISTORY_PAGE_MAX }, ack),
+              s.emit(
+                'room:history',
+                { room: room.name, since, ...epoch, limit: HISTORY_PAGE_MAX },
+                ack,
+              ),
             );
       if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
       const { messages, hasMore, truncated } = res.data;
       if (res.data.members) room.members = res.data.members;
       if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
+      if (this.adoptEpoch(room, res.data.epoch)) {
+        room.setBase(messages[0]?.seq ?? (res.data.lastSeq ?? 0) + 1);
+      }
       const first = messages[0];
       if (truncated && first) {
         const gap = room.acceptGap(first.seq);
@@ -406,14 +438,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const socket = this.requireSocket();
     const room = this.rooms.get(name) ?? new RoomState(name);
     this.rooms.set(name, room);
+    const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
     const res = await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-      s.emit('room:join', since ? { room: name, since } : { room: name }, ack),
+      s.emit('room:join', { room: name, ...position }, ack),
     );
     if (!res.ok) {
       if (!room.based) this.rooms.delete(name);
       throw Object.assign(new Error(res.error.message), { code: res.error.code });
     }
     const { messages, members, memberCount, typing, lastSeq, truncated } = res.data;
+    this.adoptEpoch(room, res.data.epoch);
     room.members = members;
     room.memberCount = memberCount;
     for (const u of typing) room.typing.set(u, Date.now() + 6000);

@@ -5,6 +5,11 @@ export interface Gap {
   /** The gap follows the message with this sequence number. */
   afterSeq: number;
   missing: number;
+  /**
+   * The room's history was reset on the server (its epoch changed: FLUSHALL, a restored
+   * backup, a failover that lost it): what came before cannot be matched, so it was reloaded.
+   */
+  reset?: boolean;
 }
 
 /** A line of the room as the user sees it: a message, or a gap marker in its place. */
@@ -24,6 +29,8 @@ export class RoomState {
   contiguousId: string | undefined;
   /** Set once the first join answered: until then contiguity has no base. */
   based = false;
+  /** The room's epoch, from the first answer: ids and seqs mean something only within it. */
+  epoch: string | undefined;
   readonly gaps: Gap[] = [];
   /** Up to MEMBER_LIST_MAX names; `memberCount` is how many there are. */
   members: string[] = [];
@@ -135,6 +142,29 @@ export class RoomState {
     }
     while (g < gaps.length) out.push({ kind: 'gap', gap: gaps[g++]! });
     return out;
+  }
+
+  /**
+   * Adopts the epoch of an answer. A different one than held means the server's history was
+   * reset: everything held is dropped (its ids and seqs cannot be matched with the new ones)
+   * and a reset marker is put first. Returns true if it was a reset.
+   */
+  adoptEpoch(epoch: string): boolean {
+    if (this.epoch === undefined || this.epoch === epoch) {
+      this.epoch = epoch;
+      return false;
+    }
+    this.epoch = epoch;
+    this.messages.length = 0;
+    this.ids.clear();
+    this.seqIds.clear();
+    this.gaps.length = 0;
+    this.gaps.push({ afterSeq: 0, missing: 0, reset: true });
+    this.contiguousSeq = 0;
+    this.contiguousId = undefined;
+    this.based = false;
+    this.joinedAfter = undefined;
+    return true;
   }
 
   clear(): void {

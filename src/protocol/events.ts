@@ -44,6 +44,13 @@ export interface JoinResult {
   typing: string[];
   /** Sequence number of the room's newest message (0 for an empty room). */
   lastSeq: number;
+  /** The room's epoch: ids and seqs are comparable only within one epoch. */
+  epoch: string;
+  /**
+   * The join gave `since` with another `epoch`: the room's history was reset on the server,
+   * the client's position means nothing here, and `messages` is the newest page instead.
+   */
+  unrecoverable: boolean;
 }
 
 /** A room's members: the first names (sorted, capped) and how many there are in all. */
@@ -59,6 +66,10 @@ export interface HistoryResult {
   messages: ChatMessage[];
   hasMore: boolean;
   truncated: boolean;
+  /** See {@link JoinResult.epoch}. */
+  epoch: string;
+  /** See {@link JoinResult.unrecoverable}. */
+  unrecoverable: boolean;
 }
 
 /** What `message:send` answers. */
@@ -66,6 +77,8 @@ export interface SendResult {
   id: string;
   seq: number;
   ts: number;
+  /** The room's epoch the message was stored in. */
+  epoch: string;
   /** The same `clientMsgId` was sent before: this is the id it got then; nothing new was stored. */
   duplicate: boolean;
 }

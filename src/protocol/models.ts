@@ -21,6 +21,12 @@ export const ChatMessage = z.object({
   kind: MessageKind,
   /** The sender's idempotency key, echoed so the sender can match its pending send. */
   clientMsgId: z.string().optional(),
+  /**
+   * The room's epoch when the message was stored. It changes only when the room's sequence
+   * was lost (FLUSHALL, a restored backup, a failover that lost the meta): ids and seqs of
+   * another epoch cannot be compared with these.
+   */
+  epoch: z.string().optional(),
 });
 /** See {@link ChatMessage}. */
 export type ChatMessage = z.infer<typeof ChatMessage>;
@@ -79,6 +85,9 @@ export const RedisHealth = z.object({
   usedMemoryBytes: z.number().optional(),
   connectedClients: z.number().optional(),
   pingMs: z.number().optional(),
+  /** Redis Cluster only: how many masters there are, and how many answered. */
+  masters: z.number().optional(),
+  mastersOk: z.number().optional(),
   error: z.string().optional(),
 });
 /** See {@link RedisHealth}. */

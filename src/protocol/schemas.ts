@@ -25,6 +25,11 @@ export const MessageId = z
   .string({ error: 'must be a string' })
   .regex(MESSAGE_ID_PATTERN, 'must be a message id like 1700000000000-0');
 
+/** A room's epoch, as the server gave it (see {@link JoinResult}). */
+export const Epoch = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be an epoch as the server gave it');
+
 /** Text a person wrote: no NUL, and within the length cap. */
 export const MessageText = z
   .string({ error: 'must be a string' })
@@ -48,6 +53,8 @@ export type LoginRequest = z.infer<typeof LoginRequest>;
 export const JoinPayload = z.strictObject({
   room: Name,
   since: MessageId.optional(),
+  /** The epoch `since` belongs to: if the room's epoch changed, `since` means nothing now. */
+  epoch: Epoch.optional(),
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 /** See {@link JoinPayload}. */
@@ -64,6 +71,8 @@ export const HistoryPayload = z
     room: Name,
     since: MessageId.optional(),
     before: MessageId.optional(),
+    /** The epoch `since`/`before` belong to (see {@link JoinPayload}). */
+    epoch: Epoch.optional(),
     limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
   })
   .refine((p) => !(p.since && p.before), 'give since or before, not both');

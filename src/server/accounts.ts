@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConn } from './redis.js';
 import { ChatError, ErrorCode, type User } from '../protocol/index.js';
 import type { Keys } from './keys.js';
 
@@ -33,7 +33,7 @@ export interface LoginOutcome {
  * timing does not tell a new name from a known one with a wrong password.
  */
 export async function loginOrRegister(
-  redis: Redis,
+  redis: RedisConn,
   keys: Keys,
   name: string,
   password: string,
@@ -66,7 +66,7 @@ async function verify(stored: StoredUser, password: string): Promise<User> {
   return { name: stored.name, createdAt: stored.createdAt };
 }
 
-export async function getUser(redis: Redis, keys: Keys, name: string): Promise<User | null> {
+export async function getUser(redis: RedisConn, keys: Keys, name: string): Promise<User | null> {
   const raw = await redis.get(keys.user(name));
   if (!raw) return null;
   const s = JSON.parse(raw) as StoredUser;

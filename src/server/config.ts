@@ -1,13 +1,19 @@
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkKeyPrefix } from './keys.js';
+import { parseNodeList, type RedisTarget } from './redis.js';
 
 /** Everything an instance needs to know, resolved once in `main` from flags, env and defaults. */
 export interface InstanceConfig {
   instanceId: string;
   host: string;
   port: number;
-  redisUrl: string;
+  /** One Redis (`REDIS_URL`), a Redis Cluster (`REDIS_CLUSTER_NODES`) or Sentinel (`REDIS_SENTINELS`). */
+  redis: RedisTarget;
+  /** After each append, wait for this many replicas to confirm (0: do not wait). */
+  appendWaitReplicas: number;
+  appendWaitTimeoutMs: number;
   /** Prefix of every Redis key and channel this cluster uses. */
   keyPrefix: string;
   adminToken: string | undefined;
@@ -63,8 +69,10 @@ export function instanceConfig(
     instanceId: env.CHAT_INSTANCE_ID || `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
     host: env.HOST || '0.0.0.0',
     port: parsePort(env.PORT ?? 3000, 'PORT'),
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
-    keyPrefix: env.CHAT_KEY_PREFIX || 'chat:',
+    redis: redisTarget(env),
+    appendWaitReplicas: envInt(env, 'CHAT_APPEND_WAIT_REPLICAS', 0),
+    appendWaitTimeoutMs: envInt(env, 'CHAT_APPEND_WAIT_TIMEOUT_MS', 100),
+    keyPrefix: checkKeyPrefix(env.CHAT_KEY_PREFIX || 'chat:'),
     adminToken: env.CHAT_ADMIN_TOKEN || undefined,
     historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
     sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
@@ -82,6 +90,34 @@ export function instanceConfig(
     supervised: false,
     ...overrides,
   };
+}
+
+/**
+ * Which Redis to use, from the environment: `REDIS_CLUSTER_NODES` (host:port,...) for a
+ * Redis Cluster, `REDIS_SENTINELS` (host:port,...) with `REDIS_SENTINEL_NAME` for Sentinel,
+ * else `REDIS_URL`. Giving more than one is refused: which one was meant cannot be guessed.
+ */
+export function redisTarget(env: NodeJS.ProcessEnv): RedisTarget {
+  const given = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((k) => env[k]);
+  if (given.length > 1) {
+    throw new Error(`set only one of ${given.join(', ')}: they name different Redis set-ups`);
+  }
+  if (env.REDIS_CLUSTER_NODES) {
+    return {
+      kind: 'cluster',
+      nodes: parseNodeList(env.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES'),
+    };
+  }
+  if (env.REDIS_SENTINELS) {
+    const name = env.REDIS_SENTINEL_NAME;
+    if (!name) throw new Error('REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the primary name)');
+    return {
+      kind: 'sentinel',
+      sentinels: parseNodeList(env.REDIS_SENTINELS, 'REDIS_SENTINELS'),
+      name,
+    };
+  }
+  return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
 }
 
 /** Where the local cluster keeps its private Redis data and admin token. */

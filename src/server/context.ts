@@ -9,6 +9,7 @@ import type {
 } from '../protocol/index.js';
 import type { Sessions } from './sessions.js';
 import type { History } from './history.js';
+import type { RoomFanout } from './fanout.js';
 import type { Presence } from './presence.js';
 import type { InstanceConfig } from './config.js';
 import type { Keys } from './keys.js';
@@ -47,6 +48,8 @@ export interface InstanceContext {
   io: ChatServer;
   sessions: Sessions;
   history: History;
+  /** This instance's subscriptions to room channels. */
+  fanout: RoomFanout;
   presence: Presence;
   rates: RateCounter;
   isDraining(): boolean;

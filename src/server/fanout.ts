@@ -1,47 +1,160 @@
-import { roomOf, type InstanceContext } from './context.js';
+import { Cluster } from 'ioredis';
+import { roomOf, type ChatServer } from './context.js';
 import { parseFanout } from './history.js';
+import type { Keys } from './keys.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { RedisConn } from './redis.js';
+import type { RateCounter } from './status.js';
+
+/** What the fan-out needs of its instance (given once, in `instance.ts`). */
+export interface FanoutDeps {
+  sub: RedisConn;
+  keys: Keys;
+  io: ChatServer;
+  log: Logger;
+  metrics: Metrics;
+  rates: RateCounter;
+}
 
 /**
- * Delivers stored messages to this instance's sockets. The append script publishes every
- * message on one channel inside the same atomic step that stores it, so all instances see
- * messages in id order; Socket.IO keeps that order per socket. When the subscription is
- * re-established after a Redis outage, clients are told to resume from their last id,
- * since anything published meanwhile was missed here.
+ * Delivers stored messages to this instance's sockets, room by room. The append script
+ * publishes each message on its room's sharded channel (same slot as the room's keys) in the
+ * atomic step that stores it, so subscribers see a room's messages in id order; Socket.IO
+ * keeps that order per socket. This instance subscribes to a room's channel when its first
+ * local member joins and unsubscribes when the last one leaves: it receives nothing for
+ * rooms without local members, so adding instances adds fan-out capacity.
+ *
+ * When subscriptions are re-established after a Redis outage or a failover, clients are told
+ * to resume from their last id, since anything published meanwhile was missed here.
  */
-export async function startFanout(ctx: InstanceContext): Promise<{ stop(): Promise<void> }> {
-  const sub = ctx.redis.fanout;
-  const channel = ctx.keys.fanoutChannel();
-  const nsp = ctx.io.of('/');
-  sub.on('message', (ch: string, raw: string) => {
-    if (ch !== channel) return;
+export class RoomFanout {
+  /** room -> its subscription, settled once Redis confirmed it. */
+  private readonly subs = new Map<string, Promise<void>>();
+  /** channel -> room, for incoming publications. */
+  private readonly channels = new Map<string, string>();
+  private lostAt: number | undefined;
+  private started = false;
+  private recovering = false;
+
+  constructor(private readonly d: FanoutDeps) {}
+
+  /** Listens for publications and follows the local rooms' lifecycle. */
+  start(): void {
+    const { sub, io, log } = this.d;
+    sub.on('smessage', (channel: string, raw: string) => this.onMessage(channel, raw));
+    const adapter = io.of('/').adapter;
+    adapter.on('create-room', (r: string) => {
+      if (r.startsWith('#')) void this.subscribed(r.slice(1)).catch(() => undefined);
+    });
+    adapter.on('delete-room', (r: string) => {
+      if (r.startsWith('#')) this.unsubscribe(r.slice(1));
+    });
+    const lost = (): void => {
+      if (this.started && this.lostAt === undefined) {
+        this.lostAt = Date.now();
+        log.warn('room channel subscriptions lost');
+      }
+    };
+    const back = (): void => void this.recover();
+    if (sub instanceof Cluster) {
+      sub.on('-node', lost);
+      sub.on('-subscriber', lost);
+      sub.on('subscribersReady', back);
+    } else {
+      sub.on('close', lost);
+    }
+    sub.on('ready', back);
+    this.started = true;
+  }
+
+  /** Resolves once this instance receives the room's messages (call before reading history). */
+  subscribed(room: string): Promise<void> {
+    const have = this.subs.get(room);
+    if (have) return have;
+    const channel = this.d.keys.roomChannel(room);
+    this.channels.set(channel, room);
+    const p = this.d.sub.ssubscribe(channel).then(
+      () => undefined,
+      (err: unknown) => {
+        // Not subscribed after all: the next join tries again.
+        if (this.subs.get(room) === p) this.forget(room);
+        throw err;
+      },
+    );
+    this.subs.set(room, p);
+    this.d.metrics.roomSubscriptions.set(this.subs.size);
+    return p;
+  }
+
+  private forget(room: string): void {
+    this.subs.delete(room);
+    this.channels.delete(this.d.keys.roomChannel(room));
+    this.d.metrics.roomSubscriptions.set(this.subs.size);
+  }
+
+  private unsubscribe(room: string): void {
+    if (!this.subs.has(room)) return;
+    this.forget(room);
+    this.d.sub.sunsubscribe(this.d.keys.roomChannel(room)).catch((err: unknown) => {
+      this.d.log.debug({ room, err: (err as Error).message }, 'unsubscribe deferred');
+    });
+  }
+
+  private onMessage(channel: string, raw: string): void {
+    const room = this.channels.get(channel);
+    if (room === undefined) return;
     const msg = parseFanout(raw);
-    if (!msg) {
-      ctx.log.warn({ raw: raw.slice(0, 200) }, 'malformed fan-out message ignored');
+    if (!msg || msg.room !== room) {
+      this.d.log.warn({ raw: raw.slice(0, 200) }, 'malformed fan-out message ignored');
       return;
     }
-    const target = roomOf(msg.room);
-    const n = nsp.adapter.rooms.get(target)?.size ?? 0;
+    this.d.metrics.fanoutReceived.inc();
+    const target = roomOf(room);
+    const n = this.d.io.of('/').adapter.rooms.get(target)?.size ?? 0;
     if (n === 0) return;
-    ctx.io.local.to(target).emit('message:created', msg);
-    ctx.metrics.messagesOut.inc(n);
-    ctx.rates.addOut(n);
-  });
-  let first = true;
-  const onReady = (): void => {
-    if (first) {
-      first = false;
-      return;
+    this.d.io.local.to(target).emit('message:created', msg);
+    this.d.metrics.messagesOut.inc(n);
+    this.d.rates.addOut(n);
+  }
+
+  /**
+   * After subscriptions were lost: subscribes again to every room with local members and
+   * waits for Redis to confirm (ioredis re-subscribes by itself but does not say when that
+   * is done), then asks local clients to resume. Called again from the heartbeat until it
+   * succeeds.
+   */
+  async recover(): Promise<void> {
+    if (this.lostAt === undefined || this.recovering) return;
+    this.recovering = true;
+    const since = this.lostAt;
+    try {
+      const rooms = [...this.subs.keys()];
+      // One SSUBSCRIBE per room: in a cluster, one call may name channels of one slot only.
+      await Promise.all(rooms.map((r) => this.d.sub.ssubscribe(this.d.keys.roomChannel(r))));
+      if (this.lostAt !== since) return;
+      this.lostAt = undefined;
+      this.d.log.info(
+        { rooms: rooms.length, lostMs: Date.now() - since },
+        'room subscriptions restored; asking clients to resume',
+      );
+      this.d.io.local.emit('sync:required', { reason: 'redis subscription restored' });
+    } catch (err) {
+      this.d.log.debug({ err: (err as Error).message }, 'room subscriptions not restored yet');
+    } finally {
+      this.recovering = false;
     }
-    ctx.log.info('fan-out subscription restored; asking clients to resume');
-    ctx.io.local.emit('sync:required', { reason: 'redis subscription restored' });
-  };
-  sub.on('ready', onReady);
-  await sub.subscribe(channel);
-  if (sub.status === 'ready') first = false;
-  return {
-    async stop() {
-      sub.off('ready', onReady);
-      await sub.unsubscribe(channel).catch(() => undefined);
-    },
-  };
+  }
+
+  /** Whether subscriptions are known to be lost (readiness says no meanwhile). */
+  healthy(): boolean {
+    return this.lostAt === undefined && this.d.sub.status === 'ready';
+  }
+
+  async stop(): Promise<void> {
+    const channels = [...this.channels.keys()];
+    this.subs.clear();
+    this.channels.clear();
+    await Promise.all(channels.map((c) => this.d.sub.sunsubscribe(c).catch(() => undefined)));
+  }
 }

@@ -1,32 +1,53 @@
-import type { Redis, Result } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../protocol/index.js';
 import type { Keys } from './keys.js';
+import type { RedisConn } from './redis.js';
 
 /**
- * Stores a message and publishes it in one atomic step:
+ * Stores a message and publishes it in one atomic step, inside the room's own slot:
  * - a repeated (room, user, clientMsgId) returns the first id and stores nothing (idempotent
  *   retries, also when ioredis resends a command after a reconnect);
- * - the per-room sequence number, the stream entry and the publish happen together, so every
- *   instance receives messages in id order, and nothing is published that was not stored.
+ * - the per-room sequence number, the stream entry and the publish on the room's channel
+ *   happen together, so every subscribed instance receives the room's messages in id order,
+ *   and nothing is published that was not stored;
+ * - the room's epoch is made on its first message (or after its meta was lost) and travels
+ *   with every message: a client holding another epoch knows its positions mean nothing now.
  *
- * KEYS: log, seq, dedupe, rooms. ARGV: maxlen, dedupeTtlSec, from, text, kind, clientMsgId,
- * channel, room.
+ * KEYS: log, meta, dedupe, channel. ARGV: maxlen, dedupeTtlSec, from, text, kind,
+ * clientMsgId, room, epochCandidate.
  */
 const APPEND_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then
+  epoch = ARGV[8]
+  redis.call('HSET', KEYS[2], 'epoch', epoch, 'seq', 0)
+end
 local prev = redis.call('GET', KEYS[3])
 if prev then
   local sep = string.find(prev, '|', 1, true)
-  return {0, string.sub(prev, 1, sep - 1), tonumber(string.sub(prev, sep + 1))}
+  return {0, string.sub(prev, 1, sep - 1), tonumber(string.sub(prev, sep + 1)), epoch}
 end
-local seq = redis.call('INCR', KEYS[2])
+local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*',
   'seq', seq, 'from', ARGV[3], 'text', ARGV[4], 'kind', ARGV[5], 'cmid', ARGV[6])
 redis.call('SET', KEYS[3], id .. '|' .. seq, 'EX', ARGV[2])
 local ms = tonumber(string.match(id, '^(%d+)'))
-redis.call('ZADD', KEYS[4], ms, ARGV[8])
-redis.call('PUBLISH', ARGV[7], cjson.encode({id = id, seq = seq, room = ARGV[8], from = ARGV[3],
-  text = ARGV[4], ts = ms, kind = ARGV[5], clientMsgId = ARGV[6]}))
-return {1, id, seq}
+redis.call('SPUBLISH', KEYS[4], cjson.encode({id = id, seq = seq, room = ARGV[7], from = ARGV[3],
+  text = ARGV[4], ts = ms, kind = ARGV[5], clientMsgId = ARGV[6], epoch = epoch}))
+return {1, id, seq, epoch}
+`;
+
+/**
+ * The room's sequence and epoch, making the epoch if the room has none yet (a join of a new
+ * room, or of one whose meta was lost), so a joiner always learns the epoch it resumes in.
+ * KEYS: meta. ARGV: epochCandidate.
+ */
+const META_SCRIPT = `
+if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
+  redis.call('HSETNX', KEYS[1], 'seq', 0)
+end
+return redis.call('HMGET', KEYS[1], 'seq', 'epoch')
 `;
 
 /** How long a client message id is remembered for deduplication. */
@@ -36,23 +57,30 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatAppend(
       log: string,
-      seq: string,
+      meta: string,
       dedupe: string,
-      rooms: string,
+      channel: string,
       maxlen: number,
       ttl: number,
       from: string,
       text: string,
       kind: string,
       cmid: string,
-      channel: string,
       room: string,
-    ): Result<[number, string, number], Context>;
+      epochCandidate: string,
+    ): Result<[number, string, number, string], Context>;
+    chatRoomMeta(meta: string, epochCandidate: string): Result<[string | null, string], Context>;
   }
 }
 
-export function defineHistoryCommands(redis: Redis): void {
+export function defineHistoryCommands(redis: RedisConn): void {
   redis.defineCommand('chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+  redis.defineCommand('chatRoomMeta', { numberOfKeys: 1, lua: META_SCRIPT });
+}
+
+/** A fresh epoch: random, short, and never reused in practice. */
+export function newEpoch(): string {
+  return randomBytes(6).toString('base64url');
 }
 
 export interface AppendInput {
@@ -67,12 +95,25 @@ export interface AppendResult {
   id: string;
   seq: number;
   ts: number;
+  epoch: string;
   duplicate: boolean;
+  /** Replicas that confirmed the write (only counted when `waitReplicas` > 0). */
+  replicas?: number;
+}
+
+export interface HistoryOptions {
+  maxLen: number;
+  /**
+   * After each append, wait (Redis WAIT) until this many replicas have the write, at most
+   * `waitTimeoutMs`: narrows what a failover can lose, at a latency cost (bench/RESULTS.md).
+   */
+  waitReplicas: number;
+  waitTimeoutMs: number;
 }
 
 type StreamEntry = [id: string, fields: string[]];
 
-function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
+function toMessage(room: string, epoch: string, [id, fields]: StreamEntry): ChatMessage {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   const msg: ChatMessage = {
@@ -83,6 +124,7 @@ function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
     text: f.text ?? '',
     ts: Number(id.split('-')[0]),
     kind: f.kind === 'action' || f.kind === 'broadcast' ? f.kind : 'text',
+    epoch,
   };
   if (f.cmid) msg.clientMsgId = f.cmid;
   return msg;
@@ -94,37 +136,94 @@ export interface Page {
   truncated: boolean;
 }
 
+export interface RoomMeta {
+  /** Sequence number of the room's newest message (0 for none). */
+  seq: number;
+  epoch: string;
+}
+
+/** The room index is written at most this often per room and instance (it orders `/rooms`). */
+const ROOM_TOUCH_EVERY_MS = 1000;
+
 /** Room history in one Redis stream per room, capped at `maxLen` entries. */
 export class History {
+  /** room -> when this instance last wrote its activity to the room index. */
+  private readonly touched = new Map<string, number>();
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConn,
     private readonly keys: Keys,
-    private readonly maxLen: number,
+    private readonly opts: HistoryOptions,
   ) {
     defineHistoryCommands(redis);
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
     const { room, from, text, kind, clientMsgId } = input;
-    const [fresh, id, seq] = await this.redis.chatAppend(
+    const args = [
       this.keys.roomLog(room),
-      this.keys.roomSeq(room),
+      this.keys.roomMeta(room),
       this.keys.sendDedupe(room, from, clientMsgId),
-      this.keys.rooms(),
-      this.maxLen,
+      this.keys.roomChannel(room),
+      this.opts.maxLen,
       DEDUPE_TTL_SEC,
       from,
       text,
       kind,
       clientMsgId,
-      this.keys.fanoutChannel(),
       room,
-    );
-    return { id, seq: Number(seq), ts: Number(id.split('-')[0]), duplicate: fresh === 0 };
+      newEpoch(),
+    ] as const;
+    let reply: [number, string, number, string];
+    let replicas: number | undefined;
+    const touch = this.touch(room);
+    if (this.opts.waitReplicas > 0) {
+      // WAIT has no key: in one pipeline it goes to the node that took the append.
+      const res = await this.redis
+        .pipeline()
+        .chatAppend(...args)
+        .wait(this.opts.waitReplicas, this.opts.waitTimeoutMs)
+        .exec();
+      const [[err, value] = [null, null], [, acked] = [null, 0]] = res ?? [];
+      if (err) throw err;
+      if (!value) throw new Error('Connection is closed.');
+      reply = value as [number, string, number, string];
+      replicas = Number(acked);
+    } else {
+      reply = await this.redis.chatAppend(...args);
+    }
+    await touch;
+    const [fresh, id, seq, epoch] = reply;
+    return {
+      id,
+      seq: Number(seq),
+      ts: Number(id.split('-')[0]),
+      epoch,
+      duplicate: fresh === 0,
+      ...(replicas !== undefined ? { replicas } : {}),
+    };
+  }
+
+  /**
+   * Records the room's activity in the room index (another slot than the room's keys, so not
+   * in the append script); at most once a second per room from this instance.
+   */
+  private async touch(room: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.touched.get(room) ?? 0) < ROOM_TOUCH_EVERY_MS) return;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(room, now);
+    await this.redis.zadd(this.keys.rooms(), now, room);
+  }
+
+  /** The room's sequence and epoch (an epoch is made for a room that has none). */
+  async meta(room: string): Promise<RoomMeta> {
+    const [seq, epoch] = await this.redis.chatRoomMeta(this.keys.roomMeta(room), newEpoch());
+    return { seq: Number(seq ?? 0), epoch };
   }
 
   /** The newest `limit` messages, oldest first. */
-  async latest(room: string, limit: number): Promise<Page> {
+  async latest(room: string, epoch: string, limit: number): Promise<Page> {
     const entries = (await this.redis.xrevrange(
       this.keys.roomLog(room),
       '+',
@@ -132,7 +231,7 @@ export class History {
       'COUNT',
       limit,
     )) as StreamEntry[];
-    const messages = entries.reverse().map((e) => toMessage(room, e));
+    const messages = entries.reverse().map((e) => toMessage(room, epoch, e));
     return { messages, hasMore: false, truncated: false };
   }
 
@@ -140,7 +239,7 @@ export class History {
    * Messages after `since` (exclusive), oldest first. `truncated` is true when `since` itself is
    * no longer kept and older than what is: messages after it may have been trimmed away.
    */
-  async after(room: string, since: string, limit: number): Promise<Page> {
+  async after(room: string, epoch: string, since: string, limit: number): Promise<Page> {
     const key = this.keys.roomLog(room);
     const replies = (await this.redis
       .multi()
@@ -157,14 +256,14 @@ export class History {
       StreamEntry[],
     ];
     const hasMore = range.length > limit;
-    const messages = range.slice(0, limit).map((e) => toMessage(room, e));
+    const messages = range.slice(0, limit).map((e) => toMessage(room, epoch, e));
     const firstId = first[0]?.[0];
     const truncated = self.length === 0 && firstId !== undefined && compareIds(since, firstId) < 0;
     return { messages, hasMore, truncated };
   }
 
   /** Messages before `before` (exclusive), oldest first: for scrolling back. */
-  async before(room: string, before: string, limit: number): Promise<Page> {
+  async before(room: string, epoch: string, before: string, limit: number): Promise<Page> {
     const entries = (await this.redis.xrevrange(
       this.keys.roomLog(room),
       `(${before}`,
@@ -176,17 +275,12 @@ export class History {
     const messages = entries
       .slice(0, limit)
       .reverse()
-      .map((e) => toMessage(room, e));
+      .map((e) => toMessage(room, epoch, e));
     return { messages, hasMore, truncated: false };
-  }
-
-  async lastSeq(room: string): Promise<number> {
-    const v = await this.redis.get(this.keys.roomSeq(room));
-    return v ? Number(v) : 0;
   }
 }
 
-/** Parses a fan-out publication back into a message (the script's cjson output). */
+/** Parses a room channel publication back into a message (the script's cjson output). */
 export function parseFanout(raw: string): ChatMessage | null {
   try {
     const m = JSON.parse(raw) as ChatMessage;

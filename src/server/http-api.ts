@@ -177,9 +177,7 @@ async function me(ctx: InstanceContext, req: IncomingMessage): Promise<MeRespons
 
 /** Whether this instance should get traffic: not draining and Redis reachable. */
 export function isReady(ctx: InstanceContext): boolean {
-  return (
-    !ctx.isDraining() && ctx.redis.cmd.status === 'ready' && ctx.redis.fanout.status === 'ready'
-  );
+  return !ctx.isDraining() && ctx.redis.cmd.status === 'ready' && ctx.fanout.healthy();
 }
 
 type Route = (ctx: InstanceContext, req: IncomingMessage) => Promise<unknown>;

@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { DrainReason, ErrorCode, MAX_PACKET_BYTES, SessionEndReason } from '../protocol/index.js';
 import type { InstanceConfig } from './config.js';
@@ -17,7 +17,7 @@ import {
   type ChatSocket,
   type InstanceContext,
 } from './context.js';
-import { startFanout } from './fanout.js';
+import { RoomFanout } from './fanout.js';
 import { History } from './history.js';
 import { createRequestHandler } from './http-api.js';
 import { makeKeys } from './keys.js';
@@ -25,7 +25,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Presence } from './presence.js';
 import { TokenBucket } from './rate-limit.js';
-import { createRedisClients, quitAll, waitReady } from './redis.js';
+import { createRedisClients, describeTarget, quitAll, serverVersion, waitReady } from './redis.js';
 import { Sessions } from './sessions.js';
 import { RateCounter, StatusReporter } from './status.js';
 import { dispatch } from './transport/boundary.js';
@@ -75,12 +75,18 @@ function connectError(code: ErrorCode, message: string): Error {
 export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<RunningInstance> {
   const bootId = randomBytes(6).toString('hex');
   const keys = makeKeys(cfg.keyPrefix);
-  const redis = createRedisClients(cfg.redisUrl, log, `chat:${cfg.instanceId}`);
+  const redis = createRedisClients(cfg.redis, log, `chat:${cfg.instanceId}`);
+  const where = describeTarget(cfg.redis);
   try {
     await waitReady(redis.cmd, 10_000);
+    // Rooms fan out over sharded pub/sub (SPUBLISH/SSUBSCRIBE), which Redis has since 7.0.
+    const version = await serverVersion(redis.cmd);
+    if (Number(version.split('.')[0]) < 7) {
+      throw new Error(`Redis ${version} is too old: chat-tui needs Redis >= 7.0 (sharded pub/sub)`);
+    }
   } catch (err) {
     await quitAll(redis);
-    throw new Error(`cannot reach Redis at ${cfg.redisUrl}: ${(err as Error).message}`);
+    throw new Error(`cannot use Redis at ${where}: ${(err as Error).message}`);
   }
   const metrics = new Metrics({ instance: cfg.instanceId });
   const rates = new RateCounter();
@@ -99,9 +105,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     pingInterval: 10_000,
     pingTimeout: 5_000,
     connectTimeout: 10_000,
-    adapter: createAdapter(redis.pub, redis.sub, {
-      key: keys.adapterPrefix(),
-      requestsTimeout: 3000,
+    // Sharded pub/sub, one channel per room ('dynamic'): presence and typing of a room reach
+    // only the instances with members in it; requests and notices use the namespace channel.
+    adapter: createShardedAdapter(redis.pub, redis.sub, {
+      channelPrefix: keys.adapterPrefix(),
+      subscriptionMode: 'dynamic',
     }),
   });
   // Session ids name their instance, so a balancer (the local supervisor) can route a
@@ -121,7 +129,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     redis,
     io,
     sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec),
-    history: new History(redis.cmd, keys, cfg.historyMax),
+    history: new History(redis.cmd, keys, {
+      maxLen: cfg.historyMax,
+      waitReplicas: cfg.appendWaitReplicas,
+      waitTimeoutMs: cfg.appendWaitTimeoutMs,
+    }),
+    fanout: new RoomFanout({ sub: redis.fanout, keys, io, log, metrics, rates }),
     presence: new Presence(redis.cmd, keys, bootId),
     rates,
     isDraining: () => draining,
@@ -239,7 +252,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
 
   registerAdminNamespace(ctx);
   registerInterServer(ctx);
-  const fanout = await startFanout(ctx);
+  const fanout = ctx.fanout;
+  fanout.start();
 
   // Once a second: rates, slow consumers, Redis health, status to Redis, presence renewal
   // and ghost reaping.
@@ -278,6 +292,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       metrics.loopLag.set(status.loopLagMs / 1000);
       cutSlowConsumers(io, cfg.slowConsumerMaxPackets, log);
       if (!watchRedis()) return;
+      await fanout.recover();
       await status.publish();
       for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
     } catch (err) {

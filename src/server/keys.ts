@@ -2,43 +2,62 @@
  * Every Redis key and channel name, built from one configurable prefix. Names that come
  * from users (rooms, user names) are validated against NAME_PATTERN before they reach here,
  * so they never carry `*`, `:`, braces or anything else Redis or the layout treats specially.
+ *
+ * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
+ * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
+ * never crosses slots; a user's keys carry `{<user>}`; the instance status keys share one
+ * tag so the console reads them with one MGET. Nothing else is ever touched together.
  */
 export interface Keys {
   user(name: string): string;
   userSessions(name: string): string;
   session(hash: string): string;
   roomLog(room: string): string;
-  roomSeq(room: string): string;
+  /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
+  roomMeta(room: string): string;
   roomPresence(room: string): string;
   roomTyping(room: string): string;
   sendDedupe(room: string, user: string, clientMsgId: string): string;
+  /** Sharded pub/sub channel of one room's stored messages, in the room's slot. */
+  roomChannel(room: string): string;
+  /** Index of rooms by last activity (updated outside the append script: another slot). */
   rooms(): string;
   instances(): string;
   instance(id: string): string;
   loginIp(ip: string): string;
   loginUser(name: string): string;
-  /** Pub/sub channel carrying every stored message to every instance, in id order. */
-  fanoutChannel(): string;
   /** Key prefix of the Socket.IO Redis adapter's channels. */
   adapterPrefix(): string;
 }
 
+/** A prefix must not carry a hash tag of its own, or every key would land in one slot. */
+export function checkKeyPrefix(prefix: string): string {
+  if (/[{}\s]/.test(prefix)) {
+    throw new Error(
+      `CHAT_KEY_PREFIX must not contain braces or spaces (Redis Cluster hash tags), got ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
+}
+
 export function makeKeys(prefix: string): Keys {
+  checkKeyPrefix(prefix);
+  const room = (r: string): string => `${prefix}room:{${r}}`;
   return {
-    user: (name) => `${prefix}user:${name}`,
-    userSessions: (name) => `${prefix}user:${name}:sessions`,
+    user: (name) => `${prefix}user:{${name}}`,
+    userSessions: (name) => `${prefix}user:{${name}}:sessions`,
     session: (hash) => `${prefix}session:${hash}`,
-    roomLog: (room) => `${prefix}room:${room}:log`,
-    roomSeq: (room) => `${prefix}room:${room}:seq`,
-    roomPresence: (room) => `${prefix}room:${room}:presence`,
-    roomTyping: (room) => `${prefix}room:${room}:typing`,
-    sendDedupe: (room, user, id) => `${prefix}room:${room}:sent:${user}:${id}`,
+    roomLog: (r) => `${room(r)}:log`,
+    roomMeta: (r) => `${room(r)}:meta`,
+    roomPresence: (r) => `${room(r)}:presence`,
+    roomTyping: (r) => `${room(r)}:typing`,
+    sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,
+    roomChannel: (r) => `${room(r)}:messages`,
     rooms: () => `${prefix}rooms`,
-    instances: () => `${prefix}instances`,
-    instance: (id) => `${prefix}instance:${id}`,
+    instances: () => `${prefix}{instances}`,
+    instance: (id) => `${prefix}{instances}:${id}`,
     loginIp: (ip) => `${prefix}ratelimit:login:ip:${ip}`,
     loginUser: (name) => `${prefix}ratelimit:login:user:${name}`,
-    fanoutChannel: () => `${prefix}fanout`,
     adapterPrefix: () => `${prefix}sio`,
   };
 }

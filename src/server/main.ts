@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DrainReason } from '../protocol/index.js';
-import { instanceConfig, parsePort, stateDir } from './config.js';
+import { instanceConfig, parsePort, redisTarget, stateDir } from './config.js';
 import { startInstance } from './instance.js';
 import { createLogger } from './logger.js';
 import { redisServerAvailable } from './private-redis.js';
@@ -34,18 +34,29 @@ interface InstanceFlags {
   port?: number;
   host?: string;
   redis?: string;
+  redisCluster?: string;
   id?: string;
   supervised?: boolean;
 }
 
+/** The environment with the Redis flags written over it (a flag wins over its variable). */
+function withRedisFlags(
+  env: NodeJS.ProcessEnv,
+  flags: { redis?: string; redisCluster?: string },
+): NodeJS.ProcessEnv {
+  const out = { ...env };
+  if (flags.redis) out.REDIS_URL = flags.redis;
+  if (flags.redisCluster) out.REDIS_CLUSTER_NODES = flags.redisCluster;
+  return out;
+}
+
 async function runInstance(flags: InstanceFlags): Promise<void> {
-  const env = process.env;
+  const env = withRedisFlags(process.env, flags);
   let cfg: ReturnType<typeof instanceConfig>;
   try {
     cfg = instanceConfig(env, {
       ...(flags.port !== undefined ? { port: flags.port } : {}),
       ...(flags.host ? { host: flags.host } : {}),
-      ...(flags.redis ? { redisUrl: flags.redis } : {}),
       ...(flags.id ? { instanceId: flags.id } : {}),
       supervised: Boolean(flags.supervised),
     });
@@ -95,6 +106,11 @@ program
     new Option('--redis <url>', 'Redis URL (default: a private redis-server)').env('REDIS_URL'),
   )
   .addOption(
+    new Option('--redis-cluster <nodes>', 'Redis Cluster nodes, host:port,host:port,...').env(
+      'REDIS_CLUSTER_NODES',
+    ),
+  )
+  .addOption(
     new Option('--state-dir <dir>', 'where private Redis data and the admin token live').env(
       'CHAT_STATE_DIR',
     ),
@@ -105,10 +121,17 @@ program
       port: number;
       host: string;
       redis?: string;
+      redisCluster?: string;
       stateDir?: string;
     }) => {
       const env = process.env;
-      if (!flags.redis && !redisServerAvailable()) {
+      try {
+        // Refuses conflicting or malformed Redis settings before anything starts.
+        redisTarget(withRedisFlags(env, flags));
+      } catch (err) {
+        fatal((err as Error).message);
+      }
+      if (!flags.redis && !flags.redisCluster && !redisServerAvailable()) {
         fatal(
           'no Redis to use. Install redis-server (Debian/Ubuntu: apt-get install redis-server; ' +
             'macOS: brew install redis) so a private one can be started, or set REDIS_URL ' +
@@ -122,6 +145,7 @@ program
           host: flags.host,
           port: flags.port,
           redisUrl: flags.redis,
+          redisClusterNodes: flags.redisCluster,
           stateDir: flags.stateDir ?? stateDir(env),
           env,
           log,
@@ -140,6 +164,11 @@ program
   .addOption(new Option('-p, --port <port>', 'port').env('PORT').argParser(portArg))
   .addOption(new Option('--host <host>', 'address to listen on').env('HOST'))
   .addOption(new Option('--redis <url>', 'Redis URL').env('REDIS_URL'))
+  .addOption(
+    new Option('--redis-cluster <nodes>', 'Redis Cluster nodes, host:port,host:port,...').env(
+      'REDIS_CLUSTER_NODES',
+    ),
+  )
   .addOption(new Option('--id <id>', 'instance id').env('CHAT_INSTANCE_ID'))
   .addOption(new Option('--supervised', 'run under the local cluster supervisor').hideHelp())
   .action(runInstance);

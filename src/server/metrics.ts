@@ -36,6 +36,21 @@ export class Metrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  readonly fanoutReceived = new Counter({
+    name: 'chat_fanout_received_total',
+    help: 'Messages this instance received on room channels (only rooms with local members)',
+    registers: [this.registry],
+  });
+  readonly roomSubscriptions = new Gauge({
+    name: 'chat_room_subscriptions',
+    help: 'Room channels this instance is subscribed to (rooms with local members)',
+    registers: [this.registry],
+  });
+  readonly appendUnreplicated = new Counter({
+    name: 'chat_append_unreplicated_total',
+    help: 'Appends acknowledged before the configured replicas confirmed them (WAIT timed out)',
+    registers: [this.registry],
+  });
   readonly loopLag = new Gauge({
     name: 'chat_event_loop_lag_seconds',
     help: 'Event-loop delay p99 over the last second',

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { MEMBER_LIST_MAX } from '../protocol/index.js';
 import type { Keys } from './keys.js';
+import type { RedisConn } from './redis.js';
 
 /** Up to this many presence entries, member counts are exact. */
 const EXACT_COUNT_MAX = 2000;
@@ -20,7 +20,7 @@ export class Presence {
   private readonly local = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConn,
     private readonly keys: Keys,
     private readonly bootId: string,
   ) {}
@@ -87,23 +87,25 @@ export class Presence {
     if (this.local.size === 0) return [];
     const now = Date.now();
     const rooms = [...this.local.keys()];
-    const m = this.redis.multi();
-    for (const room of rooms) {
-      const key = this.keys.roomPresence(room);
-      const users = this.local.get(room)!;
-      const args: (string | number)[] = [];
-      for (const user of users.keys()) args.push(now + PRESENCE_TTL_MS, this.member(user));
-      m.zadd(key, ...args);
-      m.zremrangebyscore(key, '-inf', now);
-      m.pexpire(key, PRESENCE_TTL_MS * 10);
-    }
-    const res = (await m.exec()) ?? [];
-    // Three replies per room (rooms in `local` always have members): zadd, zremrangebyscore, pexpire.
-    const changed = rooms.filter((_room, i) => {
-      const removed = res[i * 3 + 1]?.[1];
-      return typeof removed === 'number' && removed > 0;
-    });
-    return changed;
+    // One transaction per room: each touches only its room's key, so it runs on Redis
+    // Cluster too (ioredis pipelines the rooms' transactions on each connection).
+    const removed = await Promise.all(
+      rooms.map(async (room) => {
+        const key = this.keys.roomPresence(room);
+        const users = this.local.get(room)!;
+        const args: (string | number)[] = [];
+        for (const user of users.keys()) args.push(now + PRESENCE_TTL_MS, this.member(user));
+        const res = await this.redis
+          .multi()
+          .zadd(key, ...args)
+          .zremrangebyscore(key, '-inf', now)
+          .pexpire(key, PRESENCE_TTL_MS * 10)
+          .exec();
+        const n = res?.[1]?.[1];
+        return typeof n === 'number' ? n : 0;
+      }),
+    );
+    return rooms.filter((_room, i) => removed[i]! > 0);
   }
 
   /** Rooms with at least one local member. */

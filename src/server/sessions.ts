@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import type { RedisConn } from './redis.js';
 
 /** Redis keeps only this hash of a token, so a leaked dump yields no usable session. */
 export function hashToken(token: string): string {
@@ -20,7 +20,7 @@ export interface Session {
 /** Session tokens: 256 random bits, base64url; a sliding expiry renewed on every use. */
 export class Sessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConn,
     private readonly keys: Keys,
     private readonly ttlSec: number,
   ) {}
@@ -29,12 +29,14 @@ export class Sessions {
     const token = randomBytes(32).toString('base64url');
     const hash = hashToken(token);
     const value: StoredSession = { user, createdAt: Date.now() };
+    // The user's index first, then the session (another slot: two steps, not a transaction),
+    // so no session ever exists that `revokeAll` cannot find.
     await this.redis
       .multi()
-      .set(this.keys.session(hash), JSON.stringify(value), 'EX', this.ttlSec)
       .sadd(this.keys.userSessions(user), hash)
       .expire(this.keys.userSessions(user), this.ttlSec)
       .exec();
+    await this.redis.set(this.keys.session(hash), JSON.stringify(value), 'EX', this.ttlSec);
     return token;
   }
 
@@ -51,20 +53,17 @@ export class Sessions {
   }
 
   async revoke(session: Session): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.keys.session(session.hash))
-      .srem(this.keys.userSessions(session.user), session.hash)
-      .exec();
+    // The session first: once it is gone the token is dead, whatever happens to the index.
+    await this.redis.del(this.keys.session(session.hash));
+    await this.redis.srem(this.keys.userSessions(session.user), session.hash);
   }
 
   /** Ends every session of a user; returns their hashes (to disconnect their sockets). */
   async revokeAll(user: string): Promise<string[]> {
     const hashes = await this.redis.smembers(this.keys.userSessions(user));
-    const m = this.redis.multi();
-    for (const h of hashes) m.del(this.keys.session(h));
-    m.del(this.keys.userSessions(user));
-    await m.exec();
+    // Each session key lives in a slot of its own: one DEL each (pipelined by ioredis).
+    await Promise.all(hashes.map((h) => this.redis.del(this.keys.session(h))));
+    await this.redis.del(this.keys.userSessions(user));
     return hashes;
   }
 }

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   InstanceStatus,
   type ClusterStatus,
@@ -7,6 +7,7 @@ import {
   type RedisHealth,
 } from '../protocol/index.js';
 import type { Keys } from './keys.js';
+import type { RedisConn } from './redis.js';
 
 /** An instance's status key lives this long; it is rewritten every second. */
 export const STATUS_TTL_MS = 4000;
@@ -62,7 +63,7 @@ export class StatusReporter {
   loopLagMs = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConn,
     private readonly keys: Keys,
     private readonly src: StatusSource,
     readonly rates: RateCounter,
@@ -125,8 +126,11 @@ export class StatusReporter {
   }
 }
 
-/** Reads every live instance's status: no SCAN, just the index and one MGET. */
-export async function readInstances(redis: Redis, keys: Keys): Promise<InstanceStatus[]> {
+/**
+ * Reads every live instance's status: no SCAN, just the index and one MGET (the index and
+ * the status keys share one hash tag, so this runs on Redis Cluster too).
+ */
+export async function readInstances(redis: RedisConn, keys: Keys): Promise<InstanceStatus[]> {
   const now = Date.now();
   const ids = await redis.zrangebyscore(keys.instances(), now - STATUS_STALE_MS, '+inf');
   await redis.zremrangebyscore(keys.instances(), '-inf', now - STATUS_TTL_MS * 10);
@@ -146,7 +150,7 @@ function infoField(info: string, field: string): string | undefined {
   return m?.[1]?.trim();
 }
 
-export async function redisHealth(redis: Redis): Promise<RedisHealth> {
+async function nodeHealth(redis: Redis): Promise<RedisHealth> {
   try {
     const t0 = performance.now();
     await redis.ping();
@@ -163,6 +167,29 @@ export async function redisHealth(redis: Redis): Promise<RedisHealth> {
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
+}
+
+/** Health of one Redis, or of every master of a cluster (ok only if all masters answer). */
+export async function redisHealth(redis: RedisConn): Promise<RedisHealth> {
+  if (!(redis instanceof Cluster)) return nodeHealth(redis);
+  const masters = redis.nodes('master');
+  if (masters.length === 0) return { ok: false, error: 'no Redis Cluster master is known' };
+  const each = await Promise.all(masters.map((n) => nodeHealth(n)));
+  const up = each.filter((h) => h.ok);
+  const sum = (f: (h: RedisHealth) => number | undefined): number =>
+    up.reduce((a, h) => a + (f(h) ?? 0), 0);
+  const health: RedisHealth = {
+    ok: up.length === each.length,
+    masters: each.length,
+    mastersOk: up.length,
+    pingMs: Math.max(0, ...up.map((h) => h.pingMs ?? 0)),
+    usedMemoryBytes: sum((h) => h.usedMemoryBytes),
+    connectedClients: sum((h) => h.connectedClients),
+  };
+  if (up[0]?.version) health.version = up[0].version;
+  const failed = each.find((h) => !h.ok);
+  if (failed?.error) health.error = `${each.length - up.length} master(s) down: ${failed.error}`;
+  return health;
 }
 
 /** Totals over the given instances (rates rounded to one decimal). */
@@ -183,7 +210,7 @@ export function clusterTotals(instances: InstanceStatus[]): ClusterStatus['total
  * with itself only (`self`), Redis marked down, and a warning that says what is unknown.
  */
 export async function clusterStatus(
-  redis: Redis,
+  redis: RedisConn,
   keys: Keys,
   answeredBy: string,
   self?: () => InstanceStatus,

@@ -13,6 +13,8 @@ export interface ClusterOptions {
   host: string;
   port: number;
   redisUrl: string | undefined;
+  /** `host:port,...` of a Redis Cluster (instead of `redisUrl` or a private Redis). */
+  redisClusterNodes?: string | undefined;
   stateDir: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -84,7 +86,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
   let redis: PrivateRedis | undefined;
   let redisUrl = opts.redisUrl;
-  if (!redisUrl) {
+  const clusterNodes = opts.redisClusterNodes;
+  if (!redisUrl && !clusterNodes) {
     redis = await startPrivateRedis(path.join(opts.stateDir, 'redis'));
     redisUrl = redis.url;
   }
@@ -118,7 +121,9 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       env: {
         ...opts.env,
         CHAT_INSTANCE_ID: c.id,
-        REDIS_URL: redisUrl,
+        ...(clusterNodes
+          ? { REDIS_CLUSTER_NODES: clusterNodes, REDIS_URL: '' }
+          : { REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: '' }),
         HOST: '127.0.0.1',
         PORT: '0',
         CHAT_ADMIN_TOKEN: admin.token,
@@ -217,7 +222,9 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   out(
     redis
       ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir})`
-      : `  redis  ${redisUrl}`,
+      : clusterNodes
+        ? `  redis  cluster ${clusterNodes}`
+        : `  redis  ${redisUrl}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
   out(`  supervisor pid ${process.pid}; state in ${opts.stateDir}; Ctrl-C stops everything`);

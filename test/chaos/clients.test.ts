@@ -234,7 +234,7 @@ describe('chaos: hostile and unlucky clients', () => {
     const ids = new Set(answers.map((a) => (a.ok ? a.data.id : 'failed')));
     const dupes = answers.filter((a) => a.ok && a.data.duplicate).length;
     const r = cluster.redis.client();
-    const stored = await r.xlen('chat:room:twice:log');
+    const stored = await r.xlen('chat:room:{twice}:log');
     r.disconnect();
     record({
       id: 17,
@@ -303,7 +303,7 @@ describe('chaos load helper stays honest', () => {
     // A message stored behind the clients' backs, with no publish, is one they never got.
     const r = cluster.redis.client();
     await r.xadd(
-      'chat:room:honest-0:log',
+      'chat:room:{honest-0}:log',
       '*',
       'seq',
       '999',

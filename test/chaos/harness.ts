@@ -205,7 +205,7 @@ export class ChatLoad {
     const history = new Map<string, string[]>();
     for (let i = 0; i < this.opts.rooms; i++) {
       const room = this.roomName(i);
-      const entries = (await r.xrange(`chat:room:${room}:log`, '-', '+')) as [string, string[]][];
+      const entries = (await r.xrange(`chat:room:{${room}}:log`, '-', '+')) as [string, string[]][];
       history.set(
         room,
         entries.map(([id]) => id),

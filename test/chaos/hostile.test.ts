@@ -121,7 +121,7 @@ describe('chaos: hostile input', () => {
     );
 
     const r = cluster.redis.client();
-    const stored = await r.exists('chat:room:big:log');
+    const stored = await r.exists('chat:room:{big}:log');
     r.disconnect();
     const ok = await healthy(url);
     record({
@@ -315,7 +315,7 @@ describe('chaos: hostile input', () => {
     latencies.sort((x, y) => x - y);
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1] ?? 0;
     const r = cluster.redis.client();
-    const storedFromHose = await r.xlen('chat:room:hose:log');
+    const storedFromHose = await r.xlen('chat:room:{hose}:log');
     r.disconnect();
     record({
       id: 12,

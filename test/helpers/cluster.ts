@@ -12,6 +12,19 @@ import {
   track,
 } from './processes.js';
 import { TestRedis } from './redis.js';
+import { TestRedisCluster } from './redis-cluster.js';
+
+/** A test's Redis: one server or a Redis Cluster, started and stopped by the test. */
+export type TestStore = TestRedis | TestRedisCluster;
+
+/** The two set-ups the shared integration suite runs against. */
+export type Backend = TestStore['kind'];
+export const BACKENDS: Backend[] = ['single', 'cluster'];
+
+/** Starts a store of the given kind (a cluster: 3 masters, no replicas). */
+export function startStore(backend: Backend): Promise<TestStore> {
+  return backend === 'cluster' ? TestRedisCluster.start() : TestRedis.start();
+}
 
 /** Defaults that let tests log many users in from one address and keep drains short. */
 export const TEST_ENV: Record<string, string> = {
@@ -82,17 +95,18 @@ export class TestInstance {
   }
 }
 
-/** N instances of one cluster on one Redis. */
+/** N instances of one cluster on one Redis (a URL) or on a test store. */
 export async function startInstances(
   n: number,
-  redisUrl: string,
+  redis: string | TestStore,
   env: Record<string, string> = {},
 ): Promise<TestInstance[]> {
   const prefix = env.CHAT_KEY_PREFIX ?? 'chat:';
+  const target = typeof redis === 'string' ? { REDIS_URL: redis } : redis.env();
   return Promise.all(
     Array.from({ length: n }, async (_, i) =>
       new TestInstance(`chat-${i + 1}`, await freePort(), {
-        REDIS_URL: redisUrl,
+        ...target,
         CHAT_KEY_PREFIX: prefix,
         ...env,
       }).start(),
@@ -146,24 +160,35 @@ export function until(
 export { killAndWait };
 
 /** A test file's cluster: its own redis-server and `n` instances, and the clients to close. */
-export interface ClusterFixture {
-  redis: TestRedis;
+export interface ClusterFixture<S extends TestStore = TestRedis> {
+  redis: S;
   nodes: TestInstance[];
   clients: ChatClient[];
 }
 
 /**
- * Starts a cluster before the file's tests and, after them, closes the clients it was given
- * and kills (by PID) every process the file started.
+ * Starts a cluster before the file's (or describe block's) tests and, after them, closes the
+ * clients it was given and kills (by PID) every process it started.
  */
-export function useCluster(n: number, env: Record<string, string> = {}): ClusterFixture {
-  const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture;
+export function useCluster(n: number, env?: Record<string, string>): ClusterFixture;
+export function useCluster(
+  n: number,
+  env: Record<string, string>,
+  backend: Backend,
+): ClusterFixture<TestStore>;
+export function useCluster(
+  n: number,
+  env: Record<string, string> = {},
+  backend: Backend = 'single',
+): ClusterFixture<TestStore> {
+  const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture<TestStore>;
   beforeAll(async () => {
-    fixture.redis = await TestRedis.start();
-    fixture.nodes = await startInstances(n, fixture.redis.url, env);
+    fixture.redis = await startStore(backend);
+    fixture.nodes = await startInstances(n, fixture.redis, env);
   });
   afterAll(async () => {
-    for (const c of fixture.clients) c.close();
+    for (const c of fixture.clients.splice(0)) c.close();
+    // Describe blocks run one after another, so this kills only this block's processes.
     await killAll();
   });
   return fixture;

@@ -6,6 +6,7 @@ import { freePort, killAndWait, tmpDir, track } from './processes.js';
 
 /** A redis-server of a test's own, on a free loopback port, that the test may stop and restart. */
 export class TestRedis {
+  readonly kind = 'single' as const;
   private proc: ChildProcess | undefined;
   readonly dir = tmpDir('redis');
 
@@ -13,6 +14,10 @@ export class TestRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  env(): Record<string, string> {
+    return { REDIS_URL: this.url };
   }
 
   static async start(): Promise<TestRedis> {
@@ -62,7 +67,7 @@ export class TestRedis {
  * hostile input expects nothing else.
  */
 export const KEY_LAYOUT =
-  /^chat:(user:[a-z0-9][a-z0-9_-]{0,31}(:sessions)?|session:[0-9a-f]{64}|room:[a-z0-9][a-z0-9_-]{0,31}:(log|seq|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|instances|instance:[A-Za-z0-9_-]+|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
+  /^chat:(user:\{[a-z0-9][a-z0-9_-]{0,31}\}(:sessions)?|session:[0-9a-f]{64}|room:\{[a-z0-9][a-z0-9_-]{0,31}\}:(log|meta|presence|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|\{instances\}(:[A-Za-z0-9_-]+)?|ratelimit:login:(ip:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
 
 /** All keys, by a full SCAN (tests only: never on a hot path). */
 export async function scanAll(client: RedisClient): Promise<string[]> {

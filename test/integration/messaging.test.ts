@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
-import { connectUser, until, useCluster } from '../helpers/cluster.js';
-
-const cluster = useCluster(3);
-const { clients } = cluster;
-
-async function user(servers: string[]): Promise<ChatClient> {
-  const { client } = await connectUser(servers);
-  clients.push(client);
-  return client;
-}
+import { BACKENDS, connectUser, until, useCluster } from '../helpers/cluster.js';
 
 const ids = (c: ChatClient, room: string): string[] =>
   c.rooms.get(room)?.messages.map((m) => m.id) ?? [];
 
-describe('messages across instances', () => {
+describe.each(BACKENDS)('messages across instances (%s Redis)', (backend) => {
+  const cluster = useCluster(3, {}, backend);
+  const { clients } = cluster;
+
+  async function user(servers: string[]): Promise<ChatClient> {
+    const { client } = await connectUser(servers);
+    clients.push(client);
+    return client;
+  }
+
   it('reach members on every instance with the same ids in the same order', async () => {
     const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const onA = await user([a]);

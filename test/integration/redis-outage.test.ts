@@ -50,7 +50,7 @@ describe('Redis going away and coming back', () => {
       a.rooms.get('outage')!.messages.map((m) => m.id),
     );
     const r = cluster.redis.client();
-    expect(await r.xlen('chat:room:outage:log')).toBe(12);
+    expect(await r.xlen('chat:room:{outage}:log')).toBe(12);
     r.disconnect();
   });
 });

@@ -27,7 +27,7 @@ describe('accounts and sessions', () => {
     expect(second.token).not.toBe(first.token);
 
     const r = redis.client();
-    const stored = JSON.parse((await r.get(`chat:user:${name}`))!) as Record<string, unknown>;
+    const stored = JSON.parse((await r.get(`chat:user:{${name}}`))!) as Record<string, unknown>;
     expect(JSON.stringify(stored)).not.toContain('right-password');
     expect(stored.salt).toBeTruthy();
     expect(await r.exists(`chat:session:${first.token}`)).toBe(0);

@@ -32,7 +32,10 @@ export class LossyServer {
   deliveries = 0;
   private readonly tokens = new Map<string, string>();
   private readonly rooms = new Map<string, ChatMessage[]>();
-  private readonly sentIds = new Map<string, { id: string; seq: number; ts: number }>();
+  private readonly sentIds = new Map<
+    string,
+    { id: string; seq: number; ts: number; epoch: string }
+  >();
   private lastMs = 0;
   private lastN = 0;
 
@@ -124,11 +127,22 @@ export class LossyServer {
           memberCount: 0,
           typing: [],
           lastSeq: log.length,
+          epoch: 'lossy',
+          unrecoverable: false,
         }),
       );
     });
     socket.on('room:history', ({ room }, ack) =>
-      ack(ok({ room, messages: [], hasMore: false, truncated: false })),
+      ack(
+        ok({
+          room,
+          messages: [],
+          hasMore: false,
+          truncated: false,
+          epoch: 'lossy',
+          unrecoverable: false,
+        }),
+      ),
     );
     socket.on('sys:ping', ({ t }, ack) => ack(ok({ t, instanceId: 'lossy' })));
     socket.on('message:send', ({ room, text, clientMsgId }, ack) => {
@@ -155,8 +169,8 @@ export class LossyServer {
         clientMsgId,
       };
       log.push(msg);
-      this.sentIds.set(key, { id, seq: msg.seq, ts });
-      ack(ok({ id, seq: msg.seq, ts, duplicate: false }));
+      this.sentIds.set(key, { id, seq: msg.seq, ts, epoch: 'lossy' });
+      ack(ok({ id, seq: msg.seq, ts, epoch: 'lossy', duplicate: false }));
       for (const target of this.io.of('/').adapter.rooms.get(room) ?? []) {
         this.deliveries++;
         if (this.deliveries % this.dropEvery === 0) {

@@ -73,7 +73,9 @@ export function tailCommand(): Command {
       client.on('message', flush);
       client.on('gap', (_room, gap) => {
         process.stderr.write(
-          `chat-tui: ${gap.missing} messages are no longer kept by the server\n`,
+          gap.reset
+            ? `chat-tui: the server's history of #${_room} was reset; reloaded it\n`
+            : `chat-tui: ${gap.missing} messages are no longer kept by the server\n`,
         );
       });
       client.on('status', (s) => process.stderr.write(`chat-tui: ${s}\n`));

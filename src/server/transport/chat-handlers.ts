@@ -18,6 +18,7 @@ import {
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
+import type { Page } from '../history.js';
 import type { HandlerTable } from './boundary.js';
 
 function joinedRooms(socket: ChatSocket): string[] {
@@ -50,13 +51,36 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
 }
 
 /**
+ * Reads the page a join or history request asks for. A position (`since`/`before`) from
+ * another epoch than the room's means nothing now: the newest page is read instead, and the
+ * answer says so (`unrecoverable`), so the client can reload the room visibly.
+ */
+async function readPage(
+  ctx: InstanceContext,
+  room: string,
+  current: string,
+  q: { since?: string; before?: string; epoch?: string; limit: number },
+): Promise<{ page: Page; unrecoverable: boolean }> {
+  const stale = q.epoch !== undefined && q.epoch !== current && Boolean(q.since ?? q.before);
+  if (stale) {
+    return { page: await ctx.history.latest(room, current, q.limit), unrecoverable: true };
+  }
+  const page = q.since
+    ? await ctx.history.after(room, current, q.since, q.limit)
+    : q.before
+      ? await ctx.history.before(room, current, q.before, q.limit)
+      : await ctx.history.latest(room, current, q.limit);
+  return { page, unrecoverable: false };
+}
+
+/**
  * The chat namespace's handlers, one table shared by every socket (see `dispatch`): each
  * gets the socket, the instance context and a validated payload, and returns the ack's data.
  */
 export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents> = {
   'room:join': {
     schema: JoinPayload,
-    run: async (socket, ctx, { room, since, limit }) => {
+    run: async (socket, ctx, { room, since, epoch, limit }) => {
       const already = socket.rooms.has(roomOf(room));
       if (!already && joinedRooms(socket).length >= MAX_ROOMS_PER_SOCKET) {
         throw new ChatError(
@@ -65,20 +89,33 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         );
       }
       // Subscribe to live messages before reading history, so nothing falls between the
-      // two; the client drops whatever arrives both ways (same id).
+      // two; the client drops whatever arrives both ways (same id). The subscription to the
+      // room's channel is confirmed by Redis before the history is read.
       await socket.join(roomOf(room));
       try {
+        await ctx.fanout.subscribed(room);
         if (!already && (await ctx.presence.join(room, socket.data.user)))
           ctx.presenceChanged(room);
-        const page = since
-          ? await ctx.history.after(room, since, limit ?? HISTORY_PAGE_MAX)
-          : await ctx.history.latest(room, limit ?? HISTORY_PAGE_DEFAULT);
-        const [{ members, count }, typing, lastSeq] = await Promise.all([
+        const meta = await ctx.history.meta(room);
+        const { page, unrecoverable } = await readPage(ctx, room, meta.epoch, {
+          since,
+          epoch,
+          limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
+        });
+        const [{ members, count }, typing] = await Promise.all([
           ctx.presence.members(room),
           ctx.presence.typing(room),
-          ctx.history.lastSeq(room),
         ]);
-        return { room, ...page, members, memberCount: count, typing, lastSeq };
+        return {
+          room,
+          ...page,
+          members,
+          memberCount: count,
+          typing,
+          lastSeq: meta.seq,
+          epoch: meta.epoch,
+          unrecoverable,
+        };
       } catch (err) {
         if (!already) {
           await socket.leave(roomOf(room));
@@ -103,14 +140,15 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'room:history': {
     schema: HistoryPayload,
-    run: async (_socket, ctx, { room, since, before, limit }) => {
-      const n = limit ?? HISTORY_PAGE_DEFAULT;
-      const page = since
-        ? await ctx.history.after(room, since, n)
-        : before
-          ? await ctx.history.before(room, before, n)
-          : await ctx.history.latest(room, n);
-      return { room, ...page };
+    run: async (_socket, ctx, { room, since, before, epoch, limit }) => {
+      const meta = await ctx.history.meta(room);
+      const { page, unrecoverable } = await readPage(ctx, room, meta.epoch, {
+        since,
+        before,
+        epoch,
+        limit: limit ?? HISTORY_PAGE_DEFAULT,
+      });
+      return { room, ...page, epoch: meta.epoch, unrecoverable };
     },
   },
   'room:members': {
@@ -135,7 +173,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         ctx.metrics.messagesIn.inc();
         ctx.rates.addIn();
       }
-      return res;
+      return { id: res.id, seq: res.seq, ts: res.ts, epoch: res.epoch, duplicate: res.duplicate };
     },
   },
   'typing:set': {

@@ -32,21 +32,28 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
         name: `${prefix}-${from + i}`,
         token: randomBytes(32).toString('base64url'),
       }));
-      const m = ctx.redis.cmd.multi();
-      for (const u of users) {
-        const record = {
-          name: u.name,
-          createdAt: now,
-          salt: randomBytes(16).toString('base64'),
-          hash: randomBytes(32).toString('base64'),
-        };
-        const hash = hashToken(u.token);
-        m.set(keys.user(u.name), JSON.stringify(record), 'EX', ttlSec);
-        m.set(keys.session(hash), JSON.stringify({ user: u.name, createdAt: now }), 'EX', ttlSec);
-        m.sadd(keys.userSessions(u.name), hash);
-        m.expire(keys.userSessions(u.name), ttlSec);
-      }
-      await m.exec();
+      // Per user: the account and its session index share the user's slot (one transaction);
+      // the session key has a slot of its own. ioredis pipelines all of them.
+      const redis = ctx.redis.cmd;
+      await Promise.all(
+        users.map(async (u) => {
+          const record = {
+            name: u.name,
+            createdAt: now,
+            salt: randomBytes(16).toString('base64'),
+            hash: randomBytes(32).toString('base64'),
+          };
+          const hash = hashToken(u.token);
+          await redis
+            .multi()
+            .set(keys.user(u.name), JSON.stringify(record), 'EX', ttlSec)
+            .sadd(keys.userSessions(u.name), hash)
+            .expire(keys.userSessions(u.name), ttlSec)
+            .exec();
+          const session = JSON.stringify({ user: u.name, createdAt: now });
+          await redis.set(keys.session(hash), session, 'EX', ttlSec);
+        }),
+      );
       ctx.log.info(
         { action: 'users:create', target: prefix, outcome: `${count} users` },
         'admin action',
@@ -61,15 +68,21 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
     'admin:loadtest:cleanup',
     AdminLoadtestCleanupPayload,
     async ({ users, rooms }) => {
+      const redis = ctx.redis.cmd;
       for (const user of users) await ctx.sessions.revokeAll(user);
-      const m = ctx.redis.cmd.multi();
-      for (const user of users) m.del(keys.user(user));
-      for (const room of rooms) {
-        m.del(keys.roomLog(room), keys.roomSeq(room), keys.roomPresence(room));
-        m.del(keys.roomTyping(room));
-        m.zrem(keys.rooms(), room);
-      }
-      await m.exec();
+      await Promise.all(users.map((user) => redis.del(keys.user(user))));
+      // A room's keys share its slot: one DEL per room; the room index is another slot.
+      await Promise.all(
+        rooms.map((room) =>
+          redis.del(
+            keys.roomLog(room),
+            keys.roomMeta(room),
+            keys.roomPresence(room),
+            keys.roomTyping(room),
+          ),
+        ),
+      );
+      if (rooms.length > 0) await redis.zrem(keys.rooms(), ...rooms);
       ctx.log.info(
         {
           action: 'loadtest:cleanup',

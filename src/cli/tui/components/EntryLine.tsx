@@ -15,6 +15,13 @@ export function EntryLine({ entry, width }: { entry: Entry; width: number }) {
         </Text>
       );
     case 'gap':
+      if (entry.reset) {
+        return (
+          <Text color="red" wrap="truncate-end">
+            ─── history was reset on the server; what came before cannot be matched ───
+          </Text>
+        );
+      }
       return (
         <Text color="red" wrap="truncate-end">
           ─── {entry.missing} message{entry.missing === 1 ? '' : 's'} missing here (no longer kept

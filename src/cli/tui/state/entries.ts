@@ -27,7 +27,7 @@ export type Entry =
       mark: 'pending' | 'failed' | 'rejected' | undefined;
       error?: string;
     }
-  | { kind: 'gap'; key: string; missing: number }
+  | { kind: 'gap'; key: string; missing: number; reset?: boolean }
   | { kind: 'local'; key: string; tone: LocalLine['tone']; time: string; text: string };
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -96,7 +96,12 @@ export function buildEntries(input: EntryInput): Entry[] {
     clearedAfter?.id !== undefined && compareIds(id, clearedAfter.id) <= 0;
   for (const line of room?.lines() ?? []) {
     if (line.kind === 'gap') {
-      out.push({ kind: 'gap', key: `gap:${line.gap.afterSeq}`, missing: line.gap.missing });
+      const { afterSeq, missing, reset } = line.gap;
+      out.push(
+        reset
+          ? { kind: 'gap', key: `reset:${afterSeq}`, missing, reset }
+          : { kind: 'gap', key: `gap:${afterSeq}`, missing },
+      );
       continue;
     }
     const m = line.message;

@@ -1,0 +1,181 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import { waitForRedis } from '../../src/server/private-redis.js';
+import { freePort, killAndWait, tmpDir, track } from './processes.js';
+
+const run = promisify(execFile);
+
+/** One node of a test cluster: its client port, bus port and process. */
+interface Node {
+  port: number;
+  busPort: number;
+  dir: string;
+  proc: ChildProcess | undefined;
+}
+
+/**
+ * A Redis Cluster of a test's own: `masters` masters (and `replicas` replicas per master),
+ * each a `redis-server --cluster-enabled yes` on free loopback ports (bus ports chosen too,
+ * so nothing assumes port+10000 is free), joined with `redis-cli --cluster create`, stopped
+ * by PID. A short node timeout makes failover take seconds, not the default 15.
+ */
+export class TestRedisCluster {
+  readonly kind = 'cluster' as const;
+
+  private constructor(private readonly all: Node[]) {}
+
+  static async start(
+    opts: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {},
+  ): Promise<TestRedisCluster> {
+    const masters = opts.masters ?? 3;
+    const replicas = opts.replicas ?? 0;
+    const count = masters * (1 + replicas);
+    const nodes: Node[] = [];
+    for (let i = 0; i < count; i++) {
+      nodes.push({
+        port: await freePort(),
+        busPort: await freePort(),
+        dir: tmpDir(`rc${i}`),
+        proc: undefined,
+      });
+    }
+    const c = new TestRedisCluster(nodes);
+    await Promise.all(nodes.map((n) => c.up(n, opts.nodeTimeoutMs ?? 2000)));
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
+      { timeout: 30_000 },
+    );
+    await c.waitHealthy(30_000);
+    return c;
+  }
+
+  private async up(n: Node, nodeTimeoutMs: number): Promise<void> {
+    n.proc = track(
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(n.port),
+          '--cluster-port',
+          String(n.busPort),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(nodeTimeoutMs),
+          '--dir',
+          n.dir,
+          '--appendonly',
+          'no',
+          '--save',
+          '',
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    await waitForRedis(`redis://127.0.0.1:${n.port}`, 10_000);
+  }
+
+  /** `host:port,...` of every node, as REDIS_CLUSTER_NODES takes it. */
+  get nodeList(): string {
+    return this.all.map((n) => `127.0.0.1:${n.port}`).join(',');
+  }
+
+  env(): Record<string, string> {
+    return { REDIS_CLUSTER_NODES: this.nodeList };
+  }
+
+  client(): Cluster {
+    return new Cluster(
+      this.all.map((n) => ({ host: '127.0.0.1', port: n.port })),
+      { redisOptions: { maxRetriesPerRequest: 1 }, scaleReads: 'master' },
+    );
+  }
+
+  /** The node serving `port` as a plain client (for CLUSTER commands). */
+  private node(port: number): Redis {
+    return new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: false });
+  }
+
+  /** Ports of the nodes that are masters now (asked of a live node). */
+  async masterPorts(): Promise<number[]> {
+    const live = this.all.find((n) => n.proc);
+    if (!live) return [];
+    const r = this.node(live.port);
+    try {
+      const text = (await r.call('CLUSTER', 'NODES')) as string;
+      return text
+        .split('\n')
+        .filter((l) => /\bmaster\b/.test(l) && !/\bfail\b/.test(l))
+        .map((l) => Number(/:(\d+)@/.exec(l)?.[1]));
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  /** The port of the master that holds `key`'s slot. */
+  async masterOf(key: string): Promise<number> {
+    const live = this.all.find((n) => n.proc)!;
+    const r = this.node(live.port);
+    try {
+      const slot = (await r.call('CLUSTER', 'KEYSLOT', key)) as number;
+      const shards = (await r.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+      const hit = shards.find(([lo, hi]) => slot >= lo && slot <= hi);
+      if (!hit) throw new Error(`no master serves slot ${slot}`);
+      return Number(hit[2][1]);
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  /** SIGKILLs the node on `port` (a master: its replica is promoted after the node timeout). */
+  async kill(port: number): Promise<void> {
+    const n = this.all.find((x) => x.port === port);
+    if (!n?.proc) throw new Error(`no running node on ${port}`);
+    await killAndWait(n.proc, 'SIGKILL');
+    n.proc = undefined;
+  }
+
+  /** Resolves when every live node says the cluster is ok and each master has its replicas. */
+  async waitHealthy(timeoutMs: number): Promise<number> {
+    const t0 = Date.now();
+    for (;;) {
+      const states = await Promise.all(
+        this.all
+          .filter((n) => n.proc)
+          .map(async (n) => {
+            const r = this.node(n.port);
+            try {
+              const info = (await r.call('CLUSTER', 'INFO')) as string;
+              return /cluster_state:ok/.test(info);
+            } catch {
+              return false;
+            } finally {
+              r.disconnect();
+            }
+          }),
+      );
+      if (states.every(Boolean)) return Date.now() - t0;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`cluster not ok within ${timeoutMs} ms`);
+      // Cluster state has no event to await from outside: poll it.
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.all) if (n.proc) await killAndWait(n.proc, 'SIGKILL');
+    for (const n of this.all) n.proc = undefined;
+  }
+}
