@@ -1,15 +1,47 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The shared integration suite: these files run twice, once on one redis-server and once on a
+ * 3-master Redis Cluster (CHAT_TEST_BACKEND=cluster; see test/helpers/cluster.ts), as
+ * Socket.IO runs its adapter suite against several Redis set-ups.
+ */
+const SHARED = [
+  'test/integration/messaging.test.ts',
+  'test/integration/epoch.test.ts',
+  'test/integration/presence.test.ts',
+  'test/integration/sessions.test.ts',
+  'test/integration/status.test.ts',
+  'test/admin/cluster.test.ts',
+];
+/** Files that pick the cluster backend themselves. */
+const CLUSTER_ONLY = ['test/integration/cluster-paths.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    // The chaos suite has its own config (one file at a time): `npm run test:chaos`.
-    exclude: ['test/chaos/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start their own redis-server and server processes; on a 2-core
     // machine running files in parallel makes them compete for CPU, so keep it modest.
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'single',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          // The chaos suite has its own config (one file at a time): `npm run test:chaos`.
+          exclude: ['test/chaos/**', 'node_modules/**', ...CLUSTER_ONLY],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: [...SHARED, ...CLUSTER_ONLY],
+          env: { CHAT_TEST_BACKEND: 'cluster' },
+        },
+      },
+    ],
   },
 });

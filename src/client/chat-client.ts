@@ -320,8 +320,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (!room) return;
     if (msg.epoch !== undefined && room.epoch !== undefined && msg.epoch !== room.epoch) {
       // The room's history was reset on the server: a resume from our (old-epoch) position
-      // is answered with the new history, this message included.
-      if (!this.resyncing) void this.resync('sync');
+      // is answered with the new history. The message waits until then (it may be newer
+      // than what that answer read); the first one held asks for the resume.
+      const first = room.held.length === 0;
+      room.hold(msg);
+      if (first) void this.resync('sync');
       return;
     }
     this.accept(room, msg, true);
@@ -338,6 +341,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (live) room.unread++;
     this.emit('message', msg);
     return true;
+  }
+
+  /** Delivers the live messages held for the room's current epoch; drops the rest. */
+  private takeHeld(room: RoomState): void {
+    let took = false;
+    for (const m of room.held.splice(0)) {
+      if (m.epoch === room.epoch) took = this.accept(room, m, true) || took;
+    }
+    // Something between the answer and the held messages is missing: resume again (queued).
+    if (took && room.hasHole()) void this.resync('hole');
   }
 
   /**
@@ -399,6 +412,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       if (!hasMore || !last) break;
       since = last.id;
     }
+    this.takeHeld(room);
     this.emit('room', room.name);
     return added;
   }
@@ -459,6 +473,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
     for (const m of messages) this.accept(room, m, false);
     if (res.data.hasMore) await this.catchUp(room, socket, false);
+    this.takeHeld(room);
     this.emit('room', name);
     return room;
   }

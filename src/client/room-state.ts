@@ -31,6 +31,11 @@ export class RoomState {
   based = false;
   /** The room's epoch, from the first answer: ids and seqs mean something only within it. */
   epoch: string | undefined;
+  /**
+   * Live messages of another epoch, held while the room is reloaded: those stored after the
+   * reload read the history are not in its answer and are taken from here (bounded).
+   */
+  readonly held: ChatMessage[] = [];
   readonly gaps: Gap[] = [];
   /** Up to MEMBER_LIST_MAX names; `memberCount` is how many there are. */
   members: string[] = [];
@@ -164,6 +169,13 @@ export class RoomState {
     this.contiguousId = undefined;
     this.based = false;
     this.joinedAfter = undefined;
+    return true;
+  }
+
+  /** Holds a live message of another epoch (see {@link held}); false past the bound. */
+  hold(msg: ChatMessage): boolean {
+    if (this.held.length >= 1000) return false;
+    this.held.push(msg);
     return true;
   }
 

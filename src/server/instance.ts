@@ -296,7 +296,10 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       await status.publish();
       for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
     } catch (err) {
-      log.debug({ err: (err as Error).message }, 'heartbeat failed');
+      // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
+      // refuses), not an outage: say so loudly.
+      const level = redis.cmd.status === 'ready' ? 'warn' : 'debug';
+      log[level]({ err: (err as Error).message }, 'heartbeat failed');
     } finally {
       ticking = false;
     }

@@ -14,12 +14,14 @@ import {
   startInstances,
   until,
   type TestInstance,
+  BACKEND,
+  startStore,
+  type TestStore,
 } from '../helpers/cluster.js';
 import { freePort, killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
 import { adminJson, runAdmin } from './run-admin.js';
 
-let redis: TestRedis;
+let redis: TestStore;
 let nodes: TestInstance[];
 const clients: ChatClient[] = [];
 const TOKEN = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
@@ -27,8 +29,8 @@ const TOKEN = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
 const SPREAD = [2, 5, 8];
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(3, redis.url, { CHAT_KEY_PREFIX: 'admin-cluster:' });
+  redis = await startStore(BACKEND);
+  nodes = await startInstances(3, redis, { CHAT_KEY_PREFIX: 'admin-cluster:' });
   // Each client starts on its instance; if that one dies it moves on to the others.
   for (const [n, count] of SPREAD.entries()) {
     const urls = nodes.map((x) => x.url);

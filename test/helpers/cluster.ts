@@ -20,6 +20,11 @@ export type TestStore = TestRedis | TestRedisCluster;
 /** The two set-ups the shared integration suite runs against. */
 export type Backend = TestStore['kind'];
 export const BACKENDS: Backend[] = ['single', 'cluster'];
+/**
+ * The backend of this run of the shared suite: vitest runs the shared integration files once
+ * per backend (see vitest.config.ts), setting CHAT_TEST_BACKEND for the cluster run.
+ */
+export const BACKEND: Backend = process.env.CHAT_TEST_BACKEND === 'cluster' ? 'cluster' : 'single';
 
 /** Starts a store of the given kind (a cluster: 3 masters, no replicas). */
 export function startStore(backend: Backend): Promise<TestStore> {
@@ -179,7 +184,7 @@ export function useCluster(
 export function useCluster(
   n: number,
   env: Record<string, string> = {},
-  backend: Backend = 'single',
+  backend: Backend = BACKEND,
 ): ClusterFixture<TestStore> {
   const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture<TestStore>;
   beforeAll(async () => {

@@ -23,7 +23,10 @@ interface Node {
 export class TestRedisCluster {
   readonly kind = 'cluster' as const;
 
-  private constructor(private readonly all: Node[]) {}
+  private constructor(
+    private readonly all: Node[],
+    private readonly nodeTimeoutMs: number,
+  ) {}
 
   static async start(
     opts: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {},
@@ -40,8 +43,8 @@ export class TestRedisCluster {
         proc: undefined,
       });
     }
-    const c = new TestRedisCluster(nodes);
-    await Promise.all(nodes.map((n) => c.up(n, opts.nodeTimeoutMs ?? 2000)));
+    const c = new TestRedisCluster(nodes, opts.nodeTimeoutMs ?? 2000);
+    await Promise.all(nodes.map((n) => c.startNode(n)));
     await run(
       'redis-cli',
       [
@@ -58,7 +61,8 @@ export class TestRedisCluster {
     return c;
   }
 
-  private async up(n: Node, nodeTimeoutMs: number): Promise<void> {
+  private async startNode(n: Node): Promise<void> {
+    const nodeTimeoutMs = this.nodeTimeoutMs;
     n.proc = track(
       spawn(
         'redis-server',
@@ -172,6 +176,29 @@ export class TestRedisCluster {
       // Cluster state has no event to await from outside: poll it.
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** FLUSHALL on every master: what an operator's mistake does to the whole data set. */
+  async flushAll(): Promise<void> {
+    for (const port of await this.masterPorts()) {
+      const r = this.node(port);
+      try {
+        await r.flushall();
+      } finally {
+        r.disconnect();
+      }
+    }
+  }
+
+  /** Stops every node the hard way (SIGKILL): the whole Redis Cluster is away. */
+  async down(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Starts every stopped node again (same ports; the cluster layout is in nodes.conf). */
+  async up(): Promise<void> {
+    await Promise.all(this.all.filter((n) => !n.proc).map((n) => this.startNode(n)));
+    await this.waitHealthy(30_000);
   }
 
   async stop(): Promise<void> {

@@ -57,6 +57,16 @@ export class TestRedis {
     this.proc = undefined;
   }
 
+  /** FLUSHALL: what an operator's mistake does to the whole data set. */
+  async flushAll(): Promise<void> {
+    const r = this.client();
+    try {
+      await r.flushall();
+    } finally {
+      r.disconnect();
+    }
+  }
+
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
   }

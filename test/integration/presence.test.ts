@@ -2,17 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, MEMBER_LIST_MAX, type Result } from '../../src/protocol/index.js';
-import { TEST_ENV, startInstances, until, type TestInstance } from '../helpers/cluster.js';
+import {
+  TEST_ENV,
+  startInstances,
+  until,
+  type TestInstance,
+  BACKEND,
+  startStore,
+  type TestStore,
+} from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
 
-let redis: TestRedis;
+let redis: TestStore;
 let nodes: TestInstance[];
 const clients: ChatClient[] = [];
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(2, redis.url);
+  redis = await startStore(BACKEND);
+  nodes = await startInstances(2, redis);
 });
 afterAll(async () => {
   for (const c of clients) c.close();

@@ -2,17 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, login, logout, me } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { hashToken } from '../../src/server/sessions.js';
-import { startInstances, until, userName, type TestInstance } from '../helpers/cluster.js';
+import {
+  startInstances,
+  until,
+  userName,
+  type TestInstance,
+  BACKEND,
+  startStore,
+  type TestStore,
+} from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
-import { TestRedis } from '../helpers/redis.js';
 
-let redis: TestRedis;
+let redis: TestStore;
 let nodes: TestInstance[];
 
 beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(3, redis.url, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
+  redis = await startStore(BACKEND);
+  nodes = await startInstances(3, redis, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
 });
 afterAll(killAll);
 

@@ -218,8 +218,13 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
         async ({ user }) => {
           const sockets = await ctx.io.in(userRoomOf(user)).fetchSockets();
           await ctx.sessions.revokeAll(user);
-          ctx.io.in(userRoomOf(user)).emit('session:ended', { reason: SessionEndReason.Kicked });
-          ctx.io.in(userRoomOf(user)).disconnectSockets(true);
+          // Per socket, the notice and the disconnect travel on one adapter channel (the
+          // socket's instance), so the notice always arrives first; a room-wide emit and a
+          // namespace-wide disconnect would take two channels (two shards) with no order.
+          for (const s of sockets) {
+            s.emit('session:ended', { reason: SessionEndReason.Kicked });
+            s.disconnect(true);
+          }
           return { sockets: sockets.length };
         },
         (r) => `${r.sockets} sockets`,
