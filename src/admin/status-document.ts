@@ -36,6 +36,9 @@ export interface StatusDocument {
     usedMemoryBytes: number | null;
     connectedClients: number | null;
     pingMs: number | null;
+    /** Redis Cluster: how many masters there are and how many answered (null: one Redis). */
+    masters: number | null;
+    mastersOk: number | null;
   };
 }
 
@@ -64,6 +67,8 @@ export function toStatusDocument(s: ClusterStatus): StatusDocument {
       usedMemoryBytes: s.redis.usedMemoryBytes ?? null,
       connectedClients: s.redis.connectedClients ?? null,
       pingMs: s.redis.pingMs ?? null,
+      masters: s.redis.masters ?? null,
+      mastersOk: s.redis.mastersOk ?? null,
     },
   };
 }

@@ -36,11 +36,14 @@ export function statusLines(doc: StatusDocument): string[] {
     '',
   ]);
   const r = doc.redis;
+  const shards = r.masters !== null ? `  cluster ${r.mastersOk ?? '?'}/${r.masters} masters` : '';
   const redis = r.ok
     ? `redis ${r.version ?? '?'}  ok  ping ${r.pingMs ?? '?'} ms  memory ${formatBytes(
         r.usedMemoryBytes ?? undefined,
-      )}  clients ${r.connectedClients ?? '?'}`
-    : 'redis  UNREACHABLE from the answering instance';
+      )}  clients ${r.connectedClients ?? '?'}${shards}`
+    : r.masters !== null && (r.mastersOk ?? 0) > 0
+      ? `redis  DEGRADED: ${r.mastersOk}/${r.masters} cluster masters answer`
+      : 'redis  UNREACHABLE from the answering instance';
   return [
     ...table(
       [

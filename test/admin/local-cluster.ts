@@ -14,7 +14,8 @@ export class LocalCluster {
   readonly stateDir = tmpDir('cluster');
   readonly out: string[] = [];
 
-  static async start(instances = 3): Promise<LocalCluster> {
+  /** `args` are more `chat-server start` flags (e.g. `--redis-cluster host:port,...`). */
+  static async start(instances = 3, args: string[] = []): Promise<LocalCluster> {
     const c = new LocalCluster();
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
@@ -28,7 +29,7 @@ export class LocalCluster {
     c.proc = track(
       spawn(
         process.execPath,
-        [SERVER_MAIN, 'start', '--port', String(port), '--instances', String(instances)],
+        [SERVER_MAIN, 'start', '--port', String(port), '--instances', String(instances), ...args],
         { env, stdio: ['ignore', 'pipe', 'inherit'], detached: false },
       ),
     );
