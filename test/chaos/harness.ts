@@ -4,7 +4,7 @@ import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { makeKeys } from '../../src/server/keys.js';
 import { readInstances } from '../../src/server/status.js';
-import { TestInstance, until } from '../helpers/cluster.js';
+import { TestInstance, until, type TestStore } from '../helpers/cluster.js';
 import { ROOT, exited, freePort } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -12,22 +12,31 @@ import { TestRedis } from '../helpers/redis.js';
  * A 3-instance cluster on its own Redis whose instances come back when they exit, the way
  * the local supervisor or Docker's restart policy brings them back.
  */
-export class ChaosCluster {
+export class ChaosCluster<S extends TestStore = TestRedis> {
   nodes: TestInstance[] = [];
   private stopping = false;
   restarts = 0;
 
   private constructor(
-    readonly redis: TestRedis,
+    readonly redis: S,
     private readonly env: Record<string, string>,
   ) {}
 
   static async start(n: number, env: Record<string, string> = {}): Promise<ChaosCluster> {
-    const c = new ChaosCluster(await TestRedis.start(), env);
+    return ChaosCluster.on(await TestRedis.start(), n, env);
+  }
+
+  /** The same on a store of the caller's (e.g. a Redis Cluster with replicas). */
+  static async on<T extends TestStore>(
+    store: T,
+    n: number,
+    env: Record<string, string> = {},
+  ): Promise<ChaosCluster<T>> {
+    const c = new ChaosCluster(store, env);
     c.nodes = await Promise.all(
       Array.from({ length: n }, async (_, i) =>
         new TestInstance(`chat-${i + 1}`, await freePort(), {
-          REDIS_URL: c.redis.url,
+          ...c.redis.env(),
           ...env,
         }).start(),
       ),
@@ -94,6 +103,13 @@ export interface Verdict {
   duplicated: number;
   /** Clients whose list differs from the history in content or order. */
   misordered: number;
+  /**
+   * Messages clients hold that the history no longer has (delivered, then lost by Redis:
+   * a failover to a replica that had not received them).
+   */
+  phantom: number;
+  /** Sends acknowledged as stored whose id the history does not have. */
+  ackedLost: number;
   /** Messages delivered to a client more than once on the wire (dropped by the client). */
   redelivered: number;
   reconnects: number;
@@ -102,7 +118,7 @@ export interface Verdict {
   reconnectMaxMs: number;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -114,12 +130,16 @@ function percentile(sorted: number[], p: number): number {
 export class ChatLoad {
   readonly vus: Vu[] = [];
   readonly reconnectMs: number[] = [];
+  /** From a send to its ack (retries included), per acknowledged send. */
+  readonly ackMs: number[] = [];
+  /** Sends that failed at least once (and were retried). */
+  failedSends = 0;
   private timer: NodeJS.Timeout | undefined;
   private sent = 0;
 
   constructor(
     /** Where clients connect (in failover order) and the Redis holding the history. */
-    private readonly cluster: { urls: string[]; redis: TestRedis },
+    private readonly cluster: { urls: string[]; redis: TestStore },
     private readonly opts: LoadOptions,
   ) {}
 
@@ -159,6 +179,10 @@ export class ChatLoad {
             }
           });
           client.on('message', (m) => vu.deliveries.set(m.id, (vu.deliveries.get(m.id) ?? 0) + 1));
+          client.on('outgoing', (o) => {
+            if (o.state === 'sent') this.ackMs.push(Date.now() - o.createdAt);
+            else if (o.state === 'failed') this.failedSends++;
+          });
           await client.connect();
           await client.join(vu.room);
           this.vus.push(vu);
@@ -216,6 +240,8 @@ export class ChatLoad {
     let duplicated = 0;
     let redelivered = 0;
     let misordered = 0;
+    let phantom = 0;
+    const acked = new Set<string>();
     for (const vu of this.vus) {
       const want = history.get(vu.room)!;
       const state = () => vu.client.rooms.get(vu.room)!;
@@ -231,7 +257,17 @@ export class ChatLoad {
       lost += want.filter((id) => !gotSet.has(id)).length;
       duplicated += got.length - gotSet.size;
       if (got.join() !== want.join()) misordered++;
+      const kept = new Set(want);
+      phantom += got.filter((id) => !kept.has(id)).length;
+      for (const o of vu.client.outgoing.values()) {
+        if (o.state === 'sent' && o.id) acked.add(`${o.room} ${o.id}`);
+      }
       for (const n of vu.deliveries.values()) if (n > 1) redelivered += n - 1;
+    }
+    let ackedLost = 0;
+    for (const key of acked) {
+      const [room, id] = key.split(' ') as [string, string];
+      if (!history.get(room)?.includes(id)) ackedLost++;
     }
     const sorted = [...this.reconnectMs].sort((a, b) => a - b);
     return {
@@ -240,6 +276,8 @@ export class ChatLoad {
       lost,
       duplicated,
       misordered,
+      phantom,
+      ackedLost,
       redelivered,
       reconnects: sorted.length,
       reconnectP50Ms: Math.round(percentile(sorted, 50)),

@@ -85,6 +85,9 @@ export class TestRedisCluster {
           'no',
           '--save',
           '',
+          // Replicas sync at once (Redis 7 waits 5 s by default to batch diskless syncs).
+          '--repl-diskless-sync-delay',
+          '0',
         ],
         { stdio: 'ignore' },
       ),
@@ -163,7 +166,12 @@ export class TestRedisCluster {
             const r = this.node(n.port);
             try {
               const info = (await r.call('CLUSTER', 'INFO')) as string;
-              return /cluster_state:ok/.test(info);
+              if (!/cluster_state:ok/.test(info)) return false;
+              // A master's replicas must be in sync, or a failover would lose everything.
+              const repl = await r.info('replication');
+              if (!/^role:master/m.test(repl)) return true;
+              const replicas = [...repl.matchAll(/^slave\d+:.*state=(\w+)/gm)].map((m) => m[1]);
+              return replicas.every((s) => s === 'online');
             } catch {
               return false;
             } finally {

@@ -173,6 +173,10 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         ctx.metrics.messagesIn.inc();
         ctx.rates.addIn();
       }
+      // Stored on the master, but a failover before its replica has it would lose it.
+      if (res.replicas !== undefined && res.replicas < ctx.cfg.appendWaitReplicas) {
+        ctx.metrics.appendUnreplicated.inc();
+      }
       return { id: res.id, seq: res.seq, ts: res.ts, epoch: res.epoch, duplicate: res.duplicate };
     },
   },
