@@ -71,7 +71,7 @@ export function instanceConfig(
     port: parsePort(env.PORT ?? 3000, 'PORT'),
     redis: redisTarget(env),
     appendWaitReplicas: envInt(env, 'CHAT_APPEND_WAIT_REPLICAS', 0),
-    appendWaitTimeoutMs: envInt(env, 'CHAT_APPEND_WAIT_TIMEOUT_MS', 100),
+    appendWaitTimeoutMs: envInt(env, 'CHAT_APPEND_WAIT_TIMEOUT_MS', 20),
     keyPrefix: checkKeyPrefix(env.CHAT_KEY_PREFIX || 'chat:'),
     adminToken: env.CHAT_ADMIN_TOKEN || undefined,
     historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),

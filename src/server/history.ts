@@ -142,6 +142,14 @@ export interface RoomMeta {
   epoch: string;
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The room index is written at most this often per room and instance (it orders `/rooms`). */
 const ROOM_TOUCH_EVERY_MS = 1000;
 
@@ -178,12 +186,16 @@ export class History {
     let replicas: number | undefined;
     const touch = this.touch(room);
     if (this.opts.waitReplicas > 0) {
-      // WAIT has no key: in one pipeline it goes to the node that took the append.
-      const res = await this.redis
-        .pipeline()
-        .chatAppend(...args)
-        .wait(this.opts.waitReplicas, this.opts.waitTimeoutMs)
-        .exec();
+      // WAIT has no key: in one pipeline it goes to the node that took the append. A
+      // pipeline caught by a failover can stay unsettled: bound it (the client retries).
+      const res = await withTimeout(
+        this.redis
+          .pipeline()
+          .chatAppend(...args)
+          .wait(this.opts.waitReplicas, this.opts.waitTimeoutMs)
+          .exec(),
+        this.opts.waitTimeoutMs + 3000,
+      );
       const [[err, value] = [null, null], [, acked] = [null, 0]] = res ?? [];
       if (err) throw err;
       if (!value) throw new Error('Connection is closed.');
