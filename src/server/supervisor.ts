@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,14 @@ export function ensureAdminToken(
   if (env.CHAT_ADMIN_TOKEN) return { token: env.CHAT_ADMIN_TOKEN };
   const file = path.join(dir, 'admin-token');
   if (existsSync(file)) {
+    // Whoever can read the token can restart the cluster and kick its users.
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) {
+      throw new Error(
+        `the admin token file ${file} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); ` +
+          `make it private with \`chmod 600 ${file}\`, or delete it to have a new token made`,
+      );
+    }
     const token = readFileSync(file, 'utf8').trim();
     if (token) return { token, file };
   }
@@ -81,14 +89,16 @@ function route(children: Child[], head: string): Child | undefined {
  */
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   const { log, out } = opts;
+  // mkdir's mode applies only to a directory it creates: an existing one is made private too.
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.stateDir, 0o700);
+  const admin = ensureAdminToken(opts.stateDir, opts.env);
   let redis: PrivateRedis | undefined;
   let redisUrl = opts.redisUrl;
   if (!redisUrl) {
     redis = await startPrivateRedis(path.join(opts.stateDir, 'redis'));
     redisUrl = redis.url;
   }
-  const admin = ensureAdminToken(opts.stateDir, opts.env);
   const children: Child[] = Array.from({ length: opts.instances }, (_, i) => ({
     id: `chat-${i + 1}`,
     proc: null,
@@ -216,7 +226,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   for (const c of children) out(`  ${c.id}  pid ${c.pid}  127.0.0.1:${c.port}  boot ${c.bootId}`);
   out(
     redis
-      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir})`
+      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir}; ` +
+          `watchdog pid ${redis.watchdogPid} stops it if this process dies)`
       : `  redis  ${redisUrl}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
