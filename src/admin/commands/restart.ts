@@ -88,11 +88,7 @@ export function restartCommand(): Command {
     });
 }
 
-function report(
-  out: Output,
-  { done, failure }: PoolResult,
-  json: boolean | undefined,
-): void {
+function report(out: Output, { done, failure }: PoolResult, json: boolean | undefined): void {
   const line = (r: RestartOutcome): string =>
     `${r.instanceId}  boot ${r.oldBootId} -> ${r.newBootId}  ${(r.tookMs / 1000).toFixed(1)} s  clients ${r.clientsBefore} -> ${r.clientsAfter}`;
   if (json) {
