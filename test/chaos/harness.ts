@@ -119,7 +119,7 @@ export class ChatLoad {
 
   constructor(
     /** Where clients connect (in failover order) and the Redis holding the history. */
-    private readonly cluster: { urls: string[]; redis: TestRedis },
+    private readonly cluster: { urls: string[]; redis: Pick<TestRedis, 'client'> },
     private readonly opts: LoadOptions,
   ) {}
 
