@@ -66,6 +66,23 @@ export function ensureAdminToken(
   return { token, file };
 }
 
+/**
+ * Creates the state directory, or makes an existing one private (mkdir's mode applies only
+ * to a directory it creates). A shared directory (world-writable, like /tmp) is refused, not
+ * closed to everyone else.
+ */
+function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o7777;
+  if (mode & 0o1002) {
+    throw new Error(
+      `the state directory ${dir} is shared (mode ${mode.toString(8)}); point --state-dir or ` +
+        `CHAT_STATE_DIR at a directory of its own`,
+    );
+  }
+  chmodSync(dir, 0o700);
+}
+
 /** Picks the instance for a new connection from its first bytes. */
 function route(children: Child[], head: string): Child | undefined {
   const alive = children.filter((c) => c.proc && c.port > 0 && c.proc.connected);
@@ -89,9 +106,7 @@ function route(children: Child[], head: string): Child | undefined {
  */
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   const { log, out } = opts;
-  // mkdir's mode applies only to a directory it creates: an existing one is made private too.
-  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-  chmodSync(opts.stateDir, 0o700);
+  makePrivateDir(opts.stateDir);
   const admin = ensureAdminToken(opts.stateDir, opts.env);
   let redis: PrivateRedis | undefined;
   let redisUrl = opts.redisUrl;

@@ -131,7 +131,7 @@ describe('npm start: the local cluster', () => {
     expect(pids.filter(alive)).toEqual([]);
   });
 
-  it('refuses an admin token file that others can read, and starts nothing', async () => {
+  it('refuses an admin token file that others can read, or a shared state directory, and starts nothing', async () => {
     const state = tmpDir('state');
     const file = path.join(state, 'admin-token');
     writeFileSync(file, 'sekret-token-0123456789\n', { mode: 0o644 });
@@ -141,6 +141,14 @@ describe('npm start: the local cluster', () => {
     expect(r.stderr).toContain(`admin token file ${file} is open to other users (mode 0644)`);
     expect(r.stderr).toContain(`chmod 600 ${file}`);
     expect(existsSync(path.join(state, 'redis'))).toBe(false);
+
+    // A shared directory (world-writable, like /tmp) is refused, not closed to everyone.
+    const shared = tmpDir('shared');
+    chmodSync(shared, 0o1777);
+    const s = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: shared });
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain(`the state directory ${shared} is shared (mode 1777)`);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 
   it('without redis-server on PATH and no REDIS_URL, exits non-zero saying what to install or set', async () => {

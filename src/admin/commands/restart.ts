@@ -64,8 +64,9 @@ export function restartCommand(): Command {
         const status = await currentStatus(client);
         client.learn(status);
         const live = status.instances.map((i) => i.id);
-        // The instance answering us goes last: its drain is what moves our own connection.
-        const ours = (id: string): number => (id === status.answeredBy ? 1 : 0);
+        // Concurrent restarts leave the instance answering us for last: its drain is what
+        // moves our own connection. A rolling restart keeps the order given (or the ids').
+        const ours = (id: string): number => (id === status.answeredBy && !flags.rolling ? 1 : 0);
         const targets = (ids.length > 0 ? ids : live).sort((a, b) => ours(a) - ours(b));
         if (targets.length === 0) throw new AdminError(ExitCode.Failed, 'no live instances');
         // Throws when it would leave no instance serving (unless --force).
