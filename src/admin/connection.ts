@@ -5,7 +5,9 @@ import {
   type AdminAuth,
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
+  type ClusterStatus,
   type ErrorBody,
+  type InstanceStatus,
   type Result,
 } from '../protocol/index.js';
 import { AdminError, ExitCode } from './exit-codes.js';
@@ -42,35 +44,88 @@ interface ConnectErrorData {
   code?: string;
 }
 
+/** An instance's own address as the cluster status gives it, reachable from here. */
+export function instanceUrl(inst: Pick<InstanceStatus, 'host' | 'port'>, via: string): string {
+  const viaUrl = new URL(via);
+  // An instance listening on every interface is reached on the host we already talk to.
+  const host = ['0.0.0.0', '::', ''].includes(inst.host) ? viaUrl.hostname : inst.host;
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${viaUrl.protocol}//${bracketed}:${inst.port}`;
+}
+
 /**
- * A connection to the admin namespace. It reconnects by itself (the instance it reached may
- * be the one being restarted, and any other instance answers for the whole cluster), so a
- * request made while it is away waits for the next connection, up to its deadline.
+ * A connection to the admin namespace. It reconnects by itself: the instance it reached may
+ * be the one being restarted, and any other instance answers for the whole cluster. Through
+ * a public address the next connection lands elsewhere; when the address was one instance's
+ * own (whose replacement listens on a new port), it moves on to the other instances'
+ * addresses it learned from the last status. A request made while it is away waits for the
+ * next connection, up to its deadline; one whose connection drops before the answer fails
+ * at once (exit 3), so the caller can ask again.
  */
 export class AdminClient {
-  private constructor(
-    private readonly socket: AdminSocket,
-    readonly target: Target,
-  ) {}
+  private socket: AdminSocket;
+  /** Where it is connected (or connecting) now: the target, or one of `fallbacks`. */
+  private current: string;
+  /** Other instances of the same cluster, from the last status: where to go if `current` dies. */
+  private fallbacks: string[] = [];
+  private readonly onConnect = new Set<() => void>();
+  private closed = false;
 
-  /** Connects, failing with exit 4 on a refused token and exit 3 when nothing answers. */
-  static connect(target: Target, timeoutMs = 5000): Promise<AdminClient> {
-    const auth: AdminAuth = { adminToken: target.token };
-    const socket: AdminSocket = io(`${target.server}${ADMIN_NAMESPACE}`, {
+  private constructor(readonly target: Target) {
+    this.current = target.server;
+    this.socket = this.open(target.server);
+  }
+
+  private open(server: string): AdminSocket {
+    const auth: AdminAuth = { adminToken: this.target.token };
+    const socket: AdminSocket = io(`${server}${ADMIN_NAMESPACE}`, {
       auth,
       transports: ['websocket'],
       reconnection: true,
       reconnectionDelay: 200,
       reconnectionDelayMax: 1000,
       randomizationFactor: 0.3,
-      timeout: timeoutMs,
+      timeout: 5000,
+      forceNew: true,
     });
-    const client = new AdminClient(socket, target);
     // A server-side disconnect ends socket.io-client's own retries; an admin connection
     // always wants back in (the instance it was on may just be restarting).
     socket.on('disconnect', (reason) => {
       if (reason === 'io server disconnect') socket.connect();
     });
+    socket.on('connect', () => {
+      for (const f of [...this.onConnect]) f();
+    });
+    socket.on('connect_error', (err: Error & { data?: ConnectErrorData }) => {
+      // Nothing listens there (any more): try the next address of the cluster, if any.
+      if (err.data?.code || this.socket !== socket) return;
+      const next = this.nextServer();
+      if (!next || this.closed) return;
+      socket.close();
+      this.current = next;
+      this.socket = this.open(next);
+    });
+    return socket;
+  }
+
+  /** The next address after `current`, the target's own included, or none to try. */
+  private nextServer(): string | undefined {
+    const all = [this.target.server, ...this.fallbacks.filter((u) => u !== this.target.server)];
+    if (all.length < 2) return undefined;
+    return all[(all.indexOf(this.current) + 1) % all.length];
+  }
+
+  /** Remembers the ready instances' own addresses (from a status) to reconnect through. */
+  learn(status: ClusterStatus): void {
+    this.fallbacks = status.instances
+      .filter((i) => i.state === 'ready' && i.port > 0)
+      .map((i) => instanceUrl(i, this.target.server));
+  }
+
+  /** Connects, failing with exit 4 on a refused token and exit 3 when nothing answers. */
+  static connect(target: Target, timeoutMs = 5000): Promise<AdminClient> {
+    const client = new AdminClient(target);
+    const socket = client.socket;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         done(
@@ -107,7 +162,7 @@ export class AdminClient {
         socket.off('connect_error', onError);
         socket.off('connect', onConnect);
         if (err) {
-          socket.close();
+          client.close();
           reject(err);
         } else resolve(client);
       }
@@ -125,19 +180,20 @@ export class AdminClient {
     if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.socket.off('connect', onConnect);
+        this.onConnect.delete(onConnect);
         reject(
           new AdminError(
             ExitCode.Unreachable,
-            `lost the connection to ${this.target.server} and could not reconnect in ${timeoutMs} ms`,
+            `lost the connection to ${this.current} and could not reconnect in ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);
       const onConnect = (): void => {
         clearTimeout(timer);
+        this.onConnect.delete(onConnect);
         resolve();
       };
-      this.socket.once('connect', onConnect);
+      this.onConnect.add(onConnect);
     });
   }
 
@@ -148,22 +204,27 @@ export class AdminClient {
     timeoutMs = 15_000,
   ): Promise<DataOf<E>> {
     await this.whenConnected(timeoutMs);
+    const socket = this.socket;
     // Socket.IO's typed emit cannot follow a generic event name; the event map above is
     // what keeps payload and answer in step, so the emit is typed by hand once, here.
-    const timed = this.socket.timeout(timeoutMs);
+    const timed = socket.timeout(timeoutMs);
     const emit = timed.emit.bind(timed) as unknown as (
       ev: E,
       p: PayloadOf<E>,
       cb: (err: Error | null, res: Result<DataOf<E>>) => void,
     ) => void;
+    const unavailable = (message: string): Result<DataOf<E>> => ({
+      ok: false,
+      error: { code: ErrorCode.Unavailable, message },
+    });
     const res = await new Promise<Result<DataOf<E>>>((resolve) => {
+      // An answer cannot come over a connection that dropped: say so now, not at the deadline.
+      const onDrop = (): void =>
+        resolve(unavailable(`the connection dropped before ${event} was answered`));
+      socket.once('disconnect', onDrop);
       emit(event, payload, (err, r) => {
-        if (err) {
-          resolve({
-            ok: false,
-            error: { code: ErrorCode.Unavailable, message: `no answer to ${event} in time` },
-          });
-        } else resolve(r);
+        socket.off('disconnect', onDrop);
+        resolve(err ? unavailable(`no answer to ${event} in time`) : r);
       });
     });
     if (!res.ok) throw new AdminError(exitCodeFor(res.error), res.error.message);
@@ -171,6 +232,7 @@ export class AdminClient {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }

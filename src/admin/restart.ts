@@ -1,4 +1,4 @@
-import type { ClusterStatus, InstanceStatus } from '../protocol/index.js';
+import type { ClusterStatus } from '../protocol/index.js';
 import type { AdminClient } from './connection.js';
 import { AdminError, ExitCode } from './exit-codes.js';
 
@@ -33,7 +33,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 async function tryStatus(client: AdminClient, timeoutMs: number): Promise<ClusterStatus | null> {
   try {
-    return await client.call('admin:status', {}, timeoutMs);
+    const s = await client.call('admin:status', {}, timeoutMs);
+    // The instances' own addresses: where to reconnect if ours is the one restarting.
+    client.learn(s);
+    return s;
   } catch (err) {
     if (err instanceof AdminError && err.exitCode === ExitCode.Unauthorized) throw err;
     return null;
@@ -57,9 +60,19 @@ async function pollUntil<T>(
   }
 }
 
-/** The live instances, for choosing targets and checking names. */
-export async function liveInstances(client: AdminClient): Promise<InstanceStatus[]> {
-  return (await client.call('admin:status', {})).instances;
+/** The status, asked again while our connection is being moved (up to `timeoutMs`). */
+export async function currentStatus(
+  client: AdminClient,
+  timeoutMs = 15_000,
+): Promise<ClusterStatus> {
+  const s = await pollUntil(client, Date.now() + timeoutMs, 250, (st) => st);
+  if (!s) {
+    throw new AdminError(
+      ExitCode.Unreachable,
+      `no answer to admin:status within ${Math.round(timeoutMs / 1000)} s`,
+    );
+  }
+  return s;
 }
 
 /** A restart that the instance accepted: it is draining now. */
@@ -81,7 +94,7 @@ export async function requestRestart(
   progress: (line: string) => void,
 ): Promise<PendingRestart> {
   const requestedAt = Date.now();
-  const before = await client.call('admin:status', {});
+  const before = await currentStatus(client);
   const target = before.instances.find((i) => i.id === instanceId);
   if (!target) {
     const live = before.instances.map((i) => i.id).join(', ') || 'none';
@@ -184,4 +197,51 @@ export async function awaitReplacement(
     clientsBefore,
     clientsAfter,
   };
+}
+
+/** How a set of restarts went: what finished, and the first failure if any. */
+export interface PoolResult {
+  done: RestartOutcome[];
+  failure?: { instanceId: string; error: unknown };
+}
+
+/**
+ * Restarts `targets`, at most `limit` at a time: each next one as soon as an earlier one's
+ * replacement is ready. After a failure no new restart starts; those under way finish.
+ */
+export async function restartPool(
+  client: AdminClient,
+  targets: string[],
+  limit: number,
+  opts: RestartOptions,
+): Promise<PoolResult> {
+  const result: PoolResult = { done: [] };
+  const queue = [...targets];
+  const worker = async (): Promise<void> => {
+    for (let id = queue.shift(); id !== undefined && !result.failure; id = queue.shift()) {
+      try {
+        result.done.push(await restartInstance(client, id, opts));
+      } catch (error) {
+        result.failure ??= { instanceId: id, error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, targets.length)) }, worker));
+  return result;
+}
+
+/**
+ * How many of `targets` may be down at once: all of them if other live instances keep
+ * serving (or `force`), else all but one. Throws when that leaves none to restart.
+ */
+export function restartLimit(targets: string[], live: string[], force: boolean): number {
+  if (force || live.some((id) => !targets.includes(id))) return targets.length;
+  if (targets.length < 2) {
+    throw new AdminError(
+      ExitCode.Usage,
+      `${targets[0] ?? 'it'} is the only live instance: restarting it leaves none serving ` +
+        `(add --force to do it anyway)`,
+    );
+  }
+  return targets.length - 1;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkKeyPrefix } from './keys.js';
 import { parseNodeList, type RedisTarget } from './redis.js';
+import { parseTrustProxy, type TrustProxy } from './client-address.js';
 
 /** Everything an instance needs to know, resolved once in `main` from flags, env and defaults. */
 export interface InstanceConfig {
@@ -34,7 +35,8 @@ export interface InstanceConfig {
   redisLostMoveMs: number;
   /** A socket whose unsent packets pile up past this (it stopped reading) is cut off. */
   slowConsumerMaxPackets: number;
-  trustProxy: boolean;
+  /** Which hops may name the client in X-Forwarded-For (CHAT_TRUST_PROXY). */
+  trustProxy: TrustProxy;
   logLevel: string;
   /** Set when a local-cluster supervisor hands connections over IPC. */
   supervised: boolean;
@@ -85,7 +87,7 @@ export function instanceConfig(
     drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
     redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),
     slowConsumerMaxPackets: envInt(env, 'CHAT_SLOW_CONSUMER_MAX_PACKETS', 5000),
-    trustProxy: env.CHAT_TRUST_PROXY === '1' || env.CHAT_TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(env.CHAT_TRUST_PROXY),
     logLevel: env.LOG_LEVEL || 'info',
     supervised: false,
     ...overrides,

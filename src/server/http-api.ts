@@ -11,6 +11,7 @@ import {
   type MeResponse,
 } from '../protocol/index.js';
 import { getUser, loginOrRegister } from './accounts.js';
+import { clientAddress } from './client-address.js';
 import { userRoomOf, type InstanceContext } from './context.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';
 
@@ -67,15 +68,6 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     });
     req.on('error', reject);
   });
-}
-
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function bearer(req: IncomingMessage): string {

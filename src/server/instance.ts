@@ -349,7 +349,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     const local = io.of('/').sockets;
     log.info({ reason, clients: local.size }, 'draining');
     toParent({ type: 'draining', instanceId: cfg.instanceId });
-    http.close();
+    // Connections handed over by the local supervisor are not counted by the HTTP server, so
+    // closing it would emit 'close' at once, and Engine.IO closes every client on that event,
+    // before they hear server:draining. The supervisor routes nothing here any more, and a
+    // handshake made directly is refused while draining; io.close() closes it at the end.
+    if (!cfg.supervised) http.close();
     await status.publish().catch(() => undefined);
     io.local.emit('server:draining', {
       instanceId: cfg.instanceId,

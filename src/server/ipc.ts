@@ -14,3 +14,6 @@ export type InstanceMessage =
   | { type: 'load'; connections: number }
   /** Whether the instance can serve (false while it cannot reach Redis). */
   | { type: 'health'; ready: boolean };
+
+/** Private-Redis watchdog to supervisor: redis-server runs (with its pid), or could not. */
+export type WatchdogMessage = { type: 'started'; pid: number } | { type: 'error'; message: string };

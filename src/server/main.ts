@@ -8,6 +8,8 @@ import { runCluster } from './supervisor.js';
 import { VERSION } from './version.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** How long an instance whose supervisor died may take to drain before it just exits. */
+const SUPERVISOR_LOST_EXIT_MS = 2000;
 
 function portArg(v: string): number {
   try {
@@ -79,7 +81,14 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
   // Under the local supervisor a terminal Ctrl-C reaches every process of the group; the
   // supervisor decides, so the instance waits for its SIGTERM.
   process.on('SIGINT', cfg.supervised ? () => undefined : drain);
-  if (cfg.supervised) process.on('disconnect', drain);
+  if (cfg.supervised) {
+    // The supervisor is gone (SIGKILL too closes the channel): its public port with it, and
+    // its private Redis is being stopped. Tell the clients, then do not linger.
+    process.on('disconnect', () => {
+      drain();
+      setTimeout(() => process.exit(1), SUPERVISOR_LOST_EXIT_MS).unref();
+    });
+  }
   await running.closed;
   process.exit(0);
 }

@@ -1,8 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import type { WatchdogMessage } from './ipc.js';
+import { acquireRedisLock, recordRedisPid, releaseRedisLock } from './redis-lock.js';
+
+const WATCHDOG = fileURLToPath(new URL('./redis-watchdog.js', import.meta.url));
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -28,6 +33,8 @@ export interface PrivateRedis {
   url: string;
   port: number;
   pid: number;
+  /** The process that stops Redis when the supervisor ends, however it ends. */
+  watchdogPid: number;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -69,54 +76,56 @@ export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 
 /**
  * Starts a private redis-server on a free loopback port with append-only persistence under
- * `dir`. It runs in its own process group, so a Ctrl-C in the terminal reaches the supervisor
- * first and Redis is stopped last, after the instances have drained.
+ * `dir`, through a watchdog (redis-watchdog.ts) that stops it when this process ends in any
+ * way. The watchdog runs in its own process group, so a Ctrl-C in the terminal reaches the
+ * supervisor first and Redis is stopped last, after the instances have drained. A lock file
+ * in `dir` keeps a second start off a directory whose Redis still runs.
  */
 export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--save',
-      '',
-      '--daemonize',
-      'no',
-      '--protected-mode',
-      'yes',
-      '--logfile',
-      path.join(dir, 'redis.log'),
-    ],
-    { stdio: 'ignore', detached: true },
-  );
-  const url = `redis://127.0.0.1:${port}`;
+  const lockFile = path.join(dir, 'redis.lock');
+  const lock = acquireRedisLock(lockFile, dir, port);
+  const log = path.join(dir, 'redis.log');
+  const args = [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
+    ...['--logfile', log],
+  ];
+  const watchdog = fork(WATCHDOG, [lockFile, ...args], {
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    detached: true,
+  });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(
-        new Error(`redis-server exited with code ${code}; see ${path.join(dir, 'redis.log')}`),
-      ),
+    watchdog.once('exit', (code) =>
+      reject(new Error(`redis-server exited with code ${code}; see ${log}`)),
     ),
   );
   exited.catch(() => undefined);
+  const url = `redis://127.0.0.1:${port}`;
   try {
+    const pid = await Promise.race([
+      new Promise<number>((resolve, reject) =>
+        watchdog.once('message', (m: WatchdogMessage) =>
+          m.type === 'started' ? resolve(m.pid) : reject(new Error(m.message)),
+        ),
+      ),
+      exited,
+    ]);
+    recordRedisPid(lockFile, lock, pid);
     await Promise.race([waitForRedis(url, 10_000), exited]);
   } catch (err) {
-    await stopChild(child, 2000);
+    await stopChild(watchdog, 5000);
+    releaseRedisLock(lockFile, lock.redisPid);
     throw err;
   }
   return {
     url,
     port,
-    pid: child.pid ?? 0,
+    pid: lock.redisPid,
+    watchdogPid: watchdog.pid ?? 0,
     dataDir: dir,
-    stop: () => stopChild(child, 5000),
+    stop: () => stopChild(watchdog, 10_000),
   };
 }

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,12 +52,37 @@ export function ensureAdminToken(
   if (env.CHAT_ADMIN_TOKEN) return { token: env.CHAT_ADMIN_TOKEN };
   const file = path.join(dir, 'admin-token');
   if (existsSync(file)) {
+    // Whoever can read the token can restart the cluster and kick its users.
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) {
+      throw new Error(
+        `the admin token file ${file} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); ` +
+          `make it private with \`chmod 600 ${file}\`, or delete it to have a new token made`,
+      );
+    }
     const token = readFileSync(file, 'utf8').trim();
     if (token) return { token, file };
   }
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, file };
+}
+
+/**
+ * Creates the state directory, or makes an existing one private (mkdir's mode applies only
+ * to a directory it creates). A shared directory (world-writable, like /tmp) is refused, not
+ * closed to everyone else.
+ */
+function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o7777;
+  if (mode & 0o1002) {
+    throw new Error(
+      `the state directory ${dir} is shared (mode ${mode.toString(8)}); point --state-dir or ` +
+        `CHAT_STATE_DIR at a directory of its own`,
+    );
+  }
+  chmodSync(dir, 0o700);
 }
 
 /** Picks the instance for a new connection from its first bytes. */
@@ -83,7 +108,8 @@ function route(children: Child[], head: string): Child | undefined {
  */
 export async function runCluster(opts: ClusterOptions): Promise<void> {
   const { log, out } = opts;
-  mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(opts.stateDir);
+  const admin = ensureAdminToken(opts.stateDir, opts.env);
   let redis: PrivateRedis | undefined;
   let redisUrl = opts.redisUrl;
   const clusterNodes = opts.redisClusterNodes;
@@ -91,7 +117,6 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     redis = await startPrivateRedis(path.join(opts.stateDir, 'redis'));
     redisUrl = redis.url;
   }
-  const admin = ensureAdminToken(opts.stateDir, opts.env);
   const children: Child[] = Array.from({ length: opts.instances }, (_, i) => ({
     id: `chat-${i + 1}`,
     proc: null,
@@ -221,7 +246,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   for (const c of children) out(`  ${c.id}  pid ${c.pid}  127.0.0.1:${c.port}  boot ${c.bootId}`);
   out(
     redis
-      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir})`
+      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir}; ` +
+          `watchdog pid ${redis.watchdogPid} stops it if this process dies)`
       : clusterNodes
         ? `  redis  cluster ${clusterNodes}`
         : `  redis  ${redisUrl}`,

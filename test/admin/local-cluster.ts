@@ -11,26 +11,40 @@ import { SERVER_MAIN, exited, freePort, killAndWait, tmpDir, track } from '../he
 export class LocalCluster {
   proc!: ChildProcess;
   url = '';
-  readonly stateDir = tmpDir('cluster');
+  /** The private Redis, from the banner. */
+  redisUrl = '';
   readonly out: string[] = [];
 
-  /** `args` are more `chat-server start` flags (e.g. `--redis-cluster host:port,...`). */
-  static async start(instances = 3, args: string[] = []): Promise<LocalCluster> {
-    const c = new LocalCluster();
+  private constructor(readonly stateDir: string) {}
+
+  /** Every pid the banner names: instances, Redis, its watchdog, the supervisor. */
+  get pids(): number[] {
+    return [...this.out.join('\n').matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+  }
+
+  static async start(
+    instances = 3,
+    env: Record<string, string> = {},
+    stateDir = tmpDir('cluster'),
+    /** More `chat-server start` flags (e.g. `--redis-cluster host:port,...`). */
+    args: string[] = [],
+  ): Promise<LocalCluster> {
+    const c = new LocalCluster(stateDir);
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
+    const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...TEST_ENV,
       LOG_LEVEL: 'warn',
       CHAT_STATE_DIR: c.stateDir,
+      ...env,
     };
-    delete env.CHAT_ADMIN_TOKEN;
-    delete env.REDIS_URL;
+    delete childEnv.CHAT_ADMIN_TOKEN;
+    delete childEnv.REDIS_URL;
     c.proc = track(
       spawn(
         process.execPath,
         [SERVER_MAIN, 'start', '--port', String(port), '--instances', String(instances), ...args],
-        { env, stdio: ['ignore', 'pipe', 'inherit'], detached: false },
+        { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'], detached: false },
       ),
     );
     const lines = createInterface({ input: c.proc.stdout! });
@@ -40,9 +54,9 @@ export class LocalCluster {
       lines.on('line', (line) => {
         c.out.push(line);
         const m = /cluster ready on (http:\/\/\S+)/.exec(line);
-        if (m) {
-          c.url = m[1]!;
-        }
+        if (m) c.url = m[1]!;
+        const r = /^\s+redis\s+pid \d+\s+(redis:\/\/\S+)/.exec(line);
+        if (r) c.redisUrl = r[1]!;
         if (/state in /.test(line)) {
           clearTimeout(t);
           resolve();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/admin/connection.js';
+import { exitCodeFor, instanceUrl } from '../../src/admin/connection.js';
+import { restartLimit } from '../../src/admin/restart.js';
 import { ExitCode } from '../../src/admin/exit-codes.js';
 import { clean, formatBytes, parseDuration, table } from '../../src/admin/output.js';
 import { AdminError } from '../../src/admin/exit-codes.js';
@@ -7,6 +8,27 @@ import { parseServer } from '../../src/admin/settings.js';
 import { sparkline } from '../../src/admin/watch/sparkline.js';
 
 describe('admin helpers (no network)', () => {
+  it('never restarts every instance at once unless forced', () => {
+    const live = ['chat-1', 'chat-2', 'chat-3'];
+    expect(restartLimit(live, live, false)).toBe(2);
+    expect(restartLimit(live, live, true)).toBe(3);
+    // Others keep serving: the named ones may all go together.
+    expect(restartLimit(['chat-1', 'chat-2'], live, false)).toBe(2);
+    expect(() => restartLimit(['chat-1'], ['chat-1'], false)).toThrow(
+      /chat-1 is the only live instance.*--force/,
+    );
+    expect(restartLimit(['chat-1'], ['chat-1'], true)).toBe(1);
+  });
+
+  it('reaches an instance at the address its status gives, or on our host when it listens on all', () => {
+    const via = 'http://127.0.0.1:3000';
+    expect(instanceUrl({ host: '127.0.0.1', port: 4001 }, via)).toBe('http://127.0.0.1:4001');
+    expect(instanceUrl({ host: '0.0.0.0', port: 4002 }, 'https://chat.example:443')).toBe(
+      'https://chat.example:4002',
+    );
+    expect(instanceUrl({ host: '::1', port: 4003 }, via)).toBe('http://[::1]:4003');
+  });
+
   it('parses durations', () => {
     expect(parseDuration('60s')).toBe(60_000);
     expect(parseDuration('2m')).toBe(120_000);

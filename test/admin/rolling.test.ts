@@ -165,7 +165,7 @@ it('restart --rolling while 50 clients chat: new boot ids, every message once', 
   );
 }, 180_000);
 
-it('restart --all restarts every instance at once and waits for each replacement', async () => {
+it('restart --all restarts every instance (never all at once) and waits for each replacement', async () => {
   const before = await status();
   const r = await runAdmin(['--server', cluster.url, 'restart', '--all', '--json'], adminEnv());
   expect(r.code).toBe(0);

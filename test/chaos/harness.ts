@@ -139,7 +139,7 @@ export class ChatLoad {
 
   constructor(
     /** Where clients connect (in failover order) and the Redis holding the history. */
-    private readonly cluster: { urls: string[]; redis: TestStore },
+    private readonly cluster: { urls: string[]; redis: Pick<TestStore, 'client'> },
     private readonly opts: LoadOptions,
   ) {}
 

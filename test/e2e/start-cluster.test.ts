@@ -19,7 +19,7 @@ let cluster: LocalCluster;
 
 beforeAll(async () => {
   redis = await TestRedisCluster.start();
-  cluster = await LocalCluster.start(3, ['--redis-cluster', redis.nodeList]);
+  cluster = await LocalCluster.start(3, {}, undefined, ['--redis-cluster', redis.nodeList]);
 }, 90_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,10 +9,32 @@ import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helper
 
 afterAll(killAll);
 
+/** Runs `chat-server start` to its end (for the ways it refuses to start). */
+async function runStart(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: 'json', ...env };
+  delete childEnv.CHAT_ADMIN_TOKEN;
+  delete childEnv.REDIS_URL;
+  const child = track(
+    spawn(process.execPath, [path.join(ROOT, 'bin/chat-server.js'), 'start', ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const { code } = await exited(child);
+  return { code, stderr };
+}
+
 describe('npm start: the local cluster', () => {
   it('brings up 3 instances and a private Redis behind one port; Ctrl-C leaves no process behind', async () => {
     const port = await freePort();
     const state = tmpDir('state');
+    // A state directory that already exists, open to others: start makes it private.
+    chmodSync(state, 0o755);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
@@ -45,9 +67,16 @@ describe('npm start: the local cluster', () => {
     const text = lines.join('\n');
     expect(text).toContain(`http://127.0.0.1:${port} (3 instances)`);
     const pids = [...text.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
-    expect(pids).toHaveLength(5); // chat-1..3, redis-server and the supervisor
+    expect(pids).toHaveLength(6); // chat-1..3, redis-server, its watchdog and the supervisor
     for (const id of ['chat-1', 'chat-2', 'chat-3']) expect(text).toContain(id);
     expect(statSync(path.join(state, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+
+    // A second start on the same state directory is refused while its Redis runs, by pid.
+    const redisPid = Number(/redis\s+pid (\d+)/.exec(text)?.[1]);
+    const second = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: state });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`already running (redis-server pid ${redisPid}`);
 
     // It serves chat through the one port, spread over the instances.
     const url = `http://127.0.0.1:${port}`;
@@ -100,6 +129,26 @@ describe('npm start: the local cluster', () => {
     const deadline = Date.now() + 30_000;
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('refuses an admin token file that others can read, or a shared state directory, and starts nothing', async () => {
+    const state = tmpDir('state');
+    const file = path.join(state, 'admin-token');
+    writeFileSync(file, 'sekret-token-0123456789\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const r = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: state });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`admin token file ${file} is open to other users (mode 0644)`);
+    expect(r.stderr).toContain(`chmod 600 ${file}`);
+    expect(existsSync(path.join(state, 'redis'))).toBe(false);
+
+    // A shared directory (world-writable, like /tmp) is refused, not closed to everyone.
+    const shared = tmpDir('shared');
+    chmodSync(shared, 0o1777);
+    const s = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: shared });
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain(`the state directory ${shared} is shared (mode 1777)`);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 
   it('without redis-server on PATH and no REDIS_URL, exits non-zero saying what to install or set', async () => {

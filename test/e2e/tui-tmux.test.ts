@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LocalCluster } from '../admin/local-cluster.js';
+import { runAdmin } from '../admin/run-admin.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { ROOT, alive, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -224,5 +226,40 @@ describe('chat-tui join in tmux', () => {
     // SIGTERM also leaves the terminal as it found it.
     process.kill(clientPid('carol'), 'SIGTERM');
     await exitedCleanly('carol');
+  });
+
+  it('`chat-admin restart` of its instance under `chat-server start`: the screen says it moved', async () => {
+    const cluster = await LocalCluster.start(3);
+    try {
+      const user = userName('dave');
+      const conf = tmpDir('tui-dave');
+      execFileSync(
+        process.execPath,
+        [BIN, 'login', '--server', cluster.url, '--user', user, '--password-stdin'],
+        { input: 'dave-pw-1\n', env: { ...process.env, CHAT_TUI_CONFIG_DIR: conf } },
+      );
+      openPane('dave', conf, [cluster.url]);
+      let victim = '';
+      await until('dave', (s) => {
+        victim = /(chat-\d) │ ● connected/.exec(s.split('\n')[0]!)?.[1] ?? '';
+        expect(victim).not.toBe('');
+      });
+      const r = await runAdmin(['--server', cluster.url, 'restart', victim], {
+        CHAT_STATE_DIR: cluster.stateDir,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      await until('dave', (s) => {
+        expect(s.split('\n')[0]).toMatch(/chat-\d │ ● connected/);
+        expect(s.split('\n')[0]).not.toContain(`${victim} │`);
+        expect(s.split('\n')[1]).toMatch(
+          new RegExp(`↻ ${victim} is restarting; moved to chat-\\d; 0 missed messages recovered`),
+        );
+      });
+      expect(screen('dave')).not.toContain('went away');
+      process.kill(clientPid('dave'), 'SIGTERM');
+      await exitedCleanly('dave');
+    } finally {
+      await cluster.stop();
+    }
   });
 });

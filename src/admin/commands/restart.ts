@@ -1,19 +1,19 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
-import { parseDuration } from '../output.js';
+import { parseDuration, type Output } from '../output.js';
 import {
-  awaitReplacement,
-  liveInstances,
-  requestRestart,
-  restartInstance,
-  type PendingRestart,
+  currentStatus,
+  restartLimit,
+  restartPool,
+  type PoolResult,
   type RestartOutcome,
 } from '../restart.js';
 
 interface RestartFlags {
   all?: boolean;
   rolling?: boolean;
+  force?: boolean;
   timeout: number;
   json?: boolean;
 }
@@ -26,7 +26,7 @@ function durationArg(raw: string): number {
   return ms;
 }
 
-/** `chat-admin restart <instance...> | --all | --rolling [--timeout 60s] [--json]`. */
+/** `chat-admin restart <instance...> | --all | --rolling [--force] [--timeout 60s] [--json]`. */
 export function restartCommand(): Command {
   return new Command('restart')
     .description(
@@ -34,11 +34,15 @@ export function restartCommand(): Command {
         'waits until every replacement (new boot id) is ready',
     )
     .argument('[instance...]', 'instance ids (see `chat-admin status`)')
-    .option('--all', 'every live instance, all at once')
+    .option(
+      '--all',
+      'every live instance, concurrently, but always leaving one serving (see --force)',
+    )
     .option(
       '--rolling',
       'one instance at a time (all, or those named), moving on only once the replacement is ready and its clients are back',
     )
+    .option('--force', 'restart every instance named (or all) at once, even leaving none serving')
     .option(
       '--timeout <duration>',
       'how long to wait for each replacement (and, rolling, its clients)',
@@ -57,55 +61,42 @@ export function restartCommand(): Command {
       }
       await withContext(cmd, async (ctx) => {
         const client = await ctx.client();
-        const targets = ids.length > 0 ? ids : (await liveInstances(client)).map((i) => i.id);
+        const status = await currentStatus(client);
+        client.learn(status);
+        const live = status.instances.map((i) => i.id);
+        // Concurrent restarts leave the instance answering us for last: its drain is what
+        // moves our own connection. A rolling restart keeps the order given (or the ids').
+        const ours = (id: string): number => (id === status.answeredBy && !flags.rolling ? 1 : 0);
+        const targets = (ids.length > 0 ? ids : live).sort((a, b) => ours(a) - ours(b));
         if (targets.length === 0) throw new AdminError(ExitCode.Failed, 'no live instances');
+        // Throws when it would leave no instance serving (unless --force).
+        const limit = flags.rolling ? 1 : restartLimit(targets, live, Boolean(flags.force));
+        if (flags.rolling) restartLimit(targets, live, Boolean(flags.force));
         const progress = (line: string): void => ctx.out.progress(line);
-        const done: RestartOutcome[] = [];
-        const report = (failed?: { instanceId: string; error: string }): void => {
-          if (flags.json) ctx.out.json({ restarted: done, ...(failed ? { failed } : {}) });
-          else
-            ctx.out.text(
-              done.map(
-                (r) =>
-                  `${r.instanceId}  boot ${r.oldBootId} -> ${r.newBootId}  ${(r.tookMs / 1000).toFixed(1)} s  clients ${r.clientsBefore} -> ${r.clientsAfter}`,
-              ),
-            );
-        };
-        const rollOne = (id: string): Promise<RestartOutcome> =>
-          restartInstance(client, id, { timeoutMs: flags.timeout, waitForClients: true, progress });
-        const fail = (id: string, err: unknown): never => {
-          report({ instanceId: id, error: err instanceof Error ? err.message : String(err) });
-          throw err;
-        };
-        if (flags.rolling) {
-          progress(`rolling restart of ${targets.join(', ')}`);
-          for (const [n, id] of targets.entries()) {
-            progress(`[${n + 1}/${targets.length}] ${id}`);
-            done.push(await rollOne(id).catch((err: unknown) => fail(id, err)));
-          }
-        } else {
-          // Ask every instance first (each answers at once), then wait for them together.
-          const pending: PendingRestart[] = [];
-          for (const id of targets) {
-            pending.push(
-              await requestRestart(client, id, progress).catch((e: unknown) => fail(id, e)),
-            );
-          }
-          const settled = await Promise.allSettled(
-            pending.map((p) =>
-              awaitReplacement(client, p, {
-                timeoutMs: flags.timeout,
-                waitForClients: false,
-                progress,
-              }),
-            ),
-          );
-          for (const r of settled) if (r.status === 'fulfilled') done.push(r.value);
-          const bad = settled.findIndex((r) => r.status === 'rejected');
-          const first = settled[bad];
-          if (first?.status === 'rejected') fail(targets[bad]!, first.reason);
-        }
-        report();
+        progress(
+          flags.rolling
+            ? `rolling restart of ${targets.join(', ')}`
+            : `restarting ${targets.join(', ')}, at most ${limit} at a time`,
+        );
+        const result: PoolResult = await restartPool(client, targets, limit, {
+          timeoutMs: flags.timeout,
+          waitForClients: Boolean(flags.rolling),
+          progress,
+        });
+        report(ctx.out, result, flags.json);
+        if (result.failure) throw result.failure.error;
       });
     });
+}
+
+function report(out: Output, { done, failure }: PoolResult, json: boolean | undefined): void {
+  const line = (r: RestartOutcome): string =>
+    `${r.instanceId}  boot ${r.oldBootId} -> ${r.newBootId}  ${(r.tookMs / 1000).toFixed(1)} s  clients ${r.clientsBefore} -> ${r.clientsAfter}`;
+  if (json) {
+    const failed = failure && {
+      instanceId: failure.instanceId,
+      error: failure.error instanceof Error ? failure.error.message : String(failure.error),
+    };
+    out.json({ restarted: done, ...(failed ? { failed } : {}) });
+  } else out.text(done.map(line));
 }
