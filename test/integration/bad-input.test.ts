@@ -59,9 +59,26 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       ['room:join', [{ room: 'a'.repeat(33) }], 'bad_request'],
       ['room:join', [{ room: 'x'.repeat(10_000) }], 'bad_request'],
       ['room:join', [{ room: 'lobby', since: 'yesterday' }], 'bad_request'],
+      // Stream ids past 64 bits (or ranges Redis refuses) are the sender's mistake.
+      ['room:join', [{ room: 'lobby', since: '99999999999999999999-0' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '1-18446744073709551616' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '007-0' }], 'bad_request'],
+      [
+        'room:join',
+        [{ room: 'lobby', since: '18446744073709551615-18446744073709551615' }],
+        'bad_request',
+      ],
+      ['room:history', [{ room: 'lobby', before: '0-0' }], 'bad_request'],
+      ['room:history', [{ room: 'lobby', before: '99999999999999999999-1' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '18446744073709551615-0' }], 'ok'],
       ['message:send', [{ room: 'lobby', text: 'hi', clientMsgId: 'short' }], 'bad_request'],
       ['message:send', [{ room: 'lobby', text: '', clientMsgId: 'abcdefgh12' }], 'bad_request'],
       ['message:send', [{ room: 'lobby', text: '   ', clientMsgId: 'abcdefgh12' }], 'bad_request'],
+      [
+        'message:send',
+        [{ room: 'lobby', text: ' \u200b\u200d\u2060\ufeff\u3164\n', clientMsgId: 'abcdefgh12' }],
+        'bad_request',
+      ],
       [
         'message:send',
         [{ room: 'lobby', text: 'x'.repeat(2001), clientMsgId: 'abcdefgh12' }],
@@ -78,6 +95,8 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     }
     const missing = await ask(s, 'room:join');
     expect(!missing.ok && missing.error.message).toMatch(/room/);
+    // Bad input is answered, never logged as a server error (no stack a client can trigger).
+    expect(nodes[0]!.log.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 
   it('refuses room and user names with escape sequences or Redis-special characters', async () => {
