@@ -19,7 +19,14 @@ export interface InstanceConfig {
   /** Rejected events within the flood window after which the socket is cut off. */
   floodDisconnectAfter: number;
   loginLimitPerIpPerMin: number;
+  /** Failed logins for one name from one address (15 min) before that address is refused for it. */
   loginFailuresPerUser: number;
+  /** Failed logins from one address, any names (15 min), before it is refused altogether. */
+  loginFailuresPerIp: number;
+  /** Failed logins for a name, from anywhere, before addresses that failed are slowed down. */
+  loginSlowAfter: number;
+  /** Longest delay of such a slowed-down login. */
+  loginMaxDelayMs: number;
   /** How long a draining instance waits for its clients to move before closing. */
   drainGraceMs: number;
   /** Clients of a draining instance reconnect elsewhere within this window (jittered). */
@@ -73,6 +80,9 @@ export function instanceConfig(
     floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
     loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),
     loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
+    loginFailuresPerIp: envInt(env, 'CHAT_LOGIN_FAILURES_PER_IP', 100),
+    loginSlowAfter: envInt(env, 'CHAT_LOGIN_SLOW_AFTER', 5),
+    loginMaxDelayMs: envInt(env, 'CHAT_LOGIN_MAX_DELAY_MS', 5000),
     drainGraceMs: envInt(env, 'CHAT_DRAIN_GRACE_MS', 8000),
     drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
     redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),

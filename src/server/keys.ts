@@ -17,6 +17,11 @@ export interface Keys {
   instance(id: string): string;
   loginIp(ip: string): string;
   loginUser(name: string): string;
+  /**
+   * Key prefix of one login limiter (`ip`, `ipfail`, `pair`, `user`); the limiter appends
+   * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
+   */
+  loginLimiter(kind: string): string;
   /** Pub/sub channel carrying every stored message to every instance, in id order. */
   fanoutChannel(): string;
   /** Key prefix of the Socket.IO Redis adapter's channels. */
@@ -38,6 +43,7 @@ export function makeKeys(prefix: string): Keys {
     instance: (id) => `${prefix}instance:${id}`,
     loginIp: (ip) => `${prefix}ratelimit:login:ip:${ip}`,
     loginUser: (name) => `${prefix}ratelimit:login:user:${name}`,
+    loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
     fanoutChannel: () => `${prefix}fanout`,
     adapterPrefix: () => `${prefix}sio`,
   };

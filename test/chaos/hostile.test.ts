@@ -19,6 +19,7 @@ import {
   tmpDir,
   track,
 } from '../helpers/processes.js';
+import { loginFrom } from '../helpers/http.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { io } from 'socket.io-client';
 import { KEY_LAYOUT, scanAll } from '../helpers/redis.js';
@@ -114,6 +115,7 @@ describe('chaos: hostile input', () => {
     );
     const httpBig = await fetch(`${url}/api/login`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: 'x'.repeat(10 * 2 ** 20),
     }).then(
       (r) => r.status,
@@ -487,28 +489,38 @@ describe('chaos: hostile input', () => {
     expect(code).toBe(0);
     expect(left).toEqual([]);
   });
-  it('11. password guessing is limited per user and per address; messages and timing do not enumerate users', async () => {
+  it('11. password guessing is limited per (name, address) and per address, never into a lockout; timing does not enumerate users', async () => {
     const url = strict[1]!.url;
     await login(url, 'victim', 'the-real-one');
     const perUser: number[] = [];
     for (let i = 0; i < 12; i++)
-      perUser.push(
-        await login(url, 'victim', `guess-${i}`).then(
-          () => 200,
-          (e: ApiError) => e.status,
-        ),
-      );
-    const timeIt = async (name: string, pw: string): Promise<number> => {
-      const t0 = performance.now();
-      await login(strict[0]!.url, name, pw).catch(() => undefined);
-      return performance.now() - t0;
-    };
+      perUser.push((await loginFrom(url, '127.0.0.2', 'victim', `guess-${i}`)).status);
+    const guesserRight = (await loginFrom(url, '127.0.0.2', 'victim', 'the-real-one')).status;
+    // The owner, from an address with no failures, on the other instance: not locked out.
+    const owner = await loginFrom(strict[0]!.url, '127.0.0.3', 'victim', 'the-real-one');
+    // 30 guesses at once from one address: the check and the count are one atomic step.
+    await login(url, 'racer', 'the-real-one');
+    const racing = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        loginFrom(strict[i % 2]!.url, '127.0.0.4', 'racer', `guess-${i}`),
+      ),
+    );
+    const raced401 = racing.filter((a) => a.status === 401).length;
+    // Guesses from many addresses slow the name down for addresses that failed.
+    const spread: number[] = [];
+    for (let a = 10; a < 16; a++)
+      await loginFrom(url, `127.0.0.${a}`, 'victim', 'one-guess').then((r) => spread.push(r.ms));
+    const slowed = await loginFrom(url, '127.0.0.10', 'victim', 'second-guess');
+    const ownerAfter = await loginFrom(url, '127.0.0.5', 'victim', 'the-real-one');
+    // Each from its own clean address, so no slow-down is measured, only the password check.
+    const timeIt = async (from: string, name: string, pw: string): Promise<number> =>
+      (await loginFrom(strict[0]!.url, from, name, pw)).ms;
     await login(strict[0]!.url, 'known', 'the-real-one');
     const wrong: number[] = [];
     const fresh: number[] = [];
     for (let i = 0; i < 8; i++) {
-      wrong.push(await timeIt('known', `nope-${i}`));
-      fresh.push(await timeIt(`fresh-${i}`, 'whatever-1'));
+      wrong.push(await timeIt(`127.0.1.${i + 1}`, 'known', `nope-${i}`));
+      fresh.push(await timeIt(`127.0.2.${i + 1}`, `fresh-${i}`, 'whatever-1'));
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
     const perAddress: number[] = [];
@@ -522,11 +534,17 @@ describe('chaos: hostile input', () => {
     record({
       id: 11,
       scenario:
-        'guessing passwords: 12 wrong ones for one user, then 60 more logins from one address',
+        'guessing passwords: 12 wrong ones for one user from one address, the right one from another; 30 guesses at once; one guess each from 6 more addresses; 60 logins from one address',
       expected:
-        '401 with the same message until 10 failures, then 429 for that name; 429 per address past 60/min; a wrong password takes as long as a new name (one scrypt each)',
+        '401 with the same message until 10 failures, then 429 for that name from that address only; the owner from a clean address logs in at once; 30 concurrent guesses get exactly 10 checks; a much-guessed name delays addresses that failed (doubling, at most 5 s); 429 per address past 60/min; a wrong password takes as long as a new name',
       figures: {
         perUserStatuses: perUser.join(' '),
+        guesserWithRightPassword: guesserRight,
+        ownerFromCleanAddress: owner.status,
+        ownerMs: Math.round(owner.ms),
+        concurrentGuessesChecked: raced401,
+        slowedGuessMs: Math.round(slowed.ms),
+        ownerAfterSpreadMs: Math.round(ownerAfter.ms),
         firstPerAddress429At: perAddress.indexOf(429) + 1,
         medianWrongPasswordMs: Math.round(median(wrong)),
         medianNewNameMs: Math.round(median(fresh)),
@@ -535,6 +553,13 @@ describe('chaos: hostile input', () => {
     });
     expect(perUser.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(perUser.slice(10)).toEqual([429, 429]);
+    expect(guesserRight).toBe(429);
+    expect(owner.status).toBe(200);
+    expect(raced401).toBe(10);
+    expect(slowed.status).toBe(401);
+    expect(slowed.ms).toBeGreaterThanOrEqual(1000);
+    expect(ownerAfter.status).toBe(200);
+    expect(ownerAfter.ms).toBeLessThan(slowed.ms);
     expect(perAddress).toContain(429);
     expect(Math.abs(median(wrong) - median(fresh))).toBeLessThan(
       Math.max(median(wrong), median(fresh)),
