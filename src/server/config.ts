@@ -18,6 +18,8 @@ export interface InstanceConfig {
   rateLimitBurst: number;
   /** Rejected events within the flood window after which the socket is cut off. */
   floodDisconnectAfter: number;
+  /** A session cut off for flooding waits this long before it may connect (doubling, max 60 s). */
+  floodPenaltyMs: number;
   loginLimitPerIpPerMin: number;
   /** Failed logins for one name from one address (15 min) before that address is refused for it. */
   loginFailuresPerUser: number;
@@ -78,6 +80,7 @@ export function instanceConfig(
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
     floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
+    floodPenaltyMs: envInt(env, 'CHAT_FLOOD_PENALTY_MS', 2000),
     loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),
     loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
     loginFailuresPerIp: envInt(env, 'CHAT_LOGIN_FAILURES_PER_IP', 100),

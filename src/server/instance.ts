@@ -24,9 +24,9 @@ import { makeKeys } from './keys.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Presence } from './presence.js';
-import { TokenBucket } from './rate-limit.js';
+import { FloodPenalty, TokenBucket } from './rate-limit.js';
 import { createRedisClients, quitAll, waitReady } from './redis.js';
-import { Sessions } from './sessions.js';
+import { Sessions, hashToken } from './sessions.js';
 import { RateCounter, StatusReporter } from './status.js';
 import { dispatch } from './transport/boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
@@ -168,19 +168,29 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     rates,
   );
 
+  const floods = new FloodPenalty(redis.cmd, keys, cfg.floodPenaltyMs);
   io.use((socket, next) => {
     if (draining) return next(connectError(ErrorCode.Draining, `${cfg.instanceId} is draining`));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
       return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
     }
-    ctx.sessions.resolve(token).then(
-      (session) => {
+    Promise.all([ctx.sessions.resolve(token), floods.remainingMs(hashToken(token))]).then(
+      ([session, penaltyMs]) => {
         if (!session) {
           return next(
             connectError(
               ErrorCode.Unauthorized,
               'session is invalid, expired or ended; log in again',
+            ),
+          );
+        }
+        if (penaltyMs > 0) {
+          metrics.rejected.inc({ code: ErrorCode.RateLimited });
+          return next(
+            connectError(
+              ErrorCode.RateLimited,
+              `cut off for flooding: wait ${Math.ceil(penaltyMs / 1000)} s before reconnecting`,
             ),
           );
         }
@@ -198,8 +208,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   io.on('connection', (socket: ChatSocket) => {
     metrics.connections.inc();
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
+    let cutOff = false;
     void socket.join(userRoomOf(socket.data.user));
     socket.use((packet) => {
+      if (cutOff) return;
       const [event] = packet;
       const ack: unknown = packet[packet.length - 1];
       const answer = (code: ErrorCode, message: string): void => {
@@ -210,9 +223,20 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       if (!bucket.take()) {
         answer(ErrorCode.RateLimited, 'slow down: too many requests');
         if (bucket.strikes >= cfg.floodDisconnectAfter) {
-          log.warn({ user: socket.data.user, socket: socket.id }, 'flooding socket cut off');
+          // Once per socket: the packets it had already sent are not each worth a line.
+          cutOff = true;
           socket.emit('session:ended', { reason: SessionEndReason.Flood });
           socket.disconnect(true);
+          const { user, sessionHash } = socket.data;
+          floods.punish(sessionHash).then(
+            (penaltyMs) =>
+              log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off'),
+            (err: unknown) =>
+              log.warn(
+                { user, socket: socket.id, err: (err as Error).message },
+                'flooding socket cut off (penalty not stored)',
+              ),
+          );
         }
         return;
       }

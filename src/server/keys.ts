@@ -22,6 +22,8 @@ export interface Keys {
    * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
    */
   loginLimiter(kind: string): string;
+  /** Key prefix of a flood-penalty limiter (`strikes`, `block`); it appends `:<session hash>`. */
+  floodLimiter(kind: string): string;
   /** Pub/sub channel carrying every stored message to every instance, in id order. */
   fanoutChannel(): string;
   /** Key prefix of the Socket.IO Redis adapter's channels. */
@@ -44,6 +46,7 @@ export function makeKeys(prefix: string): Keys {
     loginIp: (ip) => `${prefix}ratelimit:login:ip:${ip}`,
     loginUser: (name) => `${prefix}ratelimit:login:user:${name}`,
     loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
+    floodLimiter: (kind) => `${prefix}ratelimit:flood:${kind}`,
     fanoutChannel: () => `${prefix}fanout`,
     adapterPrefix: () => `${prefix}sio`,
   };

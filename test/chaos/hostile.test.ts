@@ -265,7 +265,7 @@ describe('chaos: hostile input', () => {
     });
   });
 
-  it('12. one client sending 10k messages/s is limited, then cut off; other rooms keep their latency', async () => {
+  it('12. one client sending 10k messages/s is limited, then cut off (logged once) and kept out for a penalty; other rooms keep their latency', async () => {
     const url = strict[1]!.url;
     const { token } = await login(cluster.urls[0]!, 'firehose', 'password-1');
     const hose = await connected(rawSocket(url, { token }));
@@ -305,6 +305,7 @@ describe('chaos: hostile input', () => {
     }, 10);
     const calm = setInterval(() => void a.send('calm-room', `at ${Date.now()}`), 100);
     const reason = await cut;
+    const cutAt = Date.now();
     clearInterval(burst);
     await new Promise((r) => setTimeout(r, 1500));
     clearInterval(calm);
@@ -319,22 +320,49 @@ describe('chaos: hostile input', () => {
     const r = cluster.redis.client();
     const storedFromHose = await r.xlen('chat:room:hose:log');
     r.disconnect();
+    // The flooder reconnects in a loop (every 100 ms, on both instances): refused until its
+    // penalty is over. Bounded: at most 100 tries.
+    const cutLine = await strict[1]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    let refusedReconnects = 0;
+    let refusal = '';
+    for (let i = 0; i < 100; i++) {
+      const outcome = await handshakeOutcome(strict[i % 2]!.url, { token });
+      if (outcome === 'connected') break;
+      refusal = outcome;
+      refusedReconnects++;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // From the cut-off: the first try comes only after the other room's check above.
+    const reconnectAllowedAfterMs = Date.now() - cutAt;
+    const cutLogLines = strict[1]!.log.lines.filter((l) =>
+      String(l.msg).startsWith('flooding socket cut off'),
+    ).length;
     record({
       id: 12,
       scenario: 'one socket sending 10,000 messages/s (production limits: 20/s, bursts of 40)',
       expected:
-        'refused with rate_limited past the bucket, cut off after 100 refusals in a row; other rooms unaffected',
+        'refused with rate_limited past the bucket, cut off after 100 refusals in a row, logged once; reconnects of that session refused (rate_limited) on every instance for a penalty (2 s, doubling per flood); other rooms unaffected',
       figures: {
         answered,
         rateLimited: limited,
         storedFromFlooder: storedFromHose,
         disconnect: reason,
+        cutOffLogLines: cutLogLines,
+        penaltyMs: Number(cutLine.penaltyMs),
+        reconnectRefusal: refusal,
+        refusedReconnects,
+        reconnectAllowedAfterMs,
         otherRoomMessages: latencies.length,
         otherRoomP99Ms: p99,
       },
       command: `${CMD} -t "12\\."`,
     });
     expect(reason).toBe('io server disconnect');
+    expect(cutLogLines).toBe(1);
+    expect(refusal).toBe('rate_limited');
+    expect(refusedReconnects).toBeGreaterThan(3);
+    expect(reconnectAllowedAfterMs).toBeGreaterThanOrEqual(2000);
+    expect(reconnectAllowedAfterMs).toBeLessThan(5000);
     expect(storedFromHose).toBeLessThanOrEqual(60);
     expect(latencies.length).toBeGreaterThan(5);
   });

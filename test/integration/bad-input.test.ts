@@ -4,7 +4,7 @@ import { login } from '../../src/client/api.js';
 import type { Result } from '../../src/protocol/index.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
-import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { connected, handshakeOutcome, rawSocket, type RawSocket } from '../helpers/raw.js';
 import { KEY_LAYOUT, TestRedis, scanAll } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -19,6 +19,7 @@ beforeAll(async () => {
     CHAT_RATE_PER_SEC: '20',
     CHAT_RATE_BURST: '40',
     CHAT_FLOOD_DISCONNECT_AFTER: '100',
+    CHAT_FLOOD_PENALTY_MS: '1000',
     CHAT_LOGIN_PER_IP_PER_MIN: '30',
   });
   token = (await login(nodes[0]!.url, userName('bad'), 'password-1')).token;
@@ -143,7 +144,9 @@ describe('bad input is refused with a clear error and changes nothing', () => {
   });
 
   it('rate limits a flooding socket, then cuts it off; others are unaffected', async () => {
-    const flooder = await open();
+    const floodToken = (await login(nodes[0]!.url, userName('flood'), 'password-1')).token;
+    const flooder = await connected(rawSocket(nodes[0]!.url, { token: floodToken }));
+    sockets.push(flooder);
     const bystander = await open(nodes[1]!.url);
     expect(codeOf(await ask(bystander, 'room:join', { room: 'calm' }))).toBe('ok');
     const ended = new Promise<string>((resolve) =>
@@ -173,6 +176,27 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       clientMsgId: 'calm-0001',
     });
     expect(codeOf(res)).toBe('ok');
+
+    // One log line for the whole flood, however many packets came after the threshold.
+    const cutLines = () =>
+      nodes[0]!.log.lines.filter((l) => String(l.msg).startsWith('flooding socket cut off'));
+    const first = await nodes[0]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    expect(cutLines()).toHaveLength(1);
+    expect(first.penaltyMs).toBe(1000);
+    // The session waits out a penalty before it may connect again, on every instance.
+    const t0 = Date.now();
+    expect(await handshakeOutcome(nodes[1]!.url, { token: floodToken })).toBe('rate_limited');
+    expect(await handshakeOutcome(nodes[0]!.url, { token: floodToken })).toBe('rate_limited');
+    await new Promise((r) => setTimeout(r, 1100 - (Date.now() - t0)));
+    const back = await connected(rawSocket(nodes[1]!.url, { token: floodToken }));
+    sockets.push(back);
+    // A second flood doubles the penalty.
+    const again = new Promise<string>((resolve) => back.once('disconnect', (r) => resolve(r)));
+    for (let i = 0; i < 300; i++) back.emit('sys:ping', { t: i }, () => undefined);
+    expect(await again).toBe('io server disconnect');
+    const second = await nodes[1]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    expect(second.penaltyMs).toBe(2000);
+    expect(await handshakeOutcome(nodes[0]!.url, { token: floodToken })).toBe('rate_limited');
   });
 
   it('rate limits logins per client address (429)', async () => {
