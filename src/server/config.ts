@@ -13,6 +13,8 @@ export interface InstanceConfig {
   adminToken: string | undefined;
   historyMax: number;
   sessionTtlSec: number;
+  /** How often the sessions of live sockets are re-checked (sockets of vanished ones end). */
+  sessionCheckMs: number;
   /** Per-socket token bucket: sustained events per second and burst size. */
   rateLimitPerSec: number;
   rateLimitBurst: number;
@@ -77,6 +79,7 @@ export function instanceConfig(
     adminToken: env.CHAT_ADMIN_TOKEN || undefined,
     historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
     sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
+    sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 15_000)),
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
     floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),

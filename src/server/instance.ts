@@ -27,6 +27,7 @@ import { Presence } from './presence.js';
 import { FloodPenalty, TokenBucket } from './rate-limit.js';
 import { createRedisClients, quitAll, waitReady } from './redis.js';
 import { Sessions, hashToken } from './sessions.js';
+import { watchSessions } from './session-watch.js';
 import { RateCounter, StatusReporter } from './status.js';
 import { dispatch } from './transport/boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
@@ -315,6 +316,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   }
   const timer = setInterval(() => void tick(), 1000);
   timer.unref();
+  const stopSessionWatch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -379,6 +381,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     if (left > 0) log.warn({ left }, 'grace period over; closing remaining connections');
     clearInterval(timer);
     clearInterval(reportTimer);
+    stopSessionWatch();
     for (const t of presenceTimers.values()) clearTimeout(t);
     process.off('message', onParentMessage);
     io.local.disconnectSockets(true);

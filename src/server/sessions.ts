@@ -50,6 +50,18 @@ export class Sessions {
     return { user: s.user, hash };
   }
 
+  /**
+   * Which of these session hashes still exist, sliding their expiry (a socket that stays
+   * connected is using its session). One single-key EXPIRE each, all sent at once: no MGET
+   * or multi-key command, so it works whichever Cluster slots the keys fall in.
+   */
+  async alive(hashes: string[]): Promise<Set<string>> {
+    const found = await Promise.all(
+      hashes.map((h) => this.redis.expire(this.keys.session(h), this.ttlSec)),
+    );
+    return new Set(hashes.filter((_, i) => found[i] === 1));
+  }
+
   async revoke(session: Session): Promise<void> {
     await this.redis
       .multi()
