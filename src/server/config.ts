@@ -39,6 +39,12 @@ export interface InstanceConfig {
   redisLostMoveMs: number;
   /** A socket whose unsent packets pile up past this (it stopped reading) is cut off. */
   slowConsumerMaxPackets: number;
+  /** A request whose headers take longer than this is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** A request that takes longer than this to arrive whole is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** Connections one address may hold before any of them authenticated; the rest are refused. */
+  unauthConnPerIp: number;
   trustProxy: boolean;
   logLevel: string;
   /** Set when a local-cluster supervisor hands connections over IPC. */
@@ -93,6 +99,9 @@ export function instanceConfig(
     drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
     redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),
     slowConsumerMaxPackets: envInt(env, 'CHAT_SLOW_CONSUMER_MAX_PACKETS', 5000),
+    headersTimeoutMs: envInt(env, 'CHAT_HEADERS_TIMEOUT_MS', 5000),
+    requestTimeoutMs: envInt(env, 'CHAT_REQUEST_TIMEOUT_MS', 10_000),
+    unauthConnPerIp: envInt(env, 'CHAT_UNAUTH_CONN_PER_IP', 200),
     trustProxy: env.CHAT_TRUST_PROXY === '1' || env.CHAT_TRUST_PROXY === 'true',
     logLevel: env.LOG_LEVEL || 'info',
     supervised: false,

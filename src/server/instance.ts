@@ -8,7 +8,13 @@ import {
 import type { Socket as NetSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { DrainReason, ErrorCode, MAX_PACKET_BYTES, SessionEndReason } from '../protocol/index.js';
+import {
+  ADMIN_NAMESPACE,
+  DrainReason,
+  ErrorCode,
+  MAX_PACKET_BYTES,
+  SessionEndReason,
+} from '../protocol/index.js';
 import type { InstanceConfig } from './config.js';
 import {
   roomOf,
@@ -30,6 +36,7 @@ import { Sessions, hashToken } from './sessions.js';
 import { watchSessions } from './session-watch.js';
 import { RateCounter, StatusReporter } from './status.js';
 import { dispatch } from './transport/boundary.js';
+import { ConnectionGuard } from './transport/conn-guard.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from './version.js';
@@ -93,7 +100,16 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   // The API handler is registered before Socket.IO attaches: Engine.IO then keeps its own
   // path and passes every other request to it (registered after, it would see both).
   const api: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
-  const http = createServer((req, res) => api.handle?.(req, res));
+  // Short header and request timeouts (Node's defaults are 60 s and 300 s), checked every
+  // second: a half-sent request is closed within seconds, not held for minutes.
+  const http = createServer(
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: Math.max(cfg.requestTimeoutMs, cfg.headersTimeoutMs),
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => api.handle?.(req, res),
+  );
   const io: ChatServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -105,6 +121,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       requestsTimeout: 3000,
     }),
   });
+  if (!cfg.trustProxy) {
+    new ConnectionGuard(cfg.unauthConnPerIp, log, metrics).attach(http, io, ['/', ADMIN_NAMESPACE]);
+  }
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
   io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;

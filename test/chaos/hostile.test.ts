@@ -593,4 +593,66 @@ describe('chaos: hostile input', () => {
       Math.max(median(wrong), median(fresh)),
     );
   });
+  it('30. 1000 half-sent upgrade requests from one address: refused past the cap or closed within seconds; others connect', async () => {
+    // Production settings: headers within 5 s, 200 unauthenticated connections per address.
+    const guarded = await new TestInstance('guarded', await freePort(), {
+      REDIS_URL: cluster.redis.url,
+      CHAT_UNAUTH_CONN_PER_IP: '200',
+      CHAT_HEADERS_TIMEOUT_MS: '5000',
+    }).start();
+    const t0 = performance.now();
+    const closes: Promise<number>[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const sock = net.connect({
+        port: guarded.port,
+        host: '127.0.0.1',
+        localAddress: '127.0.0.2',
+      });
+      closers.push(() => sock.destroy());
+      sock.on('error', () => undefined);
+      sock.resume();
+      closes.push(new Promise((r) => sock.once('close', () => r(performance.now() - t0))));
+      sock.once('connect', () =>
+        sock.write(
+          'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n',
+        ),
+      );
+    }
+    // While they are held, a client from another address logs in, connects and chats.
+    const c0 = performance.now();
+    const { client } = await connectUser([guarded.url]);
+    closers.push(() => client.close());
+    await client.join('guarded-room');
+    const sent = await client.send('guarded-room', 'served meanwhile');
+    const normalMs = performance.now() - c0;
+    const closed = await Promise.all(closes);
+    const refusedAtOnce = closed.filter((ms) => ms < 1000).length;
+    const lastClosedMs = Math.max(...closed);
+    const refusalLogs = guarded.log.lines.filter((l) =>
+      String(l.msg).startsWith('too many unauthenticated connections'),
+    ).length;
+    record({
+      id: 30,
+      scenario:
+        '1000 connections from one address each sending half an upgrade request (no final CRLF), production limits (CHAT_UNAUTH_CONN_PER_IP 200, CHAT_HEADERS_TIMEOUT_MS 5000)',
+      expected:
+        'connections past 200 unauthenticated ones from the address are closed at once; the 200 held are answered 408 and closed by the header timeout within seconds; refusals are logged once per 10 s, not per connection; a client from another address connects and chats meanwhile',
+      figures: {
+        connections: closed.length,
+        refusedAtOnce,
+        closedByHeaderTimeout: closed.length - refusedAtOnce,
+        lastClosedAfterMs: Math.round(lastClosedMs),
+        refusalLogLines: refusalLogs,
+        otherClientConnectAndSendMs: Math.round(normalMs),
+        otherClientSend: sent.state,
+      },
+      command: `${CMD} -t "30\\."`,
+    });
+    await guarded.kill('SIGTERM');
+    expect(refusedAtOnce).toBeGreaterThanOrEqual(800);
+    expect(closed.length - refusedAtOnce).toBeLessThanOrEqual(200);
+    expect(lastClosedMs).toBeLessThan(8000);
+    expect(refusalLogs).toBeLessThanOrEqual(2);
+    expect(sent.state).toBe('sent');
+  });
 });
