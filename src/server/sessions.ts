@@ -51,14 +51,12 @@ export class Sessions {
   }
 
   /**
-   * Which of these session hashes still exist, sliding their expiry (a socket that stays
-   * connected is using its session). One single-key EXPIRE each, all sent at once: no MGET
-   * or multi-key command, so it works whichever Cluster slots the keys fall in.
+   * Which of these session hashes still exist. One single-key EXISTS each, all sent at once:
+   * no MGET or multi-key command, so it works whichever Cluster slots the keys fall in. It
+   * only looks: expiry still slides on use (a handshake), never because a socket stays open.
    */
   async alive(hashes: string[]): Promise<Set<string>> {
-    const found = await Promise.all(
-      hashes.map((h) => this.redis.expire(this.keys.session(h), this.ttlSec)),
-    );
+    const found = await Promise.all(hashes.map((h) => this.redis.exists(this.keys.session(h))));
     return new Set(hashes.filter((_, i) => found[i] === 1));
   }
 
