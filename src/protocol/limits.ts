@@ -19,8 +19,11 @@ export const PASSWORD_MAX_LENGTH = 200;
 /** Client-chosen message ids make retried sends idempotent. */
 export const CLIENT_MSG_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** A message id is the id of its entry in the room's Redis stream: `<ms>-<seq>`. */
-export const MESSAGE_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
+/**
+ * A message id is the id of its entry in the room's Redis stream: `<ms>-<seq>`, decimal
+ * without leading zeros (as Redis writes them; `compareIds` relies on it).
+ */
+export const MESSAGE_ID_PATTERN = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,19})$/;
 
 /** Largest page of history one request returns. */
 export const HISTORY_PAGE_MAX = 500;

@@ -20,23 +20,61 @@ export const Name = z
     'must be 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
   );
 
-/** A message id (a Redis stream id). */
+/** Largest part of a Redis stream id: both halves are unsigned 64-bit integers. */
+const U64_MAX = '18446744073709551615';
+
+/** Whether a decimal string (digits, no leading zeros) fits an unsigned 64-bit integer. */
+function fitsU64(d: string): boolean {
+  return d.length < U64_MAX.length || (d.length === U64_MAX.length && d <= U64_MAX);
+}
+
+/**
+ * A message id (a Redis stream id). Each half must fit 64 bits: Redis refuses larger ones,
+ * and such an id is the sender's mistake (`bad_request`), not the server's.
+ */
 export const MessageId = z
   .string({ error: 'must be a string' })
-  .regex(MESSAGE_ID_PATTERN, 'must be a message id like 1700000000000-0');
+  .regex(MESSAGE_ID_PATTERN, 'must be a message id like 1700000000000-0')
+  .refine(
+    (s) => s.split('-').every(fitsU64),
+    'must be a message id whose parts fit 64 bits (at most 18446744073709551615)',
+  );
 
 /** A room's epoch, as the server gave it (see {@link JoinResult}). */
 export const Epoch = z
   .string({ error: 'must be a string' })
   .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be an epoch as the server gave it');
 
-/** Text a person wrote: no NUL, and within the length cap. */
-export const MessageText = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(MESSAGE_MAX_LENGTH, `must be at most ${MESSAGE_MAX_LENGTH} characters`)
-  .refine((s) => s.trim().length > 0, 'must not be blank')
-  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+/** `since` of a history read: the largest id has nothing after it (Redis refuses the range). */
+const SinceId = MessageId.refine(
+  (s) => s !== `${U64_MAX}-${U64_MAX}`,
+  'must be below the largest message id (nothing can follow it)',
+);
+
+/** `before` of a history read: nothing precedes `0-0` (Redis refuses the range). */
+const BeforeId = MessageId.refine((s) => s !== '0-0', 'must be above 0-0 (nothing precedes it)');
+
+/**
+ * Whether text has something to see: not only whitespace, control or format characters
+ * (zero-width spaces and joiners, bidi marks, soft hyphens) or the blank "filler" letters
+ * that render as nothing. Chat messages and admin broadcasts share this rule.
+ */
+export function hasVisibleText(s: string): boolean {
+  return !/^[\s\p{Cc}\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]*$/u.test(s);
+}
+
+/** Text shown to people (a message, a broadcast): not blank, no NUL, within `max`. */
+function shownText(max: number) {
+  return z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(hasVisibleText, 'must not be blank (only spaces, invisible or control characters)')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+}
+
+/** Text a person wrote: something visible, no NUL, and within the length cap. */
+export const MessageText = shownText(MESSAGE_MAX_LENGTH);
 
 /** Body of `POST /api/login`. */
 export const LoginRequest = z.strictObject({
@@ -52,7 +90,7 @@ export type LoginRequest = z.infer<typeof LoginRequest>;
 /** `room:join`: join a room; with `since`, get every message after that id (exclusive). */
 export const JoinPayload = z.strictObject({
   room: Name,
-  since: MessageId.optional(),
+  since: SinceId.optional(),
   /** The epoch `since` belongs to: if the room's epoch changed, `since` means nothing now. */
   epoch: Epoch.optional(),
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
@@ -69,8 +107,8 @@ export type LeavePayload = z.infer<typeof LeavePayload>;
 export const HistoryPayload = z
   .strictObject({
     room: Name,
-    since: MessageId.optional(),
-    before: MessageId.optional(),
+    since: SinceId.optional(),
+    before: BeforeId.optional(),
     /** The epoch `since`/`before` belong to (see {@link JoinPayload}). */
     epoch: Epoch.optional(),
     limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
@@ -118,10 +156,7 @@ export const AdminRoomsPayload = z.strictObject({});
 
 /** `admin:broadcast`: to everyone, or to one room (then also kept in its history). */
 export const AdminBroadcastPayload = z.strictObject({
-  text: z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(BROADCAST_MAX_LENGTH, `must be at most ${BROADCAST_MAX_LENGTH} characters`),
+  text: shownText(BROADCAST_MAX_LENGTH),
   room: Name.optional(),
 });
 /** See {@link AdminBroadcastPayload}. */

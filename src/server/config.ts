@@ -20,13 +20,24 @@ export interface InstanceConfig {
   adminToken: string | undefined;
   historyMax: number;
   sessionTtlSec: number;
+  /** How often the sessions of live sockets are re-checked (sockets of vanished ones end). */
+  sessionCheckMs: number;
   /** Per-socket token bucket: sustained events per second and burst size. */
   rateLimitPerSec: number;
   rateLimitBurst: number;
   /** Rejected events within the flood window after which the socket is cut off. */
   floodDisconnectAfter: number;
+  /** A session cut off for flooding waits this long before it may connect (doubling, max 60 s). */
+  floodPenaltyMs: number;
   loginLimitPerIpPerMin: number;
+  /** Failed logins for one name from one address (15 min) before that address is refused for it. */
   loginFailuresPerUser: number;
+  /** Failed logins from one address, any names (15 min), before it is refused altogether. */
+  loginFailuresPerIp: number;
+  /** Failed logins for a name, from anywhere, before addresses that failed are slowed down. */
+  loginSlowAfter: number;
+  /** Longest delay of such a slowed-down login. */
+  loginMaxDelayMs: number;
   /** How long a draining instance waits for its clients to move before closing. */
   drainGraceMs: number;
   /** Clients of a draining instance reconnect elsewhere within this window (jittered). */
@@ -35,6 +46,12 @@ export interface InstanceConfig {
   redisLostMoveMs: number;
   /** A socket whose unsent packets pile up past this (it stopped reading) is cut off. */
   slowConsumerMaxPackets: number;
+  /** A request whose headers take longer than this is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** A request that takes longer than this to arrive whole is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** Connections one address may hold before any of them authenticated; the rest are refused. */
+  unauthConnPerIp: number;
   /** Which hops may name the client in X-Forwarded-For (CHAT_TRUST_PROXY). */
   trustProxy: TrustProxy;
   logLevel: string;
@@ -78,15 +95,23 @@ export function instanceConfig(
     adminToken: env.CHAT_ADMIN_TOKEN || undefined,
     historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
     sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
+    sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 15_000)),
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
     floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
+    floodPenaltyMs: envInt(env, 'CHAT_FLOOD_PENALTY_MS', 2000),
     loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),
     loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
+    loginFailuresPerIp: envInt(env, 'CHAT_LOGIN_FAILURES_PER_IP', 100),
+    loginSlowAfter: envInt(env, 'CHAT_LOGIN_SLOW_AFTER', 5),
+    loginMaxDelayMs: envInt(env, 'CHAT_LOGIN_MAX_DELAY_MS', 5000),
     drainGraceMs: envInt(env, 'CHAT_DRAIN_GRACE_MS', 8000),
     drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
     redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),
     slowConsumerMaxPackets: envInt(env, 'CHAT_SLOW_CONSUMER_MAX_PACKETS', 5000),
+    headersTimeoutMs: envInt(env, 'CHAT_HEADERS_TIMEOUT_MS', 5000),
+    requestTimeoutMs: envInt(env, 'CHAT_REQUEST_TIMEOUT_MS', 10_000),
+    unauthConnPerIp: envInt(env, 'CHAT_UNAUTH_CONN_PER_IP', 200),
     trustProxy: parseTrustProxy(env.CHAT_TRUST_PROXY),
     logLevel: env.LOG_LEVEL || 'info',
     supervised: false,

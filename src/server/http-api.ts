@@ -13,6 +13,7 @@ import {
 import { getUser, loginOrRegister } from './accounts.js';
 import { clientAddress } from './client-address.js';
 import { userRoomOf, type InstanceContext } from './context.js';
+import { LoginLimits, LoginRefused } from './login-limits.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -29,8 +30,8 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
   const text = JSON.stringify(body);
-  if (status === 413) {
-    // The rest of an oversized body is never read: close instead of keeping the connection.
+  if (status === 413 || status === 415) {
+    // The rest of the body is never read: close instead of keeping the connection.
     res.shouldKeepAlive = false;
     res.on('finish', () => res.req.destroy());
   }
@@ -70,6 +71,22 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/**
+ * Every POST takes JSON and says so. A browser sends `text/plain` or form bodies across
+ * origins without asking first (no CORS preflight), so accepting them would let any page
+ * log its visitor in as someone else (login CSRF); `application/json` it cannot send unasked.
+ */
+function requireJson(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(
+      415,
+      ErrorCode.BadRequest,
+      `Content-Type must be application/json${type ? `, not ${type}` : ''}`,
+    );
+  }
+}
+
 function bearer(req: IncomingMessage): string {
   const h = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(h);
@@ -77,32 +94,13 @@ function bearer(req: IncomingMessage): string {
   return m[1];
 }
 
-/** Counts an attempt in a fixed window; true while under `limit`. */
-async function underLimit(
+async function login(
   ctx: InstanceContext,
-  key: string,
-  limit: number,
-  windowSec: number,
-): Promise<boolean> {
-  const [[, n] = [null, 0]] = ((await ctx.redis.cmd
-    .multi()
-    .incr(key)
-    .expire(key, windowSec, 'NX')
-    .exec()) ?? []) as [Error | null, number][];
-  return n <= limit;
-}
-
-const LOGIN_FAIL_WINDOW_SEC = 15 * 60;
-
-async function login(ctx: InstanceContext, req: IncomingMessage): Promise<LoginResponse> {
+  limits: LoginLimits,
+  req: IncomingMessage,
+): Promise<LoginResponse> {
   const ip = clientAddress(req, ctx.cfg.trustProxy);
-  if (!(await underLimit(ctx, ctx.keys.loginIp(ip), ctx.cfg.loginLimitPerIpPerMin, 60))) {
-    throw new HttpError(
-      429,
-      ErrorCode.RateLimited,
-      'too many login attempts from this address; wait a minute',
-    );
-  }
+  await limits.attempt(ip);
   const parsed = LoginRequest.safeParse(await readJson(req));
   if (!parsed.success) {
     throw new HttpError(400, ErrorCode.BadRequest, describeZodError(parsed.error));
@@ -120,24 +118,16 @@ async function login(ctx: InstanceContext, req: IncomingMessage): Promise<LoginR
       `username: "${username}" is reserved for load tests`,
     );
   }
-  const failKey = ctx.keys.loginUser(username);
-  const failures = Number((await ctx.redis.cmd.get(failKey)) ?? 0);
-  if (failures >= ctx.cfg.loginFailuresPerUser) {
-    throw new HttpError(
-      429,
-      ErrorCode.RateLimited,
-      'too many failed logins for this name; try again later',
-    );
-  }
+  const attempt = await limits.begin(username, ip);
   try {
     const { user, created } = await loginOrRegister(ctx.redis.cmd, ctx.keys, username, password);
+    await attempt.succeeded();
     const token = await ctx.sessions.create(user.name);
-    ctx.log.info({ user: user.name, created, ip }, 'login');
+    ctx.log.info({ user: user.name, created, ip, delayedMs: attempt.delayedMs }, 'login');
     return { token, user, created };
   } catch (err) {
     if (err instanceof ChatError && err.code === ErrorCode.Unauthorized) {
-      await ctx.redis.cmd.multi().incr(failKey).expire(failKey, LOGIN_FAIL_WINDOW_SEC, 'NX').exec();
-      ctx.log.warn({ user: username, ip }, 'failed login');
+      ctx.log.warn({ user: username, ip, delayedMs: attempt.delayedMs }, 'failed login');
       throw new HttpError(401, ErrorCode.Unauthorized, err.message);
     }
     throw err;
@@ -173,16 +163,24 @@ export function isReady(ctx: InstanceContext): boolean {
 }
 
 type Route = (ctx: InstanceContext, req: IncomingMessage) => Promise<unknown>;
-const routes: Record<string, Route> = {
-  [`POST ${HttpPath.Login}`]: login,
-  [`POST ${HttpPath.Logout}`]: logout,
-  [`GET ${HttpPath.Me}`]: me,
-};
 
 /** The HTTP side of an instance: the public API, health, readiness and metrics. */
 export function createRequestHandler(
   ctx: InstanceContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const { cfg } = ctx;
+  const limits = new LoginLimits(ctx.redis.cmd, ctx.keys, {
+    perIpPerMin: cfg.loginLimitPerIpPerMin,
+    failuresPerNameAndIp: cfg.loginFailuresPerUser,
+    failuresPerIp: cfg.loginFailuresPerIp,
+    slowAfter: cfg.loginSlowAfter,
+    maxDelayMs: cfg.loginMaxDelayMs,
+  });
+  const routes: Record<string, Route> = {
+    [`POST ${HttpPath.Login}`]: (c, req) => login(c, limits, req),
+    [`POST ${HttpPath.Logout}`]: logout,
+    [`GET ${HttpPath.Me}`]: me,
+  };
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const headers = { 'x-chat-instance': ctx.cfg.instanceId };
@@ -222,9 +220,21 @@ export function createRequestHandler(
         headers,
       );
     }
-    route(ctx, req).then(
+    const run = async (): Promise<unknown> => {
+      if (req.method === 'POST') requireJson(req);
+      return route(ctx, req);
+    };
+    run().then(
       (body) => send(res, 200, body, headers),
       (err: unknown) => {
+        if (err instanceof LoginRefused) {
+          return send(
+            res,
+            429,
+            { error: { code: ErrorCode.RateLimited, message: err.message } },
+            { ...headers, 'retry-after': String(err.retryAfterSec) },
+          );
+        }
         if (err instanceof HttpError) {
           return send(
             res,

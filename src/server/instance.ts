@@ -8,7 +8,13 @@ import {
 import type { Socket as NetSocket } from 'node:net';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { DrainReason, ErrorCode, MAX_PACKET_BYTES, SessionEndReason } from '../protocol/index.js';
+import {
+  ADMIN_NAMESPACE,
+  DrainReason,
+  ErrorCode,
+  MAX_PACKET_BYTES,
+  SessionEndReason,
+} from '../protocol/index.js';
 import type { InstanceConfig } from './config.js';
 import {
   roomOf,
@@ -24,11 +30,13 @@ import { makeKeys } from './keys.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Presence } from './presence.js';
-import { TokenBucket } from './rate-limit.js';
+import { FloodPenalty, TokenBucket } from './rate-limit.js';
 import { createRedisClients, describeTarget, quitAll, serverVersion, waitReady } from './redis.js';
-import { Sessions } from './sessions.js';
+import { Sessions, hashToken } from './sessions.js';
+import { watchSessions } from './session-watch.js';
 import { RateCounter, StatusReporter } from './status.js';
 import { dispatch } from './transport/boundary.js';
+import { ConnectionGuard } from './transport/conn-guard.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from './version.js';
@@ -98,7 +106,16 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   // The API handler is registered before Socket.IO attaches: Engine.IO then keeps its own
   // path and passes every other request to it (registered after, it would see both).
   const api: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
-  const http = createServer((req, res) => api.handle?.(req, res));
+  // Short header and request timeouts (Node's defaults are 60 s and 300 s), checked every
+  // second: a half-sent request is closed within seconds, not held for minutes.
+  const http = createServer(
+    {
+      headersTimeout: cfg.headersTimeoutMs,
+      requestTimeout: Math.max(cfg.requestTimeoutMs, cfg.headersTimeoutMs),
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => api.handle?.(req, res),
+  );
   const io: ChatServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -112,6 +129,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       subscriptionMode: 'dynamic',
     }),
   });
+  if (!cfg.trustProxy) {
+    new ConnectionGuard(cfg.unauthConnPerIp, log, metrics).attach(http, io, ['/', ADMIN_NAMESPACE]);
+  }
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
   io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;
@@ -181,19 +201,29 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     rates,
   );
 
+  const floods = new FloodPenalty(redis.cmd, keys, cfg.floodPenaltyMs);
   io.use((socket, next) => {
     if (draining) return next(connectError(ErrorCode.Draining, `${cfg.instanceId} is draining`));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
       return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
     }
-    ctx.sessions.resolve(token).then(
-      (session) => {
+    Promise.all([ctx.sessions.resolve(token), floods.remainingMs(hashToken(token))]).then(
+      ([session, penaltyMs]) => {
         if (!session) {
           return next(
             connectError(
               ErrorCode.Unauthorized,
               'session is invalid, expired or ended; log in again',
+            ),
+          );
+        }
+        if (penaltyMs > 0) {
+          metrics.rejected.inc({ code: ErrorCode.RateLimited });
+          return next(
+            connectError(
+              ErrorCode.RateLimited,
+              `cut off for flooding: wait ${Math.ceil(penaltyMs / 1000)} s before reconnecting`,
             ),
           );
         }
@@ -211,8 +241,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   io.on('connection', (socket: ChatSocket) => {
     metrics.connections.inc();
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
+    let cutOff = false;
     void socket.join(userRoomOf(socket.data.user));
     socket.use((packet) => {
+      if (cutOff) return;
       const [event] = packet;
       const ack: unknown = packet[packet.length - 1];
       const answer = (code: ErrorCode, message: string): void => {
@@ -223,9 +256,20 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       if (!bucket.take()) {
         answer(ErrorCode.RateLimited, 'slow down: too many requests');
         if (bucket.strikes >= cfg.floodDisconnectAfter) {
-          log.warn({ user: socket.data.user, socket: socket.id }, 'flooding socket cut off');
+          // Once per socket: the packets it had already sent are not each worth a line.
+          cutOff = true;
           socket.emit('session:ended', { reason: SessionEndReason.Flood });
           socket.disconnect(true);
+          const { user, sessionHash } = socket.data;
+          floods.punish(sessionHash).then(
+            (penaltyMs) =>
+              log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off'),
+            (err: unknown) =>
+              log.warn(
+                { user, socket: socket.id, err: (err as Error).message },
+                'flooding socket cut off (penalty not stored)',
+              ),
+          );
         }
         return;
       }
@@ -309,6 +353,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   }
   const timer = setInterval(() => void tick(), 1000);
   timer.unref();
+  const stopSessionWatch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -377,6 +422,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     if (left > 0) log.warn({ left }, 'grace period over; closing remaining connections');
     clearInterval(timer);
     clearInterval(reportTimer);
+    stopSessionWatch();
     for (const t of presenceTimers.values()) clearTimeout(t);
     process.off('message', onParentMessage);
     io.local.disconnectSockets(true);

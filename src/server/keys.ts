@@ -24,8 +24,13 @@ export interface Keys {
   rooms(): string;
   instances(): string;
   instance(id: string): string;
-  loginIp(ip: string): string;
-  loginUser(name: string): string;
+  /**
+   * Key prefix of one login limiter (`ip`, `ipfail`, `pair`, `user`); the limiter appends
+   * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
+   */
+  loginLimiter(kind: string): string;
+  /** Key prefix of a flood-penalty limiter (`strikes`, `block`); it appends `:<session hash>`. */
+  floodLimiter(kind: string): string;
   /** Key prefix of the Socket.IO Redis adapter's channels. */
   adapterPrefix(): string;
 }
@@ -56,8 +61,8 @@ export function makeKeys(prefix: string): Keys {
     rooms: () => `${prefix}rooms`,
     instances: () => `${prefix}{instances}`,
     instance: (id) => `${prefix}{instances}:${id}`,
-    loginIp: (ip) => `${prefix}ratelimit:login:ip:${ip}`,
-    loginUser: (name) => `${prefix}ratelimit:login:user:${name}`,
+    loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
+    floodLimiter: (kind) => `${prefix}ratelimit:flood:${kind}`,
     adapterPrefix: () => `${prefix}sio`,
   };
 }

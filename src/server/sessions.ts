@@ -52,6 +52,16 @@ export class Sessions {
     return { user: s.user, hash };
   }
 
+  /**
+   * Which of these session hashes still exist. One single-key EXISTS each, all sent at once:
+   * no MGET or multi-key command, so it works whichever Cluster slots the keys fall in. It
+   * only looks: expiry still slides on use (a handshake), never because a socket stays open.
+   */
+  async alive(hashes: string[]): Promise<Set<string>> {
+    const found = await Promise.all(hashes.map((h) => this.redis.exists(this.keys.session(h))));
+    return new Set(hashes.filter((_, i) => found[i] === 1));
+  }
+
   async revoke(session: Session): Promise<void> {
     // The session first: once it is gone the token is dead, whatever happens to the index.
     await this.redis.del(this.keys.session(session.hash));

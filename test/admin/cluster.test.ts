@@ -343,6 +343,23 @@ describe('chat-admin on a 3-instance cluster', () => {
     await nodes[1]!.log.wait((l) => l.action === 'admin:connect' && l.outcome === 'unauthorized');
   });
 
+  it('a broadcast the server would refuse (too long, blank, invisible) exits 2 before sending', async () => {
+    const connects = (): number =>
+      nodes[0]!.log.lines.filter((l) => l.action === 'broadcast').length;
+    const before = connects();
+    const runs = await Promise.all(
+      ['x'.repeat(70_000), 'y'.repeat(501), '   ', '\u200b\u200d\u2060', '\t\n'].map((text) =>
+        runAdmin([...server(0), 'broadcast', text], TOKEN),
+      ),
+    );
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs[0]?.stderr).toMatch(/at most 500 characters/);
+    expect(runs[2]?.stderr).toMatch(/blank/);
+    expect(runs[3]?.stderr).toMatch(/blank/);
+    // Refused before sending: the server audited no broadcast (not even a refused one).
+    expect(connects()).toBe(before);
+  });
+
   it('usage errors exit 2', async () => {
     const runs = await Promise.all([
       runAdmin([...server(1), 'restart'], TOKEN),

@@ -19,6 +19,7 @@ import {
   tmpDir,
   track,
 } from '../helpers/processes.js';
+import { loginFrom } from '../helpers/http.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { io } from 'socket.io-client';
 import { KEY_LAYOUT, scanAll } from '../helpers/redis.js';
@@ -114,6 +115,7 @@ describe('chaos: hostile input', () => {
     );
     const httpBig = await fetch(`${url}/api/login`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: 'x'.repeat(10 * 2 ** 20),
     }).then(
       (r) => r.status,
@@ -263,7 +265,7 @@ describe('chaos: hostile input', () => {
     });
   });
 
-  it('12. one client sending 10k messages/s is limited, then cut off; other rooms keep their latency', async () => {
+  it('12. one client sending 10k messages/s is limited, then cut off (logged once) and kept out for a penalty; other rooms keep their latency', async () => {
     const url = strict[1]!.url;
     const { token } = await login(cluster.urls[0]!, 'firehose', 'password-1');
     const hose = await connected(rawSocket(url, { token }));
@@ -303,6 +305,7 @@ describe('chaos: hostile input', () => {
     }, 10);
     const calm = setInterval(() => void a.send('calm-room', `at ${Date.now()}`), 100);
     const reason = await cut;
+    const cutAt = Date.now();
     clearInterval(burst);
     await new Promise((r) => setTimeout(r, 1500));
     clearInterval(calm);
@@ -317,22 +320,49 @@ describe('chaos: hostile input', () => {
     const r = cluster.redis.client();
     const storedFromHose = await r.xlen('chat:room:{hose}:log');
     r.disconnect();
+    // The flooder reconnects in a loop (every 100 ms, on both instances): refused until its
+    // penalty is over. Bounded: at most 100 tries.
+    const cutLine = await strict[1]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    let refusedReconnects = 0;
+    let refusal = '';
+    for (let i = 0; i < 100; i++) {
+      const outcome = await handshakeOutcome(strict[i % 2]!.url, { token });
+      if (outcome === 'connected') break;
+      refusal = outcome;
+      refusedReconnects++;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // From the cut-off: the first try comes only after the other room's check above.
+    const reconnectAllowedAfterMs = Date.now() - cutAt;
+    const cutLogLines = strict[1]!.log.lines.filter((l) =>
+      String(l.msg).startsWith('flooding socket cut off'),
+    ).length;
     record({
       id: 12,
       scenario: 'one socket sending 10,000 messages/s (production limits: 20/s, bursts of 40)',
       expected:
-        'refused with rate_limited past the bucket, cut off after 100 refusals in a row; other rooms unaffected',
+        'refused with rate_limited past the bucket, cut off after 100 refusals in a row, logged once; reconnects of that session refused (rate_limited) on every instance for a penalty (2 s, doubling per flood); other rooms unaffected',
       figures: {
         answered,
         rateLimited: limited,
         storedFromFlooder: storedFromHose,
         disconnect: reason,
+        cutOffLogLines: cutLogLines,
+        penaltyMs: Number(cutLine.penaltyMs),
+        reconnectRefusal: refusal,
+        refusedReconnects,
+        reconnectAllowedAfterMs,
         otherRoomMessages: latencies.length,
         otherRoomP99Ms: p99,
       },
       command: `${CMD} -t "12\\."`,
     });
     expect(reason).toBe('io server disconnect');
+    expect(cutLogLines).toBe(1);
+    expect(refusal).toBe('rate_limited');
+    expect(refusedReconnects).toBeGreaterThan(3);
+    expect(reconnectAllowedAfterMs).toBeGreaterThanOrEqual(2000);
+    expect(reconnectAllowedAfterMs).toBeLessThan(5000);
     expect(storedFromHose).toBeLessThanOrEqual(60);
     expect(latencies.length).toBeGreaterThan(5);
   });
@@ -487,28 +517,38 @@ describe('chaos: hostile input', () => {
     expect(code).toBe(0);
     expect(left).toEqual([]);
   });
-  it('11. password guessing is limited per user and per address; messages and timing do not enumerate users', async () => {
+  it('11. password guessing is limited per (name, address) and per address, never into a lockout; timing does not enumerate users', async () => {
     const url = strict[1]!.url;
     await login(url, 'victim', 'the-real-one');
     const perUser: number[] = [];
     for (let i = 0; i < 12; i++)
-      perUser.push(
-        await login(url, 'victim', `guess-${i}`).then(
-          () => 200,
-          (e: ApiError) => e.status,
-        ),
-      );
-    const timeIt = async (name: string, pw: string): Promise<number> => {
-      const t0 = performance.now();
-      await login(strict[0]!.url, name, pw).catch(() => undefined);
-      return performance.now() - t0;
-    };
+      perUser.push((await loginFrom(url, '127.0.0.2', 'victim', `guess-${i}`)).status);
+    const guesserRight = (await loginFrom(url, '127.0.0.2', 'victim', 'the-real-one')).status;
+    // The owner, from an address with no failures, on the other instance: not locked out.
+    const owner = await loginFrom(strict[0]!.url, '127.0.0.3', 'victim', 'the-real-one');
+    // 30 guesses at once from one address: the check and the count are one atomic step.
+    await login(url, 'racer', 'the-real-one');
+    const racing = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        loginFrom(strict[i % 2]!.url, '127.0.0.4', 'racer', `guess-${i}`),
+      ),
+    );
+    const raced401 = racing.filter((a) => a.status === 401).length;
+    // Guesses from many addresses slow the name down for addresses that failed.
+    const spread: number[] = [];
+    for (let a = 10; a < 16; a++)
+      await loginFrom(url, `127.0.0.${a}`, 'victim', 'one-guess').then((r) => spread.push(r.ms));
+    const slowed = await loginFrom(url, '127.0.0.10', 'victim', 'second-guess');
+    const ownerAfter = await loginFrom(url, '127.0.0.5', 'victim', 'the-real-one');
+    // Each from its own clean address, so no slow-down is measured, only the password check.
+    const timeIt = async (from: string, name: string, pw: string): Promise<number> =>
+      (await loginFrom(strict[0]!.url, from, name, pw)).ms;
     await login(strict[0]!.url, 'known', 'the-real-one');
     const wrong: number[] = [];
     const fresh: number[] = [];
     for (let i = 0; i < 8; i++) {
-      wrong.push(await timeIt('known', `nope-${i}`));
-      fresh.push(await timeIt(`fresh-${i}`, 'whatever-1'));
+      wrong.push(await timeIt(`127.0.1.${i + 1}`, 'known', `nope-${i}`));
+      fresh.push(await timeIt(`127.0.2.${i + 1}`, `fresh-${i}`, 'whatever-1'));
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
     const perAddress: number[] = [];
@@ -522,11 +562,17 @@ describe('chaos: hostile input', () => {
     record({
       id: 11,
       scenario:
-        'guessing passwords: 12 wrong ones for one user, then 60 more logins from one address',
+        'guessing passwords: 12 wrong ones for one user from one address, the right one from another; 30 guesses at once; one guess each from 6 more addresses; 60 logins from one address',
       expected:
-        '401 with the same message until 10 failures, then 429 for that name; 429 per address past 60/min; a wrong password takes as long as a new name (one scrypt each)',
+        '401 with the same message until 10 failures, then 429 for that name from that address only; the owner from a clean address logs in at once; 30 concurrent guesses get exactly 10 checks; a much-guessed name delays addresses that failed (doubling, at most 5 s); 429 per address past 60/min; a wrong password takes as long as a new name',
       figures: {
         perUserStatuses: perUser.join(' '),
+        guesserWithRightPassword: guesserRight,
+        ownerFromCleanAddress: owner.status,
+        ownerMs: Math.round(owner.ms),
+        concurrentGuessesChecked: raced401,
+        slowedGuessMs: Math.round(slowed.ms),
+        ownerAfterSpreadMs: Math.round(ownerAfter.ms),
         firstPerAddress429At: perAddress.indexOf(429) + 1,
         medianWrongPasswordMs: Math.round(median(wrong)),
         medianNewNameMs: Math.round(median(fresh)),
@@ -535,9 +581,97 @@ describe('chaos: hostile input', () => {
     });
     expect(perUser.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(perUser.slice(10)).toEqual([429, 429]);
+    expect(guesserRight).toBe(429);
+    expect(owner.status).toBe(200);
+    expect(raced401).toBe(10);
+    expect(slowed.status).toBe(401);
+    expect(slowed.ms).toBeGreaterThanOrEqual(1000);
+    expect(ownerAfter.status).toBe(200);
+    expect(ownerAfter.ms).toBeLessThan(slowed.ms);
     expect(perAddress).toContain(429);
     expect(Math.abs(median(wrong) - median(fresh))).toBeLessThan(
       Math.max(median(wrong), median(fresh)),
     );
+  });
+  it('30. 1000 half-sent upgrade requests from one address: refused past the cap or closed within seconds; others connect', async () => {
+    // Production settings: headers within 5 s, 200 unauthenticated connections per address.
+    const guarded = await new TestInstance('guarded', await freePort(), {
+      REDIS_URL: cluster.redis.url,
+      CHAT_UNAUTH_CONN_PER_IP: '200',
+      CHAT_HEADERS_TIMEOUT_MS: '5000',
+    }).start();
+    /** Per connection: its life from connect to close, and whether it was answered 408. */
+    const closes: Promise<{ lifeMs: number; timedOut: boolean }>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      const sock = net.connect({
+        port: guarded.port,
+        host: '127.0.0.1',
+        localAddress: '127.0.0.2',
+      });
+      closers.push(() => sock.destroy());
+      sock.on('error', () => undefined);
+      let connectedAt = performance.now();
+      let answer = '';
+      sock.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      closes.push(
+        new Promise((r) =>
+          sock.once('close', () =>
+            r({
+              lifeMs: performance.now() - connectedAt,
+              timedOut: answer.startsWith('HTTP/1.1 408'),
+            }),
+          ),
+        ),
+      );
+      sock.once('connect', () => {
+        connectedAt = performance.now();
+        sock.write(
+          'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n',
+        );
+      });
+    }
+    // While they are held, a client from another address logs in, connects and chats.
+    const c0 = performance.now();
+    const { client } = await connectUser([guarded.url]);
+    closers.push(() => client.close());
+    await client.join('guarded-room');
+    const sent = await client.send('guarded-room', 'served meanwhile');
+    const normalMs = performance.now() - c0;
+    const closed = await Promise.all(closes);
+    const allClosedMs = performance.now() - t0;
+    const timedOut = closed.filter((c) => c.timedOut);
+    const refused = closed.filter((c) => !c.timedOut);
+    const refusedAtOnce = refused.filter((c) => c.lifeMs < 1000).length;
+    const longestHeldMs = Math.max(...timedOut.map((c) => c.lifeMs));
+    const refusalLogs = guarded.log.lines.filter((l) =>
+      String(l.msg).startsWith('too many unauthenticated connections'),
+    ).length;
+    record({
+      id: 30,
+      scenario:
+        '1000 connections from one address each sending half an upgrade request (no final CRLF), production limits (CHAT_UNAUTH_CONN_PER_IP 200, CHAT_HEADERS_TIMEOUT_MS 5000)',
+      expected:
+        'connections past 200 unauthenticated ones from the address are closed at once; the 200 held are answered 408 and closed by the header timeout within seconds; refusals are logged once per 10 s, not per connection; a client from another address connects and chats meanwhile',
+      figures: {
+        connections: closed.length,
+        refusedAtOnce,
+        refusedLater: refused.length - refusedAtOnce,
+        answered408AndClosed: timedOut.length,
+        longestHeldMs: Math.round(longestHeldMs),
+        allClosedAfterMs: Math.round(allClosedMs),
+        refusalLogLines: refusalLogs,
+        otherClientConnectAndSendMs: Math.round(normalMs),
+        otherClientSend: sent.state,
+      },
+      command: `${CMD} -t "30\\."`,
+    });
+    await guarded.kill('SIGTERM');
+    expect(timedOut.length).toBeLessThanOrEqual(200);
+    expect(refusedAtOnce).toBe(refused.length);
+    expect(refused.length + timedOut.length).toBe(1000);
+    expect(longestHeldMs).toBeLessThan(8000);
+    expect(refusalLogs).toBeLessThanOrEqual(2);
+    expect(sent.state).toBe('sent');
   });
 });

@@ -36,6 +36,8 @@ export const TEST_ENV: Record<string, string> = {
   LOG_FORMAT: 'json',
   LOG_LEVEL: 'info',
   CHAT_LOGIN_PER_IP_PER_MIN: '100000',
+  // Every test client connects from 127.0.0.1; reconnect storms of thousands are tested.
+  CHAT_UNAUTH_CONN_PER_IP: '100000',
   CHAT_RATE_PER_SEC: '2000',
   CHAT_RATE_BURST: '4000',
   CHAT_DRAIN_GRACE_MS: '3000',

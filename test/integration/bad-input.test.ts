@@ -4,7 +4,7 @@ import { login } from '../../src/client/api.js';
 import type { Result } from '../../src/protocol/index.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
-import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { connected, handshakeOutcome, rawSocket, type RawSocket } from '../helpers/raw.js';
 import { KEY_LAYOUT, TestRedis, scanAll } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -19,6 +19,7 @@ beforeAll(async () => {
     CHAT_RATE_PER_SEC: '20',
     CHAT_RATE_BURST: '40',
     CHAT_FLOOD_DISCONNECT_AFTER: '100',
+    CHAT_FLOOD_PENALTY_MS: '1000',
     CHAT_LOGIN_PER_IP_PER_MIN: '30',
   });
   token = (await login(nodes[0]!.url, userName('bad'), 'password-1')).token;
@@ -59,9 +60,26 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       ['room:join', [{ room: 'a'.repeat(33) }], 'bad_request'],
       ['room:join', [{ room: 'x'.repeat(10_000) }], 'bad_request'],
       ['room:join', [{ room: 'lobby', since: 'yesterday' }], 'bad_request'],
+      // Stream ids past 64 bits (or ranges Redis refuses) are the sender's mistake.
+      ['room:join', [{ room: 'lobby', since: '99999999999999999999-0' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '1-18446744073709551616' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '007-0' }], 'bad_request'],
+      [
+        'room:join',
+        [{ room: 'lobby', since: '18446744073709551615-18446744073709551615' }],
+        'bad_request',
+      ],
+      ['room:history', [{ room: 'lobby', before: '0-0' }], 'bad_request'],
+      ['room:history', [{ room: 'lobby', before: '99999999999999999999-1' }], 'bad_request'],
+      ['room:join', [{ room: 'lobby', since: '18446744073709551615-0' }], 'ok'],
       ['message:send', [{ room: 'lobby', text: 'hi', clientMsgId: 'short' }], 'bad_request'],
       ['message:send', [{ room: 'lobby', text: '', clientMsgId: 'abcdefgh12' }], 'bad_request'],
       ['message:send', [{ room: 'lobby', text: '   ', clientMsgId: 'abcdefgh12' }], 'bad_request'],
+      [
+        'message:send',
+        [{ room: 'lobby', text: ' \u200b\u200d\u2060\ufeff\u3164\n', clientMsgId: 'abcdefgh12' }],
+        'bad_request',
+      ],
       [
         'message:send',
         [{ room: 'lobby', text: 'x'.repeat(2001), clientMsgId: 'abcdefgh12' }],
@@ -78,6 +96,8 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     }
     const missing = await ask(s, 'room:join');
     expect(!missing.ok && missing.error.message).toMatch(/room/);
+    // Bad input is answered, never logged as a server error (no stack a client can trigger).
+    expect(nodes[0]!.log.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 
   it('refuses room and user names with escape sequences or Redis-special characters', async () => {
@@ -124,7 +144,9 @@ describe('bad input is refused with a clear error and changes nothing', () => {
   });
 
   it('rate limits a flooding socket, then cuts it off; others are unaffected', async () => {
-    const flooder = await open();
+    const floodToken = (await login(nodes[0]!.url, userName('flood'), 'password-1')).token;
+    const flooder = await connected(rawSocket(nodes[0]!.url, { token: floodToken }));
+    sockets.push(flooder);
     const bystander = await open(nodes[1]!.url);
     expect(codeOf(await ask(bystander, 'room:join', { room: 'calm' }))).toBe('ok');
     const ended = new Promise<string>((resolve) =>
@@ -154,6 +176,27 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       clientMsgId: 'calm-0001',
     });
     expect(codeOf(res)).toBe('ok');
+
+    // One log line for the whole flood, however many packets came after the threshold.
+    const cutLines = () =>
+      nodes[0]!.log.lines.filter((l) => String(l.msg).startsWith('flooding socket cut off'));
+    const first = await nodes[0]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    expect(cutLines()).toHaveLength(1);
+    expect(first.penaltyMs).toBe(1000);
+    // The session waits out a penalty before it may connect again, on every instance.
+    const t0 = Date.now();
+    expect(await handshakeOutcome(nodes[1]!.url, { token: floodToken })).toBe('rate_limited');
+    expect(await handshakeOutcome(nodes[0]!.url, { token: floodToken })).toBe('rate_limited');
+    await new Promise((r) => setTimeout(r, 1100 - (Date.now() - t0)));
+    const back = await connected(rawSocket(nodes[1]!.url, { token: floodToken }));
+    sockets.push(back);
+    // A second flood doubles the penalty.
+    const again = new Promise<string>((resolve) => back.once('disconnect', (r) => resolve(r)));
+    for (let i = 0; i < 300; i++) back.emit('sys:ping', { t: i }, () => undefined);
+    expect(await again).toBe('io server disconnect');
+    const second = await nodes[1]!.log.wait((l) => l.msg === 'flooding socket cut off');
+    expect(second.penaltyMs).toBe(2000);
+    expect(await handshakeOutcome(nodes[0]!.url, { token: floodToken })).toBe('rate_limited');
   });
 
   it('rate limits logins per client address (429)', async () => {

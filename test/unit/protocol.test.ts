@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AdminBroadcastPayload,
   JoinPayload,
   LoginRequest,
+  MessageId,
   SendPayload,
   compareIds,
+  hasVisibleText,
   isRetryable,
 } from '../../src/protocol/index.js';
 import { TokenBucket } from '../../src/server/rate-limit.js';
@@ -18,6 +21,41 @@ describe('protocol schemas', () => {
     expect(
       SendPayload.safeParse({ room: 'a', text: 'a\u0000b', clientMsgId: 'abcdefgh' }).success,
     ).toBe(false);
+  });
+
+  it('takes message ids only within 64 bits a part, without leading zeros', () => {
+    for (const ok of ['0-0', '1700000000000-12', '18446744073709551615-18446744073709551615'])
+      expect(MessageId.safeParse(ok).success, ok).toBe(true);
+    for (const bad of [
+      '18446744073709551616-0',
+      '0-18446744073709551616',
+      '99999999999999999999-0',
+      '01-0',
+      '1-00',
+      '-1-0',
+      '1',
+    ])
+      expect(MessageId.safeParse(bad).success, bad).toBe(false);
+  });
+
+  it('refuses text with nothing visible, in messages and broadcasts alike', () => {
+    for (const blank of [
+      ' ',
+      '\t\n',
+      '\u200b',
+      '\u200b\u200c\u200d\u2060\ufeff',
+      '\u202e ',
+      '\u3164',
+    ])
+      expect(hasVisibleText(blank), JSON.stringify(blank)).toBe(false);
+    for (const shown of ['a', ' . ', '\u200bhi', '😀', 'é'])
+      expect(hasVisibleText(shown), shown).toBe(true);
+    const send = (text: string) =>
+      SendPayload.safeParse({ room: 'a', text, clientMsgId: 'abcdefgh' }).success;
+    expect(send('\u200b\u200b')).toBe(false);
+    expect(AdminBroadcastPayload.safeParse({ text: '\u200b' }).success).toBe(false);
+    expect(AdminBroadcastPayload.safeParse({ text: 'x'.repeat(501) }).success).toBe(false);
+    expect(AdminBroadcastPayload.safeParse({ text: 'maintenance at noon' }).success).toBe(true);
   });
 
   it('refuses names with anything outside the allowlist', () => {

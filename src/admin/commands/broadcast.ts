@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { AdminBroadcastPayload } from '../../protocol/index.js';
 import { withContext } from '../context.js';
+import { AdminError, ExitCode } from '../exit-codes.js';
 import { clean } from '../output.js';
 
 interface BroadcastFlags {
@@ -17,12 +19,20 @@ export function broadcastCommand(): Command {
     .option('-r, --room <room>', 'only this room')
     .option('--json', 'print {clients, instances, messageId?} as JSON')
     .action(async (text: string, flags: BroadcastFlags, cmd: Command) => {
+      // Checked here with the server's own schema, before connecting: a text the server
+      // would refuse is a usage error, not a slow "no answer" (a 70 KB one never fits a packet).
+      const parsed = AdminBroadcastPayload.safeParse(
+        flags.room ? { text, room: flags.room } : { text },
+      );
+      if (!parsed.success) {
+        const why = parsed.error.issues
+          .map((i) => `${i.path.join('.') || 'text'} ${i.message}`)
+          .join('; ');
+        throw new AdminError(ExitCode.Usage, `cannot broadcast: ${why}`);
+      }
       await withContext(cmd, async (ctx) => {
         const client = await ctx.client();
-        const res = await client.call(
-          'admin:broadcast',
-          flags.room ? { text, room: flags.room } : { text },
-        );
+        const res = await client.call('admin:broadcast', parsed.data);
         if (flags.json) {
           ctx.out.json(res);
           return;

@@ -31,6 +31,32 @@ export type ResultOf<Events, E extends keyof Events> = Events[E] extends (
 const REDIS_DOWN =
   /Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|LOADING|READONLY|enableOfflineQueue|CLUSTERDOWN|ETIMEDOUT/;
 
+/** How often one kind of unexpected error is logged with its stack. */
+const ERROR_LOG_EVERY_MS = 60_000;
+/** When each unexpected error message was last logged in full (bounded: see `logUnexpected`). */
+const lastLogged = new Map<string, number>();
+
+/**
+ * Logs an error nobody expected. Whatever a client sent reaches this only through a bug, so
+ * one stack per kind is what an operator needs; a client repeating the request 20 times a
+ * second must not flood the log, so repeats within a minute are only counted.
+ */
+function logUnexpected(err: unknown, log: Logger, message: string): void {
+  // A Redis reply error is Redis refusing a command's arguments: the command and the reason
+  // say everything; a stack into the client library says nothing more.
+  const redisRefused = err instanceof Error && err.name === 'ReplyError';
+  const now = Date.now();
+  const last = lastLogged.get(message);
+  if (last !== undefined && now - last < ERROR_LOG_EVERY_MS) {
+    log.debug({ err: message }, 'unexpected error repeated');
+    return;
+  }
+  if (lastLogged.size >= 1000) lastLogged.clear();
+  lastLogged.set(message, now);
+  if (redisRefused) log.warn({ err: message }, 'Redis refused a command');
+  else log.error({ err }, 'unexpected error in handler');
+}
+
 /** Maps any thrown error to the body of a failed ack. Unknown errors are logged, not leaked. */
 export function toErrorBody(err: unknown, log: Logger, metrics: Metrics): ErrorBody {
   if (err instanceof ChatError) return { code: err.code, message: err.message };
@@ -45,7 +71,7 @@ export function toErrorBody(err: unknown, log: Logger, metrics: Metrics): ErrorB
       message: 'storage is unavailable right now; nothing was saved, try again',
     };
   }
-  log.error({ err }, 'unexpected error in handler');
+  logUnexpected(err, log, message);
   return { code: ErrorCode.Internal, message: 'internal error' };
 }
 

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpErrorBody, LoginResponse } from '../../src/protocol/index.js';
+import { startInstances, type TestInstance } from '../helpers/cluster.js';
+import { loginFrom, request } from '../helpers/http.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let url: string;
+let node: TestInstance;
+
+// Small caps so the test reaches them quickly: 3 failures per name and address, names
+// slowed after 2 failures from anywhere (250 ms, doubling, at most 2 s).
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  [node] = (await startInstances(1, redis.url, {
+    CHAT_LOGIN_FAILURES_PER_USER: '3',
+    CHAT_LOGIN_FAILURES_PER_IP: '20',
+    CHAT_LOGIN_SLOW_AFTER: '2',
+    CHAT_LOGIN_MAX_DELAY_MS: '2000',
+  })) as [TestInstance];
+  url = node.url;
+});
+afterAll(async () => {
+  await killAll();
+});
+
+describe('login: brute force is expensive, but nobody can lock a user out', () => {
+  it('an address that keeps guessing is refused for that name; the owner elsewhere still logs in', async () => {
+    expect((await loginFrom(url, '127.0.0.2', 'victim', 'the-real-one')).status).toBe(200);
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      guesses.push((await loginFrom(url, '127.0.0.3', 'victim', `guess-${i}`)).status);
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    // Refused before the password is checked: the right one does not help the guesser...
+    const guesser = await loginFrom(url, '127.0.0.3', 'victim', 'the-real-one');
+    expect(guesser.status).toBe(429);
+    expect(Number(guesser.headers['retry-after'])).toBeGreaterThan(0);
+    // ...while the owner, from an address with no failures, logs in (and is not slowed).
+    const owner = await loginFrom(url, '127.0.0.4', 'victim', 'the-real-one');
+    expect(owner.status).toBe(200);
+  });
+
+  it('concurrent guesses cannot slip past the cap: the check and the count are one step', async () => {
+    expect((await loginFrom(url, '127.0.0.5', 'racer', 'the-real-one')).status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => loginFrom(url, '127.0.0.6', 'racer', `guess-${i}`)),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(12);
+  });
+
+  it('a name guessed from many addresses slows down those that failed, with a growing delay', async () => {
+    expect((await loginFrom(url, '127.0.0.7', 'spread', 'the-real-one')).status).toBe(200);
+    // Each address fails once: a first attempt from a clean address is never held back.
+    const firsts: number[] = [];
+    for (let a = 10; a < 14; a++)
+      firsts.push((await loginFrom(url, `127.0.0.${a}`, 'spread', 'nope-1')).ms);
+    // Now 4 failures for the name: a second guess from a failed address waits 250 * 2^2 ms,
+    // the next one 250 * 2^3 ms (the floor each sleep guarantees).
+    const second = await loginFrom(url, '127.0.0.10', 'spread', 'nope-2');
+    const third = await loginFrom(url, '127.0.0.11', 'spread', 'nope-3');
+    expect(second.status).toBe(401);
+    expect(second.ms).toBeGreaterThanOrEqual(1000);
+    expect(third.ms).toBeGreaterThanOrEqual(2000);
+    // The owner from a clean address is not held back at all.
+    const owner = await loginFrom(url, '127.0.0.8', 'spread', 'the-real-one');
+    expect(owner.status).toBe(200);
+    expect(owner.ms).toBeLessThan(Math.min(second.ms, 1000));
+    console.log(
+      `first guesses ${firsts.map(Math.round).join('/')} ms; then ${Math.round(second.ms)}, ${Math.round(third.ms)} ms; owner ${Math.round(owner.ms)} ms`,
+    );
+  });
+
+  it('an address spraying many names is refused once its failures pass the per-address cap', async () => {
+    const names = Array.from({ length: 25 }, (_, i) => `sprayed-${i}`);
+    for (const n of names)
+      expect((await loginFrom(url, '127.0.0.20', n, 'the-real-one')).status).toBe(200);
+    // One guess per name (no name reaches its own cap): the address's 21st failure is refused.
+    const answers = [];
+    for (const n of names) answers.push(await loginFrom(url, '127.0.0.21', n, 'wrong-one'));
+    expect(answers.map((a) => a.status)).toEqual([
+      ...Array<number>(20).fill(401),
+      ...Array<number>(5).fill(429),
+    ]);
+    expect((JSON.parse(answers[24]!.body) as HttpErrorBody).error.message).toMatch(
+      /from this address/,
+    );
+  }, 60_000);
+
+  it('POSTs need Content-Type: application/json (415 otherwise): no login CSRF from a form or text/plain', async () => {
+    const body = JSON.stringify({ username: 'csrf-victim', password: 'password-1' });
+    const post = (headers: Record<string, string>) =>
+      request(`${url}/api/login`, { method: 'POST', from: '127.0.0.30', headers, body });
+    const plain = await post({ 'content-type': 'text/plain' });
+    const none = await post({});
+    const form = await post({ 'content-type': 'application/x-www-form-urlencoded' });
+    const logout = await request(`${url}/api/logout`, {
+      method: 'POST',
+      from: '127.0.0.30',
+      headers: { 'content-type': 'text/plain', authorization: 'Bearer x'.padEnd(40, 'x') },
+    });
+    expect([plain.status, none.status, form.status, logout.status]).toEqual([415, 415, 415, 415]);
+    expect(JSON.parse(plain.body)).toEqual({
+      error: {
+        code: 'bad_request',
+        message: 'Content-Type must be application/json, not text/plain',
+      },
+    });
+    // Nothing was registered by the refused ones; JSON with a charset is fine.
+    const ok = await post({ 'content-type': 'Application/JSON; charset=utf-8' });
+    expect(ok.status).toBe(200);
+    expect((JSON.parse(ok.body) as LoginResponse).created).toBe(true);
+  });
+});
