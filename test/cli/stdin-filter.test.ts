@@ -1,4 +1,3 @@
-/* eslint-disable no-control-regex -- these tests are about escape sequences */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InputFilter, filterInput, filteredStdin } from '../../src/cli/tui/stdin-filter.js';
