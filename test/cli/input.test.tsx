@@ -31,6 +31,36 @@ describe('input line and commands', () => {
     );
   });
 
+  it('Up keeps the half-typed line as a draft; Down past the newest entry brings it back', async () => {
+    h = await setup();
+    await h.enter('first');
+    await h.enter('second');
+    await h.until((f) => expect(f).toContain('me: second'));
+    h.key('half a thou');
+    await h.until((f) => expect(f).toContain('#lobby> half a thou'));
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> second'));
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> first'));
+    h.key(KEYS.down);
+    await h.until((f) => expect(f).toContain('#lobby> second'));
+    h.key(KEYS.down);
+    await h.until((f) => expect(f).toContain('#lobby> half a thou'));
+    // Down again changes nothing; the draft goes on being typed and is sent whole.
+    h.key(KEYS.down);
+    h.key('ght');
+    await h.until((f) => expect(f).toContain('#lobby> half a thought'));
+    h.key(KEYS.enter);
+    await h.until(() =>
+      expect(h!.chat.sent.map((s) => s.text)).toEqual(['first', 'second', 'half a thought']),
+    );
+    // An empty line is a draft too: Up then Down leaves it empty.
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> half a thought'));
+    h.key(KEYS.down);
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+  });
+
   it('Left/Right, Ctrl-A/Ctrl-E and Backspace edit inside the line', async () => {
     h = await setup();
     h.key('helo wrld');

@@ -26,7 +26,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['Enter', 'send the line (or run a /command)'],
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
-  ['Up / Down', 'recall earlier input'],
+  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
   ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
   ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
   ['Ctrl-C', 'quit'],
