@@ -1,10 +1,11 @@
 import { Box, useApp, useInput } from 'ink';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useChatStore } from '../hooks/use-chat-store.js';
 import { useInputLine } from '../hooks/use-input-line.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { keyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
+import { paneLayout } from '../state/pane-layout.js';
 import { Header } from './Header.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
@@ -27,6 +28,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const { exit } = useApp();
   const paneHeight = Math.max(3, rows - CHROME_ROWS);
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
+  const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
+  // Rows per entry at this width: what scrolling counts; recomputed when the width changes.
+  const layout = useMemo(() => paneLayout(snap.entries, paneWidth), [snap.entries, paneWidth]);
 
   useEffect(() => {
     if (snap.quitting) exit();
@@ -61,7 +65,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         input.recall(store.inputHistory, 1);
         break;
       case 'scroll':
-        store.scroll(cmd.pages, paneHeight - 2);
+        store.scroll(cmd.pages, layout, paneHeight);
         break;
       case 'scrollEnd':
         store.scrollToEnd();
@@ -97,10 +101,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       <Box height={paneHeight} flexShrink={0}>
         <MessagePane
           entries={snap.entries}
-          offset={snap.offset}
+          layout={layout}
+          anchor={snap.scroll}
           newBelow={snap.newBelow}
           height={paneHeight}
-          width={showMembers ? columns - MEMBER_LIST_WIDTH : columns}
+          width={paneWidth}
         />
         {showMembers ? (
           <MemberList
