@@ -40,6 +40,8 @@ export interface Snapshot {
   members: string[];
   memberCount: number;
   typing: string[];
+  /** Pasted lines waiting for the user's yes before they are sent. */
+  paste: { lines: number; room: string | undefined } | undefined;
   quitting: boolean;
 }
 
@@ -54,12 +56,16 @@ const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
   id === undefined ? undefined : sanitizeInline(id, 40);
 const TYPING_RESEND_MS = 3000;
+/** A paste of more lines than this asks before sending them, one message a line. */
+export const PASTE_CONFIRM_LINES = 5;
 
 /**
  * The TUI's state, with no React: it listens to a chat client, keeps what the screen needs
  * beyond the client's rooms (tabs, the client's own lines, scroll positions, input history)
  * and offers the actions the views call. Views subscribe and draw {@link Snapshot}s.
  */
+const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
+
 export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private snap: Snapshot | undefined;
@@ -74,6 +80,7 @@ export class ChatStore {
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
+  private paste: string[] | undefined;
   private notifyPending = false;
   private typingSentAt = 0;
   private readonly offs: (() => void)[] = [];
@@ -187,6 +194,7 @@ export class ChatStore {
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
+      paste: this.paste ? { lines: sendable(this.paste).length, room: this.active } : undefined,
       quitting: this.quitting,
     };
   }
@@ -342,6 +350,43 @@ export class ChatStore {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
     return runInput(this, line);
+  }
+
+  /**
+   * Lines entered at once (a paste): each is sent as its own message (or run as a command),
+   * in order, each after the last was answered. More than {@link PASTE_CONFIRM_LINES} wait
+   * for {@link answerPaste}.
+   */
+  submitLines(lines: string[]): Promise<void> {
+    if (this.paste) return Promise.resolve(); // one question at a time; keys are held
+    if (sendable(lines).length > PASTE_CONFIRM_LINES) {
+      this.paste = lines;
+      this.changed();
+      return Promise.resolve();
+    }
+    return this.submitEach(lines);
+  }
+
+  /** Whether a paste waits for the user's answer. */
+  get pasteWaiting(): boolean {
+    return this.paste !== undefined;
+  }
+
+  /** The answer to the paste question: send every line, or none (and say so). */
+  answerPaste(send: boolean): Promise<void> {
+    const lines = this.paste;
+    if (!lines) return Promise.resolve();
+    this.paste = undefined;
+    if (!send) {
+      this.info(`${sendable(lines).length} pasted lines not sent`);
+      return Promise.resolve();
+    }
+    this.changed();
+    return this.submitEach(lines);
+  }
+
+  private async submitEach(lines: string[]): Promise<void> {
+    for (const line of lines) await this.submit(line);
   }
 
   /** The room on screen. */
