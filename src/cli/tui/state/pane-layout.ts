@@ -38,8 +38,12 @@ function textRows(text: string, columns: number): number {
   return wrapAnsi(text, columns, { trim: false, hard: true }).split('\n').length;
 }
 
-// Heights by width and text: a frame re-measures every entry, and most did not change.
+// Heights by width and text: a frame re-measures every entry, and most did not change. Keyed
+// by the text itself (an entry key is not enough: rooms can hold messages with equal ids),
+// and bounded by the characters held.
 const measured = new Map<string, number>();
+let measuredChars = 0;
+const MEASURED_MAX_CHARS = 4_000_000;
 
 /** Rows one entry takes in a pane `width` columns wide. */
 export function entryRows(e: Entry, width: number): number {
@@ -49,9 +53,13 @@ export function entryRows(e: Entry, width: number): number {
   const key = `${width} ${stamp} ${text}`;
   let rows = measured.get(key);
   if (rows === undefined) {
-    if (measured.size > 20_000) measured.clear();
+    if (measuredChars > MEASURED_MAX_CHARS) {
+      measured.clear();
+      measuredChars = 0;
+    }
     rows = Math.max(1, textRows(text, Math.max(1, width - stamp)));
     measured.set(key, rows);
+    measuredChars += key.length;
   }
   return rows;
 }
