@@ -70,4 +70,15 @@ describe('lines that arrive in one read', () => {
     h.key('a\r\rb\rc\r\rd\re\r');
     await h.until(() => expect(sent()).toEqual([...lines, 'a', 'b', 'c', 'd', 'e']));
   });
+
+  it('a pasted line whose send failed is not overtaken: the rest wait until it is stored', async () => {
+    h = await setup();
+    h.chat.sendState = 'failed'; // e.g. rate limited: the client retries it later
+    h.key('first\rsecond\rthird\r');
+    await h.until((f) => expect(f).toContain('2 more pasted lines wait until the server takes'));
+    expect(sent()).toEqual(['first']);
+    h.chat.sendState = 'pending';
+    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    await h.until(() => expect(sent()).toEqual(['first', 'second', 'third']));
+  });
 });

@@ -12,6 +12,7 @@ import {
   type PaneLayout,
   type ScrollAnchor,
 } from './pane-layout.js';
+import { PasteSender } from './paste.js';
 import { runInput } from './run-input.js';
 
 export interface RoomTab {
@@ -56,16 +57,12 @@ const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
   id === undefined ? undefined : sanitizeInline(id, 40);
 const TYPING_RESEND_MS = 3000;
-/** A paste of more lines than this asks before sending them, one message a line. */
-export const PASTE_CONFIRM_LINES = 5;
 
 /**
  * The TUI's state, with no React: it listens to a chat client, keeps what the screen needs
  * beyond the client's rooms (tabs, the client's own lines, scroll positions, input history)
  * and offers the actions the views call. Views subscribe and draw {@link Snapshot}s.
  */
-const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
-
 export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private snap: Snapshot | undefined;
@@ -80,7 +77,7 @@ export class ChatStore {
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
-  private paste: string[] | undefined;
+  private readonly pastes: PasteSender;
   private notifyPending = false;
   private typingSentAt = 0;
   private readonly offs: (() => void)[] = [];
@@ -97,6 +94,7 @@ export class ChatStore {
     this.now = opts.now ?? Date.now;
     this.user = opts.user;
     this.stateSince = this.now();
+    this.pastes = new PasteSender(this, () => this.changed());
     const c = client;
     this.offs.push(
       c.on('state', () => {
@@ -194,7 +192,7 @@ export class ChatStore {
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
-      paste: this.paste ? { lines: sendable(this.paste).length, room: this.active } : undefined,
+      paste: this.pastes.question && { lines: this.pastes.question.lines, room: this.active },
       quitting: this.quitting,
     };
   }
@@ -352,41 +350,19 @@ export class ChatStore {
     return runInput(this, line);
   }
 
-  /**
-   * Lines entered at once (a paste): each is sent as its own message (or run as a command),
-   * in order, each after the last was answered. More than {@link PASTE_CONFIRM_LINES} wait
-   * for {@link answerPaste}.
-   */
+  /** Lines entered at once (a paste): see paste.ts. */
   submitLines(lines: string[]): Promise<void> {
-    if (this.paste) return Promise.resolve(); // one question at a time; keys are held
-    if (sendable(lines).length > PASTE_CONFIRM_LINES) {
-      this.paste = lines;
-      this.changed();
-      return Promise.resolve();
-    }
-    return this.submitEach(lines);
+    return this.pastes.submit(lines);
   }
 
   /** Whether a paste waits for the user's answer. */
   get pasteWaiting(): boolean {
-    return this.paste !== undefined;
+    return this.pastes.question !== undefined;
   }
 
   /** The answer to the paste question: send every line, or none (and say so). */
   answerPaste(send: boolean): Promise<void> {
-    const lines = this.paste;
-    if (!lines) return Promise.resolve();
-    this.paste = undefined;
-    if (!send) {
-      this.info(`${sendable(lines).length} pasted lines not sent`);
-      return Promise.resolve();
-    }
-    this.changed();
-    return this.submitEach(lines);
-  }
-
-  private async submitEach(lines: string[]): Promise<void> {
-    for (const line of lines) await this.submit(line);
+    return this.pastes.answer(send);
   }
 
   /** The room on screen. */
