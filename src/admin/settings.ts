@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
+import { readServerUrl } from '../server/cluster-url.js';
 import { stateDir } from '../server/config.js';
 import { AdminError, ExitCode } from './exit-codes.js';
 
@@ -60,15 +61,31 @@ export function parseServer(raw: string): string {
   return url.origin;
 }
 
+/** Whether two loopback URLs name the same listener (localhost, 127.x and ::1 alike). */
+function sameLocal(a: string, b: string): boolean {
+  const x = new URL(a);
+  const y = new URL(b);
+  const port = (u: URL): string => u.port || (u.protocol === 'https:' ? '443' : '80');
+  return (
+    isLoopback(x.hostname) &&
+    isLoopback(y.hostname) &&
+    x.protocol === y.protocol &&
+    port(x) === port(y)
+  );
+}
+
 /**
- * Server: `--server`, `CHAT_SERVER`, the saved config, then the local cluster's default.
- * Token: `--token`, `CHAT_ADMIN_TOKEN`, the saved config, then, for a server on this machine,
- * the local cluster's token file.
+ * Server: `--server`, `CHAT_SERVER`, the saved config, the URL the local cluster recorded in
+ * its state directory, then the default.
+ * Token: `--token`, `CHAT_ADMIN_TOKEN`, the saved config, then the local cluster's token file,
+ * but only for the server that cluster recorded (for a cluster that recorded none, any server
+ * on this machine): that token is never handed to another listener.
  */
 export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Target {
   const saved = savedSettings(env);
+  const local = readServerUrl(stateDir(env));
   const server = parseServer(
-    flags.server ?? (env.CHAT_SERVER || saved.get('server') || DEFAULT_SERVER),
+    flags.server ?? (env.CHAT_SERVER || saved.get('server') || local?.url || DEFAULT_SERVER),
   );
   if (flags.token) return { server, token: flags.token, tokenSource: '--token' };
   if (env.CHAT_ADMIN_TOKEN) {
@@ -78,9 +95,16 @@ export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Targe
   if (savedToken) return { server, token: savedToken, tokenSource: `saved config (${saved.path})` };
   if (isLoopback(new URL(server).hostname)) {
     const file = path.join(stateDir(env), 'admin-token');
-    if (existsSync(file)) {
-      const token = readFileSync(file, 'utf8').trim();
-      if (token) return { server, token, tokenSource: file };
+    const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (token && (!local || sameLocal(server, local.url))) {
+      return { server, token, tokenSource: file };
+    }
+    if (token && local) {
+      throw new AdminError(
+        ExitCode.Unauthorized,
+        `no admin token for ${server}: the local cluster's token (${file}) is for ${local.url} ` +
+          `(recorded in ${local.file}); pass --token or set CHAT_ADMIN_TOKEN`,
+      );
     }
   }
   throw new AdminError(

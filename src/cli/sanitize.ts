@@ -6,7 +6,11 @@
  * escape sequence becomes harmless visible text (`^[[31m`) rather than disappearing silently.
  * Bidi overrides and zero-width characters, which can disguise text, are shown as `<U+202E>`.
  * Both steps matter: stripping escape sequences alone leaves BEL, CR and backspace behind.
+ * Lengths are display widths in terminal columns, cut between graphemes: a cut never splits
+ * a surrogate pair, an emoji sequence or a letter from its combining accent.
  */
+
+import stringWidth from 'string-width';
 
 /** Bidirectional formatting characters that can reorder what is drawn. */
 const BIDI = new Set([
@@ -31,18 +35,34 @@ function visible(cp: number, keepNewlines: boolean): string {
   return String.fromCodePoint(cp);
 }
 
-/** A single-line remote string (a name, a room): every control shown visibly, no newlines. */
-export function sanitizeInline(text: string, maxLength = 64): string {
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** `text` cut to at most `columns` terminal columns, ending in `…` when it was cut. */
+export function truncateToWidth(text: string, columns: number): string {
+  if (stringWidth(text) <= columns) return text;
   let out = '';
-  for (const ch of text) {
-    out += visible(ch.codePointAt(0)!, false);
-    if (out.length > maxLength) return `${out.slice(0, maxLength - 1)}…`;
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (width + w > columns - 1) break;
+    out += segment;
+    width += w;
   }
-  return out;
+  return `${out}…`;
+}
+
+/**
+ * A single-line remote string (a name, a room): every control shown visibly, no newlines,
+ * at most `maxWidth` columns.
+ */
+export function sanitizeInline(text: string, maxWidth = 64): string {
+  let out = '';
+  for (const ch of text) out += visible(ch.codePointAt(0)!, false);
+  return truncateToWidth(out, maxWidth);
 }
 
 export interface DisplayLimits {
-  /** Longest line shown, in characters. */
+  /** Longest line shown, in terminal columns. */
   maxLineLength: number;
   /** Most lines shown per message. */
   maxLines: number;
@@ -52,7 +72,7 @@ export const DEFAULT_LIMITS: DisplayLimits = { maxLineLength: 400, maxLines: 8 }
 
 /**
  * A message body made safe and capped for display: controls shown visibly, at most
- * `maxLines` lines of at most `maxLineLength` characters, with a note of what was cut.
+ * `maxLines` lines of at most `maxLineLength` columns, with a note of what was cut.
  */
 export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMITS): string {
   let out = '';
@@ -60,7 +80,7 @@ export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMIT
   const lines = out.split('\n');
   const shown = lines
     .slice(0, limits.maxLines)
-    .map((l) => (l.length > limits.maxLineLength ? `${l.slice(0, limits.maxLineLength - 1)}…` : l));
+    .map((l) => truncateToWidth(l, limits.maxLineLength));
   if (lines.length > limits.maxLines)
     shown.push(`… (${lines.length - limits.maxLines} more lines)`);
   return shown.join('\n');

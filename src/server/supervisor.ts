@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from './logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
+import { localUrl, writeServerUrl } from './cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 
 export interface ClusterOptions {
@@ -132,6 +133,10 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     restartTimer: null,
   }));
   let stopping = false;
+  /** After the banner, instances that come back are announced in lines of their own. */
+  let announced = false;
+  const instanceLine = (c: Child): string =>
+    `  ${c.id}  pid ${c.pid}  127.0.0.1:${c.port}  boot ${c.bootId}`;
 
   const spawnChild = (c: Child): void => {
     c.restartTimer = null;
@@ -161,6 +166,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       if (m.type === 'ready') {
         Object.assign(c, { ready: true, port: m.port, bootId: m.bootId, pid: m.pid });
         log.info({ instance: c.id, pid: m.pid, port: m.port, bootId: m.bootId }, 'instance up');
+        if (announced) out(`${instanceLine(c)}  (started again)`);
       } else if (m.type === 'draining') {
         c.draining = true;
       } else if (m.type === 'load') {
@@ -243,7 +249,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   const addr = front.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   out(`chat-tui cluster ready on http://${opts.host}:${port} (${children.length} instances)`);
-  for (const c of children) out(`  ${c.id}  pid ${c.pid}  127.0.0.1:${c.port}  boot ${c.bootId}`);
+  for (const c of children) out(instanceLine(c));
+  announced = true;
   out(
     redis
       ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir}; ` +
@@ -253,6 +260,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
         : `  redis  ${redisUrl}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
+  out(`  URL for chat-admin in ${writeServerUrl(opts.stateDir, localUrl(opts.host, port))}`);
   out(`  supervisor pid ${process.pid}; state in ${opts.stateDir}; Ctrl-C stops everything`);
 
   await new Promise<void>((resolve) => {

@@ -36,6 +36,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   readonly sent: { room: string; text: string; kind: string }[] = [];
   readonly typingCalls: boolean[] = [];
   roomList: RoomInfo[] = [];
+  /** What a send is at first: pending (until settled), or failed (not connected, limited). */
+  sendState: 'pending' | 'failed' = 'pending';
   private seq = new Map<string, number>();
   private n = 0;
 
@@ -69,7 +71,7 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
       room,
       text,
       kind,
-      state: 'pending',
+      state: this.sendState,
       createdAt: T0 + this.n * 1000,
     };
     this.outgoing.set(out.clientMsgId, out);

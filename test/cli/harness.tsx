@@ -15,6 +15,8 @@ export interface Harness {
   /** Types text, waits for it to show, then presses Enter (a separate write: see TRAPS). */
   enter(text: string): Promise<void>;
   key(seq: string): void;
+  /** Redraws at another terminal size, as a resize does. */
+  resize(columns: number, rows: number): void;
   unmount(): void;
 }
 
@@ -61,6 +63,7 @@ export async function setup(
       app.stdin.write('\r');
     },
     key: (seq) => app.stdin.write(seq),
+    resize: (columns, rows) => app.rerender(<App store={store} size={{ columns, rows }} />),
     unmount: () => {
       app.unmount();
       store.dispose();

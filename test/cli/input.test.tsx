@@ -14,7 +14,7 @@ describe('input line and commands', () => {
     expect(h.frame().split('\n').at(-1)).toBe('#lobby>');
   });
 
-  it('Up recalls earlier input, Down steps back', async () => {
+  it('Up recalls earlier input, Down steps back; a half-typed line is kept as a draft', async () => {
     h = await setup();
     await h.enter('first');
     await h.enter('second');
@@ -29,6 +29,24 @@ describe('input line and commands', () => {
     await h.until(() =>
       expect(h!.chat.sent.map((s) => s.text)).toEqual(['first', 'second', 'second']),
     );
+    // Up from a half-typed line, and Down past the newest entry brings the draft back.
+    h.key('half a thou');
+    await h.until((f) => expect(f).toContain('#lobby> half a thou'));
+    for (const k of [KEYS.up, KEYS.up, KEYS.up]) h.key(k);
+    await h.until((f) => expect(f).toContain('#lobby> first')); // the oldest: Up stops there
+    for (const k of [KEYS.down, KEYS.down]) h.key(k);
+    await h.until((f) => expect(f).toContain('#lobby> half a thou'));
+    // Down again changes nothing; the draft goes on being typed and is sent whole.
+    h.key(KEYS.down);
+    h.key('ght');
+    await h.until((f) => expect(f).toContain('#lobby> half a thought'));
+    h.key(KEYS.enter);
+    await h.until(() => expect(h!.chat.sent.at(-1)?.text).toBe('half a thought'));
+    // An empty line is a draft too: Up then Down leaves it empty.
+    h.key(KEYS.up);
+    await h.until((f) => expect(f).toContain('#lobby> half a thought'));
+    h.key(KEYS.down);
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
   });
 
   it('Left/Right, Ctrl-A/Ctrl-E and Backspace edit inside the line', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
-import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
+import { connectUser, startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { ROOT, alive, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -46,9 +46,9 @@ const count = (s: string, text: string): number => s.split(text).length - 1;
  * on the normal screen: tmux itself does not always reap a pane's process promptly (nor show
  * what a dying pane wrote last); the shell does.
  */
-function openPane(name: string, configDir: string, servers: string[]): void {
+function openPane(name: string, configDir: string, servers: string[], room = 'lobby'): void {
   const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
-  const run = `env ${env.join(' ')} ${process.execPath} ${BIN} join lobby --server ${servers.join(',')}`;
+  const run = `env ${env.join(' ')} ${process.execPath} ${BIN} join ${room} --server ${servers.join(',')}`;
   // The shell stays (sleeping) after chat-tui exits, so its last words stay on screen.
   const script = `${run}; echo "chat-tui exited with $?"; exec sleep 600`;
   tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', script);
@@ -261,5 +261,56 @@ describe('chat-tui join in tmux', () => {
     } finally {
       await cluster.stop();
     }
+  });
+
+  it('a line sent with its Enter in one send-keys call, and pasted lines, each go out in order', async () => {
+    const user = userName('erin');
+    const dir = tmpDir('tui-erin');
+    const server = nodes[0]!.url;
+    const room = 'pastes';
+    execFileSync(
+      process.execPath,
+      [BIN, 'login', '--server', server, '--user', user, '--password-stdin'],
+      {
+        input: 'erin-pw\n',
+        env: { ...process.env, CHAT_TUI_CONFIG_DIR: dir },
+      },
+    );
+    // Someone else in the room records what arrives from erin.
+    const { client } = await connectUser([server]);
+    await client.join(room);
+    const got: string[] = [];
+    client.on('message', (m) => void (m.room === room && m.from === user && got.push(m.text)));
+    openPane('erin', dir, [server], room);
+    await until('erin', (s) => {
+      expect(s.split('\n')[0]).toContain('● connected');
+      expect(s).toContain(`#${room}>`);
+    });
+
+    // One call: tmux writes the text and its Enter together, as scripts do.
+    tmux('send-keys', '-t', 'erin', 'hello in one call', 'Enter');
+    await until('erin', (s) => expect(s).toContain(`${user}: hello in one call`));
+    // A real paste (tmux turns its newlines into CRs): two lines go, the third stays typed.
+    tmux('set-buffer', '-b', 'three', 'paste one\npaste two\npaste three');
+    tmux('paste-buffer', '-b', 'three', '-t', 'erin');
+    await until('erin', (s) => expect(s).toContain(`#${room}> paste three`));
+    tmux('send-keys', '-t', 'erin', 'Enter');
+    // Seven lines: it asks first.
+    const seven = Array.from({ length: 7 }, (_, i) => `long paste ${i + 1}`);
+    tmux('set-buffer', '-b', 'seven', `${seven.join('\n')}\n`);
+    tmux('paste-buffer', '-b', 'seven', '-t', 'erin');
+    await until('erin', (s) => expect(s).toContain(`Send 7 pasted lines to #${room}`));
+    tmux('send-keys', '-t', 'erin', 'y');
+
+    const want = ['hello in one call', 'paste one', 'paste two', 'paste three', ...seven];
+    await vi.waitFor(() => expect(got).toEqual(want), { timeout: 20_000, interval: 50 });
+    await until('erin', (s) => {
+      for (const l of want.slice(-5)) expect(count(s, `${user}: ${l}`), l).toBe(1);
+      expect(s).not.toContain('sending…');
+      expect(s).toContain(`#${room}>`);
+    });
+    client.close();
+    tmux('send-keys', '-t', 'erin', 'C-c');
+    await exitedCleanly('erin');
   });
 });

@@ -7,6 +7,9 @@ import type { Key } from 'ink';
 export type KeyCommand =
   | { type: 'submit' }
   | { type: 'insert'; text: string }
+  /** Text with line breaks (a paste, or a line and its Enter in one read): see App. */
+  | { type: 'lines'; lines: string[] }
+  | { type: 'cancel' }
   | { type: 'backspace' }
   | { type: 'clearLine' }
   | { type: 'deleteWord' }
@@ -26,7 +29,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['Enter', 'send the line (or run a /command)'],
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
-  ['Up / Down', 'recall earlier input'],
+  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
   ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
   ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
   ['Ctrl-C', 'quit'],
@@ -51,10 +54,13 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'w') return { type: 'deleteWord' };
   if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };
   if (key.tab && !key.shift) return { type: 'nextRoom' };
-  if (key.ctrl || key.meta || key.escape) return { type: 'none' };
+  if (key.escape) return { type: 'cancel' };
+  if (key.ctrl || key.meta) return { type: 'none' };
   if (input === '') return { type: 'none' };
-  // A paste arrives as one chunk: keep it on one line, without control characters.
+  // A paste, or text typed by a script with its Enter, arrives as one chunk: each line break
+  // is an Enter. What is between them keeps no control characters.
   // eslint-disable-next-line no-control-regex
-  const text = input.replace(/\r\n?|\n/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
-  return text ? { type: 'insert', text } : { type: 'none' };
+  const parts = input.split(/\r\n?|\n/).map((p) => p.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''));
+  if (parts.length > 1) return { type: 'lines', lines: parts };
+  return parts[0] ? { type: 'insert', text: parts[0] } : { type: 'none' };
 }

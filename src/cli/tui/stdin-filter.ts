@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Keeps only what the keyboard legitimately sends. A paste in a real terminal can carry escape
@@ -15,13 +16,16 @@ const CSI_TILDE_KEYS = new Set([
   1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24,
 ]);
 
-/** Length of the string-type sequence (OSC, DCS, APC, PM, SOS) starting at `i`, to its end. */
-function stringSequenceEnd(s: string, i: number): number {
+/**
+ * Where the string-type sequence (OSC, DCS, APC, PM, SOS) starting at `i` ends, or undefined
+ * when `s` ends first.
+ */
+function stringSequenceEnd(s: string, i: number): number | undefined {
   for (let j = i + 2; j < s.length; j++) {
     if (s[j] === '\x07') return j + 1;
     if (s[j] === '\x1b' && s[j + 1] === '\\') return j + 2;
   }
-  return s.length;
+  return undefined;
 }
 
 /** Whether a CSI sequence (params + final) is one a keyboard sends. */
@@ -33,7 +37,11 @@ function isKeySequence(params: string, final: string): boolean {
   return params === '' || (parts.length === 2 && parts[0] === '1');
 }
 
-export function filterInput(s: string): string {
+/**
+ * Filters `s` up to an escape sequence it ends in the middle of, which is returned apart as
+ * `pending`: a read can end anywhere, and the rest of the sequence comes with the next one.
+ */
+function scan(s: string): { out: string; pending: string } {
   let out = '';
   let i = 0;
   while (i < s.length) {
@@ -49,14 +57,19 @@ export function filterInput(s: string): string {
       continue;
     }
     const next = s[i + 1];
-    if (next === undefined || next === '\x1b') {
+    if (next === undefined) {
+      return { out, pending: ch };
+    } else if (next === '\x1b') {
       out += ch;
       i++;
     } else if (next === '[') {
       const m = /^\x1b\[([0-9;:<=>?]*)([ -/]*)([@-~])/.exec(s.slice(i, i + 64));
       if (!m) {
-        // An unfinished or overlong sequence: drop what looks like its parameters.
         const rest = /^\x1b\[[0-9;:<=>?]*[ -/]*/.exec(s.slice(i))!;
+        if (i + rest[0].length === s.length && rest[0].length < 64) {
+          return { out, pending: rest[0] };
+        }
+        // An overlong or malformed sequence: drop what looks like its parameters.
         i += rest[0].length;
         continue;
       }
@@ -64,8 +77,15 @@ export function filterInput(s: string): string {
       if (inter === '' && isKeySequence(params, final)) out += all;
       i += all.length;
     } else if (next === ']' || next === 'P' || next === '_' || next === '^' || next === 'X') {
-      i = stringSequenceEnd(s, i);
-    } else if (next === 'O' && /^[A-Z]$/.test(s[i + 2] ?? '')) {
+      const end = stringSequenceEnd(s, i);
+      if (end === undefined) {
+        // Still inside it: keep only what finds its end (a clipboard paste can be huge).
+        return { out, pending: `\x1b${next}${s.endsWith('\x1b') ? '\x1b' : ''}` };
+      }
+      i = end;
+    } else if (next === 'O' && s[i + 2] === undefined) {
+      return { out, pending: s.slice(i) };
+    } else if (next === 'O' && /^[A-Z]$/.test(s[i + 2]!)) {
       out += s.slice(i, i + 3);
       i += 3;
     } else if (next >= ' ' && next <= '~') {
@@ -75,8 +95,44 @@ export function filterInput(s: string): string {
       i += 2;
     }
   }
-  return out;
+  return { out, pending: '' };
 }
+
+/** The keyboard input in `s`, a complete read (a lone ESC at its end is the Escape key). */
+export function filterInput(s: string): string {
+  const { out, pending } = scan(s);
+  return pending === '\x1b' ? out + pending : out;
+}
+
+/**
+ * {@link filterInput} over a stream of reads: an escape sequence split across two reads is
+ * carried over and filtered whole, so a split `ESC[31m` never shows up as `[31m` typed.
+ * What is still unfinished when input pauses is settled by {@link InputFilter.flush}.
+ */
+export class InputFilter {
+  private pending = '';
+
+  push(chunk: string): string {
+    const r = scan(this.pending + chunk);
+    this.pending = r.pending;
+    return r.out;
+  }
+
+  /** Whether a sequence waits for its end. */
+  get waiting(): boolean {
+    return this.pending !== '';
+  }
+
+  /** Input paused: a lone ESC was the Escape key; an unfinished sequence is dropped. */
+  flush(): string {
+    const p = this.pending;
+    this.pending = '';
+    return p === '\x1b' ? p : '';
+  }
+}
+
+/** How long an unfinished escape sequence waits for the rest of it (readline waits 500). */
+const ESCAPE_WAIT_MS = 50;
 
 /** The parts of a TTY read stream Ink uses. */
 export interface TtySource extends NodeJS.ReadableStream {
@@ -89,11 +145,21 @@ export interface TtySource extends NodeJS.ReadableStream {
 /** A stdin for Ink that passes the source TTY's input through {@link filterInput}. */
 export function filteredStdin(source: TtySource): NodeJS.ReadStream {
   const out = new PassThrough({ encoding: 'utf8' });
+  // A read can also end inside a UTF-8 character.
+  const utf8 = new StringDecoder('utf8');
+  const filter = new InputFilter();
+  let timer: NodeJS.Timeout | undefined;
+  const write = (text: string): void => void (text && out.write(text));
   source.on('data', (chunk: Buffer | string) => {
-    const text = filterInput(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-    if (text) out.write(text);
+    clearTimeout(timer);
+    write(filter.push(typeof chunk === 'string' ? chunk : utf8.write(chunk)));
+    if (filter.waiting) timer = setTimeout(() => write(filter.flush()), ESCAPE_WAIT_MS);
   });
-  source.on('end', () => out.end());
+  source.on('end', () => {
+    clearTimeout(timer);
+    write(filter.flush());
+    out.end();
+  });
   // A prompt before Ink (the first login) leaves stdin explicitly paused.
   source.resume();
   const tty = Object.assign(out, {

@@ -1,14 +1,16 @@
 import { Box, useApp, useInput } from 'ink';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useChatStore } from '../hooks/use-chat-store.js';
 import { useInputLine } from '../hooks/use-input-line.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
-import { keyCommand } from '../keys.js';
+import { keyCommand, type KeyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
+import { paneLayout } from '../state/pane-layout.js';
 import { Header } from './Header.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
 import { MessagePane } from './MessagePane.js';
+import { PasteQuestion } from './PasteQuestion.js';
 import { RoomTabs } from './RoomTabs.js';
 import { TypingLine } from './TypingLine.js';
 
@@ -27,6 +29,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const { exit } = useApp();
   const paneHeight = Math.max(3, rows - CHROME_ROWS);
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
+  const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
+  // Rows per entry at this width: what scrolling counts; recomputed when the width changes.
+  const layout = useMemo(() => paneLayout(snap.entries, paneWidth), [snap.entries, paneWidth]);
 
   useEffect(() => {
     if (snap.quitting) exit();
@@ -34,10 +39,20 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
 
   useInput((text, key) => {
     const cmd = keyCommand(text, key);
+    if (store.pasteWaiting) return answerPaste(store, cmd);
     switch (cmd.type) {
       case 'submit':
         void store.submit(input.take());
         break;
+      case 'lines': {
+        // Each line break is an Enter: the first completes what is typed already, the text
+        // after the last stays in the line.
+        input.insert(cmd.lines[0]!);
+        const lines = [input.take(), ...cmd.lines.slice(1, -1)];
+        store.typing(input.insert(cmd.lines.at(-1)!) !== '');
+        void store.submitLines(lines);
+        break;
+      }
       case 'insert':
         store.typing(input.insert(cmd.text) !== '');
         break;
@@ -61,7 +76,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         input.recall(store.inputHistory, 1);
         break;
       case 'scroll':
-        store.scroll(cmd.pages, paneHeight - 2);
+        store.scroll(cmd.pages, layout, paneHeight);
         break;
       case 'scrollEnd':
         store.scrollToEnd();
@@ -78,6 +93,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       case 'quit':
         store.quit();
         break;
+      case 'cancel':
       case 'none':
         break;
     }
@@ -97,10 +113,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       <Box height={paneHeight} flexShrink={0}>
         <MessagePane
           entries={snap.entries}
-          offset={snap.offset}
+          layout={layout}
+          anchor={snap.scroll}
           newBelow={snap.newBelow}
           height={paneHeight}
-          width={showMembers ? columns - MEMBER_LIST_WIDTH : columns}
+          width={paneWidth}
         />
         {showMembers ? (
           <MemberList
@@ -113,7 +130,22 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         ) : null}
       </Box>
       <TypingLine typing={snap.typing} />
-      <InputLine room={snap.active} value={input.value} cursor={input.cursor} width={columns} />
+      {snap.paste ? (
+        <PasteQuestion lines={snap.paste.lines} room={snap.paste.room} />
+      ) : (
+        <InputLine room={snap.active} value={input.value} cursor={input.cursor} width={columns} />
+      )}
     </Box>
   );
+}
+
+/** While a paste waits: y or Enter sends it, n or Esc drops it, Ctrl-C quits; nothing else. */
+function answerPaste(store: ChatStore, cmd: KeyCommand): void {
+  if (cmd.type === 'submit' || (cmd.type === 'insert' && /^y$/i.test(cmd.text))) {
+    void store.answerPaste(true);
+  } else if (cmd.type === 'cancel' || (cmd.type === 'insert' && /^n$/i.test(cmd.text))) {
+    void store.answerPaste(false);
+  } else if (cmd.type === 'quit') {
+    store.quit();
+  }
 }

@@ -2,11 +2,20 @@ import { Box, Text, Transform } from 'ink';
 import type { ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
+import { LOCAL_PREFIX, markText } from '../state/pane-layout.js';
 
+// The text drawn here must match what pane-layout.ts measures (same strings, same order).
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
 
+export interface EntryLineProps {
+  entry: Entry;
+  width: number;
+  /** Rows of it scrolled off the top of the pane (clipped). */
+  hiddenRows?: number;
+}
+
 /** One entry of the message pane. */
-export function EntryLine({ entry, width }: { entry: Entry; width: number }) {
+export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
   switch (entry.kind) {
     case 'day':
       return (
@@ -30,33 +39,36 @@ export function EntryLine({ entry, width }: { entry: Entry; width: number }) {
       );
     case 'local':
       return (
-        <Stamped time={entry.time} width={width}>
+        <Stamped time={entry.time} width={width} hiddenRows={hiddenRows}>
           <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
-            {entry.tone === 'status' ? '-- ' : entry.tone === 'notice' ? '!! ' : ''}
+            {LOCAL_PREFIX[entry.tone]}
             {entry.text}
           </Text>
         </Stamped>
       );
     case 'message':
-      return <MessageText entry={entry} width={width} />;
+      return <MessageText entry={entry} width={width} hiddenRows={hiddenRows} />;
   }
 }
 
 function MessageText({
   entry,
   width,
+  hiddenRows,
 }: {
   entry: Extract<Entry, { kind: 'message' }>;
   width: number;
+  hiddenRows: number;
 }) {
   const mark =
-    entry.mark === 'pending' ? (
-      <Text dimColor> (sending…)</Text>
-    ) : entry.mark === 'failed' ? (
-      <Text color="red"> ✗ failed, will retry</Text>
-    ) : entry.mark === 'rejected' ? (
-      <Text color="red"> ✗ not sent: {entry.error ?? 'refused'}</Text>
-    ) : null;
+    entry.mark === undefined ? null : (
+      <Text
+        dimColor={entry.mark === 'pending'}
+        color={entry.mark === 'pending' ? undefined : 'red'}
+      >
+        {markText(entry)}
+      </Text>
+    );
   const color = userColor(entry.from);
   let body;
   if (entry.messageKind === 'action') {
@@ -83,7 +95,7 @@ function MessageText({
     );
   }
   return (
-    <Stamped time={entry.time} width={width}>
+    <Stamped time={entry.time} width={width} hiddenRows={hiddenRows}>
       <Text>
         {body}
         {mark}
@@ -92,13 +104,28 @@ function MessageText({
   );
 }
 
-/** Ink wraps keeping the space it broke at: drop it from the start of continuation lines. */
-const dropBreakSpace = (line: string, index: number): string =>
-  // eslint-disable-next-line no-control-regex
-  index > 0 ? line.replace(/^((?:\x1b\[[0-9;]*m)*) /, '$1') : line;
+/**
+ * Ink wraps keeping the space it broke at: drop it from the start of continuation lines. Ink
+ * numbers the lines after clipping, so with rows hidden above, every line is a continuation.
+ */
+const dropBreakSpace =
+  (hiddenRows: number) =>
+  (line: string, index: number): string =>
+    // eslint-disable-next-line no-control-regex
+    index + hiddenRows > 0 ? line.replace(/^((?:\x1b\[[0-9;]*m)*) /, '$1') : line;
 
 /** A timestamp column; what follows wraps beside it, so continuation lines are indented. */
-function Stamped({ time, width, children }: { time: string; width: number; children: ReactNode }) {
+function Stamped({
+  time,
+  width,
+  hiddenRows,
+  children,
+}: {
+  time: string;
+  width: number;
+  hiddenRows: number;
+  children: ReactNode;
+}) {
   const stamp = time.length + 1;
   return (
     <Box flexShrink={0} width={width}>
@@ -106,7 +133,7 @@ function Stamped({ time, width, children }: { time: string; width: number; child
         <Text dimColor>{time}</Text>
       </Box>
       <Box width={Math.max(1, width - stamp)} flexShrink={0}>
-        <Transform transform={dropBreakSpace}>{children}</Transform>
+        <Transform transform={dropBreakSpace(hiddenRows)}>{children}</Transform>
       </Box>
     </Box>
   );

@@ -15,7 +15,10 @@ export interface InputLine extends InputState {
   move(by: number | 'start' | 'end'): void;
   /** Returns the line and empties it (Enter). */
   take(): string;
-  /** Steps through earlier input (Up: -1, Down: +1). */
+  /**
+   * Steps through earlier input (Up: -1, Down: +1). The line being typed is kept as a draft,
+   * as shells keep it: Down past the newest entry brings it back.
+   */
   recall(history: readonly string[], step: -1 | 1): string;
 }
 
@@ -40,6 +43,7 @@ function step(s: string, i: number, dir: -1 | 1): number {
 export function useInputLine(): InputLine {
   const ref = useRef<InputState>({ value: '', cursor: 0 });
   const recallAt = useRef<number | undefined>(undefined);
+  const draft = useRef('');
   const [state, setState] = useState<InputState>(ref.current);
   const set = useCallback((value: string, cursor: number): string => {
     const v = value.slice(0, MAX_INPUT);
@@ -82,10 +86,15 @@ export function useInputLine(): InputLine {
     },
     recall: (history, dir) => {
       if (history.length === 0) return cur().value;
+      if (recallAt.current === undefined) {
+        if (dir > 0) return cur().value; // not recalling: nothing newer than the draft
+        draft.current = cur().value;
+      }
       const at = recallAt.current ?? history.length;
       const next = Math.max(0, Math.min(history.length, at + dir));
-      recallAt.current = next;
-      const v = history[next] ?? '';
+      // Past the newest entry is the draft again, and recalling ends there.
+      recallAt.current = next === history.length ? undefined : next;
+      const v = history[next] ?? draft.current;
       return set(v, v.length);
     },
   };

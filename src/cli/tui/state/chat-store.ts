@@ -4,6 +4,15 @@ import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
+import {
+  anchorAt,
+  maxOffset,
+  offsetOf,
+  pageFrom,
+  type PaneLayout,
+  type ScrollAnchor,
+} from './pane-layout.js';
+import { PasteSender } from './paste.js';
 import { runInput } from './run-input.js';
 
 export interface RoomTab {
@@ -25,13 +34,15 @@ export interface Snapshot {
   tabs: RoomTab[];
   active: string | undefined;
   entries: Entry[];
-  /** Entries scrolled up from the bottom, and messages that arrived below meanwhile. */
-  offset: number;
+  /** Where the pane is scrolled up to (undefined: at the bottom), and messages below since. */
+  scroll: ScrollAnchor | undefined;
   newBelow: number;
   /** Up to 100 names (the server caps the list) and how many are online in all. */
   members: string[];
   memberCount: number;
   typing: string[];
+  /** Pasted lines waiting for the user's yes before they are sent. */
+  paste: { lines: number; room: string | undefined } | undefined;
   quitting: boolean;
 }
 
@@ -59,12 +70,14 @@ export class ChatStore {
   private active: string | undefined;
   private readonly local = new Map<string, LocalLine[]>();
   private lineNo = 0;
-  private readonly scrolls = new Map<string, { offset: number; newBelow: number }>();
+  /** Rooms scrolled up; a room at the bottom has no entry. */
+  private readonly scrolls = new Map<string, { anchor: ScrollAnchor; newBelow: number }>();
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
+  private readonly pastes: PasteSender;
   private notifyPending = false;
   private typingSentAt = 0;
   private readonly offs: (() => void)[] = [];
@@ -81,6 +94,7 @@ export class ChatStore {
     this.now = opts.now ?? Date.now;
     this.user = opts.user;
     this.stateSince = this.now();
+    this.pastes = new PasteSender(this, () => this.changed());
     const c = client;
     this.offs.push(
       c.on('state', () => {
@@ -89,13 +103,9 @@ export class ChatStore {
       }),
       c.on('message', (m) => {
         const s = this.scrolls.get(m.room);
-        // Scrolled up, a new message at the bottom must not move what is on screen (older
-        // history loaded at the top does not).
+        // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
-        if (s && s.offset > 0 && newest) {
-          s.offset++;
-          s.newBelow++;
-        }
+        if (s && newest) s.newBelow++;
         this.changed();
       }),
       c.on('room', () => this.changed()),
@@ -154,7 +164,7 @@ export class ChatStore {
   private build(): Snapshot {
     const c = this.client;
     const room = this.active ? c.rooms.get(this.active) : undefined;
-    const scroll = (this.active && this.scrolls.get(this.active)) || { offset: 0, newBelow: 0 };
+    const scroll = this.active ? this.scrolls.get(this.active) : undefined;
     const entries = buildEntries({
       room,
       user: this.user,
@@ -177,11 +187,12 @@ export class ChatStore {
       })),
       active: this.active,
       entries,
-      offset: Math.min(scroll.offset, Math.max(0, entries.length - 1)),
-      newBelow: scroll.newBelow,
+      scroll: scroll?.anchor,
+      newBelow: scroll?.newBelow ?? 0,
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
+      paste: this.pastes.question && { lines: this.pastes.question.lines, room: this.active },
       quitting: this.quitting,
     };
   }
@@ -283,17 +294,26 @@ export class ChatStore {
     this.switchTo((i + delta + this.order.length) % this.order.length);
   }
 
-  /** Scrolls the active room by pages of `pageSize` entries (positive: back in time). */
-  scroll(pages: number, pageSize: number): void {
+  /**
+   * Scrolls the active room by pages (positive: back in time) of the pane as drawn: `layout`
+   * holds the rows each entry takes at the pane's width, `height` the pane's rows.
+   */
+  scroll(pages: number, layout: PaneLayout, height: number): void {
     if (!this.active) return;
-    const s = this.scrolls.get(this.active) ?? { offset: 0, newBelow: 0 };
-    const total = this.getSnapshot().entries.length;
-    s.offset = Math.max(0, Math.min(total - 1, s.offset + pages * Math.max(1, pageSize)));
-    if (s.offset === 0) s.newBelow = 0;
-    this.scrolls.set(this.active, s);
     const room = this.active;
+    const s = this.scrolls.get(room);
+    let offset = offsetOf(s?.anchor, layout, height);
+    for (let i = 0; i < Math.abs(pages); i++)
+      offset = pageFrom(offset, pages > 0 ? 1 : -1, layout, height);
+    const anchor = anchorAt(offset, layout);
+    if (anchor) this.scrolls.set(room, { anchor, newBelow: s?.newBelow ?? 0 });
+    else this.scrolls.delete(room);
     // At the top: fetch older history from the server.
-    if (pages > 0 && s.offset >= total - 1 && this.client.state.kind === 'connected') {
+    if (
+      pages > 0 &&
+      offset >= maxOffset(layout, height) &&
+      this.client.state.kind === 'connected'
+    ) {
       this.client.loadOlder(room).then(
         (n) => n > 0 && this.changed(),
         () => undefined,
@@ -328,6 +348,21 @@ export class ChatStore {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
     return runInput(this, line);
+  }
+
+  /** Lines entered at once (a paste): see paste.ts. */
+  submitLines(lines: string[]): Promise<void> {
+    return this.pastes.submit(lines);
+  }
+
+  /** Whether a paste waits for the user's answer. */
+  get pasteWaiting(): boolean {
+    return this.pastes.question !== undefined;
+  }
+
+  /** The answer to the paste question: send every line, or none (and say so). */
+  answerPaste(send: boolean): Promise<void> {
+    return this.pastes.answer(send);
   }
 
   /** The room on screen. */

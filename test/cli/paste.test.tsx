@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEYS, setup, type Harness } from './harness.js';
+
+/**
+ * Text that arrives with its line breaks in one read (`tmux send-keys "hi" Enter`, a script,
+ * a paste): every break is an Enter, every line its own message, in order, never joined.
+ */
+
+let h: Harness | undefined;
+afterEach(() => h?.unmount());
+
+const sent = (): string[] => h!.chat.sent.map((s) => s.text);
+
+describe('lines that arrive in one read', () => {
+  it('a line and its Enter in one read is sent', async () => {
+    h = await setup();
+    h.key('hello in one read\r');
+    await h.until(() => expect(sent()).toEqual(['hello in one read']));
+    await h.until((f) => {
+      expect(f).toContain('me: hello in one read');
+      expect(f.split('\n').at(-1)).toBe('#lobby>');
+    });
+  });
+
+  it('a paste of a few lines sends each as its own message, in order; the rest stays typed', async () => {
+    h = await setup();
+    h.key('half ');
+    await h.until((f) => expect(f).toContain('#lobby> half'));
+    h.key('typed\r\nsecond\rthird\n\rfourth, not yet');
+    await h.until(() => expect(sent()).toEqual(['half typed', 'second', 'third']));
+    await h.until((f) => expect(f).toContain('#lobby> fourth, not yet'));
+    h.key(KEYS.enter);
+    await h.until(() =>
+      expect(sent()).toEqual(['half typed', 'second', 'third', 'fourth, not yet']),
+    );
+    await h.until((f) => {
+      const at = ['me: half typed', 'me: second', 'me: third', 'me: fourth, not yet'].map((l) =>
+        f.indexOf(l),
+      );
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect([...at].sort((a, b) => a - b)).toEqual(at);
+    });
+  });
+
+  it('more than 5 lines ask first: y sends them all in order, n or Esc sends none and says so', async () => {
+    h = await setup();
+    const lines = Array.from({ length: 8 }, (_, i) => `pasted line ${i + 1}`);
+    h.key(`${lines.join('\r')}\r`);
+    await h.until((f) =>
+      expect(f).toContain('Send 8 pasted lines to #lobby, one message each? y/Enter: send'),
+    );
+    // While it asks, other keys do nothing.
+    h.key('x');
+    h.key(KEYS.pageUp);
+    expect(sent()).toEqual([]);
+    h.key('y');
+    await h.until(() => expect(sent()).toEqual(lines));
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+
+    h.key(`${lines.slice(0, 6).join('\r')}\r`);
+    await h.until((f) => expect(f).toContain('Send 6 pasted lines'));
+    h.key('n');
+    await h.until((f) => expect(f).toContain('6 pasted lines not sent'));
+    h.key(`${lines.slice(0, 7).join('\r')}\r`);
+    await h.until((f) => expect(f).toContain('Send 7 pasted lines'));
+    h.key('\x1b');
+    await h.until((f) => expect(f).toContain('7 pasted lines not sent'));
+    expect(sent()).toEqual(lines);
+    // Five lines go at once; blank lines do not count and send nothing.
+    h.key('a\r\rb\rc\r\rd\re\r');
+    await h.until(() => expect(sent()).toEqual([...lines, 'a', 'b', 'c', 'd', 'e']));
+  });
+
+  it('a pasted line whose send failed is not overtaken: the rest wait until it is stored', async () => {
+    h = await setup();
+    h.chat.sendState = 'failed'; // e.g. rate limited: the client retries it later
+    h.key('first\rsecond\rthird\r');
+    await h.until((f) => expect(f).toContain('2 more pasted lines wait until the server takes'));
+    expect(sent()).toEqual(['first']);
+    h.chat.sendState = 'pending';
+    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    await h.until(() => expect(sent()).toEqual(['first', 'second', 'third']));
+  });
+});
