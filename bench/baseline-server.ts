@@ -25,7 +25,12 @@ const port = Number(process.argv[2]);
 const redisUrl = process.argv[3] ?? 'redis://127.0.0.1:6379';
 const pub = new Redis(redisUrl);
 const sub = pub.duplicate();
-const http = createServer();
+/** Broadcasts this instance received from Redis (the scale bench compares it with ours). */
+let received = 0;
+sub.on('pmessageBuffer', () => received++);
+const http = createServer((req, res) => {
+  if (req.url === '/received') res.end(String(received));
+});
 const io = new Server<ClientEvents, ServerEvents>(http, {
   transports: ['websocket'],
   adapter: createAdapter(pub, sub, { key: 'baseline' }),

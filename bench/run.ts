@@ -25,6 +25,7 @@ import {
 } from './procs.js';
 import type { Kind } from './protocols.js';
 import { renderResults, type Broadcast, type Results, type StepResult } from './results.js';
+import { runScale } from './scale.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
@@ -345,18 +346,23 @@ async function main(): Promise<void> {
   results.fanout = await fanout(cs);
   results.loadAvgEnd = os.loadavg().map((l) => Math.round(l * 10) / 10);
   results.seconds = Math.round((Date.now() - started) / 1000);
+  // The generators and both servers go first: the scale section needs the machine to itself.
+  for (const g of gens) g.proc.disconnect();
+  for (const c of cs) c.admin?.close();
+  await stopServers(cs);
+  for (const p of cs.flatMap((c) => c.procs)) p.kill('SIGKILL');
+  // The scale section: more instances and more Redis masters (bench/scale.ts).
+  const scale = await runScale();
   writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   // Formatted as the repository formats Markdown, so the committed file passes the lint.
   const mdPath = path.join(ROOT, QUICK ? 'bench/out/RESULTS-quick.md' : 'bench/RESULTS.md');
-  const md = await prettier.format(renderResults(results), {
+  const md = await prettier.format(`${renderResults(results)}\n${scale}\n`, {
     ...(await prettier.resolveConfig(mdPath)),
     filepath: mdPath,
   });
   writeFileSync(mdPath, md);
   process.stdout.write(md);
   clearTimeout(hard);
-  for (const g of gens) g.proc.disconnect();
-  await stopServers(cs);
   killAll();
   process.exit(0);
 }

@@ -187,6 +187,43 @@ describe('docker-compose.yml', () => {
       expect(haproxy).toContain(`use-server ${id} if { url_param(sid) -m beg ${id}. }`);
     }
   });
+
+  it('runs on a Redis Cluster with deploy/compose.redis-cluster.yml: six nodes, one join, instances on REDIS_CLUSTER_NODES', () => {
+    const r = composeConfig(['docker-compose.yml', 'deploy/compose.redis-cluster.yml'], {
+      CHAT_ADMIN_TOKEN: TOKEN,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const services = obj(yamlDocs(r.stdout)[0]!.services, 'services');
+    const nodes = ['redis', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
+    const addresses: string[] = [];
+    for (const name of nodes) {
+      const s = obj(services[name], name);
+      const command = strs(s.command, `${name} command`);
+      expect(command).toContain('--cluster-enabled yes');
+      expect(command).toContain('--appendonly yes');
+      const net = obj(obj(s.networks, `${name} networks`).redis, `${name} redis network`);
+      addresses.push(str(net.ipv4_address));
+      expect(arr(s.volumes, `${name} volumes`).map(mount)[0]?.target).toBe('/data');
+    }
+    expect(new Set(addresses).size).toBe(6);
+    const init = obj(services['redis-init'], 'redis-init');
+    const join = strs(init.command, 'redis-init command');
+    expect(join).toContain('--cluster create');
+    expect(join).toContain('--cluster-replicas 1');
+    for (const a of addresses) expect(join).toContain(`${a}:6379`);
+    for (const id of INSTANCE_IDS) {
+      const s = obj(services[id], id);
+      const env = obj(s.environment, `${id} environment`);
+      expect(env.CHAT_INSTANCE_ID).toBe(id);
+      expect(env.REDIS_URL).toBe('');
+      const seeds = str(env.REDIS_CLUSTER_NODES).split(',');
+      expect(seeds.length).toBeGreaterThanOrEqual(3);
+      for (const seed of seeds) expect(addresses.map((a) => `${a}:6379`)).toContain(seed);
+      expect(obj(obj(s.depends_on, `${id} depends_on`)['redis-init'], 'init dep').condition).toBe(
+        'service_completed_successfully',
+      );
+    }
+  });
 });
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import type { RestartOutcome } from '../../src/admin/restart.js';
@@ -162,7 +164,16 @@ describe('chat-server start, driven through its public port', () => {
           ? cluster.url
           : `http://127.0.0.1:${before.instances.find((i) => i.id === 'chat-1')!.port}`;
       const t0 = Date.now();
-      const r = await runAdmin(['--server', via, 'restart', '--all', '--json'], adminEnv());
+      // The state directory's token goes only to the URL recorded beside it; an instance's
+      // own port is another address, so the token is given explicitly there.
+      const token =
+        server === 'public'
+          ? []
+          : ['--token', readFileSync(path.join(cluster.stateDir, 'admin-token'), 'utf8').trim()];
+      const r = await runAdmin(
+        ['--server', via, ...token, 'restart', '--all', '--json'],
+        adminEnv(),
+      );
       expect(r.code, r.stderr).toBe(0);
       const { restarted } = JSON.parse(r.stdout) as { restarted: RestartOutcome[] };
       expect(restarted.map((x) => x.instanceId).sort()).toEqual(['chat-1', 'chat-2', 'chat-3']);
