@@ -236,7 +236,7 @@ async function receivedSection(): Promise<ReceivedRow[]> {
 }
 
 async function kneeSection(): Promise<KneeRow[]> {
-  const rates = QUICK ? [50] : [100, 200, 400, 800];
+  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200];
   const secs = QUICK ? 2 : 5;
   const rows: KneeRow[] = [];
   for (const redisKind of ['1 Redis', '3-master Redis Cluster'] as const) {
