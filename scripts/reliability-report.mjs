@@ -50,9 +50,26 @@ const notes = `
 - Scenario 6 keeps Redis away for 20 s: after \`CHAT_REDIS_LOST_MOVE_MS\` (5 s) instances tell
   their clients to move; the handshakes then fail with \`unavailable\` until Redis is back,
   so reconnect times there are about the outage itself.
+- Redis Cluster (21, 22): what asynchronous replication can lose is exactly the appends a
+  master acknowledged but had not yet streamed to its replica when it died. The promoted
+  replica's history then ends before them: senders were told "stored" (\`ackedLost\`), and
+  clients that had already received them hold messages the history no longer has
+  (\`phantom\`). On loopback the replication lag is far below a millisecond, so a run rarely
+  catches one (0 here); on a real network the window is the replication lag. Everything the
+  promoted replica does have reaches every client once, in order (\`lost\`, \`duplicated\`,
+  \`misordered\`). Sends to the failed shard fail fast until the promotion (\`failedSends\`,
+  retried with the same id), which is why \`ackP99Ms\` there is about the failover time.
+- \`CHAT_APPEND_WAIT_REPLICAS=1\` closes that window (an ack then means the replica has the
+  write) for about a millisecond per send here (22). Two costs to know: WAIT blocks the
+  connection it runs on until the replica answers, and while a master has no replica (after a
+  failover, until the old master rejoins as a replica) every append waits the whole
+  \`CHAT_APPEND_WAIT_TIMEOUT_MS\` and is counted in \`chat_append_unreplicated_total\`. Keep that
+  timeout small (default 20 ms): with 500 ms, a trial run's sends to the orphaned shard backed
+  up for most of a minute.
 - Fixes this suite forced are listed in the commit history (slow-consumer cut-off, moving
   clients off an instance cut off from Redis, a status that answers without Redis, 413 for
-  oversized login bodies, a clear exit for bad settings, presence announcements that scale).
+  oversized login bodies, a clear exit for bad settings, presence announcements that scale,
+  bounded WAIT pipelines during a failover, a kick notice ordered before its disconnect).
 `;
 writeFileSync('RELIABILITY.md', `${head}${body}\n${notes}`);
 console.log(`RELIABILITY.md: ${rows.length} scenarios`);

@@ -271,6 +271,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private async onWelcome(w: Welcome): Promise<void> {
     const first = this.welcome === undefined;
+    const before = this.welcome;
     this.welcome = w;
     this.attempt = 0;
     this.setState({
@@ -284,13 +285,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.reconnects++;
     const recovered = await this.resync('reconnect');
     const lost = this.lostReason ?? 'connection lost';
-    // A drain is planned: the client moved; anything else is a reconnect after a loss.
-    const verb = this.moved ? 'moved to' : 'reconnected to';
+    // A drain is planned: the client moved; anything else is a reconnect after a loss. Back
+    // on the same id with a new boot id is the restarted instance itself, said as such.
+    const replacement = before?.instanceId === w.instanceId && before.bootId !== w.bootId;
+    const verb = replacement
+      ? 'back on'
+      : this.moved
+        ? 'moved to'
+        : 'reconnected to';
+    const target = replacement ? `${w.instanceId} (restarted)` : w.instanceId;
     this.lostReason = undefined;
     this.moved = false;
     this.emit(
       'status',
-      `${lost}; ${verb} ${w.instanceId}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
+      `${lost}; ${verb} ${target}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
     );
   }
 

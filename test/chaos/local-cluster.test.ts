@@ -144,7 +144,8 @@ describe('chaos: the local cluster (`chat-server start`)', () => {
       w.states.some((s) => s.kind === 'reconnecting' && s.reason === 'chat-2 is restarting'),
     );
     const moved = watched.filter((w) =>
-      /^chat-2 is restarting; moved to chat-[13]/.test(w.lines[0]!),
+      // Moved to another instance, or (once it is back, least loaded) to chat-2's replacement.
+      /^chat-2 is restarting; (moved to chat-[13]|back on chat-2 \(restarted\));/.test(w.lines[0]!),
     );
     const waits = told.map((w) => {
       const s = w.states.find((x) => x.kind === 'reconnecting');
