@@ -288,7 +288,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     // A drain is planned: the client moved; anything else is a reconnect after a loss. Back
     // on the same id with a new boot id is the restarted instance itself, said as such.
     const replacement = before?.instanceId === w.instanceId && before.bootId !== w.bootId;
-    const verb = replacement ? 'back on' : this.moved ? 'moved to' : 'reconnected to';
+    const verb = this.moved ? (replacement ? 'back on' : 'moved to') : 'reconnected to';
     const target = replacement ? `${w.instanceId} (restarted)` : w.instanceId;
     this.lostReason = undefined;
     this.moved = false;
