@@ -18,7 +18,7 @@ import {
   type Welcome,
 } from '../protocol/index.js';
 import { Emitter } from './emitter.js';
-import { RoomState, type Gap } from './room-state.js';
+import { ROOM_WINDOW_DEFAULT, RoomState, type Gap } from './room-state.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type TimedSocket = ReturnType<ClientSocket['timeout']>;
@@ -69,6 +69,11 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Round-trip probe interval (0 disables). */
   pingEveryMs?: number;
+  /**
+   * How many of the newest messages each room keeps in memory (older ones are loaded again
+   * from history on scroll); a load tester keeps few.
+   */
+  roomWindow?: number;
 }
 
 /** How a drain reads in the status line. */
@@ -140,6 +145,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       backoffMaxMs: 10_000,
       ackTimeoutMs: 5000,
       pingEveryMs: 5000,
+      roomWindow: ROOM_WINDOW_DEFAULT,
       ...opts,
     };
     this.state = { kind: 'connecting', server: this.server };
@@ -450,7 +456,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Joins a room: recent history (or everything after `since`), members, who is typing. */
   async join(name: string, since?: string): Promise<RoomState> {
     const socket = this.requireSocket();
-    const room = this.rooms.get(name) ?? new RoomState(name);
+    const room = this.rooms.get(name) ?? new RoomState(name, this.opts.roomWindow);
     this.rooms.set(name, room);
     const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
     const res = await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
@@ -587,10 +593,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       (s, ack) => s.emit('room:history', { room: name, before: oldest.id, limit }, ack),
     );
     if (!res.ok) throw new Error(res.error.message);
-    let n = 0;
-    for (const m of res.data.messages) if (this.accept(room, m, false)) n++;
+    // Older than the window: put in front of it (not through `accept`, whose dedupe by seq
+    // would take them for messages already seen).
+    const taken = room.insertOlder(res.data.messages);
+    for (const m of taken) this.emit('message', m);
     this.emit('room', name);
-    return n;
+    return taken.length;
   }
 
   private requireSocket(): ClientSocket {
