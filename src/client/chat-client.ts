@@ -5,6 +5,7 @@ import {
   DrainReason,
   ErrorCode,
   HISTORY_PAGE_MAX,
+  TYPING_TTL_MS,
   isRetryable,
   type ClientToServerEvents,
   type ErrorBody,
@@ -193,7 +194,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.on('typing:updated', ({ room, user, typing }) => {
       const r = this.rooms.get(room);
       if (!r) return;
-      if (typing) r.typing.set(user, Date.now() + 6000);
+      if (typing) r.typing.set(user, Date.now() + TYPING_TTL_MS);
       else r.typing.delete(user);
       this.emit('room', room);
     });
@@ -447,7 +448,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.adoptEpoch(room, res.data.epoch);
     room.members = members;
     room.memberCount = memberCount;
-    for (const u of typing) room.typing.set(u, Date.now() + 6000);
+    for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
     if (!room.based) room.setBase(messages[0]?.seq ?? lastSeq + 1);
     if (truncated && messages[0]) {
       const gap = room.acceptGap(messages[0].seq);
