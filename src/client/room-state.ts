@@ -178,6 +178,7 @@ export class RoomState {
     this.based = true;
     this.contiguousSeq = Math.max(0, firstSeq - 1);
     this.contiguousId = this.seqIds.get(this.contiguousSeq);
+    this.forgetPassed();
     this.advance();
   }
 
@@ -193,6 +194,7 @@ export class RoomState {
     this.gaps.push(gap);
     this.gaps.sort((a, b) => a.afterSeq - b.afterSeq);
     this.contiguousSeq = nextSeq - 1;
+    this.forgetPassed();
     this.advance();
     return gap;
   }
@@ -202,10 +204,14 @@ export class RoomState {
     for (;;) {
       const id = this.seqIds.get(this.contiguousSeq + 1);
       if (id === undefined) break;
-      this.contiguousSeq++;
+      // What contiguity passed is deduped by its seq from now on.
+      this.seqIds.delete(++this.contiguousSeq);
       this.contiguousId = id;
     }
-    // What contiguity passed is deduped by its seq from now on.
+  }
+
+  /** After contiguity jumped (a base, a gap): drops the bookkeeping it passed over. */
+  private forgetPassed(): void {
     for (const seq of this.seqIds.keys()) if (seq <= this.contiguousSeq) this.seqIds.delete(seq);
   }
 
