@@ -10,6 +10,7 @@ import {
   type InstanceStatus,
   type Result,
 } from '../protocol/index.js';
+import { ackResult } from '../client/ack.js';
 import { AdminError, ExitCode } from './exit-codes.js';
 import type { Target } from './settings.js';
 
@@ -208,25 +209,12 @@ export class AdminClient {
     // Socket.IO's typed emit cannot follow a generic event name; the event map above is
     // what keeps payload and answer in step, so the emit is typed by hand once, here.
     const timed = socket.timeout(timeoutMs);
-    const emit = timed.emit.bind(timed) as unknown as (
+    const emitWithAck = timed.emitWithAck.bind(timed) as unknown as (
       ev: E,
       p: PayloadOf<E>,
-      cb: (err: Error | null, res: Result<DataOf<E>>) => void,
-    ) => void;
-    const unavailable = (message: string): Result<DataOf<E>> => ({
-      ok: false,
-      error: { code: ErrorCode.Unavailable, message },
-    });
-    const res = await new Promise<Result<DataOf<E>>>((resolve) => {
-      // An answer cannot come over a connection that dropped: say so now, not at the deadline.
-      const onDrop = (): void =>
-        resolve(unavailable(`the connection dropped before ${event} was answered`));
-      socket.once('disconnect', onDrop);
-      emit(event, payload, (err, r) => {
-        socket.off('disconnect', onDrop);
-        resolve(err ? unavailable(`no answer to ${event} in time`) : r);
-      });
-    });
+    ) => Promise<Result<DataOf<E>>>;
+    // A dropped connection rejects at once (no answer can come over it), not at the deadline.
+    const res = await ackResult(socket, event, () => emitWithAck(event, payload));
     if (!res.ok) throw new AdminError(exitCodeFor(res.error), res.error.message);
     return res.data;
   }

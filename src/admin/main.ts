@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { VERSION } from '../server/version.js';
+import { DEFAULT_SERVER } from '../shared/defaults.js';
+import { VERSION } from '../shared/version.js';
 import { broadcastCommand } from './commands/broadcast.js';
 import { configCommand } from './commands/config.js';
 import { kickCommand } from './commands/kick.js';
@@ -28,10 +29,9 @@ const program = new Command()
   .description("The chat cluster's operator console: status, broadcast, restarts, rooms, kicks.")
   .version(VERSION)
   .addOption(
-    new Option(
-      '-s, --server <url>',
-      'public URL of the cluster (default http://127.0.0.1:3000)',
-    ).env('CHAT_SERVER'),
+    new Option('-s, --server <url>', `public URL of the cluster (default ${DEFAULT_SERVER})`).env(
+      'CHAT_SERVER',
+    ),
   )
   .addOption(
     new Option(

@@ -69,7 +69,7 @@ export function formatAgo(ts: number, now = Date.now()): string {
   return `${formatUptime(Math.max(0, Math.round((now - ts) / 1000)))} ago`;
 }
 
-/** Parses durations like `60s`, `2m`, `1500ms` or a bare number of seconds. */
+/** Parses durations like `60s`, `1.5m`, `1500ms`, `2h` or a bare number of seconds (the one parser). */
 export function parseDuration(raw: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
   if (!m) return undefined;

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
-import { readServerUrl } from '../server/cluster-url.js';
-import { stateDir } from '../server/config.js';
+import { readServerUrl } from '../shared/cluster-url.js';
+import { DEFAULT_SERVER } from '../shared/defaults.js';
+import { stateDir } from '../shared/state-dir.js';
 import { AdminError, ExitCode } from './exit-codes.js';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
+export { DEFAULT_SERVER };
 
 /** What `chat-admin config` saves (file readable by the user only). */
 export interface SavedSettings {

@@ -1,4 +1,5 @@
 import Conf from 'conf';
+import { DEFAULT_SERVER } from '../shared/defaults.js';
 import { CliError, Exit } from './errors.js';
 
 /** A saved login: the session token is only ever stored here, in a file only the user reads. */
@@ -13,7 +14,7 @@ interface Schema {
   sessions: Record<string, SavedSession>;
 }
 
-export const DEFAULT_SERVER = 'http://localhost:3000';
+export { DEFAULT_SERVER };
 
 /** Keys `chat-tui config get|set` knows, with how a value is checked. */
 export const CONFIG_KEYS = {
@@ -77,7 +78,7 @@ export class Settings {
     this.conf.set(key, value);
   }
 
-  /** The servers to use: the flag, else the saved default, else localhost:3000. */
+  /** The servers to use: the flag, else the saved default, else DEFAULT_SERVER. */
   servers(flag: string | undefined): string[] {
     return normaliseServers(flag ?? this.get('server') ?? DEFAULT_SERVER);
   }

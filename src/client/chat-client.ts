@@ -5,23 +5,22 @@ import {
   DrainReason,
   ErrorCode,
   HISTORY_PAGE_MAX,
+  TYPING_TTL_MS,
   isRetryable,
   type ClientToServerEvents,
   type ErrorBody,
-  type JoinResult,
   type Notice,
   type Result,
   type RoomInfo,
-  type SendResult,
   type ServerToClientEvents,
   type SessionEndReason,
   type Welcome,
 } from '../protocol/index.js';
+import { ackResult } from './ack.js';
 import { Emitter } from './emitter.js';
-import { RoomState, type Gap } from './room-state.js';
+import { ROOM_WINDOW_DEFAULT, RoomState, type Gap } from './room-state.js';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type TimedSocket = ReturnType<ClientSocket['timeout']>;
 
 /** Where the connection stands, for the header. */
 export type ConnectionState =
@@ -69,6 +68,11 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Round-trip probe interval (0 disables). */
   pingEveryMs?: number;
+  /**
+   * How many of the newest messages each room keeps in memory (older ones are loaded again
+   * from history on scroll); a load tester keeps few.
+   */
+  roomWindow?: number;
 }
 
 /** How a drain reads in the status line. */
@@ -79,28 +83,6 @@ const DRAIN_WORDS: Record<string, string> = {
 };
 
 const newClientMsgId = (): string => randomBytes(12).toString('base64url');
-
-/** Awaits an ack and turns its failure, or no answer in time, into an error body. */
-function request<T>(
-  socket: ClientSocket,
-  timeoutMs: number,
-  send: (s: TimedSocket, ack: (err: Error | null, res: Result<T>) => void) => void,
-): Promise<Result<T>> {
-  return new Promise((resolve) => {
-    if (!socket.connected) {
-      resolve({ ok: false, error: { code: ErrorCode.Unavailable, message: 'not connected' } });
-      return;
-    }
-    send(socket.timeout(timeoutMs), (err, res) => {
-      if (err)
-        resolve({
-          ok: false,
-          error: { code: ErrorCode.Unavailable, message: 'no answer from the server in time' },
-        });
-      else resolve(res);
-    });
-  });
-}
 
 /**
  * A chat client with no UI: it connects, reconnects on its own (rotating servers, jittered
@@ -140,6 +122,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       backoffMaxMs: 10_000,
       ackTimeoutMs: 5000,
       pingEveryMs: 5000,
+      roomWindow: ROOM_WINDOW_DEFAULT,
       ...opts,
     };
     this.state = { kind: 'connecting', server: this.server };
@@ -211,7 +194,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.on('typing:updated', ({ room, user, typing }) => {
       const r = this.rooms.get(room);
       if (!r) return;
-      if (typing) r.typing.set(user, Date.now() + 6000);
+      if (typing) r.typing.set(user, Date.now() + TYPING_TTL_MS);
       else r.typing.delete(user);
       this.emit('room', room);
     });
@@ -389,15 +372,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         lastSeq?: number;
       }> =
         join && page === 0
-          ? await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-              s.emit('room:join', { room: room.name, since, ...epoch }, ack),
+          ? await ackResult(socket, 'room:join', () =>
+              this.timed(socket).emitWithAck('room:join', { room: room.name, since, ...epoch }),
             )
-          : await request(socket, this.opts.ackTimeoutMs, (s, ack) =>
-              s.emit(
-                'room:history',
-                { room: room.name, since, ...epoch, limit: HISTORY_PAGE_MAX },
-                ack,
-              ),
+          : await ackResult(socket, 'room:history', () =>
+              this.timed(socket).emitWithAck('room:history', {
+                room: room.name,
+                since,
+                ...epoch,
+                limit: HISTORY_PAGE_MAX,
+              }),
             );
       if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
       const { messages, hasMore, truncated } = res.data;
@@ -454,11 +438,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Joins a room: recent history (or everything after `since`), members, who is typing. */
   async join(name: string, since?: string): Promise<RoomState> {
     const socket = this.requireSocket();
-    const room = this.rooms.get(name) ?? new RoomState(name);
+    const room = this.rooms.get(name) ?? new RoomState(name, this.opts.roomWindow);
     this.rooms.set(name, room);
     const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
-    const res = await request<JoinResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-      s.emit('room:join', { room: name, ...position }, ack),
+    const res = await ackResult(socket, 'room:join', () =>
+      this.timed(socket).emitWithAck('room:join', { room: name, ...position }),
     );
     if (!res.ok) {
       if (!room.based) this.rooms.delete(name);
@@ -468,7 +452,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.adoptEpoch(room, res.data.epoch);
     room.members = members;
     room.memberCount = memberCount;
-    for (const u of typing) room.typing.set(u, Date.now() + 6000);
+    for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
     if (!room.based) room.setBase(messages[0]?.seq ?? lastSeq + 1);
     if (truncated && messages[0]) {
       const gap = room.acceptGap(messages[0].seq);
@@ -484,8 +468,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   async leave(name: string): Promise<void> {
     const socket = this.requireSocket();
-    const res = await request<{ room: string }>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-      s.emit('room:leave', { room: name }, ack),
+    const res = await ackResult(socket, 'room:leave', () =>
+      this.timed(socket).emitWithAck('room:leave', { room: name }),
     );
     this.rooms.delete(name);
     if (!res.ok && res.error.code !== ErrorCode.NotMember) throw new Error(res.error.message);
@@ -516,12 +500,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return out;
     }
     if (out.state !== 'pending') this.updateOutgoing(out, { state: 'pending' });
-    const res = await request<SendResult>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-      s.emit(
-        'message:send',
-        { room: out.room, text: out.text, clientMsgId: out.clientMsgId, kind: out.kind },
-        ack,
-      ),
+    const res = await ackResult(socket, 'message:send', () =>
+      this.timed(socket).emitWithAck('message:send', {
+        room: out.room,
+        text: out.text,
+        clientMsgId: out.clientMsgId,
+        kind: out.kind,
+      }),
     );
     if (res.ok) {
       this.updateOutgoing(out, { state: 'sent', id: res.data.id });
@@ -565,16 +550,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   async setTyping(room: string, typing: boolean): Promise<void> {
     const socket = this.socket;
     if (!socket?.connected) return;
-    await request<null>(socket, this.opts.ackTimeoutMs, (s, ack) =>
-      s.emit('typing:set', { room, typing }, ack),
+    await ackResult(socket, 'typing:set', () =>
+      this.timed(socket).emitWithAck('typing:set', { room, typing }),
     );
   }
 
   async listRooms(): Promise<RoomInfo[]> {
-    const res = await request<{ rooms: RoomInfo[] }>(
-      this.requireSocket(),
-      this.opts.ackTimeoutMs,
-      (s, ack) => s.emit('room:list', {}, ack),
+    const res = await ackResult(this.requireSocket(), 'room:list', () =>
+      this.timed(this.requireSocket()).emitWithAck('room:list', {}),
     );
     if (!res.ok) throw new Error(res.error.message);
     return res.data.rooms;
@@ -585,16 +568,29 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const room = this.rooms.get(name);
     const oldest = room?.messages[0];
     if (!room || !oldest) return 0;
-    const res = await request<{ messages: ChatMessage[] }>(
-      this.requireSocket(),
-      this.opts.ackTimeoutMs,
-      (s, ack) => s.emit('room:history', { room: name, before: oldest.id, limit }, ack),
+    const res = await ackResult(this.requireSocket(), 'room:history', () =>
+      this.timed(this.requireSocket()).emitWithAck('room:history', {
+        room: name,
+        before: oldest.id,
+        limit,
+      }),
     );
     if (!res.ok) throw new Error(res.error.message);
-    let n = 0;
-    for (const m of res.data.messages) if (this.accept(room, m, false)) n++;
+    // Older than the window: put in front of it (not through `accept`, whose dedupe by seq
+    // would take them for messages already seen).
+    const taken = room.insertOlder(res.data.messages);
+    for (const m of taken) this.emit('message', m);
     this.emit('room', name);
-    return n;
+    return taken.length;
+  }
+
+  /**
+   * The socket whose next `emitWithAck` waits `ackTimeoutMs` for its ack. `timeout()` types
+   * every ack as `(err, res)`, and 4.8's `emitWithAck` then types the answer `unknown`; the
+   * promise resolves with the answer alone either way, so the plain event map types it.
+   */
+  private timed(socket: ClientSocket): ClientSocket {
+    return socket.timeout(this.opts.ackTimeoutMs);
   }
 
   private requireSocket(): ClientSocket {

@@ -15,15 +15,42 @@ export interface Gap {
 /** A line of the room as the user sees it: a message, or a gap marker in its place. */
 export type RoomLine = { kind: 'message'; message: ChatMessage } | { kind: 'gap'; gap: Gap };
 
+/** How many messages a room keeps in memory unless told otherwise. */
+export const ROOM_WINDOW_DEFAULT = 1000;
+
+/** Live messages of another epoch held at most while a room is reloaded. */
+const HELD_MAX = 1000;
+
 /**
  * One room's messages, ordered by id and each held once, whatever order and how many times
  * they arrive (live, in a join page, in a resume). It also knows the last message up to
  * which nothing is missing: that is where a resume starts.
+ *
+ * Memory is bounded: only the newest `limit` messages are kept (the window; older ones come
+ * back from history when the user scrolls up, see {@link insertOlder}). Dedupe does not need
+ * what was dropped: within an epoch a message's seq says whether it was already taken (every
+ * seq up to `contiguousSeq` was, and the few past a hole are remembered until it is filled).
  */
 export class RoomState {
+  /** The window, oldest first: at most `limit` messages (twice that while scrolled back). */
   readonly messages: ChatMessage[] = [];
+  /** The ids of `messages`, exactly. */
   private readonly ids = new Set<string>();
+  /**
+   * seq -> id of the messages taken past `contiguousSeq` (after a hole, or before the base is
+   * known): what `advance` walks and what dedupes them once they left the window. Entries at
+   * or below `contiguousSeq` are dropped as it moves, so this holds only a hole's worth.
+   */
   private readonly seqIds = new Map<number, string>();
+  /**
+   * The window holds every message it took with an id from here on; older ones were dropped
+   * (or never loaded). Undefined while nothing was dropped.
+   */
+  private windowStart: string | undefined;
+  /** Messages loaded by scrolling back, kept on top of `limit` (at most `limit` more). */
+  private extra = 0;
+  /** Goes up whenever `messages` or `gaps` change: a view can keep what it drew until then. */
+  version = 0;
   /** Every message with seq <= contiguousSeq is here (or in a known gap). */
   contiguousSeq = 0;
   contiguousId: string | undefined;
@@ -36,6 +63,7 @@ export class RoomState {
    * reload read the history are not in its answer and are taken from here (bounded).
    */
   readonly held: ChatMessage[] = [];
+  /** Gap markers within (or at the top of) the window, by `afterSeq`. */
   readonly gaps: Gap[] = [];
   /** Up to MEMBER_LIST_MAX names; `memberCount` is how many there are. */
   members: string[] = [];
@@ -48,33 +76,97 @@ export class RoomState {
    */
   joinedAfter: string | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** How many of the newest messages to keep in memory. */
+    readonly limit = ROOM_WINDOW_DEFAULT,
+  ) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`a room window must be a whole number of messages >= 1, not ${limit}`);
+  }
 
+  /** Whether the window holds this message. */
   has(id: string): boolean {
     return this.ids.has(id);
   }
 
-  /** Adds a message in id order; false if it was already here. */
+  /** Whether this message was taken before (it may have left the window since). */
+  private seen(msg: ChatMessage): boolean {
+    if (this.ids.has(msg.id)) return true;
+    if (!this.based) return false;
+    return msg.seq <= this.contiguousSeq || this.seqIds.has(msg.seq);
+  }
+
+  /** Takes a message (live, join page, resume); false if it was taken before. */
   insert(msg: ChatMessage): boolean {
-    if (this.ids.has(msg.id)) return false;
-    this.ids.add(msg.id);
+    if (this.seen(msg)) return false;
     this.seqIds.set(msg.seq, msg.id);
+    // Older than the window (a hole filled late): it counts, but is not put back in memory.
+    if (this.windowStart === undefined || compareIds(msg.id, this.windowStart) > 0) this.place(msg);
+    this.advance();
+    this.trim();
+    return true;
+  }
+
+  /**
+   * Takes a page of history older than the window (the user scrolled up): it is put in front
+   * and kept, on top of `limit`, until newer messages push it out. Returns those not held.
+   */
+  insertOlder(page: readonly ChatMessage[]): ChatMessage[] {
+    const taken: ChatMessage[] = [];
+    for (const msg of page) {
+      if (this.based && msg.seq > this.contiguousSeq) {
+        if (this.insert(msg)) taken.push(msg);
+        continue;
+      }
+      if (this.ids.has(msg.id)) continue;
+      this.place(msg);
+      taken.push(msg);
+    }
+    if (taken.length > 0) {
+      this.extra = Math.min(this.limit, this.extra + taken.length);
+      this.windowStart = this.messages[0]?.id;
+      this.trim();
+    }
+    return taken;
+  }
+
+  private place(msg: ChatMessage): void {
+    this.version++;
+    this.ids.add(msg.id);
     const list = this.messages;
     const last = list[list.length - 1];
     if (!last || compareIds(last.id, msg.id) < 0) {
       list.push(msg);
-    } else {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compareIds(list[mid]!.id, msg.id) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, msg);
+      return;
     }
-    this.advance();
-    return true;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareIds(list[mid]!.id, msg.id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, msg);
+  }
+
+  /** Drops the oldest messages past the window, and the gap markers that went with them. */
+  private trim(): void {
+    const list = this.messages;
+    if (list.length <= this.limit) this.extra = 0;
+    const over = list.length - this.limit - this.extra;
+    if (over <= 0) return;
+    for (const m of list.splice(0, over)) this.ids.delete(m.id);
+    const oldest = list[0]!;
+    this.windowStart = oldest.id;
+    // A marker shows before the first message after it: gone once that message is.
+    let drop = 0;
+    while (
+      drop < this.gaps.length &&
+      this.gaps[drop]!.afterSeq + this.gaps[drop]!.missing + 1 < oldest.seq
+    )
+      drop++;
+    if (drop > 0) this.gaps.splice(0, drop);
   }
 
   /**
@@ -86,6 +178,7 @@ export class RoomState {
     this.based = true;
     this.contiguousSeq = Math.max(0, firstSeq - 1);
     this.contiguousId = this.seqIds.get(this.contiguousSeq);
+    this.forgetPassed();
     this.advance();
   }
 
@@ -97,8 +190,11 @@ export class RoomState {
     const missing = nextSeq - this.contiguousSeq - 1;
     if (!this.based || missing <= 0) return null;
     const gap = { afterSeq: this.contiguousSeq, missing };
+    this.version++;
     this.gaps.push(gap);
+    this.gaps.sort((a, b) => a.afterSeq - b.afterSeq);
     this.contiguousSeq = nextSeq - 1;
+    this.forgetPassed();
     this.advance();
     return gap;
   }
@@ -108,20 +204,36 @@ export class RoomState {
     for (;;) {
       const id = this.seqIds.get(this.contiguousSeq + 1);
       if (id === undefined) break;
-      this.contiguousSeq++;
+      // What contiguity passed is deduped by its seq from now on.
+      this.seqIds.delete(++this.contiguousSeq);
       this.contiguousId = id;
     }
   }
 
+  /** After contiguity jumped (a base, a gap): drops the bookkeeping it passed over. */
+  private forgetPassed(): void {
+    for (const seq of this.seqIds.keys()) if (seq <= this.contiguousSeq) this.seqIds.delete(seq);
+  }
+
   /** Whether a message with a higher seq than expected arrived: something was missed. */
   hasHole(): boolean {
-    const last = this.messages[this.messages.length - 1];
-    return this.based && last !== undefined && last.seq > this.contiguousSeq;
+    return this.based && this.seqIds.size > 0;
   }
 
   /** The id to resume from: everything up to it is here. */
   resumeFrom(): string {
     return this.contiguousId ?? '0-0';
+  }
+
+  /** How much bookkeeping the room holds (for tests of its bound). */
+  footprint(): { messages: number; ids: number; seqIds: number; gaps: number; held: number } {
+    return {
+      messages: this.messages.length,
+      ids: this.ids.size,
+      seqIds: this.seqIds.size,
+      gaps: this.gaps.length,
+      held: this.held.length,
+    };
   }
 
   typingUsers(now = Date.now()): string[] {
@@ -138,7 +250,7 @@ export class RoomState {
     if (this.gaps.length === 0)
       return this.messages.map((message) => ({ kind: 'message', message }));
     const out: RoomLine[] = [];
-    const gaps = [...this.gaps].sort((a, b) => a.afterSeq - b.afterSeq);
+    const gaps = this.gaps;
     let g = 0;
     for (const message of this.messages) {
       while (g < gaps.length && gaps[g]!.afterSeq < message.seq)
@@ -160,9 +272,12 @@ export class RoomState {
       return false;
     }
     this.epoch = epoch;
+    this.version++;
     this.messages.length = 0;
     this.ids.clear();
     this.seqIds.clear();
+    this.windowStart = undefined;
+    this.extra = 0;
     this.gaps.length = 0;
     this.gaps.push({ afterSeq: 0, missing: 0, reset: true });
     this.contiguousSeq = 0;
@@ -174,13 +289,8 @@ export class RoomState {
 
   /** Holds a live message of another epoch (see {@link held}); false past the bound. */
   hold(msg: ChatMessage): boolean {
-    if (this.held.length >= 1000) return false;
+    if (this.held.length >= HELD_MAX) return false;
     this.held.push(msg);
     return true;
-  }
-
-  clear(): void {
-    this.messages.length = 0;
-    this.gaps.length = 0;
   }
 }

@@ -16,6 +16,12 @@ export const BROADCAST_MAX_LENGTH = 500;
 export const PASSWORD_MIN_LENGTH = 4;
 export const PASSWORD_MAX_LENGTH = 200;
 
+/**
+ * How long "typing" holds after the last `typing:set`: the server expires it then and
+ * clients stop showing it then, so a client that vanished stops "typing" everywhere.
+ */
+export const TYPING_TTL_MS = 6000;
+
 /** Client-chosen message ids make retried sends idempotent. */
 export const CLIENT_MSG_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 

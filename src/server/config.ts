@@ -1,5 +1,4 @@
 import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { checkKeyPrefix } from './keys.js';
 import { parseNodeList, type RedisTarget } from './redis.js';
@@ -145,11 +144,4 @@ export function redisTarget(env: NodeJS.ProcessEnv): RedisTarget {
     };
   }
   return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
-}
-
-/** Where the local cluster keeps its private Redis data and admin token. */
-export function stateDir(env: NodeJS.ProcessEnv): string {
-  if (env.CHAT_STATE_DIR) return env.CHAT_STATE_DIR;
-  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'chat-tui');
 }

@@ -39,7 +39,7 @@ import { dispatch } from './transport/boundary.js';
 import { ConnectionGuard } from './transport/conn-guard.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../shared/version.js';
 import type { SupervisorMessage, InstanceMessage } from './ipc.js';
 
 export interface RunningInstance {

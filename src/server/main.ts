@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DrainReason } from '../protocol/index.js';
-import { instanceConfig, parsePort, redisTarget, stateDir } from './config.js';
+import { stateDir } from '../shared/state-dir.js';
+import { instanceConfig, parsePort, redisTarget } from './config.js';
 import { startInstance } from './instance.js';
 import { createLogger } from './logger.js';
 import { redisServerAvailable } from './private-redis.js';
 import { runCluster } from './supervisor.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../shared/version.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** How long an instance whose supervisor died may take to drain before it just exits. */

@@ -1,4 +1,4 @@
-import { MEMBER_LIST_MAX } from '../protocol/index.js';
+import { MEMBER_LIST_MAX, TYPING_TTL_MS } from '../protocol/index.js';
 import type { Keys } from './keys.js';
 import type { RedisConn } from './redis.js';
 
@@ -7,8 +7,6 @@ const EXACT_COUNT_MAX = 2000;
 
 /** A member entry lives this long unless its instance renews it (every heartbeat). */
 export const PRESENCE_TTL_MS = 3000;
-/** Someone typing is shown for this long unless they type again. */
-export const TYPING_TTL_MS = 6000;
 
 /**
  * Room membership across the cluster. Each instance owns entries `<bootId>|<user>` in a

@@ -43,6 +43,31 @@ describe('messages across instances', () => {
     expect(ids(late, 'lobby')).toEqual(reference.slice(-50));
   });
 
+  it('a client keeps only its window of a room, and scrolling back loads older history', async () => {
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
+    const sender = await user([a]);
+    const { client: reader } = await connectUser([b], { roomWindow: 10 });
+    clients.push(reader);
+    await sender.join('window-room');
+    await reader.join('window-room');
+    for (let i = 1; i <= 40; i++) await sender.send('window-room', `w${i}`);
+    const room = reader.rooms.get('window-room')!;
+    await until(reader, () => room.messages.at(-1)?.text === 'w40', 10_000, 'the 40th message');
+    expect(room.messages.map((m) => m.text)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `w${31 + i}`),
+    );
+    expect(room.resumeFrom()).toBe(room.messages.at(-1)!.id);
+    // The pane's scroll-up: the page before the window comes back in front of it.
+    expect(await reader.loadOlder('window-room', 10)).toBe(10);
+    expect(room.messages.map((m) => m.text)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `w${21 + i}`),
+    );
+    await sender.send('window-room', 'w41');
+    await until(reader, () => room.messages.at(-1)?.text === 'w41', 10_000, 'the 41st message');
+    expect(room.messages.length).toBeLessThanOrEqual(20);
+    expect(new Set(room.messages.map((m) => m.id)).size).toBe(room.messages.length);
+  });
+
   it('a client whose instance is SIGKILLed resumes and gets every message once, in order', async () => {
     const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const sender = await user([a]);

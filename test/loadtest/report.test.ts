@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { merge, newHistogram, recordMs, encode } from '../../src/admin/loadtest/histogram.js';
-import { parseDuration, resolveOptions } from '../../src/admin/loadtest/options.js';
+import { durationFlag, resolveOptions } from '../../src/admin/loadtest/options.js';
 import { buildReport, renderReport, type Totals } from '../../src/admin/loadtest/report.js';
 
 const totals: Totals = {
@@ -20,11 +20,11 @@ const totals: Totals = {
 
 describe('loadtest options and report', () => {
   it('parses durations and refuses garbage', () => {
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('1.5m')).toBe(90_000);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('2')).toBe(2000);
-    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(durationFlag('30s')).toBe(30_000);
+    expect(durationFlag('1.5m')).toBe(90_000);
+    expect(durationFlag('250ms')).toBe(250);
+    expect(durationFlag('2')).toBe(2000);
+    expect(() => durationFlag('soon')).toThrow(/not a duration/);
   });
 
   it('fills defaults and needs enough workers for the sockets', () => {

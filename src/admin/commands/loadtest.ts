@@ -4,8 +4,8 @@ import { AdminError, ExitCode } from '../exit-codes.js';
 import { runLoadtest } from '../loadtest/runner.js';
 import { renderReport } from '../loadtest/report.js';
 import {
+  durationFlag,
   parseCount,
-  parseDuration,
   parseNumber,
   resolveOptions,
   type RawLoadtestFlags,
@@ -55,12 +55,12 @@ export function loadtestCommand(): Command {
     )
     .addOption(
       new Option('-d, --duration <time>', 'steady phase after the ramp (e.g. 30s, 2m)')
-        .argParser(arg(parseDuration))
+        .argParser(arg(durationFlag))
         .default(30_000, '30s'),
     )
     .addOption(
       new Option('--ramp <time>', 'time over which users connect')
-        .argParser(arg(parseDuration))
+        .argParser(arg(durationFlag))
         .default(10_000, '10s'),
     )
     .addOption(
@@ -68,7 +68,7 @@ export function loadtestCommand(): Command {
         '--drain <time>',
         'wait this long at most, after sending stops, for late deliveries',
       )
-        .argParser(arg(parseDuration))
+        .argParser(arg(durationFlag))
         .default(10_000, '10s'),
     )
     .option(

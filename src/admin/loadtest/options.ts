@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseDuration } from '../output.js';
 
 /** What `chat-admin loadtest` was asked to do, after parsing and defaults. */
 export interface LoadtestOptions {
@@ -19,14 +20,12 @@ export interface LoadtestOptions {
 /** One process holds at most ~19,900 sockets (`ulimit -n` 20000); keep a margin. */
 export const MAX_VUS_PER_WORKER = 19_000;
 
-/** Parses `30s`, `1.5m`, `500ms`, `2h` or a bare number of seconds into milliseconds. */
-export function parseDuration(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!m) throw new Error(`not a duration: ${JSON.stringify(raw)} (use e.g. 500ms, 30s, 2m)`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * factor);
+/** A duration flag (`30s`, `1.5m`, `500ms`, `2h`, bare seconds) in ms; throws what to write. */
+export function durationFlag(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined)
+    throw new Error(`not a duration: ${JSON.stringify(raw)} (use e.g. 500ms, 30s, 2m)`);
+  return ms;
 }
 
 /** Parses a whole number within bounds. */

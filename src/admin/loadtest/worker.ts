@@ -48,7 +48,6 @@ function start(plan: WorkerPlan): void {
     budget = Math.min(budget, plan.rate); // never a burst of more than a second's worth
   }, TICK_MS);
   const progress = setInterval(() => {
-    for (const vu of vus) vu.trim();
     tell({ type: 'progress', progress: snapshot() });
   }, PROGRESS_MS);
   timers.push(progress);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DEFAULT_SERVER } from '../../shared/defaults.js';
 import { CliError, Exit } from '../errors.js';
 import { readStdin } from '../prompt.js';
 import { loginAndSave, promptLogin } from '../session.js';
@@ -7,7 +8,7 @@ import { Settings } from '../settings.js';
 export function loginCommand(): Command {
   return new Command('login')
     .description('log in (a new name registers) and save the session for the server')
-    .option('-s, --server <url>', 'server URL (default: the saved one, else http://localhost:3000)')
+    .option('-s, --server <url>', `server URL (default: the saved one, else ${DEFAULT_SERVER})`)
     .option('-u, --user <name>', 'user name')
     .option('--password-stdin', 'read the password from stdin (for scripts; nothing is prompted)')
     .action(async (opts: { server?: string; user?: string; passwordStdin?: boolean }) => {

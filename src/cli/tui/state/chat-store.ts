@@ -66,6 +66,9 @@ const TYPING_RESEND_MS = 3000;
 export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private snap: Snapshot | undefined;
+  /** The pane's entries and what they were built from: rebuilt only when one of those changed. */
+  private entriesMemo: { key: readonly unknown[]; entries: Entry[] } | undefined;
+  private outgoingRev = 0;
   private readonly order: string[] = [];
   private active: string | undefined;
   private readonly local = new Map<string, LocalLine[]>();
@@ -109,7 +112,10 @@ export class ChatStore {
         this.changed();
       }),
       c.on('room', () => this.changed()),
-      c.on('outgoing', () => this.changed()),
+      c.on('outgoing', () => {
+        this.outgoingRev++;
+        this.changed();
+      }),
       c.on('rtt', () => this.changed()),
       // The room draws the gap itself, where it is.
       c.on('gap', () => this.changed()),
@@ -165,13 +171,30 @@ export class ChatStore {
     const c = this.client;
     const room = this.active ? c.rooms.get(this.active) : undefined;
     const scroll = this.active ? this.scrolls.get(this.active) : undefined;
-    const entries = buildEntries({
+    const local = this.local.get(this.active ?? GLOBAL);
+    const clearedAfter = this.active ? this.cleared.get(this.active) : undefined;
+    // A round-trip figure, typing or a status line must not rebuild every line of the pane.
+    const key = [
       room,
-      user: this.user,
-      outgoing: c.outgoing.values(),
-      local: this.local.get(this.active ?? GLOBAL) ?? [],
-      clearedAfter: this.active ? this.cleared.get(this.active) : undefined,
-    });
+      room?.version,
+      this.outgoingRev,
+      local,
+      this.lineNo,
+      clearedAfter,
+      this.user,
+    ];
+    const memo = this.entriesMemo;
+    const entries =
+      memo && memo.key.every((v, i) => v === key[i])
+        ? memo.entries
+        : buildEntries({
+            room,
+            user: this.user,
+            outgoing: c.outgoing.values(),
+            local: local ?? [],
+            clearedAfter,
+          });
+    this.entriesMemo = { key, entries };
     return {
       server: c.server,
       user: this.user,
