@@ -90,6 +90,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       case 'room':
         store.switchTo(cmd.index);
         break;
+      case 'nextUnread':
+        store.nextUnread();
+        break;
       case 'quit':
         store.quit();
         break;
@@ -109,7 +112,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         label={snap.label}
         status={snap.status}
       />
-      <RoomTabs tabs={snap.tabs} />
+      <RoomTabs tabs={snap.tabs} width={columns} />
       <Box height={paneHeight} flexShrink={0}>
         <MessagePane
           entries={snap.entries}

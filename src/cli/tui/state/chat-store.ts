@@ -18,6 +18,8 @@ import { runInput } from './run-input.js';
 export interface RoomTab {
   name: string;
   unread: number;
+  /** Someone named the user in a message not read yet. */
+  mentioned: boolean;
   active: boolean;
 }
 
@@ -74,6 +76,8 @@ export class ChatStore {
   private readonly scrolls = new Map<string, { anchor: ScrollAnchor; newBelow: number }>();
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
+  /** Rooms with an unread message that names the user. */
+  private readonly mentions = new Set<string>();
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
@@ -106,6 +110,9 @@ export class ChatStore {
         // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
         if (s && newest) s.newBelow++;
+        const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
+        if (newest && unread && m.room !== this.active && this.mentionsMe(m.text))
+          this.mentions.add(m.room);
         this.changed();
       }),
       c.on('room', () => this.changed()),
@@ -153,6 +160,7 @@ export class ChatStore {
     this.snap = undefined;
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
     if (room) room.unread = 0;
+    if (this.active) this.mentions.delete(this.active);
     if (this.notifyPending) return;
     this.notifyPending = true;
     setImmediate(() => {
@@ -180,11 +188,15 @@ export class ChatStore {
       connection: c.state,
       label: connectionLabel(c.state, this.stateSince, this.now()),
       status: this.status,
-      tabs: this.order.map((name) => ({
-        name,
-        unread: name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0),
-        active: name === this.active,
-      })),
+      tabs: this.order.map((name) => {
+        const unread = name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0);
+        return {
+          name,
+          unread,
+          mentioned: unread > 0 && this.mentions.has(name),
+          active: name === this.active,
+        };
+      }),
       active: this.active,
       entries,
       scroll: scroll?.anchor,
@@ -195,6 +207,12 @@ export class ChatStore {
       paste: this.pastes.question && { lines: this.pastes.question.lines, room: this.active },
       quitting: this.quitting,
     };
+  }
+
+  /** Whether a message names the user (`me`, `@me`), as a word. */
+  private mentionsMe(text: string): boolean {
+    if (!this.user) return false;
+    return new RegExp(`(^|[^a-z0-9_-])@?${this.user}($|[^a-z0-9_-])`, 'i').test(text);
   }
 
   private activeTyping(): string[] {
@@ -292,6 +310,31 @@ export class ChatStore {
     if (this.order.length === 0) return;
     const i = this.active ? this.order.indexOf(this.active) : 0;
     this.switchTo((i + delta + this.order.length) % this.order.length);
+  }
+
+  /** `/window N`: the room of tab N (counted from 1, as the tab bar shows). */
+  window(arg: string | undefined): void {
+    const n = Number(arg);
+    if (!arg || !Number.isInteger(n) || n < 1 || n > this.order.length) {
+      const range = this.order.length === 0 ? 'no room is joined' : `1 to ${this.order.length}`;
+      return this.info(`usage: /window <number of a tab> (${range})`, 'error');
+    }
+    this.switchTo(n - 1);
+  }
+
+  /**
+   * Alt-A / Ctrl-X: the next room (after the active one, wrapping) that names the user in an
+   * unread message, else the next with any unread.
+   */
+  nextUnread(): void {
+    const n = this.order.length;
+    const at = this.active ? this.order.indexOf(this.active) : -1;
+    const after = Array.from({ length: n }, (_, k) => this.order[(at + 1 + k) % n]!).filter(
+      (r) => r !== this.active && (this.client.rooms.get(r)?.unread ?? 0) > 0,
+    );
+    const next = after.find((r) => this.mentions.has(r)) ?? after[0];
+    if (next === undefined) return this.info('no other room has unread messages');
+    this.switchTo(this.order.indexOf(next));
   }
 
   /**

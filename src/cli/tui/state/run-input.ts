@@ -20,6 +20,8 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
       return store.leave(cmd.room);
     case 'rooms':
       return listRooms(store);
+    case 'window':
+      return store.window(cmd.arg);
     case 'who':
       return who(store);
     case 'clear':
