@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, setup, type Harness } from './harness.js';
+import { setup, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
