@@ -111,6 +111,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         rttMs={snap.rttMs}
         label={snap.label}
         status={snap.status}
+        width={columns}
       />
       <RoomTabs tabs={snap.tabs} width={columns} />
       <Box height={paneHeight} flexShrink={0}>

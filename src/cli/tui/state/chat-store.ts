@@ -31,7 +31,7 @@ export interface Snapshot {
   rttMs: number | undefined;
   connection: ConnectionState;
   label: ConnectionLabel;
-  /** The last thing that happened to the connection, in words. */
+  /** The last thing that happened to the connection, in words; cleared when it goes down. */
   status: string | undefined;
   tabs: RoomTab[];
   active: string | undefined;
@@ -101,8 +101,10 @@ export class ChatStore {
     this.pastes = new PasteSender(this, () => this.changed());
     const c = client;
     this.offs.push(
-      c.on('state', () => {
+      c.on('state', (state) => {
         this.stateSince = this.now();
+        // One status at a time: what happened to the last connection is stale once it is down.
+        if (state.kind !== 'connected') this.status = undefined;
         this.changed();
       }),
       c.on('message', (m) => {
@@ -183,7 +185,8 @@ export class ChatStore {
     return {
       server: c.server,
       user: this.user,
-      instanceId: safeId(c.state.kind === 'connected' ? c.state.instanceId : c.welcome?.instanceId),
+      // Only a live connection has an instance: the last one's name would read as connected.
+      instanceId: safeId(c.state.kind === 'connected' ? c.state.instanceId : undefined),
       rttMs: c.rttMs,
       connection: c.state,
       label: connectionLabel(c.state, this.stateSince, this.now()),
