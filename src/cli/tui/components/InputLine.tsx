@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { graphemeAt } from '../../graphemes.js';
 
 export interface InputLineProps {
   room: string | undefined;
@@ -15,9 +16,10 @@ export function InputLine({ room, value, cursor, width }: InputLineProps) {
   const start = Math.max(0, cursor - room4text + 1);
   const end = Math.min(value.length, start + room4text);
   const before = (start > 0 ? '…' : '') + value.slice(start > 0 ? start + 1 : 0, cursor);
-  const cp = value.codePointAt(cursor);
-  const at = cp === undefined ? ' ' : String.fromCodePoint(cp);
-  const after = cp === undefined ? '' : value.slice(cursor + at.length, end);
+  // The cursor covers a whole grapheme (an emoji family is one character to a person).
+  const g = graphemeAt(value, cursor);
+  const at = g ?? ' ';
+  const after = g === undefined ? '' : value.slice(cursor + at.length, end);
   return (
     <Box flexShrink={0}>
       <Text wrap="truncate-end">

@@ -1,8 +1,9 @@
 import { useCallback, useRef, useState } from 'react';
+import { graphemeStep as step } from '../../graphemes.js';
 
 export interface InputState {
   value: string;
-  /** Cursor position, in UTF-16 units, never inside a surrogate pair. */
+  /** Cursor position, in UTF-16 units, always between graphemes. */
   cursor: number;
 }
 
@@ -11,7 +12,7 @@ export interface InputLine extends InputState {
   backspace(): string;
   deleteWord(): string;
   clear(): string;
-  /** Moves the cursor by characters (negative: left), or to an end. */
+  /** Moves the cursor by characters (graphemes; negative: left), or to an end. */
   move(by: number | 'start' | 'end'): void;
   /** Returns the line and empties it (Enter). */
   take(): string;
@@ -23,18 +24,6 @@ export interface InputLine extends InputState {
 }
 
 const MAX_INPUT = 2000;
-
-/** The index one character (code point) left or right of `i`. */
-function step(s: string, i: number, dir: -1 | 1): number {
-  if (dir < 0) {
-    if (i <= 0) return 0;
-    const low = s.charCodeAt(i - 1);
-    return low >= 0xdc00 && low <= 0xdfff && i >= 2 ? i - 2 : i - 1;
-  }
-  if (i >= s.length) return s.length;
-  const high = s.charCodeAt(i);
-  return high >= 0xd800 && high <= 0xdbff && i + 2 <= s.length ? i + 2 : i + 1;
-}
 
 /**
  * The input line's text and cursor. They live in a ref as well as in state: Enter typed right
