@@ -14,6 +14,8 @@ export interface InputLine extends InputState {
   clear(): string;
   /** Moves the cursor by characters (graphemes; negative: left), or to an end. */
   move(by: number | 'start' | 'end'): void;
+  /** The line as it is now (it may be newer than `value` until React re-renders). */
+  current(): string;
   /** Returns the line and empties it (Enter). */
   take(): string;
   /**
@@ -23,7 +25,12 @@ export interface InputLine extends InputState {
   recall(history: readonly string[], step: -1 | 1): string;
 }
 
-const MAX_INPUT = 2000;
+/**
+ * Most the line holds: well over a message (text over MESSAGE_MAX_LENGTH is offered to be
+ * sent in parts), bounded so a runaway paste cannot grow it without end. The view refuses an
+ * insert past it, visibly.
+ */
+export const INPUT_MAX_LENGTH = 20_000;
 
 /**
  * The input line's text and cursor. They live in a ref as well as in state: Enter typed right
@@ -35,7 +42,7 @@ export function useInputLine(): InputLine {
   const draft = useRef('');
   const [state, setState] = useState<InputState>(ref.current);
   const set = useCallback((value: string, cursor: number): string => {
-    const v = value.slice(0, MAX_INPUT);
+    const v = value.slice(0, INPUT_MAX_LENGTH);
     ref.current = { value: v, cursor: Math.max(0, Math.min(cursor, v.length)) };
     setState(ref.current);
     return v;
@@ -59,6 +66,7 @@ export function useInputLine(): InputLine {
       return set(before + value.slice(cursor), before.length);
     },
     clear: () => set('', 0),
+    current: () => cur().value,
     move: (by) => {
       const { value, cursor } = cur();
       if (by === 'start') return void set(value, 0);

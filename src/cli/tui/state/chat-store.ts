@@ -12,7 +12,7 @@ import {
   type PaneLayout,
   type ScrollAnchor,
 } from './pane-layout.js';
-import { PasteSender } from './paste.js';
+import { PasteSender, type PasteQuestion } from './paste.js';
 import { runInput } from './run-input.js';
 
 export interface RoomTab {
@@ -44,7 +44,7 @@ export interface Snapshot {
   memberCount: number;
   typing: string[];
   /** Pasted lines waiting for the user's yes before they are sent. */
-  paste: { lines: number; room: string | undefined } | undefined;
+  paste: (PasteQuestion & { room: string | undefined }) | undefined;
   quitting: boolean;
 }
 
@@ -207,7 +207,7 @@ export class ChatStore {
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
-      paste: this.pastes.question && { lines: this.pastes.question.lines, room: this.active },
+      paste: this.pastes.question && { ...this.pastes.question, room: this.active },
       quitting: this.quitting,
     };
   }
@@ -399,6 +399,19 @@ export class ChatStore {
   /** Lines entered at once (a paste): see paste.ts. */
   submitLines(lines: string[]): Promise<void> {
     return this.pastes.submit(lines);
+  }
+
+  /**
+   * Enter on a line whose message is over the limit: asks whether to send it in parts
+   * (true), rather than letting it be cut or refused; false when the line fits.
+   */
+  askSplit(line: string): boolean {
+    return this.pastes.askSplit(line);
+  }
+
+  /** The question waiting for the user's answer, if any. */
+  get pasteQuestion(): PasteQuestion | undefined {
+    return this.pastes.question;
   }
 
   /** Whether a paste waits for the user's answer. */
