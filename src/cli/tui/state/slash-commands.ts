@@ -17,7 +17,7 @@ export type ParsedInput =
 export const COMMAND_HELP: readonly [string, string][] = [
   ['/join <room>', 'join a room (created if new) and switch to it'],
   ['/leave [room]', 'leave this room (or the one named)'],
-  ['/rooms', 'list the rooms on the server'],
+  ['/rooms', 'the rooms you are in, then those on the server'],
   ['/window <n>', 'switch to tab n (also Alt-1..9)'],
   ['/who', 'who is in this room'],
   ['/me <action>', 'say what you are doing (* you wave)'],
