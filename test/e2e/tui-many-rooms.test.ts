@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectUser, startInstances, userName, type TestInstance } from '../helpers/cluster.js';
-import { ROOT, alive, killAll, tmpDir } from '../helpers/processes.js';
+import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { closePanes } from '../helpers/tmux.js';
 
 /**
  * The built `chat-tui join` in a real terminal (tmux, 80x24) in 60 rooms, past the default
@@ -38,23 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (shellPid !== undefined) {
-    try {
-      const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(shellPid)], {
-        encoding: 'utf8',
-      });
-      for (const pid of kids.trim().split(/\s+/).filter(Boolean).map(Number))
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // no children left
-    }
-    if (alive(shellPid)) process.kill(shellPid, 'SIGKILL');
-  }
-  try {
-    tmux('kill-server');
-  } catch {
-    // already gone
-  }
+  closePanes(SOCKET, shellPid === undefined ? [] : [shellPid]);
   await killAll();
 });
 
