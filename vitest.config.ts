@@ -11,6 +11,7 @@ const SHARED = [
   'test/integration/presence.test.ts',
   'test/integration/sessions.test.ts',
   'test/integration/status.test.ts',
+  'test/integration/status-rooms.test.ts',
   'test/admin/cluster.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */

@@ -40,6 +40,8 @@ export interface Target {
   token: string;
   /** Where the token came from, for error messages. */
   tokenSource: string;
+  /** What to do if the server refuses it (a token file may be another cluster's). */
+  tokenHint?: string;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -98,7 +100,14 @@ export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Targe
     const file = path.join(stateDir(env), 'admin-token');
     const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
     if (token && (!local || sameLocal(server, local.url))) {
-      return { server, token, tokenSource: file };
+      return {
+        server,
+        token,
+        tokenSource: file,
+        tokenHint:
+          `that file is the token of the cluster whose state is in ${stateDir(env)}; ` +
+          `for another cluster set CHAT_STATE_DIR to its state directory (chat-server start --state-dir), or pass --token`,
+      };
     }
     if (token && local) {
       throw new AdminError(

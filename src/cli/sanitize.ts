@@ -4,13 +4,15 @@
  * Nothing that a terminal interprets survives: every C0/C1 control character (ESC, CSI, BEL,
  * CR, backspace, ...) is shown in caret notation (`^[`, `^M`, `^H`) or as `<U+0085>`, so an
  * escape sequence becomes harmless visible text (`^[[31m`) rather than disappearing silently.
- * Bidi overrides and zero-width characters, which can disguise text, are shown as `<U+202E>`.
+ * Bidi overrides and zero-width characters, which can disguise text, are shown as `<U+202E>`;
+ * a zero-width joiner inside an emoji sequence (👩‍👩‍👧‍👦, 🏳️‍🌈) is part of the emoji and kept.
  * Both steps matter: stripping escape sequences alone leaves BEL, CR and backspace behind.
  * Lengths are display widths in terminal columns, cut between graphemes: a cut never splits
  * a surrogate pair, an emoji sequence or a letter from its combining accent.
  */
 
 import stringWidth from 'string-width';
+import { graphemes as split, isEmojiZwjSequence } from './graphemes.js';
 
 /** Bidirectional formatting characters that can reorder what is drawn. */
 const BIDI = new Set([
@@ -35,14 +37,22 @@ function visible(cp: number, keepNewlines: boolean): string {
   return String.fromCodePoint(cp);
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Every grapheme of `text` made visible (see the top of the file). */
+function visibleText(text: string, keepNewlines: boolean): string {
+  let out = '';
+  for (const g of split(text)) {
+    if (isEmojiZwjSequence(g)) out += g;
+    else for (const ch of g) out += visible(ch.codePointAt(0)!, keepNewlines);
+  }
+  return out;
+}
 
 /** `text` cut to at most `columns` terminal columns, ending in `…` when it was cut. */
 export function truncateToWidth(text: string, columns: number): string {
   if (stringWidth(text) <= columns) return text;
   let out = '';
   let width = 0;
-  for (const { segment } of graphemes.segment(text)) {
+  for (const segment of split(text)) {
     const w = stringWidth(segment);
     if (width + w > columns - 1) break;
     out += segment;
@@ -56,9 +66,7 @@ export function truncateToWidth(text: string, columns: number): string {
  * at most `maxWidth` columns.
  */
 export function sanitizeInline(text: string, maxWidth = 64): string {
-  let out = '';
-  for (const ch of text) out += visible(ch.codePointAt(0)!, false);
-  return truncateToWidth(out, maxWidth);
+  return truncateToWidth(visibleText(text, false), maxWidth);
 }
 
 export interface DisplayLimits {
@@ -75,9 +83,7 @@ export const DEFAULT_LIMITS: DisplayLimits = { maxLineLength: 400, maxLines: 8 }
  * `maxLines` lines of at most `maxLineLength` columns, with a note of what was cut.
  */
 export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMITS): string {
-  let out = '';
-  for (const ch of text) out += visible(ch.codePointAt(0)!, true);
-  const lines = out.split('\n');
+  const lines = visibleText(text, true).split('\n');
   const shown = lines
     .slice(0, limits.maxLines)
     .map((l) => truncateToWidth(l, limits.maxLineLength));

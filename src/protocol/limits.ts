@@ -46,7 +46,10 @@ export const MEMBER_LIST_MAX = 100;
 /** Most member names `room:members` answers with. */
 export const MEMBER_QUERY_MAX = 1000;
 
-/** Rooms one socket may be in at once. */
+/**
+ * Rooms one socket may be in at once, by default: a server may raise or lower it
+ * (`CHAT_MAX_ROOMS`); the join it refuses says how many.
+ */
 export const MAX_ROOMS_PER_SOCKET = 50;
 
 /** Largest Socket.IO/Engine.IO packet the server accepts, in bytes. */

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { MAX_ROOMS_PER_SOCKET } from '../protocol/index.js';
 import { checkKeyPrefix } from './keys.js';
 import { parseNodeList, type RedisTarget } from './redis.js';
 import { parseTrustProxy, type TrustProxy } from './client-address.js';
@@ -24,6 +25,8 @@ export interface InstanceConfig {
   /** Per-socket token bucket: sustained events per second and burst size. */
   rateLimitPerSec: number;
   rateLimitBurst: number;
+  /** Rooms one socket may be in at once (CHAT_MAX_ROOMS). */
+  maxRoomsPerSocket: number;
   /** Rejected events within the flood window after which the socket is cut off. */
   floodDisconnectAfter: number;
   /** A session cut off for flooding waits this long before it may connect (doubling, max 60 s). */
@@ -97,6 +100,7 @@ export function instanceConfig(
     sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 15_000)),
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
+    maxRoomsPerSocket: Math.max(1, envInt(env, 'CHAT_MAX_ROOMS', MAX_ROOMS_PER_SOCKET)),
     floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
     floodPenaltyMs: envInt(env, 'CHAT_FLOOD_PENALTY_MS', 2000),
     loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),

@@ -196,6 +196,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       state: () => (draining ? 'draining' : 'ready'),
       connections: () => io.of('/').sockets.size,
       rooms: () => ctx.presence.localRooms(),
+      roomNames: () => ctx.presence.localRoomNames(),
       redisOk: () => redis.cmd.status === 'ready',
     },
     rates,

@@ -24,6 +24,8 @@ export interface Keys {
   rooms(): string;
   instances(): string;
   instance(id: string): string;
+  /** Set of the rooms an instance's clients are in (the status counts distinct rooms). */
+  instanceRooms(id: string): string;
   /**
    * Key prefix of one login limiter (`ip`, `ipfail`, `pair`, `user`); the limiter appends
    * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
@@ -61,6 +63,7 @@ export function makeKeys(prefix: string): Keys {
     rooms: () => `${prefix}rooms`,
     instances: () => `${prefix}{instances}`,
     instance: (id) => `${prefix}{instances}:${id}`,
+    instanceRooms: (id) => `${prefix}{instances}:${id}:rooms`,
     loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
     floodLimiter: (kind) => `${prefix}ratelimit:flood:${kind}`,
     adapterPrefix: () => `${prefix}sio`,

@@ -111,6 +111,11 @@ export class Presence {
     return this.local.size;
   }
 
+  /** The rooms with members on this instance. */
+  localRoomNames(): string[] {
+    return [...this.local.keys()];
+  }
+
   async setTyping(room: string, user: string, typing: boolean): Promise<void> {
     const key = this.keys.roomTyping(room);
     if (typing) {

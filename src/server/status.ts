@@ -29,6 +29,8 @@ export interface StatusSource {
   state: () => InstanceState;
   connections: () => number;
   rooms: () => number;
+  /** The rooms this instance's clients are in (for the cluster's distinct count). */
+  roomNames?: () => string[];
   redisOk: () => boolean;
 }
 
@@ -105,11 +107,16 @@ export class StatusReporter {
 
   async publish(): Promise<void> {
     const s = this.snapshot();
-    await this.redis
+    const names = this.src.roomNames?.() ?? [];
+    const roomsKey = this.keys.instanceRooms(s.id);
+    // One slot ({instances}): the status, the index and the room set change together.
+    const tx = this.redis
       .multi()
       .set(this.keys.instance(s.id), JSON.stringify(s), 'PX', STATUS_TTL_MS)
       .zadd(this.keys.instances(), s.updatedAt, s.id)
-      .exec();
+      .del(roomsKey);
+    if (names.length > 0) tx.sadd(roomsKey, ...names).pexpire(roomsKey, STATUS_TTL_MS);
+    await tx.exec();
   }
 
   /** Removes this instance's status at once (a clean exit should not linger for seconds). */
@@ -117,7 +124,7 @@ export class StatusReporter {
     // Only if the key is still ours: a replacement with the same id may already be up.
     const raw = await this.redis.get(this.keys.instance(this.src.id));
     if (raw && (JSON.parse(raw) as InstanceStatus).bootId === this.src.bootId) {
-      await this.redis.del(this.keys.instance(this.src.id));
+      await this.redis.del(this.keys.instance(this.src.id), this.keys.instanceRooms(this.src.id));
     }
   }
 
@@ -225,9 +232,18 @@ export async function clusterStatus(
     }),
     redisHealth(redis),
   ]);
+  const totals = clusterTotals(instances);
+  // A room with clients on three instances is one room: count the union of their room sets.
+  // (If it cannot be read, the per-instance sum stands, which can only overcount.)
+  if (instances.length > 1) {
+    const names = await redis
+      .sunion(...instances.map((i) => keys.instanceRooms(i.id)))
+      .catch(() => undefined);
+    if (names) totals.rooms = names.length;
+  }
   return {
     instances,
-    totals: clusterTotals(instances),
+    totals,
     redis: redisInfo,
     answeredBy,
     ...(warnings.length > 0 ? { warnings } : {}),

@@ -1,8 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StatusDocument } from '../../src/admin/status-document.js';
-import { alive, freePort, killAll } from '../helpers/processes.js';
+import { alive, freePort, killAll, tmpDir } from '../helpers/processes.js';
 import { LocalCluster } from './local-cluster.js';
 import { runAdmin } from './run-admin.js';
 
@@ -49,6 +49,20 @@ describe('chat-admin finds its local cluster', () => {
     const same = cluster.url.replace('127.0.0.1', 'localhost');
     const ok = await runAdmin(['--server', same, 'status', '--json'], env());
     expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it('a token file of another cluster: the refusal names the server, the file and the fix', async () => {
+    const dir = tmpDir('other-state');
+    writeFileSync(path.join(dir, 'admin-token'), 'another-clusters-token\n', { mode: 0o600 });
+    writeFileSync(path.join(dir, 'server-url'), `${cluster.url}\n`, { mode: 0o600 });
+    const r = await runAdmin(['status'], { CHAT_STATE_DIR: dir });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      `${cluster.url} refused the admin token from ${path.join(dir, 'admin-token')}`,
+    );
+    expect(r.stderr).toContain(`whose state is in ${dir}`);
+    expect(r.stderr).toContain('set CHAT_STATE_DIR to its state directory');
   });
 
   it('an instance that is started again gets a line of its own with its new pid', async () => {

@@ -92,14 +92,22 @@ describe('input line and commands', () => {
     h = await setup();
     h.chat.roomList = [
       { name: 'lobby', members: ['me', 'alice'], memberCount: 2, lastActivity: 0, messages: 12 },
-      { name: 'dev', members: [], memberCount: 0, lastActivity: 0, messages: 3 },
+      { name: 'dev', members: [], memberCount: 0, lastActivity: 0, messages: 1 },
     ];
+    await h.enter('/join ops');
+    await h.enter('/join lobby');
+    h.chat.deliver('ops', 'alice', 'one');
+    h.chat.deliver('ops', 'alice', 'two');
     await h.enter('/rooms');
     await h.until((f) => {
-      expect(f).toContain('2 rooms:');
+      expect(f).toContain('joined (2):');
+      expect(f).toContain('1:#lobby (here)');
+      expect(f).toContain('2:#ops: 2 unread');
+      expect(f).toContain('on the server (2 rooms, most recently active first):');
       expect(f).toContain('#lobby (joined): 2 online, 12 messages');
-      expect(f).toContain('#dev: 0 online, 3 messages');
+      expect(f).toContain('#dev: 0 online, 1 message');
     });
+    expect(h.frame()).not.toContain('1 messages');
     h.chat.rooms.get('lobby')!.members = ['me', 'zed', 'alice'];
     await h.enter('/who');
     await h.until((f) => expect(f).toContain('3 in #lobby: alice, me, zed'));

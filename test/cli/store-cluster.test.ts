@@ -121,7 +121,10 @@ describe('the TUI state layer on a real cluster', () => {
     });
     const labels: string[] = [];
     // The store hears each state first; what would the header say right then?
-    client.on('state', () => labels.push(store.getSnapshot().label.text));
+    client.on('state', () => {
+      const { text, why } = store.getSnapshot().label;
+      labels.push(why ? `${text} (${why})` : text);
+    });
     await client.connect();
     await store.start(['drain-room']);
     expect(store.getSnapshot().instanceId).toBe('chat-3');

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
 import { connectUser, startInstances, userName, type TestInstance } from '../helpers/cluster.js';
-import { ROOT, alive, killAll, tmpDir } from '../helpers/processes.js';
+import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { closePanes } from '../helpers/tmux.js';
 
 /**
  * The built `chat-tui join` in real terminals (tmux panes, 80x24) against a real 3-instance
@@ -75,24 +76,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const shell of panePids) {
-    // The shell's children (chat-tui), then the shell itself.
-    try {
-      const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(shell)], {
-        encoding: 'utf8',
-      });
-      for (const pid of kids.trim().split(/\s+/).filter(Boolean).map(Number))
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // no children left
-    }
-    if (alive(shell)) process.kill(shell, 'SIGKILL');
-  }
-  try {
-    tmux('kill-server');
-  } catch {
-    // already gone
-  }
+  closePanes(SOCKET, panePids);
   await killAll();
 });
 
@@ -297,6 +281,8 @@ describe('chat-tui join in tmux', () => {
     tmux('paste-buffer', '-b', 'three', '-t', 'erin');
     await until('erin', (s) => expect(s).toContain(`#${room}> paste three`));
     tmux('send-keys', '-t', 'erin', 'Enter');
+    // Sent before the next paste, or a busy machine hands Enter and the paste over in one read.
+    await until('erin', (s) => expect(s).toContain(`${user}: paste three`));
     // Seven lines: it asks first.
     const seven = Array.from({ length: 7 }, (_, i) => `long paste ${i + 1}`);
     tmux('set-buffer', '-b', 'seven', `${seven.join('\n')}\n`);

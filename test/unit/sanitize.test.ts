@@ -11,8 +11,20 @@ function random(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-// (Zero-width joiners are shown as <U+200D> by design, so no ZWJ sequences here.)
-const PIECES = ['a', 'Z', ' ', '😀', '漢', 'e\u0301', '🇫🇷', 'ß', '\u{1F44D}\u{1F3FD}'];
+// ZWJ emoji sequences are kept whole (their joiners are part of the emoji).
+const PIECES = [
+  'a',
+  'Z',
+  ' ',
+  '😀',
+  '漢',
+  'e\u0301',
+  '🇫🇷',
+  'ß',
+  '\u{1F44D}\u{1F3FD}',
+  '\u{1F469}\u200D\u{1F467}',
+  '\u{1F3F3}\uFE0F\u200D\u{1F308}',
+];
 
 describe('sanitize cuts by width, between graphemes', () => {
   it('never splits a surrogate pair, emoji sequence or accent, and fits the width', () => {

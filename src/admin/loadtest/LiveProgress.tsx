@@ -8,15 +8,22 @@ function bar(fraction: number): string {
   return `${'█'.repeat(n)}${'░'.repeat(WIDTH - n)}`;
 }
 
-/** The live view of a load test: the ramp as a bar, then the running figures. */
+const secs = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+/**
+ * The live view of a load test: the ramp as a bar of clients connected (the bar and its
+ * percentage are the connected/requested count, never the time, so they cannot disagree),
+ * the time through the run, then the running figures.
+ */
 export function LiveProgress({ s }: { s: LiveState }) {
-  const rampDone = s.rampMs === 0 ? 1 : s.elapsedMs / s.rampMs;
+  const connectedPart = s.requested === 0 ? 1 : s.connected / s.requested;
   const runDone = s.totalMs === 0 ? 1 : s.elapsedMs / s.totalMs;
   return (
     <Box flexDirection="column">
       <Text>
-        <Text color="cyan">{s.phase.padEnd(8)}</Text> ramp {bar(rampDone)}{' '}
-        {Math.round(Math.min(1, rampDone) * 100)}% run {Math.round(Math.min(1, runDone) * 100)}%
+        <Text color="cyan">{s.phase.padEnd(8)}</Text> ramp {bar(connectedPart)}{' '}
+        {Math.round(Math.min(1, connectedPart) * 100)}% connected · {secs(s.elapsedMs)} of{' '}
+        {secs(s.totalMs)} ({Math.round(Math.min(1, runDone) * 100)}%)
       </Text>
       <Text>
         connected {s.connected}/{s.requested}

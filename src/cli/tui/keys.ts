@@ -21,6 +21,7 @@ export type KeyCommand =
   | { type: 'nextRoom' }
   | { type: 'prevRoom' }
   | { type: 'room'; index: number }
+  | { type: 'nextUnread' }
   | { type: 'quit' }
   | { type: 'none' };
 
@@ -29,6 +30,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['Enter', 'send the line (or run a /command)'],
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
+  ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
   ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
   ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
   ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
@@ -50,6 +52,7 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'e') return { type: 'cursor', by: 'end' };
   if (key.ctrl && input === 'n') return { type: 'nextRoom' };
   if (key.ctrl && input === 'p') return { type: 'prevRoom' };
+  if ((key.ctrl && input === 'x') || (key.meta && input === 'a')) return { type: 'nextUnread' };
   if (key.ctrl && input === 'u') return { type: 'clearLine' };
   if (key.ctrl && input === 'w') return { type: 'deleteWord' };
   if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };

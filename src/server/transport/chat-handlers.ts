@@ -8,7 +8,6 @@ import {
   JoinPayload,
   LeavePayload,
   ListRoomsPayload,
-  MAX_ROOMS_PER_SOCKET,
   MEMBER_QUERY_MAX,
   MembersPayload,
   PingPayload,
@@ -82,10 +81,12 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     schema: JoinPayload,
     run: async (socket, ctx, { room, since, epoch, limit }) => {
       const already = socket.rooms.has(roomOf(room));
-      if (!already && joinedRooms(socket).length >= MAX_ROOMS_PER_SOCKET) {
+      const most = ctx.cfg.maxRoomsPerSocket;
+      if (!already && joinedRooms(socket).length >= most) {
+        // Read by people (the client shows it as is): no event names, and what to do.
         throw new ChatError(
           ErrorCode.BadRequest,
-          `room:join: at most ${MAX_ROOMS_PER_SOCKET} rooms at once; leave one first`,
+          `you are already in ${most} rooms, the most this server allows at once; leave one to join another`,
         );
       }
       // Subscribe to live messages before reading history, so nothing falls between the

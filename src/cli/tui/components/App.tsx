@@ -1,11 +1,12 @@
 import { Box, useApp, useInput } from 'ink';
 import { useEffect, useMemo } from 'react';
 import { useChatStore } from '../hooks/use-chat-store.js';
-import { useInputLine } from '../hooks/use-input-line.js';
+import { INPUT_MAX_LENGTH, useInputLine } from '../hooks/use-input-line.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { keyCommand, type KeyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { paneLayout } from '../state/pane-layout.js';
+import { messageLength } from '../state/split-message.js';
 import { Header } from './Header.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
@@ -39,10 +40,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
 
   useInput((text, key) => {
     const cmd = keyCommand(text, key);
-    if (store.pasteWaiting) return answerPaste(store, cmd);
+    if (store.pasteWaiting) return answerPaste(store, cmd, () => input.take());
     switch (cmd.type) {
       case 'submit':
-        void store.submit(input.take());
+        // Over the limit, the line stays where it is until the user says to split it.
+        if (!store.askSplit(input.current())) void store.submit(input.take());
         break;
       case 'lines': {
         // Each line break is an Enter: the first completes what is typed already, the text
@@ -54,6 +56,13 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         break;
       }
       case 'insert':
+        if (input.current().length + cmd.text.length > INPUT_MAX_LENGTH) {
+          store.info(
+            `${cmd.text.length} characters not taken: the input line holds at most ${INPUT_MAX_LENGTH}`,
+            'error',
+          );
+          break;
+        }
         store.typing(input.insert(cmd.text) !== '');
         break;
       case 'backspace':
@@ -90,6 +99,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       case 'room':
         store.switchTo(cmd.index);
         break;
+      case 'nextUnread':
+        store.nextUnread();
+        break;
       case 'quit':
         store.quit();
         break;
@@ -108,8 +120,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         rttMs={snap.rttMs}
         label={snap.label}
         status={snap.status}
+        width={columns}
       />
-      <RoomTabs tabs={snap.tabs} />
+      <RoomTabs tabs={snap.tabs} width={columns} />
       <Box height={paneHeight} flexShrink={0}>
         <MessagePane
           entries={snap.entries}
@@ -131,17 +144,31 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       </Box>
       <TypingLine typing={snap.typing} />
       {snap.paste ? (
-        <PasteQuestion lines={snap.paste.lines} room={snap.paste.room} />
+        <PasteQuestion
+          lines={snap.paste.lines}
+          room={snap.paste.room}
+          splitFrom={snap.paste.splitFrom}
+        />
       ) : (
-        <InputLine room={snap.active} value={input.value} cursor={input.cursor} width={columns} />
+        <InputLine
+          room={snap.active}
+          value={input.value}
+          cursor={input.cursor}
+          width={columns}
+          length={messageLength(input.value)}
+        />
       )}
     </Box>
   );
 }
 
-/** While a paste waits: y or Enter sends it, n or Esc drops it, Ctrl-C quits; nothing else. */
-function answerPaste(store: ChatStore, cmd: KeyCommand): void {
+/**
+ * While a paste waits: y or Enter sends it, n or Esc drops it, Ctrl-C quits; nothing else.
+ * Text from the input line leaves it only when sent (`take`).
+ */
+function answerPaste(store: ChatStore, cmd: KeyCommand, take: () => string): void {
   if (cmd.type === 'submit' || (cmd.type === 'insert' && /^y$/i.test(cmd.text))) {
+    if (store.pasteQuestion?.fromInput) take();
     void store.answerPaste(true);
   } else if (cmd.type === 'cancel' || (cmd.type === 'insert' && /^n$/i.test(cmd.text))) {
     void store.answerPaste(false);

@@ -1,8 +1,13 @@
 import { Box, Text } from 'ink';
 import type { RoomTab } from '../state/chat-store.js';
+import { leftMarker, rightMarker, tabWindow } from '../state/tab-window.js';
 
-/** Joined rooms, the active one highlighted, unread counts on the others. */
-export function RoomTabs({ tabs }: { tabs: RoomTab[] }) {
+/**
+ * Joined rooms, the active one highlighted, unread counts on the others. With more rooms
+ * than fit, the bar scrolls to keep the active one in view; `<` and `>` mark hidden tabs,
+ * with how many of them have unread messages.
+ */
+export function RoomTabs({ tabs, width }: { tabs: RoomTab[]; width: number }) {
   if (tabs.length === 0) {
     return (
       <Text dimColor wrap="truncate-end">
@@ -10,19 +15,27 @@ export function RoomTabs({ tabs }: { tabs: RoomTab[] }) {
       </Text>
     );
   }
+  const w = tabWindow(tabs, width);
+  const left = leftMarker(w);
+  const right = rightMarker(w, tabs.length);
+  const shown = tabs.slice(w.from, w.to);
   return (
     <Box flexShrink={0}>
       <Text wrap="truncate-end">
-        {tabs.map((t, i) => (
+        {left ? <Text color={w.unreadLeft > 0 ? 'yellow' : undefined}>{left}</Text> : null}
+        {shown.map((t, k) => (
           <Text key={t.name}>
-            <Text dimColor>{i + 1}:</Text>
+            <Text dimColor>{w.from + k + 1}:</Text>
             <Text inverse={t.active} bold={t.active || t.unread > 0}>
               #{t.name}
             </Text>
-            {t.unread > 0 ? <Text color="yellow">({t.unread})</Text> : null}
-            <Text> </Text>
+            {t.unread > 0 ? (
+              <Text color={t.mentioned ? 'magenta' : 'yellow'}>({t.unread})</Text>
+            ) : null}
+            {k < shown.length - 1 || right ? <Text> </Text> : null}
           </Text>
         ))}
+        {right ? <Text color={w.unreadRight > 0 ? 'yellow' : undefined}>{right}</Text> : null}
       </Text>
     </Box>
   );

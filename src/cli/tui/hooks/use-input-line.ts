@@ -1,8 +1,9 @@
 import { useCallback, useRef, useState } from 'react';
+import { graphemeStep as step } from '../../graphemes.js';
 
 export interface InputState {
   value: string;
-  /** Cursor position, in UTF-16 units, never inside a surrogate pair. */
+  /** Cursor position, in UTF-16 units, always between graphemes. */
   cursor: number;
 }
 
@@ -11,8 +12,10 @@ export interface InputLine extends InputState {
   backspace(): string;
   deleteWord(): string;
   clear(): string;
-  /** Moves the cursor by characters (negative: left), or to an end. */
+  /** Moves the cursor by characters (graphemes; negative: left), or to an end. */
   move(by: number | 'start' | 'end'): void;
+  /** The line as it is now (it may be newer than `value` until React re-renders). */
+  current(): string;
   /** Returns the line and empties it (Enter). */
   take(): string;
   /**
@@ -22,19 +25,12 @@ export interface InputLine extends InputState {
   recall(history: readonly string[], step: -1 | 1): string;
 }
 
-const MAX_INPUT = 2000;
-
-/** The index one character (code point) left or right of `i`. */
-function step(s: string, i: number, dir: -1 | 1): number {
-  if (dir < 0) {
-    if (i <= 0) return 0;
-    const low = s.charCodeAt(i - 1);
-    return low >= 0xdc00 && low <= 0xdfff && i >= 2 ? i - 2 : i - 1;
-  }
-  if (i >= s.length) return s.length;
-  const high = s.charCodeAt(i);
-  return high >= 0xd800 && high <= 0xdbff && i + 2 <= s.length ? i + 2 : i + 1;
-}
+/**
+ * Most the line holds: well over a message (text over MESSAGE_MAX_LENGTH is offered to be
+ * sent in parts), bounded so a runaway paste cannot grow it without end. The view refuses an
+ * insert past it, visibly.
+ */
+export const INPUT_MAX_LENGTH = 20_000;
 
 /**
  * The input line's text and cursor. They live in a ref as well as in state: Enter typed right
@@ -46,7 +42,7 @@ export function useInputLine(): InputLine {
   const draft = useRef('');
   const [state, setState] = useState<InputState>(ref.current);
   const set = useCallback((value: string, cursor: number): string => {
-    const v = value.slice(0, MAX_INPUT);
+    const v = value.slice(0, INPUT_MAX_LENGTH);
     ref.current = { value: v, cursor: Math.max(0, Math.min(cursor, v.length)) };
     setState(ref.current);
     return v;
@@ -70,6 +66,7 @@ export function useInputLine(): InputLine {
       return set(before + value.slice(cursor), before.length);
     },
     clear: () => set('', 0),
+    current: () => cur().value,
     move: (by) => {
       const { value, cursor } = cur();
       if (by === 'start') return void set(value, 0);

@@ -12,12 +12,14 @@ import {
   type PaneLayout,
   type ScrollAnchor,
 } from './pane-layout.js';
-import { PasteSender } from './paste.js';
+import { PasteSender, type PasteQuestion } from './paste.js';
 import { runInput } from './run-input.js';
 
 export interface RoomTab {
   name: string;
   unread: number;
+  /** Someone named the user in a message not read yet. */
+  mentioned: boolean;
   active: boolean;
 }
 
@@ -29,7 +31,7 @@ export interface Snapshot {
   rttMs: number | undefined;
   connection: ConnectionState;
   label: ConnectionLabel;
-  /** The last thing that happened to the connection, in words. */
+  /** The last thing that happened to the connection, in words; cleared when it goes down. */
   status: string | undefined;
   tabs: RoomTab[];
   active: string | undefined;
@@ -42,7 +44,7 @@ export interface Snapshot {
   memberCount: number;
   typing: string[];
   /** Pasted lines waiting for the user's yes before they are sent. */
-  paste: { lines: number; room: string | undefined } | undefined;
+  paste: (PasteQuestion & { room: string | undefined }) | undefined;
   quitting: boolean;
 }
 
@@ -77,6 +79,8 @@ export class ChatStore {
   private readonly scrolls = new Map<string, { anchor: ScrollAnchor; newBelow: number }>();
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
+  /** Rooms with an unread message that names the user. */
+  private readonly mentions = new Set<string>();
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
@@ -100,8 +104,10 @@ export class ChatStore {
     this.pastes = new PasteSender(this, () => this.changed());
     const c = client;
     this.offs.push(
-      c.on('state', () => {
+      c.on('state', (state) => {
         this.stateSince = this.now();
+        // One status at a time: what happened to the last connection is stale once it is down.
+        if (state.kind !== 'connected') this.status = undefined;
         this.changed();
       }),
       c.on('message', (m) => {
@@ -109,6 +115,9 @@ export class ChatStore {
         // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
         if (s && newest) s.newBelow++;
+        const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
+        if (newest && unread && m.room !== this.active && this.mentionsMe(m.text))
+          this.mentions.add(m.room);
         this.changed();
       }),
       c.on('room', () => this.changed()),
@@ -159,6 +168,7 @@ export class ChatStore {
     this.snap = undefined;
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
     if (room) room.unread = 0;
+    if (this.active) this.mentions.delete(this.active);
     if (this.notifyPending) return;
     this.notifyPending = true;
     setImmediate(() => {
@@ -198,16 +208,21 @@ export class ChatStore {
     return {
       server: c.server,
       user: this.user,
-      instanceId: safeId(c.state.kind === 'connected' ? c.state.instanceId : c.welcome?.instanceId),
+      // Only a live connection has an instance: the last one's name would read as connected.
+      instanceId: safeId(c.state.kind === 'connected' ? c.state.instanceId : undefined),
       rttMs: c.rttMs,
       connection: c.state,
       label: connectionLabel(c.state, this.stateSince, this.now()),
       status: this.status,
-      tabs: this.order.map((name) => ({
-        name,
-        unread: name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0),
-        active: name === this.active,
-      })),
+      tabs: this.order.map((name) => {
+        const unread = name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0);
+        return {
+          name,
+          unread,
+          mentioned: unread > 0 && this.mentions.has(name),
+          active: name === this.active,
+        };
+      }),
       active: this.active,
       entries,
       scroll: scroll?.anchor,
@@ -215,9 +230,15 @@ export class ChatStore {
       members: [...(room?.members ?? [])].sort().map((m) => sanitizeInline(m, 32)),
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
-      paste: this.pastes.question && { lines: this.pastes.question.lines, room: this.active },
+      paste: this.pastes.question && { ...this.pastes.question, room: this.active },
       quitting: this.quitting,
     };
+  }
+
+  /** Whether a message names the user (`me`, `@me`), as a word. */
+  private mentionsMe(text: string): boolean {
+    if (!this.user) return false;
+    return new RegExp(`(^|[^a-z0-9_-])@?${this.user}($|[^a-z0-9_-])`, 'i').test(text);
   }
 
   private activeTyping(): string[] {
@@ -317,6 +338,31 @@ export class ChatStore {
     this.switchTo((i + delta + this.order.length) % this.order.length);
   }
 
+  /** `/window N`: the room of tab N (counted from 1, as the tab bar shows). */
+  window(arg: string | undefined): void {
+    const n = Number(arg);
+    if (!arg || !Number.isInteger(n) || n < 1 || n > this.order.length) {
+      const range = this.order.length === 0 ? 'no room is joined' : `1 to ${this.order.length}`;
+      return this.info(`usage: /window <number of a tab> (${range})`, 'error');
+    }
+    this.switchTo(n - 1);
+  }
+
+  /**
+   * Alt-A / Ctrl-X: the next room (after the active one, wrapping) that names the user in an
+   * unread message, else the next with any unread.
+   */
+  nextUnread(): void {
+    const n = this.order.length;
+    const at = this.active ? this.order.indexOf(this.active) : -1;
+    const after = Array.from({ length: n }, (_, k) => this.order[(at + 1 + k) % n]!).filter(
+      (r) => r !== this.active && (this.client.rooms.get(r)?.unread ?? 0) > 0,
+    );
+    const next = after.find((r) => this.mentions.has(r)) ?? after[0];
+    if (next === undefined) return this.info('no other room has unread messages');
+    this.switchTo(this.order.indexOf(next));
+  }
+
   /**
    * Scrolls the active room by pages (positive: back in time) of the pane as drawn: `layout`
    * holds the rows each entry takes at the pane's width, `height` the pane's rows.
@@ -376,6 +422,19 @@ export class ChatStore {
   /** Lines entered at once (a paste): see paste.ts. */
   submitLines(lines: string[]): Promise<void> {
     return this.pastes.submit(lines);
+  }
+
+  /**
+   * Enter on a line whose message is over the limit: asks whether to send it in parts
+   * (true), rather than letting it be cut or refused; false when the line fits.
+   */
+  askSplit(line: string): boolean {
+    return this.pastes.askSplit(line);
+  }
+
+  /** The question waiting for the user's answer, if any. */
+  get pasteQuestion(): PasteQuestion | undefined {
+    return this.pastes.question;
   }
 
   /** Whether a paste waits for the user's answer. */

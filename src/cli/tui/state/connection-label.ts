@@ -2,8 +2,11 @@ import type { ConnectionState } from '../../../client/chat-client.js';
 import { sanitizeInline } from '../../sanitize.js';
 
 export interface ConnectionLabel {
+  /** The state, short enough for the header's first line at any width. */
   text: string;
   tone: 'ok' | 'busy' | 'bad';
+  /** Why, when the connection is not up (the status line shows it in full). */
+  why?: string;
 }
 
 /** What the header says about the connection; `since` is when the state began. */
@@ -14,23 +17,29 @@ export function connectionLabel(
 ): ConnectionLabel {
   switch (state.kind) {
     case 'connecting':
-      return { text: `connecting to ${sanitizeInline(state.server, 80)}`, tone: 'busy' };
+      return {
+        text: 'connecting',
+        tone: 'busy',
+        why: `connecting to ${sanitizeInline(state.server, 80)}`,
+      };
     case 'connected':
       return { text: 'connected', tone: 'ok' };
     case 'reconnecting': {
       const left = Math.max(0, state.inMs - (now - since));
       const when = left >= 950 ? `${Math.round(left / 1000)} s` : left > 0 ? '<1 s' : 'now';
       return {
-        text: `reconnecting, attempt ${state.attempt} in ${when} (${sanitizeInline(state.reason, 60)})`,
+        text: `reconnecting, attempt ${state.attempt} in ${when}`,
         tone: 'busy',
+        why: sanitizeInline(state.reason, 120),
       };
     }
     case 'ended':
       return {
-        text:
-          `disconnected: ${sanitizeInline(state.message, 80)}` +
-          (state.reason === 'unauthorized' ? ' (run chat-tui login)' : ''),
+        text: 'disconnected',
         tone: 'bad',
+        why:
+          sanitizeInline(state.message, 120) +
+          (state.reason === 'unauthorized' ? ' (run chat-tui login)' : ''),
       };
   }
 }

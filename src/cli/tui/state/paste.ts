@@ -1,4 +1,6 @@
+import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
 import type { ChatPort } from './chat-port.js';
+import { splitLine } from './split-message.js';
 
 /** A paste of more lines than this asks before sending them, one message a line. */
 export const PASTE_CONFIRM_LINES = 5;
@@ -11,6 +13,15 @@ export interface PasteHost {
   info(text: string): void;
 }
 
+/** What the question on screen asks about. */
+export interface PasteQuestion {
+  /** Messages (or commands) it would send. */
+  lines: number;
+  /** Over-long text to split: its length in characters. */
+  splitFrom: number | undefined;
+  fromInput: boolean;
+}
+
 const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
 
 /**
@@ -20,6 +31,10 @@ const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.t
  */
 export class PasteSender {
   private waiting: string[] | undefined;
+  /** Set when the question is whether to split over-long text (its length in characters). */
+  private splitFrom: number | undefined;
+  /** The text waiting is the input line's (kept there until the answer is yes). */
+  private fromInput = false;
 
   constructor(
     private readonly host: PasteHost,
@@ -27,12 +42,40 @@ export class PasteSender {
   ) {}
 
   /** The question on screen, if a paste waits for an answer. */
-  get question(): { lines: number } | undefined {
-    return this.waiting && { lines: sendable(this.waiting).length };
+  get question(): PasteQuestion | undefined {
+    return (
+      this.waiting && {
+        lines: sendable(this.waiting).length,
+        splitFrom: this.splitFrom,
+        fromInput: this.fromInput,
+      }
+    );
+  }
+
+  /**
+   * Text over the message limit is never cut silently: the user is asked whether to send it
+   * in parts. Returns false (and asks nothing) when `line` fits.
+   */
+  askSplit(line: string): boolean {
+    const parts = splitLine(line);
+    if (!parts || this.waiting) return false;
+    this.waiting = parts;
+    this.splitFrom = line.length;
+    this.fromInput = true;
+    this.changed();
+    return true;
   }
 
   submit(lines: string[]): Promise<void> {
     if (this.waiting) return Promise.resolve(); // one question at a time; keys are held
+    const parts = lines.flatMap((l) => splitLine(l) ?? [l]);
+    if (parts.length > lines.length) {
+      // Some pasted line is over the limit: ask, naming the longest.
+      this.waiting = parts;
+      this.splitFrom = Math.max(...lines.map((l) => l.length));
+      this.changed();
+      return Promise.resolve();
+    }
     if (sendable(lines).length > PASTE_CONFIRM_LINES) {
       this.waiting = lines;
       this.changed();
@@ -44,11 +87,19 @@ export class PasteSender {
   /** Sends every line of the waiting paste, or none (and says so). */
   answer(send: boolean): Promise<void> {
     const lines = this.waiting;
+    const { splitFrom, fromInput } = this;
     if (!lines) return Promise.resolve();
     this.waiting = undefined;
+    this.splitFrom = undefined;
+    this.fromInput = false;
     this.changed();
     if (!send) {
-      this.host.info(`${sendable(lines).length} pasted lines not sent`);
+      this.host.info(
+        splitFrom === undefined
+          ? `${sendable(lines).length} pasted lines not sent`
+          : `not sent: ${splitFrom} characters, and a message holds at most ${MESSAGE_MAX_LENGTH}` +
+              (fromInput ? '; the text is still in the input line' : ''),
+      );
       return Promise.resolve();
     }
     return this.submitEach(lines);

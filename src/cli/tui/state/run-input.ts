@@ -20,6 +20,8 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
       return store.leave(cmd.room);
     case 'rooms':
       return listRooms(store);
+    case 'window':
+      return store.window(cmd.arg);
     case 'who':
       return who(store);
     case 'clear':
@@ -36,17 +38,31 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
   }
 }
 
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** `/rooms`: the rooms joined here, with unread counts, then the server's list. */
 async function listRooms(store: ChatStore): Promise<void> {
+  const joined = store.joined;
+  if (joined.length > 0) {
+    store.info(`joined (${joined.length}):`);
+    joined.forEach((name, i) => {
+      const unread = name === store.activeRoom ? 0 : (store.client.rooms.get(name)?.unread ?? 0);
+      const note = name === store.activeRoom ? ' (here)' : unread > 0 ? `: ${unread} unread` : '';
+      store.info(`  ${i + 1}:#${name}${note}`);
+    });
+  }
   try {
     const rooms = await store.client.listRooms();
-    if (rooms.length === 0) return store.info('no rooms yet: /join <room> creates one');
-    store.info(`${rooms.length} room${rooms.length === 1 ? '' : 's'}:`);
+    if (rooms.length === 0)
+      return store.info('no rooms on the server yet: /join <room> creates one');
+    store.info(`on the server (${plural(rooms.length, 'room')}, most recently active first):`);
     for (const r of rooms.slice(0, 30)) {
-      const joined = store.joined.includes(r.name) ? ' (joined)' : '';
+      const mark = joined.includes(r.name) ? ' (joined)' : '';
       store.info(
-        `  #${sanitizeInline(r.name, 32)}${joined}: ${r.memberCount} online, ${r.messages} messages`,
+        `  #${sanitizeInline(r.name, 32)}${mark}: ${r.memberCount} online, ${plural(r.messages, 'message')}`,
       );
     }
+    if (rooms.length > 30) store.info(`  and ${rooms.length - 30} more`);
   } catch (err) {
     store.info(`cannot list rooms: ${sanitizeInline((err as Error).message, 120)}`, 'error');
   }

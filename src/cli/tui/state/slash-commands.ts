@@ -4,6 +4,7 @@ export type ParsedInput =
   | { type: 'join'; room: string | undefined }
   | { type: 'leave'; room: string | undefined }
   | { type: 'rooms' }
+  | { type: 'window'; arg: string | undefined }
   | { type: 'who' }
   | { type: 'me'; text: string }
   | { type: 'clear' }
@@ -16,7 +17,8 @@ export type ParsedInput =
 export const COMMAND_HELP: readonly [string, string][] = [
   ['/join <room>', 'join a room (created if new) and switch to it'],
   ['/leave [room]', 'leave this room (or the one named)'],
-  ['/rooms', 'list the rooms on the server'],
+  ['/rooms', 'the rooms you are in, then those on the server'],
+  ['/window <n>', 'switch to tab n (also Alt-1..9)'],
   ['/who', 'who is in this room'],
   ['/me <action>', 'say what you are doing (* you wave)'],
   ['/clear', 'clear this room’s screen'],
@@ -43,6 +45,10 @@ export function parseInput(line: string): ParsedInput {
     case 'rooms':
     case 'list':
       return { type: 'rooms' };
+    case 'window':
+    case 'win':
+    case 'w':
+      return { type: 'window', arg: rest[0] };
     case 'who':
     case 'names':
       return { type: 'who' };
