@@ -49,7 +49,8 @@ describe('chaos: hostile and unlucky clients', () => {
       slow.once('close', (code: number) => resolve(code)),
     );
     const { client: sender } = await connectUser([url]);
-    const { client: reader } = await connectUser([cluster.urls[1]!]);
+    // The reader keeps the whole run in memory (a client's window is 1000 by default).
+    const { client: reader } = await connectUser([cluster.urls[1]!], { roomWindow: 100_000 });
     closers.push(
       () => sender.close(),
       () => reader.close(),

@@ -163,7 +163,13 @@ export class ChatLoad {
           const i = start + k;
           // Each client starts on a different instance and fails over to the next ones.
           const servers = urls.map((_, j) => urls[(i + j) % urls.length]!);
-          const client = new ChatClient({ servers, token: tokens[i % users]!, pingEveryMs: 0 });
+          // The invariant compares whole histories: keep all of them in memory.
+          const client = new ChatClient({
+            servers,
+            token: tokens[i % users]!,
+            pingEveryMs: 0,
+            roomWindow: 1_000_000,
+          });
           const vu: Vu = {
             client,
             room: this.roomName(i),
