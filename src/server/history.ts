@@ -113,7 +113,7 @@ export interface HistoryOptions {
 
 type StreamEntry = [id: string, fields: string[]];
 
-function toMessage(room: string, epoch: string, [id, fields]: StreamEntry): ChatMessage {
+function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   const msg: ChatMessage = {
@@ -124,7 +124,6 @@ function toMessage(room: string, epoch: string, [id, fields]: StreamEntry): Chat
     text: f.text ?? '',
     ts: Number(id.split('-')[0]),
     kind: f.kind === 'action' || f.kind === 'broadcast' ? f.kind : 'text',
-    epoch,
   };
   if (f.cmid) msg.clientMsgId = f.cmid;
   return msg;
@@ -235,7 +234,7 @@ export class History {
   }
 
   /** The newest `limit` messages, oldest first. */
-  async latest(room: string, epoch: string, limit: number): Promise<Page> {
+  async latest(room: string, limit: number): Promise<Page> {
     const entries = (await this.redis.xrevrange(
       this.keys.roomLog(room),
       '+',
@@ -243,7 +242,7 @@ export class History {
       'COUNT',
       limit,
     )) as StreamEntry[];
-    const messages = entries.reverse().map((e) => toMessage(room, epoch, e));
+    const messages = entries.reverse().map((e) => toMessage(room, e));
     return { messages, hasMore: false, truncated: false };
   }
 
@@ -251,7 +250,7 @@ export class History {
    * Messages after `since` (exclusive), oldest first. `truncated` is true when `since` itself is
    * no longer kept and older than what is: messages after it may have been trimmed away.
    */
-  async after(room: string, epoch: string, since: string, limit: number): Promise<Page> {
+  async after(room: string, since: string, limit: number): Promise<Page> {
     const key = this.keys.roomLog(room);
     const replies = (await this.redis
       .multi()
@@ -268,14 +267,14 @@ export class History {
       StreamEntry[],
     ];
     const hasMore = range.length > limit;
-    const messages = range.slice(0, limit).map((e) => toMessage(room, epoch, e));
+    const messages = range.slice(0, limit).map((e) => toMessage(room, e));
     const firstId = first[0]?.[0];
     const truncated = self.length === 0 && firstId !== undefined && compareIds(since, firstId) < 0;
     return { messages, hasMore, truncated };
   }
 
   /** Messages before `before` (exclusive), oldest first: for scrolling back. */
-  async before(room: string, epoch: string, before: string, limit: number): Promise<Page> {
+  async before(room: string, before: string, limit: number): Promise<Page> {
     const entries = (await this.redis.xrevrange(
       this.keys.roomLog(room),
       `(${before}`,
@@ -287,9 +286,15 @@ export class History {
     const messages = entries
       .slice(0, limit)
       .reverse()
-      .map((e) => toMessage(room, epoch, e));
+      .map((e) => toMessage(room, e));
     return { messages, hasMore, truncated: false };
   }
+}
+
+/** Stamps a page read from the stream with the room's epoch (kept in its meta, not per entry). */
+export function inEpoch(page: Page, epoch: string): Page {
+  for (const m of page.messages) m.epoch = epoch;
+  return page;
 }
 
 /** Parses a room channel publication back into a message (the script's cjson output). */

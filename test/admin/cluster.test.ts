@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
 import { io } from 'socket.io-client';
 import {
@@ -8,32 +8,21 @@ import {
   type Result,
 } from '../../src/protocol/index.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
-import {
-  TEST_ENV,
-  connectUser,
-  startInstances,
-  until,
-  type TestInstance,
-  BACKEND,
-  startStore,
-  type TestStore,
-} from '../helpers/cluster.js';
-import { freePort, killAll } from '../helpers/processes.js';
+import { TEST_ENV, connectUser, until, useCluster } from '../helpers/cluster.js';
+import { freePort } from '../helpers/processes.js';
 import { adminJson, runAdmin } from './run-admin.js';
 
-let redis: TestStore;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
 const TOKEN = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
 /** How many clients each instance gets: deliberately uneven. */
 const SPREAD = [2, 5, 8];
 
+const cluster = useCluster(3, { CHAT_KEY_PREFIX: 'admin-cluster:' });
+const { clients } = cluster;
+
 beforeAll(async () => {
-  redis = await startStore(BACKEND);
-  nodes = await startInstances(3, redis, { CHAT_KEY_PREFIX: 'admin-cluster:' });
   // Each client starts on its instance; if that one dies it moves on to the others.
   for (const [n, count] of SPREAD.entries()) {
-    const urls = nodes.map((x) => x.url);
+    const urls = cluster.nodes.map((x) => x.url);
     const order = [...urls.slice(n), ...urls.slice(0, n)];
     for (let i = 0; i < count; i++) {
       const { client } = await connectUser(order, { backoffMinMs: 100, backoffMaxMs: 500 });
@@ -42,12 +31,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-});
-
-const server = (n = 0): string[] => ['--server', nodes[n]!.url];
+const server = (n = 0): string[] => ['--server', cluster.nodes[n]!.url];
 
 /** Connected clients per instance id, as the clients themselves see it. */
 function actualSpread(): Record<string, number> {
@@ -79,7 +63,7 @@ async function statusUntil(
 
 /** Polls `admin:status` over one connection until `id` is gone; ms since `since`. */
 async function apiDropTime(id: string, since: number): Promise<number> {
-  const s = io(`${nodes[0]!.url}${ADMIN_NAMESPACE}`, {
+  const s = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
     forceNew: true,
@@ -145,8 +129,8 @@ describe('chat-admin on a 3-instance cluster', () => {
     );
     for (const i of doc.instances) {
       expect(i.state).toBe('ready');
-      expect(i.pid).toBe(nodes.find((n) => n.id === i.id)!.pid);
-      expect(i.bootId).toBe(nodes.find((n) => n.id === i.id)!.bootId);
+      expect(i.pid).toBe(cluster.nodes.find((n) => n.id === i.id)!.pid);
+      expect(i.bootId).toBe(cluster.nodes.find((n) => n.id === i.id)!.bootId);
       for (const k of ['port', 'pid', 'uptimeSec', 'rssBytes', 'loopLagMs'] as const) {
         expect(typeof i[k]).toBe('number');
       }
@@ -177,7 +161,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(got).toHaveLength(clients.length);
     expect(res).toEqual({ clients: clients.length, instances: 3 });
     // The instance that ran it logged the action, its target and its outcome.
-    await nodes[1]!.log.wait(
+    await cluster.nodes[1]!.log.wait(
       (l) =>
         l.action === 'broadcast' &&
         l.target === '*' &&
@@ -217,7 +201,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(stray).toEqual([]);
     expect(new Set(strayNotices.map((n) => n.text))).toEqual(new Set([fence]));
     // It is in the room's history: a late joiner sees it.
-    const { client: late } = await connectUser([nodes[1]!.url]);
+    const { client: late } = await connectUser([cluster.nodes[1]!.url]);
     clients.push(late);
     const room = await late.join('ops');
     expect(room.messages.filter((m) => m.text === text)).toHaveLength(1);
@@ -279,7 +263,7 @@ describe('chat-admin on a 3-instance cluster', () => {
   it('a saved config supplies the token', async () => {
     const dir = { CHAT_ADMIN_CONFIG_DIR: (await import('../helpers/processes.js')).tmpDir('cfg') };
     const saved = await runAdmin(
-      ['config', '--set-token', TEST_ENV.CHAT_ADMIN_TOKEN!, '--set-server', nodes[2]!.url],
+      ['config', '--set-token', TEST_ENV.CHAT_ADMIN_TOKEN!, '--set-server', cluster.nodes[2]!.url],
       dir,
     );
     expect(saved.code).toBe(0);
@@ -288,8 +272,8 @@ describe('chat-admin on a 3-instance cluster', () => {
   });
 
   it("kick ends a user's sessions on every instance", async () => {
-    const a = await connectUser([nodes[0]!.url]);
-    const b = await connectUser([nodes[1]!.url], { user: a.user });
+    const a = await connectUser([cluster.nodes[0]!.url]);
+    const b = await connectUser([cluster.nodes[1]!.url], { user: a.user });
     const ended = [a.client, b.client].map((c) =>
       until(c, () => c.state.kind === 'ended', 10_000, 'session ended'),
     );
@@ -306,7 +290,7 @@ describe('chat-admin on a 3-instance cluster', () => {
   });
 
   it('after SIGKILL of an instance, status drops it within 5 s and counts every client once they are back', async () => {
-    const victim = nodes[2]!; // the one with 8 clients
+    const victim = cluster.nodes[2]!; // the one with 8 clients
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
     // Timed over one admin connection: a CLI process per poll would time process start-up
@@ -340,12 +324,14 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(r.stderr).toMatch(/no live instance chat-9 \(live: chat-1, chat-2\)/);
     const refused = await runAdmin([...server(1), 'restart', 'chat-1', '--token', 'nope'], TOKEN);
     expect(refused.code).toBe(4);
-    await nodes[1]!.log.wait((l) => l.action === 'admin:connect' && l.outcome === 'unauthorized');
+    await cluster.nodes[1]!.log.wait(
+      (l) => l.action === 'admin:connect' && l.outcome === 'unauthorized',
+    );
   });
 
   it('a broadcast the server would refuse (too long, blank, invisible) exits 2 before sending', async () => {
     const connects = (): number =>
-      nodes[0]!.log.lines.filter((l) => l.action === 'broadcast').length;
+      cluster.nodes[0]!.log.lines.filter((l) => l.action === 'broadcast').length;
     const before = connects();
     const runs = await Promise.all(
       ['x'.repeat(70_000), 'y'.repeat(501), '   ', '\u200b\u200d\u2060', '\t\n'].map((text) =>
@@ -381,7 +367,7 @@ describe('chat-admin on a 3-instance cluster', () => {
   });
 
   it('exits 3 with a clear line when Redis is unreachable', async () => {
-    await redis.down();
+    await cluster.redis.down();
     try {
       const r = await runAdmin([...server(1), 'status'], TOKEN);
       expect(r.code).toBe(3);
@@ -395,7 +381,7 @@ describe('chat-admin on a 3-instance cluster', () => {
       expect(rooms.stderr).toMatch(/^chat-admin: Redis is unreachable from chat-2/m);
       console.log(`Redis down: ${r.stderr.trim()}`);
     } finally {
-      await redis.up();
+      await cluster.redis.up();
     }
   });
 });

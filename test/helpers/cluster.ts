@@ -167,8 +167,9 @@ export function until(
 export { killAndWait };
 
 /** A test file's cluster: its own redis-server and `n` instances, and the clients to close. */
-export interface ClusterFixture<S extends TestStore = TestRedis> {
-  redis: S;
+export interface ClusterFixture {
+  /** One redis-server or a Redis Cluster: the backend of this run (see BACKEND). */
+  redis: TestStore;
   nodes: TestInstance[];
   clients: ChatClient[];
 }
@@ -177,18 +178,12 @@ export interface ClusterFixture<S extends TestStore = TestRedis> {
  * Starts a cluster before the file's (or describe block's) tests and, after them, closes the
  * clients it was given and kills (by PID) every process it started.
  */
-export function useCluster(n: number, env?: Record<string, string>): ClusterFixture;
-export function useCluster(
-  n: number,
-  env: Record<string, string>,
-  backend: Backend,
-): ClusterFixture<TestStore>;
 export function useCluster(
   n: number,
   env: Record<string, string> = {},
   backend: Backend = BACKEND,
-): ClusterFixture<TestStore> {
-  const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture<TestStore>;
+): ClusterFixture {
+  const fixture = { nodes: [], clients: [] } as unknown as ClusterFixture;
   beforeAll(async () => {
     fixture.redis = await startStore(backend);
     fixture.nodes = await startInstances(n, fixture.redis, env);

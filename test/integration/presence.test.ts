@@ -1,34 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, MEMBER_LIST_MAX, type Result } from '../../src/protocol/index.js';
-import {
-  TEST_ENV,
-  startInstances,
-  until,
-  type TestInstance,
-  BACKEND,
-  startStore,
-  type TestStore,
-} from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
+import { TEST_ENV, until, useCluster } from '../helpers/cluster.js';
 
-let redis: TestStore;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  redis = await startStore(BACKEND);
-  nodes = await startInstances(2, redis);
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-});
+const cluster = useCluster(2);
+const { clients } = cluster;
 
 /** Creates users in bulk through the admin API (no scrypt per user). */
 async function bulkUsers(n: number): Promise<string[]> {
-  const admin = io(`${nodes[0]!.url}${ADMIN_NAMESPACE}`, {
+  const admin = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
     forceNew: true,
@@ -49,7 +30,7 @@ describe('presence in a big room', () => {
     const n = MEMBER_LIST_MAX + 30;
     const tokens = await bulkUsers(n);
     for (const [i, token] of tokens.entries()) {
-      const c = new ChatClient({ servers: [nodes[i % 2]!.url], token, pingEveryMs: 0 });
+      const c = new ChatClient({ servers: [cluster.nodes[i % 2]!.url], token, pingEveryMs: 0 });
       await c.connect();
       await c.join('crowd');
       clients.push(c);

@@ -1,39 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError, login, logout, me } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { hashToken } from '../../src/server/sessions.js';
-import {
-  startInstances,
-  until,
-  userName,
-  type TestInstance,
-  BACKEND,
-  startStore,
-  type TestStore,
-} from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
+import { until, userName, useCluster } from '../helpers/cluster.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 
-let redis: TestStore;
-let nodes: TestInstance[];
-
-beforeAll(async () => {
-  redis = await startStore(BACKEND);
-  nodes = await startInstances(3, redis, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
-});
-afterAll(killAll);
+const cluster = useCluster(3, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
 
 describe('accounts and sessions', () => {
   it('registers a new name, then needs its password; the token is not stored in clear', async () => {
     const name = userName('acct');
-    const first = await login(nodes[0]!.url, name, 'right-password');
+    const first = await login(cluster.nodes[0]!.url, name, 'right-password');
     expect(first.created).toBe(true);
     expect(first.token.length).toBeGreaterThanOrEqual(22); // >= 128 bits, base64url
-    const second = await login(nodes[1]!.url, name, 'right-password');
+    const second = await login(cluster.nodes[1]!.url, name, 'right-password');
     expect(second.created).toBe(false);
     expect(second.token).not.toBe(first.token);
 
-    const r = redis.client();
+    const r = cluster.redis.client();
     const stored = JSON.parse((await r.get(`chat:user:{${name}}`))!) as Record<string, unknown>;
     expect(JSON.stringify(stored)).not.toContain('right-password');
     expect(stored.salt).toBeTruthy();
@@ -46,8 +30,10 @@ describe('accounts and sessions', () => {
 
   it('a wrong password is a 401 that does not say which half was wrong', async () => {
     const name = userName('pw');
-    await login(nodes[0]!.url, name, 'right-password');
-    const err = await login(nodes[2]!.url, name, 'wrong-password').catch((e: ApiError) => e);
+    await login(cluster.nodes[0]!.url, name, 'right-password');
+    const err = await login(cluster.nodes[2]!.url, name, 'wrong-password').catch(
+      (e: ApiError) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(401);
     expect((err as ApiError).message).toBe('wrong user name or password');
@@ -55,13 +41,13 @@ describe('accounts and sessions', () => {
 
   it('a token works on every instance, and a reconnect elsewhere needs no new login', async () => {
     const name = userName('multi');
-    const { token } = await login(nodes[0]!.url, name, 'password-1');
-    for (const n of nodes) {
+    const { token } = await login(cluster.nodes[0]!.url, name, 'password-1');
+    for (const n of cluster.nodes) {
       expect(await handshakeOutcome(n.url, { token })).toBe('connected');
       expect((await me(n.url, token)).user.name).toBe(name);
     }
     const client = new ChatClient({
-      servers: [nodes[0]!.url, nodes[1]!.url],
+      servers: [cluster.nodes[0]!.url, cluster.nodes[1]!.url],
       token,
       pingEveryMs: 0,
     });
@@ -69,7 +55,7 @@ describe('accounts and sessions', () => {
     expect(client.welcome?.instanceId).toBe('chat-1');
     await client.join('sessions');
     // chat-1 dies; the client moves to chat-2 with the same token.
-    await nodes[0]!.kill('SIGKILL');
+    await cluster.nodes[0]!.kill('SIGKILL');
     await until(
       client,
       () => client.state.kind === 'connected' && client.welcome?.instanceId === 'chat-2',
@@ -78,17 +64,17 @@ describe('accounts and sessions', () => {
     );
     expect(client.reconnects).toBe(1);
     client.close();
-    await nodes[0]!.start();
+    await cluster.nodes[0]!.start();
   });
 
   it('refuses missing, malformed, unknown, expired and logged-out tokens', async () => {
-    const url = nodes[1]!.url;
+    const url = cluster.nodes[1]!.url;
     expect(await handshakeOutcome(url, {})).toBe('unauthorized');
     expect(await handshakeOutcome(url, { token: 42 })).toBe('unauthorized');
     expect(await handshakeOutcome(url, { token: 'x'.repeat(43) })).toBe('unauthorized');
 
     const { token: expiring } = await login(url, userName('exp'), 'password-1');
-    const r = redis.client();
+    const r = cluster.redis.client();
     await r.pexpire(`chat:session:${hashToken(expiring)}`, 1);
     // Redis expires keys lazily on access: once the millisecond has passed, it is gone.
     while ((await r.exists(`chat:session:${hashToken(expiring)}`)) === 1) await r.ping();
@@ -96,7 +82,7 @@ describe('accounts and sessions', () => {
     r.disconnect();
 
     const { token } = await login(url, userName('out'), 'password-1');
-    const live = await connected(rawSocket(nodes[2]!.url, { token }));
+    const live = await connected(rawSocket(cluster.nodes[2]!.url, { token }));
     const ended = new Promise<string>((resolve) =>
       live.on('session:ended', ({ reason }) => resolve(reason)),
     );
@@ -106,21 +92,24 @@ describe('accounts and sessions', () => {
     await logout(url, token);
     expect(await ended).toBe('logged_out');
     expect(await gone).toBe('io server disconnect');
-    for (const n of nodes) expect(await handshakeOutcome(n.url, { token })).toBe('unauthorized');
+    for (const n of cluster.nodes)
+      expect(await handshakeOutcome(n.url, { token })).toBe('unauthorized');
     await expect(me(url, token)).rejects.toMatchObject({ status: 401 });
   });
 
   it('rate limits repeated wrong passwords per user name (429), and the right one then too', async () => {
     const name = userName('guess');
-    await login(nodes[0]!.url, name, 'right-password');
+    await login(cluster.nodes[0]!.url, name, 'right-password');
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const err = await login(nodes[i % 3]!.url, name, `guess-${i}`).catch((e: ApiError) => e);
+      const err = await login(cluster.nodes[i % 3]!.url, name, `guess-${i}`).catch(
+        (e: ApiError) => e,
+      );
       statuses.push((err as ApiError).status);
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    await expect(login(nodes[0]!.url, name, 'right-password')).rejects.toMatchObject({
+    await expect(login(cluster.nodes[0]!.url, name, 'right-password')).rejects.toMatchObject({
       status: 429,
     });
   });

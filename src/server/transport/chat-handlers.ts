@@ -17,7 +17,7 @@ import {
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
-import type { Page } from '../history.js';
+import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import type { HandlerTable } from './boundary.js';
 
 function joinedRooms(socket: ChatSocket): string[] {
@@ -57,19 +57,23 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
 async function readPage(
   ctx: InstanceContext,
   room: string,
-  current: string,
   q: { since?: string; before?: string; epoch?: string; limit: number },
-): Promise<{ page: Page; unrecoverable: boolean }> {
-  const stale = q.epoch !== undefined && q.epoch !== current && Boolean(q.since ?? q.before);
+): Promise<{ page: Page; meta: RoomMeta; unrecoverable: boolean }> {
+  // The meta and the page in one round trip: the page is only wasted after a reset.
+  const [meta, page] = await Promise.all([
+    ctx.history.meta(room),
+    q.since
+      ? ctx.history.after(room, q.since, q.limit)
+      : q.before
+        ? ctx.history.before(room, q.before, q.limit)
+        : ctx.history.latest(room, q.limit),
+  ]);
+  const stale = q.epoch !== undefined && q.epoch !== meta.epoch && Boolean(q.since ?? q.before);
   if (stale) {
-    return { page: await ctx.history.latest(room, current, q.limit), unrecoverable: true };
+    const newest = await ctx.history.latest(room, q.limit);
+    return { page: inEpoch(newest, meta.epoch), meta, unrecoverable: true };
   }
-  const page = q.since
-    ? await ctx.history.after(room, current, q.since, q.limit)
-    : q.before
-      ? await ctx.history.before(room, current, q.before, q.limit)
-      : await ctx.history.latest(room, current, q.limit);
-  return { page, unrecoverable: false };
+  return { page: inEpoch(page, meta.epoch), meta, unrecoverable: false };
 }
 
 /**
@@ -97,13 +101,12 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         await ctx.fanout.subscribed(room);
         if (!already && (await ctx.presence.join(room, socket.data.user)))
           ctx.presenceChanged(room);
-        const meta = await ctx.history.meta(room);
-        const { page, unrecoverable } = await readPage(ctx, room, meta.epoch, {
-          since,
-          epoch,
-          limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
-        });
-        const [{ members, count }, typing] = await Promise.all([
+        const [{ page, meta, unrecoverable }, { members, count }, typing] = await Promise.all([
+          readPage(ctx, room, {
+            since,
+            epoch,
+            limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
+          }),
           ctx.presence.members(room),
           ctx.presence.typing(room),
         ]);
@@ -142,8 +145,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   'room:history': {
     schema: HistoryPayload,
     run: async (_socket, ctx, { room, since, before, epoch, limit }) => {
-      const meta = await ctx.history.meta(room);
-      const { page, unrecoverable } = await readPage(ctx, room, meta.epoch, {
+      const { page, meta, unrecoverable } = await readPage(ctx, room, {
         since,
         before,
         epoch,
