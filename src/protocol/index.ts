@@ -2,6 +2,7 @@
  * The wire contract shared by `chat-server`, `chat-tui` and `chat-admin`: events, payload
  * schemas, models, limits and error codes. It imports none of the programs.
  */
+export * from './address.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
