@@ -54,6 +54,8 @@ export interface ChatClientEvents {
   status: [string];
   gap: [string, Gap];
   rtt: [number];
+  /** A direct conversation we had not joined got a message: now joined, its news unread. */
+  opened: [room: string];
 }
 
 export interface ChatClientOptions {

@@ -20,7 +20,7 @@ describe('many rooms', () => {
     h.chat.deliver('room50', 'bob', 'fifty');
     h.chat.deliver('room50', 'bob', 'fifty again');
     h.chat.deliver('room55', 'carol', 'hello me, are you there?');
-    await h.until((f) => expect(tabs(f)).toMatch(/5:#room05\(1\) .* \(2\)>$/));
+    await h.until((f) => expect(tabs(f)).toMatch(/5:#room05 1 .* \(2\)>$/));
 
     await h.enter('/window 45');
     await h.until((f) => {

@@ -99,7 +99,7 @@ describe('chat-tui for scripts', () => {
     });
     const bad = await run(['config', 'get', 'colour']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user)');
+    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user, bell)');
   });
 
   it('send prints the id after the ack; tail --json prints history then live messages, each once', async () => {

@@ -16,6 +16,8 @@ export type KeyCommand =
   | { type: 'cursor'; by: number | 'start' | 'end' }
   | { type: 'historyPrev' }
   | { type: 'historyNext' }
+  /** Tab (+1) / Shift-Tab (-1): complete a name or command, again for the next candidate. */
+  | { type: 'complete'; dir: 1 | -1 }
   | { type: 'scroll'; pages: number }
   | { type: 'scrollEnd' }
   | { type: 'nextRoom' }
@@ -31,6 +33,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
   ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
+  ['Tab / Shift-Tab', 'complete a name, /command or /msg user; again: the next one'],
   ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
   ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
   ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
@@ -56,7 +59,7 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'u') return { type: 'clearLine' };
   if (key.ctrl && input === 'w') return { type: 'deleteWord' };
   if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };
-  if (key.tab && !key.shift) return { type: 'nextRoom' };
+  if (key.tab) return { type: 'complete', dir: key.shift ? -1 : 1 };
   if (key.escape) return { type: 'cancel' };
   if (key.ctrl || key.meta) return { type: 'none' };
   if (input === '') return { type: 'none' };

@@ -1,5 +1,6 @@
 import { Box, useApp, useInput } from 'ink';
 import { useEffect, useMemo } from 'react';
+import { useBell } from '../hooks/use-bell.js';
 import { useChatStore } from '../hooks/use-chat-store.js';
 import { INPUT_MAX_LENGTH, useInputLine } from '../hooks/use-input-line.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
@@ -28,6 +29,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const { columns, rows } = size ?? terminal;
   const input = useInputLine();
   const { exit } = useApp();
+  useBell(store);
   const paneHeight = Math.max(3, rows - CHROME_ROWS);
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
   const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
@@ -41,7 +43,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   useInput((text, key) => {
     const cmd = keyCommand(text, key);
     if (store.pasteWaiting) return answerPaste(store, cmd, () => input.take());
+    if (cmd.type !== 'complete') input.endCompletion();
     switch (cmd.type) {
+      case 'complete':
+        input.complete(() => store.completions(), cmd.dir);
+        break;
       case 'submit':
         // Over the limit, the line stays where it is until the user says to split it.
         if (!store.askSplit(input.current())) void store.submit(input.take());

@@ -2,6 +2,9 @@
 export type ParsedInput =
   | { type: 'message'; text: string }
   | { type: 'join'; room: string | undefined }
+  | { type: 'msg'; user: string | undefined; text: string }
+  | { type: 'query'; user: string | undefined }
+  | { type: 'mentions' }
   | { type: 'leave'; room: string | undefined }
   | { type: 'rooms' }
   | { type: 'window'; arg: string | undefined }
@@ -15,9 +18,12 @@ export type ParsedInput =
 
 /** The commands, as `/help` lists them. */
 export const COMMAND_HELP: readonly [string, string][] = [
-  ['/join <room>', 'join a room (created if new) and switch to it'],
-  ['/leave [room]', 'leave this room (or the one named)'],
-  ['/rooms', 'the rooms you are in, then those on the server'],
+  ['/join <room>', 'join a room (created if new) and switch to it (@user: as /query)'],
+  ['/msg <user> <text>', 'open the direct conversation with a user, switch to it, send'],
+  ['/query <user>', 'open the direct conversation with a user (tab @user)'],
+  ['/mentions', 'recent messages that named you, in every room'],
+  ['/leave [room]', 'leave this room (or the one named); on @user: close it'],
+  ['/rooms', 'the rooms and direct conversations open, then the server’s rooms'],
   ['/window <n>', 'switch to tab n (also Alt-1..9)'],
   ['/who', 'who is in this room'],
   ['/me <action>', 'say what you are doing (* you wave)'],
@@ -39,6 +45,15 @@ export function parseInput(line: string): ParsedInput {
     case 'join':
     case 'j':
       return { type: 'join', room: rest[0] };
+    case 'msg': {
+      // The text keeps its spacing: everything after the user name.
+      const m = /^\S+\s+\S+\s(.*)$/s.exec(text);
+      return { type: 'msg', user: rest[0], text: m?.[1] ?? '' };
+    }
+    case 'query':
+      return { type: 'query', user: rest[0] };
+    case 'mentions':
+      return { type: 'mentions' };
     case 'leave':
     case 'part':
       return { type: 'leave', room: rest[0] };
