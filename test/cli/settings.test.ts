@@ -24,14 +24,14 @@ afterEach(() => {
 async function config(dir: string, ...args: string[]): Promise<string> {
   vi.stubEnv('CHAT_TUI_CONFIG_DIR', dir);
   let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out += String(chunk);
     return true;
   });
   try {
     await configCommand().parseAsync(args, { from: 'user' });
   } finally {
-    vi.mocked(process.stdout.write).mockRestore();
+    spy.mockRestore();
   }
   return out;
 }
