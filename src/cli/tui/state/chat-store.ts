@@ -264,7 +264,7 @@ export class ChatStore {
   private unreadMentions(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active || r.unread === 0) return 0;
-    return this.mentions.unreadOnTab(name, r.messages, r.unread);
+    return this.mentions.unreadOnTab(name, r.messages, r.unread, r.version);
   }
 
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */

@@ -52,6 +52,11 @@ export class MentionLog {
   private readonly list: MentionRecord[] = [];
   private readonly seen = new WeakSet<ChatMessage>();
   private readonly onTab = new WeakMap<ChatMessage, boolean>();
+  /** By the room's message list: a room joined again is a new list. */
+  private readonly tabMemo = new WeakMap<
+    readonly ChatMessage[],
+    { version: number; unread: number; n: number }
+  >();
 
   constructor(
     private readonly user: string | undefined,
@@ -75,8 +80,18 @@ export class MentionLog {
     if (mentionsUser(text, this.user)) this.add({ room: undefined, ts, from, text });
   }
 
-  /** Unread messages of a room that count as mentions on its tab (the last `unread`). */
-  unreadOnTab(room: string, messages: readonly ChatMessage[], unread: number): number {
+  /**
+   * Unread messages of a room that count as mentions on its tab (the last `unread`). Every
+   * tab asks on every redraw: the count is kept until the room's messages or unread change.
+   */
+  unreadOnTab(
+    room: string,
+    messages: readonly ChatMessage[],
+    unread: number,
+    version: number,
+  ): number {
+    const memo = this.tabMemo.get(messages);
+    if (memo && memo.version === version && memo.unread === unread) return memo.n;
     let n = 0;
     for (let i = messages.length - 1, k = 0; i >= 0 && k < unread; i--, k++) {
       const m = messages[i]!;
@@ -84,6 +99,7 @@ export class MentionLog {
       if (counts === undefined) this.onTab.set(m, (counts = countsOnTab(m, room, this.user)));
       if (counts) n++;
     }
+    this.tabMemo.set(messages, { version, unread, n });
     return n;
   }
 
