@@ -41,6 +41,9 @@ describe('Tab completion', () => {
     h.key(KEYS.tab);
     await h.until((f) => expect(inputLine(f)).toBe('#lobby> cc @bob'));
     expect(await sendWithMarker(h)).toBe('cc @bob X');
+    // Text and its Tab in one read, as `tmux send-keys "al" Tab` writes them.
+    h.key('al\t');
+    await h.until((f) => expect(inputLine(f)).toBe('#lobby> alice:'));
   });
 
   it('cycles with repeated Tab, back with Shift-Tab; any other key ends the cycle', async () => {

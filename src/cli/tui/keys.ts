@@ -16,8 +16,11 @@ export type KeyCommand =
   | { type: 'cursor'; by: number | 'start' | 'end' }
   | { type: 'historyPrev' }
   | { type: 'historyNext' }
-  /** Tab (+1) / Shift-Tab (-1): complete a name or command, again for the next candidate. */
-  | { type: 'complete'; dir: 1 | -1 }
+  /**
+   * Tab (+1) / Shift-Tab (-1): complete a name or command, again for the next candidate;
+   * `before`: text that came in the same read, just ahead of the Tab.
+   */
+  | { type: 'complete'; dir: 1 | -1; before?: string }
   | { type: 'scroll'; pages: number }
   | { type: 'scrollEnd' }
   | { type: 'nextRoom' }
@@ -63,10 +66,16 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.escape) return { type: 'cancel' };
   if (key.ctrl || key.meta) return { type: 'none' };
   if (input === '') return { type: 'none' };
+  // Text and its Tab in one read (`tmux send-keys "al" Tab`, as with Enter below).
+  if (/^[^\t\r\n]+\t$/.test(input)) {
+    return { type: 'complete', dir: 1, before: stripControls(input.slice(0, -1)) };
+  }
   // A paste, or text typed by a script with its Enter, arrives as one chunk: each line break
   // is an Enter. What is between them keeps no control characters.
-  // eslint-disable-next-line no-control-regex
-  const parts = input.split(/\r\n?|\n/).map((p) => p.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''));
+  const parts = input.split(/\r\n?|\n/).map(stripControls);
   if (parts.length > 1) return { type: 'lines', lines: parts };
   return parts[0] ? { type: 'insert', text: parts[0] } : { type: 'none' };
 }
+
+// eslint-disable-next-line no-control-regex
+const stripControls = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');

@@ -46,6 +46,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
     if (cmd.type !== 'complete') input.endCompletion();
     switch (cmd.type) {
       case 'complete':
+        if (cmd.before) store.typing(input.insert(cmd.before) !== '');
         input.complete(() => store.completions(), cmd.dir);
         break;
       case 'submit':
