@@ -8,7 +8,7 @@ import { Settings } from '../settings.js';
 export function joinCommand(): Command {
   return new Command('join')
     .description('open the full-screen chat in one or more rooms')
-    .argument('<room...>', 'room(s) to join')
+    .argument('<room...>', 'room(s) to join; @user opens the direct conversation with user')
     .option(
       '-s, --server <url>',
       'server URL; several, comma-separated, are rotated through on reconnects',
