@@ -42,6 +42,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       ackTimeoutMs: 5000,
       pingEveryMs: 5000,
       roomWindow: ROOM_WINDOW_DEFAULT,
+      openDirects: false,
       ...opts,
     };
     const emit: Emit = (event, ...args) => this.emit(event, ...args);
@@ -52,6 +53,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         socket.on('typing:updated', (t) => this.ops.onTyping(t));
         socket.on('notice:created', (n) => this.emit('notice', n));
         socket.on('sync:required', () => void this.resume.resync('sync'));
+        if (full.openDirects) socket.on('direct:opened', (d) => void this.ops.onDirectOpened(d));
       },
       resume: () => this.resume.resync('reconnect'),
       ended: () => this.outbox.failPending(),

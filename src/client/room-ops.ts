@@ -99,6 +99,23 @@ export class RoomOps {
     return taken.length;
   }
 
+  /**
+   * Someone wrote in a direct conversation not joined here: join it (history included), so
+   * it shows up unread without the user asking. A join already under way covers it.
+   */
+  async onDirectOpened({ room, from }: Payload<'direct:opened'>): Promise<void> {
+    if (this.rooms.has(room)) return;
+    try {
+      await this.join(room);
+      this.emit('opened', room);
+    } catch (err) {
+      this.emit(
+        'status',
+        `${from} wrote to you, but the conversation could not be opened: ${(err as Error).message}`,
+      );
+    }
+  }
+
   /** Who is in a room now, as the server announced it. */
   onPresence({ room, members, count }: Payload<'presence:updated'>): void {
     const r = this.rooms.get(room);

@@ -43,6 +43,12 @@ export interface ChatClientEvents {
   status: [string];
   gap: [string, Gap];
   rtt: [number];
+  /**
+   * Someone wrote in a direct conversation (`@peer`) this client had not joined, and it has
+   * joined it now (with `openDirects`): the room is in `rooms` with its history, the new
+   * message(s) among them, unread.
+   */
+  opened: [string];
 }
 
 export interface ChatClientOptions {
@@ -62,6 +68,11 @@ export interface ChatClientOptions {
    * from history on scroll); a load tester keeps few.
    */
   roomWindow?: number;
+  /**
+   * Join a direct conversation by itself when someone writes in it (the TUI does; scripts,
+   * which follow the rooms they name, do not). Default false.
+   */
+  openDirects?: boolean;
 }
 
 /** How the parts of a client announce what happened: the client's own (protected) emit. */

@@ -1,4 +1,5 @@
-import { roomOf, type ChatServer } from './context.js';
+import type { ChatServer } from './context.js';
+import { emitAboutRoom } from './direct.js';
 import type { Logger } from './logger.js';
 import type { Presence } from './presence.js';
 
@@ -33,7 +34,11 @@ export class PresenceAnnouncer {
             ({ members, count }) => {
               if (count === 0) this.counts.delete(room);
               else this.counts.set(room, count);
-              this.io.to(roomOf(room)).emit('presence:updated', { room, members, count });
+              emitAboutRoom(this.io, room, 'presence:updated', (address) => ({
+                room: address,
+                members,
+                count,
+              }));
             },
             (err: unknown) => this.log.warn({ room, err }, 'presence update failed'),
           );

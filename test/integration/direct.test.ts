@@ -11,14 +11,14 @@ import {
   type RoomInfo,
   type ServerToClientEvents,
 } from '../../src/protocol/index.js';
-import { TEST_ENV, useCluster, userName } from '../helpers/cluster.js';
+import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
 import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
 
 /**
  * Direct conversations on the wire, with bare socket.io-client sockets: what a third party
  * (or a modified client) can ask for, not only what our client does.
  */
-const cluster = useCluster(2);
+const cluster = useCluster(3);
 
 const sockets: RawSocket[] = [];
 
@@ -240,5 +240,37 @@ describe('direct conversations', () => {
       console.close();
       for (const s of sockets.splice(0)) s.close();
     }
+  });
+
+  it('a client opens a conversation by itself when written to, and loses nothing when its instance dies', async () => {
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    const { client: alice, user: aliceName } = await connectUser([a]);
+    cluster.clients.push(alice);
+    const { client: bob, user: bobName } = await connectUser([b, c], { openDirects: true });
+    cluster.clients.push(bob);
+    const opened: string[] = [];
+    bob.on('opened', (room) => opened.push(room));
+    await alice.join(`@${bobName}`);
+    await alice.send(`@${bobName}`, 'm1');
+    await until(bob, () => opened.length === 1, 10_000, 'the conversation to open');
+    expect(opened).toEqual([`@${aliceName}`]);
+    const room = bob.rooms.get(`@${aliceName}`)!;
+    expect(room.messages.map((m) => m.text)).toEqual(['m1']);
+
+    // Bob's instance dies while alice keeps writing.
+    const sends: Promise<unknown>[] = [];
+    for (let i = 2; i <= 40; i++) {
+      sends.push(alice.send(`@${bobName}`, `m${i}`));
+      if (i === 10) await cluster.nodes[1]!.kill('SIGKILL');
+    }
+    await Promise.all(sends);
+    await until(bob, () => room.messages.at(-1)?.text === 'm40', 20_000, 'all 40 messages');
+    expect(room.messages.map((m) => m.text)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `m${i + 1}`),
+    );
+    expect(room.messages.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(new Set(room.messages.map((m) => m.room))).toEqual(new Set([`@${aliceName}`]));
+    expect(opened).toHaveLength(1);
+    expect(bob.welcome?.instanceId).toBe('chat-3');
   });
 });

@@ -30,7 +30,7 @@ export function joinCommand(): Command {
         user: opts.user,
         interactive: true,
       });
-      const client = new ChatClient({ servers, token: session.token });
+      const client = new ChatClient({ servers, token: session.token, openDirects: true });
       // Ink loads only for the full-screen client: script commands start faster without it.
       const { runTui } = await import('../tui/run-tui.js');
       await runTui(client, session.user, names);
