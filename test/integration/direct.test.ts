@@ -18,7 +18,8 @@ import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
  * Direct conversations on the wire, with bare socket.io-client sockets: what a third party
  * (or a modified client) can ask for, not only what our client does.
  */
-const cluster = useCluster(3);
+// Two rooms and, apart, two conversations per connection, to see the limits apart.
+const cluster = useCluster(3, { CHAT_MAX_ROOMS: '2' });
 
 const sockets: RawSocket[] = [];
 
@@ -207,6 +208,23 @@ describe('direct conversations', () => {
     expect(leaked).not.toContain('secret');
     expect(leaked).not.toContain(`@${alice}`);
     expect(heard.map((e) => e.event)).not.toContain('direct:opened');
+  });
+
+  it('limits rooms and conversations per connection separately, in words', async () => {
+    const [a] = cluster.nodes.map((n) => n.url) as [string];
+    const names = [userName('lim'), userName('p1'), userName('p2'), userName('p3')];
+    const tokens = await Promise.all(
+      names.map(async (n) => (await login(a, n, 'password-1')).token),
+    );
+    const s = await open(a, tokens[0]!);
+    for (const room of ['lim-a', 'lim-b']) await ok(ask(s, 'room:join', { room }));
+    const third = await ask(s, 'room:join', { room: 'lim-c' });
+    expect(!third.ok && third.error.message).toContain('already in 2 rooms');
+    for (const peer of names.slice(1, 3)) await ok(ask(s, 'room:join', { room: `@${peer}` }));
+    const more = await ask(s, 'room:join', { room: `@${names[3]}` });
+    expect(!more.ok && more.error.message).toContain('2 conversations open');
+    await ok(ask(s, 'room:leave', { room: `@${names[1]}` }));
+    await ok(ask(s, 'room:join', { room: `@${names[3]}` }));
   });
 
   it('the operator sees how many conversations there are, and who is in them only when asking', async () => {
