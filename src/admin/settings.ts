@@ -114,11 +114,13 @@ export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Targe
         ExitCode.Unauthorized,
         `no admin token for ${server}: the local cluster's token (${file}) is for ${local.url} ` +
           `(recorded in ${local.file}); pass --token or set CHAT_ADMIN_TOKEN`,
+        { unauthorized: true },
       );
     }
   }
   throw new AdminError(
     ExitCode.Unauthorized,
     'no admin token: pass --token, set CHAT_ADMIN_TOKEN, or save one with `chat-admin config --token`',
+    { unauthorized: true },
   );
 }
