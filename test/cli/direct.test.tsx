@@ -50,6 +50,26 @@ describe('direct conversations', () => {
     expect(tabs(h.frame())).toBe('1:#lobby 2:@alice');
   });
 
+  it('opened with its history all read (as ChatClient joins it) counts what the peer wrote since my last word', async () => {
+    h = await setup({ rooms: ['lobby'] });
+    h.chat.openedBy('alice', ['still there?', 'me?'], {
+      unread: false,
+      before: [
+        ['alice', 'old question'],
+        ['me', 'old answer'],
+      ],
+    });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice 2 (2)'));
+    expect(h.bells()).toBe(1); // 'me?' names me; the older ones ring nothing
+    expect(prompt(h.frame())).toBe('#lobby>');
+    h.key(KEYS.alt(2));
+    await h.until((f) => {
+      expect(plain(f)).toContain('me: old answer');
+      expect(plain(f)).toContain('alice: me?');
+    });
+    expect(h.bells()).toBe(1);
+  });
+
   it('/msg opens, switches and sends; /query and /join @user open and switch', async () => {
     h = await setup({ rooms: ['lobby'] });
     await h.enter('/msg bob  two  spaces kept');

@@ -118,13 +118,21 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
    * What ChatClient does when someone writes to us in a direct conversation we had not
    * joined: it joins it (history included, the new messages unread), then says `opened`.
    */
-  openedBy(peer: string, texts: string[]): void {
+  openedBy(
+    peer: string,
+    texts: string[],
+    /** Earlier messages, in the history the join brings, read (ChatClient marks all read). */
+    opts: { before?: [from: string, text: string][]; unread?: boolean } = {},
+  ): void {
     const address = `@${peer}`;
     const room = new RoomState(address);
     room.setBase(1);
     room.members = ['me', peer];
     this.rooms.set(address, room);
-    for (const text of texts) this.deliver(address, peer, text, { silent: true });
+    for (const [from, text] of opts.before ?? [])
+      this.deliver(address, from, text, { silent: true, live: false });
+    const live = opts.unread ?? true;
+    for (const text of texts) this.deliver(address, peer, text, { silent: true, live });
     this.emit('room', address);
     this.emit('opened', address);
   }
