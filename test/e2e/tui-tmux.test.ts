@@ -98,12 +98,16 @@ describe('chat-tui join in tmux', () => {
       },
     );
     openPane('alice', aliceConf, [b, c, a]);
-    // Bob runs it for the first time: it asks for his name and password.
+    // Bob runs it for the first time: it asks for his name and, the name being new, for his
+    // password twice.
     openPane('bob', bobConf, [a, c, b]);
     await until('bob', (s) => expect(s).toContain('user name:'));
     tmux('send-keys', '-t', 'bob', '-l', bob);
     tmux('send-keys', '-t', 'bob', 'Enter');
     await until('bob', (s) => expect(s).toContain('password:'));
+    tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
+    tmux('send-keys', '-t', 'bob', 'Enter');
+    await until('bob', (s) => expect(s).toContain('password again:'));
     tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
     tmux('send-keys', '-t', 'bob', 'Enter');
 
