@@ -1,7 +1,6 @@
 import { sanitizeInline } from '../../sanitize.js';
-import { KEY_HELP } from '../keys.js';
 import type { ChatStore } from './chat-store.js';
-import { COMMAND_HELP, parseInput } from './slash-commands.js';
+import { parseInput } from './slash-commands.js';
 
 /** Runs a line the user entered: a message to the active room, or a slash command. */
 export async function runInput(store: ChatStore, line: string): Promise<void> {
@@ -27,7 +26,8 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
     case 'clear':
       return store.clearScreen();
     case 'help':
-      return help(store);
+      // An overlay over the pane (see HelpOverlay), not lines in the room's history.
+      return store.showHelp(true);
     case 'quit':
       return store.quit();
     case 'unknown':
@@ -78,11 +78,4 @@ function who(store: ChatStore): void {
   store.info(
     `${count} in #${room}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}${more}`,
   );
-}
-
-function help(store: ChatStore): void {
-  store.info('commands:');
-  for (const [c, what] of COMMAND_HELP) store.info(`  ${c.padEnd(16)} ${what}`);
-  store.info('keys:');
-  for (const [k, what] of KEY_HELP) store.info(`  ${k.padEnd(16)} ${what}`);
 }
