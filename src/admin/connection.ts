@@ -142,8 +142,8 @@ export class AdminClient {
           done(
             new AdminError(
               ExitCode.Unauthorized,
-              `${target.server} refused the admin token from ${target.tokenSource}: ${err.message}` +
-                (target.tokenHint ? `; ${target.tokenHint}` : ''),
+              `${target.server} refused the admin token from ${target.tokenSource} (${err.message})` +
+                (target.tokenHint ? `. ${target.tokenHint}` : ''),
               { unauthorized: true },
             ),
           );

@@ -89,13 +89,20 @@ function shownText(max: number) {
 /** Text a person wrote: something visible, no NUL, and within the length cap. */
 export const MessageText = shownText(MESSAGE_MAX_LENGTH);
 
-/** Body of `POST /api/login`. */
+/**
+ * Body of `POST /api/login`. Without `create`, one step: an existing name logs in, a new one
+ * is registered (scripts use this). `create: false` only logs in: a name with no account is
+ * refused with `no_such_user` (HTTP 404) and nothing is made, so a client can ask for the new
+ * password twice before `create: true`, which only registers (`name_taken`, HTTP 409, if the
+ * name has an account by then).
+ */
 export const LoginRequest = z.strictObject({
   username: Name,
   password: z
     .string({ error: 'must be a string' })
     .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
     .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+  create: z.boolean({ error: 'must be true or false' }).optional(),
 });
 /** See {@link LoginRequest}. */
 export type LoginRequest = z.infer<typeof LoginRequest>;

@@ -62,7 +62,9 @@ describe('chat-admin finds its local cluster', () => {
       `${cluster.url} refused the admin token from ${path.join(dir, 'admin-token')}`,
     );
     expect(r.stderr).toContain(`whose state is in ${dir}`);
-    expect(r.stderr).toContain('set CHAT_STATE_DIR to its state directory');
+    expect(r.stderr).toContain(`(recorded for ${cluster.url})`);
+    expect(r.stderr).toContain('point chat-admin at its state directory');
+    expect(r.stderr).toContain('CHAT_STATE_DIR=<dir> chat-admin');
   });
 
   it('an instance that is started again gets a line of its own with its new pid', async () => {

@@ -93,7 +93,14 @@ describe('chat-tui for scripts', () => {
       'pw-12345\n',
     );
     expect(login).toMatchObject({ code: 0, stdout: '' });
-    expect(login.stderr).toContain(`logged in to ${server} as ${user}`);
+    expect(login.stderr).toContain(`registered a new account "${user}" on ${server} and logged in`);
+    // Scripts stay one step; the same name again is an existing account.
+    const again = await run(
+      ['login', '--server', server, '--user', user, '--password-stdin'],
+      'pw-12345\n',
+    );
+    expect(again).toMatchObject({ code: 0, stdout: '' });
+    expect(again.stderr).toContain(`logged in to ${server} as ${user} (existing account)`);
     const file = path.join(configDir, 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
 

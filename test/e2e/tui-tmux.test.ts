@@ -98,12 +98,16 @@ describe('chat-tui join in tmux', () => {
       },
     );
     openPane('alice', aliceConf, [b, c, a]);
-    // Bob runs it for the first time: it asks for his name and password.
+    // Bob runs it for the first time: it asks for his name and, the name being new, for his
+    // password twice.
     openPane('bob', bobConf, [a, c, b]);
     await until('bob', (s) => expect(s).toContain('user name:'));
     tmux('send-keys', '-t', 'bob', '-l', bob);
     tmux('send-keys', '-t', 'bob', 'Enter');
     await until('bob', (s) => expect(s).toContain('password:'));
+    tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
+    tmux('send-keys', '-t', 'bob', 'Enter');
+    await until('bob', (s) => expect(s).toContain('password again:'));
     tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
     tmux('send-keys', '-t', 'bob', 'Enter');
 
@@ -116,6 +120,9 @@ describe('chat-tui join in tmux', () => {
       expect(s).toContain(alice); // member list
     });
     expect(paneInfo('alice', '#{?alternate_on,alternate,normal}')).toBe('alternate');
+    // The first screen's hint sits in the typing row until she types.
+    const HINT = '/help: commands and keys · Ctrl-C quits';
+    expect(screen('alice').split('\n')[22]).toBe(HINT);
 
     await say('alice', 'hello from alice');
     await say('bob', 'hi alice, bob here');
@@ -124,6 +131,17 @@ describe('chat-tui join in tmux', () => {
         expect(s).toContain(`${alice}: hello from alice`);
         expect(s).toContain(`${bob}: hi alice, bob here`);
       });
+    expect(screen('alice')).not.toContain(HINT);
+    // /help opens over the pane and Esc closes it, leaving the room's lines as they were.
+    const before = screen('alice');
+    await say('alice', '/help');
+    await until('alice', (s) => {
+      expect(s).toContain('Help: commands and keys');
+      expect(s).not.toContain('hello from alice');
+    });
+    tmux('send-keys', '-t', 'alice', 'Escape');
+    await until('alice', (s) => expect(s).not.toContain('Help: commands and keys'));
+    expect(screen('alice').split('\n').slice(3, 21)).toEqual(before.split('\n').slice(3, 21));
 
     // Alice's instance dies; Bob keeps talking while she is away.
     await nodes[1]!.kill('SIGKILL');

@@ -30,19 +30,6 @@ export type KeyCommand =
   | { type: 'quit' }
   | { type: 'none' };
 
-/** What the help screen lists. */
-export const KEY_HELP: readonly [string, string][] = [
-  ['Enter', 'send the line (or run a /command)'],
-  ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
-  ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
-  ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
-  ['Tab / Shift-Tab', 'complete a name, /command or /msg user; again: the next one'],
-  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
-  ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
-  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
-  ['Ctrl-C', 'quit'],
-];
-
 export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'c') return { type: 'quit' };
   if (key.return) return { type: 'submit' };

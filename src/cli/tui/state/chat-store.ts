@@ -57,6 +57,8 @@ export interface Snapshot {
   typing: string[];
   /** Pasted lines waiting for the user's yes before they are sent. */
   paste: (PasteQuestion & { room: string | undefined }) | undefined;
+  /** The help overlay is open (`/help`). */
+  help: boolean;
   quitting: boolean;
 }
 
@@ -103,6 +105,7 @@ export class ChatStore {
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
+  private helpOpen = false;
   private readonly pastes: PasteSender;
   private notifyPending = false;
   private typingSentAt = 0;
@@ -257,6 +260,7 @@ export class ChatStore {
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
       paste: this.pastes.question && { ...this.pastes.question, room: this.active },
+      help: this.helpOpen,
       quitting: this.quitting,
     };
   }
@@ -578,6 +582,12 @@ export class ChatStore {
     const room = this.client.rooms.get(this.active);
     this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.lineNo });
     this.scrolls.delete(this.active);
+    this.changed();
+  }
+
+  /** Opens or closes the help overlay. */
+  showHelp(open: boolean): void {
+    this.helpOpen = open;
     this.changed();
   }
 

@@ -1,9 +1,8 @@
 import { sanitizeInline } from '../../sanitize.js';
-import { KEY_HELP } from '../keys.js';
 import type { ChatStore } from './chat-store.js';
 import { clock } from './entries.js';
 import { roomLabel } from './room-label.js';
-import { COMMAND_HELP, parseInput } from './slash-commands.js';
+import { parseInput } from './slash-commands.js';
 
 /** Runs a line the user entered: a message to the active room, or a slash command. */
 export async function runInput(store: ChatStore, line: string): Promise<void> {
@@ -35,7 +34,8 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
     case 'clear':
       return store.clearScreen();
     case 'help':
-      return help(store);
+      // An overlay over the pane (see HelpOverlay), not lines in the room's history.
+      return store.showHelp(true);
     case 'quit':
       return store.quit();
     case 'unknown':
@@ -98,11 +98,4 @@ function listMentions(store: ChatStore): void {
     const text = sanitizeInline(r.text.replace(/\r?\n/g, ' / '), 160);
     store.info(`  ${clock(r.ts)} ${where} ${sanitizeInline(r.from, 32)}: ${text}`);
   }
-}
-
-function help(store: ChatStore): void {
-  store.info('commands:');
-  for (const [c, what] of COMMAND_HELP) store.info(`  ${c.padEnd(16)} ${what}`);
-  store.info('keys:');
-  for (const [k, what] of KEY_HELP) store.info(`  ${k.padEnd(16)} ${what}`);
 }

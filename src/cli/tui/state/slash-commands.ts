@@ -16,8 +16,11 @@ export type ParsedInput =
   | { type: 'unknown'; name: string }
   | { type: 'empty' };
 
-/** The commands, as `/help` lists them. */
-export const COMMAND_HELP: readonly [string, string][] = [
+/** One row of the help overlay: what to type or press, and what it does. */
+export type HelpRow = readonly [keys: string, what: string];
+
+/** The commands, as `/help` lists them (a new command adds its row here). */
+export const COMMAND_HELP: readonly HelpRow[] = [
   ['/join <room>', 'join a room (created if new) and switch to it (@user: as /query)'],
   ['/msg <user> <text>', 'open the direct conversation with a user, switch to it, send'],
   ['/query <user>', 'open the direct conversation with a user (tab @user)'],
@@ -28,8 +31,22 @@ export const COMMAND_HELP: readonly [string, string][] = [
   ['/who', 'who is in this room'],
   ['/me <action>', 'say what you are doing (* you wave)'],
   ['/clear', 'clear this room’s screen'],
-  ['/help', 'this help'],
+  ['/help', 'this help (Esc, q or Enter closes it)'],
   ['/quit', 'leave chat-tui (also Ctrl-C)'],
+];
+
+/** The keys, as `/help` lists them (bindings themselves are in keys.ts). */
+export const KEY_HELP: readonly HelpRow[] = [
+  ['Enter', 'send the line (or run a /command)'],
+  ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
+  ['Ctrl-N / Ctrl-P', 'next / previous room'],
+  ['Alt-1..9', 'room by its tab number'],
+  ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
+  ['Tab / Shift-Tab', 'complete a name, /command or /msg user; again: the next one'],
+  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
+  ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
+  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
+  ['Ctrl-C', 'quit'],
 ];
 
 export function parseInput(line: string): ParsedInput {
