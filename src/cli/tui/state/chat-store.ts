@@ -8,7 +8,7 @@ import {
 } from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
-import type { CompletionSource } from './completion.js';
+import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
@@ -23,7 +23,6 @@ import {
 import { PasteSender, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { runInput } from './run-input.js';
-import { COMMAND_HELP } from './slash-commands.js';
 
 export interface RoomTab {
   /** A room name, or `@peer` for a direct conversation. */
@@ -72,10 +71,6 @@ export interface ChatStoreOptions {
 }
 
 const NAME_RULE = 'use a-z, 0-9, _ and - (up to 32)';
-/** `/join`, `/msg`, ...: the first word of each row of the help. */
-const COMMANDS = [
-  ...new Set(COMMAND_HELP.map(([c]) => c.split(' ')[0]!).filter((c) => c.startsWith('/'))),
-];
 
 const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
@@ -553,20 +548,8 @@ export class ChatStore {
 
   /** What Tab completes: commands, the active room's members (a DM's peer), known users. */
   completions(): CompletionSource {
-    const others = (names: Iterable<string>): string[] =>
-      [...new Set(names)].filter((u) => u !== this.user && NAME_PATTERN.test(u)).sort();
-    const active = this.active;
-    const peer = active ? directPeer(active) : undefined;
-    const members = peer
-      ? [peer]
-      : others(active ? (this.client.rooms.get(active)?.members ?? []) : []);
-    const all: string[] = [];
-    for (const name of this.order) {
-      const p = directPeer(name);
-      if (p) all.push(p);
-      else all.push(...(this.client.rooms.get(name)?.members ?? []));
-    }
-    return { commands: COMMANDS, members, users: others(all) };
+    const members = (room: string): readonly string[] => this.client.rooms.get(room)?.members ?? [];
+    return completionSource(this.active, this.order, members, this.user);
   }
 
   async say(text: string, kind: 'text' | 'action'): Promise<void> {

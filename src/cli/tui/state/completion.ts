@@ -1,3 +1,6 @@
+import { NAME_PATTERN, directPeer } from '../../../protocol/index.js';
+import { COMMAND_HELP } from './slash-commands.js';
+
 /** What Tab can complete to, gathered by the store when Tab is pressed. */
 export interface CompletionSource {
   /** `/join`, `/msg`, ...: the first word of a line starting with `/`. */
@@ -47,4 +50,30 @@ export function completionsAt(
   const suffix = start === 0 ? `:${space}` : space;
   const options = src.members.filter((u) => startsWith(u, prefix)).map((u) => at + u + suffix);
   return { start, options };
+}
+
+/** `/join`, `/msg`, ...: the first word of each row of the help. */
+const COMMANDS = [
+  ...new Set(COMMAND_HELP.map(([c]) => c.split(' ')[0]!).filter((c) => c.startsWith('/'))),
+];
+
+/**
+ * The names Tab offers: the active room's members (a direct conversation: its peer, online
+ * or not), and for `/msg` everyone in the open rooms and conversations; the user left out.
+ */
+export function completionSource(
+  active: string | undefined,
+  open: readonly string[],
+  membersOf: (room: string) => readonly string[],
+  user: string | undefined,
+): CompletionSource {
+  const others = (names: Iterable<string>): string[] =>
+    [...new Set(names)].filter((u) => u !== user && NAME_PATTERN.test(u)).sort();
+  const peer = active ? directPeer(active) : undefined;
+  const members = peer ? [peer] : others(active ? membersOf(active) : []);
+  const all = open.flatMap((name) => {
+    const p = directPeer(name);
+    return p ? [p] : membersOf(name);
+  });
+  return { commands: COMMANDS, members, users: others(all) };
 }
