@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  compareIds,
   TYPING_TTL_MS,
   type RoomInfo,
   type ServerToClientEvents,
@@ -103,10 +104,16 @@ export class RoomOps {
    * Someone wrote in a direct conversation not joined here: join it (history included), so
    * it shows up unread without the user asking. A join already under way covers it.
    */
-  async onDirectOpened({ room, from }: Payload<'direct:opened'>): Promise<void> {
+  async onDirectOpened({ room, from, id }: Payload<'direct:opened'>): Promise<void> {
     if (this.rooms.has(room)) return;
     try {
-      await this.join(room);
+      const state = await this.join(room);
+      // The join brought the new message(s) as history: they are unread all the same (but
+      // not what this user wrote from another client).
+      const self = this.conn.welcome?.user;
+      state.unread += state.messages.filter(
+        (m) => compareIds(m.id, id) >= 0 && m.from !== self,
+      ).length;
       this.emit('opened', room);
     } catch (err) {
       this.emit(

@@ -116,9 +116,10 @@ export interface ServerToClientEvents {
   'notice:created': (notice: Notice) => void;
   /**
    * Someone wrote in a direct conversation this socket has not joined (`room` is `@<peer>`):
-   * join it to read the message. Never sent to a socket already in the conversation.
+   * join it to read the message (`id`: it and what follows are new). Never sent to a socket
+   * already in the conversation.
    */
-  'direct:opened': (info: { room: string; from: string }) => void;
+  'direct:opened': (info: { room: string; from: string; id: string }) => void;
   /** This instance is going away: disconnect and connect elsewhere within `reconnectWithinMs`. */
   'server:draining': (drain: {
     instanceId: string;

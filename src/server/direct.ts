@@ -102,12 +102,12 @@ export function emitAboutRoom<E extends 'message:created' | 'presence:updated' |
  * After a message in a conversation: tells both users' sockets that have not joined it (on
  * every instance) that it has something new, so a client shows it even if it never opened it.
  */
-export function announceDirect(io: ChatServer, room: string, from: string): void {
+export function announceDirect(io: ChatServer, room: string, from: string, id: string): void {
   const users = directUsers(room);
   if (!users) return;
   for (const [self, peer] of [users, [users[1], users[0]] as const]) {
     io.to(userRoomOf(self))
       .except(roomOf(room))
-      .emit('direct:opened', { room: directAddress(peer), from });
+      .emit('direct:opened', { room: directAddress(peer), from, id });
   }
 }

@@ -121,8 +121,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   openedBy(
     peer: string,
     texts: string[],
-    /** Earlier messages, in the history the join brings, read (ChatClient marks all read). */
-    opts: { before?: [from: string, text: string][]; unread?: boolean } = {},
+    /** Earlier messages, in the history the join brings, read; `texts` are new (unread). */
+    opts: { before?: [from: string, text: string][] } = {},
   ): void {
     const address = `@${peer}`;
     const room = new RoomState(address);
@@ -131,8 +131,7 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     this.rooms.set(address, room);
     for (const [from, text] of opts.before ?? [])
       this.deliver(address, from, text, { silent: true, live: false });
-    const live = opts.unread ?? true;
-    for (const text of texts) this.deliver(address, peer, text, { silent: true, live });
+    for (const text of texts) this.deliver(address, peer, text, { silent: true, live: true });
     this.emit('room', address);
     this.emit('opened', address);
   }

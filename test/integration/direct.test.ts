@@ -93,7 +93,7 @@ describe('direct conversations', () => {
       }),
     );
     expect(sent.seq).toBe(1);
-    expect(await opened).toEqual({ room: `@${alice}`, from: alice });
+    expect(await opened).toEqual({ room: `@${alice}`, from: alice, id: sent.id });
 
     // He opens it: the history is there, named as he names it.
     const page = await ok(ask<JoinAnswer>(onB, 'room:join', { room: `@${alice}` }));
@@ -274,6 +274,8 @@ describe('direct conversations', () => {
     expect(opened).toEqual([`@${aliceName}`]);
     const room = bob.rooms.get(`@${aliceName}`)!;
     expect(room.messages.map((m) => m.text)).toEqual(['m1']);
+    // It came with the join, as history, and is unread all the same.
+    expect(room.unread).toBe(1);
 
     // Bob's instance dies while alice keeps writing.
     const sends: Promise<unknown>[] = [];

@@ -240,7 +240,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       if (!res.duplicate) {
         ctx.metrics.messagesIn.inc();
         ctx.rates.addIn();
-        if (isDirectRoom(room)) announceDirect(ctx.io, room, socket.data.user);
+        if (isDirectRoom(room)) announceDirect(ctx.io, room, socket.data.user, res.id);
       }
       // Stored on the master, but a failover before its replica has it would lose it.
       if (res.replicas !== undefined && res.replicas < ctx.cfg.appendWaitReplicas) {

@@ -269,15 +269,8 @@ export class ChatStore {
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
   private opened(room: string): void {
     if (!this.order.includes(room)) this.order.push(room);
+    // The client counted what is new in it as unread (the join brought it as history).
     const r = this.client.rooms.get(room);
-    // The message that opened it usually comes in the join's history, which counts as read:
-    // what the peer wrote since our last word there is what is new.
-    if (r && r.unread === 0 && room !== this.active) {
-      const peer = directPeer(room);
-      let n = 0;
-      while (n < r.messages.length && r.messages[r.messages.length - 1 - n]!.from === peer) n++;
-      r.unread = n;
-    }
     const news: ChatMessage[] = r
       ? r.messages.slice(Math.max(0, r.messages.length - r.unread))
       : [];
