@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import type { Result } from '../../src/protocol/index.js';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import { TestRedis } from '../helpers/redis.js';
-import { closePanes } from '../helpers/tmux.js';
+import { TmuxPanes } from '../helpers/tmux.js';
 
 /**
  * Direct messages in real terminals: alice writes `/msg bob hi` in the built `chat-tui`, bob's
@@ -17,38 +17,19 @@ import { closePanes } from '../helpers/tmux.js';
  */
 
 const BIN = path.join(ROOT, 'bin/chat-tui.js');
-const SOCKET = `chat-tui-dm-${process.pid}`;
-const panePids: number[] = [];
-
-let redis: TestRedis;
-let nodes: TestInstance[];
-
-const tmux = (...args: string[]): string =>
-  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const screen = (pane: string): string => tmux('capture-pane', '-p', '-t', pane);
-const paneInfo = (pane: string, fmt: string): string =>
-  tmux('display-message', '-p', '-t', pane, fmt).trim();
-/** Polls the pane (tmux has no change events) until `check` stops throwing. */
-const until = (pane: string, check: (screen: string) => void, timeout = 20_000): Promise<void> =>
-  vi.waitFor(() => check(screen(pane)), { timeout, interval: 100 });
+const panes = new TmuxPanes(`chat-tui-dm-${process.pid}`, BIN);
+const tmux = panes.tmux.bind(panes);
+const screen = panes.screen.bind(panes);
+const until = panes.until.bind(panes);
+const say = panes.say.bind(panes);
 const count = (s: string, text: string): number => s.split(text).length - 1;
 /** The tab bar: the line under the header and status lines that holds the numbered tabs. */
 const tabBar = (s: string): string => s.split('\n').find((l) => /\b1:[#@]/.test(l)) ?? '';
+const openPane = (name: string, configDir: string, servers: string[]): void =>
+  panes.open(name, configDir, ['join', 'lobby', '--server', servers.join(',')]);
 
-/** Types a line like a person: the text, then Enter as its own key press. */
-async function say(pane: string, text: string): Promise<void> {
-  tmux('send-keys', '-t', pane, '-l', text);
-  await until(pane, (s) => expect(s).toContain(text.slice(-30)));
-  tmux('send-keys', '-t', pane, 'Enter');
-}
-
-function openPane(name: string, configDir: string, servers: string[]): void {
-  const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
-  const run = `env ${env.join(' ')} ${process.execPath} ${BIN} join lobby --server ${servers.join(',')}`;
-  const script = `${run}; echo "chat-tui exited with $?"; exec sleep 600`;
-  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', script);
-  panePids.push(Number(paneInfo(name, '#{pane_pid}')));
-}
+let redis: TestRedis;
+let nodes: TestInstance[];
 
 function loginAs(user: string, server: string, conf: string): void {
   execFileSync(
@@ -64,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  closePanes(SOCKET, panePids);
+  panes.close();
   await killAll();
 });
 
