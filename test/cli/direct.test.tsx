@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KEYS, setup, type Harness } from './harness.js';
+import { KEYS, setup, type Harness, plain, tabs } from './harness.js';
 
 // A DM tab differs from a room's by colour too: draw with colours to see it.
 vi.hoisted(() => {
@@ -9,9 +9,6 @@ vi.hoisted(() => {
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
 
-// eslint-disable-next-line no-control-regex
-const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
-const tabs = (f: string): string => plain(f.split('\n')[2] ?? '');
 const prompt = (f: string): string => plain(f.split('\n').at(-1) ?? '').trimEnd();
 const GREEN = '\x1b[32m';
 

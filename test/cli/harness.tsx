@@ -22,6 +22,13 @@ export interface Harness {
   unmount(): void;
 }
 
+/** A frame without its colour codes (tests that draw with colours on read text through it). */
+// eslint-disable-next-line no-control-regex
+export const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** The tab bar of a frame (its third line: header, status, tabs), as text. */
+export const tabs = (f: string): string => plain(f.split('\n')[2] ?? '');
+
 export const KEYS = {
   enter: '\r',
   up: '\x1b[A',

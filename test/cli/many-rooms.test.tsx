@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { setup, type Harness } from './harness.js';
+import { setup, type Harness, tabs } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
 
-const tabs = (f: string): string => f.split('\n')[2] ?? '';
 const rooms = Array.from({ length: 60 }, (_, i) => `room${String(i + 1).padStart(2, '0')}`);
 const CTRL_X = '\x18';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MENTIONS_KEPT } from '../../src/cli/tui/state/mentions.js';
-import { KEYS, setup, type Harness } from './harness.js';
+import { KEYS, setup, type Harness, plain, tabs } from './harness.js';
 
 // Highlighting is colour only (the pane measures text): draw with colours to see it.
 vi.hoisted(() => {
@@ -10,9 +10,6 @@ vi.hoisted(() => {
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
 
-// eslint-disable-next-line no-control-regex
-const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
-const tabs = (f: string): string => plain(f.split('\n')[2] ?? '');
 const lineWith = (f: string, text: string): string =>
   f.split('\n').find((l) => plain(l).includes(text)) ?? '';
 const INVERSE = '\x1b[7m';

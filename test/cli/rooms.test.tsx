@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, setup, type Harness } from './harness.js';
+import { KEYS, setup, type Harness, tabs } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
-
-const tabs = (f: string): string => f.split('\n')[2] ?? '';
 
 describe('room tabs', () => {
   it('count unread messages in other rooms and clear them on switching', async () => {
