@@ -12,6 +12,11 @@ export interface Keys {
   user(name: string): string;
   userSessions(name: string): string;
   session(hash: string): string;
+  /**
+   * Sharded pub/sub channel that names revoked sessions (comma-separated hashes), so every
+   * instance drops them from its session cache at once.
+   */
+  sessionsRevoked(): string;
   roomLog(room: string): string;
   /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
   roomMeta(room: string): string;
@@ -54,6 +59,7 @@ export function makeKeys(prefix: string): Keys {
     user: (name) => `${prefix}user:{${name}}`,
     userSessions: (name) => `${prefix}user:{${name}}:sessions`,
     session: (hash) => `${prefix}session:${hash}`,
+    sessionsRevoked: () => `${prefix}sessions:revoked`,
     roomLog: (r) => `${room(r)}:log`,
     roomMeta: (r) => `${room(r)}:meta`,
     roomPresence: (r) => `${room(r)}:presence`,
