@@ -103,7 +103,10 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     keys,
     redis,
     io,
-    sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec),
+    sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec, {
+      renewEveryMs: cfg.sessionRenewMs,
+      cacheMs: cfg.sessionCacheMs,
+    }),
     history: new History(redis.cmd, keys, {
       maxLen: cfg.historyMax,
       waitReplicas: cfg.appendWaitReplicas,
@@ -144,6 +147,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   registerAdminNamespace(ctx);
   registerInterServer(ctx);
   ctx.fanout.start();
+  // Revocations arrive on a sharded channel of the fan-out subscriber; the session cache is
+  // used only while they are heard.
+  await ctx.sessions.listen(redis.fanout, log);
   const heartbeat = startHeartbeat(ctx, status);
 
   await new Promise<void>((resolve, reject) => {
@@ -176,6 +182,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       status,
       stopTimers() {
         heartbeat.stop();
+        ctx.sessions.stop();
         stopLoadReports();
         announcer.stop();
         stopHandoffs();
