@@ -22,6 +22,8 @@ export interface Keys {
   /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
   roomMeta(room: string): string;
   roomPresence(room: string): string;
+  /** Sorted set of the instances (boot ids) with members in the room, scored by their expiry. */
+  roomPresenceBoots(room: string): string;
   roomTyping(room: string): string;
   sendDedupe(room: string, user: string, clientMsgId: string): string;
   /** Sharded pub/sub channel of one room's stored messages, in the room's slot. */
@@ -66,6 +68,7 @@ export function makeKeys(prefix: string): Keys {
     roomLog: (r) => `${room(r)}:log`,
     roomMeta: (r) => `${room(r)}:meta`,
     roomPresence: (r) => `${room(r)}:presence`,
+    roomPresenceBoots: (r) => `${room(r)}:presence:boots`,
     roomTyping: (r) => `${room(r)}:typing`,
     sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,
     roomChannel: (r) => `${room(r)}:messages`,
