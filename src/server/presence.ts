@@ -215,9 +215,13 @@ export class Presence {
     const rooms = [...this.local.keys()];
     // One script per room: each touches only its room's keys, so it runs on Redis Cluster
     // too; the command connection pipelines them into one write.
+    /** Rooms whose entries are put back after they may have been dropped: announce them. */
+    const healed = new Set<string>();
     const results = await Promise.all(
       rooms.map((room) => {
-        const renew = (this.renewAt.get(room) ?? 0) <= now;
+        const due = this.renewAt.get(room) ?? 0;
+        if (due === 0) healed.add(room);
+        const renew = due <= now;
         const users = renew ? [...this.local.get(room)!.keys()] : [];
         if (renew) this.renewAt.set(room, now + ENTRY_RENEW_MS * (0.75 + Math.random() / 2));
         return this.redis.chatPresenceBeat(
@@ -235,7 +239,7 @@ export class Presence {
     const changed: string[] = [];
     for (const [i, room] of rooms.entries()) {
       const [dropped, missing] = results[i]!;
-      if (Number(dropped) > 0) changed.push(room);
+      if (Number(dropped) > 0 || healed.has(room)) changed.push(room);
       // Our mark had expired: another instance may have dropped our entries meanwhile.
       if (Number(missing) === 1) this.renewAt.set(room, 0);
     }
