@@ -101,16 +101,11 @@ export class Sessions {
     }
     const seen = this.revocations;
     const key = this.keys.session(hash);
-    // One slot: a pipeline, one round trip. A read, not a write: the renewal below is rare.
-    const res = await this.redis.pipeline().get(key).pttl(key).exec();
-    // A pipeline reports each command's failure beside its result: Redis trouble must reach
-    // the caller as an error (answered `unavailable`), never as "no such session".
-    const failed = res?.find(([err]) => err)?.[0];
-    if (!res || failed) throw failed ?? new Error('session read got no reply');
-    const raw = res[0]?.[1];
+    // Two reads of one key, sent together: the connection auto-pipelines them into one write.
+    const [raw, left] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
     if (typeof raw !== 'string') return null;
     // No expiry at all (-1) is renewed like one that ran down.
-    let pttl = Math.max(0, Number(res[1]?.[1]) || 0);
+    let pttl = Math.max(0, left);
     const s = JSON.parse(raw) as StoredSession;
     const { ttlSec, renewEveryMs, cacheMs } = this.opts;
     if (ttlSec * 1000 - pttl >= renewEveryMs) {
