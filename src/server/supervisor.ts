@@ -194,9 +194,10 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
 
   // Until its first bytes arrive a connection belongs to no instance, so the instances'
   // guards (header timeout, unauthenticated connections per address) cannot see it: the
-  // front applies the same two limits to connections still silent.
+  // front applies the same two limits to connections still silent, the cap as the instances
+  // behind it admit together (one address's connections are spread over all of them).
   const firstByteMs = envInt(opts.env, 'CHAT_HEADERS_TIMEOUT_MS', 5000);
-  const silentPerAddress = envInt(opts.env, 'CHAT_UNAUTH_CONN_PER_IP', 200);
+  const silentPerAddress = envInt(opts.env, 'CHAT_UNAUTH_CONN_PER_IP', 200) * opts.instances;
   const silent = new Map<string, number>();
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
     const addr = socket.remoteAddress ?? '?';
