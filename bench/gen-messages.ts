@@ -7,6 +7,8 @@ export type GenCommand = { id: number; kind: Kind } & (
       urls: string[];
       clients: { token?: string; room: string }[];
       concurrency: number;
+      /** Source address of every connection (loopback only). */
+      localAddress?: string;
     }
   /** Joins every connection to its room; fails if that takes longer than `timeoutMs`. */
   | { type: 'join'; timeoutMs: number }

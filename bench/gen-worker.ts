@@ -25,7 +25,7 @@ async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Par
       const i = next++;
       const spec = c.clients[i]!;
       try {
-        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token);
+        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token, c.localAddress);
         conn.onText((text) => {
           const p = parse(text);
           if (p) onReceipt(p.sentAt, p.tag);

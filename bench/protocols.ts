@@ -16,9 +16,16 @@ export interface BenchConn {
 const clientMsgId = (): string => randomBytes(9).toString('base64url');
 
 /** Opens a connection and resolves once the server accepted the handshake. */
-export function open(kind: Kind, url: string, token: string | undefined): Promise<BenchConn> {
+export function open(
+  kind: Kind,
+  url: string,
+  token: string | undefined,
+  localAddress?: string,
+): Promise<BenchConn> {
   const socket = io(url, {
     transports: ['websocket'],
+    // The source address (127.0.0.x): each has its own ~28k ephemeral ports.
+    ...(localAddress ? { localAddress } : {}),
     reconnection: false,
     forceNew: true,
     timeout: 20_000,
