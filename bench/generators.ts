@@ -233,15 +233,26 @@ async function runArtillery(
     const rep = JSON.parse(readFileSync(report, 'utf8')) as {
       aggregate: {
         counters: Record<string, number>;
-        summaries: Record<string, { p99: number }>;
+        summaries: Record<string, { mean: number; count: number }>;
       };
     };
     const k = rep.aggregate.counters;
+    const errors = Object.entries(k)
+      .filter(([name]) => name.startsWith('errors.'))
+      .reduce((s, [, v]) => s + v, 0);
+    // Artillery's own account of how long its users lived (ms), when it has one.
+    const session = rep.aggregate.summaries['vusers.session_length'];
+    const vuSecs = session ? Math.round((session.mean * session.count) / 1000) : vuSeconds;
     return {
       ...base,
-      sent: k['socketio.emit'] ?? 0,
-      failed: (k['vusers.failed'] ?? 0) + (k['errors.response timeout'] ?? 0),
-      p99Ms: rep.aggregate.summaries['socketio.response_time']?.p99 ?? 0,
+      users: k['vusers.created'] ?? arrived,
+      vuSeconds: vuSecs,
+      vuSecondsPerCpuSecond: Math.round(vuSecs / Math.max(r.cpuSeconds, 0.01)),
+      // Every user's first emit is its join.
+      sent: (k['engine.socketio.emit'] ?? 0) - (k['vusers.created'] ?? 0),
+      failed: Math.max(k['vusers.failed'] ?? 0, errors),
+      // The socketio-v3 engine records no response-time metric under Artillery 2.
+      p99Ms: Number.NaN,
     };
   } catch {
     return { ...base, error: `no report (exit ${r.code})` };

@@ -371,7 +371,7 @@ function generatorsSection(g: GeneratorsResult): string[] {
         String(x.vuSecondsPerCpuSecond),
         String(x.sent),
         String(x.failed) + (x.lost !== undefined ? ` (lost ${x.lost})` : ''),
-        String(x.p99Ms),
+        Number.isNaN(x.p99Ms) ? 'not recorded' : String(x.p99Ms),
         x.what + (x.error ? `; ${x.error}` : ''),
       ]),
     ),
@@ -386,8 +386,7 @@ function hundredKSection(h: HundredK): string[] {
     `${h.instances} instances of ours on one Redis; one generator process per instance, each from a source`,
     'address of its own (127.0.0.2, 127.0.0.3, ...); every connection logged in with a session of',
     `its own and joined to one of ${h.rooms} rooms; then ${h.broadcast.rounds} operator notices, each to every client.`,
-    `Limits read first: open files ${lim.openFilesSoft} soft / ${lim.openFilesHard} hard per process (the soft limit`,
-    `is already the hard one, so it cannot be raised), ${mib(lim.freeMemBytes)} free memory.`,
+    `Limits read first: open files ${lim.openFilesSoft} soft / ${lim.openFilesHard} hard per process${lim.openFilesSoft >= lim.openFilesHard ? ' (the soft limit is already the hard one: nothing to raise)' : ''}, ${mib(lim.freeMemBytes)} free memory.`,
     h.connections < h.asked
       ? `**This machine could not take ${h.asked}: the run took ${h.connections}, limited by ${lim.limitedBy}.**`
       : `Asked ${h.asked}, ran ${h.connections}.`,
