@@ -9,6 +9,8 @@ export type GenCommand = { id: number; kind: Kind } & (
       concurrency: number;
       /** Source address of every connection (loopback only). */
       localAddress?: string;
+      /** Start no connection after this many ms (the rest count as not tried). */
+      deadlineMs?: number;
     }
   /** Joins every connection to its room; fails if that takes longer than `timeoutMs`. */
   | { type: 'join'; timeoutMs: number }
@@ -36,6 +38,10 @@ export interface GenDone {
   error?: string;
   connected?: number;
   failed?: number;
+  /** Why connections failed: message -> count. */
+  errors?: Record<string, number>;
+  /** Connections not tried because the deadline passed. */
+  skipped?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
   /** Receipts inside the measured window. */

@@ -19,9 +19,11 @@ function parse(text: string): { tag: string; sentAt: number } | undefined {
 async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Partial<GenDone>> {
   let next = 0;
   let failed = 0;
+  const errors: Record<string, number> = {};
   const fresh: { conn: BenchConn; room: string }[] = [];
+  const until = c.deadlineMs === undefined ? Infinity : performance.now() + c.deadlineMs;
   const lane = async (): Promise<void> => {
-    while (next < c.clients.length) {
+    while (next < c.clients.length && performance.now() < until) {
       const i = next++;
       const spec = c.clients[i]!;
       try {
@@ -31,14 +33,16 @@ async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Par
           if (p) onReceipt(p.sentAt, p.tag);
         });
         fresh.push({ conn, room: spec.room });
-      } catch {
+      } catch (err) {
         failed++;
+        const why = err instanceof Error ? err.message : String(err);
+        errors[why] = (errors[why] ?? 0) + 1;
       }
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, lane));
   byKind[c.kind] = byKind[c.kind].concat(fresh);
-  return { connected: fresh.length, failed };
+  return { connected: fresh.length, failed, errors, skipped: c.clients.length - next };
 }
 
 async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<GenDone>> {

@@ -83,7 +83,13 @@ export interface HundredK {
   limits: Limits;
   tokensSeconds: number;
   connectSeconds: number;
+  /** Connections open when the connect phase ended. */
+  connected: number;
   connectFailed: number;
+  /** Not tried: the connect phase's deadline passed first. */
+  connectSkipped: number;
+  connectDeadlineSec: number;
+  connectErrors: Record<string, number>;
   joinSeconds: number;
   rssStartBytes: number[];
   rssBytes: number[];
@@ -111,7 +117,11 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     limits: lim,
     tokensSeconds: 0,
     connectSeconds: 0,
+    connected: 0,
     connectFailed: 0,
+    connectSkipped: 0,
+    connectDeadlineSec: o.quick ? 60 : 360,
+    connectErrors: {},
     joinSeconds: 0,
     rssStartBytes: [],
     rssBytes: [],
@@ -173,7 +183,7 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
       const got = await answers;
       hists.push(...got.flatMap((x) => (x.hist ? [x.hist] : [])));
       out.broadcast.received += got.reduce((s, x) => s + (x.received ?? 0), 0);
-      out.broadcast.expected += n - out.connectFailed;
+      out.broadcast.expected += out.connected;
       await sleep(1000);
     }
     out.broadcast = {

@@ -62,8 +62,18 @@ export function open(
           onText: (fn) => void socket.on('message', (m: { text: string }) => fn(m.text)),
         };
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(conn));
+    // socket.io-client bounds the transport's opening, not the namespace handshake after it:
+    // a server that never answers that would hold this connection (and its lane) forever.
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error('handshake not answered in 30 s'));
+    }, 30_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(conn);
+    });
     socket.once('connect_error', (err) => {
+      clearTimeout(timer);
       socket.close();
       reject(err);
     });

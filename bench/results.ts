@@ -50,6 +50,8 @@ interface Row {
   ratio: number | undefined;
   target: string;
   ok?: (x: number) => boolean;
+  /** A status that is not a ratio's (ours alone). */
+  status?: string;
   spread: string;
   load: string;
 }
@@ -210,7 +212,7 @@ function generatorRow(g: GeneratorsResult): Row {
 function hundredKRows(h: HundredK): Row[] {
   const rss = h.rssBytes.length ? h.rssBytes : [0];
   const load = `${r2(h.loadStart)}-${r2(h.loadEnd)}`;
-  const connected = h.connections - h.connectFailed;
+  const connected = h.connected;
   return [
     {
       measure: `${k(h.asked)} profile: logged-in connections held at once (${h.instances} instances)`,
@@ -218,7 +220,16 @@ function hundredKRows(h: HundredK): Row[] {
       ours: `${connected}${h.error ? ` (${h.error})` : ''}`,
       ratio: undefined,
       target: `${h.asked}`,
-      spread: h.limits.limitedBy ? `limited by ${h.limits.limitedBy}` : 'one run',
+      status: connected >= h.asked ? 'met' : '**missed**',
+      spread: [
+        h.limits.limitedBy ? `limited by ${h.limits.limitedBy}` : 'one run',
+        h.connectFailed ? `${h.connectFailed} failed` : '',
+        h.connectSkipped
+          ? `${h.connectSkipped} not tried within the ${h.connectDeadlineSec} s connect deadline`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
       load,
     },
     {
@@ -245,6 +256,7 @@ function hundredKRows(h: HundredK): Row[] {
       ours: `${h.broadcast.p99} / ${h.broadcast.lost}`,
       ratio: undefined,
       target: 'lost 0',
+      status: h.broadcast.expected > 0 && h.broadcast.lost === 0 ? 'met' : '**missed**',
       spread: `${h.broadcast.rounds} rounds, ${h.broadcast.received} of ${h.broadcast.expected} received; p50 ${h.broadcast.p50}, max ${h.broadcast.max} ms`,
       load,
     },
@@ -390,12 +402,24 @@ function hundredKSection(h: HundredK): string[] {
     h.connections < h.asked
       ? `**This machine could not take ${h.asked}: the run took ${h.connections}, limited by ${lim.limitedBy}.**`
       : `Asked ${h.asked}, ran ${h.connections}.`,
+    h.connected < h.connections
+      ? `**Only ${h.connected} of ${h.connections} were connected when the connect phase ended (${h.connectFailed} failed, ${h.connectSkipped} not tried within its ${h.connectDeadlineSec} s deadline).**`
+      : '',
     h.error ? `**The run stopped early: ${h.error}.**` : '',
     '',
     ...table(
       ['figure', 'value'],
       [
-        ['connected / failed', `${h.connections - h.connectFailed} / ${h.connectFailed}`],
+        [
+          'connected / failed / not tried by the deadline',
+          `${h.connected} / ${h.connectFailed} / ${h.connectSkipped} (deadline ${h.connectDeadlineSec} s)`,
+        ],
+        [
+          'why connections failed',
+          Object.entries(h.connectErrors)
+            .map(([why, n]) => `${why}: ${n}`)
+            .join('; ') || '-',
+        ],
         ['sessions made (admin bulk path)', `${h.tokensSeconds} s`],
         ['time to connect all', `${h.connectSeconds} s`],
         [`time to join ${h.rooms} rooms`, `${h.joinSeconds} s`],
@@ -453,7 +477,7 @@ export function renderResults(r: Results): string {
         x.ours,
         fmtRatio(x.ratio),
         x.target,
-        x.ok ? verdict(x.ratio, x.ok) : '-',
+        x.status ?? (x.ok ? verdict(x.ratio, x.ok) : '-'),
         x.spread,
         x.load,
       ]),
