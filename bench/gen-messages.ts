@@ -30,6 +30,8 @@ export type GenCommand = { id: number; kind: Kind } & (
    */
   | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
   | { type: 'close' }
+  /** Answers at once (with the drops every answer carries). */
+  | { type: 'stats' }
 );
 
 export interface GenDone {
@@ -40,6 +42,8 @@ export interface GenDone {
   failed?: number;
   /** Why connections failed: message -> count. */
   errors?: Record<string, number>;
+  /** Connections that dropped after connecting, by reason, since the generator started. */
+  drops?: Record<string, number>;
   /** Connections not tried because the deadline passed. */
   skipped?: number;
   /** Messages this worker sent inside the measured window. */

@@ -7,6 +7,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 type Conn = { conn: BenchConn; room: string };
 /** Connections by the server they talk to: both servers' clients may be open at once. */
 const byKind: Record<Kind, Conn[]> = { ours: [], plain: [] };
+/** Connections that dropped after connecting (the bench never reconnects them), by reason. */
+const drops: Record<string, number> = {};
 /** What a receipt is measured against; swapped per step. */
 let onReceipt: (sentAt: number, tag: string) => void = () => undefined;
 
@@ -28,6 +30,10 @@ async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Par
       const spec = c.clients[i]!;
       try {
         const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token, c.localAddress);
+        conn.socket.on('disconnect', (reason) => {
+          // Closed by the bench itself: not a drop.
+          if (reason !== 'io client disconnect') drops[reason] = (drops[reason] ?? 0) + 1;
+        });
         conn.onText((text) => {
           const p = parse(text);
           if (p) onReceipt(p.sentAt, p.tag);
@@ -150,13 +156,15 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
       for (const { conn } of byKind[cmd.kind]) conn.socket.close();
       byKind[cmd.kind] = [];
       return {};
+    case 'stats':
+      return { connected: byKind[cmd.kind].filter((c) => c.conn.socket.connected).length };
   }
 }
 
 process.on('message', (raw) => {
   const cmd = raw as GenCommand;
   handle(cmd).then(
-    (res) => process.send?.({ ...res, id: cmd.id, type: 'done' } satisfies GenDone),
+    (res) => process.send?.({ ...res, drops, id: cmd.id, type: 'done' } satisfies GenDone),
     (err: unknown) =>
       process.send?.({ id: cmd.id, type: 'done', error: String(err) } satisfies GenDone),
   );

@@ -90,6 +90,8 @@ export interface HundredK {
   connectSkipped: number;
   connectDeadlineSec: number;
   connectErrors: Record<string, number>;
+  /** Connections that dropped after connecting (never reconnected), by reason. */
+  drops: Record<string, number>;
   joinSeconds: number;
   rssStartBytes: number[];
   rssBytes: number[];
@@ -99,6 +101,13 @@ export interface HundredK {
   loadEnd: number;
   seconds: number;
   error?: string;
+}
+
+function sumDrops(res: { drops?: Record<string, number> }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of res)
+    for (const [k, v] of Object.entries(r.drops ?? {})) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 export async function run100k(o: { quick: boolean; count?: number }): Promise<HundredK> {
@@ -122,6 +131,7 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     connectSkipped: 0,
     connectDeadlineSec: o.quick ? 60 : 360,
     connectErrors: {},
+    drops: {},
     joinSeconds: 0,
     rssStartBytes: [],
     rssBytes: [],
@@ -161,6 +171,8 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     await gens.all(() => ({ type: 'join', kind: 'ours', timeoutMs: 400_000 }), 410_000);
     out.joinSeconds = Math.round((performance.now() - t1) / 100) / 10;
     log(`joined ${rooms} rooms in ${out.joinSeconds} s`);
+    out.drops = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
+    log(`dropped so far: ${JSON.stringify(out.drops)}`);
     await sleep(3000);
     out.rssBytes = c.pids.map(rssBytes);
     out.generatorRssBytes = gens.pids.map(rssBytes);
@@ -181,6 +193,7 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
       const at = (performance.timeOrigin + performance.now()).toFixed(3);
       admin.emit('admin:broadcast', { text: `${tag} ${at}` }, () => undefined);
       const got = await answers;
+      out.drops = sumDrops(got);
       hists.push(...got.flatMap((x) => (x.hist ? [x.hist] : [])));
       out.broadcast.received += got.reduce((s, x) => s + (x.received ?? 0), 0);
       out.broadcast.expected += out.connected;

@@ -420,6 +420,12 @@ function hundredKSection(h: HundredK): string[] {
             .map(([why, n]) => `${why}: ${n}`)
             .join('; ') || '-',
         ],
+        [
+          'connections dropped after connecting (by reason)',
+          Object.entries(h.drops)
+            .map(([why, n]) => `${why}: ${n}`)
+            .join('; ') || 'none',
+        ],
         ['sessions made (admin bulk path)', `${h.tokensSeconds} s`],
         ['time to connect all', `${h.connectSeconds} s`],
         [`time to join ${h.rooms} rooms`, `${h.joinSeconds} s`],
