@@ -129,7 +129,12 @@ export async function runFanout(
     });
     const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
     if (failed > 0) throw new Error(`${c.kind}: ${failed} fan-out clients failed to connect`);
-    await gens.all(() => ({ type: 'join', kind: c.kind, timeoutMs: 60_000 }), 70_000);
+    const joins = await gens.all(
+      () => ({ type: 'join', kind: c.kind, timeoutMs: 90_000 }),
+      100_000,
+    );
+    const notJoined = joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0);
+    if (notJoined > 0) throw new Error(`${c.kind}: ${notJoined} fan-out clients could not join`);
     log(`${c.kind}: ${CLIENTS} clients in rooms in ${Math.round(performance.now() - t)} ms`);
   }
   await sleep(2000);

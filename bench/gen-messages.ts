@@ -40,7 +40,9 @@ export interface GenDone {
   error?: string;
   connected?: number;
   failed?: number;
-  /** Why connections failed: message -> count. */
+  /** join: connections that never joined (after 3 tries). */
+  joinFailed?: number;
+  /** Why connections failed (or, for join, why joins failed): message -> count. */
   errors?: Record<string, number>;
   /** Connections that dropped after connecting, by reason, since the generator started. */
   drops?: Record<string, number>;
@@ -48,6 +50,8 @@ export interface GenDone {
   skipped?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
+  /** broadcast: receipts owed (connections open when it started). */
+  expected?: number;
   /** Receipts inside the measured window. */
   received?: number;
   /** Latency histogram of those receipts (encoded HDR, microseconds). */

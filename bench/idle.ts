@@ -18,6 +18,8 @@ export interface IdleTier {
   failed: number;
   connectPerSec: number;
   joinMs: number;
+  /** Connections whose join was refused or never answered (3 tries). */
+  joinFailed: number;
   /** RSS growth of the instances over their RSS at start, per connection. */
   bytesPerConn: number;
   rssBytes: number;
@@ -57,7 +59,10 @@ export async function runIdle(
       const connectMs = performance.now() - t0;
       const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
       const t1 = performance.now();
-      await gens.all(() => ({ type: 'join', kind: c.kind, timeoutMs: 120_000 }), 130_000);
+      const joins = await gens.all(
+        () => ({ type: 'join', kind: c.kind, timeoutMs: 150_000 }),
+        160_000,
+      );
       const joinMs = Math.round(performance.now() - t1);
       // Joining announces presence and reads history: let that work finish first.
       await sleep(o.quick ? 1000 : 3000);
@@ -71,6 +76,7 @@ export async function runIdle(
         failed,
         connectPerSec: Math.round(((n - failed) * 1000) / connectMs),
         joinMs,
+        joinFailed: joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0),
         bytesPerConn: Math.round((r - (rssAtStart.get(c.kind) ?? 0)) / n),
         rssBytes: r,
         holdSeconds: Math.round(cpu.seconds * 10) / 10,

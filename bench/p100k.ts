@@ -28,6 +28,7 @@ const BYTES_PER_INSTANCE = 300 * 2 ** 20;
 /** Sockets a process keeps below its open-files limit (Redis, IPC, files, the listener). */
 const FD_MARGIN = 500;
 const PORTS_PER_ADDRESS = 28_000;
+const ROOM_SIZE = 100;
 
 export interface Limits {
   openFilesSoft: number;
@@ -90,9 +91,14 @@ export interface HundredK {
   connectSkipped: number;
   connectDeadlineSec: number;
   connectErrors: Record<string, number>;
+  /** Connections open at the last notice. */
+  held: number;
   /** Connections that dropped after connecting (never reconnected), by reason. */
   drops: Record<string, number>;
   joinSeconds: number;
+  joinError?: string;
+  joinFailed: number;
+  joinErrors: Record<string, number>;
   rssStartBytes: number[];
   rssBytes: number[];
   generatorRssBytes: number[];
@@ -116,7 +122,8 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
   const asked = o.count ?? (o.quick ? 2000 : 100_000);
   const lim = limits(asked, instances);
   const n = lim.maxConnections;
-  const rooms = Math.max(1, Math.round(n / 1000));
+  // Rooms of 100, as in the idle section (rooms of 1000 made joining 20k take over 4 minutes here).
+  const rooms = Math.max(1, Math.round(n / ROOM_SIZE));
   log(`limits ${JSON.stringify(lim)}; running ${n} connections over ${instances} instances`);
   const out: HundredK = {
     asked,
@@ -129,9 +136,12 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     connected: 0,
     connectFailed: 0,
     connectSkipped: 0,
-    connectDeadlineSec: o.quick ? 60 : 360,
+    connectDeadlineSec: o.quick ? 60 : 300,
     connectErrors: {},
+    held: 0,
     drops: {},
+    joinFailed: 0,
+    joinErrors: {},
     joinSeconds: 0,
     rssStartBytes: [],
     rssBytes: [],
@@ -150,27 +160,58 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     log(`${n} sessions in ${out.tokensSeconds} s`);
     // Generator g: instance g, source address 127.0.0.(g + 2), every g-th client.
     const t0 = performance.now();
-    const res = await gens.all((g) => {
-      const clients: { token?: string; room: string }[] = [];
-      for (let i = g; i < n; i += instances) {
-        clients.push({ token: c.tokens[i]!, room: `hk-${i % rooms}` });
-      }
-      return {
-        type: 'connect',
-        kind: 'ours',
-        urls: [c.urls[g]!],
-        clients,
-        concurrency: 100,
-        localAddress: `127.0.0.${g + 2}`,
-      };
-    }, 600_000);
+    const res = await gens.all(
+      (g) => {
+        const clients: { token?: string; room: string }[] = [];
+        for (let i = g; i < n; i += instances) {
+          clients.push({ token: c.tokens[i]!, room: `hk-${i % rooms}` });
+        }
+        return {
+          type: 'connect',
+          kind: 'ours',
+          urls: [c.urls[g]!],
+          clients,
+          concurrency: 100,
+          localAddress: `127.0.0.${g + 2}`,
+          deadlineMs: out.connectDeadlineSec * 1000,
+        };
+      },
+      out.connectDeadlineSec * 1000 + 60_000,
+    );
     out.connectSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    out.connected = res.reduce((s, r) => s + (r.connected ?? 0), 0);
     out.connectFailed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
-    log(`${n - out.connectFailed} connected in ${out.connectSeconds} s`);
+    out.connectSkipped = res.reduce((s, r) => s + (r.skipped ?? 0), 0);
+    for (const r of res) {
+      for (const [k, v] of Object.entries(r.errors ?? {})) {
+        out.connectErrors[k] = (out.connectErrors[k] ?? 0) + v;
+      }
+    }
+    log(
+      `${out.connected} connected in ${out.connectSeconds} s (${out.connectFailed} failed, ${out.connectSkipped} not tried by the deadline; ${JSON.stringify(out.connectErrors)})`,
+    );
     const t1 = performance.now();
-    await gens.all(() => ({ type: 'join', kind: 'ours', timeoutMs: 400_000 }), 410_000);
+    const joinMs = o.quick ? 60_000 : 180_000;
+    try {
+      const joins = await gens.all(
+        () => ({ type: 'join', kind: 'ours', timeoutMs: joinMs }),
+        joinMs + 10_000,
+      );
+      out.joinFailed = joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0);
+      for (const r of joins) {
+        for (const [k, v] of Object.entries(r.errors ?? {})) {
+          out.joinErrors[k] = (out.joinErrors[k] ?? 0) + v;
+        }
+      }
+    } catch (err) {
+      // The notice reaches every connected client, joined or not: measure it all the same.
+      out.joinError = err instanceof Error ? err.message : String(err);
+      log(`joins: ${out.joinError}`);
+    }
     out.joinSeconds = Math.round((performance.now() - t1) / 100) / 10;
-    log(`joined ${rooms} rooms in ${out.joinSeconds} s`);
+    log(
+      `joins to ${rooms} rooms ended after ${out.joinSeconds} s: ${out.joinFailed} failed ${JSON.stringify(out.joinErrors)}`,
+    );
     out.drops = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
     log(`dropped so far: ${JSON.stringify(out.drops)}`);
     await sleep(3000);
@@ -196,7 +237,8 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
       out.drops = sumDrops(got);
       hists.push(...got.flatMap((x) => (x.hist ? [x.hist] : [])));
       out.broadcast.received += got.reduce((s, x) => s + (x.received ?? 0), 0);
-      out.broadcast.expected += out.connected;
+      out.held = got.reduce((s, x) => s + (x.expected ?? 0), 0);
+      out.broadcast.expected += out.held;
       await sleep(1000);
     }
     out.broadcast = {

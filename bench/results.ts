@@ -84,6 +84,35 @@ function fanoutRows(f: FanoutResult): Row[] {
       ),
     });
   }
+  // Marginal cost: the slope of the instances' CPU against deliveries/s over every headline
+  // point (least squares); the intercept is what the instances spend with no traffic.
+  const fit = (kind: Kind): { us: number; idleCores: number } | undefined => {
+    const ps = f.points.filter((p) => p.kind === kind);
+    if (new Set(ps.map((p) => p.rate)).size < 2) return undefined;
+    const mx = ps.reduce((s, p) => s + p.deliveredPerSec, 0) / ps.length;
+    const my = ps.reduce((s, p) => s + p.serverCores, 0) / ps.length;
+    const cov = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) * (p.serverCores - my), 0);
+    const vx = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) ** 2, 0);
+    const slope = vx > 0 ? cov / vx : 0;
+    return { us: slope * 1e6, idleCores: my - slope * mx };
+  };
+  const fp = fit('plain');
+  const fo = fit('ours');
+  if (fp && fo) {
+    rows.push({
+      measure: 'server CPU µs per delivery, marginal (slope over the rates above)',
+      plain: r2(fp.us),
+      ours: r2(fo.us),
+      ratio: ratioOf(fo.us, fp.us),
+      target: '<= 0.67x',
+      ok: (x) => x <= 0.67,
+      spread: `intercept (CPU with no traffic): plain ${r2(fp.idleCores * 100)} %, ours ${r2(fo.idleCores * 100)} % of a core`,
+      load: loadSpan(
+        f.points.map((p) => p.loadStart),
+        f.points.map((p) => p.loadEnd),
+      ),
+    });
+  }
   const steps = (kind: Kind): Point[] => [
     ...f.points.filter((p) => p.kind === kind && p.rep === 0),
     ...f.knee.filter((p) => p.kind === kind),
@@ -212,10 +241,10 @@ function generatorRow(g: GeneratorsResult): Row {
 function hundredKRows(h: HundredK): Row[] {
   const rss = h.rssBytes.length ? h.rssBytes : [0];
   const load = `${r2(h.loadStart)}-${r2(h.loadEnd)}`;
-  const connected = h.connected;
+  const connected = h.held;
   return [
     {
-      measure: `${k(h.asked)} profile: logged-in connections held at once (${h.instances} instances)`,
+      measure: `${k(h.asked)} profile: logged-in connections held at once, open at the last notice (${h.instances} instances)`,
       plain: '-',
       ours: `${connected}${h.error ? ` (${h.error})` : ''}`,
       ratio: undefined,
@@ -223,7 +252,13 @@ function hundredKRows(h: HundredK): Row[] {
       status: connected >= h.asked ? 'met' : '**missed**',
       spread: [
         h.limits.limitedBy ? `limited by ${h.limits.limitedBy}` : 'one run',
+        `${h.connected} connected by the end of the connect phase`,
         h.connectFailed ? `${h.connectFailed} failed` : '',
+        Object.keys(h.drops).length
+          ? `dropped later: ${Object.entries(h.drops)
+              .map(([w, n]) => `${w} ${n}`)
+              .join(', ')}`
+          : '',
         h.connectSkipped
           ? `${h.connectSkipped} not tried within the ${h.connectDeadlineSec} s connect deadline`
           : '',
@@ -325,7 +360,7 @@ function idleSection(idle: IdleTier[]): string[] {
         'connections',
         'failed',
         'connects/s',
-        'join all, ms',
+        'join all, ms (not joined)',
         'instances RSS',
         'per connection',
         'hold s',
@@ -339,7 +374,7 @@ function idleSection(idle: IdleTier[]): string[] {
         String(t.connections),
         String(t.failed),
         String(t.connectPerSec),
-        String(t.joinMs),
+        `${t.joinMs} (${t.joinFailed})`,
         mib(t.rssBytes),
         kib(t.bytesPerConn),
         String(t.holdSeconds),
@@ -428,7 +463,16 @@ function hundredKSection(h: HundredK): string[] {
         ],
         ['sessions made (admin bulk path)', `${h.tokensSeconds} s`],
         ['time to connect all', `${h.connectSeconds} s`],
-        [`time to join ${h.rooms} rooms`, `${h.joinSeconds} s`],
+        [
+          `time to join ${h.rooms} rooms`,
+          `${h.joinSeconds} s; ${h.joinFailed} not joined${
+            Object.keys(h.joinErrors).length
+              ? ` (${Object.entries(h.joinErrors)
+                  .map(([w, n]) => `${w}: ${n}`)
+                  .join('; ')})`
+              : ''
+          }${h.joinError ? ` (**${h.joinError}**)` : ''}`,
+        ],
         ['RSS per instance at start', h.rssStartBytes.map(mib).join(' / ')],
         ['RSS per instance holding them', h.rssBytes.map(mib).join(' / ')],
         ['RSS per generator process', h.generatorRssBytes.map(mib).join(' / ')],

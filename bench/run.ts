@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const o = options();
   const full = !o.quick && o.sections.size === SECTIONS.length;
   const started = Date.now();
-  const limitMin = o.quick ? 10 : 28;
+  const limitMin = o.quick ? 12 : 32;
   const hard = setTimeout(() => {
     log(`hard limit of ${limitMin} minutes reached; stopping`);
     killAll();
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   }
   if (o.sections.has('100k')) r.hundredK = await run100k({ quick: o.quick, count: o.count });
   // The scale section: more instances and more Redis masters (bench/scale.ts).
-  const scale = o.sections.has('scale') ? await runScale() : '';
+  const scale = o.sections.has('scale') ? await runScale(o.quick) : '';
   r.loadEnd = load();
   r.seconds = Math.round((Date.now() - started) / 1000);
   writeFileSync(

@@ -24,7 +24,8 @@ import { freePort, killAll, sleep, startRedis, track, waitHttp, waitLine } from 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-const QUICK = process.env.BENCH_QUICK === '1';
+/** A small run (`--quick` of `npm run bench`, or BENCH_QUICK=1 when run alone). */
+let QUICK = process.env.BENCH_QUICK === '1';
 const log = (s: string): void => void process.stderr.write(`bench scale: ${s}\n`);
 
 const ROOMS = 40;
@@ -284,7 +285,8 @@ function kneeLabel(k: KneeRow): string {
   return last && last.rate === k.knee ? `>= ${k.knee} (not reached)` : String(k.knee);
 }
 
-export async function runScale(): Promise<string> {
+export async function runScale(quick?: boolean): Promise<string> {
+  if (quick !== undefined) QUICK = quick;
   const t0 = Date.now();
   const load0 = os.loadavg()[0]!.toFixed(1);
   const received = await receivedSection();
