@@ -12,6 +12,7 @@ const SHARED = [
   'test/integration/sessions.test.ts',
   'test/integration/status.test.ts',
   'test/integration/status-rooms.test.ts',
+  'test/integration/direct.test.ts',
   'test/admin/cluster.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */

@@ -123,7 +123,7 @@ export class AdminClient {
       .map((i) => instanceUrl(i, this.target.server));
   }
 
-  /** Connects, failing with exit 4 on a refused token and exit 3 when nothing answers. */
+  /** Connects, failing with exit 1 on a refused token and exit 3 when nothing answers. */
   static connect(target: Target, timeoutMs = 5000): Promise<AdminClient> {
     const client = new AdminClient(target);
     const socket = client.socket;
@@ -142,8 +142,9 @@ export class AdminClient {
           done(
             new AdminError(
               ExitCode.Unauthorized,
-              `${target.server} refused the admin token from ${target.tokenSource}: ${err.message}` +
-                (target.tokenHint ? `; ${target.tokenHint}` : ''),
+              `${target.server} refused the admin token from ${target.tokenSource} (${err.message})` +
+                (target.tokenHint ? `. ${target.tokenHint}` : ''),
+              { unauthorized: true },
             ),
           );
         } else if (!code) {
@@ -216,7 +217,11 @@ export class AdminClient {
     ) => Promise<Result<DataOf<E>>>;
     // A dropped connection rejects at once (no answer can come over it), not at the deadline.
     const res = await ackResult(socket, event, () => emitWithAck(event, payload));
-    if (!res.ok) throw new AdminError(exitCodeFor(res.error), res.error.message);
+    if (!res.ok)
+      throw new AdminError(exitCodeFor(res.error), res.error.message, {
+        unauthorized:
+          res.error.code === ErrorCode.Unauthorized || res.error.code === ErrorCode.Forbidden,
+      });
     return res.data;
   }
 

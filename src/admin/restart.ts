@@ -38,7 +38,7 @@ async function tryStatus(client: AdminClient, timeoutMs: number): Promise<Cluste
     client.learn(s);
     return s;
   } catch (err) {
-    if (err instanceof AdminError && err.exitCode === ExitCode.Unauthorized) throw err;
+    if (err instanceof AdminError && err.unauthorized) throw err;
     return null;
   }
 }

@@ -77,6 +77,12 @@ function sameLocal(a: string, b: string): boolean {
   );
 }
 
+/** How to reach another local cluster: its own state directory, or its token. */
+const POINT_AT_STATE = (server: string): string =>
+  `If ${server} is another local cluster, point chat-admin at its state directory (the ` +
+  `"state in <dir>" line its \`chat-server start\` printed, or its --state-dir): ` +
+  `CHAT_STATE_DIR=<dir> chat-admin ...; otherwise pass --token or set CHAT_ADMIN_TOKEN`;
+
 /**
  * Server: `--server`, `CHAT_SERVER`, the saved config, the URL the local cluster recorded in
  * its state directory, then the default.
@@ -105,20 +111,23 @@ export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): Targe
         token,
         tokenSource: file,
         tokenHint:
-          `that file is the token of the cluster whose state is in ${stateDir(env)}; ` +
-          `for another cluster set CHAT_STATE_DIR to its state directory (chat-server start --state-dir), or pass --token`,
+          `That file is the token of the cluster whose state is in ${stateDir(env)}` +
+          (local ? ` (recorded for ${local.url})` : '') +
+          `, and the cluster answering at ${server} does not take it. ${POINT_AT_STATE(server)}`,
       };
     }
     if (token && local) {
       throw new AdminError(
         ExitCode.Unauthorized,
         `no admin token for ${server}: the local cluster's token (${file}) is for ${local.url} ` +
-          `(recorded in ${local.file}); pass --token or set CHAT_ADMIN_TOKEN`,
+          `(recorded in ${local.file}). ${POINT_AT_STATE(server)}`,
+        { unauthorized: true },
       );
     }
   }
   throw new AdminError(
     ExitCode.Unauthorized,
     'no admin token: pass --token, set CHAT_ADMIN_TOKEN, or save one with `chat-admin config --token`',
+    { unauthorized: true },
   );
 }

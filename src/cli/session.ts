@@ -1,49 +1,105 @@
 import { ApiError, login, me } from '../client/api.js';
 import { ChatClient, type ConnectionState } from '../client/chat-client.js';
-import { NAME_PATTERN, PASSWORD_MIN_LENGTH } from '../protocol/index.js';
+import { ErrorCode, NAME_PATTERN, PASSWORD_MIN_LENGTH } from '../protocol/index.js';
 import { CliError, Exit } from './errors.js';
 import { ask, askHidden } from './prompt.js';
 import type { SavedSession, Settings } from './settings.js';
 
-/** Logs in (a new name registers) and saves the session for `server`. */
-export async function loginAndSave(
-  settings: Settings,
-  server: string,
-  user: string,
-  password: string,
-): Promise<SavedSession> {
+/** A saved session, and whether the login that made it registered the name. */
+export interface LoginResult extends SavedSession {
+  created: boolean;
+}
+
+function checkName(user: string): void {
   if (!NAME_PATTERN.test(user))
     throw new CliError(
       `"${user}" is not a valid user name: use a-z, 0-9, _ and - (up to 32)`,
       Exit.Usage,
     );
+}
+
+async function loginWith(
+  settings: Settings,
+  server: string,
+  user: string,
+  password: string,
+  opts: { create?: boolean },
+): Promise<LoginResult> {
+  const res = await login(server, user, password, opts);
+  const session = { user: res.user.name, token: res.token };
+  settings.saveSession(server, session);
+  return { ...session, created: res.created };
+}
+
+/**
+ * Logs in in one step, a new name registering (scripts: `--password-stdin`), and saves the
+ * session for `server`.
+ */
+export async function loginAndSave(
+  settings: Settings,
+  server: string,
+  user: string,
+  password: string,
+): Promise<LoginResult> {
+  checkName(user);
   try {
-    const res = await login(server, user, password);
-    const session = { user: res.user.name, token: res.token };
-    settings.saveSession(server, session);
-    return session;
+    return await loginWith(settings, server, user, password, {});
   } catch (err) {
     if (err instanceof ApiError) throw new CliError(`login failed: ${err.message}`);
     throw err;
   }
 }
 
-/** Asks for a name (unless known) and a password on the terminal, then logs in. */
+/** What a login did, in words: a new account, or an existing one. */
+export function loginSummary(server: string, r: LoginResult): string {
+  return r.created
+    ? `registered a new account "${r.user}" on ${server} and logged in`
+    : `logged in to ${server} as ${r.user} (existing account)`;
+}
+
+/**
+ * Asks for a name (unless known) and a password on the terminal, then logs in. A name with
+ * no account is registered only after the password is typed a second time, the same: the
+ * server is asked to log in without creating (`create: false`) first, then to create.
+ */
 export async function promptLogin(
   settings: Settings,
   server: string,
   user: string | undefined,
-): Promise<SavedSession> {
+): Promise<LoginResult> {
   process.stderr.write(`Log in to ${server} (a new name registers).\n`);
   const name = user ?? ((await ask('user name: ')) || undefined);
   if (!name) throw new CliError('no user name given', Exit.Usage);
+  checkName(name);
   const password = await askHidden('password: ');
   if (password.length < PASSWORD_MIN_LENGTH)
     throw new CliError(
       `password too short (at least ${PASSWORD_MIN_LENGTH} characters)`,
       Exit.Usage,
     );
-  return loginAndSave(settings, server, name, password);
+  try {
+    return await loginWith(settings, server, name, password, { create: false });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.code !== ErrorCode.NoSuchUser) throw new CliError(`login failed: ${err.message}`);
+  }
+  process.stderr.write(`There is no account "${name}" on ${server} yet: registering it.\n`);
+  const again = await askHidden('password again: ');
+  if (again !== password)
+    throw new CliError(
+      'the two passwords differ: nothing was registered (run chat-tui login to try again)',
+      Exit.Usage,
+    );
+  try {
+    return await loginWith(settings, server, name, password, { create: true });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.code === ErrorCode.NameTaken)
+      throw new CliError(
+        `"${name}" was registered by someone else a moment ago: choose another name`,
+      );
+    throw new CliError(`registering failed: ${err.message}`);
+  }
 }
 
 /**
@@ -71,7 +127,9 @@ export async function obtainSession(
   }
   if (!opts.interactive)
     throw new CliError(`not logged in to ${server}: run chat-tui login --server ${server}`);
-  return promptLogin(settings, server, opts.user ?? settings.get('user'));
+  const result = await promptLogin(settings, server, opts.user ?? settings.get('user'));
+  process.stderr.write(`${loginSummary(server, result)}\n`);
+  return result;
 }
 
 /** Connects a client for a script command, failing after `timeoutMs` without a connection. */

@@ -8,9 +8,14 @@ export interface SavedSession {
   token: string;
 }
 
+/** When the terminal bell rings: for each message that names the user, or never. */
+export const BELL_VALUES = ['mentions', 'off'] as const;
+export type BellSetting = (typeof BELL_VALUES)[number];
+
 interface Schema {
   server?: string;
   user?: string;
+  bell?: BellSetting;
   sessions: Record<string, SavedSession>;
 }
 
@@ -20,11 +25,19 @@ export { DEFAULT_SERVER };
 export const CONFIG_KEYS = {
   server: 'the default server URL (comma-separated URLs: reconnects rotate through them)',
   user: 'the default user name for logins',
+  bell: 'ring the terminal bell on a message naming you: mentions (default) or off',
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 export function isConfigKey(key: string): key is ConfigKey {
   return Object.hasOwn(CONFIG_KEYS, key);
+}
+
+function checkBell(value: string): BellSetting {
+  const v = value.trim().toLowerCase();
+  const known = BELL_VALUES.find((b) => b === v);
+  if (known) return known;
+  throw new CliError(`bell must be one of ${BELL_VALUES.join(', ')}, not "${value}"`, Exit.Usage);
 }
 
 /** Checks and normalises one server URL or a comma-separated list of them. */
@@ -69,13 +82,23 @@ export class Settings {
     return this.conf.path;
   }
 
+  /** A setting as saved; `bell`, which has a default, is never undefined. */
   get(key: ConfigKey): string | undefined {
+    if (key === 'bell') return this.bell;
     return this.conf.get(key);
   }
 
+  /** Checks the value (a clear error, nothing saved, when it is not one the key takes). */
   set(key: ConfigKey, value: string): void {
+    if (key === 'bell') return this.conf.set('bell', checkBell(value));
     if (key === 'server') value = normaliseServers(value).join(',');
     this.conf.set(key, value);
+  }
+
+  get bell(): BellSetting {
+    const v = this.conf.get('bell');
+    // A hand-edited file may hold anything: what is not `off` rings, as by default.
+    return v === 'off' ? 'off' : 'mentions';
   }
 
   /** The servers to use: the flag, else the saved default, else DEFAULT_SERVER. */

@@ -1,6 +1,7 @@
 import {
   HttpPath,
   type HttpErrorBody,
+  type LoginRequest,
   type LoginResponse,
   type MeResponse,
 } from '../protocol/index.js';
@@ -56,9 +57,19 @@ async function call<T>(
   return body as T;
 }
 
-/** Logs in (registering a new name on first use). */
-export function login(server: string, username: string, password: string): Promise<LoginResponse> {
-  return call(server, HttpPath.Login, { method: 'POST', body: { username, password } });
+/**
+ * Logs in. Without `create`, a new name is registered on first use (one step); `create: false`
+ * only logs in (a name with no account fails with code `no_such_user`), `create: true` only
+ * registers (`name_taken` if the name has an account).
+ */
+export function login(
+  server: string,
+  username: string,
+  password: string,
+  opts: { create?: boolean } = {},
+): Promise<LoginResponse> {
+  const body: LoginRequest = { username, password, ...opts };
+  return call(server, HttpPath.Login, { method: 'POST', body });
 }
 
 /** Ends the session (and disconnects its live sockets everywhere). */

@@ -11,6 +11,10 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   /** The thing asked for does not exist. */
   NotFound: 'not_found',
+  /** Login with `create: false`: the name has no account (nothing was created). */
+  NoSuchUser: 'no_such_user',
+  /** Login with `create: true`: the name has an account already (nothing was changed). */
+  NameTaken: 'name_taken',
   /** The socket is not in the room it addressed. */
   NotMember: 'not_member',
   /** Too many requests; slow down and retry later. */

@@ -1,10 +1,11 @@
 import type { Ack, DrainReason, SessionEndReason } from './errors.js';
-import type { ChatMessage, ClusterStatus, Notice, RoomInfo } from './models.js';
+import type { ChatMessage, ClusterStatus, DirectsInfo, Notice, RoomInfo } from './models.js';
 import type {
   AdminBroadcastPayload,
   AdminKickPayload,
   AdminLoadtestCleanupPayload,
   AdminRestartPayload,
+  AdminRoomsPayload,
   AdminUsersCreatePayload,
   HistoryPayload,
   JoinPayload,
@@ -113,6 +114,12 @@ export interface ServerToClientEvents {
   'presence:updated': (update: MemberList) => void;
   'typing:updated': (update: { room: string; user: string; typing: boolean }) => void;
   'notice:created': (notice: Notice) => void;
+  /**
+   * Someone wrote in a direct conversation this socket has not joined (`room` is `@<peer>`):
+   * join it to read the message (`id`: it and what follows are new). Never sent to a socket
+   * already in the conversation.
+   */
+  'direct:opened': (info: { room: string; from: string; id: string }) => void;
   /** This instance is going away: disconnect and connect elsewhere within `reconnectWithinMs`. */
   'server:draining': (drain: {
     instanceId: string;
@@ -153,7 +160,10 @@ export interface LoadtestCleanupResult {
 /** Events the admin console sends on the admin namespace. */
 export interface AdminClientToServerEvents {
   'admin:status': (payload: Record<string, never>, ack: Ack<ClusterStatus>) => void;
-  'admin:rooms': (payload: Record<string, never>, ack: Ack<{ rooms: RoomInfo[] }>) => void;
+  'admin:rooms': (
+    payload: AdminRoomsPayload,
+    ack: Ack<{ rooms: RoomInfo[]; directs: DirectsInfo }>,
+  ) => void;
   'admin:broadcast': (payload: AdminBroadcastPayload, ack: Ack<BroadcastResult>) => void;
   'admin:restart': (payload: AdminRestartPayload, ack: Ack<RestartResult>) => void;
   'admin:kick': (payload: AdminKickPayload, ack: Ack<{ sockets: number }>) => void;

@@ -123,3 +123,24 @@ export const RoomInfo = z.object({
 });
 /** See {@link RoomInfo}. */
 export type RoomInfo = z.infer<typeof RoomInfo>;
+
+/**
+ * Direct conversations as the operator console sees them: counts always; who talks to whom
+ * only when asked for (`admin:rooms` with `directs: true`); their messages never.
+ */
+export const DirectsInfo = z.object({
+  count: z.number(),
+  /** Conversations with a message in the last 24 hours. */
+  active24h: z.number(),
+  list: z
+    .array(
+      z.object({
+        users: z.tuple([z.string(), z.string()]),
+        messages: z.number(),
+        lastActivity: z.number(),
+      }),
+    )
+    .optional(),
+});
+/** See {@link DirectsInfo}. */
+export type DirectsInfo = z.infer<typeof DirectsInfo>;

@@ -10,6 +10,7 @@ import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from './limits.js';
+import { isAddress } from './address.js';
 
 /** A room or user name (see {@link NAME_PATTERN}). */
 export const Name = z
@@ -18,6 +19,18 @@ export const Name = z
   .regex(
     NAME_PATTERN,
     'must be 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+  );
+
+/**
+ * Where a chat event names a room: a room name, or `@user` for the direct conversation with
+ * that user (see src/protocol/address.ts). Nothing else: internal names are not addressable.
+ */
+export const Address = z
+  .string({ error: 'must be a string' })
+  .max(NAME_MAX_LENGTH + 1, `must be at most ${NAME_MAX_LENGTH + 1} characters`)
+  .refine(
+    isAddress,
+    'must be a room name (1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit) or @ and a user name',
   );
 
 /** Largest part of a Redis stream id: both halves are unsigned 64-bit integers. */
@@ -76,20 +89,27 @@ function shownText(max: number) {
 /** Text a person wrote: something visible, no NUL, and within the length cap. */
 export const MessageText = shownText(MESSAGE_MAX_LENGTH);
 
-/** Body of `POST /api/login`. */
+/**
+ * Body of `POST /api/login`. Without `create`, one step: an existing name logs in, a new one
+ * is registered (scripts use this). `create: false` only logs in: a name with no account is
+ * refused with `no_such_user` (HTTP 404) and nothing is made, so a client can ask for the new
+ * password twice before `create: true`, which only registers (`name_taken`, HTTP 409, if the
+ * name has an account by then).
+ */
 export const LoginRequest = z.strictObject({
   username: Name,
   password: z
     .string({ error: 'must be a string' })
     .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
     .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+  create: z.boolean({ error: 'must be true or false' }).optional(),
 });
 /** See {@link LoginRequest}. */
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
 /** `room:join`: join a room; with `since`, get every message after that id (exclusive). */
 export const JoinPayload = z.strictObject({
-  room: Name,
+  room: Address,
   since: SinceId.optional(),
   /** The epoch `since` belongs to: if the room's epoch changed, `since` means nothing now. */
   epoch: Epoch.optional(),
@@ -99,14 +119,14 @@ export const JoinPayload = z.strictObject({
 export type JoinPayload = z.infer<typeof JoinPayload>;
 
 /** `room:leave`. */
-export const LeavePayload = z.strictObject({ room: Name });
+export const LeavePayload = z.strictObject({ room: Address });
 /** See {@link LeavePayload}. */
 export type LeavePayload = z.infer<typeof LeavePayload>;
 
 /** `room:history`: a page after `since` (exclusive) or before `before` (exclusive). */
 export const HistoryPayload = z
   .strictObject({
-    room: Name,
+    room: Address,
     since: SinceId.optional(),
     before: BeforeId.optional(),
     /** The epoch `since`/`before` belong to (see {@link JoinPayload}). */
@@ -118,7 +138,7 @@ export const HistoryPayload = z
 export type HistoryPayload = z.infer<typeof HistoryPayload>;
 
 /** `room:members`. */
-export const MembersPayload = z.strictObject({ room: Name });
+export const MembersPayload = z.strictObject({ room: Address });
 /** See {@link MembersPayload}. */
 export type MembersPayload = z.infer<typeof MembersPayload>;
 
@@ -129,7 +149,7 @@ export type ListRoomsPayload = z.infer<typeof ListRoomsPayload>;
 
 /** `message:send`. The `clientMsgId` makes a retried send idempotent, on any instance. */
 export const SendPayload = z.strictObject({
-  room: Name,
+  room: Address,
   text: MessageText,
   clientMsgId: z
     .string({ error: 'must be a string' })
@@ -140,7 +160,7 @@ export const SendPayload = z.strictObject({
 export type SendPayload = z.infer<typeof SendPayload>;
 
 /** `typing:set`. */
-export const TypingPayload = z.strictObject({ room: Name, typing: z.boolean() });
+export const TypingPayload = z.strictObject({ room: Address, typing: z.boolean() });
 /** See {@link TypingPayload}. */
 export type TypingPayload = z.infer<typeof TypingPayload>;
 
@@ -152,7 +172,12 @@ export type PingPayload = z.infer<typeof PingPayload>;
 /** `admin:status`. */
 export const AdminStatusPayload = z.strictObject({});
 /** `admin:rooms`. */
-export const AdminRoomsPayload = z.strictObject({});
+export const AdminRoomsPayload = z.strictObject({
+  /** Also list who is in each direct conversation (names only, never messages). */
+  directs: z.boolean().optional(),
+});
+/** See {@link AdminRoomsPayload}. */
+export type AdminRoomsPayload = z.infer<typeof AdminRoomsPayload>;
 
 /** `admin:broadcast`: to everyone, or to one room (then also kept in its history). */
 export const AdminBroadcastPayload = z.strictObject({

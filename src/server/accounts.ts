@@ -28,18 +28,30 @@ export interface LoginOutcome {
   created: boolean;
 }
 
+/** What a login may do: log in or register (one step), only log in, or only register. */
+export type LoginMode = 'either' | 'existing' | 'new';
+
 /**
- * Logs a user in, registering the name on first use. Both paths run exactly one scrypt, so
- * timing does not tell a new name from a known one with a wrong password.
+ * Logs a user in, registering the name on first use (`either`). `existing` refuses a name with
+ * no account (`no_such_user`) and `new` one that has an account (`name_taken`); neither then
+ * writes anything. Registering and checking a password both run exactly one scrypt, so in the
+ * one-step mode timing does not tell a new name from a known one with a wrong password.
  */
 export async function loginOrRegister(
   redis: RedisConn,
   keys: Keys,
   name: string,
   password: string,
+  mode: LoginMode = 'either',
 ): Promise<LoginOutcome> {
   const raw = await redis.get(keys.user(name));
-  if (raw) return { user: await verify(JSON.parse(raw) as StoredUser, password), created: false };
+  if (raw) {
+    if (mode === 'new') throw taken(name);
+    return { user: await verify(JSON.parse(raw) as StoredUser, password), created: false };
+  }
+  if (mode === 'existing') {
+    throw new ChatError(ErrorCode.NoSuchUser, `there is no account named "${name}"`);
+  }
 
   const salt = randomBytes(16);
   const hash = await deriveKey(password, salt);
@@ -52,10 +64,14 @@ export async function loginOrRegister(
   const set = await redis.set(keys.user(name), JSON.stringify(stored), 'NX');
   if (set === 'OK') return { user: { name, createdAt: stored.createdAt }, created: true };
   // Someone registered the same name a moment ago: it is theirs now.
+  if (mode === 'new') throw taken(name);
   const again = await redis.get(keys.user(name));
   if (!again) throw new ChatError(ErrorCode.Unavailable, 'could not read the account; try again');
   return { user: await verify(JSON.parse(again) as StoredUser, password), created: false };
 }
+
+const taken = (name: string): ChatError =>
+  new ChatError(ErrorCode.NameTaken, `"${name}" is registered already: log in with its password`);
 
 async function verify(stored: StoredUser, password: string): Promise<User> {
   const expected = Buffer.from(stored.hash, 'base64');

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { roomOf, type ChatServer } from './context.js';
+import { emitAboutRoom, isDirectRoom } from './direct.js';
 import { parseFanout } from './history.js';
 import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
@@ -113,7 +114,15 @@ export class RoomFanout {
     const target = roomOf(room);
     const n = this.d.io.of('/').adapter.rooms.get(target)?.size ?? 0;
     if (n === 0) return;
-    this.d.io.local.to(target).emit('message:created', msg);
+    if (isDirectRoom(room)) {
+      // Each side reads the conversation under the other's name.
+      emitAboutRoom(this.d.io.local, room, 'message:created', (address) => ({
+        ...msg,
+        room: address,
+      }));
+    } else {
+      this.d.io.local.to(target).emit('message:created', msg);
+    }
     this.d.metrics.messagesOut.inc(n);
     this.d.rates.addOut(n);
   }

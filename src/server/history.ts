@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../protocol/index.js';
+import { isDirectRoom } from './direct.js';
 import type { Keys } from './keys.js';
 import type { RedisConn } from './redis.js';
 
@@ -224,7 +225,7 @@ export class History {
     if (now - (this.touched.get(room) ?? 0) < ROOM_TOUCH_EVERY_MS) return;
     if (this.touched.size > 10_000) this.touched.clear();
     this.touched.set(room, now);
-    await this.redis.zadd(this.keys.rooms(), now, room);
+    await this.redis.zadd(isDirectRoom(room) ? this.keys.directs() : this.keys.rooms(), now, room);
   }
 
   /** The room's sequence and epoch (an epoch is made for a room that has none). */

@@ -105,7 +105,8 @@ async function login(
   if (!parsed.success) {
     throw new HttpError(400, ErrorCode.BadRequest, describeZodError(parsed.error));
   }
-  const { username, password } = parsed.data;
+  const { username, password, create } = parsed.data;
+  const mode = create === undefined ? 'either' : create ? 'new' : 'existing';
   if (RESERVED_NAMES.includes(username)) {
     throw new HttpError(400, ErrorCode.BadRequest, `username: "${username}" is reserved`);
   }
@@ -120,7 +121,13 @@ async function login(
   }
   const attempt = await limits.begin(username, ip);
   try {
-    const { user, created } = await loginOrRegister(ctx.redis.cmd, ctx.keys, username, password);
+    const { user, created } = await loginOrRegister(
+      ctx.redis.cmd,
+      ctx.keys,
+      username,
+      password,
+      mode,
+    );
     await attempt.succeeded();
     const token = await ctx.sessions.create(user.name);
     ctx.log.info({ user: user.name, created, ip, delayedMs: attempt.delayedMs }, 'login');
@@ -129,6 +136,14 @@ async function login(
     if (err instanceof ChatError && err.code === ErrorCode.Unauthorized) {
       ctx.log.warn({ user: username, ip, delayedMs: attempt.delayedMs }, 'failed login');
       throw new HttpError(401, ErrorCode.Unauthorized, err.message);
+    }
+    // A lookup that found no account (or a name taken) stays counted as a failed attempt:
+    // asking which names exist costs what guessing a password costs.
+    if (err instanceof ChatError && err.code === ErrorCode.NoSuchUser) {
+      throw new HttpError(404, err.code, err.message);
+    }
+    if (err instanceof ChatError && err.code === ErrorCode.NameTaken) {
+      throw new HttpError(409, err.code, err.message);
     }
     throw err;
   }

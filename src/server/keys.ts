@@ -1,7 +1,8 @@
 /**
  * Every Redis key and channel name, built from one configurable prefix. Names that come
  * from users (rooms, user names) are validated against NAME_PATTERN before they reach here,
- * so they never carry `*`, `:`, braces or anything else Redis or the layout treats specially.
+ * so they never carry `*`, `:`, braces or anything else Redis or the layout treats specially;
+ * a direct conversation's room is `@<a>+<b>` of two such names (src/server/direct.ts).
  *
  * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
  * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
@@ -22,6 +23,8 @@ export interface Keys {
   roomChannel(room: string): string;
   /** Index of rooms by last activity (updated outside the append script: another slot). */
   rooms(): string;
+  /** Index of direct conversations (internal names, `@a+b`) by last activity, like `rooms`. */
+  directs(): string;
   instances(): string;
   instance(id: string): string;
   /** Set of the rooms an instance's clients are in (the status counts distinct rooms). */
@@ -61,6 +64,7 @@ export function makeKeys(prefix: string): Keys {
     sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,
     roomChannel: (r) => `${room(r)}:messages`,
     rooms: () => `${prefix}rooms`,
+    directs: () => `${prefix}directs`,
     instances: () => `${prefix}{instances}`,
     instance: (id) => `${prefix}{instances}:${id}`,
     instanceRooms: (id) => `${prefix}{instances}:${id}:rooms`,

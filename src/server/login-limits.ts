@@ -54,6 +54,11 @@ const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.ms
  * Every attempt is counted as a failure before its password is checked and refunded if it was
  * right, each counter in one atomic script (rate-limiter-flexible's single-key Lua). Concurrent
  * guesses therefore cannot slip past a cap, and every key stands alone (fine on Redis Cluster).
+ *
+ * A login that finds no account (`create: false`, answered `no_such_user`) or a name already
+ * taken (`create: true`) is not refunded: asking which names exist costs what a wrong password
+ * costs, so nobody can list the accounts faster than they could guess at them. Registering
+ * through the two-step flow (look up, then create) therefore leaves one failure on the address.
  */
 export class LoginLimits {
   private readonly attempts: RateLimiterRedis;

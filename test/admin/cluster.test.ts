@@ -230,7 +230,7 @@ describe('chat-admin on a 3-instance cluster', () => {
       runAdmin([...server(0), 'status', '--json'], wrong),
     ]);
     for (const r of runs) {
-      expect(r.code).toBe(4);
+      expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/refused the admin token/);
     }
@@ -246,7 +246,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(clients.every((c) => c.connected)).toBe(true);
 
     const none = await runAdmin([...server(0), 'status']);
-    expect(none.code).toBe(4);
+    expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no admin token/);
   });
 
@@ -323,7 +323,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no live instance chat-9 \(live: chat-1, chat-2\)/);
     const refused = await runAdmin([...server(1), 'restart', 'chat-1', '--token', 'nope'], TOKEN);
-    expect(refused.code).toBe(4);
+    expect(refused.code).toBe(1);
     await cluster.nodes[1]!.log.wait(
       (l) => l.action === 'admin:connect' && l.outcome === 'unauthorized',
     );

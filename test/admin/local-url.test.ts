@@ -42,7 +42,7 @@ describe('chat-admin finds its local cluster', () => {
   it('the local token is not handed to another server on this machine', async () => {
     const other = `http://127.0.0.1:${await freePort()}`;
     const r = await runAdmin(['--server', other, 'status'], env());
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain(`no admin token for ${other}`);
     expect(r.stderr).toContain(`is for ${cluster.url}`);
     // The same listener under another loopback name is the same cluster.
@@ -56,13 +56,15 @@ describe('chat-admin finds its local cluster', () => {
     writeFileSync(path.join(dir, 'admin-token'), 'another-clusters-token\n', { mode: 0o600 });
     writeFileSync(path.join(dir, 'server-url'), `${cluster.url}\n`, { mode: 0o600 });
     const r = await runAdmin(['status'], { CHAT_STATE_DIR: dir });
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(
       `${cluster.url} refused the admin token from ${path.join(dir, 'admin-token')}`,
     );
     expect(r.stderr).toContain(`whose state is in ${dir}`);
-    expect(r.stderr).toContain('set CHAT_STATE_DIR to its state directory');
+    expect(r.stderr).toContain(`(recorded for ${cluster.url})`);
+    expect(r.stderr).toContain('point chat-admin at its state directory');
+    expect(r.stderr).toContain('CHAT_STATE_DIR=<dir> chat-admin');
   });
 
   it('an instance that is started again gets a line of its own with its new pid', async () => {

@@ -50,7 +50,12 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     this.emit('state', s);
   }
 
+  /** Rooms whose join fails, with the server's error message. */
+  readonly refuse = new Map<string, string>();
+
   join(name: string): Promise<RoomState> {
+    const refused = this.refuse.get(name);
+    if (refused) return Promise.reject(new Error(refused));
     const room = this.rooms.get(name) ?? new RoomState(name);
     if (!room.based) room.setBase(1);
     room.members = ['me', ...room.members.filter((m) => m !== 'me')];
@@ -109,12 +114,41 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
   }
 
+  /**
+   * What ChatClient does when someone writes to us in a direct conversation we had not
+   * joined: it joins it (history included, the new messages unread), then says `opened`.
+   */
+  openedBy(
+    peer: string,
+    texts: string[],
+    /** Earlier messages, in the history the join brings, read; `texts` are new (unread). */
+    opts: { before?: [from: string, text: string][] } = {},
+  ): void {
+    const address = `@${peer}`;
+    const room = new RoomState(address);
+    room.setBase(1);
+    room.members = ['me', peer];
+    this.rooms.set(address, room);
+    for (const [from, text] of opts.before ?? [])
+      this.deliver(address, from, text, { silent: true, live: false });
+    for (const text of texts) this.deliver(address, peer, text, { silent: true, live: true });
+    this.emit('room', address);
+    this.emit('opened', address);
+  }
+
   /** A message arriving in a room (live ones count as unread). */
   deliver(
     room: string,
     from: string,
     text: string,
-    opts: { kind?: ChatMessage['kind']; ts?: number; live?: boolean; clientMsgId?: string } = {},
+    opts: {
+      kind?: ChatMessage['kind'];
+      ts?: number;
+      live?: boolean;
+      clientMsgId?: string;
+      /** Unread but not announced (part of a join's answer): no `message` event. */
+      silent?: boolean;
+    } = {},
   ): ChatMessage {
     const r = this.rooms.get(room);
     if (!r) throw new Error(`not in ${room}`);
@@ -133,6 +167,7 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     };
     r.insert(m);
     if (opts.live !== false) r.unread++;
+    if (opts.silent) return m;
     this.emit('message', m);
     this.emit('room', room);
     return m;

@@ -15,10 +15,19 @@ export interface Harness {
   /** Types text, waits for it to show, then presses Enter (a separate write: see TRAPS). */
   enter(text: string): Promise<void>;
   key(seq: string): void;
+  /** How many times the terminal bell (BEL) was written to stdout. */
+  bells(): number;
   /** Redraws at another terminal size, as a resize does. */
   resize(columns: number, rows: number): void;
   unmount(): void;
 }
+
+/** A frame without its colour codes (tests that draw with colours on read text through it). */
+// eslint-disable-next-line no-control-regex
+export const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** The tab bar of a frame (its third line: header, status, tabs), as text. */
+export const tabs = (f: string): string => plain(f.split('\n')[2] ?? '');
 
 export const KEYS = {
   enter: '\r',
@@ -35,14 +44,28 @@ export const KEYS = {
   ctrlN: '\x0e',
   ctrlP: '\x10',
   ctrlC: '\x03',
+  ctrlU: '\x15',
+  tab: '\t',
+  shiftTab: '\x1b[Z',
   alt: (n: number) => `\x1b${n}`,
 } as const;
 
 export async function setup(
-  opts: { rooms?: string[]; columns?: number; rows?: number; now?: () => number } = {},
+  opts: {
+    rooms?: string[];
+    columns?: number;
+    rows?: number;
+    now?: () => number;
+    bell?: 'mentions' | 'off';
+  } = {},
 ): Promise<Harness> {
   const chat = new FakeChat();
-  const store = new ChatStore(chat, { user: 'me', tickMs: 0, now: opts.now ?? (() => T0) });
+  const store = new ChatStore(chat, {
+    user: 'me',
+    tickMs: 0,
+    now: opts.now ?? (() => T0),
+    ...(opts.bell ? { bell: opts.bell } : {}),
+  });
   const size =
     opts.columns || opts.rows ? { columns: opts.columns ?? 100, rows: opts.rows ?? 24 } : undefined;
   const app = render(<App store={store} {...(size ? { size } : {})} />);
@@ -63,6 +86,7 @@ export async function setup(
       app.stdin.write('\r');
     },
     key: (seq) => app.stdin.write(seq),
+    bells: () => app.frames.reduce((n, f) => n + f.split('\x07').length - 1, 0),
     resize: (columns, rows) => app.rerender(<App store={store} size={{ columns, rows }} />),
     unmount: () => {
       app.unmount();

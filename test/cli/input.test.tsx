@@ -131,15 +131,8 @@ describe('input line and commands', () => {
     await h.until((f) => expect(f).toContain('bob: new talk'));
   });
 
-  it('/help lists commands and keys; unknown commands get a helpful line and send nothing', async () => {
+  it('unknown commands get a helpful line and send nothing', async () => {
     h = await setup({ rows: 40 });
-    await h.enter('/help');
-    await h.until((f) => {
-      for (const c of ['/join', '/leave', '/rooms', '/who', '/me', '/clear', '/help', '/quit'])
-        expect(f).toContain(c);
-      expect(f).toContain('Ctrl-N / Ctrl-P');
-      expect(f).toContain('PgUp / PgDn');
-    });
     await h.enter('/frobnicate now');
     await h.until((f) =>
       expect(f).toContain('unknown command /frobnicate: /help lists the commands'),

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { setup, type Harness } from './harness.js';
+import { setup, type Harness, tabs } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
 
-const tabs = (f: string): string => f.split('\n')[2] ?? '';
 const rooms = Array.from({ length: 60 }, (_, i) => `room${String(i + 1).padStart(2, '0')}`);
 const CTRL_X = '\x18';
 
@@ -20,7 +19,7 @@ describe('many rooms', () => {
     h.chat.deliver('room50', 'bob', 'fifty');
     h.chat.deliver('room50', 'bob', 'fifty again');
     h.chat.deliver('room55', 'carol', 'hello me, are you there?');
-    await h.until((f) => expect(tabs(f)).toMatch(/5:#room05\(1\) .* \(2\)>$/));
+    await h.until((f) => expect(tabs(f)).toMatch(/5:#room05 1 .* \(2\)>$/));
 
     await h.enter('/window 45');
     await h.until((f) => {

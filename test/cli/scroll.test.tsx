@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEMBER_LIST_MIN_COLUMNS } from '../../src/cli/tui/components/App.js';
 import { KEYS, setup, type Harness } from './harness.js';
+import { T0 } from './fake-chat.js';
 
 /**
  * PgUp/PgDn move by screen rows, whatever wraps: paging up to the top and back down shows
@@ -162,15 +163,22 @@ describe('scrolling by rows', () => {
     }
   }, 60_000);
 
-  it('after /help at 40x12, its first line is reachable and nothing blank shows above it', async () => {
+  it('after a long /rooms at 40x12, its first line is reachable and nothing blank shows above it', async () => {
     const h = await setup({ columns: 40, rows: 12 });
     open.push(h);
-    await h.enter('/help');
-    await h.until((f) => expect(f).toContain('Ctrl-C'));
+    h.chat.roomList = Array.from({ length: 20 }, (_, i) => ({
+      name: `room-${i}`,
+      members: [],
+      memberCount: 1,
+      lastActivity: T0,
+      messages: 0,
+    }));
+    await h.enter('/rooms');
+    await h.until((f) => expect(f).toContain('#room-19'));
     for (let i = 0; i < 10; i++) h.key(KEYS.pageUp);
     await h.until((f) => {
       expect(paneRows(f, 40, 12)[0]).toBe('─── Mon 23 Nov 2026 ───');
-      expect(paneRows(f, 40, 12)[1]).toMatch(/^\d\d:\d\d commands:$/);
+      expect(paneRows(f, 40, 12)[1]).toMatch(/^\d\d:\d\d joined \(1\):$/);
     });
     expect(paneRows(h.frame(), 40, 12).every((r) => r !== '')).toBe(true);
   });

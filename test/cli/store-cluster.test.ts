@@ -145,6 +145,39 @@ describe('the TUI state layer on a real cluster', () => {
     expect(store.getSnapshot().instanceId).toBe('chat-1');
   });
 
+  it('its only instance drains and comes back: the status line says it is back on it, restarted', async () => {
+    // A cluster of its own: one instance, which the client has nowhere else to go from.
+    const [only] = (await startInstances(1, redis.url, { CHAT_KEY_PREFIX: 'back:' })) as [
+      TestInstance,
+    ];
+    const me = userName('back');
+    const { token } = await login(only.url, me, 'password-1');
+    const client = new ChatClient({ servers: [only.url], token, pingEveryMs: 0 });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    await client.connect();
+    await store.start(['back-room']);
+    const firstBoot = only.bootId;
+    await only.kill('SIGTERM');
+    await until(client, () => client.state.kind === 'reconnecting', 15_000, 'the drain');
+    // The same id on the same port, a new boot: what a supervisor's restart looks like.
+    await only.start();
+    expect(only.bootId).not.toBe(firstBoot);
+    await until(
+      client,
+      () => store.getSnapshot().status !== undefined,
+      15_000,
+      'the status line after the restart',
+    );
+    expect(store.getSnapshot().status).toBe(
+      'chat-1 is shutting down; back on chat-1 (restarted); 0 missed messages recovered',
+    );
+    expect(store.getSnapshot().instanceId).toBe('chat-1');
+  });
+
   it('shows history the server no longer has as a gap, with everything after it in order', async () => {
     // A cluster of its own that keeps only 20 messages per room.
     const [kept, other] = await startInstances(2, redis.url, {

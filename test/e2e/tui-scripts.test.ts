@@ -13,6 +13,8 @@ const ENV = { ...process.env, CHAT_TUI_CONFIG_DIR: configDir, TZ: 'UTC' };
 
 let redis: TestRedis;
 let nodes: TestInstance[];
+/** Who the first test logged in as (the later tests run as that user). */
+let cliUser = '';
 
 beforeAll(async () => {
   redis = await TestRedis.start();
@@ -30,8 +32,8 @@ interface Run {
 }
 
 /** Runs the built chat-tui to completion. */
-async function run(args: string[], input?: string): Promise<Run> {
-  const child = track(spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: 'pipe' }));
+async function run(args: string[], input?: string, env = ENV): Promise<Run> {
+  const child = track(spawn(process.execPath, [BIN, ...args], { env, stdio: 'pipe' }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -42,12 +44,15 @@ async function run(args: string[], input?: string): Promise<Run> {
 }
 
 /** Starts `chat-tui tail` and collects its stdout lines as they come. */
-function tail(args: string[]): {
+function tail(
+  args: string[],
+  env = ENV,
+): {
   child: ChildProcess;
   lines: string[];
   waitFor(n: number): Promise<void>;
 } {
-  const child = track(spawn(process.execPath, [BIN, 'tail', ...args], { env: ENV, stdio: 'pipe' }));
+  const child = track(spawn(process.execPath, [BIN, 'tail', ...args], { env, stdio: 'pipe' }));
   const lines: string[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   let stderr = '';
@@ -81,14 +86,21 @@ function tail(args: string[]): {
 
 describe('chat-tui for scripts', () => {
   it('logs in with --password-stdin, keeps the token in a 0600 file, and sets the default server', async () => {
-    const user = userName('cli');
+    const user = (cliUser = userName('cli'));
     const server = nodes[0]!.url;
     const login = await run(
       ['login', '--server', server, '--user', user, '--password-stdin'],
       'pw-12345\n',
     );
     expect(login).toMatchObject({ code: 0, stdout: '' });
-    expect(login.stderr).toContain(`logged in to ${server} as ${user}`);
+    expect(login.stderr).toContain(`registered a new account "${user}" on ${server} and logged in`);
+    // Scripts stay one step; the same name again is an existing account.
+    const again = await run(
+      ['login', '--server', server, '--user', user, '--password-stdin'],
+      'pw-12345\n',
+    );
+    expect(again).toMatchObject({ code: 0, stdout: '' });
+    expect(again.stderr).toContain(`logged in to ${server} as ${user} (existing account)`);
     const file = path.join(configDir, 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -99,7 +111,7 @@ describe('chat-tui for scripts', () => {
     });
     const bad = await run(['config', 'get', 'colour']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user)');
+    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user, bell)');
   });
 
   it('send prints the id after the ack; tail --json prints history then live messages, each once', async () => {
@@ -139,6 +151,46 @@ describe('chat-tui for scripts', () => {
     ]);
     since.child.kill('SIGTERM');
     expect((await exited(since.child)).code).toBe(0);
+  });
+
+  it('send and tail take @user: a direct conversation, seen by each side under the other name', async () => {
+    const server = nodes[1]!.url;
+    const peer = userName('peer');
+    const peerEnv = { ...ENV, CHAT_TUI_CONFIG_DIR: tmpDir('tui-peer') };
+    const logged = await run(
+      ['login', '--server', server, '--user', peer, '--password-stdin'],
+      'pw-12345\n',
+      peerEnv,
+    );
+    expect(logged.code, logged.stderr).toBe(0);
+    const me = cliUser;
+
+    const first = await run(['send', `@${peer}`, 'psst']);
+    expect(first.code, first.stderr).toBe(0);
+    // The peer's view, from its own config: the conversation is named after the sender.
+    const t = tail([`@${me}`, '--json', '--server', server], peerEnv);
+    await t.waitFor(1);
+    const reply = await run(
+      ['send', `@${me}`, 'psst back', '--server', server],
+      undefined,
+      peerEnv,
+    );
+    expect(reply.code, reply.stderr).toBe(0);
+    await t.waitFor(2);
+    const objs = t.lines.map((l) => JSON.parse(l) as { room: string; from: string; text: string });
+    expect(objs.map((o) => [o.room, o.from, o.text])).toEqual([
+      [`@${me}`, me, 'psst'],
+      [`@${me}`, peer, 'psst back'],
+    ]);
+    t.child.kill('SIGTERM');
+    expect((await exited(t.child)).code).toBe(0);
+
+    const bad = await run(['send', '@Not-Valid', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('is not a user name');
+    const nobody = await run(['send', '@nobody-at-all', 'x']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('there is no user named nobody-at-all');
   });
 
   it('refuses what it cannot do with clear errors and exit codes', async () => {

@@ -7,7 +7,7 @@ import { runAdmin } from '../admin/run-admin.js';
 import { connectUser, startInstances, userName, type TestInstance } from '../helpers/cluster.js';
 import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
-import { closePanes } from '../helpers/tmux.js';
+import { TmuxPanes } from '../helpers/tmux.js';
 
 /**
  * The built `chat-tui join` in real terminals (tmux panes, 80x24) against a real 3-instance
@@ -16,59 +16,21 @@ import { closePanes } from '../helpers/tmux.js';
  */
 
 const BIN = path.join(ROOT, 'bin/chat-tui.js');
-const SOCKET = `chat-tui-e2e-${process.pid}`;
-const panePids: number[] = [];
+const panes = new TmuxPanes(`chat-tui-e2e-${process.pid}`, BIN);
+const tmux = panes.tmux.bind(panes);
+const screen = panes.screen.bind(panes);
+const paneInfo = panes.info.bind(panes);
+const until = panes.until.bind(panes);
+const say = panes.say.bind(panes);
+const clientPid = panes.clientPid.bind(panes);
+const exitedCleanly = panes.exitedCleanly.bind(panes);
+const count = (s: string, text: string): number => s.split(text).length - 1;
+/** Runs `chat-tui join <room>` in a new 80x24 session. */
+const openPane = (name: string, configDir: string, servers: string[], room = 'lobby'): void =>
+  panes.open(name, configDir, ['join', room, '--server', servers.join(',')]);
 
 let redis: TestRedis;
 let nodes: TestInstance[];
-
-const tmux = (...args: string[]): string =>
-  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-
-const screen = (pane: string): string => tmux('capture-pane', '-p', '-t', pane);
-const paneInfo = (pane: string, fmt: string): string =>
-  tmux('display-message', '-p', '-t', pane, fmt).trim();
-
-/** Polls the pane (tmux has no change events) until `check` stops throwing. */
-const until = (pane: string, check: (screen: string) => void, timeout = 20_000): Promise<void> =>
-  vi.waitFor(() => check(screen(pane)), { timeout, interval: 100 });
-
-/** Types a line like a person: the text, then Enter as its own key press. */
-async function say(pane: string, text: string): Promise<void> {
-  tmux('send-keys', '-t', pane, '-l', text);
-  await until(pane, (s) => expect(s).toContain(text.slice(-30)));
-  tmux('send-keys', '-t', pane, 'Enter');
-}
-
-const count = (s: string, text: string): number => s.split(text).length - 1;
-
-/**
- * Runs `chat-tui join lobby` in a new 80x24 session. A shell around it prints its exit status
- * on the normal screen: tmux itself does not always reap a pane's process promptly (nor show
- * what a dying pane wrote last); the shell does.
- */
-function openPane(name: string, configDir: string, servers: string[], room = 'lobby'): void {
-  const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
-  const run = `env ${env.join(' ')} ${process.execPath} ${BIN} join ${room} --server ${servers.join(',')}`;
-  // The shell stays (sleeping) after chat-tui exits, so its last words stay on screen.
-  const script = `${run}; echo "chat-tui exited with $?"; exec sleep 600`;
-  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', script);
-  panePids.push(Number(paneInfo(name, '#{pane_pid}')));
-}
-
-/** The chat-tui process of a pane (the child of the pane's shell). */
-function clientPid(pane: string): number {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', paneInfo(pane, '#{pane_pid}')], {
-    encoding: 'utf8',
-  });
-  return Number(out.trim().split(/\s+/)[0]);
-}
-
-/** Waits until the pane's chat-tui has exited with 0 and the normal screen is back. */
-async function exitedCleanly(pane: string): Promise<void> {
-  await until(pane, (s) => expect(s, pane).toContain('chat-tui exited with 0'), 10_000);
-  expect(paneInfo(pane, '#{?alternate_on,alternate,normal}')).toBe('normal');
-}
 
 beforeAll(async () => {
   redis = await TestRedis.start();
@@ -76,7 +38,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  closePanes(SOCKET, panePids);
+  panes.close();
   await killAll();
 });
 
@@ -98,12 +60,16 @@ describe('chat-tui join in tmux', () => {
       },
     );
     openPane('alice', aliceConf, [b, c, a]);
-    // Bob runs it for the first time: it asks for his name and password.
+    // Bob runs it for the first time: it asks for his name and, the name being new, for his
+    // password twice.
     openPane('bob', bobConf, [a, c, b]);
     await until('bob', (s) => expect(s).toContain('user name:'));
     tmux('send-keys', '-t', 'bob', '-l', bob);
     tmux('send-keys', '-t', 'bob', 'Enter');
     await until('bob', (s) => expect(s).toContain('password:'));
+    tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
+    tmux('send-keys', '-t', 'bob', 'Enter');
+    await until('bob', (s) => expect(s).toContain('password again:'));
     tmux('send-keys', '-t', 'bob', '-l', 'bob-pw-1');
     tmux('send-keys', '-t', 'bob', 'Enter');
 
@@ -116,6 +82,9 @@ describe('chat-tui join in tmux', () => {
       expect(s).toContain(alice); // member list
     });
     expect(paneInfo('alice', '#{?alternate_on,alternate,normal}')).toBe('alternate');
+    // The first screen's hint sits in the typing row until she types.
+    const HINT = '/help: commands and keys · Ctrl-C quits';
+    expect(screen('alice').split('\n')[22]).toBe(HINT);
 
     await say('alice', 'hello from alice');
     await say('bob', 'hi alice, bob here');
@@ -124,6 +93,17 @@ describe('chat-tui join in tmux', () => {
         expect(s).toContain(`${alice}: hello from alice`);
         expect(s).toContain(`${bob}: hi alice, bob here`);
       });
+    expect(screen('alice')).not.toContain(HINT);
+    // /help opens over the pane and Esc closes it, leaving the room's lines as they were.
+    const before = screen('alice');
+    await say('alice', '/help');
+    await until('alice', (s) => {
+      expect(s).toContain('Help: commands and keys');
+      expect(s).not.toContain('hello from alice');
+    });
+    tmux('send-keys', '-t', 'alice', 'Escape');
+    await until('alice', (s) => expect(s).not.toContain('Help: commands and keys'));
+    expect(screen('alice').split('\n').slice(3, 21)).toEqual(before.split('\n').slice(3, 21));
 
     // Alice's instance dies; Bob keeps talking while she is away.
     await nodes[1]!.kill('SIGKILL');

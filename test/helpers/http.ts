@@ -58,11 +58,12 @@ export function loginFrom(
   from: string,
   username: string,
   password: string,
+  extra: { create?: boolean } = {},
 ): Promise<HttpAnswer> {
   return request(`${url}/api/login`, {
     method: 'POST',
     from,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...extra }),
   });
 }

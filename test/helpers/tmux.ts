@@ -1,3 +1,4 @@
+import { expect, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { alive } from './processes.js';
 
@@ -22,5 +23,72 @@ export function closePanes(socket: string, shellPids: readonly number[]): void {
     execFileSync('tmux', ['-L', socket, 'kill-server']);
   } catch {
     // already gone
+  }
+}
+
+/**
+ * Real terminals for end-to-end tests: tmux sessions on a private server (`-L socket`), each
+ * running the built `chat-tui` under a shell that prints its exit status afterwards (tmux
+ * does not always reap a pane's process promptly, nor show what a dying pane wrote last).
+ * `close()` ends every pane's processes by PID, then the tmux server.
+ */
+export class TmuxPanes {
+  private readonly shellPids: number[] = [];
+
+  constructor(
+    private readonly socket: string,
+    private readonly bin: string,
+  ) {}
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  screen(pane: string): string {
+    return this.tmux('capture-pane', '-p', '-t', pane);
+  }
+
+  info(pane: string, fmt: string): string {
+    return this.tmux('display-message', '-p', '-t', pane, fmt).trim();
+  }
+
+  /** Polls the pane (tmux has no change events) until `check` stops throwing. */
+  until(pane: string, check: (screen: string) => void, timeout = 20_000): Promise<void> {
+    return vi.waitFor(() => check(this.screen(pane)), { timeout, interval: 100 });
+  }
+
+  /** Types a line like a person: the text, then Enter as its own key press. */
+  async say(pane: string, text: string): Promise<void> {
+    this.tmux('send-keys', '-t', pane, '-l', text);
+    await this.until(pane, (s) => expect(s).toContain(text.slice(-30)));
+    this.tmux('send-keys', '-t', pane, 'Enter');
+  }
+
+  /** Runs `chat-tui <args>` in a new session of the given size, with its own config dir. */
+  open(name: string, configDir: string, args: string[], size = { x: 80, y: 24 }): void {
+    const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
+    const run = `env ${env.join(' ')} ${process.execPath} ${this.bin} ${args.join(' ')}`;
+    // The shell stays (sleeping) after chat-tui exits, so its last words stay on screen.
+    const script = `${run}; echo "chat-tui exited with $?"; exec sleep 600`;
+    this.tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), script);
+    this.shellPids.push(Number(this.info(name, '#{pane_pid}')));
+  }
+
+  /** The chat-tui process of a pane (the child of the pane's shell). */
+  clientPid(pane: string): number {
+    const out = execFileSync('ps', ['-o', 'pid=', '--ppid', this.info(pane, '#{pane_pid}')], {
+      encoding: 'utf8',
+    });
+    return Number(out.trim().split(/\s+/)[0]);
+  }
+
+  /** Waits until the pane's chat-tui has exited with 0 and the normal screen is back. */
+  async exitedCleanly(pane: string): Promise<void> {
+    await this.until(pane, (s) => expect(s, pane).toContain('chat-tui exited with 0'), 10_000);
+    expect(this.info(pane, '#{?alternate_on,alternate,normal}')).toBe('normal');
+  }
+
+  close(): void {
+    closePanes(this.socket, this.shellPids);
   }
 }

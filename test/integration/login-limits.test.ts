@@ -114,3 +114,59 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
     expect((JSON.parse(ok.body) as LoginResponse).created).toBe(true);
   });
 });
+
+describe('login in two steps: look the name up, then create it', () => {
+  const body = (a: { body: string }): HttpErrorBody & LoginResponse =>
+    JSON.parse(a.body) as HttpErrorBody & LoginResponse;
+
+  it('create: false on a new name is refused with no_such_user (404) and creates nothing', async () => {
+    const first = await loginFrom(url, '127.0.0.40', 'newcomer', 'password-1', { create: false });
+    expect(first.status).toBe(404);
+    expect(body(first).error).toEqual({
+      code: 'no_such_user',
+      message: 'there is no account named "newcomer"',
+    });
+    // Nothing was stored: asking again is the same answer, and a one-step login with
+    // another password registers the name as new (it did not get the first password).
+    const again = await loginFrom(url, '127.0.0.40', 'newcomer', 'password-1', { create: false });
+    expect(again.status).toBe(404);
+    const made = await loginFrom(url, '127.0.0.41', 'newcomer', 'password-2');
+    expect(made.status).toBe(200);
+    expect(body(made).created).toBe(true);
+  });
+
+  it('create: true registers; then the name logs in with create: false, and is not created again', async () => {
+    const made = await loginFrom(url, '127.0.0.42', 'twostep', 'password-1', { create: true });
+    expect(made.status).toBe(200);
+    expect(body(made)).toMatchObject({ created: true, user: { name: 'twostep' } });
+    const taken = await loginFrom(url, '127.0.0.42', 'twostep', 'password-1', { create: true });
+    expect(taken.status).toBe(409);
+    expect(body(taken).error.code).toBe('name_taken');
+    const back = await loginFrom(url, '127.0.0.42', 'twostep', 'password-1', { create: false });
+    expect(back.status).toBe(200);
+    expect(body(back).created).toBe(false);
+    const wrong = await loginFrom(url, '127.0.0.42', 'twostep', 'password-9', { create: false });
+    expect(wrong.status).toBe(401);
+    const bad = await request(`${url}/api/login`, {
+      method: 'POST',
+      from: '127.0.0.42',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'twostep', password: 'password-1', create: 'yes' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(body(bad).error.message).toMatch(/create/);
+  });
+
+  it('a lookup counts like a failed attempt: listing names is refused at the per-address cap', async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 22; i++)
+      answers.push(
+        (await loginFrom(url, '127.0.0.43', `probe-${i}`, 'password-1', { create: false })).status,
+      );
+    // The per-address failure cap here is 20.
+    expect(answers).toEqual([...Array<number>(20).fill(404), 429, 429]);
+    // Another address is not affected, and nothing was registered by the probes.
+    const other = await loginFrom(url, '127.0.0.44', 'probe-0', 'password-1', { create: false });
+    expect(other.status).toBe(404);
+  }, 60_000);
+});

@@ -2,16 +2,25 @@ import { Command } from 'commander';
 import { withContext } from '../context.js';
 import { clean, formatAgo, table } from '../output.js';
 
-/** `chat-admin rooms [--json]`: rooms, members, last activity. */
+/** `chat-admin rooms [--directs] [--json]`: rooms, members, last activity; conversation counts. */
 export function roomsCommand(): Command {
   return new Command('rooms')
-    .description('list rooms with their members and last activity')
-    .option('--json', 'print {rooms:[{name, members, lastActivity, messages}]} as JSON')
-    .action(async (flags: { json?: boolean }, cmd: Command) => {
+    .description('list rooms with their members and last activity, and count direct conversations')
+    .option(
+      '--directs',
+      'also list who is in each direct conversation (names and counts only, never messages)',
+    )
+    .option(
+      '--json',
+      'print {rooms:[{name, members, lastActivity, messages}], directs:{count, active24h, list?}} as JSON',
+    )
+    .action(async (flags: { json?: boolean; directs?: boolean }, cmd: Command) => {
       await withContext(cmd, async (ctx) => {
-        const { rooms } = await (await ctx.client()).call('admin:rooms', {});
+        const { rooms, directs } = await (
+          await ctx.client()
+        ).call('admin:rooms', flags.directs ? { directs: true } : {});
         if (flags.json) {
-          ctx.out.json({ rooms });
+          ctx.out.json({ rooms, directs });
           return;
         }
         const now = Date.now();
@@ -22,11 +31,30 @@ export function roomsCommand(): Command {
           formatAgo(r.lastActivity, now),
           r.members.map(clean).join(', '),
         ]);
-        ctx.out.text(
+        const parts = [
           rows.length === 0
             ? 'no rooms'
             : table(['ROOM', 'MEMBERS', 'MESSAGES', 'LAST ACTIVITY', 'WHO'], rows, [1, 2]),
-        );
+          '',
+          `${directs.count} direct ${directs.count === 1 ? 'conversation' : 'conversations'}, ` +
+            `${directs.active24h} active in the last 24 h` +
+            (directs.list ? '' : ' (--directs lists who is in each)'),
+        ];
+        if (directs.list && directs.list.length > 0) {
+          parts.push(
+            '',
+            table(
+              ['BETWEEN', 'MESSAGES', 'LAST ACTIVITY'],
+              directs.list.map((d) => [
+                d.users.map(clean).join(' and '),
+                String(d.messages),
+                formatAgo(d.lastActivity, now),
+              ]),
+              [1],
+            ),
+          );
+        }
+        ctx.out.text(parts.join('\n'));
       });
     });
 }

@@ -8,7 +8,7 @@ import { Settings } from '../settings.js';
 export function joinCommand(): Command {
   return new Command('join')
     .description('open the full-screen chat in one or more rooms')
-    .argument('<room...>', 'room(s) to join')
+    .argument('<room...>', 'room(s) to join; @user opens the direct conversation with user')
     .option(
       '-s, --server <url>',
       'server URL; several, comma-separated, are rotated through on reconnects',
@@ -30,7 +30,7 @@ export function joinCommand(): Command {
         user: opts.user,
         interactive: true,
       });
-      const client = new ChatClient({ servers, token: session.token });
+      const client = new ChatClient({ servers, token: session.token, openDirects: true });
       // Ink loads only for the full-screen client: script commands start faster without it.
       const { runTui } = await import('../tui/run-tui.js');
       await runTui(client, session.user, names);

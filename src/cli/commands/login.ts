@@ -2,15 +2,20 @@ import { Command } from 'commander';
 import { DEFAULT_SERVER } from '../../shared/defaults.js';
 import { CliError, Exit } from '../errors.js';
 import { readStdin } from '../prompt.js';
-import { loginAndSave, promptLogin } from '../session.js';
+import { loginAndSave, loginSummary, promptLogin } from '../session.js';
 import { Settings } from '../settings.js';
 
 export function loginCommand(): Command {
   return new Command('login')
-    .description('log in (a new name registers) and save the session for the server')
+    .description(
+      'log in (a new name registers, its password asked twice) and save the session for the server',
+    )
     .option('-s, --server <url>', `server URL (default: the saved one, else ${DEFAULT_SERVER})`)
     .option('-u, --user <name>', 'user name')
-    .option('--password-stdin', 'read the password from stdin (for scripts; nothing is prompted)')
+    .option(
+      '--password-stdin',
+      'read the password from stdin (for scripts: one step, a new name registers at once)',
+    )
     .action(async (opts: { server?: string; user?: string; passwordStdin?: boolean }) => {
       const settings = new Settings();
       const [server] = settings.servers(opts.server) as [string, ...string[]];
@@ -24,6 +29,6 @@ export function loginCommand(): Command {
           throw new CliError('no terminal to ask for a password: use --password-stdin', Exit.Usage);
         session = await promptLogin(settings, server, opts.user);
       }
-      process.stderr.write(`logged in to ${server} as ${session.user}\n`);
+      process.stderr.write(`${loginSummary(server, session)}\n`);
     });
 }

@@ -32,7 +32,7 @@ function settled(
 export function sendCommand(): Command {
   return new Command('send')
     .description('send one message; prints its id once the server stored it')
-    .argument('<room>', 'room name')
+    .argument('<room>', 'room name, or @user for the direct conversation with user')
     .argument('<text>', 'message text')
     .option('-s, --server <url>', 'server URL(s)')
     .option('--timeout <ms>', 'give up after this long', '20000')

@@ -35,7 +35,7 @@ export function jsonMessage(m: ChatMessage): string {
 export function tailCommand(): Command {
   return new Command('tail')
     .description('print a room’s messages as they come (recent history first)')
-    .argument('<room>', 'room name')
+    .argument('<room>', 'room name, or @user for the direct conversation with user')
     .option('-s, --server <url>', 'server URL(s)')
     .option('--since <id>', 'start after this message id (everything newer)')
     .option('--json', 'one JSON object per line: id, room, from, text, ts, kind')

@@ -16,6 +16,11 @@ export type KeyCommand =
   | { type: 'cursor'; by: number | 'start' | 'end' }
   | { type: 'historyPrev' }
   | { type: 'historyNext' }
+  /**
+   * Tab (+1) / Shift-Tab (-1): complete a name or command, again for the next candidate;
+   * `before`: text that came in the same read, just ahead of the Tab.
+   */
+  | { type: 'complete'; dir: 1 | -1; before?: string }
   | { type: 'scroll'; pages: number }
   | { type: 'scrollEnd' }
   | { type: 'nextRoom' }
@@ -24,18 +29,6 @@ export type KeyCommand =
   | { type: 'nextUnread' }
   | { type: 'quit' }
   | { type: 'none' };
-
-/** What the help screen lists. */
-export const KEY_HELP: readonly [string, string][] = [
-  ['Enter', 'send the line (or run a /command)'],
-  ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
-  ['Ctrl-N / Ctrl-P', 'next / previous room (Alt-1..9: room by number)'],
-  ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
-  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
-  ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
-  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
-  ['Ctrl-C', 'quit'],
-];
 
 export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'c') return { type: 'quit' };
@@ -56,14 +49,20 @@ export function keyCommand(input: string, key: Key): KeyCommand {
   if (key.ctrl && input === 'u') return { type: 'clearLine' };
   if (key.ctrl && input === 'w') return { type: 'deleteWord' };
   if (key.meta && /^[1-9]$/.test(input)) return { type: 'room', index: Number(input) - 1 };
-  if (key.tab && !key.shift) return { type: 'nextRoom' };
+  if (key.tab) return { type: 'complete', dir: key.shift ? -1 : 1 };
   if (key.escape) return { type: 'cancel' };
   if (key.ctrl || key.meta) return { type: 'none' };
   if (input === '') return { type: 'none' };
+  // Text and its Tab in one read (`tmux send-keys "al" Tab`, as with Enter below).
+  if (/^[^\t\r\n]+\t$/.test(input)) {
+    return { type: 'complete', dir: 1, before: stripControls(input.slice(0, -1)) };
+  }
   // A paste, or text typed by a script with its Enter, arrives as one chunk: each line break
   // is an Enter. What is between them keeps no control characters.
-  // eslint-disable-next-line no-control-regex
-  const parts = input.split(/\r\n?|\n/).map((p) => p.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''));
+  const parts = input.split(/\r\n?|\n/).map(stripControls);
   if (parts.length > 1) return { type: 'lines', lines: parts };
   return parts[0] ? { type: 'insert', text: parts[0] } : { type: 'none' };
 }
+
+// eslint-disable-next-line no-control-regex
+const stripControls = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');

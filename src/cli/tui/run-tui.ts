@@ -1,6 +1,7 @@
 import { render } from 'ink';
 import { createElement } from 'react';
 import type { ChatClient } from '../../client/chat-client.js';
+import { Settings } from '../settings.js';
 import { App } from './components/App.js';
 import { ChatStore } from './state/chat-store.js';
 import { filteredStdin } from './stdin-filter.js';
@@ -38,7 +39,7 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
   }
 
   process.stdout.write(ENTER_ALT_SCREEN);
-  const store = new ChatStore(client, { user });
+  const store = new ChatStore(client, { user, bell: new Settings().bell });
   const app = render(createElement(App, { store }), {
     stdin: filteredStdin(process.stdin),
     exitOnCtrlC: false,

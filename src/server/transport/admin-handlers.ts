@@ -19,7 +19,7 @@ import {
 import { roomOf, userRoomOf, type InstanceContext } from '../context.js';
 import { clusterStatus } from '../status.js';
 import { handle } from './boundary.js';
-import { listRooms, serverMsgId } from './chat-handlers.js';
+import { listDirects, listRooms, serverMsgId } from './chat-handlers.js';
 import { registerLoadtestHandlers } from './loadtest-handlers.js';
 
 type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEvents>;
@@ -129,11 +129,17 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
       socket,
       'admin:rooms',
       AdminRoomsPayload,
-      async () => ({
-        rooms: await listRooms(ctx, 1000).catch((err: unknown) => {
+      async ({ directs }) => {
+        try {
+          const [rooms, info] = await Promise.all([
+            listRooms(ctx, 1000),
+            listDirects(ctx, { names: directs === true }),
+          ]);
+          return { rooms, directs: info };
+        } catch (err) {
           throw redisUnreachable(ctx, err);
-        }),
-      }),
+        }
+      },
       deps,
     );
 

@@ -14,20 +14,48 @@ import {
   SendPayload,
   TypingPayload,
   type ClientToServerEvents,
+  type DirectsInfo,
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
+import {
+  announceDirect,
+  directRoom,
+  directUsers,
+  emitAboutRoom,
+  isDirectRoom,
+  resolveAddress,
+} from '../direct.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import type { HandlerTable } from './boundary.js';
 
+/** The internal names of the rooms and conversations a socket is in. */
 function joinedRooms(socket: ChatSocket): string[] {
   return [...socket.rooms].filter((r) => r.startsWith('#')).map((r) => r.slice(1));
 }
 
-function requireMember(socket: ChatSocket, room: string): void {
+/** The internal room an address names for this socket's user, which must have joined it. */
+async function joinedRoom(
+  ctx: InstanceContext,
+  socket: ChatSocket,
+  address: string,
+): Promise<string> {
+  const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
   if (!socket.rooms.has(roomOf(room))) {
-    throw new ChatError(ErrorCode.NotMember, `you are not in room ${room}; join it first`);
+    throw new ChatError(
+      ErrorCode.NotMember,
+      isDirectRoom(room)
+        ? `you have not opened the conversation with ${address.slice(1)}; open it first`
+        : `you are not in room ${address}; join it first`,
+    );
   }
+  return room;
+}
+
+/** A page's messages, named the way the reader names their room. */
+function readAs(page: Page, address: string): Page {
+  for (const m of page.messages) m.room = address;
+  return page;
 }
 
 /** Lists up to `limit` rooms by last activity, with members and message counts. */
@@ -47,6 +75,34 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
     }),
   );
   return counts;
+}
+
+/**
+ * Direct conversations for the operator: how many, how many were active in the last day, and
+ * (only when asked) who is in each with its message count; never their messages.
+ */
+export async function listDirects(
+  ctx: InstanceContext,
+  opts: { names: boolean; limit?: number },
+): Promise<DirectsInfo> {
+  const key = ctx.keys.directs();
+  const [count, active24h] = await Promise.all([
+    ctx.redis.cmd.zcard(key),
+    ctx.redis.cmd.zcount(key, Date.now() - 24 * 3600_000, '+inf'),
+  ]);
+  if (!opts.names) return { count, active24h };
+  const flat = await ctx.redis.cmd.zrevrange(key, 0, (opts.limit ?? 1000) - 1, 'WITHSCORES');
+  const list: NonNullable<DirectsInfo['list']> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const users = directUsers(flat[i]!);
+    if (!users) continue;
+    list.push({ users, messages: 0, lastActivity: Number(flat[i + 1]) });
+  }
+  const counts = await Promise.all(
+    list.map((d) => ctx.redis.cmd.xlen(ctx.keys.roomLog(directRoom(...d.users)))),
+  );
+  counts.forEach((n, i) => (list[i]!.messages = n));
+  return { count, active24h, list };
 }
 
 /**
@@ -83,14 +139,21 @@ async function readPage(
 export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents> = {
   'room:join': {
     schema: JoinPayload,
-    run: async (socket, ctx, { room, since, epoch, limit }) => {
+    run: async (socket, ctx, { room: address, since, epoch, limit }) => {
+      const user = socket.data.user;
+      const room = await resolveAddress(ctx, user, address, { mustExist: true });
       const already = socket.rooms.has(roomOf(room));
       const most = ctx.cfg.maxRoomsPerSocket;
-      if (!already && joinedRooms(socket).length >= most) {
+      // Rooms and conversations are limited separately, each to the same number.
+      const direct = isDirectRoom(room);
+      const open = joinedRooms(socket).filter((r) => isDirectRoom(r) === direct).length;
+      if (!already && open >= most) {
         // Read by people (the client shows it as is): no event names, and what to do.
         throw new ChatError(
           ErrorCode.BadRequest,
-          `you are already in ${most} rooms, the most this server allows at once; leave one to join another`,
+          direct
+            ? `you already have ${most} conversations open, the most this server allows at once; close one to open another`
+            : `you are already in ${most} rooms, the most this server allows at once; leave one to join another`,
         );
       }
       // Subscribe to live messages before reading history, so nothing falls between the
@@ -99,8 +162,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       await socket.join(roomOf(room));
       try {
         await ctx.fanout.subscribed(room);
-        if (!already && (await ctx.presence.join(room, socket.data.user)))
-          ctx.presenceChanged(room);
+        if (!already && (await ctx.presence.join(room, user))) ctx.presenceChanged(room);
         const [{ page, meta, unrecoverable }, { members, count }, typing] = await Promise.all([
           readPage(ctx, room, {
             since,
@@ -111,8 +173,8 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
           ctx.presence.typing(room),
         ]);
         return {
-          room,
-          ...page,
+          room: address,
+          ...readAs(page, address),
           members,
           memberCount: count,
           typing,
@@ -123,7 +185,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       } catch (err) {
         if (!already) {
           await socket.leave(roomOf(room));
-          await ctx.presence.leave(room, socket.data.user).catch(() => undefined);
+          await ctx.presence.leave(room, user).catch(() => undefined);
         }
         throw err;
       }
@@ -131,11 +193,11 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'room:leave': {
     schema: LeavePayload,
-    run: async (socket, ctx, { room }) => {
-      requireMember(socket, room);
+    run: async (socket, ctx, { room: address }) => {
+      const room = await joinedRoom(ctx, socket, address);
       await socket.leave(roomOf(room));
       if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
-      return { room };
+      return { room: address };
     },
   },
   'room:list': {
@@ -144,27 +206,30 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'room:history': {
     schema: HistoryPayload,
-    run: async (_socket, ctx, { room, since, before, epoch, limit }) => {
+    run: async (socket, ctx, { room: address, since, before, epoch, limit }) => {
+      // Rooms are public; a conversation is readable by its two users only, and `@peer`
+      // always resolves to one of the caller's own.
+      const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
       const { page, meta, unrecoverable } = await readPage(ctx, room, {
         since,
         before,
         epoch,
         limit: limit ?? HISTORY_PAGE_DEFAULT,
       });
-      return { room, ...page, epoch: meta.epoch, unrecoverable };
+      return { room: address, ...readAs(page, address), epoch: meta.epoch, unrecoverable };
     },
   },
   'room:members': {
     schema: MembersPayload,
-    run: async (_socket, ctx, { room }) => ({
-      room,
-      ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)),
-    }),
+    run: async (socket, ctx, { room: address }) => {
+      const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
+      return { room: address, ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)) };
+    },
   },
   'message:send': {
     schema: SendPayload,
-    run: async (socket, ctx, { room, text, clientMsgId, kind }) => {
-      requireMember(socket, room);
+    run: async (socket, ctx, { room: address, text, clientMsgId, kind }) => {
+      const room = await joinedRoom(ctx, socket, address);
       const res = await ctx.history.append({
         room,
         from: socket.data.user,
@@ -175,6 +240,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       if (!res.duplicate) {
         ctx.metrics.messagesIn.inc();
         ctx.rates.addIn();
+        if (isDirectRoom(room)) announceDirect(ctx.io, room, socket.data.user, res.id);
       }
       // Stored on the master, but a failover before its replica has it would lose it.
       if (res.replicas !== undefined && res.replicas < ctx.cfg.appendWaitReplicas) {
@@ -185,10 +251,13 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'typing:set': {
     schema: TypingPayload,
-    run: async (socket, ctx, { room, typing }) => {
-      requireMember(socket, room);
-      await ctx.presence.setTyping(room, socket.data.user, typing);
-      socket.to(roomOf(room)).emit('typing:updated', { room, user: socket.data.user, typing });
+    run: async (socket, ctx, { room: address, typing }) => {
+      const room = await joinedRoom(ctx, socket, address);
+      const user = socket.data.user;
+      await ctx.presence.setTyping(room, user, typing);
+      emitAboutRoom(ctx.io, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
+        exceptUser: user,
+      });
       return null;
     },
   },

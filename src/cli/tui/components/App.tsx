@@ -1,13 +1,17 @@
 import { Box, useApp, useInput } from 'ink';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { useBell } from '../hooks/use-bell.js';
 import { useChatStore } from '../hooks/use-chat-store.js';
 import { INPUT_MAX_LENGTH, useInputLine } from '../hooks/use-input-line.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { keyCommand, type KeyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
+import { clampHelpTop, helpBodyRows, helpLines } from '../state/help-lines.js';
 import { paneLayout } from '../state/pane-layout.js';
 import { messageLength } from '../state/split-message.js';
 import { Header } from './Header.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { HintLine } from './HintLine.js';
 import { InputLine } from './InputLine.js';
 import { MemberList } from './MemberList.js';
 import { MessagePane } from './MessagePane.js';
@@ -28,11 +32,16 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const { columns, rows } = size ?? terminal;
   const input = useInputLine();
   const { exit } = useApp();
+  useBell(store);
   const paneHeight = Math.max(3, rows - CHROME_ROWS);
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
   const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
   // Rows per entry at this width: what scrolling counts; recomputed when the width changes.
   const layout = useMemo(() => paneLayout(snap.entries, paneWidth), [snap.entries, paneWidth]);
+  // The first screen's hint stays until the user types (joining a room takes typing too).
+  const [hint, setHint] = useState(true);
+  const help = useMemo(() => helpLines(columns), [columns]);
+  const [helpTop, setHelpTop] = useState(0);
 
   useEffect(() => {
     if (snap.quitting) exit();
@@ -40,8 +49,21 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
 
   useInput((text, key) => {
     const cmd = keyCommand(text, key);
+    if (cmd.type === 'insert' || cmd.type === 'lines') setHint(false);
     if (store.pasteWaiting) return answerPaste(store, cmd, () => input.take());
+    if (store.getSnapshot().help) {
+      const scrollBy = (n: number): void =>
+        setHelpTop((t) =>
+          clampHelpTop(clampHelpTop(t, help.length, paneHeight) + n, help.length, paneHeight),
+        );
+      return answerHelp(store, cmd, scrollBy, helpBodyRows(paneHeight), () => setHelpTop(0));
+    }
+    if (cmd.type !== 'complete') input.endCompletion();
     switch (cmd.type) {
+      case 'complete':
+        if (cmd.before) store.typing(input.insert(cmd.before) !== '');
+        input.complete(() => store.completions(), cmd.dir);
+        break;
       case 'submit':
         // Over the limit, the line stays where it is until the user says to split it.
         if (!store.askSplit(input.current())) void store.submit(input.take());
@@ -123,26 +145,30 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         width={columns}
       />
       <RoomTabs tabs={snap.tabs} width={columns} />
-      <Box height={paneHeight} flexShrink={0}>
-        <MessagePane
-          entries={snap.entries}
-          layout={layout}
-          anchor={snap.scroll}
-          newBelow={snap.newBelow}
-          height={paneHeight}
-          width={paneWidth}
-        />
-        {showMembers ? (
-          <MemberList
-            members={snap.members}
-            count={snap.memberCount}
-            me={snap.user}
+      {snap.help ? (
+        <HelpOverlay lines={help} top={helpTop} height={paneHeight} width={columns} />
+      ) : (
+        <Box height={paneHeight} flexShrink={0}>
+          <MessagePane
+            entries={snap.entries}
+            layout={layout}
+            anchor={snap.scroll}
+            newBelow={snap.newBelow}
             height={paneHeight}
-            width={MEMBER_LIST_WIDTH}
+            width={paneWidth}
           />
-        ) : null}
-      </Box>
-      <TypingLine typing={snap.typing} />
+          {showMembers ? (
+            <MemberList
+              members={snap.members}
+              count={snap.memberCount}
+              me={snap.user}
+              height={paneHeight}
+              width={MEMBER_LIST_WIDTH}
+            />
+          ) : null}
+        </Box>
+      )}
+      {hint && snap.typing.length === 0 ? <HintLine /> : <TypingLine typing={snap.typing} />}
       {snap.paste ? (
         <PasteQuestion
           lines={snap.paste.lines}
@@ -175,4 +201,28 @@ function answerPaste(store: ChatStore, cmd: KeyCommand, take: () => string): voi
   } else if (cmd.type === 'quit') {
     store.quit();
   }
+}
+
+/**
+ * While the help overlay is open: Esc, q or Enter closes it; Up/Down and PgUp/PgDn scroll it;
+ * Ctrl-C quits; nothing reaches the input line.
+ */
+function answerHelp(
+  store: ChatStore,
+  cmd: KeyCommand,
+  scrollBy: (lines: number) => void,
+  page: number,
+  reset: () => void,
+): void {
+  if (
+    cmd.type === 'cancel' ||
+    cmd.type === 'submit' ||
+    (cmd.type === 'insert' && cmd.text === 'q')
+  ) {
+    reset();
+    store.showHelp(false);
+  } else if (cmd.type === 'historyPrev') scrollBy(-1);
+  else if (cmd.type === 'historyNext') scrollBy(1);
+  else if (cmd.type === 'scroll') scrollBy(-cmd.pages * page);
+  else if (cmd.type === 'quit') store.quit();
 }

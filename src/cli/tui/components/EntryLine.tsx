@@ -6,6 +6,9 @@ import { LOCAL_PREFIX, markText } from '../state/pane-layout.js';
 
 // The text drawn here must match what pane-layout.ts measures (same strings, same order).
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
+/** A message naming the user: its author inverse, its text bold yellow (style only, no text). */
+const MENTION_TEXT = (mention: boolean) =>
+  mention ? ({ color: 'yellowBright', bold: true } as const) : {};
 
 export interface EntryLineProps {
   entry: Entry;
@@ -74,23 +77,29 @@ function MessageText({
   if (entry.messageKind === 'action') {
     body = (
       <Text color="magenta" italic>
-        * <Text bold>{entry.from}</Text> {entry.text}
+        *{' '}
+        <Text bold inverse={entry.mention}>
+          {entry.from}
+        </Text>{' '}
+        <Text {...MENTION_TEXT(entry.mention)}>{entry.text}</Text>
       </Text>
     );
   } else if (entry.messageKind === 'broadcast') {
     body = (
-      <Text color="yellow" bold>
+      <Text color="yellow" bold inverse={entry.mention}>
         [broadcast] {entry.from}: {entry.text}
       </Text>
     );
   } else {
     body = (
       <Text>
-        <Text color={color} bold={entry.own}>
+        <Text color={color} bold={entry.own} inverse={entry.mention}>
           {entry.from}
         </Text>
         <Text dimColor>: </Text>
-        <Text dimColor={entry.mark === 'pending'}>{entry.text}</Text>
+        <Text dimColor={entry.mark === 'pending'} {...MENTION_TEXT(entry.mention)}>
+          {entry.text}
+        </Text>
       </Text>
     );
   }

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
 import { graphemeAt } from '../../graphemes.js';
+import { roomLabel } from '../state/room-label.js';
 
 export interface InputLineProps {
   room: string | undefined;
@@ -16,7 +17,7 @@ export const COUNTER_FROM = MESSAGE_MAX_LENGTH - 200;
 
 /** The prompt with what the user is typing; a long line scrolls to keep the cursor in view. */
 export function InputLine({ room, value, cursor, width, length = 0 }: InputLineProps) {
-  const prompt = room ? `#${room}> ` : '> ';
+  const prompt = room ? `${roomLabel(room)}> ` : '> ';
   const counter = length >= COUNTER_FROM ? ` ${length}/${MESSAGE_MAX_LENGTH}` : '';
   const room4text = Math.max(4, width - prompt.length - counter.length - 1);
   // Keep the cursor on screen: show a window of the line that ends at or after it.

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
+import { roomLabel } from '../state/room-label.js';
 
 export interface PasteQuestionProps {
   lines: number;
@@ -10,7 +11,7 @@ export interface PasteQuestionProps {
 
 /** Asks, in place of the input line, before a long paste goes out as many messages. */
 export function PasteQuestion({ lines, room, splitFrom }: PasteQuestionProps) {
-  const to = room ? ` to #${room}` : '';
+  const to = room ? ` to ${roomLabel(room)}` : '';
   return (
     <Box flexShrink={0}>
       <Text wrap="truncate-end">

@@ -1,9 +1,17 @@
 import { Box, Text } from 'ink';
 import type { RoomTab } from '../state/chat-store.js';
-import { leftMarker, rightMarker, tabWindow } from '../state/tab-window.js';
+import { roomLabel } from '../state/room-label.js';
+import {
+  leftMarker,
+  mentionText,
+  rightMarker,
+  tabWindow,
+  unreadText,
+} from '../state/tab-window.js';
 
 /**
- * Joined rooms, the active one highlighted, unread counts on the others. With more rooms
+ * Joined rooms and direct conversations (`@peer`, in green), the active one highlighted,
+ * unread counts on the others, with the mentions among them in magenta. With more rooms
  * than fit, the bar scrolls to keep the active one in view; `<` and `>` mark hidden tabs,
  * with how many of them have unread messages.
  */
@@ -26,11 +34,18 @@ export function RoomTabs({ tabs, width }: { tabs: RoomTab[]; width: number }) {
         {shown.map((t, k) => (
           <Text key={t.name}>
             <Text dimColor>{w.from + k + 1}:</Text>
-            <Text inverse={t.active} bold={t.active || t.unread > 0}>
-              #{t.name}
+            <Text
+              inverse={t.active}
+              bold={t.active || t.unread > 0}
+              color={t.direct ? 'green' : undefined}
+            >
+              {roomLabel(t.name)}
             </Text>
-            {t.unread > 0 ? (
-              <Text color={t.mentioned ? 'magenta' : 'yellow'}>({t.unread})</Text>
+            {t.unread > 0 ? <Text color="yellow">{unreadText(t)}</Text> : null}
+            {t.mentions > 0 ? (
+              <Text color="magenta" bold>
+                {mentionText(t)}
+              </Text>
             ) : null}
             {k < shown.length - 1 || right ? <Text> </Text> : null}
           </Text>

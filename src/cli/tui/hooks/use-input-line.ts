@@ -1,5 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import { graphemeStep as step } from '../../graphemes.js';
+import { completionsAt, type CompletionSource } from '../state/completion.js';
 
 export interface InputState {
   value: string;
@@ -23,6 +24,22 @@ export interface InputLine extends InputState {
    * as shells keep it: Down past the newest entry brings it back.
    */
   recall(history: readonly string[], step: -1 | 1): string;
+  /**
+   * Tab (+1) / Shift-Tab (-1): completes the word before the cursor; pressed again, steps
+   * through the other candidates. Any other key ends that ({@link endCompletion}).
+   */
+  complete(source: () => CompletionSource, dir: 1 | -1): string;
+  endCompletion(): void;
+}
+
+/** A completion being cycled through: the line around the word, and the line it made. */
+interface Cycle {
+  head: string;
+  tail: string;
+  options: string[];
+  index: number;
+  result: string;
+  cursor: number;
 }
 
 /**
@@ -40,6 +57,7 @@ export function useInputLine(): InputLine {
   const ref = useRef<InputState>({ value: '', cursor: 0 });
   const recallAt = useRef<number | undefined>(undefined);
   const draft = useRef('');
+  const cycle = useRef<Cycle | undefined>(undefined);
   const [state, setState] = useState<InputState>(ref.current);
   const set = useCallback((value: string, cursor: number): string => {
     const v = value.slice(0, INPUT_MAX_LENGTH);
@@ -80,6 +98,36 @@ export function useInputLine(): InputLine {
       recallAt.current = undefined;
       set('', 0);
       return value;
+    },
+    complete: (source, dir) => {
+      const { value, cursor } = cur();
+      let c = cycle.current;
+      if (c && c.result === value && c.cursor === cursor) {
+        c.index = (c.index + dir + c.options.length) % c.options.length;
+      } else {
+        const found = completionsAt(value, cursor, source());
+        if (!found || found.options.length === 0) {
+          cycle.current = undefined;
+          return value;
+        }
+        c = {
+          head: value.slice(0, found.start),
+          tail: value.slice(cursor),
+          options: found.options,
+          index: dir > 0 ? 0 : found.options.length - 1,
+          result: '',
+          cursor: 0,
+        };
+      }
+      const option = c.options[c.index]!;
+      c.cursor = c.head.length + option.length;
+      c.result = set(c.head + option + c.tail, c.cursor);
+      // One candidate is nothing to cycle through: the next Tab completes the next word.
+      cycle.current = c.options.length > 1 ? c : undefined;
+      return c.result;
+    },
+    endCompletion: () => {
+      cycle.current = undefined;
     },
     recall: (history, dir) => {
       if (history.length === 0) return cur().value;

@@ -1,9 +1,17 @@
 import type { ConnectionState } from '../../../client/chat-client.js';
-import { NAME_PATTERN, type Notice } from '../../../protocol/index.js';
+import {
+  NAME_PATTERN,
+  directAddress,
+  directPeer,
+  type ChatMessage,
+  type Notice,
+} from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
+import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
+import { MentionLog, type MentionRecord } from './mentions.js';
 import {
   anchorAt,
   maxOffset,
@@ -13,13 +21,16 @@ import {
   type ScrollAnchor,
 } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
+import { roomLabel } from './room-label.js';
 import { runInput } from './run-input.js';
 
 export interface RoomTab {
+  /** A room name, or `@peer` for a direct conversation. */
   name: string;
+  direct: boolean;
   unread: number;
-  /** Someone named the user in a message not read yet. */
-  mentioned: boolean;
+  /** Unread messages that name the user (in a direct conversation: every one from the peer). */
+  mentions: number;
   active: boolean;
 }
 
@@ -45,6 +56,8 @@ export interface Snapshot {
   typing: string[];
   /** Pasted lines waiting for the user's yes before they are sent. */
   paste: (PasteQuestion & { room: string | undefined }) | undefined;
+  /** The help overlay is open (`/help`). */
+  help: boolean;
   quitting: boolean;
 }
 
@@ -53,7 +66,11 @@ export interface ChatStoreOptions {
   now?: () => number;
   /** How often time-based text (countdowns, typing) is refreshed; 0 disables. */
   tickMs?: number;
+  /** Whether a message naming the user rings the terminal bell (the `bell` setting). */
+  bell?: 'mentions' | 'off';
 }
+
+const NAME_RULE = 'use a-z, 0-9, _ and - (up to 32)';
 
 const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
@@ -79,11 +96,11 @@ export class ChatStore {
   private readonly scrolls = new Map<string, { anchor: ScrollAnchor; newBelow: number }>();
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
-  /** Rooms with an unread message that names the user. */
-  private readonly mentions = new Set<string>();
+  private readonly mentions: MentionLog;
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
+  private helpOpen = false;
   private readonly pastes: PasteSender;
   private notifyPending = false;
   private typingSentAt = 0;
@@ -93,6 +110,8 @@ export class ChatStore {
   readonly user: string | undefined;
   /** Called once when the user asks to quit. */
   onQuit: (() => void) | undefined;
+  /** Rings the terminal bell (the view writes BEL through Ink's stdout). */
+  onBell: (() => void) | undefined;
 
   constructor(
     readonly client: ChatPort,
@@ -102,6 +121,10 @@ export class ChatStore {
     this.user = opts.user;
     this.stateSince = this.now();
     this.pastes = new PasteSender(this, () => this.changed());
+    const bell = opts.bell ?? 'mentions';
+    this.mentions = new MentionLog(this.user, () => {
+      if (bell !== 'off') this.onBell?.();
+    });
     const c = client;
     this.offs.push(
       c.on('state', (state) => {
@@ -115,11 +138,12 @@ export class ChatStore {
         // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
         if (s && newest) s.newBelow++;
+        // Unread is counted for live (and missed) messages only: history does not ring.
         const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
-        if (newest && unread && m.room !== this.active && this.mentionsMe(m.text))
-          this.mentions.add(m.room);
+        if (newest && unread) this.mentions.arrived(m, m.room);
         this.changed();
       }),
+      c.on('opened', (room) => this.opened(room)),
       c.on('room', () => this.changed()),
       c.on('outgoing', () => {
         this.outgoingRev++;
@@ -168,7 +192,6 @@ export class ChatStore {
     this.snap = undefined;
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
     if (room) room.unread = 0;
-    if (this.active) this.mentions.delete(this.active);
     if (this.notifyPending) return;
     this.notifyPending = true;
     setImmediate(() => {
@@ -218,8 +241,9 @@ export class ChatStore {
         const unread = name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0);
         return {
           name,
+          direct: directPeer(name) !== undefined,
           unread,
-          mentioned: unread > 0 && this.mentions.has(name),
+          mentions: this.unreadMentions(name),
           active: name === this.active,
         };
       }),
@@ -231,14 +255,27 @@ export class ChatStore {
       memberCount: Math.max(room?.memberCount ?? 0, room?.members.length ?? 0),
       typing: this.activeTyping().map((u) => sanitizeInline(u, 32)),
       paste: this.pastes.question && { ...this.pastes.question, room: this.active },
+      help: this.helpOpen,
       quitting: this.quitting,
     };
   }
 
-  /** Whether a message names the user (`me`, `@me`), as a word. */
-  private mentionsMe(text: string): boolean {
-    if (!this.user) return false;
-    return new RegExp(`(^|[^a-z0-9_-])@?${this.user}($|[^a-z0-9_-])`, 'i').test(text);
+  private unreadMentions(name: string): number {
+    const r = this.client.rooms.get(name);
+    if (!r || name === this.active || r.unread === 0) return 0;
+    return this.mentions.unreadOnTab(name, r.messages, r.unread, r.version);
+  }
+
+  /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
+  private opened(room: string): void {
+    if (!this.order.includes(room)) this.order.push(room);
+    // The client counted what is new in it as unread (the join brought it as history).
+    const r = this.client.rooms.get(room);
+    const news: ChatMessage[] = r
+      ? r.messages.slice(Math.max(0, r.messages.length - r.unread))
+      : [];
+    for (const m of news) this.mentions.arrived(m, room);
+    this.changed();
   }
 
   private activeTyping(): string[] {
@@ -269,6 +306,7 @@ export class ChatStore {
 
   private onNotice(n: Notice): void {
     const text = sanitizeText(n.text, { maxLineLength: 400, maxLines: 4 }).replace(/\n/g, ' / ');
+    this.mentions.notice(n.from, n.text, n.ts || this.now());
     this.addEverywhere('notice', `[broadcast from ${sanitizeInline(n.from, 32)}] ${text}`);
   }
 
@@ -281,26 +319,65 @@ export class ChatStore {
     if (first >= 0) this.switchTo(first);
   }
 
-  async join(name: string | undefined): Promise<void> {
-    if (!name) return this.info('usage: /join <room>', 'error');
+  /** `/join <room>`, or `/join @user` (as `/query`). True when the room is open and active. */
+  async join(name: string | undefined): Promise<boolean> {
+    if (!name) {
+      this.info('usage: /join <room> (or /join @user for a direct conversation)', 'error');
+      return false;
+    }
+    if (name.startsWith('@')) return this.query(name);
     const room = name.replace(/^#/, '');
     if (!NAME_PATTERN.test(room)) {
-      return this.info(
-        `"${sanitizeInline(room, 40)}" is not a room name: use a-z, 0-9, _ and - (up to 32)`,
-        'error',
-      );
+      this.info(`"${sanitizeInline(room, 40)}" is not a room name: ${NAME_RULE}`, 'error');
+      return false;
     }
-    if (this.order.includes(room)) return this.switchTo(this.order.indexOf(room));
-    try {
-      await this.client.join(room);
-    } catch (err) {
-      return this.info(
-        `cannot join #${room}: ${sanitizeInline((err as Error).message, 120)}`,
-        'error',
-      );
+    return this.open(room);
+  }
+
+  /** `/query <user>`: opens the direct conversation with the user and switches to it. */
+  async query(user: string | undefined, usage = '/query <user>'): Promise<boolean> {
+    const address = this.directTo(user, usage);
+    return address !== undefined && this.open(address);
+  }
+
+  /** `/msg <user> <text>`: opens the conversation with the user, switches to it, sends. */
+  async msg(user: string | undefined, text: string): Promise<void> {
+    const usage = '/msg <user> <text>';
+    if (this.directTo(user, usage) === undefined) return;
+    if (text.trim() === '') return this.info(`usage: ${usage}`, 'error');
+    if (await this.query(user, usage)) await this.say(text, 'text');
+  }
+
+  /** `@user` for a valid user name (with or without its `@`), else a line saying why. */
+  private directTo(user: string | undefined, usage: string): string | undefined {
+    if (!user) {
+      this.info(`usage: ${usage}`, 'error');
+      return undefined;
     }
-    if (!this.order.includes(room)) this.order.push(room);
+    const name = user.replace(/^@/, '');
+    if (!NAME_PATTERN.test(name)) {
+      this.info(`"${sanitizeInline(name, 40)}" is not a user name: ${NAME_RULE}`, 'error');
+      return undefined;
+    }
+    return directAddress(name);
+  }
+
+  private async open(room: string): Promise<boolean> {
+    if (!this.order.includes(room)) {
+      try {
+        await this.client.join(room);
+      } catch (err) {
+        const why = sanitizeInline((err as Error).message, 120);
+        this.info(
+          `cannot ${directPeer(room) ? 'open' : 'join'} ${roomLabel(room)}: ${why}`,
+          'error',
+        );
+        return false;
+      }
+      if (!this.order.includes(room)) this.order.push(room);
+    }
     this.switchTo(this.order.indexOf(room));
+    return true;
   }
 
   async leave(name: string | undefined): Promise<void> {
@@ -310,7 +387,7 @@ export class ChatStore {
       await this.client.leave(room);
     } catch (err) {
       return this.info(
-        `cannot leave #${room}: ${sanitizeInline((err as Error).message, 120)}`,
+        `cannot leave ${roomLabel(room)}: ${sanitizeInline((err as Error).message, 120)}`,
         'error',
       );
     }
@@ -320,7 +397,7 @@ export class ChatStore {
     this.scrolls.delete(room);
     if (this.active === room) {
       this.active = this.order[Math.min(i, this.order.length - 1)];
-      if (!this.active) this.info(`you left #${room}; /join a room to chat`);
+      if (!this.active) this.info(`you left ${roomLabel(room)}; /join a room to chat`);
     }
     this.changed();
   }
@@ -358,7 +435,7 @@ export class ChatStore {
     const after = Array.from({ length: n }, (_, k) => this.order[(at + 1 + k) % n]!).filter(
       (r) => r !== this.active && (this.client.rooms.get(r)?.unread ?? 0) > 0,
     );
-    const next = after.find((r) => this.mentions.has(r)) ?? after[0];
+    const next = after.find((r) => this.unreadMentions(r) > 0) ?? after[0];
     if (next === undefined) return this.info('no other room has unread messages');
     this.switchTo(this.order.indexOf(next));
   }
@@ -452,9 +529,20 @@ export class ChatStore {
     return this.active;
   }
 
-  /** Joined rooms, in tab order. */
+  /** Joined rooms and open direct conversations (`@peer`), in tab order. */
   get joined(): readonly string[] {
     return this.order;
+  }
+
+  /** Recent messages and notices that named the user, newest last (`/mentions`). */
+  get recentMentions(): readonly MentionRecord[] {
+    return this.mentions.recent;
+  }
+
+  /** What Tab completes: commands, the active room's members (a DM's peer), known users. */
+  completions(): CompletionSource {
+    const members = (room: string): readonly string[] => this.client.rooms.get(room)?.members ?? [];
+    return completionSource(this.active, this.order, members, this.user);
   }
 
   async say(text: string, kind: 'text' | 'action'): Promise<void> {
@@ -470,6 +558,12 @@ export class ChatStore {
     const room = this.client.rooms.get(this.active);
     this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.lineNo });
     this.scrolls.delete(this.active);
+    this.changed();
+  }
+
+  /** Opens or closes the help overlay. */
+  showHelp(open: boolean): void {
+    this.helpOpen = open;
     this.changed();
   }
 

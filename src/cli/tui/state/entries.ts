@@ -2,6 +2,7 @@ import type { OutgoingMessage } from '../../../client/chat-client.js';
 import type { RoomState } from '../../../client/room-state.js';
 import { compareIds, type ChatMessage, type MessageKind } from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
+import { isMention } from './mentions.js';
 
 /** A line the client itself adds to a room's screen (status, notices, command answers). */
 export interface LocalLine {
@@ -24,6 +25,8 @@ export type Entry =
       text: string;
       messageKind: MessageKind;
       own: boolean;
+      /** It names the user (not the user's own): drawn highlighted. */
+      mention: boolean;
       mark: 'pending' | 'failed' | 'rejected' | undefined;
       error?: string;
     }
@@ -117,6 +120,7 @@ export function buildEntries(input: EntryInput): Entry[] {
         text,
         messageKind: m.kind,
         own: m.from === user,
+        mention: isMention(m, user),
         mark: undefined,
       });
     }
@@ -137,6 +141,7 @@ export function buildEntries(input: EntryInput): Entry[] {
       text: sanitizeText(o.text),
       messageKind: o.kind,
       own: true,
+      mention: false,
       mark: o.state === 'sent' ? undefined : o.state,
       ...(o.error ? { error: sanitizeInline(o.error.message, 80) } : {}),
     });

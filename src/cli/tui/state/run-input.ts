@@ -1,7 +1,8 @@
 import { sanitizeInline } from '../../sanitize.js';
-import { KEY_HELP } from '../keys.js';
 import type { ChatStore } from './chat-store.js';
-import { COMMAND_HELP, parseInput } from './slash-commands.js';
+import { clock } from './entries.js';
+import { roomLabel } from './room-label.js';
+import { parseInput } from './slash-commands.js';
 
 /** Runs a line the user entered: a message to the active room, or a slash command. */
 export async function runInput(store: ChatStore, line: string): Promise<void> {
@@ -15,7 +16,13 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
       if (cmd.text.trim() === '') return store.info('usage: /me <action>', 'error');
       return store.say(cmd.text, 'action');
     case 'join':
-      return store.join(cmd.room);
+      return void (await store.join(cmd.room));
+    case 'query':
+      return void (await store.query(cmd.user));
+    case 'msg':
+      return store.msg(cmd.user, cmd.text);
+    case 'mentions':
+      return listMentions(store);
     case 'leave':
       return store.leave(cmd.room);
     case 'rooms':
@@ -27,7 +34,8 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
     case 'clear':
       return store.clearScreen();
     case 'help':
-      return help(store);
+      // An overlay over the pane (see HelpOverlay), not lines in the room's history.
+      return store.showHelp(true);
     case 'quit':
       return store.quit();
     case 'unknown':
@@ -40,7 +48,7 @@ export async function runInput(store: ChatStore, line: string): Promise<void> {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/** `/rooms`: the rooms joined here, with unread counts, then the server's list. */
+/** `/rooms`: the rooms and direct conversations open here, with unread counts, then the server's list. */
 async function listRooms(store: ChatStore): Promise<void> {
   const joined = store.joined;
   if (joined.length > 0) {
@@ -48,7 +56,7 @@ async function listRooms(store: ChatStore): Promise<void> {
     joined.forEach((name, i) => {
       const unread = name === store.activeRoom ? 0 : (store.client.rooms.get(name)?.unread ?? 0);
       const note = name === store.activeRoom ? ' (here)' : unread > 0 ? `: ${unread} unread` : '';
-      store.info(`  ${i + 1}:#${name}${note}`);
+      store.info(`  ${i + 1}:${roomLabel(name)}${note}`);
     });
   }
   try {
@@ -76,13 +84,18 @@ function who(store: ChatStore): void {
   const count = Math.max(state?.memberCount ?? 0, members.length);
   const more = count > members.length ? `, and ${count - members.length} more` : '';
   store.info(
-    `${count} in #${room}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}${more}`,
+    `${count} in ${roomLabel(room)}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}${more}`,
   );
 }
 
-function help(store: ChatStore): void {
-  store.info('commands:');
-  for (const [c, what] of COMMAND_HELP) store.info(`  ${c.padEnd(16)} ${what}`);
-  store.info('keys:');
-  for (const [k, what] of KEY_HELP) store.info(`  ${k.padEnd(16)} ${what}`);
+/** `/mentions`: what named the user lately, in every room, newest last. */
+function listMentions(store: ChatStore): void {
+  const list = store.recentMentions;
+  if (list.length === 0) return store.info('no one has mentioned you yet');
+  store.info(`mentions (the last ${plural(list.length, 'message')}, newest last):`);
+  for (const r of list) {
+    const where = r.room === undefined ? '[broadcast]' : roomLabel(r.room);
+    const text = sanitizeInline(r.text.replace(/\r?\n/g, ' / '), 160);
+    store.info(`  ${clock(r.ts)} ${where} ${sanitizeInline(r.from, 32)}: ${text}`);
+  }
 }

@@ -1,4 +1,5 @@
 import type { RoomTab } from './chat-store.js';
+import { roomLabel } from './room-label.js';
 
 /** Which tabs fit in the bar, and what lies beyond its edges. */
 export interface TabWindow {
@@ -10,10 +11,15 @@ export interface TabWindow {
   unreadRight: number;
 }
 
-/** A tab as the bar prints it: its number (for Alt-N and /window N), name and unread count. */
+/**
+ * A tab as the bar prints it: its number (for Alt-N and /window N), name (`#room`, `@peer`),
+ * then unread messages and, in brackets, how many of them name the user: `2:#dev 3 (1)`.
+ */
 export function tabLabel(tab: RoomTab, index: number): string {
-  return `${index + 1}:#${tab.name}${tab.unread > 0 ? `(${tab.unread})` : ''}`;
+  return `${index + 1}:${roomLabel(tab.name)}${unreadText(tab)}${mentionText(tab)}`;
 }
+export const unreadText = (t: RoomTab): string => (t.unread > 0 ? ` ${t.unread}` : '');
+export const mentionText = (t: RoomTab): string => (t.mentions > 0 ? ` (${t.mentions})` : '');
 
 /** The markers at the edges: `<` or `<(3) ` (three hidden rooms have unread), and mirrored. */
 export function leftMarker(w: TabWindow): string {
@@ -41,7 +47,7 @@ function windowOf(tabs: RoomTab[], from: number, to: number): TabWindow {
  * The tabs that fit in `width` columns with the active one among them. Tabs are shown from
  * the first while the active one fits that way (the bar stays put for the first rooms);
  * further on the bar scrolls, growing around the active tab so its neighbours show on both
- * sides. Room names are ASCII (NAME_PATTERN), so a label's length is its width.
+ * sides. Room and user names are ASCII (NAME_PATTERN), so a label's length is its width.
  */
 export function tabWindow(tabs: RoomTab[], width: number): TabWindow {
   const n = tabs.length;

@@ -1,0 +1,219 @@
+import { io } from 'socket.io-client';
+import {
+  DrainReason,
+  ErrorCode,
+  isRetryable,
+  type SessionEndReason,
+  type Welcome,
+} from '../protocol/index.js';
+import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
+
+/** How a drain reads in the status line. */
+const DRAIN_WORDS: Record<string, string> = {
+  [DrainReason.Restart]: 'is restarting',
+  [DrainReason.Shutdown]: 'is shutting down',
+  [DrainReason.RedisLost]: 'lost its Redis connection',
+};
+
+/** What the connection asks of the rest of the client. */
+export interface ConnectionHooks {
+  /** Registers the listeners for room traffic on a new socket. */
+  listen(socket: ClientSocket): void;
+  /** Resumes every room after a reconnect; resolves with the messages recovered. */
+  resume(): Promise<number>;
+  /** The session ended: sends still pending will not be answered. */
+  ended(): void;
+}
+
+/**
+ * One session's connection: it opens a socket, reconnects on its own (rotating servers,
+ * jittered backoff), moves at once when its instance drains, probes the round trip, and
+ * tells the status line what happened when it is back.
+ */
+export class Connection {
+  state: ConnectionState;
+  welcome: Welcome | undefined;
+  rttMs: number | undefined;
+  /** Reconnects so far (successful ones). */
+  reconnects = 0;
+  /** The current socket, if one was opened. */
+  socket: ClientSocket | undefined;
+  /** Closed by its owner: it never opens again. */
+  closed = false;
+  private serverIndex = 0;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  /** Why the last connection went away, for the status line after the next connect. */
+  private lostReason: string | undefined;
+  /** The last connection ended because its instance drained (a move, not a loss). */
+  private moved = false;
+
+  constructor(
+    private readonly opts: Required<ChatClientOptions>,
+    private readonly emit: Emit,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.state = { kind: 'connecting', server: this.server };
+  }
+
+  get server(): string {
+    return this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+  }
+
+  get connected(): boolean {
+    return this.state.kind === 'connected';
+  }
+
+  private setState(s: ConnectionState): void {
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  open(): void {
+    if (this.closed) return;
+    this.retryTimer = undefined;
+    const server = this.server;
+    if (this.attempt === 0) this.setState({ kind: 'connecting', server });
+    const socket: ClientSocket = io(server, {
+      transports: this.opts.transports,
+      auth: { token: this.opts.token },
+      reconnection: false,
+      forceNew: true,
+      timeout: 5000,
+    });
+    this.socket = socket;
+
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      socket.removeAllListeners();
+      socket.close();
+      const code = err.data?.code;
+      if (code && !isRetryable(code)) {
+        this.end('unauthorized', err.message);
+        return;
+      }
+      this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
+    });
+    socket.on('session:welcome', (w) => void this.onWelcome(w));
+    this.hooks.listen(socket);
+    socket.on('server:draining', ({ instanceId, reason, reconnectWithinMs }) => {
+      this.lostReason = `${instanceId} ${DRAIN_WORDS[reason] ?? 'is going away'}`;
+      this.moved = true;
+      socket.removeAllListeners();
+      socket.close();
+      // Spread the herd over the window the server gave; move to the next server.
+      this.serverIndex++;
+      this.attempt = 1;
+      const inMs = Math.floor(Math.random() * Math.max(reconnectWithinMs, 1));
+      this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
+      this.retryTimer = setTimeout(() => this.open(), inMs);
+    });
+    socket.on('session:ended', ({ reason }) => {
+      this.end(reason, `session ended (${reason.replace('_', ' ')})`);
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.closed || this.state.kind === 'ended') return;
+      socket.removeAllListeners();
+      socket.close();
+      const was = this.welcome?.instanceId ?? 'the server';
+      this.lostReason = `${was} went away`;
+      this.moved = false;
+      this.scheduleReconnect(reason);
+    });
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.closed || this.state.kind === 'ended') return;
+    clearInterval(this.pingTimer);
+    this.attempt++;
+    this.serverIndex++;
+    const { backoffMinMs: min, backoffMaxMs: max } = this.opts;
+    const base = Math.min(max, min * 2 ** Math.min(this.attempt - 1, 10));
+    const inMs =
+      this.attempt === 1
+        ? Math.floor(Math.random() * min)
+        : Math.floor(base * (0.5 + Math.random() / 2));
+    this.setState({ kind: 'reconnecting', attempt: this.attempt, inMs, reason });
+    this.retryTimer = setTimeout(() => this.open(), inMs);
+  }
+
+  private end(reason: SessionEndReason | 'unauthorized' | 'closed', message: string): void {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    this.socket?.removeAllListeners();
+    this.socket?.close();
+    this.hooks.ended();
+    this.setState({ kind: 'ended', reason, message });
+  }
+
+  private async onWelcome(w: Welcome): Promise<void> {
+    const first = this.welcome === undefined;
+    const before = this.welcome;
+    this.welcome = w;
+    this.attempt = 0;
+    this.setState({
+      kind: 'connected',
+      server: this.server,
+      instanceId: w.instanceId,
+      bootId: w.bootId,
+    });
+    this.startPing();
+    if (first) return;
+    this.reconnects++;
+    const recovered = await this.hooks.resume();
+    const lost = this.lostReason ?? 'connection lost';
+    // A drain is planned: the client moved; anything else is a reconnect after a loss. Back
+    // on the same id with a new boot id is the restarted instance itself, said as such.
+    const replacement = before?.instanceId === w.instanceId && before.bootId !== w.bootId;
+    const verb = this.moved ? (replacement ? 'back on' : 'moved to') : 'reconnected to';
+    const target = replacement ? `${w.instanceId} (restarted)` : w.instanceId;
+    this.lostReason = undefined;
+    this.moved = false;
+    this.emit(
+      'status',
+      `${lost}; ${verb} ${target}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
+    );
+  }
+
+  private startPing(): void {
+    clearInterval(this.pingTimer);
+    if (this.opts.pingEveryMs <= 0) return;
+    const probe = (): void => {
+      const socket = this.socket;
+      if (!socket?.connected) return;
+      const t = performance.now();
+      socket.timeout(this.opts.ackTimeoutMs).emit('sys:ping', { t: Date.now() }, (err, res) => {
+        if (err || !res.ok) return;
+        this.rttMs = Math.round((performance.now() - t) * 10) / 10;
+        this.emit('rtt', this.rttMs);
+      });
+    };
+    probe();
+    this.pingTimer = setInterval(probe, this.opts.pingEveryMs);
+    this.pingTimer.unref();
+  }
+
+  /**
+   * The socket whose next `emitWithAck` waits `ackTimeoutMs` for its ack. `timeout()` types
+   * every ack as `(err, res)`, and 4.8's `emitWithAck` then types the answer `unknown`; the
+   * promise resolves with the answer alone either way, so the plain event map types it.
+   */
+  timed(socket: ClientSocket): ClientSocket {
+    return socket.timeout(this.opts.ackTimeoutMs);
+  }
+
+  requireSocket(): ClientSocket {
+    if (!this.socket?.connected)
+      throw Object.assign(new Error('not connected'), { code: ErrorCode.Unavailable });
+    return this.socket;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    this.socket?.removeAllListeners();
+    this.socket?.close();
+    this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
+  }
+}

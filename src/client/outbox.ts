@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../protocol/index.js';
+import { ackResult } from './ack.js';
+import type { Connection } from './connection.js';
+import type { Emit, OutgoingMessage } from './types.js';
+
+const newClientMsgId = (): string => randomBytes(12).toString('base64url');
+
+/**
+ * Our messages on their way. Each carries a client id chosen once, so a send that failed (or
+ * whose ack was lost) is sent again as the same message and the server stores it once.
+ */
+export class Outbox {
+  readonly outgoing = new Map<string, OutgoingMessage>();
+  private sendRetryTimer: NodeJS.Timeout | undefined;
+  private sendRetries = 0;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly emit: Emit,
+  ) {}
+
+  /** Sends a message. It is pending until acked; if that fails it is retried with the same id. */
+  send(room: string, text: string, kind: 'text' | 'action'): Promise<OutgoingMessage> {
+    const out: OutgoingMessage = {
+      clientMsgId: newClientMsgId(),
+      room,
+      text,
+      kind,
+      state: 'pending',
+      createdAt: Date.now(),
+    };
+    this.outgoing.set(out.clientMsgId, out);
+    this.emit('outgoing', out);
+    return this.transmit(out);
+  }
+
+  private async transmit(out: OutgoingMessage): Promise<OutgoingMessage> {
+    const socket = this.conn.socket;
+    if (!socket?.connected || this.conn.state.kind !== 'connected') {
+      this.update(out, {
+        state: 'failed',
+        error: { code: ErrorCode.Unavailable, message: 'not connected; will retry' },
+      });
+      return out;
+    }
+    if (out.state !== 'pending') this.update(out, { state: 'pending' });
+    const res = await ackResult(socket, 'message:send', () =>
+      this.conn.timed(socket).emitWithAck('message:send', {
+        room: out.room,
+        text: out.text,
+        clientMsgId: out.clientMsgId,
+        kind: out.kind,
+      }),
+    );
+    if (res.ok) {
+      this.update(out, { state: 'sent', id: res.data.id });
+    } else {
+      const retry =
+        res.error.code === ErrorCode.Unavailable ||
+        res.error.code === ErrorCode.RateLimited ||
+        res.error.code === ErrorCode.Draining;
+      this.update(out, { state: retry ? 'failed' : 'rejected', error: res.error });
+      if (retry) this.scheduleRetry();
+    }
+    return out;
+  }
+
+  /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
+  private scheduleRetry(): void {
+    if (this.sendRetryTimer || this.conn.closed) return;
+    const delay = Math.min(15_000, 1000 * 2 ** this.sendRetries++);
+    this.sendRetryTimer = setTimeout(() => {
+      this.sendRetryTimer = undefined;
+      if (this.conn.connected) void this.retryFailed();
+    }, delay);
+    this.sendRetryTimer.unref();
+  }
+
+  /** Sends again every failed message (same client ids: the server stores each once). */
+  async retryFailed(): Promise<void> {
+    if ([...this.outgoing.values()].every((o) => o.state !== 'failed')) this.sendRetries = 0;
+    for (const out of [...this.outgoing.values()]) {
+      if (out.state === 'sent' && out.id) this.outgoing.delete(out.clientMsgId);
+      else if (out.state === 'failed') await this.transmit(out);
+    }
+  }
+
+  /** One of ours came back from the server (live or from history): it was stored. */
+  delivered(clientMsgId: string, id: string): void {
+    const out = this.outgoing.get(clientMsgId);
+    if (out && out.state !== 'sent') this.update(out, { state: 'sent', id });
+  }
+
+  /** The session ended: what is still pending will not be answered. */
+  failPending(): void {
+    for (const o of this.outgoing.values()) {
+      if (o.state === 'pending') this.update(o, { state: 'failed' });
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.sendRetryTimer);
+  }
+
+  private update(out: OutgoingMessage, patch: Partial<OutgoingMessage>): void {
+    Object.assign(out, patch);
+    if (patch.state === 'sent') delete out.error;
+    this.emit('outgoing', out);
+  }
+}

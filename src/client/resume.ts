@@ -1,0 +1,164 @@
+import { ChatMessage, HISTORY_PAGE_MAX, type Result } from '../protocol/index.js';
+import { ackResult } from './ack.js';
+import type { Connection } from './connection.js';
+import type { Outbox } from './outbox.js';
+import type { RoomState } from './room-state.js';
+import type { ClientSocket, Emit } from './types.js';
+
+/**
+ * Keeps every joined room whole: live messages are taken in id order, each once; a hole,
+ * a reconnect or the server's request resumes each room from the last message it holds; a
+ * history reset on the server (a new epoch) empties the room and reloads it, holding the live
+ * messages of the new epoch until the reload has read up to them.
+ */
+export class Resume {
+  private resyncing: Promise<void> | undefined;
+
+  constructor(
+    private readonly rooms: Map<string, RoomState>,
+    private readonly conn: Connection,
+    private readonly outbox: Pick<Outbox, 'delivered' | 'retryFailed'>,
+    private readonly emit: Emit,
+  ) {}
+
+  /** A message pushed by the server. */
+  onMessage(raw: ChatMessage): void {
+    const parsed = ChatMessage.safeParse(raw);
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    const room = this.rooms.get(msg.room);
+    if (!room) return;
+    if (msg.epoch !== undefined && room.epoch !== undefined && msg.epoch !== room.epoch) {
+      // The room's history was reset on the server: a resume from our (old-epoch) position
+      // is answered with the new history. The message waits until then (it may be newer
+      // than what that answer read); the first one held asks for the resume.
+      const first = room.held.length === 0;
+      room.hold(msg);
+      if (first) void this.resync('sync');
+      return;
+    }
+    this.accept(room, msg, true);
+    if (room.hasHole() && !this.resyncing) void this.resync('hole');
+  }
+
+  /** Adds a message to its room; true if it was new. */
+  accept(room: RoomState, msg: ChatMessage, live: boolean): boolean {
+    if (!room.insert(msg)) return false;
+    if (msg.clientMsgId) this.outbox.delivered(msg.clientMsgId, msg.id);
+    if (live) room.unread++;
+    this.emit('message', msg);
+    return true;
+  }
+
+  /** Delivers the live messages held for the room's current epoch; drops the rest. */
+  takeHeld(room: RoomState): void {
+    let took = false;
+    for (const m of room.held.splice(0)) {
+      if (m.epoch === room.epoch) took = this.accept(room, m, true) || took;
+    }
+    // Something between the answer and the held messages is missing: resume again (queued).
+    if (took && room.hasHole()) void this.resync('hole');
+  }
+
+  /**
+   * Takes the epoch an answer carries; when it differs from the room's, the server's history
+   * was reset: the room is emptied (and marked) and reloaded from this answer. Returns true
+   * if so.
+   */
+  adoptEpoch(room: RoomState, epoch: string): boolean {
+    if (!room.adoptEpoch(epoch)) return false;
+    this.emit('gap', room.name, { afterSeq: 0, missing: 0, reset: true });
+    this.emit(
+      'status',
+      `the server's history of #${room.name} was reset (its sequence was lost); reloaded it`,
+    );
+    return true;
+  }
+
+  /** Fetches every message after the room's resume point; returns how many were new. */
+  async catchUp(room: RoomState, socket: ClientSocket, join: boolean): Promise<number> {
+    let added = 0;
+    let since = room.resumeFrom();
+    for (let page = 0; page < 1000; page++) {
+      const epoch = room.epoch !== undefined ? { epoch: room.epoch } : {};
+      const res: Result<{
+        messages: ChatMessage[];
+        hasMore: boolean;
+        truncated: boolean;
+        epoch: string;
+        unrecoverable: boolean;
+        members?: string[];
+        memberCount?: number;
+        lastSeq?: number;
+      }> =
+        join && page === 0
+          ? await ackResult(socket, 'room:join', () =>
+              this.conn
+                .timed(socket)
+                .emitWithAck('room:join', { room: room.name, since, ...epoch }),
+            )
+          : await ackResult(socket, 'room:history', () =>
+              this.conn.timed(socket).emitWithAck('room:history', {
+                room: room.name,
+                since,
+                ...epoch,
+                limit: HISTORY_PAGE_MAX,
+              }),
+            );
+      if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+      const { messages, hasMore, truncated } = res.data;
+      if (res.data.members) room.members = res.data.members;
+      if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
+      if (this.adoptEpoch(room, res.data.epoch)) {
+        room.setBase(messages[0]?.seq ?? (res.data.lastSeq ?? 0) + 1);
+      }
+      const first = messages[0];
+      if (truncated && first) {
+        const gap = room.acceptGap(first.seq);
+        if (gap) this.emit('gap', room.name, gap);
+      }
+      for (const m of messages) if (this.accept(room, m, false)) added++;
+      const last = messages[messages.length - 1];
+      if (!hasMore || !last) break;
+      since = last.id;
+    }
+    this.takeHeld(room);
+    this.emit('room', room.name);
+    return added;
+  }
+
+  /** Resumes every joined room after a reconnect or a server's request; returns messages recovered. */
+  resync(why: 'reconnect' | 'sync' | 'hole'): Promise<number> {
+    const run = async (): Promise<number> => {
+      const socket = this.conn.socket;
+      if (!socket) return 0;
+      let total = 0;
+      for (const room of this.rooms.values()) {
+        try {
+          total += await this.catchUp(room, socket, why === 'reconnect');
+        } catch {
+          // The connection went away mid-resume; the next connect resumes again.
+          return total;
+        }
+      }
+      await this.outbox.retryFailed();
+      return total;
+    };
+    const p = (this.resyncing ?? Promise.resolve()).then(run);
+    const marker: Promise<void> = p.then(
+      () => {
+        if (this.resyncing === marker) this.resyncing = undefined;
+      },
+      () => {
+        if (this.resyncing === marker) this.resyncing = undefined;
+      },
+    );
+    this.resyncing = marker;
+    return p;
+  }
+
+  /** Waits until no resume is in progress. */
+  async settled(): Promise<void> {
+    while (this.resyncing) await this.resyncing;
+  }
+}

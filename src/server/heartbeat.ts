@@ -1,0 +1,94 @@
+import { DrainReason } from '../protocol/index.js';
+import type { ChatServer, InstanceContext } from './context.js';
+import type { Logger } from './logger.js';
+import { toParent } from './parent-link.js';
+import { watchSessions } from './session-watch.js';
+import type { StatusReporter } from './status.js';
+
+/**
+ * Cuts off sockets that stopped reading: their unsent packets would otherwise pile up in
+ * memory without bound. Closing the transport (not the session) lets the client reconnect
+ * and resume from history, so a slow reader loses nothing and costs nothing meanwhile.
+ */
+function cutSlowConsumers(io: ChatServer, maxPackets: number, log: Logger): void {
+  for (const socket of io.of('/').sockets.values()) {
+    // engine.io keeps packets it could not flush yet in the connection's write buffer.
+    const pending =
+      (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+    if (pending > maxPackets) {
+      log.warn({ user: socket.data.user, pending }, 'slow consumer cut off');
+      socket.conn.close();
+    }
+  }
+}
+
+export interface Heartbeat {
+  /** Runs one beat now (a beat already running makes this one a no-op). */
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Once a second: rates, slow consumers, Redis health, fan-out recovery, status to Redis,
+ * presence renewal and ghost reaping. Sessions ended elsewhere are watched alongside.
+ */
+export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
+  const { cfg, io, log, metrics, redis, fanout } = ctx;
+  let ticking = false;
+  let redisLostAt: number | undefined;
+  let movedForRedis = false;
+  const watchRedis = (): boolean => {
+    const ok = redis.cmd.status === 'ready';
+    if (ok) {
+      if (redisLostAt !== undefined) toParent({ type: 'health', ready: true });
+      redisLostAt = undefined;
+      movedForRedis = false;
+      return true;
+    }
+    if (redisLostAt === undefined) {
+      redisLostAt = Date.now();
+      toParent({ type: 'health', ready: false });
+    } else if (!movedForRedis && Date.now() - redisLostAt >= cfg.redisLostMoveMs) {
+      // Cut off from Redis for long: nothing can be stored or delivered here, so clients
+      // should move to an instance that can (they resume without loss).
+      movedForRedis = true;
+      log.warn({ clients: io.of('/').sockets.size }, 'Redis unreachable; telling clients to move');
+      io.local.emit('server:draining', {
+        instanceId: cfg.instanceId,
+        reason: DrainReason.RedisLost,
+        reconnectWithinMs: cfg.drainSpreadMs,
+      });
+    }
+    return false;
+  };
+  const tick = async (): Promise<void> => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      status.sample();
+      metrics.loopLag.set(status.loopLagMs / 1000);
+      cutSlowConsumers(io, cfg.slowConsumerMaxPackets, log);
+      if (!watchRedis()) return;
+      await fanout.recover();
+      await status.publish();
+      for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
+    } catch (err) {
+      // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
+      // refuses), not an outage: say so loudly.
+      const level = redis.cmd.status === 'ready' ? 'warn' : 'debug';
+      log[level]({ err: (err as Error).message }, 'heartbeat failed');
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 1000);
+  timer.unref();
+  const stopSessionWatch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
+  return {
+    tick,
+    stop() {
+      clearInterval(timer);
+      stopSessionWatch();
+    },
+  };
+}

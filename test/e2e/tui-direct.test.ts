@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login } from '../../src/client/api.js';
+import type { Result } from '../../src/protocol/index.js';
+import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
+import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
+import { connected, rawSocket } from '../helpers/raw.js';
+import { TestRedis } from '../helpers/redis.js';
+import { TmuxPanes } from '../helpers/tmux.js';
+
+/**
+ * Direct messages in real terminals: alice writes `/msg bob hi` in the built `chat-tui`, bob's
+ * screen grows an `@alice` tab with one unread message without him doing anything, they talk,
+ * bob's instance is SIGKILLed mid-conversation and neither screen loses or repeats a line;
+ * carol, with a bare socket, gets nothing of it.
+ */
+
+const BIN = path.join(ROOT, 'bin/chat-tui.js');
+const panes = new TmuxPanes(`chat-tui-dm-${process.pid}`, BIN);
+const tmux = panes.tmux.bind(panes);
+const screen = panes.screen.bind(panes);
+const until = panes.until.bind(panes);
+const say = panes.say.bind(panes);
+const count = (s: string, text: string): number => s.split(text).length - 1;
+/** The tab bar: the line under the header and status lines that holds the numbered tabs. */
+const tabBar = (s: string): string => s.split('\n').find((l) => /\b1:[#@]/.test(l)) ?? '';
+const openPane = (name: string, configDir: string, servers: string[]): void =>
+  panes.open(name, configDir, ['join', 'lobby', '--server', servers.join(',')]);
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+
+function loginAs(user: string, server: string, conf: string): void {
+  execFileSync(
+    process.execPath,
+    [BIN, 'login', '--server', server, '--user', user, '--password-stdin'],
+    { input: `${user}-pw\n`, env: { ...process.env, CHAT_TUI_CONFIG_DIR: conf } },
+  );
+}
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url);
+});
+
+afterAll(async () => {
+  panes.close();
+  await killAll();
+});
+
+describe('direct messages in tmux', () => {
+  it('/msg opens a tab on the other side, the conversation survives a SIGKILL, a third user gets nothing', async () => {
+    const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
+    const alice = userName('alice');
+    const bob = userName('bob');
+    const aliceConf = tmpDir('dm-alice');
+    const bobConf = tmpDir('dm-bob');
+    loginAs(alice, a, aliceConf);
+    loginAs(bob, b, bobConf);
+    openPane('alice', aliceConf, [a, c]);
+    openPane('bob', bobConf, [b, c]);
+    for (const p of ['alice', 'bob'])
+      await until(p, (s) => {
+        expect(s.split('\n')[0]).toContain('● connected');
+        expect(s).toContain('#lobby>');
+      });
+    await until('bob', (s) => expect(s.split('\n')[0]).toMatch(/chat-2 │/));
+
+    // Alice writes to bob; she is switched to the conversation, he is not, but sees its tab.
+    await say('alice', `/msg ${bob} hi bob`);
+    await until('alice', (s) => {
+      expect(s).toContain(`@${bob}>`);
+      expect(s).toContain(`${alice}: hi bob`);
+    });
+    await until('bob', (s) => {
+      expect(tabBar(s)).toContain(`2:@${alice} 1 (1)`);
+      expect(s).toContain('#lobby>');
+      expect(s).not.toContain(`${alice}: hi bob`);
+    });
+
+    // Bob goes there (Alt-2) and answers.
+    tmux('send-keys', '-t', 'bob', 'M-2');
+    await until('bob', (s) => {
+      expect(s).toContain(`@${alice}>`);
+      expect(s).toContain(`${alice}: hi bob`);
+    });
+    await say('bob', 'hi alice');
+    await until('alice', (s) => expect(s).toContain(`${bob}: hi alice`));
+
+    // Bob's instance dies mid-conversation; alice keeps writing while he is away.
+    await nodes[1]!.kill('SIGKILL');
+    await say('alice', 'are you there?');
+    await say('alice', 'still writing');
+    await until('bob', (s) => {
+      expect(s.split('\n')[0]).toMatch(/chat-3 │ ● connected/);
+      expect(s).toContain(`${alice}: still writing`);
+    });
+    await say('bob', 'back');
+
+    const lines = [
+      `${alice}: hi bob`,
+      `${bob}: hi alice`,
+      `${alice}: are you there?`,
+      `${alice}: still writing`,
+      `${bob}: back`,
+    ];
+    for (const p of ['alice', 'bob']) {
+      await until(p, (s) => {
+        for (const l of lines) expect(count(s, l), `${p}: ${l}`).toBe(1);
+        expect(s).not.toContain('sending…');
+        expect(s).not.toContain('failed');
+      });
+      const s = screen(p);
+      const at = lines.map((l) => s.indexOf(l));
+      expect([...at].sort((x, y) => x - y)).toEqual(at);
+    }
+
+    // Carol, on a bare socket, asks for it every way she can name it.
+    const carol = userName('carol');
+    const { token } = await login(a, carol, 'carol-pw');
+    const raw = await connected(rawSocket(a, { token }));
+    const heard: string[] = [];
+    raw.onAny((event: string, payload: unknown) =>
+      heard.push(`${event} ${JSON.stringify(payload)}`),
+    );
+    try {
+      const ask = (event: string, payload: unknown): Promise<Result<unknown>> =>
+        new Promise((resolve) =>
+          (raw.emit.bind(raw) as (ev: string, ...x: unknown[]) => void)(event, payload, resolve),
+        );
+      const internal = `@${[alice, bob].sort().join('+')}`;
+      for (const ev of ['room:join', 'room:history', 'room:members']) {
+        const r = await ask(ev, { room: internal });
+        expect(r.ok, `${ev} ${internal}`).toBe(false);
+        expect(!r.ok && r.error.code).toBe('bad_request');
+      }
+      for (const room of [`@${alice}`, `@${bob}`]) {
+        const h = await ask('room:history', { room });
+        expect(h).toMatchObject({ ok: true, data: { messages: [] } });
+        const m = await ask('room:members', { room });
+        expect(JSON.stringify(m)).not.toContain(room === `@${alice}` ? bob : alice);
+      }
+      await say('bob', 'one more for the road');
+      await until('alice', (s) => expect(s).toContain(`${bob}: one more for the road`));
+      expect(heard.join('\n')).not.toContain('one more for the road');
+      expect(heard.join('\n')).not.toContain('hi bob');
+    } finally {
+      raw.close();
+    }
+  });
+});
