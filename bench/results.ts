@@ -8,6 +8,10 @@ import type { Kind } from './protocols.js';
 
 export interface Results {
   date: string;
+  /** The commit measured. */
+  commit: string;
+  /** Sections that failed, and why (the run went on without them). */
+  errors: Record<string, string>;
   machine: string;
   quick: boolean;
   sections: string[];
@@ -501,9 +505,10 @@ export function renderResults(r: Results): string {
   return [
     '# Bench results',
     '',
-    `Run ${r.date} on ${r.machine}; ${r.seconds} s${r.quick ? ' (**--quick: a check of the bench, not figures**)' : ''}.`,
+    `Run ${r.date} of commit ${r.commit} on ${r.machine}; ${r.seconds} s${r.quick ? ' (**--quick: a check of the bench, not figures**)' : ''}.`,
     `Load average (1 / 5 / 15 min) at the start ${r.loadStart.join(' / ')}, at the end ${r.loadEnd.join(' / ')}.`,
     'Sections run: ' + r.sections.join(', ') + '.',
+    ...Object.entries(r.errors).map(([name, why]) => `**Section ${name} failed: ${why}.**`),
     '',
     'Ours and a plain Socket.IO 4.8 + Redis adapter server (`bench/baseline-server.ts`), each as 2',
     'instances on a Redis of its own, driven by the same 4 generator processes on the same 2',

@@ -12,6 +12,7 @@
  * A run that is not the full one writes bench/out/RESULTS-partial.md instead. Every phase has
  * a deadline and the whole run a hard limit; only loopback addresses are used.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,29 +76,68 @@ function options(): { quick: boolean; sections: Set<Section>; count?: number; cp
 
 const load = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
 
+/** The commit measured (and whether the tree had changes), for the results' header. */
+function commit(): string {
+  const git = (args: string[]): string =>
+    spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const head = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  return git(['status', '--porcelain', '--', 'src', 'bench']) ? `${head} (with changes)` : head;
+}
+
 async function main(): Promise<void> {
   const o = options();
   const full = !o.quick && o.sections.size === SECTIONS.length;
   const started = Date.now();
   const limitMin = o.quick ? 12 : 32;
-  const hard = setTimeout(() => {
-    log(`hard limit of ${limitMin} minutes reached; stopping`);
-    killAll();
-    process.exit(1);
-  }, limitMin * 60_000);
-  process.on('SIGINT', () => {
-    killAll();
-    process.exit(130);
-  });
   mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   const r: Results = {
     date: new Date().toISOString(),
+    commit: commit(),
     machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
     quick: o.quick,
     sections: [...o.sections],
     seconds: 0,
     loadStart: load(),
     loadEnd: [],
+    errors: {},
+  };
+  let scale = '';
+  /** Writes what the run has so far: at its end, or when the hard limit stops it. */
+  const finish = async (): Promise<void> => {
+    r.loadEnd = load();
+    r.seconds = Math.round((Date.now() - started) / 1000);
+    writeFileSync(
+      path.join(ROOT, full ? 'bench/out/results.json' : 'bench/out/results-partial.json'),
+      JSON.stringify(r, null, 2),
+    );
+    // Formatted as the repository formats Markdown, so the committed file passes the lint.
+    const mdPath = path.join(ROOT, full ? 'bench/RESULTS.md' : 'bench/out/RESULTS-partial.md');
+    const md = await prettier.format(`${renderResults(r)}\n${scale}\n`, {
+      ...(await prettier.resolveConfig(mdPath)),
+      filepath: mdPath,
+    });
+    writeFileSync(mdPath, md);
+    process.stdout.write(md);
+    log(`wrote ${path.relative(ROOT, mdPath)} after ${r.seconds} s`);
+  };
+  const hard = setTimeout(() => {
+    log(`hard limit of ${limitMin} minutes reached; stopping`);
+    r.errors.run = `stopped by the hard limit of ${limitMin} minutes`;
+    killAll();
+    void finish().finally(() => process.exit(1));
+  }, limitMin * 60_000);
+  process.on('SIGINT', () => {
+    killAll();
+    process.exit(130);
+  });
+  /** Runs one section; a failure is recorded in the results and the run goes on. */
+  const section = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      r.errors[name] = err instanceof Error ? err.message : String(err);
+      log(`section ${name} failed: ${err instanceof Error ? err.stack : String(err)}`);
+    }
   };
   const pairSections = ['rss', 'idle', 'fanout', 'generators'] as const;
   if (pairSections.some((s) => o.sections.has(s))) {
@@ -127,40 +167,42 @@ async function main(): Promise<void> {
         const sum = new Map<Kind, number>(
           [...rssStart].map(([k, v]) => [k, v.reduce((s, x) => s + x, 0)]),
         );
-        r.idle = await runIdle(cs, gens, sum, o);
+        await section('idle', async () => {
+          r.idle = await runIdle(cs, gens, sum, o);
+        });
       }
-      if (o.sections.has('fanout')) r.fanout = await runFanout(cs, gens, o);
+      if (o.sections.has('fanout')) {
+        await section('fanout', async () => {
+          r.fanout = await runFanout(cs, gens, o);
+        });
+      }
       await gens.stop();
       if (o.sections.has('generators')) {
         // The generators compared need the machine: the baseline goes first.
         await stopCluster(plain);
-        r.generators = await runGenerators(ours, o);
+        await section('generators', async () => {
+          r.generators = await runGenerators(ours, o);
+        });
       }
     } finally {
       await gens.stop();
       for (const c of cs) await stopCluster(c, o.cpuProf ? 'SIGTERM' : 'SIGKILL');
     }
   }
-  if (o.sections.has('100k')) r.hundredK = await run100k({ quick: o.quick, count: o.count });
+  if (o.sections.has('100k')) {
+    await section('100k', async () => {
+      r.hundredK = await run100k({ quick: o.quick, count: o.count });
+    });
+  }
   // The scale section: more instances and more Redis masters (bench/scale.ts).
-  const scale = o.sections.has('scale') ? await runScale(o.quick) : '';
-  r.loadEnd = load();
-  r.seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(
-    path.join(ROOT, full ? 'bench/out/results.json' : 'bench/out/results-partial.json'),
-    JSON.stringify(r, null, 2),
-  );
-  // Formatted as the repository formats Markdown, so the committed file passes the lint.
-  const mdPath = path.join(ROOT, full ? 'bench/RESULTS.md' : 'bench/out/RESULTS-partial.md');
-  const md = await prettier.format(`${renderResults(r)}\n${scale}\n`, {
-    ...(await prettier.resolveConfig(mdPath)),
-    filepath: mdPath,
-  });
-  writeFileSync(mdPath, md);
-  process.stdout.write(md);
-  log(`wrote ${path.relative(ROOT, mdPath)} in ${r.seconds} s`);
+  if (o.sections.has('scale')) {
+    await section('scale', async () => {
+      scale = await runScale(o.quick);
+    });
+  }
   clearTimeout(hard);
   killAll();
+  await finish();
   process.exit(0);
 }
 
