@@ -20,6 +20,10 @@ export interface InstanceConfig {
   adminToken: string | undefined;
   historyMax: number;
   sessionTtlSec: number;
+  /** A session's expiry is renewed at most this often (CHAT_SESSION_RENEW_SEC). */
+  sessionRenewMs: number;
+  /** How long an instance trusts a session it validated (CHAT_SESSION_CACHE_MS; 0: no cache). */
+  sessionCacheMs: number;
   /** How often the sessions of live sockets are re-checked (sockets of vanished ones end). */
   sessionCheckMs: number;
   /** Per-socket token bucket: sustained events per second and burst size. */
@@ -97,6 +101,8 @@ export function instanceConfig(
     adminToken: env.CHAT_ADMIN_TOKEN || undefined,
     historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
     sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
+    sessionRenewMs: envInt(env, 'CHAT_SESSION_RENEW_SEC', 300) * 1000,
+    sessionCacheMs: envInt(env, 'CHAT_SESSION_CACHE_MS', 60_000),
     sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 15_000)),
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),

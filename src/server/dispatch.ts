@@ -4,6 +4,9 @@ import { TokenBucket, type FloodPenalty } from './rate-limit.js';
 import { dispatch } from './transport/boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';
 
+/** Engine.IO's ping interval (told to clients in the welcome). */
+export const PING_INTERVAL_MS = 25_000;
+
 /**
  * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
  * keeps flooding is cut off and penalised), then runs from the shared handler table; the
@@ -64,7 +67,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       instanceId: cfg.instanceId,
       bootId,
       serverTime: Date.now(),
-      pingIntervalMs: 10_000,
+      pingIntervalMs: PING_INTERVAL_MS,
     });
   });
 }

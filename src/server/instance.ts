@@ -5,12 +5,12 @@ import {
   type Server as HttpServer,
   type ServerResponse,
 } from 'node:http';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, type DrainReason } from '../protocol/index.js';
+import { chatAdapter } from './adapter.js';
 import type { InstanceConfig } from './config.js';
 import type { ChatServer, InstanceContext } from './context.js';
-import { serveChatSockets } from './dispatch.js';
+import { PING_INTERVAL_MS, serveChatSockets } from './dispatch.js';
 import { drainInstance } from './drain.js';
 import { RoomFanout } from './fanout.js';
 import { installHandshake } from './handshake.js';
@@ -78,15 +78,15 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   const io: ChatServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
-    pingInterval: 10_000,
-    pingTimeout: 5_000,
+    // Engine.IO's own defaults: a ping per socket every 25 s (at 10 s, holding 10k idle
+    // sockets cost 1000 pings a second); a dead peer is noticed within 35 s, and the client's
+    // own pings notice a dead server sooner.
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: 10_000,
     connectTimeout: 10_000,
-    // Sharded pub/sub, one channel per room ('dynamic'): presence and typing of a room reach
-    // only the instances with members in it; requests and notices use the namespace channel.
-    adapter: createShardedAdapter(redis.pub, redis.sub, {
-      channelPrefix: keys.adapterPrefix(),
-      subscriptionMode: 'dynamic',
-    }),
+    // Sharded pub/sub, one channel per chat room: presence and typing of a room reach only
+    // the instances with members in it; requests and notices use the namespace channel.
+    adapter: chatAdapter(redis.pub, redis.sub, keys.adapterPrefix()),
   });
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
@@ -103,7 +103,10 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     keys,
     redis,
     io,
-    sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec),
+    sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec, {
+      renewEveryMs: cfg.sessionRenewMs,
+      cacheMs: cfg.sessionCacheMs,
+    }),
     history: new History(redis.cmd, keys, {
       maxLen: cfg.historyMax,
       waitReplicas: cfg.appendWaitReplicas,
@@ -144,6 +147,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   registerAdminNamespace(ctx);
   registerInterServer(ctx);
   ctx.fanout.start();
+  // Revocations arrive on a sharded channel of the fan-out subscriber; the session cache is
+  // used only while they are heard.
+  await ctx.sessions.listen(redis.fanout, log);
   const heartbeat = startHeartbeat(ctx, status);
 
   await new Promise<void>((resolve, reject) => {
@@ -176,6 +182,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       status,
       stopTimers() {
         heartbeat.stop();
+        ctx.sessions.stop();
         stopLoadReports();
         announcer.stop();
         stopHandoffs();

@@ -13,10 +13,17 @@ export interface Keys {
   user(name: string): string;
   userSessions(name: string): string;
   session(hash: string): string;
+  /**
+   * Sharded pub/sub channel that names revoked sessions (comma-separated hashes), so every
+   * instance drops them from its session cache at once.
+   */
+  sessionsRevoked(): string;
   roomLog(room: string): string;
   /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
   roomMeta(room: string): string;
   roomPresence(room: string): string;
+  /** Sorted set of the instances (boot ids) with members in the room, scored by their expiry. */
+  roomPresenceBoots(room: string): string;
   roomTyping(room: string): string;
   sendDedupe(room: string, user: string, clientMsgId: string): string;
   /** Sharded pub/sub channel of one room's stored messages, in the room's slot. */
@@ -57,9 +64,11 @@ export function makeKeys(prefix: string): Keys {
     user: (name) => `${prefix}user:{${name}}`,
     userSessions: (name) => `${prefix}user:{${name}}:sessions`,
     session: (hash) => `${prefix}session:${hash}`,
+    sessionsRevoked: () => `${prefix}sessions:revoked`,
     roomLog: (r) => `${room(r)}:log`,
     roomMeta: (r) => `${room(r)}:meta`,
     roomPresence: (r) => `${room(r)}:presence`,
+    roomPresenceBoots: (r) => `${room(r)}:presence:boots`,
     roomTyping: (r) => `${room(r)}:typing`,
     sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,
     roomChannel: (r) => `${room(r)}:messages`,

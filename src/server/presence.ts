@@ -1,3 +1,4 @@
+import type { Result } from 'ioredis';
 import { MEMBER_LIST_MAX, TYPING_TTL_MS } from '../protocol/index.js';
 import type { Keys } from './keys.js';
 import type { RedisConn } from './redis.js';
@@ -5,23 +6,127 @@ import type { RedisConn } from './redis.js';
 /** Up to this many presence entries, member counts are exact. */
 const EXACT_COUNT_MAX = 2000;
 
-/** A member entry lives this long unless its instance renews it (every heartbeat). */
+/**
+ * An instance's mark in a room lives this long unless the instance renews it (every
+ * heartbeat): a killed instance's members vanish from every list within it.
+ */
 export const PRESENCE_TTL_MS = 3000;
+/** A member entry lives this long; its instance renews it well before (see ENTRY_RENEW_MS). */
+const ENTRY_TTL_MS = 60_000;
+/** Each room's entries are renewed about this often (jittered, so rooms do not all renew at once). */
+const ENTRY_RENEW_MS = 20_000;
+/** The presence keys outlive their newest entry by this much. */
+const KEY_TTL_MS = ENTRY_TTL_MS * 2;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatPresenceBeat(
+      boots: string,
+      entries: string,
+      now: number,
+      bootTtlMs: number,
+      bootId: string,
+      keyTtlMs: number,
+      entryExpiry: number,
+      ...users: string[]
+    ): Result<[number, number], Context>;
+    chatPresenceRead(
+      boots: string,
+      entries: string,
+      now: number,
+      exactMax: number,
+      some: number,
+    ): Result<[number, string[]], Context>;
+  }
+}
+
+/**
+ * One instance's beat in one room. Drops the instances whose mark expired, with their
+ * entries (`<bootId>|...`); renews this instance's mark; renews its entries when users are
+ * given; drops expired entries. Returns [entries dropped, 1 if this instance's mark was
+ * missing (then its entries may have been dropped by another instance: renew them)].
+ * KEYS: boots, entries. ARGV: now, bootTtlMs, bootId, keyTtlMs, entryExpiry, users...
+ */
+const BEAT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local dropped = 0
+for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  redis.call('ZREM', KEYS[1], b)
+  local cursor = '0'
+  repeat
+    local r = redis.call('ZSCAN', KEYS[2], cursor, 'MATCH', b .. '|*', 'COUNT', 1000)
+    cursor = r[1]
+    for i = 1, #r[2], 2 do
+      dropped = dropped + redis.call('ZREM', KEYS[2], r[2][i])
+    end
+  until cursor == '0'
+end
+local missing = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if #ARGV > 5 then
+  local args = {}
+  for i = 6, #ARGV do
+    args[#args + 1] = ARGV[5]
+    args[#args + 1] = ARGV[3] .. '|' .. ARGV[i]
+    if #args >= 1000 then
+      redis.call('ZADD', KEYS[2], unpack(args))
+      args = {}
+    end
+  end
+  if #args > 0 then redis.call('ZADD', KEYS[2], unpack(args)) end
+end
+dropped = dropped + redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return {dropped, missing}
+`;
+
+/**
+ * A room's live entries: those of instances whose mark has not expired. Returns [entries,
+ * names]: all of them up to exactMax entries, else the first `some`.
+ * KEYS: boots, entries. ARGV: now, exactMax, some.
+ */
+const READ_SCRIPT = `
+local now = tonumber(ARGV[1])
+local live = {}
+for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do live[b] = true end
+local n = redis.call('ZCOUNT', KEYS[2], now, '+inf')
+local entries
+if n <= tonumber(ARGV[2]) then
+  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf')
+else
+  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+end
+local out = {}
+for _, e in ipairs(entries) do
+  local bar = string.find(e, '|', 1, true)
+  if bar and live[string.sub(e, 1, bar - 1)] then out[#out + 1] = e end
+end
+return {n, out}
+`;
 
 /**
  * Room membership across the cluster. Each instance owns entries `<bootId>|<user>` in a
- * room's sorted set, scored by their expiry, and renews them every second; a killed
- * instance's entries expire within {@link PRESENCE_TTL_MS}, so no ghost outlives it.
+ * room's sorted set, and a mark (its boot id) in the room's set of instances. The mark,
+ * renewed every heartbeat with one small script per room, is what keeps the entries
+ * visible: a killed instance's members vanish within {@link PRESENCE_TTL_MS}, and the next
+ * beat of any instance in the room drops them. The entries themselves are renewed about
+ * every {@link ENTRY_RENEW_MS}, so holding N idle members costs per room, not per member,
+ * each second.
  */
 export class Presence {
   /** room -> user -> number of this instance's sockets of that user in the room. */
   private readonly local = new Map<string, Map<string, number>>();
+  /** room -> when its entries are next renewed. */
+  private readonly renewAt = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisConn,
     private readonly keys: Keys,
     private readonly bootId: string,
-  ) {}
+  ) {
+    redis.defineCommand('chatPresenceBeat', { numberOfKeys: 2, lua: BEAT_SCRIPT });
+    redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+  }
 
   private member(user: string): string {
     return `${this.bootId}|${user}`;
@@ -30,15 +135,26 @@ export class Presence {
   /** Records a socket of `user` joining; returns true if the user is new in the room here. */
   async join(room: string, user: string): Promise<boolean> {
     let users = this.local.get(room);
-    if (!users) this.local.set(room, (users = new Map<string, number>()));
+    if (!users) {
+      this.local.set(room, (users = new Map<string, number>()));
+      this.renewAt.set(room, Date.now() + ENTRY_RENEW_MS * (0.5 + Math.random() / 2));
+    }
     const n = users.get(user) ?? 0;
     users.set(user, n + 1);
     if (n > 0) return false;
-    await this.redis.zadd(
-      this.keys.roomPresence(room),
-      Date.now() + PRESENCE_TTL_MS,
-      this.member(user),
-    );
+    const now = Date.now();
+    const boots = this.keys.roomPresenceBoots(room);
+    const key = this.keys.roomPresence(room);
+    const res = await this.redis
+      .multi()
+      .zadd(key, now + ENTRY_TTL_MS, this.member(user))
+      .pexpire(key, KEY_TTL_MS)
+      .zadd(boots, now + PRESENCE_TTL_MS, this.bootId)
+      .pexpire(boots, KEY_TTL_MS)
+      .exec();
+    // Our mark was gone though other users of ours are in the room (a beat came too late
+    // and another instance dropped our entries): renew them at the next beat.
+    if (res?.[2]?.[1] === 1 && users.size > 1) this.renewAt.set(room, 0);
     return true;
   }
 
@@ -52,8 +168,18 @@ export class Presence {
       return false;
     }
     users.delete(user);
-    if (users.size === 0) this.local.delete(room);
-    await this.redis.zrem(this.keys.roomPresence(room), this.member(user));
+    const key = this.keys.roomPresence(room);
+    if (users.size > 0) {
+      await this.redis.zrem(key, this.member(user));
+      return true;
+    }
+    this.local.delete(room);
+    this.renewAt.delete(room);
+    await this.redis
+      .multi()
+      .zrem(key, this.member(user))
+      .zrem(this.keys.roomPresenceBoots(room), this.bootId)
+      .exec();
     return true;
   }
 
@@ -66,44 +192,58 @@ export class Presence {
     room: string,
     limit = MEMBER_LIST_MAX,
   ): Promise<{ members: string[]; count: number }> {
-    const key = this.keys.roomPresence(room);
-    const now = Date.now();
-    const entries = await this.redis.zcount(key, now, '+inf');
-    if (entries <= EXACT_COUNT_MAX) {
-      const users = uniqueUsers(await this.redis.zrangebyscore(key, now, '+inf'));
-      return { members: users.slice(0, limit), count: users.length };
-    }
-    const some = await this.redis.zrangebyscore(key, now, '+inf', 'LIMIT', 0, limit * 2);
-    return { members: uniqueUsers(some).slice(0, limit), count: entries };
+    const [entries, names] = await this.redis.chatPresenceRead(
+      this.keys.roomPresenceBoots(room),
+      this.keys.roomPresence(room),
+      Date.now(),
+      EXACT_COUNT_MAX,
+      limit * 2,
+    );
+    const users = uniqueUsers(names);
+    const count = Number(entries) <= EXACT_COUNT_MAX ? users.length : Number(entries);
+    return { members: users.slice(0, limit), count };
   }
 
   /**
-   * Renews this instance's entries and drops expired ones (a dead instance's). Returns the
-   * rooms whose member list changed by expiry, so their clients can be told.
+   * Renews this instance's mark in each of its rooms (and, every ENTRY_RENEW_MS or so, its
+   * entries), and drops the entries of instances whose mark expired. Returns the rooms whose
+   * member list changed by expiry, so their clients can be told.
    */
   async heartbeat(): Promise<string[]> {
     if (this.local.size === 0) return [];
     const now = Date.now();
     const rooms = [...this.local.keys()];
-    // One transaction per room: each touches only its room's key, so it runs on Redis
-    // Cluster too (ioredis pipelines the rooms' transactions on each connection).
-    const removed = await Promise.all(
-      rooms.map(async (room) => {
-        const key = this.keys.roomPresence(room);
-        const users = this.local.get(room)!;
-        const args: (string | number)[] = [];
-        for (const user of users.keys()) args.push(now + PRESENCE_TTL_MS, this.member(user));
-        const res = await this.redis
-          .multi()
-          .zadd(key, ...args)
-          .zremrangebyscore(key, '-inf', now)
-          .pexpire(key, PRESENCE_TTL_MS * 10)
-          .exec();
-        const n = res?.[1]?.[1];
-        return typeof n === 'number' ? n : 0;
+    // One script per room: each touches only its room's keys, so it runs on Redis Cluster
+    // too; the command connection pipelines them into one write.
+    /** Rooms whose entries are put back after they may have been dropped: announce them. */
+    const healed = new Set<string>();
+    const results = await Promise.all(
+      rooms.map((room) => {
+        const due = this.renewAt.get(room) ?? 0;
+        if (due === 0) healed.add(room);
+        const renew = due <= now;
+        const users = renew ? [...this.local.get(room)!.keys()] : [];
+        if (renew) this.renewAt.set(room, now + ENTRY_RENEW_MS * (0.75 + Math.random() / 2));
+        return this.redis.chatPresenceBeat(
+          this.keys.roomPresenceBoots(room),
+          this.keys.roomPresence(room),
+          now,
+          PRESENCE_TTL_MS,
+          this.bootId,
+          KEY_TTL_MS,
+          now + ENTRY_TTL_MS,
+          ...users,
+        );
       }),
     );
-    return rooms.filter((_room, i) => removed[i]! > 0);
+    const changed: string[] = [];
+    for (const [i, room] of rooms.entries()) {
+      const [dropped, missing] = results[i]!;
+      if (Number(dropped) > 0 || healed.has(room)) changed.push(room);
+      // Our mark had expired: another instance may have dropped our entries meanwhile.
+      if (Number(missing) === 1) this.renewAt.set(room, 0);
+    }
+    return changed;
   }
 
   /** Rooms with at least one local member. */

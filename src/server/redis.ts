@@ -54,7 +54,14 @@ const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(ti
 type Role = keyof RedisClients;
 
 const ROLE_OPTIONS: Record<Role, RedisOptions> = {
-  cmd: { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 },
+  // Auto-pipelining: the commands issued within one event-loop turn (a burst of handshakes,
+  // every room's heartbeat, a session check) leave in one write, not one syscall each.
+  cmd: {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 3000,
+    enableAutoPipelining: true,
+  },
   // The adapter publishes without awaiting; bound its retries so a long outage cannot
   // pile up publishes in memory (rejections are logged by the process-level handler).
   pub: { maxRetriesPerRequest: 2 },
@@ -90,6 +97,7 @@ export function connect(target: RedisTarget, role: Role, name: string): RedisCon
     slotsRefreshTimeout: 2000,
     // One subscriber connection per master, so SSUBSCRIBE reaches the shard of its channel.
     shardedSubscribers: role === 'sub' || role === 'fanout',
+    enableAutoPipelining: ROLE_OPTIONS[role].enableAutoPipelining ?? false,
     redisOptions: { ...nodeOptions, maxRetriesPerRequest },
   };
   return new Cluster(target.nodes, opts);

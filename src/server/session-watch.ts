@@ -8,7 +8,7 @@ const BATCH = 1000;
 /**
  * Ends this instance's sockets whose session vanished from Redis (a FLUSHALL, a deleted key,
  * a logout whose broadcast this instance missed) every `everyMs`, instead of only at their
- * next reconnect. Each distinct session with a live socket here costs one command a round,
+ * next reconnect, and tells every instance to stop trusting them. Each distinct session with a live socket here costs one command a round,
  * however many sockets share it. A socket ended this way reconnects, and the handshake
  * refuses it with `unauthorized`: the client asks its user to log in again.
  *
@@ -37,8 +37,10 @@ export function watchSessions(
       for (let i = 0; i < hashes.length; i += BATCH) {
         const batch = hashes.slice(i, i + BATCH);
         const alive = await sessions.alive(batch);
-        for (const h of batch) {
-          if (alive.has(h)) continue;
+        const gone = batch.filter((h) => !alive.has(h));
+        // Every instance drops them from its session cache before the sockets reconnect.
+        if (gone.length > 0) await sessions.forget(gone);
+        for (const h of gone) {
           for (const s of byHash.get(h) ?? []) {
             if (!s.connected) continue;
             s.disconnect(true);

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envInt } from './config.js';
 import type { Logger } from './logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../shared/cluster-url.js';
@@ -191,9 +192,32 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     });
   };
 
+  // Until its first bytes arrive a connection belongs to no instance, so the instances'
+  // guards (header timeout, unauthenticated connections per address) cannot see it: the
+  // front applies the same two limits to connections still silent.
+  const firstByteMs = envInt(opts.env, 'CHAT_HEADERS_TIMEOUT_MS', 5000);
+  const silentPerAddress = envInt(opts.env, 'CHAT_UNAUTH_CONN_PER_IP', 200);
+  const silent = new Map<string, number>();
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
-    socket.setTimeout(10_000, () => socket.destroy());
+    const addr = socket.remoteAddress ?? '?';
+    const waiting = silent.get(addr) ?? 0;
+    if (silentPerAddress > 0 && waiting >= silentPerAddress) {
+      socket.destroy();
+      return;
+    }
+    silent.set(addr, waiting + 1);
+    let counted = true;
+    const spoke = (): void => {
+      if (!counted) return;
+      counted = false;
+      const n = (silent.get(addr) ?? 1) - 1;
+      if (n <= 0) silent.delete(addr);
+      else silent.set(addr, n);
+    };
+    socket.once('close', spoke);
+    socket.setTimeout(firstByteMs, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
+      spoke();
       // pause() only stops 'data' events; the handle keeps reading. Until this process has
       // closed its copy of the descriptor, it and the instance both read the same socket, and
       // bytes it reads (a client's next packet, under load) are lost. Stop reading at the

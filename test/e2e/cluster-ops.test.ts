@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/admin/status-document.js';
@@ -201,5 +203,47 @@ describe('chat-server start, driven through its public port', () => {
     expect(statuses.slice(0, LOGIN_LIMIT).every((s) => s !== 429)).toBe(true);
     expect(statuses.slice(LOGIN_LIMIT)).toEqual([429, 429, 429]);
     expect(await loginStatus(cluster.url, { from: '127.0.0.3', username: 'honest' })).toBe(200);
+  });
+});
+
+describe('the public port before a connection has said anything', () => {
+  it('caps silent connections per address and closes them after the header timeout', async () => {
+    const front = await LocalCluster.start(1, {
+      CHAT_UNAUTH_CONN_PER_IP: '20',
+      CHAT_HEADERS_TIMEOUT_MS: '3000',
+    });
+    try {
+      const { hostname, port } = new URL(front.url);
+      // From an address of their own, so the cap they fill is theirs alone.
+      const closedOrder: number[] = [];
+      const closed = Array.from({ length: 25 }, (_, i) => {
+        const s = net.connect({ host: hostname, port: Number(port), localAddress: '127.0.0.5' });
+        return new Promise<void>((resolve) =>
+          s
+            .on('error', () => undefined)
+            .on('close', () => {
+              closedOrder.push(i);
+              resolve();
+            }),
+        );
+      });
+      // One at a time would be slower but no clearer: they connect in order on loopback.
+      await Promise.all(closed);
+      // Past the cap, closed at once; the first 20 waited out the timeout.
+      expect([...closedOrder.slice(0, 5)].sort((x, y) => x - y)).toEqual([20, 21, 22, 23, 24]);
+      expect(closedOrder).toHaveLength(25);
+      // The address's count went back to zero: it is served again.
+      const status = await new Promise<number>((resolve, reject) => {
+        http
+          .get(`${front.url}/healthz`, { localAddress: '127.0.0.5' }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
+      expect(status).toBe(200);
+    } finally {
+      await front.stop();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
+import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, MEMBER_LIST_MAX, type Result } from '../../src/protocol/index.js';
-import { TEST_ENV, until, useCluster } from '../helpers/cluster.js';
+import { TEST_ENV, until, userName, useCluster } from '../helpers/cluster.js';
 
 const cluster = useCluster(2);
 const { clients } = cluster;
@@ -41,5 +42,36 @@ describe('presence in a big room', () => {
     expect(new Set(first.members).size).toBe(MEMBER_LIST_MAX);
     // The last joiner got the count in its join answer too.
     expect(clients[n - 1]!.rooms.get('crowd')!.memberCount).toBe(n);
+  });
+});
+
+describe('presence after its keys vanished', () => {
+  it('every instance puts its members back within seconds (a FLUSHALL-like loss of the room keys)', async () => {
+    const urls = cluster.nodes.map((n) => n.url);
+    const [a, b] = await Promise.all(
+      ['heal-a', 'heal-b'].map(async (prefix, i) => {
+        const { token } = await login(urls[i]!, userName(prefix), 'password-1');
+        const c = new ChatClient({ servers: [urls[i]!], token, pingEveryMs: 0 });
+        clients.push(c);
+        await c.connect();
+        await c.join('heal');
+        return c;
+      }),
+    );
+    const room = a!.rooms.get('heal')!;
+    await until(a!, () => room.memberCount === 2, 10_000, 'both members');
+    const r = cluster.redis.client();
+    await r.del('chat:room:{heal}:presence', 'chat:room:{heal}:presence:boots');
+    r.disconnect();
+    // A third member makes the room announce; the two others come back with it.
+    const { token } = await login(urls[0]!, userName('heal-c'), 'password-1');
+    const c = new ChatClient({ servers: [urls[0]!], token, pingEveryMs: 0 });
+    clients.push(c);
+    await c.connect();
+    await c.join('heal');
+    const names = [a!, b!, c].map((x) => x.welcome!.user).sort();
+    const seen = c.rooms.get('heal')!;
+    await until(c, () => seen.members.join() === names.join(), 5000, 'all three members');
+    expect(seen.memberCount).toBe(3);
   });
 });

@@ -1,11 +1,40 @@
 import { describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
 import { ApiError, login, logout, me } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
+import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
 import { hashToken } from '../../src/server/sessions.js';
-import { until, userName, useCluster } from '../helpers/cluster.js';
+import { TEST_ENV, until, userName, useCluster } from '../helpers/cluster.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(3, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
+
+/** Kicks a user through the admin namespace of the instance at `url`. */
+async function kick(url: string, user: string): Promise<void> {
+  const admin = io(`${url}${ADMIN_NAMESPACE}`, {
+    transports: ['websocket'],
+    auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
+    forceNew: true,
+  });
+  try {
+    const res = await new Promise<Result<{ sockets: number }>>((r) =>
+      admin.emit('admin:kick', { user }, r),
+    );
+    if (!res.ok) throw new Error(res.error.message);
+  } finally {
+    admin.close();
+  }
+}
+
+/** Seconds left on a key (-2 when it is gone). */
+async function ttl(key: string): Promise<number> {
+  const r = cluster.redis.client();
+  try {
+    return await r.ttl(key);
+  } finally {
+    r.disconnect();
+  }
+}
 
 describe('accounts and sessions', () => {
   it('registers a new name, then needs its password; the token is not stored in clear', async () => {
@@ -95,6 +124,54 @@ describe('accounts and sessions', () => {
     for (const n of cluster.nodes)
       expect(await handshakeOutcome(n.url, { token })).toBe('unauthorized');
     await expect(me(url, token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('a session an instance has validated (and caches) is refused there at once after a logout or a kick elsewhere', async () => {
+    const [a, b, c] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    // Logout on A: B and C had validated the token (no socket of it left open there).
+    const out = await login(a.url, userName('cached'), 'password-1');
+    for (const n of [b, c]) {
+      expect(await handshakeOutcome(n.url, { token: out.token })).toBe('connected');
+      expect(await handshakeOutcome(n.url, { token: out.token })).toBe('connected');
+    }
+    await logout(a.url, out.token);
+    expect(await handshakeOutcome(b.url, { token: out.token })).toBe('unauthorized');
+    expect(await handshakeOutcome(c.url, { token: out.token })).toBe('unauthorized');
+
+    // A kick from C's admin namespace ends both sessions of the user, cached on A and B.
+    const name = userName('kicked');
+    const one = await login(a.url, name, 'password-1');
+    const two = await login(b.url, name, 'password-1');
+    for (const n of [a, b])
+      for (const t of [one.token, two.token])
+        expect(await handshakeOutcome(n.url, { token: t })).toBe('connected');
+    await kick(c.url, name);
+    for (const n of [a, b])
+      for (const t of [one.token, two.token])
+        expect(await handshakeOutcome(n.url, { token: t })).toBe('unauthorized');
+  });
+
+  it('a handshake renews the session (and its user index) only once its TTL has run down', async () => {
+    const name = userName('renew');
+    const { token } = await login(cluster.nodes[0]!.url, name, 'password-1');
+    const sessionKey = `chat:session:${hashToken(token)}`;
+    const indexKey = `chat:user:{${name}}:sessions`;
+    const full = 30 * 24 * 3600;
+    const r = cluster.redis.client();
+    await r.expire(indexKey, 1000);
+    // Fresh: nothing is rewritten.
+    expect(await handshakeOutcome(cluster.nodes[1]!.url, { token })).toBe('connected');
+    expect(await ttl(indexKey)).toBeLessThanOrEqual(1000);
+    // Run down by more than the renewal interval (5 min): the next handshake renews both.
+    await r.expire(sessionKey, full - 400);
+    r.disconnect();
+    expect(await handshakeOutcome(cluster.nodes[2]!.url, { token })).toBe('connected');
+    expect(await ttl(sessionKey)).toBeGreaterThan(full - 60);
+    expect(await ttl(indexKey)).toBeGreaterThan(full - 60);
   });
 
   it('rate limits repeated wrong passwords per user name (429), and the right one then too', async () => {

@@ -78,6 +78,7 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
             keys.roomLog(room),
             keys.roomMeta(room),
             keys.roomPresence(room),
+            keys.roomPresenceBoots(room),
             keys.roomTyping(room),
           ),
         ),
