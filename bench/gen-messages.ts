@@ -7,6 +7,10 @@ export type GenCommand = { id: number; kind: Kind } & (
       urls: string[];
       clients: { token?: string; room: string }[];
       concurrency: number;
+      /** Source address of every connection (loopback only). */
+      localAddress?: string;
+      /** Start no connection after this many ms (the rest count as not tried). */
+      deadlineMs?: number;
     }
   /** Joins every connection to its room; fails if that takes longer than `timeoutMs`. */
   | { type: 'join'; timeoutMs: number }
@@ -26,6 +30,8 @@ export type GenCommand = { id: number; kind: Kind } & (
    */
   | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
   | { type: 'close' }
+  /** Answers at once (with the drops every answer carries). */
+  | { type: 'stats' }
 );
 
 export interface GenDone {
@@ -34,8 +40,18 @@ export interface GenDone {
   error?: string;
   connected?: number;
   failed?: number;
+  /** join: connections that never joined (after 3 tries). */
+  joinFailed?: number;
+  /** Why connections failed (or, for join, why joins failed): message -> count. */
+  errors?: Record<string, number>;
+  /** Connections that dropped after connecting, by reason, since the generator started. */
+  drops?: Record<string, number>;
+  /** Connections not tried because the deadline passed. */
+  skipped?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
+  /** broadcast: receipts owed (connections open when it started). */
+  expected?: number;
   /** Receipts inside the measured window. */
   received?: number;
   /** Latency histogram of those receipts (encoded HDR, microseconds). */

@@ -7,6 +7,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 type Conn = { conn: BenchConn; room: string };
 /** Connections by the server they talk to: both servers' clients may be open at once. */
 const byKind: Record<Kind, Conn[]> = { ours: [], plain: [] };
+/** Connections that dropped after connecting (the bench never reconnects them), by reason. */
+const drops: Record<string, number> = {};
 /** What a receipt is measured against; swapped per step. */
 let onReceipt: (sentAt: number, tag: string) => void = () => undefined;
 
@@ -19,26 +21,34 @@ function parse(text: string): { tag: string; sentAt: number } | undefined {
 async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Partial<GenDone>> {
   let next = 0;
   let failed = 0;
+  const errors: Record<string, number> = {};
   const fresh: { conn: BenchConn; room: string }[] = [];
+  const until = c.deadlineMs === undefined ? Infinity : performance.now() + c.deadlineMs;
   const lane = async (): Promise<void> => {
-    while (next < c.clients.length) {
+    while (next < c.clients.length && performance.now() < until) {
       const i = next++;
       const spec = c.clients[i]!;
       try {
-        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token);
+        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token, c.localAddress);
+        conn.socket.on('disconnect', (reason) => {
+          // Closed by the bench itself: not a drop.
+          if (reason !== 'io client disconnect') drops[reason] = (drops[reason] ?? 0) + 1;
+        });
         conn.onText((text) => {
           const p = parse(text);
           if (p) onReceipt(p.sentAt, p.tag);
         });
         fresh.push({ conn, room: spec.room });
-      } catch {
+      } catch (err) {
         failed++;
+        const why = err instanceof Error ? err.message : String(err);
+        errors[why] = (errors[why] ?? 0) + 1;
       }
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, lane));
   byKind[c.kind] = byKind[c.kind].concat(fresh);
-  return { connected: fresh.length, failed };
+  return { connected: fresh.length, failed, errors, skipped: c.clients.length - next };
 }
 
 async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<GenDone>> {
@@ -86,13 +96,15 @@ async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise
   const conns = byKind[c.kind];
   const hist: Histogram = newHistogram();
   let received = 0;
+  // Owed to every connection still open when the broadcast starts (drops are counted apart).
+  const expected = conns.filter((x) => x.conn.socket.connected).length;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, c.timeoutMs);
     onReceipt = (sentAt, tag) => {
       if (tag !== c.tag) return;
       received++;
       recordMs(hist, now() - sentAt);
-      if (received === conns.length) {
+      if (received >= expected) {
         clearTimeout(timer);
         resolve();
       }
@@ -100,27 +112,53 @@ async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise
     if (c.sender && conns[0]) conns[0].conn.send(conns[0].room, `${c.tag} ${now().toFixed(3)}`);
   });
   onReceipt = () => undefined;
-  return { received, hist: encode(hist) };
+  return { received, expected, hist: encode(hist) };
 }
 
-/** Joins every connection to its room, 100 at a time, each tried up to 3 times. */
-async function joinAll(list: Conn[]): Promise<void> {
+/** A join's ack not back in this time counts as an attempt that failed. */
+const JOIN_ACK_MS = 20_000;
+
+/**
+ * Joins every open connection to its room, 100 at a time, each tried up to 3 times (an
+ * attempt ends at its ack or after JOIN_ACK_MS). Returns how many never joined, and why.
+ */
+async function joinAll(
+  list: Conn[],
+): Promise<{ joinFailed: number; errors: Record<string, number> }> {
   let next = 0;
+  let joinFailed = 0;
+  const errors: Record<string, number> = {};
+  const attempt = (conn: BenchConn, room: string): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      conn.join(room),
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('join not answered in 20 s')), JOIN_ACK_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  };
   const lane = async (): Promise<void> => {
     while (next < list.length) {
       const { conn, room } = list[next++]!;
-      for (let attempt = 1; ; attempt++) {
+      if (!conn.socket.connected) continue; // a drop, counted as such
+      for (let n = 1; ; n++) {
         try {
-          await conn.join(room);
+          await attempt(conn, room);
           break;
         } catch (err) {
-          if (attempt >= 3) throw err;
-          await new Promise((r) => setTimeout(r, 200 * attempt));
+          if (n >= 3) {
+            joinFailed++;
+            const why = err instanceof Error ? err.message : String(err);
+            errors[why] = (errors[why] ?? 0) + 1;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 200 * n));
         }
       }
     }
   };
   await Promise.all(Array.from({ length: 100 }, lane));
+  return { joinFailed, errors };
 }
 
 async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
@@ -128,16 +166,15 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
     case 'connect':
       return connect(cmd);
     case 'join':
-      await Promise.race([
+      return Promise.race([
         joinAll(byKind[cmd.kind]),
-        new Promise((_, reject) =>
+        new Promise<never>((_, reject) =>
           setTimeout(
             () => reject(new Error(`joins did not finish in ${cmd.timeoutMs} ms`)),
             cmd.timeoutMs,
           ).unref(),
         ),
       ]);
-      return {};
     case 'send':
       return send(cmd);
     case 'broadcast':
@@ -146,13 +183,15 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
       for (const { conn } of byKind[cmd.kind]) conn.socket.close();
       byKind[cmd.kind] = [];
       return {};
+    case 'stats':
+      return { connected: byKind[cmd.kind].filter((c) => c.conn.socket.connected).length };
   }
 }
 
 process.on('message', (raw) => {
   const cmd = raw as GenCommand;
   handle(cmd).then(
-    (res) => process.send?.({ ...res, id: cmd.id, type: 'done' } satisfies GenDone),
+    (res) => process.send?.({ ...res, drops, id: cmd.id, type: 'done' } satisfies GenDone),
     (err: unknown) =>
       process.send?.({ id: cmd.id, type: 'done', error: String(err) } satisfies GenDone),
   );

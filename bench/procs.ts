@@ -59,6 +59,11 @@ export function waitLine(
 
 /** A redis-server of the bench's own, without persistence (the same for both servers). */
 export async function startRedis(): Promise<string> {
+  return (await startRedisProc()).url;
+}
+
+/** As `startRedis`, also giving the server's pid (to read its CPU time). */
+export async function startRedisProc(): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const p = track(
     spawn(
@@ -70,7 +75,7 @@ export async function startRedis(): Promise<string> {
     ),
   );
   await waitLine(p, (l) => l.includes('Ready to accept connections'));
-  return `redis://127.0.0.1:${port}`;
+  return { url: `redis://127.0.0.1:${port}`, pid: p.pid! };
 }
 
 /** Polls `url` until it answers 200, bounded in time. */
@@ -116,5 +121,36 @@ export class Gen {
       });
       this.proc.send({ ...cmd, id });
     });
+  }
+}
+
+/** A set of generator processes driven together. */
+export class GenPool {
+  readonly gens: Gen[];
+
+  constructor(main: string, count: number) {
+    this.gens = Array.from({ length: count }, () => new Gen(main));
+  }
+
+  get size(): number {
+    return this.gens.length;
+  }
+
+  get pids(): number[] {
+    return this.gens.map((g) => g.proc.pid!);
+  }
+
+  /** Sends each generator its command (`cmd(i)`) and waits for every answer. */
+  all(cmd: (g: number) => Omit<GenCommand, 'id'>, ms?: number): Promise<GenDone[]> {
+    return Promise.all(this.gens.map((g, i) => g.ask(cmd(i), ms)));
+  }
+
+  /** Ends the generators (they exit when their channel closes) and waits, bounded. */
+  async stop(): Promise<void> {
+    const live = this.gens.filter((g) => g.proc.exitCode === null);
+    const gone = Promise.all(live.map((g) => new Promise((r) => g.proc.once('exit', r))));
+    for (const g of live) g.proc.disconnect();
+    await Promise.race([gone, sleep(10_000)]);
+    for (const g of live) if (g.proc.exitCode === null) g.proc.kill('SIGKILL');
   }
 }

@@ -16,9 +16,16 @@ export interface BenchConn {
 const clientMsgId = (): string => randomBytes(9).toString('base64url');
 
 /** Opens a connection and resolves once the server accepted the handshake. */
-export function open(kind: Kind, url: string, token: string | undefined): Promise<BenchConn> {
+export function open(
+  kind: Kind,
+  url: string,
+  token: string | undefined,
+  localAddress?: string,
+): Promise<BenchConn> {
   const socket = io(url, {
     transports: ['websocket'],
+    // The source address (127.0.0.x): each has its own ~28k ephemeral ports.
+    ...(localAddress ? { localAddress } : {}),
     reconnection: false,
     forceNew: true,
     timeout: 20_000,
@@ -55,8 +62,18 @@ export function open(kind: Kind, url: string, token: string | undefined): Promis
           onText: (fn) => void socket.on('message', (m: { text: string }) => fn(m.text)),
         };
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(conn));
+    // socket.io-client bounds the transport's opening, not the namespace handshake after it:
+    // a server that never answers that would hold this connection (and its lane) forever.
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error('handshake not answered in 30 s'));
+    }, 30_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(conn);
+    });
     socket.once('connect_error', (err) => {
+      clearTimeout(timer);
       socket.close();
       reject(err);
     });

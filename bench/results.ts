@@ -1,224 +1,546 @@
-import type { Percentiles } from '../src/admin/loadtest/histogram.js';
+/** bench/RESULTS.md from one run's figures: the table of every figure, then the sections. */
+import { kneeOf, CLIENTS, ROOM_SIZE, type FanoutResult, type Point } from './fanout.js';
+import type { GeneratorsResult } from './generators.js';
+import type { IdleTier } from './idle.js';
+import { IDLE_ROOMS } from './idle.js';
+import type { HundredK } from './p100k.js';
 import type { Kind } from './protocols.js';
-
-/** One input rate of the fan-out scenario. */
-export interface StepResult {
-  /** Messages per second sent into the rooms. */
-  rate: number;
-  deliveredPerSec: number;
-  expectedPerSec: number;
-  p50: number;
-  p99: number;
-}
-
-export interface IdleTier {
-  connections: number;
-  failed: number;
-  connectPerSec: number;
-  bytesPerConn: number;
-  rssBytes: number;
-}
-
-/** A broadcast scenario: receipt latency over every client and round. */
-export interface Broadcast extends Percentiles {
-  rounds: number;
-  /** The slowest round: time until the last client had the message. */
-  allWithinMs: number;
-  received: number;
-  expected: number;
-}
 
 export interface Results {
   date: string;
+  /** The commit measured. */
+  commit: string;
+  /** Sections that failed, and why (the run went on without them). */
+  errors: Record<string, string>;
   machine: string;
-  idle: Record<Kind, IdleTier[]>;
-  broadcast: {
-    plain?: Broadcast;
-    oursNotice?: Broadcast;
-    oursRoom?: Broadcast;
-    oursRoomJoinMs?: number;
-    oursRoomError?: string;
-  };
-  fanout: Record<Kind, StepResult[]>;
+  quick: boolean;
+  sections: string[];
   seconds: number;
-  /** Load averages (1, 5, 15 min) when the run began and ended: other work on the machine. */
-  loadAvgStart: number[];
-  loadAvgEnd: number[];
+  /** Load averages (1, 5, 15 min) when the run began and ended. */
+  loadStart: number[];
+  loadEnd: number[];
+  rssStart?: Record<Kind, number[]>;
+  tokensSeconds?: number;
+  idle?: IdleTier[];
+  fanout?: FanoutResult;
+  generators?: GeneratorsResult;
+  hundredK?: HundredK;
 }
 
-/** The knee: the most deliveries/s with p99 under 100 ms and (nearly) nothing missing. */
-export function knee(steps: StepResult[]): number {
-  const ok = steps.filter((s) => s.p99 < 100 && s.deliveredPerSec >= 0.99 * s.expectedPerSec);
-  return Math.max(0, ...ok.map((s) => s.deliveredPerSec));
-}
-
-export const saturation = (steps: StepResult[]): number =>
-  Math.max(0, ...steps.map((s) => s.deliveredPerSec));
-
-const ratio = (ours: number, plain: number): string =>
-  plain > 0 ? `${(ours / plain).toFixed(2)}x` : '-';
-const kb = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const r2 = (n: number): string => (Math.round(n * 100) / 100).toString();
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+/** ours / plain; undefined when both are zero (nothing measurable), Infinity when only plain is. */
+const ratioOf = (ours: number, plain: number): number | undefined =>
+  plain > 0 ? ours / plain : ours > 0 ? Infinity : undefined;
+const fmtRatio = (x: number | undefined): string =>
+  x === undefined ? '-' : x === Infinity ? 'inf (plain 0)' : `${x.toFixed(2)}x`;
+const verdict = (x: number | undefined, ok: (x: number) => boolean): string =>
+  x === undefined ? '-' : ok(x) ? 'met' : '**missed**';
+const loadSpan = (a: number[], b: number[]): string =>
+  a.length === 0 ? '-' : `${r2(Math.min(...a))}-${r2(Math.max(...b, ...a))}`;
 
-const fig = (b: Broadcast | undefined, f: (b: Broadcast) => number): string =>
-  b ? String(f(b)) : '-';
+interface Row {
+  measure: string;
+  plain: string;
+  ours: string;
+  ratio: number | undefined;
+  target: string;
+  ok?: (x: number) => boolean;
+  /** A status that is not a ratio's (ours alone). */
+  status?: string;
+  spread: string;
+  load: string;
+}
 
-function bcastRows(b: Results['broadcast']): string[][] {
-  const rows: string[][] = [];
-  const ours = b.oursRoom;
-  for (const [label, f] of [
-    ['p50 ms', (x: Broadcast) => x.p50],
-    ['p99 ms', (x: Broadcast) => x.p99],
-    ['all have it, ms (worst round)', (x: Broadcast) => x.allWithinMs],
-  ] as const) {
-    rows.push([
-      `c. broadcast to 5k in a room: ${label}`,
-      fig(b.plain, f),
-      ours ? String(f(ours)) : (b.oursRoomError ?? '-'),
-      ours && b.plain ? ratio(f(ours), f(b.plain)) : '-',
-      'lower is better',
-    ]);
+function fanoutRows(f: FanoutResult): Row[] {
+  const rows: Row[] = [];
+  for (const rate of f.rates) {
+    const of = (kind: Kind): Point[] => f.points.filter((p) => p.kind === kind && p.rate === rate);
+    const us = (kind: Kind): number[] => of(kind).map((p) => p.usPerDelivery);
+    const all = [...of('ours'), ...of('plain')];
+    const mo = median(us('ours'));
+    const mp = median(us('plain'));
+    // Paired ratios (rep i of ours over rep i of plain): how much the ratio itself moved.
+    const pairs = of('ours').flatMap((p) => {
+      const q = of('plain').find((x) => x.rep === p.rep);
+      return q && q.usPerDelivery > 0 ? [p.usPerDelivery / q.usPerDelivery] : [];
+    });
+    const disturbed = all.filter((p) => p.disturbed).length;
+    rows.push({
+      measure: `server CPU µs per delivery, ${k(rate * ROOM_SIZE)} deliveries/s (${rate} msgs/s in)`,
+      plain: r2(mp),
+      ours: r2(mo),
+      ratio: ratioOf(mo, mp),
+      target: '<= 0.67x',
+      ok: (x) => x <= 0.67,
+      spread: `plain ${r2(Math.min(...us('plain')))}-${r2(Math.max(...us('plain')))}, ours ${r2(Math.min(...us('ours')))}-${r2(Math.max(...us('ours')))}; ratio ${pairs.length ? `${r2(Math.min(...pairs))}-${r2(Math.max(...pairs))}` : '-'} (n=${us('ours').length}+${us('plain').length}${disturbed ? `, ${disturbed} disturbed` : ''})`,
+      load: loadSpan(
+        all.map((p) => p.loadStart),
+        all.map((p) => p.loadEnd),
+      ),
+    });
   }
-  for (const [label, f] of [
-    ['p50 ms', (x: Broadcast) => x.p50],
-    ['p99 ms', (x: Broadcast) => x.p99],
-  ] as const) {
-    rows.push([
-      `c'. ours: operator notice to 5k clients: ${label}`,
-      fig(b.plain, f),
-      fig(b.oursNotice, f),
-      b.oursNotice && b.plain ? ratio(f(b.oursNotice), f(b.plain)) : '-',
-      '(vs the room broadcast)',
-    ]);
+  // Marginal cost: the slope of the instances' CPU against deliveries/s over every headline
+  // point (least squares); the intercept is what the instances spend with no traffic.
+  const fit = (kind: Kind): { us: number; idleCores: number } | undefined => {
+    const ps = f.points.filter((p) => p.kind === kind);
+    if (new Set(ps.map((p) => p.rate)).size < 2) return undefined;
+    const mx = ps.reduce((s, p) => s + p.deliveredPerSec, 0) / ps.length;
+    const my = ps.reduce((s, p) => s + p.serverCores, 0) / ps.length;
+    const cov = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) * (p.serverCores - my), 0);
+    const vx = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) ** 2, 0);
+    const slope = vx > 0 ? cov / vx : 0;
+    return { us: slope * 1e6, idleCores: my - slope * mx };
+  };
+  const fp = fit('plain');
+  const fo = fit('ours');
+  if (fp && fo) {
+    rows.push({
+      measure: 'server CPU µs per delivery, marginal (slope over the rates above)',
+      plain: r2(fp.us),
+      ours: r2(fo.us),
+      ratio: ratioOf(fo.us, fp.us),
+      target: '<= 0.67x',
+      ok: (x) => x <= 0.67,
+      spread: `intercept (CPU with no traffic): plain ${r2(fp.idleCores * 100)} %, ours ${r2(fo.idleCores * 100)} % of a core`,
+      load: loadSpan(
+        f.points.map((p) => p.loadStart),
+        f.points.map((p) => p.loadEnd),
+      ),
+    });
   }
+  const steps = (kind: Kind): Point[] => [
+    ...f.points.filter((p) => p.kind === kind && p.rep === 0),
+    ...f.knee.filter((p) => p.kind === kind),
+  ];
+  const kp = kneeOf(steps('plain'));
+  const ko = kneeOf(steps('ours'));
+  const label = (x: { deliveredPerSec: number; reached: boolean }): string =>
+    `${k(x.deliveredPerSec)}${x.reached ? '' : ' (not reached)'}`;
+  rows.push({
+    measure: 'fan-out knee, deliveries/s (p99 < 100 ms, >= 99 % delivered)',
+    plain: label(kp),
+    ours: label(ko),
+    ratio: ratioOf(ko.deliveredPerSec, kp.deliveredPerSec),
+    target: 'reported (set by the machine here)',
+    spread: 'one climb',
+    load: loadSpan(
+      f.knee.map((p) => p.loadStart),
+      f.knee.map((p) => p.loadEnd),
+    ),
+  });
   return rows;
 }
 
-/** bench/RESULTS.md: the table, the steps, the date, the machine and the commands. */
-export function renderResults(r: Results): string {
-  const idle20 = (kind: Kind): IdleTier | undefined => r.idle[kind].at(-1);
-  const rate = (kind: Kind): number =>
-    Math.round(
-      r.idle[kind].reduce((s, t) => s + t.connectPerSec, 0) / Math.max(1, r.idle[kind].length),
-    );
-  const rows: string[][] = [
-    [
-      'a. fan-out knee (deliveries/s, p99 < 100 ms)',
-      k(knee(r.fanout.plain)),
-      k(knee(r.fanout.ours)),
-      ratio(knee(r.fanout.ours), knee(r.fanout.plain)),
-      '>= 1.0x (aim 1.5x)',
-    ],
-    [
-      'a. fan-out saturation (deliveries/s)',
-      k(saturation(r.fanout.plain)),
-      k(saturation(r.fanout.ours)),
-      ratio(saturation(r.fanout.ours), saturation(r.fanout.plain)),
-      '',
-    ],
-    [
-      `b. memory per idle connection at ${k(idle20('plain')?.connections ?? 0)}`,
-      kb(idle20('plain')?.bytesPerConn ?? 0),
-      kb(idle20('ours')?.bytesPerConn ?? 0),
-      ratio(idle20('ours')?.bytesPerConn ?? 0, idle20('plain')?.bytesPerConn ?? 0),
-      '<= 1.2x',
-    ],
-    [
-      'b. connect rate (connections/s, mean of tiers)',
-      String(rate('plain')),
-      String(rate('ours')),
-      ratio(rate('ours'), rate('plain')),
-      '>= 0.8x',
-    ],
-    ...bcastRows(r.broadcast),
+function idleRows(idle: IdleTier[]): Row[] {
+  const rows: Row[] = [];
+  const tiers = [...new Set(idle.map((t) => t.connections))];
+  for (const n of tiers) {
+    const p = idle.find((t) => t.kind === 'plain' && t.connections === n);
+    const o = idle.find((t) => t.kind === 'ours' && t.connections === n);
+    if (!p || !o) continue;
+    const note = (t: IdleTier): string =>
+      `${t.kind} outside ${Math.round(t.outsideCores * 100)} %${t.disturbed ? ' (disturbed)' : ''}`;
+    const load = loadSpan([p.loadStart, o.loadStart], [p.loadEnd, o.loadEnd]);
+    rows.push({
+      measure: `idle: instances' CPU holding ${k(n)} connections (% of a core)`,
+      plain: String(p.serverPct),
+      ours: String(o.serverPct),
+      ratio: ratioOf(o.serverPct, p.serverPct),
+      target: '<= 2x',
+      ok: (x) => x <= 2,
+      spread: `one ${o.holdSeconds} s hold each; ${note(p)}, ${note(o)}`,
+      load,
+    });
+    rows.push({
+      measure: `idle: Redis CPU holding ${k(n)} connections (% of a core)`,
+      plain: String(p.redisPct),
+      ours: String(o.redisPct),
+      ratio: ratioOf(o.redisPct, p.redisPct),
+      target: 'reported',
+      spread: 'the same holds',
+      load,
+    });
+    rows.push({
+      measure: `idle: instances + Redis holding ${k(n)} connections (% of a core)`,
+      plain: r2(p.serverPct + p.redisPct),
+      ours: r2(o.serverPct + o.redisPct),
+      ratio: ratioOf(o.serverPct + o.redisPct, p.serverPct + p.redisPct),
+      target: '<= 2x',
+      ok: (x) => x <= 2,
+      spread: 'the same holds',
+      load,
+    });
+  }
+  const last = tiers.at(-1);
+  const p = idle.find((t) => t.kind === 'plain' && t.connections === last);
+  const o = idle.find((t) => t.kind === 'ours' && t.connections === last);
+  if (p && o && last) {
+    rows.push({
+      measure: `memory per idle connection at ${k(last)} (RSS growth over start)`,
+      plain: kib(p.bytesPerConn),
+      ours: kib(o.bytesPerConn),
+      ratio: ratioOf(o.bytesPerConn, p.bytesPerConn),
+      target: '<= 1.0x',
+      ok: (x) => x <= 1.0,
+      spread: `at ${k(tiers[0]!)}: plain ${kib(idle.find((t) => t.kind === 'plain')!.bytesPerConn)}, ours ${kib(idle.find((t) => t.kind === 'ours')!.bytesPerConn)}`,
+      load: loadSpan([p.loadStart, o.loadStart], [p.loadEnd, o.loadEnd]),
+    });
+  }
+  const rates = (kind: Kind): number[] =>
+    idle.filter((t) => t.kind === kind).map((t) => t.connectPerSec);
+  const mp = median(rates('plain'));
+  const mo = median(rates('ours'));
+  rows.push({
+    measure: 'connect rate, connections/s (ours with a session token; median of tiers)',
+    plain: String(Math.round(mp)),
+    ours: String(Math.round(mo)),
+    ratio: ratioOf(mo, mp),
+    target: '>= 1.0x',
+    ok: (x) => x >= 1.0,
+    spread: `plain ${rates('plain').join(', ')}; ours ${rates('ours').join(', ')}`,
+    load: loadSpan(
+      idle.map((t) => t.loadStart),
+      idle.map((t) => t.loadEnd),
+    ),
+  });
+  return rows;
+}
+
+function rssRow(rss: Record<Kind, number[]>, load: string): Row {
+  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  return {
+    measure: 'RSS per instance at start, before any client',
+    plain: mib(mean(rss.plain)),
+    ours: mib(mean(rss.ours)),
+    ratio: ratioOf(mean(rss.ours), mean(rss.plain)),
+    target: '<= 1.3x',
+    ok: (x) => x <= 1.3,
+    spread: `plain ${rss.plain.map(mib).join(' / ')}; ours ${rss.ours.map(mib).join(' / ')}`,
+    load,
+  };
+}
+
+function generatorRow(g: GeneratorsResult): Row {
+  return {
+    measure: `generator: virtual-user seconds per generator CPU-second, ${k(g.users)} chatting users (plain column: Artillery)`,
+    plain: String(g.artillery.vuSecondsPerCpuSecond),
+    ours: String(g.ours.vuSecondsPerCpuSecond),
+    ratio: ratioOf(g.ours.vuSecondsPerCpuSecond, g.artillery.vuSecondsPerCpuSecond),
+    target: '>= 2x',
+    ok: (x) => x >= 2,
+    spread: `one run each: Artillery ${g.artillery.cpuSeconds} CPU-s for ${g.artillery.vuSeconds} VU-s, ours ${g.ours.cpuSeconds} CPU-s for ${g.ours.vuSeconds} VU-s`,
+    load: '-',
+  };
+}
+
+function hundredKRows(h: HundredK): Row[] {
+  const rss = h.rssBytes.length ? h.rssBytes : [0];
+  const load = `${r2(h.loadStart)}-${r2(h.loadEnd)}`;
+  const connected = h.held;
+  return [
+    {
+      measure: `${k(h.asked)} profile: logged-in connections held at once, open at the last notice (${h.instances} instances)`,
+      plain: '-',
+      ours: `${connected}${h.error ? ` (${h.error})` : ''}`,
+      ratio: undefined,
+      target: `${h.asked}`,
+      status: connected >= h.asked ? 'met' : '**missed**',
+      spread: [
+        h.limits.limitedBy ? `limited by ${h.limits.limitedBy}` : 'one run',
+        `${h.connected} connected by the end of the connect phase`,
+        h.connectFailed ? `${h.connectFailed} failed` : '',
+        Object.keys(h.drops).length
+          ? `dropped later: ${Object.entries(h.drops)
+              .map(([w, n]) => `${w} ${n}`)
+              .join(', ')}`
+          : '',
+        h.connectSkipped
+          ? `${h.connectSkipped} not tried within the ${h.connectDeadlineSec} s connect deadline`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+      load,
+    },
+    {
+      measure: `${k(h.asked)} profile: time to connect all / to join ${h.rooms} rooms`,
+      plain: '-',
+      ours: `${h.connectSeconds} s / ${h.joinSeconds} s`,
+      ratio: undefined,
+      target: 'reported',
+      spread: `sessions made in ${h.tokensSeconds} s`,
+      load,
+    },
+    {
+      measure: `${k(h.asked)} profile: RSS per instance, at start / holding the connections`,
+      plain: '-',
+      ours: `${mib(Math.max(...h.rssStartBytes, 0))} / ${mib(Math.max(...rss))} (largest)`,
+      ratio: undefined,
+      target: 'reported',
+      spread: rss.map(mib).join(' / '),
+      load,
+    },
+    {
+      measure: `${k(h.asked)} profile: operator notice to all, p99 ms / lost`,
+      plain: '-',
+      ours: `${h.broadcast.p99} / ${h.broadcast.lost}`,
+      ratio: undefined,
+      target: 'lost 0',
+      status: h.broadcast.expected > 0 && h.broadcast.lost === 0 ? 'met' : '**missed**',
+      spread: `${h.broadcast.rounds} rounds, ${h.broadcast.received} of ${h.broadcast.expected} received; p50 ${h.broadcast.p50}, max ${h.broadcast.max} ms`,
+      load,
+    },
   ];
-  const table = (head: string[], body: string[][]): string[] => [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...body.map((row) => `| ${row.join(' | ')} |`),
+}
+
+const table = (head: string[], body: string[][]): string[] => [
+  `| ${head.join(' | ')} |`,
+  `|${head.map(() => '---').join('|')}|`,
+  ...body.map((row) => `| ${row.join(' | ')} |`),
+];
+
+function fanoutSection(f: FanoutResult): string[] {
+  const rows = [...f.points, ...f.knee].map((p) => [
+    p.kind,
+    String(p.rate),
+    String(p.rep + 1),
+    `${p.delivered} / ${p.expected}`,
+    String(p.deliveredPerSec),
+    r2(p.usPerDelivery),
+    r2(p.redisUsPerDelivery),
+    r2(p.serverCores),
+    `${p.p50} / ${p.p99}`,
+    `${r2(p.loadStart)} -> ${r2(p.loadEnd)}`,
+    `${Math.round(p.outsideCores * 100)} %${p.disturbed ? ' **disturbed**' : ''}`,
+  ]);
+  return [
+    `## Fan-out: CPU per delivery, then the knee`,
+    '',
+    `${CLIENTS} clients in ${CLIENTS / ROOM_SIZE} rooms of ${ROOM_SIZE}, 2 instances per system. Each point sends for`,
+    `${f.measureMs / 1000} s measured (after a warm-up); the instances' utime + stime from /proc over that window,`,
+    'divided by the deliveries of the messages sent in it. Headline points are repeated and',
+    "interleaved (ours, plain, ours, ...); the knee climb follows. 'outside' is the CPU that",
+    'processes other than the bench took meanwhile (share of one core); over 10 % marks the point',
+    'disturbed.',
+    '',
+    ...table(
+      [
+        'system',
+        'msgs/s in',
+        'run',
+        'delivered / expected',
+        'deliveries/s',
+        'server µs/delivery',
+        'Redis µs/delivery',
+        'server cores',
+        'p50 / p99 ms',
+        'load (1 min)',
+        'outside',
+      ],
+      rows,
+    ),
   ];
-  const steps = (kind: Kind): string[] =>
-    table(
-      ['input msgs/s', 'expected deliveries/s', 'delivered/s', 'p50 ms', 'p99 ms'],
-      r.fanout[kind].map((s) => [
-        String(s.rate),
-        String(s.expectedPerSec),
-        String(s.deliveredPerSec),
-        String(s.p50),
-        String(s.p99),
-      ]),
-    );
-  const idle = (kind: Kind): string[] =>
-    table(
-      ['connections', 'failed', 'connects/s', 'server RSS', 'per connection'],
-      r.idle[kind].map((t) => [
+}
+
+function idleSection(idle: IdleTier[]): string[] {
+  return [
+    `## Idle connections`,
+    '',
+    `Logged-in clients (ours: a session token each) joined to ${IDLE_ROOMS} rooms, held; one system at a time (the`,
+    "other's clients closed). CPU over the hold, in % of one core.",
+    '',
+    ...table(
+      [
+        'system',
+        'connections',
+        'failed',
+        'connects/s',
+        'join all, ms (not joined)',
+        'instances RSS',
+        'per connection',
+        'hold s',
+        'instances CPU %',
+        'Redis CPU %',
+        'load (1 min)',
+        'outside',
+      ],
+      idle.map((t) => [
+        t.kind,
         String(t.connections),
         String(t.failed),
         String(t.connectPerSec),
-        `${(t.rssBytes / 2 ** 20).toFixed(0)} MiB`,
-        kb(t.bytesPerConn),
+        `${t.joinMs} (${t.joinFailed})`,
+        mib(t.rssBytes),
+        kib(t.bytesPerConn),
+        String(t.holdSeconds),
+        String(t.serverPct),
+        String(t.redisPct),
+        `${r2(t.loadStart)} -> ${r2(t.loadEnd)}`,
+        `${Math.round(t.outsideCores * 100)} %${t.disturbed ? ' **disturbed**' : ''}`,
       ]),
-    );
+    ),
+  ];
+}
+
+function generatorsSection(g: GeneratorsResult): string[] {
+  return [
+    '## Load generators: chat-admin loadtest and Artillery',
+    '',
+    `${g.users} users in rooms of 50, ${g.rate} messages/s over all of them, on the same cluster of ours, one`,
+    "tool after the other. CPU: the tool's whole process tree (workers too) from /proc. A virtual-user",
+    'second is one user connected and chatting for a second (ours: users x (ramp / 2 + steady); Artillery:',
+    'arrivals x sends x 10 s think). Scenario: `bench/artillery-chat.yml`.',
+    '',
+    ...table(
+      [
+        'tool',
+        'users',
+        'VU-s',
+        'CPU-s',
+        'wall s',
+        'VU-s per CPU-s',
+        'sends',
+        'failed',
+        'p99 ms',
+        'measures',
+      ],
+      [g.ours, g.artillery].map((x) => [
+        x.tool,
+        String(x.users),
+        String(x.vuSeconds),
+        String(x.cpuSeconds),
+        String(x.wallSeconds),
+        String(x.vuSecondsPerCpuSecond),
+        String(x.sent),
+        String(x.failed) + (x.lost !== undefined ? ` (lost ${x.lost})` : ''),
+        Number.isNaN(x.p99Ms) ? 'not recorded' : String(x.p99Ms),
+        x.what + (x.error ? `; ${x.error}` : ''),
+      ]),
+    ),
+  ];
+}
+
+function hundredKSection(h: HundredK): string[] {
+  const lim = h.limits;
+  return [
+    `## ${k(h.asked)} connections on this machine (\`npm run bench -- --profile 100k\`)`,
+    '',
+    `${h.instances} instances of ours on one Redis; one generator process per instance, each from a source`,
+    'address of its own (127.0.0.2, 127.0.0.3, ...); every connection logged in with a session of',
+    `its own and joined to one of ${h.rooms} rooms; then ${h.broadcast.rounds} operator notices, each to every client.`,
+    `Limits read first: open files ${lim.openFilesSoft} soft / ${lim.openFilesHard} hard per process${lim.openFilesSoft >= lim.openFilesHard ? ' (the soft limit is already the hard one: nothing to raise)' : ''}, ${mib(lim.freeMemBytes)} free memory.`,
+    h.connections < h.asked
+      ? `**This machine could not take ${h.asked}: the run took ${h.connections}, limited by ${lim.limitedBy}.**`
+      : `Asked ${h.asked}, ran ${h.connections}.`,
+    h.connected < h.connections
+      ? `**Only ${h.connected} of ${h.connections} were connected when the connect phase ended (${h.connectFailed} failed, ${h.connectSkipped} not tried within its ${h.connectDeadlineSec} s deadline).**`
+      : '',
+    h.error ? `**The run stopped early: ${h.error}.**` : '',
+    '',
+    ...table(
+      ['figure', 'value'],
+      [
+        [
+          'connected / failed / not tried by the deadline',
+          `${h.connected} / ${h.connectFailed} / ${h.connectSkipped} (deadline ${h.connectDeadlineSec} s)`,
+        ],
+        [
+          'why connections failed',
+          Object.entries(h.connectErrors)
+            .map(([why, n]) => `${why}: ${n}`)
+            .join('; ') || '-',
+        ],
+        [
+          'connections dropped after connecting (by reason)',
+          Object.entries(h.drops)
+            .map(([why, n]) => `${why}: ${n}`)
+            .join('; ') || 'none',
+        ],
+        ['sessions made (admin bulk path)', `${h.tokensSeconds} s`],
+        ['time to connect all', `${h.connectSeconds} s`],
+        [
+          `time to join ${h.rooms} rooms`,
+          `${h.joinSeconds} s; ${h.joinFailed} not joined${
+            Object.keys(h.joinErrors).length
+              ? ` (${Object.entries(h.joinErrors)
+                  .map(([w, n]) => `${w}: ${n}`)
+                  .join('; ')})`
+              : ''
+          }${h.joinError ? ` (**${h.joinError}**)` : ''}`,
+        ],
+        ['RSS per instance at start', h.rssStartBytes.map(mib).join(' / ')],
+        ['RSS per instance holding them', h.rssBytes.map(mib).join(' / ')],
+        ['RSS per generator process', h.generatorRssBytes.map(mib).join(' / ')],
+        [
+          'notice to all: p50 / p99 / max ms',
+          `${h.broadcast.p50} / ${h.broadcast.p99} / ${h.broadcast.max}`,
+        ],
+        [
+          'notices received / expected (lost)',
+          `${h.broadcast.received} / ${h.broadcast.expected} (${h.broadcast.lost})`,
+        ],
+        ['section wall time', `${h.seconds} s`],
+        ['load (1 min) start -> end', `${r2(h.loadStart)} -> ${r2(h.loadEnd)}`],
+      ],
+    ),
+  ];
+}
+
+export function renderResults(r: Results): string {
+  const rows: Row[] = [];
+  if (r.fanout) rows.push(...fanoutRows(r.fanout));
+  if (r.idle) rows.push(...idleRows(r.idle));
+  if (r.rssStart) rows.push(rssRow(r.rssStart, r2(r.loadStart[0] ?? 0)));
+  if (r.hundredK) rows.push(...hundredKRows(r.hundredK));
+  if (r.generators) rows.push(generatorRow(r.generators));
   return [
     '# Bench results',
     '',
-    `Run ${r.date} on ${r.machine}; the whole run took ${r.seconds} s.`,
-    `Load average at the start ${r.loadAvgStart.join(' / ')}, at the end ${r.loadAvgEnd.join(' / ')} (other work on the machine).`,
+    `Run ${r.date} of commit ${r.commit} on ${r.machine}; ${r.seconds} s${r.quick ? ' (**--quick: a check of the bench, not figures**)' : ''}.`,
+    `Load average (1 / 5 / 15 min) at the start ${r.loadStart.join(' / ')}, at the end ${r.loadEnd.join(' / ')}.`,
+    'Sections run: ' + r.sections.join(', ') + '.',
+    ...Object.entries(r.errors).map(([name, why]) => `**Section ${name} failed: ${why}.**`),
     '',
-    'Both servers run as 2 instances on one Redis of their own (no persistence); the same 4',
-    'generator processes (plain socket.io-client connections) drive both on the same cores as',
-    'the servers, interleaved: a tier, round or step of one, then the same of the other.',
-    'Command: `npm run bench` (builds, then runs `bench/out/build/bench/run.js`).',
-    'What limits ours where a target is missed, and what would fix it: `bench/ANALYSIS.md`.',
-    '',
-    ...table(['measure', 'plain Socket.IO', 'ours', 'ours / plain', 'target'], rows),
-    '',
-    '## a. Fan-out: 1000 clients in 10 rooms of 100, input rate stepped up',
-    '',
-    '### plain',
-    '',
-    ...steps('plain'),
-    '',
-    '### ours',
-    '',
-    ...steps('ours'),
-    '',
-    '## c. Broadcast to 5k clients (5 rounds each)',
+    'Ours and a plain Socket.IO 4.8 + Redis adapter server (`bench/baseline-server.ts`), each as 2',
+    'instances on a Redis of its own, driven by the same 4 generator processes on the same 2',
+    'cores. CPU figures are utime + stime from /proc. Command: `npm run bench` (see the top of',
+    '`bench/run.ts` for the flags). What limits a missed figure: `bench/ANALYSIS.md`.',
     '',
     ...table(
-      ['what', 'received / expected', 'p50 ms', 'p99 ms', 'all have it, ms'],
-      (
-        [
-          ['plain: message into a room of all', r.broadcast.plain],
-          ['ours: operator notice to every client', r.broadcast.oursNotice],
-          ['ours: message into a room of all', r.broadcast.oursRoom],
-        ] as const
-      ).map(([what, b]) =>
-        b
-          ? [
-              what,
-              `${b.received} / ${b.expected}`,
-              String(b.p50),
-              String(b.p99),
-              String(b.allWithinMs),
-            ]
-          : [what, '-', '-', '-', '-'],
-      ),
+      [
+        'measure',
+        'plain Socket.IO',
+        'ours',
+        'ours / plain',
+        'target',
+        'status',
+        'spread',
+        'load (1 min)',
+      ],
+      rows.map((x) => [
+        x.measure,
+        x.plain,
+        x.ours,
+        fmtRatio(x.ratio),
+        x.target,
+        x.status ?? (x.ok ? verdict(x.ratio, x.ok) : '-'),
+        x.spread,
+        x.load,
+      ]),
     ),
     '',
-    r.broadcast.oursRoomError
-      ? `Ours, room: ${r.broadcast.oursRoomError} (joining every client to one room).`
-      : `Ours, room: joining every client to the room took ${r.broadcast.oursRoomJoinMs ?? '-'} ms.`,
-    '',
-    '## b. Idle connections',
-    '',
-    '### plain',
-    '',
-    ...idle('plain'),
-    '',
-    '### ours',
-    '',
-    ...idle('ours'),
-    '',
+    ...(r.fanout ? [...fanoutSection(r.fanout), ''] : []),
+    ...(r.idle ? [...idleSection(r.idle), ''] : []),
+    ...(r.hundredK ? [...hundredKSection(r.hundredK), ''] : []),
+    ...(r.generators ? [...generatorsSection(r.generators), ''] : []),
   ].join('\n');
 }

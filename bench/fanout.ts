@@ -1,0 +1,172 @@
+/**
+ * The headline: server CPU per delivered message, both systems in the same run, at input
+ * rates below saturation, each point repeated with the systems interleaved; then the knee
+ * (input rate climbed until a system saturates).
+ *
+ * 1000 clients in 10 rooms of 100 on 2 instances per system; every message sent into a room
+ * is delivered to its 100 members. A point sends for `ms`, of which the first `warmupMs` are
+ * not measured; the servers' CPU (utime + stime from /proc) is read over the measured window,
+ * and the deliveries counted are the receipts of messages sent inside it.
+ */
+import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
+import type { Cluster } from './cluster.js';
+import { closeWindow, openWindow, sumPids } from './cpu.js';
+import { sleep, type GenPool } from './procs.js';
+import type { Kind } from './protocols.js';
+
+export const CLIENTS = 1000;
+export const ROOM_SIZE = 100;
+
+export interface Point {
+  kind: Kind;
+  rate: number;
+  rep: number;
+  sent: number;
+  delivered: number;
+  expected: number;
+  deliveredPerSec: number;
+  /** Server instances' CPU microseconds per delivered message. */
+  usPerDelivery: number;
+  /** The system's Redis, CPU microseconds per delivered message. */
+  redisUsPerDelivery: number;
+  /** Instances' CPU over the window, in cores (1 = one core busy). */
+  serverCores: number;
+  p50: number;
+  p99: number;
+  loadStart: number;
+  loadEnd: number;
+  outsideCores: number;
+  disturbed: boolean;
+}
+
+export interface FanoutResult {
+  rates: number[];
+  points: Point[];
+  knee: Point[];
+  measureMs: number;
+}
+
+const log = (s: string): void => void process.stderr.write(`bench fan-out: ${s}\n`);
+
+async function point(
+  c: Cluster,
+  gens: GenPool,
+  rate: number,
+  rep: number,
+  o: { ms: number; warmupMs: number },
+): Promise<Point> {
+  const at = Date.now() + 300;
+  const answers = gens.all(
+    () => ({
+      type: 'send',
+      kind: c.kind,
+      at,
+      rate: rate / gens.size,
+      ms: o.ms,
+      warmupMs: o.warmupMs,
+      settleMs: 1500,
+    }),
+    o.ms + 30_000,
+  );
+  await sleep(Math.max(0, at + o.warmupMs - Date.now()));
+  const w = openWindow([...c.pids, c.redisPid]);
+  await sleep(Math.max(0, at + o.ms - Date.now()));
+  // The receipts of the window's last messages arrive within milliseconds below saturation;
+  // the CPU of delivering them is counted by closing the window a little later.
+  await sleep(100);
+  const cpu = closeWindow(w);
+  const res = await answers;
+  const sent = res.reduce((s, r) => s + (r.sent ?? 0), 0);
+  const delivered = res.reduce((s, r) => s + (r.received ?? 0), 0);
+  const p = percentiles(merge(res.flatMap((r) => (r.hist ? [r.hist] : []))));
+  const server = sumPids(cpu, c.pids);
+  const redis = sumPids(cpu, [c.redisPid]);
+  const per = (s: number): number =>
+    delivered > 0 ? Math.round((s / delivered) * 1e6 * 100) / 100 : 0;
+  const secs = (o.ms - o.warmupMs) / 1000;
+  const pt: Point = {
+    kind: c.kind,
+    rate,
+    rep,
+    sent,
+    delivered,
+    expected: sent * ROOM_SIZE,
+    deliveredPerSec: Math.round(delivered / secs),
+    usPerDelivery: per(server),
+    redisUsPerDelivery: per(redis),
+    serverCores: Math.round((server / cpu.seconds) * 100) / 100,
+    p50: p.p50,
+    p99: p.p99,
+    loadStart: cpu.loadStart,
+    loadEnd: cpu.loadEnd,
+    outsideCores: cpu.outsideCores,
+    disturbed: cpu.disturbed,
+  };
+  log(JSON.stringify(pt));
+  return pt;
+}
+
+/** Saturated: p99 over 5 s or a tenth of the deliveries late or missing. */
+const saturated = (p: Point): boolean => p.p99 > 5000 || p.delivered < 0.9 * p.expected;
+
+export async function runFanout(
+  cs: Cluster[],
+  gens: GenPool,
+  o: { quick: boolean },
+): Promise<FanoutResult> {
+  const rates = o.quick ? [100, 200] : [100, 200, 400];
+  const reps = o.quick ? 1 : 3;
+  const timing = o.quick ? { ms: 4000, warmupMs: 1000 } : { ms: 7000, warmupMs: 2000 };
+  for (const c of cs) {
+    const t = performance.now();
+    const res = await gens.all((g) => {
+      const clients: { token?: string; room: string }[] = [];
+      for (let i = g; i < CLIENTS; i += gens.size) {
+        const tk = c.tokens[i];
+        clients.push({ ...(tk ? { token: tk } : {}), room: `fan-${i % (CLIENTS / ROOM_SIZE)}` });
+      }
+      return { type: 'connect', kind: c.kind, urls: c.urls, clients, concurrency: 50 };
+    });
+    const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+    if (failed > 0) throw new Error(`${c.kind}: ${failed} fan-out clients failed to connect`);
+    const joins = await gens.all(
+      () => ({ type: 'join', kind: c.kind, timeoutMs: 90_000 }),
+      100_000,
+    );
+    const notJoined = joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0);
+    if (notJoined > 0) throw new Error(`${c.kind}: ${notJoined} fan-out clients could not join`);
+    log(`${c.kind}: ${CLIENTS} clients in rooms in ${Math.round(performance.now() - t)} ms`);
+  }
+  await sleep(2000);
+  const points: Point[] = [];
+  for (const rate of rates) {
+    for (let rep = 0; rep < reps; rep++) {
+      // ours, plain, ours, plain, ...: both meet the same drift in what else runs.
+      const order = [...cs].sort((a) => (a.kind === 'ours' ? -1 : 1));
+      for (const c of order) points.push(await point(c, gens, rate, rep, timing));
+    }
+  }
+  // The knee: climb from the last headline rate, interleaved, until a system saturates.
+  const climb = o.quick ? [400] : [600, 800, 1000, 1300, 1600, 2000, 2500];
+  const knee: Point[] = [];
+  const done = new Set<Kind>();
+  for (const rate of climb) {
+    for (const c of cs) {
+      if (done.has(c.kind)) continue;
+      const p = await point(c, gens, rate, 0, o.quick ? timing : { ms: 6000, warmupMs: 1500 });
+      knee.push(p);
+      if (saturated(p)) done.add(c.kind);
+    }
+    if (done.size === cs.length) break;
+  }
+  for (const c of cs) await gens.all(() => ({ type: 'close', kind: c.kind }));
+  return { rates, points, knee, measureMs: timing.ms - timing.warmupMs };
+}
+
+/** The knee: the most deliveries/s with p99 under 100 ms and >= 99 % delivered. */
+export function kneeOf(steps: Point[]): { deliveredPerSec: number; reached: boolean } {
+  const ok = steps.filter((s) => s.p99 < 100 && s.delivered >= 0.99 * s.expected);
+  const best = Math.max(0, ...ok.map((s) => s.deliveredPerSec));
+  const last = steps.at(-1);
+  return { deliveredPerSec: best, reached: last !== undefined && !ok.includes(last) };
+}

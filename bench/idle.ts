@@ -1,0 +1,98 @@
+/**
+ * Idle cost, memory per idle connection and connect rate. For each tier (10k, 20k) and each
+ * system in turn: connect that many logged-in clients (ours: a session token each) spread
+ * over the instances, join each to one of 100 rooms, let it settle, then read the CPU the
+ * instances and Redis use to hold them for `holdMs`; then close them all before the other
+ * system's turn, so nothing else of the bench is busy while one system is measured.
+ */
+import type { Cluster } from './cluster.js';
+import { closeWindow, openWindow, sumPids } from './cpu.js';
+import { rssBytes, sleep, type GenPool } from './procs.js';
+import type { Kind } from './protocols.js';
+
+export const IDLE_ROOMS = 100;
+
+export interface IdleTier {
+  kind: Kind;
+  connections: number;
+  failed: number;
+  connectPerSec: number;
+  joinMs: number;
+  /** Connections whose join was refused or never answered (3 tries). */
+  joinFailed: number;
+  /** RSS growth of the instances over their RSS at start, per connection. */
+  bytesPerConn: number;
+  rssBytes: number;
+  holdSeconds: number;
+  /** CPU of all instances while holding, in % of one core. */
+  serverPct: number;
+  redisPct: number;
+  loadStart: number;
+  loadEnd: number;
+  outsideCores: number;
+  disturbed: boolean;
+}
+
+const log = (s: string): void => void process.stderr.write(`bench idle: ${s}\n`);
+const rss = (c: Cluster): number => c.pids.reduce((s, pid) => s + rssBytes(pid), 0);
+
+export async function runIdle(
+  cs: Cluster[],
+  gens: GenPool,
+  rssAtStart: Map<Kind, number>,
+  o: { quick: boolean },
+): Promise<IdleTier[]> {
+  const tiers = o.quick ? [1000, 2000] : [10_000, 20_000];
+  const holdMs = o.quick ? 5000 : 30_000;
+  const out: IdleTier[] = [];
+  for (const n of tiers) {
+    for (const c of cs) {
+      const t0 = performance.now();
+      const res = await gens.all((g) => {
+        const clients: { token?: string; room: string }[] = [];
+        for (let i = g; i < n; i += gens.size) {
+          const tk = c.tokens[i];
+          clients.push({ ...(tk ? { token: tk } : {}), room: `idle-${i % IDLE_ROOMS}` });
+        }
+        return { type: 'connect', kind: c.kind, urls: c.urls, clients, concurrency: 50 };
+      }, 180_000);
+      const connectMs = performance.now() - t0;
+      const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+      const t1 = performance.now();
+      const joins = await gens.all(
+        () => ({ type: 'join', kind: c.kind, timeoutMs: 150_000 }),
+        160_000,
+      );
+      const joinMs = Math.round(performance.now() - t1);
+      // Joining announces presence and reads history: let that work finish first.
+      await sleep(o.quick ? 1000 : 3000);
+      const w = openWindow([...c.pids, c.redisPid]);
+      await sleep(holdMs);
+      const cpu = closeWindow(w);
+      const r = rss(c);
+      const tier: IdleTier = {
+        kind: c.kind,
+        connections: n,
+        failed,
+        connectPerSec: Math.round(((n - failed) * 1000) / connectMs),
+        joinMs,
+        joinFailed: joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0),
+        bytesPerConn: Math.round((r - (rssAtStart.get(c.kind) ?? 0)) / n),
+        rssBytes: r,
+        holdSeconds: Math.round(cpu.seconds * 10) / 10,
+        serverPct: Math.round((sumPids(cpu, c.pids) / cpu.seconds) * 1000) / 10,
+        redisPct: Math.round((sumPids(cpu, [c.redisPid]) / cpu.seconds) * 1000) / 10,
+        loadStart: cpu.loadStart,
+        loadEnd: cpu.loadEnd,
+        outsideCores: cpu.outsideCores,
+        disturbed: cpu.disturbed,
+      };
+      out.push(tier);
+      log(JSON.stringify(tier));
+      await gens.all(() => ({ type: 'close', kind: c.kind }));
+      // Disconnects clean presence up: let it finish before the next system's turn.
+      await sleep(o.quick ? 1000 : 4000);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,261 @@
+/**
+ * `npm run bench -- --profile 100k`: 100,000 concurrent logged-in connections on this one
+ * machine, across 6 instances of ours, all joined to rooms, then operator notices that must
+ * reach every one of them.
+ *
+ * One process holds at most its open-files limit of sockets, and one source address has
+ * about 28k ephemeral ports, so the connections come from one generator process per
+ * instance, each with a source address of its own (127.0.0.2, 127.0.0.3, ...: all loopback).
+ * Before anything starts, the open-files limit and the free memory decide how many
+ * connections this machine can take; when that is fewer than asked, the run takes that many
+ * and says so.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
+import { adminOf, ensureTokens, startOurs, stopCluster } from './cluster.js';
+import { GenPool, rssBytes, sleep } from './procs.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const log = (s: string): void => void process.stderr.write(`bench 100k: ${s}\n`);
+
+/** Memory one connection needs, both ends (client ~35 KiB, server ~15 KiB), with a margin. */
+const BYTES_PER_CONN_BOTH_ENDS = 64 * 1024;
+/** Each instance's fixed footprint, with a margin. */
+const BYTES_PER_INSTANCE = 300 * 2 ** 20;
+/** Sockets a process keeps below its open-files limit (Redis, IPC, files, the listener). */
+const FD_MARGIN = 500;
+const PORTS_PER_ADDRESS = 28_000;
+const ROOM_SIZE = 100;
+
+export interface Limits {
+  openFilesSoft: number;
+  openFilesHard: number;
+  freeMemBytes: number;
+  /** The most connections the limits allow with `instances` processes on each side. */
+  maxConnections: number;
+  /** Why fewer than asked, if so. */
+  limitedBy?: string;
+}
+
+function openFiles(): { soft: number; hard: number } {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  const [soft, hard] = (line ?? '')
+    .replace('Max open files', '')
+    .trim()
+    .split(/\s+/)
+    .map((v) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v)));
+  return { soft: soft ?? 1024, hard: hard ?? 1024 };
+}
+
+export function limits(asked: number, instances: number): Limits {
+  const { soft, hard } = openFiles();
+  const perProcess = Math.min(soft - FD_MARGIN, PORTS_PER_ADDRESS);
+  const byFds = perProcess * instances;
+  const free = os.freemem();
+  const byMem = Math.floor(
+    (free * 0.8 - instances * BYTES_PER_INSTANCE) / BYTES_PER_CONN_BOTH_ENDS,
+  );
+  const max = Math.max(0, Math.min(asked, byFds, byMem));
+  const l: Limits = {
+    openFilesSoft: soft,
+    openFilesHard: hard,
+    freeMemBytes: free,
+    maxConnections: max,
+  };
+  if (max < asked) {
+    l.limitedBy =
+      byFds < byMem
+        ? `open files: ${soft} per process allows ${perProcess} sockets per process, ${byFds} over ${instances}`
+        : `memory: ${Math.round(free / 2 ** 20)} MiB free allows about ${byMem}`;
+  }
+  return l;
+}
+
+export interface HundredK {
+  asked: number;
+  connections: number;
+  instances: number;
+  rooms: number;
+  limits: Limits;
+  tokensSeconds: number;
+  connectSeconds: number;
+  /** Connections open when the connect phase ended. */
+  connected: number;
+  connectFailed: number;
+  /** Not tried: the connect phase's deadline passed first. */
+  connectSkipped: number;
+  connectDeadlineSec: number;
+  connectErrors: Record<string, number>;
+  /** Connections open at the last notice. */
+  held: number;
+  /** Connections that dropped after connecting (never reconnected), by reason. */
+  drops: Record<string, number>;
+  joinSeconds: number;
+  joinError?: string;
+  joinFailed: number;
+  joinErrors: Record<string, number>;
+  rssStartBytes: number[];
+  rssBytes: number[];
+  generatorRssBytes: number[];
+  broadcast: Percentiles & { rounds: number; received: number; expected: number; lost: number };
+  loadStart: number;
+  loadEnd: number;
+  seconds: number;
+  error?: string;
+}
+
+function sumDrops(res: { drops?: Record<string, number> }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of res)
+    for (const [k, v] of Object.entries(r.drops ?? {})) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+export async function run100k(o: { quick: boolean; count?: number }): Promise<HundredK> {
+  const started = performance.now();
+  const instances = o.quick ? 2 : 6;
+  const asked = o.count ?? (o.quick ? 2000 : 100_000);
+  const lim = limits(asked, instances);
+  const n = lim.maxConnections;
+  // Rooms of 100, as in the idle section (rooms of 1000 made joining 20k take over 4 minutes here).
+  const rooms = Math.max(1, Math.round(n / ROOM_SIZE));
+  log(`limits ${JSON.stringify(lim)}; running ${n} connections over ${instances} instances`);
+  const out: HundredK = {
+    asked,
+    connections: n,
+    instances,
+    rooms,
+    limits: lim,
+    tokensSeconds: 0,
+    connectSeconds: 0,
+    connected: 0,
+    connectFailed: 0,
+    connectSkipped: 0,
+    connectDeadlineSec: o.quick ? 60 : 300,
+    connectErrors: {},
+    held: 0,
+    drops: {},
+    joinFailed: 0,
+    joinErrors: {},
+    joinSeconds: 0,
+    rssStartBytes: [],
+    rssBytes: [],
+    generatorRssBytes: [],
+    broadcast: { p50: 0, p95: 0, p99: 0, max: 0, rounds: 0, received: 0, expected: 0, lost: 0 },
+    loadStart: Math.round(os.loadavg()[0]! * 100) / 100,
+    loadEnd: 0,
+    seconds: 0,
+  };
+  const c = await startOurs({ instances });
+  const gens = new GenPool(path.join(HERE, 'gen-worker.js'), instances);
+  try {
+    await sleep(2000);
+    out.rssStartBytes = c.pids.map(rssBytes);
+    out.tokensSeconds = Math.round((await ensureTokens(c, n, 'lthundredk')) * 10) / 10;
+    log(`${n} sessions in ${out.tokensSeconds} s`);
+    // Generator g: instance g, source address 127.0.0.(g + 2), every g-th client.
+    const t0 = performance.now();
+    const res = await gens.all(
+      (g) => {
+        const clients: { token?: string; room: string }[] = [];
+        for (let i = g; i < n; i += instances) {
+          clients.push({ token: c.tokens[i]!, room: `hk-${i % rooms}` });
+        }
+        return {
+          type: 'connect',
+          kind: 'ours',
+          urls: [c.urls[g]!],
+          clients,
+          concurrency: 100,
+          localAddress: `127.0.0.${g + 2}`,
+          deadlineMs: out.connectDeadlineSec * 1000,
+        };
+      },
+      out.connectDeadlineSec * 1000 + 60_000,
+    );
+    out.connectSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    out.connected = res.reduce((s, r) => s + (r.connected ?? 0), 0);
+    out.connectFailed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+    out.connectSkipped = res.reduce((s, r) => s + (r.skipped ?? 0), 0);
+    for (const r of res) {
+      for (const [k, v] of Object.entries(r.errors ?? {})) {
+        out.connectErrors[k] = (out.connectErrors[k] ?? 0) + v;
+      }
+    }
+    log(
+      `${out.connected} connected in ${out.connectSeconds} s (${out.connectFailed} failed, ${out.connectSkipped} not tried by the deadline; ${JSON.stringify(out.connectErrors)})`,
+    );
+    const t1 = performance.now();
+    const joinMs = o.quick ? 60_000 : 180_000;
+    try {
+      const joins = await gens.all(
+        () => ({ type: 'join', kind: 'ours', timeoutMs: joinMs }),
+        joinMs + 10_000,
+      );
+      out.joinFailed = joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0);
+      for (const r of joins) {
+        for (const [k, v] of Object.entries(r.errors ?? {})) {
+          out.joinErrors[k] = (out.joinErrors[k] ?? 0) + v;
+        }
+      }
+    } catch (err) {
+      // The notice reaches every connected client, joined or not: measure it all the same.
+      out.joinError = err instanceof Error ? err.message : String(err);
+      log(`joins: ${out.joinError}`);
+    }
+    out.joinSeconds = Math.round((performance.now() - t1) / 100) / 10;
+    log(
+      `joins to ${rooms} rooms ended after ${out.joinSeconds} s: ${out.joinFailed} failed ${JSON.stringify(out.joinErrors)}`,
+    );
+    out.drops = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
+    log(`dropped so far: ${JSON.stringify(out.drops)}`);
+    await sleep(3000);
+    out.rssBytes = c.pids.map(rssBytes);
+    out.generatorRssBytes = gens.pids.map(rssBytes);
+    // Operator notices: each must reach every connected client.
+    const admin = adminOf(c);
+    const hists: string[] = [];
+    const count = 3;
+    for (let r = 0; r < count; r++) {
+      const tag = `hk${r}`;
+      const answers = gens.all(() => ({
+        type: 'broadcast',
+        kind: 'ours',
+        sender: false,
+        tag,
+        timeoutMs: 30_000,
+      }));
+      await sleep(500); // every generator is listening by now
+      const at = (performance.timeOrigin + performance.now()).toFixed(3);
+      admin.emit('admin:broadcast', { text: `${tag} ${at}` }, () => undefined);
+      const got = await answers;
+      out.drops = sumDrops(got);
+      hists.push(...got.flatMap((x) => (x.hist ? [x.hist] : [])));
+      out.broadcast.received += got.reduce((s, x) => s + (x.received ?? 0), 0);
+      out.held = got.reduce((s, x) => s + (x.expected ?? 0), 0);
+      out.broadcast.expected += out.held;
+      await sleep(1000);
+    }
+    out.broadcast = {
+      ...out.broadcast,
+      ...percentiles(merge(hists)),
+      rounds: count,
+      lost: out.broadcast.expected - out.broadcast.received,
+    };
+    log(`broadcast ${JSON.stringify(out.broadcast)}`);
+  } catch (err) {
+    out.error = err instanceof Error ? err.message : String(err);
+    log(`failed: ${out.error}`);
+  } finally {
+    await gens.stop();
+    await stopCluster(c);
+  }
+  out.loadEnd = Math.round(os.loadavg()[0]! * 100) / 100;
+  out.seconds = Math.round((performance.now() - started) / 1000);
+  return out;
+}
