@@ -35,12 +35,15 @@ export interface StartOptions {
 }
 
 /**
- * Ours, with the limits meant for real users raised: the bench's clients share a handful of
- * source addresses and connect by the thousand, which the per-address guards would refuse.
+ * `chat-server instance` processes of ours on free ports, with the limits meant for real
+ * users raised (the bench's clients share a handful of source addresses and connect by the
+ * thousand, which the per-address guards would refuse); resolves once every one is ready.
  */
-export async function startOurs(o: StartOptions): Promise<Cluster> {
-  const redis = await startRedisProc();
-  const ports = await Promise.all(Array.from({ length: o.instances }, () => freePort()));
+export async function spawnOurInstances(
+  n: number,
+  o: { env: Record<string, string>; idPrefix: string; nodeArgs?: string[] },
+): Promise<{ urls: string[]; procs: ChildProcess[] }> {
+  const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
   const procs = ports.map((port, i) =>
     track(
       spawn(
@@ -54,19 +57,18 @@ export async function startOurs(o: StartOptions): Promise<Cluster> {
           '--host',
           '127.0.0.1',
           '--id',
-          `chat-${i + 1}`,
+          `${o.idPrefix}-${i + 1}`,
         ],
         {
           env: {
             ...process.env,
-            REDIS_URL: redis.url,
+            ...o.env,
             CHAT_ADMIN_TOKEN: ADMIN_TOKEN,
             CHAT_RATE_PER_SEC: '100000',
             CHAT_RATE_BURST: '100000',
             CHAT_UNAUTH_CONN_PER_IP: '100000',
             LOG_LEVEL: 'warn',
             LOG_FORMAT: 'json',
-            CHAT_DRAIN_GRACE_MS: '1000',
           },
           stdio: ['ignore', 'ignore', 'inherit'],
         },
@@ -75,6 +77,17 @@ export async function startOurs(o: StartOptions): Promise<Cluster> {
   );
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   await Promise.all(urls.map((u) => waitHttp(`${u}/readyz`, 30_000)));
+  return { urls, procs };
+}
+
+/** Ours on a Redis of its own (see {@link spawnOurInstances}). */
+export async function startOurs(o: StartOptions): Promise<Cluster> {
+  const redis = await startRedisProc();
+  const { urls, procs } = await spawnOurInstances(o.instances, {
+    env: { REDIS_URL: redis.url, CHAT_DRAIN_GRACE_MS: '1000' },
+    idPrefix: 'chat',
+    ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
+  });
   return {
     kind: 'ours',
     urls,

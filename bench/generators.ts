@@ -119,6 +119,28 @@ async function measured(
   };
 }
 
+/** A generator's run before its report is read: its CPU and wall time, nothing counted yet. */
+function generatorRun(
+  tool: string,
+  users: number,
+  vuSeconds: number,
+  r: { cpuSeconds: number; wallSeconds: number },
+  what: string,
+): GeneratorRun {
+  return {
+    tool,
+    users,
+    vuSeconds,
+    cpuSeconds: Math.round(r.cpuSeconds * 100) / 100,
+    wallSeconds: Math.round(r.wallSeconds),
+    vuSecondsPerCpuSecond: Math.round(vuSeconds / Math.max(r.cpuSeconds, 0.01)),
+    sent: 0,
+    failed: 0,
+    p99Ms: 0,
+    what,
+  };
+}
+
 async function runOurs(
   c: Cluster,
   users: number,
@@ -147,18 +169,13 @@ async function runOurs(
   };
   const r = await measured(process.execPath, args, env, 300_000);
   const vuSeconds = users * (o.rampSec / 2 + o.steadySec);
-  const base: GeneratorRun = {
-    tool: 'chat-admin loadtest',
+  const base = generatorRun(
+    'chat-admin loadtest',
     users,
     vuSeconds,
-    cpuSeconds: Math.round(r.cpuSeconds * 100) / 100,
-    wallSeconds: Math.round(r.wallSeconds),
-    vuSecondsPerCpuSecond: Math.round(vuSeconds / Math.max(r.cpuSeconds, 0.01)),
-    sent: 0,
-    failed: 0,
-    p99Ms: 0,
-    what: 'end-to-end delivery to every room member, loss and duplicates checked',
-  };
+    r,
+    'end-to-end delivery to every room member, loss and duplicates checked',
+  );
   try {
     const rep = JSON.parse(r.stdout) as {
       clients: { connected: number; failed: number };
@@ -217,18 +234,13 @@ async function runArtillery(
   );
   const arrived = Math.ceil(users / o.rampSec) * o.rampSec;
   const vuSeconds = arrived * loops * 10;
-  const base: GeneratorRun = {
-    tool: 'Artillery 2.0.21 + socketio-v3',
-    users: arrived,
+  const base = generatorRun(
+    'Artillery 2.0.21 + socketio-v3',
+    arrived,
     vuSeconds,
-    cpuSeconds: Math.round(r.cpuSeconds * 100) / 100,
-    wallSeconds: Math.round(r.wallSeconds),
-    vuSecondsPerCpuSecond: Math.round(vuSeconds / Math.max(r.cpuSeconds, 0.01)),
-    sent: 0,
-    failed: 0,
-    p99Ms: 0,
-    what: 'emit-to-ack of its own sends only',
-  };
+    r,
+    'emit-to-ack of its own sends only',
+  );
   try {
     const rep = JSON.parse(readFileSync(report, 'utf8')) as {
       aggregate: {

@@ -19,11 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client/chat-client.js';
 import { TestRedisCluster } from '../test/helpers/redis-cluster.js';
-import { freePort, killAll, sleep, startRedis, track, waitHttp, waitLine } from './procs.js';
+import { ADMIN_TOKEN, spawnOurInstances } from './cluster.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../../..');
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+import { freePort, killAll, sleep, startRedis, track, waitLine } from './procs.js';
+
 /** A small run (`--quick` of `npm run bench`, or BENCH_QUICK=1 when run alone). */
 let QUICK = process.env.BENCH_QUICK === '1';
 const log = (s: string): void => void process.stderr.write(`bench scale: ${s}\n`);
@@ -39,32 +39,7 @@ interface Running {
 }
 
 async function startOurs(n: number, redisEnv: Record<string, string>): Promise<Running> {
-  const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-  const procs = ports.map((port, i) =>
-    track(
-      spawn(
-        process.execPath,
-        [path.join(ROOT, 'dist/server/main.js'), 'instance', '--port', String(port)],
-        {
-          env: {
-            ...process.env,
-            ...redisEnv,
-            HOST: '127.0.0.1',
-            CHAT_INSTANCE_ID: `scale-${i + 1}`,
-            CHAT_ADMIN_TOKEN: ADMIN_TOKEN,
-            CHAT_RATE_PER_SEC: '100000',
-            CHAT_RATE_BURST: '100000',
-            CHAT_UNAUTH_CONN_PER_IP: '100000',
-            LOG_LEVEL: 'warn',
-            LOG_FORMAT: 'json',
-          },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      ),
-    ),
-  );
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  await Promise.all(urls.map((u) => waitHttp(`${u}/readyz`, 30_000)));
+  const { urls, procs } = await spawnOurInstances(n, { env: redisEnv, idPrefix: 'scale' });
   return {
     urls,
     procs,

@@ -36,24 +36,12 @@ export function isDirectRoom(room: string): boolean {
   return room.startsWith('@');
 }
 
-/** How `user` names an internal room: the room's own name, or `@<peer>` for a conversation. */
-export function addressFor(room: string, user: string): string {
-  const users = directUsers(room);
-  if (!users) return room;
-  return directAddress(users[0] === user ? users[1] : users[0]);
-}
-
 /**
- * The internal room a user means by an address from the wire (already schema-checked). A
- * direct address needs an existing peer other than oneself: checked here, so a typo does not
- * create a conversation with nobody.
+ * The internal room a user means by an address from the wire (already schema-checked): a
+ * room's own name, or the conversation with the peer. No Redis: every handler resolves its
+ * address this way, `message:send` included. Oneself is no peer.
  */
-export async function resolveAddress(
-  ctx: InstanceContext,
-  user: string,
-  address: string,
-  opts: { mustExist: boolean },
-): Promise<string> {
+export function roomFor(user: string, address: string): string {
   const peer = directPeer(address);
   if (peer === undefined) return address;
   if (peer === user) {
@@ -62,10 +50,18 @@ export async function resolveAddress(
       'that is you: a direct conversation needs someone else',
     );
   }
-  if (opts.mustExist && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
+  return directRoom(user, peer);
+}
+
+/**
+ * Opening a conversation needs a peer with an account: checked at join (the only way into
+ * one), so a typo does not open a conversation with nobody.
+ */
+export async function requirePeer(ctx: InstanceContext, address: string): Promise<void> {
+  const peer = directPeer(address);
+  if (peer !== undefined && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
     throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
   }
-  return directRoom(user, peer);
 }
 
 /** One of the broadcast operators Socket.IO offers (`io`, `io.local`), to address sockets with. */

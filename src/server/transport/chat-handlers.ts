@@ -20,11 +20,11 @@ import {
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
 import {
   announceDirect,
-  directRoom,
   directUsers,
   emitAboutRoom,
   isDirectRoom,
-  resolveAddress,
+  requirePeer,
+  roomFor,
 } from '../direct.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import type { HandlerTable } from './boundary.js';
@@ -35,12 +35,8 @@ function joinedRooms(socket: ChatSocket): string[] {
 }
 
 /** The internal room an address names for this socket's user, which must have joined it. */
-async function joinedRoom(
-  ctx: InstanceContext,
-  socket: ChatSocket,
-  address: string,
-): Promise<string> {
-  const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
+function joinedRoom(socket: ChatSocket, address: string): string {
+  const room = roomFor(socket.data.user, address);
   if (!socket.rooms.has(roomOf(room))) {
     throw new ChatError(
       ErrorCode.NotMember,
@@ -52,9 +48,9 @@ async function joinedRoom(
   return room;
 }
 
-/** A page's messages, named the way the reader names their room. */
-function readAs(page: Page, address: string): Page {
-  for (const m of page.messages) m.room = address;
+/** A page's messages, named the way the reader names their room (a conversation's peer). */
+function readAs(page: Page, room: string, address: string): Page {
+  if (room !== address) for (const m of page.messages) m.room = address;
   return page;
 }
 
@@ -92,16 +88,17 @@ export async function listDirects(
   ]);
   if (!opts.names) return { count, active24h };
   const flat = await ctx.redis.cmd.zrevrange(key, 0, (opts.limit ?? 1000) - 1, 'WITHSCORES');
-  const list: NonNullable<DirectsInfo['list']> = [];
+  const rows: { room: string; users: [string, string]; lastActivity: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const users = directUsers(flat[i]!);
-    if (!users) continue;
-    list.push({ users, messages: 0, lastActivity: Number(flat[i + 1]) });
+    if (users) rows.push({ room: flat[i]!, users, lastActivity: Number(flat[i + 1]) });
   }
-  const counts = await Promise.all(
-    list.map((d) => ctx.redis.cmd.xlen(ctx.keys.roomLog(directRoom(...d.users)))),
-  );
-  counts.forEach((n, i) => (list[i]!.messages = n));
+  const messages = await Promise.all(rows.map((r) => ctx.redis.cmd.xlen(ctx.keys.roomLog(r.room))));
+  const list = rows.map(({ users, lastActivity }, i) => ({
+    users,
+    messages: messages[i]!,
+    lastActivity,
+  }));
   return { count, active24h, list };
 }
 
@@ -141,7 +138,8 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     schema: JoinPayload,
     run: async (socket, ctx, { room: address, since, epoch, limit }) => {
       const user = socket.data.user;
-      const room = await resolveAddress(ctx, user, address, { mustExist: true });
+      const room = roomFor(user, address);
+      await requirePeer(ctx, address);
       const already = socket.rooms.has(roomOf(room));
       const most = ctx.cfg.maxRoomsPerSocket;
       // Rooms and conversations are limited separately, each to the same number.
@@ -174,7 +172,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         ]);
         return {
           room: address,
-          ...readAs(page, address),
+          ...readAs(page, room, address),
           members,
           memberCount: count,
           typing,
@@ -194,7 +192,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   'room:leave': {
     schema: LeavePayload,
     run: async (socket, ctx, { room: address }) => {
-      const room = await joinedRoom(ctx, socket, address);
+      const room = joinedRoom(socket, address);
       await socket.leave(roomOf(room));
       if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
       return { room: address };
@@ -209,27 +207,27 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     run: async (socket, ctx, { room: address, since, before, epoch, limit }) => {
       // Rooms are public; a conversation is readable by its two users only, and `@peer`
       // always resolves to one of the caller's own.
-      const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
+      const room = roomFor(socket.data.user, address);
       const { page, meta, unrecoverable } = await readPage(ctx, room, {
         since,
         before,
         epoch,
         limit: limit ?? HISTORY_PAGE_DEFAULT,
       });
-      return { room: address, ...readAs(page, address), epoch: meta.epoch, unrecoverable };
+      return { room: address, ...readAs(page, room, address), epoch: meta.epoch, unrecoverable };
     },
   },
   'room:members': {
     schema: MembersPayload,
     run: async (socket, ctx, { room: address }) => {
-      const room = await resolveAddress(ctx, socket.data.user, address, { mustExist: false });
+      const room = roomFor(socket.data.user, address);
       return { room: address, ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)) };
     },
   },
   'message:send': {
     schema: SendPayload,
     run: async (socket, ctx, { room: address, text, clientMsgId, kind }) => {
-      const room = await joinedRoom(ctx, socket, address);
+      const room = joinedRoom(socket, address);
       const res = await ctx.history.append({
         room,
         from: socket.data.user,
@@ -252,7 +250,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   'typing:set': {
     schema: TypingPayload,
     run: async (socket, ctx, { room: address, typing }) => {
-      const room = await joinedRoom(ctx, socket, address);
+      const room = joinedRoom(socket, address);
       const user = socket.data.user;
       await ctx.presence.setTyping(room, user, typing);
       emitAboutRoom(ctx.io, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
