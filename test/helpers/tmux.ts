@@ -64,6 +64,22 @@ export class TmuxPanes {
     this.tmux('send-keys', '-t', pane, 'Enter');
   }
 
+  /**
+   * Waits until the pane shows each line exactly once and nothing pending or failed, then
+   * checks they stand in the given order.
+   */
+  async showsOnceInOrder(pane: string, lines: readonly string[]): Promise<void> {
+    const count = (s: string, text: string): number => s.split(text).length - 1;
+    await this.until(pane, (s) => {
+      for (const l of lines) expect(count(s, l), `${pane}: ${l}`).toBe(1);
+      expect(s).not.toContain('sending…');
+      expect(s).not.toContain('failed');
+    });
+    const s = this.screen(pane);
+    const at = lines.map((l) => s.indexOf(l));
+    expect([...at].sort((x, y) => x - y)).toEqual(at);
+  }
+
   /** Runs `chat-tui <args>` in a new session of the given size, with its own config dir. */
   open(name: string, configDir: string, args: string[], size = { x: 80, y: 24 }): void {
     const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
