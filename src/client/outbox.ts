@@ -54,6 +54,9 @@ export class Outbox {
       }),
     );
     if (res.ok) {
+      // The server takes sends again: the next failure starts the delays from 1 s (they grow
+      // per outage, not over the client's whole life).
+      this.sendRetries = 0;
       this.update(out, { state: 'sent', id: res.data.id });
     } else {
       const retry =
@@ -79,7 +82,6 @@ export class Outbox {
 
   /** Sends again every failed message (same client ids: the server stores each once). */
   async retryFailed(): Promise<void> {
-    if ([...this.outgoing.values()].every((o) => o.state !== 'failed')) this.sendRetries = 0;
     for (const out of [...this.outgoing.values()]) {
       if (out.state === 'sent' && out.id) this.outgoing.delete(out.clientMsgId);
       else if (out.state === 'failed') await this.transmit(out);
