@@ -103,7 +103,7 @@ export function instanceConfig(
     sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
     sessionRenewMs: envInt(env, 'CHAT_SESSION_RENEW_SEC', 300) * 1000,
     sessionCacheMs: envInt(env, 'CHAT_SESSION_CACHE_MS', 60_000),
-    sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 15_000)),
+    sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 120_000)),
     rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
     rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
     maxRoomsPerSocket: Math.max(1, envInt(env, 'CHAT_MAX_ROOMS', MAX_ROOMS_PER_SOCKET)),

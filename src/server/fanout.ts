@@ -5,6 +5,7 @@ import { parseFanout } from './history.js';
 import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { PRESENCE_NOTICE } from './presence-announce.js';
 import type { RedisConn } from './redis.js';
 import type { RateCounter } from './status.js';
 
@@ -16,6 +17,8 @@ export interface FanoutDeps {
   log: Logger;
   metrics: Metrics;
   rates: RateCounter;
+  /** The room's members changed (a presence notice on its channel). */
+  onPresence(room: string): void;
 }
 
 /**
@@ -25,6 +28,8 @@ export interface FanoutDeps {
  * keeps that order per socket. This instance subscribes to a room's channel when its first
  * local member joins and unsubscribes when the last one leaves: it receives nothing for
  * rooms without local members, so adding instances adds fan-out capacity.
+ *
+ * The channel also carries presence notices ({@link PRESENCE_NOTICE}): a room's members changed.
  *
  * When subscriptions are re-established after a Redis outage or a failover, clients are told
  * to resume from their last id, since anything published meanwhile was missed here.
@@ -105,6 +110,10 @@ export class RoomFanout {
   private onMessage(channel: string, raw: string): void {
     const room = this.channels.get(channel);
     if (room === undefined) return;
+    if (raw === PRESENCE_NOTICE) {
+      this.d.onPresence(room);
+      return;
+    }
     const msg = parseFanout(raw);
     if (!msg || msg.room !== room) {
       this.d.log.warn({ raw: raw.slice(0, 200) }, 'malformed fan-out message ignored');

@@ -70,7 +70,8 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
       cutSlowConsumers(io, cfg.slowConsumerMaxPackets, log);
       if (!watchRedis()) return;
       await fanout.recover();
-      await status.publish();
+      if (await status.publish())
+        watch.checkNow("Redis lost its data (this instance's status was gone)");
       for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
     } catch (err) {
       // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
@@ -83,12 +84,15 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
   };
   const timer = setInterval(() => void tick(), 1000);
   timer.unref();
-  const stopSessionWatch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
+  const watch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
+  // Revocations may have been missed while they were not heard: check what is trusted.
+  ctx.sessions.onHeardAgain = () => watch.checkNow('session revocations heard again after a gap');
   return {
     tick,
     stop() {
       clearInterval(timer);
-      stopSessionWatch();
+      watch.stop();
+      ctx.sessions.onHeardAgain = undefined;
     },
   };
 }

@@ -22,7 +22,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { acceptHandoffs, reportLoad, toParent } from './parent-link.js';
 import { Presence } from './presence.js';
-import { PresenceAnnouncer } from './presence-announce.js';
+import { PRESENCE_NOTICE, PresenceAnnouncer } from './presence-announce.js';
 import { FloodPenalty } from './rate-limit.js';
 import { createRedisClients, describeTarget, quitAll, serverVersion, waitReady } from './redis.js';
 import { Sessions } from './sessions.js';
@@ -93,7 +93,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;
 
   const presence = new Presence(redis.cmd, keys, bootId);
-  const announcer = new PresenceAnnouncer(io, presence, log);
+  const announcer = new PresenceAnnouncer(
+    io,
+    presence,
+    { notify: (room) => redis.cmd.spublish(keys.roomChannel(room), PRESENCE_NOTICE) },
+    log,
+  );
   const ctx: InstanceContext = {
     cfg,
     bootId,
@@ -112,7 +117,15 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       waitReplicas: cfg.appendWaitReplicas,
       waitTimeoutMs: cfg.appendWaitTimeoutMs,
     }),
-    fanout: new RoomFanout({ sub: redis.fanout, keys, io, log, metrics, rates }),
+    fanout: new RoomFanout({
+      sub: redis.fanout,
+      keys,
+      io,
+      log,
+      metrics,
+      rates,
+      onPresence: (room) => announcer.heard(room),
+    }),
     presence,
     rates,
     isDraining: () => draining,

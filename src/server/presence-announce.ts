@@ -1,40 +1,88 @@
-import type { ChatServer } from './context.js';
+import { roomOf, type ChatServer } from './context.js';
 import { emitAboutRoom } from './direct.js';
 import type { Logger } from './logger.js';
 import type { Presence } from './presence.js';
 
+/** What a room's sharded channel carries, besides messages, when its members changed. */
+export const PRESENCE_NOTICE = 'presence';
+
+/** Local changes in a room within this window become one notice to the cluster. */
+const NOTICE_GATHER_MS = 50;
+/** The shortest and the longest wait before a room's members are told who is in it now. */
+const ANNOUNCE_MIN_MS = 100;
+const ANNOUNCE_MAX_MS = 5000;
+/** The wait grows by this much per member: a room is told at most ~100 lists per second in all. */
+const ANNOUNCE_MS_PER_MEMBER = 10;
+
 /**
- * How long presence changes in a room are gathered before one announcement: a mass join
- * of thousands would otherwise announce to thousands of sockets per joiner.
+ * How long changes in a room are gathered before its members are told: its members times
+ * 10 ms, within 100 ms..5 s. Each announcement goes to every member, so a room of N is sent
+ * at most N / wait = 100 lists a second however many join at once (a mass reconnect after a
+ * restart, a load test), instead of one list per member per joiner.
  */
-function presenceDelayMs(members: number): number {
-  return members > 200 ? 2000 : members > 50 ? 500 : 100;
+export function announceDelayMs(members: number): number {
+  return Math.min(ANNOUNCE_MAX_MS, Math.max(ANNOUNCE_MIN_MS, members * ANNOUNCE_MS_PER_MEMBER));
 }
 
-/** Tells a room's members, on every instance, who is in it now: debounced per room. */
+/** What the announcer needs to tell the other instances with members in a room. */
+export interface PresenceNotifier {
+  /** Publishes `PRESENCE_NOTICE` on the room's sharded channel (which this instance hears too). */
+  notify(room: string): Promise<unknown>;
+}
+
+/**
+ * Tells a room's members who is in it now. A change on any instance is published once per
+ * gathering window on the room's own channel; every instance with members in the room hears
+ * it and, after a wait that grows with the room, reads the list once and sends it to its own
+ * members only (`io.local`). So each member gets one list per wait, whatever the number of
+ * instances the joins came through, and instances without members in the room hear nothing.
+ */
 export class PresenceAnnouncer {
+  private readonly notices = new Map<string, NodeJS.Timeout>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Last member count announced per room: big rooms are announced less often. */
+  /** Last member count read per room: bigger rooms are told less often. */
   private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly io: ChatServer,
     private readonly presence: Presence,
+    private readonly notifier: PresenceNotifier,
     private readonly log: Logger,
   ) {}
 
+  /** A member joined or left here (or expired): tell the instances with members in the room. */
   changed(room: string): void {
+    if (this.notices.has(room)) return;
+    this.notices.set(
+      room,
+      setTimeout(() => {
+        this.notices.delete(room);
+        this.notifier.notify(room).catch((err: unknown) => {
+          // Redis is away: clients resume (and re-join, with the member list) once it is back.
+          this.log.debug({ room, err: (err as Error).message }, 'presence notice not sent');
+        });
+      }, NOTICE_GATHER_MS),
+    );
+  }
+
+  /** The room's channel said its members changed: tell the local members, once per wait. */
+  heard(room: string): void {
     if (this.timers.has(room)) return;
     this.timers.set(
       room,
       setTimeout(
         () => {
           this.timers.delete(room);
+          if (!this.io.of('/').adapter.rooms.has(roomOf(room))) {
+            // The last local member left meanwhile: nobody here to tell.
+            this.counts.delete(room);
+            return;
+          }
           this.presence.members(room).then(
             ({ members, count }) => {
               if (count === 0) this.counts.delete(room);
               else this.counts.set(room, count);
-              emitAboutRoom(this.io, room, 'presence:updated', (address) => ({
+              emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
                 room: address,
                 members,
                 count,
@@ -43,13 +91,14 @@ export class PresenceAnnouncer {
             (err: unknown) => this.log.warn({ room, err }, 'presence update failed'),
           );
         },
-        presenceDelayMs(this.counts.get(room) ?? 0),
+        announceDelayMs(this.counts.get(room) ?? 0),
       ),
     );
   }
 
-  /** Drops the announcements still waiting (the instance is closing). */
+  /** Drops the notices and announcements still waiting (the instance is closing). */
   stop(): void {
+    for (const t of this.notices.values()) clearTimeout(t);
     for (const t of this.timers.values()) clearTimeout(t);
   }
 }

@@ -7,24 +7,41 @@ const BATCH = 1000;
 
 /**
  * Ends this instance's sockets whose session vanished from Redis (a FLUSHALL, a deleted key,
- * a logout whose broadcast this instance missed) every `everyMs`, instead of only at their
- * next reconnect, and tells every instance to stop trusting them. Each distinct session with a live socket here costs one command a round,
- * however many sockets share it. A socket ended this way reconnects, and the handshake
- * refuses it with `unauthorized`: the client asks its user to log in again.
+ * a logout whose broadcast this instance missed), instead of only at their next reconnect,
+ * and tells every instance to stop trusting them. A round checks every distinct session with
+ * a live socket here (one command each, however many sockets share it). Rounds run every
+ * `everyMs` (minutes: a sweep for keys deleted one by one), and at once when `checkNow` is
+ * called: the heartbeat does when Redis lost its data (its own status key vanished), and the
+ * session cache when it hears revocations again after a gap. So holding N idle sockets costs
+ * N commands per `everyMs`, not per few seconds, and a flushed Redis is noticed within
+ * about a second. A socket ended this way reconnects, and the handshake refuses it with
+ * `unauthorized`: the client asks its user to log in again.
  *
  * While Redis is unreachable a round fails and nothing is ended: only a session Redis says
- * is gone ends its sockets. Returns a function that stops the watch.
+ * is gone ends its sockets; a round asked for meanwhile runs once Redis answers again.
  */
+export interface SessionWatch {
+  /** Runs a round as soon as possible (`why` is logged). */
+  checkNow(why: string): void;
+  stop(): void;
+}
+
 export function watchSessions(
   io: ChatServer,
   sessions: Sessions,
   log: Logger,
   everyMs: number,
-): () => void {
+): SessionWatch {
   let running = false;
+  /** A round was asked for while one ran, or failed: run (again) at the next chance. */
+  let owed = false;
   const check = async (): Promise<void> => {
-    if (running) return;
+    if (running) {
+      owed = true;
+      return;
+    }
     running = true;
+    owed = false;
     try {
       const byHash = new Map<string, ChatSocket[]>();
       for (const s of io.of('/').sockets.values()) {
@@ -50,12 +67,34 @@ export function watchSessions(
       }
       if (ended > 0) log.info({ sockets: ended }, 'sockets of vanished sessions ended');
     } catch (err) {
+      owed = true;
       log.debug({ err: (err as Error).message }, 'session check deferred');
     } finally {
       running = false;
     }
+    // A round owed (asked for while one ran, or failed) runs a second later.
+    if (owed && !stopped && !retry) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        void check();
+      }, 1000);
+      retry.unref();
+    }
   };
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
   const timer = setInterval(() => void check(), everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    checkNow(why) {
+      if (stopped) return;
+      log.info({ why }, 'checking the sessions of live sockets now');
+      void check();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(retry);
+    },
+  };
 }

@@ -59,6 +59,8 @@ export class Sessions {
   private revocations = 0;
   private stopped = false;
   private readonly opts: SessionCacheOptions & { ttlSec: number };
+  /** Called when revocations are heard again after the subscription was lost. */
+  onHeardAgain: (() => void) | undefined;
 
   /** `ttlSec`: the sliding lifetime of a session in Redis. */
   constructor(
@@ -206,8 +208,10 @@ export class Sessions {
       sub.ssubscribe(channel).then(
         () => {
           subscribing = false;
-          if (sub.status === 'ready' && !this.stopped) this.listening = true;
-          else later();
+          if (sub.status === 'ready' && !this.stopped) {
+            this.listening = true;
+            this.onHeardAgain?.();
+          } else later();
         },
         (err: unknown) => {
           subscribing = false;

@@ -11,7 +11,7 @@ let redis: TestRedis;
 let node: TestInstance;
 const clients: ChatClient[] = [];
 
-// A short re-check interval so the test sees several rounds quickly (production: 15 s).
+// A short re-check interval so the test sees several rounds quickly (production: 2 minutes).
 const CHECK_MS = 300;
 
 beforeAll(async () => {
