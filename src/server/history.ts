@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../protocol/index.js';
 import { isDirectRoom } from './direct.js';
 import type { Keys } from './keys.js';
+import { randomId } from './random-ids.js';
 import type { RedisConn } from './redis.js';
 
 /**
@@ -81,7 +81,7 @@ export function defineHistoryCommands(redis: RedisConn): void {
 
 /** A fresh epoch: random, short, and never reused in practice. */
 export function newEpoch(): string {
-  return randomBytes(6).toString('base64url');
+  return randomId(6);
 }
 
 export interface AppendInput {

@@ -23,6 +23,7 @@ import { Metrics } from './metrics.js';
 import { acceptHandoffs, reportLoad, toParent } from './parent-link.js';
 import { Presence } from './presence.js';
 import { PRESENCE_NOTICE, PresenceAnnouncer } from './presence-announce.js';
+import { randomId } from './random-ids.js';
 import { FloodPenalty } from './rate-limit.js';
 import { createRedisClients, describeTarget, quitAll, serverVersion, waitReady } from './redis.js';
 import { Sessions } from './sessions.js';
@@ -90,7 +91,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   });
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
-  io.engine.generateId = () => `${cfg.instanceId}.${randomBytes(15).toString('base64url')}`;
+  io.engine.generateId = () => `${cfg.instanceId}.${randomId(15)}`;
 
   const presence = new Presence(redis.cmd, keys, bootId);
   const announcer = new PresenceAnnouncer(
@@ -132,6 +133,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     drain: (reason) => (drainPromise ??= drain(reason)),
     selfStatus: () => status.snapshot(),
     presenceChanged: (room) => announcer.changed(room),
+    presenceShown: (room) => announcer.shown(room),
   };
   api.handle = createRequestHandler(ctx);
 

@@ -10,14 +10,14 @@ export const PRESENCE_NOTICE = 'presence';
 const NOTICE_GATHER_MS = 50;
 /** The shortest and the longest wait before a room's members are told who is in it now. */
 const ANNOUNCE_MIN_MS = 100;
-const ANNOUNCE_MAX_MS = 5000;
-/** The wait grows by this much per member: a room is told at most ~100 lists per second in all. */
-const ANNOUNCE_MS_PER_MEMBER = 10;
+const ANNOUNCE_MAX_MS = 15_000;
+/** The wait grows by this much per member: a room is told at most ~20 lists per second in all. */
+const ANNOUNCE_MS_PER_MEMBER = 50;
 
 /**
  * How long changes in a room are gathered before its members are told: its members times
- * 10 ms, within 100 ms..5 s. Each announcement goes to every member, so a room of N is sent
- * at most N / wait = 100 lists a second however many join at once (a mass reconnect after a
+ * 50 ms, within 100 ms..15 s (a room of 10 waits 0.5 s, of 100 5 s). Each announcement goes to
+ * every member, so a room of N is sent at most N / wait = 20 lists a second however many join at once (a mass reconnect after a
  * restart, a load test), instead of one list per member per joiner.
  */
 export function announceDelayMs(members: number): number {
@@ -42,6 +42,8 @@ export class PresenceAnnouncer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Last member count read per room: bigger rooms are told less often. */
   private readonly counts = new Map<string, number>();
+  /** What was last told per room: the same list again (a member moved instances) is not sent. */
+  private readonly told = new Map<string, string>();
 
   constructor(
     private readonly io: ChatServer,
@@ -63,6 +65,14 @@ export class PresenceAnnouncer {
         });
       }, NOTICE_GATHER_MS),
     );
+  }
+
+  /**
+   * A local socket was given the room's list in another way (a join's answer): the next
+   * announcement is sent even if it equals the last one told, which that socket may not hold.
+   */
+  shown(room: string): void {
+    this.told.delete(room);
   }
 
   /** The room's channel said its members changed: tell the local members, once per wait. */

@@ -37,6 +37,20 @@ declare module 'ioredis' {
       exactMax: number,
       some: number,
     ): Result<[number, string[]], Context>;
+    chatPresenceJoin(
+      boots: string,
+      entries: string,
+      typing: string,
+      now: number,
+      add: '0' | '1',
+      member: string,
+      entryExpiry: number,
+      keyTtlMs: number,
+      bootExpiry: number,
+      bootId: string,
+      exactMax: number,
+      some: number,
+    ): Result<[number, number, string[], string[]], Context>;
   }
 }
 
@@ -81,27 +95,55 @@ return {dropped, missing}
 `;
 
 /**
- * A room's live entries: those of instances whose mark has not expired. Returns [entries,
- * names]: all of them up to exactMax entries, else the first `some`.
- * KEYS: boots, entries. ARGV: now, exactMax, some.
+ * Reads a room's live entries (those of instances whose mark has not expired) into `n` (how
+ * many entries) and `out` (their names): all of them up to exactMax entries, else the first
+ * `some`. Uses KEYS[1] (boots), KEYS[2] (entries), `now`, and ARGV[exactMaxArg], ARGV[someArg].
  */
-const READ_SCRIPT = `
-local now = tonumber(ARGV[1])
+const readLua = (exactMaxArg: number, someArg: number): string => `
 local live = {}
 for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do live[b] = true end
 local n = redis.call('ZCOUNT', KEYS[2], now, '+inf')
 local entries
-if n <= tonumber(ARGV[2]) then
+if n <= tonumber(ARGV[${exactMaxArg}]) then
   entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf')
 else
-  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf', 'LIMIT', 0, tonumber(ARGV[${someArg}]))
 end
 local out = {}
 for _, e in ipairs(entries) do
   local bar = string.find(e, '|', 1, true)
   if bar and live[string.sub(e, 1, bar - 1)] then out[#out + 1] = e end
 end
+`;
+
+/**
+ * A room's live entries. Returns [entries, names] (see {@link readLua}).
+ * KEYS: boots, entries. ARGV: now, exactMax, some.
+ */
+const READ_SCRIPT = `
+local now = tonumber(ARGV[1])
+${readLua(2, 3)}
 return {n, out}
+`;
+
+/**
+ * A join, in one round trip: adds the member entry and renews this instance's mark (when
+ * ARGV[2] is '1'), then reads the room's members and who is typing. Returns [1 if this
+ * instance's mark was missing, entries, names, typing].
+ * KEYS: boots, entries, typing. ARGV: now, add, member, entryExpiry, keyTtlMs, bootExpiry,
+ * bootId, exactMax, some.
+ */
+const JOIN_SCRIPT = `
+local now = tonumber(ARGV[1])
+local missing = 0
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  missing = redis.call('ZADD', KEYS[1], ARGV[6], ARGV[7])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+${readLua(8, 9)}
+return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
 `;
 
 /**
@@ -126,36 +168,54 @@ export class Presence {
   ) {
     redis.defineCommand('chatPresenceBeat', { numberOfKeys: 2, lua: BEAT_SCRIPT });
     redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: JOIN_SCRIPT });
   }
 
   private member(user: string): string {
     return `${this.bootId}|${user}`;
   }
 
-  /** Records a socket of `user` joining; returns true if the user is new in the room here. */
-  async join(room: string, user: string): Promise<boolean> {
+  /**
+   * Records a socket of `user` joining (when `add`; a socket already in the room only reads)
+   * and reads the room's members and who is typing, in one round trip. `added`: the user is
+   * new in the room here, so the room's members should be told.
+   */
+  async join(
+    room: string,
+    user: string,
+    add: boolean,
+    limit = MEMBER_LIST_MAX,
+  ): Promise<{ added: boolean; members: string[]; count: number; typing: string[] }> {
+    let added = false;
     let users = this.local.get(room);
-    if (!users) {
-      this.local.set(room, (users = new Map<string, number>()));
-      this.renewAt.set(room, Date.now() + ENTRY_RENEW_MS * (0.5 + Math.random() / 2));
+    if (add) {
+      if (!users) {
+        this.local.set(room, (users = new Map<string, number>()));
+        this.renewAt.set(room, Date.now() + ENTRY_RENEW_MS * (0.5 + Math.random() / 2));
+      }
+      const n = users.get(user) ?? 0;
+      users.set(user, n + 1);
+      added = n === 0;
     }
-    const n = users.get(user) ?? 0;
-    users.set(user, n + 1);
-    if (n > 0) return false;
     const now = Date.now();
-    const boots = this.keys.roomPresenceBoots(room);
-    const key = this.keys.roomPresence(room);
-    const res = await this.redis
-      .multi()
-      .zadd(key, now + ENTRY_TTL_MS, this.member(user))
-      .pexpire(key, KEY_TTL_MS)
-      .zadd(boots, now + PRESENCE_TTL_MS, this.bootId)
-      .pexpire(boots, KEY_TTL_MS)
-      .exec();
+    const [missing, entries, names, typing] = await this.redis.chatPresenceJoin(
+      this.keys.roomPresenceBoots(room),
+      this.keys.roomPresence(room),
+      this.keys.roomTyping(room),
+      now,
+      added ? '1' : '0',
+      this.member(user),
+      now + ENTRY_TTL_MS,
+      KEY_TTL_MS,
+      now + PRESENCE_TTL_MS,
+      this.bootId,
+      EXACT_COUNT_MAX,
+      limit * 2,
+    );
     // Our mark was gone though other users of ours are in the room (a beat came too late
     // and another instance dropped our entries): renew them at the next beat.
-    if (res?.[2]?.[1] === 1 && users.size > 1) this.renewAt.set(room, 0);
-    return true;
+    if (Number(missing) === 1 && users && users.size > 1) this.renewAt.set(room, 0);
+    return { added, ...this.memberList(entries, names, limit), typing };
   }
 
   /** Records a socket of `user` leaving; returns true if the user is gone from the room here. */
@@ -199,6 +259,14 @@ export class Presence {
       EXACT_COUNT_MAX,
       limit * 2,
     );
+    return this.memberList(entries, names, limit);
+  }
+
+  private memberList(
+    entries: number,
+    names: string[],
+    limit: number,
+  ): { members: string[]; count: number } {
     const users = uniqueUsers(names);
     const count = Number(entries) <= EXACT_COUNT_MAX ? users.length : Number(entries);
     return { members: users.slice(0, limit), count };
@@ -267,10 +335,6 @@ export class Presence {
     } else {
       await this.redis.zrem(key, user);
     }
-  }
-
-  async typing(room: string): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.roomTyping(room), Date.now(), '+inf');
   }
 }
 

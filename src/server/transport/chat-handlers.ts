@@ -160,16 +160,17 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       await socket.join(roomOf(room));
       try {
         await ctx.fanout.subscribed(room);
-        if (!already && (await ctx.presence.join(room, user))) ctx.presenceChanged(room);
-        const [{ page, meta, unrecoverable }, { members, count }, typing] = await Promise.all([
-          readPage(ctx, room, {
-            since,
-            epoch,
-            limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
-          }),
-          ctx.presence.members(room),
-          ctx.presence.typing(room),
-        ]);
+        const [{ page, meta, unrecoverable }, { added, members, count, typing }] =
+          await Promise.all([
+            readPage(ctx, room, {
+              since,
+              epoch,
+              limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
+            }),
+            ctx.presence.join(room, user, !already),
+          ]);
+        ctx.presenceShown(room);
+        if (added) ctx.presenceChanged(room);
         return {
           room: address,
           ...readAs(page, room, address),
