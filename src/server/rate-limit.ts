@@ -51,7 +51,7 @@ export class FloodPenalty {
   private readonly blocked: RateLimiterRedis;
 
   constructor(
-    redis: RedisConn,
+    private readonly redis: RedisConn,
     keys: Keys,
     private readonly baseMs: number,
   ) {
@@ -75,9 +75,13 @@ export class FloodPenalty {
     return ms;
   }
 
-  /** How long the session `hash` must still wait before it may connect (0: it may). */
+  /**
+   * How long the session `hash` must still wait before it may connect (0: it may). The block
+   * key exists only while the session is blocked, so its expiry is the answer: one PTTL on
+   * every handshake, not the limiter's MULTI of GET and PTTL.
+   */
   async remainingMs(hash: string): Promise<number> {
-    const res = await this.blocked.get(hash);
-    return res && res.consumedPoints > 1 ? Math.max(1, res.msBeforeNext) : 0;
+    const left = await this.redis.pttl(this.blocked.getKey(hash));
+    return left > 0 ? left : 0;
   }
 }
