@@ -50,7 +50,14 @@ export class PresenceAnnouncer {
     private readonly presence: Presence,
     private readonly notifier: PresenceNotifier,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // The last local member left: what was kept about the room here is not needed any more.
+    io.of('/').adapter.on('delete-room', (r: string) => {
+      if (!r.startsWith('#')) return;
+      this.counts.delete(r.slice(1));
+      this.told.delete(r.slice(1));
+    });
+  }
 
   /** A member joined or left here (or expired): tell the instances with members in the room. */
   changed(room: string): void {
@@ -86,12 +93,16 @@ export class PresenceAnnouncer {
           if (!this.io.of('/').adapter.rooms.has(roomOf(room))) {
             // The last local member left meanwhile: nobody here to tell.
             this.counts.delete(room);
+            this.told.delete(room);
             return;
           }
           this.presence.members(room).then(
             ({ members, count }) => {
               if (count === 0) this.counts.delete(room);
               else this.counts.set(room, count);
+              const list = `${count}\n${members.join('\n')}`;
+              if (this.told.get(room) === list) return;
+              this.told.set(room, list);
               emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
                 room: address,
                 members,

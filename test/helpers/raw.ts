@@ -1,5 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/protocol/index.js';
+import type {
+  ClientToServerEvents,
+  Result,
+  ServerToClientEvents,
+} from '../../src/protocol/index.js';
 
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -32,4 +36,23 @@ export async function handshakeOutcome(
   } finally {
     s.close();
   }
+}
+
+/** Emits any event (well-formed or not) and resolves with its ack. */
+export function ask<T = unknown>(
+  s: RawSocket,
+  event: string,
+  payload: unknown,
+): Promise<Result<T>> {
+  return new Promise((resolve) => {
+    const emit = s.emit.bind(s) as (ev: string, ...a: unknown[]) => void;
+    emit(event, payload, (res: Result<T>) => resolve(res));
+  });
+}
+
+/** The data of a successful ack; throws with the error's code and message otherwise. */
+export async function ok<T>(p: Promise<Result<T>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.data;
 }

@@ -12,7 +12,7 @@ import {
   type ServerToClientEvents,
 } from '../../src/protocol/index.js';
 import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
-import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
 
 /**
  * Direct conversations on the wire, with bare socket.io-client sockets: what a third party
@@ -30,19 +30,6 @@ async function open(url: string, token: string): Promise<RawSocket> {
 }
 
 /** Emits any event with any arguments and returns the ack's answer. */
-function ask<T = unknown>(s: RawSocket, event: string, payload: unknown): Promise<Result<T>> {
-  return new Promise((resolve) => {
-    const emit = s.emit.bind(s) as (ev: string, ...a: unknown[]) => void;
-    emit(event, payload, (res: Result<T>) => resolve(res));
-  });
-}
-
-async function ok<T>(p: Promise<Result<T>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.data;
-}
-
 const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
 
 /** Records every event a socket receives, to assert on what it was (never) sent. */

@@ -4,12 +4,13 @@ import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, MEMBER_LIST_MAX, type Result } from '../../src/protocol/index.js';
 import { TEST_ENV, until, userName, useCluster } from '../helpers/cluster.js';
+import { ask, ok, type RawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(2);
 const { clients } = cluster;
 
 /** Creates users in bulk through the admin API (no scrypt per user). */
-async function bulkUsers(n: number): Promise<string[]> {
+async function bulkUsers(n: number, prefix = 'ltpres01'): Promise<string[]> {
   const admin = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
     transports: ['websocket'],
     auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
@@ -17,7 +18,7 @@ async function bulkUsers(n: number): Promise<string[]> {
   });
   try {
     const res = await new Promise<Result<{ users: { name: string; token: string }[] }>>((r) =>
-      admin.emit('admin:users:create', { prefix: 'ltpres01', from: 0, count: n, ttlSec: 600 }, r),
+      admin.emit('admin:users:create', { prefix, from: 0, count: n, ttlSec: 600 }, r),
     );
     if (!res.ok) throw new Error(res.error.message);
     return res.data.users.map((u) => u.token);
@@ -37,11 +38,64 @@ describe('presence in a big room', () => {
       clients.push(c);
     }
     const first = clients[0]!.rooms.get('crowd')!;
-    await until(clients[0]!, () => first.memberCount === n, 10_000, `count ${n}`);
+    // A room of 130 is told at most every 6.5 s (50 ms a member).
+    await until(clients[0]!, () => first.memberCount === n, 20_000, `count ${n}`);
     expect(first.members.length).toBe(MEMBER_LIST_MAX);
     expect(new Set(first.members).size).toBe(MEMBER_LIST_MAX);
     // The last joiner got the count in its join answer too.
     expect(clients[n - 1]!.rooms.get('crowd')!.memberCount).toBe(n);
+  });
+});
+
+describe('presence under a burst of joins', () => {
+  it('every member, on both instances, ends with the whole list, told in fewer lists than there were joins', async () => {
+    const n = 40;
+    const [watcherToken, ...tokens] = await bulkUsers(n + 1, 'ltpres02');
+    // A bare socket counts every list it is sent.
+    const watcher: RawSocket = io(cluster.nodes[0]!.url, {
+      transports: ['websocket'],
+      auth: { token: watcherToken },
+      forceNew: true,
+    });
+    const lists: number[] = [];
+    let settled: (() => void) | undefined;
+    watcher.on('presence:updated', (p) => {
+      lists.push(p.count);
+      if (p.count === n + 1) settled?.();
+    });
+    try {
+      await new Promise<void>((r) => watcher.once('connect', () => r()));
+      await ok(ask(watcher, 'room:join', { room: 'burst' }));
+      const members = await Promise.all(
+        tokens.map(async (token, i) => {
+          const c = new ChatClient({ servers: [cluster.nodes[i % 2]!.url], token, pingEveryMs: 0 });
+          clients.push(c);
+          await c.connect();
+          await c.join('burst');
+          return c;
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no list of ${n + 1} in 15 s; counts told: ${lists.join(',')}`)),
+          15_000,
+        );
+        settled = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        if (lists.at(-1) === n + 1) settled();
+      });
+      // Each instance tells its own members once per wait, not once per joiner.
+      expect(lists.length).toBeLessThan(n);
+      for (const c of members) {
+        const room = c.rooms.get('burst')!;
+        await until(c, () => room.memberCount === n + 1, 15_000, `count ${n + 1}`);
+        expect(room.members).toHaveLength(n + 1);
+      }
+    } finally {
+      watcher.close();
+    }
   });
 });
 
