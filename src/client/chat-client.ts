@@ -58,7 +58,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       resume: () => this.resume.resync('reconnect'),
       ended: () => this.outbox.failPending(),
     });
-    this.outbox = new Outbox(this.conn, emit);
+    this.outbox = new Outbox(this.conn, emit, (room) => this.resume.isRejoining(room));
     this.outgoing = this.outbox.outgoing;
     this.resume = new Resume(this.rooms, this.conn, this.outbox, emit);
     this.ops = new RoomOps(this.rooms, this.conn, this.resume, emit, full.roomWindow);

@@ -151,6 +151,9 @@ export class Connection {
     const before = this.welcome;
     this.welcome = w;
     this.attempt = 0;
+    // The resume starts before anyone hears of the connection: it marks the rooms it has
+    // to join again, so a send made on the news waits for its room (see Resume.isRejoining).
+    const resumed = first ? undefined : this.hooks.resume();
     this.setState({
       kind: 'connected',
       server: this.server,
@@ -158,9 +161,9 @@ export class Connection {
       bootId: w.bootId,
     });
     this.startPing();
-    if (first) return;
+    if (!resumed) return;
     this.reconnects++;
-    const recovered = await this.hooks.resume();
+    const recovered = await resumed;
     const lost = this.lostReason ?? 'connection lost';
     // A drain is planned: the client moved; anything else is a reconnect after a loss. Back
     // on the same id with a new boot id is the restarted instance itself, said as such.

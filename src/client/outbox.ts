@@ -18,6 +18,8 @@ export class Outbox {
   constructor(
     private readonly conn: Connection,
     private readonly emit: Emit,
+    /** Whether a reconnect has not joined this room again yet (see `Resume.isRejoining`). */
+    private readonly isRejoining: (room: string) => boolean = () => false,
   ) {}
 
   /** Sends a message. It is pending until acked; if that fails it is retried with the same id. */
@@ -42,6 +44,15 @@ export class Outbox {
         state: 'failed',
         error: { code: ErrorCode.Unavailable, message: 'not connected; will retry' },
       });
+      return out;
+    }
+    if (this.isRejoining(out.room)) {
+      // Sent by the resume once the room is joined again; the retry timer is a backstop.
+      this.update(out, {
+        state: 'failed',
+        error: { code: ErrorCode.Unavailable, message: 'rejoining the room; will send' },
+      });
+      this.scheduleRetry();
       return out;
     }
     if (out.state !== 'pending') this.update(out, { state: 'pending' });

@@ -13,6 +13,10 @@ import type { ClientSocket, Emit } from './types.js';
  */
 export class Resume {
   private resyncing: Promise<void> | undefined;
+  /** Rooms a reconnect has not joined again yet on the new connection. */
+  private readonly rejoining = new Set<string>();
+  /** Counts reconnect resumes: only the newest one's marks are in `rejoining`. */
+  private rejoinGen = 0;
 
   constructor(
     private readonly rooms: Map<string, RoomState>,
@@ -127,19 +131,37 @@ export class Resume {
     return added;
   }
 
+  /**
+   * Whether a reconnect is still joining `room` again: a send to it now would reach the
+   * server before the join and be refused (`not_member`), so it waits for the resume.
+   */
+  isRejoining(room: string): boolean {
+    return this.rejoining.has(room);
+  }
+
   /** Resumes every joined room after a reconnect or a server's request; returns messages recovered. */
   resync(why: 'reconnect' | 'sync' | 'hole'): Promise<number> {
+    // Marked at once (the client may send in the same turn as the welcome): until a room is
+    // joined again on the new connection, sends to it wait for this resume.
+    const gen = why === 'reconnect' ? ++this.rejoinGen : this.rejoinGen;
+    if (why === 'reconnect') for (const name of this.rooms.keys()) this.rejoining.add(name);
     const run = async (): Promise<number> => {
       const socket = this.conn.socket;
-      if (!socket) return 0;
       let total = 0;
-      for (const room of this.rooms.values()) {
-        try {
-          total += await this.catchUp(room, socket, why === 'reconnect');
-        } catch {
-          // The connection went away mid-resume; the next connect resumes again.
-          return total;
+      try {
+        if (!socket) return 0;
+        for (const room of this.rooms.values()) {
+          try {
+            total += await this.catchUp(room, socket, why === 'reconnect');
+          } catch {
+            // The connection went away mid-resume; the next connect resumes again.
+            return total;
+          }
+          if (gen === this.rejoinGen) this.rejoining.delete(room.name);
         }
+      } finally {
+        // A later reconnect's marks are its own to clear.
+        if (gen === this.rejoinGen) this.rejoining.clear();
       }
       await this.outbox.retryFailed();
       return total;

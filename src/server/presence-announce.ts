@@ -15,6 +15,13 @@ const ANNOUNCE_MAX_MS = 15_000;
 const ANNOUNCE_MS_PER_MEMBER = 50;
 
 /**
+ * Sockets this instance sends member lists to per second at most, over all its rooms: after
+ * a restart, members rejoining thousands of rooms at once would otherwise keep the instance
+ * busy writing lists (each already got one in its join's answer; later ones wait their turn).
+ */
+const ANNOUNCE_SOCKETS_PER_SEC = 1000;
+
+/**
  * How long changes in a room are gathered before its members are told: its members times
  * 50 ms, within 100 ms..15 s (a room of 10 waits 0.5 s, of 100 5 s). Each announcement goes to
  * every member, so a room of N is sent at most N / wait = 20 lists a second however many join at once (a mass reconnect after a
@@ -44,6 +51,8 @@ export class PresenceAnnouncer {
   private readonly counts = new Map<string, number>();
   /** What was last told per room: the same list again (a member moved instances) is not sent. */
   private readonly told = new Map<string, string>();
+  /** Until then, the lists already sent have used this instance's budget. */
+  private budgetAt = 0;
 
   constructor(
     private readonly io: ChatServer,
@@ -85,35 +94,46 @@ export class PresenceAnnouncer {
   /** The room's channel said its members changed: tell the local members, once per wait. */
   heard(room: string): void {
     if (this.timers.has(room)) return;
+    this.later(room, announceDelayMs(this.counts.get(room) ?? 0));
+  }
+
+  private later(room: string, ms: number): void {
     this.timers.set(
       room,
-      setTimeout(
-        () => {
-          this.timers.delete(room);
-          if (!this.io.of('/').adapter.rooms.has(roomOf(room))) {
-            // The last local member left meanwhile: nobody here to tell.
-            this.counts.delete(room);
-            this.told.delete(room);
-            return;
-          }
-          this.presence.members(room).then(
-            ({ members, count }) => {
-              if (count === 0) this.counts.delete(room);
-              else this.counts.set(room, count);
-              const list = `${count}\n${members.join('\n')}`;
-              if (this.told.get(room) === list) return;
-              this.told.set(room, list);
-              emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
-                room: address,
-                members,
-                count,
-              }));
-            },
-            (err: unknown) => this.log.warn({ room, err }, 'presence update failed'),
-          );
-        },
-        announceDelayMs(this.counts.get(room) ?? 0),
-      ),
+      setTimeout(() => this.announce(room), ms),
+    );
+  }
+
+  private announce(room: string): void {
+    this.timers.delete(room);
+    const sockets = this.io.of('/').adapter.rooms.get(roomOf(room))?.size ?? 0;
+    if (sockets === 0) {
+      // The last local member left meanwhile: nobody here to tell.
+      this.counts.delete(room);
+      this.told.delete(room);
+      return;
+    }
+    // Over the instance's budget (lists to thousands of rooms at once): wait for its turn.
+    const now = Date.now();
+    if (this.budgetAt > now) {
+      this.later(room, this.budgetAt - now);
+      return;
+    }
+    this.budgetAt = now + (sockets / ANNOUNCE_SOCKETS_PER_SEC) * 1000;
+    this.presence.members(room).then(
+      ({ members, count }) => {
+        if (count === 0) this.counts.delete(room);
+        else this.counts.set(room, count);
+        const list = `${count}\n${members.join('\n')}`;
+        if (this.told.get(room) === list) return;
+        this.told.set(room, list);
+        emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
+          room: address,
+          members,
+          count,
+        }));
+      },
+      (err: unknown) => this.log.warn({ room, err }, 'presence update failed'),
     );
   }
 

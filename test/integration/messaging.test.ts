@@ -124,4 +124,40 @@ describe('messages across instances', () => {
     expect(victim.reconnects).toBe(1);
     expect(victim.welcome?.instanceId).not.toBe('chat-2');
   });
+
+  it('a message sent the moment a client is back, before it has joined its rooms again, is sent once the room is joined', async () => {
+    const [a, , c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    // Its instance (C) is killed below; A is where it reconnects.
+    const mover = await user([c, a]);
+    await mover.join('rejoin-room');
+    expect(mover.welcome?.instanceId).toBe('chat-3');
+    const back = new Promise<void>((resolve) => {
+      const off = mover.on('state', (s) => {
+        if (s.kind !== 'connected' || s.instanceId === 'chat-3') return;
+        off();
+        // Right as the new connection is welcomed: the resume has not joined the room yet.
+        void mover.send('rejoin-room', 'first words back');
+        resolve();
+      });
+    });
+    await cluster.nodes[2]!.kill('SIGKILL');
+    await back;
+    // Settled either way: acknowledged, or refused for good.
+    await until(
+      mover,
+      () => [...mover.outgoing.values()].every((o) => o.state === 'sent' || o.state === 'rejected'),
+      20_000,
+      'the send settled',
+    );
+    const states = [...mover.outgoing.values()].map((o) => o.state);
+    expect(states).toEqual(['sent']);
+    await until(
+      mover,
+      () =>
+        mover.rooms.get('rejoin-room')?.messages.some((m) => m.text === 'first words back') ??
+        false,
+      10_000,
+      'the message in the room',
+    );
+  });
 });
