@@ -8,6 +8,8 @@ import { VirtualUser, type VuSink } from './vu.js';
 
 const TICK_MS = 50;
 const PROGRESS_MS = 1000;
+/** How often every socket's liveness (connect timeout, server pings) is checked. */
+const CHECK_MS = 1000;
 
 function tell(msg: FromWorker): void {
   process.send?.(msg);
@@ -25,7 +27,7 @@ const timers: NodeJS.Timeout[] = [];
 let sendTimer: NodeJS.Timeout | undefined;
 
 function start(plan: WorkerPlan): void {
-  vus = plan.vus.map((spec) => new VirtualUser(spec, plan.server, sink));
+  vus = plan.vus.map((spec) => new VirtualUser(spec, [plan.server], sink));
   for (const vu of vus) {
     const at = plan.t0 + (vu.spec.index / plan.clients) * plan.rampMs;
     const t = setTimeout(() => void vu.start(plan.connectTimeoutMs), Math.max(0, at - Date.now()));
@@ -38,7 +40,7 @@ function start(plan: WorkerPlan): void {
   let last = performance.now();
   sendTimer = setInterval(() => {
     const now = performance.now();
-    const ready = vus.filter((v) => v.joined && v.client.connected).length;
+    const ready = vus.filter((v) => v.joined && v.connected).length;
     budget += ((now - last) / 1000) * plan.rate * (ready / Math.max(1, vus.length));
     last = now;
     for (let tries = 0; budget >= 1 && tries < vus.length; tries++) {
@@ -51,6 +53,13 @@ function start(plan: WorkerPlan): void {
     tell({ type: 'progress', progress: snapshot() });
   }, PROGRESS_MS);
   timers.push(progress);
+  // One timer for every user's socket checks, not one (or three) per socket.
+  timers.push(
+    setInterval(() => {
+      const now = Date.now();
+      for (const vu of vus) vu.check(now);
+    }, CHECK_MS),
+  );
 }
 
 function snapshot(): {
@@ -61,7 +70,7 @@ function snapshot(): {
   latency: string;
 } {
   return {
-    connected: vus.filter((v) => v.client.connected).length,
+    connected: vus.filter((v) => v.connected).length,
     failed: vus.filter((v) => v.failed).length,
     sent: sink.counts.sent,
     delivered: sink.counts.delivered,
@@ -105,9 +114,9 @@ async function verify(sent: Record<string, string[]>, drainMs: number): Promise<
     result.expected += t.expected;
     result.delivered += t.delivered;
     result.lost += t.lost;
-    result.reconnects += vu.client.reconnects;
+    result.reconnects += vu.reconnects;
     result.sendFailed += vu.unacked;
-    const id = vu.client.connected ? vu.client.welcome?.instanceId : undefined;
+    const id = vu.connected ? vu.instanceId : undefined;
     if (id) result.instances[id] = (result.instances[id] ?? 0) + 1;
   }
   const stuck = vus.filter((v) => !v.joined && !v.failed).length;
@@ -120,7 +129,7 @@ async function verify(sent: Record<string, string[]>, drainMs: number): Promise<
 function close(): void {
   for (const t of timers) clearTimeout(t);
   clearInterval(sendTimer);
-  for (const vu of vus) vu.client.close();
+  for (const vu of vus) vu.close();
   // Give the close frames a moment to leave, then go.
   setTimeout(() => process.exit(0), 200).unref();
 }

@@ -4,6 +4,14 @@ import type { FromWorker, Progress, ToWorker } from './messages.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/**
+ * Extra Node options for the workers, from CHAT_LOADTEST_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the virtual users. None by default.
+ */
+export function workerExecArgv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.CHAT_LOADTEST_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
+}
+
 type Of<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
 /** One forked worker process and the messages it sends. */
@@ -15,7 +23,7 @@ export class WorkerHandle {
 
   constructor(readonly index: number) {
     this.proc = fork(WORKER_MAIN, [], {
-      execArgv: [],
+      execArgv: workerExecArgv(),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     this.proc.on('message', (raw) => {
