@@ -1,11 +1,11 @@
-import WebSocket from 'ws';
+import { FrameSocket } from './websocket.js';
 import type { ClientToServerEvents } from '../../protocol/index.js';
 
 /**
- * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket,
- * for the load tester's virtual users: what socket.io-client puts on the wire with
- * `transports: ['websocket']`, for the default namespace, without its Manager, emitter chain,
- * debug build and per-socket timers. The server cannot tell the two apart: the same handshake,
+ * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket
+ * (`websocket.ts`), for the load tester's virtual users: what socket.io-client puts on the
+ * wire with `transports: ['websocket']`, for the default namespace, without its Manager,
+ * emitter chain, debug build and per-socket timers. The server cannot tell the two apart: the same handshake,
  * the same CONNECT packet with the session token, the same events and acks, pongs to its pings.
  *
  *   engine packets: 0 open · 1 close · 2 ping · 3 pong · 4 message · 6 noop
@@ -33,11 +33,14 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
-/** How long the open and CONNECT may take (socket.io-client's `timeout`). */
-const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long the transport may take to open (up to Engine.IO's open packet), as
+ * socket.io-client's `timeout`; after that the server's pings say whether it is alive.
+ */
+const OPEN_TIMEOUT_MS = 5000;
 
 export class WireSocket {
-  private readonly ws: WebSocket;
+  private readonly ws: FrameSocket;
   private readonly acks = new Map<number, PendingAck>();
   private nextAck = 0;
   private done = false;
@@ -57,15 +60,12 @@ export class WireSocket {
     const url = new URL('/socket.io/', server);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.search = '?EIO=4&transport=websocket';
-    // The server does not compress (Engine.IO's default); offering it would change nothing.
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
-    this.ws.on('message', (data, isBinary) => {
-      // Text frames arrive as one Buffer (binaryType 'nodebuffer', ws's default).
-      if (isBinary || !Buffer.isBuffer(data)) this.fail('a binary packet (not in the protocol)');
-      else this.onPacket(data.toString());
+    // No compression offered: the server does not compress (Engine.IO's default).
+    this.ws = new FrameSocket(url, {
+      open: () => undefined,
+      message: (text) => this.onPacket(text),
+      closed: (reason) => this.fail(reason),
     });
-    this.ws.on('error', (err) => this.fail(err.message));
-    this.ws.on('close', () => this.fail('transport close'));
   }
 
   /**
@@ -74,7 +74,7 @@ export class WireSocket {
    */
   check(now: number): void {
     if (this.done) return;
-    if (!this.connected && now - this.openedAt > CONNECT_TIMEOUT_MS) this.fail('timeout');
+    if (this.deadAfterMs === 0 && now - this.openedAt > OPEN_TIMEOUT_MS) this.fail('timeout');
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)
       this.fail('ping timeout');
   }
@@ -100,10 +100,8 @@ export class WireSocket {
   /** Closes the socket as a client leaving would (DISCONNECT, then the transport). */
   close(): void {
     if (this.done) return;
-    if (this.ws.readyState === WebSocket.OPEN) {
-      if (this.connected) this.ws.send('41');
-      this.ws.close();
-    } else this.ws.terminate();
+    if (this.connected) this.ws.send('41');
+    this.ws.close();
     this.finish(new Error('closed by the client'));
   }
 
