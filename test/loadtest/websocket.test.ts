@@ -54,7 +54,7 @@ function client(url: URL) {
     },
     closed: (r) => closedWith(r),
   });
-  closers.push(async () => sock.terminate());
+  closers.push(() => Promise.resolve(sock.terminate()));
   const messages = (n: number): Promise<string[]> =>
     new Promise((resolve) => {
       const check = (): void => {

@@ -69,6 +69,8 @@ export class VirtualUser {
   instanceId: string | undefined;
   private sock: WireSocket | undefined;
   private welcomed = false;
+  /** This socket is in the room (its join answered): only then are sends accepted. */
+  private inRoom = false;
   private ended = false;
   private everWelcomed = false;
   private attempt = 0;
@@ -144,6 +146,7 @@ export class VirtualUser {
     if (this.ended) return;
     this.retryTimer = undefined;
     this.welcomed = false;
+    this.inRoom = false;
     const server = this.servers[this.serverIndex % this.servers.length]!;
     const sock: WireSocket = new WireSocket(
       server,
@@ -170,6 +173,7 @@ export class VirtualUser {
     if (this.ended) return;
     this.lastReason = reason;
     this.welcomed = false;
+    this.inRoom = false;
     this.sock?.close();
     this.sock = undefined;
     this.attempt++;
@@ -252,6 +256,7 @@ export class VirtualUser {
       return;
     }
     const page = res.data;
+    this.inRoom = true;
     this.cursor.adoptEpoch(page.epoch);
     this.cursor.setBase(page.messages[0]?.seq ?? (page.lastSeq ?? 0) + 1);
     this.base = page.messages[page.messages.length - 1]?.id ?? '0-0';
@@ -287,7 +292,11 @@ export class VirtualUser {
     const again = this.again as { join: boolean } | undefined;
     this.again = undefined;
     if (again) void this.resume(sock, again.join);
-    else this.retrySends();
+    else if (!this.inRoom) {
+      // The join after a reconnect went unanswered on a live socket: ask again shortly.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.resume(sock, true), 500);
+    } else this.retrySends();
   }
 
   /**
@@ -305,6 +314,7 @@ export class VirtualUser {
           : await this.page(sock, 'room:history', { ...payload, limit: HISTORY_PAGE_MAX });
       if (this.sock !== sock || !res.ok) return;
       const page = res.data;
+      if (join && n === 0) this.inRoom = true;
       if (this.cursor.adoptEpoch(page.epoch)) {
         this.cursor.setBase(page.messages[0]?.seq ?? (page.lastSeq ?? 0) + 1);
       }
@@ -387,7 +397,7 @@ export class VirtualUser {
 
   /** Sends one timestamped message; false when this user cannot send now. */
   send(): boolean {
-    if (!this.joined || !this.connected) return false;
+    if (!this.joined || !this.connected || !this.inRoom) return false;
     const clientMsgId = `${this.idPrefix}${(this.nextMsg++).toString(36)}`;
     this.pending.set(clientMsgId, { text: messageText(nowMs()), inFlight: false });
     void this.transmit(clientMsgId);
@@ -397,7 +407,7 @@ export class VirtualUser {
   private async transmit(clientMsgId: string): Promise<void> {
     const out = this.pending.get(clientMsgId);
     const sock = this.sock;
-    if (!out || out.inFlight || !sock || !this.connected) return;
+    if (!out || out.inFlight || !sock || !this.connected || !this.inRoom) return;
     out.inFlight = true;
     let raw: unknown;
     try {
