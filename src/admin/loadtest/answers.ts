@@ -44,8 +44,12 @@ const PageSchema = z.object({
 
 export const PageAnswer = result(PageSchema) satisfies z.ZodType<Result<Page>>;
 export const SendAnswer = result(
-  z.object({ id: z.string() }) satisfies z.ZodType<Pick<SendResult, 'id'>>,
-) satisfies z.ZodType<Result<Pick<SendResult, 'id'>>>;
+  z.object({
+    id: z.string(),
+    seq: z.number().int().positive(),
+    epoch: z.string(),
+  }) satisfies z.ZodType<Pick<SendResult, 'id' | 'seq' | 'epoch'>>,
+) satisfies z.ZodType<Result<Pick<SendResult, 'id' | 'seq' | 'epoch'>>>;
 
 export const WelcomeEvent = z.object({
   user: z.string(),

@@ -19,7 +19,8 @@ import {
 import { messageText, nowMs, sentAtOf } from './clock.js';
 import { RoomCursor } from './cursor.js';
 import { recordMs, type Histogram } from './histogram.js';
-import type { VuSpec } from './messages.js';
+import type { SentRef, VuSpec } from './messages.js';
+import { SeqFlags } from './seq-flags.js';
 import { WireSocket } from './wire.js';
 
 /** What every virtual user of a worker shares: its histograms and its running counts. */
@@ -27,7 +28,7 @@ export interface VuSink {
   latency: Histogram;
   connect: Histogram;
   /** Acknowledged sends, by room, in the order they were acknowledged. */
-  sent: Map<string, string[]>;
+  sent: Map<string, SentRef[]>;
   counts: { sent: number; sendFailed: number; delivered: number; duplicated: number };
   errors: Map<string, number>;
 }
@@ -56,7 +57,7 @@ const LIVE = 2;
  * a hole shows), retries unacknowledged sends with the same client id. What it leaves out is
  * for screens: the window of messages, unread counts, members, typing, event listeners.
  *
- * Every message id it is shown is remembered: every message after the last id the first
+ * Every message it is shown is remembered (by epoch and seq): every message after the last id the first
  * join answered (`base`) is owed to it, live or through a resume; one delivered live twice
  * is a duplicate (one also in a resume page is not: that overlap is how a resume works).
  */
@@ -79,8 +80,14 @@ export class VirtualUser {
   private sendTimer: NodeJS.Timeout | undefined;
   private sendRetries = 0;
   private readonly cursor = new RoomCursor();
-  /** Every owed id shown to this user: SHOWN, and LIVE once it was delivered live. */
-  private readonly shown = new Map<string, number>();
+  /**
+   * What this user was shown of each owed message, by epoch and seq: SHOWN, and LIVE once it
+   * was delivered live. A seq is one message within an epoch (the server's contract, which
+   * the resume relies on too).
+   */
+  private readonly shown = new Map<string, SeqFlags>();
+  private shownEpoch: string | undefined;
+  private shownNow: SeqFlags | undefined;
   /** Messages after this id are owed to this user ('0-0': the room was empty). */
   private base: string | undefined;
   private early: ChatMessage[] = [];
@@ -371,7 +378,7 @@ export class VirtualUser {
   private take(m: ChatMessage, isLive: boolean): void {
     // One of ours whose ack was lost on the way: it was stored, and this is its id.
     if (m.clientMsgId !== undefined && this.pending.size > 0 && m.from === this.spec.user)
-      this.acked(m.clientMsgId, m.id);
+      this.acked(m.clientMsgId, { id: m.id, seq: m.seq, epoch: this.epochOf(m) });
     this.cursor.take(m.seq, m.id);
     this.show(m, isLive);
   }
@@ -380,14 +387,15 @@ export class VirtualUser {
     // History shown again (a repeated join, a resume) is not a duplicate: only messages owed
     // to the user (after its base) count, and each of those must be shown once.
     if (this.base === undefined || compareIds(m.id, this.base) <= 0) return;
-    const flags = this.shown.get(m.id) ?? 0;
+    const shown = this.flagsOf(this.epochOf(m));
+    const flags = shown.get(m.seq);
     if (isLive) {
       if (flags & LIVE) {
         this.sink.counts.duplicated++;
         return;
       }
-      this.shown.set(m.id, flags | LIVE | SHOWN);
-    } else if (!flags) this.shown.set(m.id, SHOWN);
+      shown.add(m.seq, LIVE | SHOWN);
+    } else if (!flags) shown.add(m.seq, SHOWN);
     if (flags & SHOWN) return;
     const sentAt = sentAtOf(m.text);
     if (sentAt === undefined) return;
@@ -424,7 +432,8 @@ export class VirtualUser {
     const res = SendAnswer.safeParse(raw);
     if (res.success && res.data.ok) {
       this.sendRetries = 0;
-      this.acked(clientMsgId, res.data.data.id);
+      const { id, seq, epoch } = res.data.data;
+      this.acked(clientMsgId, { id, seq, epoch });
       return;
     }
     const code = res.success && !res.data.ok ? res.data.error.code : ErrorCode.Unavailable;
@@ -442,12 +451,26 @@ export class VirtualUser {
     this.count(`send rejected: ${code}`);
   }
 
-  private acked(clientMsgId: string, id: string): void {
+  /** A message's epoch: its own, or (from a server that leaves it out) the room's. */
+  private epochOf(m: ChatMessage): string {
+    return m.epoch ?? this.cursor.epoch ?? '';
+  }
+
+  private flagsOf(epoch: string): SeqFlags {
+    if (epoch === this.shownEpoch && this.shownNow) return this.shownNow;
+    let flags = this.shown.get(epoch);
+    if (!flags) this.shown.set(epoch, (flags = new SeqFlags()));
+    this.shownEpoch = epoch;
+    this.shownNow = flags;
+    return flags;
+  }
+
+  private acked(clientMsgId: string, ref: SentRef): void {
     if (!this.pending.delete(clientMsgId)) return;
     this.sink.counts.sent++;
     const list = this.sink.sent.get(this.spec.room);
-    if (list) list.push(id);
-    else this.sink.sent.set(this.spec.room, [id]);
+    if (list) list.push(ref);
+    else this.sink.sent.set(this.spec.room, [ref]);
   }
 
   /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
@@ -471,16 +494,17 @@ export class VirtualUser {
   }
 
   /** Messages of `sent` (the room's acknowledged ids, in id order) this user still lacks. */
-  missing(sent: readonly string[]): number {
+  missing(sent: readonly SentRef[]): number {
     if (!this.joined || this.base === undefined) return 0;
     let n = 0;
     for (let i = firstAfter(sent, this.base); i < sent.length; i++) {
-      if (!this.shown.has(sent[i]!)) n++;
+      const { seq, epoch } = sent[i]!;
+      if (!((this.shown.get(epoch)?.get(seq) ?? 0) & SHOWN)) n++;
     }
     return n;
   }
 
-  tally(sent: readonly string[]): VuTally {
+  tally(sent: readonly SentRef[]): VuTally {
     if (!this.joined || this.base === undefined) return { expected: 0, delivered: 0, lost: 0 };
     const expected = sent.length - firstAfter(sent, this.base);
     const lost = this.missing(sent);
@@ -498,12 +522,12 @@ export class VirtualUser {
 }
 
 /** Index of the first id in `sorted` newer than `base`. */
-function firstAfter(sorted: readonly string[], base: string): number {
+function firstAfter(sorted: readonly SentRef[], base: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compareIds(sorted[mid]!, base) <= 0) lo = mid + 1;
+    if (compareIds(sorted[mid]!.id, base) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

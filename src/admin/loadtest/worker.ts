@@ -3,7 +3,7 @@
  * and reports to the runner over IPC. One process is one core and at most ~19,900 sockets.
  */
 import { encode, newHistogram } from './histogram.js';
-import type { FromWorker, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
+import type { FromWorker, SentRef, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
 import { VirtualUser, type VuSink } from './vu.js';
 
 const TICK_MS = 50;
@@ -89,7 +89,7 @@ async function stop(): Promise<void> {
 }
 
 /** Waits (bounded) until every user has every message owed to it, then tallies. */
-async function verify(sent: Record<string, string[]>, drainMs: number): Promise<void> {
+async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise<void> {
   const deadline = Date.now() + drainMs;
   const owed = (): boolean => vus.some((v) => v.missing(sent[v.spec.room] ?? []) > 0);
   while (owed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
