@@ -38,6 +38,8 @@ interface PendingAck {
  * socket.io-client's `timeout`; after that the server's pings say whether it is alive.
  */
 const OPEN_TIMEOUT_MS = 5000;
+/** CONNECT unanswered this long: the server's own `connectTimeout` would have closed it. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export class WireSocket {
   private readonly ws: FrameSocket;
@@ -74,7 +76,9 @@ export class WireSocket {
    */
   check(now: number): void {
     if (this.done) return;
-    if (this.deadAfterMs === 0 && now - this.openedAt > OPEN_TIMEOUT_MS) this.fail('timeout');
+    const age = now - this.openedAt;
+    if (this.deadAfterMs === 0 && age > OPEN_TIMEOUT_MS) this.fail('timeout');
+    else if (!this.connected && age > CONNECT_TIMEOUT_MS) this.fail('timeout');
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)
       this.fail('ping timeout');
   }

@@ -40,7 +40,8 @@ function start(plan: WorkerPlan): void {
   let last = performance.now();
   sendTimer = setInterval(() => {
     const now = performance.now();
-    const ready = vus.filter((v) => v.joined && v.connected).length;
+    let ready = 0;
+    for (const v of vus) if (v.joined && v.connected) ready++;
     budget += ((now - last) / 1000) * plan.rate * (ready / Math.max(1, vus.length));
     last = now;
     for (let tries = 0; budget >= 1 && tries < vus.length; tries++) {
