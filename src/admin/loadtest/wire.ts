@@ -1,9 +1,9 @@
-import { FrameSocket } from './websocket.js';
+import WebSocket from 'ws';
 import type { ClientToServerEvents } from '../../protocol/index.js';
 
 /**
  * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket
- * (`websocket.ts`), for the load tester's virtual users: what socket.io-client puts on the
+ * (`ws`), for the load tester's virtual users: what socket.io-client puts on the
  * wire with `transports: ['websocket']`, for the default namespace, without its Manager,
  * emitter chain, debug build and per-socket timers. The server cannot tell the two apart: the same handshake,
  * the same CONNECT packet with the session token, the same events and acks, pongs to its pings.
@@ -42,7 +42,7 @@ const OPEN_TIMEOUT_MS = 5000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export class WireSocket {
-  private readonly ws: FrameSocket;
+  private readonly ws: WebSocket;
   private readonly acks = new Map<number, PendingAck>();
   private nextAck = 0;
   private done = false;
@@ -63,11 +63,14 @@ export class WireSocket {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.search = '?EIO=4&transport=websocket';
     // No compression offered: the server does not compress (Engine.IO's default).
-    this.ws = new FrameSocket(url, {
-      open: () => undefined,
-      message: (text) => this.onPacket(text),
-      closed: (reason) => this.fail(reason),
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws.on('message', (data, isBinary) => {
+      // Text frames arrive as one Buffer (binaryType 'nodebuffer', ws's default).
+      if (isBinary || !Buffer.isBuffer(data)) this.fail('a binary packet (not in the protocol)');
+      else this.onPacket(data.toString());
     });
+    this.ws.on('error', (err) => this.fail(err.message));
+    this.ws.on('close', () => this.fail('transport close'));
   }
 
   /**
@@ -104,8 +107,10 @@ export class WireSocket {
   /** Closes the socket as a client leaving would (DISCONNECT, then the transport). */
   close(): void {
     if (this.done) return;
-    if (this.connected) this.ws.send('41');
-    this.ws.close();
+    if (this.ws.readyState === WebSocket.OPEN) {
+      if (this.connected) this.ws.send('41');
+      this.ws.close();
+    } else this.ws.terminate();
     this.finish(new Error('closed by the client'));
   }
 
