@@ -12,6 +12,7 @@ import {
   track,
 } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { runAdmin, type AdminRun } from '../admin/run-admin.js';
 import { runLoadtest } from './run.js';
 
 let redis: TestRedis;
@@ -104,5 +105,58 @@ describe('loadtest while an instance is killed', () => {
     expect(report.messages.delivered).toBe(report.messages.expected);
     expect(report.passed).toBe(true);
     expect(Object.keys(report.instances).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('moves every user through a rolling restart and loses nothing', async () => {
+    let restart: Promise<AdminRun> | undefined;
+    const { report } = await runLoadtest(
+      url,
+      TEST_ENV.CHAT_ADMIN_TOKEN!,
+      [
+        '--clients',
+        '100',
+        '--rooms',
+        '4',
+        '--rate',
+        '40',
+        '--duration',
+        '25s',
+        '--ramp',
+        '2s',
+        '--drain',
+        '15s',
+        '--workers',
+        '2',
+        '--max-lost',
+        '0',
+      ],
+      (line) => {
+        // Once messages flow, every instance is drained and restarted in turn.
+        if (!restart && /steady .* sent [1-9]/.test(line)) {
+          restart = runAdmin(['--server', url, 'restart', '--rolling', '--timeout', '60s'], {
+            CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN,
+          });
+        }
+      },
+    );
+    const restarted = await restart;
+    console.log(
+      JSON.stringify({
+        restart: restarted?.code,
+        clients: report.clients,
+        messages: report.messages,
+        reconnects: report.reconnects,
+        instances: report.instances,
+      }),
+    );
+    expect(restarted?.code).toBe(0);
+    expect(report.clients.connected).toBe(100);
+    // Users on every instance were told to move (some more than once).
+    expect(report.reconnects).toBeGreaterThanOrEqual(100);
+    expect(report.messages.sent).toBeGreaterThan(100);
+    expect(report.messages.lost).toBe(0);
+    expect(report.messages.duplicated).toBe(0);
+    expect(report.messages.delivered).toBe(report.messages.expected);
+    expect(report.passed).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import {
   resolveOptions,
   type RawLoadtestFlags,
 } from '../loadtest/options.js';
-import { inkView, plainView } from '../loadtest/views.js';
+import { plainView } from '../loadtest/views.js';
 import { clean } from '../output.js';
 
 /** Wraps a parser so commander reports its message as a usage error (exit 2). */
@@ -103,7 +103,7 @@ export function loadtestCommand(): Command {
         const client = await ctx.client();
         const warn = (l: string): void => ctx.out.warn(l);
         const view = process.stderr.isTTY
-          ? inkView(warn)
+          ? (await import('../loadtest/ink-view.js')).inkView(warn)
           : plainView((l) => ctx.out.progress(l), warn);
         const report = await runLoadtest(client, ctx.target().server, opts, view);
         if (flags.json) ctx.out.json(report);

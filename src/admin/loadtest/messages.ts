@@ -12,6 +12,13 @@ export interface VuSpec {
   index: number;
 }
 
+/** A message a virtual user sent and had acknowledged: its id, and its place in the room. */
+export interface SentRef {
+  id: string;
+  seq: number;
+  epoch: string;
+}
+
 export interface WorkerPlan {
   server: string;
   vus: VuSpec[];
@@ -27,7 +34,7 @@ export interface WorkerPlan {
 export type ToWorker =
   | { type: 'start'; plan: WorkerPlan }
   | { type: 'stop' }
-  | { type: 'verify'; sent: Record<string, string[]>; drainMs: number }
+  | { type: 'verify'; sent: Record<string, SentRef[]>; drainMs: number }
   | { type: 'close' };
 
 export interface Progress {
@@ -61,6 +68,6 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; progress: Progress }
   /** Ids of the messages this worker's users sent and had acknowledged, by room. */
-  | { type: 'sent'; sent: Record<string, string[]> }
+  | { type: 'sent'; sent: Record<string, SentRef[]> }
   | { type: 'result'; result: WorkerResult }
   | { type: 'error'; message: string };

@@ -4,7 +4,7 @@ import type { AdminClient } from '../connection.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
 import { cpuPct, isLocal, sampleCpu, type CpuSample } from './cpu.js';
 import { merge, percentiles } from './histogram.js';
-import type { VuSpec, WorkerResult } from './messages.js';
+import type { SentRef, VuSpec, WorkerResult } from './messages.js';
 import type { LoadtestOptions } from './options.js';
 import { buildReport, type LoadtestReport, type Totals } from './report.js';
 import { WorkerHandle } from './workers.js';
@@ -198,11 +198,11 @@ export async function runLoadtest(
     for (const w of workers) w.send({ type: 'stop' });
     const sentParts = await Promise.all(workers.map((w) => w.next('sent', 30_000)));
     const sendSeconds = (Date.now() - t0) / 1000;
-    const sent: Record<string, string[]> = {};
+    const sent: Record<string, SentRef[]> = {};
     for (const part of sentParts) {
-      for (const [room, ids] of Object.entries(part.sent)) (sent[room] ??= []).push(...ids);
+      for (const [room, refs] of Object.entries(part.sent)) (sent[room] ??= []).push(...refs);
     }
-    for (const ids of Object.values(sent)) ids.sort(compareIds);
+    for (const refs of Object.values(sent)) refs.sort((a, b) => compareIds(a.id, b.id));
     for (const w of workers) w.send({ type: 'verify', sent, drainMs: opts.drainMs });
     const results = await Promise.all(
       workers.map((w) => w.next('result', opts.drainMs + 60_000).then((m) => m.result)),

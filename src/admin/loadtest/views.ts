@@ -1,6 +1,3 @@
-import { createElement } from 'react';
-import { render } from 'ink';
-import { LiveProgress } from './LiveProgress.js';
 import type { LiveState, LiveView } from './runner.js';
 
 const line = (s: LiveState): string =>
@@ -26,23 +23,5 @@ export function plainView(
     },
     warn,
     stop() {},
-  };
-}
-
-/** An Ink view on stderr (a terminal): a bar through the ramp and the running figures. */
-export function inkView(warn: (line: string) => void): LiveView {
-  let app: ReturnType<typeof render> | undefined;
-  return {
-    update(s) {
-      const el = createElement(LiveProgress, { s: { ...s } });
-      if (!app)
-        app = render(el, { stdout: process.stderr, patchConsole: false, exitOnCtrlC: false });
-      else app.rerender(el);
-    },
-    warn,
-    stop() {
-      app?.unmount();
-      app = undefined;
-    },
   };
 }

@@ -3,11 +3,13 @@
  * and reports to the runner over IPC. One process is one core and at most ~19,900 sockets.
  */
 import { encode, newHistogram } from './histogram.js';
-import type { FromWorker, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
+import type { FromWorker, SentRef, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
 import { VirtualUser, type VuSink } from './vu.js';
 
 const TICK_MS = 50;
 const PROGRESS_MS = 1000;
+/** How often every socket's liveness (connect timeout, server pings) is checked. */
+const CHECK_MS = 1000;
 
 function tell(msg: FromWorker): void {
   process.send?.(msg);
@@ -25,7 +27,7 @@ const timers: NodeJS.Timeout[] = [];
 let sendTimer: NodeJS.Timeout | undefined;
 
 function start(plan: WorkerPlan): void {
-  vus = plan.vus.map((spec) => new VirtualUser(spec, plan.server, sink));
+  vus = plan.vus.map((spec) => new VirtualUser(spec, [plan.server], sink));
   for (const vu of vus) {
     const at = plan.t0 + (vu.spec.index / plan.clients) * plan.rampMs;
     const t = setTimeout(() => void vu.start(plan.connectTimeoutMs), Math.max(0, at - Date.now()));
@@ -38,7 +40,8 @@ function start(plan: WorkerPlan): void {
   let last = performance.now();
   sendTimer = setInterval(() => {
     const now = performance.now();
-    const ready = vus.filter((v) => v.joined && v.client.connected).length;
+    let ready = 0;
+    for (const v of vus) if (v.joined && v.connected) ready++;
     budget += ((now - last) / 1000) * plan.rate * (ready / Math.max(1, vus.length));
     last = now;
     for (let tries = 0; budget >= 1 && tries < vus.length; tries++) {
@@ -51,6 +54,13 @@ function start(plan: WorkerPlan): void {
     tell({ type: 'progress', progress: snapshot() });
   }, PROGRESS_MS);
   timers.push(progress);
+  // One timer for every user's socket checks, not one (or three) per socket.
+  timers.push(
+    setInterval(() => {
+      const now = Date.now();
+      for (const vu of vus) vu.check(now);
+    }, CHECK_MS),
+  );
 }
 
 function snapshot(): {
@@ -61,7 +71,7 @@ function snapshot(): {
   latency: string;
 } {
   return {
-    connected: vus.filter((v) => v.client.connected).length,
+    connected: vus.filter((v) => v.connected).length,
     failed: vus.filter((v) => v.failed).length,
     sent: sink.counts.sent,
     delivered: sink.counts.delivered,
@@ -80,10 +90,17 @@ async function stop(): Promise<void> {
 }
 
 /** Waits (bounded) until every user has every message owed to it, then tallies. */
-async function verify(sent: Record<string, string[]>, drainMs: number): Promise<void> {
+async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise<void> {
   const deadline = Date.now() + drainMs;
-  const owed = (): boolean => vus.some((v) => v.missing(sent[v.spec.room] ?? []) > 0);
-  while (owed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  // What a user lacks only shrinks (the list is final, what it saw only grows): each pass
+  // checks just the users that still lacked something at the last one.
+  const lacking = (list: VirtualUser[]): VirtualUser[] =>
+    list.filter((v) => v.missing(sent[v.spec.room] ?? []) > 0);
+  let owed = lacking(vus);
+  while (owed.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    owed = lacking(owed);
+  }
   const result: WorkerResult = {
     requested: vus.length,
     connected: vus.filter((v) => v.joined).length,
@@ -105,9 +122,9 @@ async function verify(sent: Record<string, string[]>, drainMs: number): Promise<
     result.expected += t.expected;
     result.delivered += t.delivered;
     result.lost += t.lost;
-    result.reconnects += vu.client.reconnects;
+    result.reconnects += vu.reconnects;
     result.sendFailed += vu.unacked;
-    const id = vu.client.connected ? vu.client.welcome?.instanceId : undefined;
+    const id = vu.connected ? vu.instanceId : undefined;
     if (id) result.instances[id] = (result.instances[id] ?? 0) + 1;
   }
   const stuck = vus.filter((v) => !v.joined && !v.failed).length;
@@ -120,7 +137,7 @@ async function verify(sent: Record<string, string[]>, drainMs: number): Promise<
 function close(): void {
   for (const t of timers) clearTimeout(t);
   clearInterval(sendTimer);
-  for (const vu of vus) vu.client.close();
+  for (const vu of vus) vu.close();
   // Give the close frames a moment to leave, then go.
   setTimeout(() => process.exit(0), 200).unref();
 }
