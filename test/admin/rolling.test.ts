@@ -144,7 +144,13 @@ it('restart --rolling while 50 clients chat: new boot ids, every message once', 
     reconnects += client.reconnects;
   }
 
-  const after = await status();
+  // Statuses are written once a second: the checker, closed just now, may still be counted.
+  let after = await status();
+  for (const deadline = Date.now() + 5000; after.totals.connections !== CLIENTS;) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+    after = await status();
+  }
   for (const inst of before.instances) {
     const now = after.instances.find((i) => i.id === inst.id);
     expect(now?.state).toBe('ready');
@@ -172,7 +178,13 @@ it('restart --all restarts every instance (never all at once) and waits for each
   expect(r.code).toBe(0);
   const { restarted } = JSON.parse(r.stdout) as { restarted: RestartOutcome[] };
   expect(restarted.map((x) => x.instanceId).sort()).toEqual(['chat-1', 'chat-2', 'chat-3']);
-  const after = await status();
+  // Statuses are written once a second: the checker, closed just now, may still be counted.
+  let after = await status();
+  for (const deadline = Date.now() + 5000; after.totals.connections !== CLIENTS;) {
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+    after = await status();
+  }
   for (const inst of before.instances) {
     const now = after.instances.find((i) => i.id === inst.id)!;
     expect(now.bootId).not.toBe(inst.bootId);

@@ -50,6 +50,12 @@ afterAll(async () => {
   await killAll();
 });
 
+/** 100 users in 4 rooms at 40 messages/s for `duration`, two workers; nothing may be lost. */
+const runArgs = (duration: string): string[] => [
+  ...['--clients', '100', '--rooms', '4', '--rate', '40', '--duration', duration],
+  ...['--ramp', '2s', '--drain', '15s', '--workers', '2', '--max-lost', '0'],
+];
+
 describe('loadtest while an instance is killed', () => {
   it('sees the reconnects and loses nothing', async () => {
     expect(pids.size).toBe(3);
@@ -57,24 +63,7 @@ describe('loadtest while an instance is killed', () => {
     const { report } = await runLoadtest(
       url,
       TEST_ENV.CHAT_ADMIN_TOKEN!,
-      [
-        '--clients',
-        '100',
-        '--rooms',
-        '4',
-        '--rate',
-        '40',
-        '--duration',
-        '15s',
-        '--ramp',
-        '2s',
-        '--drain',
-        '15s',
-        '--workers',
-        '2',
-        '--max-lost',
-        '0',
-      ],
+      runArgs('15s'),
       (line) => {
         // Mid-run: once the steady phase has messages flowing, SIGKILL one instance.
         if (!killed && /steady .* sent [1-9]/.test(line)) {
@@ -112,24 +101,7 @@ describe('loadtest while an instance is killed', () => {
     const { report } = await runLoadtest(
       url,
       TEST_ENV.CHAT_ADMIN_TOKEN!,
-      [
-        '--clients',
-        '100',
-        '--rooms',
-        '4',
-        '--rate',
-        '40',
-        '--duration',
-        '25s',
-        '--ramp',
-        '2s',
-        '--drain',
-        '15s',
-        '--workers',
-        '2',
-        '--max-lost',
-        '0',
-      ],
+      runArgs('25s'),
       (line) => {
         // Once messages flow, every instance is drained and restarted in turn.
         if (!restart && /steady .* sent [1-9]/.test(line)) {
