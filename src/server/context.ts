@@ -59,6 +59,4 @@ export interface InstanceContext {
   selfStatus(): InstanceStatus;
   /** Tells the room's members, on every instance, who is in it now (debounced). */
   presenceChanged(room: string): void;
-  /** A socket here was just given the room's member list (a join's answer). */
-  presenceShown(room: string): void;
 }

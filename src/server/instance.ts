@@ -133,7 +133,6 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     drain: (reason) => (drainPromise ??= drain(reason)),
     selfStatus: () => status.snapshot(),
     presenceChanged: (room) => announcer.changed(room),
-    presenceShown: (room) => announcer.shown(room),
   };
   api.handle = createRequestHandler(ctx);
 

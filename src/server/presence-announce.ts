@@ -23,11 +23,11 @@ const ANNOUNCE_SOCKETS_PER_SEC = 1000;
 
 /**
  * How long changes in a room are gathered before its members are told: its members times
- * 50 ms, within 100 ms..15 s (a room of 10 waits 0.5 s, of 100 5 s). Each announcement goes to
- * every member, so a room of N is sent at most N / wait = 20 lists a second however many join at once (a mass reconnect after a
- * restart, a load test), instead of one list per member per joiner.
+ * 50 ms, within 100 ms..15 s (a room of 10 waits 0.5 s, of 100 5 s). Each announcement goes
+ * to every member, so a room of N is sent at most N / wait = 20 lists a second however many
+ * join at once (a mass reconnect after a restart, a load test), not a list per joiner.
  */
-export function announceDelayMs(members: number): number {
+function announceDelayMs(members: number): number {
   return Math.min(ANNOUNCE_MAX_MS, Math.max(ANNOUNCE_MIN_MS, members * ANNOUNCE_MS_PER_MEMBER));
 }
 
@@ -49,8 +49,6 @@ export class PresenceAnnouncer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Last member count read per room: bigger rooms are told less often. */
   private readonly counts = new Map<string, number>();
-  /** What was last told per room: the same list again (a member moved instances) is not sent. */
-  private readonly told = new Map<string, string>();
   /** Until then, the lists already sent have used this instance's budget. */
   private budgetAt = 0;
 
@@ -64,7 +62,6 @@ export class PresenceAnnouncer {
     io.of('/').adapter.on('delete-room', (r: string) => {
       if (!r.startsWith('#')) return;
       this.counts.delete(r.slice(1));
-      this.told.delete(r.slice(1));
     });
   }
 
@@ -81,14 +78,6 @@ export class PresenceAnnouncer {
         });
       }, NOTICE_GATHER_MS),
     );
-  }
-
-  /**
-   * A local socket was given the room's list in another way (a join's answer): the next
-   * announcement is sent even if it equals the last one told, which that socket may not hold.
-   */
-  shown(room: string): void {
-    this.told.delete(room);
   }
 
   /** The room's channel said its members changed: tell the local members, once per wait. */
@@ -110,7 +99,6 @@ export class PresenceAnnouncer {
     if (sockets === 0) {
       // The last local member left meanwhile: nobody here to tell.
       this.counts.delete(room);
-      this.told.delete(room);
       return;
     }
     // Over the instance's budget (lists to thousands of rooms at once): wait for its turn.
@@ -124,9 +112,6 @@ export class PresenceAnnouncer {
       ({ members, count }) => {
         if (count === 0) this.counts.delete(room);
         else this.counts.set(room, count);
-        const list = `${count}\n${members.join('\n')}`;
-        if (this.told.get(room) === list) return;
-        this.told.set(room, list);
         emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
           room: address,
           members,

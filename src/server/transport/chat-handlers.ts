@@ -169,7 +169,6 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
             }),
             ctx.presence.join(room, user, !already),
           ]);
-        ctx.presenceShown(room);
         if (added) ctx.presenceChanged(room);
         return {
           room: address,
