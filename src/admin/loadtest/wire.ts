@@ -1,3 +1,4 @@
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
 import type { ClientToServerEvents } from '../../protocol/index.js';
 
@@ -5,8 +6,10 @@ import type { ClientToServerEvents } from '../../protocol/index.js';
  * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket
  * (`ws`), for the load tester's virtual users: what socket.io-client puts on the
  * wire with `transports: ['websocket']`, for the default namespace, without its Manager,
- * emitter chain, debug build and per-socket timers. The server cannot tell the two apart: the same handshake,
- * the same CONNECT packet with the session token, the same events and acks, pongs to its pings.
+ * emitter chain, debug build and per-socket timers; its packets are encoded and decoded by
+ * `socket.io-parser`, the client library's own parser. The server cannot tell the two apart:
+ * the same handshake, the same CONNECT packet with the session token, the same events and
+ * acks, pongs to its pings.
  *
  *   engine packets: 0 open · 1 close · 2 ping · 3 pong · 4 message · 6 noop
  *   socket packets (inside 4): 0 CONNECT · 1 DISCONNECT · 2 EVENT · 3 ACK · 4 CONNECT_ERROR
@@ -44,6 +47,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export class WireSocket {
   private readonly ws: WebSocket;
   private readonly acks = new Map<number, PendingAck>();
+  private readonly decoder = new Decoder();
   private nextAck = 0;
   private done = false;
   /** Set once the namespace answered CONNECT. */
@@ -64,6 +68,7 @@ export class WireSocket {
     url.search = '?EIO=4&transport=websocket';
     // No compression offered: the server does not compress (Engine.IO's default).
     this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.decoder.on('decoded', (packet: Packet) => this.onSocketPacket(packet));
     this.ws.on('message', (data, isBinary) => {
       // Text frames arrive as one Buffer (binaryType 'nodebuffer', ws's default).
       if (isBinary || !Buffer.isBuffer(data)) this.fail('a binary packet (not in the protocol)');
@@ -100,7 +105,7 @@ export class WireSocket {
         reject(new Error(`no answer to ${event} in time`));
       }, timeoutMs);
       this.acks.set(id, { resolve, reject, timer });
-      this.ws.send(`42${id}${JSON.stringify([event, payload])}`);
+      this.sendPacket({ type: PacketType.EVENT, nsp: '/', data: [event, payload], id });
     });
   }
 
@@ -108,7 +113,7 @@ export class WireSocket {
   close(): void {
     if (this.done) return;
     if (this.ws.readyState === WebSocket.OPEN) {
-      if (this.connected) this.ws.send('41');
+      if (this.connected) this.sendPacket({ type: PacketType.DISCONNECT, nsp: '/' });
       this.ws.close();
     } else this.ws.terminate();
     this.finish(new Error('closed by the client'));
@@ -134,7 +139,11 @@ export class WireSocket {
   private onPacket(p: string): void {
     switch (p.charCodeAt(0)) {
       case 0x34: // 4 message
-        this.onSocketPacket(p);
+        try {
+          this.decoder.add(p.slice(1));
+        } catch (err) {
+          this.fail(`a malformed packet (${(err as Error).message})`);
+        }
         return;
       case 0x32: // 2 ping
         this.lastPingAt = Date.now();
@@ -161,26 +170,20 @@ export class WireSocket {
     }
     this.deadAfterMs = interval + timeout;
     this.lastPingAt = Date.now();
-    this.ws.send(`40${JSON.stringify(this.auth)}`);
+    this.sendPacket({ type: PacketType.CONNECT, nsp: '/', data: this.auth });
   }
 
-  private onSocketPacket(p: string): void {
-    const type = p.charCodeAt(1);
-    // A namespace other than "/" would come as "/nsp," here: none is ever joined.
-    let i = 2;
-    if (p.charCodeAt(i) === 0x2f) {
+  /** A Socket.IO packet decoded by socket.io-parser (the client library's own parser). */
+  private onSocketPacket(packet: Packet): void {
+    // Only the default namespace is ever joined.
+    if (packet.nsp !== '/') {
       this.fail('a packet for another namespace');
       return;
     }
-    let ack = -1;
-    while (i < p.length && p.charCodeAt(i) >= 0x30 && p.charCodeAt(i) <= 0x39) {
-      ack = (ack < 0 ? 0 : ack * 10) + p.charCodeAt(i) - 0x30;
-      i++;
-    }
-    const body = i < p.length ? parseJson(p.slice(i)) : undefined;
-    switch (type) {
-      case 0x32: {
-        // 2 EVENT: ["name", payload]; the chat server never asks us for an ack.
+    const body: unknown = packet.data;
+    switch (packet.type) {
+      case PacketType.EVENT: {
+        // ["name", payload]; the chat server never asks us for an ack.
         if (!Array.isArray(body) || typeof body[0] !== 'string') {
           this.fail('a malformed event');
           return;
@@ -188,21 +191,20 @@ export class WireSocket {
         this.on.event(body[0], body[1]);
         return;
       }
-      case 0x33: {
-        // 3 ACK: [answer]
-        const pending = this.acks.get(ack);
+      case PacketType.ACK: {
+        const pending = packet.id === undefined ? undefined : this.acks.get(packet.id);
         if (!pending) return; // late: its caller gave up already
-        this.acks.delete(ack);
+        this.acks.delete(packet.id!);
         clearTimeout(pending.timer);
         pending.resolve(Array.isArray(body) ? body[0] : undefined);
         return;
       }
-      case 0x30: // 0 CONNECT
+      case PacketType.CONNECT:
         this.connected = true;
         this.on.connected();
         return;
-      case 0x34: {
-        // 4 CONNECT_ERROR: {message, data}
+      case PacketType.CONNECT_ERROR: {
+        // {message, data}
         const e = body as { message?: unknown; data?: { code?: unknown } } | undefined;
         const code = typeof e?.data?.code === 'string' ? e.data.code : undefined;
         const message = typeof e?.message === 'string' ? e.message : 'connection refused';
@@ -212,14 +214,22 @@ export class WireSocket {
         this.on.refused(message, code);
         return;
       }
-      case 0x31: // 1 DISCONNECT: the server closed our namespace socket
+      case PacketType.DISCONNECT: // the server closed our namespace socket
         this.fail('io server disconnect');
         return;
       default:
-        this.fail('an unknown or binary packet');
+        this.fail('a binary packet (not in the protocol)');
     }
   }
+
+  /** Sends one Socket.IO packet (text: the chat protocol has no binary) as an Engine.IO message. */
+  private sendPacket(packet: Packet): void {
+    for (const encoded of encoder.encode(packet) as string[]) this.ws.send(`4${encoded}`);
+  }
 }
+
+/** Stateless: one for every socket. */
+const encoder = new Encoder();
 
 function parseJson(s: string): unknown {
   try {
