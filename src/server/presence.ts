@@ -51,6 +51,19 @@ declare module 'ioredis' {
       exactMax: number,
       some: number,
     ): Result<[number, number, string[], string[]], Context>;
+    chatPresenceLeave(
+      boots: string,
+      entries: string,
+      member: string,
+      bootId: string,
+      last: '0' | '1',
+    ): Result<number, Context>;
+    chatTypingSet(
+      typing: string,
+      user: string,
+      expiry: number,
+      keyTtlMs: number,
+    ): Result<number, Context>;
   }
 }
 
@@ -147,6 +160,30 @@ return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
 `;
 
 /**
+ * A leave: drops the member entry and, when it was this instance's last member in the room
+ * (ARGV[3] is '1'), this instance's mark. A script rather than MULTI: the command connection
+ * pipelines commands automatically and sends a MULTI at once, ahead of commands still queued,
+ * so a leave could overtake the join or the heartbeat renewal before it and be undone by it.
+ * KEYS: boots, entries. ARGV: member, bootId, last.
+ */
+const LEAVE_SCRIPT = `
+local n = redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[3] == '1' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+return n
+`;
+
+/**
+ * Marks a user as typing until ARGV[2]; the key outlives the newest mark by ARGV[3] ms.
+ * A script for the same reason as {@link LEAVE_SCRIPT}: in order with the clearing ZREM.
+ * KEYS: typing. ARGV: user, expiry, keyTtlMs.
+ */
+const TYPING_SCRIPT = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+/**
  * Room membership across the cluster. Each instance owns entries `<bootId>|<user>` in a
  * room's sorted set, and a mark (its boot id) in the room's set of instances. The mark,
  * renewed every heartbeat with one small script per room, is what keeps the entries
@@ -169,6 +206,8 @@ export class Presence {
     redis.defineCommand('chatPresenceBeat', { numberOfKeys: 2, lua: BEAT_SCRIPT });
     redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
     redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: JOIN_SCRIPT });
+    redis.defineCommand('chatPresenceLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
+    redis.defineCommand('chatTypingSet', { numberOfKeys: 1, lua: TYPING_SCRIPT });
   }
 
   private member(user: string): string {
@@ -228,18 +267,18 @@ export class Presence {
       return false;
     }
     users.delete(user);
-    const key = this.keys.roomPresence(room);
-    if (users.size > 0) {
-      await this.redis.zrem(key, this.member(user));
-      return true;
+    const last = users.size === 0;
+    if (last) {
+      this.local.delete(room);
+      this.renewAt.delete(room);
     }
-    this.local.delete(room);
-    this.renewAt.delete(room);
-    await this.redis
-      .multi()
-      .zrem(key, this.member(user))
-      .zrem(this.keys.roomPresenceBoots(room), this.bootId)
-      .exec();
+    await this.redis.chatPresenceLeave(
+      this.keys.roomPresenceBoots(room),
+      this.keys.roomPresence(room),
+      this.member(user),
+      this.bootId,
+      last ? '1' : '0',
+    );
     return true;
   }
 
@@ -327,11 +366,7 @@ export class Presence {
   async setTyping(room: string, user: string, typing: boolean): Promise<void> {
     const key = this.keys.roomTyping(room);
     if (typing) {
-      await this.redis
-        .multi()
-        .zadd(key, Date.now() + TYPING_TTL_MS, user)
-        .pexpire(key, TYPING_TTL_MS * 2)
-        .exec();
+      await this.redis.chatTypingSet(key, user, Date.now() + TYPING_TTL_MS, TYPING_TTL_MS * 2);
     } else {
       await this.redis.zrem(key, user);
     }

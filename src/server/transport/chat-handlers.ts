@@ -15,6 +15,7 @@ import {
   TypingPayload,
   type ClientToServerEvents,
   type DirectsInfo,
+  type JoinResult,
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
@@ -27,6 +28,7 @@ import {
   roomFor,
 } from '../direct.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
+import { membershipOf } from '../membership.js';
 import type { HandlerTable } from './boundary.js';
 
 /** The internal names of the rooms and conversations a socket is in. */
@@ -129,6 +131,75 @@ async function readPage(
   return { page: inEpoch(page, meta.epoch), meta, unrecoverable: false };
 }
 
+/** A request of a socket that has disconnected (its answer goes nowhere). */
+const gone = (): ChatError => new ChatError(ErrorCode.Unavailable, 'the connection has closed');
+
+/**
+ * Joins a room (run in order with the socket's other requests about it, see `Membership`):
+ * subscribes to its live messages, then reads its history, members and typing. A socket that
+ * disconnected meanwhile joins nothing: the disconnect undoes only what was counted.
+ */
+async function joinRoom(
+  socket: ChatSocket,
+  ctx: InstanceContext,
+  room: string,
+  { room: address, since, epoch, limit }: JoinPayload,
+): Promise<JoinResult> {
+  const user = socket.data.user;
+  const m = membershipOf(socket);
+  await requirePeer(ctx, address);
+  const already = m.counted.has(room);
+  const most = ctx.cfg.maxRoomsPerSocket;
+  // Rooms and conversations are limited separately, each to the same number.
+  const direct = isDirectRoom(room);
+  const open = joinedRooms(socket).filter((r) => isDirectRoom(r) === direct).length;
+  if (!already && open >= most) {
+    // Read by people (the client shows it as is): no event names, and what to do.
+    throw new ChatError(
+      ErrorCode.BadRequest,
+      direct
+        ? `you already have ${most} conversations open, the most this server allows at once; close one to open another`
+        : `you are already in ${most} rooms, the most this server allows at once; leave one to join another`,
+    );
+  }
+  // Socket.IO would put a disconnected socket back into the room, for good.
+  if (m.gone || !socket.connected) throw gone();
+  // Subscribe to live messages before reading history, so nothing falls between the two; the
+  // client drops whatever arrives both ways (same id). The subscription to the room's
+  // channel is confirmed by Redis before the history is read.
+  await socket.join(roomOf(room));
+  try {
+    await ctx.fanout.subscribed(room);
+    if (m.gone) throw gone();
+    if (!already) m.counted.add(room);
+    const [{ page, meta, unrecoverable }, { added, members, count, typing }] = await Promise.all([
+      readPage(ctx, room, {
+        since,
+        epoch,
+        limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
+      }),
+      ctx.presence.join(room, user, !already),
+    ]);
+    if (added) ctx.presenceChanged(room);
+    return {
+      room: address,
+      ...readAs(page, room, address),
+      members,
+      memberCount: count,
+      typing,
+      lastSeq: meta.seq,
+      epoch: meta.epoch,
+      unrecoverable,
+    };
+  } catch (err) {
+    if (!already) {
+      await socket.leave(roomOf(room));
+      if (m.counted.delete(room)) await ctx.presence.leave(room, user).catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
 /**
  * The chat namespace's handlers, one table shared by every socket (see `dispatch`): each
  * gets the socket, the instance context and a validated payload, and returns the ack's data.
@@ -136,66 +207,24 @@ async function readPage(
 export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents> = {
   'room:join': {
     schema: JoinPayload,
-    run: async (socket, ctx, { room: address, since, epoch, limit }) => {
-      const user = socket.data.user;
-      const room = roomFor(user, address);
-      await requirePeer(ctx, address);
-      const already = socket.rooms.has(roomOf(room));
-      const most = ctx.cfg.maxRoomsPerSocket;
-      // Rooms and conversations are limited separately, each to the same number.
-      const direct = isDirectRoom(room);
-      const open = joinedRooms(socket).filter((r) => isDirectRoom(r) === direct).length;
-      if (!already && open >= most) {
-        // Read by people (the client shows it as is): no event names, and what to do.
-        throw new ChatError(
-          ErrorCode.BadRequest,
-          direct
-            ? `you already have ${most} conversations open, the most this server allows at once; close one to open another`
-            : `you are already in ${most} rooms, the most this server allows at once; leave one to join another`,
-        );
-      }
-      // Subscribe to live messages before reading history, so nothing falls between the
-      // two; the client drops whatever arrives both ways (same id). The subscription to the
-      // room's channel is confirmed by Redis before the history is read.
-      await socket.join(roomOf(room));
-      try {
-        await ctx.fanout.subscribed(room);
-        const [{ page, meta, unrecoverable }, { added, members, count, typing }] =
-          await Promise.all([
-            readPage(ctx, room, {
-              since,
-              epoch,
-              limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
-            }),
-            ctx.presence.join(room, user, !already),
-          ]);
-        if (added) ctx.presenceChanged(room);
-        return {
-          room: address,
-          ...readAs(page, room, address),
-          members,
-          memberCount: count,
-          typing,
-          lastSeq: meta.seq,
-          epoch: meta.epoch,
-          unrecoverable,
-        };
-      } catch (err) {
-        if (!already) {
-          await socket.leave(roomOf(room));
-          await ctx.presence.leave(room, user).catch(() => undefined);
-        }
-        throw err;
-      }
+    run: async (socket, ctx, payload) => {
+      const room = roomFor(socket.data.user, payload.room);
+      return membershipOf(socket).run(room, () => joinRoom(socket, ctx, room, payload));
     },
   },
   'room:leave': {
     schema: LeavePayload,
     run: async (socket, ctx, { room: address }) => {
-      const room = joinedRoom(socket, address);
-      await socket.leave(roomOf(room));
-      if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
-      return { room: address };
+      const room = roomFor(socket.data.user, address);
+      const m = membershipOf(socket);
+      return m.run(room, async () => {
+        joinedRoom(socket, address);
+        await socket.leave(roomOf(room));
+        if (m.counted.delete(room) && (await ctx.presence.leave(room, socket.data.user))) {
+          ctx.presenceChanged(room);
+        }
+        return { room: address };
+      });
     },
   },
   'room:list': {
@@ -265,9 +294,17 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
 };
 
-/** Leaves every chat room of a socket that is going away, telling the others. */
+/**
+ * Leaves every chat room of a socket that is going away, telling the others: once its joins
+ * and leaves in flight have settled, so that what they counted is undone too.
+ */
 export async function onSocketGone(socket: ChatSocket, ctx: InstanceContext): Promise<void> {
-  for (const room of joinedRooms(socket)) {
+  const m = membershipOf(socket);
+  m.gone = true;
+  await m.settled();
+  const rooms = [...m.counted];
+  m.counted.clear();
+  for (const room of rooms) {
     if (await ctx.presence.leave(room, socket.data.user)) ctx.presenceChanged(room);
   }
 }
