@@ -9,6 +9,14 @@ import { PRESENCE_NOTICE } from './presence-announce.js';
 import type { RedisConn } from './redis.js';
 import type { RateCounter } from './status.js';
 
+/** What a room's channel carries when a user starts or stops typing: `typing:<0|1>:<user>`. */
+const TYPING_NOTICE = 'typing:';
+
+/** The typing notice for a room's channel (user names hold no `:`). */
+export function typingNotice(user: string, typing: boolean): string {
+  return `${TYPING_NOTICE}${typing ? 1 : 0}:${user}`;
+}
+
 /** What the fan-out needs of its instance (given once, in `instance.ts`). */
 export interface FanoutDeps {
   sub: RedisConn;
@@ -29,7 +37,9 @@ export interface FanoutDeps {
  * local member joins and unsubscribes when the last one leaves: it receives nothing for
  * rooms without local members, so adding instances adds fan-out capacity.
  *
- * The channel also carries presence notices ({@link PRESENCE_NOTICE}): a room's members changed.
+ * The channel also carries presence notices ({@link PRESENCE_NOTICE}: a room's members
+ * changed) and typing notices ({@link typingNotice}), so everything about a room reaches
+ * exactly the instances with members in it, in one order, on one subscription.
  *
  * When subscriptions are re-established after a Redis outage or a failover, clients are told
  * to resume from their last id, since anything published meanwhile was missed here.
@@ -114,6 +124,10 @@ export class RoomFanout {
       this.d.onPresence(room);
       return;
     }
+    if (raw.startsWith(TYPING_NOTICE)) {
+      this.onTyping(room, raw);
+      return;
+    }
     const msg = parseFanout(raw);
     if (!msg || msg.room !== room) {
       this.d.log.warn({ raw: raw.slice(0, 200) }, 'malformed fan-out message ignored');
@@ -134,6 +148,20 @@ export class RoomFanout {
     }
     this.d.metrics.messagesOut.inc(n);
     this.d.rates.addOut(n);
+  }
+
+  /** Tells this instance's members of the room, but the typist's own sockets, who is typing. */
+  private onTyping(room: string, raw: string): void {
+    const flag = raw.charAt(TYPING_NOTICE.length);
+    const user = raw.slice(TYPING_NOTICE.length + 2);
+    if ((flag !== '0' && flag !== '1') || user.length === 0) {
+      this.d.log.warn({ raw: raw.slice(0, 200) }, 'malformed typing notice ignored');
+      return;
+    }
+    const typing = flag === '1';
+    emitAboutRoom(this.d.io.local, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
+      exceptUser: user,
+    });
   }
 
   /**

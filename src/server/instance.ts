@@ -5,9 +5,9 @@ import {
   type Server as HttpServer,
   type ServerResponse,
 } from 'node:http';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, type DrainReason } from '../protocol/index.js';
-import { chatAdapter } from './adapter.js';
 import type { InstanceConfig } from './config.js';
 import type { ChatServer, InstanceContext } from './context.js';
 import { PING_INTERVAL_MS, serveChatSockets } from './dispatch.js';
@@ -85,9 +85,15 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     pingInterval: PING_INTERVAL_MS,
     pingTimeout: 10_000,
     connectTimeout: 10_000,
-    // Sharded pub/sub, one channel per chat room: presence and typing of a room reach only
-    // the instances with members in it; requests and notices use the namespace channel.
-    adapter: chatAdapter(redis.pub, redis.sub, keys.adapterPrefix()),
+    // The adapter carries only what is not about one room: per-user notices (`u:<user>`),
+    // cluster-wide broadcasts and requests (fetchSockets, serverSideEmit). Those are rare,
+    // so one namespace channel that every instance hears ('static') is enough, and a join
+    // or a connection costs the adapter no subscription. Everything about a room (messages,
+    // presence and typing notices) rides the room's own sharded channel (see RoomFanout).
+    adapter: createShardedAdapter(redis.pub, redis.sub, {
+      channelPrefix: keys.adapterPrefix(),
+      subscriptionMode: 'static',
+    }),
   });
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.

@@ -129,3 +129,55 @@ describe('presence after its keys vanished', () => {
     expect(seen.memberCount).toBe(3);
   });
 });
+
+describe('typing across instances', () => {
+  it('reaches the room on every instance, but not the typist’s own sockets or anyone outside', async () => {
+    const [typist, listener, outsider] = await bulkUsers(3, 'lttype01');
+    const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
+    const open = async (url: string, token: string): Promise<RawSocket> => {
+      const s: RawSocket = io(url, {
+        transports: ['websocket'],
+        auth: { token },
+        forceNew: true,
+        reconnection: false,
+      });
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      return s;
+    };
+    const socks = await Promise.all([
+      open(n0, typist!),
+      open(n1, typist!),
+      open(n1, listener!),
+      open(n0, outsider!),
+    ]);
+    const [mine, mineElsewhere, other, out] = socks;
+    try {
+      for (const s of [mine, mineElsewhere, other])
+        await ok(ask(s, 'room:join', { room: 'typing' }));
+      const told = (s: RawSocket): unknown[] => {
+        const got: unknown[] = [];
+        s.on('typing:updated', (p) => got.push(p));
+        return got;
+      };
+      const [toMe, toMeElsewhere, toOther, toOut] = [mine, mineElsewhere, other, out].map(told);
+      const heard = new Promise((r) => other.once('typing:updated', r));
+      await ok(ask(mine, 'typing:set', { room: 'typing', typing: true }));
+      const notice = (await heard) as { room: string; user: string; typing: boolean };
+      expect(notice).toMatchObject({ room: 'typing', typing: true });
+      // A message after it on the room's one channel: whoever would have been told, was by then.
+      const arrived = Promise.all(
+        [mine, mineElsewhere].map((s) => new Promise((r) => s.once('message:created', r))),
+      );
+      await ok(
+        ask(other, 'message:send', { room: 'typing', text: 'after', clientMsgId: 'typing-0001' }),
+      );
+      await arrived;
+      expect(toMe).toEqual([]);
+      expect(toMeElsewhere).toEqual([]);
+      expect(toOther).toEqual([notice]);
+      expect(toOut).toEqual([]);
+    } finally {
+      for (const s of socks) s.close();
+    }
+  });
+});

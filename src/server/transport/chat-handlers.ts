@@ -19,14 +19,8 @@ import {
   type RoomInfo,
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
-import {
-  announceDirect,
-  directUsers,
-  emitAboutRoom,
-  isDirectRoom,
-  requirePeer,
-  roomFor,
-} from '../direct.js';
+import { announceDirect, directUsers, isDirectRoom, requirePeer, roomFor } from '../direct.js';
+import { typingNotice } from '../fanout.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import { membershipOf } from '../membership.js';
 import type { HandlerTable } from './boundary.js';
@@ -282,9 +276,9 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       const room = joinedRoom(socket, address);
       const user = socket.data.user;
       await ctx.presence.setTyping(room, user, typing);
-      emitAboutRoom(ctx.io, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
-        exceptUser: user,
-      });
+      // On the room's channel, as messages and presence notices: every instance with members
+      // in the room (this one too) tells its own.
+      await ctx.redis.cmd.spublish(ctx.keys.roomChannel(room), typingNotice(user, typing));
       return null;
     },
   },
