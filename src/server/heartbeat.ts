@@ -1,26 +1,9 @@
 import { DrainReason } from '../protocol/index.js';
-import type { ChatServer, InstanceContext } from './context.js';
-import type { Logger } from './logger.js';
+import type { InstanceContext } from './context.js';
 import { toParent } from './parent-link.js';
 import { watchSessions } from './session-watch.js';
+import { SlowConsumers } from './slow-consumers.js';
 import type { StatusReporter } from './status.js';
-
-/**
- * Cuts off sockets that stopped reading: their unsent packets would otherwise pile up in
- * memory without bound. Closing the transport (not the session) lets the client reconnect
- * and resume from history, so a slow reader loses nothing and costs nothing meanwhile.
- */
-function cutSlowConsumers(io: ChatServer, maxPackets: number, log: Logger): void {
-  for (const socket of io.of('/').sockets.values()) {
-    // engine.io keeps packets it could not flush yet in the connection's write buffer.
-    const pending =
-      (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-    if (pending > maxPackets) {
-      log.warn({ user: socket.data.user, pending }, 'slow consumer cut off');
-      socket.conn.close();
-    }
-  }
-}
 
 export interface Heartbeat {
   /** Runs one beat now (a beat already running makes this one a no-op). */
@@ -34,6 +17,7 @@ export interface Heartbeat {
  */
 export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
   const { cfg, io, log, metrics, redis, fanout } = ctx;
+  const slow = new SlowConsumers(io, cfg.slowConsumerMaxPackets, log);
   let ticking = false;
   let redisLostAt: number | undefined;
   let movedForRedis = false;
@@ -67,7 +51,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
     try {
       status.sample();
       metrics.loopLag.set(status.loopLagMs / 1000);
-      cutSlowConsumers(io, cfg.slowConsumerMaxPackets, log);
+      slow.check();
       if (!watchRedis()) return;
       await fanout.recover();
       if (await status.publish())
