@@ -278,7 +278,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   announced = true;
   out(
     redis
-      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir}; ` +
+      ? `  redis  pid ${redis.pid}  ${redis.socket}  (private: a Unix socket only you can open, ` +
+          `no TCP port; append-only data in ${redis.dataDir}; ` +
           `watchdog pid ${redis.watchdogPid} stops it if this process dies)`
       : clusterNodes
         ? `  redis  cluster ${clusterNodes}`
