@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
+import { describeTarget } from './redis.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -283,7 +284,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
           `watchdog pid ${redis.watchdogPid} stops it if this process dies)`
       : clusterNodes
         ? `  redis  cluster ${clusterNodes}`
-        : `  redis  ${redisUrl}`,
+        : // The URL may carry a password: the banner is printed, often into logs.
+          `  redis  ${describeTarget({ kind: 'single', url: redisUrl ?? '' })}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
   out(`  URL for chat-admin in ${writeServerUrl(opts.stateDir, localUrl(opts.host, port))}`);

@@ -31,15 +31,15 @@ export class LocalCluster {
   ): Promise<LocalCluster> {
     const c = new LocalCluster(stateDir);
     const port = await freePort();
+    const inherited: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV };
+    delete inherited.CHAT_ADMIN_TOKEN;
+    delete inherited.REDIS_URL;
     const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...TEST_ENV,
+      ...inherited,
       LOG_LEVEL: 'warn',
       CHAT_STATE_DIR: c.stateDir,
       ...env,
     };
-    delete childEnv.CHAT_ADMIN_TOKEN;
-    delete childEnv.REDIS_URL;
     c.proc = track(
       spawn(
         process.execPath,
