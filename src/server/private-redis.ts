@@ -30,8 +30,10 @@ export function redisServerAvailable(): boolean {
 }
 
 export interface PrivateRedis {
+  /** What the instances get as REDIS_URL: the socket's path. */
   url: string;
-  port: number;
+  /** The Unix socket it listens on (its only address). */
+  socket: string;
   pid: number;
   /** The process that stops Redis when the supervisor ends, however it ends. */
   watchdogPid: number;
@@ -75,22 +77,58 @@ export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 }
 
 /**
- * Starts a private redis-server on a free loopback port with append-only persistence under
- * `dir`, through a watchdog (redis-watchdog.ts) that stops it when this process ends in any
- * way. The watchdog runs in its own process group, so a Ctrl-C in the terminal reaches the
- * supervisor first and Redis is stopped last, after the instances have drained. A lock file
- * in `dir` keeps a second start off a directory whose Redis still runs.
+ * The longest Unix socket path that binds everywhere (macOS's sun_path holds 104 bytes with
+ * its NUL, Linux's 108). Redis does not refuse a longer one: it cuts it short and listens
+ * somewhere else.
  */
-export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
+const SOCKET_PATH_MAX = 103;
+
+/**
+ * Starts a private redis-server with append-only persistence under `dir`, through a watchdog
+ * (redis-watchdog.ts) that stops it when this process ends in any way. The watchdog runs in
+ * its own process group, so a Ctrl-C in the terminal reaches the supervisor first and Redis
+ * is stopped last, after the instances have drained. A lock file in `dir` keeps a second
+ * start off a directory whose Redis still runs.
+ *
+ * Redis listens on a Unix socket in `dir` (0700, in the 0700 state directory) and on no TCP
+ * port. Another local user cannot connect at all; the owner (and root) can, as they can read
+ * the data files anyway. This is chosen over a `requirepass` secret on a loopback port:
+ * - nothing is secret, so nothing can leak: no password to keep out of `ps` (argv), logs, the
+ *   banner or the lock file, none to hand to the instances, none for operators to copy
+ *   (`redis-cli -s <socket>` just works for the owner);
+ * - a TCP port can be taken by someone else: between picking a free port and Redis binding
+ *   it, or after Redis dies while the instances keep reconnecting. Whoever holds it then plays
+ *   Redis to the instances (answers any AUTH, hands out sessions) and learns the password. A
+ *   path in a directory only the owner can enter cannot be taken;
+ * - no TCP port means other users cannot fill Redis's connection slots either.
+ * Both at once (a password on the socket too) would add nothing: whoever can open the
+ * socket (the owner, root) can read a password file beside it. The cost is the length
+ * limit of socket paths (a long `--state-dir` is refused, saying so), and that REDIS_URL
+ * for the instances is a path, which ioredis takes as `{ path }`. A `REDIS_URL` or Redis
+ * Cluster given by the operator is used as given.
+ */
+export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> {
+  // Absolute: Redis changes into --dir before it binds the socket, and the instances run
+  // elsewhere.
+  const dir = path.resolve(dataDir);
+  const socket = path.join(dir, 'redis.sock');
+  if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
+    throw new Error(
+      `the private Redis's socket path ${socket} is ${Buffer.byteLength(socket)} bytes, longer ` +
+        `than a Unix socket path may be (${SOCKET_PATH_MAX}); use a shorter --state-dir ` +
+        `(CHAT_STATE_DIR), or set REDIS_URL to a Redis of your own`,
+    );
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const port = await freePort();
   const lockFile = path.join(dir, 'redis.lock');
-  const lock = acquireRedisLock(lockFile, dir, port);
+  const lock = acquireRedisLock(lockFile, dir, socket);
   const log = path.join(dir, 'redis.log');
   const args = [
-    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
-    ...['--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
+    // `port 0`: no TCP listener at all. Redis removes a stale socket file before it binds;
+    // the lock above keeps a live one's Redis from being displaced.
+    ...['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir],
+    ...['--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
     ...['--logfile', log],
   ];
   const watchdog = fork(WATCHDOG, [lockFile, ...args], {
@@ -103,7 +141,8 @@ export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
     ),
   );
   exited.catch(() => undefined);
-  const url = `redis://127.0.0.1:${port}`;
+  // ioredis takes a string starting with `/` as a Unix socket path.
+  const url = socket;
   try {
     const pid = await Promise.race([
       new Promise<number>((resolve, reject) =>
@@ -122,7 +161,7 @@ export async function startPrivateRedis(dir: string): Promise<PrivateRedis> {
   }
   return {
     url,
-    port,
+    socket,
     pid: lock.redisPid,
     watchdogPid: watchdog.pid ?? 0,
     dataDir: dir,

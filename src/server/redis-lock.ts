@@ -10,7 +10,8 @@ export interface RedisLock {
   redisPid: number;
   /** The `chat-server start` that owns it, named in the refusal. */
   supervisorPid: number;
-  port: number;
+  /** Where it listens (its Unix socket). */
+  address: string;
   startedAt: number;
 }
 
@@ -51,8 +52,13 @@ function held(lock: RedisLock): boolean {
  * Takes the lock for a data directory (created exclusively, so two starts cannot both win),
  * replacing a stale one. Throws, naming the pid, when the directory's Redis already runs.
  */
-export function acquireRedisLock(file: string, dataDir: string, port: number): RedisLock {
-  const lock: RedisLock = { redisPid: 0, supervisorPid: process.pid, port, startedAt: Date.now() };
+export function acquireRedisLock(file: string, dataDir: string, address: string): RedisLock {
+  const lock: RedisLock = {
+    redisPid: 0,
+    supervisorPid: process.pid,
+    address,
+    startedAt: Date.now(),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
@@ -64,7 +70,7 @@ export function acquireRedisLock(file: string, dataDir: string, port: number): R
     if (other && held(other)) {
       const who =
         other.redisPid > 0
-          ? `redis-server pid ${other.redisPid} on port ${other.port}`
+          ? `redis-server pid ${other.redisPid} at ${other.address}`
           : `being started by pid ${other.supervisorPid}`;
       throw new Error(
         `the private Redis of ${dataDir} is already running (${who}; started by chat-server pid ` +

@@ -3,7 +3,7 @@
  *
  * The supervisor forks this with an IPC channel. The channel closes however the supervisor
  * ends, SIGKILL included (the kernel closes its end), and then Redis is stopped here. Without
- * it a SIGKILLed supervisor left Redis running, reparented to init, holding its port and
+ * it a SIGKILLed supervisor left Redis running, reparented to init, holding its socket and
  * appending to the data directory the next start would use.
  *
  * argv: <lock file> <redis-server arguments...>

@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
+import { describeTarget } from './redis.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -278,11 +279,13 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   announced = true;
   out(
     redis
-      ? `  redis  pid ${redis.pid}  ${redis.url}  (private, append-only data in ${redis.dataDir}; ` +
+      ? `  redis  pid ${redis.pid}  ${redis.socket}  (private: a Unix socket only you can open, ` +
+          `no TCP port; append-only data in ${redis.dataDir}; ` +
           `watchdog pid ${redis.watchdogPid} stops it if this process dies)`
       : clusterNodes
         ? `  redis  cluster ${clusterNodes}`
-        : `  redis  ${redisUrl}`,
+        : // The URL may carry a password: the banner is printed, often into logs.
+          `  redis  ${describeTarget({ kind: 'single', url: redisUrl ?? '' })}`,
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
   out(`  URL for chat-admin in ${writeServerUrl(opts.stateDir, localUrl(opts.host, port))}`);

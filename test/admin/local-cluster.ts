@@ -11,7 +11,7 @@ import { SERVER_MAIN, exited, freePort, killAndWait, tmpDir, track } from '../he
 export class LocalCluster {
   proc!: ChildProcess;
   url = '';
-  /** The private Redis, from the banner. */
+  /** The private Redis (its Unix socket's path), from the banner. */
   redisUrl = '';
   readonly out: string[] = [];
 
@@ -31,15 +31,15 @@ export class LocalCluster {
   ): Promise<LocalCluster> {
     const c = new LocalCluster(stateDir);
     const port = await freePort();
+    const inherited: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV };
+    delete inherited.CHAT_ADMIN_TOKEN;
+    delete inherited.REDIS_URL;
     const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...TEST_ENV,
+      ...inherited,
       LOG_LEVEL: 'warn',
       CHAT_STATE_DIR: c.stateDir,
       ...env,
     };
-    delete childEnv.CHAT_ADMIN_TOKEN;
-    delete childEnv.REDIS_URL;
     c.proc = track(
       spawn(
         process.execPath,
@@ -55,7 +55,7 @@ export class LocalCluster {
         c.out.push(line);
         const m = /cluster ready on (http:\/\/\S+)/.exec(line);
         if (m) c.url = m[1]!;
-        const r = /^\s+redis\s+pid \d+\s+(redis:\/\/\S+)/.exec(line);
+        const r = /^\s+redis\s+pid \d+\s+(\S+)/.exec(line);
         if (r) c.redisUrl = r[1]!;
         if (/state in /.test(line)) {
           clearTimeout(t);

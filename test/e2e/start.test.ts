@@ -151,6 +151,17 @@ describe('npm start: the local cluster', () => {
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
   });
 
+  it("refuses a state directory too deep for the private Redis's Unix socket, saying so", async () => {
+    const deep = path.join(tmpDir('deep'), 'd'.repeat(100));
+    const r = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: deep });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `the private Redis's socket path ${path.join(deep, 'redis', 'redis.sock')}`,
+    );
+    expect(r.stderr).toMatch(/use a shorter --state-dir/);
+    expect(existsSync(path.join(deep, 'redis'))).toBe(false);
+  });
+
   it('without redis-server on PATH and no REDIS_URL, exits non-zero saying what to install or set', async () => {
     const emptyBin = path.join(tmpDir('nopath'), 'bin');
     mkdirSync(emptyBin);

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logout } from '../../src/client/api.js';
+import {
+  TEST_ENV,
+  connectUser,
+  startInstances,
+  until,
+  type TestInstance,
+} from '../helpers/cluster.js';
+import { ROOT, killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+import { LocalCluster } from '../admin/local-cluster.js';
+import { runAdmin } from '../admin/run-admin.js';
+
+/**
+ * The README's `ACL SETUSER` line for `REDIS_URL` users, tested as written: a redis-server
+ * whose `default` user is off, two instances logged in as that user only, every kind of
+ * request the server makes to Redis, and nothing refused (`ACL LOG` stays empty).
+ */
+const PASSWORD = 'acl-test-password-0123456789';
+const ADMIN = { username: 'admin', password: 'admin-password-0123456789' };
+
+/** The documented line, split into ACL SETUSER's arguments, with the test's password. */
+function documentedAcl(): string[] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const lines = readme.split('\n').filter((l) => /^\s*ACL SETUSER chat /.test(l));
+  expect(lines).toHaveLength(1);
+  const words = lines[0]!.trim().split(/\s+/).slice(2);
+  expect(words).toContain('>CHANGE-ME');
+  return words.map((w) => (w === '>CHANGE-ME' ? `>${PASSWORD}` : w));
+}
+
+let redis: TestRedis;
+let admin: Redis;
+let nodes: TestInstance[];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  const setup = redis.client();
+  await setup.call(
+    'ACL',
+    'SETUSER',
+    ADMIN.username,
+    'on',
+    `>${ADMIN.password}`,
+    '~*',
+    '&*',
+    '+@all',
+  );
+  await setup.call('ACL', 'SETUSER', ...documentedAcl());
+  await setup.call('ACL', 'SETUSER', 'default', 'off');
+  setup.disconnect();
+  admin = new Redis({ port: redis.port, host: '127.0.0.1', ...ADMIN, maxRetriesPerRequest: 1 });
+  await admin.call('ACL', 'LOG', 'RESET');
+  nodes = await startInstances(2, `redis://chat:${PASSWORD}@127.0.0.1:${redis.port}`);
+}, 60_000);
+
+afterAll(async () => {
+  admin?.disconnect();
+  await killAll();
+});
+
+describe('REDIS_URL as the README’s ACL user (default user off)', () => {
+  it('a connection without credentials is refused, and the chat user can touch nothing else', async () => {
+    // With `default` off, a client that names no user is not let in.
+    const anon = spawnSync('redis-cli', ['-p', String(redis.port), 'PING'], { encoding: 'utf8' });
+    expect(anon.stdout + anon.stderr).toMatch(/NOAUTH/);
+    const chat = new Redis({
+      port: redis.port,
+      host: '127.0.0.1',
+      username: 'chat',
+      password: PASSWORD,
+      maxRetriesPerRequest: 1,
+    });
+    await expect(chat.flushall()).rejects.toThrow(/NOPERM/);
+    await expect(chat.set('other:key', '1')).rejects.toThrow(/NOPERM/);
+    await expect(chat.call('CONFIG', 'GET', 'dir')).rejects.toThrow(/NOPERM/);
+    chat.disconnect();
+    await admin.call('ACL', 'LOG', 'RESET');
+  });
+
+  it('logins, rooms, messages across instances, history, typing, directs, admin status and kick: nothing refused', async () => {
+    const urls = nodes.map((n) => n.url);
+    const a = await connectUser([urls[0]!]);
+    const b = await connectUser([urls[1]!]);
+    await a.client.join('acl');
+    await b.client.join('acl');
+    expect((await a.client.send('acl', 'as the acl user')).state).toBe('sent');
+    await until(
+      b.client,
+      () => b.client.rooms.get('acl')!.messages.some((m) => m.text === 'as the acl user'),
+      15_000,
+      'the message on the other instance',
+    );
+    await a.client.setTyping('acl', true);
+    await until(b.client, () => b.client.rooms.get('acl')!.typing.has(a.user), 15_000, 'typing');
+    expect((await b.client.listRooms()).map((r) => r.name)).toContain('acl');
+    // A direct conversation, and history read back by a later join.
+    await a.client.join(`@${b.user}`);
+    expect((await a.client.send(`@${b.user}`, 'just us')).state).toBe('sent');
+    const late = await connectUser([urls[1]!], { user: b.user });
+    const room = await late.client.join('acl');
+    expect(room.messages.map((m) => m.text)).toContain('as the acl user');
+
+    const adminEnv = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
+    const status = await runAdmin(['--server', urls[0]!, 'status', '--json'], adminEnv);
+    expect(status.code).toBe(0);
+    const rooms = await runAdmin(['--server', urls[1]!, 'rooms', '--directs', '--json'], adminEnv);
+    expect(rooms.code).toBe(0);
+    const kick = await runAdmin(['--server', urls[1]!, 'kick', a.user], adminEnv);
+    expect(kick.code).toBe(0);
+    await until(a.client, () => a.client.state.kind === 'ended', 15_000, 'kicked');
+    await logout(urls[1]!, late.token);
+    for (const c of [a, b, late]) c.client.close();
+
+    const log = (await admin.call('ACL', 'LOG')) as unknown[];
+    expect(log).toEqual([]);
+  });
+
+  it('chat-server start on it: the banner does not show the password, and chat flows', async () => {
+    const url = `redis://chat:${PASSWORD}@127.0.0.1:${redis.port}`;
+    const local = await LocalCluster.start(2, { REDIS_URL: url });
+    try {
+      const banner = local.out.join('\n');
+      expect(banner).not.toContain(PASSWORD);
+      expect(banner).toContain(`redis  redis://***@127.0.0.1:${redis.port}`);
+      const a = await connectUser([local.url]);
+      const b = await connectUser([local.url]);
+      await a.client.join('acl-start');
+      await b.client.join('acl-start');
+      expect((await a.client.send('acl-start', 'through the supervisor')).state).toBe('sent');
+      await until(
+        b.client,
+        () =>
+          b.client.rooms
+            .get('acl-start')!
+            .messages.some((m) => m.text === 'through the supervisor'),
+        15_000,
+        'the message',
+      );
+      a.client.close();
+      b.client.close();
+    } finally {
+      await local.stop();
+    }
+    expect((await admin.call('ACL', 'LOG')) as unknown[]).toEqual([]);
+  });
+});
