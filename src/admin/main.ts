@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_SERVER } from '../shared/defaults.js';
 import { VERSION } from '../shared/version.js';
+import { banCommand } from './commands/ban.js';
 import { broadcastCommand } from './commands/broadcast.js';
 import { configCommand } from './commands/config.js';
 import { kickCommand } from './commands/kick.js';
@@ -8,6 +9,8 @@ import { loadtestCommand } from './commands/loadtest.js';
 import { restartCommand } from './commands/restart.js';
 import { roomsCommand } from './commands/rooms.js';
 import { statusCommand } from './commands/status.js';
+import { unbanCommand } from './commands/unban.js';
+import { userCommand } from './commands/user.js';
 import { AdminError, EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
 
 /**
@@ -20,13 +23,18 @@ const COMMANDS: (() => Command)[] = [
   restartCommand,
   roomsCommand,
   kickCommand,
+  userCommand,
+  banCommand,
+  unbanCommand,
   loadtestCommand,
   configCommand,
 ];
 
 const program = new Command()
   .name('chat-admin')
-  .description("The chat cluster's operator console: status, broadcast, restarts, rooms, kicks.")
+  .description(
+    "The chat cluster's operator console: status, broadcast, restarts, rooms, accounts (kick, ban, delete).",
+  )
   .version(VERSION)
   .addOption(
     new Option('-s, --server <url>', `public URL of the cluster (default ${DEFAULT_SERVER})`).env(
@@ -44,14 +52,17 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .exitOverride();
 
-for (const make of COMMANDS) {
-  const cmd = make();
+/** Every command, subcommands included (`user list`), reports errors the same way. */
+function prepare(cmd: Command): Command {
   cmd.addHelpText('after', `\n${EXIT_CODES_HELP}`).configureOutput({
     writeErr: (s) => process.stderr.write(s),
   });
   cmd.exitOverride();
-  program.addCommand(cmd);
+  cmd.commands.forEach(prepare);
+  return cmd;
 }
+
+for (const make of COMMANDS) program.addCommand(prepare(make()));
 
 try {
   await program.parseAsync(process.argv);

@@ -69,12 +69,25 @@ export function formatAgo(ts: number, now = Date.now()): string {
   return `${formatUptime(Math.max(0, Math.round((now - ts) / 1000)))} ago`;
 }
 
-/** Parses durations like `60s`, `1.5m`, `1500ms`, `2h` or a bare number of seconds (the one parser). */
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * Parses durations like `60s`, `1.5m`, `1500ms`, `2h`, `7d` or a bare number of seconds (the
+ * one parser).
+ */
 export function parseDuration(raw: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Math.round(n * factor);
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!);
+}
+
+/** A UTC date and time to the minute: `2025-06-01 12:00 UTC`. */
+export function formatDate(ts: number): string {
+  return `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -117,6 +117,8 @@ export async function obtainSession(
       await me(server, saved.token);
       return saved;
     } catch (err) {
+      // Banned: no login helps until the ban ends; the server says until when and why.
+      if (err instanceof ApiError && err.code === ErrorCode.Banned) throw new CliError(err.message);
       // Unreachable: keep the token, the client reconnects on its own.
       if (!(err instanceof ApiError) || err.status !== 401) return saved;
       settings.forgetSession(server);
@@ -152,9 +154,13 @@ export async function connectForScript(
     await Promise.race([client.connect(), timeout]);
     return client;
   } catch (err) {
+    // A ban or a deleted account is not mended by logging in again: say only what happened.
+    const relogin = last.kind !== 'ended' || last.reason === 'unauthorized';
     client.close();
     if (err instanceof CliError) throw err;
-    throw new CliError(`connection refused: ${(err as Error).message} (run chat-tui login)`);
+    throw new CliError(
+      `connection refused: ${(err as Error).message}${relogin ? ' (run chat-tui login)' : ''}`,
+    );
   } finally {
     clearTimeout(timer);
   }

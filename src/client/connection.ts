@@ -3,7 +3,7 @@ import {
   DrainReason,
   ErrorCode,
   isRetryable,
-  type SessionEndReason,
+  SessionEndReason,
   type Welcome,
 } from '../protocol/index.js';
 import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
@@ -89,7 +89,7 @@ export class Connection {
       socket.close();
       const code = err.data?.code;
       if (code && !isRetryable(code)) {
-        this.end('unauthorized', err.message);
+        this.end(code === ErrorCode.Banned ? SessionEndReason.Banned : 'unauthorized', err.message);
         return;
       }
       this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
@@ -108,8 +108,8 @@ export class Connection {
       this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
       this.retryTimer = setTimeout(() => this.open(), inMs);
     });
-    socket.on('session:ended', ({ reason }) => {
-      this.end(reason, `session ended (${reason.replace('_', ' ')})`);
+    socket.on('session:ended', ({ reason, message }) => {
+      this.end(reason, message ?? `session ended (${reason.replaceAll('_', ' ')})`);
     });
     socket.on('disconnect', (reason) => {
       if (this.closed || this.state.kind === 'ended') return;

@@ -9,6 +9,11 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   /** Authenticated, but not allowed to do this. */
   Forbidden: 'forbidden',
+  /**
+   * The account is banned: neither logging in again nor reconnecting helps until the ban
+   * ends (the message says until when, and why).
+   */
+  Banned: 'banned',
   /** The thing asked for does not exist. */
   NotFound: 'not_found',
   /** Login with `create: false`: the name has no account (nothing was created). */
@@ -65,10 +70,13 @@ export class ChatError extends Error {
 
 /**
  * Whether a client should reconnect after a `connect_error` with this code. `unauthorized`
- * and `forbidden` need a new login; everything else is worth retrying (elsewhere).
+ * and `forbidden` need a new login, `banned` the ban's end; everything else is worth
+ * retrying (elsewhere).
  */
 export function isRetryable(code: string | undefined): boolean {
-  return code !== ErrorCode.Unauthorized && code !== ErrorCode.Forbidden;
+  return (
+    code !== ErrorCode.Unauthorized && code !== ErrorCode.Forbidden && code !== ErrorCode.Banned
+  );
 }
 
 /** Why the server tells a client it is going away (`server:draining`). */
@@ -92,6 +100,10 @@ export const SessionEndReason = {
   Kicked: 'kicked',
   /** The socket kept flooding after being told to slow down. */
   Flood: 'flood',
+  /** An operator banned the account (`session:ended` says until when, and why). */
+  Banned: 'banned',
+  /** The account was deleted (or its name registered anew): its sessions are over. */
+  AccountDeleted: 'account_deleted',
 } as const;
 
 /** One of the {@link SessionEndReason} values. */

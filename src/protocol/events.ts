@@ -1,12 +1,23 @@
 import type { Ack, DrainReason, SessionEndReason } from './errors.js';
-import type { ChatMessage, ClusterStatus, DirectsInfo, Notice, RoomInfo } from './models.js';
 import type {
+  Ban,
+  ChatMessage,
+  ClusterStatus,
+  DirectsInfo,
+  Notice,
+  RoomInfo,
+  UserList,
+} from './models.js';
+import type {
+  AdminBanPayload,
   AdminBroadcastPayload,
   AdminKickPayload,
   AdminLoadtestCleanupPayload,
   AdminRestartPayload,
   AdminRoomsPayload,
+  AdminUserPayload,
   AdminUsersCreatePayload,
+  AdminUsersListPayload,
   HistoryPayload,
   JoinPayload,
   LeavePayload,
@@ -129,7 +140,14 @@ export interface ServerToClientEvents {
   /** The instance may have missed live messages (its Redis subscription dropped): resume rooms. */
   'sync:required': (info: { reason: string }) => void;
   /** The session is over: do not reconnect with this token. */
-  'session:ended': (info: { reason: SessionEndReason }) => void;
+  'session:ended': (info: SessionEnded) => void;
+}
+
+/** Why a session ended (`session:ended`). */
+export interface SessionEnded {
+  reason: SessionEndReason;
+  /** Said to the user as it is (a ban says until when, and why). */
+  message?: string;
 }
 
 /** What `admin:broadcast` answers: how far the message reached. */
@@ -144,6 +162,30 @@ export interface BroadcastResult {
 export interface RestartResult {
   instanceId: string;
   bootId: string;
+}
+
+/** What `admin:users:delete` answers: the account is gone and its name free. */
+export interface UserDeleteResult {
+  user: string;
+  /** Sessions ended. */
+  sessions: number;
+  /** Live connections closed, on every instance that answered. */
+  sockets: number;
+}
+
+/** What `admin:users:ban` answers: the ban now in force and what it ended. */
+export interface BanResult {
+  user: string;
+  ban: Ban;
+  sessions: number;
+  sockets: number;
+}
+
+/** What `admin:users:unban` answers. */
+export interface UnbanResult {
+  user: string;
+  /** False: the account was not banned (nothing changed). */
+  wasBanned: boolean;
 }
 
 /** What `admin:users:create` answers: the users and a session token for each. */
@@ -167,6 +209,14 @@ export interface AdminClientToServerEvents {
   'admin:broadcast': (payload: AdminBroadcastPayload, ack: Ack<BroadcastResult>) => void;
   'admin:restart': (payload: AdminRestartPayload, ack: Ack<RestartResult>) => void;
   'admin:kick': (payload: AdminKickPayload, ack: Ack<{ sockets: number }>) => void;
+  /** The newest accounts: name, created, last seen, ban. */
+  'admin:users:list': (payload: AdminUsersListPayload, ack: Ack<UserList>) => void;
+  /** Deletes an account: ends every session on every instance and frees the name. */
+  'admin:users:delete': (payload: AdminUserPayload, ack: Ack<UserDeleteResult>) => void;
+  /** Bans an account (for a while, or until unbanned): ends its sessions, refuses logins. */
+  'admin:users:ban': (payload: AdminBanPayload, ack: Ack<BanResult>) => void;
+  /** Lifts a ban. */
+  'admin:users:unban': (payload: AdminUserPayload, ack: Ack<UnbanResult>) => void;
   /** Load tests: create users with sessions in bulk (no password can log them in). */
   'admin:users:create': (payload: AdminUsersCreatePayload, ack: Ack<UsersCreateResult>) => void;
   /** Load tests: remove the run's users, their sessions and its rooms. */
@@ -187,6 +237,11 @@ export interface InterServerEvents {
    * with how many local clients it reached.
    */
   'admin:deliver': (req: { notice: Notice; room?: string }, ack: (clients: number) => void) => void;
+  /**
+   * End this instance's sockets of `user`: each is told why (`session:ended`), then
+   * disconnected. Answers with how many it ended.
+   */
+  'user:end': (req: { user: string; ended: SessionEnded }, ack: (sockets: number) => void) => void;
   /** The instance with this id (and boot id, when given) should drain and restart. */
   'instance:restart': (
     target: { instanceId: string },

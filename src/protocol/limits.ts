@@ -12,6 +12,15 @@ export const MESSAGE_MAX_LENGTH = 2000;
 /** Longest admin broadcast text, in characters. */
 export const BROADCAST_MAX_LENGTH = 500;
 
+/** Longest reason an operator gives for a ban, in characters. */
+export const BAN_REASON_MAX_LENGTH = 200;
+
+/** Longest timed ban, in milliseconds (10 years); longer is a ban without an end. */
+export const BAN_MAX_MS = 3650 * 24 * 3600 * 1000;
+
+/** Most accounts one `admin:users:list` answers with. */
+export const USER_LIST_MAX = 1000;
+
 /** Shortest and longest password, in characters. */
 export const PASSWORD_MIN_LENGTH = 4;
 export const PASSWORD_MAX_LENGTH = 200;

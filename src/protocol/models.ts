@@ -46,6 +46,44 @@ export const User = z.object({ name: z.string(), createdAt: z.number() });
 /** See {@link User}. */
 export type User = z.infer<typeof User>;
 
+/** A ban on an account: it refuses logins and handshakes, and ended the account's sessions. */
+export const Ban = z.object({
+  /** What the operator said, if anything (shown to the banned user). */
+  reason: z.string().optional(),
+  /** When the ban was made, ms since the epoch. */
+  since: z.number(),
+  /** When it ends by itself, ms since the epoch; absent: until an operator lifts it. */
+  until: z.number().optional(),
+});
+/** See {@link Ban}. */
+export type Ban = z.infer<typeof Ban>;
+
+/** An account as the operator console lists it (`chat-admin user list`). */
+export const UserSummary = z.object({
+  name: z.string(),
+  createdAt: z.number(),
+  /**
+   * When the account last logged in, connected, or was seen connected by an instance's
+   * session sweep (ms since the epoch; accurate to a few minutes); null: never since it
+   * was made.
+   */
+  lastSeen: z.number().nullable(),
+  /** The ban in force, or null. */
+  banned: Ban.nullable(),
+});
+/** See {@link UserSummary}. */
+export type UserSummary = z.infer<typeof UserSummary>;
+
+/** What `admin:users:list` answers: the newest accounts first, at most the limit asked for. */
+export const UserList = z.object({
+  users: z.array(UserSummary),
+  /** Accounts in the index in all (the list holds at most `limit` of them). */
+  total: z.number(),
+  limit: z.number(),
+});
+/** See {@link UserList}. */
+export type UserList = z.infer<typeof UserList>;
+
 /** State of an instance: `ready` takes traffic, `draining` is on its way out. */
 export const InstanceState = z.enum(['ready', 'draining']);
 /** See {@link InstanceState}. */

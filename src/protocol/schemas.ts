@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  BAN_MAX_MS,
+  BAN_REASON_MAX_LENGTH,
   BROADCAST_MAX_LENGTH,
   CLIENT_MSG_ID_PATTERN,
   HISTORY_PAGE_MAX,
@@ -9,6 +11,7 @@ import {
   NAME_PATTERN,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  USER_LIST_MAX,
 } from './limits.js';
 import { isAddress } from './address.js';
 
@@ -198,6 +201,45 @@ export type AdminRestartPayload = z.infer<typeof AdminRestartPayload>;
 export const AdminKickPayload = z.strictObject({ user: Name });
 /** See {@link AdminKickPayload}. */
 export type AdminKickPayload = z.infer<typeof AdminKickPayload>;
+
+/** `admin:users:list`: the newest `limit` accounts (default 100). */
+export const AdminUsersListPayload = z.strictObject({
+  limit: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(USER_LIST_MAX, `must be at most ${USER_LIST_MAX}`)
+    .optional(),
+});
+/** See {@link AdminUsersListPayload}. */
+export type AdminUsersListPayload = z.infer<typeof AdminUsersListPayload>;
+
+/** `admin:users:delete` and `admin:users:unban`: one account, by name. */
+export const AdminUserPayload = z.strictObject({ user: Name });
+/** See {@link AdminUserPayload}. */
+export type AdminUserPayload = z.infer<typeof AdminUserPayload>;
+
+/** `admin:users:ban`: refuse an account's logins and handshakes and end its sessions. */
+export const AdminBanPayload = z.strictObject({
+  user: Name,
+  /** How long the ban lasts, in ms; without it the ban lasts until `admin:users:unban`. */
+  forMs: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number of milliseconds')
+    .min(1000, 'must be at least 1 s')
+    .max(BAN_MAX_MS, 'must be at most 3650 days (leave it out for a ban without an end)')
+    .optional(),
+  /** Shown to the banned user: one line of visible text. */
+  reason: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(BAN_REASON_MAX_LENGTH, `must be at most ${BAN_REASON_MAX_LENGTH} characters`)
+    .refine(hasVisibleText, 'must not be blank')
+    .refine((s) => !/\p{Cc}/u.test(s), 'must be one line without control characters')
+    .optional(),
+});
+/** See {@link AdminBanPayload}. */
+export type AdminBanPayload = z.infer<typeof AdminBanPayload>;
 
 /** Names a load test gives its users and rooms: `lt<run id>-...`, so cleanup touches nothing else. */
 export const LOADTEST_NAME_PATTERN = /^lt[a-z0-9]{4,12}-[a-z0-9_-]{1,16}$/;

@@ -7,6 +7,8 @@ import type {
   ServerToClientEvents,
   SocketData,
 } from '../protocol/index.js';
+import type { AccountOps } from './account-ops.js';
+import type { Accounts } from './accounts.js';
 import type { Sessions } from './sessions.js';
 import type { History } from './history.js';
 import type { RoomFanout } from './fanout.js';
@@ -47,6 +49,9 @@ export interface InstanceContext {
   redis: RedisClients;
   io: ChatServer;
   sessions: Sessions;
+  accounts: Accounts;
+  /** The operator's account changes (list, delete, ban, unban). */
+  accountOps: AccountOps;
   history: History;
   /** This instance's subscriptions to room channels. */
   fanout: RoomFanout;

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { ADMIN_NAMESPACE, ErrorCode } from '../protocol/index.js';
 import type { InstanceContext } from './context.js';
 import type { FloodPenalty } from './rate-limit.js';
-import { hashToken } from './sessions.js';
+import { hashToken, refusal } from './sessions.js';
 import { ConnectionGuard } from './transport/conn-guard.js';
 
 function connectError(code: ErrorCode, message: string): Error {
@@ -11,8 +11,9 @@ function connectError(code: ErrorCode, message: string): Error {
 
 /**
  * Who may connect: unauthenticated connections are capped per address (unless a balancer
- * in front does it), and a Socket.IO handshake needs a live session token, no flood penalty
- * on it, and an instance that is not draining. A refusal carries an error code, which tells
+ * in front does it), and a Socket.IO handshake needs a live session token of the account's
+ * current incarnation, no ban on the account, no flood penalty on the session, and an instance
+ * that is not draining (session, account and ban: one script; the penalty beside it). A refusal carries an error code, which tells
  * the client whether to try again.
  */
 export function installHandshake(
@@ -33,15 +34,12 @@ export function installHandshake(
       return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
     }
     Promise.all([ctx.sessions.resolve(token), floods.remainingMs(hashToken(token))]).then(
-      ([session, penaltyMs]) => {
-        if (!session) {
-          return next(
-            connectError(
-              ErrorCode.Unauthorized,
-              'session is invalid, expired or ended; log in again',
-            ),
-          );
+      ([resolved, penaltyMs]) => {
+        if (!resolved.ok) {
+          const { code, message } = refusal(resolved);
+          return next(connectError(code, message));
         }
+        const session = resolved.session;
         if (penaltyMs > 0) {
           metrics.rejected.inc({ code: ErrorCode.RateLimited });
           return next(

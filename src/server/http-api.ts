@@ -10,10 +10,12 @@ import {
   type LoginResponse,
   type MeResponse,
 } from '../protocol/index.js';
-import { getUser, loginOrRegister } from './accounts.js';
+import { banMessage } from './bans.js';
 import { clientAddress } from './client-address.js';
+import { BAD_CREDENTIALS } from './accounts.js';
 import { userRoomOf, type InstanceContext } from './context.js';
 import { LoginLimits, LoginRefused } from './login-limits.js';
+import { refusal, type Session } from './sessions.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -121,17 +123,20 @@ async function login(
   }
   const attempt = await limits.begin(username, ip);
   try {
-    const { user, created } = await loginOrRegister(
-      ctx.redis.cmd,
-      ctx.keys,
-      username,
-      password,
-      mode,
-    );
+    const { user, inc, created, ended } = await ctx.accounts.login(username, password, mode);
     await attempt.succeeded();
-    const token = await ctx.sessions.create(user.name);
+    // Sessions an earlier account of this name left: no instance may trust them any more.
+    if (ended.length > 0) await ctx.sessions.forget(ended);
+    const made = await ctx.sessions.create(user.name, inc);
+    if (!made.ok && made.why === 'banned') {
+      // Said only to someone who knows the password.
+      ctx.log.info({ user: user.name, ip }, 'login of a banned account refused');
+      throw new HttpError(403, ErrorCode.Banned, banMessage(user.name, made.ban));
+    }
+    // The account was deleted or registered anew while its password was being checked.
+    if (!made.ok) throw new ChatError(ErrorCode.Unauthorized, BAD_CREDENTIALS);
     ctx.log.info({ user: user.name, created, ip, delayedMs: attempt.delayedMs }, 'login');
-    return { token, user, created };
+    return { token: made.token, user, created };
   } catch (err) {
     if (err instanceof ChatError && err.code === ErrorCode.Unauthorized) {
       ctx.log.warn({ user: username, ip, delayedMs: attempt.delayedMs }, 'failed login');
@@ -149,9 +154,20 @@ async function login(
   }
 }
 
+/** The session behind the request's bearer token; 401 (403 for a ban) when there is none. */
+async function sessionOf(
+  ctx: InstanceContext,
+  req: IncomingMessage,
+  opts: { fresh?: boolean } = {},
+): Promise<Session> {
+  const resolved = await ctx.sessions.resolve(bearer(req), opts);
+  if (resolved.ok) return resolved.session;
+  const { code, message } = refusal(resolved);
+  throw new HttpError(code === ErrorCode.Banned ? 403 : 401, code, message);
+}
+
 async function logout(ctx: InstanceContext, req: IncomingMessage): Promise<{ ok: true }> {
-  const session = await ctx.sessions.resolve(bearer(req));
-  if (!session) throw new HttpError(401, ErrorCode.Unauthorized, 'session is invalid or expired');
+  const session = await sessionOf(ctx, req);
   await ctx.sessions.revoke(session);
   // This session's sockets, on every instance: the user's sockets that carry its hash.
   const sockets = await ctx.io.in(userRoomOf(session.user)).fetchSockets();
@@ -164,12 +180,13 @@ async function logout(ctx: InstanceContext, req: IncomingMessage): Promise<{ ok:
   return { ok: true };
 }
 
+/** Who the token belongs to, asked of Redis (not the cache): the account as it is now. */
 async function me(ctx: InstanceContext, req: IncomingMessage): Promise<MeResponse> {
-  const session = await ctx.sessions.resolve(bearer(req));
-  if (!session) throw new HttpError(401, ErrorCode.Unauthorized, 'session is invalid or expired');
-  const user = await getUser(ctx.redis.cmd, ctx.keys, session.user);
-  if (!user) throw new HttpError(401, ErrorCode.Unauthorized, 'account no longer exists');
-  return { user, instanceId: ctx.cfg.instanceId };
+  const session = await sessionOf(ctx, req, { fresh: true });
+  return {
+    user: { name: session.user, createdAt: session.createdAt },
+    instanceId: ctx.cfg.instanceId,
+  };
 }
 
 /** Whether this instance should get traffic: not draining and Redis reachable. */

@@ -8,6 +8,8 @@ import {
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, type DrainReason } from '../protocol/index.js';
+import { AccountOps } from './account-ops.js';
+import { Accounts } from './accounts.js';
 import type { InstanceConfig } from './config.js';
 import type { ChatServer, InstanceContext } from './context.js';
 import { PING_INTERVAL_MS, serveChatSockets } from './dispatch.js';
@@ -119,6 +121,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       renewEveryMs: cfg.sessionRenewMs,
       cacheMs: cfg.sessionCacheMs,
     }),
+    accounts: new Accounts(redis.cmd, keys),
+    accountOps: new AccountOps(redis.cmd, keys),
     history: new History(redis.cmd, keys, {
       maxLen: cfg.historyMax,
       waitReplicas: cfg.appendWaitReplicas,

@@ -6,13 +6,28 @@
  *
  * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
  * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
- * never crosses slots; a user's keys carry `{<user>}`; the instance status keys share one
+ * never crosses slots; a user's keys (account, sessions, ban) carry `{<user>}`, so the handshake
+ * and every account change run as one script in that slot; the instance status keys share one
  * tag so the console reads them with one MGET. Nothing else is ever touched together.
  */
 export interface Keys {
+  /** The account: JSON of name, createdAt, incarnation, scrypt salt and hash. */
   user(name: string): string;
+  /** Set of the hashes of the account's sessions (to end them all). */
   userSessions(name: string): string;
-  session(hash: string): string;
+  /** A ban on the account (JSON), expiring with a timed ban. */
+  userBan(name: string): string;
+  /** When the account was last seen (ms). */
+  userSeen(name: string): string;
+  /**
+   * A session, in its user's slot (the token names its user): the handshake reads it with
+   * the account and its ban in one script.
+   */
+  session(user: string, hash: string): string;
+  /** `session(user, <hash>)` without the hash, for scripts that end every session of a user. */
+  sessionPrefix(user: string): string;
+  /** Index of the accounts (names scored by creation), for the operator's list. */
+  users(): string;
   /**
    * Sharded pub/sub channel that names revoked sessions (comma-separated hashes), so every
    * instance drops them from its session cache at once.
@@ -60,10 +75,15 @@ export function checkKeyPrefix(prefix: string): string {
 export function makeKeys(prefix: string): Keys {
   checkKeyPrefix(prefix);
   const room = (r: string): string => `${prefix}room:{${r}}`;
+  const user = (name: string): string => `${prefix}user:{${name}}`;
   return {
-    user: (name) => `${prefix}user:{${name}}`,
-    userSessions: (name) => `${prefix}user:{${name}}:sessions`,
-    session: (hash) => `${prefix}session:${hash}`,
+    user,
+    userSessions: (name) => `${user(name)}:sessions`,
+    userBan: (name) => `${user(name)}:ban`,
+    userSeen: (name) => `${user(name)}:seen`,
+    session: (name, hash) => `${user(name)}:session:${hash}`,
+    sessionPrefix: (name) => `${user(name)}:session:`,
+    users: () => `${prefix}users`,
     sessionsRevoked: () => `${prefix}sessions:revoked`,
     roomLog: (r) => `${room(r)}:log`,
     roomMeta: (r) => `${room(r)}:meta`,

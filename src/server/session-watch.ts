@@ -1,21 +1,42 @@
+import { SessionEndReason, type SessionEnded } from '../protocol/index.js';
+import { banMessage } from './bans.js';
 import type { ChatServer, ChatSocket } from './context.js';
 import type { Logger } from './logger.js';
-import type { Sessions } from './sessions.js';
+import type { Resolved, Sessions } from './sessions.js';
 
 /** Sessions checked per batch: bounds the commands in flight at once. */
 const BATCH = 1000;
 
 /**
- * Ends this instance's sockets whose session vanished from Redis (a FLUSHALL, a deleted key,
- * a logout whose broadcast this instance missed), instead of only at their next reconnect,
- * and tells every instance to stop trusting them. A round checks every distinct session with
- * a live socket here (one command each, however many sockets share it). Rounds run every
- * `everyMs` (minutes: a sweep for keys deleted one by one), and at once when `checkNow` is
- * called: the heartbeat does when Redis lost its data (its own status key vanished), and the
- * session cache when it hears revocations again after a gap. So holding N idle sockets costs
- * N commands per `everyMs`, not per few seconds, and a flushed Redis is noticed within
- * about a second. A socket ended this way reconnects, and the handshake refuses it with
- * `unauthorized`: the client asks its user to log in again.
+ * What a socket whose session went bad is told before it is disconnected: a deleted or banned
+ * account says so; a session that merely vanished says nothing (the reconnect is refused
+ * `unauthorized`, and the client asks to log in again).
+ */
+function endingOf(bad: Resolved): SessionEnded | undefined {
+  if (bad.ok) return undefined;
+  if (bad.why === 'banned')
+    return { reason: SessionEndReason.Banned, message: banMessage(bad.user, bad.ban) };
+  if (bad.why === 'orphan')
+    return {
+      reason: SessionEndReason.AccountDeleted,
+      message: `the account "${bad.user}" no longer exists`,
+    };
+  return undefined;
+}
+
+/**
+ * Ends this instance's sockets whose session is no longer good in Redis (a FLUSHALL, a deleted
+ * key, an account deleted or registered anew behind the server's back, a logout whose
+ * broadcast this instance missed), instead of only at their next reconnect, and tells every
+ * instance to stop trusting them. A round checks every distinct session with a live socket
+ * here (one script each, reading session, account and ban together, however many sockets
+ * share it). Rounds run every `everyMs` (minutes: a sweep for keys deleted one by one), and
+ * at once when `checkNow` is called: the heartbeat does when Redis lost its data (its own
+ * status key vanished), and the session cache when it hears revocations again after a gap.
+ * So holding N idle sockets costs N commands per `everyMs`, not per few seconds, and a
+ * flushed Redis is noticed within about a second. A socket ended this way is told why when
+ * its account was deleted or banned; otherwise it reconnects, and the handshake refuses it
+ * with `unauthorized`: the client asks its user to log in again.
  *
  * While Redis is unreachable a round fails and nothing is ended: only a session Redis says
  * is gone ends its sockets; a round asked for meanwhile runs once Redis answers again.
@@ -43,23 +64,23 @@ export function watchSessions(
     running = true;
     owed = false;
     try {
-      const byHash = new Map<string, ChatSocket[]>();
+      const byHash = new Map<string, { user: string; sockets: ChatSocket[] }>();
       for (const s of io.of('/').sockets.values()) {
-        const list = byHash.get(s.data.sessionHash);
-        if (list) list.push(s);
-        else byHash.set(s.data.sessionHash, [s]);
+        const entry = byHash.get(s.data.sessionHash);
+        if (entry) entry.sockets.push(s);
+        else byHash.set(s.data.sessionHash, { user: s.data.user, sockets: [s] });
       }
-      const hashes = [...byHash.keys()];
+      const all = [...byHash].map(([hash, { user }]) => ({ user, hash }));
       let ended = 0;
-      for (let i = 0; i < hashes.length; i += BATCH) {
-        const batch = hashes.slice(i, i + BATCH);
-        const alive = await sessions.alive(batch);
-        const gone = batch.filter((h) => !alive.has(h));
+      for (let i = 0; i < all.length; i += BATCH) {
+        const bad = await sessions.check(all.slice(i, i + BATCH));
         // Every instance drops them from its session cache before the sockets reconnect.
-        if (gone.length > 0) await sessions.forget(gone);
-        for (const h of gone) {
-          for (const s of byHash.get(h) ?? []) {
+        if (bad.size > 0) await sessions.forget([...bad.keys()]);
+        for (const [h, why] of bad) {
+          const ending = endingOf(why);
+          for (const s of byHash.get(h)?.sockets ?? []) {
             if (!s.connected) continue;
+            if (ending) s.emit('session:ended', ending);
             s.disconnect(true);
             ended++;
           }

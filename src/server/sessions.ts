@@ -1,23 +1,55 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
+import { ErrorCode, type Ban } from '../protocol/index.js';
+import { banMessage, parseBan } from './bans.js';
 import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import type { RedisConn } from './redis.js';
+import { defineSessionCommands } from './session-scripts.js';
+import { newToken, parseToken, sessionRecord } from './session-tokens.js';
 
-/** Redis keeps only this hash of a token, so a leaked dump yields no usable session. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-interface StoredSession {
-  user: string;
-  createdAt: number;
-}
+export { hashToken } from './session-tokens.js';
 
 export interface Session {
   user: string;
   hash: string;
+  /** When the account was made. */
+  createdAt: number;
 }
+
+/**
+ * What a token amounts to: a live session, or why not. `invalid`: no such session (never
+ * was, expired, ended); `orphan`: its account is gone or was registered anew since;
+ * `banned`: the account is banned.
+ */
+export type Resolved =
+  | { ok: true; session: Session }
+  | { ok: false; why: 'invalid' }
+  | { ok: false; why: 'orphan'; user: string }
+  | { ok: false; why: 'banned'; user: string; ban: Ban };
+
+/** Why a token is refused, said so that its user knows what to do. */
+export function refusal(r: Exclude<Resolved, { ok: true }>): { code: ErrorCode; message: string } {
+  switch (r.why) {
+    case 'banned':
+      return { code: ErrorCode.Banned, message: banMessage(r.user, r.ban) };
+    case 'orphan':
+      return {
+        code: ErrorCode.Unauthorized,
+        message: `the account "${r.user}" no longer exists (deleted, or its name registered anew); this session is over`,
+      };
+    default:
+      return {
+        code: ErrorCode.Unauthorized,
+        message: 'session is invalid, expired or ended; log in again',
+      };
+  }
+}
+
+/** What `create` made: a token, or why the account has none. */
+export type Created =
+  | { ok: true; token: string }
+  | { ok: false; why: 'orphan' }
+  | { ok: false; why: 'banned'; ban: Ban };
 
 export interface SessionCacheOptions {
   /**
@@ -33,6 +65,7 @@ export interface SessionCacheOptions {
 
 interface CachedSession {
   user: string;
+  createdAt: number;
   /** Trusted until then: never past the key's own expiry in Redis. */
   until: number;
 }
@@ -41,15 +74,19 @@ interface CachedSession {
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
- * Session tokens: 256 random bits, base64url; a sliding expiry, renewed on use.
+ * Session tokens (`<user>.<256 random bits>`, see session-tokens.ts); a sliding expiry,
+ * renewed on use. A session belongs to one incarnation of its account: the account, its ban
+ * and the session share the user's slot, and one script checks them together, so a handshake
+ * costs one round trip, and a deleted, re-registered or banned account refuses its sessions.
  *
  * Every instance caches the sessions it validated (a handshake then costs no Redis round
- * trip). A revocation (logout, kick, a session found gone) is published on one sharded
- * channel that every instance subscribes to; each drops the named sessions at once. The
- * cache is used only while that subscription stands: when it is lost, the cache is emptied
+ * trip). A revocation (logout, kick, ban, deletion, a session found gone) is published on one
+ * sharded channel that every instance subscribes to; each drops the named sessions at once.
+ * The cache is used only while that subscription stands: when it is lost, the cache is emptied
  * and every handshake asks Redis until it is back, so a missed revocation cannot be trusted
- * past it. A session deleted behind the server's back (a FLUSHALL) is trusted at most until
- * its entry times out, or until the session watch finds it gone and revokes it everywhere.
+ * past it. A session or account deleted behind the server's back (a FLUSHALL, a DEL) is
+ * trusted at most until its entry times out, or until the session watch finds it gone and
+ * revokes it everywhere.
  */
 export class Sessions {
   private readonly cache = new Map<string, CachedSession>();
@@ -70,60 +107,88 @@ export class Sessions {
     opts: Partial<SessionCacheOptions> = {},
   ) {
     this.opts = { renewEveryMs: 5 * 60_000, cacheMs: 60_000, cacheMax: 200_000, ...opts, ttlSec };
-  }
-
-  async create(user: string): Promise<string> {
-    const { ttlSec } = this.opts;
-    const token = randomBytes(32).toString('base64url');
-    const hash = hashToken(token);
-    const value: StoredSession = { user, createdAt: Date.now() };
-    // The user's index first, then the session (another slot: two steps, not a transaction),
-    // so no session ever exists that `revokeAll` cannot find.
-    await this.redis
-      .multi()
-      .sadd(this.keys.userSessions(user), hash)
-      .expire(this.keys.userSessions(user), ttlSec)
-      .exec();
-    await this.redis.set(this.keys.session(hash), JSON.stringify(value), 'EX', ttlSec);
-    return token;
+    defineSessionCommands(redis);
   }
 
   /**
-   * The session behind a token; null when missing, expired or revoked. Renews the session's
-   * expiry and its user's index once the TTL has run down by `renewEveryMs`.
+   * A new session of `user`, if the account is still incarnation `inc` (the one whose
+   * password was checked) and is not banned; checked and written in one step.
    */
-  async resolve(token: string): Promise<Session | null> {
-    if (typeof token !== 'string' || token.length < 20 || token.length > 200) return null;
-    const hash = hashToken(token);
+  async create(user: string, inc: string): Promise<Created> {
+    const { ttlSec } = this.opts;
+    const { token, hash } = newToken(user);
+    const k = this.keys;
     const now = Date.now();
-    if (this.listening) {
+    const reply = await this.redis.chatSessionCreate(
+      k.user(user),
+      k.userBan(user),
+      k.userSessions(user),
+      k.session(user, hash),
+      k.userSeen(user),
+      inc,
+      sessionRecord(user, inc, now),
+      ttlSec,
+      hash,
+      now,
+      k.sessionPrefix(user),
+    );
+    if (reply[0] === 'ok') return { ok: true, token };
+    if (reply[0] === 'banned') return { ok: false, why: 'banned', ban: parseBan(reply[1])! };
+    return { ok: false, why: 'orphan' };
+  }
+
+  /**
+   * What a token amounts to (see {@link Resolved}). Renews the session's expiry and its
+   * user's index once the TTL has run down by `renewEveryMs`. `fresh` asks Redis even when
+   * the cache trusts the session (an account's own view of itself, `/api/me`).
+   */
+  async resolve(token: string, opts: { fresh?: boolean } = {}): Promise<Resolved> {
+    const parsed = parseToken(token);
+    if (!parsed) return { ok: false, why: 'invalid' };
+    const { user, hash } = parsed;
+    const now = Date.now();
+    if (this.listening && !opts.fresh) {
       const hit = this.cache.get(hash);
-      if (hit && hit.until > now) return { user: hit.user, hash };
+      if (hit && hit.until > now)
+        return { ok: true, session: { user: hit.user, hash, createdAt: hit.createdAt } };
       if (hit) this.cache.delete(hash);
     }
     const seen = this.revocations;
-    const key = this.keys.session(hash);
-    // Two reads of one key, sent together: the connection auto-pipelines them into one write.
-    const [raw, left] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-    if (typeof raw !== 'string') return null;
-    // No expiry at all (-1) is renewed like one that ran down.
-    let pttl = Math.max(0, left);
-    const s = JSON.parse(raw) as StoredSession;
-    const { ttlSec, renewEveryMs, cacheMs } = this.opts;
-    if (ttlSec * 1000 - pttl >= renewEveryMs) {
-      // Each key in its own slot: two commands, sent together. The session first decides:
-      // gone meanwhile (revoked), it stays gone.
-      const [renewed] = await Promise.all([
-        this.redis.expire(key, ttlSec),
-        this.redis.expire(this.keys.userSessions(s.user), ttlSec),
-      ]);
-      if (renewed !== 1) return null;
-      pttl = ttlSec * 1000;
-    }
+    const reply = await this.run(user, hash, this.opts.renewEveryMs, now);
+    if (reply[0] !== 'ok') return this.refused(user, hash, reply);
+    const [, createdAt, pttl] = reply;
+    const { cacheMs } = this.opts;
     if (this.listening && cacheMs > 0 && this.revocations === seen) {
-      this.remember(hash, { user: s.user, until: now + Math.min(cacheMs, pttl) });
+      this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl) });
     }
-    return { user: s.user, hash };
+    return { ok: true, session: { user, hash, createdAt } };
+  }
+
+  private run(user: string, hash: string, renewEveryMs: number, now: number) {
+    const k = this.keys;
+    return this.redis.chatSessionResolve(
+      k.session(user, hash),
+      k.user(user),
+      k.userBan(user),
+      k.userSeen(user),
+      k.userSessions(user),
+      this.opts.ttlSec,
+      renewEveryMs,
+      now,
+      hash,
+    );
+  }
+
+  private async refused(
+    user: string,
+    hash: string,
+    reply: ['gone'] | ['orphan'] | ['banned', string],
+  ): Promise<Resolved> {
+    if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
+    if (reply[0] === 'gone') return { ok: false, why: 'invalid' };
+    // The script deleted the orphan; instances that still trust it from their cache drop it.
+    await this.forget([hash]).catch(() => undefined);
+    return { ok: false, why: 'orphan', user };
   }
 
   private remember(hash: string, entry: CachedSession): void {
@@ -143,37 +208,50 @@ export class Sessions {
   }
 
   /**
-   * Which of these session hashes still exist. One single-key EXISTS each, all sent at once:
-   * no MGET or multi-key command, so it works whichever Cluster slots the keys fall in. It
-   * only looks: expiry still slides on use (a handshake), never because a socket stays open.
+   * Checks sessions of live sockets the way a handshake does (one script each, all sent at
+   * once, each in its user's slot), without renewing them: expiry still slides on use (a
+   * handshake), never because a socket stays open. Stamps their accounts as seen. Answers
+   * what is wrong with each session that is no longer good (absent: it is).
    */
-  async alive(hashes: string[]): Promise<Set<string>> {
-    const found = await Promise.all(hashes.map((h) => this.redis.exists(this.keys.session(h))));
-    return new Set(hashes.filter((_, i) => found[i] === 1));
+  async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Resolved>> {
+    const now = Date.now();
+    const replies = await Promise.all(sessions.map((s) => this.run(s.user, s.hash, -1, now)));
+    const bad = new Map<string, Resolved>();
+    sessions.forEach(({ user, hash }, i) => {
+      const r = replies[i]!;
+      if (r[0] === 'ok') return;
+      if (r[0] === 'banned')
+        bad.set(hash, { ok: false, why: 'banned', user, ban: parseBan(r[1])! });
+      else if (r[0] === 'orphan') bad.set(hash, { ok: false, why: 'orphan', user });
+      else bad.set(hash, { ok: false, why: 'invalid' });
+    });
+    return bad;
   }
 
   async revoke(session: Session): Promise<void> {
     this.cache.delete(session.hash);
-    // The session first: once it is gone the token is dead, whatever happens to the index.
-    await this.redis.del(this.keys.session(session.hash));
-    await this.redis.srem(this.keys.userSessions(session.user), session.hash);
+    // The session and its index entry share the user's slot: one step.
+    await this.redis.chatSessionRevoke(
+      this.keys.session(session.user, session.hash),
+      this.keys.userSessions(session.user),
+      session.hash,
+    );
     await this.announce([session.hash]);
   }
 
-  /** Ends every session of a user; returns their hashes (to disconnect their sockets). */
+  /** Ends every session of a user; returns their hashes. */
   async revokeAll(user: string): Promise<string[]> {
-    const hashes = await this.redis.smembers(this.keys.userSessions(user));
-    for (const h of hashes) this.cache.delete(h);
-    // Each session key lives in a slot of its own: one DEL each (pipelined by ioredis).
-    await Promise.all(hashes.map((h) => this.redis.del(this.keys.session(h))));
-    await this.redis.del(this.keys.userSessions(user));
-    await this.announce(hashes);
+    const hashes = await this.redis.chatSessionRevokeAll(
+      this.keys.userSessions(user),
+      this.keys.sessionPrefix(user),
+    );
+    await this.forget(hashes);
     return hashes;
   }
 
   /**
-   * Tells every instance that these sessions are gone (found missing in Redis, say after a
-   * FLUSHALL), so none keeps accepting them from its cache.
+   * Tells every instance that these sessions are gone (ended by an account change, or found
+   * missing in Redis, say after a FLUSHALL), so none keeps accepting them from its cache.
    */
   async forget(hashes: string[]): Promise<void> {
     for (const h of hashes) this.cache.delete(h);

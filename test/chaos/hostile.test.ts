@@ -7,8 +7,7 @@ import type { ApiError } from '../../src/client/api.js';
 import { login, logout } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
-import { hashToken } from '../../src/server/sessions.js';
-import { TEST_ENV, TestInstance, connectUser, until } from '../helpers/cluster.js';
+import { TEST_ENV, TestInstance, connectUser, sessionKey, until } from '../helpers/cluster.js';
 import {
   ROOT,
   SERVER_MAIN,
@@ -232,7 +231,7 @@ describe('chaos: hostile input', () => {
     const { client: exp, token: expToken } = await connectUser([strict[0]!.url, strict[1]!.url]);
     closers.push(() => exp.close());
     const r = cluster.redis.client();
-    await r.del(`chat:session:${hashToken(expToken)}`);
+    await r.del(sessionKey(expToken));
     r.disconnect();
     const oldBoot = strict[0]!.bootId;
     await strict[0]!.kill('SIGKILL');

@@ -12,6 +12,7 @@ import {
   track,
 } from './processes.js';
 import { TestRedis } from './redis.js';
+import { parseToken } from '../../src/server/session-tokens.js';
 import { TestRedisCluster } from './redis-cluster.js';
 
 /** A test's Redis: one server or a Redis Cluster, started and stopped by the test. */
@@ -119,6 +120,13 @@ export async function startInstances(
       }).start(),
     ),
   );
+}
+
+/** The Redis key of a token's session (in its user's slot: the token names the user). */
+export function sessionKey(token: string, prefix = 'chat:'): string {
+  const t = parseToken(token);
+  if (!t) throw new Error(`not a session token: ${token}`);
+  return `${prefix}user:{${t.user}}:session:${t.hash}`;
 }
 
 let userSeq = 0;

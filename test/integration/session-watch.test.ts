@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { login } from '../../src/client/api.js';
-import { hashToken } from '../../src/server/sessions.js';
-import { startInstances, until, userName, type TestInstance } from '../helpers/cluster.js';
+import {
+  sessionKey,
+  startInstances,
+  until,
+  userName,
+  type TestInstance,
+} from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
 import { handshakeOutcome } from '../helpers/raw.js';
 import { TestRedis } from '../helpers/redis.js';
@@ -32,11 +37,12 @@ async function connectAs(token: string): Promise<ChatClient> {
   return c;
 }
 
-const existsCalls = async (): Promise<number> => {
+/** Scripts run so far: a session check is one (session, account and ban read together). */
+const scriptCalls = async (): Promise<number> => {
   const r = redis.client();
   const info = await r.info('commandstats');
   r.disconnect();
-  return Number(/cmdstat_exists:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
 };
 
 describe('sockets whose session vanished are ended promptly', () => {
@@ -47,7 +53,7 @@ describe('sockets whose session vanished are ended promptly', () => {
     const b = await connectAs(token);
     const other = await connectAs(keep);
     const r = redis.client();
-    await r.del(`chat:session:${hashToken(token)}`);
+    await r.del(sessionKey(token));
     r.disconnect();
     const t0 = Date.now();
     await until(a, () => a.state.kind === 'ended', 5000, 'first socket ended');
@@ -65,14 +71,30 @@ describe('sockets whose session vanished are ended promptly', () => {
     const shared = await Promise.all(Array.from({ length: 10 }, () => connectAs(token)));
     expect(shared.every((c) => c.state.kind === 'connected')).toBe(true);
     // Sessions with live sockets now: `shared` and the `kept` one from the test above.
-    const before = await existsCalls();
+    const before = await scriptCalls();
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, CHECK_MS * 6));
-    const calls = (await existsCalls()) - before;
+    const calls = (await scriptCalls()) - before;
     const rounds = (Date.now() - t0) / CHECK_MS;
     console.log(`${calls} session checks in ${rounds.toFixed(1)} rounds for 11 sockets`);
     expect(calls).toBeGreaterThanOrEqual(2 * Math.floor(rounds - 1));
     expect(calls).toBeLessThanOrEqual(2 * Math.ceil(rounds + 1));
+  });
+
+  it("an account deleted behind the server's back ends its live sockets, which are told why", async () => {
+    const name = userName('orphan');
+    const { token } = await login(node.url, name, 'password-1');
+    const c = await connectAs(token);
+    const r = redis.client();
+    await r.del(`chat:user:{${name}}`);
+    r.disconnect();
+    await until(c, () => c.state.kind === 'ended', 5000, 'ended after the account vanished');
+    expect(c.state).toMatchObject({
+      kind: 'ended',
+      reason: 'account_deleted',
+      message: `the account "${name}" no longer exists`,
+    });
+    expect(await handshakeOutcome(node.url, { token })).toBe('unauthorized');
   });
 
   it('FLUSHALL ends every live socket, and the tokens are refused from then on', async () => {

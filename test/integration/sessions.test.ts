@@ -4,7 +4,7 @@ import { ApiError, login, logout, me } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
 import { hashToken } from '../../src/server/sessions.js';
-import { TEST_ENV, until, userName, useCluster } from '../helpers/cluster.js';
+import { TEST_ENV, sessionKey, until, userName, useCluster } from '../helpers/cluster.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(3, { CHAT_LOGIN_FAILURES_PER_USER: '5' });
@@ -50,9 +50,11 @@ describe('accounts and sessions', () => {
     const stored = JSON.parse((await r.get(`chat:user:{${name}}`))!) as Record<string, unknown>;
     expect(JSON.stringify(stored)).not.toContain('right-password');
     expect(stored.salt).toBeTruthy();
-    expect(await r.exists(`chat:session:${first.token}`)).toBe(0);
-    expect(await r.exists(`chat:session:${hashToken(first.token)}`)).toBe(1);
-    const ttl = await r.ttl(`chat:session:${hashToken(first.token)}`);
+    // Only the token's hash is kept, in the user's slot beside the account.
+    expect(sessionKey(first.token)).toBe(`chat:user:{${name}}:session:${hashToken(first.token)}`);
+    expect(await r.exists(`chat:user:{${name}}:session:${first.token}`)).toBe(0);
+    expect(await r.exists(sessionKey(first.token))).toBe(1);
+    const ttl = await r.ttl(sessionKey(first.token));
     expect(ttl).toBeGreaterThan(29 * 24 * 3600);
     r.disconnect();
   });
@@ -104,9 +106,9 @@ describe('accounts and sessions', () => {
 
     const { token: expiring } = await login(url, userName('exp'), 'password-1');
     const r = cluster.redis.client();
-    await r.pexpire(`chat:session:${hashToken(expiring)}`, 1);
+    await r.pexpire(sessionKey(expiring), 1);
     // Redis expires keys lazily on access: once the millisecond has passed, it is gone.
-    while ((await r.exists(`chat:session:${hashToken(expiring)}`)) === 1) await r.ping();
+    while ((await r.exists(sessionKey(expiring))) === 1) await r.ping();
     expect(await handshakeOutcome(url, { token: expiring })).toBe('unauthorized');
     r.disconnect();
 
@@ -155,10 +157,45 @@ describe('accounts and sessions', () => {
         expect(await handshakeOutcome(n.url, { token: t })).toBe('unauthorized');
   });
 
+  it('a session belongs to one incarnation of its account: a deleted or re-registered account refuses the old token', async () => {
+    const [a, b, c] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ];
+    const name = userName('incarn');
+    const { token } = await login(a.url, name, 'password-1');
+    const r = cluster.redis.client();
+    try {
+      // The account key goes behind the server's back: no instance has validated the token.
+      expect(await r.del(`chat:user:{${name}}`)).toBe(1);
+      for (const n of cluster.nodes)
+        expect(await handshakeOutcome(n.url, { token })).toBe('unauthorized');
+      await expect(me(a.url, token)).rejects.toMatchObject({ status: 401 });
+
+      // Registered anew (someone else, another password): the old token stays dead, also
+      // on an instance that had validated (and cached) it just before.
+      const first = await login(b.url, userName('incarn'), 'password-1');
+      const owner = first.user.name;
+      expect(await handshakeOutcome(c.url, { token: first.token })).toBe('connected');
+      expect(await r.del(`chat:user:{${owner}}`)).toBe(1);
+      const again = await login(a.url, owner, 'another-password');
+      expect(again.created).toBe(true);
+      for (const n of cluster.nodes) {
+        expect(await handshakeOutcome(n.url, { token: first.token })).toBe('unauthorized');
+        expect(await handshakeOutcome(n.url, { token: again.token })).toBe('connected');
+      }
+      await expect(me(b.url, first.token)).rejects.toMatchObject({ status: 401 });
+      expect((await me(b.url, again.token)).user.name).toBe(owner);
+    } finally {
+      r.disconnect();
+    }
+  });
+
   it('a handshake renews the session (and its user index) only once its TTL has run down', async () => {
     const name = userName('renew');
     const { token } = await login(cluster.nodes[0]!.url, name, 'password-1');
-    const sessionKey = `chat:session:${hashToken(token)}`;
+    const key = sessionKey(token);
     const indexKey = `chat:user:{${name}}:sessions`;
     const full = 30 * 24 * 3600;
     const r = cluster.redis.client();
@@ -167,10 +204,10 @@ describe('accounts and sessions', () => {
     expect(await handshakeOutcome(cluster.nodes[1]!.url, { token })).toBe('connected');
     expect(await ttl(indexKey)).toBeLessThanOrEqual(1000);
     // Run down by more than the renewal interval (5 min): the next handshake renews both.
-    await r.expire(sessionKey, full - 400);
+    await r.expire(key, full - 400);
     r.disconnect();
     expect(await handshakeOutcome(cluster.nodes[2]!.url, { token })).toBe('connected');
-    expect(await ttl(sessionKey)).toBeGreaterThan(full - 60);
+    expect(await ttl(key)).toBeGreaterThan(full - 60);
     expect(await ttl(indexKey)).toBeGreaterThan(full - 60);
   });
 

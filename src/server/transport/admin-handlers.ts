@@ -1,29 +1,28 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Namespace, Socket } from 'socket.io';
+import type { Namespace } from 'socket.io';
 import {
   ADMIN_NAMESPACE,
   AdminBroadcastPayload,
-  AdminKickPayload,
   AdminRestartPayload,
   AdminRoomsPayload,
   AdminStatusPayload,
   ChatError,
   DrainReason,
   ErrorCode,
-  SessionEndReason,
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
   type Notice,
   type RestartResult,
 } from '../../protocol/index.js';
-import { roomOf, userRoomOf, type InstanceContext } from '../context.js';
+import { roomOf, type InstanceContext } from '../context.js';
 import { clusterStatus } from '../status.js';
+import { askOthers, auditor, type AdminSocket } from './admin-common.js';
 import { handle } from './boundary.js';
 import { listDirects, listRooms, serverMsgId } from './chat-handlers.js';
 import { registerLoadtestHandlers } from './loadtest-handlers.js';
+import { registerUserAdminHandlers, registerUserInterServer } from './user-admin-handlers.js';
 
 type AdminNamespace = Namespace<AdminClientToServerEvents, AdminServerToClientEvents>;
-type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -42,14 +41,6 @@ export function tokenMatches(given: unknown, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/**
- * Sends an inter-server request and collects the answers that arrive within the adapter's
- * request timeout; an instance that died mid-request just does not answer.
- */
-function askOthers<T>(send: (cb: (err: Error | null, replies: T[]) => void) => void): Promise<T[]> {
-  return new Promise((resolve) => send((_err, replies) => resolve(replies ?? [])));
-}
-
 /** Counts this instance's sockets in a room, or delivers a notice to all its sockets. */
 export function deliverLocally(ctx: InstanceContext, notice: Notice, room?: string): number {
   const local = ctx.io.local;
@@ -58,8 +49,9 @@ export function deliverLocally(ctx: InstanceContext, notice: Notice, room?: stri
   return ctx.io.of('/').sockets.size;
 }
 
-/** Answers other instances' requests (broadcast counts, restarts). */
+/** Answers other instances' requests (broadcast counts, restarts, ending a user's sockets). */
 export function registerInterServer(ctx: InstanceContext): void {
+  registerUserInterServer(ctx);
   ctx.io.on('admin:deliver', ({ notice, room }, ack) => {
     ack(deliverLocally(ctx, notice, room));
   });
@@ -71,7 +63,7 @@ export function registerInterServer(ctx: InstanceContext): void {
   });
 }
 
-/** The token-guarded admin namespace: status, rooms, broadcast, restart, kick. */
+/** The token-guarded admin namespace: status, rooms, broadcast, restart, and accounts. */
 export function registerAdminNamespace(ctx: InstanceContext): void {
   // Socket.IO types every namespace with the server's event maps; the admin namespace has
   // its own, declared in the protocol, so it is re-typed here once.
@@ -94,28 +86,10 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
 
   nsp.on('connection', (socket: AdminSocket) => {
     const deps = { log: ctx.log, metrics: ctx.metrics };
-    const audit = (action: string, target: unknown, outcome: string): void =>
-      ctx.log.info({ action, target, outcome, from: socket.handshake.address }, 'admin action');
     /** Every admin action is logged once with its outcome, failures included. */
-    const audited =
-      <P, R>(
-        action: string,
-        target: (p: P) => unknown,
-        fn: (p: P) => Promise<R>,
-        outcome: (r: R) => string,
-      ) =>
-      async (p: P): Promise<R> => {
-        try {
-          const r = await fn(p);
-          audit(action, target(p), outcome(r));
-          return r;
-        } catch (err) {
-          const code = err instanceof ChatError ? err.code : 'error';
-          audit(action, target(p), `failed: ${code}`);
-          throw err;
-        }
-      };
+    const audited = auditor(ctx, socket);
     registerLoadtestHandlers(socket, ctx);
+    registerUserAdminHandlers(socket, ctx);
 
     handle<AdminClientToServerEvents, 'admin:status'>(
       socket,
@@ -210,30 +184,6 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
           return hit;
         },
         (r) => `accepted, draining boot ${r.bootId}`,
-      ),
-      deps,
-    );
-
-    handle<AdminClientToServerEvents, 'admin:kick'>(
-      socket,
-      'admin:kick',
-      AdminKickPayload,
-      audited(
-        'kick',
-        ({ user }) => user,
-        async ({ user }) => {
-          const sockets = await ctx.io.in(userRoomOf(user)).fetchSockets();
-          await ctx.sessions.revokeAll(user);
-          // Per socket, the notice and the disconnect travel on one adapter channel (the
-          // socket's instance), so the notice always arrives first; a room-wide emit and a
-          // namespace-wide disconnect would take two channels (two shards) with no order.
-          for (const s of sockets) {
-            s.emit('session:ended', { reason: SessionEndReason.Kicked });
-            s.disconnect(true);
-          }
-          return { sockets: sockets.length };
-        },
-        (r) => `${r.sockets} sockets`,
       ),
       deps,
     );

@@ -6,8 +6,9 @@ import {
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
 } from '../../protocol/index.js';
+import { newAccount } from '../accounts.js';
 import type { InstanceContext } from '../context.js';
-import { hashToken } from '../sessions.js';
+import { newToken, sessionRecord } from '../session-tokens.js';
 import { handle } from './boundary.js';
 
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
@@ -28,37 +29,30 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
     AdminUsersCreatePayload,
     async ({ prefix, from, count, ttlSec }) => {
       const now = Date.now();
-      const users = Array.from({ length: count }, (_, i) => ({
-        name: `${prefix}-${from + i}`,
-        token: randomBytes(32).toString('base64url'),
-      }));
-      // Per user: the account and its session index share the user's slot (one transaction);
-      // the session key has a slot of its own. ioredis pipelines all of them.
+      const users = Array.from({ length: count }, (_, i) => {
+        const name = `${prefix}-${from + i}`;
+        return { name, ...newToken(name) };
+      });
+      // Per user, one transaction in the user's slot: the account (a random hash no password
+      // derives), its session and the session index. ioredis pipelines all of them.
       const redis = ctx.redis.cmd;
       await Promise.all(
-        users.map(async (u) => {
-          const record = {
-            name: u.name,
-            createdAt: now,
-            salt: randomBytes(16).toString('base64'),
-            hash: randomBytes(32).toString('base64'),
-          };
-          const hash = hashToken(u.token);
+        users.map(async ({ name, hash }) => {
+          const record = newAccount(name, randomBytes(16), randomBytes(32), now);
           await redis
             .multi()
-            .set(keys.user(u.name), JSON.stringify(record), 'EX', ttlSec)
-            .sadd(keys.userSessions(u.name), hash)
-            .expire(keys.userSessions(u.name), ttlSec)
+            .set(keys.user(name), JSON.stringify(record), 'EX', ttlSec)
+            .set(keys.session(name, hash), sessionRecord(name, record.inc!, now), 'EX', ttlSec)
+            .sadd(keys.userSessions(name), hash)
+            .expire(keys.userSessions(name), ttlSec)
             .exec();
-          const session = JSON.stringify({ user: u.name, createdAt: now });
-          await redis.set(keys.session(hash), session, 'EX', ttlSec);
         }),
       );
       ctx.log.info(
         { action: 'users:create', target: prefix, outcome: `${count} users` },
         'admin action',
       );
-      return { users };
+      return { users: users.map(({ name, token }) => ({ name, token })) };
     },
     deps,
   );
@@ -69,8 +63,9 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
     AdminLoadtestCleanupPayload,
     async ({ users, rooms }) => {
       const redis = ctx.redis.cmd;
-      for (const user of users) await ctx.sessions.revokeAll(user);
-      await Promise.all(users.map((user) => redis.del(keys.user(user))));
+      // Each account with its sessions, ban and last-seen mark, in one script per user.
+      const ended = await Promise.all(users.map((user) => ctx.accountOps.remove(user)));
+      await ctx.sessions.forget(ended.flatMap((h) => h ?? []));
       // A room's keys share its slot: one DEL per room; the room index is another slot.
       await Promise.all(
         rooms.map((room) =>
