@@ -13,6 +13,7 @@ const SHARED = [
   'test/integration/status.test.ts',
   'test/integration/status-rooms.test.ts',
   'test/integration/direct.test.ts',
+  'test/integration/reads.test.ts',
   'test/admin/cluster.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */
