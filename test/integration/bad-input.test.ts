@@ -107,6 +107,23 @@ describe('bad input is refused with a clear error and changes nothing', () => {
       ['room:join', [{ room: 'lobby' }, 'extra'], 'bad_request', /room:join: .*one payload/],
       ['sys:ping', [{ t: 1 }, null, 2], 'bad_request', /sys:ping: .*one payload/],
       ['room:list', [{}, {}], 'bad_request', /room:list: .*one payload/],
+      // Not an object: said so, not a list of what a Buffer or an array has in it.
+      [
+        'room:join',
+        [Buffer.from('lobby')],
+        'bad_request',
+        /^room:join: payload must be an object$/,
+      ],
+      [
+        'room:join',
+        [new Uint8Array([1, 2])],
+        'bad_request',
+        /^room:join: payload must be an object$/,
+      ],
+      ['room:join', [['lobby']], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', ['lobby'], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', [null], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', [], 'bad_request', /^room:join: payload must be an object$/],
       ['room:join', [{ room: 'lobby' }], 'ok', /.*/],
     ];
     for (const [event, args, want, message] of cases) {

@@ -89,11 +89,22 @@ export interface BoundaryDeps {
 }
 
 /**
+ * Whether a payload is what JSON makes of an object: not a Buffer (Socket.IO decodes binary
+ * attachments into one), an array or any other class's instance, whose own keys a schema
+ * would list back to the sender as "unrecognized".
+ */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
  * Runs one inbound event through the boundary. The ack is the last argument when it is a
  * function, and the one payload comes before it: anything else is `bad_request`, answered
- * through that ack, as is a payload that fails its schema. The handler's result or error
- * always reaches the ack. An event whose last argument is not a function has no ack: it is
- * counted and logged, never run (there is no way to answer it).
+ * through that ack, as is a payload that is not an object or fails its schema. The
+ * handler's result or error always reaches the ack. An event whose last argument is not a
+ * function has no ack: it is counted and logged, never run (there is no way to answer it).
  */
 function invoke<P, R>(
   event: string,
@@ -117,8 +128,10 @@ function invoke<P, R>(
   if (payloads > 1) {
     return refuse(`takes one payload and an ack, got ${payloads} arguments before the ack`);
   }
+  const raw = args[0];
+  if (payloads === 0 || !isPlainObject(raw)) return refuse('payload must be an object');
   const started = performance.now();
-  const parsed = schema.safeParse(args[0]);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) return refuse(describeZodError(parsed.error));
   fn(parsed.data).then(
     (data) => {
