@@ -14,6 +14,7 @@ const SHARED = [
   'test/integration/status-rooms.test.ts',
   'test/integration/direct.test.ts',
   'test/integration/membership-race.test.ts',
+  'test/integration/reads.test.ts',
   'test/admin/cluster.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */

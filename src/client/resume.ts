@@ -69,7 +69,7 @@ export class Resume {
    * was reset: the room is emptied (and marked) and reloaded from this answer. Returns true
    * if so.
    */
-  adoptEpoch(room: RoomState, epoch: string): boolean {
+  adoptEpoch(room: RoomState, epoch: string | undefined): boolean {
     if (!room.adoptEpoch(epoch)) return false;
     this.emit('gap', room.name, { afterSeq: 0, missing: 0, reset: true });
     this.emit(
@@ -89,7 +89,7 @@ export class Resume {
         messages: ChatMessage[];
         hasMore: boolean;
         truncated: boolean;
-        epoch: string;
+        epoch?: string;
         unrecoverable: boolean;
         members?: string[];
         memberCount?: number;

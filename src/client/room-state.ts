@@ -264,9 +264,12 @@ export class RoomState {
   /**
    * Adopts the epoch of an answer. A different one than held means the server's history was
    * reset: everything held is dropped (its ids and seqs cannot be matched with the new ones)
-   * and a reset marker is put first. Returns true if it was a reset.
+   * and a reset marker is put first. Returns true if it was a reset. An answer without an
+   * epoch (a history read of a room that has none now) changes nothing: the message that
+   * makes the room's next epoch brings it.
    */
-  adoptEpoch(epoch: string): boolean {
+  adoptEpoch(epoch: string | undefined): boolean {
+    if (epoch === undefined) return false;
     if (this.epoch === undefined || this.epoch === epoch) {
       this.epoch = epoch;
       return false;

@@ -78,8 +78,12 @@ export interface HistoryResult {
   messages: ChatMessage[];
   hasMore: boolean;
   truncated: boolean;
-  /** See {@link JoinResult.epoch}. */
-  epoch: string;
+  /**
+   * See {@link JoinResult.epoch}. Absent when the room has no epoch: nothing has made it yet
+   * (a read makes nothing; the first join or message does), or its history was lost. A client
+   * keeps the epoch it holds until an answer or a message brings one.
+   */
+  epoch?: string;
   /** See {@link JoinResult.unrecoverable}. */
   unrecoverable: boolean;
 }

@@ -54,8 +54,9 @@ export function roomFor(user: string, address: string): string {
 }
 
 /**
- * Opening a conversation needs a peer with an account: checked at join (the only way into
- * one), so a typo does not open a conversation with nobody.
+ * A conversation needs a peer with an account: checked at join (the only way into one), so a
+ * typo does not open a conversation with nobody, and at every read of one (history, members),
+ * which answers `not_found` for nobody instead of reading (or making) anything.
  */
 export async function requirePeer(ctx: InstanceContext, address: string): Promise<void> {
   const peer = directPeer(address);

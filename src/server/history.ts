@@ -228,10 +228,23 @@ export class History {
     await this.redis.zadd(isDirectRoom(room) ? this.keys.directs() : this.keys.rooms(), now, room);
   }
 
-  /** The room's sequence and epoch (an epoch is made for a room that has none). */
+  /**
+   * The room's sequence and epoch, making the epoch of a room that has none: for a join,
+   * which creates the room. Reads use {@link peekMeta}.
+   */
   async meta(room: string): Promise<RoomMeta> {
     const [seq, epoch] = await this.redis.chatRoomMeta(this.keys.roomMeta(room), newEpoch());
     return { seq: Number(seq ?? 0), epoch };
+  }
+
+  /**
+   * The room's sequence and epoch without making anything: undefined for a room that has no
+   * epoch (never joined nor written to, or its meta was lost). A read of a room that does not
+   * exist must leave it not existing.
+   */
+  async peekMeta(room: string): Promise<RoomMeta | undefined> {
+    const [seq, epoch] = await this.redis.hmget(this.keys.roomMeta(room), 'seq', 'epoch');
+    return epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
   }
 
   /** The newest `limit` messages, oldest first. */
@@ -292,9 +305,12 @@ export class History {
   }
 }
 
-/** Stamps a page read from the stream with the room's epoch (kept in its meta, not per entry). */
-export function inEpoch(page: Page, epoch: string): Page {
-  for (const m of page.messages) m.epoch = epoch;
+/**
+ * Stamps a page read from the stream with the room's epoch (kept in its meta, not per entry);
+ * a room without an epoch stamps nothing.
+ */
+export function inEpoch(page: Page, epoch: string | undefined): Page {
+  if (epoch !== undefined) for (const m of page.messages) m.epoch = epoch;
   return page;
 }
 

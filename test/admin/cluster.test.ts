@@ -218,6 +218,43 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(ops?.members).toHaveLength(4);
   });
 
+  it('rooms prints one line per room and, with --directs, one per conversation', async () => {
+    const [a, b] = [clients[1]!, clients[4]!];
+    const peer = b.welcome!.user;
+    for (const room of ['ops-b', 'ops-c']) {
+      await a.join(room);
+      await a.send(room, 'hello');
+    }
+    await a.join(`@${peer}`);
+    await a.send(`@${peer}`, 'hi');
+    await a.leave(`@${peer}`);
+    const { rooms, directs } = await adminJson<{
+      rooms: { name: string; memberCount: number; messages: number }[];
+      directs: { count: number };
+    }>([...server(0), 'rooms'], TOKEN);
+    expect(rooms.length).toBeGreaterThanOrEqual(2);
+    const r = await runAdmin([...server(0), 'rooms', '--directs'], TOKEN);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.at(-1)).toBe('');
+    // A header, then one line per room, in the JSON's order, each with its own columns.
+    expect(lines[0]).toMatch(/^ROOM +MEMBERS +MESSAGES +LAST ACTIVITY +WHO$/);
+    rooms.forEach((room, i) => {
+      expect(lines[1 + i]).toMatch(
+        new RegExp(`^${room.name} +${room.memberCount} +${room.messages} +(\\S+ ago|never)( |$)`),
+      );
+    });
+    let at = 1 + rooms.length;
+    expect(lines[at++]).toBe('');
+    expect(lines[at++]).toMatch(new RegExp(`^${directs.count} direct conversations?, `));
+    expect(lines[at++]).toBe('');
+    expect(lines[at++]).toMatch(/^BETWEEN +MESSAGES +LAST ACTIVITY$/);
+    const between = [a.welcome!.user, peer].sort().join(' and ');
+    const rows = lines.slice(at, -1);
+    expect(rows).toHaveLength(directs.count);
+    expect(rows.filter((l) => new RegExp(`^${between} +1 +\\S+ ago$`).test(l))).toHaveLength(1);
+  });
+
   it('a wrong token exits 4 and changes nothing', async () => {
     const before = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
     const heard: Notice[] = [];

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { waitForRedis } from '../../src/server/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
+import { scanAll } from './redis.js';
 
 const run = promisify(execFile);
 
@@ -184,6 +185,34 @@ export class TestRedisCluster {
       // Cluster state has no event to await from outside: poll it.
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** How many keys the cluster holds: DBSIZE summed over the masters. */
+  async keyCount(): Promise<number> {
+    let n = 0;
+    for (const port of await this.masterPorts()) {
+      const r = this.node(port);
+      try {
+        n += await r.dbsize();
+      } finally {
+        r.disconnect();
+      }
+    }
+    return n;
+  }
+
+  /** Every key's name: a full SCAN of each master (tests only). */
+  async allKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for (const port of await this.masterPorts()) {
+      const r = this.node(port);
+      try {
+        keys.push(...(await scanAll(r)));
+      } finally {
+        r.disconnect();
+      }
+    }
+    return keys;
   }
 
   /** FLUSHALL on every master: what an operator's mistake does to the whole data set. */

@@ -70,6 +70,26 @@ export class TestRedis {
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
   }
+
+  /** DBSIZE: how many keys the server holds. */
+  async keyCount(): Promise<number> {
+    const r = this.client();
+    try {
+      return await r.dbsize();
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  /** Every key's name, by a full SCAN (tests only). */
+  async allKeys(): Promise<string[]> {
+    const r = this.client();
+    try {
+      return await scanAll(r);
+    } finally {
+      r.disconnect();
+    }
+  }
 }
 
 /**

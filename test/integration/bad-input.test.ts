@@ -100,6 +100,60 @@ describe('bad input is refused with a clear error and changes nothing', () => {
     expect(nodes[0]!.log.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 
+  it('answers through the last argument when it is a function, whatever comes before it', async () => {
+    const s = await open();
+    const cases: [string, unknown[], string, RegExp][] = [
+      // An extra argument between the payload and the ack: answered, not left hanging.
+      ['room:join', [{ room: 'lobby' }, 'extra'], 'bad_request', /room:join: .*one payload/],
+      ['sys:ping', [{ t: 1 }, null, 2], 'bad_request', /sys:ping: .*one payload/],
+      ['room:list', [{}, {}], 'bad_request', /room:list: .*one payload/],
+      // Not an object: said so, not a list of what a Buffer or an array has in it.
+      [
+        'room:join',
+        [Buffer.from('lobby')],
+        'bad_request',
+        /^room:join: payload must be an object$/,
+      ],
+      [
+        'room:join',
+        [new Uint8Array([1, 2])],
+        'bad_request',
+        /^room:join: payload must be an object$/,
+      ],
+      ['room:join', [['lobby']], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', ['lobby'], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', [null], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', [], 'bad_request', /^room:join: payload must be an object$/],
+      ['room:join', [{ room: 'lobby' }], 'ok', /.*/],
+    ];
+    for (const [event, args, want, message] of cases) {
+      const what = `${event} ${JSON.stringify(args).slice(0, 60)}`;
+      // An ack that never comes is the defect: fail in words, not at the test's deadline.
+      const silent = new Promise<Result<unknown>>((resolve) => {
+        const t = setTimeout(
+          () => resolve({ ok: false, error: { code: 'never answered', message: '' } } as never),
+          5000,
+        );
+        t.unref();
+      });
+      const res = await Promise.race([ask(s, event, ...args), silent]);
+      expect(codeOf(res), what).toBe(want);
+      if (!res.ok) expect(res.error.message, what).toMatch(message);
+    }
+    // Without any ack there is no one to answer: counted, and the socket carries on.
+    const metric = async (): Promise<number> => {
+      const text = await (await fetch(`${nodes[0]!.url}/metrics`)).text();
+      return Number(/^chat_rejected_total\{code="no_ack"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await metric();
+    const emit = s.emit.bind(s) as (ev: string, ...a: unknown[]) => void;
+    emit('room:join', { room: 'lobby' });
+    emit('room:join', { room: 'lobby' }, () => undefined, 'after the ack');
+    expect(codeOf(await ask(s, 'sys:ping', { t: 2 }))).toBe('ok');
+    expect(await metric()).toBe(before + 2);
+    expect(nodes[0]!.log.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
   it('refuses room and user names with escape sequences or Redis-special characters', async () => {
     const s = await open();
     const names = [

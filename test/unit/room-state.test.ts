@@ -66,6 +66,17 @@ describe('RoomState', () => {
     expect(r.acceptGap(9)).toBeNull();
   });
 
+  it('keeps its epoch and messages when an answer has none (a room with no epoch now)', () => {
+    const r = new RoomState('r');
+    r.adoptEpoch('a');
+    r.setBase(1);
+    r.insert(msg(1));
+    expect(r.adoptEpoch(undefined)).toBe(false);
+    expect(r.epoch).toBe('a');
+    expect(r.messages.map((m) => m.seq)).toEqual([1]);
+    expect(r.gaps).toEqual([]);
+  });
+
   it('forgets typing users after their expiry', () => {
     const r = new RoomState('r');
     r.typing.set('ann', 2000);

@@ -31,19 +31,22 @@ export function roomsCommand(): Command {
           formatAgo(r.lastActivity, now),
           r.members.map(clean).join(', '),
         ]);
-        const parts = [
+        // One string per line: a table is its lines, spread in (never nested, or it would
+        // print as one comma-joined line).
+        const lines: string[] =
           rows.length === 0
-            ? 'no rooms'
-            : table(['ROOM', 'MEMBERS', 'MESSAGES', 'LAST ACTIVITY', 'WHO'], rows, [1, 2]),
+            ? ['no rooms']
+            : table(['ROOM', 'MEMBERS', 'MESSAGES', 'LAST ACTIVITY', 'WHO'], rows, [1, 2]);
+        lines.push(
           '',
           `${directs.count} direct ${directs.count === 1 ? 'conversation' : 'conversations'}, ` +
             `${directs.active24h} active in the last 24 h` +
             (directs.list ? '' : ' (--directs lists who is in each)'),
-        ];
+        );
         if (directs.list && directs.list.length > 0) {
-          parts.push(
+          lines.push(
             '',
-            table(
+            ...table(
               ['BETWEEN', 'MESSAGES', 'LAST ACTIVITY'],
               directs.list.map((d) => [
                 d.users.map(clean).join(' and '),
@@ -54,7 +57,7 @@ export function roomsCommand(): Command {
             ),
           );
         }
-        ctx.out.text(parts.join('\n'));
+        ctx.out.text(lines);
       });
     });
 }

@@ -4,7 +4,6 @@ import {
   ErrorCode,
   type ErrorBody,
   type HistoryResult,
-  type JoinResult,
   type Result,
   type SendResult,
   type Welcome,
@@ -29,8 +28,11 @@ function result<T extends z.ZodType>(data: T) {
   ]);
 }
 
-/** The part of a join or history answer a virtual user reads. */
-export type Page = Pick<JoinResult, 'messages' | 'hasMore' | 'truncated' | 'epoch'> & {
+/**
+ * The part of a join or history answer a virtual user reads (a history answer has no epoch
+ * when the room has none now).
+ */
+export type Page = Pick<HistoryResult, 'messages' | 'hasMore' | 'truncated' | 'epoch'> & {
   lastSeq?: number;
 };
 
@@ -38,9 +40,9 @@ const PageSchema = z.object({
   messages: z.array(ChatMessage),
   hasMore: z.boolean(),
   truncated: z.boolean(),
-  epoch: z.string(),
+  epoch: z.string().optional(),
   lastSeq: z.number().int().nonnegative().optional(),
-}) satisfies z.ZodType<Pick<HistoryResult, 'messages' | 'hasMore' | 'truncated' | 'epoch'>>;
+}) satisfies z.ZodType<Page>;
 
 export const PageAnswer = result(PageSchema) satisfies z.ZodType<Result<Page>>;
 export const SendAnswer = result(

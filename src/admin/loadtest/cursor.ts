@@ -38,8 +38,12 @@ export class RoomCursor {
     this.advance();
   }
 
-  /** Adopts an answer's epoch; a different one (history reset) starts the cursor over. */
-  adoptEpoch(epoch: string): boolean {
+  /**
+   * Adopts an answer's epoch; a different one (history reset) starts the cursor over. None
+   * (a history read of a room that has no epoch now) changes nothing.
+   */
+  adoptEpoch(epoch: string | undefined): boolean {
+    if (epoch === undefined) return false;
     if (this.epoch === undefined || this.epoch === epoch) {
       this.epoch = epoch;
       return false;

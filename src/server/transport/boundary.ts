@@ -89,9 +89,22 @@ export interface BoundaryDeps {
 }
 
 /**
- * Runs one inbound event through the boundary: the payload is validated with its schema, the
- * handler's result or error always reaches the ack, and a missing ack is counted and logged
- * (there is no way to answer it).
+ * Whether a payload is what JSON makes of an object: not a Buffer (Socket.IO decodes binary
+ * attachments into one), an array or any other class's instance, whose own keys a schema
+ * would list back to the sender as "unrecognized".
+ */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Runs one inbound event through the boundary. The ack is the last argument when it is a
+ * function, and the one payload comes before it: anything else is `bad_request`, answered
+ * through that ack, as is a payload that is not an object or fails its schema. The
+ * handler's result or error always reaches the ack. An event whose last argument is not a
+ * function has no ack: it is counted and logged, never run (there is no way to answer it).
  */
 function invoke<P, R>(
   event: string,
@@ -100,22 +113,26 @@ function invoke<P, R>(
   fn: (payload: P) => Promise<R>,
   deps: BoundaryDeps,
 ): void {
-  // An event sent with only an ack (no payload) arrives with the ack first.
-  const [raw, ack] =
-    args.length === 1 && typeof args[0] === 'function' ? [undefined, args[0]] : args;
+  const ack = args[args.length - 1];
   if (typeof ack !== 'function') {
     deps.metrics.rejected.inc({ code: 'no_ack' });
-    deps.log.debug({ event }, 'event without ack ignored');
+    deps.log.debug({ event, args: args.length }, 'event without ack ignored');
     return;
   }
   const reply = ack as (r: Result<R>) => void;
+  const refuse = (message: string): void => {
+    deps.metrics.rejected.inc({ code: ErrorCode.BadRequest });
+    reply(fail(ErrorCode.BadRequest, `${event}: ${message}`));
+  };
+  const payloads = args.length - 1;
+  if (payloads > 1) {
+    return refuse(`takes one payload and an ack, got ${payloads} arguments before the ack`);
+  }
+  const raw = args[0];
+  if (payloads === 0 || !isPlainObject(raw)) return refuse('payload must be an object');
   const started = performance.now();
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    deps.metrics.rejected.inc({ code: ErrorCode.BadRequest });
-    reply(fail(ErrorCode.BadRequest, `${event}: ${describeZodError(parsed.error)}`));
-    return;
-  }
+  if (!parsed.success) return refuse(describeZodError(parsed.error));
   fn(parsed.data).then(
     (data) => {
       deps.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);

@@ -99,30 +99,33 @@ export async function listDirects(
 }
 
 /**
- * Reads the page a join or history request asks for. A position (`since`/`before`) from
- * another epoch than the room's means nothing now: the newest page is read instead, and the
- * answer says so (`unrecoverable`), so the client can reload the room visibly.
+ * Reads the page a join or history request asks for, with the room's meta (`metaOf`: a join's,
+ * which makes the room's epoch, or a read's, which makes nothing and may find none). A position
+ * (`since`/`before`) from another epoch than the room's (or in a room that has none now) means
+ * nothing: the newest page is read instead, and the answer says so (`unrecoverable`), so the
+ * client can reload the room visibly.
  */
-async function readPage(
+async function readPage<M extends RoomMeta | undefined>(
   ctx: InstanceContext,
   room: string,
   q: { since?: string; before?: string; epoch?: string; limit: number },
-): Promise<{ page: Page; meta: RoomMeta; unrecoverable: boolean }> {
+  metaOf: Promise<M>,
+): Promise<{ page: Page; meta: M; unrecoverable: boolean }> {
   // The meta and the page in one round trip: the page is only wasted after a reset.
   const [meta, page] = await Promise.all([
-    ctx.history.meta(room),
+    metaOf,
     q.since
       ? ctx.history.after(room, q.since, q.limit)
       : q.before
         ? ctx.history.before(room, q.before, q.limit)
         : ctx.history.latest(room, q.limit),
   ]);
-  const stale = q.epoch !== undefined && q.epoch !== meta.epoch && Boolean(q.since ?? q.before);
+  const stale = q.epoch !== undefined && q.epoch !== meta?.epoch && Boolean(q.since ?? q.before);
   if (stale) {
     const newest = await ctx.history.latest(room, q.limit);
-    return { page: inEpoch(newest, meta.epoch), meta, unrecoverable: true };
+    return { page: inEpoch(newest, meta?.epoch), meta, unrecoverable: true };
   }
-  return { page: inEpoch(page, meta.epoch), meta, unrecoverable: false };
+  return { page: inEpoch(page, meta?.epoch), meta, unrecoverable: false };
 }
 
 /** A request of a socket that has disconnected (its answer goes nowhere). */
@@ -167,11 +170,12 @@ async function joinRoom(
     if (m.gone) throw gone();
     if (!already) m.counted.add(room);
     const [{ page, meta, unrecoverable }, { added, members, count, typing }] = await Promise.all([
-      readPage(ctx, room, {
-        since,
-        epoch,
-        limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
-      }),
+      readPage(
+        ctx,
+        room,
+        { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
+        ctx.history.meta(room),
+      ),
       ctx.presence.join(room, user, !already),
     ]);
     if (added) ctx.presenceChanged(room);
@@ -229,21 +233,29 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     schema: HistoryPayload,
     run: async (socket, ctx, { room: address, since, before, epoch, limit }) => {
       // Rooms are public; a conversation is readable by its two users only, and `@peer`
-      // always resolves to one of the caller's own.
+      // always resolves to one of the caller's own. A read writes nothing: a room or
+      // conversation that does not exist reads empty, with no epoch (the join makes it).
       const room = roomFor(socket.data.user, address);
-      const { page, meta, unrecoverable } = await readPage(ctx, room, {
-        since,
-        before,
-        epoch,
-        limit: limit ?? HISTORY_PAGE_DEFAULT,
-      });
-      return { room: address, ...readAs(page, room, address), epoch: meta.epoch, unrecoverable };
+      await requirePeer(ctx, address);
+      const { page, meta, unrecoverable } = await readPage(
+        ctx,
+        room,
+        { since, before, epoch, limit: limit ?? HISTORY_PAGE_DEFAULT },
+        ctx.history.peekMeta(room),
+      );
+      return {
+        room: address,
+        ...readAs(page, room, address),
+        ...(meta ? { epoch: meta.epoch } : {}),
+        unrecoverable,
+      };
     },
   },
   'room:members': {
     schema: MembersPayload,
     run: async (socket, ctx, { room: address }) => {
       const room = roomFor(socket.data.user, address);
+      await requirePeer(ctx, address);
       return { room: address, ...(await ctx.presence.members(room, MEMBER_QUERY_MAX)) };
     },
   },
