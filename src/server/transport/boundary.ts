@@ -133,7 +133,8 @@ function invoke<P, R>(
   const started = performance.now();
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return refuse(describeZodError(parsed.error));
-  fn(parsed.data).then(
+  // A handler that throws before its first await is answered like one that rejects.
+  new Promise<R>((resolve) => resolve(fn(parsed.data))).then(
     (data) => {
       deps.metrics.ackLatency.observe({ event }, (performance.now() - started) / 1000);
       reply(ok(data));
