@@ -3,6 +3,7 @@ import type { ChatClient } from '../../src/client/chat-client.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import type { RestartOutcome } from '../../src/admin/restart.js';
 import { connectUser, until } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 import { killAll } from '../helpers/processes.js';
 import { LocalCluster } from './local-cluster.js';
 import { runAdmin } from './run-admin.js';
@@ -53,13 +54,15 @@ async function status(): Promise<StatusDocument> {
 
 it('restart --rolling while 50 clients chat: new boot ids, every message once', async () => {
   // Statuses are written once a second: wait for them to count every client.
-  let before = await status();
-  for (const deadline = Date.now() + 5000; before.totals.connections < CLIENTS;) {
-    if (Date.now() > deadline) break;
-    before = await status();
-  }
+  const before = await eventually(
+    async () => {
+      const s = await status();
+      expect(s.totals.connections).toBe(CLIENTS);
+      return s;
+    },
+    { what: 'every client counted' },
+  );
   expect(before.instances.map((i) => i.id)).toEqual(['chat-1', 'chat-2', 'chat-3']);
-  expect(before.totals.connections).toBe(CLIENTS);
   console.log(
     'spread before',
     Object.fromEntries(before.instances.map((i) => [i.id, i.connections])),
@@ -145,18 +148,19 @@ it('restart --rolling while 50 clients chat: new boot ids, every message once', 
   }
 
   // Statuses are written once a second: the checker, closed just now, may still be counted.
-  let after = await status();
-  for (const deadline = Date.now() + 5000; after.totals.connections !== CLIENTS;) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-    after = await status();
-  }
+  const after = await eventually(
+    async () => {
+      const s = await status();
+      expect(s.totals.connections).toBe(CLIENTS);
+      return s;
+    },
+    { what: 'the checker no longer counted' },
+  );
   for (const inst of before.instances) {
     const now = after.instances.find((i) => i.id === inst.id);
     expect(now?.state).toBe('ready');
     expect(now?.bootId).not.toBe(inst.bootId);
   }
-  expect(after.totals.connections).toBe(CLIENTS);
 
   console.log(
     [
@@ -178,13 +182,17 @@ it('restart --all restarts every instance (never all at once) and waits for each
   expect(r.code).toBe(0);
   const { restarted } = JSON.parse(r.stdout) as { restarted: RestartOutcome[] };
   expect(restarted.map((x) => x.instanceId).sort()).toEqual(['chat-1', 'chat-2', 'chat-3']);
-  // Statuses are written once a second: the checker, closed just now, may still be counted.
-  let after = await status();
-  for (const deadline = Date.now() + 5000; after.totals.connections !== CLIENTS;) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-    after = await status();
-  }
+  // Statuses are written once a second: wait until each instance reports its new boot.
+  const after = await eventually(
+    async () => {
+      const s = await status();
+      for (const x of restarted) {
+        expect(s.instances.find((i) => i.id === x.instanceId)?.bootId).toBe(x.newBootId);
+      }
+      return s;
+    },
+    { what: 'every instance on its new boot' },
+  );
   for (const inst of before.instances) {
     const now = after.instances.find((i) => i.id === inst.id)!;
     expect(now.bootId).not.toBe(inst.bootId);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/keys.js';
 import { clusterStatus } from '../../src/server/status.js';
 import { connectUser, useCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const cluster = useCluster(3);
 const keys = makeKeys('chat:');
@@ -15,19 +16,17 @@ describe('the cluster status totals', () => {
     }
     const r = cluster.redis.client();
     try {
-      const t0 = Date.now();
-      for (;;) {
-        const s = await clusterStatus(r, keys, 'test');
-        const perInstance = s.instances.map((x) => x.rooms);
-        if (perInstance.join() === '1,2,1') {
-          // The sum would say 4: lobby on three instances is one room.
-          expect(s.totals.rooms).toBe(2);
-          break;
-        }
-        if (Date.now() - t0 > 5000) throw new Error(`rooms per instance: ${perInstance.join()}`);
-        // Status is rewritten every second and has no change event: poll it.
-        await new Promise((res) => setTimeout(res, 100));
-      }
+      // Status is rewritten every second and has no change event: poll it.
+      const s = await eventually(
+        async () => {
+          const st = await clusterStatus(r, keys, 'test');
+          expect(st.instances.map((x) => x.rooms).join()).toBe('1,2,1');
+          return st;
+        },
+        { what: 'rooms per instance 1,2,1' },
+      );
+      // The sum would say 4: lobby on three instances is one room.
+      expect(s.totals.rooms).toBe(2);
     } finally {
       r.disconnect();
     }

@@ -2,29 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/keys.js';
 import { readInstances } from '../../src/server/status.js';
 import { connectUser, until, useCluster } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const cluster = useCluster(3);
 const { clients } = cluster;
 const keys = makeKeys('chat:');
 
-/** Reads the instances' status from Redis until `pred` holds (status is written every second). */
+/**
+ * Reads the instances' status from Redis until `pred` holds; ms taken. Status has no change
+ * event to await (it is rewritten every second): poll it.
+ */
 async function statusUntil(
   pred: (byId: Map<string, { connections: number; bootId: string }>) => boolean,
-  timeoutMs: number,
+  what: string,
 ): Promise<number> {
   const r = cluster.redis.client();
   const t0 = Date.now();
   try {
-    for (;;) {
-      const list = await readInstances(r, keys);
-      if (pred(new Map(list.map((s) => [s.id, s])))) return Date.now() - t0;
-      if (Date.now() - t0 > timeoutMs)
-        throw new Error(
-          `status not as expected after ${timeoutMs} ms: ${JSON.stringify(list.map((s) => [s.id, s.connections]))}`,
-        );
-      // Status has no change event to await: it is rewritten every second, so poll it.
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await eventually(
+      async () => {
+        const list = await readInstances(r, keys);
+        if (!pred(new Map(list.map((s) => [s.id, s])))) {
+          throw new Error(`status: ${JSON.stringify(list.map((s) => [s.id, s.connections]))}`);
+        }
+      },
+      { what },
+    );
+    return Date.now() - t0;
   } finally {
     r.disconnect();
   }
@@ -45,7 +49,7 @@ describe('live instance status in Redis', () => {
     }
     await statusUntil(
       (m) => wanted.every((n, i) => m.get(`chat-${i + 1}`)?.connections === n),
-      5000,
+      'connections 1, 2, 4',
     );
 
     // Presence: everyone is a member, on any instance's view.
@@ -60,14 +64,14 @@ describe('live instance status in Redis', () => {
     const oldBoot = cluster.nodes[2]!.bootId;
     const killedAt = Date.now();
     await cluster.nodes[2]!.kill('SIGKILL');
-    const goneAfter = await statusUntil((m) => !m.has('chat-3'), 5000);
+    const goneAfter = await statusUntil((m) => !m.has('chat-3'), 'chat-3 gone');
     expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
     console.log(`chat-3 left the status ${goneAfter} ms after SIGKILL`);
 
     // Its clients reconnect to chat-1, and the totals account for each of them once.
     await statusUntil(
       (m) => m.get('chat-1')?.connections === 5 && m.get('chat-2')?.connections === 2,
-      10_000,
+      'connections 5, 2',
     );
     const r = cluster.redis.client();
     const total = (await readInstances(r, keys)).reduce((sum, s) => sum + s.connections, 0);
@@ -78,7 +82,10 @@ describe('live instance status in Redis', () => {
 
     await cluster.nodes[2]!.start();
     expect(cluster.nodes[2]!.bootId).not.toBe(oldBoot);
-    await statusUntil((m) => m.get('chat-3')?.bootId === cluster.nodes[2]!.bootId, 5000);
+    await statusUntil(
+      (m) => m.get('chat-3')?.bootId === cluster.nodes[2]!.bootId,
+      'chat-3 back on its new boot',
+    );
   });
 });
 

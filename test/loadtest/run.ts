@@ -1,15 +1,18 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoadtestReport } from '../../src/admin/loadtest/report.js';
 import { ROOT, exited, tmpDir, track } from '../helpers/processes.js';
 
-/** Runs the built `chat-admin loadtest` as a process; `onLine` sees its stderr lines. */
+/**
+ * Runs the built `chat-admin loadtest` as a process; `onLine` sees its stderr lines and the
+ * process (to signal it: SIGUSR2 ends the sending early).
+ */
 export async function runLoadtest(
   server: string,
   token: string,
   args: string[],
-  onLine: (line: string) => void = () => undefined,
+  onLine: (line: string, loadtest: ChildProcess) => void = () => undefined,
 ): Promise<{ code: number | null; report: LoadtestReport; stderr: string[] }> {
   const child = track(
     spawn(
@@ -33,7 +36,7 @@ export async function runLoadtest(
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => {
     stderr.push(l);
-    onLine(l);
+    onLine(l, child);
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { compareIds, type ClusterStatus } from '../../protocol/index.js';
 import type { AdminClient } from '../connection.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
@@ -101,8 +102,6 @@ function sumResults(results: WorkerResult[]): Totals {
   return t;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs one load test: users through the bulk path, K worker processes with their share of
  * virtual users, a ramp, steady sending, a drain in which every user checks it got every
@@ -156,6 +155,11 @@ export async function runLoadtest(
   });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // SIGUSR2 ends the sending early; the run then drains and reports as usual. A script can
+  // so keep the load on for exactly as long as something else takes (a rolling restart).
+  const endSending = new AbortController();
+  const onEndSending = (): void => endSending.abort();
+  process.once('SIGUSR2', onEndSending);
   const body = async (): Promise<LoadtestReport> => {
     await Promise.all(workers.map((w) => w.next('ready', 15_000)));
     const t0 = Date.now() + 200;
@@ -193,7 +197,9 @@ export async function runLoadtest(
       view.update(live);
     }, 1000);
 
-    await sleep(Math.max(0, t0 + totalMs - Date.now()));
+    await delay(Math.max(0, t0 + totalMs - Date.now()), undefined, {
+      signal: endSending.signal,
+    }).catch(() => undefined);
     live.phase = 'drain';
     for (const w of workers) w.send({ type: 'stop' });
     const sentParts = await Promise.all(workers.map((w) => w.next('sent', 30_000)));
@@ -235,6 +241,7 @@ export async function runLoadtest(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGUSR2', onEndSending);
     clearInterval(progressTimer);
     await Promise.all(workers.map((w) => w.close()));
     await cleanup(
