@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,8 +39,30 @@ export async function killAndWait(
   signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<void> {
   const done = exited(child);
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child.exitCode === null && child.signalCode === null) {
+    // A child spawned `detached` leads its own process group (a shell job, e.g. `npm start`):
+    // signal the whole group, or what it started (the supervisor, its instances) outlives it.
+    if (child.pid !== undefined && leadsGroup(child.pid)) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    } else child.kill(signal);
+  }
   await done;
+}
+
+/** Whether `pid` leads its own process group (Linux: the 5th field of /proc/<pid>/stat). */
+function leadsGroup(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: split after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]) === pid;
+  } catch {
+    return false;
+  }
 }
 
 export function tmpDir(prefix: string): string {
