@@ -83,20 +83,34 @@ async function apiDropTime(id: string, since: number): Promise<number> {
   }
 }
 
-/** Resolves with the next notice whose text is `text`. */
-function noticeOf(c: ChatClient, text: string, timeoutMs = 10_000): Promise<Notice> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      off();
-      reject(new Error(`notice ${text} not received`));
-    }, timeoutMs);
+/**
+ * The next notice whose text is `text`, as it arrives. No clock of its own: the caller bounds
+ * the wait from the moment the command that sends it has answered (see {@link within}), so a
+ * slow start of the `chat-admin` process does not count against delivery.
+ */
+function noticeOf(c: ChatClient, text: string): Promise<Notice> {
+  return new Promise((resolve) => {
     const off = c.on('notice', (n) => {
       if (n.text !== text) return;
-      clearTimeout(t);
       off();
       resolve(n);
     });
   });
+}
+
+/** `p`, or an error naming `what` if it has not settled within `ms`. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(`${what} not received within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 describe('chat-admin on a 3-instance cluster', () => {
@@ -154,7 +168,7 @@ describe('chat-admin on a 3-instance cluster', () => {
       [...server(1), 'broadcast', text],
       TOKEN,
     );
-    const got = await Promise.all(receipts);
+    const got = await within(Promise.all(receipts), 10_000, `notice ${text}`);
     console.log(
       `broadcast: reported ${res.clients} clients on ${res.instances} instances, ${got.length} receipts`,
     );
@@ -196,7 +210,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     const fence = `fence ${Date.now()}`;
     const fenced = others.map((c) => noticeOf(c, fence));
     await adminJson([...server(0), 'broadcast', fence], TOKEN);
-    await Promise.all(fenced);
+    await within(Promise.all(fenced), 10_000, `notice ${fence}`);
     offs.forEach((o) => o());
     expect(stray).toEqual([]);
     expect(new Set(strayNotices.map((n) => n.text))).toEqual(new Set([fence]));
@@ -275,7 +289,7 @@ describe('chat-admin on a 3-instance cluster', () => {
     const fence = `after wrong token ${Date.now()}`;
     const fenced = clients.map((c) => noticeOf(c, fence));
     await adminJson([...server(0), 'broadcast', fence], TOKEN);
-    await Promise.all(fenced);
+    await within(Promise.all(fenced), 10_000, `notice ${fence}`);
     offs.forEach((o) => o());
     expect(new Set(heard.map((n) => n.text))).toEqual(new Set([fence]));
     const after = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
