@@ -14,6 +14,7 @@ const SHARED = [
   'test/integration/status-rooms.test.ts',
   'test/integration/direct.test.ts',
   'test/admin/cluster.test.ts',
+  'test/admin/users.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */
 const CLUSTER_ONLY = ['test/integration/cluster-paths.test.ts'];
