@@ -16,6 +16,7 @@ const SHARED = [
   'test/integration/membership-race.test.ts',
   'test/integration/reads.test.ts',
   'test/admin/cluster.test.ts',
+  'test/admin/users.test.ts',
 ];
 /** Files that pick the cluster backend themselves. */
 const CLUSTER_ONLY = ['test/integration/cluster-paths.test.ts'];

@@ -12,9 +12,10 @@ export function parseBan(raw: string | null | undefined): Ban | null {
   }
 }
 
-/** "59 min", "3 h", "2 days": how long is left, in words. */
+/** "40 s", "59 min", "3 h", "2 days": how long is left, in words. */
 function left(ms: number): string {
-  const min = Math.max(1, Math.ceil(ms / 60_000));
+  if (ms < 60_000) return `${Math.max(1, Math.ceil(ms / 1000))} s`;
+  const min = Math.ceil(ms / 60_000);
   if (min < 120) return `${min} min`;
   const h = Math.round(min / 60);
   if (h < 48) return `${h} h`;

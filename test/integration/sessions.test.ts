@@ -192,6 +192,26 @@ describe('accounts and sessions', () => {
     }
   });
 
+  it('an account stored before incarnations existed logs in, and its sessions work', async () => {
+    const name = userName('legacy');
+    await login(cluster.nodes[0]!.url, name, 'password-1');
+    const r = cluster.redis.client();
+    try {
+      // The record as older versions wrote it: no `inc`.
+      const stored = JSON.parse((await r.get(`chat:user:{${name}}`))!) as Record<string, unknown>;
+      expect(typeof stored.inc).toBe('string');
+      delete stored.inc;
+      await r.set(`chat:user:{${name}}`, JSON.stringify(stored));
+    } finally {
+      r.disconnect();
+    }
+    const { token, created } = await login(cluster.nodes[1]!.url, name, 'password-1');
+    expect(created).toBe(false);
+    for (const n of cluster.nodes)
+      expect(await handshakeOutcome(n.url, { token })).toBe('connected');
+    expect((await me(cluster.nodes[2]!.url, token)).user.name).toBe(name);
+  });
+
   it('a handshake renews the session (and its user index) only once its TTL has run down', async () => {
     const name = userName('renew');
     const { token } = await login(cluster.nodes[0]!.url, name, 'password-1');
