@@ -232,7 +232,7 @@ export const SERVER_SETTINGS = {
     program: 'chat-server',
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
     default: 'info',
-    doc: 'pino log level',
+    doc: `pino log level: ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}`,
   }),
   logFormat: define<string>({
     env: 'LOG_FORMAT',
