@@ -1,11 +1,17 @@
-import os from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { MAX_ROOMS_PER_SOCKET } from '../protocol/index.js';
-import { checkKeyPrefix } from './keys.js';
+import {
+  resolveSetting,
+  resolveSettings,
+  type Resolved,
+  type Setting,
+} from '../shared/settings.js';
 import { parseNodeList, type RedisTarget } from './redis.js';
 import { parseTrustProxy, type TrustProxy } from './client-address.js';
+import { SERVER_SETTINGS, type ServerSettingName, type ServerSettings } from './settings.js';
 
-/** Everything an instance needs to know, resolved once in `main` from flags, env and defaults. */
+/**
+ * Everything an instance needs to know, resolved once in `main` from flags, env and defaults,
+ * as `settings.ts` defines them.
+ */
 export interface InstanceConfig {
   instanceId: string;
   host: string;
@@ -61,19 +67,21 @@ export interface InstanceConfig {
   /** Which hops may name the client in X-Forwarded-For (CHAT_TRUST_PROXY). */
   trustProxy: TrustProxy;
   logLevel: string;
+  /** `json` forces JSON logs on a terminal too (LOG_FORMAT). */
+  logFormat: string | undefined;
   /** Set when a local-cluster supervisor hands connections over IPC. */
   supervised: boolean;
 }
 
-/** Reads an integer from the environment, refusing garbage with a clear message. */
-export function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  }
-  return n;
+/** Flags as given on the command line, by setting name (their text, parsed like the env). */
+export type SettingFlags = Partial<Record<ServerSettingName, string>>;
+
+/** Every server setting with its value and where it came from. */
+export type ResolvedSettings = ReturnType<typeof resolveServerSettings>;
+
+/** Resolves every server setting: flag, then environment, then default. */
+export function resolveServerSettings(env: NodeJS.ProcessEnv, flags: SettingFlags = {}) {
+  return resolveSettings<ServerSettings>(SERVER_SETTINGS, env, flags);
 }
 
 /** Parses a port number, refusing anything outside 0-65535. */
@@ -85,73 +93,103 @@ export function parsePort(raw: string | number, what = 'port'): number {
   return n;
 }
 
-/** Instance config from env and defaults; `overrides` carry the command-line flags. */
-export function instanceConfig(
+/** One server setting's value from the environment alone (or its default). */
+export function serverSetting<K extends ServerSettingName>(
+  name: K,
   env: NodeJS.ProcessEnv,
-  overrides: Partial<InstanceConfig> = {},
-): InstanceConfig {
-  return {
-    instanceId: env.CHAT_INSTANCE_ID || `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
-    host: env.HOST || '0.0.0.0',
-    port: parsePort(env.PORT ?? 3000, 'PORT'),
-    redis: redisTarget(env),
-    appendWaitReplicas: envInt(env, 'CHAT_APPEND_WAIT_REPLICAS', 0),
-    appendWaitTimeoutMs: envInt(env, 'CHAT_APPEND_WAIT_TIMEOUT_MS', 20),
-    keyPrefix: checkKeyPrefix(env.CHAT_KEY_PREFIX || 'chat:'),
-    adminToken: env.CHAT_ADMIN_TOKEN || undefined,
-    historyMax: envInt(env, 'CHAT_HISTORY_MAX', 10_000),
-    sessionTtlSec: envInt(env, 'CHAT_SESSION_TTL_SEC', 30 * 24 * 3600),
-    sessionRenewMs: envInt(env, 'CHAT_SESSION_RENEW_SEC', 300) * 1000,
-    sessionCacheMs: envInt(env, 'CHAT_SESSION_CACHE_MS', 60_000),
-    sessionCheckMs: Math.max(100, envInt(env, 'CHAT_SESSION_CHECK_MS', 120_000)),
-    rateLimitPerSec: envInt(env, 'CHAT_RATE_PER_SEC', 20),
-    rateLimitBurst: envInt(env, 'CHAT_RATE_BURST', 40),
-    maxRoomsPerSocket: Math.max(1, envInt(env, 'CHAT_MAX_ROOMS', MAX_ROOMS_PER_SOCKET)),
-    floodDisconnectAfter: envInt(env, 'CHAT_FLOOD_DISCONNECT_AFTER', 100),
-    floodPenaltyMs: envInt(env, 'CHAT_FLOOD_PENALTY_MS', 2000),
-    loginLimitPerIpPerMin: envInt(env, 'CHAT_LOGIN_PER_IP_PER_MIN', 60),
-    loginFailuresPerUser: envInt(env, 'CHAT_LOGIN_FAILURES_PER_USER', 10),
-    loginFailuresPerIp: envInt(env, 'CHAT_LOGIN_FAILURES_PER_IP', 100),
-    loginSlowAfter: envInt(env, 'CHAT_LOGIN_SLOW_AFTER', 5),
-    loginMaxDelayMs: envInt(env, 'CHAT_LOGIN_MAX_DELAY_MS', 5000),
-    drainGraceMs: envInt(env, 'CHAT_DRAIN_GRACE_MS', 8000),
-    drainSpreadMs: envInt(env, 'CHAT_DRAIN_SPREAD_MS', 1000),
-    redisLostMoveMs: envInt(env, 'CHAT_REDIS_LOST_MOVE_MS', 5000),
-    slowConsumerMaxPackets: envInt(env, 'CHAT_SLOW_CONSUMER_MAX_PACKETS', 5000),
-    headersTimeoutMs: envInt(env, 'CHAT_HEADERS_TIMEOUT_MS', 5000),
-    requestTimeoutMs: envInt(env, 'CHAT_REQUEST_TIMEOUT_MS', 10_000),
-    unauthConnPerIp: envInt(env, 'CHAT_UNAUTH_CONN_PER_IP', 200),
-    trustProxy: parseTrustProxy(env.CHAT_TRUST_PROXY),
-    logLevel: env.LOG_LEVEL || 'info',
-    supervised: false,
-    ...overrides,
-  };
+): ResolvedSettings[K]['value'] {
+  return resolveSetting(SERVER_SETTINGS[name] as Setting<unknown>, env)
+    .value as ResolvedSettings[K]['value'];
 }
 
 /**
- * Which Redis to use, from the environment: `REDIS_CLUSTER_NODES` (host:port,...) for a
- * Redis Cluster, `REDIS_SENTINELS` (host:port,...) with `REDIS_SENTINEL_NAME` for Sentinel,
- * else `REDIS_URL`. Giving more than one is refused: which one was meant cannot be guessed.
+ * Instance config from flags, env and defaults. Throws a `SettingError` naming the variable
+ * (or flag) of a value that does not parse.
  */
-export function redisTarget(env: NodeJS.ProcessEnv): RedisTarget {
-  const given = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((k) => env[k]);
+export function instanceConfig(
+  env: NodeJS.ProcessEnv,
+  flags: SettingFlags = {},
+  supervised = false,
+): InstanceConfig {
+  const s = resolveServerSettings(env, flags);
+  const v = <K extends ServerSettingName>(k: K): NonNullable<ResolvedSettings[K]['value']> =>
+    s[k].value!;
+  return {
+    instanceId: v('instanceId'),
+    host: v('host'),
+    port: v('port'),
+    redis: redisTarget(s),
+    appendWaitReplicas: v('appendWaitReplicas'),
+    appendWaitTimeoutMs: v('appendWaitTimeoutMs'),
+    keyPrefix: v('keyPrefix'),
+    adminToken: s.adminToken.value || undefined,
+    historyMax: v('historyMax'),
+    sessionTtlSec: v('sessionTtlSec'),
+    sessionRenewMs: v('sessionRenewSec') * 1000,
+    sessionCacheMs: v('sessionCacheMs'),
+    sessionCheckMs: Math.max(100, v('sessionCheckMs')),
+    rateLimitPerSec: v('rateLimitPerSec'),
+    rateLimitBurst: v('rateLimitBurst'),
+    maxRoomsPerSocket: Math.max(1, v('maxRoomsPerSocket')),
+    floodDisconnectAfter: v('floodDisconnectAfter'),
+    floodPenaltyMs: v('floodPenaltyMs'),
+    loginLimitPerIpPerMin: v('loginLimitPerIpPerMin'),
+    loginFailuresPerUser: v('loginFailuresPerUser'),
+    loginFailuresPerIp: v('loginFailuresPerIp'),
+    loginSlowAfter: v('loginSlowAfter'),
+    loginMaxDelayMs: v('loginMaxDelayMs'),
+    drainGraceMs: v('drainGraceMs'),
+    drainSpreadMs: v('drainSpreadMs'),
+    redisLostMoveMs: v('redisLostMoveMs'),
+    slowConsumerMaxPackets: v('slowConsumerMaxPackets'),
+    headersTimeoutMs: v('headersTimeoutMs'),
+    requestTimeoutMs: v('requestTimeoutMs'),
+    unauthConnPerIp: v('unauthConnPerIp'),
+    trustProxy: parseTrustProxy(s.trustProxy.value),
+    logLevel: v('logLevel'),
+    logFormat: s.logFormat.value,
+    supervised,
+  };
+}
+
+type RedisSettings = Pick<
+  ResolvedSettings,
+  'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'
+>;
+
+/**
+ * Which Redis to use: `REDIS_CLUSTER_NODES` (host:port,...; `--redis-cluster`) for a Redis
+ * Cluster, `REDIS_SENTINELS` (host:port,...) with `REDIS_SENTINEL_NAME` for Sentinel, else
+ * `REDIS_URL` (`--redis`). Giving more than one is refused: which one was meant cannot be
+ * guessed.
+ */
+export function redisTarget(s: RedisSettings): RedisTarget {
+  const given = (
+    [
+      ['REDIS_URL', s.redisUrl],
+      ['REDIS_CLUSTER_NODES', s.redisClusterNodes],
+      ['REDIS_SENTINELS', s.redisSentinels],
+    ] as [string, Resolved<string>][]
+  )
+    .filter(([, r]) => r.source !== 'default')
+    .map(([name]) => name);
   if (given.length > 1) {
     throw new Error(`set only one of ${given.join(', ')}: they name different Redis set-ups`);
   }
-  if (env.REDIS_CLUSTER_NODES) {
+  if (s.redisClusterNodes.value) {
     return {
       kind: 'cluster',
-      nodes: parseNodeList(env.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES'),
+      nodes: parseNodeList(s.redisClusterNodes.value, 'REDIS_CLUSTER_NODES'),
     };
   }
-  if (env.REDIS_SENTINELS) {
-    const name = env.REDIS_SENTINEL_NAME;
+  if (s.redisSentinels.value) {
+    const name = s.redisSentinelName.value;
     if (!name) throw new Error('REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the primary name)');
     return {
       kind: 'sentinel',
-      sentinels: parseNodeList(env.REDIS_SENTINELS, 'REDIS_SENTINELS'),
+      sentinels: parseNodeList(s.redisSentinels.value, 'REDIS_SENTINELS'),
       name,
     };
   }
-  return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
+  return { kind: 'single', url: s.redisUrl.value! };
 }

@@ -1,7 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DrainReason } from '../protocol/index.js';
 import { stateDir } from '../shared/state-dir.js';
-import { instanceConfig, parsePort, redisTarget } from './config.js';
+import {
+  instanceConfig,
+  parsePort,
+  redisTarget,
+  resolveServerSettings,
+  type SettingFlags,
+} from './config.js';
+import { configReport, formatReport } from './config-report.js';
 import { startInstance } from './instance.js';
 import { createLogger } from './logger.js';
 import { redisServerAvailable } from './private-redis.js';
@@ -42,34 +49,28 @@ interface InstanceFlags {
   supervised?: boolean;
 }
 
-/** The environment with the Redis flags written over it (a flag wins over its variable). */
-function withRedisFlags(
-  env: NodeJS.ProcessEnv,
-  flags: { redis?: string; redisCluster?: string },
-): NodeJS.ProcessEnv {
-  const out = { ...env };
-  if (flags.redis) out.REDIS_URL = flags.redis;
-  if (flags.redisCluster) out.REDIS_CLUSTER_NODES = flags.redisCluster;
+/** The flags given (a flag left empty is no flag), by the setting each one sets. */
+function settingFlags(flags: InstanceFlags): SettingFlags {
+  const out: SettingFlags = {};
+  if (flags.port !== undefined) out.port = String(flags.port);
+  if (flags.host) out.host = flags.host;
+  if (flags.redis) out.redisUrl = flags.redis;
+  if (flags.redisCluster) out.redisClusterNodes = flags.redisCluster;
+  if (flags.id) out.instanceId = flags.id;
   return out;
 }
 
 async function runInstance(flags: InstanceFlags): Promise<void> {
-  const env = withRedisFlags(process.env, flags);
   let cfg: ReturnType<typeof instanceConfig>;
   try {
-    cfg = instanceConfig(env, {
-      ...(flags.port !== undefined ? { port: flags.port } : {}),
-      ...(flags.host ? { host: flags.host } : {}),
-      ...(flags.id ? { instanceId: flags.id } : {}),
-      supervised: Boolean(flags.supervised),
-    });
+    cfg = instanceConfig(process.env, settingFlags(flags), Boolean(flags.supervised));
   } catch (err) {
     fatal((err as Error).message);
   }
   if (!INSTANCE_ID.test(cfg.instanceId)) {
     fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
   }
-  const log = createLogger(cfg.logLevel, { instance: cfg.instanceId });
+  const log = createLogger(cfg.logLevel, { instance: cfg.instanceId }, cfg.logFormat);
   process.on('unhandledRejection', (reason) => {
     log.warn(
       { reason: reason instanceof Error ? reason.message : String(reason) },
@@ -135,9 +136,11 @@ program
       stateDir?: string;
     }) => {
       const env = process.env;
+      let settings: ReturnType<typeof resolveServerSettings>;
       try {
-        // Refuses conflicting or malformed Redis settings before anything starts.
-        redisTarget(withRedisFlags(env, flags));
+        // Refuses malformed settings and conflicting Redis ones before anything starts.
+        settings = resolveServerSettings(env, settingFlags(flags));
+        redisTarget(settings);
       } catch (err) {
         fatal((err as Error).message);
       }
@@ -148,7 +151,11 @@ program
             '(or --redis) to an existing server, e.g. REDIS_URL=redis://127.0.0.1:6379',
         );
       }
-      const log = createLogger(env.LOG_LEVEL || 'info', { role: 'supervisor' });
+      const log = createLogger(
+        settings.logLevel.value!,
+        { role: 'supervisor' },
+        settings.logFormat.value,
+      );
       try {
         await runCluster({
           instances: flags.instances,
@@ -182,5 +189,32 @@ program
   .addOption(new Option('--id <id>', 'instance id').env('CHAT_INSTANCE_ID'))
   .addOption(new Option('--supervised', 'run under the local cluster supervisor').hideHelp())
   .action(runInstance);
+
+program
+  .command('config')
+  .description(
+    'print the configuration an instance would run with (value and source: flag, env or default; secrets masked)',
+  )
+  .option('-p, --port <port>', 'port')
+  .option('--host <host>', 'address to listen on')
+  .option('--redis <url>', 'Redis URL')
+  .option('--redis-cluster <nodes>', 'Redis Cluster nodes, host:port,host:port,...')
+  .option('--id <id>', 'instance id')
+  .option('--json', 'print JSON')
+  .action((flags: Omit<InstanceFlags, 'port'> & { port?: string; json?: boolean }) => {
+    let entries: ReturnType<typeof configReport>;
+    try {
+      const given: SettingFlags = settingFlags({ ...flags, port: undefined });
+      if (flags.port !== undefined) given.port = flags.port;
+      const settings = resolveServerSettings(process.env, given);
+      redisTarget(settings);
+      entries = configReport(settings);
+    } catch (err) {
+      fatal((err as Error).message);
+    }
+    process.stdout.write(
+      flags.json ? `${JSON.stringify({ settings: entries }, null, 2)}\n` : formatReport(entries),
+    );
+  });
 
 await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInt } from './config.js';
+import { serverSetting } from './config.js';
 import type { Logger } from './logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../shared/cluster-url.js';
@@ -197,8 +197,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   // guards (header timeout, unauthenticated connections per address) cannot see it: the
   // front applies the same two limits to connections still silent, the cap as the instances
   // behind it admit together (one address's connections are spread over all of them).
-  const firstByteMs = envInt(opts.env, 'CHAT_HEADERS_TIMEOUT_MS', 5000);
-  const silentPerAddress = envInt(opts.env, 'CHAT_UNAUTH_CONN_PER_IP', 200) * opts.instances;
+  const firstByteMs = serverSetting('headersTimeoutMs', opts.env)!;
+  const silentPerAddress = serverSetting('unauthConnPerIp', opts.env)! * opts.instances;
   const silent = new Map<string, number>();
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
     const addr = socket.remoteAddress ?? '?';
