@@ -5,7 +5,7 @@ import {
   HttpPath,
   LOADTEST_NAME_PATTERN,
   LoginRequest,
-  RESERVED_NAMES,
+  isReservedName,
   SessionEndReason,
   type LoginResponse,
   type MeResponse,
@@ -114,8 +114,12 @@ async function login(
   }
   const { username, password, create } = parsed.data;
   const mode = create === undefined ? 'either' : create ? 'new' : 'existing';
-  if (RESERVED_NAMES.includes(username)) {
-    throw new HttpError(400, ErrorCode.BadRequest, `username: "${username}" is reserved`);
+  if (isReservedName(username)) {
+    throw new HttpError(
+      400,
+      ErrorCode.BadRequest,
+      `username: "${username}" is reserved (it names the server or its operators)`,
+    );
   }
   // Load-test users are made (and removed) through the admin API only; a person's account
   // must never share their namespace.

@@ -139,6 +139,45 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
   });
 });
 
+describe('reserved names', () => {
+  it('are the reserved words, and any name that begins with one and a separator or digit', async () => {
+    const statusOf = async (name: string): Promise<[string, number, string]> => {
+      const r = await loginFrom(url, '127.0.0.40', name, 'password-1');
+      const body = JSON.parse(r.body) as HttpErrorBody;
+      return [name, r.status, r.status === 200 ? '' : body.error.message];
+    };
+    const refused = [
+      'admin',
+      'admin-',
+      'admin_',
+      'admin-team',
+      'system_',
+      'system-bot',
+      'server1',
+      'root_',
+      'chat-bot',
+      'administrator',
+      'operator-x',
+      'moderator',
+      'mod_1',
+      'sysop',
+    ];
+    const results = await Promise.all(refused.map(statusOf));
+    expect(results).toEqual(
+      refused.map((n) => [
+        n,
+        400,
+        `username: "${n}" is reserved (it names the server or its operators)`,
+      ]),
+    );
+    // Only the word itself, or the word and a separator or digit: these are anyone's.
+    const free = ['rooted', 'chatty', 'servers', 'badmin', 'modern', 'my-admin'];
+    expect((await Promise.all(free.map(statusOf))).map(([n, status]) => [n, status])).toEqual(
+      free.map((n) => [n, 200]),
+    );
+  });
+});
+
 describe('login in two steps: look the name up, then create it', () => {
   const body = (a: { body: string }): HttpErrorBody & LoginResponse =>
     JSON.parse(a.body) as HttpErrorBody & LoginResponse;
