@@ -6,6 +6,7 @@ import { logoutCommand } from './commands/logout.js';
 import { sendCommand } from './commands/send.js';
 import { tailCommand } from './commands/tail.js';
 import { CliError, Exit } from './errors.js';
+import { sanitizeInline } from './sanitize.js';
 
 /**
  * chat-tui: the terminal chat client. Stdout carries data only (message ids, messages,
@@ -42,11 +43,14 @@ async function main(argv: string[]): Promise<number> {
       const ok = ['commander.helpDisplayed', 'commander.version'];
       return ok.includes(err.code) ? Exit.Ok : Exit.Usage;
     }
+    // An error often carries what a server said: one line, nothing a terminal would act on.
+    const say = (message: string): void =>
+      void process.stderr.write(`chat-tui: ${sanitizeInline(message, 2000)}\n`);
     if (err instanceof CliError) {
-      process.stderr.write(`chat-tui: ${err.message}\n`);
+      say(err.message);
       return err.exitCode;
     }
-    process.stderr.write(`chat-tui: ${err instanceof Error ? err.message : String(err)}\n`);
+    say(err instanceof Error ? err.message : String(err));
     return Exit.Error;
   }
 }

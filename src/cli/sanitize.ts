@@ -92,6 +92,25 @@ export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMIT
   return shown.join('\n');
 }
 
+/**
+ * Starts every line of a message after its first. A message's own line breaks are kept, so
+ * without it a line of one message could pass for another message's (`hello\n14:20 admin:
+ * ...`); with it, only a message's first line can begin where messages begin.
+ */
+export const CONTINUATION_MARK = '┆ ';
+
+/**
+ * A message body as the TUI and `chat-tui tail` draw it after the `HH:MM from: ` that starts
+ * the message: made safe ({@link sanitizeText}) and every line after the first marked as a
+ * continuation, indented by `indent` columns (to line up beside the time column; the TUI's
+ * layout indents by itself) and then {@link CONTINUATION_MARK}.
+ */
+export function messageBody(text: string, indent = 0, limits = DEFAULT_LIMITS): string {
+  return sanitizeText(text, limits)
+    .split('\n')
+    .join(`\n${' '.repeat(indent)}${CONTINUATION_MARK}`);
+}
+
 /** Whether a string still holds anything a terminal would interpret (for tests and asserts). */
 export function hasControls(text: string): boolean {
   // eslint-disable-next-line no-control-regex

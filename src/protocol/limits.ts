@@ -67,5 +67,32 @@ export const MAX_PACKET_BYTES = 64 * 1024;
 /** Socket.IO namespace of the admin API. */
 export const ADMIN_NAMESPACE = '/admin';
 
-/** Names nobody may register: the server speaks as them. */
-export const RESERVED_NAMES: readonly string[] = ['admin', 'system', 'server', 'root', 'chat'];
+/**
+ * Words that name the server or its operators (broadcasts come from `admin`): no user name
+ * may be one, or begin with one (see {@link isReservedName}).
+ */
+export const RESERVED_WORDS: readonly string[] = [
+  'admin',
+  'administrator',
+  'system',
+  'server',
+  'root',
+  'chat',
+  'operator',
+  'moderator',
+  'mod',
+  'sysop',
+];
+
+/**
+ * Whether nobody may register or log in as `name`: it is a reserved word, or a reserved word
+ * followed by a separator (`-`, `_`) or a digit and anything (`admin-`, `system_bot`,
+ * `server2`), compared without regard to case. A name that only begins with a word's letters
+ * (`rooted`, `chatty`, `modern`) or has one later (`my-admin`) is anyone's.
+ */
+export function isReservedName(name: string): boolean {
+  const n = name.toLowerCase();
+  return RESERVED_WORDS.some(
+    (w) => n.startsWith(w) && (n.length === w.length || /[-_0-9]/.test(n.charAt(w.length))),
+  );
+}

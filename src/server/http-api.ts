@@ -5,7 +5,7 @@ import {
   HttpPath,
   LOADTEST_NAME_PATTERN,
   LoginRequest,
-  RESERVED_NAMES,
+  isReservedName,
   SessionEndReason,
   type LoginResponse,
   type MeResponse,
@@ -32,7 +32,7 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
   const text = JSON.stringify(body);
-  if (status === 413 || status === 415) {
+  if (status === 413) {
     // The rest of the body is never read: close instead of keeping the connection.
     res.shouldKeepAlive = false;
     res.on('finish', () => res.req.destroy());
@@ -45,7 +45,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers = {}):
   res.end(text);
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
+/** A request's body, at most MAX_BODY_BYTES of it (413 past that). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -62,24 +63,29 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       }
       chunks.push(c);
     });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new HttpError(400, ErrorCode.BadRequest, 'body must be JSON'));
-      }
-    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, ErrorCode.BadRequest, 'body must be JSON');
+  }
+}
+
 /**
- * Every POST takes JSON and says so. A browser sends `text/plain` or form bodies across
- * origins without asking first (no CORS preflight), so accepting them would let any page
- * log its visitor in as someone else (login CSRF); `application/json` it cannot send unasked.
+ * Every POST that carries something takes JSON and says so. A browser sends `text/plain` or
+ * form bodies across origins without asking first (no CORS preflight), so accepting them
+ * would let any page log its visitor in as someone else (login CSRF); `application/json` it
+ * cannot send unasked. A POST with nothing in it and no type (`POST /api/logout` with only
+ * its Bearer header, which no page can set unasked either) has nothing to misread.
  */
-function requireJson(req: IncomingMessage): void {
+function requireJson(req: IncomingMessage, body: Buffer): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === '' && body.length === 0) return;
   if (type !== 'application/json') {
     throw new HttpError(
       415,
@@ -100,17 +106,22 @@ async function login(
   ctx: InstanceContext,
   limits: LoginLimits,
   req: IncomingMessage,
+  body: Buffer,
 ): Promise<LoginResponse> {
   const ip = clientAddress(req, ctx.cfg.trustProxy);
   await limits.attempt(ip);
-  const parsed = LoginRequest.safeParse(await readJson(req));
+  const parsed = LoginRequest.safeParse(parseJson(body));
   if (!parsed.success) {
     throw new HttpError(400, ErrorCode.BadRequest, describeZodError(parsed.error));
   }
   const { username, password, create } = parsed.data;
   const mode = create === undefined ? 'either' : create ? 'new' : 'existing';
-  if (RESERVED_NAMES.includes(username)) {
-    throw new HttpError(400, ErrorCode.BadRequest, `username: "${username}" is reserved`);
+  if (isReservedName(username)) {
+    throw new HttpError(
+      400,
+      ErrorCode.BadRequest,
+      `username: "${username}" is reserved (it names the server or its operators)`,
+    );
   }
   // Load-test users are made (and removed) through the admin API only; a person's account
   // must never share their namespace.
@@ -194,7 +205,8 @@ export function isReady(ctx: InstanceContext): boolean {
   return !ctx.isDraining() && ctx.redis.cmd.status === 'ready' && ctx.fanout.healthy();
 }
 
-type Route = (ctx: InstanceContext, req: IncomingMessage) => Promise<unknown>;
+/** A route: the request and, for a POST, its body (read and type-checked before). */
+type Route = (ctx: InstanceContext, req: IncomingMessage, body: Buffer) => Promise<unknown>;
 
 /** The HTTP side of an instance: the public API, health, readiness and metrics. */
 export function createRequestHandler(
@@ -209,7 +221,7 @@ export function createRequestHandler(
     maxDelayMs: cfg.loginMaxDelayMs,
   });
   const routes: Record<string, Route> = {
-    [`POST ${HttpPath.Login}`]: (c, req) => login(c, limits, req),
+    [`POST ${HttpPath.Login}`]: (c, req, body) => login(c, limits, req, body),
     [`POST ${HttpPath.Logout}`]: logout,
     [`GET ${HttpPath.Me}`]: me,
   };
@@ -253,8 +265,9 @@ export function createRequestHandler(
       );
     }
     const run = async (): Promise<unknown> => {
-      if (req.method === 'POST') requireJson(req);
-      return route(ctx, req);
+      const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+      if (req.method === 'POST') requireJson(req, body);
+      return route(ctx, req, body);
     };
     run().then(
       (body) => send(res, 200, body, headers),

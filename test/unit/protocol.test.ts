@@ -7,6 +7,7 @@ import {
   SendPayload,
   compareIds,
   hasVisibleText,
+  isReservedName,
   isRetryable,
 } from '../../src/protocol/index.js';
 import { TokenBucket } from '../../src/server/rate-limit.js';
@@ -63,6 +64,24 @@ describe('protocol schemas', () => {
       expect(LoginRequest.safeParse({ username: bad, password: 'pass' }).success, bad).toBe(false);
     }
     expect(LoginRequest.safeParse({ username: 'a_b-9', password: 'pass' }).success).toBe(true);
+  });
+
+  it('reserves the words that name the server, and names that begin with one and a separator or digit', () => {
+    for (const name of [
+      'admin',
+      'ADMIN',
+      'Admin-',
+      'admin_',
+      'system_x',
+      'server2',
+      'root-',
+      'mod_1',
+    ]) {
+      expect(isReservedName(name), name).toBe(true);
+    }
+    for (const name of ['rooted', 'chatty', 'servers', 'badmin', 'modern', 'my-admin', 'a']) {
+      expect(isReservedName(name), name).toBe(false);
+    }
   });
 
   it('compares stream ids numerically', () => {

@@ -64,10 +64,18 @@ export function restartCommand(): Command {
         const status = await currentStatus(client);
         client.learn(status);
         const live = status.instances.map((i) => i.id);
+        // Every name is checked before anything starts: a typo restarts nothing.
+        const unknown = ids.filter((id) => !live.includes(id));
+        if (unknown.length > 0) {
+          throw new AdminError(
+            ExitCode.Failed,
+            `no live instance ${unknown.join(', ')} (live: ${live.join(', ') || 'none'})`,
+          );
+        }
         // Concurrent restarts leave the instance answering us for last: its drain is what
         // moves our own connection. A rolling restart keeps the order given (or the ids').
         const ours = (id: string): number => (id === status.answeredBy && !flags.rolling ? 1 : 0);
-        const targets = (ids.length > 0 ? ids : live).sort((a, b) => ours(a) - ours(b));
+        const targets = [...new Set(ids.length > 0 ? ids : live)].sort((a, b) => ours(a) - ours(b));
         if (targets.length === 0) throw new AdminError(ExitCode.Failed, 'no live instances');
         // Throws when it would leave no instance serving (unless --force).
         const limit = flags.rolling ? 1 : restartLimit(targets, live, Boolean(flags.force));
@@ -98,5 +106,5 @@ function report(out: Output, { done, failure }: PoolResult, json: boolean | unde
       error: failure.error instanceof Error ? failure.error.message : String(failure.error),
     };
     out.json({ restarted: done, ...(failed ? { failed } : {}) });
-  } else out.text(done.map(line));
+  } else if (done.length > 0) out.text(done.map(line));
 }

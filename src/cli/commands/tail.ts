@@ -1,23 +1,42 @@
 import { Command } from 'commander';
+import wrapAnsi from 'wrap-ansi';
 import type { ChatMessage } from '../../protocol/index.js';
 import { MESSAGE_ID_PATTERN } from '../../protocol/index.js';
 import { CliError, Exit } from '../errors.js';
 import { checkRoom } from '../room-name.js';
-import { sanitizeInline, sanitizeText } from '../sanitize.js';
+import { messageBody, sanitizeInline } from '../sanitize.js';
 import { connectForScript, obtainSession } from '../session.js';
 import { Settings } from '../settings.js';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** One message for people: `HH:MM:SS from: text`, every remote string made safe. */
-export function formatMessage(m: ChatMessage): string {
+/** Below this many columns beside the time column, lines are left for the terminal to wrap. */
+const MIN_WRAP_COLUMNS = 20;
+
+/**
+ * One message for people: `HH:MM:SS from: text`, every remote string made safe. Its own line
+ * breaks start continuation lines, indented past the time column and marked (the TUI's rule,
+ * {@link messageBody}); with `columns` (a terminal's width), long lines wrap beside the time
+ * column too, so no row of a message but its first starts where a message starts.
+ */
+export function formatMessage(m: ChatMessage, columns?: number): string {
   const d = new Date(m.ts);
   const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const from = sanitizeInline(m.from);
-  const text = sanitizeText(m.text);
-  if (m.kind === 'action') return `${t} * ${from} ${text}`;
-  if (m.kind === 'broadcast') return `${t} [broadcast] ${from}: ${text}`;
-  return `${t} ${from}: ${text}`;
+  const text = messageBody(m.text);
+  const body =
+    m.kind === 'action'
+      ? `* ${from} ${text}`
+      : m.kind === 'broadcast'
+        ? `[broadcast] ${from}: ${text}`
+        : `${from}: ${text}`;
+  const indent = ' '.repeat(t.length + 1);
+  const width = columns === undefined ? 0 : columns - indent.length;
+  const rows =
+    width >= MIN_WRAP_COLUMNS
+      ? wrapAnsi(body, width, { hard: true, trim: true }).split('\n')
+      : body.split('\n');
+  return rows.map((r, i) => (i === 0 ? `${t} ${r}` : `${indent}${r}`)).join('\n');
 }
 
 /** One message for programs: a JSON object per line (JSON escapes every control character). */
@@ -47,7 +66,10 @@ export function tailCommand(): Command {
       const servers = settings.servers(opts.server);
       const session = await obtainSession(settings, servers[0]!, { interactive: false });
       const client = await connectForScript(servers, session.token);
-      const format = opts.json ? jsonMessage : formatMessage;
+      // On a terminal, wrapped here beside the time column (the terminal would wrap to column 0).
+      const columns = (): number | undefined =>
+        process.stdout.isTTY ? process.stdout.columns : undefined;
+      const format = opts.json ? jsonMessage : (m: ChatMessage) => formatMessage(m, columns());
       let printedSeq = 0;
       // Print in id order and only what has no hole before it: a resumed message never
       // comes after a newer one, and none is printed twice.
@@ -74,11 +96,12 @@ export function tailCommand(): Command {
       client.on('gap', (_room, gap) => {
         process.stderr.write(
           gap.reset
-            ? `chat-tui: the server's history of #${_room} was reset; reloaded it\n`
+            ? `chat-tui: the server's history of #${sanitizeInline(_room)} was reset; reloaded it\n`
             : `chat-tui: ${gap.missing} messages are no longer kept by the server\n`,
         );
       });
-      client.on('status', (s) => process.stderr.write(`chat-tui: ${s}\n`));
+      // Status lines can carry what a server said: drawn as safely as messages.
+      client.on('status', (s) => process.stderr.write(`chat-tui: ${sanitizeInline(s, 400)}\n`));
       try {
         await client.join(name, opts.since);
       } catch (err) {

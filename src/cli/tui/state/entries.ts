@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '../../../client/chat-client.js';
 import type { RoomState } from '../../../client/room-state.js';
 import { compareIds, type ChatMessage, type MessageKind } from '../../../protocol/index.js';
-import { sanitizeInline, sanitizeText } from '../../sanitize.js';
+import { messageBody, sanitizeInline } from '../../sanitize.js';
 import { isMention } from './mentions.js';
 
 /** A line the client itself adds to a room's screen (status, notices, command answers). */
@@ -52,7 +52,7 @@ export function dayLabel(ts: number): string {
 const safeCache = new WeakMap<ChatMessage, { from: string; text: string }>();
 function safe(m: ChatMessage): { from: string; text: string } {
   let v = safeCache.get(m);
-  if (!v) safeCache.set(m, (v = { from: sanitizeInline(m.from), text: sanitizeText(m.text) }));
+  if (!v) safeCache.set(m, (v = { from: sanitizeInline(m.from), text: messageBody(m.text) }));
   return v;
 }
 
@@ -138,7 +138,7 @@ export function buildEntries(input: EntryInput): Entry[] {
       key: `out:${o.clientMsgId}`,
       time: clock(o.createdAt),
       from: sanitizeInline(user ?? 'me'),
-      text: sanitizeText(o.text),
+      text: messageBody(o.text),
       messageKind: o.kind,
       own: true,
       mention: false,
