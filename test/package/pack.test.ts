@@ -1,11 +1,17 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
 
-afterAll(killAll);
+/** The clean checkout, the tarball and its installed tree (with its dependencies). */
+let work = '';
+
+afterAll(async () => {
+  await killAll();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 interface Run {
   code: number | null;
@@ -63,7 +69,7 @@ function lineWatch(child: ChildProcess): {
  */
 describe('the npm package', () => {
   it('packs a clean checkout with dist/, installs with npm install -g, and its three bins work', async () => {
-    const work = tmpDir('pack');
+    work = tmpDir('pack');
     let t0 = Date.now();
     const took = (what: string): void => {
       console.log(`${what}: ${Date.now() - t0} ms`);
