@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ToolsReporter } from './test/helpers/tools-reporter.js';
 
 /**
  * The chaos suite: each file runs a 3-instance cluster under load and injects faults, so the
@@ -8,6 +9,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/chaos/**/*.test.ts'],
+    reporters: ['default', new ToolsReporter()],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     fileParallelism: false,

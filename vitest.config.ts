@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ToolsReporter } from './test/helpers/tools-reporter.js';
 
 /**
  * The shared integration suite: these files run twice, once on one redis-server and once on a
@@ -23,6 +24,8 @@ const CLUSTER_ONLY = ['test/integration/cluster-paths.test.ts'];
 
 export default defineConfig({
   test: {
+    // The default report, then one line naming tools whose tests were skipped (test/helpers/tools.ts).
+    reporters: ['default', new ToolsReporter()],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start their own redis-server and server processes; on a 2-core

@@ -5,6 +5,7 @@ import { TestInstance } from '../helpers/cluster.js';
 import { forgedLogins, loginStatus } from '../helpers/forged-login.js';
 import { freePort, killAll } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { needs } from '../helpers/tools.js';
 import { record } from './harness.js';
 
 const CMD = 'npx vitest run -c vitest.chaos.config.ts test/chaos/forwarded.test.ts';
@@ -24,7 +25,7 @@ async function attempt(url: string, from: string, user: string) {
   return { allowed: statuses.filter((s) => s !== 429).length, honest };
 }
 
-describe('chaos: forged X-Forwarded-For', () => {
+describe('chaos: forged X-Forwarded-For', needs('nginx', 'haproxy'), () => {
   it('42. 70 logins from one address, each with a different forged X-Forwarded-For, through nginx, HAProxy and chat-server start', async () => {
     const redis = await TestRedis.start();
     const figures: Record<string, number> = {};

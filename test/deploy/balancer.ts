@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, exited, freePort, killAndWait, tmpDir, track } from '../helpers/processes.js';
+import { toolPath } from '../helpers/tools.js';
 
 export type BalancerKind = 'nginx' | 'haproxy';
 
@@ -103,20 +104,6 @@ export function parseAccess(kind: BalancerKind, line: string): AccessEntry | und
   return m ? { status: Number(m[1]), upstream: m[2]!, uri: m[3]!, line } : undefined;
 }
 
-/** Which binary runs a balancer, and where Debian keeps it. */
-export const BINARIES: Record<BalancerKind, string> = {
-  nginx: 'nginx',
-  haproxy: 'haproxy',
-};
-
-/** Fails with a message that says what to install when a program is missing. */
-export function requireProgram(bin: string, pkg: string): void {
-  const r = spawnSync(bin, ['-v'], { stdio: 'ignore' });
-  if (r.error) {
-    throw new Error(`${bin} is not installed: apt-get install -y ${pkg} (Debian/Ubuntu)`);
-  }
-}
-
 /** A real nginx or HAProxy, in the foreground, with the repo's config rendered for loopback. */
 export class Balancer {
   private readonly logged: AccessEntry[] = [];
@@ -138,7 +125,7 @@ export class Balancer {
   }
 
   static async start(kind: BalancerKind, ports: number[]): Promise<Balancer> {
-    requireProgram(BINARIES[kind], kind);
+    toolPath(kind); // fails naming the package when it is missing
     const b = new Balancer(kind, await freePort(), tmpDir(kind));
     await b.launch(ports);
     return b;
@@ -158,7 +145,7 @@ export class Balancer {
       writeFileSync(conf, renderHaproxy(source, ports, this.port));
       args = ['-db', '-f', conf, '-p', pidFile];
     }
-    this.proc = track(spawn(BINARIES[this.kind], args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.proc = track(spawn(toolPath(this.kind), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     for (const stream of [this.proc.stdout!, this.proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.output.push(line);

@@ -3,6 +3,7 @@ import { TestInstance } from '../helpers/cluster.js';
 import { forgedLogins, loginStatus } from '../helpers/forged-login.js';
 import { freePort, killAndWait } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { needs } from '../helpers/tools.js';
 import { Balancer, INSTANCE_IDS, type BalancerKind } from './balancer.js';
 
 /** Logins per address per minute on the instances behind the balancers here. */
@@ -15,7 +16,7 @@ const LIMIT = 5;
  * even an instance that trusts one hop too many is not fooled).
  */
 export function forwardedForSuite(kind: BalancerKind): void {
-  describe(`${kind}: X-Forwarded-For from the client`, () => {
+  describe(`${kind}: X-Forwarded-For from the client`, needs(kind), () => {
     let redis: TestRedis;
     const nodes: TestInstance[] = [];
     const lbs = new Map<string, Balancer>();

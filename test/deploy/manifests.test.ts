@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tmpDir } from '../helpers/processes.js';
+import { needs, toolPath } from '../helpers/tools.js';
 import { INSTANCE_IDS } from './balancer.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -22,19 +23,14 @@ function run(
     input: opts.input,
     encoding: 'utf8',
   });
-  if (r.error) {
-    const pkg = cmd === 'python3' ? 'python3-yaml' : cmd;
-    throw new Error(
-      `${cmd} is not installed (${r.error.message}): apt-get install -y ${pkg} (Debian/Ubuntu)`,
-    );
-  }
+  if (r.error) throw new Error(`${cmd} did not start: ${r.error.message}`);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** YAML to JSON with python3-yaml (a dependency of Debian's docker-compose package). */
 function yamlDocs(text: string): Obj[] {
   const r = run(
-    'python3',
+    toolPath('python3-yaml'),
     [
       '-c',
       'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d is not None]))',
@@ -99,7 +95,7 @@ function composeConfig(files: string[], env: Record<string, string>): ReturnType
 }
 
 describe('docker-compose.yml', () => {
-  it('is valid for `docker-compose config -q`', () => {
+  it('is valid for `docker-compose config -q`', needs('docker-compose'), () => {
     const envFile = path.join(tmpDir('compose'), 'empty.env');
     writeFileSync(envFile, '');
     const r = run('docker-compose', ['--env-file', envFile, 'config', '-q'], {
@@ -109,73 +105,85 @@ describe('docker-compose.yml', () => {
     expect(r.code).toBe(0);
   });
 
-  it('refuses to render without CHAT_ADMIN_TOKEN, naming .env.example', () => {
-    const r = composeConfig(['docker-compose.yml'], {});
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/CHAT_ADMIN_TOKEN.*\.env\.example/);
-    expect(existsSync(path.join(ROOT, '.env.example'))).toBe(true);
-    expect(readFileSync(path.join(ROOT, '.env.example'), 'utf8')).toMatch(/^CHAT_ADMIN_TOKEN=/m);
-    // .env holds the real token and is never committed.
-    expect(run('git', ['check-ignore', '-q', '.env']).code).toBe(0);
-  });
+  it(
+    'refuses to render without CHAT_ADMIN_TOKEN, naming .env.example',
+    needs('docker-compose'),
+    () => {
+      const r = composeConfig(['docker-compose.yml'], {});
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/CHAT_ADMIN_TOKEN.*\.env\.example/);
+      expect(existsSync(path.join(ROOT, '.env.example'))).toBe(true);
+      expect(readFileSync(path.join(ROOT, '.env.example'), 'utf8')).toMatch(/^CHAT_ADMIN_TOKEN=/m);
+      // .env holds the real token and is never committed.
+      expect(run('git', ['check-ignore', '-q', '.env']).code).toBe(0);
+    },
+  );
 
-  it('has Redis with AOF on a volume, three distinct instances and the balancer on 3000', () => {
-    const r = composeConfig(['docker-compose.yml'], { CHAT_ADMIN_TOKEN: TOKEN });
-    expect(r.code, r.stderr).toBe(0);
-    const [config] = yamlDocs(r.stdout);
-    const services = obj(config!.services, 'services');
-    expect(Object.keys(services).sort()).toEqual(['chat-1', 'chat-2', 'chat-3', 'lb', 'redis']);
+  it(
+    'has Redis with AOF on a volume, three distinct instances and the balancer on 3000',
+    needs('docker-compose', 'python3-yaml'),
+    () => {
+      const r = composeConfig(['docker-compose.yml'], { CHAT_ADMIN_TOKEN: TOKEN });
+      expect(r.code, r.stderr).toBe(0);
+      const [config] = yamlDocs(r.stdout);
+      const services = obj(config!.services, 'services');
+      expect(Object.keys(services).sort()).toEqual(['chat-1', 'chat-2', 'chat-3', 'lb', 'redis']);
 
-    const redis = obj(services.redis, 'redis');
-    expect(strs(redis.command, 'redis command')).toContain('--appendonly yes');
-    expect(arr(redis.volumes, 'redis volumes').map(mount)).toContainEqual({
-      source: 'redis-data',
-      target: '/data',
-    });
-    expect(Object.keys(obj(config!.volumes, 'volumes'))).toContain('redis-data');
+      const redis = obj(services.redis, 'redis');
+      expect(strs(redis.command, 'redis command')).toContain('--appendonly yes');
+      expect(arr(redis.volumes, 'redis volumes').map(mount)).toContainEqual({
+        source: 'redis-data',
+        target: '/data',
+      });
+      expect(Object.keys(obj(config!.volumes, 'volumes'))).toContain('redis-data');
 
-    const ids = new Set<string>();
-    for (const id of INSTANCE_IDS) {
-      const s = obj(services[id], id);
-      const env = obj(s.environment, `${id} environment`);
-      ids.add(str(env.CHAT_INSTANCE_ID));
-      expect(env.CHAT_INSTANCE_ID).toBe(id);
-      expect(env.CHAT_ADMIN_TOKEN).toBe(TOKEN);
-      expect(env.REDIS_URL).toBe('redis://redis:6379');
-      expect(env.CHAT_TRUST_PROXY).toBe('1');
-      expect(s.restart).toBe('unless-stopped');
-      const hc = obj(s.healthcheck, `${id} healthcheck`);
-      expect(strs(hc.test, 'healthcheck test')).toContain('/readyz');
-      const grace = Number(env.CHAT_DRAIN_GRACE_MS ?? DRAIN_GRACE_MS);
-      expect(durationMs(s.stop_grace_period)).toBeGreaterThan(grace + 2000);
-      expect(obj(s.build, `${id} build`).context).toBe(ROOT.replace(/\/$/, ''));
-    }
-    expect(ids.size).toBe(3);
+      const ids = new Set<string>();
+      for (const id of INSTANCE_IDS) {
+        const s = obj(services[id], id);
+        const env = obj(s.environment, `${id} environment`);
+        ids.add(str(env.CHAT_INSTANCE_ID));
+        expect(env.CHAT_INSTANCE_ID).toBe(id);
+        expect(env.CHAT_ADMIN_TOKEN).toBe(TOKEN);
+        expect(env.REDIS_URL).toBe('redis://redis:6379');
+        expect(env.CHAT_TRUST_PROXY).toBe('1');
+        expect(s.restart).toBe('unless-stopped');
+        const hc = obj(s.healthcheck, `${id} healthcheck`);
+        expect(strs(hc.test, 'healthcheck test')).toContain('/readyz');
+        const grace = Number(env.CHAT_DRAIN_GRACE_MS ?? DRAIN_GRACE_MS);
+        expect(durationMs(s.stop_grace_period)).toBeGreaterThan(grace + 2000);
+        expect(obj(s.build, `${id} build`).context).toBe(ROOT.replace(/\/$/, ''));
+      }
+      expect(ids.size).toBe(3);
 
-    const lb = obj(services.lb, 'lb');
-    const port = obj(arr(lb.ports, 'lb ports')[0], 'lb port');
-    expect({ published: Number(port.published), target: Number(port.target) }).toEqual({
-      published: 3000,
-      target: 3000,
-    });
-    expect(arr(lb.volumes, 'lb volumes').map(mount)).toContainEqual({
-      source: path.join(ROOT, 'deploy/nginx.conf'),
-      target: '/etc/nginx/nginx.conf',
-    });
-  });
+      const lb = obj(services.lb, 'lb');
+      const port = obj(arr(lb.ports, 'lb ports')[0], 'lb port');
+      expect({ published: Number(port.published), target: Number(port.target) }).toEqual({
+        published: 3000,
+        target: 3000,
+      });
+      expect(arr(lb.volumes, 'lb volumes').map(mount)).toContainEqual({
+        source: path.join(ROOT, 'deploy/nginx.conf'),
+        target: '/etc/nginx/nginx.conf',
+      });
+    },
+  );
 
-  it('switches to HAProxy with deploy/compose.haproxy.yml, mounting deploy/haproxy.cfg', () => {
-    const r = composeConfig(['docker-compose.yml', 'deploy/compose.haproxy.yml'], {
-      CHAT_ADMIN_TOKEN: TOKEN,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    const lb = obj(obj(yamlDocs(r.stdout)[0]!.services, 'services').lb, 'lb');
-    expect(str(lb.image)).toMatch(/^haproxy:/);
-    expect(arr(lb.volumes, 'lb volumes').map(mount)).toContainEqual({
-      source: path.join(ROOT, 'deploy/haproxy.cfg'),
-      target: '/usr/local/etc/haproxy/haproxy.cfg',
-    });
-  });
+  it(
+    'switches to HAProxy with deploy/compose.haproxy.yml, mounting deploy/haproxy.cfg',
+    needs('docker-compose', 'python3-yaml'),
+    () => {
+      const r = composeConfig(['docker-compose.yml', 'deploy/compose.haproxy.yml'], {
+        CHAT_ADMIN_TOKEN: TOKEN,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const lb = obj(obj(yamlDocs(r.stdout)[0]!.services, 'services').lb, 'lb');
+      expect(str(lb.image)).toMatch(/^haproxy:/);
+      expect(arr(lb.volumes, 'lb volumes').map(mount)).toContainEqual({
+        source: path.join(ROOT, 'deploy/haproxy.cfg'),
+        target: '/usr/local/etc/haproxy/haproxy.cfg',
+      });
+    },
+  );
 
   it('names the same instances as the balancer configs route to', () => {
     const nginx = readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8');
@@ -188,42 +196,46 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs on a Redis Cluster with deploy/compose.redis-cluster.yml: six nodes, one join, instances on REDIS_CLUSTER_NODES', () => {
-    const r = composeConfig(['docker-compose.yml', 'deploy/compose.redis-cluster.yml'], {
-      CHAT_ADMIN_TOKEN: TOKEN,
-    });
-    expect(r.code, r.stderr).toBe(0);
-    const services = obj(yamlDocs(r.stdout)[0]!.services, 'services');
-    const nodes = ['redis', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
-    const addresses: string[] = [];
-    for (const name of nodes) {
-      const s = obj(services[name], name);
-      const command = strs(s.command, `${name} command`);
-      expect(command).toContain('--cluster-enabled yes');
-      expect(command).toContain('--appendonly yes');
-      const net = obj(obj(s.networks, `${name} networks`).redis, `${name} redis network`);
-      addresses.push(str(net.ipv4_address));
-      expect(arr(s.volumes, `${name} volumes`).map(mount)[0]?.target).toBe('/data');
-    }
-    expect(new Set(addresses).size).toBe(6);
-    const init = obj(services['redis-init'], 'redis-init');
-    const join = strs(init.command, 'redis-init command');
-    expect(join).toContain('--cluster create');
-    expect(join).toContain('--cluster-replicas 1');
-    for (const a of addresses) expect(join).toContain(`${a}:6379`);
-    for (const id of INSTANCE_IDS) {
-      const s = obj(services[id], id);
-      const env = obj(s.environment, `${id} environment`);
-      expect(env.CHAT_INSTANCE_ID).toBe(id);
-      expect(env.REDIS_URL).toBe('');
-      const seeds = str(env.REDIS_CLUSTER_NODES).split(',');
-      expect(seeds.length).toBeGreaterThanOrEqual(3);
-      for (const seed of seeds) expect(addresses.map((a) => `${a}:6379`)).toContain(seed);
-      expect(obj(obj(s.depends_on, `${id} depends_on`)['redis-init'], 'init dep').condition).toBe(
-        'service_completed_successfully',
-      );
-    }
-  });
+  it(
+    'runs on a Redis Cluster with deploy/compose.redis-cluster.yml: six nodes, one join, instances on REDIS_CLUSTER_NODES',
+    needs('docker-compose', 'python3-yaml'),
+    () => {
+      const r = composeConfig(['docker-compose.yml', 'deploy/compose.redis-cluster.yml'], {
+        CHAT_ADMIN_TOKEN: TOKEN,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const services = obj(yamlDocs(r.stdout)[0]!.services, 'services');
+      const nodes = ['redis', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
+      const addresses: string[] = [];
+      for (const name of nodes) {
+        const s = obj(services[name], name);
+        const command = strs(s.command, `${name} command`);
+        expect(command).toContain('--cluster-enabled yes');
+        expect(command).toContain('--appendonly yes');
+        const net = obj(obj(s.networks, `${name} networks`).redis, `${name} redis network`);
+        addresses.push(str(net.ipv4_address));
+        expect(arr(s.volumes, `${name} volumes`).map(mount)[0]?.target).toBe('/data');
+      }
+      expect(new Set(addresses).size).toBe(6);
+      const init = obj(services['redis-init'], 'redis-init');
+      const join = strs(init.command, 'redis-init command');
+      expect(join).toContain('--cluster create');
+      expect(join).toContain('--cluster-replicas 1');
+      for (const a of addresses) expect(join).toContain(`${a}:6379`);
+      for (const id of INSTANCE_IDS) {
+        const s = obj(services[id], id);
+        const env = obj(s.environment, `${id} environment`);
+        expect(env.CHAT_INSTANCE_ID).toBe(id);
+        expect(env.REDIS_URL).toBe('');
+        const seeds = str(env.REDIS_CLUSTER_NODES).split(',');
+        expect(seeds.length).toBeGreaterThanOrEqual(3);
+        for (const seed of seeds) expect(addresses.map((a) => `${a}:6379`)).toContain(seed);
+        expect(obj(obj(s.depends_on, `${id} depends_on`)['redis-init'], 'init dep').condition).toBe(
+          'service_completed_successfully',
+        );
+      }
+    },
+  );
 });
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
@@ -309,12 +321,14 @@ describe('Dockerfile', () => {
   });
 });
 
-describe('deploy/k8s', () => {
+describe('deploy/k8s', needs('python3-yaml'), () => {
   const dir = path.join(ROOT, 'deploy/k8s');
-  const docs = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => yamlDocs(readFileSync(path.join(dir, f), 'utf8')));
+  // Parsed when a test asks (not while collecting, so a missing python3-yaml only skips).
+  let docs: Obj[] | undefined;
   const kind = (k: string): Obj => {
+    docs ??= readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => yamlDocs(readFileSync(path.join(dir, f), 'utf8')));
     const d = docs.find((x) => x.kind === k);
     if (!d) throw new Error(`no ${k} in deploy/k8s`);
     return d;

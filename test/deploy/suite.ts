@@ -11,6 +11,7 @@ import {
 } from '../helpers/cluster.js';
 import { ROOT, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
+import { needs } from '../helpers/tools.js';
 import { Balancer, INSTANCE_IDS, type AccessEntry, type BalancerKind } from './balancer.js';
 
 const ADMIN_MAIN = path.join(ROOT, 'dist/admin/main.js');
@@ -159,145 +160,149 @@ export function balancerSuite(kind: BalancerKind): void {
     );
   }
 
-  describe(`${kind} from Debian with deploy/${kind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}`, () => {
-    it('carries chat across instances over WebSocket', async () => {
-      await chatAcross(['websocket'], `${kind}-ws`);
-    });
+  describe(
+    `${kind} from Debian with deploy/${kind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}`,
+    needs(kind),
+    () => {
+      it('carries chat across instances over WebSocket', async () => {
+        await chatAcross(['websocket'], `${kind}-ws`);
+      });
 
-    it('carries chat across instances over long-polling (sticky by session id)', async () => {
-      await chatAcross(['polling'], `${kind}-poll`);
-    });
+      it('carries chat across instances over long-polling (sticky by session id)', async () => {
+        await chatAcross(['polling'], `${kind}-poll`);
+      });
 
-    it('fails over when an instance is SIGKILLed: clients reconnect through it, nothing lost', async () => {
-      const room = `${kind}-kill`;
-      const ws = await spread(3, ['websocket']);
-      const polling = await spread(3, ['polling']);
-      const members = [...ws, ...polling];
-      for (const c of members) await c.join(room);
-      const victimId = members[0]!.welcome!.instanceId;
-      const victims = members.filter((c) => c.welcome?.instanceId === victimId);
-      const survivors = members.filter((c) => c.welcome?.instanceId !== victimId);
-      // The victim instance holds clients of both transports.
-      expect(victims.filter((c) => ws.includes(c)).length).toBeGreaterThanOrEqual(1);
-      expect(victims.filter((c) => polling.includes(c)).length).toBeGreaterThanOrEqual(1);
-      const sender = survivors[0]!;
-      const node = nodes.find((n) => n.id === victimId)!;
+      it('fails over when an instance is SIGKILLed: clients reconnect through it, nothing lost', async () => {
+        const room = `${kind}-kill`;
+        const ws = await spread(3, ['websocket']);
+        const polling = await spread(3, ['polling']);
+        const members = [...ws, ...polling];
+        for (const c of members) await c.join(room);
+        const victimId = members[0]!.welcome!.instanceId;
+        const victims = members.filter((c) => c.welcome?.instanceId === victimId);
+        const survivors = members.filter((c) => c.welcome?.instanceId !== victimId);
+        // The victim instance holds clients of both transports.
+        expect(victims.filter((c) => ws.includes(c)).length).toBeGreaterThanOrEqual(1);
+        expect(victims.filter((c) => polling.includes(c)).length).toBeGreaterThanOrEqual(1);
+        const sender = survivors[0]!;
+        const node = nodes.find((n) => n.id === victimId)!;
 
-      const total = 120;
-      for (let i = 0; i < total; i++) {
-        const s = sender.send(room, `k${i}`);
-        if (i === 40) {
-          await s;
-          await node.kill('SIGKILL');
-          // Failover for plain requests too: the balancer tries the next instance.
-          const statuses: number[] = [];
-          for (let j = 0; j < 6; j++) {
-            const res = await fetch(`${lb.url}/healthz`);
-            await res.arrayBuffer();
-            statuses.push(res.status);
+        const total = 120;
+        for (let i = 0; i < total; i++) {
+          const s = sender.send(room, `k${i}`);
+          if (i === 40) {
+            await s;
+            await node.kill('SIGKILL');
+            // Failover for plain requests too: the balancer tries the next instance.
+            const statuses: number[] = [];
+            for (let j = 0; j < 6; j++) {
+              const res = await fetch(`${lb.url}/healthz`);
+              await res.arrayBuffer();
+              statuses.push(res.status);
+            }
+            expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
           }
-          expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+          if (i % 10 === 9) await s;
         }
-        if (i % 10 === 9) await s;
-      }
-      await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
-      const want = Array.from({ length: total }, (_, i) => `k${i}`).sort();
-      for (const c of members) {
-        await until(c, () => ids(c, room).length === total, 20_000, `${total} messages`);
-        await c.settled();
-      }
-      for (const c of members) {
-        expect(sortedTexts(c, room)).toEqual(want);
-        expect(ids(c, room)).toEqual(ids(sender, room));
-      }
-      for (const v of victims) {
-        expect(v.reconnects).toBeGreaterThanOrEqual(1);
-        expect(v.welcome?.instanceId).not.toBe(victimId);
-      }
-      console.info(
-        `[${kind}] SIGKILL ${victimId}: ${victims.length} of ${members.length} clients moved ` +
-          `to ${[...onInstance(victims)].join(',')}; ${total} messages each, once, no gaps`,
-      );
-      // Bring it back for what follows (a SIGKILL is not a drain: no restart by itself).
-      await node.start();
-      supervisor.watch(node);
-      // Until the balancer sees it again (HAProxy: health checks), new clients skip it.
-      await lb.waitHealthy(10_000);
-    });
+        await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
+        const want = Array.from({ length: total }, (_, i) => `k${i}`).sort();
+        for (const c of members) {
+          await until(c, () => ids(c, room).length === total, 20_000, `${total} messages`);
+          await c.settled();
+        }
+        for (const c of members) {
+          expect(sortedTexts(c, room)).toEqual(want);
+          expect(ids(c, room)).toEqual(ids(sender, room));
+        }
+        for (const v of victims) {
+          expect(v.reconnects).toBeGreaterThanOrEqual(1);
+          expect(v.welcome?.instanceId).not.toBe(victimId);
+        }
+        console.info(
+          `[${kind}] SIGKILL ${victimId}: ${victims.length} of ${members.length} clients moved ` +
+            `to ${[...onInstance(victims)].join(',')}; ${total} messages each, once, no gaps`,
+        );
+        // Bring it back for what follows (a SIGKILL is not a drain: no restart by itself).
+        await node.start();
+        supervisor.watch(node);
+        // Until the balancer sees it again (HAProxy: health checks), new clients skip it.
+        await lb.waitHealthy(10_000);
+      });
 
-    it('`chat-admin restart --rolling` through the balancer loses nothing', async () => {
-      const room = `${kind}-rolling`;
-      const members = [...(await spread(3, ['websocket'])), ...(await spread(3, ['polling']))];
-      for (const c of members) await c.join(room);
-      const sender = members[0]!;
-      const boots = new Map(nodes.map((n) => [n.id, n.bootId]));
-      const restartsBefore = supervisor.restarts;
+      it('`chat-admin restart --rolling` through the balancer loses nothing', async () => {
+        const room = `${kind}-rolling`;
+        const members = [...(await spread(3, ['websocket'])), ...(await spread(3, ['polling']))];
+        for (const c of members) await c.join(room);
+        const sender = members[0]!;
+        const boots = new Map(nodes.map((n) => [n.id, n.bootId]));
+        const restartsBefore = supervisor.restarts;
 
-      const admin = track(
-        spawn(
-          process.execPath,
-          [
-            ADMIN_MAIN,
-            'restart',
-            '--rolling',
-            '--json',
-            '--timeout',
-            '30s',
-            '--server',
-            lb.url,
-            '--token',
-            TEST_ENV.CHAT_ADMIN_TOKEN!,
-          ],
-          {
-            env: { ...process.env, CHAT_ADMIN_CONFIG_DIR: tmpDir('admin') },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        ),
-      );
-      let out = '';
-      let err = '';
-      admin.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      admin.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      const finished = exited(admin);
+        const admin = track(
+          spawn(
+            process.execPath,
+            [
+              ADMIN_MAIN,
+              'restart',
+              '--rolling',
+              '--json',
+              '--timeout',
+              '30s',
+              '--server',
+              lb.url,
+              '--token',
+              TEST_ENV.CHAT_ADMIN_TOKEN!,
+            ],
+            {
+              env: { ...process.env, CHAT_ADMIN_CONFIG_DIR: tmpDir('admin') },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          ),
+        );
+        let out = '';
+        let err = '';
+        admin.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        admin.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        const finished = exited(admin);
 
-      // Keep talking while the instances restart one by one.
-      let n = 0;
-      let running = true;
-      void finished.then(() => (running = false));
-      while (running && n < 1500) {
-        await sender.send(room, `r${n++}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const { code } = await finished;
-      expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
-      const report = JSON.parse(out) as {
-        restarted: { instanceId: string; newBootId: string; tookMs: number }[];
-      };
-      expect(report.restarted.map((r) => r.instanceId).sort(), `${out}\n${err}`).toEqual([
-        ...INSTANCE_IDS,
-      ]);
-      expect(supervisor.restarts - restartsBefore).toBe(3);
-      for (const node of nodes) expect(node.bootId).not.toBe(boots.get(node.id));
+        // Keep talking while the instances restart one by one.
+        let n = 0;
+        let running = true;
+        void finished.then(() => (running = false));
+        while (running && n < 1500) {
+          await sender.send(room, `r${n++}`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        const { code } = await finished;
+        expect({ code, err: code === 0 ? '' : err }).toEqual({ code: 0, err: '' });
+        const report = JSON.parse(out) as {
+          restarted: { instanceId: string; newBootId: string; tookMs: number }[];
+        };
+        expect(report.restarted.map((r) => r.instanceId).sort(), `${out}\n${err}`).toEqual([
+          ...INSTANCE_IDS,
+        ]);
+        expect(supervisor.restarts - restartsBefore).toBe(3);
+        for (const node of nodes) expect(node.bootId).not.toBe(boots.get(node.id));
 
-      await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
-      const want = Array.from({ length: n }, (_, i) => `r${i}`).sort();
-      for (const c of members) {
-        await until(c, () => ids(c, room).length === n, 20_000, `${n} messages`);
-        await c.settled();
-      }
-      for (const c of members) {
-        expect(sortedTexts(c, room)).toEqual(want);
-        expect(ids(c, room)).toEqual(ids(sender, room));
-        expect(c.connected).toBe(true);
-      }
-      expect(n).toBeGreaterThan(20);
-      console.info(
-        `[${kind}] rolling restart: ${report.restarted.length} instances in ${report.restarted
-          .map((r) => `${r.instanceId} ${(r.tookMs / 1000).toFixed(1)}s`)
-          .join(
-            ', ',
-          )}; ${n} messages sent meanwhile, all ${members.length} clients got all of them`,
-      );
-    });
-  });
+        await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
+        const want = Array.from({ length: n }, (_, i) => `r${i}`).sort();
+        for (const c of members) {
+          await until(c, () => ids(c, room).length === n, 20_000, `${n} messages`);
+          await c.settled();
+        }
+        for (const c of members) {
+          expect(sortedTexts(c, room)).toEqual(want);
+          expect(ids(c, room)).toEqual(ids(sender, room));
+          expect(c.connected).toBe(true);
+        }
+        expect(n).toBeGreaterThan(20);
+        console.info(
+          `[${kind}] rolling restart: ${report.restarted.length} instances in ${report.restarted
+            .map((r) => `${r.instanceId} ${(r.tookMs / 1000).toFixed(1)}s`)
+            .join(
+              ', ',
+            )}; ${n} messages sent meanwhile, all ${members.length} clients got all of them`,
+        );
+      });
+    },
+  );
 }

@@ -7,6 +7,7 @@ import { useCluster, userName } from '../helpers/cluster.js';
 import { ROOT, tmpDir } from '../helpers/processes.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import { TmuxPanes } from '../helpers/tmux.js';
+import { needs } from '../helpers/tools.js';
 
 /**
  * Direct messages in real terminals: alice writes `/msg bob hi` in the built `chat-tui`, bob's
@@ -36,7 +37,7 @@ function loginAs(user: string, server: string, conf: string): void {
 const cluster = useCluster(3, {}, 'single');
 afterAll(() => panes.close());
 
-describe('direct messages in tmux', () => {
+describe('direct messages in tmux', needs('tmux'), () => {
   it('/msg opens a tab on the other side, the conversation survives a SIGKILL, a third user gets nothing', async () => {
     const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const alice = userName('alice');

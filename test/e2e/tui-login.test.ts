@@ -8,6 +8,7 @@ import { loginFrom } from '../helpers/http.js';
 import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 import { closePanes } from '../helpers/tmux.js';
+import { needs } from '../helpers/tools.js';
 
 /**
  * `chat-tui login` on a real terminal (a tmux pane) against a real server: a new name asks
@@ -55,7 +56,7 @@ afterAll(async () => {
   await killAll();
 });
 
-describe('chat-tui login on a terminal', () => {
+describe('chat-tui login on a terminal', needs('tmux'), () => {
   it('a new name: the password twice; a mismatch registers nothing, a match registers, then it is an existing account', async () => {
     const user = userName('newbie');
     const conf = tmpDir('tui-login');

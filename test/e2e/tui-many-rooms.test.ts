@@ -5,6 +5,7 @@ import { connectUser, startInstances, userName, type TestInstance } from '../hel
 import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 import { closePanes } from '../helpers/tmux.js';
+import { needs } from '../helpers/tools.js';
 
 /**
  * The built `chat-tui join` in a real terminal (tmux, 80x24) in 60 rooms, past the default
@@ -43,7 +44,7 @@ afterAll(async () => {
   await killAll();
 });
 
-describe('chat-tui in 60 rooms', () => {
+describe('chat-tui in 60 rooms', needs('tmux'), () => {
   it('keeps the active tab visible and unread rooms reachable', async () => {
     const url = nodes[0]!.url;
     const me = userName('many');

@@ -8,6 +8,7 @@ import { connectUser, startInstances, userName, type TestInstance } from '../hel
 import { ROOT, killAll, tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 import { TmuxPanes } from '../helpers/tmux.js';
+import { needs } from '../helpers/tools.js';
 
 /**
  * The built `chat-tui join` in real terminals (tmux panes, 80x24) against a real 3-instance
@@ -42,7 +43,7 @@ afterAll(async () => {
   await killAll();
 });
 
-describe('chat-tui join in tmux', () => {
+describe('chat-tui join in tmux', needs('tmux'), () => {
   it('two users chat through a SIGKILL of one user’s instance; both screens show every message once', async () => {
     const [a, b, c] = nodes.map((n) => n.url) as [string, string, string];
     const alice = userName('alice');
