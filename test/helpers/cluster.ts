@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
+import { io } from 'socket.io-client';
 import { login } from '../../src/client/api.js';
 import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.js';
+import { ADMIN_NAMESPACE, type Result, type UsersCreateResult } from '../../src/protocol/index.js';
 import {
   LogWatch,
   SERVER_MAIN,
@@ -212,5 +214,30 @@ export async function readyzUntil(url: string, status: number, timeoutMs: number
     if (res.status === status) return Date.now() - t0;
     if (Date.now() - t0 > timeoutMs) throw new Error(`${url}/readyz never answered ${status}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Creates `n` users named `<prefix>-<i>` with a session each through an instance's admin API
+ * (the load tester's bulk path: no scrypt per user). `prefix`: "lt" and 4-12 of a-z, 0-9.
+ */
+export async function bulkUsers(
+  url: string,
+  n: number,
+  prefix: string,
+): Promise<{ name: string; token: string }[]> {
+  const admin = io(`${url}${ADMIN_NAMESPACE}`, {
+    transports: ['websocket'],
+    auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
+    forceNew: true,
+  });
+  try {
+    const res = await new Promise<Result<UsersCreateResult>>((r) =>
+      admin.emit('admin:users:create', { prefix, from: 0, count: n, ttlSec: 600 }, r),
+    );
+    if (!res.ok) throw new Error(res.error.message);
+    return res.data.users;
+  } finally {
+    admin.close();
   }
 }

@@ -56,3 +56,24 @@ export async function ok<T>(p: Promise<Result<T>>): Promise<T> {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.data;
 }
+
+/** An ack's outcome in one word: `ok` or its error code. */
+export const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
+
+/** A test file's bare sockets: opened connected, closed together (e.g. in `afterAll`). */
+export function socketPool(): {
+  open: (url: string, token: string) => Promise<RawSocket>;
+  closeAll: () => void;
+} {
+  const sockets: RawSocket[] = [];
+  return {
+    open: async (url, token) => {
+      const s = await connected(rawSocket(url, { token }));
+      sockets.push(s);
+      return s;
+    },
+    closeAll: () => {
+      for (const s of sockets.splice(0)) s.close();
+    },
+  };
+}

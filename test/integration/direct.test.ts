@@ -7,12 +7,11 @@ import {
   type AdminServerToClientEvents,
   type ChatMessage,
   type DirectsInfo,
-  type Result,
   type RoomInfo,
   type ServerToClientEvents,
 } from '../../src/protocol/index.js';
 import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
-import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { ask, code, ok, socketPool, type RawSocket } from '../helpers/raw.js';
 
 /**
  * Direct conversations on the wire, with bare socket.io-client sockets: what a third party
@@ -21,16 +20,8 @@ import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js
 // Two rooms and, apart, two conversations per connection, to see the limits apart.
 const cluster = useCluster(3, { CHAT_MAX_ROOMS: '2' });
 
-const sockets: RawSocket[] = [];
-
-async function open(url: string, token: string): Promise<RawSocket> {
-  const s = await connected(rawSocket(url, { token }));
-  sockets.push(s);
-  return s;
-}
-
-/** Emits any event with any arguments and returns the ack's answer. */
-const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
+const pool = socketPool();
+const open = pool.open;
 
 /** Records every event a socket receives, to assert on what it was (never) sent. */
 function recorder(s: RawSocket): { event: string; payload: unknown }[] {
@@ -243,7 +234,7 @@ describe('direct conversations', () => {
       expect(JSON.stringify(named)).not.toContain('secret');
     } finally {
       console.close();
-      for (const s of sockets.splice(0)) s.close();
+      pool.closeAll();
     }
   });
 

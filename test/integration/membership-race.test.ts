@@ -1,32 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { io } from 'socket.io-client';
 import { Redis } from 'ioredis';
-import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
 import { makeKeys } from '../../src/server/keys.js';
 import { clusterStatus } from '../../src/server/status.js';
-import { TEST_ENV, useCluster, type TestStore } from '../helpers/cluster.js';
+import { bulkUsers, useCluster, type TestStore } from '../helpers/cluster.js';
 import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(2);
 const keys = makeKeys('chat:');
-
-/** Creates users in bulk through the admin API (no scrypt per user). */
-async function bulkUsers(n: number, prefix: string): Promise<{ name: string; token: string }[]> {
-  const admin = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
-    forceNew: true,
-  });
-  try {
-    const res = await new Promise<Result<{ users: { name: string; token: string }[] }>>((r) =>
-      admin.emit('admin:users:create', { prefix, from: 0, count: n, ttlSec: 600 }, r),
-    );
-    if (!res.ok) throw new Error(res.error.message);
-    return res.data.users;
-  } finally {
-    admin.close();
-  }
-}
 
 /** The sharded channels subscribed on every master of the store. */
 async function shardChannels(store: TestStore): Promise<string[]> {
@@ -70,7 +50,7 @@ const emit = (s: RawSocket, ev: string, payload: unknown): void =>
 describe('joins, leaves and disconnects racing on many sockets', () => {
   it('end in the state the last of them implies, on every instance and in Redis', async () => {
     const n = 60;
-    const users = await bulkUsers(n + 1, 'ltrace01');
+    const users = await bulkUsers(cluster.nodes[0]!.url, n + 1, 'ltrace01');
     const sockets = await Promise.all(
       users.map(({ token }, i) => connected(rawSocket(cluster.nodes[i % 2]!.url, { token }))),
     );

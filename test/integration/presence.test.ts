@@ -2,35 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
-import { ADMIN_NAMESPACE, MEMBER_LIST_MAX, type Result } from '../../src/protocol/index.js';
-import { TEST_ENV, until, userName, useCluster } from '../helpers/cluster.js';
+import { MEMBER_LIST_MAX } from '../../src/protocol/index.js';
+import { bulkUsers, until, userName, useCluster } from '../helpers/cluster.js';
 import { ask, ok, type RawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(2);
 const { clients } = cluster;
 
-/** Creates users in bulk through the admin API (no scrypt per user). */
-async function bulkUsers(n: number, prefix = 'ltpres01'): Promise<string[]> {
-  const admin = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
-    transports: ['websocket'],
-    auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
-    forceNew: true,
-  });
-  try {
-    const res = await new Promise<Result<{ users: { name: string; token: string }[] }>>((r) =>
-      admin.emit('admin:users:create', { prefix, from: 0, count: n, ttlSec: 600 }, r),
-    );
-    if (!res.ok) throw new Error(res.error.message);
-    return res.data.users.map((u) => u.token);
-  } finally {
-    admin.close();
-  }
-}
-
 describe('presence in a big room', () => {
   it('announces at most MEMBER_LIST_MAX names, with the true count', async () => {
     const n = MEMBER_LIST_MAX + 30;
-    const tokens = await bulkUsers(n);
+    const tokens = (await bulkUsers(cluster.nodes[0]!.url, n, 'ltpres01')).map((u) => u.token);
     for (const [i, token] of tokens.entries()) {
       const c = new ChatClient({ servers: [cluster.nodes[i % 2]!.url], token, pingEveryMs: 0 });
       await c.connect();
@@ -50,7 +32,9 @@ describe('presence in a big room', () => {
 describe('presence under a burst of joins', () => {
   it('every member, on both instances, ends with the whole list, told in fewer lists than there were joins', async () => {
     const n = 40;
-    const [watcherToken, ...tokens] = await bulkUsers(n + 1, 'ltpres02');
+    const [watcherToken, ...tokens] = (
+      await bulkUsers(cluster.nodes[0]!.url, n + 1, 'ltpres02')
+    ).map((u) => u.token);
     // A bare socket counts every list it is sent.
     const watcher: RawSocket = io(cluster.nodes[0]!.url, {
       transports: ['websocket'],
@@ -132,7 +116,9 @@ describe('presence after its keys vanished', () => {
 
 describe('typing across instances', () => {
   it('reaches the room on every instance, but not the typist’s own sockets or anyone outside', async () => {
-    const [typist, listener, outsider] = await bulkUsers(3, 'lttype01');
+    const [typist, listener, outsider] = (
+      await bulkUsers(cluster.nodes[0]!.url, 3, 'lttype01')
+    ).map((u) => u.token);
     const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
     const open = async (url: string, token: string): Promise<RawSocket> => {
       const s: RawSocket = io(url, {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import type { ChatMessage, HistoryResult, Result } from '../../src/protocol/index.js';
 import { useCluster, userName } from '../helpers/cluster.js';
-import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
+import { ask, code, ok, socketPool } from '../helpers/raw.js';
 
 /**
  * Reads write nothing: history and member lists of rooms that do not exist, and of
@@ -11,15 +11,8 @@ import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js
  */
 const cluster = useCluster(2);
 
-const sockets: RawSocket[] = [];
-
-async function open(url: string, token: string): Promise<RawSocket> {
-  const s = await connected(rawSocket(url, { token }));
-  sockets.push(s);
-  return s;
-}
-
-const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code);
+const pool = socketPool();
+const open = pool.open;
 
 /** Keys that are there now and were not in `before`. */
 async function newKeys(before: string[]): Promise<string[]> {
@@ -157,6 +150,6 @@ describe('reads', () => {
     // A join of the room by someone else now gets the same epoch too.
     const again = await ok(ask<{ epoch: string }>(onB, 'room:join', { room: 'made-later' }));
     expect(again.epoch).toBe(joined.epoch);
-    for (const s of sockets.splice(0)) s.close();
+    pool.closeAll();
   });
 });
