@@ -133,7 +133,10 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
     const again = await bare({ authorization: `Bearer ${token}`, 'content-length': '0' });
     expect(again.status).toBe(401);
     expect(JSON.parse(again.body)).toEqual({
-      error: { code: 'unauthorized', message: 'session is invalid, expired or ended; log in again' },
+      error: {
+        code: 'unauthorized',
+        message: 'session is invalid, expired or ended; log in again',
+      },
     });
     // Something in it still has to say what it is.
     expect((await bare({ authorization: `Bearer ${token}` }, 'x')).status).toBe(415);
