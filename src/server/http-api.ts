@@ -19,6 +19,8 @@ import { refusal, type Session } from './sessions.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
+/** How much of a refused body is read and dropped before its connection is cut off. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 
 class HttpError extends Error {
   constructor(
@@ -32,11 +34,6 @@ class HttpError extends Error {
 
 function send(res: ServerResponse, status: number, body: unknown, headers = {}): void {
   const text = JSON.stringify(body);
-  if (status === 413) {
-    // The rest of the body is never read: close instead of keeping the connection.
-    res.shouldKeepAlive = false;
-    res.on('finish', () => res.req.destroy());
-  }
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -45,17 +42,26 @@ function send(res: ServerResponse, status: number, body: unknown, headers = {}):
   res.end(text);
 }
 
-/** A request's body, at most MAX_BODY_BYTES of it (413 past that). */
+/**
+ * A request's body, at most MAX_BODY_BYTES of it (413 past that). A refused body is still read
+ * to its end and dropped while the 413 goes out: a connection closed on unread data is reset
+ * by TCP, and the reset can reach the client before the answer does. One that goes on past
+ * DISCARD_MAX_BYTES is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
+    const drop = (c: Buffer): void => {
+      size += c.length;
+      if (size > DISCARD_MAX_BYTES) req.destroy();
+    };
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        // Stop reading; the 413 goes out, then the connection is closed (see `send`).
+        chunks.length = 0;
         req.removeAllListeners('data');
-        req.pause();
+        req.on('data', drop);
         reject(
           new HttpError(413, ErrorCode.BadRequest, `body larger than ${MAX_BODY_BYTES} bytes`),
         );

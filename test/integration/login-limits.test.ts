@@ -121,6 +121,23 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
     expect((JSON.parse(ok.body) as LoginResponse).created).toBe(true);
   });
 
+  it('a body over 16 KB gets its 413, every time, while the client is still sending it', async () => {
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        await fetch(`${url}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: 'x'.repeat(4 * 2 ** 20),
+        }).then(
+          (r) => r.status,
+          (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message,
+        ),
+      );
+    }
+    expect(statuses).toEqual([413, 413, 413, 413, 413]);
+  });
+
   it('a POST with nothing in it needs no Content-Type: logout with only its Bearer header', async () => {
     const { token } = JSON.parse(
       (await loginFrom(url, '127.0.0.31', 'leaving', 'password-1')).body,
