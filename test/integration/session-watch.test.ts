@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { login } from '../../src/client/api.js';
@@ -8,7 +10,7 @@ import {
   userName,
   type TestInstance,
 } from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
+import { killAll, killAndWait, track } from '../helpers/processes.js';
 import { handshakeOutcome } from '../helpers/raw.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -43,8 +45,13 @@ async function connectAs(token: string): Promise<ChatClient> {
  * (MONITOR), until `enough` says the list is long enough.
  */
 async function sessionChecks(enough: (keys: string[]) => boolean): Promise<string[]> {
-  const client = redis.client();
-  const monitor = await client.monitor();
+  // redis-cli's MONITOR, not ioredis's: ioredis matches monitor lines against its own command
+  // queue and can fail with "Command queue state error" when one arrives during its ready check.
+  const monitor = track(
+    spawn('redis-cli', ['-p', String(redis.port), 'monitor'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const keys: string[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -52,7 +59,9 @@ async function sessionChecks(enough: (keys: string[]) => boolean): Promise<strin
         () => reject(new Error(`session checks seen: ${JSON.stringify(keys)}`)),
         20_000,
       );
-      monitor.on('monitor', (_time: string, args: string[]) => {
+      createInterface({ input: monitor.stdout! }).on('line', (line) => {
+        // `<time> [<db> <addr>] "cmd" "arg" ...`
+        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
         if (!['exists', 'evalsha', 'eval'].includes(args[0]?.toLowerCase() ?? '')) return;
         keys.push(...args.slice(1).filter((k) => k.includes(':session:')));
         if (!enough(keys)) return;
@@ -61,8 +70,7 @@ async function sessionChecks(enough: (keys: string[]) => boolean): Promise<strin
       });
     });
   } finally {
-    monitor.disconnect();
-    client.disconnect();
+    await killAndWait(monitor, 'SIGTERM');
   }
   return keys;
 }
