@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -251,17 +254,33 @@ describe('chaos: hostile and unlucky clients', () => {
 
   it('19. an instance that crashes at start is restarted with backoff, not in a hot loop', async () => {
     const state = tmpDir('crash');
+    // A bad setting no longer gets this far (start refuses it before anything runs), so the
+    // crash is injected: a module preloaded into the supervisor, whose forked instances
+    // inherit its node flags, throws in the instances only.
+    const crash = path.join(state, 'crash-instances.mjs');
+    writeFileSync(
+      crash,
+      "if (process.argv.includes('instance')) throw new Error('crash at start (test)');\n",
+    );
     const sup = track(
       spawn(
         process.execPath,
-        [SERVER_MAIN, 'start', '--port', String(await freePort()), '--instances', '2'],
+        [
+          '--import',
+          pathToFileURL(crash).href,
+          SERVER_MAIN,
+          'start',
+          '--port',
+          String(await freePort()),
+          '--instances',
+          '2',
+        ],
         {
           env: {
             ...process.env,
             LOG_FORMAT: 'json',
             CHAT_STATE_DIR: state,
             REDIS_URL: cluster.redis.url,
-            CHAT_HISTORY_MAX: 'not-a-number',
           },
           stdio: ['ignore', 'ignore', 'pipe'],
         },
@@ -281,7 +300,7 @@ describe('chaos: hostile and unlucky clients', () => {
     await exited(sup);
     record({
       id: 19,
-      scenario: 'an instance that crashes at start (bad setting), under the local supervisor',
+      scenario: 'an instance that crashes at start (an injected throw), under the local supervisor',
       expected:
         'restarted with exponential backoff (0.5 s doubling to 30 s), not a hot loop; the supervisor stays up',
       figures: { restartDelaysMs: delays.join(' '), firstFourCrashesWithinMs: elapsed },
