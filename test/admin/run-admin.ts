@@ -1,14 +1,9 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, tmpDir, track } from '../helpers/processes.js';
+import { ROOT, runToEnd, tmpDir, type Run } from '../helpers/processes.js';
 
 export const ADMIN_BIN = path.join(ROOT, 'bin/chat-admin.js');
 
-export interface AdminRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type AdminRun = Run;
 
 /**
  * Runs the built `chat-admin` as a process. The config and state directories are the test's
@@ -19,28 +14,16 @@ export async function runAdmin(
   env: Record<string, string | undefined> = {},
 ): Promise<AdminRun> {
   const isolated = tmpDir('admin-cfg');
-  const child = track(
-    spawn(process.execPath, [ADMIN_BIN, ...args], {
-      env: {
-        ...process.env,
-        CHAT_ADMIN_TOKEN: undefined,
-        CHAT_SERVER: undefined,
-        CHAT_ADMIN_CONFIG_DIR: isolated,
-        CHAT_STATE_DIR: isolated,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  // 'close', not 'exit': the output is complete only once the pipes have closed.
-  const code = await new Promise<number | null>((resolve) =>
-    child.once('close', (c: number | null) => resolve(c)),
-  );
-  return { code, stdout, stderr };
+  return runToEnd(process.execPath, [ADMIN_BIN, ...args], {
+    env: {
+      ...process.env,
+      CHAT_ADMIN_TOKEN: undefined,
+      CHAT_SERVER: undefined,
+      CHAT_ADMIN_CONFIG_DIR: isolated,
+      CHAT_STATE_DIR: isolated,
+      ...env,
+    },
+  });
 }
 
 /** Runs a command that must succeed and parses its JSON output. */

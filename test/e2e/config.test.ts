@@ -1,28 +1,15 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, exited, killAll, track } from '../helpers/processes.js';
+import { ROOT, killAll, runToEnd, type Run } from '../helpers/processes.js';
 
 afterAll(killAll);
 
 /** Runs the built `chat-server config ...` with `env` over a clean environment. */
-async function runConfig(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runConfig(args: string[], env: Record<string, string>): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  const child = track(
-    spawn(process.execPath, [path.join(ROOT, 'bin/chat-server.js'), 'config', ...args], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
+  return runToEnd(process.execPath, [path.join(ROOT, 'bin/chat-server.js'), 'config', ...args], {
+    env: childEnv,
+  });
 }
 
 interface Entry {

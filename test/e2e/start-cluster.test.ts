@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../src/protocol/index.js';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
 import { connectUser, until } from '../helpers/cluster.js';
-import { ROOT, exited, killAll, tmpDir, track } from '../helpers/processes.js';
+import { ROOT, exited, killAll, runToEnd, tmpDir, track, type Run } from '../helpers/processes.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
 
 const TUI = path.join(ROOT, 'bin/chat-tui.js');
@@ -27,18 +27,8 @@ afterAll(async () => {
   await killAll();
 });
 
-async function tui(
-  args: string[],
-  input = '',
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = track(spawn(process.execPath, [TUI, ...args], { env: ENV, stdio: 'pipe' }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin!.end(input);
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
+function tui(args: string[], input = ''): Promise<Run> {
+  return runToEnd(process.execPath, [TUI, ...args], { env: ENV, input });
 }
 
 const admin = (args: string[]) =>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
-import { ROOT, exited, killAll, tmpDir, track } from '../helpers/processes.js';
+import { ROOT, exited, killAll, runToEnd, tmpDir, track, type Run } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
 const BIN = path.join(ROOT, 'bin/chat-tui.js');
@@ -25,22 +25,9 @@ afterAll(async () => {
   await killAll();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built chat-tui to completion. */
-async function run(args: string[], input?: string, env = ENV): Promise<Run> {
-  const child = track(spawn(process.execPath, [BIN, ...args], { env, stdio: 'pipe' }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin!.end(input ?? '');
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
+function run(args: string[], input?: string, env = ENV): Promise<Run> {
+  return runToEnd(process.execPath, [BIN, ...args], { env, input });
 }
 
 /** Starts `chat-tui tail` and collects its stdout lines as they come. */

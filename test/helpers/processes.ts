@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,34 @@ export function track(child: ChildProcess): ChildProcess {
   started.add(child);
   child.once('exit', () => started.delete(child));
   return child;
+}
+
+/** What a program run to its end printed, and how it ended. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program (tracked) to its end with `input` on stdin. Resolves on 'close', not 'exit':
+ * the output is complete only once the pipes have closed.
+ */
+export async function runToEnd(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+): Promise<Run> {
+  const child = track(spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: 'pipe' }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin!.end(opts.input ?? '');
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('close', (c: number | null) => resolve(c)),
+  );
+  return { code, stdout, stderr };
 }
 
 /** Kills (SIGKILL, by PID) whatever the file started and is still running. */

@@ -3,7 +3,17 @@ import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
+import {
+  ROOT,
+  alive,
+  exited,
+  freePort,
+  killAll,
+  runToEnd,
+  tmpDir,
+  track,
+  type Run,
+} from '../helpers/processes.js';
 
 /** The clean checkout, the tarball and its installed tree (with its dependencies). */
 let work = '';
@@ -13,28 +23,15 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a program to its end with `input` on stdin. */
-async function run(
+function run(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   input = '',
   cwd?: string,
 ): Promise<Run> {
-  const child = track(spawn(cmd, args, { env, cwd, stdio: 'pipe' }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin!.end(input);
-  const { code } = await exited(child);
-  return { code, stdout, stderr };
+  return runToEnd(cmd, args, { env, input, cwd });
 }
 
 /** Lines a child prints, and a promise for the first one matching `re`. */
