@@ -6,16 +6,9 @@ import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { PRESENCE_NOTICE } from './presence-announce.js';
+import { TYPING_NOTICE } from './presence.js';
 import type { RedisConn } from './redis.js';
 import type { RateCounter } from './status.js';
-
-/** What a room's channel carries when a user starts or stops typing: `typing:<0|1>:<user>`. */
-const TYPING_NOTICE = 'typing:';
-
-/** The typing notice for a room's channel (user names hold no `:`). */
-export function typingNotice(user: string, typing: boolean): string {
-  return `${TYPING_NOTICE}${typing ? 1 : 0}:${user}`;
-}
 
 /** What the fan-out needs of its instance (given once, in `instance.ts`). */
 export interface FanoutDeps {
@@ -38,7 +31,7 @@ export interface FanoutDeps {
  * rooms without local members, so adding instances adds fan-out capacity.
  *
  * The channel also carries presence notices ({@link PRESENCE_NOTICE}: a room's members
- * changed) and typing notices ({@link typingNotice}), so everything about a room reaches
+ * changed) and typing notices ({@link TYPING_NOTICE}), so everything about a room reaches
  * exactly the instances with members in it, in one order, on one subscription.
  *
  * When subscriptions are re-established after a Redis outage or a failover, clients are told

@@ -58,9 +58,11 @@ declare module 'ioredis' {
       bootId: string,
       last: '0' | '1',
     ): Result<number, Context>;
-    chatTypingSet(
+    chatTyping(
       typing: string,
+      channel: string,
       user: string,
+      on: '0' | '1',
       expiry: number,
       keyTtlMs: number,
     ): Result<number, Context>;
@@ -172,14 +174,23 @@ if ARGV[3] == '1' then redis.call('ZREM', KEYS[1], ARGV[2]) end
 return n
 `;
 
+/** What a room's channel carries when a user starts or stops typing: `typing:<0|1>:<user>`. */
+export const TYPING_NOTICE = 'typing:';
+
 /**
- * Marks a user as typing until ARGV[2]; the key outlives the newest mark by ARGV[3] ms.
- * A script for the same reason as {@link LEAVE_SCRIPT}: in order with the clearing ZREM.
- * KEYS: typing. ARGV: user, expiry, keyTtlMs.
+ * A user starts (ARGV[2] '1': marked until ARGV[3], the key outliving the newest mark by
+ * ARGV[4] ms) or stops typing, and the room's channel says so ({@link TYPING_NOTICE}; user
+ * names hold no `:`): one round trip, in order with the room's other notices and messages.
+ * KEYS: typing, the room's channel. ARGV: user, '1' or '0', expiry, keyTtlMs.
  */
 const TYPING_SCRIPT = `
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+redis.call('SPUBLISH', KEYS[2], '${TYPING_NOTICE}' .. ARGV[2] .. ':' .. ARGV[1])
 return 1
 `;
 
@@ -207,7 +218,7 @@ export class Presence {
     redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
     redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: JOIN_SCRIPT });
     redis.defineCommand('chatPresenceLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
-    redis.defineCommand('chatTypingSet', { numberOfKeys: 1, lua: TYPING_SCRIPT });
+    redis.defineCommand('chatTyping', { numberOfKeys: 2, lua: TYPING_SCRIPT });
   }
 
   private member(user: string): string {
@@ -363,13 +374,16 @@ export class Presence {
     return [...this.local.keys()];
   }
 
+  /** Marks or clears `user` as typing in the room and tells the room's channel. */
   async setTyping(room: string, user: string, typing: boolean): Promise<void> {
-    const key = this.keys.roomTyping(room);
-    if (typing) {
-      await this.redis.chatTypingSet(key, user, Date.now() + TYPING_TTL_MS, TYPING_TTL_MS * 2);
-    } else {
-      await this.redis.zrem(key, user);
-    }
+    await this.redis.chatTyping(
+      this.keys.roomTyping(room),
+      this.keys.roomChannel(room),
+      user,
+      typing ? '1' : '0',
+      Date.now() + TYPING_TTL_MS,
+      TYPING_TTL_MS * 2,
+    );
   }
 }
 

@@ -1,8 +1,7 @@
 import { SessionEndReason, type SessionEnded } from '../protocol/index.js';
-import { banMessage } from './bans.js';
 import type { ChatServer, ChatSocket } from './context.js';
 import type { Logger } from './logger.js';
-import type { Resolved, Sessions } from './sessions.js';
+import { refusal, type Refused, type Sessions } from './sessions.js';
 
 /** Sessions checked per batch: bounds the commands in flight at once. */
 const BATCH = 1000;
@@ -12,16 +11,10 @@ const BATCH = 1000;
  * account says so; a session that merely vanished says nothing (the reconnect is refused
  * `unauthorized`, and the client asks to log in again).
  */
-function endingOf(bad: Resolved): SessionEnded | undefined {
-  if (bad.ok) return undefined;
-  if (bad.why === 'banned')
-    return { reason: SessionEndReason.Banned, message: banMessage(bad.user, bad.ban) };
-  if (bad.why === 'orphan')
-    return {
-      reason: SessionEndReason.AccountDeleted,
-      message: `the account "${bad.user}" no longer exists`,
-    };
-  return undefined;
+function endingOf(bad: Refused): SessionEnded | undefined {
+  if (bad.why === 'invalid') return undefined;
+  const reason = bad.why === 'banned' ? SessionEndReason.Banned : SessionEndReason.AccountDeleted;
+  return { reason, message: refusal(bad).message };
 }
 
 /**

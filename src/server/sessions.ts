@@ -27,22 +27,29 @@ export type Resolved =
   | { ok: false; why: 'orphan'; user: string }
   | { ok: false; why: 'banned'; user: string; ban: Ban };
 
+/** A token that amounts to no live session, and why. */
+export type Refused = Exclude<Resolved, { ok: true }>;
+
 /** Why a token is refused, said so that its user knows what to do. */
-export function refusal(r: Exclude<Resolved, { ok: true }>): { code: ErrorCode; message: string } {
+export function refusal(r: Refused): { code: ErrorCode; message: string } {
   switch (r.why) {
     case 'banned':
       return { code: ErrorCode.Banned, message: banMessage(r.user, r.ban) };
     case 'orphan':
-      return {
-        code: ErrorCode.Unauthorized,
-        message: `the account "${r.user}" no longer exists (deleted, or its name registered anew); this session is over`,
-      };
+      return { code: ErrorCode.Unauthorized, message: `the account "${r.user}" no longer exists` };
     default:
       return {
         code: ErrorCode.Unauthorized,
         message: 'session is invalid, expired or ended; log in again',
       };
   }
+}
+
+/** What the session script's refusal means for the session of `user`. */
+function refusedAs(user: string, reply: ['gone'] | ['orphan'] | ['banned', string]): Refused {
+  if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
+  if (reply[0] === 'orphan') return { ok: false, why: 'orphan', user };
+  return { ok: false, why: 'invalid' };
 }
 
 /** What `create` made: a token, or why the account has none. */
@@ -184,11 +191,9 @@ export class Sessions {
     hash: string,
     reply: ['gone'] | ['orphan'] | ['banned', string],
   ): Promise<Resolved> {
-    if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
-    if (reply[0] === 'gone') return { ok: false, why: 'invalid' };
-    // The script deleted the orphan; instances that still trust it from their cache drop it.
-    await this.forget([hash]).catch(() => undefined);
-    return { ok: false, why: 'orphan', user };
+    // The script deleted an orphan; instances that still trust it from their cache drop it.
+    if (reply[0] === 'orphan') await this.forget([hash]).catch(() => undefined);
+    return refusedAs(user, reply);
   }
 
   private remember(hash: string, entry: CachedSession): void {
@@ -213,17 +218,13 @@ export class Sessions {
    * handshake), never because a socket stays open. Stamps their accounts as seen. Answers
    * what is wrong with each session that is no longer good (absent: it is).
    */
-  async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Resolved>> {
+  async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
     const now = Date.now();
     const replies = await Promise.all(sessions.map((s) => this.run(s.user, s.hash, -1, now)));
-    const bad = new Map<string, Resolved>();
+    const bad = new Map<string, Refused>();
     sessions.forEach(({ user, hash }, i) => {
       const r = replies[i]!;
-      if (r[0] === 'ok') return;
-      if (r[0] === 'banned')
-        bad.set(hash, { ok: false, why: 'banned', user, ban: parseBan(r[1])! });
-      else if (r[0] === 'orphan') bad.set(hash, { ok: false, why: 'orphan', user });
-      else bad.set(hash, { ok: false, why: 'invalid' });
+      if (r[0] !== 'ok') bad.set(hash, refusedAs(user, r));
     });
     return bad;
   }

@@ -20,7 +20,6 @@ import {
 } from '../../protocol/index.js';
 import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
 import { announceDirect, directUsers, isDirectRoom, requirePeer, roomFor } from '../direct.js';
-import { typingNotice } from '../fanout.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import { membershipOf } from '../membership.js';
 import type { HandlerTable } from './boundary.js';
@@ -287,10 +286,9 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     run: async (socket, ctx, { room: address, typing }) => {
       const room = joinedRoom(socket, address);
       const user = socket.data.user;
+      // Told on the room's channel, as messages and presence notices are: every instance with
+      // members in the room (this one too) tells its own.
       await ctx.presence.setTyping(room, user, typing);
-      // On the room's channel, as messages and presence notices: every instance with members
-      // in the room (this one too) tells its own.
-      await ctx.redis.cmd.spublish(ctx.keys.roomChannel(room), typingNotice(user, typing));
       return null;
     },
   },

@@ -51,6 +51,20 @@ export async function endUserSockets(
   return here + others.reduce((a, b) => a + b, 0);
 }
 
+/**
+ * After an account change that ended `hashes` in Redis: no instance trusts them from its cache
+ * any more, and every socket of the user is told why and disconnected. Returns how many.
+ */
+async function endSessions(
+  ctx: InstanceContext,
+  user: string,
+  hashes: string[],
+  ended: SessionEnded,
+): Promise<number> {
+  await ctx.sessions.forget(hashes);
+  return endUserSockets(ctx, user, ended);
+}
+
 /** Answers other instances' requests to end a user's sockets here. */
 export function registerUserInterServer(ctx: InstanceContext): void {
   ctx.io.on('user:end', ({ user, ended }, ack) => ack(endLocalSockets(ctx, user, ended)));
@@ -95,8 +109,7 @@ export function registerUserAdminHandlers(socket: AdminSocket, ctx: InstanceCont
       (p) => p.user,
       async ({ user }) => {
         const hashes = await ctx.accountOps.delete(user);
-        await ctx.sessions.forget(hashes);
-        const sockets = await endUserSockets(ctx, user, {
+        const sockets = await endSessions(ctx, user, hashes, {
           reason: SessionEndReason.AccountDeleted,
           message: `the account "${user}" was deleted by an operator`,
         });
@@ -122,8 +135,7 @@ export function registerUserAdminHandlers(socket: AdminSocket, ctx: InstanceCont
           ...(forMs ? { until: since + forMs } : {}),
         };
         const hashes = await ctx.accountOps.ban(user, ban);
-        await ctx.sessions.forget(hashes);
-        const sockets = await endUserSockets(ctx, user, {
+        const sockets = await endSessions(ctx, user, hashes, {
           reason: SessionEndReason.Banned,
           message: banMessage(user, ban, since),
         });
