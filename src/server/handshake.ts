@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { ADMIN_NAMESPACE, ErrorCode } from '../protocol/index.js';
 import type { InstanceContext } from './context.js';
 import type { FloodPenalty } from './rate-limit.js';
-import { hashToken, refusal } from './sessions.js';
+import { parseToken, refusal } from './sessions.js';
 import { ConnectionGuard } from './transport/conn-guard.js';
 
 function connectError(code: ErrorCode, message: string): Error {
@@ -33,7 +33,14 @@ export function installHandshake(
     if (typeof token !== 'string' || token === '') {
       return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
     }
-    Promise.all([ctx.sessions.resolve(token), floods.remainingMs(hashToken(token))]).then(
+    // Parsed (and hashed) once, for the session and its flood penalty alike; a string not
+    // shaped like a token costs no round trip.
+    const parsed = parseToken(token);
+    if (!parsed) {
+      const { code, message } = refusal({ ok: false, why: 'invalid' });
+      return next(connectError(code, message));
+    }
+    Promise.all([ctx.sessions.resolve(parsed), floods.remainingMs(parsed.hash)]).then(
       ([resolved, penaltyMs]) => {
         if (!resolved.ok) {
           const { code, message } = refusal(resolved);

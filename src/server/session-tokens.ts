@@ -19,8 +19,14 @@ export function newToken(user: string): { token: string; hash: string } {
   return { token, hash: hashToken(token) };
 }
 
+/** A token shaped like one: the user it names and its hash. */
+export interface ParsedToken {
+  user: string;
+  hash: string;
+}
+
 /** The user a token names and the token's hash; null for anything not shaped like a token. */
-export function parseToken(token: unknown): { user: string; hash: string } | null {
+export function parseToken(token: unknown): ParsedToken | null {
   if (typeof token !== 'string' || token.length > 100) return null;
   const dot = token.indexOf('.');
   if (dot < 1) return null;

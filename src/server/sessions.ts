@@ -5,9 +5,9 @@ import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import type { RedisConn } from './redis.js';
 import { defineSessionCommands } from './session-scripts.js';
-import { newToken, parseToken, sessionRecord } from './session-tokens.js';
+import { newToken, parseToken, sessionRecord, type ParsedToken } from './session-tokens.js';
 
-export { hashToken } from './session-tokens.js';
+export { hashToken, parseToken } from './session-tokens.js';
 
 export interface Session {
   user: string;
@@ -149,8 +149,8 @@ export class Sessions {
    * user's index once the TTL has run down by `renewEveryMs`. `fresh` asks Redis even when
    * the cache trusts the session (an account's own view of itself, `/api/me`).
    */
-  async resolve(token: string, opts: { fresh?: boolean } = {}): Promise<Resolved> {
-    const parsed = parseToken(token);
+  async resolve(token: string | ParsedToken, opts: { fresh?: boolean } = {}): Promise<Resolved> {
+    const parsed = typeof token === 'string' ? parseToken(token) : token;
     if (!parsed) return { ok: false, why: 'invalid' };
     const { user, hash } = parsed;
     const now = Date.now();
