@@ -37,6 +37,11 @@ export function table(header: string[], rows: string[][], rightAlign: number[] =
   return [line(header), ...rows.map(line)];
 }
 
+/** `1 session`, `3 sessions`. */
+export function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
 export function formatBytes(n: number | undefined): string {
   if (n === undefined) return '-';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

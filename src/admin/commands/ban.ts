@@ -1,10 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminBanPayload } from '../../protocol/index.js';
 import { withContext } from '../context.js';
-import { clean, formatDate, parseDuration } from '../output.js';
+import { clean, formatDate, parseDuration, plural } from '../output.js';
 import { validated } from '../validate.js';
-
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function durationArg(raw: string): number {
   const ms = parseDuration(raw);

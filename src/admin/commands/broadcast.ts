@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { AdminBroadcastPayload } from '../../protocol/index.js';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
-import { clean } from '../output.js';
+import { clean, plural } from '../output.js';
 
 interface BroadcastFlags {
   room?: string;
@@ -39,7 +39,7 @@ export function broadcastCommand(): Command {
         }
         const where = flags.room ? ` in room ${clean(flags.room)}` : '';
         ctx.out.text(
-          `reached ${res.clients} client${res.clients === 1 ? '' : 's'}${where} on ${res.instances} instance${res.instances === 1 ? '' : 's'}`,
+          `reached ${plural(res.clients, 'client')}${where} on ${plural(res.instances, 'instance')}`,
         );
       });
     });

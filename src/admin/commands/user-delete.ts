@@ -1,10 +1,8 @@
 import { Command } from 'commander';
 import { AdminUserPayload } from '../../protocol/index.js';
 import { withContext } from '../context.js';
-import { clean } from '../output.js';
+import { clean, plural } from '../output.js';
 import { validated } from '../validate.js';
-
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** `chat-admin user delete <name> [--json]`. */
 export function userDeleteCommand(): Command {

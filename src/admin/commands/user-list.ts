@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminUsersListPayload, USER_LIST_MAX, type UserList } from '../../protocol/index.js';
 import { withContext } from '../context.js';
-import { clean, formatAgo, formatDate, table } from '../output.js';
+import { clean, formatAgo, formatDate, plural, table } from '../output.js';
 import { validated } from '../validate.js';
 
 function limitArg(raw: string): number {
@@ -32,7 +32,7 @@ export function userListText(list: UserList, now = Date.now()): string[] {
     ...table(['NAME', 'CREATED', 'LAST SEEN', 'BANNED', 'REASON'], rows),
     more
       ? `${shown} of ${list.total} accounts shown, newest first (--limit for more)`
-      : `${shown} account${shown === 1 ? '' : 's'}`,
+      : plural(shown, 'account'),
   ];
 }
 
