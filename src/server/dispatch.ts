@@ -33,19 +33,27 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       if (!bucket.take()) {
         answer(ErrorCode.RateLimited, 'slow down: too many requests');
         if (bucket.strikes >= cfg.floodDisconnectAfter) {
-          // Once per socket: the packets it had already sent are not each worth a line.
+          // Once per socket: the packets it had already sent are not each worth a line, and
+          // are dropped unread from here on. The penalty is stored before the socket is cut:
+          // a flooder that reconnects the moment it is cut finds it already in place.
           cutOff = true;
-          socket.emit('session:ended', { reason: SessionEndReason.Flood });
-          socket.disconnect(true);
           const { user, sessionHash } = socket.data;
+          const cut = (): void => {
+            socket.emit('session:ended', { reason: SessionEndReason.Flood });
+            socket.disconnect(true);
+          };
           floods.punish(sessionHash).then(
-            (penaltyMs) =>
-              log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off'),
-            (err: unknown) =>
+            (penaltyMs) => {
+              cut();
+              log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off');
+            },
+            (err: unknown) => {
+              cut();
               log.warn(
                 { user, socket: socket.id, err: (err as Error).message },
                 'flooding socket cut off (penalty not stored)',
-              ),
+              );
+            },
           );
         }
         return;

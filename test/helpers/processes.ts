@@ -132,6 +132,17 @@ export class LogWatch {
     });
   }
 
+  /** Resolves once `n` lines (past and future together) have matched. */
+  waitCount(
+    pred: (l: Record<string, unknown>) => boolean,
+    n: number,
+    timeoutMs = 20_000,
+  ): Promise<void> {
+    const count = (): number => this.lines.filter(pred).length;
+    if (count() >= n) return Promise.resolve();
+    return this.wait(() => count() >= n, timeoutMs).then(() => undefined);
+  }
+
   /** Resolves with the first line (past or future) that matches. */
   wait(
     pred: (l: Record<string, unknown>) => boolean,
