@@ -1,12 +1,4 @@
-import type { Server, Socket } from 'socket.io';
-import type {
-  ClientToServerEvents,
-  DrainReason,
-  InstanceStatus,
-  InterServerEvents,
-  ServerToClientEvents,
-  SocketData,
-} from '../protocol/index.js';
+import type { DrainReason, InstanceStatus } from '../protocol/index.js';
 import type { AccountOps } from './account-ops.js';
 import type { Accounts } from './accounts.js';
 import type { Sessions } from './sessions.js';
@@ -19,24 +11,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { RedisClients } from './redis.js';
 import type { RateCounter } from './status.js';
-
-export type ChatServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-export type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-
-/** Socket.IO room of a chat room. `#` cannot start a valid name, so nothing collides with it. */
-export const roomOf = (room: string): string => `#${room}`;
-/** Socket.IO room holding every socket of one user, on every instance. */
-export const userRoomOf = (user: string): string => `u:${user}`;
+import type { ChatServer } from './io-types.js';
 
 /** What handlers get: the instance's parts, created once in `instance.ts`. */
 export interface InstanceContext {

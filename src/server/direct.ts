@@ -5,7 +5,10 @@ import {
   directPeer,
   type ServerToClientEvents,
 } from '../protocol/index.js';
-import { roomOf, userRoomOf, type ChatServer, type InstanceContext } from './context.js';
+import { roomOf, userRoomOf } from './room-names.js';
+import type { ChatServer } from './io-types.js';
+import type { Keys } from './keys.js';
+import type { RedisClients } from './redis.js';
 
 /**
  * Direct conversations. Clients address one as `@peer`; inside the server it is a room like
@@ -58,7 +61,10 @@ export function roomFor(user: string, address: string): string {
  * typo does not open a conversation with nobody, and at every read of one (history, members),
  * which answers `not_found` for nobody instead of reading (or making) anything.
  */
-export async function requirePeer(ctx: InstanceContext, address: string): Promise<void> {
+export async function requirePeer(
+  ctx: { redis: RedisClients; keys: Keys },
+  address: string,
+): Promise<void> {
   const peer = directPeer(address);
   if (peer !== undefined && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
     throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);

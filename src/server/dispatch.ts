@@ -1,5 +1,7 @@
 import { ErrorCode, SessionEndReason } from '../protocol/index.js';
-import { userRoomOf, type ChatSocket, type InstanceContext } from './context.js';
+import { userRoomOf } from './room-names.js';
+import type { ChatSocket } from './io-types.js';
+import type { InstanceContext } from './context.js';
 import { TokenBucket, type FloodPenalty } from './rate-limit.js';
 import { dispatch } from './transport/boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './transport/chat-handlers.js';

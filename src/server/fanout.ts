@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
-import { roomOf, type ChatServer } from './context.js';
+import { roomOf } from './room-names.js';
+import type { ChatServer } from './io-types.js';
 import { emitAboutRoom, isDirectRoom } from './direct.js';
 import { parseFanout } from './history.js';
 import type { Keys } from './keys.js';

@@ -13,7 +13,8 @@ import {
 import { banMessage } from './bans.js';
 import { clientAddress } from './client-address.js';
 import { BAD_CREDENTIALS } from './accounts.js';
-import { userRoomOf, type InstanceContext } from './context.js';
+import { userRoomOf } from './room-names.js';
+import type { InstanceContext } from './context.js';
 import { LoginLimits, LoginRefused } from './login-limits.js';
 import { refusal, type Session } from './sessions.js';
 import { describeZodError, toErrorBody } from './transport/boundary.js';

@@ -1,4 +1,4 @@
-import type { ChatSocket } from './context.js';
+import type { ChatSocket } from './io-types.js';
 
 /**
  * One socket's room memberships as this instance has counted them, with its joins and leaves

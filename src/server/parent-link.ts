@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import type { ChatServer } from './context.js';
+import type { ChatServer } from './io-types.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 
 /** Tells the local supervisor, if this instance runs under one, what happened. */

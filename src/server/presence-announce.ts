@@ -1,4 +1,5 @@
-import { roomOf, type ChatServer } from './context.js';
+import { roomOf } from './room-names.js';
+import type { ChatServer } from './io-types.js';
 import { emitAboutRoom } from './direct.js';
 import type { Logger } from './logger.js';
 import type { Presence } from './presence.js';

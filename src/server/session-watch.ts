@@ -1,5 +1,5 @@
 import { SessionEndReason, type SessionEnded } from '../protocol/index.js';
-import type { ChatServer, ChatSocket } from './context.js';
+import type { ChatServer, ChatSocket } from './io-types.js';
 import type { Logger } from './logger.js';
 import { refusal, type Refused, type Sessions } from './sessions.js';
 

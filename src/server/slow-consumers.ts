@@ -1,4 +1,4 @@
-import type { ChatServer, ChatSocket } from './context.js';
+import type { ChatServer, ChatSocket } from './io-types.js';
 import type { Logger } from './logger.js';
 
 type Connection = ChatSocket['conn'];

@@ -14,7 +14,8 @@ import {
   type Notice,
   type RestartResult,
 } from '../../protocol/index.js';
-import { roomOf, type InstanceContext } from '../context.js';
+import { roomOf } from '../room-names.js';
+import type { InstanceContext } from '../context.js';
 import { clusterStatus } from '../status.js';
 import { askOthers, auditor, type AdminSocket } from './admin-common.js';
 import { handle } from './boundary.js';

@@ -18,7 +18,9 @@ import {
   type JoinResult,
   type RoomInfo,
 } from '../../protocol/index.js';
-import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
+import { roomOf } from '../room-names.js';
+import type { ChatSocket } from '../io-types.js';
+import type { InstanceContext } from '../context.js';
 import { announceDirect, directUsers, isDirectRoom, requirePeer, roomFor } from '../direct.js';
 import { inEpoch, type Page, type RoomMeta } from '../history.js';
 import { membershipOf } from '../membership.js';

@@ -9,7 +9,8 @@ import {
   type SessionEnded,
 } from '../../protocol/index.js';
 import { banMessage } from '../bans.js';
-import { userRoomOf, type InstanceContext } from '../context.js';
+import { userRoomOf } from '../room-names.js';
+import type { InstanceContext } from '../context.js';
 import { askOthers, auditor, type AdminSocket } from './admin-common.js';
 import { handle } from './boundary.js';
 
