@@ -1,17 +1,17 @@
 import type { DrainReason, InstanceStatus } from '../protocol/index.js';
-import type { AccountOps } from './account-ops.js';
-import type { Accounts } from './accounts.js';
-import type { Sessions } from './sessions.js';
-import type { History } from './history.js';
-import type { RoomFanout } from './fanout.js';
-import type { Presence } from './presence.js';
-import type { InstanceConfig } from './config.js';
-import type { Keys } from './keys.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { RedisClients } from './redis.js';
-import type { RateCounter } from './status.js';
-import type { ChatServer } from './io-types.js';
+import type { AccountOps } from './auth/account-ops.js';
+import type { Accounts } from './auth/accounts.js';
+import type { Sessions } from './auth/sessions.js';
+import type { History } from './rooms/history.js';
+import type { RoomFanout } from './rooms/fanout.js';
+import type { Presence } from './rooms/presence.js';
+import type { InstanceConfig } from './config/config.js';
+import type { Keys } from './redis/keys.js';
+import type { Logger } from './ops/logger.js';
+import type { Metrics } from './ops/metrics.js';
+import type { RedisClients } from './redis/clients.js';
+import type { RateCounter } from './ops/status.js';
+import type { ChatServer } from './transport/io-types.js';
 
 /** What handlers get: the instance's parts, created once in `instance.ts`. */
 export interface InstanceContext {
