@@ -7,7 +7,7 @@ import type { Keys } from '../redis/keys.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { PRESENCE_NOTICE } from './presence-announce.js';
-import { TYPING_NOTICE } from './presence.js';
+import { TYPING_NOTICE } from './scripts/typing.js';
 import type { RedisConn } from '../redis/clients.js';
 import type { RateCounter } from '../ops/status.js';
 

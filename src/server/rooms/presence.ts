@@ -1,7 +1,11 @@
-import type { Result } from 'ioredis';
 import { MEMBER_LIST_MAX, TYPING_TTL_MS } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
+import { definePresenceBeat } from './scripts/presence-beat.js';
+import { definePresenceJoin } from './scripts/presence-join.js';
+import { definePresenceLeave } from './scripts/presence-leave.js';
+import { definePresenceRead } from './scripts/presence-read.js';
+import { defineTyping } from './scripts/typing.js';
 
 /** Up to this many presence entries, member counts are exact. */
 const EXACT_COUNT_MAX = 2000;
@@ -17,182 +21,6 @@ const ENTRY_TTL_MS = 60_000;
 const ENTRY_RENEW_MS = 20_000;
 /** The presence keys outlive their newest entry by this much. */
 const KEY_TTL_MS = ENTRY_TTL_MS * 2;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    chatPresenceBeat(
-      boots: string,
-      entries: string,
-      now: number,
-      bootTtlMs: number,
-      bootId: string,
-      keyTtlMs: number,
-      entryExpiry: number,
-      ...users: string[]
-    ): Result<[number, number], Context>;
-    chatPresenceRead(
-      boots: string,
-      entries: string,
-      now: number,
-      exactMax: number,
-      some: number,
-    ): Result<[number, string[]], Context>;
-    chatPresenceJoin(
-      boots: string,
-      entries: string,
-      typing: string,
-      now: number,
-      add: '0' | '1',
-      member: string,
-      entryExpiry: number,
-      keyTtlMs: number,
-      bootExpiry: number,
-      bootId: string,
-      exactMax: number,
-      some: number,
-    ): Result<[number, number, string[], string[]], Context>;
-    chatPresenceLeave(
-      boots: string,
-      entries: string,
-      member: string,
-      bootId: string,
-      last: '0' | '1',
-    ): Result<number, Context>;
-    chatTyping(
-      typing: string,
-      channel: string,
-      user: string,
-      on: '0' | '1',
-      expiry: number,
-      keyTtlMs: number,
-    ): Result<number, Context>;
-  }
-}
-
-/**
- * One instance's beat in one room. Drops the instances whose mark expired, with their
- * entries (`<bootId>|...`); renews this instance's mark; renews its entries when users are
- * given; drops expired entries. Returns [entries dropped, 1 if this instance's mark was
- * missing (then its entries may have been dropped by another instance: renew them)].
- * KEYS: boots, entries. ARGV: now, bootTtlMs, bootId, keyTtlMs, entryExpiry, users...
- */
-const BEAT_SCRIPT = `
-local now = tonumber(ARGV[1])
-local dropped = 0
-for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
-  redis.call('ZREM', KEYS[1], b)
-  local cursor = '0'
-  repeat
-    local r = redis.call('ZSCAN', KEYS[2], cursor, 'MATCH', b .. '|*', 'COUNT', 1000)
-    cursor = r[1]
-    for i = 1, #r[2], 2 do
-      dropped = dropped + redis.call('ZREM', KEYS[2], r[2][i])
-    end
-  until cursor == '0'
-end
-local missing = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-if #ARGV > 5 then
-  local args = {}
-  for i = 6, #ARGV do
-    args[#args + 1] = ARGV[5]
-    args[#args + 1] = ARGV[3] .. '|' .. ARGV[i]
-    if #args >= 1000 then
-      redis.call('ZADD', KEYS[2], unpack(args))
-      args = {}
-    end
-  end
-  if #args > 0 then redis.call('ZADD', KEYS[2], unpack(args)) end
-end
-dropped = dropped + redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
-return {dropped, missing}
-`;
-
-/**
- * Reads a room's live entries (those of instances whose mark has not expired) into `n` (how
- * many entries) and `out` (their names): all of them up to exactMax entries, else the first
- * `some`. Uses KEYS[1] (boots), KEYS[2] (entries), `now`, and ARGV[exactMaxArg], ARGV[someArg].
- */
-const readLua = (exactMaxArg: number, someArg: number): string => `
-local live = {}
-for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do live[b] = true end
-local n = redis.call('ZCOUNT', KEYS[2], now, '+inf')
-local entries
-if n <= tonumber(ARGV[${exactMaxArg}]) then
-  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf')
-else
-  entries = redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf', 'LIMIT', 0, tonumber(ARGV[${someArg}]))
-end
-local out = {}
-for _, e in ipairs(entries) do
-  local bar = string.find(e, '|', 1, true)
-  if bar and live[string.sub(e, 1, bar - 1)] then out[#out + 1] = e end
-end
-`;
-
-/**
- * A room's live entries. Returns [entries, names] (see {@link readLua}).
- * KEYS: boots, entries. ARGV: now, exactMax, some.
- */
-const READ_SCRIPT = `
-local now = tonumber(ARGV[1])
-${readLua(2, 3)}
-return {n, out}
-`;
-
-/**
- * A join, in one round trip: adds the member entry and renews this instance's mark (when
- * ARGV[2] is '1'), then reads the room's members and who is typing. Returns [1 if this
- * instance's mark was missing, entries, names, typing].
- * KEYS: boots, entries, typing. ARGV: now, add, member, entryExpiry, keyTtlMs, bootExpiry,
- * bootId, exactMax, some.
- */
-const JOIN_SCRIPT = `
-local now = tonumber(ARGV[1])
-local missing = 0
-if ARGV[2] == '1' then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
-  missing = redis.call('ZADD', KEYS[1], ARGV[6], ARGV[7])
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-end
-${readLua(8, 9)}
-return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
-`;
-
-/**
- * A leave: drops the member entry and, when it was this instance's last member in the room
- * (ARGV[3] is '1'), this instance's mark. A script rather than MULTI: the command connection
- * pipelines commands automatically and sends a MULTI at once, ahead of commands still queued,
- * so a leave could overtake the join or the heartbeat renewal before it and be undone by it.
- * KEYS: boots, entries. ARGV: member, bootId, last.
- */
-const LEAVE_SCRIPT = `
-local n = redis.call('ZREM', KEYS[2], ARGV[1])
-if ARGV[3] == '1' then redis.call('ZREM', KEYS[1], ARGV[2]) end
-return n
-`;
-
-/** What a room's channel carries when a user starts or stops typing: `typing:<0|1>:<user>`. */
-export const TYPING_NOTICE = 'typing:';
-
-/**
- * A user starts (ARGV[2] '1': marked until ARGV[3], the key outliving the newest mark by
- * ARGV[4] ms) or stops typing, and the room's channel says so ({@link TYPING_NOTICE}; user
- * names hold no `:`): one round trip, in order with the room's other notices and messages.
- * KEYS: typing, the room's channel. ARGV: user, '1' or '0', expiry, keyTtlMs.
- */
-const TYPING_SCRIPT = `
-if ARGV[2] == '1' then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-else
-  redis.call('ZREM', KEYS[1], ARGV[1])
-end
-redis.call('SPUBLISH', KEYS[2], '${TYPING_NOTICE}' .. ARGV[2] .. ':' .. ARGV[1])
-return 1
-`;
 
 /**
  * Room membership across the cluster. Each instance owns entries `<bootId>|<user>` in a
@@ -214,11 +42,11 @@ export class Presence {
     private readonly keys: Keys,
     private readonly bootId: string,
   ) {
-    redis.defineCommand('chatPresenceBeat', { numberOfKeys: 2, lua: BEAT_SCRIPT });
-    redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: READ_SCRIPT });
-    redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: JOIN_SCRIPT });
-    redis.defineCommand('chatPresenceLeave', { numberOfKeys: 2, lua: LEAVE_SCRIPT });
-    redis.defineCommand('chatTyping', { numberOfKeys: 2, lua: TYPING_SCRIPT });
+    definePresenceBeat(redis);
+    definePresenceRead(redis);
+    definePresenceJoin(redis);
+    definePresenceLeave(redis);
+    defineTyping(redis);
   }
 
   private member(user: string): string {
