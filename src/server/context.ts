@@ -1,42 +1,17 @@
-import type { Server, Socket } from 'socket.io';
-import type {
-  ClientToServerEvents,
-  DrainReason,
-  InstanceStatus,
-  InterServerEvents,
-  ServerToClientEvents,
-  SocketData,
-} from '../protocol/index.js';
-import type { AccountOps } from './account-ops.js';
-import type { Accounts } from './accounts.js';
-import type { Sessions } from './sessions.js';
-import type { History } from './history.js';
-import type { RoomFanout } from './fanout.js';
-import type { Presence } from './presence.js';
-import type { InstanceConfig } from './config.js';
-import type { Keys } from './keys.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
-import type { RedisClients } from './redis.js';
-import type { RateCounter } from './status.js';
-
-export type ChatServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-export type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-
-/** Socket.IO room of a chat room. `#` cannot start a valid name, so nothing collides with it. */
-export const roomOf = (room: string): string => `#${room}`;
-/** Socket.IO room holding every socket of one user, on every instance. */
-export const userRoomOf = (user: string): string => `u:${user}`;
+import type { DrainReason, InstanceStatus } from '../protocol/index.js';
+import type { AccountOps } from './auth/account-ops.js';
+import type { Accounts } from './auth/accounts.js';
+import type { Sessions } from './auth/sessions.js';
+import type { History } from './rooms/history.js';
+import type { RoomFanout } from './rooms/fanout.js';
+import type { Presence } from './rooms/presence.js';
+import type { InstanceConfig } from './config/config.js';
+import type { Keys } from './redis/keys.js';
+import type { Logger } from './ops/logger.js';
+import type { Metrics } from './ops/metrics.js';
+import type { RedisClients } from './redis/clients.js';
+import type { RateCounter } from './ops/status.js';
+import type { ChatServer } from './transport/io-types.js';
 
 /** What handlers get: the instance's parts, created once in `instance.ts`. */
 export interface InstanceContext {

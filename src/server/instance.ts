@@ -8,28 +8,35 @@ import {
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, type DrainReason } from '../protocol/index.js';
-import { AccountOps } from './account-ops.js';
-import { Accounts } from './accounts.js';
-import type { InstanceConfig } from './config.js';
-import type { ChatServer, InstanceContext } from './context.js';
-import { PING_INTERVAL_MS, serveChatSockets } from './dispatch.js';
-import { drainInstance } from './drain.js';
-import { RoomFanout } from './fanout.js';
-import { installHandshake } from './handshake.js';
-import { startHeartbeat } from './heartbeat.js';
-import { History } from './history.js';
-import { createRequestHandler } from './http-api.js';
-import { makeKeys } from './keys.js';
-import type { Logger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { acceptHandoffs, reportLoad, toParent } from './parent-link.js';
-import { Presence } from './presence.js';
-import { PRESENCE_NOTICE, PresenceAnnouncer } from './presence-announce.js';
-import { randomId } from './random-ids.js';
-import { FloodPenalty } from './rate-limit.js';
-import { createRedisClients, describeTarget, quitAll, serverVersion, waitReady } from './redis.js';
-import { Sessions } from './sessions.js';
-import { RateCounter, StatusReporter } from './status.js';
+import { AccountOps } from './auth/account-ops.js';
+import { Accounts } from './auth/accounts.js';
+import type { InstanceConfig } from './config/config.js';
+import type { ChatServer } from './transport/io-types.js';
+import type { InstanceContext } from './context.js';
+import { PING_INTERVAL_MS, serveChatSockets } from './transport/dispatch.js';
+import { drainInstance } from './ops/drain.js';
+import { RoomFanout } from './rooms/fanout.js';
+import { installHandshake } from './transport/handshake.js';
+import { startHeartbeat } from './ops/heartbeat.js';
+import { History } from './rooms/history.js';
+import { createRequestHandler } from './transport/http-api.js';
+import { makeKeys } from './redis/keys.js';
+import type { Logger } from './ops/logger.js';
+import { Metrics } from './ops/metrics.js';
+import { acceptHandoffs, reportLoad, toParent } from './local-cluster/parent-link.js';
+import { Presence } from './rooms/presence.js';
+import { PRESENCE_NOTICE, PresenceAnnouncer } from './rooms/presence-announce.js';
+import { randomId } from './redis/ids.js';
+import { FloodPenalty } from './auth/rate-limit.js';
+import {
+  createRedisClients,
+  describeTarget,
+  quitAll,
+  serverVersion,
+  waitReady,
+} from './redis/clients.js';
+import { Sessions } from './auth/sessions.js';
+import { RateCounter, StatusReporter } from './ops/status.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from '../shared/version.js';
 

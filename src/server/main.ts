@@ -7,12 +7,12 @@ import {
   redisTarget,
   resolveServerSettings,
   type SettingFlags,
-} from './config.js';
-import { configReport, formatReport } from './config-report.js';
+} from './config/config.js';
+import { configReport, formatReport } from './config/config-report.js';
 import { startInstance } from './instance.js';
-import { createLogger } from './logger.js';
-import { redisServerAvailable } from './private-redis.js';
-import { runCluster } from './supervisor.js';
+import { createLogger } from './ops/logger.js';
+import { redisServerAvailable } from './local-cluster/private-redis.js';
+import { runCluster } from './local-cluster/supervisor.js';
 import { VERSION } from '../shared/version.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;

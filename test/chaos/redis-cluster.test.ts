@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeKeys } from '../../src/server/keys.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
 import { killAll } from '../helpers/processes.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
 import { ChaosCluster, ChatLoad, percentile, record } from './harness.js';

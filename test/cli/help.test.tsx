@@ -1,7 +1,7 @@
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIRST_HINT } from '../../src/cli/tui/components/HintLine.js';
-import { COMMAND_HELP, KEY_HELP } from '../../src/cli/tui/state/slash-commands.js';
+import { COMMAND_HELP, KEY_HELP } from '../../src/cli/tui/state/help-lines.js';
 import { T0 } from './fake-chat.js';
 import { KEYS, setup, type Harness } from './harness.js';
 

@@ -14,7 +14,7 @@ import {
   track,
 } from './processes.js';
 import { TestRedis } from './redis.js';
-import { parseToken } from '../../src/server/session-tokens.js';
+import { parseToken } from '../../src/server/auth/session-tokens.js';
 import { TestRedisCluster } from './redis-cluster.js';
 
 /** A test's Redis: one server or a Redis Cluster, started and stopped by the test. */

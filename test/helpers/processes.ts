@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/server/private-redis.js';
+import { freePort } from '../../src/server/local-cluster/private-redis.js';
 
 export { freePort };
 

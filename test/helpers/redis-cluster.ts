@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import { waitForRedis } from '../../src/server/private-redis.js';
+import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
 import { scanAll } from './redis.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Redis as RedisClient } from 'ioredis';
 import { Redis } from 'ioredis';
-import { waitForRedis } from '../../src/server/private-redis.js';
+import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
 
 /** A redis-server of a test's own, on a free loopback port, that the test may stop and restart. */

@@ -6,7 +6,7 @@ import { startInstances, userName, type TestInstance } from '../helpers/cluster.
 import { killAll } from '../helpers/processes.js';
 import { connected, handshakeOutcome, rawSocket, type RawSocket } from '../helpers/raw.js';
 import { KEY_LAYOUT, TestRedis, scanAll } from '../helpers/redis.js';
-import { hashToken } from '../../src/server/sessions.js';
+import { hashToken } from '../../src/server/auth/sessions.js';
 
 let redis: TestRedis;
 let nodes: TestInstance[];

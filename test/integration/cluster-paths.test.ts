@@ -7,7 +7,7 @@ import {
   type AdminServerToClientEvents,
   type Result,
 } from '../../src/protocol/index.js';
-import { makeKeys } from '../../src/server/keys.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
 import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import type { TestRedisCluster } from '../helpers/redis-cluster.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
-import { makeKeys } from '../../src/server/keys.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
 import { connectUser, until, useCluster } from '../helpers/cluster.js';
 
 const cluster = useCluster(2);

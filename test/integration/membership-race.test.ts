@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { makeKeys } from '../../src/server/keys.js';
-import { clusterStatus } from '../../src/server/status.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
+import { clusterStatus } from '../../src/server/ops/status.js';
 import { bulkUsers, useCluster, type TestStore } from '../helpers/cluster.js';
 import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
 

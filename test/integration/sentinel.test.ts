@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitForRedis } from '../../src/server/private-redis.js';
+import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { connectUser, startInstances, until } from '../helpers/cluster.js';
 import { freePort, killAll, tmpDir, track } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';

@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import { ApiError, login, logout, me } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
-import { hashToken } from '../../src/server/sessions.js';
+import { hashToken } from '../../src/server/auth/sessions.js';
 import { TEST_ENV, sessionKey, until, userName, useCluster } from '../helpers/cluster.js';
 import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 

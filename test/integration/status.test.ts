@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeKeys } from '../../src/server/keys.js';
-import { readInstances } from '../../src/server/status.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
+import { readInstances } from '../../src/server/ops/status.js';
 import { connectUser, until, useCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 

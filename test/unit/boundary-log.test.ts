@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Metrics } from '../../src/server/metrics.js';
+import { Metrics } from '../../src/server/ops/metrics.js';
 import { toErrorBody } from '../../src/server/transport/boundary.js';
 
 /** A logger whose JSON lines land in an array. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseTrustProxy } from '../../src/server/client-address.js';
+import { clientAddress, parseTrustProxy } from '../../src/server/transport/client-address.js';
 
 /** A request as the HTTP server hands it over: the peer address and the headers. */
 function req(peer: string, xff?: string): IncomingMessage {

@@ -1,7 +1,7 @@
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { clampHelpTop, helpBodyRows, helpLines } from '../../src/cli/tui/state/help-lines.js';
-import { COMMAND_HELP, KEY_HELP } from '../../src/cli/tui/state/slash-commands.js';
+import { COMMAND_HELP, KEY_HELP } from '../../src/cli/tui/state/help-lines.js';
 
 describe('help overlay lines', () => {
   it('fit every width from 20 to 160 columns and hold every row of both tables, words whole', () => {

@@ -10,7 +10,7 @@ import {
   isReservedName,
   isRetryable,
 } from '../../src/protocol/index.js';
-import { TokenBucket } from '../../src/server/rate-limit.js';
+import { TokenBucket } from '../../src/server/auth/rate-limit.js';
 
 describe('protocol schemas', () => {
   it('accepts valid payloads and refuses extra fields', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOC_END, DOC_START, settingsMarkdown } from '../../src/server/settings-doc.js';
+import { DOC_END, DOC_START, settingsMarkdown } from '../../src/server/config/settings-doc.js';
 import { renderConfigSection, replaceConfigSection } from '../../scripts/config-docs-lib.mjs';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));

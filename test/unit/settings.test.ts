@@ -2,14 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { configReport, maskUrl } from '../../src/server/config-report.js';
+import { configReport, maskUrl } from '../../src/server/config/config-report.js';
 import {
   instanceConfig,
   redisTarget,
   resolveServerSettings,
   serverSetting,
-} from '../../src/server/config.js';
-import { SERVER_SETTINGS } from '../../src/server/settings.js';
+} from '../../src/server/config/config.js';
+import { SERVER_SETTINGS } from '../../src/server/config/settings.js';
 import { SHARED_SETTINGS } from '../../src/shared/settings.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));

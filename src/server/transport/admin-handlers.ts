@@ -14,8 +14,9 @@ import {
   type Notice,
   type RestartResult,
 } from '../../protocol/index.js';
-import { roomOf, type InstanceContext } from '../context.js';
-import { clusterStatus } from '../status.js';
+import { roomOf } from '../rooms/room-names.js';
+import type { InstanceContext } from '../context.js';
+import { clusterStatus } from '../ops/status.js';
 import { askOthers, auditor, type AdminSocket } from './admin-common.js';
 import { handle } from './boundary.js';
 import { listDirects, listRooms, serverMsgId } from './chat-handlers.js';

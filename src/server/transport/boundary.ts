@@ -10,8 +10,8 @@ import {
   type ErrorBody,
   type Result,
 } from '../../protocol/index.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** Payload type of an event. */
 export type PayloadOf<Events, E extends keyof Events> = Events[E] extends (

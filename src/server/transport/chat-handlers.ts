@@ -18,10 +18,18 @@ import {
   type JoinResult,
   type RoomInfo,
 } from '../../protocol/index.js';
-import { roomOf, type ChatSocket, type InstanceContext } from '../context.js';
-import { announceDirect, directUsers, isDirectRoom, requirePeer, roomFor } from '../direct.js';
-import { inEpoch, type Page, type RoomMeta } from '../history.js';
-import { membershipOf } from '../membership.js';
+import { roomOf } from '../rooms/room-names.js';
+import type { ChatSocket } from './io-types.js';
+import type { InstanceContext } from '../context.js';
+import {
+  announceDirect,
+  directUsers,
+  isDirectRoom,
+  requirePeer,
+  roomFor,
+} from '../rooms/direct.js';
+import { inEpoch, type Page, type RoomMeta } from '../rooms/history.js';
+import { membershipOf } from '../rooms/membership.js';
 import type { HandlerTable } from './boundary.js';
 
 /** The internal names of the rooms and conversations a socket is in. */

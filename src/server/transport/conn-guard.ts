@@ -1,8 +1,8 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import type { Server, Socket } from 'socket.io';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** A refusal is logged at most this often (with the count since), not once per connection. */
 const WARN_EVERY_MS = 10_000;

@@ -6,9 +6,9 @@ import {
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
 } from '../../protocol/index.js';
-import { newAccount } from '../accounts.js';
+import { newAccount } from '../auth/accounts.js';
 import type { InstanceContext } from '../context.js';
-import { newToken, sessionRecord } from '../session-tokens.js';
+import { newToken, sessionRecord } from '../auth/session-tokens.js';
 import { handle } from './boundary.js';
 
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;

@@ -8,8 +8,9 @@ import {
   type Ban,
   type SessionEnded,
 } from '../../protocol/index.js';
-import { banMessage } from '../bans.js';
-import { userRoomOf, type InstanceContext } from '../context.js';
+import { banMessage } from '../auth/bans.js';
+import { userRoomOf } from '../rooms/room-names.js';
+import type { InstanceContext } from '../context.js';
 import { askOthers, auditor, type AdminSocket } from './admin-common.js';
 import { handle } from './boundary.js';
 

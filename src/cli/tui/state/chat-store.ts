@@ -22,7 +22,8 @@ import {
 } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
-import { runInput } from './run-input.js';
+import { runInput } from '../slash/registry.js';
+import type { CommandHost } from '../slash/types.js';
 
 export interface RoomTab {
   /** A room name, or `@peer` for a direct conversation. */
@@ -82,7 +83,7 @@ const TYPING_RESEND_MS = 3000;
  * beyond the client's rooms (tabs, the client's own lines, scroll positions, input history)
  * and offers the actions the views call. Views subscribe and draw {@link Snapshot}s.
  */
-export class ChatStore {
+export class ChatStore implements CommandHost {
   private readonly listeners = new Set<() => void>();
   private snap: Snapshot | undefined;
   /** The pane's entries and what they were built from: rebuilt only when one of those changed. */
@@ -489,7 +490,7 @@ export class ChatStore {
     this.client.setTyping(room, active).catch(() => undefined);
   }
 
-  /** What Enter does with the input line (see run-input.ts). */
+  /** What Enter does with the input line: a message, or a command (slash/). */
   submit(line: string): Promise<void> {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();

@@ -1,5 +1,5 @@
 import { NAME_PATTERN, directPeer } from '../../../protocol/index.js';
-import { COMMAND_HELP } from './slash-commands.js';
+import { COMMANDS } from '../slash/registry.js';
 
 /** What Tab can complete to, gathered by the store when Tab is pressed. */
 export interface CompletionSource {
@@ -52,10 +52,8 @@ export function completionsAt(
   return { start, options };
 }
 
-/** `/join`, `/msg`, ...: the first word of each row of the help. */
-const COMMANDS = [
-  ...new Set(COMMAND_HELP.map(([c]) => c.split(' ')[0]!).filter((c) => c.startsWith('/'))),
-];
+/** `/join`, `/msg`, ...: every command's name, as `/help` lists them. */
+const COMMAND_NAMES = COMMANDS.map((c) => `/${c.name}`);
 
 /**
  * The names Tab offers: the active room's members (a direct conversation: its peer, online
@@ -75,5 +73,5 @@ export function completionSource(
     const p = directPeer(name);
     return p ? [p] : membersOf(name);
   });
-  return { commands: COMMANDS, members, users: others(all) };
+  return { commands: COMMAND_NAMES, members, users: others(all) };
 }

@@ -1,6 +1,26 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
-import { COMMAND_HELP, KEY_HELP, type HelpRow } from './slash-commands.js';
+import { COMMANDS } from '../slash/registry.js';
+
+/** One row of the help overlay: what to type or press, and what it does. */
+export type HelpRow = readonly [keys: string, what: string];
+
+/** The commands, as `/help` lists them: read from the commands themselves (slash/). */
+export const COMMAND_HELP: readonly HelpRow[] = COMMANDS.map((c) => [c.usage, c.help]);
+
+/** The keys, as `/help` lists them (bindings themselves are in keys.ts). */
+export const KEY_HELP: readonly HelpRow[] = [
+  ['Enter', 'send the line (or run a /command)'],
+  ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
+  ['Ctrl-N / Ctrl-P', 'next / previous room'],
+  ['Alt-1..9', 'room by its tab number'],
+  ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
+  ['Tab / Shift-Tab', 'complete a name, /command or /msg user; again: the next one'],
+  ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
+  ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],
+  ['Ctrl-U / Ctrl-W', 'clear the line / delete a word'],
+  ['Ctrl-C', 'quit'],
+];
 
 /** One screen row of the help overlay. */
 export interface HelpLine {

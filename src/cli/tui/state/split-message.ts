@@ -1,6 +1,6 @@
 import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
 import { graphemes } from '../../graphemes.js';
-import { parseInput } from './slash-commands.js';
+import { parseInput } from '../slash/registry.js';
 
 /**
  * `text` cut into pieces of at most `max` UTF-16 units (what the server counts), between
@@ -31,16 +31,21 @@ export function splitText(text: string, max = MESSAGE_MAX_LENGTH): string[] {
  * when the line fits or is a command.
  */
 export function splitLine(line: string, max = MESSAGE_MAX_LENGTH): string[] | undefined {
-  const cmd = parseInput(line);
-  if (cmd.type === 'message' && cmd.text.length > max)
-    return splitText(cmd.text, max).map((p) => (p.startsWith('/') ? `/${p}` : p));
-  if (cmd.type === 'me' && cmd.text.length > max)
-    return splitText(cmd.text, max).map((p) => `/me ${p}`);
+  const input = parseInput(line);
+  if (input.type === 'message' && input.text.length > max)
+    return splitText(input.text, max).map((p) => (p.startsWith('/') ? `/${p}` : p));
+  if (input.type === 'command' && input.command.message) {
+    const text = input.command.message(input.args);
+    if (text.length > max) return splitText(text, max).map((p) => `/${input.command.name} ${p}`);
+  }
   return undefined;
 }
 
 /** How long the message of an entered line is (0 for a command). */
 export function messageLength(line: string): number {
-  const cmd = parseInput(line);
-  return cmd.type === 'message' || cmd.type === 'me' ? cmd.text.length : 0;
+  const input = parseInput(line);
+  if (input.type === 'message') return input.text.length;
+  if (input.type === 'command' && input.command.message)
+    return input.command.message(input.args).length;
+  return 0;
 }

@@ -1,0 +1,9 @@
+import type { SlashCommand } from './types.js';
+
+export const clear: SlashCommand = {
+  name: 'clear',
+  aliases: [],
+  usage: '/clear',
+  help: 'clear this room’s screen',
+  run: (host) => host.clearScreen(),
+};

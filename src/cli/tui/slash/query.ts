@@ -1,0 +1,9 @@
+import type { SlashCommand } from './types.js';
+
+export const query: SlashCommand = {
+  name: 'query',
+  aliases: [],
+  usage: '/query <user>',
+  help: 'open the direct conversation with a user (tab @user)',
+  run: async (host, { words }) => void (await host.query(words[0])),
+};

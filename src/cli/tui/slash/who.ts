@@ -1,0 +1,22 @@
+import { sanitizeInline } from '../../sanitize.js';
+import { roomLabel } from '../state/room-label.js';
+import type { SlashCommand } from './types.js';
+
+/** `/who`: who is in the room on screen. */
+export const who: SlashCommand = {
+  name: 'who',
+  aliases: ['names'],
+  usage: '/who',
+  help: 'who is in this room',
+  run(host) {
+    const room = host.activeRoom;
+    if (!room) return host.info('you are in no room', 'error');
+    const state = host.client.rooms.get(room);
+    const members = [...(state?.members ?? [])].sort();
+    const count = Math.max(state?.memberCount ?? 0, members.length);
+    const more = count > members.length ? `, and ${count - members.length} more` : '';
+    host.info(
+      `${count} in ${roomLabel(room)}: ${members.map((m) => sanitizeInline(m, 32)).join(', ')}${more}`,
+    );
+  },
+};

@@ -1,0 +1,9 @@
+import type { SlashCommand } from './types.js';
+
+export const window: SlashCommand = {
+  name: 'window',
+  aliases: ['win', 'w'],
+  usage: '/window <n>',
+  help: 'switch to tab n (also Alt-1..9)',
+  run: (host, { words }) => host.window(words[0]),
+};

@@ -1,0 +1,172 @@
+import type { Result } from 'ioredis';
+import { ChatError, ErrorCode, type Ban, type UserList } from '../../protocol/index.js';
+import { parseBan } from './bans.js';
+import type { Keys } from '../redis/keys.js';
+import type { RedisConn } from '../redis/clients.js';
+import { END_SESSIONS_LUA } from './session-scripts.js';
+
+/**
+ * Deletes an account and everything of it in its slot (sessions, index, ban, last seen).
+ * KEYS: account, sessions index, ban, seen. ARGV: session prefix.
+ * Returns {0} (no such account: nothing changed) or {1, createdAt, hashes of sessions ended}.
+ */
+const DELETE_SCRIPT = `${END_SESSIONS_LUA}
+local acc = redis.call('GET', KEYS[1])
+if not acc then return {0} end
+local hashes = end_sessions(KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+return {1, tostring(cjson.decode(acc).createdAt), hashes}
+`;
+
+/**
+ * Bans an account and ends its sessions in one step, so no session outlives the ban. A timed
+ * ban expires by itself (the key's TTL); an account that expires (a load-test user) takes
+ * its ban with it.
+ * KEYS: account, sessions index, ban. ARGV: session prefix, ban JSON, ttlMs (0: no end).
+ * Returns {0} (no such account: nothing changed) or {1, hashes of sessions ended}.
+ */
+const BAN_SCRIPT = `${END_SESSIONS_LUA}
+local left = redis.call('PTTL', KEYS[1])
+if left == -2 then return {0} end
+local ttl = tonumber(ARGV[3])
+if left > 0 and (ttl == 0 or ttl > left) then ttl = left end
+if ttl > 0 then redis.call('SET', KEYS[3], ARGV[2], 'PX', ttl)
+else redis.call('SET', KEYS[3], ARGV[2]) end
+return {1, end_sessions(KEYS[2], ARGV[1])}
+`;
+
+/**
+ * Lifts a ban. KEYS: account, ban. Returns -1 (no such account), 0 (not banned) or 1.
+ */
+const UNBAN_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('DEL', KEYS[2])
+`;
+
+/**
+ * Drops a name from the index of accounts only if it still stands for the account that was
+ * deleted (same creation time): a registration of the name meanwhile stays listed.
+ * KEYS: users index. ARGV: name, createdAt.
+ */
+const UNLIST_SCRIPT = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 1
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatAccountDelete(
+      account: string,
+      index: string,
+      ban: string,
+      seen: string,
+      prefix: string,
+    ): Result<[0] | [1, string, string[]], Context>;
+    chatAccountBan(
+      account: string,
+      index: string,
+      ban: string,
+      prefix: string,
+      banJson: string,
+      ttlMs: number,
+    ): Result<[0] | [1, string[]], Context>;
+    chatAccountUnban(account: string, ban: string): Result<number, Context>;
+    chatAccountUnlist(users: string, name: string, createdAt: string): Result<number, Context>;
+  }
+}
+
+const noSuchUser = (user: string): ChatError =>
+  new ChatError(ErrorCode.NotFound, `there is no account named "${user}"`);
+
+/**
+ * What an operator does to accounts: list, delete, ban, unban. Each change happens in the
+ * account's slot in one script; the caller announces the ended sessions and disconnects
+ * their sockets.
+ */
+export class AccountOps {
+  constructor(
+    private readonly redis: RedisConn,
+    private readonly keys: Keys,
+  ) {
+    redis.defineCommand('chatAccountDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT });
+    redis.defineCommand('chatAccountBan', { numberOfKeys: 3, lua: BAN_SCRIPT });
+    redis.defineCommand('chatAccountUnban', { numberOfKeys: 2, lua: UNBAN_SCRIPT });
+    redis.defineCommand('chatAccountUnlist', { numberOfKeys: 1, lua: UNLIST_SCRIPT });
+  }
+
+  /**
+   * The newest `limit` accounts of the index, each read with one MGET in its own slot (no
+   * SCAN, no KEYS). A name whose account is gone behind the server's back is skipped.
+   */
+  async list(limit: number): Promise<UserList> {
+    const { redis, keys } = this;
+    const [names, total] = await Promise.all([
+      redis.zrevrange(keys.users(), 0, limit - 1),
+      redis.zcard(keys.users()),
+    ]);
+    const rows = await Promise.all(
+      names.map((n) => redis.mget(keys.user(n), keys.userSeen(n), keys.userBan(n))),
+    );
+    const users: UserList['users'] = [];
+    names.forEach((name, i) => {
+      const [account, seen, ban] = rows[i]!;
+      if (!account) return;
+      const { createdAt } = JSON.parse(account) as { createdAt: number };
+      users.push({
+        name,
+        createdAt,
+        lastSeen: seen ? Number(seen) : null,
+        banned: parseBan(ban),
+      });
+    });
+    return { users, total, limit };
+  }
+
+  /**
+   * Deletes the account: its sessions end and the name is free. Throws `not_found` (and
+   * changes nothing) when there is no such account. Returns the ended sessions' hashes.
+   */
+  async delete(user: string): Promise<string[]> {
+    const removed = await this.remove(user);
+    if (!removed) throw noSuchUser(user);
+    return removed;
+  }
+
+  /** Like {@link delete}, but a missing account is no error (null). */
+  async remove(user: string): Promise<string[] | null> {
+    const { redis, keys } = this;
+    const reply = await redis.chatAccountDelete(
+      keys.user(user),
+      keys.userSessions(user),
+      keys.userBan(user),
+      keys.userSeen(user),
+      keys.sessionPrefix(user),
+    );
+    if (reply[0] === 0) return null;
+    await redis.chatAccountUnlist(keys.users(), user, reply[1]);
+    return reply[2];
+  }
+
+  /** Bans the account (for `forMs`, or until unbanned); returns the ended sessions' hashes. */
+  async ban(user: string, ban: Ban): Promise<string[]> {
+    const { redis, keys } = this;
+    const reply = await redis.chatAccountBan(
+      keys.user(user),
+      keys.userSessions(user),
+      keys.userBan(user),
+      keys.sessionPrefix(user),
+      JSON.stringify(ban),
+      ban.until === undefined ? 0 : Math.max(1, ban.until - ban.since),
+    );
+    if (reply[0] === 0) throw noSuchUser(user);
+    return reply[1];
+  }
+
+  /** Lifts a ban; false when there was none. */
+  async unban(user: string): Promise<boolean> {
+    const r = await this.redis.chatAccountUnban(this.keys.user(user), this.keys.userBan(user));
+    if (r < 0) throw noSuchUser(user);
+    return r === 1;
+  }
+}

@@ -1,0 +1,154 @@
+import type { Result } from 'ioredis';
+import type { RedisConn } from '../redis/clients.js';
+
+/**
+ * The Lua behind sessions and accounts. Every key one script touches carries the user's
+ * hash tag (`{<user>}`), so each runs in one slot, also on Redis Cluster; session keys named
+ * from the index are built from a prefix in the same slot (they cannot be declared ahead).
+ */
+
+/**
+ * Lua: `end_sessions(index, prefix)` deletes every session the user's index lists and the
+ * index itself, and returns their hashes (to announce). Shared by every script that ends
+ * an account's sessions.
+ */
+export const END_SESSIONS_LUA = `
+local function end_sessions(index, prefix)
+  local hashes = redis.call('SMEMBERS', index)
+  for _, h in ipairs(hashes) do redis.call('DEL', prefix .. h) end
+  redis.call('DEL', index)
+  return hashes
+end
+`;
+
+/**
+ * Lua: `stamp_seen(seen, account, now)` records when the account was last seen, at most once
+ * a minute (a burst of handshakes writes once), expiring with the account if it expires.
+ */
+export const STAMP_SEEN_LUA = `
+local function stamp_seen(seen, account, now)
+  local last = tonumber(redis.call('GET', seen) or '0') or 0
+  if tonumber(now) - last < 60000 then return end
+  local left = redis.call('PTTL', account)
+  if left > 0 then redis.call('SET', seen, now, 'PX', left) else redis.call('SET', seen, now) end
+end
+`;
+
+/** Lua: the incarnation of an account record (JSON); '' for one made before incarnations. */
+const INC_OF_LUA = `
+local function inc_of(raw)
+  local inc = cjson.decode(raw).inc
+  if type(inc) ~= 'string' then return '' end
+  return inc
+end
+`;
+
+/**
+ * Makes a session, if the account is still the incarnation whose password was just checked
+ * and is not banned; prunes index entries whose session expired.
+ * KEYS: account, ban, index, session, seen. ARGV: inc, session JSON, ttlSec, hash, now,
+ * session prefix.
+ * Returns {'ok'}, {'orphan'} (account gone or replaced) or {'banned', banJSON}.
+ */
+const CREATE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
+local acc = redis.call('GET', KEYS[1])
+if not acc or inc_of(acc) ~= ARGV[1] then return {'orphan'} end
+local ban = redis.call('GET', KEYS[2])
+if ban then return {'banned', ban} end
+for _, h in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if redis.call('EXISTS', ARGV[6] .. h) == 0 then redis.call('SREM', KEYS[3], h) end
+end
+redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+stamp_seen(KEYS[5], KEYS[1], ARGV[5])
+return {'ok'}
+`;
+
+/**
+ * Checks a session against its account in one step: it exists, its account exists and is
+ * the incarnation it was made for, and no ban stands. A session whose account is gone or
+ * replaced is deleted (it can never be valid again). With `renewEveryMs` >= 0 (a handshake)
+ * the session's expiry and its user's index are pushed back once that much of the TTL has
+ * run down; -1 (a sweep) only looks. Either way the account is stamped as seen.
+ * KEYS: session, account, ban, seen, index. ARGV: ttlSec, renewEveryMs, now, hash.
+ * Returns {'gone'}, {'orphan'}, {'banned', banJSON} or {'ok', createdAt, pttl}.
+ */
+const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'gone'} end
+local acc = redis.call('GET', KEYS[2])
+if not acc or inc_of(acc) ~= inc_of(raw) then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[5], ARGV[4])
+  return {'orphan'}
+end
+local ban = redis.call('GET', KEYS[3])
+if ban then return {'banned', ban} end
+local pttl = redis.call('PTTL', KEYS[1])
+local ttl = tonumber(ARGV[1]) * 1000
+local every = tonumber(ARGV[2])
+if every >= 0 and ttl - pttl >= every then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+  pttl = ttl
+end
+stamp_seen(KEYS[4], KEYS[2], ARGV[3])
+return {'ok', cjson.decode(acc).createdAt, pttl}
+`;
+
+/** Ends one session. KEYS: session, index. ARGV: hash. */
+const REVOKE_SCRIPT = `
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+/** Ends every session of a user. KEYS: index. ARGV: session prefix. Returns their hashes. */
+const REVOKE_ALL_SCRIPT = `${END_SESSIONS_LUA}
+return end_sessions(KEYS[1], ARGV[1])
+`;
+
+/** What the resolve script answers (see RESOLVE_SCRIPT). */
+export type ResolveReply = ['gone'] | ['orphan'] | ['banned', string] | ['ok', number, number];
+
+/** What the create script answers (see CREATE_SCRIPT). */
+export type CreateReply = ['ok'] | ['orphan'] | ['banned', string];
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatSessionCreate(
+      account: string,
+      ban: string,
+      index: string,
+      session: string,
+      seen: string,
+      inc: string,
+      value: string,
+      ttlSec: number,
+      hash: string,
+      now: number,
+      prefix: string,
+    ): Result<CreateReply, Context>;
+    chatSessionResolve(
+      session: string,
+      account: string,
+      ban: string,
+      seen: string,
+      index: string,
+      ttlSec: number,
+      renewEveryMs: number,
+      now: number,
+      hash: string,
+    ): Result<ResolveReply, Context>;
+    chatSessionRevoke(session: string, index: string, hash: string): Result<number, Context>;
+    chatSessionRevokeAll(index: string, prefix: string): Result<string[], Context>;
+  }
+}
+
+export function defineSessionCommands(redis: RedisConn): void {
+  redis.defineCommand('chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
+  redis.defineCommand('chatSessionResolve', { numberOfKeys: 5, lua: RESOLVE_SCRIPT });
+  redis.defineCommand('chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
+  redis.defineCommand('chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
+}

@@ -1,0 +1,333 @@
+import { Cluster } from 'ioredis';
+import { ErrorCode, type Ban } from '../../protocol/index.js';
+import { banMessage, parseBan } from './bans.js';
+import type { Keys } from '../redis/keys.js';
+import type { Logger } from '../ops/logger.js';
+import type { RedisConn } from '../redis/clients.js';
+import { defineSessionCommands } from './session-scripts.js';
+import { newToken, parseToken, sessionRecord, type ParsedToken } from './session-tokens.js';
+
+export { hashToken, parseToken } from './session-tokens.js';
+
+export interface Session {
+  user: string;
+  hash: string;
+  /** When the account was made. */
+  createdAt: number;
+}
+
+/**
+ * What a token amounts to: a live session, or why not. `invalid`: no such session (never
+ * was, expired, ended); `orphan`: its account is gone or was registered anew since;
+ * `banned`: the account is banned.
+ */
+export type Resolved =
+  | { ok: true; session: Session }
+  | { ok: false; why: 'invalid' }
+  | { ok: false; why: 'orphan'; user: string }
+  | { ok: false; why: 'banned'; user: string; ban: Ban };
+
+/** A token that amounts to no live session, and why. */
+export type Refused = Exclude<Resolved, { ok: true }>;
+
+/** Why a token is refused, said so that its user knows what to do. */
+export function refusal(r: Refused): { code: ErrorCode; message: string } {
+  switch (r.why) {
+    case 'banned':
+      return { code: ErrorCode.Banned, message: banMessage(r.user, r.ban) };
+    case 'orphan':
+      return { code: ErrorCode.Unauthorized, message: `the account "${r.user}" no longer exists` };
+    default:
+      return {
+        code: ErrorCode.Unauthorized,
+        message: 'session is invalid, expired or ended; log in again',
+      };
+  }
+}
+
+/** What the session script's refusal means for the session of `user`. */
+function refusedAs(user: string, reply: ['gone'] | ['orphan'] | ['banned', string]): Refused {
+  if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
+  if (reply[0] === 'orphan') return { ok: false, why: 'orphan', user };
+  return { ok: false, why: 'invalid' };
+}
+
+/** What `create` made: a token, or why the account has none. */
+export type Created =
+  | { ok: true; token: string }
+  | { ok: false; why: 'orphan' }
+  | { ok: false; why: 'banned'; ban: Ban };
+
+export interface SessionCacheOptions {
+  /**
+   * A session's expiry (and its user's index) is pushed back at most this often: a handshake
+   * renews it only once this much of the TTL has run down. 0 renews on every use.
+   */
+  renewEveryMs: number;
+  /** How long this instance trusts a session it has read, without asking Redis. 0: no cache. */
+  cacheMs: number;
+  /** Most sessions the cache holds (the oldest are dropped first). */
+  cacheMax: number;
+}
+
+interface CachedSession {
+  user: string;
+  createdAt: number;
+  /** Trusted until then: never past the key's own expiry in Redis. */
+  until: number;
+}
+
+/** A session hash as it travels on the revocation channel (sha256, hex). */
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Session tokens (`<user>.<256 random bits>`, see session-tokens.ts); a sliding expiry,
+ * renewed on use. A session belongs to one incarnation of its account: the account, its ban
+ * and the session share the user's slot, and one script checks them together, so a handshake
+ * costs one round trip, and a deleted, re-registered or banned account refuses its sessions.
+ *
+ * Every instance caches the sessions it validated (a handshake then costs no Redis round
+ * trip). A revocation (logout, kick, ban, deletion, a session found gone) is published on one
+ * sharded channel that every instance subscribes to; each drops the named sessions at once.
+ * The cache is used only while that subscription stands: when it is lost, the cache is emptied
+ * and every handshake asks Redis until it is back, so a missed revocation cannot be trusted
+ * past it. A session or account deleted behind the server's back (a FLUSHALL, a DEL) is
+ * trusted at most until its entry times out, or until the session watch finds it gone and
+ * revokes it everywhere.
+ */
+export class Sessions {
+  private readonly cache = new Map<string, CachedSession>();
+  /** Whether revocations are being heard (only then is the cache read or filled). */
+  private listening = false;
+  /** Bumped by every revocation heard: a read in flight across one is not cached. */
+  private revocations = 0;
+  private stopped = false;
+  private readonly opts: SessionCacheOptions & { ttlSec: number };
+  /** Called when revocations are heard again after the subscription was lost. */
+  onHeardAgain: (() => void) | undefined;
+
+  /** `ttlSec`: the sliding lifetime of a session in Redis. */
+  constructor(
+    private readonly redis: RedisConn,
+    private readonly keys: Keys,
+    ttlSec: number,
+    opts: Partial<SessionCacheOptions> = {},
+  ) {
+    this.opts = { renewEveryMs: 5 * 60_000, cacheMs: 60_000, cacheMax: 200_000, ...opts, ttlSec };
+    defineSessionCommands(redis);
+  }
+
+  /**
+   * A new session of `user`, if the account is still incarnation `inc` (the one whose
+   * password was checked) and is not banned; checked and written in one step.
+   */
+  async create(user: string, inc: string): Promise<Created> {
+    const { ttlSec } = this.opts;
+    const { token, hash } = newToken(user);
+    const k = this.keys;
+    const now = Date.now();
+    const reply = await this.redis.chatSessionCreate(
+      k.user(user),
+      k.userBan(user),
+      k.userSessions(user),
+      k.session(user, hash),
+      k.userSeen(user),
+      inc,
+      sessionRecord(user, inc, now),
+      ttlSec,
+      hash,
+      now,
+      k.sessionPrefix(user),
+    );
+    if (reply[0] === 'ok') return { ok: true, token };
+    if (reply[0] === 'banned') return { ok: false, why: 'banned', ban: parseBan(reply[1])! };
+    return { ok: false, why: 'orphan' };
+  }
+
+  /**
+   * What a token amounts to (see {@link Resolved}). Renews the session's expiry and its
+   * user's index once the TTL has run down by `renewEveryMs`. `fresh` asks Redis even when
+   * the cache trusts the session (an account's own view of itself, `/api/me`).
+   */
+  async resolve(token: string | ParsedToken, opts: { fresh?: boolean } = {}): Promise<Resolved> {
+    const parsed = typeof token === 'string' ? parseToken(token) : token;
+    if (!parsed) return { ok: false, why: 'invalid' };
+    const { user, hash } = parsed;
+    const now = Date.now();
+    if (this.listening && !opts.fresh) {
+      const hit = this.cache.get(hash);
+      if (hit && hit.until > now)
+        return { ok: true, session: { user: hit.user, hash, createdAt: hit.createdAt } };
+      if (hit) this.cache.delete(hash);
+    }
+    const seen = this.revocations;
+    const reply = await this.run(user, hash, this.opts.renewEveryMs, now);
+    if (reply[0] !== 'ok') return this.refused(user, hash, reply);
+    const [, createdAt, pttl] = reply;
+    const { cacheMs } = this.opts;
+    if (this.listening && cacheMs > 0 && this.revocations === seen) {
+      this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl) });
+    }
+    return { ok: true, session: { user, hash, createdAt } };
+  }
+
+  private run(user: string, hash: string, renewEveryMs: number, now: number) {
+    const k = this.keys;
+    return this.redis.chatSessionResolve(
+      k.session(user, hash),
+      k.user(user),
+      k.userBan(user),
+      k.userSeen(user),
+      k.userSessions(user),
+      this.opts.ttlSec,
+      renewEveryMs,
+      now,
+      hash,
+    );
+  }
+
+  private async refused(
+    user: string,
+    hash: string,
+    reply: ['gone'] | ['orphan'] | ['banned', string],
+  ): Promise<Resolved> {
+    // The script deleted an orphan; instances that still trust it from their cache drop it.
+    if (reply[0] === 'orphan') await this.forget([hash]).catch(() => undefined);
+    return refusedAs(user, reply);
+  }
+
+  private remember(hash: string, entry: CachedSession): void {
+    this.cache.delete(hash);
+    this.cache.set(hash, entry);
+    // A Map iterates in insertion order: the first entries are the oldest.
+    while (this.cache.size > this.opts.cacheMax) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+  }
+
+  /** Sessions in this instance's cache (for tests and metrics). */
+  cached(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Checks sessions of live sockets the way a handshake does (one script each, all sent at
+   * once, each in its user's slot), without renewing them: expiry still slides on use (a
+   * handshake), never because a socket stays open. Stamps their accounts as seen. Answers
+   * what is wrong with each session that is no longer good (absent: it is).
+   */
+  async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
+    const now = Date.now();
+    const replies = await Promise.all(sessions.map((s) => this.run(s.user, s.hash, -1, now)));
+    const bad = new Map<string, Refused>();
+    sessions.forEach(({ user, hash }, i) => {
+      const r = replies[i]!;
+      if (r[0] !== 'ok') bad.set(hash, refusedAs(user, r));
+    });
+    return bad;
+  }
+
+  async revoke(session: Session): Promise<void> {
+    this.cache.delete(session.hash);
+    // The session and its index entry share the user's slot: one step.
+    await this.redis.chatSessionRevoke(
+      this.keys.session(session.user, session.hash),
+      this.keys.userSessions(session.user),
+      session.hash,
+    );
+    await this.announce([session.hash]);
+  }
+
+  /** Ends every session of a user; returns their hashes. */
+  async revokeAll(user: string): Promise<string[]> {
+    const hashes = await this.redis.chatSessionRevokeAll(
+      this.keys.userSessions(user),
+      this.keys.sessionPrefix(user),
+    );
+    await this.forget(hashes);
+    return hashes;
+  }
+
+  /**
+   * Tells every instance that these sessions are gone (ended by an account change, or found
+   * missing in Redis, say after a FLUSHALL), so none keeps accepting them from its cache.
+   */
+  async forget(hashes: string[]): Promise<void> {
+    for (const h of hashes) this.cache.delete(h);
+    await this.announce(hashes);
+  }
+
+  /** Publishes revoked hashes, in bounded messages, once Redis has dropped the sessions. */
+  private async announce(hashes: string[]): Promise<void> {
+    for (let i = 0; i < hashes.length; i += 500) {
+      const chunk = hashes.slice(i, i + 500).join(',');
+      await this.redis.spublish(this.keys.sessionsRevoked(), chunk);
+    }
+  }
+
+  /**
+   * Hears revocations on `sub` (a subscriber connection that may carry other sharded
+   * channels too). The cache is used only while this subscription is known to stand.
+   */
+  async listen(sub: RedisConn, log: Logger): Promise<void> {
+    const channel = this.keys.sessionsRevoked();
+    sub.on('smessage', (ch: string, raw: string) => {
+      if (ch !== channel) return;
+      this.revocations++;
+      for (const h of raw.split(',')) if (HASH.test(h)) this.cache.delete(h);
+    });
+    let subscribing = false;
+    let retry: NodeJS.Timeout | undefined;
+    const back = (): void => {
+      if (this.listening || subscribing || this.stopped) return;
+      subscribing = true;
+      // Subscribing again is harmless (ioredis may have done it already) and says when it holds.
+      sub.ssubscribe(channel).then(
+        () => {
+          subscribing = false;
+          if (sub.status === 'ready' && !this.stopped) {
+            this.listening = true;
+            this.onHeardAgain?.();
+          } else later();
+        },
+        (err: unknown) => {
+          subscribing = false;
+          log.debug({ err: (err as Error).message }, 'session revocations not heard yet');
+          later();
+        },
+      );
+    };
+    const later = (): void => {
+      if (retry || this.stopped) return;
+      retry = setTimeout(() => {
+        retry = undefined;
+        back();
+      }, 1000);
+      retry.unref();
+    };
+    const lost = (): void => {
+      this.listening = false;
+      this.revocations++;
+      this.cache.clear();
+      later();
+    };
+    if (sub instanceof Cluster) {
+      sub.on('-node', lost);
+      sub.on('-subscriber', lost);
+      sub.on('subscribersReady', back);
+    }
+    sub.on('close', lost);
+    sub.on('ready', back);
+    await sub.ssubscribe(channel);
+    this.listening = true;
+  }
+
+  /** Stops trusting the cache (the instance is closing). */
+  stop(): void {
+    this.stopped = true;
+    this.listening = false;
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,247 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { MAX_ROOMS_PER_SOCKET } from '../../protocol/index.js';
+import {
+  SHARED_SETTINGS,
+  checkedBy,
+  define,
+  intRange,
+  nonNegativeInt,
+  text,
+} from '../../shared/settings.js';
+import { parseTrustProxy } from '../transport/client-address.js';
+import { checkKeyPrefix } from '../redis/keys.js';
+import { parseNodeList } from '../redis/clients.js';
+
+/** A port number, 0-65535 (0: any free port). */
+const port = intRange(0, 65535);
+
+/** A non-negative integer setting of the server. */
+function count(env: string, dflt: number, doc: string, defaultDoc?: string) {
+  return define<number>({
+    env,
+    program: 'chat-server',
+    schema: nonNegativeInt,
+    default: dflt,
+    doc,
+    ...(defaultDoc ? { defaultDoc } : {}),
+  });
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every setting of `chat-server`, in the order of the README's table. `config.ts` builds an
+ * instance's configuration from them; `chat-server config` prints them.
+ */
+export const SERVER_SETTINGS = {
+  instances: define<number>({
+    flag: '-n, --instances <n>',
+    flagCommand: 'start',
+    program: 'chat-server',
+    schema: intRange(1, 64),
+    default: 3,
+    doc: 'instances in the local cluster',
+  }),
+  port: define<number>({
+    env: 'PORT',
+    flag: '-p, --port <port>',
+    program: 'chat-server',
+    schema: port,
+    default: 3000,
+    keepEmpty: true,
+    doc: "public port (`start`) or the instance's port (`instance`)",
+  }),
+  host: define<string>({
+    env: 'HOST',
+    flag: '--host <host>',
+    program: 'chat-server',
+    schema: text,
+    default: '0.0.0.0',
+    defaultDoc: '`127.0.0.1` (`start`), `0.0.0.0` (`instance`)',
+    doc: 'listen address',
+  }),
+  redisUrl: define<string>({
+    env: 'REDIS_URL',
+    flag: '--redis <url>',
+    program: 'chat-server',
+    schema: text,
+    default: 'redis://127.0.0.1:6379',
+    defaultDoc: 'private redis-server (`start`), `redis://127.0.0.1:6379` (`instance`)',
+    secret: 'url',
+    doc: 'one Redis (>= 7.0) to use',
+  }),
+  redisClusterNodes: define<string>({
+    env: 'REDIS_CLUSTER_NODES',
+    flag: '--redis-cluster <nodes>',
+    program: 'chat-server',
+    schema: checkedBy((raw) => (parseNodeList(raw, 'REDIS_CLUSTER_NODES'), raw)),
+    doc: 'a Redis Cluster instead: `host:port,host:port,...` (some or all nodes; the rest are discovered)',
+  }),
+  redisSentinels: define<string>({
+    env: 'REDIS_SENTINELS',
+    program: 'chat-server',
+    schema: checkedBy((raw) => (parseNodeList(raw, 'REDIS_SENTINELS'), raw)),
+    doc: 'a Sentinel-managed primary instead: `host:port,...` of the sentinels',
+  }),
+  redisSentinelName: define<string>({
+    env: 'REDIS_SENTINEL_NAME',
+    program: 'chat-server',
+    schema: text,
+    doc: "the Sentinel-managed primary's name (with `REDIS_SENTINELS`)",
+  }),
+  appendWaitReplicas: count(
+    'CHAT_APPEND_WAIT_REPLICAS',
+    0,
+    'after each append, `WAIT` for this many replicas (narrows what a failover can lose; see RELIABILITY.md)',
+  ),
+  appendWaitTimeoutMs: count(
+    'CHAT_APPEND_WAIT_TIMEOUT_MS',
+    20,
+    'the longest an append waits for its replicas before it is acknowledged anyway (counted in `/metrics`)',
+  ),
+  stateDir: SHARED_SETTINGS.stateDir,
+  xdgStateHome: SHARED_SETTINGS.xdgStateHome,
+  instanceId: define<string>({
+    env: 'CHAT_INSTANCE_ID',
+    flag: '--id <id>',
+    flagCommand: 'instance',
+    program: 'chat-server',
+    schema: text,
+    default: () => `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
+    defaultDoc: '`chat-<host>-<random>`',
+    doc: 'stable instance id',
+  }),
+  adminToken: SHARED_SETTINGS.adminToken,
+  keyPrefix: define<string>({
+    env: 'CHAT_KEY_PREFIX',
+    program: 'chat-server',
+    schema: checkedBy(checkKeyPrefix),
+    default: 'chat:',
+    doc: 'prefix of every Redis key and channel',
+  }),
+  historyMax: count('CHAT_HISTORY_MAX', 10_000, 'messages kept per room'),
+  sessionTtlSec: count(
+    'CHAT_SESSION_TTL_SEC',
+    30 * 24 * 3600,
+    'sliding session expiry',
+    '`2592000` (30 days)',
+  ),
+  sessionCheckMs: count(
+    'CHAT_SESSION_CHECK_MS',
+    120_000,
+    'how often each instance sweeps the sessions of its live sockets (sockets of vanished ones end); a flushed Redis is noticed within about a second, without waiting for the sweep (at least 100)',
+  ),
+  sessionCacheMs: count(
+    'CHAT_SESSION_CACHE_MS',
+    60_000,
+    'how long an instance trusts a session it validated (0: never)',
+  ),
+  sessionRenewSec: count(
+    'CHAT_SESSION_RENEW_SEC',
+    300,
+    "a session's expiry (and its user's index) is renewed at most this often",
+  ),
+  rateLimitPerSec: count('CHAT_RATE_PER_SEC', 20, 'per-socket token bucket for all events: rate'),
+  rateLimitBurst: count('CHAT_RATE_BURST', 40, 'per-socket token bucket for all events: burst'),
+  maxRoomsPerSocket: count(
+    'CHAT_MAX_ROOMS',
+    MAX_ROOMS_PER_SOCKET,
+    'rooms one connection may be in at once (at least 1); a join past it is refused with a message that says so',
+  ),
+  floodDisconnectAfter: count(
+    'CHAT_FLOOD_DISCONNECT_AFTER',
+    100,
+    'rejected events in a row after which a socket is cut off',
+  ),
+  floodPenaltyMs: count(
+    'CHAT_FLOOD_PENALTY_MS',
+    2000,
+    'a session cut off for flooding waits this long to reconnect (doubling per flood in 10 min, at most 60 s)',
+  ),
+  loginLimitPerIpPerMin: count(
+    'CHAT_LOGIN_PER_IP_PER_MIN',
+    60,
+    'login attempts per client address per minute',
+  ),
+  loginFailuresPerUser: count(
+    'CHAT_LOGIN_FAILURES_PER_USER',
+    10,
+    'failed logins for one name from one address (15 min) before that address is refused for that name',
+  ),
+  loginFailuresPerIp: count(
+    'CHAT_LOGIN_FAILURES_PER_IP',
+    100,
+    'failed logins from one address, any names (15 min), before it is refused',
+  ),
+  loginSlowAfter: count(
+    'CHAT_LOGIN_SLOW_AFTER',
+    5,
+    'failed logins for a name (from anywhere) after which addresses that failed wait a doubling delay',
+  ),
+  loginMaxDelayMs: count(
+    'CHAT_LOGIN_MAX_DELAY_MS',
+    5000,
+    'longest such delay; an address with no failures is never delayed or refused for a name',
+  ),
+  drainGraceMs: count(
+    'CHAT_DRAIN_GRACE_MS',
+    8000,
+    'how long a draining instance waits for its clients to move',
+  ),
+  drainSpreadMs: count(
+    'CHAT_DRAIN_SPREAD_MS',
+    1000,
+    'clients of a draining instance reconnect within this window (jittered)',
+  ),
+  redisLostMoveMs: count(
+    'CHAT_REDIS_LOST_MOVE_MS',
+    5000,
+    'after Redis has been unreachable this long, the instance tells its clients to move',
+  ),
+  slowConsumerMaxPackets: count(
+    'CHAT_SLOW_CONSUMER_MAX_PACKETS',
+    5000,
+    'a socket with more unsent packets than this (it stopped reading) has its transport closed; it reconnects and resumes',
+  ),
+  headersTimeoutMs: count(
+    'CHAT_HEADERS_TIMEOUT_MS',
+    5000,
+    "a request whose headers take longer is answered 408 and closed (checked every second); `chat-server start`'s public port closes a connection that sent nothing by then",
+  ),
+  requestTimeoutMs: count(
+    'CHAT_REQUEST_TIMEOUT_MS',
+    10_000,
+    'a request that takes longer to arrive whole (headers and body) is answered 408 and closed',
+  ),
+  unauthConnPerIp: count(
+    'CHAT_UNAUTH_CONN_PER_IP',
+    200,
+    "connections one address may hold before they authenticate; more are closed at once (off behind a proxy); `chat-server start`'s public port caps silent ones per address at this times the instances",
+  ),
+  trustProxy: define<string>({
+    env: 'CHAT_TRUST_PROXY',
+    program: 'chat-server',
+    schema: checkedBy((raw) => (parseTrustProxy(raw), raw)),
+    defaultDoc: 'off',
+    doc: 'behind a balancer: hop count (`1`) or proxy addresses/CIDRs; the client is the right-most untrusted one',
+  }),
+  logLevel: define<string>({
+    env: 'LOG_LEVEL',
+    program: 'chat-server',
+    schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    default: 'info',
+    doc: `pino log level: ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}`,
+  }),
+  logFormat: define<string>({
+    env: 'LOG_FORMAT',
+    program: 'chat-server',
+    schema: text,
+    defaultDoc: 'pretty on a terminal, else JSON',
+    doc: '`json`: JSON lines on stderr even on a terminal',
+  }),
+} as const;
+
+export type ServerSettings = typeof SERVER_SETTINGS;
+export type ServerSettingName = keyof ServerSettings;

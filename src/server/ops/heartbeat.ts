@@ -1,0 +1,82 @@
+import { DrainReason } from '../../protocol/index.js';
+import type { InstanceContext } from '../context.js';
+import { toParent } from '../local-cluster/parent-link.js';
+import { watchSessions } from '../auth/session-watch.js';
+import { SlowConsumers } from './slow-consumers.js';
+import type { StatusReporter } from './status.js';
+
+export interface Heartbeat {
+  /** Runs one beat now (a beat already running makes this one a no-op). */
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Once a second: rates, slow consumers, Redis health, fan-out recovery, status to Redis,
+ * presence renewal and ghost reaping. Sessions ended elsewhere are watched alongside.
+ */
+export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
+  const { cfg, io, log, metrics, redis, fanout } = ctx;
+  const slow = new SlowConsumers(io, cfg.slowConsumerMaxPackets, log);
+  let ticking = false;
+  let redisLostAt: number | undefined;
+  let movedForRedis = false;
+  const watchRedis = (): boolean => {
+    const ok = redis.cmd.status === 'ready';
+    if (ok) {
+      if (redisLostAt !== undefined) toParent({ type: 'health', ready: true });
+      redisLostAt = undefined;
+      movedForRedis = false;
+      return true;
+    }
+    if (redisLostAt === undefined) {
+      redisLostAt = Date.now();
+      toParent({ type: 'health', ready: false });
+    } else if (!movedForRedis && Date.now() - redisLostAt >= cfg.redisLostMoveMs) {
+      // Cut off from Redis for long: nothing can be stored or delivered here, so clients
+      // should move to an instance that can (they resume without loss).
+      movedForRedis = true;
+      log.warn({ clients: io.of('/').sockets.size }, 'Redis unreachable; telling clients to move');
+      io.local.emit('server:draining', {
+        instanceId: cfg.instanceId,
+        reason: DrainReason.RedisLost,
+        reconnectWithinMs: cfg.drainSpreadMs,
+      });
+    }
+    return false;
+  };
+  const tick = async (): Promise<void> => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      status.sample();
+      metrics.loopLag.set(status.loopLagMs / 1000);
+      slow.check();
+      if (!watchRedis()) return;
+      await fanout.recover();
+      if (await status.publish())
+        watch.checkNow("Redis lost its data (this instance's status was gone)");
+      for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
+    } catch (err) {
+      // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
+      // refuses), not an outage: say so loudly.
+      const level = redis.cmd.status === 'ready' ? 'warn' : 'debug';
+      log[level]({ err: (err as Error).message }, 'heartbeat failed');
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 1000);
+  timer.unref();
+  const watch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
+  // Revocations may have been missed while they were not heard: check what is trusted.
+  ctx.sessions.onHeardAgain = () => watch.checkNow('session revocations heard again after a gap');
+  return {
+    tick,
+    stop() {
+      clearInterval(timer);
+      watch.stop();
+      ctx.sessions.onHeardAgain = undefined;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { ChatServer, ChatSocket } from '../transport/io-types.js';
+import type { Logger } from './logger.js';
+
+type Connection = ChatSocket['conn'];
+
+/** A connection whose transport could not take packets at a beat, and what was queued since. */
+interface Stalled {
+  user: string;
+  queued: number;
+  stop(): void;
+}
+
+/**
+ * Cuts off sockets that stopped reading: their unsent packets would otherwise pile up in
+ * memory without bound. Closing the transport (not the session) lets the client reconnect and
+ * resume from history, so a slow reader loses nothing and costs nothing meanwhile.
+ *
+ * Only Engine.IO's public surface is used: a transport that is not `writable` at a beat is
+ * watched, counting the packets created for it (`packetCreate`) until its buffer is handed
+ * to the transport again (`drain`) or it closes. Engine.IO queues exactly those packets, so
+ * the count is what it holds (less what was queued before the watch began, which the next
+ * beats catch up on). A reading socket costs nothing: no listener unless it stalls.
+ */
+export class SlowConsumers {
+  private readonly stalled = new Map<Connection, Stalled>();
+
+  constructor(
+    private readonly io: ChatServer,
+    private readonly maxPackets: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** One beat: watches sockets whose transport stalled, cuts those over the limit. */
+  check(): void {
+    for (const socket of this.io.of('/').sockets.values()) {
+      const conn = socket.conn;
+      if (conn.transport.writable || this.stalled.has(conn)) continue;
+      this.watch(conn, socket.data.user);
+    }
+    for (const [conn, s] of this.stalled) {
+      if (s.queued <= this.maxPackets) continue;
+      s.stop();
+      this.log.warn({ user: s.user, pending: s.queued }, 'slow consumer cut off');
+      conn.close();
+    }
+  }
+
+  /** Connections being watched (tests and status). */
+  get watched(): number {
+    return this.stalled.size;
+  }
+
+  private watch(conn: Connection, user: string): void {
+    const onPacket = (): void => {
+      s.queued++;
+    };
+    const stop = (): void => {
+      conn.off('packetCreate', onPacket);
+      conn.off('drain', stop);
+      conn.off('close', stop);
+      this.stalled.delete(conn);
+    };
+    const s: Stalled = { user, queued: 0, stop };
+    conn.on('packetCreate', onPacket);
+    conn.on('drain', stop);
+    conn.on('close', stop);
+    this.stalled.set(conn, s);
+  }
+}

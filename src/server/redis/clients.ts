@@ -1,0 +1,160 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from '../ops/logger.js';
+
+/** A connection to one Redis (standalone or behind Sentinel) or to a Redis Cluster. */
+export type RedisConn = Redis | Cluster;
+
+/** Where the data lives: one Redis, a Redis Cluster, or a Sentinel-managed primary. */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: { host: string; port: number }[] }
+  | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string };
+
+/** The Redis connections one instance holds; `instance.ts` is the only place they are made. */
+export interface RedisClients {
+  /** Commands. Fails fast while Redis is away (no offline queue) so callers can answer `unavailable`. */
+  cmd: RedisConn;
+  /** Socket.IO adapter publisher and subscriber. */
+  pub: RedisConn;
+  sub: RedisConn;
+  /** Subscriber for the rooms' message channels (sharded pub/sub). */
+  fanout: RedisConn;
+}
+
+/** Parses `host:port,host:port,...` (IPv6 as `[::1]:7000`); throws a clear error on garbage. */
+export function parseNodeList(raw: string, what: string): { host: string; port: number }[] {
+  const nodes = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+      const port = Number(m?.[3]);
+      if (!m || port < 1 || port > 65535) {
+        throw new Error(`${what}: expected host:port[,host:port...], got ${JSON.stringify(s)}`);
+      }
+      return { host: (m[1] ?? m[2])!, port };
+    });
+  if (nodes.length === 0) throw new Error(`${what}: give at least one host:port`);
+  return nodes;
+}
+
+/** How the target reads in logs and errors (no passwords). */
+export function describeTarget(t: RedisTarget): string {
+  if (t.kind === 'single') return t.url.replace(/\/\/[^@/]*@/, '//***@');
+  const list = (ns: { host: string; port: number }[]): string =>
+    ns.map((n) => `${n.host}:${n.port}`).join(',');
+  if (t.kind === 'cluster') return `Redis Cluster ${list(t.nodes)}`;
+  return `Sentinel ${list(t.sentinels)} (primary ${t.name})`;
+}
+
+const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+
+/** Roles differ in how long a command may wait while Redis is away. */
+type Role = keyof RedisClients;
+
+const ROLE_OPTIONS: Record<Role, RedisOptions> = {
+  // Auto-pipelining: the commands issued within one event-loop turn (a burst of handshakes,
+  // every room's heartbeat, a session check) leave in one write, not one syscall each.
+  cmd: {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 3000,
+    enableAutoPipelining: true,
+  },
+  // The adapter publishes without awaiting; bound its retries so a long outage cannot
+  // pile up publishes in memory (rejections are logged by the process-level handler).
+  pub: { maxRetriesPerRequest: 2 },
+  sub: { maxRetriesPerRequest: 2 },
+  fanout: { maxRetriesPerRequest: 2 },
+};
+
+/** Opens one connection of `role` to the target. */
+export function connect(target: RedisTarget, role: Role, name: string): RedisConn {
+  const base: RedisOptions = {
+    retryStrategy,
+    connectionName: `${name}:${role}`,
+    // Keep trying to reconnect forever: an instance outlives a Redis restart.
+    reconnectOnError: () => true,
+    ...ROLE_OPTIONS[role],
+  };
+  if (target.kind === 'single') return new Redis(target.url, base);
+  if (target.kind === 'sentinel') {
+    return new Redis({ ...base, sentinels: target.sentinels, name: target.name });
+  }
+  const { enableOfflineQueue, maxRetriesPerRequest, ...nodeOptions } = base;
+  const opts: ClusterOptions = {
+    // Reads go to masters only: a replica can lag behind the append that a client just saw.
+    scaleReads: 'master',
+    enableReadyCheck: true,
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    maxRedirections: 16,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    clusterRetryStrategy: retryStrategy,
+    // Nodes come back after a restart without a slot change; reconnect to them.
+    clusterNodeRetryStrategy: retryStrategy,
+    slotsRefreshTimeout: 2000,
+    // One subscriber connection per master, so SSUBSCRIBE reaches the shard of its channel.
+    shardedSubscribers: role === 'sub' || role === 'fanout',
+    enableAutoPipelining: ROLE_OPTIONS[role].enableAutoPipelining ?? false,
+    redisOptions: { ...nodeOptions, maxRetriesPerRequest },
+  };
+  return new Cluster(target.nodes, opts);
+}
+
+export function createRedisClients(target: RedisTarget, log: Logger, name: string): RedisClients {
+  const clients: RedisClients = {
+    cmd: connect(target, 'cmd', name),
+    pub: connect(target, 'pub', name),
+    sub: connect(target, 'sub', name),
+    fanout: connect(target, 'fanout', name),
+  };
+  for (const [role, client] of Object.entries(clients) as [Role, RedisConn][]) {
+    let down = false;
+    client.on('error', (err: Error) => {
+      if (!down) log.warn({ role, err: err.message }, 'redis connection error');
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log.info({ role }, 'redis connection restored');
+      down = false;
+    });
+  }
+  return clients;
+}
+
+/** Resolves once the client is ready, or rejects after `timeoutMs`. */
+export function waitReady(client: RedisConn, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`Redis not reachable within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}
+
+/** The Redis server version (of one node, for a cluster), e.g. `7.0.15`. */
+export async function serverVersion(client: RedisConn): Promise<string> {
+  const node = client instanceof Cluster ? client.nodes('master')[0] : client;
+  const info = node ? await node.info('server') : '';
+  return /^redis_version:(.*)$/m.exec(info)?.[1]?.trim() ?? '0';
+}
+
+export async function quitAll(clients: RedisClients): Promise<void> {
+  await Promise.all(
+    Object.values(clients).map(async (c: RedisConn) => {
+      try {
+        await c.quit();
+      } catch {
+        c.disconnect();
+      }
+    }),
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Every Redis key and channel name, built from one configurable prefix. Names that come
+ * from users (rooms, user names) are validated against NAME_PATTERN before they reach here,
+ * so they never carry `*`, `:`, braces or anything else Redis or the layout treats specially;
+ * a direct conversation's room is `@<a>+<b>` of two such names (src/server/rooms/direct.ts).
+ *
+ * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
+ * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
+ * never crosses slots; a user's keys (account, sessions, ban) carry `{<user>}`, so the handshake
+ * and every account change run as one script in that slot; the instance status keys share one
+ * tag so the console reads them with one MGET. Nothing else is ever touched together.
+ */
+export interface Keys {
+  /** The account: JSON of name, createdAt, incarnation, scrypt salt and hash. */
+  user(name: string): string;
+  /** Set of the hashes of the account's sessions (to end them all). */
+  userSessions(name: string): string;
+  /** A ban on the account (JSON), expiring with a timed ban. */
+  userBan(name: string): string;
+  /** When the account was last seen (ms). */
+  userSeen(name: string): string;
+  /**
+   * A session, in its user's slot (the token names its user): the handshake reads it with
+   * the account and its ban in one script.
+   */
+  session(user: string, hash: string): string;
+  /** `session(user, <hash>)` without the hash, for scripts that end every session of a user. */
+  sessionPrefix(user: string): string;
+  /** Index of the accounts (names scored by creation), for the operator's list. */
+  users(): string;
+  /**
+   * Sharded pub/sub channel that names revoked sessions (comma-separated hashes), so every
+   * instance drops them from its session cache at once.
+   */
+  sessionsRevoked(): string;
+  roomLog(room: string): string;
+  /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
+  roomMeta(room: string): string;
+  roomPresence(room: string): string;
+  /** Sorted set of the instances (boot ids) with members in the room, scored by their expiry. */
+  roomPresenceBoots(room: string): string;
+  roomTyping(room: string): string;
+  sendDedupe(room: string, user: string, clientMsgId: string): string;
+  /** Sharded pub/sub channel of one room's stored messages, in the room's slot. */
+  roomChannel(room: string): string;
+  /** Index of rooms by last activity (updated outside the append script: another slot). */
+  rooms(): string;
+  /** Index of direct conversations (internal names, `@a+b`) by last activity, like `rooms`. */
+  directs(): string;
+  instances(): string;
+  instance(id: string): string;
+  /** Set of the rooms an instance's clients are in (the status counts distinct rooms). */
+  instanceRooms(id: string): string;
+  /**
+   * Key prefix of one login limiter (`ip`, `ipfail`, `pair`, `user`); the limiter appends
+   * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
+   */
+  loginLimiter(kind: string): string;
+  /** Key prefix of a flood-penalty limiter (`strikes`, `block`); it appends `:<session hash>`. */
+  floodLimiter(kind: string): string;
+  /** Key prefix of the Socket.IO Redis adapter's channels. */
+  adapterPrefix(): string;
+}
+
+/** A prefix must not carry a hash tag of its own, or every key would land in one slot. */
+export function checkKeyPrefix(prefix: string): string {
+  if (/[{}\s]/.test(prefix)) {
+    throw new Error(
+      `CHAT_KEY_PREFIX must not contain braces or spaces (Redis Cluster hash tags), got ${JSON.stringify(prefix)}`,
+    );
+  }
+  return prefix;
+}
+
+export function makeKeys(prefix: string): Keys {
+  checkKeyPrefix(prefix);
+  const room = (r: string): string => `${prefix}room:{${r}}`;
+  const user = (name: string): string => `${prefix}user:{${name}}`;
+  return {
+    user,
+    userSessions: (name) => `${user(name)}:sessions`,
+    userBan: (name) => `${user(name)}:ban`,
+    userSeen: (name) => `${user(name)}:seen`,
+    session: (name, hash) => `${user(name)}:session:${hash}`,
+    sessionPrefix: (name) => `${user(name)}:session:`,
+    users: () => `${prefix}users`,
+    sessionsRevoked: () => `${prefix}sessions:revoked`,
+    roomLog: (r) => `${room(r)}:log`,
+    roomMeta: (r) => `${room(r)}:meta`,
+    roomPresence: (r) => `${room(r)}:presence`,
+    roomPresenceBoots: (r) => `${room(r)}:presence:boots`,
+    roomTyping: (r) => `${room(r)}:typing`,
+    sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,
+    roomChannel: (r) => `${room(r)}:messages`,
+    rooms: () => `${prefix}rooms`,
+    directs: () => `${prefix}directs`,
+    instances: () => `${prefix}{instances}`,
+    instance: (id) => `${prefix}{instances}:${id}`,
+    instanceRooms: (id) => `${prefix}{instances}:${id}:rooms`,
+    loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
+    floodLimiter: (kind) => `${prefix}ratelimit:flood:${kind}`,
+    adapterPrefix: () => `${prefix}sio`,
+  };
+}

@@ -1,0 +1,116 @@
+import {
+  ChatError,
+  ErrorCode,
+  directAddress,
+  directPeer,
+  type ServerToClientEvents,
+} from '../../protocol/index.js';
+import { roomOf, userRoomOf } from './room-names.js';
+import type { ChatServer } from '../transport/io-types.js';
+import type { Keys } from '../redis/keys.js';
+import type { RedisClients } from '../redis/clients.js';
+
+/**
+ * Direct conversations. Clients address one as `@peer`; inside the server it is a room like
+ * any other, named `@<a>+<b>` (the two names sorted), with its keys, stream, sequence, epoch
+ * and channel, so it is stored, resumed and fanned out exactly like a room. That internal name
+ * never crosses the wire: `+` is not allowed in an address, so no client can ask for it, and
+ * each user can only ever reach the conversations they are in (`@peer` is resolved against
+ * the socket's own user). Everything the server sends about it names it by the recipient's
+ * peer: alice reads `@bob`, bob reads `@alice`.
+ */
+
+const SEP = '+';
+
+/** The internal room of the conversation between two users. */
+export function directRoom(a: string, b: string): string {
+  return a < b ? `@${a}${SEP}${b}` : `@${b}${SEP}${a}`;
+}
+
+/** The two users of an internal direct room; undefined for a chat room. */
+export function directUsers(room: string): [string, string] | undefined {
+  if (!room.startsWith('@')) return undefined;
+  const sep = room.indexOf(SEP);
+  if (sep < 0) return undefined;
+  return [room.slice(1, sep), room.slice(sep + 1)];
+}
+
+export function isDirectRoom(room: string): boolean {
+  return room.startsWith('@');
+}
+
+/**
+ * The internal room a user means by an address from the wire (already schema-checked): a
+ * room's own name, or the conversation with the peer. No Redis: every handler resolves its
+ * address this way, `message:send` included. Oneself is no peer.
+ */
+export function roomFor(user: string, address: string): string {
+  const peer = directPeer(address);
+  if (peer === undefined) return address;
+  if (peer === user) {
+    throw new ChatError(
+      ErrorCode.BadRequest,
+      'that is you: a direct conversation needs someone else',
+    );
+  }
+  return directRoom(user, peer);
+}
+
+/**
+ * A conversation needs a peer with an account: checked at join (the only way into one), so a
+ * typo does not open a conversation with nobody, and at every read of one (history, members),
+ * which answers `not_found` for nobody instead of reading (or making) anything.
+ */
+export async function requirePeer(
+  ctx: { redis: RedisClients; keys: Keys },
+  address: string,
+): Promise<void> {
+  const peer = directPeer(address);
+  if (peer !== undefined && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
+    throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
+  }
+}
+
+/** One of the broadcast operators Socket.IO offers (`io`, `io.local`), to address sockets with. */
+type Target = Pick<ChatServer, 'to'>;
+
+/**
+ * Sends an event about a room to the sockets in it, each named the way its user names the
+ * room: once for a chat room; once per side for a conversation (`except` the other user, so
+ * each emit reaches one user's sockets and is encoded once).
+ */
+export function emitAboutRoom<E extends 'message:created' | 'presence:updated' | 'typing:updated'>(
+  target: Target,
+  room: string,
+  event: E,
+  payload: (address: string) => Parameters<ServerToClientEvents[E]>[0],
+  opts: { exceptUser?: string } = {},
+): void {
+  const users = directUsers(room);
+  const to = target.to(roomOf(room));
+  if (!users) {
+    const emitter = opts.exceptUser ? to.except(userRoomOf(opts.exceptUser)) : to;
+    (emitter.emit as (ev: E, p: unknown) => boolean)(event, payload(room));
+    return;
+  }
+  for (const [self, peer] of [users, [users[1], users[0]] as const]) {
+    if (self === opts.exceptUser) continue;
+    // The sockets of `self` in the conversation: everyone in it but `peer`'s.
+    const emitter = target.to(roomOf(room)).except(userRoomOf(peer));
+    (emitter.emit as (ev: E, p: unknown) => boolean)(event, payload(directAddress(peer)));
+  }
+}
+
+/**
+ * After a message in a conversation: tells both users' sockets that have not joined it (on
+ * every instance) that it has something new, so a client shows it even if it never opened it.
+ */
+export function announceDirect(io: ChatServer, room: string, from: string, id: string): void {
+  const users = directUsers(room);
+  if (!users) return;
+  for (const [self, peer] of [users, [users[1], users[0]] as const]) {
+    io.to(userRoomOf(self))
+      .except(roomOf(room))
+      .emit('direct:opened', { room: directAddress(peer), from, id });
+  }
+}

@@ -1,0 +1,47 @@
+import type { Result } from 'ioredis';
+import type { RedisConn } from '../../redis/clients.js';
+import { readMembersLua } from './read-members.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatPresenceJoin(
+      boots: string,
+      entries: string,
+      typing: string,
+      now: number,
+      add: '0' | '1',
+      member: string,
+      entryExpiry: number,
+      keyTtlMs: number,
+      bootExpiry: number,
+      bootId: string,
+      exactMax: number,
+      some: number,
+    ): Result<[number, number, string[], string[]], Context>;
+  }
+}
+
+/**
+ * A join, in one round trip: adds the member entry and renews this instance's mark (when
+ * ARGV[2] is '1'), then reads the room's members and who is typing.
+ *
+ * KEYS[1] the room's instance marks (boots), KEYS[2] its member entries, KEYS[3] its typing set.
+ * ARGV[1] now, ARGV[2] add ('0' or '1'), ARGV[3] member, ARGV[4] entryExpiry, ARGV[5] keyTtlMs,
+ * ARGV[6] bootExpiry, ARGV[7] bootId, ARGV[8] exactMax, ARGV[9] some.
+ * Returns [1 if this instance's mark was missing, entries, names, typing].
+ */
+const LUA = `
+local now = tonumber(ARGV[1])
+local missing = 0
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  missing = redis.call('ZADD', KEYS[1], ARGV[6], ARGV[7])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+${readMembersLua(8, 9)}
+return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
+`;
+
+export const definePresenceJoin = (redis: RedisConn): void =>
+  redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: LUA });

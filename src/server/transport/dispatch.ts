@@ -1,0 +1,83 @@
+import { ErrorCode, SessionEndReason } from '../../protocol/index.js';
+import { userRoomOf } from '../rooms/room-names.js';
+import type { ChatSocket } from './io-types.js';
+import type { InstanceContext } from '../context.js';
+import { TokenBucket, type FloodPenalty } from '../auth/rate-limit.js';
+import { dispatch } from './boundary.js';
+import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
+
+/** Engine.IO's ping interval (told to clients in the welcome). */
+export const PING_INTERVAL_MS = 25_000;
+
+/**
+ * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
+ * keeps flooding is cut off and penalised), then runs from the shared handler table; the
+ * socket is welcomed once and its presence cleaned up when it goes.
+ */
+export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): void {
+  const { cfg, io, log, metrics, bootId } = ctx;
+  const handlerDeps = { log, metrics };
+  io.on('connection', (socket: ChatSocket) => {
+    metrics.connections.inc();
+    const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
+    let cutOff = false;
+    void socket.join(userRoomOf(socket.data.user));
+    socket.use((packet) => {
+      if (cutOff) return;
+      const [event] = packet;
+      const ack: unknown = packet[packet.length - 1];
+      const answer = (code: ErrorCode, message: string): void => {
+        metrics.rejected.inc({ code });
+        if (typeof ack === 'function')
+          (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
+      };
+      if (!bucket.take()) {
+        answer(ErrorCode.RateLimited, 'slow down: too many requests');
+        if (bucket.strikes >= cfg.floodDisconnectAfter) {
+          // Once per socket: the packets it had already sent are not each worth a line, and
+          // are dropped unread from here on. The penalty is stored before the socket is cut:
+          // a flooder that reconnects the moment it is cut finds it already in place.
+          cutOff = true;
+          const { user, sessionHash } = socket.data;
+          const cut = (): void => {
+            socket.emit('session:ended', { reason: SessionEndReason.Flood });
+            socket.disconnect(true);
+          };
+          floods.punish(sessionHash).then(
+            (penaltyMs) => {
+              cut();
+              log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off');
+            },
+            (err: unknown) => {
+              cut();
+              log.warn(
+                { user, socket: socket.id, err: (err as Error).message },
+                'flooding socket cut off (penalty not stored)',
+              );
+            },
+          );
+        }
+        return;
+      }
+      // Every known event is run from the shared handler table right here; no per-socket
+      // listeners, so `next` is never called for them.
+      if (!dispatch(CHAT_HANDLERS, socket, ctx, packet, handlerDeps)) {
+        answer(ErrorCode.BadRequest, `unknown event ${JSON.stringify(String(event)).slice(0, 60)}`);
+      }
+    });
+    socket.on('disconnecting', () => {
+      onSocketGone(socket, ctx).catch((err: unknown) =>
+        log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
+      );
+    });
+    socket.on('disconnect', () => metrics.connections.dec());
+    socket.emit('session:welcome', {
+      user: socket.data.user,
+      instanceId: cfg.instanceId,
+      bootId,
+      serverTime: Date.now(),
+      pingIntervalMs: PING_INTERVAL_MS,
+    });
+  });
+}
