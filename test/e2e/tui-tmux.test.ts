@@ -301,17 +301,31 @@ describe('chat-tui join in tmux', needs('tmux'), () => {
     tmux('send-keys', '-t', 'fay', 'Enter');
     await vi.waitFor(() => expect(got).toEqual(['abce']), { timeout: 20_000, interval: 50 });
 
-    // A paste with -p is bracketed (the client asked for it): seven lines, one question, one
-    // message with its line breaks.
+    // A paste with -p is bracketed (the client asked for it). Two lines are typed into the
+    // input, where Enter sends them as one message.
+    tmux('set-buffer', '-b', 'two', 'first of two\nsecond of two');
+    tmux('paste-buffer', '-p', '-b', 'two', '-t', 'fay');
+    await until('fay', (s) =>
+      expect(s.split('\n').slice(22, 24)).toEqual([
+        `#${room}> first of two`,
+        '       ┆ second of two',
+      ]),
+    );
+    tmux('send-keys', '-t', 'fay', 'Enter');
+    await vi.waitFor(() => expect(got).toEqual(['abce', 'first of two\nsecond of two']), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    // Seven lines: one question, one message with its line breaks.
     const seven = Array.from({ length: 7 }, (_, i) => `pasted line ${i + 1}`);
     tmux('set-buffer', '-b', 'seven', seven.join('\n'));
     tmux('paste-buffer', '-p', '-b', 'seven', '-t', 'fay');
     await until('fay', (s) =>
       expect(s).toContain(`Send 7 pasted lines to #${room} as one message? y/Enter: send`),
     );
-    expect(got).toEqual(['abce']);
+    expect(got).toHaveLength(2);
     tmux('send-keys', '-t', 'fay', 'y');
-    await vi.waitFor(() => expect(got).toEqual(['abce', seven.join('\n')]), {
+    await vi.waitFor(() => expect(got.slice(2)).toEqual([seven.join('\n')]), {
       timeout: 20_000,
       interval: 50,
     });
