@@ -95,5 +95,12 @@ describe('bracketed paste', () => {
     await h.until(() => expect(sent()).toHaveLength(2));
     expect(sent().join('\n')).toBe(text);
     expect(sent()[0]!.endsWith(line)).toBe(true);
+    // More than the input line holds is refused whole, and says so.
+    for (const o of [...h.chat.outgoing.values()]) h.chat.settle(o, 'sent');
+    h.key(paste('y'.repeat(25_000)));
+    await h.until((f) =>
+      expect(f).toContain('25000 characters not taken: the input line holds at most 20000'),
+    );
+    expect(sent()).toHaveLength(2);
   });
 });

@@ -87,8 +87,10 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       }
       case 'paste':
         // One unit: a short paste is typed (line breaks and all), a long one asks first.
-        if (isLongPaste(cmd.text)) store.askPaste(cmd.text);
-        else insert(store, input, cmd.text);
+        // Bounded as the input line is: a runaway paste is refused whole, visibly.
+        if (!isLongPaste(cmd.text) || cmd.text.length > INPUT_MAX_LENGTH)
+          insert(store, input, cmd.text);
+        else store.askPaste(cmd.text);
         break;
       case 'insert':
         insert(store, input, cmd.text);
