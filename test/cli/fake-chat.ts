@@ -35,6 +35,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   readonly server = 'http://127.0.0.1:3000';
   readonly sent: { room: string; text: string; kind: string }[] = [];
   readonly typingCalls: boolean[] = [];
+  /** Every `setTyping`, as `room:on` or `room:off`. */
+  readonly typingLog: string[] = [];
   roomList: RoomInfo[] = [];
   /** What a send is at first: pending (until settled), or failed (not connected, limited). */
   sendState: 'pending' | 'failed' = 'pending';
@@ -97,8 +99,9 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     this.emit('outgoing', out);
   }
 
-  setTyping(_room: string, typing: boolean): Promise<void> {
+  setTyping(room: string, typing: boolean): Promise<void> {
     this.typingCalls.push(typing);
+    this.typingLog.push(`${room}:${typing ? 'on' : 'off'}`);
     return Promise.resolve();
   }
 

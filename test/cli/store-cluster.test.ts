@@ -228,4 +228,30 @@ describe('the TUI state layer on a real cluster', () => {
       Array.from({ length: 20 }, (_, i) => `away ${i + 30}`),
     );
   });
+
+  it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {
+    const [home, other] = await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'typing:' });
+    const { client: bob, user: bobName } = await connectUser([other!.url]);
+    closers.push(() => bob.close());
+    const me = userName('typist');
+    const { token } = await login(home!.url, me, 'password-1');
+    const client = new ChatClient({ servers: [home!.url, other!.url], token, pingEveryMs: 0 });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    await client.connect();
+    await store.start(['typing-room']);
+    await bob.join('typing-room');
+    await bob.setTyping('typing-room', true);
+    await until(client, () => store.getSnapshot().typing.includes(bobName), 10_000, 'bob typing');
+    // Bob stops while this client's instance is gone: it cannot hear him stop.
+    await home!.kill('SIGKILL');
+    await bob.setTyping('typing-room', false);
+    await until(client, () => store.getSnapshot().status !== undefined, 15_000, 'the rejoin');
+    await client.settled();
+    expect(store.getSnapshot().label.text).toBe('connected');
+    expect(store.getSnapshot().typing).toEqual([]);
+  });
 });

@@ -273,4 +273,69 @@ describe('chat-tui join in tmux', needs('tmux'), () => {
     tmux('send-keys', '-t', 'erin', 'C-c');
     await exitedCleanly('erin');
   });
+
+  it("keys in one read each act ('abcd' BSpace 'e' is abce) and a 7-line bracketed paste is one message", async () => {
+    const user = userName('fay');
+    const dir = tmpDir('tui-fay');
+    const server = nodes[0]!.url;
+    const room = 'bursts';
+    execFileSync(
+      process.execPath,
+      [BIN, 'login', '--server', server, '--user', user, '--password-stdin'],
+      { input: 'fay-pw-1\n', env: { ...process.env, CHAT_TUI_CONFIG_DIR: dir } },
+    );
+    // A second user in the room records what arrives from fay.
+    const { client } = await connectUser([server]);
+    await client.join(room);
+    const got: string[] = [];
+    client.on('message', (m) => void (m.room === room && m.from === user && got.push(m.text)));
+    openPane('fay', dir, [server], room);
+    await until('fay', (s) => {
+      expect(s.split('\n')[0]).toContain('● connected');
+      expect(s).toContain(`#${room}>`);
+    });
+
+    // One send-keys call: tmux writes the four letters, the Backspace and the e in one go.
+    tmux('send-keys', '-t', 'fay', 'abcd', 'BSpace', 'e');
+    await until('fay', (s) => expect(s.split('\n')[23]).toBe(`#${room}> abce`));
+    tmux('send-keys', '-t', 'fay', 'Enter');
+    await vi.waitFor(() => expect(got).toEqual(['abce']), { timeout: 20_000, interval: 50 });
+
+    // A paste with -p is bracketed (the client asked for it). Two lines are typed into the
+    // input, where Enter sends them as one message.
+    tmux('set-buffer', '-b', 'two', 'first of two\nsecond of two');
+    tmux('paste-buffer', '-p', '-b', 'two', '-t', 'fay');
+    await until('fay', (s) =>
+      expect(s.split('\n').slice(22, 24)).toEqual([
+        `#${room}> first of two`,
+        '       ┆ second of two',
+      ]),
+    );
+    tmux('send-keys', '-t', 'fay', 'Enter');
+    await vi.waitFor(() => expect(got).toEqual(['abce', 'first of two\nsecond of two']), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    // Seven lines: one question, one message with its line breaks.
+    const seven = Array.from({ length: 7 }, (_, i) => `pasted line ${i + 1}`);
+    tmux('set-buffer', '-b', 'seven', seven.join('\n'));
+    tmux('paste-buffer', '-p', '-b', 'seven', '-t', 'fay');
+    await until('fay', (s) =>
+      expect(s).toContain(`Send 7 pasted lines to #${room} as one message? y/Enter: send`),
+    );
+    expect(got).toHaveLength(2);
+    tmux('send-keys', '-t', 'fay', 'y');
+    await vi.waitFor(() => expect(got.slice(2)).toEqual([seven.join('\n')]), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    await until('fay', (s) => {
+      expect(count(s, `${user}: pasted line 1`)).toBe(1);
+      for (const l of seven.slice(1)) expect(count(s, `┆ ${l}`), l).toBe(1);
+      expect(s).not.toContain('sending…');
+    });
+    client.close();
+    tmux('send-keys', '-t', 'fay', 'C-c');
+    await exitedCleanly('fay');
+  });
 });

@@ -6,12 +6,15 @@ import { App } from './components/App.js';
 import { ChatStore } from './state/chat-store.js';
 import { filteredStdin } from './stdin-filter.js';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+// Bracketed paste (`?2004`) on while the client runs: a terminal then wraps a paste in
+// ESC[200~ ... ESC[201~, and the client takes it as one unit (see key-decoder.ts).
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[?2004h';
+const LEAVE_ALT_SCREEN = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 /**
- * Runs the full-screen client until the user quits. The alternate screen is entered and left
- * by hand so that it is restored on every way out: quit, Ctrl-C, a signal, a crash.
+ * Runs the full-screen client until the user quits. The alternate screen and bracketed paste
+ * are turned on and off by hand so that the terminal is restored on every way out: quit,
+ * Ctrl-C, a signal, a crash.
  */
 export async function runTui(client: ChatClient, user: string, rooms: string[]): Promise<void> {
   let restored = false;

@@ -5,15 +5,17 @@ import { StringDecoder } from 'node:string_decoder';
  * Keeps only what the keyboard legitimately sends. A paste in a real terminal can carry escape
  * sequences (`ESC[31m`, OSC 52, bracketed-paste markers) and ink 6.8's `useInput` throws on
  * some of them, so input is filtered before Ink sees it: known key sequences (arrows, PgUp,
- * Home, F-keys, Alt-x) pass, every other CSI/OSC/DCS sequence and every C1 byte is dropped.
+ * Home, F-keys, Alt-x) and the bracketed-paste markers pass, every other CSI/OSC/DCS
+ * sequence and every C1 byte is dropped (also inside a paste).
  */
 
 // Escape sequences are what this file parses.
 /* eslint-disable no-control-regex */
 
 const CSI_KEY_FINALS = new Set(['A', 'B', 'C', 'D', 'E', 'F', 'H', 'P', 'Q', 'R', 'S', 'Z']);
+/** Keys that end in `~`, and the bracketed-paste markers (200: start, 201: end). */
 const CSI_TILDE_KEYS = new Set([
-  1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24,
+  1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24, 200, 201,
 ]);
 
 /**

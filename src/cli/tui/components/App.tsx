@@ -1,29 +1,32 @@
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { useBell } from '../hooks/use-bell.js';
 import { useChatStore } from '../hooks/use-chat-store.js';
-import { INPUT_MAX_LENGTH, useInputLine } from '../hooks/use-input-line.js';
+import { INPUT_MAX_LENGTH, useInputLine, type InputLine as Line } from '../hooks/use-input-line.js';
+import { useKeys } from '../hooks/use-keys.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { keyCommand, type KeyCommand } from '../keys.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { clampHelpTop, helpBodyRows, helpLines } from '../state/help-lines.js';
 import { paneLayout } from '../state/pane-layout.js';
+import { isLongPaste } from '../state/paste.js';
 import { messageLength } from '../state/split-message.js';
+import { announcesTyping } from '../state/typing-notice.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { HintLine } from './HintLine.js';
-import { InputLine } from './InputLine.js';
+import { InputLine, inputRows } from './InputLine.js';
 import { MemberList } from './MemberList.js';
 import { MessagePane } from './MessagePane.js';
-import { PasteQuestion } from './PasteQuestion.js';
+import { PasteQuestion, pasteQuestionRows } from './PasteQuestion.js';
 import { RoomTabs } from './RoomTabs.js';
 import { TypingLine } from './TypingLine.js';
 
 /** Below this width the member list folds away. */
 export const MEMBER_LIST_MIN_COLUMNS = 72;
 const MEMBER_LIST_WIDTH = 18;
-/** Header (2), tabs, typing line, input. */
-const CHROME_ROWS = 5;
+/** Header (2), tabs, typing line; then the input's rows. */
+const CHROME_ROWS = 4;
 
 /** The whole screen: it wires the store's snapshot to the views and keys to actions. */
 export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) {
@@ -33,7 +36,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const input = useInputLine();
   const { exit } = useApp();
   useBell(store);
-  const paneHeight = Math.max(3, rows - CHROME_ROWS);
+  // The input grows with the lines of the message being typed; a question may take two rows.
+  const bottomRows = snap.paste
+    ? pasteQuestionRows({ ...snap.paste, width: columns })
+    : inputRows(input.value, rows);
+  const paneHeight = Math.max(3, rows - CHROME_ROWS - bottomRows);
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
   const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
   // Rows per entry at this width: what scrolling counts; recomputed when the width changes.
@@ -47,9 +54,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
     if (snap.quitting) exit();
   }, [snap.quitting, exit]);
 
-  useInput((text, key) => {
-    const cmd = keyCommand(text, key);
-    if (cmd.type === 'insert' || cmd.type === 'lines') setHint(false);
+  useKeys((key) => {
+    const cmd = keyCommand(key);
+    if (cmd.type === 'insert' || cmd.type === 'lines' || cmd.type === 'paste') setHint(false);
+    /** Announces typing, or that it stopped, for the line as it is now. */
+    const typed = (line: string): void => store.typing(announcesTyping(line));
     if (store.pasteWaiting) return answerPaste(store, cmd, () => input.take());
     if (store.getSnapshot().help) {
       const scrollBy = (n: number): void =>
@@ -61,8 +70,7 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
     if (cmd.type !== 'complete') input.endCompletion();
     switch (cmd.type) {
       case 'complete':
-        if (cmd.before) store.typing(input.insert(cmd.before) !== '');
-        input.complete(() => store.completions(), cmd.dir);
+        typed(input.complete(() => store.completions(), cmd.dir));
         break;
       case 'submit':
         // Over the limit, the line stays where it is until the user says to split it.
@@ -73,38 +81,41 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         // after the last stays in the line.
         input.insert(cmd.lines[0]!);
         const lines = [input.take(), ...cmd.lines.slice(1, -1)];
-        store.typing(input.insert(cmd.lines.at(-1)!) !== '');
         void store.submitLines(lines);
+        typed(input.insert(cmd.lines.at(-1)!));
         break;
       }
+      case 'paste':
+        // One unit: a short paste is typed (line breaks and all), a long one asks first.
+        // Bounded as the input line is: a runaway paste is refused whole, visibly.
+        if (!isLongPaste(cmd.text) || cmd.text.length > INPUT_MAX_LENGTH)
+          insert(store, input, cmd.text);
+        else store.askPaste(cmd.text);
+        break;
       case 'insert':
-        if (input.current().length + cmd.text.length > INPUT_MAX_LENGTH) {
-          store.info(
-            `${cmd.text.length} characters not taken: the input line holds at most ${INPUT_MAX_LENGTH}`,
-            'error',
-          );
-          break;
-        }
-        store.typing(input.insert(cmd.text) !== '');
+        insert(store, input, cmd.text);
+        break;
+      case 'newline':
+        insert(store, input, '\n');
         break;
       case 'backspace':
-        store.typing(input.backspace() !== '');
+        typed(input.backspace());
         break;
       case 'clearLine':
-        input.clear();
-        store.typing(false);
+        typed(input.clear());
         break;
       case 'deleteWord':
-        input.deleteWord();
+        typed(input.deleteWord());
         break;
       case 'cursor':
         input.move(cmd.by);
         break;
       case 'historyPrev':
-        input.recall(store.inputHistory, -1);
+        // In a message of several lines, Up and Down move between them first.
+        if (!input.moveLine(-1)) typed(input.recall(store.inputHistory, -1));
         break;
       case 'historyNext':
-        input.recall(store.inputHistory, 1);
+        if (!input.moveLine(1)) typed(input.recall(store.inputHistory, 1));
         break;
       case 'scroll':
         store.scroll(cmd.pages, layout, paneHeight);
@@ -170,22 +181,31 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       )}
       {hint && snap.typing.length === 0 ? <HintLine /> : <TypingLine typing={snap.typing} />}
       {snap.paste ? (
-        <PasteQuestion
-          lines={snap.paste.lines}
-          room={snap.paste.room}
-          splitFrom={snap.paste.splitFrom}
-        />
+        <PasteQuestion {...snap.paste} width={columns} />
       ) : (
         <InputLine
           room={snap.active}
           value={input.value}
           cursor={input.cursor}
           width={columns}
+          rows={bottomRows}
           length={messageLength(input.value)}
         />
       )}
     </Box>
   );
+}
+
+/** Types text at the cursor, unless the input line would overflow (said, not cut silently). */
+function insert(store: ChatStore, input: Line, text: string): void {
+  if (input.current().length + text.length > INPUT_MAX_LENGTH) {
+    store.info(
+      `${text.length} characters not taken: the input line holds at most ${INPUT_MAX_LENGTH}`,
+      'error',
+    );
+    return;
+  }
+  store.typing(announcesTyping(input.insert(text)));
 }
 
 /**

@@ -13,8 +13,16 @@ export interface InputLine extends InputState {
   backspace(): string;
   deleteWord(): string;
   clear(): string;
-  /** Moves the cursor by characters (graphemes; negative: left), or to an end. */
+  /**
+   * Moves the cursor by characters (graphemes; negative: left), or to the start or end of its
+   * line (the text can hold line breaks).
+   */
   move(by: number | 'start' | 'end'): void;
+  /**
+   * Moves the cursor to the line above (-1) or below (+1) in a text of several lines; false
+   * (and nothing moves) when there is no such line.
+   */
+  moveLine(dir: -1 | 1): boolean;
   /** The line as it is now (it may be newer than `value` until React re-renders). */
   current(): string;
   /** Returns the line and empties it (Enter). */
@@ -48,6 +56,10 @@ interface Cycle {
  * insert past it, visibly.
  */
 export const INPUT_MAX_LENGTH = 20_000;
+
+/** Where the line holding index `i` starts. */
+const lineStart = (value: string, i: number): number =>
+  i <= 0 ? 0 : value.lastIndexOf('\n', i - 1) + 1;
 
 /**
  * The input line's text and cursor. They live in a ref as well as in state: Enter typed right
@@ -87,11 +99,27 @@ export function useInputLine(): InputLine {
     current: () => cur().value,
     move: (by) => {
       const { value, cursor } = cur();
-      if (by === 'start') return void set(value, 0);
-      if (by === 'end') return void set(value, value.length);
+      if (by === 'start') return void set(value, lineStart(value, cursor));
+      if (by === 'end') {
+        const end = value.indexOf('\n', cursor);
+        return void set(value, end === -1 ? value.length : end);
+      }
       let c = cursor;
       for (let n = 0; n < Math.abs(by); n++) c = step(value, c, by < 0 ? -1 : 1);
       set(value, c);
+    },
+    moveLine: (dir) => {
+      const { value, cursor } = cur();
+      const start = lineStart(value, cursor);
+      const target = dir < 0 ? lineStart(value, start - 1) : value.indexOf('\n', cursor) + 1;
+      if ((dir < 0 && start === 0) || (dir > 0 && target === 0)) return false;
+      const end = value.indexOf('\n', target);
+      const lineEnd = end === -1 ? value.length : end;
+      // The same column (in UTF-16 units), at a grapheme boundary at or before it.
+      let c = Math.min(target + (cursor - start), lineEnd);
+      if (c < lineEnd) c = step(value, step(value, c, 1), -1);
+      set(value, c);
+      return true;
     },
     take: () => {
       const { value } = cur();

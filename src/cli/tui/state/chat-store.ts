@@ -1,6 +1,7 @@
 import type { ConnectionState } from '../../../client/chat-client.js';
 import {
   NAME_PATTERN,
+  TYPING_TTL_MS,
   directAddress,
   directPeer,
   type ChatMessage,
@@ -105,6 +106,10 @@ export class ChatStore implements CommandHost {
   private readonly pastes: PasteSender;
   private notifyPending = false;
   private typingSentAt = 0;
+  /** The room told that we are typing (it hears when we stop, wherever we are by then). */
+  private typingIn: string | undefined;
+  /** When the connection was last made: typing heard before it may have stopped unheard. */
+  private connectedAt = 0;
   private readonly offs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -130,6 +135,7 @@ export class ChatStore implements CommandHost {
     this.offs.push(
       c.on('state', (state) => {
         this.stateSince = this.now();
+        if (state.kind === 'connected') this.connectedAt = this.stateSince;
         // One status at a time: what happened to the last connection is stale once it is down.
         if (state.kind !== 'connected') this.status = undefined;
         this.changed();
@@ -279,9 +285,18 @@ export class ChatStore implements CommandHost {
     this.changed();
   }
 
+  /**
+   * Who is typing in the active room, as heard on this connection: nobody while it is down,
+   * and after a reconnect only who typed since (a notice from before is not replayed: its
+   * "stopped" may have been missed). A typing mark holds until it arrived + TYPING_TTL_MS.
+   */
   private activeTyping(): string[] {
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
-    return room ? room.typingUsers(this.now()).filter((u) => u !== this.user) : [];
+    if (!room || this.client.state.kind !== 'connected') return [];
+    const heardSince = this.connectedAt + TYPING_TTL_MS;
+    return room
+      .typingUsers(this.now())
+      .filter((u) => u !== this.user && (room.typing.get(u) ?? 0) >= heardSince);
   }
 
   // --- the client's own lines ---
@@ -384,6 +399,7 @@ export class ChatStore implements CommandHost {
   async leave(name: string | undefined): Promise<void> {
     const room = name?.replace(/^#/, '') ?? this.active;
     if (!room || !this.order.includes(room)) return this.info(`you are not in that room`, 'error');
+    if (this.typingIn === room) this.typing(false);
     try {
       await this.client.leave(room);
     } catch (err) {
@@ -406,6 +422,7 @@ export class ChatStore implements CommandHost {
   switchTo(index: number): void {
     const name = this.order[index];
     if (name === undefined) return;
+    if (name !== this.active) this.typing(false);
     this.active = name;
     this.changed();
   }
@@ -479,15 +496,20 @@ export class ChatStore implements CommandHost {
     return this.history;
   }
 
-  /** Tells the room we are typing (throttled), or that we stopped. */
+  /** Tells the active room we are typing (throttled), or the room told so that we stopped. */
   typing(active: boolean): void {
-    const room = this.active;
+    const room = active ? this.active : undefined;
+    if (this.typingIn !== undefined && this.typingIn !== room) {
+      this.client.setTyping(this.typingIn, false).catch(() => undefined);
+      this.typingIn = undefined;
+      this.typingSentAt = 0;
+    }
     if (!room || this.client.state.kind !== 'connected') return;
     const now = this.now();
-    if (active && now - this.typingSentAt < TYPING_RESEND_MS) return;
-    if (!active && this.typingSentAt === 0) return;
-    this.typingSentAt = active ? now : 0;
-    this.client.setTyping(room, active).catch(() => undefined);
+    if (now - this.typingSentAt < TYPING_RESEND_MS) return;
+    this.typingSentAt = now;
+    this.typingIn = room;
+    this.client.setTyping(room, true).catch(() => undefined);
   }
 
   /** What Enter does with the input line: a message, or a command (slash/). */
@@ -508,6 +530,11 @@ export class ChatStore implements CommandHost {
    */
   askSplit(line: string): boolean {
     return this.pastes.askSplit(line);
+  }
+
+  /** A long bracketed paste: asks whether to send it as one message (see paste.ts). */
+  askPaste(text: string): void {
+    this.pastes.askPaste(text);
   }
 
   /** The question waiting for the user's answer, if any. */
@@ -571,6 +598,7 @@ export class ChatStore implements CommandHost {
   quit(): void {
     if (this.quitting) return;
     this.quitting = true;
+    this.typing(false);
     this.changed();
     this.onQuit?.();
   }

@@ -11,6 +11,7 @@ export const COMMAND_HELP: readonly HelpRow[] = COMMANDS.map((c) => [c.usage, c.
 /** The keys, as `/help` lists them (bindings themselves are in keys.ts). */
 export const KEY_HELP: readonly HelpRow[] = [
   ['Enter', 'send the line (or run a /command)'],
+  ['Alt-Enter / Ctrl-J', 'a new line in the message (a pasted one keeps its lines)'],
   ['PgUp / PgDn', 'scroll the messages; End jumps back to the newest'],
   ['Ctrl-N / Ctrl-P', 'next / previous room'],
   ['Alt-1..9', 'room by its tab number'],

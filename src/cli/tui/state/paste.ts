@@ -1,9 +1,25 @@
 import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
 import type { ChatPort } from './chat-port.js';
-import { splitLine } from './split-message.js';
+import { messageLength, splitLine, splitText } from './split-message.js';
 
-/** A paste of more lines than this asks before sending them, one message a line. */
+/**
+ * A paste of more lines than this asks before it is sent: a bracketed paste as one message,
+ * a terminal's paste without brackets as one message a line.
+ */
 export const PASTE_CONFIRM_LINES = 5;
+
+/**
+ * Whether a bracketed paste is too long to go into the input line: more than
+ * {@link PASTE_CONFIRM_LINES} lines, or more than one message holds. Such a paste is sent
+ * after one question (see {@link PasteSender.askPaste}); a shorter one is typed.
+ */
+export function isLongPaste(text: string): boolean {
+  return text.split('\n').length > PASTE_CONFIRM_LINES || text.length > MESSAGE_MAX_LENGTH;
+}
+
+/** Pasted text as lines to submit that send it as it is, never run as a command. */
+const asMessage = (text: string): string =>
+  text.trimStart().startsWith('/') ? `/${text.trimStart()}` : text;
 
 /** What sending a paste needs of the store. */
 export interface PasteHost {
@@ -20,6 +36,8 @@ export interface PasteQuestion {
   /** Over-long text to split: its length in characters. */
   splitFrom: number | undefined;
   fromInput: boolean;
+  /** A bracketed paste, sent as one message (or as parts): how many lines it has. */
+  pasted: number | undefined;
 }
 
 const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
@@ -35,6 +53,8 @@ export class PasteSender {
   private splitFrom: number | undefined;
   /** The text waiting is the input line's (kept there until the answer is yes). */
   private fromInput = false;
+  /** The text waiting is a bracketed paste of this many lines. */
+  private pasted: number | undefined;
 
   constructor(
     private readonly host: PasteHost,
@@ -48,6 +68,7 @@ export class PasteSender {
         lines: sendable(this.waiting).length,
         splitFrom: this.splitFrom,
         fromInput: this.fromInput,
+        pasted: this.pasted,
       }
     );
   }
@@ -60,10 +81,23 @@ export class PasteSender {
     const parts = splitLine(line);
     if (!parts || this.waiting) return false;
     this.waiting = parts;
-    this.splitFrom = line.length;
+    this.splitFrom = messageLength(line);
     this.fromInput = true;
     this.changed();
     return true;
+  }
+
+  /**
+   * A long bracketed paste ({@link isLongPaste}): asks once whether to send it, as one
+   * message with its line breaks (or, over the limit, in parts).
+   */
+  askPaste(text: string): void {
+    if (this.waiting) return;
+    const parts = text.length > MESSAGE_MAX_LENGTH ? splitText(text) : [text];
+    this.waiting = parts.map(asMessage);
+    this.splitFrom = parts.length > 1 ? text.length : undefined;
+    this.pasted = text.split('\n').length;
+    this.changed();
   }
 
   submit(lines: string[]): Promise<void> {
@@ -72,7 +106,7 @@ export class PasteSender {
     if (parts.length > lines.length) {
       // Some pasted line is over the limit: ask, naming the longest.
       this.waiting = parts;
-      this.splitFrom = Math.max(...lines.map((l) => l.length));
+      this.splitFrom = Math.max(...lines.map(messageLength));
       this.changed();
       return Promise.resolve();
     }
@@ -87,16 +121,17 @@ export class PasteSender {
   /** Sends every line of the waiting paste, or none (and says so). */
   answer(send: boolean): Promise<void> {
     const lines = this.waiting;
-    const { splitFrom, fromInput } = this;
+    const { splitFrom, fromInput, pasted } = this;
     if (!lines) return Promise.resolve();
     this.waiting = undefined;
     this.splitFrom = undefined;
     this.fromInput = false;
+    this.pasted = undefined;
     this.changed();
     if (!send) {
       this.host.info(
         splitFrom === undefined
-          ? `${sendable(lines).length} pasted lines not sent`
+          ? `${pasted ?? sendable(lines).length} pasted lines not sent`
           : `not sent: ${splitFrom} characters, and a message holds at most ${MESSAGE_MAX_LENGTH}` +
               (fromInput ? '; the text is still in the input line' : ''),
       );

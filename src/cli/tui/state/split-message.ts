@@ -4,17 +4,19 @@ import { parseInput } from '../slash/registry.js';
 
 /**
  * `text` cut into pieces of at most `max` UTF-16 units (what the server counts), between
- * graphemes, at the last space of a piece when there is one in its last fifth (that space
- * is dropped: the pieces joined with it are the text).
+ * graphemes, at the last line break of a piece when there is one in its last fifth, else at
+ * its last space there (that break or space is dropped: the pieces joined with it are the
+ * text).
  */
 export function splitText(text: string, max = MESSAGE_MAX_LENGTH): string[] {
   const out: string[] = [];
   let piece = '';
   for (const g of graphemes(text)) {
     if (piece.length + g.length > max) {
-      // At a space, the space is where one message ends and the next begins (sending trims
-      // it anyway).
-      const space = piece.lastIndexOf(' ');
+      // At a break or a space: that is where one message ends and the next begins (sending
+      // trims it anyway).
+      const newline = piece.lastIndexOf('\n');
+      const space = newline >= max * 0.8 ? newline : piece.lastIndexOf(' ');
       const atSpace = space >= max * 0.8;
       out.push(atSpace ? piece.slice(0, space) : piece);
       piece = atSpace ? piece.slice(space + 1) : '';
