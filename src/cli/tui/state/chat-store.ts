@@ -13,16 +13,13 @@ import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
-import {
-  anchorAt,
-  maxOffset,
-  offsetOf,
-  pageFrom,
-  type PaneLayout,
-  type ScrollAnchor,
-} from './pane-layout.js';
+import { LocalLines } from './local-lines.js';
+import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
+import { Scrolls } from './scrolls.js';
+import { nextUnreadRoom, tabIndex } from './tabs.js';
+import { TypingOut } from './typing-out.js';
 import { runInput } from '../slash/registry.js';
 import type { CommandHost } from '../slash/types.js';
 
@@ -77,7 +74,6 @@ const NAME_RULE = 'use a-z, 0-9, _ and - (up to 32)';
 const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
   id === undefined ? undefined : sanitizeInline(id, 40);
-const TYPING_RESEND_MS = 3000;
 
 /**
  * The TUI's state, with no React: it listens to a chat client, keeps what the screen needs
@@ -92,10 +88,8 @@ export class ChatStore implements CommandHost {
   private outgoingRev = 0;
   private readonly order: string[] = [];
   private active: string | undefined;
-  private readonly local = new Map<string, LocalLine[]>();
-  private lineNo = 0;
-  /** Rooms scrolled up; a room at the bottom has no entry. */
-  private readonly scrolls = new Map<string, { anchor: ScrollAnchor; newBelow: number }>();
+  private readonly local = new LocalLines();
+  private readonly scrolls = new Scrolls();
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
   private readonly mentions: MentionLog;
@@ -105,9 +99,7 @@ export class ChatStore implements CommandHost {
   private helpOpen = false;
   private readonly pastes: PasteSender;
   private notifyPending = false;
-  private typingSentAt = 0;
-  /** The room told that we are typing (it hears when we stop, wherever we are by then). */
-  private typingIn: string | undefined;
+  private readonly typingOut: TypingOut;
   /** When the connection was last made: typing heard before it may have stopped unheard. */
   private connectedAt = 0;
   private readonly offs: (() => void)[] = [];
@@ -127,6 +119,7 @@ export class ChatStore implements CommandHost {
     this.user = opts.user;
     this.stateSince = this.now();
     this.pastes = new PasteSender(this, () => this.changed());
+    this.typingOut = new TypingOut(client, this.now);
     const bell = opts.bell ?? 'mentions';
     this.mentions = new MentionLog(this.user, () => {
       if (bell !== 'off') this.onBell?.();
@@ -141,10 +134,9 @@ export class ChatStore implements CommandHost {
         this.changed();
       }),
       c.on('message', (m) => {
-        const s = this.scrolls.get(m.room);
         // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
-        if (s && newest) s.newBelow++;
+        if (newest) this.scrolls.arrived(m.room);
         // Unread is counted for live (and missed) messages only: history does not ring.
         const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
         if (newest && unread) this.mentions.arrived(m, m.room);
@@ -219,7 +211,7 @@ export class ChatStore implements CommandHost {
       room?.version,
       this.outgoingRev,
       local,
-      this.lineNo,
+      this.local.lineNo,
       clearedAfter,
       this.user,
     ];
@@ -302,11 +294,8 @@ export class ChatStore implements CommandHost {
   // --- the client's own lines ---
 
   private addLine(room: string, tone: LocalLine['tone'], text: string): void {
-    const r = this.client.rooms.get(room);
-    const lines = this.local.get(room) ?? [];
-    this.local.set(room, lines);
-    lines.push({ n: ++this.lineNo, tone, text, ts: this.now(), after: r?.messages.at(-1)?.id });
-    if (lines.length > 500) lines.splice(0, lines.length - 500);
+    const newest = this.client.rooms.get(room)?.messages.at(-1)?.id;
+    this.local.add(room, tone, text, this.now(), newest);
     this.changed();
   }
 
@@ -399,7 +388,7 @@ export class ChatStore implements CommandHost {
   async leave(name: string | undefined): Promise<void> {
     const room = name?.replace(/^#/, '') ?? this.active;
     if (!room || !this.order.includes(room)) return this.info(`you are not in that room`, 'error');
-    if (this.typingIn === room) this.typing(false);
+    if (this.typingOut.room === room) this.typing(false);
     try {
       await this.client.leave(room);
     } catch (err) {
@@ -410,8 +399,8 @@ export class ChatStore implements CommandHost {
     }
     const i = this.order.indexOf(room);
     this.order.splice(i, 1);
-    this.local.delete(room);
-    this.scrolls.delete(room);
+    this.local.drop(room);
+    this.scrolls.drop(room);
     if (this.active === room) {
       this.active = this.order[Math.min(i, this.order.length - 1)];
       if (!this.active) this.info(`you left ${roomLabel(room)}; /join a room to chat`);
@@ -435,12 +424,9 @@ export class ChatStore implements CommandHost {
 
   /** `/window N`: the room of tab N (counted from 1, as the tab bar shows). */
   window(arg: string | undefined): void {
-    const n = Number(arg);
-    if (!arg || !Number.isInteger(n) || n < 1 || n > this.order.length) {
-      const range = this.order.length === 0 ? 'no room is joined' : `1 to ${this.order.length}`;
-      return this.info(`usage: /window <number of a tab> (${range})`, 'error');
-    }
-    this.switchTo(n - 1);
+    const index = tabIndex(arg, this.order.length);
+    if (typeof index === 'string') return this.info(index, 'error');
+    this.switchTo(index);
   }
 
   /**
@@ -448,12 +434,12 @@ export class ChatStore implements CommandHost {
    * unread message, else the next with any unread.
    */
   nextUnread(): void {
-    const n = this.order.length;
-    const at = this.active ? this.order.indexOf(this.active) : -1;
-    const after = Array.from({ length: n }, (_, k) => this.order[(at + 1 + k) % n]!).filter(
-      (r) => r !== this.active && (this.client.rooms.get(r)?.unread ?? 0) > 0,
+    const next = nextUnreadRoom(
+      this.order,
+      this.active,
+      (r) => this.client.rooms.get(r)?.unread ?? 0,
+      (r) => this.unreadMentions(r),
     );
-    const next = after.find((r) => this.unreadMentions(r) > 0) ?? after[0];
     if (next === undefined) return this.info('no other room has unread messages');
     this.switchTo(this.order.indexOf(next));
   }
@@ -465,19 +451,9 @@ export class ChatStore implements CommandHost {
   scroll(pages: number, layout: PaneLayout, height: number): void {
     if (!this.active) return;
     const room = this.active;
-    const s = this.scrolls.get(room);
-    let offset = offsetOf(s?.anchor, layout, height);
-    for (let i = 0; i < Math.abs(pages); i++)
-      offset = pageFrom(offset, pages > 0 ? 1 : -1, layout, height);
-    const anchor = anchorAt(offset, layout);
-    if (anchor) this.scrolls.set(room, { anchor, newBelow: s?.newBelow ?? 0 });
-    else this.scrolls.delete(room);
+    const atTop = this.scrolls.scroll(room, pages, layout, height);
     // At the top: fetch older history from the server.
-    if (
-      pages > 0 &&
-      offset >= maxOffset(layout, height) &&
-      this.client.state.kind === 'connected'
-    ) {
+    if (atTop && this.client.state.kind === 'connected') {
       this.client.loadOlder(room).then(
         (n) => n > 0 && this.changed(),
         () => undefined,
@@ -487,7 +463,7 @@ export class ChatStore implements CommandHost {
   }
 
   scrollToEnd(): void {
-    if (this.active) this.scrolls.delete(this.active);
+    if (this.active) this.scrolls.drop(this.active);
     this.changed();
   }
 
@@ -498,18 +474,7 @@ export class ChatStore implements CommandHost {
 
   /** Tells the active room we are typing (throttled), or the room told so that we stopped. */
   typing(active: boolean): void {
-    const room = active ? this.active : undefined;
-    if (this.typingIn !== undefined && this.typingIn !== room) {
-      this.client.setTyping(this.typingIn, false).catch(() => undefined);
-      this.typingIn = undefined;
-      this.typingSentAt = 0;
-    }
-    if (!room || this.client.state.kind !== 'connected') return;
-    const now = this.now();
-    if (now - this.typingSentAt < TYPING_RESEND_MS) return;
-    this.typingSentAt = now;
-    this.typingIn = room;
-    this.client.setTyping(room, true).catch(() => undefined);
+    this.typingOut.set(active ? this.active : undefined);
   }
 
   /** What Enter does with the input line: a message, or a command (slash/). */
@@ -584,8 +549,8 @@ export class ChatStore implements CommandHost {
   clearScreen(): void {
     if (!this.active) return;
     const room = this.client.rooms.get(this.active);
-    this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.lineNo });
-    this.scrolls.delete(this.active);
+    this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.local.lineNo });
+    this.scrolls.drop(this.active);
     this.changed();
   }
 
