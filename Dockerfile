@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # chat-server as a container: `chat-server instance` on port 3000.
 # Build:  docker build -t chat-tui .
-# Run:    docker compose up   (see docker-compose.yml and README "Deploy")
+# Run:    docker compose up   (see docker-compose.yml and docs/deploy.md)
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

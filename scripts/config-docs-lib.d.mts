@@ -1,7 +1,8 @@
-export function renderConfigSection(markdown: string, readmePath: string): Promise<string>;
+export function renderConfigSection(markdown: string, docPath: string): Promise<string>;
 export function replaceConfigSection(
-  readme: string,
+  doc: string,
   start: string,
   end: string,
   section: string,
+  name?: string,
 ): string;

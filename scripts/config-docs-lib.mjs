@@ -1,15 +1,15 @@
 import prettier from 'prettier';
 
-/** The markdown formatted as prettier formats the README. */
-export async function renderConfigSection(markdown, readmePath) {
-  const options = (await prettier.resolveConfig(readmePath)) ?? {};
+/** The markdown formatted as prettier formats the file it goes into (`docPath`). */
+export async function renderConfigSection(markdown, docPath) {
+  const options = (await prettier.resolveConfig(docPath)) ?? {};
   return (await prettier.format(markdown, { ...options, parser: 'markdown' })).trim();
 }
 
-/** The README with what lies between the markers replaced by `section`. */
-export function replaceConfigSection(readme, start, end, section) {
-  const i = readme.indexOf(start);
-  const j = readme.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`README.md: markers ${start} ... ${end} not found`);
-  return `${readme.slice(0, i + start.length)}\n\n${section}\n\n${readme.slice(j)}`;
+/** The document with what lies between the markers replaced by `section`. */
+export function replaceConfigSection(doc, start, end, section, name = 'the document') {
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${name}: markers ${start} ... ${end} not found`);
+  return `${doc.slice(0, i + start.length)}\n\n${section}\n\n${doc.slice(j)}`;
 }

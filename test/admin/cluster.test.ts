@@ -62,7 +62,10 @@ function statusUntil(pred: (d: StatusDocument) => boolean, what: string): Promis
   );
 }
 
-/** Polls `admin:status` over one connection until `id` is gone; ms since `since`. */
+/**
+ * Reads `admin:status` over one connection until `id` is gone (status has no change event to
+ * await); ms since `since`.
+ */
 async function apiDropTime(id: string, since: number): Promise<number> {
   const s = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
     transports: ['websocket'],
@@ -70,14 +73,22 @@ async function apiDropTime(id: string, since: number): Promise<number> {
     forceNew: true,
   });
   try {
-    for (;;) {
-      const res = await new Promise<Result<StatusDocument>>((resolve) =>
-        s.emit('admin:status', {}, resolve),
-      );
-      if (res.ok && !res.data.instances.some((i) => i.id === id)) return Date.now() - since;
-      if (Date.now() - since > 10_000) throw new Error(`${id} still listed after 10 s`);
-      await new Promise((r) => setTimeout(r, 100)); // status has no change event: poll
-    }
+    return await eventually(
+      async () => {
+        const res = await new Promise<Result<StatusDocument>>((resolve, reject) =>
+          s
+            .timeout(5000)
+            .emit('admin:status', {}, (err: Error | null, r: Result<StatusDocument>) =>
+              err ? reject(err) : resolve(r),
+            ),
+        );
+        if (!res.ok) throw new Error(`admin:status refused: ${res.error.message}`);
+        const listed = res.data.instances.map((i) => i.id);
+        if (listed.includes(id)) throw new Error(`${id} still listed (${listed.join(', ')})`);
+        return Date.now() - since;
+      },
+      { what: `${id} dropped from admin:status`, timeoutMs: 10_000, everyMs: 100 },
+    );
   } finally {
     s.close();
   }

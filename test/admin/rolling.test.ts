@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
+import type { OutgoingMessage } from '../../src/client/types.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import type { RestartOutcome } from '../../src/admin/restart.js';
 import { connectUser, until } from '../helpers/cluster.js';
@@ -52,6 +53,44 @@ async function status(): Promise<StatusDocument> {
   return JSON.parse(r.stdout) as StatusDocument;
 }
 
+/**
+ * Counts the chatter's sends acknowledged on their first try, so a test can wait for chat to
+ * be under way (`more(n)`: n more acknowledged) instead of sleeping while it happens.
+ */
+function ackCounter(): {
+  onSent(out: OutgoingMessage): void;
+  more(n: number, what: string): Promise<void>;
+} {
+  let count = 0;
+  let waiter: { target: number; resolve: () => void } | undefined;
+  return {
+    onSent(out) {
+      if (out.state !== 'sent') return;
+      count++;
+      if (waiter && count >= waiter.target) waiter.resolve();
+    },
+    async more(n, what) {
+      const target = count + n;
+      let t: NodeJS.Timeout | undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          waiter = { target, resolve };
+          t = setTimeout(
+            () =>
+              reject(
+                new Error(`${what}: ${n - (target - count)} of ${n} sends acknowledged in 30 s`),
+              ),
+            30_000,
+          );
+        });
+      } finally {
+        clearTimeout(t);
+        waiter = undefined;
+      }
+    },
+  };
+}
+
 it('restart --rolling while 50 clients chat: new boot ids, every message once', async () => {
   // Statuses are written once a second: wait for them to count every client.
   const before = await eventually(
@@ -72,25 +111,27 @@ it('restart --rolling while 50 clients chat: new boot ids, every message once', 
   const sent: string[] = [];
   let n = 0;
   const t0 = Date.now();
+  const acked = ackCounter();
   const chatter = setInterval(() => {
     const c = clients[n % CLIENTS]!;
     const text = `${c.user} #${n++}`;
     sent.push(text);
-    void c.client.send(c.room, text);
+    void c.client.send(c.room, text).then((out) => acked.onSent(out));
   }, SEND_EVERY_MS);
 
   let restart;
   let restartMs = 0;
   try {
-    // Some chat before, during and after the restart.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Some chat before, during and after the restart: a second's worth acknowledged before
+    // it starts, and again once it is over.
+    await acked.more(25, 'chat before the restart');
     const r0 = Date.now();
     restart = await runAdmin(
       ['--server', cluster.url, 'restart', '--rolling', '--timeout', '60s', '--json'],
       adminEnv(),
     );
     restartMs = Date.now() - r0;
-    await new Promise((r) => setTimeout(r, 1000));
+    await acked.more(25, 'chat after the restart');
   } finally {
     clearInterval(chatter);
   }

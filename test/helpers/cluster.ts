@@ -13,6 +13,7 @@ import {
   killAndWait,
   track,
 } from './processes.js';
+import { eventually } from './eventually.js';
 import { TestRedis } from './redis.js';
 import { parseToken } from '../../src/server/auth/session-tokens.js';
 import { TestRedisCluster } from './redis-cluster.js';
@@ -206,15 +207,20 @@ export function useCluster(
   return fixture;
 }
 
-/** Polls an instance's /readyz until it answers `status` (readiness has no event to await). */
+/**
+ * Reads an instance's /readyz until it answers `status` (readiness has no event to await);
+ * ms until it did.
+ */
 export async function readyzUntil(url: string, status: number, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
-  for (;;) {
-    const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
-    if (res.status === status) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${url}/readyz never answered ${status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return eventually(
+    async () => {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) });
+      if (res.status !== status) throw new Error(`it answered ${res.status}`);
+      return Date.now() - t0;
+    },
+    { what: `${url}/readyz answering ${status}`, timeoutMs },
+  );
 }
 
 /**

@@ -93,8 +93,8 @@ export class TestRedis {
 }
 
 /**
- * Every key the README's key layout allows (prefix `chat:`). A test that SCANs Redis after
- * hostile input expects nothing else.
+ * Every key the key layout of docs/protocol.md allows (prefix `chat:`). A test that SCANs
+ * Redis after hostile input expects nothing else.
  */
 export const KEY_LAYOUT =
   /^chat:(user:\{[a-z0-9][a-z0-9_-]{0,31}\}(:sessions|:ban|:seen|:session:[0-9a-f]{64})?|users|room:\{(@[a-z0-9][a-z0-9_-]{0,31}\+)?[a-z0-9][a-z0-9_-]{0,31}\}:(log|meta|presence|presence:boots|typing|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|directs|\{instances\}(:[A-Za-z0-9_-]+(:rooms)?)?|ratelimit:login:((ip|ipfail):[0-9a-f.:]+|pair:[a-z0-9][a-z0-9_-]{0,31}:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31})|ratelimit:flood:(strikes|block):[0-9a-f]{64})$/;

@@ -3,10 +3,14 @@ import { Redis } from 'ioredis';
 import { makeKeys } from '../../src/server/redis/keys.js';
 import { clusterStatus } from '../../src/server/ops/status.js';
 import { bulkUsers, useCluster, type TestStore } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
 import { ask, connected, ok, rawSocket, type RawSocket } from '../helpers/raw.js';
 
 const cluster = useCluster(2);
 const keys = makeKeys('chat:');
+/** Bounds of the reads below (as the file's own poller had: 8 s each). */
+const PRESENCE_SETTLED = { what: 'the room lists settled', timeoutMs: 8000 };
+const STATUS_SETTLED = { what: 'no instance keeps the deserted room', timeoutMs: 8000 };
 
 /** The sharded channels subscribed on every master of the store. */
 async function shardChannels(store: TestStore): Promise<string[]> {
@@ -24,24 +28,6 @@ async function shardChannels(store: TestStore): Promise<string[]> {
     }),
   );
   return lists.flat();
-}
-
-/**
- * Reads until `check` passes: the state checked here (presence entries, the status written
- * once a second, subscriptions) has no event to await. A leftover that never goes away (the
- * defect this file guards) fails it.
- */
-async function eventually(check: () => Promise<void>, timeoutMs = 8000): Promise<void> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() - t0 > timeoutMs) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 const emit = (s: RawSocket, ev: string, payload: unknown): void =>
@@ -94,6 +80,8 @@ describe('joins, leaves and disconnects racing on many sockets', () => {
         }),
       );
       const expected = stays.sort();
+      // Presence entries and the status written once a second have no event to await; a
+      // leftover that never goes away (the defect this file guards) fails these reads.
       await eventually(async () => {
         const gone = await ok(
           ask<{ members: string[]; count: number }>(observer, 'room:members', {
@@ -108,7 +96,7 @@ describe('joins, leaves and disconnects racing on many sockets', () => {
           }),
         );
         expect(stay.members).toEqual(expected);
-      });
+      }, PRESENCE_SETTLED);
       const redis = cluster.redis.client();
       try {
         await eventually(async () => {
@@ -121,7 +109,7 @@ describe('joins, leaves and disconnects racing on many sockets', () => {
           const channels = await shardChannels(cluster.redis);
           expect(channels.filter((c) => c.includes('race-gone'))).toEqual([]);
           expect(channels.filter((c) => c.includes('race-stay')).length).toBeGreaterThan(0);
-        });
+        }, STATUS_SETTLED);
         // Its presence entries are gone from Redis too, not only hidden.
         expect(await redis.zcard(keys.roomPresence('race-gone'))).toBe(0);
         expect(await redis.zcard(keys.roomPresence('race-stay'))).toBe(expected.length);

@@ -17,7 +17,7 @@ import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
 
 /**
- * The README's `ACL SETUSER` line for `REDIS_URL` users, tested as written: a redis-server
+ * The `ACL SETUSER` line for `REDIS_URL` users in docs/operations.md, tested as written: a redis-server
  * whose `default` user is off, two instances logged in as that user only, every kind of
  * request the server makes to Redis, and nothing refused (`ACL LOG` stays empty).
  */
@@ -26,8 +26,8 @@ const ADMIN = { username: 'admin', password: 'admin-password-0123456789' };
 
 /** The documented line, split into ACL SETUSER's arguments, with the test's password. */
 function documentedAcl(): string[] {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const lines = readme.split('\n').filter((l) => /^\s*ACL SETUSER chat /.test(l));
+  const doc = readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
+  const lines = doc.split('\n').filter((l) => /^\s*ACL SETUSER chat /.test(l));
   expect(lines).toHaveLength(1);
   const words = lines[0]!.trim().split(/\s+/).slice(2);
   expect(words).toContain('>CHANGE-ME');
@@ -64,7 +64,7 @@ afterAll(async () => {
   await killAll();
 });
 
-describe('REDIS_URL as the README’s ACL user (default user off)', () => {
+describe('REDIS_URL as the documented ACL user (default user off)', () => {
   it('a connection without credentials is refused, and the chat user can touch nothing else', async () => {
     // With `default` off, a client that names no user is not let in.
     const anon = spawnSync('redis-cli', ['-p', String(redis.port), 'PING'], { encoding: 'utf8' });

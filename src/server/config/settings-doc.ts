@@ -1,9 +1,12 @@
 import { SHARED_SETTINGS, type Setting } from '../../shared/settings.js';
 import { SERVER_SETTINGS } from './settings.js';
 
-/** Where the generated tables sit in the README (`npm run docs:config` rewrites between). */
+/** The document that holds the generated tables (path from the repository's root). */
+export const DOC_FILE = 'docs/configuration.md';
+
+/** Where the generated tables sit in {@link DOC_FILE} (`npm run docs:config` rewrites between). */
 export const DOC_START =
-  '<!-- settings:start (generated from src/server/settings.ts: npm run docs:config) -->';
+  '<!-- settings:start (generated from src/server/config/settings.ts: npm run docs:config) -->';
 export const DOC_END = '<!-- settings:end -->';
 
 const code = (s: string): string => `\`${s}\``;
@@ -27,8 +30,8 @@ function table(head: string[], rows: string[][]): string {
 }
 
 /**
- * The README's configuration tables, from the definitions (unformatted markdown: the docs
- * script and its test pass it through prettier, as the README is).
+ * The configuration tables of {@link DOC_FILE}, from the definitions (unformatted markdown:
+ * the docs script and its test pass it through prettier, as the document is).
  */
 export function settingsMarkdown(): string {
   const server = Object.values(SERVER_SETTINGS) as Setting<unknown>[];
