@@ -16,7 +16,7 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The table printed at the end of `--help` (and kept in step with the README). */
+/** The table printed at the end of `--help` (and kept in step with docs/operations.md). */
 export const EXIT_CODES_HELP = [
   'Exit codes:',
   '  0  ok',

@@ -18,7 +18,7 @@ export interface InstanceRow {
 }
 
 /**
- * The document `chat-admin status --json` prints, documented in the README. Numbers are
+ * The document `chat-admin status --json` prints, documented in docs/operations.md. Numbers are
  * numbers; a Redis figure the answering instance could not read is null.
  */
 export interface StatusDocument {

@@ -4,7 +4,7 @@ import { stateDir } from './state-dir.js';
 /**
  * One definition per setting: its environment variable, its flag if any, its type, default
  * and meaning. Programs parse their configuration from these definitions (flag, then
- * environment, then default), `chat-server config` prints them and the README's
+ * environment, then default), `chat-server config` prints them and docs/configuration.md's
  * configuration table is generated from them (`npm run docs:config`).
  */
 export interface Setting<T> {
@@ -22,7 +22,7 @@ export interface Setting<T> {
   default?: T | ((env: NodeJS.ProcessEnv) => T);
   /** The default as the table shows it, when the value alone would mislead. */
   defaultDoc?: string;
-  /** What it means, for the README's table (markdown). */
+  /** What it means, for the table in docs/configuration.md (markdown). */
   doc: string;
   /** How `chat-server config` masks it: the whole value, or a URL's password. */
   secret?: 'all' | 'url';

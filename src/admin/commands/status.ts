@@ -13,7 +13,7 @@ interface StatusFlags {
 export function statusCommand(): Command {
   return new Command('status')
     .description('per-instance status, cluster totals and Redis health')
-    .option('--json', 'print the status document as JSON (see the README)')
+    .option('--json', 'print the status document as JSON (documented in docs/operations.md)')
     .option('-w, --watch', 'live full-screen view, refreshed every second (q quits)')
     .action(async (flags: StatusFlags, cmd: Command) => {
       await withContext(cmd, async (ctx) => {

@@ -10,7 +10,7 @@ export interface ThresholdCheck {
   passed: boolean;
 }
 
-/** The report `chat-admin loadtest --json` prints (documented in the README). */
+/** The report `chat-admin loadtest --json` prints (documented in docs/load-testing.md). */
 export interface LoadtestReport {
   clients: {
     requested: number;

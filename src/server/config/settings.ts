@@ -32,7 +32,7 @@ function count(env: string, dflt: number, doc: string, defaultDoc?: string) {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * Every setting of `chat-server`, in the order of the README's table. `config.ts` builds an
+ * Every setting of `chat-server`, in the order of the table in docs/configuration.md. `config.ts` builds an
  * instance's configuration from them; `chat-server config` prints them.
  */
 export const SERVER_SETTINGS = {
