@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, exited, freePort, killAndWait, tmpDir, track } from '../helpers/processes.js';
 import { toolPath } from '../helpers/tools.js';
+import { eventually } from '../helpers/eventually.js';
 
 export type BalancerKind = 'nginx' | 'haproxy';
 
@@ -163,18 +164,14 @@ export class Balancer {
 
   /** Resolves once /healthz answers 200 through the balancer (polled, with a deadline). */
   async waitHealthy(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
+    await eventually(
+      async () => {
         const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${this.kind} not healthy in ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+        if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
+      },
+      { what: `${this.kind} healthy`, timeoutMs },
+    );
   }
 
   /** Every request the balancer has logged so far, oldest first. */

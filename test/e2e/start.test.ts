@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
+import { eventually } from '../helpers/eventually.js';
 
 afterAll(killAll);
 
@@ -124,11 +125,12 @@ describe('npm start: the local cluster', () => {
     // npm itself dies of the SIGINT once its child (the supervisor) is done.
     expect(code === 0 || signal === 'SIGINT').toBe(true);
     console.log(`stopped ${Date.now() - t0} ms after Ctrl-C`);
-    // Every process it started is gone: the supervisor waits for each before it exits. It is
-    // not our child, so there is no exit event to await; poll with a deadline.
-    const deadline = Date.now() + 30_000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    // Every process it started is gone: not our children, so there is no exit event to
+    // await; poll with a deadline.
+    await eventually(() => expect(pids.filter(alive)).toEqual([]), {
+      what: 'every process it started gone',
+      timeoutMs: 30_000,
+    });
   });
 
   it('refuses an admin token file that others can read, or a shared state directory, and starts nothing', async () => {

@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
 import { scanAll } from './redis.js';
+import { eventually } from './eventually.js';
 
 const run = promisify(execFile);
 
@@ -159,32 +160,34 @@ export class TestRedisCluster {
   /** Resolves when every live node says the cluster is ok and each master has its replicas. */
   async waitHealthy(timeoutMs: number): Promise<number> {
     const t0 = Date.now();
-    for (;;) {
-      const states = await Promise.all(
-        this.all
-          .filter((n) => n.proc)
-          .map(async (n) => {
-            const r = this.node(n.port);
-            try {
-              const info = (await r.call('CLUSTER', 'INFO')) as string;
-              if (!/cluster_state:ok/.test(info)) return false;
-              // A master's replicas must be in sync, or a failover would lose everything.
-              const repl = await r.info('replication');
-              if (!/^role:master/m.test(repl)) return true;
-              const replicas = [...repl.matchAll(/^slave\d+:.*state=(\w+)/gm)].map((m) => m[1]);
-              return replicas.every((s) => s === 'online');
-            } catch {
-              return false;
-            } finally {
-              r.disconnect();
-            }
-          }),
-      );
-      if (states.every(Boolean)) return Date.now() - t0;
-      if (Date.now() - t0 > timeoutMs) throw new Error(`cluster not ok within ${timeoutMs} ms`);
-      // Cluster state has no event to await from outside: poll it.
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Cluster state has no event to await from outside: poll it.
+    await eventually(
+      async () => {
+        const states = await Promise.all(
+          this.all
+            .filter((n) => n.proc)
+            .map(async (n) => {
+              const r = this.node(n.port);
+              try {
+                const info = (await r.call('CLUSTER', 'INFO')) as string;
+                if (!/cluster_state:ok/.test(info)) return false;
+                // A master's replicas must be in sync, or a failover would lose everything.
+                const repl = await r.info('replication');
+                if (!/^role:master/m.test(repl)) return true;
+                const replicas = [...repl.matchAll(/^slave\d+:.*state=(\w+)/gm)].map((m) => m[1]);
+                return replicas.every((s) => s === 'online');
+              } catch {
+                return false;
+              } finally {
+                r.disconnect();
+              }
+            }),
+        );
+        if (!states.every(Boolean)) throw new Error('a node is not ok or a replica not in sync');
+      },
+      { what: 'the Redis Cluster healthy', timeoutMs },
+    );
+    return Date.now() - t0;
   }
 
   /** How many keys the cluster holds: DBSIZE summed over the masters. */

@@ -14,6 +14,7 @@ import {
   track,
   type Run,
 } from '../helpers/processes.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** The clean checkout, the tarball and its installed tree (with its dependencies). */
 let work = '';
@@ -211,9 +212,11 @@ describe('the npm package', () => {
     process.kill(-server.pid!, 'SIGINT');
     const { code, signal } = await exited(server);
     expect(code === 0 || signal === 'SIGINT', `exit ${code ?? signal}`).toBe(true);
-    // Not our children: no exit event to await, so poll with a deadline.
-    const deadline = Date.now() + 30_000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    // Every process it started is gone: not our children, so there is no exit event to
+    // await; poll with a deadline.
+    await eventually(() => expect(pids.filter(alive)).toEqual([]), {
+      what: 'every process it started gone',
+      timeoutMs: 30_000,
+    });
   }, 300_000);
 });
