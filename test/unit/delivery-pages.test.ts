@@ -9,17 +9,9 @@ import {
 } from '../../src/client/delivery/pages.js';
 import { SeqCursor, type Gap } from '../../src/client/delivery/seq-cursor.js';
 import { HISTORY_PAGE_MAX, type ChatMessage } from '../../src/protocol/index.js';
+import { chatMessage } from '../helpers/messages.js';
 
-const msg = (seq: number, epoch = 'e1', ms = 1000 + seq): ChatMessage => ({
-  id: `${ms}-0`,
-  seq,
-  room: 'r',
-  from: 'u',
-  text: `m${seq}`,
-  ts: ms,
-  kind: 'text',
-  epoch,
-});
+const msg = (seq: number, epoch = 'e1'): ChatMessage => chatMessage(seq, { epoch });
 
 const page = (seqs: number[], more: Partial<Page> = {}, epoch = 'e1'): Page => ({
   messages: seqs.map((s) => msg(s, epoch)),
