@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import {
+  ChatAnswers,
   DrainReason,
   ErrorCode,
   isRetryable,
@@ -180,7 +181,7 @@ export class Connection {
       if (!socket?.connected) return;
       const t = performance.now();
       socket.timeout(this.opts.ackTimeoutMs).emit('sys:ping', { t: Date.now() }, (err, res) => {
-        if (err || !res.ok) return;
+        if (err || !ChatAnswers['sys:ping'].safeParse(res).success || !res.ok) return;
         this.rttMs = Math.round((performance.now() - t) * 10) / 10;
         this.emit('rtt', this.rttMs);
       });
