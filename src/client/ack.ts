@@ -1,4 +1,11 @@
-import { ErrorCode, type Result } from '../protocol/index.js';
+import type { z } from 'zod';
+import {
+  ChatAnswers,
+  ErrorCode,
+  type AckData,
+  type ClientToServerEvents,
+  type Result,
+} from '../protocol/index.js';
 
 /**
  * Awaits an ack sent with Socket.IO's `socket.timeout(ms).emitWithAck(...)` and turns the
@@ -21,6 +28,25 @@ export async function ackResult<T>(
         : `the connection dropped before ${what} was answered`,
     );
   }
+}
+
+/**
+ * {@link ackResult} for a chat event, with the answer checked against the protocol's schema
+ * for it (`ChatAnswers`): one that does not match is a failure (`internal`), never data.
+ */
+export async function chatAck<E extends keyof ClientToServerEvents>(
+  socket: { readonly connected: boolean },
+  event: E,
+  answer: () => Promise<Result<AckData<E>>>,
+): Promise<Result<AckData<E>>> {
+  const res = await ackResult(socket, event, answer);
+  const schema: z.ZodType<Result<AckData<E>>> = ChatAnswers[event];
+  const checked = schema.safeParse(res);
+  if (checked.success) return checked.data;
+  return {
+    ok: false,
+    error: { code: ErrorCode.Internal, message: `malformed answer to ${event}` },
+  };
 }
 
 const unavailable = <T>(message: string): Result<T> => ({

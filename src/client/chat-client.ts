@@ -1,6 +1,7 @@
 import type { Welcome, RoomInfo } from '../protocol/index.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
+import { onServerEvent } from './listen.js';
 import { Outbox } from './outbox.js';
 import { ROOM_WINDOW_DEFAULT, type RoomState } from './room-state.js';
 import { RoomOps } from './room-ops.js';
@@ -48,12 +49,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const emit: Emit = (event, ...args) => this.emit(event, ...args);
     this.conn = new Connection(full, emit, {
       listen: (socket) => {
-        socket.on('message:created', (m) => this.resume.onMessage(m));
-        socket.on('presence:updated', (p) => this.ops.onPresence(p));
-        socket.on('typing:updated', (t) => this.ops.onTyping(t));
-        socket.on('notice:created', (n) => this.emit('notice', n));
-        socket.on('sync:required', () => void this.resume.resync('sync'));
-        if (full.openDirects) socket.on('direct:opened', (d) => void this.ops.onDirectOpened(d));
+        // Every payload is checked against the protocol's schema before it is acted on.
+        onServerEvent(socket, 'message:created', (m) => this.resume.onMessage(m));
+        onServerEvent(socket, 'presence:updated', (p) => this.ops.onPresence(p));
+        onServerEvent(socket, 'typing:updated', (t) => this.ops.onTyping(t));
+        onServerEvent(socket, 'notice:created', (n) => this.emit('notice', n));
+        onServerEvent(socket, 'sync:required', () => void this.resume.resync('sync'));
+        if (full.openDirects)
+          onServerEvent(socket, 'direct:opened', (d) => void this.ops.onDirectOpened(d));
       },
       resume: () => this.resume.resync('reconnect'),
       ended: () => this.outbox.failPending(),

@@ -1,11 +1,14 @@
 import { io } from 'socket.io-client';
 import {
+  ChatAnswers,
   DrainReason,
   ErrorCode,
   isRetryable,
   SessionEndReason,
   type Welcome,
 } from '../protocol/index.js';
+import { Reconnects } from './delivery/backoff.js';
+import { onServerEvent } from './listen.js';
 import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
 
 /** How a drain reads in the status line. */
@@ -40,8 +43,8 @@ export class Connection {
   socket: ClientSocket | undefined;
   /** Closed by its owner: it never opens again. */
   closed = false;
-  private serverIndex = 0;
-  private attempt = 0;
+  /** Which server next, and after how long (rotating, jittered backoff). */
+  private readonly next: Reconnects;
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   /** Why the last connection went away, for the status line after the next connect. */
@@ -54,11 +57,12 @@ export class Connection {
     private readonly emit: Emit,
     private readonly hooks: ConnectionHooks,
   ) {
+    this.next = new Reconnects(opts.servers, opts.backoffMinMs, opts.backoffMaxMs);
     this.state = { kind: 'connecting', server: this.server };
   }
 
   get server(): string {
-    return this.opts.servers[this.serverIndex % this.opts.servers.length]!;
+    return this.next.server;
   }
 
   get connected(): boolean {
@@ -74,7 +78,7 @@ export class Connection {
     if (this.closed) return;
     this.retryTimer = undefined;
     const server = this.server;
-    if (this.attempt === 0) this.setState({ kind: 'connecting', server });
+    if (this.next.attempt === 0) this.setState({ kind: 'connecting', server });
     const socket: ClientSocket = io(server, {
       transports: this.opts.transports,
       auth: { token: this.opts.token },
@@ -94,21 +98,19 @@ export class Connection {
       }
       this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
     });
-    socket.on('session:welcome', (w) => void this.onWelcome(w));
+    onServerEvent(socket, 'session:welcome', (w) => void this.onWelcome(w));
     this.hooks.listen(socket);
-    socket.on('server:draining', ({ instanceId, reason, reconnectWithinMs }) => {
+    onServerEvent(socket, 'server:draining', ({ instanceId, reason, reconnectWithinMs }) => {
       this.lostReason = `${instanceId} ${DRAIN_WORDS[reason] ?? 'is going away'}`;
       this.moved = true;
       socket.removeAllListeners();
       socket.close();
       // Spread the herd over the window the server gave; move to the next server.
-      this.serverIndex++;
-      this.attempt = 1;
-      const inMs = Math.floor(Math.random() * Math.max(reconnectWithinMs, 1));
+      const inMs = this.next.drained(reconnectWithinMs);
       this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
       this.retryTimer = setTimeout(() => this.open(), inMs);
     });
-    socket.on('session:ended', ({ reason, message }) => {
+    onServerEvent(socket, 'session:ended', ({ reason, message }) => {
       this.end(reason, message ?? `session ended (${reason.replaceAll('_', ' ')})`);
     });
     socket.on('disconnect', (reason) => {
@@ -125,15 +127,8 @@ export class Connection {
   private scheduleReconnect(reason: string): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
-    this.attempt++;
-    this.serverIndex++;
-    const { backoffMinMs: min, backoffMaxMs: max } = this.opts;
-    const base = Math.min(max, min * 2 ** Math.min(this.attempt - 1, 10));
-    const inMs =
-      this.attempt === 1
-        ? Math.floor(Math.random() * min)
-        : Math.floor(base * (0.5 + Math.random() / 2));
-    this.setState({ kind: 'reconnecting', attempt: this.attempt, inMs, reason });
+    const inMs = this.next.lost();
+    this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
     this.retryTimer = setTimeout(() => this.open(), inMs);
   }
 
@@ -150,7 +145,7 @@ export class Connection {
     const first = this.welcome === undefined;
     const before = this.welcome;
     this.welcome = w;
-    this.attempt = 0;
+    this.next.connected();
     // The resume starts before anyone hears of the connection: it marks the rooms it has
     // to join again, so a send made on the news waits for its room (see Resume.isRejoining).
     const resumed = first ? undefined : this.hooks.resume();
@@ -186,7 +181,7 @@ export class Connection {
       if (!socket?.connected) return;
       const t = performance.now();
       socket.timeout(this.opts.ackTimeoutMs).emit('sys:ping', { t: Date.now() }, (err, res) => {
-        if (err || !res.ok) return;
+        if (err || !ChatAnswers['sys:ping'].safeParse(res).success || !res.ok) return;
         this.rttMs = Math.round((performance.now() - t) * 10) / 10;
         this.emit('rtt', this.rttMs);
       });

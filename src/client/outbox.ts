@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.js';
-import { ackResult } from './ack.js';
+import { chatAck } from './ack.js';
 import type { Connection } from './connection.js';
+import { isSendRetryable, SendRetry } from './delivery/send-retry.js';
 import type { Emit, OutgoingMessage } from './types.js';
 
 const newClientMsgId = (): string => randomBytes(12).toString('base64url');
@@ -12,8 +13,10 @@ const newClientMsgId = (): string => randomBytes(12).toString('base64url');
  */
 export class Outbox {
   readonly outgoing = new Map<string, OutgoingMessage>();
-  private sendRetryTimer: NodeJS.Timeout | undefined;
-  private sendRetries = 0;
+  /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
+  private readonly retry = new SendRetry(() => {
+    if (this.conn.connected) void this.retryFailed();
+  });
 
   constructor(
     private readonly conn: Connection,
@@ -56,7 +59,7 @@ export class Outbox {
       return out;
     }
     if (out.state !== 'pending') this.update(out, { state: 'pending' });
-    const res = await ackResult(socket, 'message:send', () =>
+    const res = await chatAck(socket, 'message:send', () =>
       this.conn.timed(socket).emitWithAck('message:send', {
         room: out.room,
         text: out.text,
@@ -65,30 +68,18 @@ export class Outbox {
       }),
     );
     if (res.ok) {
-      // The server takes sends again: the next failure starts the delays from 1 s (they grow
-      // per outage, not over the client's whole life).
-      this.sendRetries = 0;
+      this.retry.succeeded();
       this.update(out, { state: 'sent', id: res.data.id });
     } else {
-      const retry =
-        res.error.code === ErrorCode.Unavailable ||
-        res.error.code === ErrorCode.RateLimited ||
-        res.error.code === ErrorCode.Draining;
+      const retry = isSendRetryable(res.error.code);
       this.update(out, { state: retry ? 'failed' : 'rejected', error: res.error });
       if (retry) this.scheduleRetry();
     }
     return out;
   }
 
-  /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
   private scheduleRetry(): void {
-    if (this.sendRetryTimer || this.conn.closed) return;
-    const delay = Math.min(15_000, 1000 * 2 ** this.sendRetries++);
-    this.sendRetryTimer = setTimeout(() => {
-      this.sendRetryTimer = undefined;
-      if (this.conn.connected) void this.retryFailed();
-    }, delay);
-    this.sendRetryTimer.unref();
+    if (!this.conn.closed) this.retry.schedule();
   }
 
   /** Sends again every failed message (same client ids: the server stores each once). */
@@ -113,7 +104,7 @@ export class Outbox {
   }
 
   stop(): void {
-    clearTimeout(this.sendRetryTimer);
+    this.retry.stop();
   }
 
   private update(out: OutgoingMessage, patch: Partial<OutgoingMessage>): void {

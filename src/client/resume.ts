@@ -1,6 +1,14 @@
-import { ChatMessage, HISTORY_PAGE_MAX, type Result } from '../protocol/index.js';
-import { ackResult } from './ack.js';
+import type { ChatMessage, Result } from '../protocol/index.js';
+import { chatAck } from './ack.js';
 import type { Connection } from './connection.js';
+import {
+  catchUp,
+  type Page,
+  type PageEvent,
+  type PageHost,
+  type PageRequest,
+} from './delivery/pages.js';
+import type { Gap } from './delivery/seq-cursor.js';
 import type { Outbox } from './outbox.js';
 import type { RoomState } from './room-state.js';
 import type { ClientSocket, Emit } from './types.js';
@@ -11,7 +19,7 @@ import type { ClientSocket, Emit } from './types.js';
  * history reset on the server (a new epoch) empties the room and reloads it, holding the live
  * messages of the new epoch until the reload has read up to them.
  */
-export class Resume {
+export class Resume implements PageHost<RoomState, ClientSocket> {
   private resyncing: Promise<void> | undefined;
   /** Rooms a reconnect has not joined again yet on the new connection. */
   private readonly rejoining = new Set<string>();
@@ -25,14 +33,11 @@ export class Resume {
     private readonly emit: Emit,
   ) {}
 
-  /** A message pushed by the server. */
-  onMessage(raw: ChatMessage): void {
-    const parsed = ChatMessage.safeParse(raw);
-    if (!parsed.success) return;
-    const msg = parsed.data;
+  /** A message pushed by the server (checked against the protocol's schema). */
+  onMessage(msg: ChatMessage): void {
     const room = this.rooms.get(msg.room);
     if (!room) return;
-    if (msg.epoch !== undefined && room.epoch !== undefined && msg.epoch !== room.epoch) {
+    if (room.isOtherEpoch(msg.epoch)) {
       // The room's history was reset on the server: a resume from our (old-epoch) position
       // is answered with the new history. The message waits until then (it may be newer
       // than what that answer read); the first one held asks for the resume.
@@ -65,67 +70,51 @@ export class Resume {
   }
 
   /**
-   * Takes the epoch an answer carries; when it differs from the room's, the server's history
-   * was reset: the room is emptied (and marked) and reloaded from this answer. Returns true
-   * if so.
+   * An answer carried another epoch than the room's: the server's history was reset, so the
+   * room was emptied (and marked) and is reloaded from that answer. Says so.
    */
-  adoptEpoch(room: RoomState, epoch: string | undefined): boolean {
-    if (!room.adoptEpoch(epoch)) return false;
+  reset(room: RoomState): void {
     this.emit('gap', room.name, { afterSeq: 0, missing: 0, reset: true });
     this.emit(
       'status',
       `the server's history of #${room.name} was reset (its sequence was lost); reloaded it`,
     );
-    return true;
+  }
+
+  /** History the server no longer keeps: a marker in its place. */
+  gap(room: RoomState, gap: Gap): void {
+    this.emit('gap', room.name, gap);
+  }
+
+  /** A message of a page (join, history): new ones are shown, not counted unread. */
+  took(room: RoomState, message: ChatMessage): boolean {
+    return this.accept(room, message, false);
+  }
+
+  /** One page of a resume; an error ends the resume (thrown with its code). */
+  async ask(
+    socket: ClientSocket,
+    room: RoomState,
+    event: PageEvent,
+    request: PageRequest,
+  ): Promise<Page> {
+    const res: Result<Page & { members?: string[]; memberCount?: number }> =
+      event === 'room:join'
+        ? await chatAck(socket, event, () =>
+            this.conn.timed(socket).emitWithAck('room:join', request),
+          )
+        : await chatAck(socket, event, () =>
+            this.conn.timed(socket).emitWithAck('room:history', request),
+          );
+    if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+    if (res.data.members) room.members = res.data.members;
+    if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
+    return res.data;
   }
 
   /** Fetches every message after the room's resume point; returns how many were new. */
   async catchUp(room: RoomState, socket: ClientSocket, join: boolean): Promise<number> {
-    let added = 0;
-    let since = room.resumeFrom();
-    for (let page = 0; page < 1000; page++) {
-      const epoch = room.epoch !== undefined ? { epoch: room.epoch } : {};
-      const res: Result<{
-        messages: ChatMessage[];
-        hasMore: boolean;
-        truncated: boolean;
-        epoch?: string;
-        unrecoverable: boolean;
-        members?: string[];
-        memberCount?: number;
-        lastSeq?: number;
-      }> =
-        join && page === 0
-          ? await ackResult(socket, 'room:join', () =>
-              this.conn
-                .timed(socket)
-                .emitWithAck('room:join', { room: room.name, since, ...epoch }),
-            )
-          : await ackResult(socket, 'room:history', () =>
-              this.conn.timed(socket).emitWithAck('room:history', {
-                room: room.name,
-                since,
-                ...epoch,
-                limit: HISTORY_PAGE_MAX,
-              }),
-            );
-      if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
-      const { messages, hasMore, truncated } = res.data;
-      if (res.data.members) room.members = res.data.members;
-      if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
-      if (this.adoptEpoch(room, res.data.epoch)) {
-        room.setBase(messages[0]?.seq ?? (res.data.lastSeq ?? 0) + 1);
-      }
-      const first = messages[0];
-      if (truncated && first) {
-        const gap = room.acceptGap(first.seq);
-        if (gap) this.emit('gap', room.name, gap);
-      }
-      for (const m of messages) if (this.accept(room, m, false)) added++;
-      const last = messages[messages.length - 1];
-      if (!hasMore || !last) break;
-      since = last.id;
-    }
+    const added = await catchUp(this, socket, room, room.name, join);
     this.takeHeld(room);
     this.emit('room', room.name);
     return added;

@@ -5,8 +5,9 @@ import {
   type RoomInfo,
   type ServerToClientEvents,
 } from '../protocol/index.js';
-import { ackResult } from './ack.js';
+import { chatAck } from './ack.js';
 import type { Connection } from './connection.js';
+import { readPage } from './delivery/pages.js';
 import type { Resume } from './resume.js';
 import { RoomState } from './room-state.js';
 import type { Emit } from './types.js';
@@ -29,25 +30,19 @@ export class RoomOps {
     const room = this.rooms.get(name) ?? new RoomState(name, this.roomWindow);
     this.rooms.set(name, room);
     const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
-    const res = await ackResult(socket, 'room:join', () =>
+    const res = await chatAck(socket, 'room:join', () =>
       this.conn.timed(socket).emitWithAck('room:join', { room: name, ...position }),
     );
     if (!res.ok) {
       if (!room.based) this.rooms.delete(name);
       throw Object.assign(new Error(res.error.message), { code: res.error.code });
     }
-    const { messages, members, memberCount, typing, lastSeq, truncated } = res.data;
-    this.resume.adoptEpoch(room, res.data.epoch);
+    const { messages, members, memberCount, typing } = res.data;
     room.members = members;
     room.memberCount = memberCount;
     for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
-    if (!room.based) room.setBase(messages[0]?.seq ?? lastSeq + 1);
-    if (truncated && messages[0]) {
-      const gap = room.acceptGap(messages[0].seq);
-      if (gap) this.emit('gap', name, gap);
-    }
+    readPage(this.resume, room, res.data, true);
     room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
-    for (const m of messages) this.resume.accept(room, m, false);
     if (res.data.hasMore) await this.resume.catchUp(room, socket, false);
     this.resume.takeHeld(room);
     this.emit('room', name);
@@ -56,7 +51,7 @@ export class RoomOps {
 
   async leave(name: string): Promise<void> {
     const socket = this.conn.requireSocket();
-    const res = await ackResult(socket, 'room:leave', () =>
+    const res = await chatAck(socket, 'room:leave', () =>
       this.conn.timed(socket).emitWithAck('room:leave', { room: name }),
     );
     this.rooms.delete(name);
@@ -66,13 +61,13 @@ export class RoomOps {
   async setTyping(room: string, typing: boolean): Promise<void> {
     const socket = this.conn.socket;
     if (!socket?.connected) return;
-    await ackResult(socket, 'typing:set', () =>
+    await chatAck(socket, 'typing:set', () =>
       this.conn.timed(socket).emitWithAck('typing:set', { room, typing }),
     );
   }
 
   async listRooms(): Promise<RoomInfo[]> {
-    const res = await ackResult(this.conn.requireSocket(), 'room:list', () =>
+    const res = await chatAck(this.conn.requireSocket(), 'room:list', () =>
       this.conn.timed(this.conn.requireSocket()).emitWithAck('room:list', {}),
     );
     if (!res.ok) throw new Error(res.error.message);
@@ -84,7 +79,7 @@ export class RoomOps {
     const room = this.rooms.get(name);
     const oldest = room?.messages[0];
     if (!room || !oldest) return 0;
-    const res = await ackResult(this.conn.requireSocket(), 'room:history', () =>
+    const res = await chatAck(this.conn.requireSocket(), 'room:history', () =>
       this.conn.timed(this.conn.requireSocket()).emitWithAck('room:history', {
         room: name,
         before: oldest.id,

@@ -1,16 +1,7 @@
 import { compareIds, type ChatMessage } from '../protocol/index.js';
+import { SeqCursor, type Gap } from './delivery/seq-cursor.js';
 
-/** Messages the server could not give back (history trimmed past them). */
-export interface Gap {
-  /** The gap follows the message with this sequence number. */
-  afterSeq: number;
-  missing: number;
-  /**
-   * The room's history was reset on the server (its epoch changed: FLUSHALL, a restored
-   * backup, a failover that lost it): what came before cannot be matched, so it was reloaded.
-   */
-  reset?: boolean;
-}
+export type { Gap };
 
 /** A line of the room as the user sees it: a message, or a gap marker in its place. */
 export type RoomLine = { kind: 'message'; message: ChatMessage } | { kind: 'gap'; gap: Gap };
@@ -23,25 +14,21 @@ const HELD_MAX = 1000;
 
 /**
  * One room's messages, ordered by id and each held once, whatever order and how many times
- * they arrive (live, in a join page, in a resume). It also knows the last message up to
- * which nothing is missing: that is where a resume starts.
+ * they arrive (live, in a join page, in a resume). Where the room stands for a resume, and
+ * what was taken before, is the delivery core's {@link SeqCursor}; this adds what a screen
+ * needs: the window of messages, gap markers, members, typing, unread.
  *
  * Memory is bounded: only the newest `limit` messages are kept (the window; older ones come
  * back from history when the user scrolls up, see {@link insertOlder}). Dedupe does not need
- * what was dropped: within an epoch a message's seq says whether it was already taken (every
- * seq up to `contiguousSeq` was, and the few past a hole are remembered until it is filled).
+ * what was dropped: the cursor knows by seq.
  */
 export class RoomState {
   /** The window, oldest first: at most `limit` messages (twice that while scrolled back). */
   readonly messages: ChatMessage[] = [];
   /** The ids of `messages`, exactly. */
   private readonly ids = new Set<string>();
-  /**
-   * seq -> id of the messages taken past `contiguousSeq` (after a hole, or before the base is
-   * known): what `advance` walks and what dedupes them once they left the window. Entries at
-   * or below `contiguousSeq` are dropped as it moves, so this holds only a hole's worth.
-   */
-  private readonly seqIds = new Map<number, string>();
+  /** Where the room stands in its epoch's history: what was taken, where a resume starts. */
+  private readonly cursor = new SeqCursor();
   /**
    * The window holds every message it took with an id from here on; older ones were dropped
    * (or never loaded). Undefined while nothing was dropped.
@@ -51,13 +38,6 @@ export class RoomState {
   private extra = 0;
   /** Goes up whenever `messages` or `gaps` change: a view can keep what it drew until then. */
   version = 0;
-  /** Every message with seq <= contiguousSeq is here (or in a known gap). */
-  contiguousSeq = 0;
-  contiguousId: string | undefined;
-  /** Set once the first join answered: until then contiguity has no base. */
-  based = false;
-  /** The room's epoch, from the first answer: ids and seqs mean something only within it. */
-  epoch: string | undefined;
   /**
    * Live messages of another epoch, held while the room is reloaded: those stored after the
    * reload read the history are not in its answer and are taken from here (bounded).
@@ -85,25 +65,35 @@ export class RoomState {
       throw new Error(`a room window must be a whole number of messages >= 1, not ${limit}`);
   }
 
+  /** Every message with seq <= contiguousSeq is here (or in a known gap). */
+  get contiguousSeq(): number {
+    return this.cursor.contiguousSeq;
+  }
+
+  get contiguousId(): string | undefined {
+    return this.cursor.contiguousId;
+  }
+
+  /** Set once the first join answered: until then contiguity has no base. */
+  get based(): boolean {
+    return this.cursor.based;
+  }
+
+  /** The room's epoch, from the first answer: ids and seqs mean something only within it. */
+  get epoch(): string | undefined {
+    return this.cursor.epoch;
+  }
+
   /** Whether the window holds this message. */
   has(id: string): boolean {
     return this.ids.has(id);
   }
 
-  /** Whether this message was taken before (it may have left the window since). */
-  private seen(msg: ChatMessage): boolean {
-    if (this.ids.has(msg.id)) return true;
-    if (!this.based) return false;
-    return msg.seq <= this.contiguousSeq || this.seqIds.has(msg.seq);
-  }
-
   /** Takes a message (live, join page, resume); false if it was taken before. */
   insert(msg: ChatMessage): boolean {
-    if (this.seen(msg)) return false;
-    this.seqIds.set(msg.seq, msg.id);
+    if (this.ids.has(msg.id) || !this.cursor.take(msg.seq, msg.id)) return false;
     // Older than the window (a hole filled late): it counts, but is not put back in memory.
     if (this.windowStart === undefined || compareIds(msg.id, this.windowStart) > 0) this.place(msg);
-    this.advance();
     this.trim();
     return true;
   }
@@ -174,12 +164,7 @@ export class RoomState {
    * the user did not ask for, not a gap.
    */
   setBase(firstSeq: number): void {
-    if (this.based) return;
-    this.based = true;
-    this.contiguousSeq = Math.max(0, firstSeq - 1);
-    this.contiguousId = this.seqIds.get(this.contiguousSeq);
-    this.forgetPassed();
-    this.advance();
+    this.cursor.setBase(firstSeq);
   }
 
   /**
@@ -187,42 +172,27 @@ export class RoomState {
    * server trimmed them), so resuming moves past them.
    */
   acceptGap(nextSeq: number): Gap | null {
-    const missing = nextSeq - this.contiguousSeq - 1;
-    if (!this.based || missing <= 0) return null;
-    const gap = { afterSeq: this.contiguousSeq, missing };
+    const gap = this.cursor.acceptGap(nextSeq);
+    if (!gap) return null;
     this.version++;
     this.gaps.push(gap);
     this.gaps.sort((a, b) => a.afterSeq - b.afterSeq);
-    this.contiguousSeq = nextSeq - 1;
-    this.forgetPassed();
-    this.advance();
     return gap;
-  }
-
-  private advance(): void {
-    if (!this.based) return;
-    for (;;) {
-      const id = this.seqIds.get(this.contiguousSeq + 1);
-      if (id === undefined) break;
-      // What contiguity passed is deduped by its seq from now on.
-      this.seqIds.delete(++this.contiguousSeq);
-      this.contiguousId = id;
-    }
-  }
-
-  /** After contiguity jumped (a base, a gap): drops the bookkeeping it passed over. */
-  private forgetPassed(): void {
-    for (const seq of this.seqIds.keys()) if (seq <= this.contiguousSeq) this.seqIds.delete(seq);
   }
 
   /** Whether a message with a higher seq than expected arrived: something was missed. */
   hasHole(): boolean {
-    return this.based && this.seqIds.size > 0;
+    return this.cursor.hasHole();
+  }
+
+  /** Whether a live message of this epoch belongs to another history than the one held. */
+  isOtherEpoch(epoch: string | undefined): boolean {
+    return this.cursor.isOtherEpoch(epoch);
   }
 
   /** The id to resume from: everything up to it is here. */
   resumeFrom(): string {
-    return this.contiguousId ?? '0-0';
+    return this.cursor.resumeFrom();
   }
 
   /** How much bookkeeping the room holds (for tests of its bound). */
@@ -230,7 +200,7 @@ export class RoomState {
     return {
       messages: this.messages.length,
       ids: this.ids.size,
-      seqIds: this.seqIds.size,
+      seqIds: this.cursor.aheadCount,
       gaps: this.gaps.length,
       held: this.held.length,
     };
@@ -262,30 +232,19 @@ export class RoomState {
   }
 
   /**
-   * Adopts the epoch of an answer. A different one than held means the server's history was
-   * reset: everything held is dropped (its ids and seqs cannot be matched with the new ones)
-   * and a reset marker is put first. Returns true if it was a reset. An answer without an
-   * epoch (a history read of a room that has none now) changes nothing: the message that
-   * makes the room's next epoch brings it.
+   * Adopts the epoch of an answer (the rule is {@link SeqCursor.adoptEpoch}). On a reset the
+   * window is dropped too (its ids and seqs cannot be matched with the new ones) and a reset
+   * marker is put first. Returns true if it was a reset.
    */
   adoptEpoch(epoch: string | undefined): boolean {
-    if (epoch === undefined) return false;
-    if (this.epoch === undefined || this.epoch === epoch) {
-      this.epoch = epoch;
-      return false;
-    }
-    this.epoch = epoch;
+    if (!this.cursor.adoptEpoch(epoch)) return false;
     this.version++;
     this.messages.length = 0;
     this.ids.clear();
-    this.seqIds.clear();
     this.windowStart = undefined;
     this.extra = 0;
     this.gaps.length = 0;
     this.gaps.push({ afterSeq: 0, missing: 0, reset: true });
-    this.contiguousSeq = 0;
-    this.contiguousId = undefined;
-    this.based = false;
     this.joinedAfter = undefined;
     return true;
   }

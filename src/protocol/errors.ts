@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Error codes carried in every failed ack and in `connect_error` data. The code, not the
  * message, is what programs act on; the message is for people.
@@ -36,13 +38,23 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The error half of every ack. */
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-}
+export const ErrorBody = z.object({ code: z.enum(ErrorCode), message: z.string() });
+/** See {@link ErrorBody}. */
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** What every client-to-server event answers through its ack. */
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/**
+ * The schema of an ack's answer around `data`: `{ok:true,data}` or `{ok:false,error}` (see
+ * {@link Result}).
+ */
+export function resultOf<T extends z.ZodType>(data: T) {
+  return z.union([
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: ErrorBody }),
+  ]);
+}
 
 /** The acknowledgement callback every client-to-server event takes. */
 export type Ack<T> = (result: Result<T>) => void;

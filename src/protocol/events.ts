@@ -1,12 +1,13 @@
-import type { Ack, DrainReason, SessionEndReason } from './errors.js';
-import type {
-  Ban,
+import { z } from 'zod';
+import { resultOf, type Ack, type Result } from './errors.js';
+import type { RoomInfo } from './models.js';
+import {
   ChatMessage,
-  ClusterStatus,
-  DirectsInfo,
   Notice,
-  RoomInfo,
-  UserList,
+  type Ban,
+  type ClusterStatus,
+  type DirectsInfo,
+  type UserList,
 } from './models.js';
 import type {
   AdminBanPayload,
@@ -27,6 +28,21 @@ import type {
   SendPayload,
   TypingPayload,
 } from './schemas.js';
+import {
+  DirectOpened,
+  HistoryResult,
+  JoinResult,
+  LeaveResult,
+  MemberList,
+  Pong,
+  RoomList,
+  SendResult,
+  ServerDraining,
+  SessionEnded,
+  SyncRequired,
+  TypingUpdate,
+  Welcome,
+} from './server-payloads.js';
 
 /** Handshake `auth` of the chat namespace: the session token from `POST /api/login`. */
 export interface ChatAuth {
@@ -38,87 +54,16 @@ export interface AdminAuth {
   adminToken: string;
 }
 
-/** What `room:join` answers. */
-export interface JoinResult {
-  room: string;
-  /** Messages in id order: the last page, or those after `since`. */
-  messages: ChatMessage[];
-  /** More messages follow `messages` (fetch them with `room:history` and `since`). */
-  hasMore: boolean;
-  /**
-   * `since` is older than the history kept: messages after it may be gone. The client knows
-   * how many from the sequence numbers (`messages[0].seq` against the last seq it saw).
-   */
-  truncated: boolean;
-  /** Up to MEMBER_LIST_MAX member names (sorted); `memberCount` is how many there are. */
-  members: string[];
-  memberCount: number;
-  typing: string[];
-  /** Sequence number of the room's newest message (0 for an empty room). */
-  lastSeq: number;
-  /** The room's epoch: ids and seqs are comparable only within one epoch. */
-  epoch: string;
-  /**
-   * The join gave `since` with another `epoch`: the room's history was reset on the server,
-   * the client's position means nothing here, and `messages` is the newest page instead.
-   */
-  unrecoverable: boolean;
-}
-
-/** A room's members: the first names (sorted, capped) and how many there are in all. */
-export interface MemberList {
-  room: string;
-  members: string[];
-  count: number;
-}
-
-/** What `room:history` answers. */
-export interface HistoryResult {
-  room: string;
-  messages: ChatMessage[];
-  hasMore: boolean;
-  truncated: boolean;
-  /**
-   * See {@link JoinResult.epoch}. Absent when the room has no epoch: nothing has made it yet
-   * (a read makes nothing; the first join or message does), or its history was lost. A client
-   * keeps the epoch it holds until an answer or a message brings one.
-   */
-  epoch?: string;
-  /** See {@link JoinResult.unrecoverable}. */
-  unrecoverable: boolean;
-}
-
-/** What `message:send` answers. */
-export interface SendResult {
-  id: string;
-  seq: number;
-  ts: number;
-  /** The room's epoch the message was stored in. */
-  epoch: string;
-  /** The same `clientMsgId` was sent before: this is the id it got then; nothing new was stored. */
-  duplicate: boolean;
-}
-
-/** Sent to each socket right after it connects. */
-export interface Welcome {
-  user: string;
-  instanceId: string;
-  bootId: string;
-  serverTime: number;
-  /** Server-side idle ping interval, for the client's own liveness checks. */
-  pingIntervalMs: number;
-}
-
 /** Events a chat client sends. Every one takes an ack and always gets it called. */
 export interface ClientToServerEvents {
   'room:join': (payload: JoinPayload, ack: Ack<JoinResult>) => void;
-  'room:leave': (payload: LeavePayload, ack: Ack<{ room: string }>) => void;
-  'room:list': (payload: ListRoomsPayload, ack: Ack<{ rooms: RoomInfo[] }>) => void;
+  'room:leave': (payload: LeavePayload, ack: Ack<LeaveResult>) => void;
+  'room:list': (payload: ListRoomsPayload, ack: Ack<RoomList>) => void;
   'room:history': (payload: HistoryPayload, ack: Ack<HistoryResult>) => void;
   'room:members': (payload: MembersPayload, ack: Ack<MemberList>) => void;
   'message:send': (payload: SendPayload, ack: Ack<SendResult>) => void;
   'typing:set': (payload: TypingPayload, ack: Ack<null>) => void;
-  'sys:ping': (payload: PingPayload, ack: Ack<{ t: number; instanceId: string }>) => void;
+  'sys:ping': (payload: PingPayload, ack: Ack<Pong>) => void;
 }
 
 /** Events the chat server sends to clients. */
@@ -127,32 +72,66 @@ export interface ServerToClientEvents {
   'message:created': (message: ChatMessage) => void;
   /** Who is in the room now: up to MEMBER_LIST_MAX names and the total count. */
   'presence:updated': (update: MemberList) => void;
-  'typing:updated': (update: { room: string; user: string; typing: boolean }) => void;
+  'typing:updated': (update: TypingUpdate) => void;
   'notice:created': (notice: Notice) => void;
   /**
    * Someone wrote in a direct conversation this socket has not joined (`room` is `@<peer>`):
    * join it to read the message (`id`: it and what follows are new). Never sent to a socket
    * already in the conversation.
    */
-  'direct:opened': (info: { room: string; from: string; id: string }) => void;
+  'direct:opened': (info: DirectOpened) => void;
   /** This instance is going away: disconnect and connect elsewhere within `reconnectWithinMs`. */
-  'server:draining': (drain: {
-    instanceId: string;
-    reason: DrainReason;
-    reconnectWithinMs: number;
-  }) => void;
+  'server:draining': (drain: ServerDraining) => void;
   /** The instance may have missed live messages (its Redis subscription dropped): resume rooms. */
-  'sync:required': (info: { reason: string }) => void;
+  'sync:required': (info: SyncRequired) => void;
   /** The session is over: do not reconnect with this token. */
   'session:ended': (info: SessionEnded) => void;
 }
 
-/** Why a session ended (`session:ended`). */
-export interface SessionEnded {
-  reason: SessionEndReason;
-  /** Said to the user as it is (a ban says until when, and why). */
-  message?: string;
-}
+/** The payload of a server-to-client event. */
+export type ServerEventPayload<E extends keyof ServerToClientEvents> = Parameters<
+  ServerToClientEvents[E]
+>[0];
+
+/**
+ * The schema of every event the chat server pushes, by name: what a client checks a payload
+ * with before acting on it. Every event has one (the type says so), and each event's payload
+ * type is inferred from its schema.
+ */
+export const ServerEvents: {
+  readonly [E in keyof ServerToClientEvents]: z.ZodType<ServerEventPayload<E>>;
+} = {
+  'session:welcome': Welcome,
+  'message:created': ChatMessage,
+  'presence:updated': MemberList,
+  'typing:updated': TypingUpdate,
+  'notice:created': Notice,
+  'direct:opened': DirectOpened,
+  'server:draining': ServerDraining,
+  'sync:required': SyncRequired,
+  'session:ended': SessionEnded,
+};
+
+/** The data a client-to-server event's ack carries when it succeeds. */
+export type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends Ack<infer T> ? T : never;
+
+/**
+ * The schema of every chat ack's answer (`{ok:true,data}` or `{ok:false,error}`), by event:
+ * what a client checks an answer with. Built once, here.
+ */
+export const ChatAnswers: {
+  readonly [E in keyof ClientToServerEvents]: z.ZodType<Result<AckData<E>>>;
+} = {
+  'room:join': resultOf(JoinResult),
+  'room:leave': resultOf(LeaveResult),
+  'room:list': resultOf(RoomList),
+  'room:history': resultOf(HistoryResult),
+  'room:members': resultOf(MemberList),
+  'message:send': resultOf(SendResult),
+  'typing:set': resultOf(z.null()),
+  'sys:ping': resultOf(Pong),
+};
 
 /** What `admin:broadcast` answers: how far the message reached. */
 export interface BroadcastResult {

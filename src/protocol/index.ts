@@ -10,3 +10,4 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './models.js';
 export * from './schemas.js';
+export * from './server-payloads.js';

@@ -112,6 +112,27 @@ describe('module boundaries', () => {
     expect(found).toEqual([]);
   });
 
+  it('the delivery core imports only the protocol: no socket, no React, no Ink', () => {
+    const core = `client${path.sep}delivery${path.sep}`;
+    const found = importsUnder('client/delivery').filter(
+      (i) => !i.target.startsWith(core) && !i.target.startsWith(`protocol${path.sep}`),
+    );
+    expect(found).toEqual([]);
+    const text = readdirSync(path.join(SRC, 'client/delivery'))
+      .map((f) => readFileSync(path.join(SRC, 'client/delivery', f), 'utf8'))
+      .join('\n');
+    expect(text).not.toMatch(/from '(?:socket\.io-client|react|ink|ws)'/);
+  });
+
+  it('the load tester takes from the TUI client only its delivery core', () => {
+    const found = importsUnder('admin/loadtest').filter(
+      (i) =>
+        i.target.startsWith(`client${path.sep}`) &&
+        !i.target.startsWith(`client${path.sep}delivery${path.sep}`),
+    );
+    expect(found).toEqual([]);
+  });
+
   it('chat-tui and chat-admin default to the same server', () => {
     expect(CLI_DEFAULT).toBe(ADMIN_DEFAULT);
     expect(new URL(CLI_DEFAULT).hostname).toBe('127.0.0.1');

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RoomState } from '../../src/client/room-state.js';
-import type { ChatMessage } from '../../src/protocol/index.js';
+import { chatMessage } from '../helpers/messages.js';
 
-const msg = (seq: number, ms = 1000 + seq): ChatMessage => ({
-  id: `${ms}-0`,
-  seq,
-  room: 'r',
-  from: 'u',
-  text: `m${seq}`,
-  ts: ms,
-  kind: 'text',
-});
+const msg = (seq: number, ms?: number) => chatMessage(seq, ms === undefined ? {} : { ms });
 
 describe('RoomState', () => {
   it('keeps messages in id order, each once, whatever order they arrive in', () => {

@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { drainDelayMs, reconnectDelayMs, Reconnects } from '../../src/client/delivery/backoff.js';
+import {
+  isSendRetryable,
+  SendRetry,
+  sendRetryDelayMs,
+} from '../../src/client/delivery/send-retry.js';
+import { ErrorCode } from '../../src/protocol/index.js';
+
+describe('reconnect backoff', () => {
+  it('comes back within the shortest delay first, then doubles up to the cap', () => {
+    const top = (): number => 0.999_999;
+    expect(reconnectDelayMs(1, 300, 5000, top)).toBe(299);
+    expect(reconnectDelayMs(1, 300, 5000, () => 0)).toBe(0);
+    const tops = [2, 3, 4, 5, 6, 7, 20].map((a) => reconnectDelayMs(a, 300, 5000, top));
+    expect(tops).toEqual([599, 1199, 2399, 4799, 4999, 4999, 4999]);
+  });
+
+  it('jitters each delay down to half, never below', () => {
+    expect(reconnectDelayMs(3, 300, 5000, () => 0)).toBe(600);
+    expect(reconnectDelayMs(3, 300, 5000, () => 0.5)).toBe(900);
+  });
+
+  it('moves off a draining instance anywhere within the window it gave', () => {
+    expect(drainDelayMs(2000, () => 0.5)).toBe(1000);
+    expect(drainDelayMs(0, () => 0.999)).toBe(0);
+  });
+
+  it('rotates servers on every loss, and starts the delays over once welcomed', () => {
+    const r = new Reconnects(['a', 'b', 'c'], 300, 5000, () => 0.999_999);
+    expect(r.server).toBe('a');
+    expect([r.lost(), r.server, r.lost(), r.server, r.lost(), r.server]).toEqual([
+      299,
+      'b',
+      599,
+      'c',
+      1199,
+      'a',
+    ]);
+    expect(r.attempt).toBe(3);
+    r.connected();
+    expect(r.attempt).toBe(0);
+    expect(r.lost()).toBe(299);
+  });
+
+  it('counts a drain as the first attempt, on the next server', () => {
+    const r = new Reconnects(['a', 'b'], 300, 5000, () => 0.5);
+    r.lost();
+    r.lost();
+    expect(r.drained(1000)).toBe(500);
+    expect(r.attempt).toBe(1);
+    expect(r.server).toBe('b');
+    expect(r.lost()).toBe(450); // attempt 2: base 600, jittered
+  });
+
+  it('refuses an empty server list', () => {
+    expect(() => new Reconnects([], 300, 5000)).toThrow(/server/);
+  });
+});
+
+describe('send retry', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps sends refused for now, gives up on the others', () => {
+    for (const code of [ErrorCode.Unavailable, ErrorCode.RateLimited, ErrorCode.Draining])
+      expect(isSendRetryable(code)).toBe(true);
+    for (const code of [ErrorCode.BadRequest, ErrorCode.NotMember, ErrorCode.Internal])
+      expect(isSendRetryable(code)).toBe(false);
+  });
+
+  it('waits 1 s, then twice as long each time, up to 15 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 9].map(sendRetryDelayMs)).toEqual([
+      1000, 2000, 4000, 8000, 15_000, 15_000, 15_000,
+    ]);
+  });
+
+  it('fires once per delay while failures go on, however many sends ask', () => {
+    const fired: number[] = [];
+    const retry = new SendRetry(() => fired.push(Date.now()));
+    const t0 = Date.now();
+    retry.schedule();
+    retry.schedule(); // a second failed send in the same outage: still one timer
+    expect(retry.scheduled).toBe(true);
+    vi.advanceTimersByTime(999);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired.map((t) => t - t0)).toEqual([1000]);
+    expect(retry.scheduled).toBe(false);
+    retry.schedule();
+    vi.advanceTimersByTime(2000);
+    retry.schedule();
+    vi.advanceTimersByTime(4000);
+    expect(fired.map((t) => t - t0)).toEqual([1000, 3000, 7000]);
+  });
+
+  it('starts from 1 s again after a send went through', () => {
+    let fired = 0;
+    const retry = new SendRetry(() => fired++);
+    retry.schedule();
+    vi.advanceTimersByTime(1000);
+    retry.schedule();
+    vi.advanceTimersByTime(2000);
+    expect(fired).toBe(2);
+    retry.succeeded();
+    retry.schedule();
+    vi.advanceTimersByTime(1000);
+    expect(fired).toBe(3);
+  });
+
+  it('fires no more once stopped', () => {
+    let fired = 0;
+    const retry = new SendRetry(() => fired++);
+    retry.schedule();
+    retry.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(fired).toBe(0);
+    expect(retry.scheduled).toBe(false);
+  });
+});
