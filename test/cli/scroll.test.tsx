@@ -228,4 +228,29 @@ describe('whole messages', () => {
     const h = await chat(columns, rows, texts);
     await pageThrough(h, all, columns, rows);
   }, 30_000);
+
+  it('a line of lost history wraps in a narrow pane rather than being cut', async () => {
+    const columns = 30;
+    const draw = async (rows: number): Promise<Harness> => {
+      const h = await setup({ columns, rows });
+      open.push(h);
+      for (let i = 0; i < 6; i++) h.chat.deliver('lobby', 'bob', `before ${i}`, { live: false });
+      h.chat.rooms.get('lobby')!.gaps.push({ afterSeq: 6, missing: 12 });
+      for (let i = 0; i < 6; i++) h.chat.deliver('lobby', 'bob', `after ${i}`, { live: false });
+      await h.until((f) => expect(f).toContain('after 5'));
+      return h;
+    };
+    const tall = await draw(40);
+    const all = paneRows(tall.frame(), columns, 40).filter((r) => r !== '');
+    tall.unmount();
+    open.splice(open.indexOf(tall), 1);
+    const at = all.findIndex((r) => r.startsWith('─── 12'));
+    expect(
+      all
+        .slice(at, at + 3)
+        .map((r) => r.trim())
+        .join(' '),
+    ).toBe('─── 12 messages missing here (no longer kept by the server) ───');
+    await pageThrough(await draw(9), all, columns, 9);
+  });
 });
