@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
-import wrapAnsi from 'wrap-ansi';
 import type { Entry } from './entries.js';
+import { wrappedRows } from './wrap-rows.js';
 
 /**
  * The message pane measured in screen rows. Ink wraps an entry's text at the pane's width, so
@@ -42,7 +42,7 @@ function bodyText(e: Extract<Entry, { kind: 'message' | 'local' }>): string {
 function textRows(text: string, columns: number): number {
   const lines = text.split('\n');
   if (Math.max(...lines.map((l) => stringWidth(l))) <= columns) return lines.length;
-  return wrapAnsi(text, columns, { trim: false, hard: true }).split('\n').length;
+  return wrappedRows(text, columns);
 }
 
 // Heights by width and text: a frame re-measures every entry, and most did not change. Keyed
