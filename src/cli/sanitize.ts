@@ -72,18 +72,18 @@ export function sanitizeInline(text: string, maxWidth = 64): string {
 export interface DisplayLimits {
   /** Longest line shown, in terminal columns. */
   maxLineLength: number;
-  /** Most lines shown per message. */
+  /** Most lines shown. */
   maxLines: number;
 }
 
-export const DEFAULT_LIMITS: DisplayLimits = { maxLineLength: 400, maxLines: 8 };
-
 /**
- * A message body made safe and capped for display: controls shown visibly, at most
- * `maxLines` lines of at most `maxLineLength` columns, with a note of what was cut.
+ * Remote text made safe: controls shown visibly, line breaks kept. Whole unless `limits` are
+ * given (for one-line summaries); then at most `maxLines` lines of at most `maxLineLength`
+ * columns, a cut line ending in `…` and cut lines counted.
  */
-export function sanitizeText(text: string, limits: DisplayLimits = DEFAULT_LIMITS): string {
+export function sanitizeText(text: string, limits?: DisplayLimits): string {
   const lines = visibleText(text, true).split('\n');
+  if (!limits) return lines.join('\n');
   const shown = lines
     .slice(0, limits.maxLines)
     .map((l) => truncateToWidth(l, limits.maxLineLength));
@@ -101,12 +101,14 @@ export const CONTINUATION_MARK = '┆ ';
 
 /**
  * A message body as the TUI and `chat-tui tail` draw it after the `HH:MM from: ` that starts
- * the message: made safe ({@link sanitizeText}) and every line after the first marked as a
- * continuation, indented by `indent` columns (to line up beside the time column; the TUI's
- * layout indents by itself) and then {@link CONTINUATION_MARK}.
+ * the message: made safe ({@link sanitizeText}) and whole, however long (the server bounds a
+ * message; the views wrap it and scroll by rows, so every character can be read), and every
+ * line after the first marked as a continuation, indented by `indent` columns (to line up
+ * beside the time column; the TUI's layout indents by itself) and then
+ * {@link CONTINUATION_MARK}.
  */
-export function messageBody(text: string, indent = 0, limits = DEFAULT_LIMITS): string {
-  return sanitizeText(text, limits)
+export function messageBody(text: string, indent = 0): string {
+  return sanitizeText(text)
     .split('\n')
     .join(`\n${' '.repeat(indent)}${CONTINUATION_MARK}`);
 }

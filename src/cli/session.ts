@@ -57,10 +57,15 @@ export function loginSummary(server: string, r: LoginResult): string {
     : `logged in to ${server} as ${r.user} (existing account)`;
 }
 
+/** Passwords asked for before a terminal login gives up, as `ssh` does. */
+export const PASSWORD_TRIES = 3;
+
 /**
- * Asks for a name (unless known) and a password on the terminal, then logs in. A name with
- * no account is registered only after the password is typed a second time, the same: the
- * server is asked to log in without creating (`create: false`) first, then to create.
+ * Asks for a name (unless known) and a password on the terminal, then logs in. A wrong (or
+ * too short) password is asked for again, {@link PASSWORD_TRIES} times in all, as `ssh` does;
+ * scripts (`--password-stdin`) fail at once. A name with no account is registered only after
+ * the password is typed a second time, the same: the server is asked to log in without
+ * creating (`create: false`) first, then to create.
  */
 export async function promptLogin(
   settings: Settings,
@@ -71,17 +76,28 @@ export async function promptLogin(
   const name = user ?? ((await ask('user name: ')) || undefined);
   if (!name) throw new CliError('no user name given', Exit.Usage);
   checkName(name);
-  const password = await askHidden('password: ');
-  if (password.length < PASSWORD_MIN_LENGTH)
-    throw new CliError(
-      `password too short (at least ${PASSWORD_MIN_LENGTH} characters)`,
-      Exit.Usage,
-    );
-  try {
-    return await loginWith(settings, server, name, password, { create: false });
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    if (err.code !== ErrorCode.NoSuchUser) throw new CliError(`login failed: ${err.message}`);
+  let password = '';
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= PASSWORD_TRIES;
+    const left = PASSWORD_TRIES - attempt;
+    const again = last ? '' : `; try again (${left} ${left === 1 ? 'try' : 'tries'} left)`;
+    password = await askHidden('password: ');
+    if (password.length < PASSWORD_MIN_LENGTH) {
+      const why = `password too short (at least ${PASSWORD_MIN_LENGTH} characters)`;
+      if (last) throw new CliError(why, Exit.Usage);
+      process.stderr.write(`${why}${again}\n`);
+      continue;
+    }
+    try {
+      return await loginWith(settings, server, name, password, { create: false });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.code === ErrorCode.NoSuchUser) break;
+      // Anything but a wrong password (a rate limit, a ban, an outage) is not mended by typing.
+      if (err.code !== ErrorCode.Unauthorized || last)
+        throw new CliError(`login failed: ${err.message}`);
+      process.stderr.write(`login failed: ${err.message}${again}\n`);
+    }
   }
   process.stderr.write(`There is no account "${name}" on ${server} yet: registering it.\n`);
   const again = await askHidden('password again: ');

@@ -18,6 +18,46 @@ const DRAIN_WORDS: Record<string, string> = {
   [DrainReason.RedisLost]: 'lost its Redis connection',
 };
 
+/** A duration as the status line says it: `15 s`, `3 min 5 s`. */
+function spoken(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/**
+ * Shorter than this, a spell with no server answering is a blip of the move or restart that
+ * began it (a balancer still routing to a stopped instance) and is said as that.
+ */
+export const OUTAGE_MIN_MS = 3000;
+
+/**
+ * The status line after a reconnect. No server answering for a while (a whole-cluster
+ * outage) is said as such, whatever began it: "chat-3 is shutting down" would hide it.
+ */
+export function reconnectStatus(o: {
+  /** Why the last connection went away ("chat-2 went away", "chat-3 is shutting down"). */
+  lost: string;
+  /** It went away because its instance drained (a planned move). */
+  moved: boolean;
+  /** Back on the same instance id with a new boot id. */
+  replacement: boolean;
+  instanceId: string;
+  recovered: number;
+  /** How long no server could be reached, if none could (every server tried failed). */
+  unreachableMs: number | undefined;
+  /** How many server URLs the client rotates through. */
+  servers: number;
+}): string {
+  const target = o.replacement ? `${o.instanceId} (restarted)` : o.instanceId;
+  const recovered = `${o.recovered} missed message${o.recovered === 1 ? '' : 's'} recovered`;
+  if (o.unreachableMs !== undefined && o.unreachableMs >= OUTAGE_MIN_MS) {
+    const none = o.servers > 1 ? 'no server reachable' : 'server unreachable';
+    return `${none} for ${spoken(o.unreachableMs)}; back on ${target}; ${recovered}`;
+  }
+  const verb = o.moved ? (o.replacement ? 'back on' : 'moved to') : 'reconnected to';
+  return `${o.lost}; ${verb} ${target}; ${recovered}`;
+}
+
 /** What the connection asks of the rest of the client. */
 export interface ConnectionHooks {
   /** Registers the listeners for room traffic on a new socket. */
@@ -51,6 +91,9 @@ export class Connection {
   private lostReason: string | undefined;
   /** The last connection ended because its instance drained (a move, not a loss). */
   private moved = false;
+  /** When the last connection was lost, and how many attempts since found no server. */
+  private lostAt: number | undefined;
+  private unanswered = 0;
 
   constructor(
     private readonly opts: Required<ChatClientOptions>,
@@ -92,6 +135,8 @@ export class Connection {
       socket.removeAllListeners();
       socket.close();
       const code = err.data?.code;
+      // No code: no server answered (refused, timed out), as opposed to one that said no.
+      if (!code) this.unanswered++;
       if (code && !isRetryable(code)) {
         this.end(code === ErrorCode.Banned ? SessionEndReason.Banned : 'unauthorized', err.message);
         return;
@@ -103,6 +148,7 @@ export class Connection {
     onServerEvent(socket, 'server:draining', ({ instanceId, reason, reconnectWithinMs }) => {
       this.lostReason = `${instanceId} ${DRAIN_WORDS[reason] ?? 'is going away'}`;
       this.moved = true;
+      this.lostAt ??= Date.now();
       socket.removeAllListeners();
       socket.close();
       // Spread the herd over the window the server gave; move to the next server.
@@ -120,6 +166,7 @@ export class Connection {
       const was = this.welcome?.instanceId ?? 'the server';
       this.lostReason = `${was} went away`;
       this.moved = false;
+      this.lostAt ??= Date.now();
       this.scheduleReconnect(reason);
     });
   }
@@ -146,6 +193,17 @@ export class Connection {
     const before = this.welcome;
     this.welcome = w;
     this.next.connected();
+    // Every server was tried and none answered: an outage, however it began.
+    const outage =
+      this.unanswered >= this.opts.servers.length && this.lostAt !== undefined
+        ? Date.now() - this.lostAt
+        : undefined;
+    const lost = this.lostReason ?? 'connection lost';
+    const moved = this.moved;
+    this.lostReason = undefined;
+    this.moved = false;
+    this.lostAt = undefined;
+    this.unanswered = 0;
     // The resume starts before anyone hears of the connection: it marks the rooms it has
     // to join again, so a send made on the news waits for its room (see Resume.isRejoining).
     const resumed = first ? undefined : this.hooks.resume();
@@ -159,17 +217,20 @@ export class Connection {
     if (!resumed) return;
     this.reconnects++;
     const recovered = await resumed;
-    const lost = this.lostReason ?? 'connection lost';
     // A drain is planned: the client moved; anything else is a reconnect after a loss. Back
     // on the same id with a new boot id is the restarted instance itself, said as such.
     const replacement = before?.instanceId === w.instanceId && before.bootId !== w.bootId;
-    const verb = this.moved ? (replacement ? 'back on' : 'moved to') : 'reconnected to';
-    const target = replacement ? `${w.instanceId} (restarted)` : w.instanceId;
-    this.lostReason = undefined;
-    this.moved = false;
     this.emit(
       'status',
-      `${lost}; ${verb} ${target}; ${recovered} missed message${recovered === 1 ? '' : 's'} recovered`,
+      reconnectStatus({
+        lost,
+        moved,
+        replacement,
+        instanceId: w.instanceId,
+        recovered,
+        unreachableMs: outage,
+        servers: this.opts.servers.length,
+      }),
     );
   }
 

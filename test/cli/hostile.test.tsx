@@ -1,7 +1,13 @@
 /* eslint-disable no-control-regex -- these tests are about control characters */
 import { describe, expect, it, afterEach } from 'vitest';
 import { filterInput } from '../../src/cli/tui/stdin-filter.js';
-import { hasControls, sanitizeInline, sanitizeText } from '../../src/cli/sanitize.js';
+import {
+  CONTINUATION_MARK,
+  hasControls,
+  messageBody,
+  sanitizeInline,
+  sanitizeText,
+} from '../../src/cli/sanitize.js';
 import { setup, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -27,10 +33,15 @@ describe('sanitising remote text', () => {
     expect(sanitizeInline('a\nb\tc')).toBe('a b c');
   });
 
-  it('caps line length and line count', () => {
-    const long = sanitizeText('x'.repeat(5000));
-    expect(long.length).toBeLessThanOrEqual(400);
-    const many = sanitizeText(Array.from({ length: 50 }, (_, i) => `l${i}`).join('\n'));
+  it('keeps a message whole; caps line length and count only when asked, and says so', () => {
+    const word = `${'x'.repeat(4990)}0123456789`;
+    expect(messageBody(word)).toBe(word);
+    const lines = Array.from({ length: 50 }, (_, i) => `l${i}`);
+    expect(messageBody(lines.join('\n'))).toBe(lines.join(`\n${CONTINUATION_MARK}`));
+    const limits = { maxLineLength: 400, maxLines: 8 };
+    const long = sanitizeText('x'.repeat(5000), limits);
+    expect(long).toBe(`${'x'.repeat(399)}…`);
+    const many = sanitizeText(lines.join('\n'), limits);
     expect(many.split('\n')).toHaveLength(9);
     expect(many).toContain('… (42 more lines)');
   });

@@ -197,3 +197,60 @@ describe('scrolling by rows', () => {
     await pageThrough(h, all, 44, 14);
   });
 });
+
+describe('whole messages', () => {
+  /** A word of `n` characters whose every stretch of 10 says where it is (`…0123456789`). */
+  const numbered = (n: number): string =>
+    Array.from({ length: n }, (_, i) => (i % 10 === 9 ? String(((i / 10) % 10) | 0) : 'w')).join(
+      '',
+    );
+
+  it('a 2000-character word and a 40-line message are drawn whole; paging reaches every row', async () => {
+    const word = numbered(2000);
+    const lines = Array.from({ length: 40 }, (_, i) => `line-${i}`);
+    const texts = ['before', word, lines.join('\n'), 'after'];
+    const [columns, rows] = [40, 12];
+    const all = await transcript(columns, texts);
+    // Right of the time column, the word's rows put back together are the word: no cut, no `…`.
+    const stamp = '14:00 '.length;
+    const start = all.findIndex((r) => r.includes('bob: w'));
+    const end = all.findIndex((r) => r.includes('line-0'));
+    const drawn = all
+      .slice(start, end)
+      .map((r) => r.slice(stamp))
+      .join('')
+      .replace(/^bob: /, '');
+    expect(drawn).toBe(word);
+    expect(all.filter((r) => r.includes('┆ line-')).map((r) => r.split('┆ ')[1])).toEqual(
+      lines.slice(1),
+    );
+    // In a small terminal, paging up and down shows every one of those rows.
+    const h = await chat(columns, rows, texts);
+    await pageThrough(h, all, columns, rows);
+  }, 30_000);
+
+  it('a line of lost history wraps in a narrow pane rather than being cut', async () => {
+    const columns = 30;
+    const draw = async (rows: number): Promise<Harness> => {
+      const h = await setup({ columns, rows });
+      open.push(h);
+      for (let i = 0; i < 6; i++) h.chat.deliver('lobby', 'bob', `before ${i}`, { live: false });
+      h.chat.rooms.get('lobby')!.gaps.push({ afterSeq: 6, missing: 12 });
+      for (let i = 0; i < 6; i++) h.chat.deliver('lobby', 'bob', `after ${i}`, { live: false });
+      await h.until((f) => expect(f).toContain('after 5'));
+      return h;
+    };
+    const tall = await draw(40);
+    const all = paneRows(tall.frame(), columns, 40).filter((r) => r !== '');
+    tall.unmount();
+    open.splice(open.indexOf(tall), 1);
+    const at = all.findIndex((r) => r.startsWith('─── 12'));
+    expect(
+      all
+        .slice(at, at + 3)
+        .map((r) => r.trim())
+        .join(' '),
+    ).toBe('─── 12 messages missing here (no longer kept by the server) ───');
+    await pageThrough(await draw(9), all, columns, 9);
+  });
+});

@@ -4,6 +4,7 @@ import { login } from '../../src/client/api.js';
 import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
 import type { Entry } from '../../src/cli/tui/state/entries.js';
 import { compareIds } from '../../src/protocol/index.js';
+import { OUTAGE_MIN_MS } from '../../src/client/connection.js';
 import {
   connectUser,
   startInstances,
@@ -172,8 +173,9 @@ describe('the TUI state layer on a real cluster', () => {
       15_000,
       'the status line after the restart',
     );
-    expect(store.getSnapshot().status).toBe(
-      'chat-1 is shutting down; back on chat-1 (restarted); 0 missed messages recovered',
+    // While it restarted no server answered: under OUTAGE_MIN_MS that is the restart's blip.
+    expect(store.getSnapshot().status).toMatch(
+      /^(chat-1 is shutting down|server unreachable for \d+ s); back on chat-1 \(restarted\); 0 missed messages recovered$/,
     );
     expect(store.getSnapshot().instanceId).toBe('chat-1');
   });
@@ -211,11 +213,9 @@ describe('the TUI state layer on a real cluster', () => {
     for (let i = 0; i < 50; i++) await sender.send('trimmed', `away ${i}`);
     await kept!.start();
 
-    await until(
-      client,
-      () => store.getSnapshot().status?.includes('reconnected') === true,
-      20_000,
-      'the reconnect',
+    await until(client, () => store.getSnapshot().status !== undefined, 20_000, 'the reconnect');
+    expect(store.getSnapshot().status).toMatch(
+      /^(chat-1 went away; reconnected to|server unreachable for \d+ s; back on) chat-1 \(restarted\);/,
     );
     await client.settled();
     const entries = store.getSnapshot().entries.filter((e) => e.kind !== 'day');
@@ -227,6 +227,53 @@ describe('the TUI state layer on a real cluster', () => {
     expect(texts(entries.slice(gapAt))).toEqual(
       Array.from({ length: 20 }, (_, i) => `away ${i + 30}`),
     );
+  });
+
+  it('after a whole-cluster outage the status line says no server was reachable, and how long', async () => {
+    const [x, y] = (await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'outage:' })) as [
+      TestInstance,
+      TestInstance,
+    ];
+    const me = userName('outage');
+    const { token } = await login(x.url, me, 'password-1');
+    const client = new ChatClient({
+      servers: [x.url, y.url],
+      token,
+      pingEveryMs: 0,
+      backoffMaxMs: 500,
+    });
+    const store = new ChatStore(client, { user: me, tickMs: 0 });
+    closers.push(() => {
+      store.dispose();
+      client.close();
+    });
+    await client.connect();
+    await store.start(['outage-room']);
+    expect(store.getSnapshot().instanceId).toBe('chat-1');
+    // chat-1 drains (as in the issue: "chat-1 is shutting down") while chat-2 is already gone.
+    await y.kill('SIGKILL');
+    const down = Date.now();
+    await x.kill('SIGTERM');
+    // Down long enough to be an outage, counted by the client's failed attempts.
+    await until(
+      client,
+      () => client.state.kind === 'reconnecting' && client.state.attempt >= 4,
+      15_000,
+      'attempts failing',
+    );
+    // An outage is a matter of time: it lasts at least OUTAGE_MIN_MS and a second.
+    const left = OUTAGE_MIN_MS + 1000 - (Date.now() - down);
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    const upAt = Date.now();
+    await y.start();
+    await until(client, () => store.getSnapshot().status !== undefined, 15_000, 'the rejoin');
+    const back = Date.now();
+    const status = store.getSnapshot().status ?? '';
+    const said = /^no server reachable for (\d+) s; back on chat-2; 0 missed messages recovered$/;
+    expect(status).toMatch(said);
+    const seconds = Number(said.exec(status)![1]);
+    expect(seconds * 1000).toBeGreaterThanOrEqual(upAt - down - 1000);
+    expect(seconds * 1000).toBeLessThanOrEqual(back - down + 1000);
   });
 
   it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -101,13 +101,40 @@ describe('chat-tui login on a terminal', needs('tmux'), () => {
     });
     expect(screen('again')).not.toContain('password again:');
 
+    // A wrong password is asked for again, as ssh does: the right one on the second try logs in.
+    const wrong = 'login failed: wrong user name or password';
+    openLogin('retry', conf);
+    await answer('retry', 'user name:', user);
+    await answer('retry', 'password:', 'not-the-pw');
+    await answer('retry', `${wrong}; try again (2 tries left)\npassword:`, 'first-pw-1');
+    await until('retry', (s) => {
+      expect(s).toContain(`logged in to ${node.url} as ${user} (existing account)`);
+      expect(s).toContain('chat-tui exited with 0');
+    });
+
+    // Three wrong ones: it gives up, exit code 1.
     openLogin('wrong', conf);
     await answer('wrong', 'user name:', user);
     await answer('wrong', 'password:', 'not-the-pw');
+    await answer('wrong', `${wrong}; try again (2 tries left)\npassword:`, 'not-the-pw-2');
+    await answer('wrong', `${wrong}; try again (1 try left)\npassword:`, 'not-the-pw-3');
     await until('wrong', (s) => {
-      expect(s).toContain('login failed: wrong user name or password');
-      expect(s).toContain('chat-tui exited with 1');
+      expect(s).toContain(`${wrong}\nchat-tui exited with 1`);
+      expect(s.split('password:')).toHaveLength(4);
     });
     expect(screen('wrong')).not.toContain('password again:');
+
+    // A script's piped password is not asked for again: it fails at once, with its exit code.
+    const piped = spawnSync(
+      process.execPath,
+      [BIN, 'login', '--server', node.url, '--user', user, '--password-stdin'],
+      {
+        input: 'not-the-pw\n',
+        encoding: 'utf8',
+        env: { ...process.env, CHAT_TUI_CONFIG_DIR: conf },
+      },
+    );
+    expect(piped.status).toBe(1);
+    expect(piped.stderr).toBe(`chat-tui: ${wrong}\n`);
   });
 });

@@ -39,9 +39,12 @@ describe('chat-tui tail, plain output', () => {
     expect(formatMessage(msg('one\ntwo', { kind: 'broadcast', from: 'admin' }))).toBe(
       '14:01:02 [broadcast] admin: one\n         ┆ two',
     );
-    // A long message is cut to its first lines; the note of what was cut is marked too.
+    // A long message is printed whole, every line after the first marked.
     const long = formatMessage(msg(Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n')));
-    expect(long.split('\n').at(-1)).toBe('         ┆ … (12 more lines)');
+    expect(long.split('\n')).toHaveLength(20);
+    expect(long.split('\n').at(-1)).toBe('         ┆ line 19');
+    const word = `${'w'.repeat(1990)}0123456789`;
+    expect(formatMessage(msg(word))).toMatch(new RegExp(`: ${word}$`));
     expect(
       long
         .split('\n')

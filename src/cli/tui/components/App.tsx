@@ -1,4 +1,4 @@
-import { Box, useApp } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { useBell } from '../hooks/use-bell.js';
 import { useChatStore } from '../hooks/use-chat-store.js';
@@ -27,6 +27,14 @@ export const MEMBER_LIST_MIN_COLUMNS = 72;
 const MEMBER_LIST_WIDTH = 18;
 /** Header (2), tabs, typing line; then the input's rows. */
 const CHROME_ROWS = 4;
+/**
+ * The smallest terminal drawn: 8 rows hold the chrome, the input line and 3 message rows;
+ * 30 columns hold the longest connection state (`reconnecting, attempt 3 in 2 s`, which the
+ * header always shows) and leave 24 beside the time column. Below it, one message says so,
+ * rather than a screen whose input line has been pushed off.
+ */
+export const MIN_COLUMNS = 30;
+export const MIN_ROWS = 8;
 
 /** The whole screen: it wires the store's snapshot to the views and keys to actions. */
 export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) {
@@ -40,7 +48,9 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
   const bottomRows = snap.paste
     ? pasteQuestionRows({ ...snap.paste, width: columns })
     : inputRows(input.value, rows);
-  const paneHeight = Math.max(3, rows - CHROME_ROWS - bottomRows);
+  // A question of two rows at the smallest size takes one of the pane's three.
+  const paneHeight = Math.max(2, rows - CHROME_ROWS - bottomRows);
+  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
   const showMembers = columns >= MEMBER_LIST_MIN_COLUMNS && snap.active !== undefined;
   const paneWidth = showMembers ? columns - MEMBER_LIST_WIDTH : columns;
   // Rows per entry at this width: what scrolling counts; recomputed when the width changes.
@@ -56,6 +66,11 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
 
   useKeys((key) => {
     const cmd = keyCommand(key);
+    // Nothing is typed into a line that cannot be seen; Ctrl-C still quits.
+    if (tooSmall) {
+      if (cmd.type === 'quit') store.quit();
+      return;
+    }
     if (cmd.type === 'insert' || cmd.type === 'lines' || cmd.type === 'paste') setHint(false);
     /** Announces typing, or that it stopped, for the line as it is now. */
     const typed = (line: string): void => store.typing(announcesTyping(line));
@@ -143,6 +158,16 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         break;
     }
   });
+
+  if (tooSmall) {
+    return (
+      <Box width={columns} height={rows} overflow="hidden">
+        <Text color="yellow">
+          terminal too small ({columns}x{rows}; needs at least {MIN_COLUMNS}x{MIN_ROWS})
+        </Text>
+      </Box>
+    );
+  }
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>

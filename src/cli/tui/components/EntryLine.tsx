@@ -2,7 +2,7 @@ import { Box, Text, Transform } from 'ink';
 import type { ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
-import { LOCAL_PREFIX, markText } from '../state/pane-layout.js';
+import { gapText, LOCAL_PREFIX, markText } from '../state/pane-layout.js';
 
 // The text drawn here must match what pane-layout.ts measures (same strings, same order).
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
@@ -27,18 +27,10 @@ export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
         </Text>
       );
     case 'gap':
-      if (entry.reset) {
-        return (
-          <Text color="red" wrap="truncate-end">
-            ─── history was reset on the server; what came before cannot be matched ───
-          </Text>
-        );
-      }
       return (
-        <Text color="red" wrap="truncate-end">
-          ─── {entry.missing} message{entry.missing === 1 ? '' : 's'} missing here (no longer kept
-          by the server) ───
-        </Text>
+        <Box width={width} flexShrink={0}>
+          <Text color="red">{gapText(entry)}</Text>
+        </Box>
       );
     case 'local':
       return (

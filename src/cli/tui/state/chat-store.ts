@@ -310,7 +310,7 @@ export class ChatStore implements CommandHost {
   }
 
   private onNotice(n: Notice): void {
-    const text = sanitizeText(n.text, { maxLineLength: 400, maxLines: 4 }).replace(/\n/g, ' / ');
+    const text = sanitizeText(n.text).replace(/\n/g, ' / '); // whole: the server bounds it
     this.mentions.notice(n.from, n.text, n.ts || this.now());
     this.addEverywhere('notice', `[broadcast from ${sanitizeInline(n.from, 32)}] ${text}`);
   }

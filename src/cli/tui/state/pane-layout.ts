@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
-import wrapAnsi from 'wrap-ansi';
 import type { Entry } from './entries.js';
+import { wrappedRows } from './wrap-rows.js';
 
 /**
  * The message pane measured in screen rows. Ink wraps an entry's text at the pane's width, so
@@ -15,6 +15,13 @@ export function markText(e: Extract<Entry, { kind: 'message' }>): string {
   if (e.mark === 'failed') return ' ✗ failed, will retry';
   if (e.mark === 'rejected') return ` ✗ not sent: ${e.error ?? 'refused'}`;
   return '';
+}
+
+/** The red line where history was lost: it wraps (never cut) in a narrow pane. */
+export function gapText(e: Extract<Entry, { kind: 'gap' }>): string {
+  if (e.reset) return '─── history was reset on the server; what came before cannot be matched ───';
+  const s = e.missing === 1 ? '' : 's';
+  return `─── ${e.missing} message${s} missing here (no longer kept by the server) ───`;
 }
 
 export const LOCAL_PREFIX = { status: '-- ', notice: '!! ', info: '', error: '' } as const;
@@ -35,7 +42,7 @@ function bodyText(e: Extract<Entry, { kind: 'message' | 'local' }>): string {
 function textRows(text: string, columns: number): number {
   const lines = text.split('\n');
   if (Math.max(...lines.map((l) => stringWidth(l))) <= columns) return lines.length;
-  return wrapAnsi(text, columns, { trim: false, hard: true }).split('\n').length;
+  return wrappedRows(text, columns);
 }
 
 // Heights by width and text: a frame re-measures every entry, and most did not change. Keyed
@@ -47,9 +54,9 @@ const MEASURED_MAX_CHARS = 4_000_000;
 
 /** Rows one entry takes in a pane `width` columns wide. */
 export function entryRows(e: Entry, width: number): number {
-  if (e.kind === 'day' || e.kind === 'gap') return 1; // truncated to one row
-  const stamp = e.time.length + 1;
-  const text = bodyText(e);
+  if (e.kind === 'day') return 1; // a date: it fits the narrowest pane drawn
+  const stamp = e.kind === 'gap' ? 0 : e.time.length + 1;
+  const text = e.kind === 'gap' ? gapText(e) : bodyText(e);
   const key = `${width} ${stamp} ${text}`;
   let rows = measured.get(key);
   if (rows === undefined) {
