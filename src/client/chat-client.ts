@@ -58,7 +58,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (full.openDirects)
           onServerEvent(socket, 'direct:opened', (d) => void this.ops.onDirectOpened(d));
       },
-      resume: () => this.resume.resync('reconnect'),
+      resume: () => {
+        // A typing mark heard on the lost connection may have missed its "stopped": forget
+        // them; whoever types now says so again on this one.
+        for (const room of this.rooms.values()) room.typing.clear();
+        return this.resume.resync('reconnect');
+      },
       ended: () => this.outbox.failPending(),
     });
     this.outbox = new Outbox(this.conn, emit, (room) => this.resume.isRejoining(room));

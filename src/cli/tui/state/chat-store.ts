@@ -1,7 +1,6 @@
 import type { ConnectionState } from '../../../client/chat-client.js';
 import {
   NAME_PATTERN,
-  TYPING_TTL_MS,
   directAddress,
   directPeer,
   type ChatMessage,
@@ -100,8 +99,6 @@ export class ChatStore implements CommandHost {
   private readonly pastes: PasteSender;
   private notifyPending = false;
   private readonly typingOut: TypingOut;
-  /** When the connection was last made: typing heard before it may have stopped unheard. */
-  private connectedAt = 0;
   private readonly offs: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -128,7 +125,6 @@ export class ChatStore implements CommandHost {
     this.offs.push(
       c.on('state', (state) => {
         this.stateSince = this.now();
-        if (state.kind === 'connected') this.connectedAt = this.stateSince;
         // One status at a time: what happened to the last connection is stale once it is down.
         if (state.kind !== 'connected') this.status = undefined;
         this.changed();
@@ -278,17 +274,13 @@ export class ChatStore implements CommandHost {
   }
 
   /**
-   * Who is typing in the active room, as heard on this connection: nobody while it is down,
-   * and after a reconnect only who typed since (a notice from before is not replayed: its
-   * "stopped" may have been missed). A typing mark holds until it arrived + TYPING_TTL_MS.
+   * Who is typing in the active room: nobody while the connection is down (after a reconnect
+   * the client has forgotten the marks heard before, whose "stopped" may have been missed).
    */
   private activeTyping(): string[] {
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
     if (!room || this.client.state.kind !== 'connected') return [];
-    const heardSince = this.connectedAt + TYPING_TTL_MS;
-    return room
-      .typingUsers(this.now())
-      .filter((u) => u !== this.user && (room.typing.get(u) ?? 0) >= heardSince);
+    return room.typingUsers(this.now()).filter((u) => u !== this.user);
   }
 
   // --- the client's own lines ---
