@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../src/client/chat-client.js';
+import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.js';
 import { login } from '../../src/client/api.js';
 import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
 import type { Entry } from '../../src/cli/tui/state/entries.js';
@@ -18,6 +18,17 @@ import { TestRedis } from '../helpers/redis.js';
 let redis: TestRedis;
 let nodes: TestInstance[];
 const closers: (() => void)[] = [];
+
+/** A chat store over a real client of `me` (not connected yet), closed after the tests. */
+function storeOf(me: string, opts: ChatClientOptions): { client: ChatClient; store: ChatStore } {
+  const client = new ChatClient(opts);
+  const store = new ChatStore(client, { user: me, tickMs: 0 });
+  closers.push(() => {
+    store.dispose();
+    client.close();
+  });
+  return { client, store };
+}
 
 beforeAll(async () => {
   redis = await TestRedis.start();
@@ -41,12 +52,7 @@ describe('the TUI state layer on a real cluster', () => {
     const me = userName('tui');
     const { token } = await login(b, me, 'password-1');
     // The victim starts on chat-2; reconnects rotate to chat-3, then chat-1.
-    const client = new ChatClient({ servers: [b, c, a], token, pingEveryMs: 0 });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
-    });
+    const { client, store } = storeOf(me, { servers: [b, c, a], token, pingEveryMs: 0 });
     await client.connect();
     await store.start(['kill-room']);
     await sender.join('kill-room');
@@ -114,12 +120,7 @@ describe('the TUI state layer on a real cluster', () => {
     const [a, , c] = nodes.map((n) => n.url) as [string, string, string];
     const me = userName('drain');
     const { token } = await login(c, me, 'password-1');
-    const client = new ChatClient({ servers: [c, a], token, pingEveryMs: 0 });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
-    });
+    const { client, store } = storeOf(me, { servers: [c, a], token, pingEveryMs: 0 });
     const labels: string[] = [];
     // The store hears each state first; what would the header say right then?
     client.on('state', () => {
@@ -153,12 +154,7 @@ describe('the TUI state layer on a real cluster', () => {
     ];
     const me = userName('back');
     const { token } = await login(only.url, me, 'password-1');
-    const client = new ChatClient({ servers: [only.url], token, pingEveryMs: 0 });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
-    });
+    const { client, store } = storeOf(me, { servers: [only.url], token, pingEveryMs: 0 });
     await client.connect();
     await store.start(['back-room']);
     const firstBoot = only.bootId;
@@ -191,16 +187,11 @@ describe('the TUI state layer on a real cluster', () => {
     const me = userName('gap');
     const { token } = await login(kept!.url, me, 'password-1');
     // Only one server: while it is down the client cannot be anywhere.
-    const client = new ChatClient({
+    const { client, store } = storeOf(me, {
       servers: [kept!.url],
       token,
       pingEveryMs: 0,
       backoffMaxMs: 500,
-    });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
     });
     await client.connect();
     await store.start(['trimmed']);
@@ -236,16 +227,11 @@ describe('the TUI state layer on a real cluster', () => {
     ];
     const me = userName('outage');
     const { token } = await login(x.url, me, 'password-1');
-    const client = new ChatClient({
+    const { client, store } = storeOf(me, {
       servers: [x.url, y.url],
       token,
       pingEveryMs: 0,
       backoffMaxMs: 500,
-    });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
     });
     await client.connect();
     await store.start(['outage-room']);
@@ -282,11 +268,10 @@ describe('the TUI state layer on a real cluster', () => {
     closers.push(() => bob.close());
     const me = userName('typist');
     const { token } = await login(home!.url, me, 'password-1');
-    const client = new ChatClient({ servers: [home!.url, other!.url], token, pingEveryMs: 0 });
-    const store = new ChatStore(client, { user: me, tickMs: 0 });
-    closers.push(() => {
-      store.dispose();
-      client.close();
+    const { client, store } = storeOf(me, {
+      servers: [home!.url, other!.url],
+      token,
+      pingEveryMs: 0,
     });
     await client.connect();
     await store.start(['typing-room']);
