@@ -8,35 +8,35 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-03T11:17:12Z, commit aafdc08, AMD EPYC x 2, 24 GiB, Node v20.20.2 (bench/RESULTS.md)',
+  run: '2026-12-03T11:17:12Z, commit aafdc08, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1147, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 86_507_520,
-      source: 'rss: RSS per instance at start, before any client (83 / 82 MiB)',
+      value: 86510000,
+      source: 'rss: RSS per instance at start, before any client (83 MiB / 82 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 33_894,
+      value: 33870,
       source:
-        'idle: RSS growth between the 10k and 20k tiers per connection (31.3 KiB per connection over start at 10k, 32.2 KiB at 20k)',
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (31.3 KiB, 32.2 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 2_500,
+      value: 2500,
       source:
-        "idle: intercept of the instances' CPU over the tiers (7.8 % of a core at 10k, 15.1 % at 20k, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (7.8 %, 15.1 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
       value: 7.3,
-      source: "idle: slope of the instances' CPU over the tiers (7.8 % at 10k, 15.1 % at 20k)",
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (7.8 %, 15.1 %)",
     },
     usPerDelivery: {
       value: 13.2,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k and 40k deliveries/s; 37.2, 31.8 and 20.25 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 37.2, 31.8, 20.25 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 144_250,
+      value: 138100,
       source:
-        'fanout: intercept of that slope (28.85 % of a core over 2 instances), per instance: the work of messages that does not shrink per delivery at these rates',
+        'fanout: intercept of that slope (28.9 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: null,
@@ -53,9 +53,9 @@ export const MEASURED: Costs = {
   },
   redis: {
     usPerMessage: {
-      value: 230,
+      value: 204,
       source:
-        'fanout: Redis CPU per message, rooms on 2 instances (median of the headline points: 2.3 µs per delivery x 100)',
+        'fanout: Redis CPU per message, rooms on 2 instances (median of the headline points, less holding)',
     },
     usPerPush: {
       value: null,
@@ -102,7 +102,7 @@ export const MEASURED: Costs = {
     idleUsPerRoomInstanceSec: {
       value: 25,
       source:
-        'idle: intercept of Redis CPU over the tiers (0.7 % at 10k, 0.9 % at 20k) / 200 (100 rooms x 2 instances)',
+        'idle: intercept of Redis CPU over the 10k, 20k tiers (0.7 %, 0.9 %) / 200 (100 rooms x 2 instances)',
     },
     idleCommandsPerRoomInstanceSec: {
       value: 7,
@@ -116,7 +116,7 @@ export const MEASURED: Costs = {
     },
     idleUsPerConnectionSec: {
       value: 0.2,
-      source: 'idle: slope of Redis CPU over the tiers (0.7 % at 10k, 0.9 % at 20k)',
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.7 %, 0.9 %)',
     },
     idleCommandsPerConnectionSec: {
       value: 0.0417,

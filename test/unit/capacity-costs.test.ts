@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { costsFromResults } from '../../bench/costs.js';
+import type { Results } from '../../bench/results.js';
+import { MEASURED } from '../../src/admin/capacity/measured.js';
+import { RUN_2026_12_03 } from '../fixtures/bench-results-2026-12-03.js';
+
+const MiB = 2 ** 20;
+
+/** npm run bench:costs: the capacity model's costs from a run's results.json. */
+describe('costs from bench results (no network)', () => {
+  it("derives the last full run's costs as they were worked out by hand", () => {
+    const c = costsFromResults(RUN_2026_12_03, MEASURED);
+    expect(c.run).toMatch(/^2026-12-03T11:17:12Z, commit aafdc08, AMD EPYC x 2/);
+    // (794 - 471) MiB over 10k more connections.
+    expect(c.instance.rssPerConnectionBytes.value).toBe(33_870);
+    expect(c.instance.rssStartBytes.value).toBe(86_510_000);
+    // (15.1 - 7.8) % of a core over 10k connections; intercept 0.5 % over 2 instances.
+    expect(c.instance.idleUsPerConnectionSec.value).toBe(7.3);
+    expect(c.instance.idleBaseUsPerSec.value).toBe(2500);
+    expect(c.instance.usPerDelivery.value).toBe(13.2);
+    // Redis: 0.5 % intercept over 100 rooms x 2 instances; 0.2 % per 10k connections.
+    expect(c.redis.idleUsPerRoomInstanceSec.value).toBe(25);
+    expect(c.redis.idleUsPerConnectionSec.value).toBe(0.2);
+    // Not measured by that run: kept as they were.
+    expect(c.redis.historyEntryBytes).toEqual(MEASURED.redis.historyEntryBytes);
+    expect(c.instance.usPerJoin).toEqual(MEASURED.instance.usPerJoin);
+  });
+
+  it("takes Redis commands, bytes and memory from the phases' INFO deltas, less what holding costs", () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    const delta = (commands: number, seconds: number, memoryBytes = 0) => ({
+      commands,
+      bytesIn: commands * 40,
+      bytesOut: commands * 60,
+      memoryBytes,
+      seconds,
+    });
+    // Holding: 7 commands per (room, instance) and 0.05 per connection each second.
+    const held = (n: number): number => 200 * 7 + n * 0.05;
+    for (const t of r.idle!) {
+      t.instances = 2;
+      t.redisHold = delta(held(t.connections) * 30, 30);
+      t.redisConnect = delta(t.connections * 4 + held(t.connections / 2) * 10, 10);
+      t.redisJoin = delta(t.connections * 10 + held(t.connections) * 8, 8, t.connections * 300);
+      t.connectCpu = { server: 10, redis: 1, seconds: 10 };
+      t.joinCpu = { server: 8, redis: 2, seconds: 8 };
+    }
+    r.fanout!.memory = {
+      streams: { bytes: 15_000_000, keys: 10, entries: 100_000 },
+      dedupe: { bytes: 90_000, keys: 1000 },
+    };
+    r.sessionsRedis = { sessions: 20_000, ...delta(0, 12, 20_000 * 500) };
+    const c = costsFromResults(r, MEASURED);
+    expect(c.redis.idleCommandsPerRoomInstanceSec.value).toBe(7);
+    expect(c.redis.idleCommandsPerConnectionSec.value).toBe(0.05);
+    expect(c.redis.idleBytesPerRoomInstanceSec.value).toBe(700);
+    expect(c.redis.commandsPerConnect.value).toBe(4);
+    expect(c.redis.commandsPerJoin.value).toBe(10);
+    expect(c.redis.bytesPerJoin.value).toBe(1000);
+    expect(c.redis.memberBytes.value).toBe(300);
+    expect(c.redis.historyEntryBytes.value).toBe(150);
+    expect(c.redis.dedupeKeyBytes.value).toBe(90);
+    expect(c.redis.sessionBytes.value).toBe(500);
+    // 10 CPU-s over 10 s less holding half the 20k connections (0.005 + 10k x 7.3 µs/s).
+    expect(c.instance.usPerConnect.value).toBeCloseTo(
+      ((10 - (0.005 + 0.073) * 10) / 20_000) * 1e6,
+      1,
+    );
+    expect(c.instance.usPerJoin.value).toBeCloseTo(((8 - (0.005 + 0.146) * 8) / 20_000) * 1e6, 1);
+    expect(c.redis.sessionBytes.source).toMatch(/^rss: /);
+    expect(r.rssStart!.ours[0]).toBe(83 * MiB);
+  });
+});
