@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { costsFromResults } from '../../bench/costs.js';
+import { validate } from '../../bench/validate-capacity.js';
 import type { Results } from '../../bench/results.js';
 import { MEASURED } from '../../src/admin/capacity/measured.js';
 
@@ -74,5 +75,45 @@ describe('costs from bench results (no network)', () => {
     expect(c.instance.usPerJoin.value).toBeCloseTo(((8 - (0.005 + 0.146) * 8) / 20_000) * 1e6, 1);
     expect(c.redis.sessionBytes.source).toMatch(/^rss: /);
     expect(r.rssStart!.ours[0]).toBe(83 * MiB);
+  });
+
+  it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
+    const checks = validate(RUN_2026_12_03, MEASURED);
+    const rss = checks.find((c) => c.figure.includes('RSS per instance'))!;
+    // 82.5 MiB at start + 92947 / 6 x 33870 B = 583 MiB; measured mean 617 MiB.
+    expect(rss.predicted).toMatch(/^583 MiB/);
+    expect(rss.error).toBeCloseTo(-0.055, 3);
+    expect(rss.verdict).toBe('yes');
+    // That run held its connections without reading their CPU, and reached no knee.
+    expect(checks.find((c) => c.figure.includes("instances' CPU"))!.measured).toMatch(
+      /next `npm run bench`/,
+    );
+    const knee = checks.find((c) => c.figure.includes('knee with 4 instances, 1 Redis'))!;
+    expect(knee.verdict).toMatch(/^cannot say/);
+
+    const r: Results = structuredClone(RUN_2026_12_03);
+    r.hundredK!.idle = { holdSeconds: 30, serverPct: 100, redisPct: 9.4, outsideCores: 0 };
+    // The climb finds both knees: 2 instances pass 4800 and fail 6400; 4 fail 4800.
+    for (const k of r.scale!.knee) {
+      if (k.instances === 2) {
+        k.steps.push(
+          { rate: 4800, p99: 300, deliveredPct: 100 },
+          { rate: 6400, p99: 900, deliveredPct: 97 },
+        );
+        k.knee = 4800;
+      } else {
+        k.steps.push({ rate: 4800, p99: 900, deliveredPct: 98 });
+      }
+    }
+    const again = validate(r, MEASURED);
+    const cpu = again.find((c) => c.figure.includes("instances' CPU"))!;
+    // 6 x 2500 µs + 92947 x 7.3 µs = 69.4 % against 100 %: outside 20 %, and said.
+    expect(cpu.error).toBeCloseTo(-0.306, 2);
+    expect(cpu.verdict).toMatch(/^no/);
+    expect(again.find((c) => c.figure.includes('Redis CPU'))!.verdict).toBe('yes');
+    const k4 = again.find((c) => c.figure.includes('knee with 4 instances, 1 Redis'))!;
+    // 4800 x (2 - 4 x 0.1406) / (2 - 2 x 0.1406) = 4015 against 3200.
+    expect(k4.predicted).toMatch(/^4,01\d msgs\/s/);
+    expect(k4.error).toBeCloseTo(0.255, 2);
   });
 });
