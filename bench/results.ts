@@ -508,6 +508,12 @@ function hundredKSection(h: HundredK): string[] {
         ['RSS per instance holding them', h.rssBytes.map(mib).join(' / ')],
         ['RSS per generator process', h.generatorRssBytes.map(mib).join(' / ')],
         [
+          'CPU holding them idle: instances / Redis (% of a core)',
+          h.idle
+            ? `${h.idle.serverPct} / ${h.idle.redisPct} over ${h.idle.holdSeconds} s (outside ${Math.round(h.idle.outsideCores * 100)} %)`
+            : 'not measured',
+        ],
+        [
           'notice to all: p50 / p99 / max ms',
           `${h.broadcast.p50} / ${h.broadcast.p99} / ${h.broadcast.max}`,
         ],
