@@ -22,7 +22,9 @@ describe('chat-admin capacity', () => {
       /^Redis Cluster masters +\d+ +by CPU \d+, by network \d+, by memory \d+/m,
     );
     expect(r.stdout).toMatch(/^first bottleneck +\S/m);
-    expect(r.stdout).toMatch(/^instances by memory +ceil\(1,000,000 x 33\.1 KiB/m);
+    expect(r.stdout).toMatch(
+      /^instances by memory +ceil\(1,000,000 x [\d.]+ KiB \/ \([\d,.]+ - [\d,.]+ MiB at start\)\)/m,
+    );
     expect(r.stdout).toContain(MEASURED.run);
     // Data on stdout only: what is not measured yet is a warning on stderr.
     expect(r.stderr).not.toMatch(/instances/);
@@ -41,7 +43,10 @@ describe('chat-admin capacity', () => {
     const dir = tmpDir('capacity');
     const file = path.join(dir, 'costs.json');
     const costs = structuredClone(MEASURED);
-    costs.instance.rssPerConnectionBytes = { value: 4 * 33_894, source: 'four times as much' };
+    costs.instance.rssPerConnectionBytes = {
+      value: 4 * MEASURED.instance.rssPerConnectionBytes.value!,
+      source: 'four times as much',
+    };
     writeFileSync(file, JSON.stringify(costs));
     const base = CapacityPlan.parse(await adminJson<unknown>(ask));
     const heavy = CapacityPlan.parse(await adminJson<unknown>([...ask, '--costs', file]));
@@ -75,6 +80,14 @@ describe('chat-admin capacity', () => {
       [
         ['--users', '10', '--room-size', '5', '--rate', '1', '--headroom', '0'],
         /--headroom must be a number >= 5/,
+      ],
+      [
+        ['--users', '10', '--room-size', '5', '--rate', '1', '--headroom', '150'],
+        /--headroom must be a number from 5 to 100/,
+      ],
+      [
+        ['--users', '10', '--room-size', '5', '--rate', '1', '--host-memory', '0'],
+        /--host-memory must be a number > 0/,
       ],
       [['--users', '10', '--room-size', '5'], /required option '-r, --rate <m>' not specified/],
       [

@@ -46,20 +46,35 @@ function readCosts(file: string): Costs {
   return validated(Costs, raw, `use --costs ${file}`);
 }
 
+/** A number above 0 (sizes and rates of the hardware). */
+function positive(raw: string): number {
+  const n = parseNumber(raw);
+  if (n === 0) throw new Error(`must be a number > 0, got ${raw}`);
+  return n;
+}
+
+/** A percentage from 5 to 100. */
+function percent(raw: string): number {
+  const n = parseNumber(raw, 5);
+  if (n > 100) throw new Error(`must be a number from 5 to 100, got ${raw}`);
+  return n;
+}
+
 function deployment(f: CapacityFlags): Deployment {
   const d: Deployment = { ...DEFAULT_DEPLOYMENT };
-  const num = (raw: string): number => parseNumber(raw);
   if (f.hostCores !== undefined)
     d.hostCores = flag('host-cores', f.hostCores, (v) => parseCount(v, 1, 1024));
-  if (f.hostMemory !== undefined) d.hostMemoryBytes = flag('host-memory', f.hostMemory, num) * GiB;
-  if (f.headroom !== undefined)
-    d.headroom = flag('headroom', f.headroom, (v) => parseNumber(v, 5)) / 100;
+  if (f.hostMemory !== undefined)
+    d.hostMemoryBytes = flag('host-memory', f.hostMemory, positive) * GiB;
+  if (f.headroom !== undefined) d.headroom = flag('headroom', f.headroom, percent) / 100;
   if (f.redisMemory !== undefined)
-    d.redisMemoryBytes = flag('redis-memory', f.redisMemory, num) * GiB;
-  if (f.redisNet !== undefined) d.redisNetBytesPerSec = flag('redis-net', f.redisNet, num) * 1e6;
+    d.redisMemoryBytes = flag('redis-memory', f.redisMemory, positive) * GiB;
+  if (f.redisNet !== undefined)
+    d.redisNetBytesPerSec = flag('redis-net', f.redisNet, positive) * 1e6;
   if (f.history !== undefined)
     d.historyMax = flag('history', f.history, (v) => parseCount(v, 0, Number.MAX_SAFE_INTEGER));
-  if (f.connects !== undefined) d.connectsPerSec = flag('connects', f.connects, num);
+  if (f.connects !== undefined)
+    d.connectsPerSec = flag('connects', f.connects, (v) => parseNumber(v));
   return validated(Deployment, d, 'plan this deployment');
 }
 
