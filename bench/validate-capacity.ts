@@ -36,7 +36,7 @@ export interface Check {
 const fmt = (x: number, digits = 0): string =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits });
 const verdictOf = (error: number): string =>
-  Math.abs(error) <= 0.2 ? 'yes' : 'no (see below the table)';
+  Math.abs(error) <= 0.2 ? 'yes' : 'no (why: below the table)';
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 
 /** Cores of the machine a run was on (its results' machine line: `<cpu> x <cores>, ...`). */

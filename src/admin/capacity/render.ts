@@ -54,7 +54,7 @@ export function planLines(p: CapacityPlan): string[] {
       ['Redis (whole cluster)', 'value'],
       [
         ['CPU', `${n(r.cores, 3)} cores`],
-        ['commands', `${n(r.opsPerSec)}/s`],
+        ['commands', `${n(r.opsPerSec)}/s (${n(r.opsPerSec / r.masters)}/s per master)`],
         ['network', `${formatBytes(r.bytesPerSec)}/s`],
         [
           'memory',
