@@ -186,7 +186,8 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
   const fanoutPairs = 20;
   const idleRedis = (per: 'cpu' | 'commands' | 'bytes'): number => {
     if (!idle) return 0;
-    if (per === 'cpu') return idle.redisBase + idle.redisPerConn * 1000;
+    if (per === 'cpu')
+      return (idle.redisBase / idle.pairs) * fanoutPairs + idle.redisPerConn * 1000;
     const line = per === 'commands' ? idle.commands : idle.bytes;
     return line ? (line.base / idle.pairs) * fanoutPairs + line.perConn * 1000 : 0;
   };

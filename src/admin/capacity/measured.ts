@@ -53,7 +53,7 @@ export const MEASURED: Costs = {
   },
   redis: {
     usPerMessage: {
-      value: 204,
+      value: 226.5,
       source:
         'fanout: Redis CPU per message, rooms on 2 instances (median of the headline points, less holding)',
     },
