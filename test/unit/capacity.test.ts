@@ -111,6 +111,15 @@ describe('capacity model (no network)', () => {
     const q = planCapacity({ users: 1000, roomSize: 10, rate: 1 }, busy, small);
     expect(q.instances.byCpu).toBeNull();
     expect(q.firstBottleneck).toMatch(/^instance CPU/);
+    // One room of 1000 sending a million messages a second: its one master cannot.
+    const hot = planCapacity({ users: 1000, roomSize: 1000, rate: 1e6 }, roundCosts(), small);
+    expect(hot.redis.roomCores).toBeCloseTo(100, 6);
+    expect(hot.feasible).toBe(false);
+    expect(hot.firstBottleneck).toMatch(
+      /^Redis CPU of one room: its master stores and publishes all of its 1,000,000 msgs\/s/,
+    );
+    // Never more instances than users.
+    expect(hot.instances.byCpu ?? 0).toBeLessThanOrEqual(1000);
   });
 
   it('lists the costs it counted as 0', () => {

@@ -14,6 +14,10 @@ import type { CapacityPlan, Deployment, Question, Resource, Step } from './plan.
 
 /** More instances than this is no answer (the search stops there). */
 const MAX_INSTANCES = 2 ** 31;
+/** Redis Cluster has this many hash slots: it cannot have more masters. */
+const SLOTS = 16_384;
+/** Redis Cluster is documented to scale linearly up to about this many nodes. */
+const CLUSTER_NODES_DOCUMENTED = 1000;
 /** One instance uses one core (a Node process's main thread). */
 const CORES_PER_INSTANCE = 1;
 
@@ -63,15 +67,15 @@ function perInstance(q: Question, c: Costs, d: Deployment, instances: number): P
 }
 
 /**
- * The fewest instances (1 .. MAX_INSTANCES) for which `fits` holds, or null. `fits` must be
+ * The fewest instances (1 .. `max`) for which `fits` holds, or null. `fits` must be
  * monotone: once true for some count, true for every larger one (per-instance load never
  * grows with more instances). Doubling then bisection: at most ~64 evaluations.
  */
-export function fewest(fits: (n: number) => boolean): number | null {
+export function fewest(fits: (n: number) => boolean, max = MAX_INSTANCES): number | null {
   let hi = 1;
   while (!fits(hi)) {
-    if (hi >= MAX_INSTANCES) return null;
-    hi = Math.min(MAX_INSTANCES, hi * 2);
+    if (hi >= max) return null;
+    hi = Math.min(max, hi * 2);
   }
   let lo = Math.floor(hi / 2);
   if (lo < 1) return hi;
@@ -143,7 +147,8 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   // Instances by CPU: the fewest whose per-instance CPU stays within the headroom.
   const cpuFits = (n: number): boolean =>
     perInstance(q, c, d, n).cores <= CORES_PER_INSTANCE * d.headroom;
-  const byCpu = fewest(cpuFits);
+  // More instances than users would hold nobody: the search stops at one user each.
+  const byCpu = fewest(cpuFits, Math.min(MAX_INSTANCES, q.users));
   const needed = byMemory === null || byCpu === null ? null : Math.max(byMemory, byCpu);
   const at = needed ?? byCpu ?? byMemory ?? 1;
   const pi = perInstance(q, c, d, at);
@@ -164,7 +169,7 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   step(
     'instances by CPU',
     byCpu === null
-      ? `no count keeps an instance under ${d.headroom} of a core (its base alone: ${num(t.idle + t.traffic)})`
+      ? `no count up to one user per instance keeps an instance under ${d.headroom} of a core`
       : `fewest I with CPU per instance <= ${d.headroom} of a core`,
     byCpu,
     'instances',
@@ -248,6 +253,11 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   const byNet = Math.ceil(bytes / (d.redisNetBytesPerSec * d.headroom));
   const byMem = Math.ceil(memory.total / (d.redisMemoryBytes * d.headroom));
   const masters = Math.max(1, byCpuR, byNet, byMem);
+  // A room lives in one slot: one master stores and publishes all of its messages.
+  const roomCores =
+    rooms > 0
+      ? ((q.rate / rooms) * (valueOf(r.usPerMessage) + pushes * valueOf(r.usPerPush))) / US
+      : 0;
   step('Redis masters by CPU', `ceil(${num(redisCores)} cores / ${d.headroom})`, byCpuR, 'masters');
   step(
     'Redis masters by network',
@@ -262,6 +272,12 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
     'masters',
   );
   step('Redis masters', 'max(1, by CPU, by network, by memory)', masters, 'masters');
+  step(
+    'Redis CPU of one room (one slot, one master)',
+    `${num(q.rate)} / ${num(rooms)} rooms msgs/s x ${num(valueOf(r.usPerMessage) + pushes * valueOf(r.usPerPush))} µs`,
+    roomCores,
+    'cores',
+  );
   const redisBinding =
     byMem >= byCpuR && byMem >= byNet ? 'memory' : byCpuR >= byNet ? 'CPU' : 'network';
   // The room index is one key: every instance writes a room's activity at most once a second.
@@ -282,19 +298,30 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
     { resource: 'Redis memory', share: memory.total / masters / d.redisMemoryBytes },
   ];
   const top = utilization.reduce((a, b) => (b.share > a.share ? b : a));
-  const feasible = needed !== null;
+  const roomFits = roomCores <= d.headroom;
+  const feasible = needed !== null && roomFits && masters <= SLOTS;
   let firstBottleneck: string;
-  if (byMemory === null) {
+  if (!roomFits) {
+    firstBottleneck = `Redis CPU of one room: its master stores and publishes all of its ${num(q.rate / rooms)} msgs/s, ${num(roomCores)} cores, over ${d.headroom} of one`;
+  } else if (masters > SLOTS) {
+    firstBottleneck = `Redis Cluster: ${num(masters)} masters needed, and a cluster has ${SLOTS} slots`;
+  } else if (byMemory === null) {
     firstBottleneck = `instance memory: an instance's RSS at start (${num(base / MiB)} MiB) exceeds what it may use (${num(budget / MiB)} MiB)`;
   } else if (byCpu === null) {
-    firstBottleneck = `instance CPU: an instance's fixed CPU (${num(t.idle + t.traffic)} cores) exceeds ${d.headroom} of a core`;
+    const least = perInstance(q, c, d, Math.min(MAX_INSTANCES, q.users)).cores;
+    firstBottleneck = `instance CPU: even at one user per instance an instance needs ${num(least)} cores, over ${d.headroom} of one`;
   } else {
     firstBottleneck = `${top.resource} (${Math.round(top.share * 100)} % used in this plan: the first to run out as the load grows)`;
   }
 
+  if (masters > CLUSTER_NODES_DOCUMENTED && masters <= SLOTS) {
+    warnings.push(
+      `${num(masters)} masters: Redis Cluster is documented to scale to about ${CLUSTER_NODES_DOCUMENTED} nodes`,
+    );
+  }
   if (unmeasured.length > 0) {
     warnings.push(
-      `${unmeasured.length} costs are not measured yet and count as 0 (${unmeasured.map((u) => u.name).join(', ')}): run npm run bench`,
+      `${unmeasured.length} costs are not measured yet and count as 0 (the plan lists them): a full npm run bench measures them`,
     );
   }
   if (valueOf(r.historyEntryBytes) === 0 && rooms > 0 && d.historyMax > 0) {
@@ -344,6 +371,7 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
       bytesPerSec: bytes,
       memoryBytes: memory,
       roomIndexOpsPerSec: roomIndexOps,
+      roomCores,
       byCpu: byCpuR,
       byNetwork: byNet,
       byMemory: byMem,

@@ -116,6 +116,8 @@ export const CapacityPlan = z.object({
     }),
     /** Writes per second to the room index, a single key (one slot, one master). */
     roomIndexOpsPerSec: z.number(),
+    /** Redis CPU of one room's messages: a room lives in one slot, on one master. */
+    roomCores: z.number(),
     byCpu: z.number().int(),
     byNetwork: z.number().int(),
     byMemory: z.number().int(),

@@ -61,6 +61,7 @@ export function planLines(p: CapacityPlan): string[] {
           `${formatBytes(r.memoryBytes.total)} (history ${formatBytes(r.memoryBytes.history)}, dedupe keys ${formatBytes(r.memoryBytes.dedupe)}, sessions ${formatBytes(r.memoryBytes.sessions)}, members ${formatBytes(r.memoryBytes.members)})`,
         ],
         ['room index (one key)', `${n(r.roomIndexOpsPerSec)} writes/s on one master`],
+        ['one room (one slot)', `${n(r.roomCores, 4)} cores of its master`],
       ],
     ),
     '',
