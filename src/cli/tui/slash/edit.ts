@@ -1,0 +1,19 @@
+import type { SlashCommand } from './types.js';
+
+/** `/edit` and `/delete`: change the user's own last message in the room, for everyone. */
+export const edit: SlashCommand = {
+  name: 'edit',
+  aliases: [],
+  usage: '/edit [text]',
+  help: 'replace your last message here with the text; alone: put it in the line to change (Alt-E)',
+  // The text keeps its spacing and line breaks: everything after the command's name.
+  run: (host, { line }) => host.tools.edit(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
+};
+
+export const del: SlashCommand = {
+  name: 'delete',
+  aliases: [],
+  usage: '/delete',
+  help: 'delete your last message here (everyone sees "message deleted")',
+  run: (host) => host.tools.remove(),
+};

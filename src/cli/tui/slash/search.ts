@@ -1,0 +1,18 @@
+import type { SlashCommand } from './types.js';
+
+/** `/search` and `/jump`: find messages in the room's kept history on the server, show one. */
+export const search: SlashCommand = {
+  name: 'search',
+  aliases: [],
+  usage: '/search <text>',
+  help: "find text in this room's whole kept history, newest first; alone: older hits (Ctrl-R)",
+  run: (host, { line }) => host.tools.search(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
+};
+
+export const jump: SlashCommand = {
+  name: 'jump',
+  aliases: [],
+  usage: '/jump <N>',
+  help: 'show search hit N in the room, loading the history around it',
+  run: (host, { words }) => host.tools.jump(words[0]),
+};
