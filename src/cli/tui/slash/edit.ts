@@ -5,7 +5,7 @@ export const edit: SlashCommand = {
   name: 'edit',
   aliases: [],
   usage: '/edit [text]',
-  help: 'replace your last message here with the text; alone: put it in the line to change (Alt-E)',
+  help: 'replace your last message here; alone: change it in the line (Alt-E)',
   // The text keeps its spacing and line breaks: everything after the command's name.
   run: (host, { line }) => host.tools.edit(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
 };
@@ -14,6 +14,6 @@ export const del: SlashCommand = {
   name: 'delete',
   aliases: [],
   usage: '/delete',
-  help: 'delete your last message here (everyone sees "message deleted")',
+  help: 'delete your last message here, for everyone',
   run: (host) => host.tools.remove(),
 };

@@ -5,7 +5,7 @@ export const search: SlashCommand = {
   name: 'search',
   aliases: [],
   usage: '/search <text>',
-  help: "find text in this room's whole kept history, newest first; alone: older hits (Ctrl-R)",
+  help: "search this room's kept history; alone: older hits (Ctrl-R)",
   run: (host, { line }) => host.tools.search(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
 };
 
@@ -13,6 +13,6 @@ export const jump: SlashCommand = {
   name: 'jump',
   aliases: [],
   usage: '/jump <N>',
-  help: 'show search hit N in the room, loading the history around it',
+  help: 'show search hit N, with the history around it',
   run: (host, { words }) => host.tools.jump(words[0]),
 };
