@@ -91,6 +91,15 @@ function shownText(max: number) {
     .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
 }
 
+/** A whole number from 1 to `max` (how many of something a request asks for). */
+function countUpTo(max: number) {
+  return z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+}
+
 /** Text a person wrote: something visible, no NUL, and within the length cap. */
 export const MessageText = shownText(MESSAGE_MAX_LENGTH);
 
@@ -198,18 +207,9 @@ export type DeletePayload = z.infer<typeof DeletePayload>;
  */
 export const SearchPayload = z.strictObject({
   room: Address,
-  text: z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(SEARCH_TEXT_MAX, `must be at most ${SEARCH_TEXT_MAX} characters`)
-    .refine(hasVisibleText, 'must not be blank'),
+  text: shownText(SEARCH_TEXT_MAX),
   before: BeforeId.optional(),
-  limit: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(SEARCH_HITS_MAX, `must be at most ${SEARCH_HITS_MAX}`)
-    .optional(),
+  limit: countUpTo(SEARCH_HITS_MAX).optional(),
 });
 /** See {@link SearchPayload}. */
 export type SearchPayload = z.infer<typeof SearchPayload>;
@@ -256,12 +256,7 @@ export type AdminKickPayload = z.infer<typeof AdminKickPayload>;
 
 /** `admin:users:list`: the newest `limit` accounts (default 100). */
 export const AdminUsersListPayload = z.strictObject({
-  limit: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(USER_LIST_MAX, `must be at most ${USER_LIST_MAX}`)
-    .optional(),
+  limit: countUpTo(USER_LIST_MAX).optional(),
 });
 /** See {@link AdminUsersListPayload}. */
 export type AdminUsersListPayload = z.infer<typeof AdminUsersListPayload>;

@@ -130,32 +130,20 @@ describe('edit and delete', () => {
       text,
       clientMsgId: cmid(),
     });
+    const del = (id: string) => ({ room: 'refusals', id, clientMsgId: cmid() });
     const before = await ok(ask<HistoryResult>(owner, 'room:history', { room: 'refusals' }));
 
     const answers = {
       notYours: await ask(other, 'message:edit', edit(mine.id)),
-      notYoursDelete: await ask(other, 'message:delete', {
-        room: 'refusals',
-        id: mine.id,
-        clientMsgId: cmid(),
-      }),
+      notYoursDelete: await ask(other, 'message:delete', del(mine.id)),
       notThere: await ask(owner, 'message:edit', edit('1-0')),
       deleted: await ask(owner, 'message:edit', edit(gone.id)),
-      deletedAgain: await ask(owner, 'message:delete', {
-        room: 'refusals',
-        id: gone.id,
-        clientMsgId: cmid(),
-      }),
+      deletedAgain: await ask(owner, 'message:delete', del(gone.id)),
       tooLong: await ask(owner, 'message:edit', edit(mine.id, 'x'.repeat(2001))),
       blank: await ask(owner, 'message:edit', edit(mine.id, ' \u200b ')),
       badId: await ask(owner, 'message:edit', edit('not-an-id')),
       notMember: await ask(outsider, 'message:edit', edit(mine.id)),
-      extraField: await ask(owner, 'message:delete', {
-        room: 'refusals',
-        id: mine.id,
-        clientMsgId: cmid(),
-        text: 'x',
-      }),
+      extraField: await ask(owner, 'message:delete', { ...del(mine.id), text: 'x' }),
     };
     expect(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, code(r)]))).toEqual({
       notYours: 'forbidden',

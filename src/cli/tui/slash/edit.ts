@@ -1,3 +1,4 @@
+import { textAfterName } from './text-after.js';
 import type { SlashCommand } from './types.js';
 
 /** `/edit` and `/delete`: change the user's own last message in the room, for everyone. */
@@ -7,7 +8,7 @@ export const edit: SlashCommand = {
   usage: '/edit [text]',
   help: 'replace your last message here; alone: change it in the line (Alt-E)',
   // The text keeps its spacing and line breaks: everything after the command's name.
-  run: (host, { line }) => host.tools.edit(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
+  run: (host, { line }) => host.tools.edit(textAfterName(line)),
 };
 
 export const del: SlashCommand = {

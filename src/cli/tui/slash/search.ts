@@ -1,3 +1,4 @@
+import { textAfterName } from './text-after.js';
 import type { SlashCommand } from './types.js';
 
 /** `/search` and `/jump`: find messages in the room's kept history on the server, show one. */
@@ -6,7 +7,7 @@ export const search: SlashCommand = {
   aliases: [],
   usage: '/search <text>',
   help: "search this room's kept history; alone: older hits (Ctrl-R)",
-  run: (host, { line }) => host.tools.search(/^\S+\s?([\s\S]*)$/.exec(line)?.[1] ?? ''),
+  run: (host, { line }) => host.tools.search(textAfterName(line)),
 };
 
 export const jump: SlashCommand = {
