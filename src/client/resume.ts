@@ -88,9 +88,12 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     this.emit('gap', room.name, gap);
   }
 
-  /** A message of a page (join, history): new ones are shown, not counted unread. */
+  /**
+   * A message of a page (join, history): new ones are shown, not counted unread. An edit or
+   * delete is taken but not counted as a message recovered (it changes one in place).
+   */
   took(room: RoomState, message: ChatMessage): boolean {
-    return this.accept(room, message, false);
+    return this.accept(room, message, false) && !changeOf(message);
   }
 
   /** One page of a resume; an error ends the resume (thrown with its code). */

@@ -320,6 +320,8 @@ describe('resume', () => {
     const two = await alice.send('resumed', 'two');
     await until(bob, () => texts(bob, 'resumed').length === 2, 10_000, 'both messages');
 
+    const statuses: string[] = [];
+    bob.on('status', (t) => statuses.push(t));
     await cluster.nodes[1]!.kill('SIGKILL');
     await until(bob, () => bob.state.kind !== 'connected', 10_000, 'the drop');
     await alice.edit('resumed', one.id!, 'one, edited while bob was away');
@@ -337,5 +339,8 @@ describe('resume', () => {
     const seqs = bob.rooms.get('resumed')!.messages.map((m) => m.seq);
     expect(seqs).toEqual([1, 2, 5]);
     expect(bob.rooms.get('resumed')!.contiguousSeq).toBe(5);
+    // One message was missed; the edit and the delete changed two it had.
+    await until(bob, () => statuses.some((t) => t.includes('recovered')), 10_000, 'the status');
+    expect(statuses.find((t) => t.includes('recovered'))).toContain('1 missed message recovered');
   });
 });
