@@ -167,6 +167,27 @@ describe('edit and delete', () => {
     expect(after.messages.at(-1)!.seq).toBe(before.messages.at(-1)!.seq + 1);
   });
 
+  it('work in a direct conversation, each side reading it under the other name', async () => {
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
+    const alice = await user([a]);
+    const bob = await user([b]);
+    await alice.client.join(`@${bob.user}`);
+    await bob.client.join(`@${alice.user}`);
+    const m = await alice.client.send(`@${bob.user}`, 'psst');
+    await alice.client.edit(`@${bob.user}`, m.id!, 'psst, edited');
+    const atBob = `@${alice.user}`;
+    await until(
+      bob.client,
+      () => texts(bob.client, atBob).join('|') === 'psst, edited',
+      10_000,
+      'the edit in the conversation',
+    );
+    // Bob cannot change Alice's message from his side either.
+    await expect(bob.client.remove(atBob, m.id!)).rejects.toMatchObject({ code: 'forbidden' });
+    const found = await bob.client.search(atBob, 'EDITED');
+    expect(found.hits.map((h) => [h.room, h.text])).toEqual([[atBob, 'psst, edited']]);
+  });
+
   it('a retried edit (same clientMsgId) is stored once', async () => {
     const [a] = cluster.nodes.map((n) => n.url) as [string];
     const s = await pool.open(a, (await user([a])).token);
