@@ -83,6 +83,13 @@ describe('edit, delete and search in tmux', needs('tmux'), () => {
       expect(s).toContain(`${seed.user}: just after the needle`);
       expect(s).toContain('more below');
     });
+    // Below what was loaded around the hit, a line marks the history not loaded.
+    panes.tmux('send-keys', '-t', 'alice', 'PageDown');
+    await until('alice', (s) => {
+      expect(s).toContain('filler 24');
+      expect(s).toContain('later messages not loaded here');
+      expect(s.indexOf('filler 24')).toBeLessThan(s.indexOf('later messages not loaded'));
+    });
     panes.tmux('send-keys', '-t', 'alice', 'End');
     await until('alice', (s) => expect(s).not.toContain('more below'));
 
