@@ -149,6 +149,25 @@ describe('/search and /jump', () => {
     await h.until((f) => expect(plain(f)).toContain('usage: /jump N, N from 1 to 2'));
   });
 
+  it('keeps at most 200 hits, and says so rather than listing more', async () => {
+    h = await setup();
+    for (let step = 0; step < 5; step++)
+      h.chat.searchAnswers.push({
+        hits: Array.from({ length: 50 }, (_, i) => hit(1000 - step * 50 - i, `word ${step}/${i}`)),
+        scanned: 1000,
+        next: `${step + 1}-0`,
+      });
+    await h.enter('/search word');
+    await h.until((f) => expect(plain(f)).toContain('/search goes on'));
+    for (let i = 0; i < 3; i++) await h.enter('/search');
+    await h.until((f) => expect(plain(f)).toContain('200. 11:13 alice: word 3/49'));
+    await h.enter('/search');
+    await h.until((f) =>
+      expect(plain(f)).toContain('the first 200 hits are listed; /search something narrower'),
+    );
+    expect(h.chat.searches).toHaveLength(4);
+  });
+
   it('Ctrl-R starts a search with what was typed; nothing found says so', async () => {
     h = await setup();
     h.key('lost words');

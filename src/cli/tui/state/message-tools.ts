@@ -121,6 +121,11 @@ export class MessageTools {
     if (!room) return this.host.info('you are in no room: /join <room> first', 'error');
     if (text.trim() === '') {
       const s = this.current;
+      if (s?.room === room && s.hits.length >= HITS_KEPT) {
+        return this.host.info(
+          `the first ${HITS_KEPT} hits are listed; /search something narrower for the rest`,
+        );
+      }
       if (s?.room === room && s.next !== undefined) return this.step(s);
       return this.host.info('usage: /search <text> (then /jump N to see a hit)', 'error');
     }
@@ -146,7 +151,11 @@ export class MessageTools {
         'error',
       );
     }
-    if (s.hits.length > HITS_KEPT) s.hits.length = HITS_KEPT;
+    if (s.hits.length > HITS_KEPT) {
+      // Kept up to the bound; what lies past the last hit kept counts as not searched yet.
+      s.hits.length = HITS_KEPT;
+      s.next = s.hits.at(-1)!.id;
+    }
     const found = s.hits.slice(shownBefore);
     const what = `"${sanitizeInline(s.text, 40)}" in ${roomLabel(s.room)}`;
     const where = s.next === undefined ? 'all its kept history' : `its newest ${s.scanned} entries`;
@@ -175,6 +184,9 @@ export class MessageTools {
       return this.host.info(`usage: /jump N, N from 1 to ${s.hits.length}`, 'error');
     }
     const hit = s.hits[n - 1]!;
+    if (!this.host.client.rooms.has(s.room)) {
+      return this.host.info(`you are no longer in ${roomLabel(s.room)}: /join it first`, 'error');
+    }
     try {
       const held = await this.host.client.loadAround(s.room, hit.id);
       if (!held) return this.host.info(`hit ${n} is no longer kept by the server`, 'error');
