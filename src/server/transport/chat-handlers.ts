@@ -107,18 +107,20 @@ async function readPage<M extends RoomMeta | undefined>(
   metaOf: Promise<M>,
 ): Promise<{ page: Page; meta: M; unrecoverable: boolean }> {
   // The meta and the page in one round trip: the page is only wasted after a reset.
-  const [meta, page] = await Promise.all([
+  const [meta, page, changed] = await Promise.all([
     metaOf,
     q.since
       ? ctx.history.after(room, q.since, q.limit)
       : q.before
         ? ctx.history.before(room, q.before, q.limit)
         : ctx.history.latest(room, q.limit),
+    ctx.history.changes.any(room),
   ]);
   const stale = q.epoch !== undefined && q.epoch !== meta?.epoch && Boolean(q.since ?? q.before);
   const read = stale ? await ctx.history.latest(room, q.limit) : page;
   // Every page shows its messages as they are now (edited, deleted): see docs/protocol.md.
-  await ctx.history.changes.fold(room, read.messages);
+  // A room nobody changed a message in costs no second round trip.
+  if (changed) await ctx.history.changes.fold(room, read.messages);
   return { page: inEpoch(read, meta?.epoch), meta, unrecoverable: stale };
 }
 
