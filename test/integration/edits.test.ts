@@ -324,6 +324,16 @@ describe('search', () => {
     expect(events.indexOf('ping ok')).toBeLessThan(done);
     expect(events.indexOf('send ok')).toBeGreaterThan(-1);
     expect(events.indexOf('send ok')).toBeLessThan(done);
+
+    // The hit, 8,700 messages older than what a join loads, is loaded with its history.
+    const { client: viewer } = await user([a]);
+    const room2 = await viewer.join(room);
+    expect(room2.has(hits[0]!.id)).toBe(false);
+    expect(await viewer.loadAround(room, hits[0]!.id)).toBe(true);
+    const around = room2.messages.filter((m) => m.from === 'seeder').map((m) => m.text);
+    // 25 up to the hit, 25 after it; then the newest, which the join loaded.
+    expect(around.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `filler ${1210 + i}`));
+    expect(room2.gaps).toEqual([expect.objectContaining({ afterSeq: 1259, unloaded: true })]);
   });
 });
 
