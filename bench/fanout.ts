@@ -13,6 +13,7 @@ import type { Cluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { sleep, type GenPool } from './procs.js';
 import type { Kind } from './protocols.js';
+import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
 export const CLIENTS = 1000;
 export const ROOM_SIZE = 100;
@@ -37,6 +38,8 @@ export interface Point {
   loadEnd: number;
   outsideCores: number;
   disturbed: boolean;
+  /** Redis commands, bytes and memory over the measured window (its messages: `sent`). */
+  redis?: RedisDelta;
 }
 
 export interface FanoutResult {
@@ -44,6 +47,12 @@ export interface FanoutResult {
   points: Point[];
   knee: Point[];
   measureMs: number;
+  /** Ours: what the rooms' history holds in Redis once the points have run. */
+  memory?: {
+    streams: { bytes: number; keys: number; entries: number };
+    /** A sample of the sends' deduplication keys. */
+    dedupe: { bytes: number; keys: number };
+  };
 }
 
 const log = (s: string): void => void process.stderr.write(`bench fan-out: ${s}\n`);
@@ -68,13 +77,17 @@ async function point(
     }),
     o.ms + 30_000,
   );
+  const probe = new RedisProbe(c.redisUrl);
   await sleep(Math.max(0, at + o.warmupMs - Date.now()));
   const w = openWindow([...c.pids, c.redisPid]);
+  const r0 = await probe.read();
   await sleep(Math.max(0, at + o.ms - Date.now()));
   // The receipts of the window's last messages arrive within milliseconds below saturation;
   // the CPU of delivering them is counted by closing the window a little later.
   await sleep(100);
   const cpu = closeWindow(w);
+  const r1 = await probe.read();
+  probe.close();
   const res = await answers;
   const sent = res.reduce((s, r) => s + (r.sent ?? 0), 0);
   const delivered = res.reduce((s, r) => s + (r.received ?? 0), 0);
@@ -101,6 +114,7 @@ async function point(
     loadEnd: cpu.loadEnd,
     outsideCores: cpu.outsideCores,
     disturbed: cpu.disturbed,
+    redis: deltaOf(r0, r1),
   };
   log(JSON.stringify(pt));
   return pt;
@@ -159,8 +173,29 @@ export async function runFanout(
     }
     if (done.size === cs.length) break;
   }
+  const ours = cs.find((c) => c.kind === 'ours');
+  const memory = ours ? await historyMemory(ours) : undefined;
   for (const c of cs) await gens.all(() => ({ type: 'close', kind: c.kind }));
-  return { rates, points, knee, measureMs: timing.ms - timing.warmupMs };
+  return {
+    rates,
+    points,
+    knee,
+    measureMs: timing.ms - timing.warmupMs,
+    ...(memory ? { memory } : {}),
+  };
+}
+
+/** The fan-out rooms' streams (every one trimmed to its cap by now) and a sample of dedupe keys. */
+async function historyMemory(c: Cluster): Promise<FanoutResult['memory']> {
+  const probe = new RedisProbe(c.redisUrl);
+  try {
+    const streams = await probe.usage('*room:{fan-*}:log', probe.xlen);
+    const dedupe = await probe.usage('*room:{fan-*}:sent:*', () => Promise.resolve(1), 1000);
+    log(`history memory: ${JSON.stringify({ streams, dedupe })}`);
+    return { streams, dedupe: { bytes: dedupe.bytes, keys: dedupe.keys } };
+  } finally {
+    probe.close();
+  }
 }
 
 /** The knee: the most deliveries/s with p99 under 100 ms and >= 99 % delivered. */

@@ -6,11 +6,19 @@
  * system's turn, so nothing else of the bench is busy while one system is measured.
  */
 import type { Cluster } from './cluster.js';
-import { closeWindow, openWindow, sumPids } from './cpu.js';
+import { closeWindow, openWindow, sumPids, type WindowCpu } from './cpu.js';
 import { rssBytes, sleep, type GenPool } from './procs.js';
 import type { Kind } from './protocols.js';
+import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
 export const IDLE_ROOMS = 100;
+
+/** CPU seconds of a phase (the phase lasted `seconds`). */
+export interface PhaseCpu {
+  server: number;
+  redis: number;
+  seconds: number;
+}
 
 export interface IdleTier {
   kind: Kind;
@@ -31,6 +39,15 @@ export interface IdleTier {
   loadEnd: number;
   outsideCores: number;
   disturbed: boolean;
+  /** Instances holding the connections (every room has members on each). */
+  instances?: number;
+  /** CPU seconds of the instances and of Redis over the connect phase, and over the join phase. */
+  connectCpu?: PhaseCpu;
+  joinCpu?: PhaseCpu;
+  /** Redis commands, bytes and memory over the connect phase, the join phase and the hold. */
+  redisConnect?: RedisDelta;
+  redisJoin?: RedisDelta;
+  redisHold?: RedisDelta;
 }
 
 const log = (s: string): void => void process.stderr.write(`bench idle: ${s}\n`);
@@ -47,6 +64,15 @@ export async function runIdle(
   const out: IdleTier[] = [];
   for (const n of tiers) {
     for (const c of cs) {
+      const probe = new RedisProbe(c.redisUrl);
+      const pids = [...c.pids, c.redisPid];
+      const cpuOf = (w: WindowCpu): PhaseCpu => ({
+        server: sumPids(w, c.pids),
+        redis: sumPids(w, [c.redisPid]),
+        seconds: w.seconds,
+      });
+      const r0 = await probe.read();
+      const wConnect = openWindow(pids);
       const t0 = performance.now();
       const res = await gens.all((g) => {
         const clients: { token?: string; room: string }[] = [];
@@ -57,18 +83,25 @@ export async function runIdle(
         return { type: 'connect', kind: c.kind, urls: c.urls, clients, concurrency: 50 };
       }, 180_000);
       const connectMs = performance.now() - t0;
+      const connectCpu = cpuOf(closeWindow(wConnect));
+      const r1 = await probe.read();
       const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+      const wJoin = openWindow(pids);
       const t1 = performance.now();
       const joins = await gens.all(
         () => ({ type: 'join', kind: c.kind, timeoutMs: 150_000 }),
         160_000,
       );
       const joinMs = Math.round(performance.now() - t1);
-      // Joining announces presence and reads history: let that work finish first.
+      // Joining announces presence and reads history: let that work finish first (and count it).
       await sleep(o.quick ? 1000 : 3000);
-      const w = openWindow([...c.pids, c.redisPid]);
+      const joinCpu = cpuOf(closeWindow(wJoin));
+      const r2 = await probe.read();
+      const w = openWindow(pids);
       await sleep(holdMs);
       const cpu = closeWindow(w);
+      const r3 = await probe.read();
+      probe.close();
       const r = rss(c);
       const tier: IdleTier = {
         kind: c.kind,
@@ -86,6 +119,12 @@ export async function runIdle(
         loadEnd: cpu.loadEnd,
         outsideCores: cpu.outsideCores,
         disturbed: cpu.disturbed,
+        instances: c.pids.length,
+        connectCpu,
+        joinCpu,
+        redisConnect: deltaOf(r0, r1),
+        redisJoin: deltaOf(r1, r2),
+        redisHold: deltaOf(r2, r3),
       };
       out.push(tier);
       log(JSON.stringify(tier));

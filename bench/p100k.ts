@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
 import { adminOf, ensureTokens, startOurs, stopCluster } from './cluster.js';
+import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { GenPool, rssBytes, sleep } from './procs.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -107,6 +108,8 @@ export interface HundredK {
   loadEnd: number;
   seconds: number;
   error?: string;
+  /** CPU holding the connections idle, in % of one core (the capacity model predicts it). */
+  idle?: { holdSeconds: number; serverPct: number; redisPct: number; outsideCores: number };
 }
 
 function sumDrops(res: { drops?: Record<string, number> }[]): Record<string, number> {
@@ -215,6 +218,18 @@ export async function run100k(o: { quick: boolean; count?: number }): Promise<Hu
     out.drops = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
     log(`dropped so far: ${JSON.stringify(out.drops)}`);
     await sleep(3000);
+    const w = openWindow([...c.pids, c.redisPid]);
+    await sleep(o.quick ? 5000 : 30_000);
+    const cpu = closeWindow(w);
+    const pct = (pids: number[]): number =>
+      Math.round((sumPids(cpu, pids) / cpu.seconds) * 1000) / 10;
+    out.idle = {
+      holdSeconds: Math.round(cpu.seconds * 10) / 10,
+      serverPct: pct(c.pids),
+      redisPct: pct([c.redisPid]),
+      outsideCores: cpu.outsideCores,
+    };
+    log(`idle hold: ${JSON.stringify(out.idle)}`);
     out.rssBytes = c.pids.map(rssBytes);
     out.generatorRssBytes = gens.pids.map(rssBytes);
     // Operator notices: each must reach every connected client.

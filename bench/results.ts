@@ -1,10 +1,13 @@
 /** bench/RESULTS.md from one run's figures: the table of every figure, then the sections. */
+import { lineFit } from './fit.js';
 import { kneeOf, CLIENTS, ROOM_SIZE, type FanoutResult, type Point } from './fanout.js';
 import type { GeneratorsResult } from './generators.js';
 import type { IdleTier } from './idle.js';
 import { IDLE_ROOMS } from './idle.js';
 import type { HundredK } from './p100k.js';
 import type { Kind } from './protocols.js';
+import type { RedisDelta } from './redis-stats.js';
+import type { KneeRow, ReceivedRow } from './scale.js';
 
 export interface Results {
   date: string;
@@ -21,13 +24,16 @@ export interface Results {
   loadEnd: number[];
   rssStart?: Record<Kind, number[]>;
   tokensSeconds?: number;
+  /** Redis over the making of the sessions the sections use (one account and session each). */
+  sessionsRedis?: RedisDelta & { sessions: number };
   idle?: IdleTier[];
   fanout?: FanoutResult;
   generators?: GeneratorsResult;
   hundredK?: HundredK;
+  scale?: { received: ReceivedRow[]; knee: KneeRow[] };
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -83,6 +89,18 @@ interface Row {
   load: string;
 }
 
+/** The instances' CPU (cores) against deliveries/s over a system's headline points. */
+export function fanoutLine(
+  f: FanoutResult,
+  kind: Kind,
+): { slope: number; intercept: number } | undefined {
+  return lineFit(
+    f.points
+      .filter((p) => p.kind === kind)
+      .map((p) => ({ x: p.deliveredPerSec, y: p.serverCores })),
+  );
+}
+
 function fanoutRows(f: FanoutResult): Row[] {
   const rows: Row[] = [];
   for (const rate of f.rates) {
@@ -113,14 +131,8 @@ function fanoutRows(f: FanoutResult): Row[] {
   // Marginal cost: the slope of the instances' CPU against deliveries/s over every headline
   // point (least squares); the intercept is what the instances spend with no traffic.
   const fit = (kind: Kind): { us: number; idleCores: number } | undefined => {
-    const ps = f.points.filter((p) => p.kind === kind);
-    if (new Set(ps.map((p) => p.rate)).size < 2) return undefined;
-    const mx = ps.reduce((s, p) => s + p.deliveredPerSec, 0) / ps.length;
-    const my = ps.reduce((s, p) => s + p.serverCores, 0) / ps.length;
-    const cov = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) * (p.serverCores - my), 0);
-    const vx = ps.reduce((s, p) => s + (p.deliveredPerSec - mx) ** 2, 0);
-    const slope = vx > 0 ? cov / vx : 0;
-    return { us: slope * 1e6, idleCores: my - slope * mx };
+    const line = fanoutLine(f, kind);
+    return line && { us: line.slope * 1e6, idleCores: line.intercept };
   };
   const fp = fit('plain');
   const fo = fit('ours');
@@ -495,6 +507,12 @@ function hundredKSection(h: HundredK): string[] {
         ['RSS per instance at start', h.rssStartBytes.map(mib).join(' / ')],
         ['RSS per instance holding them', h.rssBytes.map(mib).join(' / ')],
         ['RSS per generator process', h.generatorRssBytes.map(mib).join(' / ')],
+        [
+          'CPU holding them idle: instances / Redis (% of a core)',
+          h.idle
+            ? `${h.idle.serverPct} / ${h.idle.redisPct} over ${h.idle.holdSeconds} s (outside ${Math.round(h.idle.outsideCores * 100)} %)`
+            : 'not measured',
+        ],
         [
           'notice to all: p50 / p99 / max ms',
           `${h.broadcast.p50} / ${h.broadcast.p99} / ${h.broadcast.max}`,

@@ -34,6 +34,8 @@ import { runIdle } from './idle.js';
 import { run100k } from './p100k.js';
 import { GenPool, killAll, rssBytes, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
+import { writeCosts } from './costs.js';
+import { deltaOf, RedisProbe } from './redis-stats.js';
 import { renderResults, type Results } from './results.js';
 import { runScale } from './scale.js';
 
@@ -160,7 +162,12 @@ async function main(): Promise<void> {
     try {
       if (o.sections.has('idle') || o.sections.has('fanout')) {
         const n = o.quick ? 2000 : 20_000;
+        const probe = new RedisProbe(ours.redisUrl);
+        const before = await probe.read();
         r.tokensSeconds = Math.round((await ensureTokens(ours, n)) * 10) / 10;
+        // What an account with one session holds in Redis (the capacity model's sessionBytes).
+        r.sessionsRedis = { sessions: n, ...deltaOf(before, await probe.read()) };
+        probe.close();
         log(`${n} sessions made in ${r.tokensSeconds} s`);
       }
       if (o.sections.has('idle')) {
@@ -197,12 +204,20 @@ async function main(): Promise<void> {
   // The scale section: more instances and more Redis masters (bench/scale.ts).
   if (o.sections.has('scale')) {
     await section('scale', async () => {
-      scale = await runScale(o.quick);
+      const res = await runScale(o.quick);
+      scale = res.markdown;
+      r.scale = { received: res.received, knee: res.knee };
     });
   }
   clearTimeout(hard);
   killAll();
   await finish();
+  // The capacity model's costs (src/admin/capacity/measured.ts) from a full run's figures.
+  if (full) {
+    await section('costs', async () => {
+      await writeCosts(r);
+    });
+  }
   process.exit(0);
 }
 

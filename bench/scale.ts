@@ -20,9 +20,11 @@ import { io, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client/chat-client.js';
 import { TestRedisCluster } from '../test/helpers/redis-cluster.js';
 import { ADMIN_TOKEN, spawnOurInstances } from './cluster.js';
+import { closeWindow, openWindow, sumPids } from './cpu.js';
+import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-import { freePort, killAll, sleep, startRedis, track, waitLine } from './procs.js';
+import { freePort, killAll, sleep, startRedis, startRedisProc, track, waitLine } from './procs.js';
 
 /** A small run (`--quick` of `npm run bench`, or BENCH_QUICK=1 when run alone). */
 let QUICK = process.env.BENCH_QUICK === '1';
@@ -172,6 +174,15 @@ export interface ReceivedRow {
   system: string;
   perInstancePerSec: number[];
   inputPerSec: number;
+  /**
+   * Ours: messages sent, and what sending them cost (every room on one instance: each message
+   * is stored, published to one instance and delivered to its room's members there).
+   */
+  messages?: number;
+  deliveriesPerMessage?: number;
+  serverCpuSeconds?: number;
+  redisCpuSeconds?: number;
+  redis?: RedisDelta;
 }
 
 export interface KneeRow {
@@ -187,16 +198,24 @@ async function receivedSection(): Promise<ReceivedRow[]> {
   const secs = QUICK ? 3 : 10;
   const rows: ReceivedRow[] = [];
   for (const system of ['ours', 'plain'] as const) {
-    const url = await startRedis();
+    const redis = await startRedisProc();
+    const url = redis.url;
     const r = system === 'ours' ? await startOurs(4, { REDIS_URL: url }) : await startPlain(4, url);
     const members =
       system === 'ours'
         ? await membersOurs(r, () => undefined, 'ltscale0')
         : await membersPlain(r, () => undefined);
+    const pids = r.procs.map((p) => p.pid!);
+    const probe = new RedisProbe(url);
     const before = await r.received();
+    const r0 = await probe.read();
+    const w = openWindow([...pids, redis.pid]);
     const t0 = Date.now();
-    await drive(members, rate, secs);
+    const sent = await drive(members, rate, secs);
     await sleep(1000);
+    const cpu = closeWindow(w);
+    const r1 = await probe.read();
+    probe.close();
     const after = await r.received();
     const took = (Date.now() - t0) / 1000;
     rows.push({
@@ -204,6 +223,15 @@ async function receivedSection(): Promise<ReceivedRow[]> {
         system === 'ours' ? 'ours (a channel per room)' : 'plain Socket.IO, classic Redis adapter',
       perInstancePerSec: after.map((a, i) => Math.round((a - before[i]!) / took)),
       inputPerSec: Math.round((rate * secs) / took),
+      ...(system === 'ours'
+        ? {
+            messages: sent,
+            deliveriesPerMessage: MEMBERS,
+            serverCpuSeconds: sumPids(cpu, pids),
+            redisCpuSeconds: sumPids(cpu, [redis.pid]),
+            redis: deltaOf(r0, r1),
+          }
+        : {}),
     });
     log(`received ${system}: ${JSON.stringify(rows[rows.length - 1])}`);
     for (const m of members) m.close();
@@ -213,7 +241,8 @@ async function receivedSection(): Promise<ReceivedRow[]> {
 }
 
 async function kneeSection(): Promise<KneeRow[]> {
-  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200];
+  // Up to the knee if the machine allows (the capacity model predicts 4 instances' knee from 2's).
+  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200, 4800, 6400];
   const secs = QUICK ? 2 : 5;
   const rows: KneeRow[] = [];
   for (const redisKind of ['1 Redis', '3-master Redis Cluster'] as const) {
@@ -272,7 +301,15 @@ function kneeLabel(k: KneeRow): string {
   return last && last.rate === k.knee ? `>= ${k.knee} (not reached)` : String(k.knee);
 }
 
-export async function runScale(quick?: boolean): Promise<string> {
+/** What the scale section measured, for bench/out/results.json. */
+export interface ScaleResult {
+  received: ReceivedRow[];
+  knee: KneeRow[];
+  /** The section as Markdown, for bench/RESULTS.md. */
+  markdown: string;
+}
+
+export async function runScale(quick?: boolean): Promise<ScaleResult> {
   if (quick !== undefined) QUICK = quick;
   const t0 = Date.now();
   const load0 = os.loadavg()[0]!.toFixed(1);
@@ -314,7 +351,7 @@ export async function runScale(quick?: boolean): Promise<string> {
     "added machine take its share), and that every Redis master serves only its rooms' slots.",
     '<!-- scale:end -->',
   ];
-  return md.join('\n');
+  return { received, knee, markdown: md.join('\n') };
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
@@ -325,9 +362,9 @@ if (isMain) {
     process.exit(1);
   }, 360_000);
   runScale()
-    .then(async (md) => {
+    .then(async ({ markdown }) => {
       const { writeScale } = await import('./results-scale.js');
-      await writeScale(md, QUICK);
+      await writeScale(markdown, QUICK);
       clearTimeout(hard);
       killAll();
       process.exit(0);

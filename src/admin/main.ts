@@ -3,6 +3,7 @@ import { DEFAULT_SERVER } from '../shared/defaults.js';
 import { VERSION } from '../shared/version.js';
 import { banCommand } from './commands/ban.js';
 import { broadcastCommand } from './commands/broadcast.js';
+import { capacityCommand } from './commands/capacity.js';
 import { configCommand } from './commands/config.js';
 import { kickCommand } from './commands/kick.js';
 import { loadtestCommand } from './commands/loadtest.js';
@@ -27,13 +28,14 @@ const COMMANDS: (() => Command)[] = [
   banCommand,
   unbanCommand,
   loadtestCommand,
+  capacityCommand,
   configCommand,
 ];
 
 const program = new Command()
   .name('chat-admin')
   .description(
-    "The chat cluster's operator console: status, broadcast, restarts, rooms, accounts (kick, ban, delete).",
+    "The chat cluster's operator console: status, broadcast, restarts, rooms, accounts (kick, ban, delete), load tests and capacity plans.",
   )
   .version(VERSION)
   .addOption(

@@ -1,0 +1,317 @@
+/**
+ * The capacity model's costs from a bench run: `npm run bench:costs` reads
+ * bench/out/results.json (or `--from FILE`) and rewrites src/admin/capacity/measured.ts, the
+ * costs `chat-admin capacity` uses, and bench/out/costs.json (for `--costs`); a full
+ * `npm run bench` does the same at its end. A cost the run did not measure keeps the value
+ * (and source) it had.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
+import { Costs, type Cost } from '../src/admin/capacity/costs.js';
+import { MEASURED } from '../src/admin/capacity/measured.js';
+import { lineFit } from './fit.js';
+import { ROOM_SIZE, type Point } from './fanout.js';
+import { IDLE_ROOMS, type IdleTier } from './idle.js';
+import { fanoutLine, median, type Results } from './results.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const US = 1e6;
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+const mib = (b: number): string => `${Math.round(b / 2 ** 20)} MiB`;
+const cost = (value: number, source: string): Cost => ({
+  value: Math.max(0, Number(value.toPrecision(4))),
+  source,
+});
+
+/** Idle figures fitted over the tiers of ours: per connection (slope) and with none (intercept). */
+interface IdleFit {
+  instances: number;
+  pairs: number;
+  serverBase: number;
+  serverPerConn: number;
+  redisBase: number;
+  redisPerConn: number;
+  commands?: { base: number; perConn: number };
+  bytes?: { base: number; perConn: number };
+}
+
+function fitIdle(tiers: IdleTier[]): IdleFit | undefined {
+  const fit = (y: (t: IdleTier) => number): { slope: number; intercept: number } | undefined =>
+    lineFit(tiers.map((t) => ({ x: t.connections, y: y(t) })));
+  const server = fit((t) => t.serverPct / 100);
+  const redis = fit((t) => t.redisPct / 100);
+  if (!server || !redis) return undefined;
+  const instances = tiers[0]!.instances ?? 2;
+  const held = tiers.filter((t) => t.redisHold && t.redisHold.seconds > 0);
+  const per = (y: (t: IdleTier) => number): { base: number; perConn: number } | undefined => {
+    const line = held.length === tiers.length ? fit(y) : undefined;
+    return line && { base: line.intercept, perConn: line.slope };
+  };
+  return {
+    instances,
+    pairs: IDLE_ROOMS * instances,
+    serverBase: server.intercept,
+    serverPerConn: server.slope,
+    redisBase: redis.intercept,
+    redisPerConn: redis.slope,
+    commands: per((t) => t.redisHold!.commands / t.redisHold!.seconds),
+    bytes: per((t) => (t.redisHold!.bytesIn + t.redisHold!.bytesOut) / t.redisHold!.seconds),
+  };
+}
+
+/** The new costs: what `r` measured, the rest as in `prev`. */
+export function costsFromResults(r: Results, prev: Costs): Costs {
+  const c: Costs = structuredClone(prev);
+  c.run = `${r.date.slice(0, 19)}Z, commit ${r.commit}, ${r.machine}`;
+  const i = c.instance;
+  const rd = c.redis;
+
+  const rss = r.rssStart?.ours;
+  if (rss && rss.length > 0) {
+    i.rssStartBytes = cost(
+      rss.reduce((s, x) => s + x, 0) / rss.length,
+      `rss: RSS per instance at start, before any client (${rss.map(mib).join(' / ')})`,
+    );
+  }
+  if (r.sessionsRedis && r.sessionsRedis.sessions > 0) {
+    rd.sessionBytes = cost(
+      r.sessionsRedis.memoryBytes / r.sessionsRedis.sessions,
+      `rss: Redis used_memory growth over making ${r.sessionsRedis.sessions} accounts with a session each`,
+    );
+  }
+
+  const tiers = (r.idle ?? [])
+    .filter((t) => t.kind === 'ours')
+    .sort((a, b) => a.connections - b.connections);
+  const idle = tiers.length >= 2 ? fitIdle(tiers) : undefined;
+  const list = tiers.map((t) => `${t.connections / 1000}k`).join(', ');
+  if (idle) {
+    const rssFit = lineFit(tiers.map((t) => ({ x: t.connections, y: t.rssBytes })));
+    if (rssFit) {
+      i.rssPerConnectionBytes = cost(
+        rssFit.slope,
+        `idle: slope of the instances' RSS over the ${list} tiers (${tiers.map((t) => `${r1(t.bytesPerConn / 1024)} KiB`).join(', ')} per connection over start)`,
+      );
+    }
+    const pcts = tiers.map((t) => `${t.serverPct} %`).join(', ');
+    i.idleBaseUsPerSec = cost(
+      (idle.serverBase / idle.instances) * US,
+      `idle: intercept of the instances' CPU over the ${list} tiers (${pcts} of a core, ${idle.instances} instances), per instance`,
+    );
+    i.idleUsPerConnectionSec = cost(
+      idle.serverPerConn * US,
+      `idle: slope of the instances' CPU over the ${list} tiers (${pcts})`,
+    );
+    const rpcts = tiers.map((t) => `${t.redisPct} %`).join(', ');
+    rd.idleUsPerRoomInstanceSec = cost(
+      (idle.redisBase / idle.pairs) * US,
+      `idle: intercept of Redis CPU over the ${list} tiers (${rpcts}) / ${idle.pairs} (${IDLE_ROOMS} rooms x ${idle.instances} instances)`,
+    );
+    rd.idleUsPerConnectionSec = cost(
+      idle.redisPerConn * US,
+      `idle: slope of Redis CPU over the ${list} tiers (${rpcts})`,
+    );
+    if (idle.commands) {
+      rd.idleCommandsPerRoomInstanceSec = cost(
+        idle.commands.base / idle.pairs,
+        `idle: Redis commands/s over the hold (INFO commandstats), intercept over the ${list} tiers / ${idle.pairs} (room, instance) pairs`,
+      );
+      rd.idleCommandsPerConnectionSec = cost(
+        idle.commands.perConn,
+        `idle: Redis commands/s over the hold, slope per connection over the ${list} tiers`,
+      );
+    }
+    if (idle.bytes) {
+      rd.idleBytesPerRoomInstanceSec = cost(
+        idle.bytes.base / idle.pairs,
+        `idle: Redis net bytes/s (in + out) over the hold, intercept / ${idle.pairs} pairs`,
+      );
+      rd.idleBytesPerConnectionSec = cost(
+        idle.bytes.perConn,
+        `idle: Redis net bytes/s (in + out) over the hold, slope per connection`,
+      );
+    }
+    // Connect and join phases of the largest tier, less what holding the connections costs
+    // meanwhile (half of them on average while connecting, all while joining).
+    const t = tiers.at(-1)!;
+    const n = t.connections - t.failed;
+    const serverIdle = (conns: number): number => idle.serverBase + idle.serverPerConn * conns;
+    const redisIdle = (conns: number): number => idle.redisBase + idle.redisPerConn * conns;
+    const cmdIdle = (conns: number): number =>
+      idle.commands ? idle.commands.base + idle.commands.perConn * conns : 0;
+    const byteIdle = (conns: number): number =>
+      idle.bytes ? idle.bytes.base + idle.bytes.perConn * conns : 0;
+    const phase = (name: 'connect' | 'join', held: number): void => {
+      const cpu = name === 'connect' ? t.connectCpu : t.joinCpu;
+      const red = name === 'connect' ? t.redisConnect : t.redisJoin;
+      const what = `idle: ${name} phase of the ${t.connections / 1000}k tier`;
+      const key = name === 'connect' ? 'Connect' : 'Join';
+      if (cpu && n > 0) {
+        i[`usPer${key}`] = cost(
+          ((cpu.server - serverIdle(held) * cpu.seconds) / n) * US,
+          `${what}: instances' CPU per ${name} (${r1(cpu.server)} s over ${r1(cpu.seconds)} s, less holding)`,
+        );
+        rd[`usPer${key}`] = cost(
+          ((cpu.redis - redisIdle(held) * cpu.seconds) / n) * US,
+          `${what}: Redis CPU per ${name}, less holding`,
+        );
+      }
+      if (red && n > 0) {
+        rd[`commandsPer${key}`] = cost(
+          (red.commands - cmdIdle(held) * red.seconds) / n,
+          `${what}: Redis commands (INFO commandstats) per ${name}, less holding`,
+        );
+        rd[`bytesPer${key}`] = cost(
+          (red.bytesIn + red.bytesOut - byteIdle(held) * red.seconds) / n,
+          `${what}: Redis net bytes (in + out) per ${name}, less holding`,
+        );
+        if (name === 'join') {
+          rd.memberBytes = cost(
+            red.memoryBytes / n,
+            `${what}: Redis used_memory growth per join (presence entry, room keys)`,
+          );
+        }
+      }
+    };
+    phase('connect', n / 2);
+    phase('join', n);
+  }
+
+  const f = r.fanout;
+  const headline = (f?.points ?? []).filter((p) => p.kind === 'ours');
+  // What 1000 idle members in 10 rooms on 2 instances cost Redis each second meanwhile.
+  const fanoutPairs = 20;
+  const idleRedis = (per: 'cpu' | 'commands' | 'bytes'): number => {
+    if (!idle) return 0;
+    if (per === 'cpu')
+      return (idle.redisBase / idle.pairs) * fanoutPairs + idle.redisPerConn * 1000;
+    const line = per === 'commands' ? idle.commands : idle.bytes;
+    return line ? (line.base / idle.pairs) * fanoutPairs + line.perConn * 1000 : 0;
+  };
+  const perMessage = (y: (p: Point, secs: number) => number): number =>
+    median(
+      headline
+        .filter((p) => p.sent > 0)
+        .map((p) => y(p, p.redis?.seconds ?? (f?.measureMs ?? 0) / 1000) / p.sent),
+    );
+  if (f && headline.length > 0) {
+    const line = fanoutLine(f, 'ours');
+    if (line) {
+      i.usPerDelivery = cost(
+        line.slope * US,
+        `fanout: marginal server CPU per delivery (slope over ${f.rates.map((x) => `${(x * ROOM_SIZE) / 1000}k`).join(', ')} deliveries/s; ${f.rates.map((x) => median(headline.filter((p) => p.rate === x).map((p) => p.usPerDelivery))).join(', ')} µs average)`,
+      );
+      i.trafficBaseUsPerSec = cost(
+        (line.intercept / 2 -
+          valueOr(i.idleBaseUsPerSec) / US -
+          (500 * valueOr(i.idleUsPerConnectionSec)) / US) *
+          US,
+        `fanout: intercept of that slope (${r1(line.intercept * 100)} % of a core over 2 instances), per instance, less holding 500 connections idle`,
+      );
+    }
+    rd.usPerMessage = cost(
+      median(headline.map((p) => p.redisUsPerDelivery * ROOM_SIZE)) -
+        (idleRedis('cpu') * US) / median(headline.map((p) => p.rate)),
+      'fanout: Redis CPU per message, rooms on 2 instances (median of the headline points, less holding)',
+    );
+    const withRedis = headline.filter((p) => p.redis);
+    if (withRedis.length > 0) {
+      rd.commandsPerMessage = cost(
+        perMessage((p, s) => p.redis!.commands - idleRedis('commands') * s),
+        'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
+      );
+      rd.bytesInPerMessage = cost(
+        perMessage((p, s) => p.redis!.bytesIn - idleRedis('bytes') * s * 0.5),
+        'fanout: Redis net input per message (median of the headline points)',
+      );
+      rd.bytesPerPush = cost(
+        perMessage((p, s) => p.redis!.bytesOut - idleRedis('bytes') * s * 0.5) / 2,
+        'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
+      );
+    }
+  }
+  if (f?.memory && f.memory.streams.entries > 0) {
+    rd.historyEntryBytes = cost(
+      f.memory.streams.bytes / f.memory.streams.entries,
+      `fanout: MEMORY USAGE of the ${f.memory.streams.keys} rooms' streams / their ${f.memory.streams.entries} entries`,
+    );
+  }
+  if (f?.memory && f.memory.dedupe.keys > 0) {
+    rd.dedupeKeyBytes = cost(
+      f.memory.dedupe.bytes / f.memory.dedupe.keys,
+      `fanout: MEMORY USAGE of ${f.memory.dedupe.keys} sends' deduplication keys, mean`,
+    );
+  }
+
+  // Rooms of 5, each on one instance: the per-message part beyond deliveries.
+  const s = r.scale?.received.find((x) => x.messages !== undefined && x.messages > 0);
+  if (s && s.messages && s.serverCpuSeconds !== undefined && s.redis) {
+    const secs = s.redis.seconds;
+    const deliveries = s.messages * (s.deliveriesPerMessage ?? 5);
+    i.usPerMessage = cost(
+      ((s.serverCpuSeconds - 4 * (valueOr(i.idleBaseUsPerSec) / US) * secs) / s.messages) * US -
+        (deliveries / s.messages) * valueOr(i.usPerDelivery),
+      `scale: instances' CPU per message in rooms of ${s.deliveriesPerMessage ?? 5} on one instance each (${s.messages} messages), less its deliveries and the instances' base`,
+    );
+    if (s.redisCpuSeconds !== undefined) {
+      const one = (s.redisCpuSeconds / s.messages) * US;
+      const two = median(
+        headline.filter((p) => p.rate === 200).map((p) => p.redisUsPerDelivery * ROOM_SIZE),
+      );
+      rd.usPerMessage = cost(
+        one,
+        `scale: Redis CPU per message with its room on one instance (${s.messages} messages at ${s.inputPerSec}/s)`,
+      );
+      if (two > 0) {
+        rd.usPerPush = cost(
+          two - one,
+          'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
+        );
+      }
+    }
+  }
+  return Costs.parse(c);
+}
+
+const valueOr = (c: Cost): number => c.value ?? 0;
+
+/** The TypeScript module of the default costs, formatted as the repository formats code. */
+async function measuredModule(c: Costs): Promise<string> {
+  const file = path.join(ROOT, 'src/admin/capacity/measured.ts');
+  const text = `import type { Costs } from './costs.js';
+
+/**
+ * The costs \`chat-admin capacity\` uses unless given \`--costs FILE\`: the last full
+ * \`npm run bench\`'s figures. \`npm run bench:costs\` rewrites this file from
+ * bench/out/results.json (and \`npm run bench\` does at the end of a full run); a cost that run
+ * did not measure keeps its value here.
+ */
+export const MEASURED: Costs = ${JSON.stringify(c, null, 2)};
+`;
+  return prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+}
+
+/** Writes the costs of run `r` (kept: what it did not measure) where the model reads them. */
+export async function writeCosts(r: Results, prev: Costs = MEASURED): Promise<Costs> {
+  const c = costsFromResults(r, prev);
+  writeFileSync(path.join(ROOT, 'src/admin/capacity/measured.ts'), await measuredModule(c));
+  mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench/out/costs.json'), `${JSON.stringify(c, null, 2)}\n`);
+  process.stderr.write('bench: wrote src/admin/capacity/measured.ts and bench/out/costs.json\n');
+  return c;
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (isMain) {
+  const { values } = parseArgs({ options: { from: { type: 'string' } } });
+  const from = values.from ?? path.join(ROOT, 'bench/out/results.json');
+  const results = JSON.parse(readFileSync(from, 'utf8')) as Results;
+  if (results.quick) {
+    process.stderr.write(`bench:costs: ${from} is a --quick run: its figures mean nothing\n`);
+    process.exit(2);
+  }
+  await writeCosts(results);
+}

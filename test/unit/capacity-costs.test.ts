@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { costsFromResults } from '../../bench/costs.js';
+import { validate } from '../../bench/validate-capacity.js';
+import type { Results } from '../../bench/results.js';
+import { MEASURED } from '../../src/admin/capacity/measured.js';
+
+/** The full bench run of 2026-12-03 (bench/RESULTS.md of commit aafdc08), ours' figures. */
+const RUN_2026_12_03 = JSON.parse(
+  readFileSync(new URL('../fixtures/bench-results-2026-12-03.json', import.meta.url), 'utf8'),
+) as Results;
+
+const MiB = 2 ** 20;
+
+/** npm run bench:costs: the capacity model's costs from a run's results.json. */
+describe('costs from bench results (no network)', () => {
+  it("derives the last full run's costs as they were worked out by hand", () => {
+    const c = costsFromResults(RUN_2026_12_03, MEASURED);
+    expect(c.run).toMatch(/^2026-12-03T11:17:12Z, commit aafdc08, AMD EPYC x 2/);
+    // (794 - 471) MiB over 10k more connections.
+    expect(c.instance.rssPerConnectionBytes.value).toBe(33_870);
+    expect(c.instance.rssStartBytes.value).toBe(86_510_000);
+    // (15.1 - 7.8) % of a core over 10k connections; intercept 0.5 % over 2 instances.
+    expect(c.instance.idleUsPerConnectionSec.value).toBe(7.3);
+    expect(c.instance.idleBaseUsPerSec.value).toBe(2500);
+    expect(c.instance.usPerDelivery.value).toBe(13.2);
+    // Redis: 0.5 % intercept over 100 rooms x 2 instances; 0.2 % per 10k connections.
+    expect(c.redis.idleUsPerRoomInstanceSec.value).toBe(25);
+    expect(c.redis.idleUsPerConnectionSec.value).toBe(0.2);
+    // Not measured by that run: kept as they were.
+    expect(c.redis.historyEntryBytes).toEqual(MEASURED.redis.historyEntryBytes);
+    expect(c.instance.usPerJoin).toEqual(MEASURED.instance.usPerJoin);
+  });
+
+  it("takes Redis commands, bytes and memory from the phases' INFO deltas, less what holding costs", () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    const delta = (commands: number, seconds: number, memoryBytes = 0) => ({
+      commands,
+      bytesIn: commands * 40,
+      bytesOut: commands * 60,
+      memoryBytes,
+      seconds,
+    });
+    // Holding: 7 commands per (room, instance) and 0.05 per connection each second.
+    const held = (n: number): number => 200 * 7 + n * 0.05;
+    for (const t of r.idle!) {
+      t.instances = 2;
+      t.redisHold = delta(held(t.connections) * 30, 30);
+      t.redisConnect = delta(t.connections * 4 + held(t.connections / 2) * 10, 10);
+      t.redisJoin = delta(t.connections * 10 + held(t.connections) * 8, 8, t.connections * 300);
+      t.connectCpu = { server: 10, redis: 1, seconds: 10 };
+      t.joinCpu = { server: 8, redis: 2, seconds: 8 };
+    }
+    r.fanout!.memory = {
+      streams: { bytes: 15_000_000, keys: 10, entries: 100_000 },
+      dedupe: { bytes: 90_000, keys: 1000 },
+    };
+    r.sessionsRedis = { sessions: 20_000, ...delta(0, 12, 20_000 * 500) };
+    const c = costsFromResults(r, MEASURED);
+    expect(c.redis.idleCommandsPerRoomInstanceSec.value).toBe(7);
+    expect(c.redis.idleCommandsPerConnectionSec.value).toBe(0.05);
+    expect(c.redis.idleBytesPerRoomInstanceSec.value).toBe(700);
+    expect(c.redis.commandsPerConnect.value).toBe(4);
+    expect(c.redis.commandsPerJoin.value).toBe(10);
+    expect(c.redis.bytesPerJoin.value).toBe(1000);
+    expect(c.redis.memberBytes.value).toBe(300);
+    expect(c.redis.historyEntryBytes.value).toBe(150);
+    expect(c.redis.dedupeKeyBytes.value).toBe(90);
+    expect(c.redis.sessionBytes.value).toBe(500);
+    // 10 CPU-s over 10 s less holding half the 20k connections (0.005 + 10k x 7.3 µs/s).
+    expect(c.instance.usPerConnect.value).toBeCloseTo(
+      ((10 - (0.005 + 0.073) * 10) / 20_000) * 1e6,
+      1,
+    );
+    expect(c.instance.usPerJoin.value).toBeCloseTo(((8 - (0.005 + 0.146) * 8) / 20_000) * 1e6, 1);
+    expect(c.redis.sessionBytes.source).toMatch(/^rss: /);
+    expect(r.rssStart!.ours[0]).toBe(83 * MiB);
+  });
+
+  it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
+    const checks = validate(RUN_2026_12_03, MEASURED);
+    const rss = checks.find((c) => c.figure.includes('RSS per instance'))!;
+    // 82.5 MiB at start + 92947 / 6 x 33870 B = 583 MiB; measured mean 617 MiB.
+    expect(rss.predicted).toMatch(/^583 MiB/);
+    expect(rss.error).toBeCloseTo(-0.055, 3);
+    expect(rss.verdict).toBe('yes');
+    // That run held its connections without reading their CPU, and reached no knee.
+    expect(checks.find((c) => c.figure.includes("instances' CPU"))!.measured).toMatch(
+      /next `npm run bench`/,
+    );
+    const knee = checks.find((c) => c.figure.includes('knee with 4 instances, 1 Redis'))!;
+    expect(knee.verdict).toMatch(/^cannot say/);
+
+    const r: Results = structuredClone(RUN_2026_12_03);
+    r.hundredK!.idle = { holdSeconds: 30, serverPct: 100, redisPct: 9.4, outsideCores: 0 };
+    // The climb finds both knees: 2 instances pass 4800 and fail 6400; 4 fail 4800.
+    for (const k of r.scale!.knee) {
+      if (k.instances === 2) {
+        k.steps.push(
+          { rate: 4800, p99: 300, deliveredPct: 100 },
+          { rate: 6400, p99: 900, deliveredPct: 97 },
+        );
+        k.knee = 4800;
+      } else {
+        k.steps.push({ rate: 4800, p99: 900, deliveredPct: 98 });
+      }
+    }
+    const again = validate(r, MEASURED);
+    const cpu = again.find((c) => c.figure.includes("instances' CPU"))!;
+    // 6 x 2500 µs + 92947 x 7.3 µs = 69.4 % against 100 %: outside 20 %, and said.
+    expect(cpu.error).toBeCloseTo(-0.306, 2);
+    expect(cpu.verdict).toMatch(/^no/);
+    expect(again.find((c) => c.figure.includes('Redis CPU'))!.verdict).toBe('yes');
+    const k4 = again.find((c) => c.figure.includes('knee with 4 instances, 1 Redis'))!;
+    // 4800 x (2 - 4 x 0.1406) / (2 - 2 x 0.1406) = 4015 against 3200.
+    expect(k4.predicted).toMatch(/^4,01\d msgs\/s/);
+    expect(k4.error).toBeCloseTo(0.255, 2);
+  });
+});
