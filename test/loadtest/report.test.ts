@@ -71,4 +71,38 @@ describe('loadtest options and report', () => {
     expect(r.passed).toBe(false);
     expect(renderReport(r, (s) => s).at(-1)).toMatch(/FAILED/);
   });
+
+  it('for people, restates what was run and says what each number counts', () => {
+    const h = newHistogram();
+    recordMs(h, 5);
+    const latency = merge([encode(h)]);
+    const opts = resolveOptions({
+      clients: 10,
+      rooms: 3,
+      rate: 2.5,
+      duration: 30_000,
+      ramp: 5000,
+      drain: 1000,
+      workers: 2,
+    });
+    const lines = renderReport(
+      buildReport({
+        server: 'http://127.0.0.1:1',
+        opts,
+        totals: { ...totals, instances: { 'chat-10': 1, 'chat-2': 4, 'chat-1': 4 } },
+        connect: latency,
+        latency,
+        sendSeconds: 30,
+        servers: [],
+      }),
+      (s) => s,
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      'run          10 clients in 3 rooms at 2.5 msgs/s',
+      '             5 s ramp, 30 s steady, 2 workers, http://127.0.0.1:1',
+    ]);
+    expect(lines).toContain(
+      'instances    chat-1: 4 users, chat-2: 4 users, chat-10: 1 user connected at the end',
+    );
+  });
 });
