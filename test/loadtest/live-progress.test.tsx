@@ -1,8 +1,8 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { LiveProgress } from '../../src/admin/loadtest/LiveProgress.js';
-import { plainLine, sendingPhase } from '../../src/admin/loadtest/progress-text.js';
-import type { LiveState } from '../../src/admin/loadtest/runner.js';
+import { plainLine } from '../../src/admin/loadtest/progress-text.js';
+import { sendingPhase, type LiveState } from '../../src/admin/loadtest/runner.js';
 
 const state = (over: Partial<LiveState>): LiveState => ({
   phase: 'ramp',

@@ -10,11 +10,6 @@ import type { LiveState } from './runner.js';
 
 const secs = (ms: number): string => `${Math.round(ms / 1000)} s`;
 
-/** The sending phase `elapsedMs` into the run: the ramp, then the steady phase. */
-export function sendingPhase(elapsedMs: number, rampMs: number): 'ramp' | 'steady' {
-  return elapsedMs < rampMs ? 'ramp' : 'steady';
-}
-
 /** Whether the connected bar is drawn: while users connect and chat, not after. */
 export function showsBar(s: LiveState): boolean {
   return s.phase === 'users' || s.phase === 'ramp' || s.phase === 'steady';

@@ -7,7 +7,6 @@ import { cpuPct, isLocal, sampleCpu, type CpuSample } from './cpu.js';
 import { merge, percentiles } from './histogram.js';
 import type { SentRef, VuSpec, WorkerResult } from './messages.js';
 import type { LoadtestOptions } from './options.js';
-import { sendingPhase } from './progress-text.js';
 import { buildReport, type LoadtestReport, type Totals } from './report.js';
 import { WorkerHandle } from './workers.js';
 
@@ -35,6 +34,11 @@ export interface LiveView {
   /** Something went wrong that does not change the report (e.g. the cleanup). */
   warn(line: string): void;
   stop(): void;
+}
+
+/** The sending phase `elapsedMs` into the run: the ramp, then the steady phase. */
+export function sendingPhase(elapsedMs: number, rampMs: number): 'ramp' | 'steady' {
+  return elapsedMs < rampMs ? 'ramp' : 'steady';
 }
 
 const CREATE_CHUNK = 1000;
