@@ -19,5 +19,9 @@ export type ChatPort = Pick<
   | 'setTyping'
   | 'listRooms'
   | 'loadOlder'
+  | 'edit'
+  | 'remove'
+  | 'search'
+  | 'loadAround'
   | 'close'
 >;

@@ -29,9 +29,16 @@ export type Entry =
       mention: boolean;
       mark: 'pending' | 'failed' | 'rejected' | undefined;
       error?: string;
+      /** Its author changed it: drawn with "(edited)" after it. */
+      edited?: boolean;
+      /** Its author deleted it: "message deleted" stands in its place. */
+      deleted?: boolean;
     }
-  | { kind: 'gap'; key: string; missing: number; reset?: boolean }
+  | { kind: 'gap'; key: string; missing: number; reset?: boolean; unloaded?: boolean }
   | { kind: 'local'; key: string; tone: LocalLine['tone']; time: string; text: string };
+
+/** What stands in place of a deleted message. */
+export const DELETED_TEXT = 'message deleted';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -99,11 +106,13 @@ export function buildEntries(input: EntryInput): Entry[] {
     clearedAfter?.id !== undefined && compareIds(id, clearedAfter.id) <= 0;
   for (const line of room?.lines() ?? []) {
     if (line.kind === 'gap') {
-      const { afterSeq, missing, reset } = line.gap;
+      const { afterSeq, missing, reset, unloaded } = line.gap;
       out.push(
         reset
           ? { kind: 'gap', key: `reset:${afterSeq}`, missing, reset }
-          : { kind: 'gap', key: `gap:${afterSeq}`, missing },
+          : unloaded
+            ? { kind: 'gap', key: `unloaded:${afterSeq}`, missing, unloaded }
+            : { kind: 'gap', key: `gap:${afterSeq}`, missing },
       );
       continue;
     }
@@ -117,11 +126,12 @@ export function buildEntries(input: EntryInput): Entry[] {
         key: m.id,
         time: clock(m.ts),
         from,
-        text,
+        text: m.deleted ? DELETED_TEXT : text,
         messageKind: m.kind,
         own: m.from === user,
-        mention: isMention(m, user),
+        mention: !m.deleted && isMention(m, user),
         mark: undefined,
+        ...(m.deleted ? { deleted: true } : m.rev ? { edited: true } : {}),
       });
     }
     while (li < local.length && local[li]!.after === m.id) pushLocal(local[li++]!);
