@@ -12,7 +12,8 @@ import { configReport, formatReport } from './config/config-report.js';
 import { startInstance } from './instance.js';
 import { createLogger } from './ops/logger.js';
 import { redisServerAvailable } from './local-cluster/private-redis.js';
-import { runCluster } from './local-cluster/supervisor.js';
+import { clusterLogFile } from './local-cluster/log-file.js';
+import { makePrivateDir, runCluster } from './local-cluster/supervisor.js';
 import { VERSION } from '../shared/version.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -47,6 +48,8 @@ interface InstanceFlags {
   redisCluster?: string;
   id?: string;
   supervised?: boolean;
+  /** Under the local supervisor in a terminal: every log line here, warnings also on stderr. */
+  logFile?: string;
 }
 
 /** The flags given (a flag left empty is no flag), by the setting each one sets. */
@@ -70,7 +73,12 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
   if (!INSTANCE_ID.test(cfg.instanceId)) {
     fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
   }
-  const log = createLogger(cfg.logLevel, { instance: cfg.instanceId }, cfg.logFormat);
+  const log = createLogger(
+    cfg.logLevel,
+    { instance: cfg.instanceId },
+    cfg.logFormat,
+    flags.logFile,
+  );
   process.on('unhandledRejection', (reason) => {
     log.warn(
       { reason: reason instanceof Error ? reason.message : String(reason) },
@@ -126,6 +134,10 @@ program
       'CHAT_STATE_DIR',
     ),
   )
+  .option(
+    '--verbose',
+    'in a terminal, print every log line there (by default they go to cluster.log in the state directory, and the terminal shows warnings and errors)',
+  )
   .action(
     async (flags: {
       instances: number;
@@ -134,6 +146,7 @@ program
       redis?: string;
       redisCluster?: string;
       stateDir?: string;
+      verbose?: boolean;
     }) => {
       const env = process.env;
       let settings: ReturnType<typeof resolveServerSettings>;
@@ -151,10 +164,24 @@ program
             '(or --redis) to an existing server, e.g. REDIS_URL=redis://127.0.0.1:6379',
         );
       }
+      const dir = flags.stateDir ?? stateDir(env);
+      // In a terminal the banner (URL, instances, token file) stays the last thing printed:
+      // log lines go to a file and only warnings and errors show. Piped (a service, a test),
+      // every line goes to stderr as it would for one instance.
+      let logFile: string | undefined;
+      if (process.stderr.isTTY && !flags.verbose) {
+        try {
+          makePrivateDir(dir);
+        } catch (err) {
+          fatal((err as Error).message);
+        }
+        logFile = clusterLogFile(dir);
+      }
       const log = createLogger(
         settings.logLevel.value!,
         { role: 'supervisor' },
         settings.logFormat.value,
+        logFile,
       );
       try {
         await runCluster({
@@ -163,9 +190,10 @@ program
           port: flags.port,
           redisUrl: flags.redis,
           redisClusterNodes: flags.redisCluster,
-          stateDir: flags.stateDir ?? stateDir(env),
+          stateDir: dir,
           env,
           log,
+          logFile,
           out: (line) => process.stdout.write(`${line}\n`),
         });
       } catch (err) {
@@ -188,6 +216,9 @@ program
   )
   .addOption(new Option('--id <id>', 'instance id').env('CHAT_INSTANCE_ID'))
   .addOption(new Option('--supervised', 'run under the local cluster supervisor').hideHelp())
+  .addOption(
+    new Option('--log-file <file>', 'log to this file; warnings also to stderr').hideHelp(),
+  )
   .action(runInstance);
 
 program

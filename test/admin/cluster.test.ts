@@ -234,6 +234,24 @@ describe('chat-admin on a 3-instance cluster', () => {
     clients.pop();
   });
 
+  it('broadcast --room to a room nobody joined answers not_found and creates nothing', async () => {
+    const before = new Set(await cluster.redis.allKeys());
+    const res = await runAdmin(
+      [...server(1), 'broadcast', 'into the void', '--room', 'nosuch'],
+      TOKEN,
+    );
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toContain('there is no room named nosuch');
+    expect(res.stdout).toBe('');
+    const made = (await cluster.redis.allKeys()).filter((k) => !before.has(k));
+    expect(made.filter((k) => k.includes('nosuch'))).toEqual([]);
+    const { rooms } = await adminJson<{ rooms: { name: string }[] }>(
+      [...server(0), 'rooms'],
+      TOKEN,
+    );
+    expect(rooms.map((r) => r.name)).not.toContain('nosuch');
+  });
+
   it('rooms --json lists rooms with members', async () => {
     const { rooms } = await adminJson<{ rooms: { name: string; members: string[] }[] }>(
       [...server(0), 'rooms'],

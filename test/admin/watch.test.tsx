@@ -1,10 +1,17 @@
+import { EventEmitter } from 'node:events';
+import { render as inkRender } from 'ink';
 import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminClient } from '../../src/admin/connection.js';
 import { toStatusDocument, type StatusDocument } from '../../src/admin/status-document.js';
 import { StatusView } from '../../src/admin/watch/StatusView.js';
 import { WatchApp } from '../../src/admin/watch/WatchApp.js';
-import { initialWatchState, nextWatchState } from '../../src/admin/watch/watch-state.js';
+import {
+  initialWatchState,
+  nextWatchState,
+  type WatchState,
+} from '../../src/admin/watch/watch-state.js';
 import type { ChatClient } from '../../src/client/chat-client.js';
 import { TEST_ENV, connectUser, startInstances, type TestInstance } from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
@@ -89,6 +96,114 @@ describe('status --watch view', () => {
     expect(row(frame, 'chat-2')).not.toContain('2'); // no frozen connection count
     expect(frame).toMatch(/MSGS\/s/); // wide enough for the sparklines
     unmount();
+  });
+
+  /** `count` polls of the real document, each instance's rate different every second. */
+  function polled(count: number, t0: number): WatchState {
+    let state = initialWatchState;
+    for (let n = 0; n < count; n++) {
+      const busy = {
+        ...doc,
+        instances: doc.instances.map((i, k) => ({ ...i, msgsInPerSec: (n * (k + 3)) % 17 })),
+      };
+      state = nextWatchState(state, { doc: busy }, t0 + n * 1000);
+    }
+    return state;
+  }
+
+  /**
+   * The watch screen in a terminal `width` columns wide, drawn by Ink as the testing library
+   * draws (debug mode: each frame whole), on a terminal of that width (the library's has 100).
+   */
+  function drawn(state: WatchState, now: number, width: number): string {
+    let frame = '';
+    const stdout = Object.assign(new EventEmitter(), {
+      columns: width,
+      rows: 40,
+      write: (f: string) => ((frame = f), true),
+    });
+    const app = inkRender(
+      <StatusView server={nodes[0]!.url} state={state} now={now} width={width} />,
+      {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        debug: true,
+        patchConsole: false,
+        exitOnCtrlC: false,
+      },
+    );
+    app.unmount();
+    return frame;
+  }
+
+  /**
+   * The frame's rows split at the header's column starts: every cell must start at its
+   * header, with a blank column before it, and no row may be wider than the terminal.
+   */
+  function table(frame: string, width: number): Map<string, Record<string, string>> {
+    const lines = frame.split('\n');
+    for (const l of lines)
+      expect(stringWidth(l), `wider than ${width}: ${l}`).toBeLessThanOrEqual(width);
+    const header = lines.find((l) => l.startsWith('INSTANCE '))!;
+    const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
+    const rows = new Map<string, Record<string, string>>();
+    for (const line of lines.slice(lines.indexOf(header) + 1)) {
+      const id = /^\S+/.exec(line)?.[0];
+      if (!id || !/^(chat-\d+|total)$/.test(id)) continue;
+      const chars = [...line];
+      const cells: Record<string, string> = {};
+      starts.forEach(({ name, at }, n) => {
+        if (at > 0)
+          expect(chars[at - 1] ?? ' ', `${id}: ${name} touches its left neighbour`).toBe(' ');
+        cells[name] = chars
+          .slice(at, starts[n + 1]?.at)
+          .join('')
+          .trim();
+      });
+      rows.set(id, cells);
+    }
+    return rows;
+  }
+
+  it('keeps every column apart at 80 and 120 columns: the sparkline never runs into BOOT', () => {
+    const t0 = Date.now();
+    const state = polled(20, t0);
+    for (const width of [80, 120]) {
+      const rows = table(drawn(state, t0 + 20_000, width), width);
+      for (const [n, inst] of doc.instances.entries()) {
+        const cells = rows.get(inst.id)!;
+        expect(cells.STATE).toBe('ready');
+        expect(cells.CONNS).toBe(String(n + 1));
+        expect(cells.BOOT).toBe(nodes[n]!.bootId);
+        if (width === 120) {
+          // A full sparkline, all bars, in a column of its own.
+          expect(cells['MSGS/s']).toMatch(/^[▁▂▃▄▅▆▇█]{15}$/);
+          expect(cells['ADDRESS/PID']).toBe(`127.0.0.1:${nodes[n]!.port}/${nodes[n]!.pid}`);
+        } else {
+          // At 80 the address (and the sparkline) give way rather than overlap.
+          expect(cells).not.toHaveProperty('ADDRESS/PID');
+          expect(cells).not.toHaveProperty('MSGS/s');
+        }
+      }
+      expect(rows.get('total')?.CONNS).toBe('6');
+    }
+  });
+
+  it('starts a fresh sparkline for an instance replaced under the same name (new boot id)', () => {
+    const t0 = Date.now();
+    let state = polled(10, t0);
+    const replaced: StatusDocument = {
+      ...doc,
+      instances: doc.instances.map((i) =>
+        i.id === 'chat-2' ? { ...i, bootId: 'b00700000000', msgsInPerSec: 5 } : i,
+      ),
+    };
+    state = nextWatchState(state, { doc: replaced }, t0 + 10_000);
+    const rows = table(drawn(state, t0 + 10_000, 120), 120);
+    // chat-1 keeps its 11 samples; the new chat-2 has one, not its predecessor's ten.
+    expect(rows.get('chat-1')?.['MSGS/s']).toHaveLength(11);
+    expect(rows.get('chat-2')?.BOOT).toBe('b00700000000');
+    expect(rows.get('chat-2')?.['MSGS/s']).toBe('█');
+    expect(state.history['b00700000000']).toEqual([5]);
   });
 
   it('polls a live cluster, marks a SIGKILLed instance gone, and quits on q', async () => {

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
@@ -9,6 +10,9 @@ import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helper
 import { eventually } from '../helpers/eventually.js';
 
 afterAll(killAll);
+
+/** util-linux `script` gives the built bin a real pseudo-terminal. */
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** Runs `chat-server start` to its end (for the ways it refuses to start). */
 async function runStart(
@@ -132,6 +136,71 @@ describe('npm start: the local cluster', () => {
       timeoutMs: 30_000,
     });
   });
+
+  it.skipIf(!hasScript)(
+    'in a terminal keeps its banner last while clients come: log lines go to the log file, warnings still show',
+    async () => {
+      const port = await freePort();
+      const state = tmpDir('quiet');
+      const env: NodeJS.ProcessEnv = { ...process.env, CHAT_STATE_DIR: state };
+      delete env.CHAT_ADMIN_TOKEN;
+      delete env.REDIS_URL;
+      delete env.LOG_FORMAT;
+      // util-linux `script` runs it on a pseudo-terminal: stdout and stderr are one screen,
+      // as in a terminal tab, and Ctrl-C typed there reaches the whole job.
+      const cmd = `exec ${process.execPath} ${path.join(ROOT, 'bin/chat-server.js')} start --port ${port}`;
+      const term = track(
+        spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] }),
+      );
+      let screen = '';
+      term.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
+      await eventually(() => expect(screen).toContain('Ctrl-C stops everything'), {
+        what: 'the banner',
+        timeoutMs: 30_000,
+      });
+      const banner = stripVTControlCharacters(screen);
+      const pids = [...banner.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+      const logFile = path.join(state, 'cluster.log');
+      const after = (): string =>
+        stripVTControlCharacters(screen.slice(screen.lastIndexOf('Ctrl-C stops everything')));
+
+      try {
+        // A client logs in and chats: the instance's lines about it go to the file, not here.
+        const url = `http://127.0.0.1:${port}`;
+        const { token } = await login(url, 'quiet1', 'password-1');
+        const client = new ChatClient({ servers: [url], token, pingEveryMs: 0 });
+        await client.connect();
+        await client.join('quiet');
+        expect((await client.send('quiet', 'hello')).state).toBe('sent');
+        client.close();
+        const logged = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+        await eventually(
+          () => expect(`${after()}${logged()}`).toMatch(/"msg":"login"|INFO.*login/),
+          { what: 'the login logged' },
+        );
+        expect(after().trim()).toBe('Ctrl-C stops everything');
+        expect(banner).toContain(`logs in ${logFile}`);
+        expect(logged()).toContain('"msg":"instance ready"');
+
+        // A warning (a wrong password) still shows on the terminal.
+        await expect(login(url, 'quiet1', 'wrong-password')).rejects.toThrow();
+        await eventually(() => expect(after()).toMatch(/WARN.*failed login/), {
+          what: 'the failed login shown',
+        });
+
+        term.stdin!.write('\x03'); // Ctrl-C
+        await exited(term);
+        expect(after()).toContain('stopping: the instances drain their clients');
+        await eventually(() => expect(pids.filter(alive)).toEqual([]), {
+          what: 'every process it started gone',
+          timeoutMs: 30_000,
+        });
+      } finally {
+        // Whatever failed, nothing it started outlives the test.
+        for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    },
+  );
 
   it('refuses an admin token file that others can read, or a shared state directory, and starts nothing', async () => {
     const state = tmpDir('state');

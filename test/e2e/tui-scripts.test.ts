@@ -101,6 +101,28 @@ describe('chat-tui for scripts', () => {
     expect(bad.stderr).toContain('unknown setting "colour" (known: server, user, bell)');
   });
 
+  it('a login with --server makes that server the default of the next runs', async () => {
+    const env = { ...ENV, CHAT_TUI_CONFIG_DIR: tmpDir('tui-default') };
+    const user = userName('def');
+    const [first, second] = [nodes[1]!.url, nodes[2]!.url];
+    const login = (server: string): Promise<Run> =>
+      run(['login', '--server', server, '--user', user, '--password-stdin'], 'pw-12345\n', env);
+    const a = await login(first);
+    expect(a.code, a.stderr).toBe(0);
+    expect(await run(['config', 'get', 'server'], undefined, env)).toMatchObject({
+      code: 0,
+      stdout: `${first}\n`,
+    });
+    // The next run needs no --server: it goes there, with the session saved for it.
+    const sent = await run(['send', 'defaults', 'no --server needed'], undefined, env);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(a.stderr).toContain(`${first} is now the default server`);
+    // A login elsewhere moves the default; the same one again says nothing of it.
+    expect((await login(second)).stderr).toContain(`${second} is now the default server`);
+    expect((await login(second)).stderr).not.toContain('default server');
+    expect((await run(['config', 'get', 'server'], undefined, env)).stdout).toBe(`${second}\n`);
+  });
+
   it('send prints the id after the ack; tail --json prints history then live messages, each once', async () => {
     const room = `cli-${process.pid % 1000}`;
     const first = await run(['send', room, 'hello from a script']);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ChatClient } from '../../src/client/chat-client.js';
+import type { RoomInfo } from '../../src/protocol/index.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
 import { clusterStatus } from '../../src/server/ops/status.js';
 import { connectUser, useCluster } from '../helpers/cluster.js';
@@ -30,5 +32,50 @@ describe('the cluster status totals', () => {
     } finally {
       r.disconnect();
     }
+  });
+});
+
+describe('the room list', () => {
+  it('names every room with members or messages, wherever its members are', async () => {
+    const users = await Promise.all(cluster.nodes.map((n) => connectUser([n.url])));
+    const [quiet, talker, reader] = users.map((u) => u.client) as [
+      ChatClient,
+      ChatClient,
+      ChatClient,
+    ];
+    cluster.clients.push(quiet, talker, reader);
+    // `hushed` has a member and no message, on another instance than the one asked.
+    await quiet.join('hushed');
+    await talker.join('chatty');
+    await talker.send('chatty', 'hello');
+    await talker.leave('chatty');
+    // A conversation opened is not a room.
+    await quiet.join(`@${users[2]!.user}`);
+
+    const rows = (list: RoomInfo[]): string[] =>
+      list
+        .filter((r) => r.name === 'hushed' || r.name === 'chatty' || r.name.includes('@'))
+        .map((r) => `${r.name} ${r.memberCount} online ${r.messages} messages`);
+    // An instance's rooms reach the others with its status (once a second): poll.
+    const listed = await eventually(
+      async () => {
+        const list = await reader.listRooms();
+        expect(rows(list)).toEqual(['chatty 0 online 1 messages', 'hushed 1 online 0 messages']);
+        return list;
+      },
+      { what: 'hushed (a member, no message) and chatty (a message, no member) listed' },
+    );
+    // A room that has had no message has no activity to show, and comes after those that have.
+    expect(listed.find((r) => r.name === 'hushed')?.lastActivity).toBe(0);
+    expect(listed.find((r) => r.name === 'chatty')?.lastActivity).toBeGreaterThan(0);
+    // Asked of the instance the member is on, it is there at once (its own rooms).
+    expect(rows(await quiet.listRooms())).toContain('hushed 1 online 0 messages');
+
+    // Empty and without messages, it is no room any more.
+    await quiet.leave('hushed');
+    await eventually(
+      async () => expect(rows(await reader.listRooms())).toEqual(['chatty 0 online 1 messages']),
+      { what: 'hushed gone from the list once empty' },
+    );
   });
 });

@@ -56,6 +56,33 @@ const runArgs = (duration: string): string[] => [
   ...['--ramp', '2s', '--drain', '15s', '--workers', '2', '--max-lost', '0'],
 ];
 
+describe('loadtest progress', () => {
+  it('names its phases as they come, never runs past its length, and ends on the report’s figures', async () => {
+    const { report, stderr } = await runLoadtest(url, TEST_ENV.CHAT_ADMIN_TOKEN!, [
+      ...['--clients', '20', '--rooms', '2', '--rate', '20', '--duration', '3s'],
+      ...['--ramp', '1s', '--drain', '10s', '--workers', '2'],
+    ]);
+    const progress = stderr.filter((l) => l.startsWith('loadtest: '));
+    const last = progress.at(-1) ?? '';
+    const figure = (what: string): number => Number(new RegExp(`${what} (\\d+)`).exec(last)?.[1]);
+    // One count feeds the live line and the report: the last line shown is the report's.
+    expect({ sent: figure('sent'), delivered: figure('delivered') }, last).toEqual({
+      sent: report.messages.sent,
+      delivered: report.messages.delivered,
+    });
+    expect(report.messages.sent).toBeGreaterThan(0);
+    const phases = progress
+      .map((l) => /^loadtest: (\w+)/.exec(l)?.[1])
+      .filter((p, i, all) => i === 0 || p !== all[i - 1]);
+    expect(phases, progress.join('\n')).toEqual(['users', 'ramp', 'steady', 'drain', 'cleanup']);
+    for (const l of progress) {
+      const t = /(\d+) s of (\d+) s/.exec(l);
+      if (t) expect(Number(t[1]), l).toBeLessThanOrEqual(Number(t[2]));
+    }
+    expect(last).toContain("removing the run's users and rooms");
+  });
+});
+
 describe('loadtest while an instance is killed', () => {
   it('sees the reconnects and loses nothing', async () => {
     expect(pids.size).toBe(3);

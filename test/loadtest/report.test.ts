@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { merge, newHistogram, recordMs, encode } from '../../src/admin/loadtest/histogram.js';
-import { durationFlag, resolveOptions } from '../../src/admin/loadtest/options.js';
-import { buildReport, renderReport, type Totals } from '../../src/admin/loadtest/report.js';
+import {
+  durationFlag,
+  resolveOptions,
+  type RawLoadtestFlags,
+} from '../../src/admin/loadtest/options.js';
+import {
+  buildReport,
+  renderReport,
+  type LoadtestReport,
+  type Totals,
+} from '../../src/admin/loadtest/report.js';
 
 const totals: Totals = {
   requested: 10,
@@ -17,6 +26,26 @@ const totals: Totals = {
   reconnects: 3,
   instances: { 'chat-1': 5, 'chat-2': 4 },
 };
+
+/** The report of a run with these flags: `totals`, latencies of 1 to 400 ms over 10 s. */
+function report(
+  flags: RawLoadtestFlags,
+  over: Partial<Parameters<typeof buildReport>[0]> = {},
+): LoadtestReport {
+  const h = newHistogram();
+  for (const ms of [1, 2, 3, 50, 400]) recordMs(h, ms);
+  const latency = merge([encode(h)]);
+  return buildReport({
+    server: 'http://127.0.0.1:1',
+    opts: resolveOptions(flags),
+    totals,
+    connect: latency,
+    latency,
+    sendSeconds: 10,
+    servers: [],
+    ...over,
+  });
+}
 
 describe('loadtest options and report', () => {
   it('parses durations and refuses garbage', () => {
@@ -39,26 +68,10 @@ describe('loadtest options and report', () => {
   });
 
   it('has every documented field and fails a missed threshold', () => {
-    const h = newHistogram();
-    for (const ms of [1, 2, 3, 50, 400]) recordMs(h, ms);
-    const latency = merge([encode(h)]);
-    const opts = resolveOptions({
-      clients: 10,
-      duration: 10_000,
-      ramp: 0,
-      drain: 1000,
-      maxLost: 0,
-      maxP99: 1000,
-    });
-    const r = buildReport({
-      server: 'http://127.0.0.1:1',
-      opts,
-      totals,
-      connect: latency,
-      latency,
-      sendSeconds: 10,
-      servers: [{ id: 'chat-1', cpuPct: 12.5, rssBytes: 1 }],
-    });
+    const r = report(
+      { clients: 10, duration: 10_000, ramp: 0, drain: 1000, maxLost: 0, maxP99: 1000 },
+      { servers: [{ id: 'chat-1', cpuPct: 12.5, rssBytes: 1 }] },
+    );
     expect(Object.keys(r.clients)).toEqual(['requested', 'connected', 'failed', 'errors']);
     expect(Object.keys(r.connectMs)).toEqual(['p50', 'p95', 'p99', 'max']);
     for (const k of ['sent', 'expected', 'delivered', 'lost', 'duplicated']) {
@@ -70,5 +83,22 @@ describe('loadtest options and report', () => {
     expect(r.thresholds.maxP99Ms?.passed).toBe(true);
     expect(r.passed).toBe(false);
     expect(renderReport(r, (s) => s).at(-1)).toMatch(/FAILED/);
+  });
+
+  it('for people, restates what was run and says what each number counts', () => {
+    const lines = renderReport(
+      report(
+        { clients: 10, rooms: 3, rate: 2.5, duration: 30_000, ramp: 5000, drain: 1000, workers: 2 },
+        { totals: { ...totals, instances: { 'chat-10': 1, 'chat-2': 4, 'chat-1': 4 } } },
+      ),
+      (s) => s,
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      'run          10 clients in 3 rooms at 2.5 msgs/s',
+      '             5 s ramp, 30 s steady, 2 workers, http://127.0.0.1:1',
+    ]);
+    expect(lines).toContain(
+      'instances    chat-1: 4 users, chat-2: 4 users, chat-10: 1 user connected at the end',
+    );
   });
 });

@@ -2,6 +2,7 @@ import type { WorkerResult } from './messages.js';
 import { percentiles, type Percentiles } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import type { LoadtestOptions } from './options.js';
+import { plural } from '../output.js';
 
 /** One threshold: the limit asked for, what the run measured, and whether it held. */
 export interface ThresholdCheck {
@@ -115,7 +116,13 @@ const pct = (p: Percentiles): string => `p50 ${p.p50}  p95 ${p.p95}  p99 ${p.p99
 
 /** The report for people: one fact per line, thresholds last. */
 export function renderReport(r: LoadtestReport, clean: (s: string) => string): string[] {
+  const run = r.run;
+  const where = Object.entries(r.instances)
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([id, n]) => `${clean(id)}: ${plural(n, 'user')}`);
   const lines = [
+    `run          ${plural(r.clients.requested, 'client')} in ${plural(run.rooms, 'room')} at ${run.rate} msgs/s`,
+    `             ${run.rampSec} s ramp, ${run.durationSec} s steady, ${plural(run.workers, 'worker')}, ${clean(run.server)}`,
     `clients      ${r.clients.connected}/${r.clients.requested} connected, ${r.clients.failed} failed`,
     ...Object.entries(r.clients.errors).map(([k, v]) => `  ${v} x ${clean(k)}`),
     `connect ms   ${pct(r.connectMs)}`,
@@ -124,12 +131,7 @@ export function renderReport(r: LoadtestReport, clean: (s: string) => string): s
     `latency ms   ${pct(r.latencyMs)}`,
     `throughput   ${r.throughput.sentPerSec} msgs/s in, ${r.throughput.deliveredPerSec} deliveries/s out`,
     `reconnects   ${r.reconnects}`,
-    `instances    ${
-      Object.entries(r.instances)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([id, n]) => `${clean(id)}: ${n}`)
-        .join(', ') || '-'
-    }`,
+    `instances    ${where.length > 0 ? `${where.join(', ')} connected at the end` : 'no user connected at the end'}`,
     ...r.servers.map(
       (s) =>
         `server       ${clean(s.id)}: cpu ${s.cpuPct === null ? '-' : `${s.cpuPct}%`}, rss ${mib(s.rssBytes)}`,

@@ -13,9 +13,13 @@ import { WorkerHandle } from './workers.js';
 /** What the live view shows while a run is under way. */
 export interface LiveState {
   phase: 'users' | 'ramp' | 'steady' | 'drain' | 'cleanup';
+  /** Time through the sending (ramp and steady phase); it stops when the sending does. */
   elapsedMs: number;
   rampMs: number;
+  /** How long the sending lasts: ramp and steady phase. */
   totalMs: number;
+  /** The most the drain may take. */
+  drainMs: number;
   requested: number;
   connected: number;
   failed: number;
@@ -30,6 +34,11 @@ export interface LiveView {
   /** Something went wrong that does not change the report (e.g. the cleanup). */
   warn(line: string): void;
   stop(): void;
+}
+
+/** The sending phase `elapsedMs` into the run: the ramp, then the steady phase. */
+export function sendingPhase(elapsedMs: number, rampMs: number): 'ramp' | 'steady' {
+  return elapsedMs < rampMs ? 'ramp' : 'steady';
 }
 
 const CREATE_CHUNK = 1000;
@@ -118,12 +127,12 @@ export async function runLoadtest(
   const rooms = Array.from({ length: opts.rooms }, (_, i) => `${prefix}-r${i}`);
   const totalMs = opts.rampMs + opts.durationMs;
   const ttlSec = Math.max(600, Math.ceil((totalMs + opts.drainMs) / 1000) + 600);
-  const started = performance.now();
   const live: LiveState = {
     phase: 'users',
     elapsedMs: 0,
     rampMs: opts.rampMs,
     totalMs,
+    drainMs: opts.drainMs,
     requested: opts.clients,
     connected: 0,
     failed: 0,
@@ -178,14 +187,19 @@ export async function runLoadtest(
       }),
     );
     if (local) cpuFrom = sampleCpu(pids(before));
+    let sending = true;
+    const through = (): number => Math.min(totalMs, Math.max(0, Date.now() - t0));
+    live.phase = sendingPhase(0, opts.rampMs);
+    view.update(live);
     let lastDelivered = 0;
     let lastAt = performance.now();
     progressTimer = setInterval(() => {
       const ps = workers.flatMap((w) => (w.progress ? [w.progress] : []));
       const now = performance.now();
-      live.elapsedMs = Math.max(0, Date.now() - t0);
-      live.phase =
-        live.elapsedMs < opts.rampMs ? 'ramp' : live.phase === 'ramp' ? 'steady' : live.phase;
+      if (sending) {
+        live.elapsedMs = through();
+        live.phase = sendingPhase(live.elapsedMs, opts.rampMs);
+      }
       live.connected = ps.reduce((n, p) => n + p.connected, 0);
       live.failed = ps.reduce((n, p) => n + p.failed, 0);
       live.sent = ps.reduce((n, p) => n + p.sent, 0);
@@ -200,7 +214,10 @@ export async function runLoadtest(
     await delay(Math.max(0, t0 + totalMs - Date.now()), undefined, {
       signal: endSending.signal,
     }).catch(() => undefined);
+    sending = false;
+    live.elapsedMs = through();
     live.phase = 'drain';
+    view.update(live);
     for (const w of workers) w.send({ type: 'stop' });
     const sentParts = await Promise.all(workers.map((w) => w.next('sent', 30_000)));
     const sendSeconds = (Date.now() - t0) / 1000;
@@ -222,17 +239,27 @@ export async function runLoadtest(
       cpuPct: cpuFrom && cpuTo ? cpuPct(i.pid, cpuFrom, cpuTo) : null,
       rssBytes: i.rssBytes,
     }));
+    const totals = sumResults(results);
     const report = buildReport({
       server,
       opts,
-      totals: sumResults(results),
+      totals,
       connect: merge(results.map((r) => r.connectMs)),
       latency: merge(results.map((r) => r.latencyMs)),
       sendSeconds: Math.min(sendSeconds, totalMs / 1000),
       servers,
     });
-    live.phase = 'cleanup';
-    live.elapsedMs = performance.now() - started;
+    // The last figures shown are the report's own: the live ones are the workers' last
+    // progress, up to a second old, without the acknowledgements that came in while they
+    // stopped (the live sent came out short of the report's).
+    Object.assign(live, {
+      phase: 'cleanup',
+      connected: totals.connected,
+      failed: totals.failed,
+      sent: report.messages.sent,
+      delivered: report.messages.delivered,
+      p99Ms: report.latencyMs.p99,
+    } satisfies Partial<LiveState>);
     view.update(live);
     return report;
   };

@@ -2,37 +2,57 @@ import { Box, Text } from 'ink';
 import { clean, formatBytes, formatRate } from '../output.js';
 import type { InstanceRow } from '../status-document.js';
 import { instanceCells } from '../status-text.js';
+import { HEADER_CELLS, SPARK, watchLayout, type WatchLayout } from './columns.js';
 import { sparkline } from './sparkline.js';
 import type { GoneInstance, WatchState } from './watch-state.js';
 
-/** Column headers and widths: 100 columns in all, plus the sparkline when there is room. */
-const COLUMNS = [
-  ['INSTANCE', 9],
-  ['STATE', 9],
-  ['ADDRESS/PID', 22],
-  ['UP', 7],
-  ['CONNS', 6],
-  ['ROOMS', 6],
-  ['IN/s', 7],
-  ['OUT/s', 7],
-  ['RSS', 9],
-  ['LAGms', 6],
-  ['BOOT', 12],
-] as const;
-const BASE_WIDTH = COLUMNS.reduce((a, [, w]) => a + w, 0);
-const SPARK_WIDTH = 16;
-const SPARK_HEADER = 'MSGS/s';
+/** One cell: its width keeps a blank column on the right (none after the row's last). */
+function Cell({
+  text,
+  width,
+  last,
+  color,
+}: {
+  text: string;
+  width: number;
+  last: boolean;
+  color?: string | undefined;
+}): React.JSX.Element {
+  return (
+    <Box width={width - 1} marginRight={last ? 0 : 1} flexShrink={0}>
+      <Text {...(color ? { color } : {})} wrap="truncate">
+        {text}
+      </Text>
+    </Box>
+  );
+}
 
-function Cells({ cells, color }: { cells: string[]; color?: string }): React.JSX.Element {
+/** A row of the layout's columns, taking each from `cells` (indexed as `instanceCells`). */
+function Cells({
+  layout,
+  cells,
+  spark,
+  color,
+}: {
+  layout: WatchLayout;
+  cells: string[];
+  /** The sparkline cell, drawn when the layout has room for it. */
+  spark?: string;
+  color?: string;
+}): React.JSX.Element {
+  const withSpark = layout.spark && spark !== undefined;
   return (
     <Box>
-      {cells.map((c, i) => (
-        <Box key={i} width={COLUMNS[i]?.[1] ?? SPARK_WIDTH} flexShrink={0}>
-          <Text {...(color ? { color } : {})} wrap="truncate">
-            {c}
-          </Text>
-        </Box>
+      {layout.columns.map((c, n) => (
+        <Cell
+          key={c.header}
+          text={cells[c.cell] ?? ''}
+          width={c.width}
+          last={!withSpark && n === layout.columns.length - 1}
+          color={color}
+        />
       ))}
+      {withSpark ? <Cell text={spark} width={SPARK.width} last color={color} /> : null}
     </Box>
   );
 }
@@ -40,39 +60,43 @@ function Cells({ cells, color }: { cells: string[]; color?: string }): React.JSX
 function InstanceLine({
   i,
   history,
-  spark,
+  layout,
 }: {
   i: InstanceRow;
   history: number[];
-  spark: boolean;
+  layout: WatchLayout;
 }): React.JSX.Element {
   return (
     <Cells
+      layout={layout}
       color={i.state === 'ready' ? 'green' : 'yellow'}
-      cells={[...instanceCells(i), ...(spark ? [sparkline(history, SPARK_WIDTH - 1)] : [])]}
+      cells={instanceCells(i)}
+      spark={sparkline(history, SPARK.bars)}
     />
   );
 }
 
-function GoneLine({ g, now }: { g: GoneInstance; now: number }): React.JSX.Element {
+/** A gone instance: its id, "gone", how long it has not answered (across the count columns), its boot id. */
+function GoneLine({
+  g,
+  now,
+  layout,
+}: {
+  g: GoneInstance;
+  now: number;
+  layout: WatchLayout;
+}): React.JSX.Element {
   const ago = Math.max(0, Math.round((now - g.lastSeenAt) / 1000));
+  const [id, state, ...middle] = layout.columns;
+  const boot = middle.pop();
+  const span = middle.reduce((a, c) => a + c.width, 0);
   return (
-    <Cells
-      color="red"
-      cells={[
-        clean(g.id),
-        'gone',
-        `no answer for ${ago}s`,
-        '',
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        clean(g.bootId),
-      ]}
-    />
+    <Box>
+      {id ? <Cell text={clean(g.id)} width={id.width} last={false} color="red" /> : null}
+      {state ? <Cell text="gone" width={state.width} last={false} color="red" /> : null}
+      <Cell text={`no answer for ${ago}s`} width={span} last={false} color="red" />
+      {boot ? <Cell text={clean(g.bootId)} width={boot.width} last color="red" /> : null}
+    </Box>
   );
 }
 
@@ -87,7 +111,7 @@ export interface StatusViewProps {
 /** The `status --watch` screen: instances, gone instances, totals, Redis; q quits. */
 export function StatusView({ server, state, now, width }: StatusViewProps): React.JSX.Element {
   const { doc, error } = state;
-  const spark = width >= BASE_WIDTH + SPARK_WIDTH;
+  const layout = watchLayout(width);
   return (
     <Box flexDirection="column">
       <Box justifyContent="space-between">
@@ -99,7 +123,7 @@ export function StatusView({ server, state, now, width }: StatusViewProps): Reac
         </Text>
       </Box>
       <Box marginTop={1}>
-        <Cells cells={[...COLUMNS.map(([h]) => h), ...(spark ? [SPARK_HEADER] : [])]} />
+        <Cells layout={layout} cells={HEADER_CELLS} spark={SPARK.header} />
       </Box>
       {error ? (
         <Text color="red">
@@ -108,13 +132,14 @@ export function StatusView({ server, state, now, width }: StatusViewProps): Reac
         </Text>
       ) : null}
       {doc?.instances.map((i) => (
-        <InstanceLine key={i.id} i={i} history={state.history[i.id] ?? []} spark={spark} />
+        <InstanceLine key={i.id} i={i} history={state.history[i.bootId] ?? []} layout={layout} />
       ))}
       {state.gone.map((g) => (
-        <GoneLine key={`gone-${g.id}`} g={g} now={now} />
+        <GoneLine key={`gone-${g.id}`} g={g} now={now} layout={layout} />
       ))}
       {doc ? (
         <Cells
+          layout={layout}
           cells={[
             'total',
             `${doc.totals.instances} up`,

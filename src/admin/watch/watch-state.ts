@@ -13,7 +13,10 @@ export interface GoneInstance {
 /** Everything the watch view draws; built by `nextWatchState`, no React involved. */
 export interface WatchState {
   doc: StatusDocument | null;
-  /** Messages in+out per second, oldest first, per instance id. */
+  /**
+   * Messages in+out per second, oldest first, per boot id: an instance replaced under the same
+   * name starts a history of its own.
+   */
   history: Record<string, number[]>;
   gone: GoneInstance[];
   updatedAt: number | null;
@@ -52,7 +55,7 @@ export function nextWatchState(
   const gone = [...prev.gone.filter((g) => !live.has(g.id)), ...newlyGone].slice(-10);
   const history: Record<string, number[]> = {};
   for (const i of next.doc.instances) {
-    history[i.id] = [...(prev.history[i.id] ?? []), rate(i)].slice(-HISTORY_LENGTH);
+    history[i.bootId] = [...(prev.history[i.bootId] ?? []), rate(i)].slice(-HISTORY_LENGTH);
   }
   return { doc: next.doc, history, gone, updatedAt: now, error: null };
 }

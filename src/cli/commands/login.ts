@@ -10,7 +10,10 @@ export function loginCommand(): Command {
     .description(
       'log in (a new name registers, its password asked twice) and save the session for the server',
     )
-    .option('-s, --server <url>', `server URL (default: the saved one, else ${DEFAULT_SERVER})`)
+    .option(
+      '-s, --server <url>',
+      `server URL, saved as the default (default: the saved one, else ${DEFAULT_SERVER})`,
+    )
     .option('-u, --user <name>', 'user name')
     .option(
       '--password-stdin',
@@ -30,5 +33,16 @@ export function loginCommand(): Command {
         session = await promptLogin(settings, server, opts.user);
       }
       process.stderr.write(`${loginSummary(server, session)}\n`);
+      // The server logged in to is the one the next run means: `join`, `send` and `tail`
+      // without --server go there.
+      if (opts.server) {
+        const before = settings.get('server');
+        settings.set('server', opts.server);
+        const now = settings.get('server');
+        if (now !== before)
+          process.stderr.write(
+            `${now} is now the default server (chat-tui config set server URL changes it)\n`,
+          );
+      }
     });
 }

@@ -21,6 +21,8 @@ export interface ClusterOptions {
   stateDir: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** Where every log line goes (the instances' too), the terminal showing only warnings. */
+  logFile?: string | undefined;
   /** Printed lines for people (the URL, the instances, where state lives). */
   out: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export function ensureAdminToken(
  * to a directory it creates). A shared directory (world-writable, like /tmp) is refused, not
  * closed to everyone else.
  */
-function makePrivateDir(dir: string): void {
+export function makePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const mode = statSync(dir).mode & 0o7777;
   if (mode & 0o1002) {
@@ -149,7 +151,12 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     c.port = 0;
     c.connections = 0;
     c.startedAt = Date.now();
-    const proc = fork(MAIN, ['instance', '--supervised'], {
+    const args = [
+      'instance',
+      '--supervised',
+      ...(opts.logFile ? ['--log-file', opts.logFile] : []),
+    ];
+    const proc = fork(MAIN, args, {
       env: {
         ...opts.env,
         CHAT_INSTANCE_ID: c.id,
@@ -289,6 +296,9 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   );
   out(admin.file ? `  admin token in ${admin.file}` : '  admin token from CHAT_ADMIN_TOKEN');
   out(`  URL for chat-admin in ${writeServerUrl(opts.stateDir, localUrl(opts.host, port))}`);
+  if (opts.logFile) {
+    out(`  logs in ${opts.logFile}; warnings and errors show here too (--verbose: every line)`);
+  }
   out(`  supervisor pid ${process.pid}; state in ${opts.stateDir}; Ctrl-C stops everything`);
 
   await new Promise<void>((resolve) => {
@@ -296,6 +306,8 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping the local cluster');
+      // The log says so in the file: the terminal hears it too.
+      if (opts.logFile) out('stopping: the instances drain their clients, then everything exits');
       front.close();
       for (const c of children) if (c.restartTimer) clearTimeout(c.restartTimer);
       void Promise.all(

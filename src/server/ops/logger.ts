@@ -1,17 +1,30 @@
 import { pino, type Logger } from 'pino';
+import PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
 /**
  * JSON lines to stderr; pretty when stderr is a terminal (and pino-pretty is installed), unless
- * `format` (LOG_FORMAT) is `json`.
+ * `format` (LOG_FORMAT) is `json`. With `file`, every line goes to that file (JSON, appended)
+ * and stderr gets only warnings and errors: the local cluster keeps a terminal quiet so.
  */
 export function createLogger(
   level: string,
   bindings: Record<string, unknown> = {},
   format?: string,
+  file?: string,
 ): Logger {
   const pretty = process.stderr.isTTY && format !== 'json';
+  if (file) {
+    const terminal = pretty ? PinoPretty({ destination: 2, colorize: true }) : pino.destination(2);
+    return pino(
+      { level, base: bindings },
+      pino.multistream([
+        { level, stream: pino.destination({ dest: file, append: true }) },
+        { level: 'warn', stream: terminal },
+      ]),
+    );
+  }
   if (pretty) {
     return pino({
       level,

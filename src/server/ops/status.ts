@@ -152,6 +152,16 @@ export class StatusReporter {
 }
 
 /**
+ * The rooms (internal names) clients are in on any live instance: the union of the room sets
+ * the instances write with their status. The index and the sets share one hash tag
+ * (`{instances}`), so this runs on Redis Cluster too.
+ */
+export async function liveRoomNames(redis: RedisConn, keys: Keys): Promise<string[]> {
+  const ids = await redis.zrangebyscore(keys.instances(), Date.now() - STATUS_STALE_MS, '+inf');
+  return ids.length === 0 ? [] : redis.sunion(...ids.map((id) => keys.instanceRooms(id)));
+}
+
+/**
  * Reads every live instance's status: no SCAN, just the index and one MGET (the index and
  * the status keys share one hash tag, so this runs on Redis Cluster too).
  */

@@ -134,6 +134,14 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
           };
           let messageId: string | undefined;
           if (room) {
+            // Only a join makes a room: a broadcast to a name nobody ever joined would make
+            // one (its epoch, its history and its place in the room list).
+            if (!(await ctx.history.peekMeta(room))) {
+              throw new ChatError(
+                ErrorCode.NotFound,
+                `there is no room named ${room} (a room exists once someone joins it)`,
+              );
+            }
             const res = await ctx.history.append({
               room,
               from: 'admin',

@@ -30,6 +30,7 @@ import {
 } from '../rooms/direct.js';
 import { inEpoch, type Page, type RoomMeta } from '../rooms/history.js';
 import { membershipOf } from '../rooms/membership.js';
+import { liveRoomNames } from '../ops/status.js';
 import type { HandlerTable } from './boundary.js';
 import { joinedRoom } from './joined-room.js';
 import { CHANGE_HANDLERS } from './change-handlers.js';
@@ -45,13 +46,30 @@ function readAs(page: Page, room: string, address: string): Page {
   return page;
 }
 
-/** Lists up to `limit` rooms by last activity, with members and message counts. */
+/**
+ * Lists up to `limit` rooms: every room with messages (the room index, by last activity) or
+ * with members now (the live instances' room sets, and this instance's own rooms, which its
+ * status may not carry yet). A room that has members but no message has `lastActivity` 0
+ * ("never") and comes after the rooms that have had messages.
+ */
 export async function listRooms(ctx: InstanceContext, limit: number): Promise<RoomInfo[]> {
-  const flat = await ctx.redis.cmd.zrevrange(ctx.keys.rooms(), 0, limit - 1, 'WITHSCORES');
-  const rooms: { name: string; lastActivity: number }[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    rooms.push({ name: flat[i]!, lastActivity: Number(flat[i + 1]) });
+  const [flat, live] = await Promise.all([
+    ctx.redis.cmd.zrevrange(ctx.keys.rooms(), 0, limit - 1, 'WITHSCORES'),
+    liveRoomNames(ctx.redis.cmd, ctx.keys),
+  ]);
+  const activity = new Map<string, number>();
+  for (let i = 0; i + 1 < flat.length; i += 2) activity.set(flat[i]!, Number(flat[i + 1]));
+  const occupied = new Set([...live, ...ctx.presence.localRoomNames()]);
+  const more = [...occupied].filter((r) => !isDirectRoom(r) && !activity.has(r));
+  if (more.length > 0) {
+    // An occupied room may have messages older than the index's first `limit` rooms.
+    const scores = await ctx.redis.cmd.zmscore(ctx.keys.rooms(), ...more);
+    more.forEach((r, i) => activity.set(r, Number(scores[i] ?? 0)));
   }
+  const rooms = [...activity]
+    .map(([name, lastActivity]) => ({ name, lastActivity }))
+    .sort((a, b) => b.lastActivity - a.lastActivity || a.name.localeCompare(b.name))
+    .slice(0, limit);
   const counts = await Promise.all(
     rooms.map(async (r) => {
       const [{ members, count }, messages] = await Promise.all([
@@ -61,7 +79,8 @@ export async function listRooms(ctx: InstanceContext, limit: number): Promise<Ro
       return { ...r, members, memberCount: count, messages };
     }),
   );
-  return counts;
+  // A room in an instance's set may have emptied since that instance wrote it.
+  return counts.filter((r) => r.memberCount > 0 || r.messages > 0);
 }
 
 /**
