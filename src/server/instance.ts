@@ -19,6 +19,7 @@ import { RoomFanout } from './rooms/fanout.js';
 import { installHandshake } from './transport/handshake.js';
 import { startHeartbeat } from './ops/heartbeat.js';
 import { History } from './rooms/history.js';
+import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
 import { makeKeys } from './redis/keys.js';
 import type { Logger } from './ops/logger.js';
@@ -135,6 +136,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       waitReplicas: cfg.appendWaitReplicas,
       waitTimeoutMs: cfg.appendWaitTimeoutMs,
     }),
+    marks: new Marks(redis.cmd, keys),
     fanout: new RoomFanout({
       sub: redis.fanout,
       keys,

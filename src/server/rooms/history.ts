@@ -112,9 +112,11 @@ export interface HistoryOptions {
   waitTimeoutMs: number;
 }
 
-type StreamEntry = [id: string, fields: string[]];
+/** An entry of a room's stream as Redis returns it. */
+export type StreamEntry = [id: string, fields: string[]];
 
-function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
+/** A stream entry as the message it stores, in `room`. */
+export function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
   const msg: ChatMessage = {

@@ -1,5 +1,7 @@
-import type { ChatMessage } from '../../../protocol/index.js';
-import { directPeer } from '../../../protocol/index.js';
+import { countsOnTab, isMention, mentionsUser, type ChatMessage } from '../../../protocol/index.js';
+
+// The rule lives in the protocol: the server counts mentions for the unread summary with it.
+export { countsOnTab, isMention, mentionsUser };
 
 /** Most mentions `/mentions` keeps (the oldest go first). */
 export const MENTIONS_KEPT = 50;
@@ -11,37 +13,6 @@ export interface MentionRecord {
   ts: number;
   from: string;
   text: string;
-}
-
-const patterns = new Map<string, RegExp>();
-
-/**
- * Whether `text` names `user` as a whole word, with or without `@`, in any case. Names are
- * `[a-z0-9_-]` (NAME_PATTERN), so a word boundary is anything outside that set.
- */
-export function mentionsUser(text: string, user: string | undefined): boolean {
-  if (!user) return false;
-  let re = patterns.get(user);
-  if (!re) {
-    const name = user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(`(?:^|[^a-z0-9_-])@?${name}(?![a-z0-9_-])`, 'i');
-    patterns.set(user, re);
-  }
-  return re.test(text);
-}
-
-/** A message that names the user and is not the user's own: highlighted, rung, listed. */
-export function isMention(m: ChatMessage, user: string | undefined): boolean {
-  return user !== undefined && m.from !== user && mentionsUser(m.text, user);
-}
-
-/**
- * What a tab counts as a mention: in a room, a message naming the user; in a direct
- * conversation, also every message from the peer (it was written to the user).
- */
-export function countsOnTab(m: ChatMessage, room: string, user: string | undefined): boolean {
-  if (user === undefined || m.from === user) return false;
-  return m.from === directPeer(room) || mentionsUser(m.text, user);
 }
 
 /**
