@@ -61,7 +61,7 @@ export const UnreadRoom = z.object({
    * `mentions` counts among those, so there may be more.
    */
   partial: z.boolean(),
-  /** Who wrote the newest message, its id, sequence number and time. */
+  /** Who wrote the newest message (not the user's own), its id, sequence number and time. */
   lastFrom: z.string(),
   lastId: z.string(),
   lastSeq: z.number().int().nonnegative(),

@@ -255,7 +255,8 @@ export class Marks {
     count ??= entries.length;
     count -= messages.filter((m) => m.from === user).length;
     if (count <= 0) return none;
-    const newest = messages[0]!;
+    // The last sender: the newest message not the user's own.
+    const newest = messages.find((m) => m.from !== user) ?? messages[0]!;
     return {
       unread: {
         room: address,

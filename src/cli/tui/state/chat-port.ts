@@ -19,5 +19,7 @@ export type ChatPort = Pick<
   | 'setTyping'
   | 'listRooms'
   | 'loadOlder'
+  | 'fetchMarks'
+  | 'markRead'
   | 'close'
 >;

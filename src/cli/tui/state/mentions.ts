@@ -13,6 +13,8 @@ export interface MentionRecord {
   ts: number;
   from: string;
   text: string;
+  /** The message's id (none for a notice): `/mentions N` jumps to it. */
+  id?: string;
 }
 
 /**
@@ -43,7 +45,23 @@ export class MentionLog {
   arrived(m: ChatMessage, room: string): void {
     if (this.seen.has(m)) return;
     this.seen.add(m);
-    if (isMention(m, this.user)) this.add({ room, ts: m.ts, from: m.from, text: m.text });
+    if (isMention(m, this.user)) this.add({ room, ts: m.ts, from: m.from, text: m.text, id: m.id });
+  }
+
+  /**
+   * Mentions the server found after the user's read markers (`marks:fetch`; `room` named as
+   * the user names it): kept in time order with the rest, each once, ringing nothing (they
+   * are not news to this moment).
+   */
+  fromServer(messages: readonly ChatMessage[]): void {
+    const have = new Set(this.list.flatMap((r) => (r.id ? [`${r.room} ${r.id}`] : [])));
+    const fresh = messages
+      .filter((m) => isMention(m, this.user) && !have.has(`${m.room} ${m.id}`))
+      .map((m) => ({ room: m.room, ts: m.ts, from: m.from, text: m.text, id: m.id }));
+    if (fresh.length === 0) return;
+    this.list.push(...fresh);
+    this.list.sort((a, b) => a.ts - b.ts);
+    if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
   }
 
   /** An operator's notice to everyone. */
@@ -75,6 +93,7 @@ export class MentionLog {
   }
 
   private add(r: MentionRecord): void {
+    if (r.id && this.list.some((x) => x.id === r.id && x.room === r.room)) return;
     this.list.push(r);
     if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
     this.ring();

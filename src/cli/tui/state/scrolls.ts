@@ -26,6 +26,11 @@ export class Scrolls {
     this.rooms.delete(room);
   }
 
+  /** Scrolls the room so that the entry `key` is at the bottom of the view (`/mentions N`). */
+  jump(room: string, key: string): void {
+    this.rooms.set(room, { anchor: { key, below: 0, rows: 0 }, newBelow: 0 });
+  }
+
   /** A new message arrived in the room: a scrolled-up view stays put and counts it. */
   arrived(room: string): void {
     const s = this.rooms.get(room);
