@@ -10,6 +10,10 @@ export interface CommandHost {
   /** Joined rooms and open direct conversations (`@peer`), in tab order. */
   readonly joined: readonly string[];
   readonly recentMentions: readonly MentionRecord[];
+  /** The mentions after the user's read markers, asked of the server, with those heard here. */
+  loadMentions(): Promise<readonly MentionRecord[]>;
+  /** Shows a room (opening it if needed) scrolled to the message `id` when it holds it. */
+  jumpTo(room: string, id: string | undefined): Promise<void>;
   info(text: string, tone?: LocalLine['tone']): void;
   say(text: string, kind: 'text' | 'action'): Promise<void>;
   join(name: string | undefined): Promise<boolean>;

@@ -345,7 +345,7 @@ export class ChatStore implements CommandHost {
    * and shows the first room named.
    */
   async start(rooms: string[]): Promise<void> {
-    await restoreRooms(this, rooms, {
+    const problem = await restoreRooms(this, rooms, {
       open: (room, opts) => this.open(room, opts),
       unreadAtStart: (set) => (this.unreadAtStart = set),
       unread: (room, unread, hidden) => {
@@ -359,6 +359,7 @@ export class ChatStore implements CommandHost {
     const first = rooms[0] === undefined ? -1 : this.order.indexOf(rooms[0].replace(/^#/, ''));
     if (first >= 0) this.switchTo(first);
     else if (!this.active && this.order.length > 0) this.switchTo(0);
+    if (problem) this.info(problem, 'error');
   }
 
   /**
@@ -591,6 +592,32 @@ export class ChatStore implements CommandHost {
   /** Recent messages and notices that named the user, newest last (`/mentions`). */
   get recentMentions(): readonly MentionRecord[] {
     return this.mentions.recent;
+  }
+
+  /** See {@link CommandHost.loadMentions}: asks the server; on failure says so, and lists ours. */
+  async loadMentions(): Promise<readonly MentionRecord[]> {
+    try {
+      this.mentions.fromServer((await this.client.fetchMarks()).mentions);
+    } catch (err) {
+      const why = sanitizeInline((err as Error).message, 120);
+      this.info(
+        `the server's list of mentions is not available (${why}): those heard here`,
+        'error',
+      );
+    }
+    return this.mentions.recent;
+  }
+
+  /** See {@link CommandHost.jumpTo}. */
+  async jumpTo(room: string, id: string | undefined): Promise<void> {
+    if (!(await this.open(room, { show: true }))) return;
+    const r = this.client.rooms.get(room);
+    if (id === undefined || !r) return;
+    if (!r.has(id)) {
+      return this.info('that message is older than what this room holds: PgUp loads older ones');
+    }
+    if (r.messages.at(-1)?.id !== id) this.scrolls.jump(room, id);
+    this.changed();
   }
 
   /** What Tab completes: commands, the active room's members (a DM's peer), known users. */

@@ -7,13 +7,11 @@ import {
 } from '../../../protocol/index.js';
 import { sanitizeInline } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
-import type { LocalLine } from './entries.js';
 
 /** What a start needs of the store. */
 export interface RestoreHost {
   readonly client: Pick<ChatPort, 'fetchMarks' | 'rooms'>;
   readonly user: string | undefined;
-  info(text: string, tone?: LocalLine['tone']): void;
   /** Joins a room named on the command line (validated), without switching to it. */
   join(name: string, show: boolean): Promise<boolean>;
 }
@@ -32,25 +30,24 @@ export interface RestoreHooks {
  * A start, as a returning user expects it: one answer from the server (`marks:fetch`) says
  * which rooms they keep and where they have news. The rooms named on the command line come
  * first, then the rooms kept, then every room and conversation with unread messages (one
- * opened while they were away included), each with its unread and mention counts.
+ * opened while they were away included), each with its unread and mention counts. Returns
+ * what went wrong, to be said once a room is on screen.
  */
 export async function restoreRooms(
   host: RestoreHost,
   rooms: readonly string[],
   hooks: RestoreHooks,
-): Promise<void> {
+): Promise<string | undefined> {
   let summary: MarksSummary | undefined;
+  let problem: string | undefined;
   try {
     summary = await host.client.fetchMarks();
     hooks.unreadAtStart(new Set(summary.unread.map((u) => u.room)));
   } catch (err) {
-    host.info(
-      `unread messages are not known: ${sanitizeInline((err as Error).message, 120)}`,
-      'error',
-    );
+    problem = `unread messages are not known: ${sanitizeInline((err as Error).message, 120)}`;
   }
   for (const r of rooms) await host.join(r, false);
-  if (!summary) return;
+  if (!summary) return problem;
   for (const room of [...summary.rooms, ...summary.unread.map((u) => u.room)])
     await hooks.open(room, { show: false });
   for (const u of summary.unread) {
@@ -59,6 +56,7 @@ export async function restoreRooms(
   }
   hooks.mentions(summary.mentions);
   hooks.unreadAtStart(new Set());
+  return undefined;
 }
 
 /**
