@@ -219,6 +219,23 @@ describe('coming back', () => {
     expect(markerLine(h.frame())).toContain('── new since 14:01 ──');
   });
 
+  it('a conversation opened while the connection was down appears once it is back', async () => {
+    h = await setup({ rooms: ['lobby'] });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby'));
+    h.chat.setState({ kind: 'reconnecting', attempt: 1, inMs: 300, reason: 'chat-1 went away' });
+    const dm = serverRoom(h.chat, '@carol', [], [['carol', 'me: you dropped off']]).unread;
+    h.chat.marks = { rooms: [], unread: [row('@carol', undefined, dm, 1)], mentions: [dm[0]!] };
+    h.chat.setState({
+      kind: 'connected',
+      server: h.chat.server,
+      instanceId: 'chat-2',
+      bootId: 'b2',
+    });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@carol 1 (1)'));
+    expect(h.frame()).toContain('#lobby>');
+    expect(h.store.recentMentions.map((m) => m.text)).toEqual(['me: you dropped off']);
+  });
+
   it('a room joined for the first time is read as far as it goes; without the server the client still starts', async () => {
     h = await setup({
       rooms: ['lobby'],

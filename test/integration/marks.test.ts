@@ -172,6 +172,35 @@ describe('read markers', () => {
     expect(summary.mentions.map((m) => [m.room, m.from, m.text])).toEqual([
       [`@${alice.name}`, alice.name, `${bob.name}, the deploy`],
     ]);
+
+    // Read, then closed: it keeps its marker, and only what alice writes next is unread.
+    const page = await join(back, `@${alice.name}`);
+    await ok(ask(back, 'marks:set', { room: `@${alice.name}`, id: page.messages.at(-1)!.id }));
+    await ok(ask(back, 'room:leave', { room: `@${alice.name}` }));
+    expect((await fetchMarks(back)).unread).toEqual([]);
+    await send(alice.s, `@${bob.name}`, 'one more');
+    expect((await fetchMarks(back)).unread).toEqual([
+      expect.objectContaining({ room: `@${alice.name}`, unread: 1, lastFrom: alice.name }),
+    ]);
+  });
+
+  it('counts exactly however many are unread; past what one answer reads, it says the mentions are partial', async () => {
+    const bob = await user('bob');
+    const carol = await user('carol', 1);
+    const room = userName('mk-many');
+    await join(bob.s, room, { remember: true });
+    await join(carol.s, room);
+    const mine = await send(bob.s, room, 'last one I read');
+    await ok(ask(bob.s, 'marks:set', { room, id: mine.id }));
+    await send(carol.s, room, `${bob.name}: the oldest unread names you`);
+    for (let chunk = 0; chunk < 21; chunk++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => send(carol.s, room, `filler ${chunk * 50 + i}`)),
+      );
+    }
+    const [row] = (await fetchMarks(bob.s)).unread;
+    // 1051 unread; the newest 1000 were read for mentions, and the one naming him is older.
+    expect(row).toMatchObject({ room, unread: 1051, mentions: 0, partial: true });
   });
 
   it('bad input is answered bad_request (or not_member, not_found) and changes nothing', async () => {

@@ -9,6 +9,7 @@ import {
   compareIds,
   countsOnTab,
   directAddress,
+  directPeer,
   isMention,
   type ChatMessage,
   type MarkUpdate,
@@ -138,14 +139,15 @@ export class Marks {
     );
   }
 
-  /** The user left a room: it is not opened again, and its marker goes. */
+  /**
+   * The user left a room: it is not opened again, and its marker goes. A conversation closed
+   * keeps its marker: it comes back by itself when the peer writes again, and only what is
+   * new then is unread.
+   */
   async forget(user: string, address: string): Promise<void> {
-    await this.exec(
-      this.redis
-        .multi()
-        .zrem(this.keys.userRooms(user), address)
-        .hdel(this.keys.userMarks(user), address),
-    );
+    const multi = this.redis.multi().zrem(this.keys.userRooms(user), address);
+    if (directPeer(address) === undefined) multi.hdel(this.keys.userMarks(user), address);
+    await this.exec(multi);
   }
 
   /**

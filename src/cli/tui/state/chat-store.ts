@@ -19,7 +19,7 @@ import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
 import { ReadMarkers, unreadAfter } from './read-marks.js';
-import { restoreRooms } from './restore.js';
+import { openUnread, restoreRooms, type RestoreHooks } from './restore.js';
 import { TypingOut } from './typing-out.js';
 import { runInput } from '../slash/registry.js';
 import type { CommandHost } from '../slash/types.js';
@@ -99,6 +99,9 @@ export class ChatStore implements CommandHost {
   private readonly hiddenMentions = new Map<string, number>();
   /** While starting: rooms the server says have unread messages (a join must not read them). */
   private unreadAtStart: ReadonlySet<string> = new Set();
+  /** Started, and the connection went down since: the next connect asks what is new. */
+  private started = false;
+  private wasDown = false;
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
@@ -133,6 +136,11 @@ export class ChatStore implements CommandHost {
     this.offs.push(
       c.on('state', (state) => {
         this.stateSince = this.now();
+        if (state.kind === 'reconnecting') this.wasDown = this.started;
+        if (state.kind === 'connected' && this.wasDown) {
+          this.wasDown = false;
+          void this.newSinceReconnect();
+        }
         // One status at a time: what happened to the last connection is stale once it is down.
         if (state.kind !== 'connected') this.status = undefined;
         this.changed();
@@ -346,20 +354,41 @@ export class ChatStore implements CommandHost {
    */
   async start(rooms: string[]): Promise<void> {
     const problem = await restoreRooms(this, rooms, {
-      open: (room, opts) => this.open(room, opts),
+      ...this.restoreHooks,
       unreadAtStart: (set) => (this.unreadAtStart = set),
-      unread: (room, unread, hidden) => {
-        const r = this.client.rooms.get(room);
-        if (r) r.unread = unread;
-        if (hidden > 0) this.hiddenMentions.set(room, hidden);
-        else this.hiddenMentions.delete(room);
-      },
-      mentions: (list) => this.mentions.fromServer(list),
     });
+    this.started = true;
     const first = rooms[0] === undefined ? -1 : this.order.indexOf(rooms[0].replace(/^#/, ''));
     if (first >= 0) this.switchTo(first);
     else if (!this.active && this.order.length > 0) this.switchTo(0);
     if (problem) this.info(problem, 'error');
+  }
+
+  /** How a start (and a reconnect) opens what the server says is unread. */
+  private readonly restoreHooks: Omit<RestoreHooks, 'unreadAtStart'> = {
+    open: (room, opts) => this.open(room, opts),
+    unread: (room, unread, hidden) => {
+      const r = this.client.rooms.get(room);
+      if (r) r.unread = unread;
+      if (hidden > 0) this.hiddenMentions.set(room, hidden);
+      else this.hiddenMentions.delete(room);
+    },
+    mentions: (list) => this.mentions.fromServer(list),
+  };
+
+  /**
+   * Back after a lost connection: the rooms open were resumed by the client; a conversation
+   * someone opened meanwhile was told to nobody, so the server is asked.
+   */
+  private async newSinceReconnect(): Promise<void> {
+    try {
+      const summary = await this.client.fetchMarks();
+      await openUnread(this, summary, this.restoreHooks, new Set(this.order));
+    } catch {
+      // Down again: the next connect asks again.
+      this.wasDown = true;
+    }
+    this.changed();
   }
 
   /**

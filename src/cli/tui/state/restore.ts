@@ -48,15 +48,31 @@ export async function restoreRooms(
   }
   for (const r of rooms) await host.join(r, false);
   if (!summary) return problem;
-  for (const room of [...summary.rooms, ...summary.unread.map((u) => u.room)])
-    await hooks.open(room, { show: false });
-  for (const u of summary.unread) {
+  for (const room of summary.rooms) await hooks.open(room, { show: false });
+  await openUnread(host, summary, hooks, new Set());
+  hooks.unreadAtStart(new Set());
+  return undefined;
+}
+
+/**
+ * Opens the rooms and conversations of a summary that have unread messages, with their
+ * counts, but those in `open` (a reconnect: what the client had open it resumed itself, and
+ * counted what it missed). A conversation someone opened while the connection was down is
+ * found this way: nobody could tell this client then.
+ */
+export async function openUnread(
+  host: RestoreHost,
+  summary: MarksSummary,
+  hooks: Pick<RestoreHooks, 'open' | 'unread' | 'mentions'>,
+  open: ReadonlySet<string>,
+): Promise<void> {
+  const news = summary.unread.filter((u) => !open.has(u.room));
+  for (const u of news) await hooks.open(u.room, { show: false });
+  for (const u of news) {
     const state = host.client.rooms.get(u.room);
     if (state) hooks.unread(u.room, ...countsNow(u, state.messages, host.user));
   }
   hooks.mentions(summary.mentions);
-  hooks.unreadAtStart(new Set());
-  return undefined;
 }
 
 /**
