@@ -6,6 +6,13 @@ import { clock } from './entries.js';
 /** How often a room's read marker is sent at most while new messages keep arriving in view. */
 export const MARK_EVERY_MS = 1000;
 
+/**
+ * Markers sent at once at most; the rest go a {@link MARK_EVERY_MS} later. A start with many
+ * rooms marks each of them: all at once would spend the socket's whole request budget (the
+ * server's rate limit) and have the rest refused.
+ */
+export const MARKS_PER_SEND = 8;
+
 /** Where the unread-marker line stands in a room's pane. */
 export interface MarkerLine {
   /** The last message read: the line is drawn after it (undefined: before every message held). */
@@ -31,6 +38,7 @@ export class ReadMarkers {
   /** Room -> the line drawn on this visit. */
   private readonly lines = new Map<string, MarkerLine | undefined>();
   private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
 
   constructor(
     private readonly client: Pick<ChatPort, 'markRead' | 'rooms'>,
@@ -60,17 +68,17 @@ export class ReadMarkers {
       this.pending.set(room, newest);
     }
     if (now) this.flush();
-    else if (this.pending.size > 0 && !this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.everyMs);
-      this.timer.unref();
-    }
+    else this.schedule();
   }
 
-  /** Sends every marker waiting. One the server refuses is dropped; one not sent is kept. */
+  /**
+   * Sends the markers waiting ({@link MARKS_PER_SEND} at once, the rest later). One the
+   * server refuses is dropped; one not sent (no connection, no answer, rate limited) is kept.
+   */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const [room, id] of this.pending) {
+    for (const [room, id] of [...this.pending].slice(0, MARKS_PER_SEND)) {
       this.pending.delete(room);
       this.heard(room, id);
       this.client.markRead(room, id).then(
@@ -79,10 +87,22 @@ export class ReadMarkers {
           // Not connected or no answer: sent again with the next one. Refused (the message is
           // no longer kept, the room was left): nothing to send.
           const code = (err as { code?: string }).code;
-          if (code === 'unavailable' && !this.pending.has(room)) this.pending.set(room, id);
+          if ((code === 'unavailable' || code === 'rate_limited') && !this.pending.has(room)) {
+            this.pending.set(room, id);
+            // Limited: again in a moment. Not connected: with the next marker (the room in
+            // view gets what was missed once the connection is back).
+            if (code === 'rate_limited') this.schedule();
+          }
         },
       );
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.pending.size === 0 || this.timer || this.disposed) return;
+    this.timer = setTimeout(() => this.flush(), this.everyMs);
+    this.timer.unref();
   }
 
   /**
@@ -106,8 +126,9 @@ export class ReadMarkers {
     this.lines.delete(room);
   }
 
-  /** Stops the timer (the store is going away); what waits is sent now. */
+  /** The store is going away: what waits is sent now (as much as one send takes), no timer. */
   dispose(): void {
+    this.disposed = true;
     this.flush();
   }
 
