@@ -27,9 +27,12 @@ function stand(
   });
   return { marks, sent, rooms: map };
 }
-const accept = (room: string, id: string): Promise<MarkUpdate> => Promise.resolve({ room, id });
-const refuse = (code: string) => (): Promise<MarkUpdate> =>
-  Promise.reject(Object.assign(new Error(code), { code }));
+const accept: Answer = (room, id) => Promise.resolve({ room, id });
+type Answer = (room: string, id: string) => Promise<MarkUpdate>;
+const refuse =
+  (code: string): Answer =>
+  () =>
+    Promise.reject(Object.assign(new Error(code), { code }));
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -56,7 +59,7 @@ describe('read markers sent by the terminal client', () => {
   });
 
   it('a marker the server rate-limits goes again; one it refuses is dropped; none moves back', async () => {
-    let answer = refuse('rate_limited');
+    let answer: Answer = refuse('rate_limited');
     const { marks, sent, rooms } = stand(['dev'], 2, (room, id) => answer(room, id));
     marks.seen('dev', true);
     await vi.advanceTimersByTimeAsync(0);
