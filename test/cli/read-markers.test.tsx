@@ -241,7 +241,7 @@ describe('coming back', () => {
       rooms: ['lobby'],
       before: (chat) => {
         chat.marksError = 'no answer to marks:fetch in time';
-        serverRoom(chat, 'fresh', [], [['bob', 'long before me']]);
+        serverRoom(chat, 'fresh', [], [['bob', 'long ago']]);
       },
     });
     await h.until((f) =>
@@ -259,5 +259,10 @@ describe('coming back', () => {
       expect(plain(f)).toContain("the server's list of mentions is not available"),
     );
     expect(plain(h.frame())).toContain('no one has mentioned you yet');
+    // A mention in history loaded (highlighted, rung by nobody) is listed all the same.
+    h.chat.deliver('fresh', 'bob', 'me: from the history', { live: false });
+    await h.enter('/mentions');
+    await h.until((f) => expect(plain(f)).toContain('1. 14:02 #fresh bob: me: from the history'));
+    expect(h.bells()).toBe(0);
   });
 });

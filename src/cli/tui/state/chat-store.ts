@@ -373,7 +373,7 @@ export class ChatStore implements CommandHost {
       if (hidden > 0) this.hiddenMentions.set(room, hidden);
       else this.hiddenMentions.delete(room);
     },
-    mentions: (list) => this.mentions.fromServer(list),
+    mentions: (list) => this.mentions.merge(list),
   };
 
   /**
@@ -623,10 +623,14 @@ export class ChatStore implements CommandHost {
     return this.mentions.recent;
   }
 
-  /** See {@link CommandHost.loadMentions}: asks the server; on failure says so, and lists ours. */
+  /**
+   * See {@link CommandHost.loadMentions}: asks the server (on failure says so), and takes in
+   * those in the history the rooms hold too, so every highlighted line is listed.
+   */
   async loadMentions(): Promise<readonly MentionRecord[]> {
+    this.mentions.merge([...this.client.rooms.values()].flatMap((r) => r.messages));
     try {
-      this.mentions.fromServer((await this.client.fetchMarks()).mentions);
+      this.mentions.merge((await this.client.fetchMarks()).mentions);
     } catch (err) {
       const why = sanitizeInline((err as Error).message, 120);
       this.info(

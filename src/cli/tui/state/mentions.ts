@@ -49,13 +49,14 @@ export class MentionLog {
   }
 
   /**
-   * Mentions the server found after the user's read markers (`marks:fetch`; `room` named as
-   * the user names it): kept in time order with the rest, each once, ringing nothing (they
-   * are not news to this moment).
+   * Messages that may name the user, not news to this moment: those the server found after the
+   * user's read markers (`marks:fetch`; `room` named as the user names it), or history the
+   * rooms hold. Those that name the user are kept in time order with the rest, each once,
+   * ringing nothing.
    */
-  fromServer(messages: readonly ChatMessage[]): void {
+  merge(messages: Iterable<ChatMessage>): void {
     const have = new Set(this.list.flatMap((r) => (r.id ? [`${r.room} ${r.id}`] : [])));
-    const fresh = messages
+    const fresh = [...messages]
       .filter((m) => isMention(m, this.user) && !have.has(`${m.room} ${m.id}`))
       .map((m) => ({ room: m.room, ts: m.ts, from: m.from, text: m.text, id: m.id }));
     if (fresh.length === 0) return;
