@@ -58,7 +58,8 @@ export const UnreadRoom = z.object({
   mentions: z.number().int().nonnegative(),
   /**
    * The server read only the newest unread messages (the work of one answer is bounded):
-   * `mentions` counts among those, so there may be more.
+   * `mentions` counts among those, so there may be more; so may `unread`, where the marker's
+   * message is no longer kept (then only what was read is counted).
    */
   partial: z.boolean(),
   /** Who wrote the newest message (not the user's own), its id, sequence number and time. */
