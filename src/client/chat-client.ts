@@ -1,4 +1,12 @@
-import type { MarkUpdate, MarksSummary, Welcome, RoomInfo } from '../protocol/index.js';
+import type {
+  MarkUpdate,
+  MarksSummary,
+  Welcome,
+  RoomInfo,
+  SearchResult,
+  SendResult,
+} from '../protocol/index.js';
+import { ChangeOps } from './change-ops.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { onServerEvent } from './listen.js';
@@ -33,6 +41,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly outbox: Outbox;
   private readonly resume: Resume;
   private readonly ops: RoomOps;
+  private readonly changes: ChangeOps;
   private readonly marks: ReadMarks;
 
   constructor(opts: ChatClientOptions) {
@@ -73,6 +82,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.outgoing = this.outbox.outgoing;
     this.resume = new Resume(this.rooms, this.conn, this.outbox, emit);
     this.ops = new RoomOps(this.rooms, this.conn, this.resume, emit, full.roomWindow);
+    this.changes = new ChangeOps(this.rooms, this.conn, emit);
     this.marks = new ReadMarks(this.conn);
   }
 
@@ -133,6 +143,29 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Sends a message. It is pending until acked; if that fails it is retried with the same id. */
   send(room: string, text: string, kind: 'text' | 'action' = 'text'): Promise<OutgoingMessage> {
     return this.outbox.send(room, text, kind);
+  }
+
+  /**
+   * Replaces the text of one of our messages (by id): every client shows it edited, in
+   * place. Throws with the server's `code` when refused (`forbidden`, `not_found`, ...).
+   */
+  edit(room: string, id: string, text: string): Promise<SendResult> {
+    return this.changes.edit(room, id, text);
+  }
+
+  /** Deletes one of our messages (by id): every client shows "message deleted" in its place. */
+  remove(room: string, id: string): Promise<SendResult> {
+    return this.changes.remove(room, id);
+  }
+
+  /** One bounded step of a search of a room's kept history, newest first (`before`: go on). */
+  search(room: string, text: string, before?: string): Promise<SearchResult> {
+    return this.changes.search(room, text, before);
+  }
+
+  /** Loads the history around a message into the room (a search hit); true if held then. */
+  loadAround(room: string, id: string): Promise<boolean> {
+    return this.changes.loadAround(room, id);
   }
 
   /** Sends again every failed message (same client ids: the server stores each once). */

@@ -1,5 +1,6 @@
 import type { ChatMessage, Result } from '../protocol/index.js';
 import { chatAck } from './ack.js';
+import { changeOf } from './changes.js';
 import type { Connection } from './connection.js';
 import {
   catchUp,
@@ -54,7 +55,8 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   accept(room: RoomState, msg: ChatMessage, live: boolean): boolean {
     if (!room.insert(msg)) return false;
     if (msg.clientMsgId) this.outbox.delivered(msg.clientMsgId, msg.id);
-    if (live) room.unread++;
+    // An edit or delete changes a line in place: nothing new to read.
+    if (live && !changeOf(msg)) room.unread++;
     this.emit('message', msg);
     return true;
   }
@@ -86,9 +88,12 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     this.emit('gap', room.name, gap);
   }
 
-  /** A message of a page (join, history): new ones are shown, not counted unread. */
+  /**
+   * A message of a page (join, history): new ones are shown, not counted unread. An edit or
+   * delete is taken but not counted as a message recovered (it changes one in place).
+   */
   took(room: RoomState, message: ChatMessage): boolean {
-    return this.accept(room, message, false);
+    return this.accept(room, message, false) && !changeOf(message);
   }
 
   /** One page of a resume; an error ends the resume (thrown with its code). */

@@ -1,5 +1,6 @@
 import { compareIds, type ChatMessage } from '../protocol/index.js';
 import { SeqCursor, type Gap } from './delivery/seq-cursor.js';
+import { changeOf, isNewer, withChange, type Change } from './changes.js';
 
 export type { Gap };
 
@@ -11,6 +12,9 @@ export const ROOM_WINDOW_DEFAULT = 1000;
 
 /** Live messages of another epoch held at most while a room is reloaded. */
 const HELD_MAX = 1000;
+
+/** Changes held at most for messages not in the window (see `RoomState.applyChange`). */
+const CHANGES_HELD_MAX = 1000;
 
 /**
  * One room's messages, ordered by id and each held once, whatever order and how many times
@@ -43,6 +47,12 @@ export class RoomState {
    * reload read the history are not in its answer and are taken from here (bounded).
    */
   readonly held: ChatMessage[] = [];
+  /**
+   * Edits and deletes of messages the window does not hold (older, or not arrived yet), by
+   * the message's id: applied when it is placed. Bounded; a page of history read later shows
+   * its messages as they are now anyway (the server folds changes into pages).
+   */
+  private readonly changes = new Map<string, Change>();
   /** Gap markers within (or at the top of) the window, by `afterSeq`. */
   readonly gaps: Gap[] = [];
   /** Up to MEMBER_LIST_MAX names; `memberCount` is how many there are. */
@@ -91,9 +101,17 @@ export class RoomState {
     return this.ids.has(id);
   }
 
-  /** Takes a message (live, join page, resume); false if it was taken before. */
+  /**
+   * Takes a message (live, join page, resume); false if it was taken before. An edit or delete
+   * takes its place in the sequence but is not a line: it changes its message in place.
+   */
   insert(msg: ChatMessage): boolean {
     if (this.ids.has(msg.id) || !this.cursor.take(msg.seq, msg.id)) return false;
+    const change = changeOf(msg);
+    if (change) {
+      this.applyChange(change);
+      return true;
+    }
     // Older than the window (a hole filled late): it counts, but is not put back in memory.
     if (this.windowStart === undefined || compareIds(msg.id, this.windowStart) > 0) this.place(msg);
     this.trim();
@@ -108,7 +126,12 @@ export class RoomState {
     const taken: ChatMessage[] = [];
     for (const msg of page) {
       if (this.based && msg.seq > this.contiguousSeq) {
-        if (this.insert(msg)) taken.push(msg);
+        if (this.insert(msg) && !changeOf(msg)) taken.push(msg);
+        continue;
+      }
+      const change = changeOf(msg);
+      if (change) {
+        this.applyChange(change);
         continue;
       }
       if (this.ids.has(msg.id)) continue;
@@ -123,8 +146,14 @@ export class RoomState {
     return taken;
   }
 
-  private place(msg: ChatMessage): void {
+  private place(given: ChatMessage): void {
     this.version++;
+    let msg = given;
+    const held = this.changes.get(msg.id);
+    if (held) {
+      this.changes.delete(msg.id);
+      if (isNewer(held, msg)) msg = withChange(msg, held);
+    }
     this.ids.add(msg.id);
     const list = this.messages;
     const last = list[list.length - 1];
@@ -132,14 +161,45 @@ export class RoomState {
       list.push(msg);
       return;
     }
+    list.splice(this.position(msg.id), 0, msg);
+  }
+
+  /** Where a message with this id is, or would go, in the window. */
+  private position(id: string): number {
+    const list = this.messages;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareIds(list[mid]!.id, msg.id) < 0) lo = mid + 1;
+      if (compareIds(list[mid]!.id, id) < 0) lo = mid + 1;
       else hi = mid;
     }
-    list.splice(lo, 0, msg);
+    return lo;
+  }
+
+  /**
+   * An edit or delete: its message, if held, is replaced by a copy as it is now (a new
+   * object, so what was drawn from the old one is drawn again); one not held keeps the
+   * change until it is placed. A change older than what is held changes nothing, so
+   * changes may arrive in any order and any number of times.
+   */
+  applyChange(change: Change): void {
+    if (this.ids.has(change.target)) {
+      const i = this.position(change.target);
+      const msg = this.messages[i]!;
+      if (!isNewer(change, msg)) return;
+      this.messages[i] = withChange(msg, change);
+      this.version++;
+      return;
+    }
+    const held = this.changes.get(change.target);
+    if (held && compareIds(held.rev, change.rev) >= 0) return;
+    this.changes.delete(change.target);
+    if (this.changes.size >= CHANGES_HELD_MAX) {
+      const oldest = this.changes.keys().next().value;
+      if (oldest !== undefined) this.changes.delete(oldest);
+    }
+    this.changes.set(change.target, change);
   }
 
   /** Drops the oldest messages past the window, and the gap markers that went with them. */
@@ -182,6 +242,18 @@ export class RoomState {
     return gap;
   }
 
+  /**
+   * Marks that the history between the message with seq `afterSeq` and the one with
+   * `nextSeq` was not loaded (see {@link Gap.unloaded}).
+   */
+  markUnloaded(afterSeq: number, nextSeq: number): void {
+    const missing = nextSeq - afterSeq - 1;
+    if (missing <= 0 || this.gaps.some((g) => g.afterSeq === afterSeq)) return;
+    this.version++;
+    this.gaps.push({ afterSeq, missing, unloaded: true });
+    this.gaps.sort((a, b) => a.afterSeq - b.afterSeq);
+  }
+
   /** Whether a message with a higher seq than expected arrived: something was missed. */
   hasHole(): boolean {
     return this.cursor.hasHole();
@@ -198,8 +270,16 @@ export class RoomState {
   }
 
   /** How much bookkeeping the room holds (for tests of its bound). */
-  footprint(): { messages: number; ids: number; seqIds: number; gaps: number; held: number } {
+  footprint(): {
+    messages: number;
+    ids: number;
+    seqIds: number;
+    gaps: number;
+    held: number;
+    changes: number;
+  } {
     return {
+      changes: this.changes.size,
       messages: this.messages.length,
       ids: this.ids.size,
       seqIds: this.cursor.aheadCount,
@@ -246,6 +326,7 @@ export class RoomState {
     this.windowStart = undefined;
     this.extra = 0;
     this.gaps.length = 0;
+    this.changes.clear();
     this.gaps.push({ afterSeq: 0, missing: 0, reset: true });
     this.joinedAfter = undefined;
     return true;

@@ -20,12 +20,15 @@ import type {
   AdminUserPayload,
   AdminUsersCreatePayload,
   AdminUsersListPayload,
+  DeletePayload,
+  EditPayload,
   HistoryPayload,
   JoinPayload,
   LeavePayload,
   ListRoomsPayload,
   MembersPayload,
   PingPayload,
+  SearchPayload,
   SendPayload,
   TypingPayload,
 } from './schemas.js';
@@ -37,6 +40,7 @@ import {
   MemberList,
   Pong,
   RoomList,
+  SearchResult,
   SendResult,
   ServerDraining,
   SessionEnded,
@@ -63,6 +67,12 @@ export interface ClientToServerEvents {
   'room:history': (payload: HistoryPayload, ack: Ack<HistoryResult>) => void;
   'room:members': (payload: MembersPayload, ack: Ack<MemberList>) => void;
   'message:send': (payload: SendPayload, ack: Ack<SendResult>) => void;
+  /** Edits one of the sender's messages: answers the change entry's place, as a send does. */
+  'message:edit': (payload: EditPayload, ack: Ack<SendResult>) => void;
+  /** Deletes one of the sender's messages: answers the change entry's place. */
+  'message:delete': (payload: DeletePayload, ack: Ack<SendResult>) => void;
+  /** One bounded step of a search of the room's kept history (see {@link SearchPayload}). */
+  'room:search': (payload: SearchPayload, ack: Ack<SearchResult>) => void;
   'typing:set': (payload: TypingPayload, ack: Ack<null>) => void;
   'sys:ping': (payload: PingPayload, ack: Ack<Pong>) => void;
   /** The user has seen a room up to a message: moves their read marker (never back). */
@@ -140,6 +150,9 @@ export const ChatAnswers: {
   'room:history': resultOf(HistoryResult),
   'room:members': resultOf(MemberList),
   'message:send': resultOf(SendResult),
+  'message:edit': resultOf(SendResult),
+  'message:delete': resultOf(SendResult),
+  'room:search': resultOf(SearchResult),
   'typing:set': resultOf(z.null()),
   'sys:ping': resultOf(Pong),
   'marks:set': resultOf(MarkUpdate),

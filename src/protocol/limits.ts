@@ -43,6 +43,18 @@ export const MESSAGE_ID_PATTERN = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,19})$/;
 /** Largest page of history one request returns. */
 export const HISTORY_PAGE_MAX = 500;
 
+/**
+ * Most history entries one `room:search` request reads: a search walks the room's history in
+ * steps of at most this many, newest first, each step one request (see `SearchResult.next`).
+ */
+export const SEARCH_SCAN_MAX = 1000;
+
+/** Most hits one `room:search` answer carries. */
+export const SEARCH_HITS_MAX = 50;
+
+/** Longest text `room:search` looks for, in characters. */
+export const SEARCH_TEXT_MAX = 200;
+
 /** Default page of history a join returns when no `since` is given. */
 export const HISTORY_PAGE_DEFAULT = 50;
 

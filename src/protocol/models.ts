@@ -1,8 +1,13 @@
 import { z } from 'zod';
 
 /** Kinds of message a room holds. */
-export const MessageKind = z.enum(['text', 'action', 'broadcast']);
-/** `text` is plain chat, `action` a `/me` line, `broadcast` an operator's message to the room. */
+export const MessageKind = z.enum(['text', 'action', 'broadcast', 'edit', 'delete']);
+/**
+ * `text` is plain chat, `action` a `/me` line, `broadcast` an operator's message to the room.
+ * `edit` and `delete` are changes: entries of the room's history that change an earlier
+ * message of their author (`ref`), in place; a client folds them into that message and never
+ * shows them as lines of their own (see {@link ChatMessage}).
+ */
 export type MessageKind = z.infer<typeof MessageKind>;
 
 /**
@@ -27,6 +32,19 @@ export const ChatMessage = z.object({
    * another epoch cannot be compared with these.
    */
   epoch: z.string().optional(),
+  /** On an `edit` or `delete` entry: the id of the message it changes. */
+  ref: z.string().optional(),
+  /**
+   * The id of the newest change (an `edit` or `delete` entry) that `text` and `deleted`
+   * reflect. Pages of history carry it: a message changed later comes with its current text,
+   * and a change entry superseded by a later one comes with that later change's state. Live
+   * messages never carry it. A client applies a change only when its `rev` (or, on a change
+   * entry without one, its `id`) is newer than what it holds, so any order of arrival ends
+   * in the same text.
+   */
+  rev: z.string().optional(),
+  /** The message (or, on a change entry, the message it changes) was deleted; `text` is empty. */
+  deleted: z.boolean().optional(),
 });
 /** See {@link ChatMessage}. */
 export type ChatMessage = z.infer<typeof ChatMessage>;

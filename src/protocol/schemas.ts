@@ -11,6 +11,8 @@ import {
   NAME_PATTERN,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  SEARCH_HITS_MAX,
+  SEARCH_TEXT_MAX,
   USER_LIST_MAX,
 } from './limits.js';
 import { isAddress } from './address.js';
@@ -89,6 +91,15 @@ function shownText(max: number) {
     .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
 }
 
+/** A whole number from 1 to `max` (how many of something a request asks for). */
+function countUpTo(max: number) {
+  return z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
+}
+
 /** Text a person wrote: something visible, no NUL, and within the length cap. */
 export const MessageText = shownText(MESSAGE_MAX_LENGTH);
 
@@ -155,17 +166,58 @@ export const ListRoomsPayload = z.strictObject({});
 /** See {@link ListRoomsPayload}. */
 export type ListRoomsPayload = z.infer<typeof ListRoomsPayload>;
 
+/** A client's idempotency key for something it stores (a send, an edit, a delete). */
+const ClientMsgId = z
+  .string({ error: 'must be a string' })
+  .regex(CLIENT_MSG_ID_PATTERN, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+
 /** `message:send`. The `clientMsgId` makes a retried send idempotent, on any instance. */
 export const SendPayload = z.strictObject({
   room: Address,
   text: MessageText,
-  clientMsgId: z
-    .string({ error: 'must be a string' })
-    .regex(CLIENT_MSG_ID_PATTERN, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
+  clientMsgId: ClientMsgId,
   kind: z.enum(['text', 'action']).optional(),
 });
 /** See {@link SendPayload}. */
 export type SendPayload = z.infer<typeof SendPayload>;
+
+/**
+ * `message:edit`: replaces the text of one of the sender's own messages (`id`, a text or
+ * `/me` message still in the room's history and not deleted). Stored as a new history entry
+ * (kind `edit`, `ref` = `id`); the `clientMsgId` makes a retry idempotent, as a send's does.
+ */
+export const EditPayload = z.strictObject({
+  room: Address,
+  id: MessageId,
+  text: MessageText,
+  clientMsgId: ClientMsgId,
+});
+/** See {@link EditPayload}. */
+export type EditPayload = z.infer<typeof EditPayload>;
+
+/** `message:delete`: deletes one of the sender's own messages (as `message:edit` says). */
+export const DeletePayload = z.strictObject({
+  room: Address,
+  id: MessageId,
+  clientMsgId: ClientMsgId,
+});
+/** See {@link DeletePayload}. */
+export type DeletePayload = z.infer<typeof DeletePayload>;
+
+/**
+ * `room:search`: messages of the room's kept history whose current text contains `text`
+ * (case-insensitive), newest first, starting before `before` (exclusive; the newest when
+ * absent). One request reads at most SEARCH_SCAN_MAX entries; the answer's `next` is where
+ * the next request continues.
+ */
+export const SearchPayload = z.strictObject({
+  room: Address,
+  text: shownText(SEARCH_TEXT_MAX),
+  before: BeforeId.optional(),
+  limit: countUpTo(SEARCH_HITS_MAX).optional(),
+});
+/** See {@link SearchPayload}. */
+export type SearchPayload = z.infer<typeof SearchPayload>;
 
 /** `typing:set`. */
 export const TypingPayload = z.strictObject({ room: Address, typing: z.boolean() });
@@ -209,12 +261,7 @@ export type AdminKickPayload = z.infer<typeof AdminKickPayload>;
 
 /** `admin:users:list`: the newest `limit` accounts (default 100). */
 export const AdminUsersListPayload = z.strictObject({
-  limit: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(USER_LIST_MAX, `must be at most ${USER_LIST_MAX}`)
-    .optional(),
+  limit: countUpTo(USER_LIST_MAX).optional(),
 });
 /** See {@link AdminUsersListPayload}. */
 export type AdminUsersListPayload = z.infer<typeof AdminUsersListPayload>;

@@ -75,6 +75,26 @@ export const SendResult = z.object({
 /** See {@link SendResult}. */
 export type SendResult = z.infer<typeof SendResult>;
 
+/**
+ * What `room:search` answers: the hits of one step, newest first, each with its current text
+ * (an edited message is found by its edited text, a deleted one never).
+ */
+export const SearchResult = z.object({
+  room: z.string(),
+  hits: z.array(ChatMessage),
+  /** History entries this step read (at most SEARCH_SCAN_MAX). */
+  scanned: z.number().int().nonnegative(),
+  /**
+   * Where the search goes on: send it again with `before: next` for older hits. Absent when
+   * the whole kept history was searched.
+   */
+  next: z.string().optional(),
+  /** The room's epoch the ids belong to; absent when the room has none. */
+  epoch: z.string().optional(),
+});
+/** See {@link SearchResult}. */
+export type SearchResult = z.infer<typeof SearchResult>;
+
 /** A room's members: the first names (sorted, capped) and how many there are in all. */
 export const MemberList = z.object({
   room: z.string(),

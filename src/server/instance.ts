@@ -116,6 +116,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     { notify: (room) => redis.cmd.spublish(keys.roomChannel(room), PRESENCE_NOTICE) },
     log,
   );
+  const history = new History(redis.cmd, keys, {
+    maxLen: cfg.historyMax,
+    waitReplicas: cfg.appendWaitReplicas,
+    waitTimeoutMs: cfg.appendWaitTimeoutMs,
+  });
   const ctx: InstanceContext = {
     cfg,
     bootId,
@@ -131,12 +136,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     }),
     accounts: new Accounts(redis.cmd, keys),
     accountOps: new AccountOps(redis.cmd, keys),
-    history: new History(redis.cmd, keys, {
-      maxLen: cfg.historyMax,
-      waitReplicas: cfg.appendWaitReplicas,
-      waitTimeoutMs: cfg.appendWaitTimeoutMs,
-    }),
-    marks: new Marks(redis.cmd, keys),
+    history,
+    marks: new Marks(redis.cmd, keys, history.changes),
     fanout: new RoomFanout({
       sub: redis.fanout,
       keys,

@@ -12,6 +12,8 @@ import {
   type MarkUpdate,
   type MarksSummary,
   type RoomInfo,
+  type SearchResult,
+  type SendResult,
   type Welcome,
 } from '../../src/protocol/index.js';
 
@@ -143,6 +145,54 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     return Promise.resolve({ room, id: this.readTo.get(room)! });
   }
 
+  /** Every edit and delete asked for (`text` undefined: a delete). */
+  readonly changes: { room: string; id: string; text?: string }[] = [];
+  /** Refuses edits and deletes with this message (as the server's `forbidden` would). */
+  refuseChange: string | undefined;
+
+  edit(room: string, id: string, text: string): Promise<SendResult> {
+    this.changes.push({ room, id, text });
+    return this.storeChange(room, id, 'edit', text);
+  }
+
+  remove(room: string, id: string): Promise<SendResult> {
+    this.changes.push({ room, id });
+    return this.storeChange(room, id, 'delete', '');
+  }
+
+  /** As the server does: the change comes back live, as a history entry of its own. */
+  private storeChange(
+    room: string,
+    ref: string,
+    kind: 'edit' | 'delete',
+    text: string,
+  ): Promise<SendResult> {
+    if (this.refuseChange) return Promise.reject(new Error(this.refuseChange));
+    const m = this.deliver(room, this.welcome?.user ?? 'me', text, { kind, ref, live: false });
+    return Promise.resolve({ id: m.id, seq: m.seq, ts: m.ts, epoch: 'e1', duplicate: false });
+  }
+
+  /** Answers `search` gives, one per call (then nothing found), and the calls made. */
+  searchAnswers: Omit<SearchResult, 'room'>[] = [];
+  readonly searches: { room: string; text: string; before?: string }[] = [];
+
+  search(room: string, text: string, before?: string): Promise<SearchResult> {
+    this.searches.push(before === undefined ? { room, text } : { room, text, before });
+    const answer = this.searchAnswers.shift() ?? { hits: [], scanned: 0 };
+    return Promise.resolve({ room, ...answer });
+  }
+
+  /** What `loadAround` brings into a room (history older than the window, say). */
+  readonly around = new Map<string, ChatMessage[]>();
+
+  loadAround(room: string, id: string): Promise<boolean> {
+    const r = this.rooms.get(room);
+    if (!r) return Promise.resolve(false);
+    r.insertOlder(this.around.get(room) ?? []);
+    this.emit('room', room);
+    return Promise.resolve(r.has(id));
+  }
+
   close(): void {
     this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
   }
@@ -181,6 +231,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
       clientMsgId?: string;
       /** Unread but not announced (part of a join's answer): no `message` event. */
       silent?: boolean;
+      /** An edit or delete: the id of the message it changes. */
+      ref?: string;
     } = {},
   ): ChatMessage {
     const r = this.rooms.get(room);
@@ -197,6 +249,7 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
       ts,
       kind: opts.kind ?? 'text',
       ...(opts.clientMsgId ? { clientMsgId: opts.clientMsgId } : {}),
+      ...(opts.ref ? { ref: opts.ref } : {}),
     };
     r.insert(m);
     if (opts.live !== false) r.unread++;

@@ -62,6 +62,9 @@ describe('every Redis code path on a Redis Cluster', () => {
     expect(await store.masterOf(keys.roomMeta('lobby'))).toBe(
       await store.masterOf(keys.roomLog('lobby')),
     );
+    expect(await store.masterOf(keys.roomEdits('lobby'))).toBe(
+      await store.masterOf(keys.roomLog('lobby')),
+    );
 
     // Accounts and sessions.
     const name = userName('slot');
@@ -130,6 +133,25 @@ describe('every Redis code path on a Redis Cluster', () => {
       );
       expect(after.unrecoverable).toBe(false);
       expect(after.messages.at(-1)!.id).toBe(once.id);
+      // Edit, delete and search: the change script's keys are all in the room's slot.
+      await call((ack) =>
+        raw.emit(
+          'message:edit',
+          { room: 'lobby', id: once.id, text: 'twice, edited', clientMsgId: 'slot-test-0002' },
+          ack,
+        ),
+      );
+      await call((ack) =>
+        raw.emit(
+          'message:delete',
+          { room: 'lobby', id: once.id, clientMsgId: 'slot-test-0003' },
+          ack,
+        ),
+      );
+      const found = await call<{ hits: { text: string }[] }>((ack) =>
+        raw.emit('room:search', { room: 'lobby', text: 'M3' }, ack),
+      );
+      expect(found.hits.map((m) => m.text)).toEqual(['m3']);
       const members = await call<{ members: string[] }>((ack) =>
         raw.emit('room:members', { room: 'lobby' }, ack),
       );

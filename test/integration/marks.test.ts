@@ -203,6 +203,43 @@ describe('read markers', () => {
     expect(row).toMatchObject({ room, unread: 1051, mentions: 0, partial: true });
   });
 
+  it('counts messages as they are now: an edit is no new message, a deleted one is not unread', async () => {
+    const bob = await user('bob');
+    const carol = await user('carol', 1);
+    const room = userName('mk-edits');
+    await join(bob.s, room, { remember: true });
+    await join(carol.s, room);
+    const seen = await send(carol.s, room, 'seen before');
+    await ok(ask(bob.s, 'marks:set', { room, id: seen.id }));
+    const a = await send(carol.s, room, 'first');
+    const b = await send(carol.s, room, 'second');
+    await send(carol.s, room, 'third');
+    // Carol names bob by editing the first, and deletes the second (each change is a stream
+    // entry with a sequence number of its own).
+    await ok(
+      ask(carol.s, 'message:edit', {
+        room,
+        id: a.id,
+        text: `first, ${bob.name}`,
+        clientMsgId: `marks-edit-${++cmid}`,
+      }),
+    );
+    await ok(
+      ask(carol.s, 'message:delete', { room, id: b.id, clientMsgId: `marks-del-${++cmid}` }),
+    );
+    const summary = await fetchMarks(bob.s);
+    expect(summary.unread).toEqual([
+      expect.objectContaining({
+        room,
+        unread: 2,
+        mentions: 1,
+        partial: false,
+        lastFrom: carol.name,
+      }),
+    ]);
+    expect(summary.mentions.map((m) => [m.id, m.text])).toEqual([[a.id, `first, ${bob.name}`]]);
+  });
+
   it('bad input is answered bad_request (or not_member, not_found) and changes nothing', async () => {
     const bob = await user('bob');
     const room = userName('mk-bad');

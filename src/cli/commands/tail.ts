@@ -23,7 +23,8 @@ export function formatMessage(m: ChatMessage, columns?: number): string {
   const d = new Date(m.ts);
   const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const from = sanitizeInline(m.from);
-  const text = messageBody(m.text);
+  // As it is when printed: edited or deleted before it (a change after it is not printed).
+  const text = m.deleted ? 'message deleted' : messageBody(m.text) + (m.rev ? ' (edited)' : '');
   const body =
     m.kind === 'action'
       ? `* ${from} ${text}`
@@ -48,6 +49,7 @@ export function jsonMessage(m: ChatMessage): string {
     text: m.text,
     ts: m.ts,
     kind: m.kind,
+    ...(m.deleted ? { deleted: true } : m.rev ? { edited: true } : {}),
   });
 }
 
@@ -57,7 +59,7 @@ export function tailCommand(): Command {
     .argument('<room>', 'room name, or @user for the direct conversation with user')
     .option('-s, --server <url>', 'server URL(s)')
     .option('--since <id>', 'start after this message id (everything newer)')
-    .option('--json', 'one JSON object per line: id, room, from, text, ts, kind')
+    .option('--json', 'one JSON object per line: id, room, from, text, ts, kind (edited, deleted)')
     .action(async (room: string, opts: { server?: string; since?: string; json?: boolean }) => {
       const name = checkRoom(room);
       if (opts.since !== undefined && !MESSAGE_ID_PATTERN.test(opts.since))

@@ -28,6 +28,10 @@ export type KeyCommand =
   | { type: 'prevRoom' }
   | { type: 'room'; index: number }
   | { type: 'nextUnread' }
+  /** Alt-E: put the user's last message of the room in the input line, as `/edit <text>`. */
+  | { type: 'editLast' }
+  /** Ctrl-R: start a `/search` of the room's history in the input line. */
+  | { type: 'search' }
   | { type: 'quit' }
   | { type: 'none' };
 
@@ -39,6 +43,7 @@ const CTRL: Record<string, KeyCommand> = {
   n: { type: 'nextRoom' },
   p: { type: 'prevRoom' },
   x: { type: 'nextUnread' },
+  r: { type: 'search' },
   u: { type: 'clearLine' },
   w: { type: 'deleteWord' },
 };
@@ -58,7 +63,8 @@ export function keyCommand(key: Key): KeyCommand {
     case 'chord':
       if (key.ctrl) return CTRL[key.text] ?? { type: 'none' };
       if (/^[1-9]$/.test(key.text)) return { type: 'room', index: Number(key.text) - 1 };
-      return key.text === 'a' ? { type: 'nextUnread' } : { type: 'none' };
+      if (key.text === 'a') return { type: 'nextUnread' };
+      return key.text === 'e' ? { type: 'editLast' } : { type: 'none' };
     case 'pageup':
       return { type: 'scroll', pages: 1 };
     case 'pagedown':

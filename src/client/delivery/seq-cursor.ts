@@ -8,6 +8,11 @@ export interface Gap {
    * backup, a failover that lost it): what came before cannot be matched, so it was reloaded.
    */
   reset?: boolean;
+  /**
+   * Not lost: messages the client has not loaded, between history it loaded around an older
+   * message (a search hit) and the newer ones it holds (`missing` counts history entries).
+   */
+  unloaded?: boolean;
 }
 
 /**

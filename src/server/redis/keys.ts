@@ -43,6 +43,13 @@ export interface Keys {
   /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
   roomMeta(room: string): string;
   roomPresence(room: string): string;
+  /**
+   * Hash of the room's changed messages: original id -> `<rev>|<e or d>|<text>`, the newest
+   * edit or delete of it (changed with the log by the change script).
+   */
+  roomEdits(room: string): string;
+  /** Sorted set of the changed messages' ids by their time (ms), to forget those trimmed. */
+  roomEditOrder(room: string): string;
   /** Sorted set of the instances (boot ids) with members in the room, scored by their expiry. */
   roomPresenceBoots(room: string): string;
   roomTyping(room: string): string;
@@ -97,6 +104,8 @@ export function makeKeys(prefix: string): Keys {
     roomLog: (r) => `${room(r)}:log`,
     roomMeta: (r) => `${room(r)}:meta`,
     roomPresence: (r) => `${room(r)}:presence`,
+    roomEdits: (r) => `${room(r)}:edits`,
+    roomEditOrder: (r) => `${room(r)}:edits:order`,
     roomPresenceBoots: (r) => `${room(r)}:presence:boots`,
     roomTyping: (r) => `${room(r)}:typing`,
     sendDedupe: (r, user, id) => `${room(r)}:sent:${user}:${id}`,

@@ -1,5 +1,7 @@
 import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../../protocol/index.js';
+import { Changes } from './edits.js';
+import { toMessage, type StreamEntry } from './stream-entry.js';
 import { isDirectRoom } from './direct.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
@@ -112,26 +114,6 @@ export interface HistoryOptions {
   waitTimeoutMs: number;
 }
 
-/** An entry of a room's stream as Redis returns it. */
-export type StreamEntry = [id: string, fields: string[]];
-
-/** A stream entry as the message it stores, in `room`. */
-export function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-  const msg: ChatMessage = {
-    id,
-    seq: Number(f.seq),
-    room,
-    from: f.from ?? '',
-    text: f.text ?? '',
-    ts: Number(id.split('-')[0]),
-    kind: f.kind === 'action' || f.kind === 'broadcast' ? f.kind : 'text',
-  };
-  if (f.cmid) msg.clientMsgId = f.cmid;
-  return msg;
-}
-
 export interface Page {
   messages: ChatMessage[];
   hasMore: boolean;
@@ -159,6 +141,8 @@ const ROOM_TOUCH_EVERY_MS = 1000;
 export class History {
   /** room -> when this instance last wrote its activity to the room index. */
   private readonly touched = new Map<string, number>();
+  /** Edits and deletes of the room's messages, and reading messages as they are now. */
+  readonly changes: Changes;
 
   constructor(
     private readonly redis: RedisConn,
@@ -166,6 +150,7 @@ export class History {
     private readonly opts: HistoryOptions,
   ) {
     defineHistoryCommands(redis);
+    this.changes = new Changes(redis, keys, opts.maxLen, DEDUPE_TTL_SEC);
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
@@ -322,6 +307,7 @@ export function parseFanout(raw: string): ChatMessage | null {
     const m = JSON.parse(raw) as ChatMessage;
     if (typeof m.id !== 'string' || typeof m.room !== 'string') return null;
     if (!m.clientMsgId) delete m.clientMsgId;
+    if (!m.ref) delete m.ref;
     return m;
   } catch {
     return null;

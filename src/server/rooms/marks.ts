@@ -17,7 +17,8 @@ import {
   type UnreadRoom,
 } from '../../protocol/index.js';
 import { directUsers, roomFor } from './direct.js';
-import { toMessage, type StreamEntry } from './history.js';
+import { isChange, type Changes } from './edits.js';
+import { toMessage, type StreamEntry } from './stream-entry.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 
@@ -90,6 +91,8 @@ export class Marks {
   constructor(
     private readonly redis: RedisConn,
     private readonly keys: Keys,
+    /** Reads messages as they are now (edited, deleted). */
+    private readonly changes: Changes,
   ) {
     redis.defineCommand('chatMarkSet', { numberOfKeys: 1, lua: MARK_SCRIPT });
   }
@@ -216,8 +219,9 @@ export class Marks {
   /**
    * One room's unread messages after the marker. The count comes from sequence numbers (the
    * room's last against the marker's), so it is exact however many there are; the newest
-   * `scan` of them are read for the mentions and the last sender, and the user's own
-   * messages among them are not counted.
+   * `scan` entries are read for the mentions and the last sender, as they are now (edited
+   * text), and the user's own messages, deleted ones and the entries that record edits and
+   * deletes (they take sequence numbers too) are not counted.
    */
   private async reading(
     user: string,
@@ -252,13 +256,18 @@ export class Marks {
       count === undefined ? scan : Math.min(scan, count),
     )) as StreamEntry[];
     if (entries.length === 0) return none;
-    const messages = entries.map((e) => ({ ...toMessage(room, e), room: address }));
+    const said = await this.changes.fold(
+      room,
+      entries.map((e) => toMessage(room, e)).filter((m) => !isChange(m)),
+    );
+    const messages = said
+      .filter((m) => !m.deleted && m.from !== user)
+      .map((m) => ({ ...m, room: address }));
     const scannedAll = entries.length < scan || (count !== undefined && entries.length >= count);
-    count ??= entries.length;
-    count -= messages.filter((m) => m.from === user).length;
-    if (count <= 0) return none;
+    count = (count ?? entries.length) - (entries.length - messages.length);
+    if (count <= 0 || messages.length === 0) return none;
     // The last sender: the newest message not the user's own.
-    const newest = messages.find((m) => m.from !== user) ?? messages[0]!;
+    const newest = messages[0]!;
     return {
       unread: {
         room: address,

@@ -33,24 +33,12 @@ import {
 import { inEpoch, type Page, type RoomMeta } from '../rooms/history.js';
 import { membershipOf } from '../rooms/membership.js';
 import type { HandlerTable } from './boundary.js';
+import { joinedRoom } from './joined-room.js';
+import { CHANGE_HANDLERS } from './change-handlers.js';
 
 /** The internal names of the rooms and conversations a socket is in. */
 function joinedRooms(socket: ChatSocket): string[] {
   return [...socket.rooms].filter((r) => r.startsWith('#')).map((r) => r.slice(1));
-}
-
-/** The internal room an address names for this socket's user, which must have joined it. */
-function joinedRoom(socket: ChatSocket, address: string): string {
-  const room = roomFor(socket.data.user, address);
-  if (!socket.rooms.has(roomOf(room))) {
-    throw new ChatError(
-      ErrorCode.NotMember,
-      isDirectRoom(room)
-        ? `you have not opened the conversation with ${address.slice(1)}; open it first`
-        : `you are not in room ${address}; join it first`,
-    );
-  }
-  return room;
 }
 
 /** A page's messages, named the way the reader names their room (a conversation's peer). */
@@ -121,20 +109,21 @@ async function readPage<M extends RoomMeta | undefined>(
   metaOf: Promise<M>,
 ): Promise<{ page: Page; meta: M; unrecoverable: boolean }> {
   // The meta and the page in one round trip: the page is only wasted after a reset.
-  const [meta, page] = await Promise.all([
+  const [meta, page, changed] = await Promise.all([
     metaOf,
     q.since
       ? ctx.history.after(room, q.since, q.limit)
       : q.before
         ? ctx.history.before(room, q.before, q.limit)
         : ctx.history.latest(room, q.limit),
+    ctx.history.changes.any(room),
   ]);
   const stale = q.epoch !== undefined && q.epoch !== meta?.epoch && Boolean(q.since ?? q.before);
-  if (stale) {
-    const newest = await ctx.history.latest(room, q.limit);
-    return { page: inEpoch(newest, meta?.epoch), meta, unrecoverable: true };
-  }
-  return { page: inEpoch(page, meta?.epoch), meta, unrecoverable: false };
+  const read = stale ? await ctx.history.latest(room, q.limit) : page;
+  // Every page shows its messages as they are now (edited, deleted): see docs/protocol.md.
+  // A room nobody changed a message in costs no second round trip.
+  if (changed) await ctx.history.changes.fold(room, read.messages);
+  return { page: inEpoch(read, meta?.epoch), meta, unrecoverable: stale };
 }
 
 /** A request of a socket that has disconnected (its answer goes nowhere). */
@@ -306,6 +295,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       return { id: res.id, seq: res.seq, ts: res.ts, epoch: res.epoch, duplicate: res.duplicate };
     },
   },
+  ...CHANGE_HANDLERS,
   'typing:set': {
     schema: TypingPayload,
     run: async (socket, ctx, { room: address, typing }) => {

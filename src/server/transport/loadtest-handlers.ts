@@ -75,6 +75,8 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
             keys.roomPresence(room),
             keys.roomPresenceBoots(room),
             keys.roomTyping(room),
+            keys.roomEdits(room),
+            keys.roomEditOrder(room),
           ),
         ),
       );

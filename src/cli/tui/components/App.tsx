@@ -64,6 +64,15 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
     if (snap.quitting) exit();
   }, [snap.quitting, exit]);
 
+  // Text the store offers for the line (`/edit`, Alt-E) replaces what is typed.
+  const draft = snap.draft;
+  useEffect(() => {
+    if (draft === undefined) return;
+    input.clear();
+    input.insert(draft.text);
+    // Once per offer (a new object each time), not whenever the line's functions change.
+  }, [draft]);
+
   useKeys((key) => {
     const cmd = keyCommand(key);
     // Nothing is typed into a line that cannot be seen; Ctrl-C still quits.
@@ -150,6 +159,16 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
       case 'nextUnread':
         store.nextUnread();
         break;
+      case 'editLast':
+        store.tools.startEdit();
+        break;
+      case 'search': {
+        // What is typed already (not a command) is what to look for.
+        const typedText = input.current();
+        input.clear();
+        typed(input.insert(`/search ${typedText.startsWith('/') ? '' : typedText}`));
+        break;
+      }
       case 'quit':
         store.quit();
         break;

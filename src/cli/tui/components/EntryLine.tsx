@@ -2,7 +2,7 @@ import { Box, Text, Transform } from 'ink';
 import type { ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
-import { gapText, LOCAL_PREFIX, markText } from '../state/pane-layout.js';
+import { EDITED_MARK, gapText, LOCAL_PREFIX, markText } from '../state/pane-layout.js';
 
 // The text drawn here must match what pane-layout.ts measures (same strings, same order).
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
@@ -72,7 +72,28 @@ function MessageText({
     );
   const color = userColor(entry.from);
   let body;
-  if (entry.messageKind === 'action') {
+  if (entry.deleted) {
+    // In the message's place, in its shape: who wrote it, and that it is gone.
+    const gone = (
+      <Text dimColor italic>
+        {entry.text}
+      </Text>
+    );
+    body =
+      entry.messageKind === 'action' ? (
+        <Text color="magenta" italic>
+          * <Text bold>{entry.from}</Text> {gone}
+        </Text>
+      ) : (
+        <Text>
+          <Text color={color} bold={entry.own}>
+            {entry.from}
+          </Text>
+          <Text dimColor>: </Text>
+          {gone}
+        </Text>
+      );
+  } else if (entry.messageKind === 'action') {
     body = (
       <Text color="magenta" italic>
         *{' '}
@@ -105,6 +126,7 @@ function MessageText({
     <Stamped time={entry.time} width={width} hiddenRows={hiddenRows}>
       <Text>
         {body}
+        {entry.edited ? <Text dimColor>{EDITED_MARK}</Text> : null}
         {mark}
       </Text>
     </Stamped>

@@ -1,5 +1,6 @@
 import { sanitizeInline } from '../../sanitize.js';
 import { clear } from './clear.js';
+import { del, edit } from './edit.js';
 import { help } from './help.js';
 import { join } from './join.js';
 import { leave } from './leave.js';
@@ -9,6 +10,7 @@ import { msg } from './msg.js';
 import { query } from './query.js';
 import { quit } from './quit.js';
 import { rooms } from './rooms.js';
+import { jump, search } from './search.js';
 import type { CommandArgs, CommandHost, SlashCommand } from './types.js';
 import { who } from './who.js';
 import { window } from './window.js';
@@ -24,6 +26,10 @@ export const COMMANDS: readonly SlashCommand[] = [
   window,
   who,
   me,
+  edit,
+  del,
+  search,
+  jump,
   clear,
   help,
   quit,

@@ -1,6 +1,7 @@
 import type { ChatPort } from '../state/chat-port.js';
 import type { LocalLine } from '../state/entries.js';
 import type { MentionRecord } from '../state/mentions.js';
+import type { MessageTools } from '../state/message-tools.js';
 
 /** What a slash command may read and do: the part of the chat store commands act on. */
 export interface CommandHost {
@@ -10,6 +11,8 @@ export interface CommandHost {
   /** Joined rooms and open direct conversations (`@peer`), in tab order. */
   readonly joined: readonly string[];
   readonly recentMentions: readonly MentionRecord[];
+  /** Edit, delete, search and jump. */
+  readonly tools: MessageTools;
   /** The mentions after the user's read markers, asked of the server, with those heard here. */
   loadMentions(): Promise<readonly MentionRecord[]>;
   /** Shows a room (opening it if needed) scrolled to the message `id` when it holds it. */

@@ -12,6 +12,7 @@ import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
+import { MessageTools } from './message-tools.js';
 import { LocalLines } from './local-lines.js';
 import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
@@ -59,6 +60,8 @@ export interface Snapshot {
   /** The help overlay is open (`/help`). */
   help: boolean;
   quitting: boolean;
+  /** Text offered for the input line (`/edit`, Alt-E); `n` tells one offer from the next. */
+  draft: { text: string; n: number } | undefined;
 }
 
 export interface ChatStoreOptions {
@@ -117,6 +120,9 @@ export class ChatStore implements CommandHost {
   onQuit: (() => void) | undefined;
   /** Rings the terminal bell (the view writes BEL through Ink's stdout). */
   onBell: (() => void) | undefined;
+  /** Edit, delete, search and jump (see message-tools.ts). */
+  readonly tools = new MessageTools(this);
+  private draft: Snapshot['draft'];
 
   constructor(
     readonly client: ChatPort,
@@ -274,6 +280,7 @@ export class ChatStore implements CommandHost {
       paste: this.pastes.question && { ...this.pastes.question, room: this.active },
       help: this.helpOpen,
       quitting: this.quitting,
+      draft: this.draft,
     };
   }
 
@@ -649,7 +656,7 @@ export class ChatStore implements CommandHost {
     if (!r.has(id)) {
       return this.info('that message is older than what this room holds: PgUp loads older ones');
     }
-    if (r.messages.at(-1)?.id !== id) this.scrolls.jump(room, id);
+    if (r.messages.at(-1)?.id !== id) this.scrolls.anchorTo(room, id);
     this.changed();
   }
 
@@ -664,6 +671,28 @@ export class ChatStore implements CommandHost {
     this.typing(false);
     this.scrollToEnd();
     await this.client.send(this.active, text, kind);
+  }
+
+  /** Offers text for the input line (the view puts it there). */
+  offerDraft(text: string): void {
+    this.draft = { text, n: (this.draft?.n ?? 0) + 1 };
+    this.changed();
+  }
+
+  /**
+   * Shows a message of a room (a search hit) in the pane: switches to the room and scrolls so
+   * that the message sits a few lines above the bottom, what followed it below.
+   */
+  showMessage(room: string, id: string): void {
+    const i = this.order.indexOf(room);
+    if (i < 0) return;
+    this.switchTo(i);
+    const msgs = this.client.rooms.get(room)?.messages ?? [];
+    const at = msgs.findIndex((m) => m.id === id);
+    const below = at < 0 ? undefined : msgs[Math.min(msgs.length - 1, at + 3)];
+    if (below === undefined || below === msgs.at(-1)) this.scrolls.drop(room);
+    else this.scrolls.anchorTo(room, below.id);
+    this.changed();
   }
 
   /** `/clear`: hides what the active room shows so far. */

@@ -29,11 +29,18 @@ export type Entry =
       mention: boolean;
       mark: 'pending' | 'failed' | 'rejected' | undefined;
       error?: string;
+      /** Its author changed it: drawn with "(edited)" after it. */
+      edited?: boolean;
+      /** Its author deleted it: "message deleted" stands in its place. */
+      deleted?: boolean;
     }
-  | { kind: 'gap'; key: string; missing: number; reset?: boolean }
+  | { kind: 'gap'; key: string; missing: number; reset?: boolean; unloaded?: boolean }
   /** The unread-marker line: what follows came after the user stopped reading. */
   | { kind: 'marker'; key: string; label: string }
   | { kind: 'local'; key: string; tone: LocalLine['tone']; time: string; text: string };
+
+/** What stands in place of a deleted message. */
+export const DELETED_TEXT = 'message deleted';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -104,11 +111,13 @@ export function buildEntries(input: EntryInput): Entry[] {
     clearedAfter?.id !== undefined && compareIds(id, clearedAfter.id) <= 0;
   for (const line of room?.lines() ?? []) {
     if (line.kind === 'gap') {
-      const { afterSeq, missing, reset } = line.gap;
+      const { afterSeq, missing, reset, unloaded } = line.gap;
       out.push(
         reset
           ? { kind: 'gap', key: `reset:${afterSeq}`, missing, reset }
-          : { kind: 'gap', key: `gap:${afterSeq}`, missing },
+          : unloaded
+            ? { kind: 'gap', key: `unloaded:${afterSeq}`, missing, unloaded }
+            : { kind: 'gap', key: `gap:${afterSeq}`, missing },
       );
       continue;
     }
@@ -126,11 +135,12 @@ export function buildEntries(input: EntryInput): Entry[] {
         key: m.id,
         time: clock(m.ts),
         from,
-        text,
+        text: m.deleted ? DELETED_TEXT : text,
         messageKind: m.kind,
         own: m.from === user,
-        mention: isMention(m, user),
+        mention: !m.deleted && isMention(m, user),
         mark: undefined,
+        ...(m.deleted ? { deleted: true } : m.rev ? { edited: true } : {}),
       });
     }
     while (li < local.length && local[li]!.after === m.id) pushLocal(local[li++]!);

@@ -16,6 +16,8 @@ export const KEY_HELP: readonly HelpRow[] = [
   ['Ctrl-N / Ctrl-P', 'next / previous room'],
   ['Alt-1..9', 'room by its tab number'],
   ['Alt-A / Ctrl-X', 'next room with unread messages (those naming you first)'],
+  ['Alt-E', 'edit your last message here (Enter saves the edit; Ctrl-U drops it)'],
+  ['Ctrl-R', "search this room's history (/search)"],
   ['Tab / Shift-Tab', 'complete a name, /command or /msg user; again: the next one'],
   ['Up / Down', 'recall earlier input; Down past the newest brings back the draft'],
   ['Left / Right', 'move in the line (Ctrl-A / Home: start, Ctrl-E: end)'],

@@ -17,8 +17,12 @@ export function markText(e: Extract<Entry, { kind: 'message' }>): string {
   return '';
 }
 
+/** What follows a message its author edited. */
+export const EDITED_MARK = ' (edited)';
+
 /** The red line where history was lost: it wraps (never cut) in a narrow pane. */
 export function gapText(e: Extract<Entry, { kind: 'gap' }>): string {
+  if (e.unloaded) return '─── later messages not loaded here (End: back to the newest) ───';
   if (e.reset) return '─── history was reset on the server; what came before cannot be matched ───';
   const s = e.missing === 1 ? '' : 's';
   return `─── ${e.missing} message${s} missing here (no longer kept by the server) ───`;
@@ -35,7 +39,7 @@ function bodyText(e: Extract<Entry, { kind: 'message' | 'local' }>): string {
       : e.messageKind === 'broadcast'
         ? `[broadcast] ${e.from}: ${e.text}`
         : `${e.from}: ${e.text}`;
-  return body + markText(e);
+  return body + (e.edited ? EDITED_MARK : '') + markText(e);
 }
 
 /** Rows `text` takes in `columns`, wrapped as Ink wraps it. */

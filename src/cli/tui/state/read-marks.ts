@@ -154,8 +154,8 @@ export class ReadMarkers {
 }
 
 /**
- * How many of a room's messages held come after a marker, the user's own left out; undefined
- * when the window does not reach back to the marker (it cannot tell).
+ * How many of a room's messages held come after a marker, the user's own and deleted ones left
+ * out; undefined when the window does not reach back to the marker (it cannot tell).
  */
 export function unreadAfter(
   state: RoomState,
@@ -164,5 +164,5 @@ export function unreadAfter(
 ): number | undefined {
   const list = state.messages;
   if (list.length > 0 && !state.has(mark) && compareIds(list[0]!.id, mark) > 0) return undefined;
-  return list.filter((m) => compareIds(m.id, mark) > 0 && m.from !== user).length;
+  return list.filter((m) => compareIds(m.id, mark) > 0 && m.from !== user && !m.deleted).length;
 }

@@ -85,7 +85,7 @@ export function countsNow(
   held: readonly ChatMessage[],
   user: string | undefined,
 ): [unread: number, hiddenMentions: number] {
-  const others = held.filter((m) => m.from !== user);
+  const others = held.filter((m) => m.from !== user && !m.deleted);
   const since = others.filter((m) => m.seq > u.lastSeq).length;
   const counted = others.filter(
     (m) => m.seq <= u.lastSeq && (u.readTo === undefined || compareIds(m.id, u.readTo) > 0),

@@ -26,8 +26,8 @@ export class Scrolls {
     this.rooms.delete(room);
   }
 
-  /** Scrolls the room so that the entry `key` is at the bottom of the view (`/mentions N`). */
-  jump(room: string, key: string): void {
+  /** Scrolls the room so that the entry with this key is at the bottom of the view. */
+  anchorTo(room: string, key: string): void {
     this.rooms.set(room, { anchor: { key, below: 0, rows: 0 }, newBelow: 0 });
   }
 

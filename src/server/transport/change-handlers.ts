@@ -1,0 +1,68 @@
+import {
+  DeletePayload,
+  EditPayload,
+  SearchPayload,
+  type ClientToServerEvents,
+  type SendResult,
+} from '../../protocol/index.js';
+import type { InstanceContext } from '../context.js';
+import { requirePeer, roomFor } from '../rooms/direct.js';
+import type { ChangeInput } from '../rooms/edits.js';
+import type { HandlerTable } from './boundary.js';
+import type { ChatSocket } from './io-types.js';
+import { joinedRoom } from './joined-room.js';
+
+/** Hits one search step answers with unless the request says how many. */
+const SEARCH_HITS_DEFAULT = 20;
+
+type Table = HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents>;
+
+/** Stores an edit or delete by the socket's user in a room it has joined. */
+async function change(
+  socket: ChatSocket,
+  ctx: InstanceContext,
+  address: string,
+  input: Omit<ChangeInput, 'room' | 'from'>,
+): Promise<SendResult> {
+  const room = joinedRoom(socket, address);
+  const res = await ctx.history.changes.change({ ...input, room, from: socket.data.user });
+  return { id: res.id, seq: res.seq, ts: res.ts, epoch: res.epoch, duplicate: res.duplicate };
+}
+
+/**
+ * Edits, deletes and search (see src/server/rooms/edits.ts): part of the chat namespace's
+ * handler table.
+ */
+export const CHANGE_HANDLERS: Pick<Table, 'message:edit' | 'message:delete' | 'room:search'> = {
+  'message:edit': {
+    schema: EditPayload,
+    run: (socket, ctx, { room, id, text, clientMsgId }) =>
+      change(socket, ctx, room, { ref: id, kind: 'edit', text, clientMsgId }),
+  },
+  'message:delete': {
+    schema: DeletePayload,
+    run: (socket, ctx, { room, id, clientMsgId }) =>
+      change(socket, ctx, room, { ref: id, kind: 'delete', text: '', clientMsgId }),
+  },
+  'room:search': {
+    schema: SearchPayload,
+    run: async (socket, ctx, { room: address, text, before, limit }) => {
+      // Readable as the room's history is (a conversation by its two users only).
+      const room = roomFor(socket.data.user, address);
+      await requirePeer(ctx, address);
+      const [step, meta] = await Promise.all([
+        ctx.history.changes.search(room, text, before, limit ?? SEARCH_HITS_DEFAULT),
+        ctx.history.peekMeta(room),
+      ]);
+      for (const m of step.hits) {
+        m.room = address;
+        if (meta) m.epoch = meta.epoch;
+      }
+      return {
+        room: address,
+        ...step,
+        ...(meta ? { epoch: meta.epoch } : {}),
+      };
+    },
+  },
+};
