@@ -17,6 +17,7 @@ const SHARED = [
   'test/integration/membership-race.test.ts',
   'test/integration/reads.test.ts',
   'test/integration/edits.test.ts',
+  'test/integration/marks.test.ts',
   'test/admin/cluster.test.ts',
   'test/admin/users.test.ts',
 ];

@@ -1,9 +1,17 @@
-import type { Welcome, RoomInfo, SearchResult, SendResult } from '../protocol/index.js';
+import type {
+  MarkUpdate,
+  MarksSummary,
+  Welcome,
+  RoomInfo,
+  SearchResult,
+  SendResult,
+} from '../protocol/index.js';
 import { ChangeOps } from './change-ops.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { onServerEvent } from './listen.js';
 import { Outbox } from './outbox.js';
+import { ReadMarks } from './read-marks.js';
 import { ROOM_WINDOW_DEFAULT, type RoomState } from './room-state.js';
 import { RoomOps } from './room-ops.js';
 import { Resume } from './resume.js';
@@ -34,6 +42,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly resume: Resume;
   private readonly ops: RoomOps;
   private readonly changes: ChangeOps;
+  private readonly marks: ReadMarks;
 
   constructor(opts: ChatClientOptions) {
     super();
@@ -57,6 +66,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         onServerEvent(socket, 'typing:updated', (t) => this.ops.onTyping(t));
         onServerEvent(socket, 'notice:created', (n) => this.emit('notice', n));
         onServerEvent(socket, 'sync:required', () => void this.resume.resync('sync'));
+        onServerEvent(socket, 'marks:updated', ({ room, id }) => this.emit('mark', room, id));
         if (full.openDirects)
           onServerEvent(socket, 'direct:opened', (d) => void this.ops.onDirectOpened(d));
       },
@@ -73,6 +83,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.resume = new Resume(this.rooms, this.conn, this.outbox, emit);
     this.ops = new RoomOps(this.rooms, this.conn, this.resume, emit, full.roomWindow);
     this.changes = new ChangeOps(this.rooms, this.conn, emit);
+    this.marks = new ReadMarks(this.conn);
   }
 
   get state(): ConnectionState {
@@ -117,9 +128,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     });
   }
 
-  /** Joins a room: recent history (or everything after `since`), members, who is typing. */
-  join(name: string, since?: string): Promise<RoomState> {
-    return this.ops.join(name, since);
+  /**
+   * Joins a room: recent history (or everything after `since`), members, who is typing, the
+   * user's read marker. `remember`: the server keeps the room for the user's next start.
+   */
+  join(name: string, since?: string, opts: { remember?: boolean } = {}): Promise<RoomState> {
+    return this.ops.join(name, since, opts);
   }
 
   leave(name: string): Promise<void> {
@@ -170,6 +184,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Loads a page of older messages into the room (scrolling back); returns how many. */
   loadOlder(name: string, limit = 100): Promise<number> {
     return this.ops.loadOlder(name, limit);
+  }
+
+  /** Where the user stands on the server: rooms to open, unread rooms and mentions. */
+  fetchMarks(): Promise<MarksSummary> {
+    return this.marks.fetch();
+  }
+
+  /** Tells the server the user has seen `room` up to `id`; answers the marker in force. */
+  markRead(room: string, id: string): Promise<MarkUpdate> {
+    return this.marks.set(room, id);
   }
 
   /** Waits until no resume is in progress (tests and the load tester use it). */

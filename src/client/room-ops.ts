@@ -25,13 +25,14 @@ export class RoomOps {
   ) {}
 
   /** Joins a room: recent history (or everything after `since`), members, who is typing. */
-  async join(name: string, since?: string): Promise<RoomState> {
+  async join(name: string, since?: string, opts: { remember?: boolean } = {}): Promise<RoomState> {
     const socket = this.conn.requireSocket();
     const room = this.rooms.get(name) ?? new RoomState(name, this.roomWindow);
     this.rooms.set(name, room);
     const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
+    const remember = opts.remember ? { remember: true } : {};
     const res = await chatAck(socket, 'room:join', () =>
-      this.conn.timed(socket).emitWithAck('room:join', { room: name, ...position }),
+      this.conn.timed(socket).emitWithAck('room:join', { room: name, ...position, ...remember }),
     );
     if (!res.ok) {
       if (!room.based) this.rooms.delete(name);
@@ -43,6 +44,7 @@ export class RoomOps {
     for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
     readPage(this.resume, room, res.data, true);
     room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
+    room.readTo = res.data.readTo;
     if (res.data.hasMore) await this.resume.catchUp(room, socket, false);
     this.resume.takeHeld(room);
     this.emit('room', name);

@@ -65,6 +65,8 @@ export class RoomState {
    * this client live or by resume. Live ones can be processed before the join's caller runs.
    */
   joinedAfter: string | undefined;
+  /** The user's read marker in the room as the last join answer told it (none: undefined). */
+  readTo: string | undefined;
 
   constructor(
     readonly name: string,

@@ -49,6 +49,8 @@ export interface ChatClientEvents {
    * message(s) among them, unread.
    */
   opened: [string];
+  /** Another client of this user read `room` up to the message `id` (the server's marker). */
+  mark: [room: string, id: string];
 }
 
 export interface ChatClientOptions {

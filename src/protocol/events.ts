@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resultOf, type Ack, type Result } from './errors.js';
 import type { RoomInfo } from './models.js';
+import { MarkUpdate, MarksSummary, type MarkPayload, type MarksFetchPayload } from './marks.js';
 import {
   ChatMessage,
   Notice,
@@ -74,6 +75,13 @@ export interface ClientToServerEvents {
   'room:search': (payload: SearchPayload, ack: Ack<SearchResult>) => void;
   'typing:set': (payload: TypingPayload, ack: Ack<null>) => void;
   'sys:ping': (payload: PingPayload, ack: Ack<Pong>) => void;
+  /** The user has seen a room up to a message: moves their read marker (never back). */
+  'marks:set': (payload: MarkPayload, ack: Ack<MarkUpdate>) => void;
+  /**
+   * Where the user stands, in one answer: rooms to open again, rooms and conversations with
+   * messages after the read markers (counts, mentions, last sender) and the mentions.
+   */
+  'marks:fetch': (payload: MarksFetchPayload, ack: Ack<MarksSummary>) => void;
 }
 
 /** Events the chat server sends to clients. */
@@ -96,6 +104,8 @@ export interface ServerToClientEvents {
   'sync:required': (info: SyncRequired) => void;
   /** The session is over: do not reconnect with this token. */
   'session:ended': (info: SessionEnded) => void;
+  /** Another client of the same user moved a read marker (everything up to `id` is seen). */
+  'marks:updated': (update: MarkUpdate) => void;
 }
 
 /** The payload of a server-to-client event. */
@@ -120,6 +130,7 @@ export const ServerEvents: {
   'server:draining': ServerDraining,
   'sync:required': SyncRequired,
   'session:ended': SessionEnded,
+  'marks:updated': MarkUpdate,
 };
 
 /** The data a client-to-server event's ack carries when it succeeds. */
@@ -144,6 +155,8 @@ export const ChatAnswers: {
   'room:search': resultOf(SearchResult),
   'typing:set': resultOf(z.null()),
   'sys:ping': resultOf(Pong),
+  'marks:set': resultOf(MarkUpdate),
+  'marks:fetch': resultOf(MarksSummary),
 };
 
 /** What `admin:broadcast` answers: how far the message reached. */

@@ -8,6 +8,8 @@ export * from './events.js';
 export * from './http.js';
 export * from './ids.js';
 export * from './limits.js';
+export * from './marks.js';
+export * from './mentions.js';
 export * from './models.js';
 export * from './schemas.js';
 export * from './server-payloads.js';

@@ -128,6 +128,11 @@ export const JoinPayload = z.strictObject({
   /** The epoch `since` belongs to: if the room's epoch changed, `since` means nothing now. */
   epoch: Epoch.optional(),
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+  /**
+   * Keep the room for the user's next start (the terminal client's `/join`): `marks:fetch`
+   * lists it until `room:leave`.
+   */
+  remember: z.boolean().optional(),
 });
 /** See {@link JoinPayload}. */
 export type JoinPayload = z.infer<typeof JoinPayload>;

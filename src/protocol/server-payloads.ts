@@ -35,6 +35,11 @@ export const JoinResult = z.object({
    * the client's position means nothing here, and `messages` is the newest page instead.
    */
   unrecoverable: z.boolean(),
+  /**
+   * The user's read marker in the room (see marks.ts): the id of the last message they have
+   * seen there, from any client. Absent when they have none yet.
+   */
+  readTo: z.string().optional(),
 });
 /** See {@link JoinResult}. */
 export type JoinResult = z.infer<typeof JoinResult>;

@@ -3,6 +3,7 @@ import type { AccountOps } from './auth/account-ops.js';
 import type { Accounts } from './auth/accounts.js';
 import type { Sessions } from './auth/sessions.js';
 import type { History } from './rooms/history.js';
+import type { Marks } from './rooms/marks.js';
 import type { RoomFanout } from './rooms/fanout.js';
 import type { Presence } from './rooms/presence.js';
 import type { InstanceConfig } from './config/config.js';
@@ -28,6 +29,8 @@ export interface InstanceContext {
   /** The operator's account changes (list, delete, ban, unban). */
   accountOps: AccountOps;
   history: History;
+  /** Users' read markers, kept rooms and conversations (`marks:*`). */
+  marks: Marks;
   /** This instance's subscriptions to room channels. */
   fanout: RoomFanout;
   presence: Presence;

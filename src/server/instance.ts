@@ -19,6 +19,7 @@ import { RoomFanout } from './rooms/fanout.js';
 import { installHandshake } from './transport/handshake.js';
 import { startHeartbeat } from './ops/heartbeat.js';
 import { History } from './rooms/history.js';
+import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
 import { makeKeys } from './redis/keys.js';
 import type { Logger } from './ops/logger.js';
@@ -115,6 +116,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     { notify: (room) => redis.cmd.spublish(keys.roomChannel(room), PRESENCE_NOTICE) },
     log,
   );
+  const history = new History(redis.cmd, keys, {
+    maxLen: cfg.historyMax,
+    waitReplicas: cfg.appendWaitReplicas,
+    waitTimeoutMs: cfg.appendWaitTimeoutMs,
+  });
   const ctx: InstanceContext = {
     cfg,
     bootId,
@@ -130,11 +136,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     }),
     accounts: new Accounts(redis.cmd, keys),
     accountOps: new AccountOps(redis.cmd, keys),
-    history: new History(redis.cmd, keys, {
-      maxLen: cfg.historyMax,
-      waitReplicas: cfg.appendWaitReplicas,
-      waitTimeoutMs: cfg.appendWaitTimeoutMs,
-    }),
+    history,
+    marks: new Marks(redis.cmd, keys, history.changes),
     fanout: new RoomFanout({
       sub: redis.fanout,
       keys,

@@ -209,6 +209,16 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
 
   it('user delete ends every session on every instance and frees the name', async () => {
     const { user, clients, tokens } = await userOnTwoInstances('del');
+    // Something in each of the account's other keys: a kept room, its marker, a conversation.
+    const room = `${user}-room`;
+    await clients[0]!.join(room, undefined, { remember: true });
+    const sent = await clients[0]!.send(room, 'to be forgotten');
+    await until(clients[0]!, () => sent.state === 'sent', 20_000, 'the send acked');
+    await clients[0]!.markRead(room, sent.id!);
+    const before = cluster.redis.client();
+    const kept = [`chat:user:{${user}}:marks`, `chat:user:{${user}}:rooms`];
+    expect(await before.exists(...kept)).toBe(2);
+    before.disconnect();
     const endings = clients.map(ended);
     const res = await adminJson<UserDeleteResult>(via(0, 'user', 'delete', user), TOKEN);
     await Promise.all(endings);
@@ -226,6 +236,7 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
     try {
       const k = `chat:user:{${user}}`;
       expect(await r.exists(k, `${k}:sessions`, `${k}:ban`, `${k}:seen`)).toBe(0);
+      expect(await r.exists(`${k}:marks`, `${k}:rooms`)).toBe(0);
     } finally {
       r.disconnect();
     }

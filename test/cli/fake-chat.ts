@@ -6,12 +6,15 @@ import type {
 import { Emitter } from '../../src/client/emitter.js';
 import { RoomState } from '../../src/client/room-state.js';
 import type { ChatPort } from '../../src/cli/tui/state/chat-port.js';
-import type {
-  ChatMessage,
-  RoomInfo,
-  SearchResult,
-  SendResult,
-  Welcome,
+import {
+  compareIds,
+  type ChatMessage,
+  type MarkUpdate,
+  type MarksSummary,
+  type RoomInfo,
+  type SearchResult,
+  type SendResult,
+  type Welcome,
 } from '../../src/protocol/index.js';
 
 /** A fixed clock: 23 Nov 2026 14:00 UTC. */
@@ -60,11 +63,22 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
 
   /** Rooms whose join fails, with the server's error message. */
   readonly refuse = new Map<string, string>();
+  /** What `marks:fetch` answers (nothing kept, nothing unread unless a test says so). */
+  marks: MarksSummary = { rooms: [], unread: [], mentions: [] };
+  /** `marks:fetch` fails with this message. */
+  marksError: string | undefined;
+  /** The server's read markers, as joins tell them. */
+  readonly readTo = new Map<string, string>();
+  /** Every `marks:set`, as `room id`; and every join, as `room` (`+` when kept). */
+  readonly markLog: string[] = [];
+  readonly joinLog: string[] = [];
 
-  join(name: string): Promise<RoomState> {
+  join(name: string, _since?: string, opts: { remember?: boolean } = {}): Promise<RoomState> {
+    this.joinLog.push(`${name}${opts.remember ? '+' : ''}`);
     const refused = this.refuse.get(name);
     if (refused) return Promise.reject(new Error(refused));
     const room = this.rooms.get(name) ?? new RoomState(name);
+    room.readTo = this.readTo.get(name);
     if (!room.based) room.setBase(1);
     room.members = ['me', ...room.members.filter((m) => m !== 'me')];
     this.rooms.set(name, room);
@@ -117,6 +131,18 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
 
   loadOlder(): Promise<number> {
     return Promise.resolve(0);
+  }
+
+  fetchMarks(): Promise<MarksSummary> {
+    if (this.marksError) return Promise.reject(new Error(this.marksError));
+    return Promise.resolve(this.marks);
+  }
+
+  markRead(room: string, id: string): Promise<MarkUpdate> {
+    this.markLog.push(`${room} ${id}`);
+    const cur = this.readTo.get(room);
+    if (cur === undefined || compareIds(cur, id) < 0) this.readTo.set(room, id);
+    return Promise.resolve({ room, id: this.readTo.get(room)! });
   }
 
   /** Every edit and delete asked for (`text` undefined: a delete). */

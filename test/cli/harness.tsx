@@ -57,9 +57,12 @@ export async function setup(
     rows?: number;
     now?: () => number;
     bell?: 'mentions' | 'off';
+    /** Sets up what the server holds before the client starts (rooms, read markers). */
+    before?: (chat: FakeChat) => void;
   } = {},
 ): Promise<Harness> {
   const chat = new FakeChat();
+  opts.before?.(chat);
   const store = new ChatStore(chat, {
     user: 'me',
     tickMs: 0,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
@@ -26,14 +25,6 @@ const tabBar = (s: string): string => s.split('\n').find((l) => /\b1:[#@]/.test(
 const openPane = (name: string, configDir: string, servers: string[]): void =>
   panes.open(name, configDir, ['join', 'lobby', '--server', servers.join(',')]);
 
-function loginAs(user: string, server: string, conf: string): void {
-  execFileSync(
-    process.execPath,
-    [BIN, 'login', '--server', server, '--user', user, '--password-stdin'],
-    { input: `${user}-pw\n`, env: { ...process.env, CHAT_TUI_CONFIG_DIR: conf } },
-  );
-}
-
 const cluster = useCluster(3, {}, 'single');
 afterAll(() => panes.close());
 
@@ -44,8 +35,8 @@ describe('direct messages in tmux', needs('tmux'), () => {
     const bob = userName('bob');
     const aliceConf = tmpDir('dm-alice');
     const bobConf = tmpDir('dm-bob');
-    loginAs(alice, a, aliceConf);
-    loginAs(bob, b, bobConf);
+    panes.login(alice, a, aliceConf);
+    panes.login(bob, b, bobConf);
     openPane('alice', aliceConf, [a, c]);
     openPane('bob', bobConf, [b, c]);
     for (const p of ['alice', 'bob'])

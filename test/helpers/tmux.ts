@@ -80,6 +80,18 @@ export class TmuxPanes {
     expect([...at].sort((x, y) => x - y)).toEqual(at);
   }
 
+  /**
+   * Logs `user` in from the command line (`login --password-stdin`, password `<user>-pw`),
+   * saving the session in `configDir`, so that a pane started with it logs straight in.
+   */
+  login(user: string, server: string, configDir: string): void {
+    execFileSync(
+      process.execPath,
+      [this.bin, 'login', '--server', server, '--user', user, '--password-stdin'],
+      { input: `${user}-pw\n`, env: { ...process.env, CHAT_TUI_CONFIG_DIR: configDir } },
+    );
+  }
+
   /** Runs `chat-tui <args>` in a new session of the given size, with its own config dir. */
   open(name: string, configDir: string, args: string[], size = { x: 80, y: 24 }): void {
     const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];

@@ -35,6 +35,7 @@ const sent: { [E in keyof ServerToClientEvents]: ServerEventPayload<E> } = {
   'server:draining': { instanceId: 'chat-1', reason: 'restart', reconnectWithinMs: 2000 },
   'sync:required': { reason: 'redis subscription restored' },
   'session:ended': { reason: 'kicked', message: 'bye' },
+  'marks:updated': { room: '@bob', id: '1700000000000-0' },
 };
 
 const join: JoinResult = {

@@ -6,7 +6,7 @@
  *
  * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
  * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
- * never crosses slots; a user's keys (account, sessions, ban) carry `{<user>}`, so the handshake
+ * never crosses slots; a user's keys (account, sessions, ban, read markers) carry `{<user>}`, so the handshake
  * and every account change run as one script in that slot; the instance status keys share one
  * tag so the console reads them with one MGET. Nothing else is ever touched together.
  */
@@ -19,6 +19,12 @@ export interface Keys {
   userBan(name: string): string;
   /** When the account was last seen (ms). */
   userSeen(name: string): string;
+  /** Hash of the user's read markers: room (or `@peer`) -> id of the last message seen. */
+  userMarks(name: string): string;
+  /** Sorted set of the rooms the user keeps for the next start (`/join`), by when joined. */
+  userRooms(name: string): string;
+  /** Sorted set of the user's direct conversations (peer names) by last activity. */
+  userDirects(name: string): string;
   /**
    * A session, in its user's slot (the token names its user): the handshake reads it with
    * the account and its ban in one script.
@@ -88,6 +94,9 @@ export function makeKeys(prefix: string): Keys {
     userSessions: (name) => `${user(name)}:sessions`,
     userBan: (name) => `${user(name)}:ban`,
     userSeen: (name) => `${user(name)}:seen`,
+    userMarks: (name) => `${user(name)}:marks`,
+    userRooms: (name) => `${user(name)}:rooms`,
+    userDirects: (name) => `${user(name)}:directs`,
     session: (name, hash) => `${user(name)}:session:${hash}`,
     sessionPrefix: (name) => `${user(name)}:session:`,
     users: () => `${prefix}users`,

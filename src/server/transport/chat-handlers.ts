@@ -8,6 +8,8 @@ import {
   JoinPayload,
   LeavePayload,
   ListRoomsPayload,
+  MarkPayload,
+  MarksFetchPayload,
   MEMBER_QUERY_MAX,
   MembersPayload,
   PingPayload,
@@ -18,7 +20,7 @@ import {
   type JoinResult,
   type RoomInfo,
 } from '../../protocol/index.js';
-import { roomOf } from '../rooms/room-names.js';
+import { roomOf, userRoomOf } from '../rooms/room-names.js';
 import type { ChatSocket } from './io-types.js';
 import type { InstanceContext } from '../context.js';
 import {
@@ -155,7 +157,7 @@ async function joinRoom(
   socket: ChatSocket,
   ctx: InstanceContext,
   room: string,
-  { room: address, since, epoch, limit }: JoinPayload,
+  { room: address, since, epoch, limit, remember }: JoinPayload,
 ): Promise<JoinResult> {
   const user = socket.data.user;
   const m = membershipOf(socket);
@@ -184,16 +186,19 @@ async function joinRoom(
     await ctx.fanout.subscribed(room);
     if (m.gone) throw gone();
     if (!already) m.counted.add(room);
-    const [{ page, meta, unrecoverable }, { added, members, count, typing }] = await Promise.all([
-      readPage(
-        ctx,
-        room,
-        { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
-        ctx.history.meta(room),
-      ),
-      ctx.presence.join(room, user, !already),
-    ]);
+    const [{ page, meta, unrecoverable }, { added, members, count, typing }, readTo] =
+      await Promise.all([
+        readPage(
+          ctx,
+          room,
+          { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
+          ctx.history.meta(room),
+        ),
+        ctx.presence.join(room, user, !already),
+        ctx.marks.readTo(user, address),
+      ]);
     if (added) ctx.presenceChanged(room);
+    if (remember) await ctx.marks.remember(user, address);
     return {
       room: address,
       ...readAs(page, room, address),
@@ -203,6 +208,7 @@ async function joinRoom(
       lastSeq: meta.seq,
       epoch: meta.epoch,
       unrecoverable,
+      ...(readTo ? { readTo } : {}),
     };
   } catch (err) {
     if (!already) {
@@ -233,6 +239,8 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       return m.run(room, async () => {
         joinedRoom(socket, address);
         await socket.leave(roomOf(room));
+        // Left for good: not opened at the next start, and no marker kept.
+        await ctx.marks.forget(socket.data.user, address);
         if (m.counted.delete(room) && (await ctx.presence.leave(room, socket.data.user))) {
           ctx.presenceChanged(room);
         }
@@ -288,7 +296,16 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       if (!res.duplicate) {
         ctx.metrics.messagesIn.inc();
         ctx.rates.addIn();
-        if (isDirectRoom(room)) announceDirect(ctx.io, room, socket.data.user, res.id);
+        if (isDirectRoom(room)) {
+          announceDirect(ctx.io, room, socket.data.user, res.id);
+          // The message is stored: a failed index write must not fail its ack (a retry would
+          // find it stored); the next message writes the index again.
+          await ctx.marks
+            .directActivity(room)
+            .catch((err: unknown) =>
+              ctx.log.warn({ room, err: (err as Error).message }, 'conversation index not written'),
+            );
+        }
       }
       // Stored on the master, but a failover before its replica has it would lose it.
       if (res.replicas !== undefined && res.replicas < ctx.cfg.appendWaitReplicas) {
@@ -312,6 +329,22 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   'sys:ping': {
     schema: PingPayload,
     run: (_socket, ctx, { t }) => Promise.resolve({ t, instanceId: ctx.cfg.instanceId }),
+  },
+  'marks:set': {
+    schema: MarkPayload,
+    run: async (socket, ctx, { room: address, id }) => {
+      // Only what the socket could have seen: a room it is in.
+      const room = joinedRoom(socket, address);
+      const user = socket.data.user;
+      const { moved, ...mark } = await ctx.marks.set(user, address, room, id);
+      // The user's other clients (on every instance) clear what this one has read.
+      if (moved) ctx.io.to(userRoomOf(user)).except(socket.id).emit('marks:updated', mark);
+      return mark;
+    },
+  },
+  'marks:fetch': {
+    schema: MarksFetchPayload,
+    run: (socket, ctx) => ctx.marks.summary(socket.data.user),
   },
 };
 

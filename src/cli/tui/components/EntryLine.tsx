@@ -26,6 +26,12 @@ export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
           ─── {entry.label} ───
         </Text>
       );
+    case 'marker':
+      return (
+        <Text color="redBright" wrap="truncate-end">
+          ── {entry.label} ──
+        </Text>
+      );
     case 'gap':
       return (
         <Box width={width} flexShrink={0}>

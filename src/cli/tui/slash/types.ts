@@ -13,6 +13,10 @@ export interface CommandHost {
   readonly recentMentions: readonly MentionRecord[];
   /** Edit, delete, search and jump. */
   readonly tools: MessageTools;
+  /** The mentions after the user's read markers, asked of the server, with those heard here. */
+  loadMentions(): Promise<readonly MentionRecord[]>;
+  /** Shows a room (opening it if needed) scrolled to the message `id` when it holds it. */
+  jumpTo(room: string, id: string | undefined): Promise<void>;
   info(text: string, tone?: LocalLine['tone']): void;
   say(text: string, kind: 'text' | 'action'): Promise<void>;
   join(name: string | undefined): Promise<boolean>;

@@ -23,5 +23,7 @@ export type ChatPort = Pick<
   | 'remove'
   | 'search'
   | 'loadAround'
+  | 'fetchMarks'
+  | 'markRead'
   | 'close'
 >;

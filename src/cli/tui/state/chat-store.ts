@@ -19,6 +19,8 @@ import { PasteSender, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
+import { ReadMarkers, unreadAfter } from './read-marks.js';
+import { openUnread, restoreRooms, type RestoreHooks } from './restore.js';
 import { TypingOut } from './typing-out.js';
 import { runInput } from '../slash/registry.js';
 import type { CommandHost } from '../slash/types.js';
@@ -95,6 +97,14 @@ export class ChatStore implements CommandHost {
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
   private readonly mentions: MentionLog;
+  /** Read markers, the unread-marker line, and unread mentions beyond what rooms hold. */
+  private readonly reads: ReadMarkers;
+  private readonly hiddenMentions = new Map<string, number>();
+  /** While starting: rooms the server says have unread messages (a join must not read them). */
+  private unreadAtStart: ReadonlySet<string> = new Set();
+  /** Started, and the connection went down since: the next connect asks what is new. */
+  private started = false;
+  private wasDown = false;
   private status: string | undefined;
   private stateSince: number;
   private quitting = false;
@@ -127,10 +137,16 @@ export class ChatStore implements CommandHost {
     this.mentions = new MentionLog(this.user, () => {
       if (bell !== 'off') this.onBell?.();
     });
+    this.reads = new ReadMarkers(client);
     const c = client;
     this.offs.push(
       c.on('state', (state) => {
         this.stateSince = this.now();
+        if (state.kind === 'reconnecting') this.wasDown = this.started;
+        if (state.kind === 'connected' && this.wasDown) {
+          this.wasDown = false;
+          void this.newSinceReconnect();
+        }
         // One status at a time: what happened to the last connection is stale once it is down.
         if (state.kind !== 'connected') this.status = undefined;
         this.changed();
@@ -142,8 +158,11 @@ export class ChatStore implements CommandHost {
         // Unread is counted for live (and missed) messages only: history does not ring.
         const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
         if (newest && unread) this.mentions.arrived(m, m.room);
+        // In view: read (the server is told, and so the user's other clients).
+        if (m.room === this.active) this.reads.seen(m.room);
         this.changed();
       }),
+      c.on('mark', (room, id) => this.markedElsewhere(room, id)),
       c.on('opened', (room) => this.opened(room)),
       c.on('room', () => this.changed()),
       c.on('outgoing', () => {
@@ -207,6 +226,7 @@ export class ChatStore implements CommandHost {
     const scroll = this.active ? this.scrolls.get(this.active) : undefined;
     const local = this.local.get(this.active ?? GLOBAL);
     const clearedAfter = this.active ? this.cleared.get(this.active) : undefined;
+    const marker = this.active ? this.reads.line(this.active) : undefined;
     // A round-trip figure, typing or a status line must not rebuild every line of the pane.
     const key = [
       room,
@@ -216,6 +236,7 @@ export class ChatStore implements CommandHost {
       this.local.lineNo,
       clearedAfter,
       this.user,
+      marker,
     ];
     const memo = this.entriesMemo;
     const entries =
@@ -227,6 +248,7 @@ export class ChatStore implements CommandHost {
             outgoing: c.outgoing.values(),
             local: local ?? [],
             clearedAfter,
+            marker,
           });
     this.entriesMemo = { key, entries };
     return {
@@ -265,7 +287,23 @@ export class ChatStore implements CommandHost {
   private unreadMentions(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active || r.unread === 0) return 0;
-    return this.mentions.unreadOnTab(name, r.messages, r.unread, r.version);
+    const held = this.mentions.unreadOnTab(name, r.messages, r.unread, r.version);
+    return held + (this.hiddenMentions.get(name) ?? 0);
+  }
+
+  /**
+   * Another client of the user read a room up to `id`: what this one counts unread there is
+   * what follows it (when the room holds the marker's place).
+   */
+  private markedElsewhere(room: string, id: string): void {
+    this.reads.heard(room, id);
+    const r = this.client.rooms.get(room);
+    if (!r || room === this.active) return;
+    const left = unreadAfter(r, this.reads.get(room) ?? id, this.user);
+    if (left === undefined) return;
+    r.unread = left;
+    this.hiddenMentions.delete(room);
+    this.changed();
   }
 
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
@@ -316,32 +354,72 @@ export class ChatStore implements CommandHost {
 
   // --- actions ---
 
-  /** Joins the rooms given on the command line, one after the other. */
+  /**
+   * Joins the rooms given on the command line, then opens what the server keeps for the user
+   * (rooms joined before, rooms and conversations with unread messages, with their counts),
+   * and shows the first room named.
+   */
   async start(rooms: string[]): Promise<void> {
-    for (const r of rooms) await this.join(r);
+    const problem = await restoreRooms(this, rooms, {
+      ...this.restoreHooks,
+      unreadAtStart: (set) => (this.unreadAtStart = set),
+    });
+    this.started = true;
     const first = rooms[0] === undefined ? -1 : this.order.indexOf(rooms[0].replace(/^#/, ''));
     if (first >= 0) this.switchTo(first);
+    else if (!this.active && this.order.length > 0) this.switchTo(0);
+    if (problem) this.info(problem, 'error');
   }
 
-  /** `/join <room>`, or `/join @user` (as `/query`). True when the room is open and active. */
-  async join(name: string | undefined): Promise<boolean> {
+  /** How a start (and a reconnect) opens what the server says is unread. */
+  private readonly restoreHooks: Omit<RestoreHooks, 'unreadAtStart'> = {
+    open: (room, opts) => this.open(room, opts),
+    unread: (room, unread, hidden) => {
+      const r = this.client.rooms.get(room);
+      if (r) r.unread = unread;
+      if (hidden > 0) this.hiddenMentions.set(room, hidden);
+      else this.hiddenMentions.delete(room);
+    },
+    mentions: (list) => this.mentions.merge(list),
+  };
+
+  /**
+   * Back after a lost connection: the rooms open were resumed by the client; a conversation
+   * someone opened meanwhile was told to nobody, so the server is asked.
+   */
+  private async newSinceReconnect(): Promise<void> {
+    try {
+      const summary = await this.client.fetchMarks();
+      await openUnread(this, summary, this.restoreHooks, new Set(this.order));
+    } catch {
+      // Down again: the next connect asks again.
+      this.wasDown = true;
+    }
+    this.changed();
+  }
+
+  /**
+   * `/join <room>`, or `/join @user` (as `/query`). True when the room is open (and, unless
+   * `show` is false, active). The server keeps it for the user's next start.
+   */
+  async join(name: string | undefined, show = true): Promise<boolean> {
     if (!name) {
       this.info('usage: /join <room> (or /join @user for a direct conversation)', 'error');
       return false;
     }
-    if (name.startsWith('@')) return this.query(name);
+    if (name.startsWith('@')) return this.query(name, undefined, show);
     const room = name.replace(/^#/, '');
     if (!NAME_PATTERN.test(room)) {
       this.info(`"${sanitizeInline(room, 40)}" is not a room name: ${NAME_RULE}`, 'error');
       return false;
     }
-    return this.open(room);
+    return this.open(room, { show, remember: true });
   }
 
   /** `/query <user>`: opens the direct conversation with the user and switches to it. */
-  async query(user: string | undefined, usage = '/query <user>'): Promise<boolean> {
+  async query(user: string | undefined, usage = '/query <user>', show = true): Promise<boolean> {
     const address = this.directTo(user, usage);
-    return address !== undefined && this.open(address);
+    return address !== undefined && this.open(address, { show, remember: true });
   }
 
   /** `/msg <user> <text>`: opens the conversation with the user, switches to it, sends. */
@@ -366,10 +444,21 @@ export class ChatStore implements CommandHost {
     return directAddress(name);
   }
 
-  private async open(room: string): Promise<boolean> {
+  /**
+   * Opens a room (joins it) unless open; `show`: and switches to it. `remember`: the user
+   * asked for it, so the server keeps it for the next start, and a room they never read is
+   * read as far as it goes now (its history is not news to them).
+   */
+  private async open(
+    room: string,
+    opts: { show?: boolean; remember?: boolean } = {},
+  ): Promise<boolean> {
     if (!this.order.includes(room)) {
       try {
-        await this.client.join(room);
+        const state = await this.client.join(room, undefined, { remember: opts.remember });
+        this.reads.heard(room, state.readTo);
+        if (opts.remember && state.readTo === undefined && !this.unreadAtStart.has(room))
+          this.reads.seen(room);
       } catch (err) {
         const why = sanitizeInline((err as Error).message, 120);
         this.info(
@@ -380,7 +469,8 @@ export class ChatStore implements CommandHost {
       }
       if (!this.order.includes(room)) this.order.push(room);
     }
-    this.switchTo(this.order.indexOf(room));
+    if (opts.show ?? true) this.switchTo(this.order.indexOf(room));
+    else this.changed();
     return true;
   }
 
@@ -400,6 +490,8 @@ export class ChatStore implements CommandHost {
     this.order.splice(i, 1);
     this.local.drop(room);
     this.scrolls.drop(room);
+    this.reads.drop(room);
+    this.hiddenMentions.delete(room);
     if (this.active === room) {
       this.active = this.order[Math.min(i, this.order.length - 1)];
       if (!this.active) this.info(`you left ${roomLabel(room)}; /join a room to chat`);
@@ -410,8 +502,15 @@ export class ChatStore implements CommandHost {
   switchTo(index: number): void {
     const name = this.order[index];
     if (name === undefined) return;
-    if (name !== this.active) this.typing(false);
+    if (name !== this.active) {
+      this.typing(false);
+      // Leaving a room: what was seen there is told now; coming to one fixes its marker line.
+      if (this.active) this.reads.seen(this.active, true);
+      this.reads.enter(name, this.client.rooms.get(name));
+      this.hiddenMentions.delete(name);
+    }
     this.active = name;
+    this.reads.seen(name);
     this.changed();
   }
 
@@ -531,6 +630,36 @@ export class ChatStore implements CommandHost {
     return this.mentions.recent;
   }
 
+  /**
+   * See {@link CommandHost.loadMentions}: asks the server (on failure says so), and takes in
+   * those in the history the rooms hold too, so every highlighted line is listed.
+   */
+  async loadMentions(): Promise<readonly MentionRecord[]> {
+    this.mentions.merge([...this.client.rooms.values()].flatMap((r) => r.messages));
+    try {
+      this.mentions.merge((await this.client.fetchMarks()).mentions);
+    } catch (err) {
+      const why = sanitizeInline((err as Error).message, 120);
+      this.info(
+        `the server's list of mentions is not available (${why}): those heard here`,
+        'error',
+      );
+    }
+    return this.mentions.recent;
+  }
+
+  /** See {@link CommandHost.jumpTo}. */
+  async jumpTo(room: string, id: string | undefined): Promise<void> {
+    if (!(await this.open(room, { show: true }))) return;
+    const r = this.client.rooms.get(room);
+    if (id === undefined || !r) return;
+    if (!r.has(id)) {
+      return this.info('that message is older than what this room holds: PgUp loads older ones');
+    }
+    if (r.messages.at(-1)?.id !== id) this.scrolls.anchorTo(room, id);
+    this.changed();
+  }
+
   /** What Tab completes: commands, the active room's members (a DM's peer), known users. */
   completions(): CompletionSource {
     const members = (room: string): readonly string[] => this.client.rooms.get(room)?.members ?? [];
@@ -585,12 +714,14 @@ export class ChatStore implements CommandHost {
     if (this.quitting) return;
     this.quitting = true;
     this.typing(false);
+    this.reads.flush();
     this.changed();
     this.onQuit?.();
   }
 
   dispose(): void {
     clearInterval(this.timer);
+    this.reads.dispose();
     for (const off of this.offs) off();
     this.listeners.clear();
   }

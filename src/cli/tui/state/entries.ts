@@ -35,6 +35,8 @@ export type Entry =
       deleted?: boolean;
     }
   | { kind: 'gap'; key: string; missing: number; reset?: boolean; unloaded?: boolean }
+  /** The unread-marker line: what follows came after the user stopped reading. */
+  | { kind: 'marker'; key: string; label: string }
   | { kind: 'local'; key: string; tone: LocalLine['tone']; time: string; text: string };
 
 /** What stands in place of a deleted message. */
@@ -75,6 +77,8 @@ export interface EntryInput {
   local: readonly LocalLine[];
   /** `/clear`: hide messages up to this id and local lines up to this number. */
   clearedAfter?: { id: string | undefined; n: number } | undefined;
+  /** The unread-marker line: drawn before the first message after `after`, if any follows. */
+  marker?: { after: string | undefined; label: string } | undefined;
 }
 
 /**
@@ -84,6 +88,7 @@ export interface EntryInput {
  */
 export function buildEntries(input: EntryInput): Entry[] {
   const { room, user, clearedAfter } = input;
+  let marker = input.marker;
   const out: Entry[] = [];
   let lastDay: string | undefined;
   const day = (ts: number): void => {
@@ -119,6 +124,10 @@ export function buildEntries(input: EntryInput): Entry[] {
     const m = line.message;
     if (m.clientMsgId) held.add(m.clientMsgId);
     if (!hidden(m.id)) {
+      if (marker && (marker.after === undefined || compareIds(m.id, marker.after) > 0)) {
+        out.push({ kind: 'marker', key: 'marker', label: marker.label });
+        marker = undefined;
+      }
       day(m.ts);
       const { from, text } = safe(m);
       out.push({

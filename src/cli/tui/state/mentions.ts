@@ -1,5 +1,7 @@
-import type { ChatMessage } from '../../../protocol/index.js';
-import { directPeer } from '../../../protocol/index.js';
+import { countsOnTab, isMention, mentionsUser, type ChatMessage } from '../../../protocol/index.js';
+
+// The rule lives in the protocol: the server counts mentions for the unread summary with it.
+export { countsOnTab, isMention, mentionsUser };
 
 /** Most mentions `/mentions` keeps (the oldest go first). */
 export const MENTIONS_KEPT = 50;
@@ -11,37 +13,8 @@ export interface MentionRecord {
   ts: number;
   from: string;
   text: string;
-}
-
-const patterns = new Map<string, RegExp>();
-
-/**
- * Whether `text` names `user` as a whole word, with or without `@`, in any case. Names are
- * `[a-z0-9_-]` (NAME_PATTERN), so a word boundary is anything outside that set.
- */
-export function mentionsUser(text: string, user: string | undefined): boolean {
-  if (!user) return false;
-  let re = patterns.get(user);
-  if (!re) {
-    const name = user.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(`(?:^|[^a-z0-9_-])@?${name}(?![a-z0-9_-])`, 'i');
-    patterns.set(user, re);
-  }
-  return re.test(text);
-}
-
-/** A message that names the user and is not the user's own: highlighted, rung, listed. */
-export function isMention(m: ChatMessage, user: string | undefined): boolean {
-  return user !== undefined && m.from !== user && mentionsUser(m.text, user);
-}
-
-/**
- * What a tab counts as a mention: in a room, a message naming the user; in a direct
- * conversation, also every message from the peer (it was written to the user).
- */
-export function countsOnTab(m: ChatMessage, room: string, user: string | undefined): boolean {
-  if (user === undefined || m.from === user) return false;
-  return m.from === directPeer(room) || mentionsUser(m.text, user);
+  /** The message's id (none for a notice): `/mentions N` jumps to it. */
+  id?: string;
 }
 
 /**
@@ -72,7 +45,24 @@ export class MentionLog {
   arrived(m: ChatMessage, room: string): void {
     if (this.seen.has(m)) return;
     this.seen.add(m);
-    if (isMention(m, this.user)) this.add({ room, ts: m.ts, from: m.from, text: m.text });
+    if (isMention(m, this.user)) this.add({ room, ts: m.ts, from: m.from, text: m.text, id: m.id });
+  }
+
+  /**
+   * Messages that may name the user, not news to this moment: those the server found after the
+   * user's read markers (`marks:fetch`; `room` named as the user names it), or history the
+   * rooms hold. Those that name the user are kept in time order with the rest, each once,
+   * ringing nothing.
+   */
+  merge(messages: Iterable<ChatMessage>): void {
+    const have = new Set(this.list.flatMap((r) => (r.id ? [`${r.room} ${r.id}`] : [])));
+    const fresh = [...messages]
+      .filter((m) => isMention(m, this.user) && !have.has(`${m.room} ${m.id}`))
+      .map((m) => ({ room: m.room, ts: m.ts, from: m.from, text: m.text, id: m.id }));
+    if (fresh.length === 0) return;
+    this.list.push(...fresh);
+    this.list.sort((a, b) => a.ts - b.ts);
+    if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
   }
 
   /** An operator's notice to everyone. */
@@ -104,6 +94,7 @@ export class MentionLog {
   }
 
   private add(r: MentionRecord): void {
+    if (r.id && this.list.some((x) => x.id === r.id && x.room === r.room)) return;
     this.list.push(r);
     if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
     this.ring();

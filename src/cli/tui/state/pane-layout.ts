@@ -58,7 +58,8 @@ const MEASURED_MAX_CHARS = 4_000_000;
 
 /** Rows one entry takes in a pane `width` columns wide. */
 export function entryRows(e: Entry, width: number): number {
-  if (e.kind === 'day') return 1; // a date: it fits the narrowest pane drawn
+  // A date, the unread marker: one row each, cut to the pane (they fit the narrowest drawn).
+  if (e.kind === 'day' || e.kind === 'marker') return 1;
   const stamp = e.kind === 'gap' ? 0 : e.time.length + 1;
   const text = e.kind === 'gap' ? gapText(e) : bodyText(e);
   const key = `${width} ${stamp} ${text}`;

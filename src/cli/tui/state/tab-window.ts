@@ -1,4 +1,5 @@
 import type { RoomTab } from './chat-store.js';
+import { UNREAD_SHOWN_MAX } from '../../../protocol/index.js';
 import { roomLabel } from './room-label.js';
 
 /** Which tabs fit in the bar, and what lies beyond its edges. */
@@ -18,7 +19,9 @@ export interface TabWindow {
 export function tabLabel(tab: RoomTab, index: number): string {
   return `${index + 1}:${roomLabel(tab.name)}${unreadText(tab)}${mentionText(tab)}`;
 }
-export const unreadText = (t: RoomTab): string => (t.unread > 0 ? ` ${t.unread}` : '');
+/** Unread counts past {@link UNREAD_SHOWN_MAX} read `999+`. */
+export const unreadText = (t: RoomTab): string =>
+  t.unread > UNREAD_SHOWN_MAX ? ` ${UNREAD_SHOWN_MAX}+` : t.unread > 0 ? ` ${t.unread}` : '';
 export const mentionText = (t: RoomTab): string => (t.mentions > 0 ? ` (${t.mentions})` : '');
 
 /** The markers at the edges: `<` or `<(3) ` (three hidden rooms have unread), and mirrored. */

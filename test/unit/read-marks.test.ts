@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RoomState } from '../../src/client/room-state.js';
+import { MARK_EVERY_MS, MARKS_PER_SEND, ReadMarkers } from '../../src/cli/tui/state/read-marks.js';
+import type { MarkUpdate } from '../../src/protocol/index.js';
+import { chatMessage } from '../helpers/messages.js';
+
+/** Rooms holding `n` messages each, and a markRead that records and answers as `answer` says. */
+function stand(
+  rooms: string[],
+  n: number,
+  answer: (room: string, id: string) => Promise<MarkUpdate>,
+) {
+  const map = new Map<string, RoomState>();
+  for (const name of rooms) {
+    const r = new RoomState(name);
+    r.setBase(1);
+    for (let seq = 1; seq <= n; seq++) r.insert(chatMessage(seq));
+    map.set(name, r);
+  }
+  const sent: string[] = [];
+  const marks = new ReadMarkers({
+    rooms: map,
+    markRead: (room, id) => {
+      sent.push(`${room} ${id}`);
+      return answer(room, id);
+    },
+  });
+  return { marks, sent, rooms: map };
+}
+const accept: Answer = (room, id) => Promise.resolve({ room, id });
+type Answer = (room: string, id: string) => Promise<MarkUpdate>;
+const refuse =
+  (code: string): Answer =>
+  () =>
+    Promise.reject(Object.assign(new Error(code), { code }));
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('read markers sent by the terminal client', () => {
+  it('go a few at a time, not in one burst, after a moment; each room once, its newest', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const { marks, sent } = stand(names, 3, accept);
+    for (const n of names) {
+      marks.seen(n);
+      marks.seen(n); // seen again before it went: still one marker
+    }
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(MARK_EVERY_MS);
+    expect(sent).toHaveLength(MARKS_PER_SEND);
+    await vi.advanceTimersByTimeAsync(MARK_EVERY_MS);
+    expect(sent).toHaveLength(2 * MARKS_PER_SEND);
+    await vi.advanceTimersByTimeAsync(MARK_EVERY_MS);
+    expect(sent).toEqual(names.map((n) => `${n} 1003-0`));
+    // Nothing newer: nothing more.
+    for (const n of names) marks.seen(n, true);
+    await vi.advanceTimersByTimeAsync(5 * MARK_EVERY_MS);
+    expect(sent).toHaveLength(20);
+  });
+
+  it('a marker the server rate-limits goes again; one it refuses is dropped; none moves back', async () => {
+    let answer: Answer = refuse('rate_limited');
+    const { marks, sent, rooms } = stand(['dev'], 2, (room, id) => answer(room, id));
+    marks.seen('dev', true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual(['dev 1002-0']);
+    answer = accept;
+    await vi.advanceTimersByTimeAsync(MARK_EVERY_MS);
+    expect(sent).toEqual(['dev 1002-0', 'dev 1002-0']);
+    rooms.get('dev')!.insert(chatMessage(3));
+    answer = refuse('not_found');
+    marks.seen('dev', true);
+    await vi.advanceTimersByTimeAsync(5 * MARK_EVERY_MS);
+    expect(sent).toEqual(['dev 1002-0', 'dev 1002-0', 'dev 1003-0']);
+    // Heard from elsewhere further on: the marker here never goes back to an older one.
+    marks.heard('dev', '2000-0');
+    marks.heard('dev', '1500-0');
+    expect(marks.get('dev')).toBe('2000-0');
+    marks.seen('dev', true);
+    expect(sent).toHaveLength(3);
+  });
+});
