@@ -36,6 +36,12 @@ const io = new Server<ClientEvents, ServerEvents>(http, {
   adapter: createAdapter(pub, sub, { key: 'baseline' }),
 });
 
+// Socket.IO's own memory advice (docs/v4/memory-usage): the first HTTP request of each
+// session is not needed after the handshake, so the baseline does not keep it.
+io.engine.on('connection', (rawSocket: { request: unknown }) => {
+  rawSocket.request = null;
+});
+
 io.on('connection', (socket) => {
   socket.on('join', (room, ack) => {
     void socket.join(room);

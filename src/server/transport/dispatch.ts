@@ -72,6 +72,11 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       );
     });
     socket.on('disconnect', () => metrics.connections.dec());
+    // Socket.IO keeps the upgrade request of every connection (its headers, its parser's
+    // leftovers) for as long as the connection lives; nothing here reads it after the
+    // handshake, which has copied what it needs (auth, address) by now, and the connection
+    // guard has released the connection (its listener runs first). Socket.IO's memory advice.
+    (socket.conn as { request: unknown }).request = null;
     socket.emit('session:welcome', {
       user: socket.data.user,
       instanceId: cfg.instanceId,
