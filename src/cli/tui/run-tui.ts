@@ -42,7 +42,13 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
   }
 
   process.stdout.write(ENTER_ALT_SCREEN);
-  const store = new ChatStore(client, { user, bell: new Settings().bell });
+  const settings = new Settings();
+  const store = new ChatStore(client, {
+    user,
+    bell: settings.bell,
+    notify: settings.notify,
+    ignore: settings,
+  });
   const app = render(createElement(App, { store }), {
     stdin: filteredStdin(process.stdin),
     exitOnCtrlC: false,

@@ -2,6 +2,7 @@ import { sanitizeInline } from '../../sanitize.js';
 import { clear } from './clear.js';
 import { del, edit } from './edit.js';
 import { help } from './help.js';
+import { ignore, unignore } from './ignore.js';
 import { join } from './join.js';
 import { leave } from './leave.js';
 import { me } from './me.js';
@@ -25,6 +26,8 @@ export const COMMANDS: readonly SlashCommand[] = [
   rooms,
   window,
   who,
+  ignore,
+  unignore,
   me,
   edit,
   del,
