@@ -15,6 +15,7 @@ import { MentionLog, type MentionRecord } from './mentions.js';
 import { MessageTools } from './message-tools.js';
 import { IgnoreList, type IgnoreStore } from './ignore-list.js';
 import { notifySequence, type NotifyStyle } from './notify.js';
+import { PresenceLines } from './presence-lines.js';
 import { LocalLines } from './local-lines.js';
 import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
@@ -106,6 +107,7 @@ export class ChatStore implements CommandHost {
   /** Read markers, the unread-marker line, and unread mentions beyond what rooms hold. */
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
+  private readonly presence = new PresenceLines();
   /** While starting: rooms the server says have unread messages (a join must not read them). */
   private unreadAtStart: ReadonlySet<string> = new Set();
   /** Started, and the connection went down since: the next connect asks what is new. */
@@ -187,7 +189,10 @@ export class ChatStore implements CommandHost {
       }),
       c.on('mark', (room, id) => this.markedElsewhere(room, id)),
       c.on('opened', (room) => this.opened(room)),
-      c.on('room', () => this.changed()),
+      c.on('room', (name) => {
+        this.presenceChanged(name);
+        this.changed();
+      }),
       c.on('outgoing', () => {
         this.outgoingRev++;
         this.changed();
@@ -346,6 +351,15 @@ export class ChatStore implements CommandHost {
     r.unread = left;
     this.hiddenMentions.delete(room);
     this.changed();
+  }
+
+  /** Join and leave lines for a room's new member list (see presence-lines.ts). */
+  private presenceChanged(name: string): void {
+    const r = this.client.rooms.get(name);
+    if (!r || directPeer(name) !== undefined || !this.order.includes(name)) return;
+    const skip = (u: string): boolean => this.ignoring.has(u);
+    for (const line of this.presence.changes(r, this.user, this.now(), skip))
+      this.addLine(name, 'info', sanitizeInline(line, 48));
   }
 
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
@@ -536,11 +550,12 @@ export class ChatStore implements CommandHost {
     this.local.drop(room);
     this.scrolls.drop(room);
     this.reads.drop(room);
+    this.presence.drop(room);
     this.hiddenMentions.delete(room);
-    if (this.active === room) {
-      this.active = this.order[Math.min(i, this.order.length - 1)];
-      if (!this.active) this.info(`you left ${roomLabel(room)}; /join a room to chat`);
-    }
+    if (this.active === room) this.active = this.order[Math.min(i, this.order.length - 1)];
+    this.info(
+      this.active ? `left ${roomLabel(room)}` : `you left ${roomLabel(room)}; /join a room to chat`,
+    );
     this.changed();
   }
 
