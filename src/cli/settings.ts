@@ -16,11 +16,16 @@ export type BellSetting = (typeof BELL_VALUES)[number];
 export const NOTIFY_VALUES = ['off', 'osc777', 'osc9'] as const;
 export type NotifySetting = (typeof NOTIFY_VALUES)[number];
 
+/** Links drawn as OSC 8 hyperlinks: auto (default: unless TERM is dumb or linux), on or off. */
+export const LINKS_VALUES = ['auto', 'on', 'off'] as const;
+export type LinksSetting = (typeof LINKS_VALUES)[number];
+
 interface Schema {
   server?: string;
   user?: string;
   bell?: BellSetting;
   notify?: NotifySetting;
+  links?: LinksSetting;
   /** Users whose messages and DMs the full-screen client hides (`/ignore`). */
   ignored?: string[];
   sessions: Record<string, SavedSession>;
@@ -35,6 +40,8 @@ export const CONFIG_KEYS = {
   bell: 'ring the terminal bell on a message naming you or a DM: mentions (default) or off',
   notify:
     'desktop notification for mentions and DMs in rooms not on screen: off (default), osc777 or osc9',
+  links:
+    'draw http(s) links as clickable OSC 8 hyperlinks: auto (default: unless TERM is dumb or linux), on or off',
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -95,6 +102,7 @@ export class Settings {
   get(key: ConfigKey): string | undefined {
     if (key === 'bell') return this.bell;
     if (key === 'notify') return this.notify;
+    if (key === 'links') return this.links;
     return this.conf.get(key);
   }
 
@@ -102,6 +110,7 @@ export class Settings {
   set(key: ConfigKey, value: string): void {
     if (key === 'bell') return this.conf.set('bell', checkOne('bell', BELL_VALUES, value));
     if (key === 'notify') return this.conf.set('notify', checkOne('notify', NOTIFY_VALUES, value));
+    if (key === 'links') return this.conf.set('links', checkOne('links', LINKS_VALUES, value));
     if (key === 'server') value = normaliseServers(value).join(',');
     this.conf.set(key, value);
   }
@@ -116,6 +125,11 @@ export class Settings {
     const v = this.conf.get('notify');
     // Opt-in: anything but a known style (a hand-edited file) is off.
     return v === 'osc777' || v === 'osc9' ? v : 'off';
+  }
+
+  get links(): LinksSetting {
+    const v = this.conf.get('links');
+    return v === 'on' || v === 'off' ? v : 'auto';
   }
 
   /** Users `/ignore` hides, as saved (a hand-edited file may hold anything: only strings). */

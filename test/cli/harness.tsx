@@ -61,6 +61,7 @@ export async function setup(
     bell?: 'mentions' | 'off';
     notify?: ChatStoreOptions['notify'];
     ignore?: ChatStoreOptions['ignore'];
+    links?: boolean;
     /** Sets up what the server holds before the client starts (rooms, read markers). */
     before?: (chat: FakeChat) => void;
   } = {},
@@ -74,6 +75,7 @@ export async function setup(
     ...(opts.bell ? { bell: opts.bell } : {}),
     ...(opts.notify ? { notify: opts.notify } : {}),
     ...(opts.ignore ? { ignore: opts.ignore } : {}),
+    ...(opts.links ? { links: opts.links } : {}),
   });
   const size =
     opts.columns || opts.rows ? { columns: opts.columns ?? 100, rows: opts.rows ?? 24 } : undefined;

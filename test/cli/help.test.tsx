@@ -49,7 +49,7 @@ describe('first screen hint', () => {
 
 describe('/help overlay', () => {
   it('opens over the pane with every command and key, Esc closes it, and the history is unchanged', async () => {
-    h = await setup({ columns: 100, rows: 40 });
+    h = await setup({ columns: 100, rows: 46 });
     h.chat.deliver('lobby', 'bob', 'before help', { live: false });
     await h.until((f) => expect(f).toContain('bob: before help'));
     const before = h.frame();

@@ -69,7 +69,11 @@ describe('the bell setting', () => {
   it('`chat-tui config` shows and sets it like the other keys', async () => {
     const dir = tmpDir('bell');
     expect(await config(dir, 'get', 'bell')).toBe('mentions\n');
-    expect(JSON.parse(await config(dir, 'get'))).toEqual({ bell: 'mentions', notify: 'off' });
+    expect(JSON.parse(await config(dir, 'get'))).toEqual({
+      bell: 'mentions',
+      notify: 'off',
+      links: 'auto',
+    });
     await config(dir, 'set', 'bell', 'off');
     expect(await config(dir, 'get', 'bell')).toBe('off\n');
     await config(dir, 'set', 'user', 'alice');
@@ -77,6 +81,7 @@ describe('the bell setting', () => {
       user: 'alice',
       bell: 'off',
       notify: 'off',
+      links: 'auto',
     });
     await expect(config(dir, 'set', 'bell', 'sometimes')).rejects.toThrow(
       'bell must be one of mentions, off',

@@ -4,6 +4,7 @@ import type { ChatClient } from '../../client/chat-client.js';
 import { Settings } from '../settings.js';
 import { App } from './components/App.js';
 import { ChatStore } from './state/chat-store.js';
+import { terminalLinks } from './state/links.js';
 import { filteredStdin } from './stdin-filter.js';
 
 // Bracketed paste (`?2004`) on while the client runs: a terminal then wraps a paste in
@@ -47,6 +48,7 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
     user,
     bell: settings.bell,
     notify: settings.notify,
+    links: settings.links === 'auto' ? terminalLinks() : settings.links === 'on',
     ignore: settings,
   });
   const app = render(createElement(App, { store }), {

@@ -14,6 +14,7 @@ import { rooms } from './rooms.js';
 import { jump, search } from './search.js';
 import type { CommandArgs, CommandHost, SlashCommand } from './types.js';
 import { who } from './who.js';
+import { url } from './url.js';
 import { window } from './window.js';
 
 /** Every slash command, in the order `/help` lists them. A new command is a file and a line here. */
@@ -33,6 +34,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   del,
   search,
   jump,
+  url,
   clear,
   help,
   quit,

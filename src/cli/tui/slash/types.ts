@@ -26,7 +26,7 @@ export interface CommandHost {
   /** `/ignore NAME` (`on`) or `/unignore NAME`. */
   ignore(name: string | undefined, on: boolean): void;
   /** Users whose messages and DMs are hidden. */
-  readonly ignoring: { readonly list: string[] };
+  readonly ignoring: { readonly list: string[]; has(user: string): boolean };
   window(arg: string | undefined): void;
   clearScreen(): void;
   showHelp(open: boolean): void;

@@ -76,6 +76,8 @@ export interface ChatStoreOptions {
   bell?: 'mentions' | 'off';
   /** Desktop notifications for mentions and DMs out of view (the `notify` setting). */
   notify?: NotifyStyle;
+  /** Draw http(s) links as OSC 8 hyperlinks (the `links` setting, for this terminal). */
+  links?: boolean;
   /** Where `/ignore` keeps its list (the client's settings); none: kept for this run only. */
   ignore?: IgnoreStore;
 }
@@ -132,6 +134,8 @@ export class ChatStore implements CommandHost {
   onNotify: ((sequence: string) => void) | undefined;
   /** Users whose messages and DMs are hidden (`/ignore`). */
   readonly ignoring: IgnoreList;
+  /** Links are drawn as OSC 8 hyperlinks. */
+  readonly links: boolean;
   /** Edit, delete, search and jump (see message-tools.ts). */
   readonly tools = new MessageTools(this);
   private draft: Snapshot['draft'];
@@ -148,6 +152,7 @@ export class ChatStore implements CommandHost {
     const bell = opts.bell ?? 'mentions';
     const notify = opts.notify ?? 'off';
     this.ignoring = new IgnoreList(opts.ignore);
+    this.links = opts.links ?? false;
     this.mentions = new MentionLog(
       this.user,
       (why, r) => {
