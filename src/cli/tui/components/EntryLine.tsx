@@ -148,13 +148,12 @@ function MessageText({
  * Ink wraps keeping the space it broke at: drop it from the start of continuation lines. Ink
  * numbers the lines after clipping, so with rows hidden above, every line is a continuation.
  */
+// eslint-disable-next-line no-control-regex
+const BREAK_SPACE = /^((?:\x1b\[[0-9;]*m|\x1b\]8;[^\x07]*\x07)*) /;
 const dropBreakSpace =
   (hiddenRows: number) =>
   (line: string, index: number): string =>
-    // eslint-disable-next-line no-control-regex
-    index + hiddenRows > 0
-      ? line.replace(/^((?:\x1b\[[0-9;]*m|\x1b\]8;[^\x07]*\x07)*) /, '$1')
-      : line;
+    index + hiddenRows > 0 ? line.replace(BREAK_SPACE, '$1') : line;
 
 /** A timestamp column; what follows wraps beside it, so continuation lines are indented. */
 function Stamped({
