@@ -1,6 +1,7 @@
 import { sanitizeInline } from '../../sanitize.js';
 import { clear } from './clear.js';
 import { del, edit } from './edit.js';
+import { away, back } from './away.js';
 import { help } from './help.js';
 import { ignore, unignore } from './ignore.js';
 import { join } from './join.js';
@@ -29,6 +30,8 @@ export const COMMANDS: readonly SlashCommand[] = [
   who,
   ignore,
   unignore,
+  away,
+  back,
   me,
   edit,
   del,

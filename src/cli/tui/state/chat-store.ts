@@ -110,6 +110,8 @@ export class ChatStore implements CommandHost {
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
   private readonly presence = new PresenceLines();
+  /** Per direct conversation: the away period (its `since`) of the peer already told of. */
+  private readonly awayTold = new Map<string, number>();
   /** While starting: rooms the server says have unread messages (a join must not read them). */
   private unreadAtStart: ReadonlySet<string> = new Set();
   /** Started, and the connection went down since: the next connect asks what is new. */
@@ -735,7 +737,39 @@ export class ChatStore implements CommandHost {
     if (!this.active) return this.info('you are in no room: /join <room> first', 'error');
     this.typing(false);
     this.scrollToEnd();
-    await this.client.send(this.active, text, kind);
+    const room = this.active;
+    await this.client.send(room, text, kind);
+    const peer = directPeer(room);
+    if (peer) await this.tellAway(room, peer);
+  }
+
+  /**
+   * Writing to someone who is away: a line in the conversation says so, once per away period
+   * (a new `since` is a new period). Not knowing (an error) says nothing: it is a courtesy.
+   */
+  private async tellAway(room: string, peer: string): Promise<void> {
+    let state;
+    try {
+      [state] = await this.client.fetchAway([peer]);
+    } catch {
+      return;
+    }
+    if (!state || this.awayTold.get(room) === state.since) return;
+    this.awayTold.set(room, state.since);
+    const msg = sanitizeInline(state.message, 200);
+    this.addLine(room, 'notice', `${sanitizeInline(peer, 32)} is away: ${msg}`);
+  }
+
+  /** See {@link CommandHost.away}. */
+  async away(message: string | undefined): Promise<void> {
+    const text = message?.trim();
+    try {
+      const state = await this.client.setAway(text || undefined);
+      if (state) this.info(`you are away: ${sanitizeInline(state.message, 200)} (/back to clear)`);
+      else this.info('you are back: no longer marked away');
+    } catch (err) {
+      this.info(`cannot set away: ${sanitizeInline((err as Error).message, 120)}`, 'error');
+    }
   }
 
   /** Offers text for the input line (the view puts it there). */
