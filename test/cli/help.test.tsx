@@ -105,7 +105,7 @@ describe('/help overlay', () => {
     // that says more is below.
     expect(rowsOf(h.frame())[3]).toContain(TITLE.slice(0, 20));
     expect(rowsOf(h.frame())[9]).toMatch(/↓ \d+ more/);
-    for (let i = 0; i < 100 && !h.frame().includes('more above'); i++) {
+    for (let i = 0; i < 200 && !h.frame().includes('more above'); i++) {
       for (const r of rowsOf(h.frame()).slice(4, 9)) seen.add(r.trim());
       const was = h.frame();
       h.key(KEYS.down);
