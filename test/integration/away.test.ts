@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { login } from '../../src/client/api.js';
 import {
   AWAY_MESSAGE_MAX,
   AWAY_QUERY_MAX,
@@ -19,11 +18,8 @@ const cluster = useCluster(2);
 const pool = socketPool();
 afterAll(() => pool.closeAll());
 
-async function user(prefix: string, n = 0): Promise<{ name: string; token: string; s: RawSocket }> {
-  const name = userName(prefix);
-  const { token } = await login(cluster.nodes[n]!.url, name, 'password-1');
-  return { name, token, s: await pool.open(cluster.nodes[n]!.url, token) };
-}
+/** Logs a fresh user in and opens a bare socket on instance `n` (0 or 1). */
+const user = (prefix: string, n = 0) => pool.user(cluster.nodes[n]!.url, userName(prefix));
 
 const setAway = (s: RawSocket, payload: object): Promise<AwaySetResult> =>
   ok(ask<AwaySetResult>(s, 'away:set', payload));
