@@ -363,10 +363,13 @@ export class ChatStore implements CommandHost {
   /** Join and leave lines for a room's new member list (see presence-lines.ts). */
   private presenceChanged(name: string): void {
     const r = this.client.rooms.get(name);
-    if (!r || directPeer(name) !== undefined || !this.order.includes(name)) return;
+    if (!r || directPeer(name) !== undefined) return;
     const skip = (u: string): boolean => this.ignoring.has(u);
-    for (const line of this.presence.changes(r, this.user, this.now(), skip))
-      this.addLine(name, 'info', sanitizeInline(line, 48));
+    // Looked at even while the room is being joined (not a tab yet): the join's list is the
+    // one the next change is told against.
+    const lines = this.presence.changes(r, this.user, this.now(), skip);
+    if (!this.order.includes(name)) return;
+    for (const line of lines) this.addLine(name, 'info', sanitizeInline(line, 48));
   }
 
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
