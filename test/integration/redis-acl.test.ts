@@ -96,6 +96,15 @@ describe('REDIS_URL as the documented ACL user (default user off)', () => {
       15_000,
       'the message on the other instance',
     );
+    // Edit, search, read markers, kept rooms and delete: every script and command they use.
+    const sent = a.client.rooms.get('acl')!.messages.find((m) => m.text === 'as the acl user')!;
+    expect((await a.client.edit('acl', sent.id, 'as the acl user, edited')).id).toBeTruthy();
+    expect((await b.client.search('acl', 'EDITED')).hits.map((h) => h.text)).toEqual([
+      'as the acl user, edited',
+    ]);
+    await b.client.join('acl-kept', undefined, { remember: true });
+    expect((await b.client.markRead('acl', sent.id)).id).toBe(sent.id);
+    expect((await b.client.fetchMarks()).rooms).toContain('acl-kept');
     await a.client.setTyping('acl', true);
     await until(b.client, () => b.client.rooms.get('acl')!.typing.has(a.user), 15_000, 'typing');
     // A room with a member and no message is listed too (its activity read by ZMSCORE).
@@ -108,7 +117,7 @@ describe('REDIS_URL as the documented ACL user (default user off)', () => {
     expect((await a.client.send(`@${b.user}`, 'just us')).state).toBe('sent');
     const late = await connectUser([urls[1]!], { user: b.user });
     const room = await late.client.join('acl');
-    expect(room.messages.map((m) => m.text)).toContain('as the acl user');
+    expect(room.messages.map((m) => m.text)).toContain('as the acl user, edited');
 
     const adminEnv = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
     const status = await runAdmin(['--server', urls[0]!, 'status', '--json'], adminEnv);
@@ -118,6 +127,9 @@ describe('REDIS_URL as the documented ACL user (default user off)', () => {
     const kick = await runAdmin(['--server', urls[1]!, 'kick', a.user], adminEnv);
     expect(kick.code).toBe(0);
     await until(a.client, () => a.client.state.kind === 'ended', 15_000, 'kicked');
+    expect((await late.client.send('acl', 'to be deleted')).state).toBe('sent');
+    const doomed = late.client.rooms.get('acl')!.messages.find((m) => m.text === 'to be deleted')!;
+    expect((await late.client.remove('acl', doomed.id)).id).toBeTruthy();
     await logout(urls[1]!, late.token);
     for (const c of [a, b, late]) c.client.close();
 

@@ -49,6 +49,7 @@ describe('instance configuration from the settings definitions', () => {
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
       unauthConnPerIp: 200,
+      heap: 'small',
       logLevel: 'info',
       logFormat: undefined,
       supervised: false,
@@ -85,6 +86,11 @@ describe('instance configuration from the settings definitions', () => {
     expect(serverSetting('unauthConnPerIp', { CHAT_UNAUTH_CONN_PER_IP: '3' })).toBe(3);
   });
 
+  it('sizes the heap for memory unless told otherwise', () => {
+    expect(instanceConfig({}).heap).toBe('small');
+    expect(instanceConfig({ CHAT_HEAP: 'fast' }).heap).toBe('fast');
+  });
+
   it('refuses a value that does not parse, naming the variable or flag and the value', () => {
     expect(() => instanceConfig({ CHAT_HISTORY_MAX: '-1' })).toThrow(
       'CHAT_HISTORY_MAX must be a non-negative integer, got "-1"',
@@ -95,6 +101,9 @@ describe('instance configuration from the settings definitions', () => {
     );
     expect(() => instanceConfig({}, { port: 'x' })).toThrow('--port must be an integer');
     expect(() => instanceConfig({ LOG_LEVEL: 'loud' })).toThrow(/^LOG_LEVEL must be one of/);
+    expect(() => instanceConfig({ CHAT_HEAP: 'huge' })).toThrow(
+      'CHAT_HEAP must be one of small, fast',
+    );
     expect(() => instanceConfig({ CHAT_KEY_PREFIX: 'a b' })).toThrow(/^CHAT_KEY_PREFIX must not/);
     expect(() => instanceConfig({ CHAT_TRUST_PROXY: 'not an address' })).toThrow(
       /^CHAT_TRUST_PROXY must be a hop count/,

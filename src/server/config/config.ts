@@ -66,6 +66,8 @@ export interface InstanceConfig {
   unauthConnPerIp: number;
   /** Which hops may name the client in X-Forwarded-For (CHAT_TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** How V8 sizes the heap (CHAT_HEAP): `small` favours memory, `fast` is V8's default. */
+  heap: 'small' | 'fast';
   logLevel: string;
   /** `json` forces JSON logs on a terminal too (LOG_FORMAT). */
   logFormat: string | undefined;
@@ -146,6 +148,7 @@ export function instanceConfig(
     requestTimeoutMs: v('requestTimeoutMs'),
     unauthConnPerIp: v('unauthConnPerIp'),
     trustProxy: parseTrustProxy(s.trustProxy.value),
+    heap: v('heap') as InstanceConfig['heap'],
     logLevel: v('logLevel'),
     logFormat: s.logFormat.value,
     supervised,

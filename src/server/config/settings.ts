@@ -29,6 +29,9 @@ function count(env: string, dflt: number, doc: string, defaultDoc?: string) {
   });
 }
 
+/** How V8 sizes an instance's heap (see `heap` below). */
+export const HEAP_MODES = ['small', 'fast'] as const;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -226,6 +229,13 @@ export const SERVER_SETTINGS = {
     schema: checkedBy((raw) => (parseTrustProxy(raw), raw)),
     defaultDoc: 'off',
     doc: 'behind a balancer: hop count (`1`) or proxy addresses/CIDRs; the client is the right-most untrusted one',
+  }),
+  heap: define<string>({
+    env: 'CHAT_HEAP',
+    program: 'chat-server',
+    schema: z.enum(HEAP_MODES, { error: `must be one of ${HEAP_MODES.join(', ')}` }),
+    default: 'small',
+    doc: "`small`: V8 favours memory over speed (`--optimize-for-size`: a smaller young generation and heap growth, so a connect storm's garbage is not kept as resident memory); `fast`: V8's defaults",
   }),
   logLevel: define<string>({
     env: 'LOG_LEVEL',
