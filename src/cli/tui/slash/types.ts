@@ -23,8 +23,6 @@ export interface CommandHost {
   query(user: string | undefined): Promise<boolean>;
   msg(user: string | undefined, text: string): Promise<void>;
   leave(name: string | undefined): Promise<void>;
-  /** `/away [message]` (a message: away; none: back). */
-  away(message: string | undefined): Promise<void>;
   /** `/ignore NAME` (`on`) or `/unignore NAME`. */
   ignore(name: string | undefined, on: boolean): void;
   /** Users whose messages and DMs are hidden. */

@@ -16,6 +16,7 @@ import { MessageTools } from './message-tools.js';
 import { IgnoreList, type IgnoreStore } from './ignore-list.js';
 import { notifySequence, type NotifyStyle } from './notify.js';
 import { PresenceLines } from './presence-lines.js';
+import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
 import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
@@ -110,8 +111,7 @@ export class ChatStore implements CommandHost {
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
   private readonly presence = new PresenceLines();
-  /** Per direct conversation: the away period (its `since`) of the peer already told of. */
-  private readonly awayTold = new Map<string, number>();
+  private readonly awayNotices: AwayNotices;
   /** While starting: rooms the server says have unread messages (a join must not read them). */
   private unreadAtStart: ReadonlySet<string> = new Set();
   /** Started, and the connection went down since: the next connect asks what is new. */
@@ -155,6 +155,7 @@ export class ChatStore implements CommandHost {
     const notify = opts.notify ?? 'off';
     this.ignoring = new IgnoreList(opts.ignore);
     this.links = opts.links ?? false;
+    this.awayNotices = new AwayNotices(client, (room, text) => this.addLine(room, 'notice', text));
     this.mentions = new MentionLog(
       this.user,
       (why, r) => {
@@ -742,37 +743,7 @@ export class ChatStore implements CommandHost {
     this.scrollToEnd();
     const room = this.active;
     await this.client.send(room, text, kind);
-    const peer = directPeer(room);
-    if (peer) await this.tellAway(room, peer);
-  }
-
-  /**
-   * Writing to someone who is away: a line in the conversation says so, once per away period
-   * (a new `since` is a new period). Not knowing (an error) says nothing: it is a courtesy.
-   */
-  private async tellAway(room: string, peer: string): Promise<void> {
-    let state;
-    try {
-      [state] = await this.client.fetchAway([peer]);
-    } catch {
-      return;
-    }
-    if (!state || this.awayTold.get(room) === state.since) return;
-    this.awayTold.set(room, state.since);
-    const msg = sanitizeInline(state.message, 200);
-    this.addLine(room, 'notice', `${sanitizeInline(peer, 32)} is away: ${msg}`);
-  }
-
-  /** See {@link CommandHost.away}. */
-  async away(message: string | undefined): Promise<void> {
-    const text = message?.trim();
-    try {
-      const state = await this.client.setAway(text || undefined);
-      if (state) this.info(`you are away: ${sanitizeInline(state.message, 200)} (/back to clear)`);
-      else this.info('you are back: no longer marked away');
-    } catch (err) {
-      this.info(`cannot set away: ${sanitizeInline((err as Error).message, 120)}`, 'error');
-    }
+    await this.awayNotices.sent(room);
   }
 
   /** Offers text for the input line (the view puts it there). */
