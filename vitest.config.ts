@@ -18,6 +18,7 @@ const SHARED = [
   'test/integration/reads.test.ts',
   'test/integration/edits.test.ts',
   'test/integration/marks.test.ts',
+  'test/integration/away.test.ts',
   'test/admin/cluster.test.ts',
   'test/admin/users.test.ts',
 ];

@@ -1,4 +1,5 @@
 import type {
+  AwayState,
   MarkUpdate,
   MarksSummary,
   Welcome,
@@ -12,6 +13,7 @@ import { Emitter } from './emitter.js';
 import { onServerEvent } from './listen.js';
 import { Outbox } from './outbox.js';
 import { ReadMarks } from './read-marks.js';
+import { AwayMessages } from './away.js';
 import { ROOM_WINDOW_DEFAULT, type RoomState } from './room-state.js';
 import { RoomOps } from './room-ops.js';
 import { Resume } from './resume.js';
@@ -43,6 +45,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly ops: RoomOps;
   private readonly changes: ChangeOps;
   private readonly marks: ReadMarks;
+  private readonly awayMessages: AwayMessages;
 
   constructor(opts: ChatClientOptions) {
     super();
@@ -84,6 +87,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.ops = new RoomOps(this.rooms, this.conn, this.resume, emit, full.roomWindow);
     this.changes = new ChangeOps(this.rooms, this.conn, emit);
     this.marks = new ReadMarks(this.conn);
+    this.awayMessages = new AwayMessages(this.conn);
   }
 
   get state(): ConnectionState {
@@ -189,6 +193,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Where the user stands on the server: rooms to open, unread rooms and mentions. */
   fetchMarks(): Promise<MarksSummary> {
     return this.marks.fetch();
+  }
+
+  /** Sets the user's away message (`/away`), or clears it (undefined or empty: back). */
+  setAway(message: string | undefined): Promise<AwayState | null> {
+    return this.awayMessages.set(message);
+  }
+
+  /** Which of `users` are away, with their messages. */
+  fetchAway(users: string[]): Promise<AwayState[]> {
+    return this.awayMessages.get(users);
   }
 
   /** Tells the server the user has seen `room` up to `id`; answers the marker in force. */

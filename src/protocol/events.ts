@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { resultOf, type Ack, type Result } from './errors.js';
 import type { RoomInfo } from './models.js';
 import { MarkUpdate, MarksSummary, type MarkPayload, type MarksFetchPayload } from './marks.js';
+import { AwayList, AwaySetResult, type AwayGetPayload, type AwaySetPayload } from './away.js';
 import {
   ChatMessage,
   Notice,
@@ -82,6 +83,10 @@ export interface ClientToServerEvents {
    * messages after the read markers (counts, mentions, last sender) and the mentions.
    */
   'marks:fetch': (payload: MarksFetchPayload, ack: Ack<MarksSummary>) => void;
+  /** Sets the user's away message, or clears it (back): answers the state now. */
+  'away:set': (payload: AwaySetPayload, ack: Ack<AwaySetResult>) => void;
+  /** Which of the users named are away, with their messages. */
+  'away:get': (payload: AwayGetPayload, ack: Ack<AwayList>) => void;
 }
 
 /** Events the chat server sends to clients. */
@@ -157,6 +162,8 @@ export const ChatAnswers: {
   'sys:ping': resultOf(Pong),
   'marks:set': resultOf(MarkUpdate),
   'marks:fetch': resultOf(MarksSummary),
+  'away:set': resultOf(AwaySetResult),
+  'away:get': resultOf(AwayList),
 };
 
 /** What `admin:broadcast` answers: how far the message reached. */

@@ -3,6 +3,7 @@
  * schemas, models, limits and error codes. It imports none of the programs.
  */
 export * from './address.js';
+export * from './away.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './http.js';

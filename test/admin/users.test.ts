@@ -209,15 +209,21 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
 
   it('user delete ends every session on every instance and frees the name', async () => {
     const { user, clients, tokens } = await userOnTwoInstances('del');
-    // Something in each of the account's other keys: a kept room, its marker, a conversation.
+    // Something in each of the account's other keys: a kept room, its marker, a conversation,
+    // an away message.
     const room = `${user}-room`;
     await clients[0]!.join(room, undefined, { remember: true });
     const sent = await clients[0]!.send(room, 'to be forgotten');
     await until(clients[0]!, () => sent.state === 'sent', 20_000, 'the send acked');
     await clients[0]!.markRead(room, sent.id!);
+    await clients[0]!.setAway('gone for good');
     const before = cluster.redis.client();
-    const kept = [`chat:user:{${user}}:marks`, `chat:user:{${user}}:rooms`];
-    expect(await before.exists(...kept)).toBe(2);
+    const kept = [
+      `chat:user:{${user}}:marks`,
+      `chat:user:{${user}}:rooms`,
+      `chat:user:{${user}}:away`,
+    ];
+    expect(await before.exists(...kept)).toBe(3);
     before.disconnect();
     const endings = clients.map(ended);
     const res = await adminJson<UserDeleteResult>(via(0, 'user', 'delete', user), TOKEN);
@@ -236,7 +242,7 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
     try {
       const k = `chat:user:{${user}}`;
       expect(await r.exists(k, `${k}:sessions`, `${k}:ban`, `${k}:seen`)).toBe(0);
-      expect(await r.exists(`${k}:marks`, `${k}:rooms`)).toBe(0);
+      expect(await r.exists(`${k}:marks`, `${k}:rooms`, `${k}:away`)).toBe(0);
     } finally {
       r.disconnect();
     }

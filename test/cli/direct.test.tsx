@@ -56,14 +56,15 @@ describe('direct conversations', () => {
       ],
     });
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice 2 (2)'));
-    expect(h.bells()).toBe(1); // 'me?' names me; the older ones ring nothing
+    // Each new DM rings ('me?' as a mention, 'still there?' as a DM); the older ones nothing.
+    expect(h.bells()).toBe(2);
     expect(prompt(h.frame())).toBe('#lobby>');
     h.key(KEYS.alt(2));
     await h.until((f) => {
       expect(plain(f)).toContain('me: old answer');
       expect(plain(f)).toContain('alice: me?');
     });
-    expect(h.bells()).toBe(1);
+    expect(h.bells()).toBe(2);
   });
 
   it('/msg opens, switches and sends; /query and /join @user open and switch', async () => {

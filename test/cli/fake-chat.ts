@@ -8,6 +8,7 @@ import { RoomState } from '../../src/client/room-state.js';
 import type { ChatPort } from '../../src/cli/tui/state/chat-port.js';
 import {
   compareIds,
+  type AwayState,
   type ChatMessage,
   type MarkUpdate,
   type MarksSummary,
@@ -191,6 +192,30 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     r.insertOlder(this.around.get(room) ?? []);
     this.emit('room', room);
     return Promise.resolve(r.has(id));
+  }
+
+  /** Away messages the server keeps, by user; `away:get` calls, as the users asked about. */
+  readonly awayStates = new Map<string, AwayState>();
+  readonly awayAsked: string[][] = [];
+  /** `away:set` and `away:get` fail with this message. */
+  awayError: string | undefined;
+
+  setAway(message: string | undefined): Promise<AwayState | null> {
+    if (this.awayError) return Promise.reject(new Error(this.awayError));
+    const user = this.welcome?.user ?? 'me';
+    if (!message) {
+      this.awayStates.delete(user);
+      return Promise.resolve(null);
+    }
+    const state = { user, message, since: this.awayStates.get(user)?.since ?? T0 };
+    this.awayStates.set(user, state);
+    return Promise.resolve(state);
+  }
+
+  fetchAway(users: string[]): Promise<AwayState[]> {
+    this.awayAsked.push(users);
+    if (this.awayError) return Promise.reject(new Error(this.awayError));
+    return Promise.resolve(users.flatMap((u) => this.awayStates.get(u) ?? []));
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { vi } from 'vitest';
 import { App } from '../../src/cli/tui/components/App.js';
-import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
+import { ChatStore, type ChatStoreOptions } from '../../src/cli/tui/state/chat-store.js';
 import { FakeChat, T0 } from './fake-chat.js';
 
 process.env.TZ = 'UTC';
@@ -15,8 +15,10 @@ export interface Harness {
   /** Types text, waits for it to show, then presses Enter (a separate write: see TRAPS). */
   enter(text: string): Promise<void>;
   key(seq: string): void;
-  /** How many times the terminal bell (BEL) was written to stdout. */
+  /** How many times the terminal bell (BEL) was written to stdout (not counting OSC ends). */
   bells(): number;
+  /** Everything written to stdout between frames and in them, in order (escape sequences too). */
+  written(): string;
   /** Redraws at another terminal size, as a resize does. */
   resize(columns: number, rows: number): void;
   unmount(): void;
@@ -57,6 +59,9 @@ export async function setup(
     rows?: number;
     now?: () => number;
     bell?: 'mentions' | 'off';
+    notify?: ChatStoreOptions['notify'];
+    ignore?: ChatStoreOptions['ignore'];
+    links?: boolean;
     /** Sets up what the server holds before the client starts (rooms, read markers). */
     before?: (chat: FakeChat) => void;
   } = {},
@@ -68,6 +73,9 @@ export async function setup(
     tickMs: 0,
     now: opts.now ?? (() => T0),
     ...(opts.bell ? { bell: opts.bell } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
+    ...(opts.ignore ? { ignore: opts.ignore } : {}),
+    ...(opts.links ? { links: opts.links } : {}),
   });
   const size =
     opts.columns || opts.rows ? { columns: opts.columns ?? 100, rows: opts.rows ?? 24 } : undefined;
@@ -89,7 +97,13 @@ export async function setup(
       app.stdin.write('\r');
     },
     key: (seq) => app.stdin.write(seq),
-    bells: () => app.frames.reduce((n, f) => n + f.split('\x07').length - 1, 0),
+    bells: () =>
+      app.frames.reduce(
+        // eslint-disable-next-line no-control-regex
+        (n, f) => n + f.replace(/\x1b\][^\x07]*\x07/g, '').split('\x07').length - 1,
+        0,
+      ),
+    written: () => app.frames.join(''),
     resize: (columns, rows) => app.rerender(<App store={store} size={{ columns, rows }} />),
     unmount: () => {
       app.unmount();

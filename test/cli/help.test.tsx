@@ -49,7 +49,7 @@ describe('first screen hint', () => {
 
 describe('/help overlay', () => {
   it('opens over the pane with every command and key, Esc closes it, and the history is unchanged', async () => {
-    h = await setup({ columns: 100, rows: 40 });
+    h = await setup({ columns: 100, rows: 46 });
     h.chat.deliver('lobby', 'bob', 'before help', { live: false });
     await h.until((f) => expect(f).toContain('bob: before help'));
     const before = h.frame();
@@ -105,7 +105,7 @@ describe('/help overlay', () => {
     // that says more is below.
     expect(rowsOf(h.frame())[3]).toContain(TITLE.slice(0, 20));
     expect(rowsOf(h.frame())[9]).toMatch(/↓ \d+ more/);
-    for (let i = 0; i < 100 && !h.frame().includes('more above'); i++) {
+    for (let i = 0; i < 200 && !h.frame().includes('more above'); i++) {
       for (const r of rowsOf(h.frame()).slice(4, 9)) seen.add(r.trim());
       const was = h.frame();
       h.key(KEYS.down);

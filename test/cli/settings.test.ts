@@ -69,14 +69,41 @@ describe('the bell setting', () => {
   it('`chat-tui config` shows and sets it like the other keys', async () => {
     const dir = tmpDir('bell');
     expect(await config(dir, 'get', 'bell')).toBe('mentions\n');
-    expect(JSON.parse(await config(dir, 'get'))).toEqual({ bell: 'mentions' });
+    expect(JSON.parse(await config(dir, 'get'))).toEqual({
+      bell: 'mentions',
+      notify: 'off',
+      links: 'auto',
+    });
     await config(dir, 'set', 'bell', 'off');
     expect(await config(dir, 'get', 'bell')).toBe('off\n');
     await config(dir, 'set', 'user', 'alice');
-    expect(JSON.parse(await config(dir, 'get'))).toEqual({ user: 'alice', bell: 'off' });
+    expect(JSON.parse(await config(dir, 'get'))).toEqual({
+      user: 'alice',
+      bell: 'off',
+      notify: 'off',
+      links: 'auto',
+    });
     await expect(config(dir, 'set', 'bell', 'sometimes')).rejects.toThrow(
       'bell must be one of mentions, off',
     );
     expect(await config(dir, 'get', 'bell')).toBe('off\n');
+  });
+});
+
+describe('the notify setting and the ignore list', () => {
+  it('notify is off by default, takes osc777 or osc9, and refuses anything else', () => {
+    const dir = tmpDir('notify');
+    const s = new Settings(dir);
+    expect(s.notify).toBe('off');
+    s.set('notify', 'OSC777');
+    expect(new Settings(dir).notify).toBe('osc777');
+    expect(() => s.set('notify', 'loud')).toThrow('notify must be one of off, osc777, osc9');
+    expect(new Settings(dir).get('notify')).toBe('osc777');
+  });
+
+  it('the ignore list is kept in the settings file', () => {
+    const dir = tmpDir('ignore');
+    new Settings(dir).ignored = ['bob', 'carol'];
+    expect(new Settings(dir).ignored).toEqual(['bob', 'carol']);
   });
 });

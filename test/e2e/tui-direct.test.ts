@@ -12,7 +12,8 @@ import { needs } from '../helpers/tools.js';
  * Direct messages in real terminals: alice writes `/msg bob hi` in the built `chat-tui`, bob's
  * screen grows an `@alice` tab with one unread message without him doing anything, they talk,
  * bob's instance is SIGKILLed mid-conversation and neither screen loses or repeats a line;
- * carol, with a bare socket, gets nothing of it.
+ * carol, with a bare socket, gets nothing of it. Then `/ignore`: alice ignores dave, whose
+ * messages in the room and DMs do not reach her screen, until `/unignore` shows new ones.
  */
 
 const BIN = path.join(ROOT, 'bin/chat-tui.js');
@@ -118,5 +119,55 @@ describe('direct messages in tmux', needs('tmux'), () => {
     } finally {
       raw.close();
     }
+  });
+
+  it("/ignore hides a user's room messages and DMs in the real binary; /unignore shows new ones", async () => {
+    // Instances 1 and 3: the first test killed instance 2.
+    const [a, , c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    const alice = userName('alice');
+    const dave = userName('dave');
+    const aliceConf = tmpDir('ign-alice');
+    const daveConf = tmpDir('ign-dave');
+    panes.login(alice, a, aliceConf);
+    panes.login(dave, c, daveConf);
+    openPane('alice2', aliceConf, [a]);
+    openPane('dave', daveConf, [c]);
+    for (const p of ['alice2', 'dave'])
+      await until(p, (s) => {
+        expect(s.split('\n')[0]).toContain('● connected');
+        expect(s).toContain('#lobby>');
+      });
+    await say('dave', 'before the ignore');
+    await until('alice2', (s) => expect(s).toContain(`${dave}: before the ignore`));
+
+    await say('alice2', `/ignore ${dave}`);
+    await until('alice2', (s) => {
+      expect(s).toContain(`ignoring ${dave}: their messages and DMs`);
+      expect(s).not.toContain('before the ignore');
+    });
+    await say('dave', `${alice}: hidden in the room`);
+    await say('dave', `/msg ${alice} hidden dm`);
+    await until('dave', (s) => expect(s).toContain(`${dave}: hidden dm`));
+    // A line from alice herself after dave's: once it shows, his have been delivered too.
+    await say('alice2', 'sync line');
+    await until('alice2', (s) => expect(s).toContain(`${alice}: sync line`));
+    await until('dave', (s) => expect(tabBar(s)).toMatch(/#lobby 1\b/));
+    let screen = panes.screen('alice2');
+    expect(screen).not.toContain('hidden in the room');
+    expect(screen).not.toContain('hidden dm');
+    expect(tabBar(screen)).not.toContain(`@${dave}`);
+    expect(tabBar(screen)).toBe('1:#lobby');
+
+    await say('alice2', `/unignore ${dave}`);
+    // (The line wraps at the pane's width: its start is enough.)
+    await until('alice2', (s) => expect(s).toContain(`no longer ignoring ${dave}`));
+    tmux('send-keys', '-t', 'dave', 'M-1');
+    await until('dave', (s) => expect(s).toContain('#lobby>'));
+    await say('dave', 'shown again');
+    await until('alice2', (s) => expect(s).toContain(`${dave}: shown again`));
+    await say('dave', `/msg ${alice} a dm she sees`);
+    await until('alice2', (s) => expect(tabBar(s)).toMatch(new RegExp(`@${dave} \\d+ \\(\\d+\\)`)));
+    screen = panes.screen('alice2');
+    expect(screen).toContain(`${dave}: hidden in the room`);
   });
 });

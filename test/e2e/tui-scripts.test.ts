@@ -98,7 +98,9 @@ describe('chat-tui for scripts', () => {
     });
     const bad = await run(['config', 'get', 'colour']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('unknown setting "colour" (known: server, user, bell)');
+    expect(bad.stderr).toContain(
+      'unknown setting "colour" (known: server, user, bell, notify, links)',
+    );
   });
 
   it('a login with --server makes that server the default of the next runs', async () => {

@@ -1,3 +1,4 @@
+import { login } from '../../src/client/api.js';
 import { io, type Socket } from 'socket.io-client';
 import type {
   ClientToServerEvents,
@@ -63,6 +64,8 @@ export const code = (r: Result<unknown>): string => (r.ok ? 'ok' : r.error.code)
 /** A test file's bare sockets: opened connected, closed together (e.g. in `afterAll`). */
 export function socketPool(): {
   open: (url: string, token: string) => Promise<RawSocket>;
+  /** Logs `name` in at `url` (password `password-1`) and opens a socket for it. */
+  user: (url: string, name: string) => Promise<{ name: string; token: string; s: RawSocket }>;
   closeAll: () => void;
 } {
   const sockets: RawSocket[] = [];
@@ -71,6 +74,12 @@ export function socketPool(): {
       const s = await connected(rawSocket(url, { token }));
       sockets.push(s);
       return s;
+    },
+    user: async (url, name) => {
+      const { token } = await login(url, name, 'password-1');
+      const s = await connected(rawSocket(url, { token }));
+      sockets.push(s);
+      return { name, token, s };
     },
     closeAll: () => {
       for (const s of sockets.splice(0)) s.close();

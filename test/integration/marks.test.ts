@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { login } from '../../src/client/api.js';
 import type {
   ChatMessage,
   JoinResult,
@@ -22,11 +21,7 @@ const pool = socketPool();
 afterAll(() => pool.closeAll());
 
 /** Logs a fresh user in and opens a bare socket on instance `n` (0 or 1). */
-async function user(prefix: string, n = 0): Promise<{ name: string; token: string; s: RawSocket }> {
-  const name = userName(prefix);
-  const { token } = await login(cluster.nodes[n]!.url, name, 'password-1');
-  return { name, token, s: await pool.open(cluster.nodes[n]!.url, token) };
-}
+const user = (prefix: string, n = 0) => pool.user(cluster.nodes[n]!.url, userName(prefix));
 
 let cmid = 0;
 async function send(s: RawSocket, room: string, text: string): Promise<{ id: string }> {

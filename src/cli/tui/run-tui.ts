@@ -4,6 +4,7 @@ import type { ChatClient } from '../../client/chat-client.js';
 import { Settings } from '../settings.js';
 import { App } from './components/App.js';
 import { ChatStore } from './state/chat-store.js';
+import { terminalLinks } from './state/links.js';
 import { filteredStdin } from './stdin-filter.js';
 
 // Bracketed paste (`?2004`) on while the client runs: a terminal then wraps a paste in
@@ -42,7 +43,14 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
   }
 
   process.stdout.write(ENTER_ALT_SCREEN);
-  const store = new ChatStore(client, { user, bell: new Settings().bell });
+  const settings = new Settings();
+  const store = new ChatStore(client, {
+    user,
+    bell: settings.bell,
+    notify: settings.notify,
+    links: settings.links === 'auto' ? terminalLinks() : settings.links === 'on',
+    ignore: settings,
+  });
   const app = render(createElement(App, { store }), {
     stdin: filteredStdin(process.stdin),
     exitOnCtrlC: false,

@@ -7,15 +7,15 @@ import { END_SESSIONS_LUA } from './session-scripts.js';
 
 /**
  * Deletes an account and everything of it in its slot (sessions, index, ban, last seen, read
- * markers, kept rooms, conversations).
- * KEYS: account, sessions index, ban, seen, marks, rooms, directs. ARGV: session prefix.
+ * markers, kept rooms, conversations, away message).
+ * KEYS: account, sessions index, ban, seen, marks, rooms, directs, away. ARGV: session prefix.
  * Returns {0} (no such account: nothing changed) or {1, createdAt, hashes of sessions ended}.
  */
 const DELETE_SCRIPT = `${END_SESSIONS_LUA}
 local acc = redis.call('GET', KEYS[1])
 if not acc then return {0} end
 local hashes = end_sessions(KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {1, tostring(cjson.decode(acc).createdAt), hashes}
 `;
 
@@ -65,6 +65,7 @@ declare module 'ioredis' {
       marks: string,
       rooms: string,
       directs: string,
+      away: string,
       prefix: string,
     ): Result<[0] | [1, string, string[]], Context>;
     chatAccountBan(
@@ -93,7 +94,7 @@ export class AccountOps {
     private readonly redis: RedisConn,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('chatAccountDelete', { numberOfKeys: 7, lua: DELETE_SCRIPT });
+    redis.defineCommand('chatAccountDelete', { numberOfKeys: 8, lua: DELETE_SCRIPT });
     redis.defineCommand('chatAccountBan', { numberOfKeys: 3, lua: BAN_SCRIPT });
     redis.defineCommand('chatAccountUnban', { numberOfKeys: 2, lua: UNBAN_SCRIPT });
     redis.defineCommand('chatAccountUnlist', { numberOfKeys: 1, lua: UNLIST_SCRIPT });
@@ -148,6 +149,7 @@ export class AccountOps {
       keys.userMarks(user),
       keys.userRooms(user),
       keys.userDirects(user),
+      keys.userAway(user),
       keys.sessionPrefix(user),
     );
     if (reply[0] === 0) return null;

@@ -27,15 +27,16 @@ export interface StoredUser {
 /**
  * Registers an account if the name is free, in one step with clearing what an earlier
  * account of that name may have left behind (sessions, a ban, its last-seen mark: they were
- * that account's, not this one's; so were its read markers, kept rooms and conversations).
- * KEYS: account, sessions index, ban, seen, marks, rooms, directs. ARGV: account JSON,
+ * that account's, not this one's; so were its read markers, kept rooms, conversations and
+ * away message).
+ * KEYS: account, sessions index, ban, seen, marks, rooms, directs, away. ARGV: account JSON,
  * session prefix.
  * Returns {0} (the name is taken) or {1, hashes of sessions ended}.
  */
 const REGISTER_SCRIPT = `${END_SESSIONS_LUA}
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
 local hashes = end_sessions(KEYS[2], ARGV[2])
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {1, hashes}
 `;
 
@@ -49,6 +50,7 @@ declare module 'ioredis' {
       marks: string,
       rooms: string,
       directs: string,
+      away: string,
       record: string,
       prefix: string,
     ): Result<[0] | [1, string[]], Context>;
@@ -93,7 +95,7 @@ export class Accounts {
     private readonly redis: RedisConn,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('chatRegister', { numberOfKeys: 7, lua: REGISTER_SCRIPT });
+    redis.defineCommand('chatRegister', { numberOfKeys: 8, lua: REGISTER_SCRIPT });
   }
 
   /**
@@ -124,6 +126,7 @@ export class Accounts {
       keys.userMarks(name),
       keys.userRooms(name),
       keys.userDirects(name),
+      keys.userAway(name),
       JSON.stringify(stored),
       keys.sessionPrefix(name),
     );

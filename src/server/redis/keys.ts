@@ -25,6 +25,8 @@ export interface Keys {
   userRooms(name: string): string;
   /** Sorted set of the user's direct conversations (peer names) by last activity. */
   userDirects(name: string): string;
+  /** The user's away message (JSON: message, since), while away. */
+  userAway(name: string): string;
   /**
    * A session, in its user's slot (the token names its user): the handshake reads it with
    * the account and its ban in one script.
@@ -97,6 +99,7 @@ export function makeKeys(prefix: string): Keys {
     userMarks: (name) => `${user(name)}:marks`,
     userRooms: (name) => `${user(name)}:rooms`,
     userDirects: (name) => `${user(name)}:directs`,
+    userAway: (name) => `${user(name)}:away`,
     session: (name, hash) => `${user(name)}:session:${hash}`,
     sessionPrefix: (name) => `${user(name)}:session:`,
     users: () => `${prefix}users`,

@@ -36,6 +36,7 @@ import { liveRoomNames } from '../ops/status.js';
 import type { HandlerTable } from './boundary.js';
 import { joinedRoom } from './joined-room.js';
 import { CHANGE_HANDLERS } from './change-handlers.js';
+import { AWAY_HANDLERS } from './away-handlers.js';
 
 /** The internal names of the rooms and conversations a socket is in. */
 function joinedRooms(socket: ChatSocket): string[] {
@@ -315,6 +316,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     },
   },
   ...CHANGE_HANDLERS,
+  ...AWAY_HANDLERS,
   'typing:set': {
     schema: TypingPayload,
     run: async (socket, ctx, { room: address, typing }) => {

@@ -16,6 +16,7 @@ import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { HintLine } from './HintLine.js';
 import { InputLine, inputRows } from './InputLine.js';
+import { LinksContext } from './links-context.js';
 import { MemberList } from './MemberList.js';
 import { MessagePane } from './MessagePane.js';
 import { PasteQuestion, pasteQuestionRows } from './PasteQuestion.js';
@@ -204,14 +205,16 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         <HelpOverlay lines={help} top={helpTop} height={paneHeight} width={columns} />
       ) : (
         <Box height={paneHeight} flexShrink={0}>
-          <MessagePane
-            entries={snap.entries}
-            layout={layout}
-            anchor={snap.scroll}
-            newBelow={snap.newBelow}
-            height={paneHeight}
-            width={paneWidth}
-          />
+          <LinksContext.Provider value={store.links}>
+            <MessagePane
+              entries={snap.entries}
+              layout={layout}
+              anchor={snap.scroll}
+              newBelow={snap.newBelow}
+              height={paneHeight}
+              width={paneWidth}
+            />
+          </LinksContext.Provider>
           {showMembers ? (
             <MemberList
               members={snap.members}

@@ -1,8 +1,10 @@
 import { Box, Text, Transform } from 'ink';
-import type { ReactNode } from 'react';
+import { useContext, type ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
+import { linkify } from '../state/links.js';
 import { EDITED_MARK, gapText, LOCAL_PREFIX, markText } from '../state/pane-layout.js';
+import { LinksContext } from './links-context.js';
 
 // The text drawn here must match what pane-layout.ts measures (same strings, same order).
 const LOCAL_COLOR = { status: 'cyan', notice: 'yellow', info: 'gray', error: 'red' } as const;
@@ -19,6 +21,9 @@ export interface EntryLineProps {
 
 /** One entry of the message pane. */
 export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
+  // Links add escape sequences only: the visible text, which pane-layout.ts measures, is the same.
+  const links = useContext(LinksContext);
+  const draw = (text: string): string => (links ? linkify(text) : text);
   switch (entry.kind) {
     case 'day':
       return (
@@ -43,12 +48,18 @@ export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
         <Stamped time={entry.time} width={width} hiddenRows={hiddenRows}>
           <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
             {LOCAL_PREFIX[entry.tone]}
-            {entry.text}
+            {draw(entry.text)}
           </Text>
         </Stamped>
       );
     case 'message':
-      return <MessageText entry={entry} width={width} hiddenRows={hiddenRows} />;
+      return (
+        <MessageText
+          entry={{ ...entry, text: entry.deleted ? entry.text : draw(entry.text) }}
+          width={width}
+          hiddenRows={hiddenRows}
+        />
+      );
   }
 }
 
@@ -137,11 +148,12 @@ function MessageText({
  * Ink wraps keeping the space it broke at: drop it from the start of continuation lines. Ink
  * numbers the lines after clipping, so with rows hidden above, every line is a continuation.
  */
+// eslint-disable-next-line no-control-regex
+const BREAK_SPACE = /^((?:\x1b\[[0-9;]*m|\x1b\]8;[^\x07]*\x07)*) /;
 const dropBreakSpace =
   (hiddenRows: number) =>
   (line: string, index: number): string =>
-    // eslint-disable-next-line no-control-regex
-    index + hiddenRows > 0 ? line.replace(/^((?:\x1b\[[0-9;]*m)*) /, '$1') : line;
+    index + hiddenRows > 0 ? line.replace(BREAK_SPACE, '$1') : line;
 
 /** A timestamp column; what follows wraps beside it, so continuation lines are indented. */
 function Stamped({

@@ -1,3 +1,5 @@
+import { roomLabel } from '../state/room-label.js';
+import { plural } from './plural.js';
 import type { SlashCommand } from './types.js';
 
 export const join: SlashCommand = {
@@ -5,5 +7,14 @@ export const join: SlashCommand = {
   aliases: ['j'],
   usage: '/join <room>',
   help: 'join a room (created if new) and switch to it (@user: as /query)',
-  run: async (host, { words }) => void (await host.join(words[0])),
+  run: async (host, { words }) => {
+    const name = words[0];
+    const room = name?.replace(/^#/, '');
+    const already = room !== undefined && host.joined.includes(room);
+    if (!(await host.join(name)) || already || room?.startsWith('@')) return;
+    // Said in the room joined (now on screen): what the user did, and who is there.
+    const state = host.client.rooms.get(host.activeRoom ?? '');
+    const count = Math.max(state?.memberCount ?? 0, state?.members.length ?? 0);
+    host.info(`joined ${roomLabel(host.activeRoom ?? '')} (${plural(count, 'member')})`);
+  },
 };

@@ -1,7 +1,9 @@
 import { sanitizeInline } from '../../sanitize.js';
 import { clear } from './clear.js';
 import { del, edit } from './edit.js';
+import { away, back } from './away.js';
 import { help } from './help.js';
+import { ignore, unignore } from './ignore.js';
 import { join } from './join.js';
 import { leave } from './leave.js';
 import { me } from './me.js';
@@ -13,6 +15,7 @@ import { rooms } from './rooms.js';
 import { jump, search } from './search.js';
 import type { CommandArgs, CommandHost, SlashCommand } from './types.js';
 import { who } from './who.js';
+import { url } from './url.js';
 import { window } from './window.js';
 
 /** Every slash command, in the order `/help` lists them. A new command is a file and a line here. */
@@ -25,11 +28,16 @@ export const COMMANDS: readonly SlashCommand[] = [
   rooms,
   window,
   who,
+  ignore,
+  unignore,
+  away,
+  back,
   me,
   edit,
   del,
   search,
   jump,
+  url,
   clear,
   help,
   quit,

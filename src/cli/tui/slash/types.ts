@@ -23,6 +23,10 @@ export interface CommandHost {
   query(user: string | undefined): Promise<boolean>;
   msg(user: string | undefined, text: string): Promise<void>;
   leave(name: string | undefined): Promise<void>;
+  /** `/ignore NAME` (`on`) or `/unignore NAME`. */
+  ignore(name: string | undefined, on: boolean): void;
+  /** Users whose messages and DMs are hidden. */
+  readonly ignoring: { readonly list: string[]; has(user: string): boolean };
   window(arg: string | undefined): void;
   clearScreen(): void;
   showHelp(open: boolean): void;

@@ -25,5 +25,7 @@ export type ChatPort = Pick<
   | 'loadAround'
   | 'fetchMarks'
   | 'markRead'
+  | 'setAway'
+  | 'fetchAway'
   | 'close'
 >;

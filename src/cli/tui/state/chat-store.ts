@@ -13,6 +13,10 @@ import { connectionLabel, type ConnectionLabel } from './connection-label.js';
 import { buildEntries, type Entry, type LocalLine } from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
 import { MessageTools } from './message-tools.js';
+import { IgnoreList, type IgnoreStore } from './ignore-list.js';
+import { notifySequence, type NotifyStyle } from './notify.js';
+import { PresenceLines } from './presence-lines.js';
+import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
 import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type PasteQuestion } from './paste.js';
@@ -71,6 +75,12 @@ export interface ChatStoreOptions {
   tickMs?: number;
   /** Whether a message naming the user rings the terminal bell (the `bell` setting). */
   bell?: 'mentions' | 'off';
+  /** Desktop notifications for mentions and DMs out of view (the `notify` setting). */
+  notify?: NotifyStyle;
+  /** Draw http(s) links as OSC 8 hyperlinks (the `links` setting, for this terminal). */
+  links?: boolean;
+  /** Where `/ignore` keeps its list (the client's settings); none: kept for this run only. */
+  ignore?: IgnoreStore;
 }
 
 const NAME_RULE = 'use a-z, 0-9, _ and - (up to 32)';
@@ -100,6 +110,8 @@ export class ChatStore implements CommandHost {
   /** Read markers, the unread-marker line, and unread mentions beyond what rooms hold. */
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
+  private readonly presence = new PresenceLines();
+  private readonly awayNotices: AwayNotices;
   /** While starting: rooms the server says have unread messages (a join must not read them). */
   private unreadAtStart: ReadonlySet<string> = new Set();
   /** Started, and the connection went down since: the next connect asks what is new. */
@@ -120,6 +132,12 @@ export class ChatStore implements CommandHost {
   onQuit: (() => void) | undefined;
   /** Rings the terminal bell (the view writes BEL through Ink's stdout). */
   onBell: (() => void) | undefined;
+  /** Writes an escape sequence asking for a desktop notification (as `onBell`). */
+  onNotify: ((sequence: string) => void) | undefined;
+  /** Users whose messages and DMs are hidden (`/ignore`). */
+  readonly ignoring: IgnoreList;
+  /** Links are drawn as OSC 8 hyperlinks. */
+  readonly links: boolean;
   /** Edit, delete, search and jump (see message-tools.ts). */
   readonly tools = new MessageTools(this);
   private draft: Snapshot['draft'];
@@ -134,9 +152,21 @@ export class ChatStore implements CommandHost {
     this.pastes = new PasteSender(this, () => this.changed());
     this.typingOut = new TypingOut(client, this.now);
     const bell = opts.bell ?? 'mentions';
-    this.mentions = new MentionLog(this.user, () => {
-      if (bell !== 'off') this.onBell?.();
-    });
+    const notify = opts.notify ?? 'off';
+    this.ignoring = new IgnoreList(opts.ignore);
+    this.links = opts.links ?? false;
+    this.awayNotices = new AwayNotices(client, (room, text) => this.addLine(room, 'notice', text));
+    this.mentions = new MentionLog(
+      this.user,
+      (why, r) => {
+        if (bell !== 'off') this.onBell?.();
+        // Out of view only: what is on screen is seen (a broadcast is on every screen).
+        if (notify === 'off' || r.room === undefined || r.room === this.active) return;
+        const where = why === 'direct' ? `${r.from} (direct)` : `${r.from} in ${roomLabel(r.room)}`;
+        this.onNotify?.(notifySequence(notify, `chat-tui: ${where}`, r.text));
+      },
+      (u) => this.ignoring.has(u),
+    );
     this.reads = new ReadMarkers(client);
     const c = client;
     this.offs.push(
@@ -154,6 +184,9 @@ export class ChatStore implements CommandHost {
       c.on('message', (m) => {
         // Scrolled up, the view is anchored to an entry and stays put; count what is new.
         const newest = this.client.rooms.get(m.room)?.messages.at(-1) === m;
+        // A conversation whose peer was ignored when it opened gets its tab once they are not.
+        const peer = directPeer(m.room);
+        if (peer && !this.order.includes(m.room) && !this.ignoring.has(peer)) this.opened(m.room);
         if (newest) this.scrolls.arrived(m.room);
         // Unread is counted for live (and missed) messages only: history does not ring.
         const unread = (this.client.rooms.get(m.room)?.unread ?? 0) > 0;
@@ -164,7 +197,10 @@ export class ChatStore implements CommandHost {
       }),
       c.on('mark', (room, id) => this.markedElsewhere(room, id)),
       c.on('opened', (room) => this.opened(room)),
-      c.on('room', () => this.changed()),
+      c.on('room', (name) => {
+        this.presenceChanged(name);
+        this.changed();
+      }),
       c.on('outgoing', () => {
         this.outgoingRev++;
         this.changed();
@@ -237,6 +273,7 @@ export class ChatStore implements CommandHost {
       clearedAfter,
       this.user,
       marker,
+      this.ignoring.rev,
     ];
     const memo = this.entriesMemo;
     const entries =
@@ -249,6 +286,7 @@ export class ChatStore implements CommandHost {
             local: local ?? [],
             clearedAfter,
             marker,
+            hide: (from) => this.ignoring.has(from),
           });
     this.entriesMemo = { key, entries };
     return {
@@ -261,7 +299,7 @@ export class ChatStore implements CommandHost {
       label: connectionLabel(c.state, this.stateSince, this.now()),
       status: this.status,
       tabs: this.order.map((name) => {
-        const unread = name === this.active ? 0 : (c.rooms.get(name)?.unread ?? 0);
+        const unread = this.unreadCount(name);
         return {
           name,
           direct: directPeer(name) !== undefined,
@@ -287,8 +325,25 @@ export class ChatStore implements CommandHost {
   private unreadMentions(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active || r.unread === 0) return 0;
-    const held = this.mentions.unreadOnTab(name, r.messages, r.unread, r.version);
+    const held = this.mentions.unreadOnTab(
+      name,
+      r.messages,
+      r.unread,
+      r.version,
+      this.ignoring.rev,
+    );
     return held + (this.hiddenMentions.get(name) ?? 0);
+  }
+
+  /** Unread messages on a tab, leaving out those of ignored users. */
+  private unreadCount(name: string): number {
+    const r = this.client.rooms.get(name);
+    if (!r || name === this.active) return 0;
+    let n = r.unread;
+    if (this.ignoring.size === 0) return n;
+    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++)
+      if (this.ignoring.has(r.messages[i]!.from)) n--;
+    return n;
   }
 
   /**
@@ -306,8 +361,23 @@ export class ChatStore implements CommandHost {
     this.changed();
   }
 
+  /** Join and leave lines for a room's new member list (see presence-lines.ts). */
+  private presenceChanged(name: string): void {
+    const r = this.client.rooms.get(name);
+    if (!r || directPeer(name) !== undefined) return;
+    const skip = (u: string): boolean => this.ignoring.has(u);
+    // Looked at even while the room is being joined (not a tab yet): the join's list is the
+    // one the next change is told against.
+    const lines = this.presence.changes(r, this.user, this.now(), skip);
+    if (!this.order.includes(name)) return;
+    for (const line of lines) this.addLine(name, 'info', sanitizeInline(line, 48));
+  }
+
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */
   private opened(room: string): void {
+    // An ignored user's DMs open nothing (the client holds the conversation, unseen).
+    const peer = directPeer(room);
+    if (peer && this.ignoring.has(peer)) return;
     if (!this.order.includes(room)) this.order.push(room);
     // The client counted what is new in it as unread (the join brought it as history).
     const r = this.client.rooms.get(room);
@@ -491,11 +561,12 @@ export class ChatStore implements CommandHost {
     this.local.drop(room);
     this.scrolls.drop(room);
     this.reads.drop(room);
+    this.presence.drop(room);
     this.hiddenMentions.delete(room);
-    if (this.active === room) {
-      this.active = this.order[Math.min(i, this.order.length - 1)];
-      if (!this.active) this.info(`you left ${roomLabel(room)}; /join a room to chat`);
-    }
+    if (this.active === room) this.active = this.order[Math.min(i, this.order.length - 1)];
+    this.info(
+      this.active ? `left ${roomLabel(room)}` : `you left ${roomLabel(room)}; /join a room to chat`,
+    );
     this.changed();
   }
 
@@ -535,7 +606,7 @@ export class ChatStore implements CommandHost {
     const next = nextUnreadRoom(
       this.order,
       this.active,
-      (r) => this.client.rooms.get(r)?.unread ?? 0,
+      (r) => this.unreadCount(r),
       (r) => this.unreadMentions(r),
     );
     if (next === undefined) return this.info('no other room has unread messages');
@@ -670,7 +741,9 @@ export class ChatStore implements CommandHost {
     if (!this.active) return this.info('you are in no room: /join <room> first', 'error');
     this.typing(false);
     this.scrollToEnd();
-    await this.client.send(this.active, text, kind);
+    const room = this.active;
+    await this.client.send(room, text, kind);
+    await this.awayNotices.sent(room);
   }
 
   /** Offers text for the input line (the view puts it there). */
@@ -702,6 +775,30 @@ export class ChatStore implements CommandHost {
     this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.local.lineNo });
     this.scrolls.drop(this.active);
     this.changed();
+  }
+
+  /**
+   * `/ignore NAME` (`on`) or `/unignore NAME`: hides or shows again the user's messages and
+   * DMs, kept in the settings; says what changed, or why nothing did.
+   */
+  ignore(name: string | undefined, on: boolean): void {
+    const usage = on ? '/ignore <user>' : '/unignore <user>';
+    if (!name) return this.info(`usage: ${usage}`, 'error');
+    const user = name.replace(/^@/, '').toLowerCase();
+    const shown = sanitizeInline(user, 40);
+    if (!NAME_PATTERN.test(user))
+      return this.info(`"${shown}" is not a user name: ${NAME_RULE}`, 'error');
+    if (on && user === this.user) return this.info('you cannot ignore yourself', 'error');
+    if (on) {
+      if (!this.ignoring.add(user)) return this.info(`you are already ignoring ${shown}`);
+      this.info(`ignoring ${shown}: their messages and DMs are hidden (/unignore ${shown})`);
+    } else {
+      if (!this.ignoring.remove(user)) return this.info(`you are not ignoring ${shown}`, 'error');
+      this.info(`no longer ignoring ${shown}: their messages and DMs show again`);
+      // A conversation they opened meanwhile gets its tab.
+      const dm = directAddress(user);
+      if (this.client.rooms.has(dm) && !this.order.includes(dm)) this.opened(dm);
+    }
   }
 
   /** Opens or closes the help overlay. */

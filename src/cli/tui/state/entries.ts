@@ -79,6 +79,8 @@ export interface EntryInput {
   clearedAfter?: { id: string | undefined; n: number } | undefined;
   /** The unread-marker line: drawn before the first message after `after`, if any follows. */
   marker?: { after: string | undefined; label: string } | undefined;
+  /** Authors whose messages are not drawn (`/ignore`). */
+  hide?: (from: string) => boolean;
 }
 
 /**
@@ -123,7 +125,7 @@ export function buildEntries(input: EntryInput): Entry[] {
     }
     const m = line.message;
     if (m.clientMsgId) held.add(m.clientMsgId);
-    if (!hidden(m.id)) {
+    if (!hidden(m.id) && !input.hide?.(m.from)) {
       if (marker && (marker.after === undefined || compareIds(m.id, marker.after) > 0)) {
         out.push({ kind: 'marker', key: 'marker', label: marker.label });
         marker = undefined;

@@ -1,4 +1,10 @@
-import { countsOnTab, isMention, mentionsUser, type ChatMessage } from '../../../protocol/index.js';
+import {
+  countsOnTab,
+  directPeer,
+  isMention,
+  mentionsUser,
+  type ChatMessage,
+} from '../../../protocol/index.js';
 
 // The rule lives in the protocol: the server counts mentions for the unread summary with it.
 export { countsOnTab, isMention, mentionsUser };
@@ -28,12 +34,15 @@ export class MentionLog {
   /** By the room's message list: a room joined again is a new list. */
   private readonly tabMemo = new WeakMap<
     readonly ChatMessage[],
-    { version: number; unread: number; n: number }
+    { version: number; unread: number; ignoreRev: number; n: number }
   >();
 
   constructor(
     private readonly user: string | undefined,
-    private readonly ring: () => void,
+    /** A mention kept, or a message from the peer of a direct conversation: rings. */
+    private readonly ring: (why: 'mention' | 'direct', r: MentionRecord) => void,
+    /** Users whose messages neither count nor ring (`/ignore`). */
+    private readonly ignored: (user: string) => boolean = () => false,
   ) {}
 
   /** Newest last, at most {@link MENTIONS_KEPT}. */
@@ -45,7 +54,11 @@ export class MentionLog {
   arrived(m: ChatMessage, room: string): void {
     if (this.seen.has(m)) return;
     this.seen.add(m);
-    if (isMention(m, this.user)) this.add({ room, ts: m.ts, from: m.from, text: m.text, id: m.id });
+    if (this.ignored(m.from)) return;
+    const r = { room, ts: m.ts, from: m.from, text: m.text, id: m.id };
+    if (isMention(m, this.user)) this.add(r);
+    // A DM rings as a mention does (but is not listed by `/mentions`).
+    else if (m.from !== this.user && m.from === directPeer(room)) this.ring('direct', r);
   }
 
   /**
@@ -67,6 +80,7 @@ export class MentionLog {
 
   /** An operator's notice to everyone. */
   notice(from: string, text: string, ts: number): void {
+    if (this.ignored(from)) return;
     if (mentionsUser(text, this.user)) this.add({ room: undefined, ts, from, text });
   }
 
@@ -79,17 +93,20 @@ export class MentionLog {
     messages: readonly ChatMessage[],
     unread: number,
     version: number,
+    /** The ignore list's revision: a change of it recounts. */
+    ignoreRev = 0,
   ): number {
     const memo = this.tabMemo.get(messages);
-    if (memo && memo.version === version && memo.unread === unread) return memo.n;
+    if (memo && memo.version === version && memo.unread === unread && memo.ignoreRev === ignoreRev)
+      return memo.n;
     let n = 0;
     for (let i = messages.length - 1, k = 0; i >= 0 && k < unread; i--, k++) {
       const m = messages[i]!;
       let counts = this.onTab.get(m);
       if (counts === undefined) this.onTab.set(m, (counts = countsOnTab(m, room, this.user)));
-      if (counts) n++;
+      if (counts && !this.ignored(m.from)) n++;
     }
-    this.tabMemo.set(messages, { version, unread, n });
+    this.tabMemo.set(messages, { version, unread, ignoreRev, n });
     return n;
   }
 
@@ -97,6 +114,6 @@ export class MentionLog {
     if (r.id && this.list.some((x) => x.id === r.id && x.room === r.room)) return;
     this.list.push(r);
     if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
-    this.ring();
+    this.ring('mention', r);
   }
 }
