@@ -235,7 +235,7 @@ export const SERVER_SETTINGS = {
     program: 'chat-server',
     schema: z.enum(HEAP_MODES, { error: `must be one of ${HEAP_MODES.join(', ')}` }),
     default: 'small',
-    doc: "`small`: V8 favours memory over speed (`--optimize-for-size`: a smaller young generation and heap growth, so a connect storm's garbage is not kept as resident memory); `fast`: V8's defaults",
+    doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`), so the garbage a connect storm promotes is not kept as resident memory; `fast`: V8's defaults (grows up to 4x)",
   }),
   logLevel: define<string>({
     env: 'LOG_LEVEL',
