@@ -153,6 +153,13 @@ export const SHARED_SETTINGS = {
     defaultDoc: '`~/.local/state`',
     doc: 'base of the default state directory',
   }),
+  term: define<string>({
+    env: 'TERM',
+    program: 'chat-tui',
+    schema: text,
+    defaultDoc: 'set by the terminal',
+    doc: 'the terminal type: with the `links` setting at `auto`, `dumb` and `linux` get plain URLs, any other OSC 8 hyperlinks',
+  }),
   adminToken: define<string>({
     env: 'CHAT_ADMIN_TOKEN',
     program: 'chat-admin, chat-server',
