@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Result } from 'ioredis';
+import pLimit from 'p-limit';
 import type { RedisConn } from '../redis/clients.js';
 import { ChatError, ErrorCode, type User } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
@@ -57,10 +58,43 @@ declare module 'ioredis' {
   }
 }
 
+/**
+ * Password hashes an instance computes at once. Each takes 16 MB (N * r * 128 bytes) on a
+ * libuv thread, and the memory a thread's allocator took stays with the process: a login storm
+ * run four at a time (the whole pool) leaves four such arenas resident, and keeps every
+ * other use of the pool (DNS, files) waiting behind it.
+ */
+export const HASHES_IN_FLIGHT = 2;
+/** Logins that may wait for a hash; past this a login is told to retry (503), not queued. */
+export const HASHES_WAITING_MAX = 500;
+
+/**
+ * Runs work at most `inFlight` at a time, with at most `waitingMax` waiting; work past that
+ * is refused at once (`unavailable`), so a storm costs a bounded queue, not unbounded memory.
+ */
+export function boundedWork(
+  inFlight: number,
+  waitingMax: number,
+): <T>(work: () => Promise<T>) => Promise<T> {
+  const limit = pLimit(inFlight);
+  return (work) =>
+    // p-limit starts queued work a microtask later: count what runs and waits together.
+    limit.activeCount + limit.pendingCount >= inFlight + waitingMax
+      ? Promise.reject(
+          new ChatError(ErrorCode.Unavailable, 'too many logins at once; retry in a moment'),
+        )
+      : limit(work);
+}
+
+const hashing = boundedWork(HASHES_IN_FLIGHT, HASHES_WAITING_MAX);
+
 function deriveKey(password: string, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LEN, SCRYPT, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password, salt, KEY_LEN, SCRYPT, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** The one message for every failed login: it never says which half was wrong. */
