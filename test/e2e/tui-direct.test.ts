@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
 import type { Result } from '../../src/protocol/index.js';
 import { useCluster, userName } from '../helpers/cluster.js';
-import { ROOT, tmpDir } from '../helpers/processes.js';
+import { ROOT } from '../helpers/processes.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import { TmuxPanes } from '../helpers/tmux.js';
 import { needs } from '../helpers/tools.js';
@@ -32,12 +32,8 @@ afterAll(() => panes.close());
 describe('direct messages in tmux', needs('tmux'), () => {
   it('/msg opens a tab on the other side, the conversation survives a SIGKILL, a third user gets nothing', async () => {
     const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
-    const alice = userName('alice');
-    const bob = userName('bob');
-    const aliceConf = tmpDir('dm-alice');
-    const bobConf = tmpDir('dm-bob');
-    panes.login(alice, a, aliceConf);
-    panes.login(bob, b, bobConf);
+    const { name: alice, conf: aliceConf } = panes.user('alice', a);
+    const { name: bob, conf: bobConf } = panes.user('bob', b);
     openPane('alice', aliceConf, [a, c]);
     openPane('bob', bobConf, [b, c]);
     for (const p of ['alice', 'bob'])
@@ -124,12 +120,8 @@ describe('direct messages in tmux', needs('tmux'), () => {
   it("/ignore hides a user's room messages and DMs in the real binary; /unignore shows new ones", async () => {
     // Instances 1 and 3: the first test killed instance 2.
     const [a, , c] = cluster.nodes.map((n) => n.url) as [string, string, string];
-    const alice = userName('alice');
-    const dave = userName('dave');
-    const aliceConf = tmpDir('ign-alice');
-    const daveConf = tmpDir('ign-dave');
-    panes.login(alice, a, aliceConf);
-    panes.login(dave, c, daveConf);
+    const { name: alice, conf: aliceConf } = panes.user('alice', a);
+    const { name: dave, conf: daveConf } = panes.user('dave', c);
     openPane('alice2', aliceConf, [a]);
     openPane('dave', daveConf, [c]);
     for (const p of ['alice2', 'dave'])

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useCluster, userName } from '../helpers/cluster.js';
+import { useCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { ROOT, tmpDir } from '../helpers/processes.js';
+import { ROOT } from '../helpers/processes.js';
 import { TmuxPanes } from '../helpers/tmux.js';
 import { needs } from '../helpers/tools.js';
 
@@ -30,12 +30,8 @@ describe('coming back in tmux', needs('tmux'), () => {
     // Sessions are saved for the first server of each user's list.
     const aliceServers = `${a},${b}`;
     const servers = `${b},${a}`;
-    const alice = userName('alice');
-    const bob = userName('bob');
-    const aliceConf = tmpDir('return-alice');
-    const bobConf = tmpDir('return-bob');
-    panes.login(alice, a, aliceConf);
-    panes.login(bob, b, bobConf);
+    const { name: alice, conf: aliceConf } = panes.user('alice', a);
+    const { name: bob, conf: bobConf } = panes.user('bob', b);
     const connected = (s: string): void => expect(s.split('\n')[0]).toContain('● connected');
 
     // Both in #dev; bob sees alice's morning, so his marker is on it.

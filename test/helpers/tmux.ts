@@ -1,6 +1,7 @@
 import { expect, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { alive } from './processes.js';
+import { userName } from './cluster.js';
+import { alive, tmpDir } from './processes.js';
 
 /**
  * Ends what tmux panes ran, by PID: each pane shell's children (chat-tui), then the shell,
@@ -90,6 +91,17 @@ export class TmuxPanes {
       [this.bin, 'login', '--server', server, '--user', user, '--password-stdin'],
       { input: `${user}-pw\n`, env: { ...process.env, CHAT_TUI_CONFIG_DIR: configDir } },
     );
+  }
+
+  /**
+   * A new user (named after `base`) with a config dir of its own, logged in to `server` from
+   * the command line (see {@link login}): what a pane opened with `conf` starts as.
+   */
+  user(base: string, server: string): { name: string; conf: string } {
+    const name = userName(base);
+    const conf = tmpDir(`tmux-${base}`);
+    this.login(name, server, conf);
+    return { name, conf };
   }
 
   /** Runs `chat-tui <args>` in a new session of the given size, with its own config dir. */
