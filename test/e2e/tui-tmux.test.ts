@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
+import { MESSAGE_MAX_LENGTH } from '../../src/protocol/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
@@ -334,6 +335,22 @@ describe('chat-tui join in tmux', needs('tmux'), () => {
       for (const l of seven.slice(1)) expect(count(s, `┆ ${l}`), l).toBe(1);
       expect(s).not.toContain('sending…');
     });
+    // The longest message there is, one word taller than the pane: its end shows, and PgUp
+    // reaches its start (nothing is cut). The pane's text, rows joined, holds each end once.
+    const word = `wordstart${'w0123456789'.repeat(180)}wordend`;
+    expect(word.length).toBeLessThanOrEqual(MESSAGE_MAX_LENGTH);
+    await client.send(room, word);
+    const text = (s: string): string =>
+      s
+        .split('\n')
+        .map((l) => l.split('│')[0]!.trim())
+        .join('');
+    await until('fay', (s) => {
+      expect(text(s)).toContain('w0123456789wordend');
+      expect(text(s)).not.toContain('wordstart');
+    });
+    tmux('send-keys', '-t', 'fay', 'PPage');
+    await until('fay', (s) => expect(text(s)).toContain('wordstartw0123456789'));
     client.close();
     tmux('send-keys', '-t', 'fay', 'C-c');
     await exitedCleanly('fay');
