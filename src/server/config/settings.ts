@@ -235,7 +235,7 @@ export const SERVER_SETTINGS = {
     program: 'chat-server',
     schema: z.enum(HEAP_MODES, { error: `must be one of ${HEAP_MODES.join(', ')}` }),
     default: 'small',
-    doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`), so the garbage a connect storm promotes is not kept as resident memory; `fast`: V8's defaults (grows up to 4x)",
+    doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`), and once a storm of connects or joins (500 or more) is over, one full collection gives back what it promoted (at most once a minute), so a storm's garbage is not kept as resident memory; `fast`: V8's defaults (grows up to 4x, never compacted on purpose)",
   }),
   logLevel: define<string>({
     env: 'LOG_LEVEL',

@@ -3,6 +3,7 @@ import type { InstanceContext } from '../context.js';
 import { toParent } from '../local-cluster/parent-link.js';
 import { watchSessions } from '../auth/session-watch.js';
 import { SlowConsumers } from './slow-consumers.js';
+import { collectAllGarbage, StormCompactor } from './storm-compactor.js';
 import type { StatusReporter } from './status.js';
 
 export interface Heartbeat {
@@ -13,11 +14,19 @@ export interface Heartbeat {
 
 /**
  * Once a second: rates, slow consumers, Redis health, fan-out recovery, status to Redis,
- * presence renewal and ghost reaping. Sessions ended elsewhere are watched alongside.
+ * presence renewal and ghost reaping, and (CHAT_HEAP=small) the heap given back after a
+ * storm. Sessions ended elsewhere are watched alongside.
  */
 export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
   const { cfg, io, log, metrics, redis, fanout } = ctx;
   const slow = new SlowConsumers(io, cfg.slowConsumerMaxPackets, log);
+  const compactor = cfg.heap === 'small' ? new StormCompactor(collectAllGarbage, log) : undefined;
+  if (compactor) {
+    // Every socket joins its own room, so connects and disconnects are counted here too.
+    const rooms = io.of('/').adapter;
+    rooms.on('join-room', () => compactor.changed());
+    rooms.on('leave-room', () => compactor.changed());
+  }
   let ticking = false;
   let redisLostAt: number | undefined;
   let movedForRedis = false;
@@ -52,6 +61,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
       status.sample();
       metrics.loopLag.set(status.loopLagMs / 1000);
       slow.check();
+      compactor?.beat();
       if (!watchRedis()) return;
       await fanout.recover();
       if (await status.publish())

@@ -20,6 +20,11 @@ interface Stalled {
  * to the transport again (`drain`) or it closes. Engine.IO queues exactly those packets, so
  * the count is what it holds (less what was queued before the watch began, which the next
  * beats catch up on). A reading socket costs nothing: no listener unless it stalls.
+ *
+ * A watched connection that closes is forgotten at the next beat rather than by a `close`
+ * listener: Engine.IO and Socket.IO already listen for `close`, and a third listener turns
+ * the emitter's two-slot array into a grown one that removing the listener never shrinks
+ * (~260 bytes kept by every connection that ever stalled, which in a connect storm is most).
  */
 export class SlowConsumers {
   private readonly stalled = new Map<Connection, Stalled>();
@@ -38,6 +43,10 @@ export class SlowConsumers {
       this.watch(conn, socket.data.user);
     }
     for (const [conn, s] of this.stalled) {
+      if (conn.readyState === 'closed') {
+        s.stop();
+        continue;
+      }
       if (s.queued <= this.maxPackets) continue;
       s.stop();
       this.log.warn({ user: s.user, pending: s.queued }, 'slow consumer cut off');
@@ -57,13 +66,11 @@ export class SlowConsumers {
     const stop = (): void => {
       conn.off('packetCreate', onPacket);
       conn.off('drain', stop);
-      conn.off('close', stop);
       this.stalled.delete(conn);
     };
     const s: Stalled = { user, queued: 0, stop };
     conn.on('packetCreate', onPacket);
     conn.on('drain', stop);
-    conn.on('close', stop);
     this.stalled.set(conn, s);
   }
 }

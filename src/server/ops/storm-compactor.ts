@@ -1,0 +1,122 @@
+import { Session } from 'node:inspector';
+import type { Logger } from './logger.js';
+
+/** What one storm must have moved (room joins and leaves, sockets' own rooms included). */
+const MIN_CHURN = 500;
+/** A beat with fewer changes than this is quiet. */
+const BUSY_PER_BEAT = 20;
+/** Quiet beats in a row after which the storm is over. */
+const QUIET_BEATS = 5;
+/** The least time between two collections. */
+const MIN_GAP_MS = 60_000;
+
+export interface StormCompactorOptions {
+  minChurn: number;
+  busyPerBeat: number;
+  quietBeats: number;
+  minGapMs: number;
+}
+
+/**
+ * Gives back the heap a storm grew, once the storm is over. A connect, join or reconnect storm
+ * (a restart, a herd after a crash, a login wave) promotes short-lived garbage to the old
+ * space, and V8's memory reducer, which would collect it when the process goes idle, never
+ * runs on a chat server: thousands of idle sockets still ping. So the instance counts room
+ * joins and leaves (every socket joins its own room, so connects and disconnects count too)
+ * and, when at least {@link MIN_CHURN} of them came in a burst followed by
+ * {@link QUIET_BEATS} quiet beats, collects all available garbage ({@link collectAllGarbage});
+ * at most once a minute. Measured with 5000 sockets in rooms of 100: resident memory per
+ * connection 25.2 KiB before, 13.3 KiB after (bench/ANALYSIS.md, section c).
+ */
+export class StormCompactor {
+  private pending = 0;
+  private churn = 0;
+  private quiet = 0;
+  private lastAt = -Infinity;
+  private readonly o: StormCompactorOptions;
+
+  constructor(
+    private readonly collect: () => Promise<void>,
+    private readonly log: Logger,
+    o: Partial<StormCompactorOptions> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.o = {
+      minChurn: MIN_CHURN,
+      busyPerBeat: BUSY_PER_BEAT,
+      quietBeats: QUIET_BEATS,
+      minGapMs: MIN_GAP_MS,
+      ...o,
+    };
+  }
+
+  /** A socket joined or left a room. */
+  changed(): void {
+    this.pending++;
+  }
+
+  /** One beat (once a second). Returns whether it collected. */
+  beat(): boolean {
+    const moved = this.pending;
+    this.pending = 0;
+    this.churn += moved;
+    if (moved >= this.o.busyPerBeat) {
+      this.quiet = 0;
+      return false;
+    }
+    if (++this.quiet < this.o.quietBeats) return false;
+    // Quiet for long enough: what moved since the last collection was a storm, or a trickle
+    // that is forgotten here. A storm within a minute of the last collection waits its turn.
+    if (this.churn < this.o.minChurn) {
+      this.churn = 0;
+      return false;
+    }
+    const at = this.now();
+    if (at - this.lastAt < this.o.minGapMs) return false;
+    const churn = this.churn;
+    this.churn = 0;
+    this.lastAt = at;
+    const before = process.memoryUsage();
+    const t = performance.now();
+    const mib = (b: number): number => Math.round(b / 2 ** 20);
+    this.collect().then(
+      () => {
+        const after = process.memoryUsage();
+        this.log.info(
+          {
+            churn,
+            ms: Math.round(performance.now() - t),
+            heapUsedMiB: [mib(before.heapUsed), mib(after.heapUsed)],
+            heapTotalMiB: [mib(before.heapTotal), mib(after.heapTotal)],
+            rssMiB: [mib(before.rss), mib(after.rss)],
+          },
+          'storm over: heap compacted',
+        );
+      },
+      (err: unknown) =>
+        this.log.warn({ err: (err as Error).message }, 'storm over: heap compaction failed'),
+    );
+    return true;
+  }
+}
+
+/**
+ * V8's collection of all available garbage, the one it runs on a low-memory notification: full
+ * collections until nothing more is freed, with the heap's free pages handed back to the
+ * system. Reached through the in-process inspector (`HeapProfiler.collectGarbage`), Node's
+ * public way to it; no debugger port is opened. Measured on a 200 MiB heap of 300k live
+ * objects: about half a second, heap 201 -> 54 MiB, RSS 252 -> 107 MiB (a plain `gc()` from
+ * `--expose-gc` left RSS at 258 MiB).
+ */
+export function collectAllGarbage(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  return new Promise<void>((resolve, reject) => {
+    session.post('HeapProfiler.collectGarbage', (err) => {
+      // Not from within the session's own callback: disconnecting there never returns.
+      setImmediate(() => session.disconnect());
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
