@@ -44,7 +44,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
             socket.emit('session:ended', { reason: SessionEndReason.Flood });
             socket.disconnect(true);
           };
-          floods.punish(sessionHash).then(
+          floods.punish(user, sessionHash).then(
             (penaltyMs) => {
               cut();
               log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off');
@@ -53,7 +53,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
               cut();
               log.warn(
                 { user, socket: socket.id, err: (err as Error).message },
-                'flooding socket cut off (penalty not stored)',
+                'flooding socket cut off (penalty not stored or not announced)',
               );
             },
           );
