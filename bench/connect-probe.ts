@@ -10,7 +10,7 @@
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/connect-probe.js
  *          [--n 3000] [--concurrency 100] [--warmup 300] [--rounds 2] [--profile DIR]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -88,9 +88,19 @@ interface Figures {
   failed: number;
   seconds: number;
   cpuUsPerConnect: number;
+  /** The same, user and system time apart. */
+  userUs: number;
+  systemUs: number;
   commandsPerConnect: number;
   /** Commands per connect by name (a script's own calls included). */
   byCommand: Record<string, number>;
+}
+
+/** utime and stime of a process so far, in seconds (clock ticks of 10 ms). */
+function userSystem(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
 }
 
 async function commandStats(url: string): Promise<Map<string, number>> {
@@ -117,10 +127,12 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
   const r0 = await probe.read();
   await inspector?.start();
   const cpu0 = cpuSeconds(pid);
+  const split0 = userSystem(pid);
   const t0 = performance.now();
   const { open, failed } = await connectAll(url, tokens(from + WARMUP, N), CONCURRENCY);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
+  const split1 = userSystem(pid);
   const r1 = await probe.read();
   probe.close();
   const s1 = await commandStats(c.redisUrl);
@@ -138,6 +150,8 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
     failed,
     seconds,
     cpuUsPerConnect: (cpu * 1e6) / open.length,
+    userUs: ((split1.user - split0.user) * 1e6) / open.length,
+    systemUs: ((split1.system - split0.system) * 1e6) / open.length,
     commandsPerConnect: d.commands / open.length,
     byCommand,
   };
@@ -149,6 +163,7 @@ class Inspector {
   private seq = 0;
   private readonly pending = new Map<number, (r: unknown) => void>();
   profile: Profile | undefined;
+  heap: HeapProfile | undefined;
 
   static async attach(port: number): Promise<Inspector> {
     const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
@@ -176,13 +191,52 @@ class Inspector {
 
   async start(): Promise<void> {
     await this.call('Profiler.start');
+    // Every allocation sampled (one in 8 KiB), also what the GC has collected by the end:
+    // what a connect allocates, whatever the machine's load.
+    await this.call('HeapProfiler.startSampling', {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
 
   async stop(): Promise<Profile> {
     const r = (await this.call('Profiler.stop')) as { profile: Profile };
+    const h = (await this.call('HeapProfiler.stopSampling')) as { profile: HeapProfile };
+    this.heap = h.profile;
     this.ws.close();
     return r.profile;
   }
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+interface HeapProfile {
+  head: HeapNode;
+}
+
+/** Bytes allocated by function (sampled), largest first. */
+function topAlloc(h: HeapProfile, connects: number, n: number): string[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode): void => {
+    const f = node.callFrame;
+    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(h.head);
+  return [`${(total / connects).toFixed(0)} bytes allocated per connect (sampled)`].concat(
+    [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, b]) => `${(b / connects).toFixed(0).padStart(8)} B  ${k}`),
+  );
 }
 
 interface Profile {
@@ -219,7 +273,8 @@ function topSelf(p: Profile, n: number): string[] {
 
 const fmt = (f: Figures): string =>
   `${f.connects} connects (${f.failed} failed) in ${f.seconds.toFixed(2)} s ` +
-  `(${Math.round(f.connects / f.seconds)}/s): ${f.cpuUsPerConnect.toFixed(0)} µs CPU, ` +
+  `(${Math.round(f.connects / f.seconds)}/s): ${f.cpuUsPerConnect.toFixed(0)} µs CPU ` +
+  `(user ${f.userUs.toFixed(0)}, system ${f.systemUs.toFixed(0)}), ` +
   `${f.commandsPerConnect.toFixed(2)} Redis commands per connect ${JSON.stringify(f.byCommand)}`;
 
 async function main(): Promise<void> {
@@ -238,19 +293,22 @@ async function main(): Promise<void> {
     await stopCluster(plain);
   }
   if (!args.profile) return;
-  const port = await freePort();
-  const prof = await startOurs({ instances: 1, nodeArgs: [`--inspect=127.0.0.1:${port}`] });
-  try {
-    await ensureTokens(prof, per);
-    prof.admin?.close();
-    const inspector = await Inspector.attach(port);
-    log(`ours under the profiler: ${fmt(await measure(prof, 0, inspector))}`);
-    const profile = inspector.profile!;
-    const file = path.join(args.profile, `connect-${Date.now()}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    log(`profile: ${file}; self time, top 40:\n${topSelf(profile, 40).join('\n')}`);
-  } finally {
-    await stopCluster(prof);
+  for (const start of [startOurs, startPlain]) {
+    const port = await freePort();
+    const prof = await start({ instances: 1, nodeArgs: [`--inspect=127.0.0.1:${port}`] });
+    try {
+      await ensureTokens(prof, per);
+      prof.admin?.close();
+      const inspector = await Inspector.attach(port);
+      log(`${prof.kind} under the profiler: ${fmt(await measure(prof, 0, inspector))}`);
+      const profile = inspector.profile!;
+      const file = path.join(args.profile, `connect-${prof.kind}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      log(`profile: ${file}; self time, top 40:\n${topSelf(profile, 40).join('\n')}`);
+      log(`allocations:\n${topAlloc(inspector.heap!, N, 30).join('\n')}`);
+    } finally {
+      await stopCluster(prof);
+    }
   }
 }
 

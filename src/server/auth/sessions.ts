@@ -173,8 +173,9 @@ export class Sessions {
     const [, createdAt, pttl, penaltyMs] = reply;
     const { cacheMs } = this.opts;
     if (this.listening && cacheMs > 0 && this.revocations === seen) {
-      // A penalty stored after this read is announced (recheck), which drops the entry.
-      const blockedUntil = penaltyMs > 0 ? now + penaltyMs : 0;
+      // Timed from the answer, so the entry never ends a penalty before Redis does; one
+      // stored after this read is announced (recheck), which drops the entry.
+      const blockedUntil = penaltyMs > 0 ? Date.now() + penaltyMs : 0;
       this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl), blockedUntil });
     }
     return { ok: true, session: { user, hash, createdAt }, penaltyMs };
