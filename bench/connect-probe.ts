@@ -5,12 +5,14 @@
  * instance's CPU (utime + stime from /proc) and the Redis commands run (INFO commandstats),
  * each divided by the connects. With `--profile DIR` ours runs again under the inspector's
  * CPU profiler for the connect phase only, and the functions with the most self time are
- * listed (the profile is written to DIR).
+ * listed (the profile is written to DIR). `--cached` connects the measured tokens once before,
+ * so that ours answers them from its session cache: the difference is what the Redis read
+ * costs a connect.
  *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/connect-probe.js
  *          [--n 3000] [--concurrency 100] [--warmup 300] [--rounds 2] [--profile DIR]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -18,7 +20,7 @@ import WebSocket from 'ws';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { cpuSeconds } from './cpu.js';
-import { freePort, killAll } from './procs.js';
+import { freePort, killAll, sleep } from './procs.js';
 import { deltaOf, RedisProbe } from './redis-stats.js';
 
 const { values: args } = parseArgs({
@@ -28,6 +30,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '300' },
     rounds: { type: 'string', default: '2' },
     profile: { type: 'string' },
+    /** Ours: connect the measured tokens once before (each instance then has them cached). */
+    cached: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.n);
@@ -88,12 +92,35 @@ interface Figures {
   failed: number;
   seconds: number;
   cpuUsPerConnect: number;
+  /** What the server burns in as long with nothing connecting, per connect. */
+  idleUsPerConnect: number;
+  /** CPU per connect by thread (µs). */
+  byThread: Record<string, number>;
+  /** Redis' CPU over the same phase, per connect. */
+  redisUsPerConnect: number;
   /** The same, user and system time apart. */
   userUs: number;
   systemUs: number;
   commandsPerConnect: number;
   /** Commands per connect by name (a script's own calls included). */
   byCommand: Record<string, number>;
+}
+
+/** utime + stime of each thread of a process so far, by thread name (seconds). */
+function threads(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(pid) ? 'main' : name;
+      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 /** utime and stime of a process so far, in seconds (clock ticks of 10 ms). */
@@ -121,17 +148,37 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
     c.kind === 'ours' ? c.tokens.slice(t, t + n) : Array.from({ length: n }, () => '');
   const warm = await connectAll(url, tokens(from, WARMUP), CONCURRENCY);
   for (const s of warm.open) s.close();
+  if (args.cached) {
+    const before = await connectAll(url, tokens(from + WARMUP, N), CONCURRENCY);
+    for (const s of before.open) s.close();
+  }
+  // Let the server finish with the closes before the measured phase.
+  await sleep(2000);
   const probe = new RedisProbe(c.redisUrl);
   const pid = c.pids[0]!;
   const s0 = await commandStats(c.redisUrl);
   const r0 = await probe.read();
+  // The profile and figures below leave this second out; the Redis counts include it.
+  // Before the phase: the server's CPU while nothing connects (timers, the closes' tail).
+  const idle0 = cpuSeconds(pid);
+  await sleep(1000);
+  const idleUs = (cpuSeconds(pid) - idle0) * 1e6;
   await inspector?.start();
-  const cpu0 = cpuSeconds(pid);
+  const cpuStart = cpuSeconds(pid);
+  const redis0 = cpuSeconds(c.redisPid);
   const split0 = userSystem(pid);
+  const threads0 = threads(pid);
   const t0 = performance.now();
   const { open, failed } = await connectAll(url, tokens(from + WARMUP, N), CONCURRENCY);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(pid) - cpu0;
+  const cpu = cpuSeconds(pid) - cpuStart;
+  const threads1 = threads(pid);
+  const byThread: Record<string, number> = {};
+  for (const [name, sec] of threads1) {
+    const d = sec - (threads0.get(name) ?? 0);
+    if (d > 0) byThread[name] = Math.round((d * 1e6) / open.length);
+  }
+  const redisCpu = cpuSeconds(c.redisPid) - redis0;
   const split1 = userSystem(pid);
   const r1 = await probe.read();
   probe.close();
@@ -150,6 +197,9 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
     failed,
     seconds,
     cpuUsPerConnect: (cpu * 1e6) / open.length,
+    idleUsPerConnect: (idleUs * seconds) / open.length,
+    byThread,
+    redisUsPerConnect: (redisCpu * 1e6) / open.length,
     userUs: ((split1.user - split0.user) * 1e6) / open.length,
     systemUs: ((split1.system - split0.system) * 1e6) / open.length,
     commandsPerConnect: d.commands / open.length,
@@ -274,7 +324,8 @@ function topSelf(p: Profile, n: number): string[] {
 const fmt = (f: Figures): string =>
   `${f.connects} connects (${f.failed} failed) in ${f.seconds.toFixed(2)} s ` +
   `(${Math.round(f.connects / f.seconds)}/s): ${f.cpuUsPerConnect.toFixed(0)} µs CPU ` +
-  `(user ${f.userUs.toFixed(0)}, system ${f.systemUs.toFixed(0)}), ` +
+  `(user ${f.userUs.toFixed(0)}, system ${f.systemUs.toFixed(0)}; idle ${f.idleUsPerConnect.toFixed(0)}; ` +
+  `threads ${JSON.stringify(f.byThread)}), Redis ${f.redisUsPerConnect.toFixed(0)} µs, ` +
   `${f.commandsPerConnect.toFixed(2)} Redis commands per connect ${JSON.stringify(f.byCommand)}`;
 
 async function main(): Promise<void> {
@@ -304,6 +355,7 @@ async function main(): Promise<void> {
       const profile = inspector.profile!;
       const file = path.join(args.profile, `connect-${prof.kind}-${Date.now()}.cpuprofile`);
       writeFileSync(file, JSON.stringify(profile));
+      writeFileSync(file.replace(/cpuprofile$/, 'heapprofile'), JSON.stringify(inspector.heap));
       log(`profile: ${file}; self time, top 40:\n${topSelf(profile, 40).join('\n')}`);
       log(`allocations:\n${topAlloc(inspector.heap!, N, 30).join('\n')}`);
     } finally {
