@@ -11,6 +11,7 @@ const SHARED = [
   'test/integration/epoch.test.ts',
   'test/integration/presence.test.ts',
   'test/integration/sessions.test.ts',
+  'test/integration/flood-penalty.test.ts',
   'test/integration/status.test.ts',
   'test/integration/status-rooms.test.ts',
   'test/integration/direct.test.ts',

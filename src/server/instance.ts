@@ -175,8 +175,10 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     rates,
   );
 
-  const floods = new FloodPenalty(redis.cmd, keys, cfg.floodPenaltyMs);
-  installHandshake(ctx, http, floods);
+  const floods = new FloodPenalty(redis.cmd, keys, cfg.floodPenaltyMs, (hashes) =>
+    ctx.sessions.recheck(hashes),
+  );
+  installHandshake(ctx, http);
   serveChatSockets(ctx, floods);
   registerAdminNamespace(ctx);
   registerInterServer(ctx);

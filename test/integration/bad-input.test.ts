@@ -222,8 +222,9 @@ describe('bad input is refused with a clear error and changes nothing', () => {
   });
 
   it('rate limits a flooding socket, then cuts it off; others are unaffected', async () => {
-    const floodToken = (await login(nodes[0]!.url, userName('flood'), 'password-1')).token;
-    const penalty = await expiryOf(`chat:ratelimit:flood:block:${hashToken(floodToken)}`);
+    const floodName = userName('flood');
+    const floodToken = (await login(nodes[0]!.url, floodName, 'password-1')).token;
+    const penalty = await expiryOf(`chat:user:{${floodName}}:flood:block:${hashToken(floodToken)}`);
     const flooder = await connected(rawSocket(nodes[0]!.url, { token: floodToken }));
     sockets.push(flooder);
     const bystander = await open(nodes[1]!.url);

@@ -95,6 +95,9 @@ describe('slow and piled-up connections are bounded', () => {
       await c.connect();
     }
     expect(clients.filter((c) => c.state.kind === 'connected').length).toBeGreaterThanOrEqual(10);
+    // The gauge of connected sockets (read at the scrape) counts every client of this file.
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^chat_connections\\{[^}]*\\} ${clients.length}$`, 'm'));
     expect(await handshakeOutcome(node.url, { token })).toBe('connected');
   });
 

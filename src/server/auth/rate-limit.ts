@@ -1,5 +1,5 @@
+import type { Result } from 'ioredis';
 import type { RedisConn } from '../redis/clients.js';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Keys } from '../redis/keys.js';
 
 const monotonicNow = (): number => performance.now();
@@ -41,47 +41,66 @@ const FLOOD_MEMORY_SEC = 10 * 60;
 export const FLOOD_PENALTY_MAX_MS = 60_000;
 
 /**
+ * Records a flood by a session and blocks it: each flood within `memorySec` of the first
+ * doubles the wait, from `baseMs` up to `maxMs`; the block lasts whole seconds, at least one.
+ * Both keys are in the session's user's slot (the session script reads the block).
+ * KEYS: strikes, block. ARGV: memorySec, baseMs, maxMs. Returns the wait in ms.
+ */
+const PUNISH_SCRIPT = `
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local strikes = redis.call('INCRBY', KEYS[1], 1)
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ms = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(strikes - 1, 20))
+redis.call('SET', KEYS[2], strikes, 'EX', math.max(1, math.ceil(ms / 1000)))
+return ms
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatFloodPunish(
+      strikes: string,
+      block: string,
+      memorySec: number,
+      baseMs: number,
+      maxMs: number,
+    ): Result<number, Context>;
+  }
+}
+
+/**
  * The wait a session gets after it was cut off for flooding: `baseMs`, doubling with every
  * flood within ten minutes, at most a minute. Kept in Redis so it holds on every instance
- * (a flooder cannot loop by reconnecting elsewhere) and expires by itself; each key stands
- * alone (rate-limiter-flexible's single-key commands), so it runs on Redis Cluster too.
+ * (a flooder cannot loop by reconnecting elsewhere) and expires by itself. The block key sits
+ * in the session's user's slot: the handshake's session script reads it in the same step
+ * (see Sessions.resolve), so a handshake costs one command.
  */
 export class FloodPenalty {
-  private readonly strikes: RateLimiterRedis;
-  private readonly blocked: RateLimiterRedis;
-
   constructor(
     private readonly redis: RedisConn,
-    keys: Keys,
+    private readonly keys: Keys,
     private readonly baseMs: number,
+    /**
+     * Tells every instance to read these sessions from Redis at their next handshake, not
+     * from its session cache (Sessions.recheck): a cached session would not see its block.
+     */
+    private readonly recheck: (hashes: string[]) => Promise<void>,
   ) {
-    const limiter = (kind: string, duration: number): RateLimiterRedis =>
-      new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix: keys.floodLimiter(kind),
-        points: 1,
-        duration,
-      });
-    this.strikes = limiter('strikes', FLOOD_MEMORY_SEC);
-    this.blocked = limiter('block', 1);
-  }
-
-  /** Records a flood by the session `hash`; returns how long it must now wait (ms). */
-  async punish(hash: string): Promise<number> {
-    const { consumedPoints } = await this.strikes.penalty(hash);
-    const ms = Math.min(FLOOD_PENALTY_MAX_MS, this.baseMs * 2 ** Math.min(consumedPoints - 1, 20));
-    // Whole seconds, at least one: a block of 0 s would never expire.
-    await this.blocked.block(hash, Math.max(1, Math.ceil(ms / 1000)));
-    return ms;
+    redis.defineCommand('chatFloodPunish', { numberOfKeys: 2, lua: PUNISH_SCRIPT });
   }
 
   /**
-   * How long the session `hash` must still wait before it may connect (0: it may). The block
-   * key exists only while the session is blocked, so its expiry is the answer: one PTTL on
-   * every handshake, not the limiter's MULTI of GET and PTTL.
+   * Records a flood by the session `hash` of `user`; returns how long it must now wait (ms).
+   * Resolves once the block is stored and announced to every instance.
    */
-  async remainingMs(hash: string): Promise<number> {
-    const left = await this.redis.pttl(this.blocked.getKey(hash));
-    return left > 0 ? left : 0;
+  async punish(user: string, hash: string): Promise<number> {
+    const ms = await this.redis.chatFloodPunish(
+      this.keys.floodStrikes(user, hash),
+      this.keys.floodBlock(user, hash),
+      FLOOD_MEMORY_SEC,
+      this.baseMs,
+      FLOOD_PENALTY_MAX_MS,
+    );
+    await this.recheck([hash]);
+    return ms;
   }
 }

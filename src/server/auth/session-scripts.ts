@@ -70,9 +70,11 @@ return {'ok'}
  * the incarnation it was made for, and no ban stands. A session whose account is gone or
  * replaced is deleted (it can never be valid again). With `renewEveryMs` >= 0 (a handshake)
  * the session's expiry and its user's index are pushed back once that much of the TTL has
- * run down; -1 (a sweep) only looks. Either way the account is stamped as seen.
- * KEYS: session, account, ban, seen, index. ARGV: ttlSec, renewEveryMs, now, hash.
- * Returns {'gone'}, {'orphan'}, {'banned', banJSON} or {'ok', createdAt, pttl}.
+ * run down; -1 (a sweep) only looks. Either way the account is stamped as seen. A good
+ * session's flood penalty is read in the same step (the block key's expiry): a handshake is
+ * one command.
+ * KEYS: session, account, ban, seen, index, flood block. ARGV: ttlSec, renewEveryMs, now, hash.
+ * Returns {'gone'}, {'orphan'}, {'banned', banJSON} or {'ok', createdAt, pttl, blockedMs}.
  */
 const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
 local raw = redis.call('GET', KEYS[1])
@@ -94,7 +96,9 @@ if every >= 0 and ttl - pttl >= every then
   pttl = ttl
 end
 stamp_seen(KEYS[4], KEYS[2], ARGV[3])
-return {'ok', cjson.decode(acc).createdAt, pttl}
+local blocked = redis.call('PTTL', KEYS[6])
+if blocked < 0 then blocked = 0 end
+return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
 `;
 
 /** Ends one session. KEYS: session, index. ARGV: hash. */
@@ -110,7 +114,8 @@ return end_sessions(KEYS[1], ARGV[1])
 `;
 
 /** What the resolve script answers (see RESOLVE_SCRIPT). */
-export type ResolveReply = ['gone'] | ['orphan'] | ['banned', string] | ['ok', number, number];
+export type ResolveReply =
+  ['gone'] | ['orphan'] | ['banned', string] | ['ok', number, number, number];
 
 /** What the create script answers (see CREATE_SCRIPT). */
 export type CreateReply = ['ok'] | ['orphan'] | ['banned', string];
@@ -136,6 +141,7 @@ declare module 'ioredis' {
       ban: string,
       seen: string,
       index: string,
+      floodBlock: string,
       ttlSec: number,
       renewEveryMs: number,
       now: number,
@@ -148,7 +154,7 @@ declare module 'ioredis' {
 
 export function defineSessionCommands(redis: RedisConn): void {
   redis.defineCommand('chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
-  redis.defineCommand('chatSessionResolve', { numberOfKeys: 5, lua: RESOLVE_SCRIPT });
+  redis.defineCommand('chatSessionResolve', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
   redis.defineCommand('chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
   redis.defineCommand('chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
 }

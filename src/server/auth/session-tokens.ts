@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { NAME_PATTERN } from '../../protocol/index.js';
 
 /** Redis keeps only this hash of a token, so a leaked dump yields no usable session. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // One-shot: no Hash object per handshake.
+  return hash('sha256', token, 'hex');
 }
 
 /** The secret half of a token: 256 random bits, base64url. */

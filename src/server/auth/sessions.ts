@@ -19,10 +19,11 @@ export interface Session {
 /**
  * What a token amounts to: a live session, or why not. `invalid`: no such session (never
  * was, expired, ended); `orphan`: its account is gone or was registered anew since;
- * `banned`: the account is banned.
+ * `banned`: the account is banned. A live session also says how long it must still wait
+ * out a flood penalty before it may connect (`penaltyMs`, 0: it may).
  */
 export type Resolved =
-  | { ok: true; session: Session }
+  | { ok: true; session: Session; penaltyMs: number }
   | { ok: false; why: 'invalid' }
   | { ok: false; why: 'orphan'; user: string }
   | { ok: false; why: 'banned'; user: string; ban: Ban };
@@ -75,6 +76,8 @@ interface CachedSession {
   createdAt: number;
   /** Trusted until then: never past the key's own expiry in Redis. */
   until: number;
+  /** The session's flood penalty, as read with it, runs until then (0: none). */
+  blockedUntil: number;
 }
 
 /** A session hash as it travels on the revocation channel (sha256, hex). */
@@ -82,13 +85,15 @@ const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Session tokens (`<user>.<256 random bits>`, see session-tokens.ts); a sliding expiry,
- * renewed on use. A session belongs to one incarnation of its account: the account, its ban
- * and the session share the user's slot, and one script checks them together, so a handshake
- * costs one round trip, and a deleted, re-registered or banned account refuses its sessions.
+ * renewed on use. A session belongs to one incarnation of its account: the account, its ban,
+ * the session and its flood penalty share the user's slot, and one script checks them
+ * together, so a handshake costs one command, and a deleted, re-registered or banned account
+ * refuses its sessions.
  *
- * Every instance caches the sessions it validated (a handshake then costs no Redis round
- * trip). A revocation (logout, kick, ban, deletion, a session found gone) is published on one
- * sharded channel that every instance subscribes to; each drops the named sessions at once.
+ * Every instance caches the sessions it validated, with the flood penalty read with them (a
+ * handshake then costs no Redis round trip). A revocation (logout, kick, ban, deletion, a
+ * session found gone) or a new flood penalty is published on one sharded channel that every
+ * instance subscribes to; each drops the named sessions at once.
  * The cache is used only while that subscription stands: when it is lost, the cache is emptied
  * and every handshake asks Redis until it is back, so a missed revocation cannot be trusted
  * past it. A session or account deleted behind the server's back (a FLUSHALL, a DEL) is
@@ -156,19 +161,24 @@ export class Sessions {
     const now = Date.now();
     if (this.listening && !opts.fresh) {
       const hit = this.cache.get(hash);
-      if (hit && hit.until > now)
-        return { ok: true, session: { user: hit.user, hash, createdAt: hit.createdAt } };
+      if (hit && hit.until > now) {
+        const session = { user: hit.user, hash, createdAt: hit.createdAt };
+        return { ok: true, session, penaltyMs: Math.max(0, hit.blockedUntil - now) };
+      }
       if (hit) this.cache.delete(hash);
     }
     const seen = this.revocations;
     const reply = await this.run(user, hash, this.opts.renewEveryMs, now);
     if (reply[0] !== 'ok') return this.refused(user, hash, reply);
-    const [, createdAt, pttl] = reply;
+    const [, createdAt, pttl, penaltyMs] = reply;
     const { cacheMs } = this.opts;
     if (this.listening && cacheMs > 0 && this.revocations === seen) {
-      this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl) });
+      // Timed from the answer, so the entry never ends a penalty before Redis does; one
+      // stored after this read is announced (recheck), which drops the entry.
+      const blockedUntil = penaltyMs > 0 ? Date.now() + penaltyMs : 0;
+      this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl), blockedUntil });
     }
-    return { ok: true, session: { user, hash, createdAt } };
+    return { ok: true, session: { user, hash, createdAt }, penaltyMs };
   }
 
   private run(user: string, hash: string, renewEveryMs: number, now: number) {
@@ -179,6 +189,7 @@ export class Sessions {
       k.userBan(user),
       k.userSeen(user),
       k.userSessions(user),
+      k.floodBlock(user, hash),
       this.opts.ttlSec,
       renewEveryMs,
       now,
@@ -255,6 +266,15 @@ export class Sessions {
    * missing in Redis, say after a FLUSHALL), so none keeps accepting them from its cache.
    */
   async forget(hashes: string[]): Promise<void> {
+    await this.recheck(hashes);
+  }
+
+  /**
+   * Makes every instance read these sessions from Redis at their next handshake, not from
+   * its cache (their entries are dropped here at once and elsewhere when the announcement
+   * arrives): a flood penalty was stored for them, which a cached entry would not show.
+   */
+  async recheck(hashes: string[]): Promise<void> {
     for (const h of hashes) this.cache.delete(h);
     await this.announce(hashes);
   }

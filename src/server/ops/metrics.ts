@@ -3,10 +3,16 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The instance's Prometheus metrics, on a registry of its own. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({
+  /**
+   * How many chat sockets are connected, read when metrics are scraped (set by the server),
+   * so a connect or disconnect costs no gauge update.
+   */
+  connectedSockets: () => number = () => 0;
+  readonly connections: Gauge = new Gauge({
     name: 'chat_connections',
     help: 'Connected chat sockets on this instance',
     registers: [this.registry],
+    collect: (): void => this.connections.set(this.connectedSockets()),
   });
   readonly messagesIn = new Counter({
     name: 'chat_messages_in_total',

@@ -6,9 +6,10 @@
  *
  * Redis Cluster places a key by its first `{hash tag}`: every key of one room carries
  * `{<room>}`, so a room lives in one slot and the append script (log, meta, dedupe, channel)
- * never crosses slots; a user's keys (account, sessions, ban, read markers) carry `{<user>}`, so the handshake
- * and every account change run as one script in that slot; the instance status keys share one
- * tag so the console reads them with one MGET. Nothing else is ever touched together.
+ * never crosses slots; a user's keys (account, sessions, ban, flood penalties, read markers)
+ * carry `{<user>}`, so the handshake and every account change run as one script in that slot;
+ * the instance status keys share one tag so the console reads them with one MGET. Nothing
+ * else is ever touched together.
  */
 export interface Keys {
   /** The account: JSON of name, createdAt, incarnation, scrypt salt and hash. */
@@ -71,8 +72,16 @@ export interface Keys {
    * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
    */
   loginLimiter(kind: string): string;
-  /** Key prefix of a flood-penalty limiter (`strikes`, `block`); it appends `:<session hash>`. */
-  floodLimiter(kind: string): string;
+  /**
+   * Floods by a session (their count sets the next penalty), in its user's slot like the
+   * session itself.
+   */
+  floodStrikes(user: string, hash: string): string;
+  /**
+   * Present while a session cut off for flooding may not connect, in its user's slot: the
+   * handshake's session script reads it with the session, in the same step.
+   */
+  floodBlock(user: string, hash: string): string;
   /** Key prefix of the Socket.IO Redis adapter's channels. */
   adapterPrefix(): string;
 }
@@ -119,7 +128,8 @@ export function makeKeys(prefix: string): Keys {
     instance: (id) => `${prefix}{instances}:${id}`,
     instanceRooms: (id) => `${prefix}{instances}:${id}:rooms`,
     loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
-    floodLimiter: (kind) => `${prefix}ratelimit:flood:${kind}`,
+    floodStrikes: (name, hash) => `${user(name)}:flood:strikes:${hash}`,
+    floodBlock: (name, hash) => `${user(name)}:flood:block:${hash}`,
     adapterPrefix: () => `${prefix}sio`,
   };
 }

@@ -73,6 +73,9 @@ export class ConnectionGuard {
   private trust(socket: Socket): void {
     const conn = socket.conn;
     this.release(conn.request.socket);
+    // A session on WebSocket (from the start, or upgraded) makes no long-polling request
+    // from here on: nothing to recognise.
+    if (conn.transport.name === 'websocket') return;
     // Engine.IO types the session id as private, yet it is the `sid` every request carries.
     const sid = (conn as unknown as { id: string }).id;
     if (this.trustedSids.has(sid)) return;

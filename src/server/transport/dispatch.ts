@@ -17,8 +17,9 @@ export const PING_INTERVAL_MS = 25_000;
 export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): void {
   const { cfg, io, log, metrics, bootId } = ctx;
   const handlerDeps = { log, metrics };
+  const chat = io.of('/');
+  metrics.connectedSockets = () => chat.sockets.size;
   io.on('connection', (socket: ChatSocket) => {
-    metrics.connections.inc();
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
@@ -44,7 +45,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
             socket.emit('session:ended', { reason: SessionEndReason.Flood });
             socket.disconnect(true);
           };
-          floods.punish(sessionHash).then(
+          floods.punish(user, sessionHash).then(
             (penaltyMs) => {
               cut();
               log.warn({ user, socket: socket.id, penaltyMs }, 'flooding socket cut off');
@@ -53,7 +54,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
               cut();
               log.warn(
                 { user, socket: socket.id, err: (err as Error).message },
-                'flooding socket cut off (penalty not stored)',
+                'flooding socket cut off (penalty not stored or not announced)',
               );
             },
           );
@@ -71,7 +72,6 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
       );
     });
-    socket.on('disconnect', () => metrics.connections.dec());
     // Socket.IO keeps the upgrade request of every connection (its headers, its parser's
     // leftovers) for as long as the connection lives; nothing here reads it after the
     // handshake, which has copied what it needs (auth, address) by now, and the connection

@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { ADMIN_NAMESPACE, ErrorCode } from '../../protocol/index.js';
 import type { InstanceContext } from '../context.js';
-import type { FloodPenalty } from '../auth/rate-limit.js';
 import { parseToken, refusal } from '../auth/sessions.js';
 import { ConnectionGuard } from './conn-guard.js';
 
@@ -13,14 +12,11 @@ function connectError(code: ErrorCode, message: string): Error {
  * Who may connect: unauthenticated connections are capped per address (unless a balancer
  * in front does it), and a Socket.IO handshake needs a live session token of the account's
  * current incarnation, no ban on the account, no flood penalty on the session, and an instance
- * that is not draining (session, account and ban: one script; the penalty beside it). A refusal carries an error code, which tells
- * the client whether to try again.
+ * that is not draining (session, account, ban and penalty: one script, or none for a session
+ * this instance has cached). A refusal carries an error code, which tells the client whether
+ * to try again.
  */
-export function installHandshake(
-  ctx: InstanceContext,
-  http: HttpServer,
-  floods: FloodPenalty,
-): void {
+export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
   const { cfg, io, log, metrics } = ctx;
   if (!cfg.trustProxy) {
     new ConnectionGuard(cfg.unauthConnPerIp, log, metrics).attach(http, io, ['/', ADMIN_NAMESPACE]);
@@ -33,20 +29,19 @@ export function installHandshake(
     if (typeof token !== 'string' || token === '') {
       return next(connectError(ErrorCode.Unauthorized, 'no session token; log in first'));
     }
-    // Parsed (and hashed) once, for the session and its flood penalty alike; a string not
-    // shaped like a token costs no round trip.
+    // A string not shaped like a token costs no round trip.
     const parsed = parseToken(token);
     if (!parsed) {
       const { code, message } = refusal({ ok: false, why: 'invalid' });
       return next(connectError(code, message));
     }
-    Promise.all([ctx.sessions.resolve(parsed), floods.remainingMs(parsed.hash)]).then(
-      ([resolved, penaltyMs]) => {
+    ctx.sessions.resolve(parsed).then(
+      (resolved) => {
         if (!resolved.ok) {
           const { code, message } = refusal(resolved);
           return next(connectError(code, message));
         }
-        const session = resolved.session;
+        const { session, penaltyMs } = resolved;
         if (penaltyMs > 0) {
           metrics.rejected.inc({ code: ErrorCode.RateLimited });
           return next(
