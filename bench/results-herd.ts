@@ -97,6 +97,13 @@ export function herdSection(h: HerdResult): string[] {
         .map(([id, n]) => `${id}: ${n}`)
         .join(', '),
     ],
+    [
+      'reconnect attempts that failed while away, by reason',
+      Object.entries(h.retries)
+        .map(([why, n]) => `${why}: ${n}`)
+        .join('; ') || 'none',
+    ],
+    ["instances' CPU in the steady phase before the kill (% of a core)", h.steadyPct.join(' / ')],
     ["generators' CPU over the whole sending (% of a core each)", h.generatorsRunPct.join(' / ')],
     ['outside the bench during the herd', `${Math.round(h.cpu.outsideCores * 100)} % of a core`],
     [

@@ -28,6 +28,7 @@ const totals: Totals = {
   dropped: 3,
   back: 2,
   lostFrom: { 'chat-3': 3, 'chat-1': 1 },
+  retries: { 'the connection dropped (timeout)': 2 },
 };
 
 /** The report of a run with these flags: `totals`, latencies of 1 to 400 ms over 10 s. */
@@ -116,6 +117,7 @@ describe('loadtest options and report', () => {
     expect(r.lostConnection.users).toBe(3);
     expect(r.lostConnection.back).toBe(2);
     expect(r.lostConnection.byInstance).toEqual({ 'chat-3': 3, 'chat-1': 1 });
+    expect(r.lostConnection.retries).toEqual({ 'the connection dropped (timeout)': 2 });
     expect(r.lostConnection.resumeMs.p50).toBeCloseTo(1200, -1);
     expect(r.lostConnection.resumeMs.max).toBeCloseTo(6500, -1);
     const lines = renderReport(r, (s) => s);
@@ -125,10 +127,11 @@ describe('loadtest options and report', () => {
     expect(lines.find((l) => l.startsWith('resumed ms'))).toMatch(
       /^resumed ms {3}p50 1200\.\d+ {2}p95 6500\.\d+ .* \(connection lost to room resumed\)$/,
     );
+    expect(lines).toContain('  2 x retried after: the connection dropped (timeout)');
     const calm = renderReport(
       report(
         { clients: 10, duration: 10_000, ramp: 0, drain: 1000 },
-        { totals: { ...totals, dropped: 0, back: 0, lostFrom: {} } },
+        { totals: { ...totals, dropped: 0, back: 0, lostFrom: {}, retries: {} } },
       ),
       (s) => s,
     );

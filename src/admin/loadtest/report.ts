@@ -41,6 +41,8 @@ export interface LoadtestReport {
     users: number;
     back: number;
     byInstance: Record<string, number>;
+    /** Reconnect attempts that failed while users were away, by reason (how outages grew). */
+    retries: Record<string, number>;
     resumeMs: Percentiles;
   };
   instances: Record<string, number>;
@@ -113,6 +115,7 @@ export function buildReport(input: {
       users: t.dropped,
       back: t.back,
       byInstance: t.lostFrom,
+      retries: t.retries,
       resumeMs: percentiles(input.resume),
     },
     instances: t.instances,
@@ -142,6 +145,7 @@ function lostLines(l: LoadtestReport['lostConnection'], clean: (s: string) => st
   return [
     `lost conn    ${plural(l.users, 'user')} lost a connection, ${l.back} back in their room (losses by instance: ${from.join(', ')})`,
     `resumed ms   ${pct(l.resumeMs)} (connection lost to room resumed)`,
+    ...Object.entries(l.retries).map(([k, v]) => `  ${v} x retried after: ${clean(k)}`),
   ];
 }
 

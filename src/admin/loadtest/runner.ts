@@ -90,6 +90,7 @@ function sumResults(results: WorkerResult[]): Totals {
     dropped: 0,
     back: 0,
     lostFrom: {},
+    retries: {},
   };
   for (const r of results) {
     for (const k of [
@@ -111,6 +112,7 @@ function sumResults(results: WorkerResult[]): Totals {
     for (const [k, v] of Object.entries(r.errors)) t.errors[k] = (t.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.instances)) t.instances[k] = (t.instances[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.lostFrom)) t.lostFrom[k] = (t.lostFrom[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.retries)) t.retries[k] = (t.retries[k] ?? 0) + v;
   }
   // Users that never got to try (a worker died) count as failed too.
   t.failed = t.requested - t.connected;

@@ -127,7 +127,10 @@ export class VirtualUser {
   /** Connects again: after a backoff, or within `drainWithinMs` when the instance drained. */
   private reconnect(reason: string, drainWithinMs?: number): void {
     if (this.ended) return;
-    if (this.joined && this.awaySince === undefined) {
+    if (this.awaySince !== undefined) {
+      // An attempt made while away that failed: how the outage grew.
+      this.sink.retries.set(reason, (this.sink.retries.get(reason) ?? 0) + 1);
+    } else if (this.joined) {
       this.awaySince = performance.now();
       this.dropped = true;
       const from = this.instanceId ?? 'unknown';

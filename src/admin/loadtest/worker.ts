@@ -28,6 +28,7 @@ const sink: VuSink = {
   connect: newHistogram(),
   resume: newHistogram(),
   lostFrom: new Map(),
+  retries: new Map(),
   sent: new Map(),
   counts: { sent: 0, sendFailed: 0, delivered: 0, duplicated: 0 },
   errors: new Map(),
@@ -126,6 +127,7 @@ async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise
     dropped: 0,
     back: 0,
     lostFrom: Object.fromEntries(sink.lostFrom),
+    retries: Object.fromEntries(sink.retries),
   };
   for (const vu of vus) {
     const t = vu.tally(sent[vu.spec.room] ?? []);
