@@ -80,6 +80,13 @@ export interface HerdResult {
     statusGapMaxMs: number;
     samples: number;
   };
+  /** The instances' CPU per user connected and joined in the connect phase, ms. */
+  connectCpuMs: number;
+  /**
+   * The survivors' CPU per user of the killed instance back in its room, ms: their CPU over
+   * the herd less what they would have spent carrying the steady traffic meanwhile.
+   */
+  resumeCpuMs: number;
   /** Each instance's CPU over the steady phase before the kill, % of one core. */
   steadyPct: number[];
   /** CPU over the herd window (kill to all back + 2 s), in % of one core. */
@@ -202,6 +209,8 @@ export async function runHerd(o: {
     cpu: { seconds: 0, survivorsPct: [], redisPct: 0, generatorsPct: [], outsideCores: 0 },
     generatorsRunPct: [],
     steadyPct: [],
+    connectCpuMs: 0,
+    resumeCpuMs: 0,
     survivorsConnectionsAfter: {},
     loadStart: load1(),
     loadAtKill: 0,
@@ -244,6 +253,7 @@ export async function runHerd(o: {
       });
     });
     const run = openWindow(genPids);
+    const connecting = openWindow(c.pids);
     const sum = (f: (p: NonNullable<WorkerHandle['progress']>) => number): number =>
       workers.reduce((s, w) => s + (w.progress ? f(w.progress) : 0), 0);
     // Connected: every user in, or the connect deadline.
@@ -253,6 +263,16 @@ export async function runHerd(o: {
       if (Date.now() > t0 + rampMs && sum((p) => p.connected + p.failed) >= n) break;
     }
     out.connectSeconds = round1((Date.now() - t0) / 1000);
+    const connectCpu = closeWindow(connecting);
+    out.connectCpuMs =
+      Math.round(
+        (sumPids(connectCpu, c.pids) /
+          Math.max(
+            1,
+            sum((p) => p.connected),
+          )) *
+          1e5,
+      ) / 100;
     log(
       `${sum((p) => p.connected)} connected, ${sum((p) => p.failed)} failed after ${out.connectSeconds} s`,
     );
@@ -317,6 +337,10 @@ export async function runHerd(o: {
       outsideCores: cpu.outsideCores,
     };
     out.loadAfterHerd = load1();
+    // The steady traffic the survivors carried meanwhile: all three instances' steady rate.
+    const steadyCores = out.steadyPct.reduce((s, x) => s + x, 0) / 100;
+    const herdCpu = sumPids(cpu, survivorPids) - steadyCores * cpu.seconds;
+    out.resumeCpuMs = Math.round((herdCpu / Math.max(1, victim.connections)) * 1e5) / 100;
     // Messages keep flowing after the herd, then the ledger's verdict.
     await sleep(o.quick ? 5000 : 10_000);
     clearInterval(poller);

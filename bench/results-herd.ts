@@ -104,6 +104,10 @@ export function herdSection(h: HerdResult): string[] {
         .join('; ') || 'none',
     ],
     ["instances' CPU in the steady phase before the kill (% of a core)", h.steadyPct.join(' / ')],
+    [
+      "instances' CPU per user connected and joined / survivors' per user resumed (less the steady traffic)",
+      `${h.connectCpuMs} ms / ${h.resumeCpuMs} ms`,
+    ],
     ["generators' CPU over the whole sending (% of a core each)", h.generatorsRunPct.join(' / ')],
     ['outside the bench during the herd', `${Math.round(h.cpu.outsideCores * 100)} % of a core`],
     [
