@@ -43,7 +43,7 @@ export function herdRows(h: HerdResult): HerdRow[] {
       s2(h.resumeMs.p99),
       `<= ${HERD_DEADLINE_MS / 1000} s, all back, survivors drop none`,
       allBack && survivorsDropped === 0 && h.resumeMs.p99 <= HERD_DEADLINE_MS,
-      `${h.dropped} lost their connection (${h.killedId} held ${h.onKilled}; the survivors dropped ${survivorsDropped}), ${h.back} back; p50 ${s2(h.resumeMs.p50)} s, p95 ${s2(h.resumeMs.p95)} s, max ${s2(h.resumeMs.max)} s; ${h.withinDeadline} of ${h.outages} outages within ${HERD_DEADLINE_MS / 1000} s; no one away ${h.allBackSeconds === null ? 'never reached' : `${h.allBackSeconds} s after the kill`}`,
+      `${h.connected} of ${h.clients} connected in the ramp; ${h.dropped} lost their connection (${h.killedId} held ${h.onKilled}; the survivors dropped ${survivorsDropped}), ${h.back} back; p50 ${s2(h.resumeMs.p50)} s, p95 ${s2(h.resumeMs.p95)} s, max ${s2(h.resumeMs.max)} s; ${h.withinDeadline} of ${h.outages} outages within ${HERD_DEADLINE_MS / 1000} s; no one away ${h.allBackSeconds === null ? 'never reached' : `${h.allBackSeconds} s after the kill`}`,
     ),
     row(
       'lost / duplicated messages over the run',
