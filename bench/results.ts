@@ -5,6 +5,8 @@ import type { GeneratorsResult } from './generators.js';
 import type { IdleTier } from './idle.js';
 import { IDLE_ROOMS } from './idle.js';
 import type { HundredK } from './p100k.js';
+import type { HerdResult } from './herd.js';
+import { herdRows, herdSection } from './results-herd.js';
 import type { Kind } from './protocols.js';
 import type { RedisDelta } from './redis-stats.js';
 import type { KneeRow, ReceivedRow } from './scale.js';
@@ -31,6 +33,7 @@ export interface Results {
   generators?: GeneratorsResult;
   hundredK?: HundredK;
   scale?: { received: ReceivedRow[]; knee: KneeRow[] };
+  herd?: HerdResult;
 }
 
 export const median = (xs: number[]): number => {
@@ -535,6 +538,7 @@ export function renderResults(r: Results): string {
   if (r.rssStart) rows.push(rssRow(r.rssStart, r2(r.loadStart[0] ?? 0)));
   if (r.hundredK) rows.push(...hundredKRows(r.hundredK));
   if (r.generators) rows.push(generatorRow(r.generators));
+  if (r.herd) rows.push(...herdRows(r.herd));
   return [
     '# Bench results',
     '',
@@ -575,5 +579,6 @@ export function renderResults(r: Results): string {
     ...(r.idle ? [...idleSection(r.idle), ''] : []),
     ...(r.hundredK ? [...hundredKSection(r.hundredK), ''] : []),
     ...(r.generators ? [...generatorsSection(r.generators), ''] : []),
+    ...(r.herd ? [...herdSection(r.herd), ''] : []),
   ].join('\n');
 }

@@ -7,6 +7,7 @@
  *   npm run bench -- --quick               a small run to check the bench works (figures mean nothing)
  *   npm run bench -- --section idle,rss    only some sections: rss idle fanout generators 100k scale
  *   npm run bench -- --profile 100k        only the 100k connections section (--count N to change N)
+ *   npm run bench -- --section herd        only the herd after a crash (--count N users, 30k by default)
  *   npm run bench -- --cpu-prof            CPU profiles of every server process in bench/out/prof
  *
  * A run that is not the full one writes bench/out/RESULTS-partial.md instead. Every phase has
@@ -32,6 +33,7 @@ import { runFanout } from './fanout.js';
 import { runGenerators } from './generators.js';
 import { runIdle } from './idle.js';
 import { run100k } from './p100k.js';
+import { runHerd } from './herd.js';
 import { GenPool, killAll, rssBytes, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 import { writeCosts } from './costs.js';
@@ -40,7 +42,7 @@ import { renderResults, type Results } from './results.js';
 import { runScale } from './scale.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['rss', 'idle', 'fanout', 'generators', '100k', 'scale'] as const;
+const SECTIONS = ['rss', 'idle', 'fanout', 'generators', '100k', 'scale', 'herd'] as const;
 type Section = (typeof SECTIONS)[number];
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
@@ -90,7 +92,8 @@ async function main(): Promise<void> {
   const o = options();
   const full = !o.quick && o.sections.size === SECTIONS.length;
   const started = Date.now();
-  const limitMin = o.quick ? 12 : 32;
+  // The herd section adds about 4 minutes to a full run.
+  const limitMin = o.quick ? 14 : 38;
   mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   const r: Results = {
     date: new Date().toISOString(),
@@ -207,6 +210,18 @@ async function main(): Promise<void> {
       const res = await runScale(o.quick);
       scale = res.markdown;
       r.scale = { received: res.received, knee: res.knee };
+    });
+  }
+  // The herd after a crash: 3 instances of ours, one SIGKILLed (bench/herd.ts).
+  if (o.sections.has('herd')) {
+    await section('herd', async () => {
+      r.herd = await runHerd({
+        quick: o.quick,
+        ...(o.count !== undefined ? { count: o.count } : {}),
+        ...(o.cpuProf
+          ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/out/prof')}`] }
+          : {}),
+      });
     });
   }
   clearTimeout(hard);

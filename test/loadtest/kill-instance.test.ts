@@ -104,11 +104,20 @@ describe('loadtest while an instance is killed', () => {
         clients: report.clients,
         messages: report.messages,
         reconnects: report.reconnects,
+        lostConnection: report.lostConnection,
         instances: report.instances,
         latencyMs: report.latencyMs,
       }),
     );
     expect(killed).toBe(true);
+    // The killed instance's users lost their connection there, and every one is back in its
+    // room, each outage timed from the loss to the room resumed.
+    const lostConn = report.lostConnection;
+    expect(lostConn.byInstance['chat-1']).toBeGreaterThan(0);
+    expect(lostConn.users).toBeGreaterThanOrEqual(lostConn.byInstance['chat-1']!);
+    expect(lostConn.back).toBe(lostConn.users);
+    expect(lostConn.resumeMs.p50).toBeGreaterThan(0);
+    expect(lostConn.resumeMs.max).toBeLessThan(30_000);
     // Users whose connection was cut while they joined retry as a person would; one still
     // trying when the run ends counts as failed, never as connected.
     expect(report.clients.connected + report.clients.failed).toBe(100);

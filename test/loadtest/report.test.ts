@@ -25,6 +25,10 @@ const totals: Totals = {
   duplicated: 0,
   reconnects: 3,
   instances: { 'chat-1': 5, 'chat-2': 4 },
+  dropped: 3,
+  back: 2,
+  lostFrom: { 'chat-3': 3, 'chat-1': 1 },
+  retries: { 'the connection dropped (timeout)': 2 },
 };
 
 /** The report of a run with these flags: `totals`, latencies of 1 to 400 ms over 10 s. */
@@ -41,6 +45,7 @@ function report(
     totals,
     connect: latency,
     latency,
+    resume: latency,
     sendSeconds: 10,
     servers: [],
     ...over,
@@ -100,5 +105,36 @@ describe('loadtest options and report', () => {
     expect(lines).toContain(
       'instances    chat-1: 4 users, chat-2: 4 users, chat-10: 1 user connected at the end',
     );
+  });
+
+  it('says how many users lost their connection, came back, and how long their rooms took', () => {
+    const resume = newHistogram();
+    for (const ms of [800, 1200, 4000, 6500]) recordMs(resume, ms);
+    const r = report(
+      { clients: 10, duration: 10_000, ramp: 0, drain: 1000 },
+      { resume: merge([encode(resume)]) },
+    );
+    expect(r.lostConnection.users).toBe(3);
+    expect(r.lostConnection.back).toBe(2);
+    expect(r.lostConnection.byInstance).toEqual({ 'chat-3': 3, 'chat-1': 1 });
+    expect(r.lostConnection.retries).toEqual({ 'the connection dropped (timeout)': 2 });
+    expect(r.lostConnection.resumeMs.p50).toBeCloseTo(1200, -1);
+    expect(r.lostConnection.resumeMs.max).toBeCloseTo(6500, -1);
+    const lines = renderReport(r, (s) => s);
+    expect(lines).toContain(
+      'lost conn    3 users lost a connection, 2 back in their room (losses by instance: chat-1: 1, chat-3: 3)',
+    );
+    expect(lines.find((l) => l.startsWith('resumed ms'))).toMatch(
+      /^resumed ms {3}p50 1200\.\d+ {2}p95 6500\.\d+ .* \(connection lost to room resumed\)$/,
+    );
+    expect(lines).toContain('  2 x retried after: the connection dropped (timeout)');
+    const calm = renderReport(
+      report(
+        { clients: 10, duration: 10_000, ramp: 0, drain: 1000 },
+        { totals: { ...totals, dropped: 0, back: 0, lostFrom: {}, retries: {} } },
+      ),
+      (s) => s,
+    );
+    expect(calm).toContain('lost conn    no user lost its connection after joining');
   });
 });

@@ -20,7 +20,11 @@ export interface SentRef {
 }
 
 export interface WorkerPlan {
-  server: string;
+  /**
+   * Server URLs: each user rotates through them on reconnects, as the TUI's client does, and
+   * starts on `servers[index % servers.length]` (one URL behind a balancer is typical).
+   */
+  servers: string[];
   vus: VuSpec[];
   clients: number;
   /** Wall-clock start of the ramp (ms since the epoch; all processes share the clock). */
@@ -44,6 +48,10 @@ export interface Progress {
   delivered: number;
   /** Cumulative latency histogram, encoded. */
   latency: string;
+  /** Users that lost their connection after joining, so far (see {@link WorkerResult.dropped}). */
+  dropped: number;
+  /** Users whose connection is lost now and whose room is not yet resumed. */
+  away: number;
 }
 
 export interface WorkerResult {
@@ -62,6 +70,19 @@ export interface WorkerResult {
   reconnects: number;
   /** Where the connected users are at the end, by instance id. */
   instances: Record<string, number>;
+  /**
+   * Each outage of a user (its connection lost after it joined, until its room was resumed on
+   * a new one: the re-join's answer and any history pages after it), encoded, in ms.
+   */
+  resumeMs: string;
+  /** Users that lost their connection at least once after joining. */
+  dropped: number;
+  /** Of those, the users back in their room at the end. */
+  back: number;
+  /** Connections lost after joining, by the instance they were on. */
+  lostFrom: Record<string, number>;
+  /** Reconnect attempts that failed while users were away from their room, by reason. */
+  retries: Record<string, number>;
 }
 
 export type FromWorker =

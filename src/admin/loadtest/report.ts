@@ -32,6 +32,19 @@ export interface LoadtestReport {
   latencyMs: Percentiles;
   throughput: { sentPerSec: number; deliveredPerSec: number };
   reconnects: number;
+  /**
+   * Users whose connection was lost after they joined (an instance died, drained or cut them):
+   * how many, how many were back in their room at the end, the losses by the instance they
+   * were on, and each outage's length, from the loss to the room resumed on a new connection.
+   */
+  lostConnection: {
+    users: number;
+    back: number;
+    byInstance: Record<string, number>;
+    /** Reconnect attempts that failed while users were away, by reason (how outages grew). */
+    retries: Record<string, number>;
+    resumeMs: Percentiles;
+  };
   instances: Record<string, number>;
   servers: { id: string; cpuPct: number | null; rssBytes: number }[];
   passed: boolean;
@@ -51,7 +64,7 @@ export interface LoadtestReport {
 }
 
 /** A run's counts summed over the workers (their results less the encoded histograms). */
-export type Totals = Omit<WorkerResult, 'connectMs' | 'latencyMs'>;
+export type Totals = Omit<WorkerResult, 'connectMs' | 'latencyMs' | 'resumeMs'>;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
@@ -61,6 +74,8 @@ export function buildReport(input: {
   totals: Totals;
   connect: Histogram;
   latency: Histogram;
+  /** Connection lost to room resumed, per outage. */
+  resume: Histogram;
   /** Seconds during which messages were being sent. */
   sendSeconds: number;
   servers: LoadtestReport['servers'];
@@ -96,6 +111,13 @@ export function buildReport(input: {
     latencyMs,
     throughput: { sentPerSec: round1(t.sent / secs), deliveredPerSec: round1(t.delivered / secs) },
     reconnects: t.reconnects,
+    lostConnection: {
+      users: t.dropped,
+      back: t.back,
+      byInstance: t.lostFrom,
+      retries: t.retries,
+      resumeMs: percentiles(input.resume),
+    },
     instances: t.instances,
     servers: input.servers,
     passed: Object.values(thresholds).every((c) => c.passed),
@@ -114,6 +136,19 @@ export function buildReport(input: {
 const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const pct = (p: Percentiles): string => `p50 ${p.p50}  p95 ${p.p95}  p99 ${p.p99}  max ${p.max}`;
 
+/** Users that lost their connection: how many came back, from where, how fast (ms). */
+function lostLines(l: LoadtestReport['lostConnection'], clean: (s: string) => string): string[] {
+  if (l.users === 0) return ['lost conn    no user lost its connection after joining'];
+  const from = Object.entries(l.byInstance)
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([id, n]) => `${clean(id)}: ${n}`);
+  return [
+    `lost conn    ${plural(l.users, 'user')} lost a connection, ${l.back} back in their room (losses by instance: ${from.join(', ')})`,
+    `resumed ms   ${pct(l.resumeMs)} (connection lost to room resumed)`,
+    ...Object.entries(l.retries).map(([k, v]) => `  ${v} x retried after: ${clean(k)}`),
+  ];
+}
+
 /** The report for people: one fact per line, thresholds last. */
 export function renderReport(r: LoadtestReport, clean: (s: string) => string): string[] {
   const run = r.run;
@@ -131,6 +166,7 @@ export function renderReport(r: LoadtestReport, clean: (s: string) => string): s
     `latency ms   ${pct(r.latencyMs)}`,
     `throughput   ${r.throughput.sentPerSec} msgs/s in, ${r.throughput.deliveredPerSec} deliveries/s out`,
     `reconnects   ${r.reconnects}`,
+    ...lostLines(r.lostConnection, clean),
     `instances    ${where.length > 0 ? `${where.join(', ')} connected at the end` : 'no user connected at the end'}`,
     ...r.servers.map(
       (s) =>

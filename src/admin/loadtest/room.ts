@@ -33,6 +33,8 @@ export interface RoomLink {
   end(message: string): void;
   /** The first join is done: the user is in its room. */
   joinedRoom(): void;
+  /** A resume is done: the user is in its room again, with every message it lacked asked for. */
+  resumed(): void;
 }
 
 /**
@@ -129,7 +131,10 @@ export class VuRoom implements PageHost<SeqCursor, WireSocket> {
       // The join after a reconnect went unanswered on a live socket: ask again shortly.
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.resume(sock, true), ASK_AGAIN_MS);
-    } else this.sends.retryAll();
+    } else {
+      this.link.resumed();
+      this.sends.retryAll();
+    }
   }
 
   /** One page of a resume, asked on `sock`; nothing once that socket is gone. */

@@ -87,6 +87,10 @@ function sumResults(results: WorkerResult[]): Totals {
     duplicated: 0,
     reconnects: 0,
     instances: {},
+    dropped: 0,
+    back: 0,
+    lostFrom: {},
+    retries: {},
   };
   for (const r of results) {
     for (const k of [
@@ -100,11 +104,15 @@ function sumResults(results: WorkerResult[]): Totals {
       'lost',
       'duplicated',
       'reconnects',
+      'dropped',
+      'back',
     ] as const) {
       t[k] += r[k];
     }
     for (const [k, v] of Object.entries(r.errors)) t.errors[k] = (t.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.instances)) t.instances[k] = (t.instances[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.lostFrom)) t.lostFrom[k] = (t.lostFrom[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.retries)) t.retries[k] = (t.retries[k] ?? 0) + v;
   }
   // Users that never got to try (a worker died) count as failed too.
   t.failed = t.requested - t.connected;
@@ -176,7 +184,7 @@ export async function runLoadtest(
       w.send({
         type: 'start',
         plan: {
-          server,
+          servers: [server],
           vus: specs.filter((_, i) => i % opts.workers === k),
           clients: opts.clients,
           t0,
@@ -246,6 +254,7 @@ export async function runLoadtest(
       totals,
       connect: merge(results.map((r) => r.connectMs)),
       latency: merge(results.map((r) => r.latencyMs)),
+      resume: merge(results.map((r) => r.resumeMs)),
       sendSeconds: Math.min(sendSeconds, totalMs / 1000),
       servers,
     });

@@ -5,6 +5,12 @@ import type { SentRef } from './messages.js';
 export interface VuSink {
   latency: Histogram;
   connect: Histogram;
+  /** Connection lost to room resumed, per outage. */
+  resume: Histogram;
+  /** Connections lost after joining, by the instance they were on. */
+  lostFrom: Map<string, number>;
+  /** Reconnect attempts that failed while a user was away from its room, by reason. */
+  retries: Map<string, number>;
   /** Acknowledged sends, by room, in the order they were acknowledged. */
   sent: Map<string, SentRef[]>;
   counts: { sent: number; sendFailed: number; delivered: number; duplicated: number };

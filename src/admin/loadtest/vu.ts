@@ -31,6 +31,10 @@ export class VirtualUser {
   reconnects = 0;
   /** Where it is connected now (the welcome's instance id). */
   instanceId: string | undefined;
+  /** It lost its connection at least once after joining. */
+  dropped = false;
+  /** When its connection was lost (after joining), until its room is resumed on a new one. */
+  private awaySince: number | undefined;
   sock: WireSocket | undefined;
   private welcomed = false;
   private ended = false;
@@ -123,6 +127,15 @@ export class VirtualUser {
   /** Connects again: after a backoff, or within `drainWithinMs` when the instance drained. */
   private reconnect(reason: string, drainWithinMs?: number): void {
     if (this.ended) return;
+    if (this.awaySince !== undefined) {
+      // An attempt made while away that failed: how the outage grew.
+      this.sink.retries.set(reason, (this.sink.retries.get(reason) ?? 0) + 1);
+    } else if (this.joined) {
+      this.awaySince = performance.now();
+      this.dropped = true;
+      const from = this.instanceId ?? 'unknown';
+      this.sink.lostFrom.set(from, (this.sink.lostFrom.get(from) ?? 0) + 1);
+    }
     this.lastReason = reason;
     this.welcomed = false;
     this.room.left();
@@ -140,6 +153,18 @@ export class VirtualUser {
 
   joinedRoom(): void {
     this.onJoined?.();
+  }
+
+  /** Its room is resumed: an outage, if it was away, ends here. */
+  resumed(): void {
+    if (this.awaySince === undefined) return;
+    recordMs(this.sink.resume, performance.now() - this.awaySince);
+    this.awaySince = undefined;
+  }
+
+  /** Its connection is lost and its room not yet resumed. */
+  get away(): boolean {
+    return this.awaySince !== undefined;
   }
 
   private onEvent(sock: WireSocket, name: string, payload: unknown): void {

@@ -3,7 +3,15 @@
  * and reports to the runner over IPC. One process is one core and at most ~19,900 sockets.
  */
 import { encode, newHistogram } from './histogram.js';
-import type { FromWorker, SentRef, ToWorker, WorkerPlan, WorkerResult } from './messages.js';
+import type {
+  FromWorker,
+  Progress,
+  SentRef,
+  ToWorker,
+  WorkerPlan,
+  WorkerResult,
+} from './messages.js';
+import { serversOf } from './servers.js';
 import { VirtualUser, type VuSink } from './vu.js';
 
 const TICK_MS = 50;
@@ -18,6 +26,9 @@ function tell(msg: FromWorker): void {
 const sink: VuSink = {
   latency: newHistogram(),
   connect: newHistogram(),
+  resume: newHistogram(),
+  lostFrom: new Map(),
+  retries: new Map(),
   sent: new Map(),
   counts: { sent: 0, sendFailed: 0, delivered: 0, duplicated: 0 },
   errors: new Map(),
@@ -27,7 +38,7 @@ const timers: NodeJS.Timeout[] = [];
 let sendTimer: NodeJS.Timeout | undefined;
 
 function start(plan: WorkerPlan): void {
-  vus = plan.vus.map((spec) => new VirtualUser(spec, [plan.server], sink));
+  vus = plan.vus.map((spec) => new VirtualUser(spec, serversOf(plan.servers, spec.index), sink));
   for (const vu of vus) {
     const at = plan.t0 + (vu.spec.index / plan.clients) * plan.rampMs;
     const t = setTimeout(() => void vu.start(plan.connectTimeoutMs), Math.max(0, at - Date.now()));
@@ -63,19 +74,15 @@ function start(plan: WorkerPlan): void {
   );
 }
 
-function snapshot(): {
-  connected: number;
-  failed: number;
-  sent: number;
-  delivered: number;
-  latency: string;
-} {
+function snapshot(): Progress {
   return {
     connected: vus.filter((v) => v.connected).length,
     failed: vus.filter((v) => v.failed).length,
     sent: sink.counts.sent,
     delivered: sink.counts.delivered,
     latency: encode(sink.latency),
+    dropped: vus.filter((v) => v.dropped).length,
+    away: vus.filter((v) => v.away).length,
   };
 }
 
@@ -116,6 +123,11 @@ async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise
     duplicated: sink.counts.duplicated,
     reconnects: 0,
     instances: {},
+    resumeMs: encode(sink.resume),
+    dropped: 0,
+    back: 0,
+    lostFrom: Object.fromEntries(sink.lostFrom),
+    retries: Object.fromEntries(sink.retries),
   };
   for (const vu of vus) {
     const t = vu.tally(sent[vu.spec.room] ?? []);
@@ -123,6 +135,10 @@ async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise
     result.delivered += t.delivered;
     result.lost += t.lost;
     result.reconnects += vu.reconnects;
+    if (vu.dropped) {
+      result.dropped++;
+      if (!vu.away) result.back++;
+    }
     result.sendFailed += vu.unacked;
     const id = vu.connected ? vu.instanceId : undefined;
     if (id) result.instances[id] = (result.instances[id] ?? 0) + 1;
