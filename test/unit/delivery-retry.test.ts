@@ -53,6 +53,29 @@ describe('reconnect backoff', () => {
     expect(r.lost()).toBe(450); // attempt 2: base 600, jittered
   });
 
+  it('starts on the first server and visits the others in an order of its own, so the clients of a dead instance spread over the survivors', () => {
+    const servers = ['a', 'b', 'c', 'd'];
+    const next = new Map<string, number>();
+    let seed = 1;
+    // A small deterministic generator: 1000 clients, each with its own draws.
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (let c = 0; c < 1000; c++) {
+      const r = new Reconnects(servers, 300, 5000, random);
+      expect(r.server).toBe('a');
+      r.lost();
+      next.set(r.server, (next.get(r.server) ?? 0) + 1);
+      // Every server is still visited once per round.
+      const round = [r.server];
+      for (let k = 0; k < 3; k++) {
+        r.lost();
+        round.push(r.server);
+      }
+      expect([...round].sort()).toEqual(['a', 'b', 'c', 'd']);
+    }
+    expect([...next.keys()].sort()).toEqual(['b', 'c', 'd']);
+    for (const n of next.values()) expect(n).toBeGreaterThan(250);
+  });
+
   it('refuses an empty server list', () => {
     expect(() => new Reconnects([], 300, 5000)).toThrow(/server/);
   });

@@ -23,19 +23,31 @@ export function drainDelayMs(withinMs: number, random: () => number = Math.rando
  * Where and when a client connects next: it rotates through its servers on every loss (one
  * URL behind a balancer is typical) and backs off while attempts keep failing; a welcome
  * starts the delays over. The caller owns the timer: this only says how long.
+ *
+ * It starts on the first server given; the others come in an order of its own (shuffled
+ * once), so the clients of an instance that dies spread over the survivors instead of all
+ * moving to the next URL of the list they share (a herd of thousands on one instance).
  */
 export class Reconnects {
   /** Attempts since the last welcome (0 while connected or before the first loss). */
   attempt = 0;
   private index = 0;
+  private readonly servers: readonly string[];
 
   constructor(
-    private readonly servers: readonly string[],
+    servers: readonly string[],
     private readonly minMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
   ) {
     if (servers.length === 0) throw new Error('a client needs at least one server URL');
+    const [first, ...others] = servers;
+    // Fisher-Yates over the others.
+    for (let i = others.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [others[i], others[j]] = [others[j]!, others[i]!];
+    }
+    this.servers = [first!, ...others];
   }
 
   /** The server to connect to now. */
