@@ -37,7 +37,7 @@ export type GenCommand = { id: number; kind: Kind } & (
    */
   | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
   | { type: 'close' }
-  /** Answers at once (with the drops every answer carries). */
+  /** Answers at once (with the drops every answer carries, and the event-loop delay). */
   | { type: 'stats' }
 );
 
@@ -57,6 +57,8 @@ export interface GenDone {
   drops?: Record<string, number>;
   /** Connections not tried because the connect phase stalled. */
   skipped?: number;
+  /** stats: the longest event-loop delay since the last stats, in ms. */
+  lagMaxMs?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
   /** broadcast: receipts owed (connections open when it started). */

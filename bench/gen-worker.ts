@@ -1,9 +1,13 @@
 /** A bench generator process: many Socket.IO client connections, driven over IPC. */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encode, newHistogram, recordMs, type Histogram } from '../src/admin/loadtest/histogram.js';
 import type { GenCommand, GenDone } from './gen-messages.js';
 import { open, type BenchConn, type Kind } from './protocols.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
+/** This process's event-loop delay since the last `stats` (a stalled generator reads late). */
+const lag = monitorEventLoopDelay({ resolution: 20 });
+lag.enable();
 type Conn = { conn: BenchConn; room: string };
 /** Connections by the server they talk to: both servers' clients may be open at once. */
 const byKind: Record<Kind, Conn[]> = { ours: [], plain: [] };
@@ -202,8 +206,11 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
       for (const { conn } of byKind[cmd.kind]) conn.close();
       byKind[cmd.kind] = [];
       return {};
-    case 'stats':
-      return { connected: byKind[cmd.kind].filter((c) => c.conn.connected).length };
+    case 'stats': {
+      const lagMaxMs = Math.round(lag.max / 1e6);
+      lag.reset();
+      return { connected: byKind[cmd.kind].filter((c) => c.conn.connected).length, lagMaxMs };
+    }
   }
 }
 

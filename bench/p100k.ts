@@ -35,8 +35,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const log = (s: string): void => void process.stderr.write(`bench 100k: ${s}\n`);
 
 /**
- * Memory one connection needs, both ends, with a margin: the server ~40 KiB (754 MiB for
- * 16.7k on the largest instance), the lean wire client LEAN_KIB (socket.io-client: ~35 KiB).
+ * Memory one connection needs, both ends, with a margin: the server 23-40 KiB (RSS growth
+ * per connection at 20k; 754 MiB for 16.7k on the largest instance at 93k), the lean wire
+ * client about 12 KiB (socket.io-client generators took 35-43 KiB).
  */
 const BYTES_PER_CONN_BOTH_ENDS = 64 * 1024;
 /** Each instance's fixed footprint, with a margin. */
@@ -129,6 +130,8 @@ export interface HundredK {
   held: number;
   /** Connections that dropped after connecting (never reconnected), by reason. */
   drops: Record<string, number>;
+  /** Per phase (connect, join, hold): largest event-loop stalls and drops. */
+  phases?: Phase[];
   /** Of those, the ones that dropped during the idle hold. */
   holdDrops?: Record<string, number>;
   joinSeconds: number;
@@ -160,6 +163,52 @@ export interface HundredK {
     generatorPct?: number;
     outsideCores: number;
   };
+}
+
+/** One phase's largest event-loop stalls and the connections that dropped in it. */
+export interface Phase {
+  phase: string;
+  /** Longest event-loop delay of any instance (its /metrics, read every 2 s), ms. */
+  instancesLagMaxMs: number;
+  /** Longest event-loop delay of any generator, ms. */
+  generatorsLagMaxMs: number;
+  drops: Record<string, number>;
+}
+
+/**
+ * Reads every instance's longest event-loop delay (prom-client's
+ * `nodejs_eventloop_lag_max_seconds`, reset at each read) every 2 s, keeping the largest
+ * since the last `take()`: a stall of more than the ping timeout drops connections.
+ */
+class LagWatch {
+  private max = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(urls: string[]) {
+    this.timer = setInterval(() => {
+      for (const u of urls) {
+        fetch(`${u}/metrics`, { signal: AbortSignal.timeout(1900) })
+          .then((r) => r.text())
+          .then((text) => {
+            const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(text);
+            if (m) this.max = Math.max(this.max, Number(m[1]) * 1000);
+          })
+          .catch(() => {
+            // An instance too busy to answer in time: its stall shows in the next read.
+          });
+      }
+    }, 2000);
+  }
+
+  take(): number {
+    const m = Math.round(this.max);
+    this.max = 0;
+    return m;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
 function sumDrops(res: { drops?: Record<string, number> }[]): Record<string, number> {
@@ -232,6 +281,24 @@ export async function run100k(o: {
     : [];
   const c = await startOurs({ instances, ...(o.cpuProf ? { nodeArgs: prof } : {}) });
   const gens = new GenPool(path.join(HERE, 'gen-worker.js'), instances, prof);
+  const lagWatch = new LagWatch(c.urls);
+  out.phases = [];
+  let dropsBefore: Record<string, number> = {};
+  /** Ends a phase: its stalls and drops. */
+  const endPhase = async (phase: string): Promise<Record<string, number>> => {
+    const st = await gens.all(() => ({ type: 'stats', kind: 'ours' }));
+    const all = sumDrops(st);
+    const p: Phase = {
+      phase,
+      instancesLagMaxMs: lagWatch.take(),
+      generatorsLagMaxMs: Math.max(...st.map((x) => x.lagMaxMs ?? 0)),
+      drops: minus(all, dropsBefore),
+    };
+    dropsBefore = all;
+    out.phases!.push(p);
+    log(`${phase}: ${JSON.stringify(p)}`);
+    return all;
+  };
   try {
     await sleep(2000);
     out.rssStartBytes = c.pids.map(rssBytes);
@@ -239,6 +306,7 @@ export async function run100k(o: {
     out.tokensSeconds = Math.round((await ensureTokens(c, n, 'lthundredk')) * 10) / 10;
     log(`${n} sessions in ${out.tokensSeconds} s`);
     // Generator g: instance g, every g-th client.
+    await endPhase('sessions');
     const t0 = performance.now();
     const genCpu0 = sum(gens.pids.map(cpuSeconds));
     const serverCpu0 = sum(c.pids.map(cpuSeconds));
@@ -284,6 +352,7 @@ export async function run100k(o: {
     log(
       `${out.connected} connected in ${out.connectSeconds} s, ${out.connectsPerSec}/s (${out.connectRetried} tries retried, ${out.connectFailed} failed, ${out.connectSkipped} not tried after a stall; ${JSON.stringify(out.connectErrors)}); CPU µs per connection: generators ${out.generatorConnectUsPerConn}, instances ${out.serverConnectUsPerConn}`,
     );
+    await endPhase('connect');
     const t1 = performance.now();
     const joinMs = o.quick ? 60_000 : 300_000;
     try {
@@ -306,11 +375,10 @@ export async function run100k(o: {
     log(
       `joins to ${rooms} rooms ended after ${out.joinSeconds} s: ${out.joinFailed} failed ${JSON.stringify(out.joinErrors)}`,
     );
-    out.drops = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
-    log(`dropped so far: ${JSON.stringify(out.drops)}`);
+    out.drops = await endPhase('join');
     await sleep(3000);
     // The idle hold: long enough for every connection to answer several of the server's pings.
-    const before = sumDrops(await gens.all(() => ({ type: 'stats', kind: 'ours' })));
+    const before = await endPhase('settle');
     const w = openWindow([...c.pids, c.redisPid, ...gens.pids]);
     await sleep(o.quick ? 5000 : HOLD_SEC * 1000);
     const cpu = closeWindow(w);
@@ -323,6 +391,7 @@ export async function run100k(o: {
       generatorPct: pct(gens.pids),
       outsideCores: cpu.outsideCores,
     };
+    await endPhase('hold');
     const after = await gens.all(() => ({ type: 'stats', kind: 'ours' }));
     out.holdDrops = minus(sumDrops(after), before);
     const open = sum(after.map((r) => r.connected ?? 0));
@@ -368,10 +437,12 @@ export async function run100k(o: {
       lost: out.broadcast.expected - out.broadcast.received,
     };
     log(`broadcast ${JSON.stringify(out.broadcast)}`);
+    await endPhase('notices');
   } catch (err) {
     out.error = err instanceof Error ? err.message : String(err);
     log(`failed: ${out.error}`);
   } finally {
+    lagWatch.stop();
     await gens.stop();
     await stopCluster(c, o.cpuProf ? 'SIGTERM' : 'SIGKILL');
   }

@@ -584,6 +584,23 @@ function hundredKSection(h: HundredK): string[] {
         ['load (1 min) start -> end', `${r2(h.loadStart)} -> ${r2(h.loadEnd)}`],
       ],
     ),
+    ...(h.phases?.length
+      ? [
+          '',
+          'Per phase: the longest event-loop stall of any instance and of any generator (a stall',
+          'longer than the ping timeout, 10 s past the 25 s ping interval, drops connections), and the connections dropped in it:',
+          '',
+          ...table(
+            ['phase', 'instances: longest stall', 'generators: longest stall', 'dropped'],
+            h.phases.map((p) => [
+              p.phase,
+              `${p.instancesLagMaxMs} ms`,
+              `${p.generatorsLagMaxMs} ms`,
+              list(p.drops, '0'),
+            ]),
+          ),
+        ]
+      : []),
   ];
 }
 
