@@ -13,12 +13,22 @@ import type { BenchConn } from './protocols.js';
 const live = new Set<WireSocket>();
 let sweep: NodeJS.Timeout | undefined;
 
+/**
+ * Checks every socket once a second. The check runs in the loop's check phase
+ * (`setImmediate`), after the poll phase has read what arrived: a timer alone runs first
+ * after the process was stalled (a GC pause, a starved CPU), and would call a socket dead
+ * whose ping or open packet was waiting unread in its buffer all along.
+ */
 function watch(sock: WireSocket): void {
   live.add(sock);
-  sweep ??= setInterval(() => {
-    const now = Date.now();
-    for (const s of live) s.check(now);
-  }, 1000).unref();
+  sweep ??= setInterval(
+    () =>
+      void setImmediate(() => {
+        const now = Date.now();
+        for (const s of live) s.check(now);
+      }),
+    1000,
+  ).unref();
 }
 
 /** A join or a send whose ack is not back in this time fails (the server answers in ms). */
