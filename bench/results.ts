@@ -555,8 +555,8 @@ function hundredKSection(h: HundredK): string[] {
           h.rssPerConnBytes !== undefined ? kib(h.rssPerConnBytes) : '-',
         ],
         [
-          'RSS per generator process, at start / holding',
-          `${(h.generatorRssStartBytes ?? []).map(mib).join(' / ') || '-'} / ${h.generatorRssBytes.map(mib).join(' / ')}`,
+          'RSS per generator process',
+          `${h.generatorRssStartBytes ? `at start ${h.generatorRssStartBytes.map(mib).join(' / ')}; holding ` : ''}${h.generatorRssBytes.map(mib).join(' / ')}`,
         ],
         [
           'generators: RSS per connection (growth over start)',
