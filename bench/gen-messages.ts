@@ -1,4 +1,4 @@
-import type { Kind } from './protocols.js';
+import type { Client, Kind } from './protocols.js';
 
 /** Coordinator -> generator worker. Every command is answered by a `done` with the same id. */
 export type GenCommand = { id: number; kind: Kind } & (
@@ -9,8 +9,15 @@ export type GenCommand = { id: number; kind: Kind } & (
       concurrency: number;
       /** Source address of every connection (loopback only). */
       localAddress?: string;
-      /** Start no connection after this many ms (the rest count as not tried). */
-      deadlineMs?: number;
+      /** The client library (socket.io-client unless said). */
+      client?: Client;
+      /** Tries per connection (1 unless said); a failed try is retried after a backoff. */
+      tries?: number;
+      /**
+       * Start no connection once none has connected for this many ms (the rest count as not
+       * tried): a deadline for a stall only, never for a run that is still making progress.
+       */
+      stallMs?: number;
     }
   /** Joins every connection to its room; fails if that takes longer than `timeoutMs`. */
   | { type: 'join'; timeoutMs: number }
@@ -30,7 +37,7 @@ export type GenCommand = { id: number; kind: Kind } & (
    */
   | { type: 'broadcast'; sender: boolean; tag: string; timeoutMs: number }
   | { type: 'close' }
-  /** Answers at once (with the drops every answer carries). */
+  /** Answers at once (with the drops every answer carries, and the event-loop delay). */
   | { type: 'stats' }
 );
 
@@ -42,12 +49,16 @@ export interface GenDone {
   failed?: number;
   /** join: connections that never joined (after 3 tries). */
   joinFailed?: number;
+  /** connect: tries that failed and were tried again. */
+  retried?: number;
   /** Why connections failed (or, for join, why joins failed): message -> count. */
   errors?: Record<string, number>;
   /** Connections that dropped after connecting, by reason, since the generator started. */
   drops?: Record<string, number>;
-  /** Connections not tried because the deadline passed. */
+  /** Connections not tried because the connect phase stalled. */
   skipped?: number;
+  /** stats: the longest event-loop delay since the last stats, in ms. */
+  lagMaxMs?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
   /** broadcast: receipts owed (connections open when it started). */

@@ -1,9 +1,13 @@
-/** A bench generator process: many plain Socket.IO client connections, driven over IPC. */
+/** A bench generator process: many Socket.IO client connections, driven over IPC. */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encode, newHistogram, recordMs, type Histogram } from '../src/admin/loadtest/histogram.js';
 import type { GenCommand, GenDone } from './gen-messages.js';
 import { open, type BenchConn, type Kind } from './protocols.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
+/** This process's event-loop delay since the last `stats` (a stalled generator reads late). */
+const lag = monitorEventLoopDelay({ resolution: 20 });
+lag.enable();
 type Conn = { conn: BenchConn; room: string };
 /** Connections by the server they talk to: both servers' clients may be open at once. */
 const byKind: Record<Kind, Conn[]> = { ours: [], plain: [] };
@@ -18,37 +22,56 @@ function parse(text: string): { tag: string; sentAt: number } | undefined {
   return tag && Number.isFinite(sentAt) ? { tag, sentAt } : undefined;
 }
 
+/** Backoff before try n + 1 of a connection: 0.5 s, 1 s, 2 s, ... up to 8 s, with jitter. */
+const backoffMs = (n: number): number => Math.min(8000, 500 * 2 ** (n - 1)) * (0.5 + Math.random());
+
 async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Partial<GenDone>> {
   let next = 0;
   let failed = 0;
+  let retried = 0;
+  const tries = c.tries ?? 1;
   const errors: Record<string, number> = {};
   const fresh: { conn: BenchConn; room: string }[] = [];
-  const until = c.deadlineMs === undefined ? Infinity : performance.now() + c.deadlineMs;
+  let lastProgress = performance.now();
+  const stalled = (): boolean =>
+    c.stallMs !== undefined && performance.now() - lastProgress > c.stallMs;
   const lane = async (): Promise<void> => {
-    while (next < c.clients.length && performance.now() < until) {
+    while (next < c.clients.length && !stalled()) {
       const i = next++;
       const spec = c.clients[i]!;
-      try {
-        const conn = await open(c.kind, c.urls[i % c.urls.length]!, spec.token, c.localAddress);
-        conn.socket.on('disconnect', (reason) => {
-          // Closed by the bench itself: not a drop.
-          if (reason !== 'io client disconnect') drops[reason] = (drops[reason] ?? 0) + 1;
-        });
-        conn.onText((text) => {
-          const p = parse(text);
-          if (p) onReceipt(p.sentAt, p.tag);
-        });
-        fresh.push({ conn, room: spec.room });
-      } catch (err) {
-        failed++;
-        const why = err instanceof Error ? err.message : String(err);
-        errors[why] = (errors[why] ?? 0) + 1;
+      for (let n = 1; ; n++) {
+        try {
+          const conn = await open(
+            c.kind,
+            c.urls[i % c.urls.length]!,
+            spec.token,
+            c.localAddress,
+            c.client,
+          );
+          conn.onDrop((reason) => void (drops[reason] = (drops[reason] ?? 0) + 1));
+          conn.onText((text) => {
+            const p = parse(text);
+            if (p) onReceipt(p.sentAt, p.tag);
+          });
+          fresh.push({ conn, room: spec.room });
+          lastProgress = performance.now();
+          break;
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          errors[why] = (errors[why] ?? 0) + 1;
+          if (n >= tries || stalled()) {
+            failed++;
+            break;
+          }
+          retried++;
+          await new Promise((r) => setTimeout(r, backoffMs(n)));
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, lane));
   byKind[c.kind] = byKind[c.kind].concat(fresh);
-  return { connected: fresh.length, failed, errors, skipped: c.clients.length - next };
+  return { connected: fresh.length, failed, retried, errors, skipped: c.clients.length - next };
 }
 
 async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<GenDone>> {
@@ -97,7 +120,7 @@ async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise
   const hist: Histogram = newHistogram();
   let received = 0;
   // Owed to every connection still open when the broadcast starts (drops are counted apart).
-  const expected = conns.filter((x) => x.conn.socket.connected).length;
+  const expected = conns.filter((x) => x.conn.connected).length;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, c.timeoutMs);
     onReceipt = (sentAt, tag) => {
@@ -140,7 +163,7 @@ async function joinAll(
   const lane = async (): Promise<void> => {
     while (next < list.length) {
       const { conn, room } = list[next++]!;
-      if (!conn.socket.connected) continue; // a drop, counted as such
+      if (!conn.connected) continue; // a drop, counted as such
       for (let n = 1; ; n++) {
         try {
           await attempt(conn, room);
@@ -180,11 +203,14 @@ async function handle(cmd: GenCommand): Promise<Partial<GenDone>> {
     case 'broadcast':
       return broadcast(cmd);
     case 'close':
-      for (const { conn } of byKind[cmd.kind]) conn.socket.close();
+      for (const { conn } of byKind[cmd.kind]) conn.close();
       byKind[cmd.kind] = [];
       return {};
-    case 'stats':
-      return { connected: byKind[cmd.kind].filter((c) => c.conn.socket.connected).length };
+    case 'stats': {
+      const lagMaxMs = Math.round(lag.max / 1e6);
+      lag.reset();
+      return { connected: byKind[cmd.kind].filter((c) => c.conn.connected).length, lagMaxMs };
+    }
   }
 }
 

@@ -98,10 +98,9 @@ export class Gen {
   private readonly waiting = new Map<number, (d: GenDone) => void>();
   readonly proc: ChildProcess;
 
-  constructor(main: string) {
-    this.proc = track(
-      fork(main, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-    );
+  /** `execArgv`: node flags for the worker (e.g. --cpu-prof). */
+  constructor(main: string, execArgv: string[] = []) {
+    this.proc = track(fork(main, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     this.proc.on('message', (raw) => {
       const d = raw as GenDone;
       this.waiting.get(d.id)?.(d);
@@ -128,8 +127,8 @@ export class Gen {
 export class GenPool {
   readonly gens: Gen[];
 
-  constructor(main: string, count: number) {
-    this.gens = Array.from({ length: count }, () => new Gen(main));
+  constructor(main: string, count: number, execArgv: string[] = []) {
+    this.gens = Array.from({ length: count }, () => new Gen(main, execArgv));
   }
 
   get size(): number {

@@ -276,9 +276,11 @@ function hundredKRows(h: HundredK): Row[] {
   const rss = h.rssBytes.length ? h.rssBytes : [0];
   const load = `${r2(h.loadStart)}-${r2(h.loadEnd)}`;
   const connected = h.held;
+  const name = `${k(h.asked)} profile (ours only)`;
+  const holdDrops = h.holdDrops ? Object.values(h.holdDrops).reduce((s, v) => s + v, 0) : undefined;
   return [
     {
-      measure: `${k(h.asked)} profile: logged-in connections held at once, open at the last notice (${h.instances} instances)`,
+      measure: `${name}: logged-in connections held at once, open at the last notice (${h.instances} instances)`,
       plain: '-',
       ours: `${connected}${h.error ? ` (${h.error})` : ''}`,
       ratio: undefined,
@@ -287,14 +289,17 @@ function hundredKRows(h: HundredK): Row[] {
       spread: [
         h.limits.limitedBy ? `limited by ${h.limits.limitedBy}` : 'one run',
         `${h.connected} connected by the end of the connect phase`,
-        h.connectFailed ? `${h.connectFailed} failed` : '',
+        h.connectRetried ? `${h.connectRetried} tries retried` : '',
+        h.connectFailed ? `${h.connectFailed} failed ${h.connectTries ?? 1} tries` : '',
         Object.keys(h.drops).length
           ? `dropped later: ${Object.entries(h.drops)
               .map(([w, n]) => `${w} ${n}`)
               .join(', ')}`
           : '',
         h.connectSkipped
-          ? `${h.connectSkipped} not tried within the ${h.connectDeadlineSec} s connect deadline`
+          ? h.connectStallSec !== undefined
+            ? `${h.connectSkipped} not tried (connecting stalled ${h.connectStallSec} s)`
+            : `${h.connectSkipped} not tried within the ${h.connectDeadlineSec} s connect deadline`
           : '',
       ]
         .filter(Boolean)
@@ -302,25 +307,53 @@ function hundredKRows(h: HundredK): Row[] {
       load,
     },
     {
-      measure: `${k(h.asked)} profile: time to connect all / to join ${h.rooms} rooms`,
+      measure: `${name}: time to connect all (connections/s) / to join ${h.rooms} rooms`,
       plain: '-',
-      ours: `${h.connectSeconds} s / ${h.joinSeconds} s`,
+      ours: `${h.connectSeconds} s${h.connectsPerSec ? ` (${h.connectsPerSec}/s)` : ''} / ${h.joinSeconds} s`,
       ratio: undefined,
       ...TARGETS.reported,
-      spread: `sessions made in ${h.tokensSeconds} s`,
+      spread: [
+        `sessions made in ${h.tokensSeconds} s`,
+        h.client ? `generators on ${h.client}` : '',
+        h.serverConnectUsPerConn !== undefined
+          ? `CPU per connect: instances ${h.serverConnectUsPerConn} µs, generators ${h.generatorConnectUsPerConn} µs`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
       load,
     },
     {
-      measure: `${k(h.asked)} profile: RSS per instance, at start / holding the connections`,
+      measure: `${name}: RSS per instance, at start / holding the connections`,
       plain: '-',
       ours: `${mib(Math.max(...h.rssStartBytes, 0))} / ${mib(Math.max(...rss))} (largest)`,
       ratio: undefined,
       ...TARGETS.reported,
-      spread: rss.map(mib).join(' / '),
+      spread: `${rss.map(mib).join(' / ')}${h.rssPerConnBytes !== undefined ? `; ${kib(h.rssPerConnBytes)} per connection (growth over start)` : ''}`,
       load,
     },
+    ...(h.idle?.generatorPct !== undefined
+      ? [
+          {
+            measure: `${name}: idle hold of ${h.idle.holdSeconds} s: instances / Redis CPU (% of a core), connections dropped`,
+            plain: '-',
+            ours: `${h.idle.serverPct} / ${h.idle.redisPct}, ${holdDrops ?? '-'} dropped`,
+            ratio: undefined,
+            target: 'dropped 0',
+            status: holdDrops === 0 ? 'met' : '**missed**',
+            spread: `generators ${h.idle.generatorPct} %; outside the bench ${Math.round(h.idle.outsideCores * 100)} %${
+              holdDrops
+                ? `; dropped: ${Object.entries(h.holdDrops ?? {})
+                    .map(([w, n]) => `${w} ${n}`)
+                    .join(', ')}`
+                : ''
+            }`,
+            load,
+          },
+        ]
+      : []),
     {
-      measure: `${k(h.asked)} profile: operator notice to all, p99 ms / lost`,
+      measure: `${name}: operator notice to all, p99 ms / lost`,
       plain: '-',
       ours: `${h.broadcast.p99} / ${h.broadcast.lost}`,
       ratio: undefined,
@@ -461,18 +494,29 @@ function generatorsSection(g: GeneratorsResult): string[] {
 
 function hundredKSection(h: HundredK): string[] {
   const lim = h.limits;
+  const list = (r: Record<string, number> | undefined, none = 'none'): string =>
+    Object.entries(r ?? {})
+      .map(([why, n]) => `${why}: ${n}`)
+      .join('; ') || none;
+  const stalled = h.connectStallSec !== undefined;
   return [
     `## ${k(h.asked)} connections on this machine (\`npm run bench -- --profile 100k\`)`,
     '',
-    `${h.instances} instances of ours on one Redis; one generator process per instance, each from a source`,
-    'address of its own (127.0.0.2, 127.0.0.3, ...); every connection logged in with a session of',
-    `its own and joined to one of ${h.rooms} rooms; then ${h.broadcast.rounds} operator notices, each to every client.`,
+    `${h.instances} instances of ours on one Redis; one generator process per instance${
+      h.client === 'wire'
+        ? ", on the load tester's lean wire client (`WireSocket`: the Socket.IO wire protocol over `ws`)"
+        : ', each from a source address of its own (127.0.0.2, 127.0.0.3, ...)'
+    }; every connection logged in with a session of`,
+    `its own and joined to one of ${h.rooms} rooms; held idle, then ${h.broadcast.rounds} operator notices, each to every client.`,
+    stalled
+      ? `Connecting has no deadline while it makes progress: each connection gets ${h.connectTries} tries with backoff; a generator stops only after ${h.connectStallSec} s without a new connection.`
+      : '',
     `Limits read first: open files ${lim.openFilesSoft} soft / ${lim.openFilesHard} hard per process${lim.openFilesSoft >= lim.openFilesHard ? ' (the soft limit is already the hard one: nothing to raise)' : ''}, ${mib(lim.freeMemBytes)} free memory.`,
     h.connections < h.asked
       ? `**This machine could not take ${h.asked}: the run took ${h.connections}, limited by ${lim.limitedBy}.**`
       : `Asked ${h.asked}, ran ${h.connections}.`,
     h.connected < h.connections
-      ? `**Only ${h.connected} of ${h.connections} were connected when the connect phase ended (${h.connectFailed} failed, ${h.connectSkipped} not tried within its ${h.connectDeadlineSec} s deadline).**`
+      ? `**Only ${h.connected} of ${h.connections} were connected when the connect phase ended (${h.connectFailed} failed, ${h.connectSkipped} not tried${stalled ? ' after a stall' : ` within its ${h.connectDeadlineSec} s deadline`}).**`
       : '',
     h.error ? `**The run stopped early: ${h.error}.**` : '',
     '',
@@ -480,41 +524,56 @@ function hundredKSection(h: HundredK): string[] {
       ['figure', 'value'],
       [
         [
-          'connected / failed / not tried by the deadline',
-          `${h.connected} / ${h.connectFailed} / ${h.connectSkipped} (deadline ${h.connectDeadlineSec} s)`,
+          stalled
+            ? 'connected / failed every try / not tried (stall)'
+            : 'connected / failed / not tried by the deadline',
+          stalled
+            ? `${h.connected} / ${h.connectFailed} / ${h.connectSkipped}`
+            : `${h.connected} / ${h.connectFailed} / ${h.connectSkipped} (deadline ${h.connectDeadlineSec} s)`,
         ],
-        [
-          'why connections failed',
-          Object.entries(h.connectErrors)
-            .map(([why, n]) => `${why}: ${n}`)
-            .join('; ') || '-',
-        ],
-        [
-          'connections dropped after connecting (by reason)',
-          Object.entries(h.drops)
-            .map(([why, n]) => `${why}: ${n}`)
-            .join('; ') || 'none',
-        ],
+        ['tries retried', `${h.connectRetried ?? '-'}`],
+        ['why tries failed', list(h.connectErrors, '-')],
+        ['connections dropped after connecting (by reason)', list(h.drops)],
         ['sessions made (admin bulk path)', `${h.tokensSeconds} s`],
-        ['time to connect all', `${h.connectSeconds} s`],
+        [
+          'time to connect all (connections/s)',
+          `${h.connectSeconds} s${h.connectsPerSec ? ` (${h.connectsPerSec}/s)` : ''}`,
+        ],
+        [
+          'CPU per connect: instances / generators',
+          h.serverConnectUsPerConn !== undefined
+            ? `${h.serverConnectUsPerConn} µs / ${h.generatorConnectUsPerConn} µs`
+            : '-',
+        ],
         [
           `time to join ${h.rooms} rooms`,
           `${h.joinSeconds} s; ${h.joinFailed} not joined${
-            Object.keys(h.joinErrors).length
-              ? ` (${Object.entries(h.joinErrors)
-                  .map(([w, n]) => `${w}: ${n}`)
-                  .join('; ')})`
-              : ''
+            Object.keys(h.joinErrors).length ? ` (${list(h.joinErrors)})` : ''
           }${h.joinError ? ` (**${h.joinError}**)` : ''}`,
         ],
         ['RSS per instance at start', h.rssStartBytes.map(mib).join(' / ')],
         ['RSS per instance holding them', h.rssBytes.map(mib).join(' / ')],
-        ['RSS per generator process', h.generatorRssBytes.map(mib).join(' / ')],
         [
-          'CPU holding them idle: instances / Redis (% of a core)',
+          'instances: RSS per connection (growth over start / connections)',
+          h.rssPerConnBytes !== undefined ? kib(h.rssPerConnBytes) : '-',
+        ],
+        [
+          'RSS per generator process',
+          `${h.generatorRssStartBytes ? `at start ${h.generatorRssStartBytes.map(mib).join(' / ')}; holding ` : ''}${h.generatorRssBytes.map(mib).join(' / ')}`,
+        ],
+        [
+          'generators: RSS per connection (growth over start)',
+          h.generatorRssPerConnBytes !== undefined ? kib(h.generatorRssPerConnBytes) : '-',
+        ],
+        [
+          'CPU holding them idle: instances / Redis / generators (% of a core)',
           h.idle
-            ? `${h.idle.serverPct} / ${h.idle.redisPct} over ${h.idle.holdSeconds} s (outside ${Math.round(h.idle.outsideCores * 100)} %)`
+            ? `${h.idle.serverPct} / ${h.idle.redisPct} / ${h.idle.generatorPct ?? '-'} over ${h.idle.holdSeconds} s (outside ${Math.round(h.idle.outsideCores * 100)} %)`
             : 'not measured',
+        ],
+        [
+          'connections dropped during the idle hold (target 0)',
+          h.holdDrops ? list(h.holdDrops, '0') : '-',
         ],
         [
           'notice to all: p50 / p99 / max ms',
@@ -528,6 +587,23 @@ function hundredKSection(h: HundredK): string[] {
         ['load (1 min) start -> end', `${r2(h.loadStart)} -> ${r2(h.loadEnd)}`],
       ],
     ),
+    ...(h.phases?.length
+      ? [
+          '',
+          'Per phase: the longest event-loop stall of any instance and of any generator (a stall',
+          'longer than the ping timeout, 10 s past the 25 s ping interval, drops connections), and the connections dropped in it:',
+          '',
+          ...table(
+            ['phase', 'instances: longest stall', 'generators: longest stall', 'dropped'],
+            h.phases.map((p) => [
+              p.phase,
+              `${p.instancesLagMaxMs} ms`,
+              `${p.generatorsLagMaxMs} ms`,
+              list(p.drops, '0'),
+            ]),
+          ),
+        ]
+      : []),
   ];
 }
 

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   }
   if (o.sections.has('100k')) {
     await section('100k', async () => {
-      r.hundredK = await run100k({ quick: o.quick, count: o.count });
+      r.hundredK = await run100k({ quick: o.quick, count: o.count, cpuProf: o.cpuProf });
     });
   }
   // The scale section: more instances and more Redis masters (bench/scale.ts).

@@ -106,7 +106,7 @@ export function validate(r: Results, prev: Costs = MEASURED): Check[] {
           : source,
         measured:
           measured === undefined
-            ? 'fills in from the next `npm run bench` (its 100k section now holds the connections 30 s and reads their CPU)'
+            ? 'fills in from the next `npm run bench` (its 100k section holds the connections 120 s and reads their CPU)'
             : `${fmt(measured, 1)} %`,
         ...(error !== undefined && ranIdle ? { error } : {}),
         verdict: error !== undefined && ranIdle ? verdictOf(error) : '-',
