@@ -65,12 +65,19 @@ function start(plan: WorkerPlan): void {
     tell({ type: 'progress', progress: snapshot() });
   }, PROGRESS_MS);
   timers.push(progress);
-  // One timer for every user's socket checks, not one (or three) per socket.
+  // One timer for every user's socket checks, not one (or three) per socket. The checks run
+  // in the loop's check phase (setImmediate), after the poll phase has read what arrived: a
+  // timer alone runs first after a stall (a GC pause, a starved CPU) and would call a socket
+  // dead whose ping sat unread in its buffer all along.
   timers.push(
-    setInterval(() => {
-      const now = Date.now();
-      for (const vu of vus) vu.check(now);
-    }, CHECK_MS),
+    setInterval(
+      () =>
+        void setImmediate(() => {
+          const now = Date.now();
+          for (const vu of vus) vu.check(now);
+        }),
+      CHECK_MS,
+    ),
   );
 }
 
