@@ -67,6 +67,7 @@ export async function spawnOurInstances(
             CHAT_RATE_PER_SEC: '100000',
             CHAT_RATE_BURST: '100000',
             CHAT_UNAUTH_CONN_PER_IP: '100000',
+            CHAT_LOGIN_PER_IP_PER_MIN: '100000',
             LOG_LEVEL: 'warn',
             LOG_FORMAT: 'json',
           },

@@ -3,11 +3,12 @@
  * then ours alone at 100k connections, the load generators side by side, and the scale
  * section. Writes bench/RESULTS.md (a full run) and bench/out/results.json.
  *
- *   npm run bench                          the full run (about 25 minutes on 2 cores)
+ *   npm run bench                          the full run (about 40 minutes on 2 cores)
  *   npm run bench -- --quick               a small run to check the bench works (figures mean nothing)
  *   npm run bench -- --section idle,rss    only some sections: rss idle fanout generators 100k scale
  *   npm run bench -- --profile 100k        only the 100k connections section (--count N to change N)
  *   npm run bench -- --section herd        only the herd after a crash (--count N users, 30k by default)
+ *   npm run bench -- --section storm       only the footprint left by a login storm (about 3 minutes)
  *   npm run bench -- --cpu-prof            CPU profiles of every server process in bench/out/prof
  *
  * A run that is not the full one writes bench/out/RESULTS-partial.md instead. Every phase has
@@ -34,6 +35,7 @@ import { runGenerators } from './generators.js';
 import { runIdle } from './idle.js';
 import { run100k } from './p100k.js';
 import { runHerd } from './herd.js';
+import { runStorm } from './storm.js';
 import { GenPool, killAll, rssBytes, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 import { writeCosts } from './costs.js';
@@ -42,7 +44,7 @@ import { renderResults, type Results } from './results.js';
 import { runScale } from './scale.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['rss', 'idle', 'fanout', 'generators', '100k', 'scale', 'herd'] as const;
+const SECTIONS = ['rss', 'idle', 'fanout', 'generators', '100k', 'scale', 'herd', 'storm'] as const;
 type Section = (typeof SECTIONS)[number];
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
@@ -92,8 +94,8 @@ async function main(): Promise<void> {
   const o = options();
   const full = !o.quick && o.sections.size === SECTIONS.length;
   const started = Date.now();
-  // The herd section adds about 4 minutes to a full run.
-  const limitMin = o.quick ? 14 : 38;
+  // The herd section adds about 4 minutes to a full run, the storm section about 3.
+  const limitMin = o.quick ? 16 : 42;
   mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   const r: Results = {
     date: new Date().toISOString(),
@@ -222,6 +224,12 @@ async function main(): Promise<void> {
           ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/out/prof')}`] }
           : {}),
       });
+    });
+  }
+  // The footprint a login storm leaves: each system fresh, 2 instances (bench/storm.ts).
+  if (o.sections.has('storm')) {
+    await section('storm', async () => {
+      r.storm = await runStorm({ quick: o.quick });
     });
   }
   clearTimeout(hard);
