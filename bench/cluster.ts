@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { freePort, sleep, startRedisProc, track, waitHttp, waitLine } from './procs.js';
 import type { Kind } from './protocols.js';
+import { MALLOC_TUNABLE } from '../src/server/ops/malloc-tuning.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from bench/out/build/bench/). */
@@ -68,6 +69,8 @@ export async function spawnOurInstances(
             CHAT_RATE_BURST: '100000',
             CHAT_UNAUTH_CONN_PER_IP: '100000',
             CHAT_LOGIN_PER_IP_PER_MIN: '100000',
+            // As the Dockerfile and the local cluster run it (src/server/ops/malloc-tuning.ts).
+            GLIBC_TUNABLES: MALLOC_TUNABLE,
             LOG_LEVEL: 'warn',
             LOG_FORMAT: 'json',
           },
@@ -108,7 +111,11 @@ export async function startPlain(o: StartOptions): Promise<Cluster> {
       spawn(
         process.execPath,
         [...(o.nodeArgs ?? []), path.join(HERE, 'baseline-server.js'), String(port), redis.url],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
+        // The same malloc setting as ours, so the two differ only in the server.
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, GLIBC_TUNABLES: MALLOC_TUNABLE },
+        },
       ),
     ),
   );

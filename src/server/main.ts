@@ -16,6 +16,7 @@ import { redisServerAvailable } from './local-cluster/private-redis.js';
 import { clusterLogFile } from './local-cluster/log-file.js';
 import { makePrivateDir, runCluster } from './local-cluster/supervisor.js';
 import { VERSION } from '../shared/version.js';
+import { MALLOC_TUNABLE, mallocUntuned } from './ops/malloc-tuning.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** With CHAT_HEAP=small, how far V8 lets the old space grow past the live heap, in %. */
@@ -89,6 +90,12 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
     cfg.logFormat,
     flags.logFile,
   );
+  if (mallocUntuned()) {
+    log.info(
+      { set: `GLIBC_TUNABLES=${MALLOC_TUNABLE}` },
+      'glibc malloc keeps what password hashes free: set this for a smaller footprint after login storms (docs/configuration.md)',
+    );
+  }
   process.on('unhandledRejection', (reason) => {
     log.warn(
       { reason: reason instanceof Error ? reason.message : String(reason) },

@@ -237,6 +237,13 @@ export const SERVER_SETTINGS = {
     default: 'small',
     doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`), and once a storm of connects or joins (500 or more) is over, one full collection gives back what it promoted (at most once a minute), so a storm's garbage is not kept as resident memory; `fast`: V8's defaults (grows up to 4x, never compacted on purpose)",
   }),
+  glibcTunables: define<string>({
+    env: 'GLIBC_TUNABLES',
+    program: 'chat-server',
+    schema: z.string(),
+    defaultDoc: '`glibc.malloc.mmap_threshold=131072` added for the instances `start` forks',
+    doc: 'glibc malloc settings, read when a process starts: with the mmap threshold fixed at 128 KiB the 16 MiB buffers of password hashes go back to the system once freed (after 200 logins: 69 MiB per instance instead of 139). Set it for `instance` yourself (the Dockerfile and the Kubernetes manifest do); an instance without it says so at startup',
+  }),
   logLevel: define<string>({
     env: 'LOG_LEVEL',
     program: 'chat-server',

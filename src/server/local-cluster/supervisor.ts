@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { withMallocTuning } from '../ops/malloc-tuning.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -158,7 +159,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     ];
     const proc = fork(MAIN, args, {
       env: {
-        ...opts.env,
+        ...withMallocTuning(opts.env),
         CHAT_INSTANCE_ID: c.id,
         ...(clusterNodes
           ? { REDIS_CLUSTER_NODES: clusterNodes, REDIS_URL: '' }
