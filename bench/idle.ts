@@ -94,7 +94,10 @@ export async function runIdle(
       );
       const joinMs = Math.round(performance.now() - t1);
       // Joining announces presence and reads history: let that work finish first (and count it).
-      await sleep(o.quick ? 1000 : 3000);
+      // Settled: 10 s after the joins, both systems' heaps have done what the storm left them
+      // to do (ours compacts once 5 quiet seconds follow a storm: src/server/ops/storm-compactor.ts),
+      // so the hold below is the cost of holding, not of the storm's aftermath.
+      await sleep(o.quick ? 1000 : 10_000);
       const joinCpu = cpuOf(closeWindow(wJoin));
       const r2 = await probe.read();
       const w = openWindow(pids);
