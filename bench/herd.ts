@@ -18,6 +18,7 @@ import type { Socket } from 'socket.io-client';
 import { compareIds, type ClusterStatus } from '../src/protocol/index.js';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
 import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messages.js';
+import type { LoadtestReport } from '../src/admin/loadtest/report.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
 import { adminOf, startOurs, stopCluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
@@ -62,14 +63,8 @@ export interface HerdResult {
   /** From the kill until no user was away any more (null: not within the wait). */
   allBackSeconds: number | null;
   resumeMs: Percentiles;
-  messages: {
-    sent: number;
-    expected: number;
-    delivered: number;
-    lost: number;
-    duplicated: number;
-    failed: number;
-  };
+  /** The load tester's own account of the messages (sent, owed, delivered, lost, ...). */
+  messages: LoadtestReport['messages'];
   latencyMs: Percentiles;
   /** Survivors' event-loop lag (p99 of each second, from their status), in ms. */
   lag: {
