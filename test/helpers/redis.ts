@@ -16,6 +16,11 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The redis-server's pid while it runs. */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   env(): Record<string, string> {
     return { REDIS_URL: this.url };
   }

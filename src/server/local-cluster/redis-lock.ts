@@ -1,4 +1,5 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
 
 /**
  * Who owns a private Redis data directory. Two redis-servers appending to one directory lose
@@ -33,16 +34,27 @@ export function pidRuns(pid: number, program?: string): boolean {
   }
 }
 
-function readLock(file: string): RedisLock | undefined {
+/** A lock file as read back: one written by an older version may lack its address. */
+const LockFile = z.object({
+  redisPid: z.number().int().nonnegative(),
+  supervisorPid: z.number().int().positive(),
+  address: z.string().optional(),
+  startedAt: z.number().optional(),
+});
+type LockFile = z.infer<typeof LockFile>;
+
+function readLock(file: string): LockFile | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RedisLock;
+    const parsed = LockFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    // Not a lock this program wrote (or half-written): treated as stale below.
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined; // unreadable or half-written: treated as stale below
   }
 }
 
 /** Whether the lock's owner still runs: its Redis, or (while starting one) its supervisor. */
-function held(lock: RedisLock): boolean {
+function held(lock: LockFile): boolean {
   return lock.redisPid > 0
     ? pidRuns(lock.redisPid, 'redis-server')
     : pidRuns(lock.supervisorPid, 'node');
@@ -70,7 +82,7 @@ export function acquireRedisLock(file: string, dataDir: string, address: string)
     if (other && held(other)) {
       const who =
         other.redisPid > 0
-          ? `redis-server pid ${other.redisPid} at ${other.address}`
+          ? `redis-server pid ${other.redisPid}${other.address ? ` at ${other.address}` : ''}`
           : `being started by pid ${other.supervisorPid}`;
       throw new Error(
         `the private Redis of ${dataDir} is already running (${who}; started by chat-server pid ` +
