@@ -52,6 +52,9 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
           );
         }
         socket.data = { user: session.user, sessionHash: session.hash };
+        // The session is known by its hash from here on: the token itself is not kept in
+        // memory for the life of the connection (Socket.IO would hold it in `handshake.auth`).
+        delete (socket.handshake.auth as { token?: unknown }).token;
         next();
       },
       (err: unknown) => {
