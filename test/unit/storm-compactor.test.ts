@@ -67,6 +67,24 @@ describe('storm compactor', () => {
   });
 });
 
+describe('storm compactor, when the collection fails', () => {
+  it('says so in the log and lets the beat go on', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    const c = new StormCompactor(() => Promise.reject(new Error('no inspector')), log, {
+      minChurn: 1,
+      busyPerBeat: 20,
+      quietBeats: 1,
+      minGapMs: 0,
+    });
+    c.changed();
+    expect(c.beat()).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(lines.join('')).toContain('heap compaction failed');
+    expect(lines.join('')).toContain('no inspector');
+  });
+});
+
 describe('collectAllGarbage', () => {
   it('collects what is unreachable and gives heap back', async () => {
     let ref: WeakRef<object> | undefined;
