@@ -3,7 +3,7 @@
  * then ours alone at 100k connections, the load generators side by side, and the scale
  * section. Writes bench/RESULTS.md (a full run) and bench/out/results.json.
  *
- *   npm run bench                          the full run (about 40 minutes on 2 cores)
+ *   npm run bench                          the full run (about 25 minutes on 2 cores)
  *   npm run bench -- --quick               a small run to check the bench works (figures mean nothing)
  *   npm run bench -- --section idle,rss    only some sections: rss idle fanout generators 100k scale
  *   npm run bench -- --profile 100k        only the 100k connections section (--count N to change N)
