@@ -176,7 +176,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   );
 
   const floods = new FloodPenalty(redis.cmd, keys, cfg.floodPenaltyMs, (hashes) =>
-    ctx.sessions.recheck(hashes),
+    ctx.sessions.forget(hashes),
   );
   installHandshake(ctx, http);
   serveChatSockets(ctx, floods);

@@ -47,9 +47,8 @@ export const FLOOD_PENALTY_MAX_MS = 60_000;
  * KEYS: strikes, block. ARGV: memorySec, baseMs, maxMs. Returns the wait in ms.
  */
 const PUNISH_SCRIPT = `
-redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
 local strikes = redis.call('INCRBY', KEYS[1], 1)
-if redis.call('PTTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if strikes == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local ms = math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(strikes - 1, 20))
 redis.call('SET', KEYS[2], strikes, 'EX', math.max(1, math.ceil(ms / 1000)))
 return ms
@@ -81,9 +80,9 @@ export class FloodPenalty {
     private readonly baseMs: number,
     /**
      * Tells every instance to read these sessions from Redis at their next handshake, not
-     * from its session cache (Sessions.recheck): a cached session would not see its block.
+     * from its session cache (Sessions.forget): a cached session would not see its block.
      */
-    private readonly recheck: (hashes: string[]) => Promise<void>,
+    private readonly forget: (hashes: string[]) => Promise<void>,
   ) {
     redis.defineCommand('chatFloodPunish', { numberOfKeys: 2, lua: PUNISH_SCRIPT });
   }
@@ -100,7 +99,7 @@ export class FloodPenalty {
       this.baseMs,
       FLOOD_PENALTY_MAX_MS,
     );
-    await this.recheck([hash]);
+    await this.forget([hash]);
     return ms;
   }
 }

@@ -174,7 +174,7 @@ export class Sessions {
     const { cacheMs } = this.opts;
     if (this.listening && cacheMs > 0 && this.revocations === seen) {
       // Timed from the answer, so the entry never ends a penalty before Redis does; one
-      // stored after this read is announced (recheck), which drops the entry.
+      // stored after this read is announced (forget), which drops the entry.
       const blockedUntil = penaltyMs > 0 ? Date.now() + penaltyMs : 0;
       this.remember(hash, { user, createdAt, until: now + Math.min(cacheMs, pttl), blockedUntil });
     }
@@ -262,19 +262,12 @@ export class Sessions {
   }
 
   /**
-   * Tells every instance that these sessions are gone (ended by an account change, or found
-   * missing in Redis, say after a FLUSHALL), so none keeps accepting them from its cache.
+   * Drops these sessions from every instance's cache (here at once, elsewhere when the
+   * announcement arrives), so each reads them from Redis at its next handshake: they are gone
+   * (ended by an account change, or found missing in Redis, say after a FLUSHALL), or a flood
+   * penalty was stored for them, which a cached entry would not show.
    */
   async forget(hashes: string[]): Promise<void> {
-    await this.recheck(hashes);
-  }
-
-  /**
-   * Makes every instance read these sessions from Redis at their next handshake, not from
-   * its cache (their entries are dropped here at once and elsewhere when the announcement
-   * arrives): a flood penalty was stored for them, which a cached entry would not show.
-   */
-  async recheck(hashes: string[]): Promise<void> {
     for (const h of hashes) this.cache.delete(h);
     await this.announce(hashes);
   }
