@@ -19,6 +19,7 @@ import { compareIds, type ClusterStatus } from '../src/protocol/index.js';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
 import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messages.js';
 import type { LoadtestReport } from '../src/admin/loadtest/report.js';
+import { sumResults } from '../src/admin/loadtest/runner.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
 import { adminOf, startOurs, stopCluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
@@ -384,28 +385,27 @@ function summarise(
   killedAt: number,
   herdEnd: number,
 ): void {
-  const total = (f: (r: WorkerResult) => number): number => results.reduce((s, r) => s + f(r), 0);
-  out.connected = total((r) => r.connected);
-  out.failed = total((r) => r.failed);
-  for (const r of results) {
-    for (const [k, v] of Object.entries(r.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.lostFrom)) out.lostFrom[k] = (out.lostFrom[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.retries)) out.retries[k] = (out.retries[k] ?? 0) + v;
-  }
-  out.dropped = total((r) => r.dropped);
-  out.back = total((r) => r.back);
+  // The load tester's own sums: the section reads them as `chat-admin loadtest` reports them.
+  const t = sumResults(results);
+  out.connected = t.connected;
+  out.failed = t.failed;
+  out.errors = t.errors;
+  out.lostFrom = t.lostFrom;
+  out.retries = t.retries;
+  out.dropped = t.dropped;
+  out.back = t.back;
   const resume = results.map((r) => r.resumeMs);
   out.resumeMs = percentiles(merge(resume));
   const w = countAtMost(resume, HERD_DEADLINE_MS);
   out.withinDeadline = w.within;
   out.outages = w.total;
   out.messages = {
-    sent: total((r) => r.sent),
-    expected: total((r) => r.expected),
-    delivered: total((r) => r.delivered),
-    lost: total((r) => r.lost),
-    duplicated: total((r) => r.duplicated),
-    failed: total((r) => r.sendFailed),
+    sent: t.sent,
+    expected: t.expected,
+    delivered: t.delivered,
+    lost: t.lost,
+    duplicated: t.duplicated,
+    failed: t.sendFailed,
   };
   out.latencyMs = percentiles(merge(results.map((r) => r.latencyMs)));
   const survivors = samples.filter((s) => s.id !== killedId);

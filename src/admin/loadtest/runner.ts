@@ -73,7 +73,13 @@ async function cleanup(admin: AdminClient, users: string[], rooms: string[]): Pr
   }
 }
 
-function sumResults(results: WorkerResult[]): Totals {
+/** Adds `from`'s counts into `into`, key by key. */
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** The workers' results summed (their histograms are merged apart). */
+export function sumResults(results: WorkerResult[]): Totals {
   const t: Totals = {
     requested: 0,
     connected: 0,
@@ -109,10 +115,10 @@ function sumResults(results: WorkerResult[]): Totals {
     ] as const) {
       t[k] += r[k];
     }
-    for (const [k, v] of Object.entries(r.errors)) t.errors[k] = (t.errors[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.instances)) t.instances[k] = (t.instances[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.lostFrom)) t.lostFrom[k] = (t.lostFrom[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.retries)) t.retries[k] = (t.retries[k] ?? 0) + v;
+    addCounts(t.errors, r.errors);
+    addCounts(t.instances, r.instances);
+    addCounts(t.lostFrom, r.lostFrom);
+    addCounts(t.retries, r.retries);
   }
   // Users that never got to try (a worker died) count as failed too.
   t.failed = t.requested - t.connected;
