@@ -60,9 +60,9 @@ declare module 'ioredis' {
 
 /**
  * Password hashes an instance computes at once. Each takes 16 MB (N * r * 128 bytes) on a
- * libuv thread, and the memory a thread's allocator took stays with the process: a login storm
- * run four at a time (the whole pool) leaves four such arenas resident, and keeps every
- * other use of the pool (DNS, files) waiting behind it.
+ * libuv thread: a login storm run four at a time (the whole pool) would hold four of them at
+ * once and keep every other use of the pool (DNS, files) waiting behind it. (That glibc keeps
+ * them resident afterwards is malloc-tuning.ts's part.)
  */
 export const HASHES_IN_FLIGHT = 2;
 /** Logins that may wait for a hash; past this a login is told to retry (503), not queued. */
