@@ -46,7 +46,7 @@ export class TestRedisCluster {
       });
     }
     const c = new TestRedisCluster(nodes, opts.nodeTimeoutMs ?? 2000);
-    await Promise.all(nodes.map((n) => c.startNode(n)));
+    await Promise.all(nodes.map((n) => c.startNode(n, true)));
     await run(
       'redis-cli',
       [
@@ -63,7 +63,36 @@ export class TestRedisCluster {
     return c;
   }
 
-  private async startNode(n: Node): Promise<void> {
+  /**
+   * Starts a node on its ports. A free port is free only when it was looked at: another
+   * process (any outgoing connection takes an ephemeral port) may bind it before redis-server
+   * does, which then exits at once. So an exit before the node answers is not waited out: on
+   * the first start the node gets new ports and starts again (three tries); a restart keeps
+   * its ports (the layout in nodes.conf names them) and says why it failed.
+   */
+  private async startNode(n: Node, first: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const proc = this.spawnNode(n);
+      const exited = new Promise<never>((_, reject) =>
+        proc.once('exit', (code) =>
+          reject(new Error(`redis-server on port ${n.port} exited (${code}) before answering`)),
+        ),
+      );
+      try {
+        await Promise.race([waitForRedis(`redis://127.0.0.1:${n.port}`, 10_000), exited]);
+        exited.catch(() => undefined); // a later exit is the test's to see, not this start's
+        return;
+      } catch (err) {
+        exited.catch(() => undefined);
+        if (proc.exitCode === null && proc.signalCode === null) throw err;
+        if (!first || attempt >= 3) throw err;
+        n.port = await freePort();
+        n.busPort = await freePort();
+      }
+    }
+  }
+
+  private spawnNode(n: Node): ChildProcess {
     const nodeTimeoutMs = this.nodeTimeoutMs;
     n.proc = track(
       spawn(
@@ -94,7 +123,7 @@ export class TestRedisCluster {
         { stdio: 'ignore' },
       ),
     );
-    await waitForRedis(`redis://127.0.0.1:${n.port}`, 10_000);
+    return n.proc;
   }
 
   /** `host:port,...` of every node, as REDIS_CLUSTER_NODES takes it. */
@@ -237,7 +266,7 @@ export class TestRedisCluster {
 
   /** Starts every stopped node again (same ports; the cluster layout is in nodes.conf). */
   async up(): Promise<void> {
-    await Promise.all(this.all.filter((n) => !n.proc).map((n) => this.startNode(n)));
+    await Promise.all(this.all.filter((n) => !n.proc).map((n) => this.startNode(n, false)));
     await this.waitHealthy(30_000);
   }
 
