@@ -7,7 +7,7 @@ import {
   SessionEndReason,
   type Welcome,
 } from '../protocol/index.js';
-import { Reconnects } from './delivery/backoff.js';
+import { connectionRefused, Reconnects } from './delivery/backoff.js';
 import { onServerEvent } from './listen.js';
 import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
 
@@ -141,7 +141,10 @@ export class Connection {
         this.end(code === ErrorCode.Banned ? SessionEndReason.Banned : 'unauthorized', err.message);
         return;
       }
-      this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
+      this.scheduleReconnect(
+        code === ErrorCode.Draining ? 'instance draining' : err.message,
+        !code && connectionRefused(err),
+      );
     });
     onServerEvent(socket, 'session:welcome', (w) => void this.onWelcome(w));
     this.hooks.listen(socket);
@@ -171,10 +174,11 @@ export class Connection {
     });
   }
 
-  private scheduleReconnect(reason: string): void {
+  /** `refused`: the server's host refused the connection (nothing listens): skip it a while. */
+  private scheduleReconnect(reason: string, refused = false): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
-    const inMs = this.next.lost();
+    const inMs = this.next.lost(refused);
     this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
     this.retryTimer = setTimeout(() => this.open(), inMs);
   }

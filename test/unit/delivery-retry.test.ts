@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { drainDelayMs, reconnectDelayMs, Reconnects } from '../../src/client/delivery/backoff.js';
+import {
+  connectionRefused,
+  drainDelayMs,
+  reconnectDelayMs,
+  Reconnects,
+} from '../../src/client/delivery/backoff.js';
 import {
   isSendRetryable,
   SendRetry,
@@ -74,6 +79,50 @@ describe('reconnect backoff', () => {
     }
     expect([...next.keys()].sort()).toEqual(['b', 'c', 'd']);
     for (const n of next.values()) expect(n).toBeGreaterThan(250);
+  });
+
+  it('skips a server that refused the connection while another is left, until the skip ends', () => {
+    let now = 0;
+    const r = new Reconnects(
+      ['a', 'b', 'c'],
+      300,
+      5000,
+      () => 0.999_999,
+      () => now,
+    );
+    // 'a' died: refused. Its clients try 'b' and 'c' and never 'a' meanwhile.
+    r.lost(true);
+    const seen = [r.server];
+    for (let k = 0; k < 5; k++) {
+      r.lost();
+      seen.push(r.server);
+    }
+    expect(seen).toEqual(['b', 'c', 'b', 'c', 'b', 'c']);
+    // 'c' refuses too: 'b' is the one left.
+    r.lost(true);
+    expect(r.server).toBe('b');
+    r.lost();
+    expect(r.server).toBe('b');
+    // 'b' refuses as well: every server is skipped, so plain rotation it is.
+    r.lost(true);
+    expect(r.server).toBe('c');
+    // The skip of 'a' is over (30 s): 'a' is tried again in its turn.
+    now = 30_000;
+    r.lost();
+    expect(r.server).toBe('a');
+  });
+
+  it('tells a refused connection from an unanswered one, in the errors each client sees', () => {
+    // socket.io-client (engine.io's websocket transport): the ws error in `description`.
+    const sio = Object.assign(new Error('websocket error'), {
+      description: { message: 'connect ECONNREFUSED 127.0.0.1:1', error: { code: 'ECONNREFUSED' } },
+    });
+    expect(connectionRefused(sio)).toBe(true);
+    // The load tester's wire client: the reason is the message.
+    expect(connectionRefused('connect ECONNREFUSED 127.0.0.1:41057')).toBe(true);
+    expect(connectionRefused('timeout')).toBe(false);
+    expect(connectionRefused('Unexpected server response: 503')).toBe(false);
+    expect(connectionRefused(new Error('websocket error'))).toBe(false);
   });
 
   it('refuses an empty server list', () => {

@@ -1,5 +1,5 @@
 import { ChatMessage, ErrorCode, isRetryable, ServerEvents } from '../../protocol/index.js';
-import { Reconnects } from '../../client/delivery/backoff.js';
+import { connectionRefused, Reconnects } from '../../client/delivery/backoff.js';
 import { recordMs } from './histogram.js';
 import type { SentRef, VuSpec } from './messages.js';
 import { VuRoom } from './room.js';
@@ -141,7 +141,10 @@ export class VirtualUser {
     this.room.left();
     this.sock?.close();
     this.sock = undefined;
-    const delay = drainWithinMs === undefined ? this.next.lost() : this.next.drained(drainWithinMs);
+    const delay =
+      drainWithinMs === undefined
+        ? this.next.lost(connectionRefused(reason))
+        : this.next.drained(drainWithinMs);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);
   }

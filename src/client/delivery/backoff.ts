@@ -14,6 +14,25 @@ export function reconnectDelayMs(
   return Math.floor(base * (0.5 + random() / 2));
 }
 
+/** A server that refused a connection is skipped this long (while others are left to try). */
+export const REFUSED_SKIP_MS = 30_000;
+
+/**
+ * Whether a failed connection attempt was refused by the host (nothing listens on the port)
+ * rather than unanswered or turned down by a server: the error's own code, or its message, or
+ * that of the error it wraps (socket.io-client's `description`, ws's `error`).
+ */
+export function connectionRefused(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'ECONNREFUSED') return true;
+    if (typeof message === 'string' && message.includes('ECONNREFUSED')) return true;
+    const inner = e as { description?: unknown; error?: unknown };
+    e = inner.description ?? inner.error;
+  }
+  return typeof err === 'string' && err.includes('ECONNREFUSED');
+}
+
 /** How long to wait before moving off a draining instance: anywhere in the window it gave. */
 export function drainDelayMs(withinMs: number, random: () => number = Math.random): number {
   return Math.floor(random() * Math.max(withinMs, 1));
@@ -33,12 +52,15 @@ export class Reconnects {
   attempt = 0;
   private index = 0;
   private readonly servers: readonly string[];
+  /** Servers that refused a connection (nothing listens there): skipped until then. */
+  private readonly downUntil = new Map<number, number>();
 
   constructor(
     servers: readonly string[],
     private readonly minMs: number,
     private readonly maxMs: number,
     private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
   ) {
     if (servers.length === 0) throw new Error('a client needs at least one server URL');
     const [first, ...others] = servers;
@@ -52,13 +74,19 @@ export class Reconnects {
 
   /** The server to connect to now. */
   get server(): string {
-    return this.servers[this.index % this.servers.length]!;
+    return this.servers[this.index]!;
   }
 
-  /** The connection failed or dropped: the next server, after this many ms. */
-  lost(): number {
+  /**
+   * The connection failed or dropped: the next server, after this many ms. `refused`: the
+   * server refused the connection itself (nothing listens there: a dead instance), so it is
+   * skipped for {@link REFUSED_SKIP_MS} while another one is left to try; after a crash the
+   * clients of the dead instance then stop coming back to it every few attempts.
+   */
+  lost(refused = false): number {
+    if (refused) this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
     this.attempt++;
-    this.index++;
+    this.advance();
     return reconnectDelayMs(this.attempt, this.minMs, this.maxMs, this.random);
   }
 
@@ -68,8 +96,25 @@ export class Reconnects {
    */
   drained(withinMs: number): number {
     this.attempt = 1;
-    this.index++;
+    this.advance();
     return drainDelayMs(withinMs, this.random);
+  }
+
+  /**
+   * The next server in this client's order that is not skipped: the same one again if it is
+   * the only one left, the next one if all are skipped.
+   */
+  private advance(): void {
+    const n = this.servers.length;
+    const now = this.now();
+    for (let k = 1; k <= n; k++) {
+      const i = (this.index + k) % n;
+      if ((this.downUntil.get(i) ?? 0) <= now) {
+        this.index = i;
+        return;
+      }
+    }
+    this.index = (this.index + 1) % n;
   }
 
   /** Welcomed: the next loss starts the delays over. */
