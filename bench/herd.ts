@@ -122,7 +122,10 @@ async function createUsers(admin: Socket, prefix: string, n: number): Promise<Vu
     if (!res.ok) throw new Error('admin:users:create failed');
     for (const u of res.data.users) {
       const index = specs.length;
-      specs.push({ user: u.name, token: u.token, room: `herd-${index % rooms}`, index });
+      // A user starts on instance `index % INSTANCES` (serversOf): its room goes by the rest,
+      // so every room has members on every instance, as behind a balancer.
+      const room = `herd-${Math.floor(index / INSTANCES) % rooms}`;
+      specs.push({ user: u.name, token: u.token, room, index });
     }
   }
   return specs;
@@ -234,7 +237,10 @@ export async function runHerd(o: {
     const genPids = workers.map((w) => w.proc.pid!);
     const t0 = Date.now() + 200;
     workers.forEach((w, k) => {
-      const vus = specs.filter((_, i) => i % workerCount === k);
+      // Each worker holds an equal share of every instance's users, so the herd's client side
+      // is spread over all of them as over real clients, not all in the one process whose
+      // users lived on the killed instance (that worker alone was the herd's limit).
+      const vus = specs.filter((_, i) => Math.floor(i / INSTANCES) % workerCount === k);
       w.send({
         type: 'start',
         plan: {
