@@ -205,6 +205,26 @@ describe('PresenceAnnouncer: telling the local members', () => {
     expect(readsOf('c')).toEqual([1300]);
   });
 
+  it('after a mass join, the rooms due wait for the budget under one timer, in the order they came', async () => {
+    const rooms = Array.from({ length: 200 }, (_, i) => `r${i}`);
+    for (const r of rooms) localMembers(r, 50);
+    for (const r of rooms) announcer.heard(r);
+    expect(vi.getTimerCount()).toBe(200);
+    await vi.advanceTimersByTimeAsync(100);
+    // The first went at once; 199 wait, each 50 ms of the budget after the one before it.
+    expect(readsOf('r0')).toEqual([100]);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(50 * 10);
+    expect(presence.reads.map((r) => r.room)).toEqual(rooms.slice(0, 11));
+    expect(readsOf('r10')).toEqual([600]);
+    expect(vi.getTimerCount()).toBe(1);
+    // A room heard again while it waits its turn is told once.
+    announcer.heard('r150');
+    await vi.advanceTimersByTimeAsync(50 * 189);
+    expect(presence.reads.map((r) => r.room)).toEqual(rooms);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('stop() drops what is still waiting', async () => {
     localMembers('lobby', 1);
     announcer.changed('lobby');

@@ -52,6 +52,14 @@ export class PresenceAnnouncer {
   private readonly counts = new Map<string, number>();
   /** Until then, the lists already sent have used this instance's budget. */
   private budgetAt = 0;
+  /**
+   * Rooms whose wait is over, waiting for the budget in the order they came, under one timer:
+   * after a mass join every room is due at once, and a timer per room, each firing at the same
+   * moment only to find the budget spent by the first and set itself again, cost thousands of
+   * timers per list sent (3 % of an instance's time in a 30k herd).
+   */
+  private readonly due = new Set<string>();
+  private budgetTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly io: ChatServer,
@@ -83,7 +91,7 @@ export class PresenceAnnouncer {
 
   /** The room's channel said its members changed: tell the local members, once per wait. */
   heard(room: string): void {
-    if (this.timers.has(room)) return;
+    if (this.timers.has(room) || this.due.has(room)) return;
     this.later(room, announceDelayMs(this.counts.get(room) ?? 0));
   }
 
@@ -96,16 +104,34 @@ export class PresenceAnnouncer {
 
   private announce(room: string): void {
     this.timers.delete(room);
+    this.due.add(room);
+    this.sendDue();
+  }
+
+  /**
+   * Sends the lists of the rooms that are due, oldest first, while the instance's budget lasts
+   * (lists to thousands of rooms at once); the rest wait for it under one timer.
+   */
+  private sendDue(): void {
+    const now = Date.now();
+    for (const room of this.due) {
+      if (this.budgetAt > now) break;
+      this.due.delete(room);
+      this.send(room, now);
+    }
+    if (this.due.size > 0 && this.budgetTimer === undefined) {
+      this.budgetTimer = setTimeout(() => {
+        this.budgetTimer = undefined;
+        this.sendDue();
+      }, this.budgetAt - now);
+    }
+  }
+
+  private send(room: string, now: number): void {
     const sockets = this.io.of('/').adapter.rooms.get(roomOf(room))?.size ?? 0;
     if (sockets === 0) {
       // The last local member left meanwhile: nobody here to tell.
       this.counts.delete(room);
-      return;
-    }
-    // Over the instance's budget (lists to thousands of rooms at once): wait for its turn.
-    const now = Date.now();
-    if (this.budgetAt > now) {
-      this.later(room, this.budgetAt - now);
       return;
     }
     this.budgetAt = now + (sockets / ANNOUNCE_SOCKETS_PER_SEC) * 1000;
@@ -127,5 +153,7 @@ export class PresenceAnnouncer {
   stop(): void {
     for (const t of this.notices.values()) clearTimeout(t);
     for (const t of this.timers.values()) clearTimeout(t);
+    clearTimeout(this.budgetTimer);
+    this.due.clear();
   }
 }
