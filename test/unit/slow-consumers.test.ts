@@ -54,6 +54,45 @@ describe('slow consumers', () => {
     expect(server.conn.listenerCount('packetCreate')).toBe(0);
   });
 
+  it('looks at a fifth of the sockets each beat, so each one every five beats', async () => {
+    const http = createServer();
+    const io: ChatServer = new Server(http, { transports: ['websocket'] });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const { port } = http.address() as AddressInfo;
+    const servers: ChatSocket[] = [];
+    const all = new Promise<void>((r) =>
+      io.on('connection', (s: ChatSocket) => {
+        s.data = { user: `u${servers.length}`, sessionHash: 'h' };
+        if (servers.push(s) === 10) r();
+      }),
+    );
+    const clients = Array.from({ length: 10 }, () =>
+      connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true }),
+    );
+    closers.push(() => {
+      for (const c of clients) c.close();
+      void io.close();
+    });
+    await all;
+    const slow = new SlowConsumers(io, 1000, pino({ level: 'silent' }));
+    const lookedAt = new Map<ChatSocket, number>();
+    const draining = { instanceId: 'i', reason: 'shutdown', reconnectWithinMs: 1 } as const;
+    for (let beat = 0; beat < 5; beat++) {
+      // Every transport busy at this beat; the look finds only the ones in its share.
+      for (const s of servers) s.emit('server:draining', draining);
+      slow.check();
+      expect(slow.watched).toBe(2);
+      for (const s of servers)
+        if (s.conn.listenerCount('packetCreate') > 0) lookedAt.set(s, (lookedAt.get(s) ?? 0) + 1);
+      // Queued while the writes are under way, handed over (drain) once they are done.
+      const drained = servers.map((s) => new Promise((r) => s.conn.once('drain', r)));
+      for (const s of servers) s.emit('server:draining', draining);
+      await Promise.all(drained);
+      expect(slow.watched).toBe(0);
+    }
+    expect([...lookedAt.values()]).toEqual(Array.from({ length: 10 }, () => 1));
+  });
+
   it('stops watching once the transport has taken the packets queued since (drain)', async () => {
     const { io, server } = await pair();
     const slow = new SlowConsumers(io, 1000, pino({ level: 'silent' }));
