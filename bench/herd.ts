@@ -18,7 +18,7 @@ import type { Socket } from 'socket.io-client';
 import { compareIds, type ClusterStatus } from '../src/protocol/index.js';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
 import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messages.js';
-import type { LoadtestReport } from '../src/admin/loadtest/report.js';
+import { messagesOf, type LoadtestReport } from '../src/admin/loadtest/report.js';
 import { sumResults } from '../src/admin/loadtest/runner.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
 import { adminOf, startOurs, stopCluster } from './cluster.js';
@@ -405,14 +405,7 @@ function summarise(
   const w = countAtMost(resume, HERD_DEADLINE_MS);
   out.withinDeadline = w.within;
   out.outages = w.total;
-  out.messages = {
-    sent: t.sent,
-    expected: t.expected,
-    delivered: t.delivered,
-    lost: t.lost,
-    duplicated: t.duplicated,
-    failed: t.sendFailed,
-  };
+  out.messages = messagesOf(t);
   out.latencyMs = percentiles(merge(results.map((r) => r.latencyMs)));
   const survivors = samples.filter((s) => s.id !== killedId);
   const inHerd = survivors.filter((s) => s.at >= killedAt && s.at <= herdEnd + 1000);

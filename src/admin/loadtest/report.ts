@@ -68,6 +68,18 @@ export type Totals = Omit<WorkerResult, 'connectMs' | 'latencyMs' | 'resumeMs'>;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** The report's account of the messages, from the workers' summed counts. */
+export function messagesOf(t: Totals): LoadtestReport['messages'] {
+  return {
+    sent: t.sent,
+    expected: t.expected,
+    delivered: t.delivered,
+    lost: t.lost,
+    duplicated: t.duplicated,
+    failed: t.sendFailed,
+  };
+}
+
 export function buildReport(input: {
   server: string;
   opts: LoadtestOptions;
@@ -100,14 +112,7 @@ export function buildReport(input: {
       errors: t.errors,
     },
     connectMs: percentiles(input.connect),
-    messages: {
-      sent: t.sent,
-      expected: t.expected,
-      delivered: t.delivered,
-      lost: t.lost,
-      duplicated: t.duplicated,
-      failed: t.sendFailed,
-    },
+    messages: messagesOf(t),
     latencyMs,
     throughput: { sentPerSec: round1(t.sent / secs), deliveredPerSec: round1(t.delivered / secs) },
     reconnects: t.reconnects,
