@@ -25,7 +25,8 @@ interface Stalled {
  * resume from history, so a slow reader loses nothing and costs nothing meanwhile.
  *
  * Only Engine.IO's public surface is used: a transport that is not `writable` when a beat
- * looks at it (each beat looks at a fifth of the sockets, see {@link SLICES}) is watched, counting the packets created for it (`packetCreate`) until its buffer is handed
+ * looks at it (each beat looks at a fifth of the sockets, see {@link SLICES}) is watched,
+ * counting the packets created for it (`packetCreate`) until its buffer is handed
  * to the transport again (`drain`) or it closes. Engine.IO queues exactly those packets, so
  * the count is what it holds (less what was queued before the watch began, which the next
  * beats catch up on). A reading socket costs nothing: no listener unless it stalls.
@@ -37,7 +38,7 @@ interface Stalled {
  */
 export class SlowConsumers {
   private readonly stalled = new Map<Connection, Stalled>();
-  /** Where the last beat's look stopped (a Map iterator sees sockets added since, skips those gone). */
+  /** Where the last look stopped (a Map iterator sees sockets added since, skips gone ones). */
   private cursor: Iterator<ChatSocket> | undefined;
 
   constructor(
@@ -46,7 +47,7 @@ export class SlowConsumers {
     private readonly log: Logger,
   ) {}
 
-  /** One beat: watches sockets whose transport stalled (a share of them), cuts those over the limit. */
+  /** One beat: watches the stalled among its share of sockets, cuts those over the limit. */
   check(): void {
     const sockets = this.io.of('/').sockets;
     for (let n = Math.ceil(sockets.size / SLICES); n > 0; n--) {
