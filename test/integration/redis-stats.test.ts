@@ -20,6 +20,9 @@ describe('bench Redis readings', () => {
     const probe = new RedisProbe(redis.url);
     const c = redis.client();
     try {
+      // Both connections ready first: a client's ready check is an INFO whose ~5 KB reply
+      // would land between the readings (as output, with no command counted).
+      await c.ping();
       const a = await probe.read();
       await c.set('k', 'v'.repeat(1000));
       await c.eval("redis.call('INCR', KEYS[1]); return redis.call('GET', KEYS[1])", 1, 'n');
