@@ -4,6 +4,13 @@ import { Redis } from 'ioredis';
 import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
 
+/** The port was taken by someone else before this redis-server could listen on it. */
+class PortTaken extends Error {
+  constructor(port: number) {
+    super(`redis-server on port ${port} exited or was not the one answering: the port was taken`);
+  }
+}
+
 /** A redis-server of a test's own, on a free loopback port, that the test may stop and restart. */
 export class TestRedis {
   readonly kind = 'single' as const;
@@ -25,10 +32,21 @@ export class TestRedis {
     return { REDIS_URL: this.url };
   }
 
+  /**
+   * On a free port. A port that was free when asked for can be taken before redis-server binds
+   * it (by another test's server, or as an outgoing connection's port): then it tries another.
+   */
   static async start(): Promise<TestRedis> {
-    const r = new TestRedis(await freePort());
-    await r.up();
-    return r;
+    for (let attempt = 1; ; attempt++) {
+      const r = new TestRedis(await freePort());
+      try {
+        await r.up();
+        return r;
+      } catch (err) {
+        await r.down();
+        if (!(err instanceof PortTaken) || attempt === 5) throw err;
+      }
+    }
   }
 
   /** Starts (or restarts) the server with append-only persistence in its own directory. */
@@ -53,7 +71,20 @@ export class TestRedis {
         { stdio: 'ignore' },
       ),
     );
-    await waitForRedis(this.url, 10_000);
+    const proc = this.proc;
+    const exited = new Promise<never>((_, reject) =>
+      proc.once('exit', () => reject(new PortTaken(this.port))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([waitForRedis(this.url, 10_000), exited]);
+    // Whoever answered must be this server, not another one on the same port.
+    const r = this.client();
+    try {
+      const pid = /^process_id:(\d+)/m.exec(await r.info('server'))?.[1];
+      if (Number(pid) !== proc.pid) throw new PortTaken(this.port);
+    } finally {
+      r.disconnect();
+    }
   }
 
   /** Stops it the hard way (SIGKILL): with appendfsync always nothing acknowledged is lost. */
