@@ -187,46 +187,54 @@ export function balancerSuite(kind: BalancerKind): void {
         const sender = survivors[0]!;
         const node = nodes.find((n) => n.id === victimId)!;
 
-        const total = 120;
-        for (let i = 0; i < total; i++) {
-          const s = sender.send(room, `k${i}`);
-          if (i === 40) {
-            await s;
-            await node.kill('SIGKILL');
-            // Failover for plain requests too: the balancer tries the next instance.
-            const statuses: number[] = [];
-            for (let j = 0; j < 6; j++) {
-              const res = await fetch(`${lb.url}/healthz`);
-              await res.arrayBuffer();
-              statuses.push(res.status);
+        let killed = false;
+        try {
+          const total = 120;
+          for (let i = 0; i < total; i++) {
+            const s = sender.send(room, `k${i}`);
+            if (i === 40) {
+              await s;
+              await node.kill('SIGKILL');
+              killed = true;
+              // Failover for plain requests too: the balancer tries the next instance.
+              const statuses: number[] = [];
+              for (let j = 0; j < 6; j++) {
+                const res = await fetch(`${lb.url}/healthz`);
+                await res.arrayBuffer();
+                statuses.push(res.status);
+              }
+              expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
             }
-            expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+            if (i % 10 === 9) await s;
           }
-          if (i % 10 === 9) await s;
+          await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
+          const want = Array.from({ length: total }, (_, i) => `k${i}`).sort();
+          for (const c of members) {
+            await until(c, () => ids(c, room).length === total, 20_000, `${total} messages`);
+            await c.settled();
+          }
+          for (const c of members) {
+            expect(sortedTexts(c, room)).toEqual(want);
+            expect(ids(c, room)).toEqual(ids(sender, room));
+          }
+          for (const v of victims) {
+            expect(v.reconnects).toBeGreaterThanOrEqual(1);
+            expect(v.welcome?.instanceId).not.toBe(victimId);
+          }
+          console.info(
+            `[${kind}] SIGKILL ${victimId}: ${victims.length} of ${members.length} clients moved ` +
+              `to ${[...onInstance(victims)].join(',')}; ${total} messages each, once, no gaps`,
+          );
+        } finally {
+          // Bring it back for what follows, also when this test failed (a SIGKILL is not a
+          // drain: no restart by itself).
+          if (killed) {
+            await node.start();
+            supervisor.watch(node);
+            // Until the balancer sees it again (HAProxy: health checks), new clients skip it.
+            await lb.waitHealthy(10_000);
+          }
         }
-        await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
-        const want = Array.from({ length: total }, (_, i) => `k${i}`).sort();
-        for (const c of members) {
-          await until(c, () => ids(c, room).length === total, 20_000, `${total} messages`);
-          await c.settled();
-        }
-        for (const c of members) {
-          expect(sortedTexts(c, room)).toEqual(want);
-          expect(ids(c, room)).toEqual(ids(sender, room));
-        }
-        for (const v of victims) {
-          expect(v.reconnects).toBeGreaterThanOrEqual(1);
-          expect(v.welcome?.instanceId).not.toBe(victimId);
-        }
-        console.info(
-          `[${kind}] SIGKILL ${victimId}: ${victims.length} of ${members.length} clients moved ` +
-            `to ${[...onInstance(victims)].join(',')}; ${total} messages each, once, no gaps`,
-        );
-        // Bring it back for what follows (a SIGKILL is not a drain: no restart by itself).
-        await node.start();
-        supervisor.watch(node);
-        // Until the balancer sees it again (HAProxy: health checks), new clients skip it.
-        await lb.waitHealthy(10_000);
       });
 
       it('`chat-admin restart --rolling` through the balancer loses nothing', async () => {
