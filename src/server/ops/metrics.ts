@@ -65,6 +65,10 @@ export class Metrics {
 
   constructor(labels: Record<string, string>) {
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry });
+    // prom-client's own event-loop monitor samples every 10 ms by default, waking an idle
+    // instance 100 times a second for lifetime figures; the lag that matters is
+    // chat_event_loop_lag_seconds above (status.ts: LoopLag), so its monitor samples once a
+    // second.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
   }
 }

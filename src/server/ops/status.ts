@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Cluster, type Redis } from 'ioredis';
 import {
@@ -60,9 +60,53 @@ export class RateCounter {
   }
 }
 
+/**
+ * How often the event loop's delay is sampled. Each sample is a timer that wakes an idle loop
+ * (an `epoll_pwait` and a callback): at 10 ms, with prom-client's monitor beside it, an
+ * instance without a single client woke 200 times a second, 0.9 % of a core on this machine.
+ * A delay is still measured whole (a 1 s block shows as 1 s).
+ */
+export const LAG_RESOLUTION_MS = 50;
+
+/**
+ * The event loop's delay: how late a timer due every {@link LAG_RESOLUTION_MS} runs, its p99
+ * since the last reading. Not Node's `monitorEventLoopDelay`: its reset also forgets when it
+ * last sampled, so a block that begins right after a reading is never counted, and a block
+ * inside another timer's callback is not seen at all.
+ */
+export class LoopLag {
+  /** Delays in µs. */
+  private readonly h: RecordableHistogram = createHistogram();
+  private expected = performance.now() + LAG_RESOLUTION_MS;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setTimeout(this.tick, LAG_RESOLUTION_MS);
+    this.timer.unref();
+  }
+
+  private readonly tick = (): void => {
+    const now = performance.now();
+    this.h.record(Math.max(1, Math.round((now - this.expected) * 1000)));
+    this.expected = now + LAG_RESOLUTION_MS;
+    this.timer.refresh();
+  };
+
+  /** p99 of the delays since the last call, in ms (0 when none was sampled). */
+  read(): number {
+    const ms = this.h.count === 0 ? 0 : Math.round(this.h.percentile(99) / 100) / 10;
+    this.h.reset();
+    return ms;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /** Builds this instance's status document and writes it to Redis. */
 export class StatusReporter {
-  private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly lag = new LoopLag();
   loopLagMs = 0;
   /** When the last status write was answered. */
   private lastPublishedAt: number | undefined;
@@ -72,15 +116,12 @@ export class StatusReporter {
     private readonly keys: Keys,
     private readonly src: StatusSource,
     readonly rates: RateCounter,
-  ) {
-    this.lag.enable();
-  }
+  ) {}
 
   /** Samples rates and event-loop lag; call once a second. */
   sample(): void {
     this.rates.tick();
-    this.loopLagMs = Math.round((this.lag.percentile(99) / 1e6) * 10) / 10;
-    this.lag.reset();
+    this.loopLagMs = this.lag.read();
   }
 
   snapshot(): InstanceStatus {
@@ -147,7 +188,7 @@ export class StatusReporter {
   }
 
   stop(): void {
-    this.lag.disable();
+    this.lag.stop();
   }
 }
 
