@@ -44,15 +44,27 @@ async function connectAs(token: string): Promise<ChatClient> {
  * in order, as Redis itself sees them
  * (MONITOR), until `enough` says the list is long enough.
  */
-async function sessionChecks(enough: (keys: string[]) => boolean): Promise<string[]> {
+async function sessionChecks(
+  enough: (keys: string[]) => boolean,
+  port = redis.port,
+): Promise<string[]> {
+  return (await timedSessionChecks(enough, port)).map((c) => c.key);
+}
+
+/** {@link sessionChecks} with the time Redis ran each (seconds). */
+async function timedSessionChecks(
+  enough: (keys: string[]) => boolean,
+  port = redis.port,
+): Promise<{ key: string; at: number }[]> {
   // redis-cli's MONITOR, not ioredis's: ioredis matches monitor lines against its own command
   // queue and can fail with "Command queue state error" when one arrives during its ready check.
   const monitor = track(
-    spawn('redis-cli', ['-p', String(redis.port), 'monitor'], {
+    spawn('redis-cli', ['-p', String(port), 'monitor'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
   const keys: string[] = [];
+  const checks: { key: string; at: number }[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(
@@ -63,7 +75,11 @@ async function sessionChecks(enough: (keys: string[]) => boolean): Promise<strin
         // `<time> [<db> <addr>] "cmd" "arg" ...`
         const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
         if (!['exists', 'evalsha', 'eval'].includes(args[0]?.toLowerCase() ?? '')) return;
-        keys.push(...args.slice(1).filter((k) => k.includes(':session:')));
+        const at = Number(line.slice(0, line.indexOf(' ')));
+        for (const key of args.slice(1).filter((k) => k.includes(':session:'))) {
+          keys.push(key);
+          checks.push({ key, at });
+        }
         if (!enough(keys)) return;
         clearTimeout(t);
         resolve();
@@ -72,7 +88,7 @@ async function sessionChecks(enough: (keys: string[]) => boolean): Promise<strin
   } finally {
     await killAndWait(monitor, 'SIGTERM');
   }
-  return keys;
+  return checks;
 }
 
 describe('sockets whose session vanished are ended promptly', () => {
@@ -145,5 +161,40 @@ describe('sockets whose session vanished are ended promptly', () => {
     expect(c.state.kind === 'ended' && c.state.reason).toBe('unauthorized');
     expect(clients.filter((x) => x.state.kind === 'connected')).toEqual([]);
     expect(await handshakeOutcome(node.url, { token })).toBe('unauthorized');
+  });
+});
+
+describe('the periodic sweep', () => {
+  it('is spread over its interval, not run as one burst', async () => {
+    // 3 s between sweeps, so each of its 60 slices is 50 ms apart; 6 sessions: one a slice.
+    const [spread] = (await startInstances(1, redis.url, {
+      CHAT_SESSION_CHECK_MS: '3000',
+      CHAT_INSTANCE_ID: 'spread-1',
+    })) as [TestInstance];
+    const mine: ChatClient[] = [];
+    try {
+      const keys = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const { token } = await login(spread.url, userName('swept'), 'password-1');
+        keys.add(sessionKey(token));
+        const c = new ChatClient({ servers: [spread.url], token, pingEveryMs: 0 });
+        mine.push(c);
+        await c.connect();
+      }
+      const checks = (
+        await timedSessionChecks((seen) => [...keys].every((k) => seen.includes(k)))
+      ).filter((c) => keys.has(c.key));
+      const first = new Map<string, number>();
+      for (const c of checks) if (!first.has(c.key)) first.set(c.key, c.at);
+      const times = [...first.values()].sort((x, y) => x - y);
+      const spanMs = (times.at(-1)! - times[0]!) * 1000;
+      console.log(`6 sessions of one sweep checked over ${spanMs.toFixed(0)} ms`);
+      // One burst took a few ms; spread, the 6 slices span at least 5 x 50 ms (less a margin
+      // for a slice skipped while one before it still ran).
+      expect(spanMs).toBeGreaterThan(150);
+    } finally {
+      for (const c of mine) c.close();
+      await spread.kill('SIGTERM');
+    }
   });
 });

@@ -1,10 +1,16 @@
 import { SessionEndReason, type SessionEnded } from '../../protocol/index.js';
-import type { ChatServer, ChatSocket } from '../transport/io-types.js';
+import type { ChatServer } from '../transport/io-types.js';
 import type { Logger } from '../ops/logger.js';
 import { refusal, type Refused, type Sessions } from './sessions.js';
 
 /** Sessions checked per batch: bounds the commands in flight at once. */
 const BATCH = 1000;
+/**
+ * A sweep is spread over its interval in this many slices, so holding N idle sockets costs
+ * an even N / interval commands a second instead of N at once every interval (a burst that
+ * also made the idle bench's CPU figure depend on whether its window held one).
+ */
+const SLICES = 60;
 
 /**
  * What a socket whose session went bad is told before it is disconnected: a deleted or banned
@@ -21,23 +27,35 @@ function endingOf(bad: Refused): SessionEnded | undefined {
  * Ends this instance's sockets whose session is no longer good in Redis (a FLUSHALL, a deleted
  * key, an account deleted or registered anew behind the server's back, a logout whose
  * broadcast this instance missed), instead of only at their next reconnect, and tells every
- * instance to stop trusting them. A round checks every distinct session with a live socket
+ * instance to stop trusting them. A sweep checks every distinct session with a live socket
  * here (one script each, reading session, account and ban together, however many sockets
- * share it). Rounds run every `everyMs` (minutes: a sweep for keys deleted one by one), and
- * at once when `checkNow` is called: the heartbeat does when Redis lost its data (its own
- * status key vanished), and the session cache when it hears revocations again after a gap.
- * So holding N idle sockets costs N commands per `everyMs`, not per few seconds, and a
- * flushed Redis is noticed within about a second. A socket ended this way is told why when
- * its account was deleted or banned; otherwise it reconnects, and the handshake refuses it
- * with `unauthorized`: the client asks its user to log in again.
+ * share it), spread evenly over `everyMs` (minutes: a sweep for keys deleted one by one). A
+ * full check runs at once when `checkNow` is called: the heartbeat does when Redis lost its
+ * data (its own status key vanished), and the session cache when it hears revocations again
+ * after a gap. So holding N idle sockets costs N commands per `everyMs`, and a flushed Redis
+ * is noticed within about a second. A socket ended this way is told why when its account was
+ * deleted or banned; otherwise it reconnects, and the handshake refuses it with
+ * `unauthorized`: the client asks its user to log in again.
  *
- * While Redis is unreachable a round fails and nothing is ended: only a session Redis says
- * is gone ends its sockets; a round asked for meanwhile runs once Redis answers again.
+ * While Redis is unreachable a check fails and nothing is ended: only a session Redis says is
+ * gone ends its sockets; a full check asked for meanwhile runs once Redis answers again.
  */
 export interface SessionWatch {
-  /** Runs a round as soon as possible (`why` is logged). */
+  /** Runs a full check as soon as possible (`why` is logged). */
   checkNow(why: string): void;
   stop(): void;
+}
+
+interface Checked {
+  user: string;
+  hash: string;
+}
+
+/** The distinct sessions of the live sockets. */
+function liveSessions(io: ChatServer): Checked[] {
+  const byHash = new Map<string, string>();
+  for (const s of io.of('/').sockets.values()) byHash.set(s.data.sessionHash, s.data.user);
+  return [...byHash].map(([hash, user]) => ({ user, hash }));
 }
 
 export function watchSessions(
@@ -46,64 +64,85 @@ export function watchSessions(
   log: Logger,
   everyMs: number,
 ): SessionWatch {
+  /** Checks `list`, ends the sockets of the bad ones; returns how many sockets it ended. */
+  const checkList = async (list: Checked[]): Promise<number> => {
+    let ended = 0;
+    for (let i = 0; i < list.length; i += BATCH) {
+      const bad = await sessions.check(list.slice(i, i + BATCH));
+      if (bad.size === 0) continue;
+      // Every instance drops them from its session cache before the sockets reconnect.
+      await sessions.forget([...bad.keys()]);
+      for (const s of [...io.of('/').sockets.values()]) {
+        const why = bad.get(s.data.sessionHash);
+        if (!why || !s.connected) continue;
+        const ending = endingOf(why);
+        if (ending) s.emit('session:ended', ending);
+        s.disconnect(true);
+        ended++;
+      }
+    }
+    return ended;
+  };
+
   let running = false;
-  /** A round was asked for while one ran, or failed: run (again) at the next chance. */
+  /** A full check was asked for while one ran, or failed: run (again) at the next chance. */
   let owed = false;
-  const check = async (): Promise<void> => {
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  /** What is left of the current sweep, and where it is. */
+  let sweep: Checked[] = [];
+  let at = 0;
+  let perSlice = 0;
+  let sweptAt = -Infinity;
+
+  const run = async (list: () => Checked[], full: boolean): Promise<void> => {
     if (running) {
-      owed = true;
+      if (full) owed = true;
       return;
     }
     running = true;
-    owed = false;
+    if (full) owed = false;
     try {
-      const byHash = new Map<string, { user: string; sockets: ChatSocket[] }>();
-      for (const s of io.of('/').sockets.values()) {
-        const entry = byHash.get(s.data.sessionHash);
-        if (entry) entry.sockets.push(s);
-        else byHash.set(s.data.sessionHash, { user: s.data.user, sockets: [s] });
-      }
-      const all = [...byHash].map(([hash, { user }]) => ({ user, hash }));
-      let ended = 0;
-      for (let i = 0; i < all.length; i += BATCH) {
-        const bad = await sessions.check(all.slice(i, i + BATCH));
-        // Every instance drops them from its session cache before the sockets reconnect.
-        if (bad.size > 0) await sessions.forget([...bad.keys()]);
-        for (const [h, why] of bad) {
-          const ending = endingOf(why);
-          for (const s of byHash.get(h)?.sockets ?? []) {
-            if (!s.connected) continue;
-            if (ending) s.emit('session:ended', ending);
-            s.disconnect(true);
-            ended++;
-          }
-        }
-      }
+      const ended = await checkList(list());
       if (ended > 0) log.info({ sockets: ended }, 'sockets of vanished sessions ended');
     } catch (err) {
-      owed = true;
+      if (full) owed = true;
       log.debug({ err: (err as Error).message }, 'session check deferred');
     } finally {
       running = false;
     }
-    // A round owed (asked for while one ran, or failed) runs a second later.
+    // A full check owed (asked for while one ran, or failed) runs a second later.
     if (owed && !stopped && !retry) {
       retry = setTimeout(() => {
         retry = undefined;
-        void check();
+        void run(() => liveSessions(io), true);
       }, 1000);
       retry.unref();
     }
   };
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  const timer = setInterval(() => void check(), everyMs);
+
+  const slice = (): void => {
+    if (at >= sweep.length) {
+      // The sweep is done: the next one starts `everyMs` after this one did.
+      if (performance.now() - sweptAt < everyMs) return;
+      sweptAt = performance.now();
+      sweep = liveSessions(io);
+      at = 0;
+      perSlice = Math.ceil(sweep.length / SLICES);
+    }
+    if (running || sweep.length === 0) return;
+    const part = sweep.slice(at, at + perSlice);
+    // A slice that fails is not checked again this sweep: the next sweep has it.
+    at += perSlice;
+    void run(() => part, false);
+  };
+  const timer = setInterval(slice, Math.max(1, Math.floor(everyMs / SLICES)));
   timer.unref();
   return {
     checkNow(why) {
       if (stopped) return;
       log.info({ why }, 'checking the sessions of live sockets now');
-      void check();
+      void run(() => liveSessions(io), true);
     },
     stop() {
       stopped = true;
