@@ -10,6 +10,7 @@ import { closeWindow, openWindow, sumPids, type WindowCpu } from './cpu.js';
 import { rssBytes, sleep, type GenPool } from './procs.js';
 import type { Kind } from './protocols.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
+import { PING_INTERVAL_MS } from '../src/server/transport/dispatch.js';
 
 export const IDLE_ROOMS = 100;
 
@@ -60,7 +61,11 @@ export async function runIdle(
   o: { quick: boolean },
 ): Promise<IdleTier[]> {
   const tiers = o.quick ? [1000, 2000] : [10_000, 20_000];
-  const holdMs = o.quick ? 5000 : 30_000;
+  // Two whole ping intervals (both systems ping every 25 s): each socket pings exactly twice
+  // in the hold whatever its phase. A 30 s hold held one or two of the waves in which a tier's
+  // pings come (its sockets connected within seconds of each other), so the same system
+  // measured up to half again as much from one run to the next.
+  const holdMs = o.quick ? 5000 : 2 * PING_INTERVAL_MS;
   const out: IdleTier[] = [];
   for (const n of tiers) {
     for (const c of cs) {
