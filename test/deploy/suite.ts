@@ -126,6 +126,29 @@ export function balancerSuite(kind: BalancerKind): void {
     });
   }
 
+  /**
+   * Waits until every send of `sender` is acknowledged and every member holds the `n`
+   * messages `<prefix>0..`, then checks each has each once, in the sender's order.
+   */
+  async function everyoneGotAll(
+    sender: ChatClient,
+    members: ChatClient[],
+    room: string,
+    prefix: string,
+    n: number,
+  ): Promise<void> {
+    await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
+    const want = Array.from({ length: n }, (_, i) => `${prefix}${i}`).sort();
+    for (const c of members) {
+      await until(c, () => ids(c, room).length === n, 20_000, `${n} messages`);
+      await c.settled();
+    }
+    for (const c of members) {
+      expect(sortedTexts(c, room)).toEqual(want);
+      expect(ids(c, room)).toEqual(ids(sender, room));
+    }
+  }
+
   async function chatAcross(transports: Transport[], room: string): Promise<void> {
     const from = lb.access.length;
     const members = await spread(6, transports);
@@ -207,16 +230,7 @@ export function balancerSuite(kind: BalancerKind): void {
             }
             if (i % 10 === 9) await s;
           }
-          await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
-          const want = Array.from({ length: total }, (_, i) => `k${i}`).sort();
-          for (const c of members) {
-            await until(c, () => ids(c, room).length === total, 20_000, `${total} messages`);
-            await c.settled();
-          }
-          for (const c of members) {
-            expect(sortedTexts(c, room)).toEqual(want);
-            expect(ids(c, room)).toEqual(ids(sender, room));
-          }
+          await everyoneGotAll(sender, members, room, 'k', total);
           for (const v of victims) {
             expect(v.reconnects).toBeGreaterThanOrEqual(1);
             expect(v.welcome?.instanceId).not.toBe(victimId);
@@ -291,15 +305,8 @@ export function balancerSuite(kind: BalancerKind): void {
         expect(supervisor.restarts - restartsBefore).toBe(3);
         for (const node of nodes) expect(node.bootId).not.toBe(boots.get(node.id));
 
-        await until(sender, () => unsent(sender) === 0, 20_000, 'every send acknowledged');
-        const want = Array.from({ length: n }, (_, i) => `r${i}`).sort();
+        await everyoneGotAll(sender, members, room, 'r', n);
         for (const c of members) {
-          await until(c, () => ids(c, room).length === n, 20_000, `${n} messages`);
-          await c.settled();
-        }
-        for (const c of members) {
-          expect(sortedTexts(c, room)).toEqual(want);
-          expect(ids(c, room)).toEqual(ids(sender, room));
           expect(c.connected).toBe(true);
         }
         expect(n).toBeGreaterThan(20);

@@ -20,37 +20,35 @@ function block(ms: number): Promise<void> {
   );
 }
 
+/** The lag read after `run` blocked the loop (a fresh reading before it). */
+async function lagAcross(run: () => Promise<void>): Promise<number> {
+  const lag = new LoopLag();
+  try {
+    await sleep(LAG_RESOLUTION_MS * 2);
+    lag.read();
+    await run();
+    // The sample that was due during the block fires after it.
+    await sleep(LAG_RESOLUTION_MS * 2);
+    return lag.read();
+  } finally {
+    lag.stop();
+  }
+}
+
 describe('event-loop lag (the status p99 of each second)', () => {
   it('measures a block whole, though it samples only every few tens of ms', async () => {
-    const lag = new LoopLag();
-    try {
-      await sleep(LAG_RESOLUTION_MS * 2);
-      lag.read();
-      await block(300);
-      // The sample that was due during the block fires after it.
-      await sleep(LAG_RESOLUTION_MS * 2);
-      expect(lag.read()).toBeGreaterThanOrEqual(250);
-    } finally {
-      lag.stop();
-    }
+    expect(await lagAcross(() => block(300))).toBeGreaterThanOrEqual(250);
   });
 
   it('sees a block inside another timer callback (the heartbeat, a collection)', async () => {
-    const lag = new LoopLag();
-    try {
-      await sleep(LAG_RESOLUTION_MS * 2);
-      lag.read();
-      await new Promise<void>((resolve) =>
+    const inTimer = (): Promise<void> =>
+      new Promise((resolve) =>
         setTimeout(() => {
           busy(300);
           resolve();
         }, 1),
       );
-      await sleep(LAG_RESOLUTION_MS * 2);
-      expect(lag.read()).toBeGreaterThanOrEqual(250);
-    } finally {
-      lag.stop();
-    }
+    expect(await lagAcross(inTimer)).toBeGreaterThanOrEqual(250);
   });
 
   it('starts over at each reading', async () => {
@@ -60,8 +58,7 @@ describe('event-loop lag (the status p99 of each second)', () => {
       await sleep(LAG_RESOLUTION_MS * 2);
       expect(lag.read()).toBeGreaterThanOrEqual(250);
       // Nothing sampled since: the block is not counted again.
-      const again = lag.read();
-      expect(again).toBeLessThan(250);
+      expect(lag.read()).toBeLessThan(250);
     } finally {
       lag.stop();
     }
