@@ -133,7 +133,7 @@ export class TestRedis {
  * Redis after hostile input expects nothing else.
  */
 export const KEY_LAYOUT =
-  /^chat:(user:\{[a-z0-9][a-z0-9_-]{0,31}\}(:sessions|:ban|:seen|:marks|:rooms|:directs|:session:[0-9a-f]{64}|:flood:(strikes|block):[0-9a-f]{64})?|users|room:\{(@[a-z0-9][a-z0-9_-]{0,31}\+)?[a-z0-9][a-z0-9_-]{0,31}\}:(log|meta|presence|presence:boots|typing|edits|edits:order|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|directs|\{instances\}(:[A-Za-z0-9_-]+(:rooms)?)?|ratelimit:login:((ip|ipfail):[0-9a-f.:]+|pair:[a-z0-9][a-z0-9_-]{0,31}:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
+  /^chat:(user:\{[a-z0-9][a-z0-9_-]{0,31}\}(:sessions|:ban|:seen|:marks|:rooms|:directs|:session:[0-9a-f]{64}|:flood:(strikes|block):[0-9a-f]{64})?|users|room:\{(@[a-z0-9][a-z0-9_-]{0,31}\+)?[a-z0-9][a-z0-9_-]{0,31}\}:(log|meta|presence|presence:boots|typing|edits|edits:order|sent:[a-z0-9][a-z0-9_-]{0,31}:[A-Za-z0-9_-]{8,64})|rooms|directs|\{instances\}(:[A-Za-z0-9_-]+(:rooms)?|:presence:alive)?|ratelimit:login:((ip|ipfail):[0-9a-f.:]+|pair:[a-z0-9][a-z0-9_-]{0,31}:[0-9a-f.:]+|user:[a-z0-9][a-z0-9_-]{0,31}))$/;
 
 /** All keys, by a full SCAN (tests only: never on a hot path). */
 export async function scanAll(client: RedisClient): Promise<string[]> {

@@ -8,7 +8,7 @@ import { TestRedis } from '../helpers/redis.js';
 /**
  * Presence's clock, on a real redis-server with a fake `Date`. Its scripts take the time as an
  * argument (`now`, from the instance's clock), so setting the clock drives every expiry
- * (an instance's 3 s mark, a member entry's 60 s) exactly, without waiting for it; Redis itself
+ * (an instance's 3 s presence id, a member entry's 60 s) exactly, without waiting for it; Redis itself
  * is not faked. Two `Presence` objects with their own boot ids are two instances; one that
  * stops beating is an instance that was killed or stalled.
  */
@@ -47,8 +47,16 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Calls of scripts Redis has run so far (every presence command is one). */
+const scriptCalls = async (): Promise<number> => {
+  const stats = await conn.info('commandstats');
+  const calls = (cmd: string): number =>
+    Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  return calls('eval') + calls('evalsha');
+};
+
 describe('presence against the clock (real Redis, fake Date)', () => {
-  it('a killed instance’s members leave every list when its mark is 3 s old, not before', async () => {
+  it('a killed instance’s members leave every list at the first beat after its id is 3 s old, and the room is told', async () => {
     const a = new Presence(conn, keys, 'boot-a');
     const b = new Presence(conn, keys, 'boot-b');
     at(0);
@@ -64,12 +72,15 @@ describe('presence against the clock (real Redis, fake Date)', () => {
     at(2999);
     expect(await names(a)).toEqual(['alice', 'bob']);
 
-    // Past b's mark: its member is hidden from reads at once, and a's next beat drops the
-    // entry and says the room's list changed (so its members are told).
-    at(3001);
-    expect(await names(a)).toEqual(['alice']);
+    // b's id expires at 3 s: a's beat then sees it dead, hides its member, drops the entry
+    // and says the room's list changed (so its members are told).
+    at(3000);
     expect(await a.heartbeat()).toEqual(['lobby']);
+    expect(await names(a)).toEqual(['alice']);
     expect(await conn.zrange(keys.roomPresence('lobby'), '0', '-1')).toEqual(['boot-a|alice']);
+    // Dropped once: the next beat has nothing to say.
+    at(4000);
+    expect(await a.heartbeat()).toEqual([]);
   });
 
   it('a live instance keeps its members past the entries’ 60 s: they are renewed as it beats', async () => {
@@ -87,7 +98,7 @@ describe('presence against the clock (real Redis, fake Date)', () => {
     }
   });
 
-  it('an instance whose beat came too late puts its members back on its next beats', async () => {
+  it('an instance whose beat came too late comes back under a new id, and its members at once', async () => {
     const a = new Presence(conn, keys, 'boot-a');
     const b = new Presence(conn, keys, 'boot-b');
     at(0);
@@ -106,12 +117,54 @@ describe('presence against the clock (real Redis, fake Date)', () => {
     expect(await a.heartbeat()).toEqual(['lobby']);
     expect(await names(a)).toEqual(['alice']);
 
-    // b wakes: its first beat finds its mark gone, the next puts bob back and says so.
+    // b wakes: its id expired, so its beat takes a new one and puts bob back under it, and
+    // says so. a sees bob at once (a new id is alive until it is seen expired), though a has
+    // not beaten since.
     at(4500);
-    await b.heartbeat();
+    expect(await b.heartbeat()).toEqual(['lobby']);
+    expect(b.presenceId).toBe('boot-b.1');
+    expect(await names(a)).toEqual(['alice', 'bob']);
     at(5000);
     expect(await a.heartbeat()).toEqual([]);
-    expect(await b.heartbeat()).toEqual(['lobby']);
     expect(await names(a)).toEqual(['alice', 'bob']);
+    expect((await conn.zrange(keys.roomPresence('lobby'), '0', '-1')).sort()).toEqual([
+      'boot-a|alice',
+      'boot-b.1|bob',
+    ]);
+  });
+
+  it('an idle beat is one command, however many rooms the instance has members in', async () => {
+    const a = new Presence(conn, keys, 'boot-a');
+    at(0);
+    for (let i = 0; i < 50; i++) await a.join(`room-${i}`, 'alice', true);
+    // No room's entries are due for renewal before 10 s.
+    at(1000);
+    const before = await scriptCalls();
+    expect(await a.heartbeat()).toEqual([]);
+    expect((await scriptCalls()) - before).toBe(1);
+    // The renewals come, spread: by 21 s every room has been renewed once, and the entries
+    // (60 s) are still there.
+    let calls = 0;
+    for (let s = 2; s <= 21; s++) {
+      at(s * 1000);
+      const n = await scriptCalls();
+      await a.heartbeat();
+      calls += (await scriptCalls()) - n;
+    }
+    expect(calls).toBe(20 + 50);
+    expect(await names(a, 'room-49')).toEqual(['alice']);
+  });
+
+  it('an instance that stops cleanly is gone from every list at the next beat of the others', async () => {
+    const a = new Presence(conn, keys, 'boot-a');
+    const b = new Presence(conn, keys, 'boot-b');
+    at(0);
+    await a.join('lobby', 'alice', true);
+    await b.join('lobby', 'bob', true);
+    // b's leave never reached Redis (say, Redis was busy as it closed); its id is withdrawn.
+    await b.withdraw();
+    at(500);
+    expect(await a.heartbeat()).toEqual(['lobby']);
+    expect(await names(a)).toEqual(['alice']);
   });
 });

@@ -66,8 +66,9 @@ export const Costs = z.object({
     commandsPerJoin: Cost,
     bytesPerJoin: Cost,
     /**
-     * Idle, each second, per (room, instance with members in it): the presence beat (one
-     * script per room an instance serves, every second), the instance's status write folded in.
+     * Idle, each second, per (room, instance with members in it): the renewal of the
+     * instance's entries in the room (one script every ~20 s), the instance's own beat and
+     * status write (one each a second, whatever its rooms) folded in.
      */
     idleUsPerRoomInstanceSec: Cost,
     idleCommandsPerRoomInstanceSec: Cost,

@@ -9,7 +9,7 @@ import type { CapacityPlan, Deployment, Question, Resource, Step } from './plan.
  * Shape of the load: each user holds one connection joined to one room (N / S rooms); the
  * public port places connections without regard to rooms, so a room's S members are spread over
  * I x (1 - (1 - 1/I)^S) of I instances, each of which holds its room channel subscription,
- * a presence beat a second, and receives every message of the room.
+ * renews its presence entries there every ~20 s, and receives every message of the room.
  */
 
 /** More instances than this is no answer (the search stops there). */

@@ -53,7 +53,8 @@ export async function drainInstance(reason: DrainReason, parts: DrainParts): Pro
   if (left > 0) log.warn({ left }, 'grace period over; closing remaining connections');
   parts.stopTimers();
   io.local.disconnectSockets(true);
-  await status.withdraw().catch(() => undefined);
+  // Its members are gone from every list at once, whether or not each leave was stored.
+  await Promise.all([status.withdraw(), ctx.presence.withdraw()]).catch(() => undefined);
   status.stop();
   await fanout.stop();
   await new Promise<void>((resolve) => void io.close(() => resolve()));

@@ -53,7 +53,10 @@ export interface Keys {
   roomEdits(room: string): string;
   /** Sorted set of the changed messages' ids by their time (ms), to forget those trimmed. */
   roomEditOrder(room: string): string;
-  /** Sorted set of the instances (boot ids) with members in the room, scored by their expiry. */
+  /**
+   * Sorted set of the presence ids (instances) with entries in the room, scored by when their
+   * newest entry expires.
+   */
   roomPresenceBoots(room: string): string;
   roomTyping(room: string): string;
   sendDedupe(room: string, user: string, clientMsgId: string): string;
@@ -67,6 +70,11 @@ export interface Keys {
   instance(id: string): string;
   /** Set of the rooms an instance's clients are in (the status counts distinct rooms). */
   instanceRooms(id: string): string;
+  /**
+   * Sorted set of every instance's presence id, scored by when it expires unless renewed (each
+   * beat); an expired id is dead for good, and forgotten once its entries have all expired.
+   */
+  presenceAlive(): string;
   /**
    * Key prefix of one login limiter (`ip`, `ipfail`, `pair`, `user`); the limiter appends
    * `:<address>`, `:<name>` or `:<name>:<address>`. Each limiter key stands alone.
@@ -127,6 +135,7 @@ export function makeKeys(prefix: string): Keys {
     instances: () => `${prefix}{instances}`,
     instance: (id) => `${prefix}{instances}:${id}`,
     instanceRooms: (id) => `${prefix}{instances}:${id}:rooms`,
+    presenceAlive: () => `${prefix}{instances}:presence:alive`,
     loginLimiter: (kind) => `${prefix}ratelimit:login:${kind}`,
     floodStrikes: (name, hash) => `${user(name)}:flood:strikes:${hash}`,
     floodBlock: (name, hash) => `${user(name)}:flood:block:${hash}`,

@@ -1,18 +1,20 @@
 import { MEMBER_LIST_MAX, TYPING_TTL_MS } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
-import { definePresenceBeat } from './scripts/presence-beat.js';
+import { definePresenceAlive } from './scripts/presence-alive.js';
+import { definePresenceDrop } from './scripts/presence-drop.js';
 import { definePresenceJoin } from './scripts/presence-join.js';
 import { definePresenceLeave } from './scripts/presence-leave.js';
 import { definePresenceRead } from './scripts/presence-read.js';
+import { definePresenceRenew } from './scripts/presence-renew.js';
 import { defineTyping } from './scripts/typing.js';
 
 /** Up to this many presence entries, member counts are exact. */
 const EXACT_COUNT_MAX = 2000;
 
 /**
- * An instance's mark in a room lives this long unless the instance renews it (every
- * heartbeat): a killed instance's members vanish from every list within it.
+ * An instance's presence id lives this long unless the instance renews it (every beat): a
+ * killed instance's members vanish from every list within it, plus one beat of the readers.
  */
 export const PRESENCE_TTL_MS = 3000;
 /** A member entry lives this long; its instance renews it well before (see ENTRY_RENEW_MS). */
@@ -21,36 +23,58 @@ const ENTRY_TTL_MS = 60_000;
 const ENTRY_RENEW_MS = 20_000;
 /** The presence keys outlive their newest entry by this much. */
 const KEY_TTL_MS = ENTRY_TTL_MS * 2;
+/** A dead presence id is remembered this long: longer than any entry of it can live. */
+const DEAD_FORGET_MS = ENTRY_TTL_MS * 2;
 
 /**
- * Room membership across the cluster. Each instance owns entries `<bootId>|<user>` in a
- * room's sorted set, and a mark (its boot id) in the room's set of instances. The mark,
- * renewed every heartbeat with one small script per room, is what keeps the entries
- * visible: a killed instance's members vanish within {@link PRESENCE_TTL_MS}, and the next
- * beat of any instance in the room drops them. The entries themselves are renewed about
- * every {@link ENTRY_RENEW_MS}, so holding N idle members costs per room, not per member,
- * each second.
+ * Room membership across the cluster. Each instance owns entries `<presence id>|<user>` in a
+ * room's sorted set, and lists its presence id in the room's set of ids. Whether an id is
+ * alive is kept once for the cluster, not per room: each instance renews its id in one
+ * cluster-wide set every beat (one command a second, however many rooms it is in). A reader
+ * hides the entries of the ids that set shows expired (as of the reader's last beat), so a
+ * killed instance's members vanish within {@link PRESENCE_TTL_MS} and a beat; each instance
+ * then drops those entries from its own rooms once, and says which rooms' lists changed.
+ * An expired id never lives again: an instance whose beat came too late takes a new id and
+ * puts its entries back under it, so a reader can never hide a live member. The entries
+ * themselves are renewed about every {@link ENTRY_RENEW_MS}, by room.
  */
 export class Presence {
   /** room -> user -> number of this instance's sockets of that user in the room. */
   private readonly local = new Map<string, Map<string, number>>();
-  /** room -> when its entries are next renewed. */
+  /** room -> when its entries are next renewed (0: now, and its list is then announced). */
   private readonly renewAt = new Map<string, number>();
+  /** How many times this instance has had to take a new presence id. */
+  private generation = 0;
+  /** This instance's presence id: its boot id, then `<boot id>.<n>` after the n-th loss. */
+  private id: string;
+  /** Presence ids seen dead at the last beat (usually none): their entries are hidden. */
+  private dead: string[] = [];
+  /** Dead ids whose entries this instance has not yet dropped from its rooms. */
+  private undropped: string[] = [];
+  /** When the last beat renewed this instance's id (its clock). */
+  private aliveAt = 0;
+  private beating: Promise<void> | undefined;
+  /** Counts changes to the set of rooms with local members. */
+  private roomsChanged = 0;
 
   constructor(
     private readonly redis: RedisConn,
     private readonly keys: Keys,
     private readonly bootId: string,
   ) {
-    definePresenceBeat(redis);
+    this.id = bootId;
+    definePresenceAlive(redis);
+    definePresenceRenew(redis);
+    definePresenceDrop(redis);
     definePresenceRead(redis);
     definePresenceJoin(redis);
     definePresenceLeave(redis);
     defineTyping(redis);
   }
 
-  private member(user: string): string {
-    return `${this.bootId}|${user}`;
+  /** This instance's current presence id. */
+  get presenceId(): string {
+    return this.id;
   }
 
   /**
@@ -64,11 +88,15 @@ export class Presence {
     add: boolean,
     limit = MEMBER_LIST_MAX,
   ): Promise<{ added: boolean; members: string[]; count: number; typing: string[] }> {
+    // An entry is only as good as the id it is under: make sure the id is alive first (the
+    // instance has just started, or its beats are late).
+    if (Date.now() - this.aliveAt > PRESENCE_TTL_MS / 2) await this.beat();
     let added = false;
     let users = this.local.get(room);
     if (add) {
       if (!users) {
         this.local.set(room, (users = new Map<string, number>()));
+        this.roomsChanged++;
         this.renewAt.set(room, Date.now() + ENTRY_RENEW_MS * (0.5 + Math.random() / 2));
       }
       const n = users.get(user) ?? 0;
@@ -82,16 +110,16 @@ export class Presence {
       this.keys.roomTyping(room),
       now,
       added ? '1' : '0',
-      this.member(user),
+      user,
       now + ENTRY_TTL_MS,
       KEY_TTL_MS,
-      now + PRESENCE_TTL_MS,
-      this.bootId,
+      this.id,
       EXACT_COUNT_MAX,
       limit * 2,
+      ...this.dead,
     );
-    // Our mark was gone though other users of ours are in the room (a beat came too late
-    // and another instance dropped our entries): renew them at the next beat.
+    // Our id was not in the room though other users of ours are (the room's keys were
+    // lost): put their entries back at the next beat.
     if (Number(missing) === 1 && users && users.size > 1) this.renewAt.set(room, 0);
     return { added, ...this.memberList(entries, names, limit), typing };
   }
@@ -110,12 +138,13 @@ export class Presence {
     if (last) {
       this.local.delete(room);
       this.renewAt.delete(room);
+      this.roomsChanged++;
     }
     await this.redis.chatPresenceLeave(
       this.keys.roomPresenceBoots(room),
       this.keys.roomPresence(room),
-      this.member(user),
-      this.bootId,
+      `${this.id}|${user}`,
+      this.id,
       last ? '1' : '0',
     );
     return true;
@@ -130,13 +159,18 @@ export class Presence {
     room: string,
     limit = MEMBER_LIST_MAX,
   ): Promise<{ members: string[]; count: number }> {
-    const [entries, names] = await this.redis.chatPresenceRead(
+    const [entries, names, mine] = await this.redis.chatPresenceRead(
       this.keys.roomPresenceBoots(room),
       this.keys.roomPresence(room),
       Date.now(),
       EXACT_COUNT_MAX,
       limit * 2,
+      this.id,
+      ...this.dead,
     );
+    // Our id is gone from a room we have members in (its keys were lost): put them back at
+    // the next beat, which then announces the room.
+    if (Number(mine) === 0 && this.local.has(room)) this.renewAt.set(room, 0);
     return this.memberList(entries, names, limit);
   }
 
@@ -151,50 +185,112 @@ export class Presence {
   }
 
   /**
-   * Renews this instance's mark in each of its rooms (and, every ENTRY_RENEW_MS or so, its
-   * entries), and drops the entries of instances whose mark expired. Returns the rooms whose
-   * member list changed by expiry, so their clients can be told.
+   * Renews this instance's presence id (one command) and learns which ids died. Taking a new
+   * id when the old one expired (a beat too late) or vanished (Redis lost its data) marks
+   * every room for renewal under the new id; the old id's entries are dropped with the dead.
+   */
+  private beat(): Promise<void> {
+    this.beating ??= (async () => {
+      try {
+        const now = Date.now();
+        const alive = (id: string, known: boolean) =>
+          this.redis.chatPresenceAlive(
+            this.keys.presenceAlive(),
+            now,
+            PRESENCE_TTL_MS,
+            id,
+            DEAD_FORGET_MS,
+            known ? '1' : '0',
+          );
+        const first = await alive(this.id, this.aliveAt > 0);
+        let dead = first[1];
+        if (Number(first[0]) === 1) {
+          // Other instances may be dropping this id's entries: come back under a new one.
+          this.id = `${this.bootId}.${++this.generation}`;
+          [, dead] = await alive(this.id, false);
+          for (const room of this.local.keys()) this.renewAt.set(room, 0);
+        }
+        const known = new Set(this.dead);
+        for (const id of dead) if (!known.has(id)) this.undropped.push(id);
+        this.dead = dead;
+        this.aliveAt = now;
+      } finally {
+        this.beating = undefined;
+      }
+    })();
+    return this.beating;
+  }
+
+  /**
+   * One beat: renews this instance's presence id; drops the entries of instances that died
+   * since the last beat from the rooms it has members in; renews the entries of the rooms
+   * that are due (each about every ENTRY_RENEW_MS). Returns the rooms whose member list
+   * changed (entries dropped, or put back after they were lost), so their clients can be told.
    */
   async heartbeat(): Promise<string[]> {
+    await this.beat();
+    const undropped = this.undropped;
+    this.undropped = [];
     if (this.local.size === 0) return [];
+    const dead = this.dead;
     const now = Date.now();
-    const rooms = [...this.local.keys()];
-    // One script per room: each touches only its room's keys, so it runs on Redis Cluster
-    // too; the command connection pipelines them into one write.
-    /** Rooms whose entries are put back after they may have been dropped: announce them. */
-    const healed = new Set<string>();
-    const results = await Promise.all(
-      rooms.map((room) => {
-        const due = this.renewAt.get(room) ?? 0;
-        if (due === 0) healed.add(room);
-        const renew = due <= now;
-        const users = renew ? [...this.local.get(room)!.keys()] : [];
-        if (renew) this.renewAt.set(room, now + ENTRY_RENEW_MS * (0.75 + Math.random() / 2));
-        return this.redis.chatPresenceBeat(
-          this.keys.roomPresenceBoots(room),
-          this.keys.roomPresence(room),
-          now,
-          PRESENCE_TTL_MS,
-          this.bootId,
-          KEY_TTL_MS,
-          now + ENTRY_TTL_MS,
-          ...users,
+    // One script per room at most, and only for rooms with something to do: each touches
+    // only its room's keys, so it runs on Redis Cluster too; the command connection
+    // pipelines them into one write.
+    const work: Promise<string | undefined>[] = [];
+    for (const [room, users] of this.local) {
+      const due = this.renewAt.get(room) ?? 0;
+      if (due <= now) {
+        this.renewAt.set(room, now + ENTRY_RENEW_MS * (0.75 + Math.random() / 2));
+        work.push(
+          this.redis
+            .chatPresenceRenew(
+              this.keys.roomPresenceBoots(room),
+              this.keys.roomPresence(room),
+              now,
+              this.id,
+              now + ENTRY_TTL_MS,
+              KEY_TTL_MS,
+              dead.length,
+              ...dead,
+              ...users.keys(),
+            )
+            // Entries put back after they may have been dropped: announce the room.
+            .then((dropped) => (Number(dropped) > 0 || due === 0 ? room : undefined)),
         );
-      }),
-    );
-    const changed: string[] = [];
-    for (const [i, room] of rooms.entries()) {
-      const [dropped, missing] = results[i]!;
-      if (Number(dropped) > 0 || healed.has(room)) changed.push(room);
-      // Our mark had expired: another instance may have dropped our entries meanwhile.
-      if (Number(missing) === 1) this.renewAt.set(room, 0);
+      } else if (undropped.length > 0) {
+        work.push(
+          this.redis
+            .chatPresenceDrop(
+              this.keys.roomPresenceBoots(room),
+              this.keys.roomPresence(room),
+              ...undropped,
+            )
+            .then((dropped) => (Number(dropped) > 0 ? room : undefined)),
+        );
+      }
     }
+    const changed: string[] = [];
+    for (const room of await Promise.all(work)) if (room !== undefined) changed.push(room);
     return changed;
+  }
+
+  /**
+   * Marks this instance's presence id expired now (a clean exit): any entry of it still left
+   * is hidden at once, not after {@link PRESENCE_TTL_MS}.
+   */
+  async withdraw(): Promise<void> {
+    await this.redis.zadd(this.keys.presenceAlive(), 'XX', Date.now(), this.id);
   }
 
   /** Rooms with at least one local member. */
   localRooms(): number {
     return this.local.size;
+  }
+
+  /** Changes whenever the set of rooms with members on this instance does. */
+  roomsVersion(): number {
+    return this.roomsChanged;
   }
 
   /** The rooms with members on this instance. */

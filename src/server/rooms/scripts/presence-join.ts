@@ -5,41 +5,42 @@ import { readMembersLua } from './read-members.js';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatPresenceJoin(
-      boots: string,
+      ids: string,
       entries: string,
       typing: string,
       now: number,
       add: '0' | '1',
-      member: string,
+      user: string,
       entryExpiry: number,
       keyTtlMs: number,
-      bootExpiry: number,
-      bootId: string,
+      presenceId: string,
       exactMax: number,
       some: number,
+      ...dead: string[]
     ): Result<[number, number, string[], string[]], Context>;
   }
 }
 
 /**
- * A join, in one round trip: adds the member entry and renews this instance's mark (when
- * ARGV[2] is '1'), then reads the room's members and who is typing.
+ * A join, in one round trip: adds the member entry `<presence id>|<user>` and the instance's
+ * presence id to the room's set of ids (when ARGV[2] is '1'), then reads the room's members
+ * and who is typing.
  *
- * KEYS[1] the room's instance marks (boots), KEYS[2] its member entries, KEYS[3] its typing set.
- * ARGV[1] now, ARGV[2] add ('0' or '1'), ARGV[3] member, ARGV[4] entryExpiry, ARGV[5] keyTtlMs,
- * ARGV[6] bootExpiry, ARGV[7] bootId, ARGV[8] exactMax, ARGV[9] some.
- * Returns [1 if this instance's mark was missing, entries, names, typing].
+ * KEYS[1] the room's presence ids, KEYS[2] its member entries, KEYS[3] its typing set.
+ * ARGV[1] now, ARGV[2] add ('0' or '1'), ARGV[3] user, ARGV[4] entryExpiry, ARGV[5] keyTtlMs,
+ * ARGV[6] presence id, ARGV[7] exactMax, ARGV[8] some, ARGV[9..] the dead presence ids.
+ * Returns [1 if the instance's id was not in the room's set, entries, names, typing].
  */
 const LUA = `
 local now = tonumber(ARGV[1])
 local missing = 0
 if ARGV[2] == '1' then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6] .. '|' .. ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
-  missing = redis.call('ZADD', KEYS[1], ARGV[6], ARGV[7])
+  missing = redis.call('ZADD', KEYS[1], ARGV[4], ARGV[6])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
-${readMembersLua(8, 9)}
+${readMembersLua(7, 8, 9)}
 return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
 `;
 

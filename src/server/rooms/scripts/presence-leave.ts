@@ -4,10 +4,10 @@ import type { RedisConn } from '../../redis/clients.js';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatPresenceLeave(
-      boots: string,
+      ids: string,
       entries: string,
       member: string,
-      bootId: string,
+      presenceId: string,
       last: '0' | '1',
     ): Result<number, Context>;
   }
@@ -15,12 +15,12 @@ declare module 'ioredis' {
 
 /**
  * A leave: drops the member entry and, when it was this instance's last member in the room,
- * this instance's mark. A script rather than MULTI: the command connection pipelines commands
+ * this instance's presence id from the room's set of ids. A script rather than MULTI: the command connection pipelines commands
  * automatically and sends a MULTI at once, ahead of commands still queued, so a leave could
  * overtake the join or the heartbeat renewal before it and be undone by it.
  *
- * KEYS[1] the room's instance marks (boots), KEYS[2] its member entries.
- * ARGV[1] member, ARGV[2] bootId, ARGV[3] last ('1': this instance's last member here).
+ * KEYS[1] the room's presence ids, KEYS[2] its member entries.
+ * ARGV[1] member, ARGV[2] presence id, ARGV[3] last ('1': this instance's last member here).
  * Returns the number of entries removed (0 or 1).
  */
 const LUA = `

@@ -1,0 +1,54 @@
+import type { Result } from 'ioredis';
+import type { RedisConn } from '../../redis/clients.js';
+import { dropDeadLua } from './read-members.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    chatPresenceRenew(
+      ids: string,
+      entries: string,
+      now: number,
+      presenceId: string,
+      entryExpiry: number,
+      keyTtlMs: number,
+      deadCount: number,
+      ...deadThenUsers: string[]
+    ): Result<number, Context>;
+  }
+}
+
+/**
+ * Renews one instance's entries in one room (every ~20 s per room, not every beat): its
+ * presence id in the room's set of ids and an entry per user, each to expire at
+ * `entryExpiry`; drops the entries of the dead presence ids given and every expired entry.
+ *
+ * KEYS[1] the room's presence ids, KEYS[2] its member entries.
+ * ARGV[1] now, ARGV[2] presence id, ARGV[3] entryExpiry, ARGV[4] keyTtlMs, ARGV[5] how many
+ * dead ids follow, then the dead ids, then the users whose entries to renew.
+ * Returns the number of entries dropped.
+ */
+const LUA = `
+local now = tonumber(ARGV[1])
+local firstUser = 6 + tonumber(ARGV[5])
+local dropped = 0
+${dropDeadLua('6', 'firstUser - 1')}
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+local args = {}
+for i = firstUser, #ARGV do
+  args[#args + 1] = ARGV[3]
+  args[#args + 1] = ARGV[2] .. '|' .. ARGV[i]
+  if #args >= 1000 then
+    redis.call('ZADD', KEYS[2], unpack(args))
+    args = {}
+  end
+end
+if #args > 0 then redis.call('ZADD', KEYS[2], unpack(args)) end
+dropped = dropped + redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+return dropped
+`;
+
+export const definePresenceRenew = (redis: RedisConn): void =>
+  redis.defineCommand('chatPresenceRenew', { numberOfKeys: 2, lua: LUA });
