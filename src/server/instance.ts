@@ -170,6 +170,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       connections: () => io.of('/').sockets.size,
       rooms: () => ctx.presence.localRooms(),
       roomNames: () => ctx.presence.localRoomNames(),
+      roomsVersion: () => ctx.presence.roomsVersion(),
       redisOk: () => redis.cmd.status === 'ready',
     },
     rates,

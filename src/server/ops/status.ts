@@ -1,6 +1,6 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
 import {
   InstanceStatus,
   type ClusterStatus,
@@ -32,6 +32,8 @@ export interface StatusSource {
   rooms: () => number;
   /** The rooms this instance's clients are in (for the cluster's distinct count). */
   roomNames?: () => string[];
+  /** Changes whenever the set `roomNames` gives does (the set is rewritten only then). */
+  roomsVersion?: () => number;
   redisOk: () => boolean;
 }
 
@@ -111,6 +113,8 @@ export class StatusReporter {
   loopLagMs = 0;
   /** When the last status write was answered. */
   private lastPublishedAt: number | undefined;
+  /** `roomsVersion` of the room set in Redis (undefined: to be written). */
+  private roomsWritten: number | undefined;
 
   constructor(
     private readonly redis: RedisConn,
@@ -159,24 +163,39 @@ export class StatusReporter {
    */
   async publish(): Promise<boolean> {
     const s = this.snapshot();
-    const names = this.src.roomNames?.() ?? [];
-    const roomsKey = this.keys.instanceRooms(s.id);
+    const version = this.src.roomsVersion?.();
+    // The room set is rewritten when it changed (or cannot tell), else only kept alive: an
+    // idle instance in a thousand rooms does not send them all every second.
+    const rewrite = version === undefined || version !== this.roomsWritten;
     // One slot ({instances}): the status, the index and the room set change together.
     const tx = this.redis
       .multi()
       .set(this.keys.instance(s.id), JSON.stringify(s), 'PX', STATUS_TTL_MS, 'GET')
-      .zadd(this.keys.instances(), s.updatedAt, s.id)
-      .del(roomsKey);
-    if (names.length > 0) tx.sadd(roomsKey, ...names).pexpire(roomsKey, STATUS_TTL_MS);
+      .zadd(this.keys.instances(), s.updatedAt, s.id);
+    if (rewrite) this.writeRooms(tx);
+    else tx.pexpire(this.keys.instanceRooms(s.id), STATUS_TTL_MS);
     const res = await tx.exec();
     const previous = this.lastPublishedAt;
     this.lastPublishedAt = Date.now();
     const before = res?.[0]?.[1];
+    this.roomsWritten = version;
+    if (before === null && !rewrite) {
+      // The status had expired or was lost, and the room set with it: write it again now.
+      await this.writeRooms(this.redis.multi()).exec();
+    }
     return (
       previous !== undefined &&
       this.lastPublishedAt - previous < STATUS_TTL_MS / 2 &&
       before === null
     );
+  }
+
+  private writeRooms(tx: ChainableCommander): ChainableCommander {
+    const names = this.src.roomNames?.() ?? [];
+    const roomsKey = this.keys.instanceRooms(this.src.id);
+    tx.del(roomsKey);
+    if (names.length > 0) tx.sadd(roomsKey, ...names).pexpire(roomsKey, STATUS_TTL_MS);
+    return tx;
   }
 
   /** Removes this instance's status at once (a clean exit should not linger for seconds). */
