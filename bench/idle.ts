@@ -2,8 +2,9 @@
  * Idle cost, memory per idle connection and connect rate. For each tier (10k, 20k) and each
  * system in turn: connect that many logged-in clients (ours: a session token each) spread
  * over the instances, join each to one of 100 rooms, let it settle, then read the CPU the
- * instances and Redis use to hold them for `holdMs`; then close them all before the other
- * system's turn, so nothing else of the bench is busy while one system is measured.
+ * instances and Redis use to hold them over three windows of one ping interval each (the
+ * median is the tier's figure); then close them all before the other system's turn, so nothing
+ * else of the bench is busy while one system is measured.
  */
 import type { Cluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids, type WindowCpu } from './cpu.js';
@@ -33,9 +34,12 @@ export interface IdleTier {
   bytesPerConn: number;
   rssBytes: number;
   holdSeconds: number;
-  /** CPU of all instances while holding, in % of one core. */
+  /** CPU of all instances while holding, in % of one core: the median of the windows. */
   serverPct: number;
   redisPct: number;
+  /** Each hold window's figure (serverPct and redisPct are their medians). */
+  serverPcts?: number[];
+  redisPcts?: number[];
   loadStart: number;
   loadEnd: number;
   outsideCores: number;
@@ -51,6 +55,12 @@ export interface IdleTier {
   redisHold?: RedisDelta;
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 10) / 10;
+};
+
 const log = (s: string): void => void process.stderr.write(`bench idle: ${s}\n`);
 const rss = (c: Cluster): number => c.pids.reduce((s, pid) => s + rssBytes(pid), 0);
 
@@ -61,11 +71,14 @@ export async function runIdle(
   o: { quick: boolean },
 ): Promise<IdleTier[]> {
   const tiers = o.quick ? [1000, 2000] : [10_000, 20_000];
-  // Two whole ping intervals (both systems ping every 25 s): each socket pings exactly twice
-  // in the hold whatever its phase. A 30 s hold held one or two of the waves in which a tier's
-  // pings come (its sockets connected within seconds of each other), so the same system
-  // measured up to half again as much from one run to the next.
-  const holdMs = o.quick ? 5000 : 2 * PING_INTERVAL_MS;
+  // Windows of one whole ping interval (both systems ping every 25 s): each socket pings
+  // exactly once in each whatever its phase. A 30 s hold held one or two of the waves in which
+  // a tier's pings come (its sockets connected within seconds of each other), so the same
+  // system measured up to half again as much from one run to the next. Even whole intervals
+  // moved by a third between runs of the same code (the machine is shared): the tier's figure
+  // is the median of three windows, and their spread is reported beside it.
+  const windowMs = o.quick ? 2000 : PING_INTERVAL_MS;
+  const WINDOWS = 3;
   const out: IdleTier[] = [];
   for (const n of tiers) {
     for (const c of cs) {
@@ -105,10 +118,17 @@ export async function runIdle(
       await sleep(o.quick ? 1000 : 10_000);
       const joinCpu = cpuOf(closeWindow(wJoin));
       const r2 = await probe.read();
-      const w = openWindow(pids);
-      await sleep(holdMs);
-      const cpu = closeWindow(w);
+      const holds: WindowCpu[] = [];
+      for (let i = 0; i < WINDOWS; i++) {
+        const w = openWindow(pids);
+        await sleep(windowMs);
+        holds.push(closeWindow(w));
+      }
       const r3 = await probe.read();
+      const pctOf = (w: WindowCpu, of: number[]): number =>
+        Math.round((sumPids(w, of) / w.seconds) * 1000) / 10;
+      const serverPcts = holds.map((w) => pctOf(w, c.pids));
+      const redisPcts = holds.map((w) => pctOf(w, [c.redisPid]));
       probe.close();
       const r = rss(c);
       const tier: IdleTier = {
@@ -120,13 +140,15 @@ export async function runIdle(
         joinFailed: joins.reduce((s, r) => s + (r.joinFailed ?? 0), 0),
         bytesPerConn: Math.round((r - (rssAtStart.get(c.kind) ?? 0)) / n),
         rssBytes: r,
-        holdSeconds: Math.round(cpu.seconds * 10) / 10,
-        serverPct: Math.round((sumPids(cpu, c.pids) / cpu.seconds) * 1000) / 10,
-        redisPct: Math.round((sumPids(cpu, [c.redisPid]) / cpu.seconds) * 1000) / 10,
-        loadStart: cpu.loadStart,
-        loadEnd: cpu.loadEnd,
-        outsideCores: cpu.outsideCores,
-        disturbed: cpu.disturbed,
+        holdSeconds: Math.round(holds.reduce((s, w) => s + w.seconds, 0) * 10) / 10,
+        serverPct: median(serverPcts),
+        redisPct: median(redisPcts),
+        serverPcts,
+        redisPcts,
+        loadStart: holds[0]!.loadStart,
+        loadEnd: holds.at(-1)!.loadEnd,
+        outsideCores: Math.max(...holds.map((w) => w.outsideCores)),
+        disturbed: holds.some((w) => w.disturbed),
         instances: c.pids.length,
         connectCpu,
         joinCpu,

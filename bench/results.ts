@@ -204,6 +204,17 @@ function idleRows(idle: IdleTier[]): Row[] {
     if (!p || !o) continue;
     const note = (t: IdleTier): string =>
       `${t.kind} outside ${Math.round(t.outsideCores * 100)} %${t.disturbed ? ' (disturbed)' : ''}`;
+    /** The windows' figures, when the run kept them (a median of three). */
+    const holds = (t: IdleTier, of: number[] | undefined): string =>
+      of && of.length > 1 ? `${t.kind} ${Math.min(...of)}-${Math.max(...of)}` : '';
+    const held = (t: IdleTier): string =>
+      t.serverPcts && t.serverPcts.length > 1
+        ? `median of ${t.serverPcts.length} holds of ${r2(t.holdSeconds / t.serverPcts.length)} s each`
+        : `one ${t.holdSeconds} s hold each`;
+    const spreadOf = (pick: (t: IdleTier) => number[] | undefined): string => {
+      const parts = [holds(p, pick(p)), holds(o, pick(o))].filter(Boolean);
+      return parts.length ? `; windows ${parts.join(', ')}` : '';
+    };
     const load = loadSpan([p.loadStart, o.loadStart], [p.loadEnd, o.loadEnd]);
     rows.push({
       measure: `idle: instances' CPU holding ${k(n)} connections (% of a core)`,
@@ -211,7 +222,7 @@ function idleRows(idle: IdleTier[]): Row[] {
       ours: String(o.serverPct),
       ratio: ratioOf(o.serverPct, p.serverPct),
       ...TARGETS.idleInstanceCpu,
-      spread: `one ${o.holdSeconds} s hold each; ${note(p)}, ${note(o)}`,
+      spread: `${held(o)}${spreadOf((t) => t.serverPcts)}; ${note(p)}, ${note(o)}`,
       load,
     });
     rows.push({
@@ -220,7 +231,7 @@ function idleRows(idle: IdleTier[]): Row[] {
       ours: String(o.redisPct),
       ratio: ratioOf(o.redisPct, p.redisPct),
       ...TARGETS.idleRedisCpu,
-      spread: 'the same holds',
+      spread: `the same holds${spreadOf((t) => t.redisPcts)}`,
       load,
     });
     rows.push({
