@@ -8,142 +8,142 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-05T09:12:43Z, commit 620d3c1, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-05T11:35:38Z, commit ee924bc, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1252, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 88820000,
-      source: 'rss: RSS per instance at start, before any client (85 MiB / 85 MiB)',
+      value: 87990000,
+      source: 'rss: RSS per instance at start, before any client (84 MiB / 83 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 22290,
+      value: 17230,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (12.2 KiB, 17 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (14.3 KiB, 15.6 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 51000,
+      value: 21000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (11.7 %, 13.2 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (6 %, 7.8 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 1.5,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (11.7 %, 13.2 %)",
+      value: 1.8,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (6 %, 7.8 %)",
     },
     usPerDelivery: {
-      value: 11.69,
+      value: 12.33,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 40, 31.9, 21.16 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 29.2, 20.3, 17.25 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 127400,
+      value: 66490,
       source:
-        'fanout: intercept of that slope (35.8 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (17.7 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 1150,
+      value: 1181,
       source:
         "scale: instances' CPU per message in rooms of 5 on one instance each (2000 messages), less its deliveries and the instances' base",
     },
     usPerConnect: {
-      value: 768.5,
+      value: 434.5,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (17.5 s over 18.3 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (9.3 s over 10.5 s, less holding)",
     },
     usPerJoin: {
-      value: 668.5,
+      value: 462.3,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (15.9 s over 19.1 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (10.5 s over 16.3 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 210,
-      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
+      value: 135,
+      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 182/s)',
     },
     usPerPush: {
-      value: 40,
+      value: 25,
       source: 'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
     },
     commandsPerMessage: {
-      value: 7.163,
+      value: 9.666,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 371,
+      value: 505.9,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 254.1,
+      value: 265.3,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 55.36,
+      value: 32.85,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 7.839,
+      value: 9.618,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 497.4,
+      value: 559.1,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 89.91,
+      value: 70.6,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 15.56,
+      value: 14.01,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4125,
+      value: 4043,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerRoomInstanceSec: {
-      value: 55,
+      value: 30,
       source:
-        'idle: intercept of Redis CPU over the 10k, 20k tiers (1 %, 0.9 %) / 200 (100 rooms x 2 instances)',
+        'idle: intercept of Redis CPU over the 10k, 20k tiers (0.6 %, 0.6 %) / 200 (100 rooms x 2 instances)',
     },
     idleCommandsPerRoomInstanceSec: {
-      value: 12.45,
+      value: 3.16,
       source:
         'idle: Redis commands/s over the hold (INFO commandstats), intercept over the 10k, 20k tiers / 200 (room, instance) pairs',
     },
     idleBytesPerRoomInstanceSec: {
-      value: 654.8,
+      value: 248.1,
       source: 'idle: Redis net bytes/s (in + out) over the hold, intercept / 200 pairs',
     },
     idleUsPerConnectionSec: {
       value: 0,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (1 %, 0.9 %)',
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 0.6 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0,
+      value: 0.01166,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 0,
+      value: 1.289,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 78.84,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 17739 entries",
+      value: 76.57,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 57592 entries",
     },
     dedupeKeyBytes: {
       value: 136,
       source: "fanout: MEMORY USAGE of 1000 sends' deduplication keys, mean",
     },
     sessionBytes: {
-      value: 965.4,
+      value: 966.3,
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 138.6,
+      value: 136.5,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
