@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Redis as RedisClient } from 'ioredis';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
 
@@ -126,6 +127,35 @@ export class TestRedis {
       r.disconnect();
     }
   }
+}
+
+/**
+ * A redis-server of the test file's own with one client of it, started before the file's tests
+ * and stopped after them.
+ */
+export function useTestRedis(): { readonly redis: TestRedis; readonly conn: RedisClient } {
+  let redis: TestRedis | undefined;
+  let conn: RedisClient | undefined;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    conn = redis.client();
+  });
+  afterAll(async () => {
+    conn?.disconnect();
+    await redis?.down();
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('useTestRedis: used before its beforeAll ran');
+    return x;
+  };
+  return {
+    get redis() {
+      return started(redis);
+    },
+    get conn() {
+      return started(conn);
+    },
+  };
 }
 
 /**

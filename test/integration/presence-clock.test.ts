@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeKeys, type Keys } from '../../src/server/redis/keys.js';
 import { Presence } from '../../src/server/rooms/presence.js';
-import { TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 
 /**
  * Presence's clock, on a real redis-server with a fake `Date`. Its scripts take the time as an
@@ -13,7 +13,7 @@ import { TestRedis } from '../helpers/redis.js';
  * stops beating is an instance that was killed or stalled.
  */
 
-let redis: TestRedis;
+const server = useTestRedis();
 let conn: Redis;
 let keys: Keys;
 let base: number;
@@ -26,17 +26,8 @@ const at = (ms: number): void => {
 const names = async (p: Presence, room = 'lobby'): Promise<string[]> =>
   (await p.members(room)).members;
 
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  conn = redis.client();
-});
-
-afterAll(async () => {
-  conn?.disconnect();
-  await redis?.down();
-});
-
 beforeEach(() => {
+  conn = server.conn;
   // Only Date: ioredis keeps its real timers.
   vi.useFakeTimers({ toFake: ['Date'] });
   base = Date.now();
@@ -46,6 +37,16 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** Two instances, a and b, at time 0: alice in the lobby on a, bob on b. */
+const aliceAndBob = async (): Promise<{ a: Presence; b: Presence }> => {
+  const a = new Presence(conn, keys, 'boot-a');
+  const b = new Presence(conn, keys, 'boot-b');
+  at(0);
+  await a.join('lobby', 'alice', true);
+  await b.join('lobby', 'bob', true);
+  return { a, b };
+};
 
 /** Calls of scripts Redis has run so far (every presence command is one). */
 const scriptCalls = async (): Promise<number> => {
@@ -57,11 +58,7 @@ const scriptCalls = async (): Promise<number> => {
 
 describe('presence against the clock (real Redis, fake Date)', () => {
   it('a killed instance’s members leave every list at the first beat after its id is 3 s old, and the room is told', async () => {
-    const a = new Presence(conn, keys, 'boot-a');
-    const b = new Presence(conn, keys, 'boot-b');
-    at(0);
-    await a.join('lobby', 'alice', true);
-    await b.join('lobby', 'bob', true);
+    const { a } = await aliceAndBob();
     expect(await names(a)).toEqual(['alice', 'bob']);
 
     // b is killed: it never beats again. a beats every second.
@@ -84,11 +81,7 @@ describe('presence against the clock (real Redis, fake Date)', () => {
   });
 
   it('a live instance keeps its members past the entries’ 60 s: they are renewed as it beats', async () => {
-    const a = new Presence(conn, keys, 'boot-a');
-    const b = new Presence(conn, keys, 'boot-b');
-    at(0);
-    await a.join('lobby', 'alice', true);
-    await b.join('lobby', 'bob', true);
+    const { a, b } = await aliceAndBob();
     // Two minutes of beats, one a second: twice the life of an entry that is never renewed.
     for (let s = 1; s <= 130; s++) {
       at(s * 1000);
@@ -99,11 +92,7 @@ describe('presence against the clock (real Redis, fake Date)', () => {
   });
 
   it('an instance whose beat came too late comes back under a new id, and its members at once', async () => {
-    const a = new Presence(conn, keys, 'boot-a');
-    const b = new Presence(conn, keys, 'boot-b');
-    at(0);
-    await a.join('lobby', 'alice', true);
-    await b.join('lobby', 'bob', true);
+    const { a, b } = await aliceAndBob();
     at(1000);
     await a.heartbeat();
     await b.heartbeat();
@@ -156,11 +145,7 @@ describe('presence against the clock (real Redis, fake Date)', () => {
   });
 
   it('an instance that stops cleanly is gone from every list at the next beat of the others', async () => {
-    const a = new Presence(conn, keys, 'boot-a');
-    const b = new Presence(conn, keys, 'boot-b');
-    at(0);
-    await a.join('lobby', 'alice', true);
-    await b.join('lobby', 'bob', true);
+    const { a, b } = await aliceAndBob();
     // b's leave never reached Redis (say, Redis was busy as it closed); its id is withdrawn.
     await b.withdraw();
     at(500);

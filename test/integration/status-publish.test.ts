@@ -1,34 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/redis/keys.js';
 import { RateCounter, StatusReporter } from '../../src/server/ops/status.js';
-import { TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 
 /**
  * An instance's status write against a real redis-server: the set of rooms its clients are in
  * goes with it, rewritten only when it changed and kept alive otherwise, and written again when
  * Redis lost it.
  */
-let redis: TestRedis;
-let conn: Redis;
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  conn = redis.client();
-});
-
-afterAll(async () => {
-  conn?.disconnect();
-  await redis?.down();
-});
+const server = useTestRedis();
 
 const saddCalls = async (): Promise<number> =>
-  Number(/cmdstat_sadd:calls=(\d+)/.exec(await conn.info('commandstats'))?.[1] ?? 0);
+  Number(/cmdstat_sadd:calls=(\d+)/.exec(await server.conn.info('commandstats'))?.[1] ?? 0);
 
 describe('the status write', () => {
   it('rewrites the room set only when it changed, and again when Redis lost it', async () => {
     const keys = makeKeys(`t${randomBytes(4).toString('hex')}:`);
+    const conn = server.conn;
     let rooms = ['lobby', 'dev'];
     let version = 1;
     const status = new StatusReporter(
