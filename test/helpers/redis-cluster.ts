@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
 import { freePort, killAndWait, tmpDir, track } from './processes.js';
-import { scanAll } from './redis.js';
+import { isOwnServer, scanAll } from './redis.js';
 import { eventually } from './eventually.js';
 
 const run = promisify(execFile);
@@ -68,7 +68,8 @@ export class TestRedisCluster {
    * process (any outgoing connection takes an ephemeral port) may bind it before redis-server
    * does, which then exits at once. So an exit before the node answers is not waited out: on
    * the first start the node gets new ports and starts again (three tries); a restart keeps
-   * its ports (the layout in nodes.conf names them) and says why it failed.
+   * its ports (the layout in nodes.conf names them) and says why it failed. Nor is an answer
+   * from another redis-server that took the port taken for this node's.
    */
   private async startNode(n: Node, first: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -81,7 +82,10 @@ export class TestRedisCluster {
       try {
         await Promise.race([waitForRedis(`redis://127.0.0.1:${n.port}`, 10_000), exited]);
         exited.catch(() => undefined); // a later exit is the test's to see, not this start's
-        return;
+        if (await isOwnServer(n.port, proc.pid)) return;
+        // Another redis-server answered: this one could not bind the port. Tried again below.
+        await killAndWait(proc, 'SIGKILL');
+        throw new Error(`port ${n.port} answers as another redis-server: it was taken`);
       } catch (err) {
         exited.catch(() => undefined);
         if (proc.exitCode === null && proc.signalCode === null) throw err;

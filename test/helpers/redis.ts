@@ -12,6 +12,19 @@ class PortTaken extends Error {
   }
 }
 
+/**
+ * Whether the redis-server answering on `port` is the process `pid`, not another one that took
+ * the port between the moment it was seen free and this server's start.
+ */
+export async function isOwnServer(port: number, pid: number | undefined): Promise<boolean> {
+  const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  try {
+    return Number(/^process_id:(\d+)/m.exec(await r.info('server'))?.[1]) === pid;
+  } finally {
+    r.disconnect();
+  }
+}
+
 /** A redis-server of a test's own, on a free loopback port, that the test may stop and restart. */
 export class TestRedis {
   readonly kind = 'single' as const;
@@ -79,13 +92,7 @@ export class TestRedis {
     exited.catch(() => undefined);
     await Promise.race([waitForRedis(this.url, 10_000), exited]);
     // Whoever answered must be this server, not another one on the same port.
-    const r = this.client();
-    try {
-      const pid = /^process_id:(\d+)/m.exec(await r.info('server'))?.[1];
-      if (Number(pid) !== proc.pid) throw new PortTaken(this.port);
-    } finally {
-      r.disconnect();
-    }
+    if (!(await isOwnServer(this.port, proc.pid))) throw new PortTaken(this.port);
   }
 
   /** Stops it the hard way (SIGKILL): with appendfsync always nothing acknowledged is lost. */
