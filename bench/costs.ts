@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { Costs, type Cost } from '../src/admin/capacity/costs.js';
 import { MEASURED } from '../src/admin/capacity/measured.js';
-import { lineFit } from './fit.js';
+import { lineFit, median } from './fit.js';
 import { ROOM_SIZE, type Point } from './fanout.js';
 import { IDLE_ROOMS, type IdleTier } from './idle.js';
-import { fanoutLine, median, type Results } from './results.js';
+import { fanoutLine, type Results } from './results.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const US = 1e6;

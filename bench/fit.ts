@@ -10,3 +10,11 @@ export function lineFit(
   const slope = cov / vx;
   return { slope, intercept: my - slope * mx };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};

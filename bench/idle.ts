@@ -8,6 +8,7 @@
  */
 import type { Cluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids, type WindowCpu } from './cpu.js';
+import { median } from './fit.js';
 import { rssBytes, sleep, type GenPool } from './procs.js';
 import type { Kind } from './protocols.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
@@ -54,12 +55,6 @@ export interface IdleTier {
   redisJoin?: RedisDelta;
   redisHold?: RedisDelta;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : Math.round(((s[m - 1]! + s[m]!) / 2) * 10) / 10;
-};
 
 const log = (s: string): void => void process.stderr.write(`bench idle: ${s}\n`);
 const rss = (c: Cluster): number => c.pids.reduce((s, pid) => s + rssBytes(pid), 0);

@@ -1,5 +1,5 @@
 /** bench/RESULTS.md from one run's figures: the table of every figure, then the sections. */
-import { lineFit } from './fit.js';
+import { lineFit, median } from './fit.js';
 import { kneeOf, CLIENTS, ROOM_SIZE, type FanoutResult, type Point } from './fanout.js';
 import type { GeneratorsResult } from './generators.js';
 import type { IdleTier } from './idle.js';
@@ -38,12 +38,6 @@ export interface Results {
   storm?: StormResult;
 }
 
-export const median = (xs: number[]): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const r2 = (n: number): string => (Math.round(n * 100) / 100).toString();
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
