@@ -303,9 +303,14 @@ export async function runHerd(o: {
     );
 
     // The kill: the second instance (the admin connection is on the first).
-    const before = await status(admin);
-    const victim = before?.instances.find((i) => i.pid === c.pids[1]);
-    if (!victim) throw new Error('no status of the instance to kill');
+    // Its status can be missing from one answer (a late write, an answer that timed out):
+    // asked again for up to half a minute before the section gives up.
+    let victim: ClusterStatus['instances'][number] | undefined;
+    for (const until = Date.now() + 30_000; !victim && Date.now() < until;) {
+      victim = (await status(admin))?.instances.find((i) => i.pid === c.pids[1]);
+      if (!victim) await sleep(500);
+    }
+    if (!victim) throw new Error('no status of the instance to kill (asked for 30 s)');
     out.killedId = victim.id;
     out.onKilled = victim.connections;
     out.loadAtKill = load1();
