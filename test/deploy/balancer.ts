@@ -54,7 +54,12 @@ export function renderNginx(source: string, ports: number[], lbPort: number, dir
     2 * INSTANCE_IDS.length,
     (n) => `server 127.0.0.1:${portOf(ports, n)}`,
   );
-  conf = replaceExactly(conf, /listen 3000;/g, 1, () => `listen 127.0.0.1:${lbPort};`);
+  conf = replaceExactly(
+    conf,
+    /listen 3000 backlog=4096;/g,
+    1,
+    () => `listen 127.0.0.1:${lbPort} backlog=4096;`,
+  );
   // A child's stdout here is a socket, which nginx cannot open() as /dev/stdout.
   conf = replaceExactly(
     conf,

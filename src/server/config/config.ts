@@ -64,6 +64,8 @@ export interface InstanceConfig {
   requestTimeoutMs: number;
   /** Connections one address may hold before any of them authenticated; the rest are refused. */
   unauthConnPerIp: number;
+  /** The accept queue asked of the kernel for the instance's port (CHAT_LISTEN_BACKLOG). */
+  listenBacklog: number;
   /** Which hops may name the client in X-Forwarded-For (CHAT_TRUST_PROXY). */
   trustProxy: TrustProxy;
   /** How V8 sizes the heap (CHAT_HEAP): `small` favours memory, `fast` is V8's default. */
@@ -147,6 +149,7 @@ export function instanceConfig(
     headersTimeoutMs: v('headersTimeoutMs'),
     requestTimeoutMs: v('requestTimeoutMs'),
     unauthConnPerIp: v('unauthConnPerIp'),
+    listenBacklog: v('listenBacklog'),
     trustProxy: parseTrustProxy(s.trustProxy.value),
     heap: v('heap') as InstanceConfig['heap'],
     logLevel: v('logLevel'),

@@ -218,6 +218,13 @@ export const SERVER_SETTINGS = {
     10_000,
     'a request that takes longer to arrive whole (headers and body) is answered 408 and closed',
   ),
+  listenBacklog: define<number>({
+    env: 'CHAT_LISTEN_BACKLOG',
+    program: 'chat-server',
+    schema: intRange(1, 65535),
+    default: 4096,
+    doc: "connections the kernel queues for an instance (and `start`'s public port) while it is busy: a reconnect herd after a crash arrives faster than it is accepted, and a full queue makes clients wait for TCP retransmits (1, 3, 7, 15 s). Capped by `net.core.somaxconn`, which the instance says at startup",
+  }),
   unauthConnPerIp: count(
     'CHAT_UNAUTH_CONN_PER_IP',
     200,

@@ -11,6 +11,7 @@ import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
+import { backlogCappedMessage, listenBacklog } from '../transport/listen-backlog.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -208,6 +209,11 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   const firstByteMs = serverSetting('headersTimeoutMs', opts.env)!;
   const silentPerAddress = serverSetting('unauthConnPerIp', opts.env)! * opts.instances;
   const silent = new Map<string, number>();
+  // Every client of the cluster connects here first: after an instance dies its clients all
+  // come back through this one queue (listen-backlog.ts).
+  const wantedBacklog = serverSetting('listenBacklog', opts.env)!;
+  const { backlog, cappedBy } = listenBacklog(wantedBacklog);
+  if (cappedBy !== undefined) log.warn(backlogCappedMessage(wantedBacklog, cappedBy));
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
     const addr = socket.remoteAddress ?? '?';
     const waiting = silent.get(addr) ?? 0;
@@ -265,7 +271,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
           : err,
       );
     });
-    front.listen(opts.port, opts.host, resolve);
+    front.listen({ port: opts.port, host: opts.host, backlog }, resolve);
   }).catch(async (err: unknown) => {
     await redis?.stop();
     throw err;
