@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Redis as RedisClient } from 'ioredis';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
-import { freePort, killAndWait, tmpDir, track } from './processes.js';
+import { ROOT, freePort, killAndWait, tmpDir, track } from './processes.js';
 
 /** The port was taken by someone else before this redis-server could listen on it. */
 class PortTaken extends Error {
@@ -182,4 +184,17 @@ export async function scanAll(client: RedisClient): Promise<string[]> {
     keys.push(...batch);
   } while (cursor !== '0');
   return keys;
+}
+
+/**
+ * The `ACL SETUSER chat ...` line of docs/operations.md, split into ACL SETUSER's arguments
+ * (after the name), with `password` for its placeholder: the tests run the line as written.
+ */
+export function documentedAcl(password: string): string[] {
+  const doc = readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
+  const lines = doc.split('\n').filter((l) => /^\s*ACL SETUSER chat /.test(l));
+  expect(lines).toHaveLength(1);
+  const words = lines[0]!.trim().split(/\s+/).slice(3);
+  expect(words).toContain('>CHANGE-ME');
+  return words.map((w) => (w === '>CHANGE-ME' ? `>${password}` : w));
 }

@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logout } from '../../src/client/api.js';
@@ -11,8 +9,8 @@ import {
   until,
   type TestInstance,
 } from '../helpers/cluster.js';
-import { ROOT, killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis, documentedAcl } from '../helpers/redis.js';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { runAdmin } from '../admin/run-admin.js';
 
@@ -23,16 +21,6 @@ import { runAdmin } from '../admin/run-admin.js';
  */
 const PASSWORD = 'acl-test-password-0123456789';
 const ADMIN = { username: 'admin', password: 'admin-password-0123456789' };
-
-/** The documented line, split into ACL SETUSER's arguments, with the test's password. */
-function documentedAcl(): string[] {
-  const doc = readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
-  const lines = doc.split('\n').filter((l) => /^\s*ACL SETUSER chat /.test(l));
-  expect(lines).toHaveLength(1);
-  const words = lines[0]!.trim().split(/\s+/).slice(2);
-  expect(words).toContain('>CHANGE-ME');
-  return words.map((w) => (w === '>CHANGE-ME' ? `>${PASSWORD}` : w));
-}
 
 let redis: TestRedis;
 let admin: Redis;
@@ -51,7 +39,7 @@ beforeAll(async () => {
     '&*',
     '+@all',
   );
-  await setup.call('ACL', 'SETUSER', ...documentedAcl());
+  await setup.call('ACL', 'SETUSER', 'chat', ...documentedAcl(PASSWORD));
   await setup.call('ACL', 'SETUSER', 'default', 'off');
   setup.disconnect();
   admin = new Redis({ port: redis.port, host: '127.0.0.1', ...ADMIN, maxRetriesPerRequest: 1 });

@@ -49,6 +49,7 @@ describe('instance configuration from the settings definitions', () => {
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
       unauthConnPerIp: 200,
+      listenBacklog: 4096,
       heap: 'small',
       logLevel: 'info',
       logFormat: undefined,
@@ -128,6 +129,38 @@ describe('instance configuration from the settings definitions', () => {
     expect(() => target({ REDIS_URL: 'redis://a' }, { redisClusterNodes: 'h:1' })).toThrow(
       'set only one of REDIS_URL, REDIS_CLUSTER_NODES',
     );
+  });
+
+  it('takes credentials for a Redis Cluster and for Sentinel, and refuses them beside a URL', () => {
+    const target = (env: NodeJS.ProcessEnv): unknown => redisTarget(resolveServerSettings(env, {}));
+    expect(
+      target({ REDIS_CLUSTER_NODES: 'h:1', REDIS_USERNAME: 'chat', REDIS_PASSWORD: 'pw' }),
+    ).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: 'h', port: 1 }],
+      auth: { username: 'chat', password: 'pw' },
+    });
+    expect(
+      target({
+        REDIS_SENTINELS: 'h:1',
+        REDIS_SENTINEL_NAME: 'p',
+        REDIS_PASSWORD: 'pw',
+        REDIS_SENTINEL_PASSWORD: 'spw',
+      }),
+    ).toEqual({
+      kind: 'sentinel',
+      sentinels: [{ host: 'h', port: 1 }],
+      name: 'p',
+      auth: { password: 'pw' },
+      sentinelPassword: 'spw',
+    });
+    expect(() => target({ REDIS_URL: 'redis://h:1', REDIS_PASSWORD: 'pw' })).toThrow(
+      'REDIS_PASSWORD go with REDIS_CLUSTER_NODES or REDIS_SENTINELS; with REDIS_URL put the user and password in the URL',
+    );
+    const report = configReport(
+      resolveServerSettings({ REDIS_CLUSTER_NODES: 'h:1', REDIS_PASSWORD: 'hunter2' }, {}),
+    );
+    expect(JSON.stringify(report)).not.toMatch(/hunter2/);
   });
 });
 

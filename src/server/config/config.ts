@@ -160,7 +160,13 @@ export function instanceConfig(
 
 type RedisSettings = Pick<
   ResolvedSettings,
-  'redisUrl' | 'redisClusterNodes' | 'redisSentinels' | 'redisSentinelName'
+  | 'redisUrl'
+  | 'redisClusterNodes'
+  | 'redisSentinels'
+  | 'redisSentinelName'
+  | 'redisUsername'
+  | 'redisPassword'
+  | 'redisSentinelPassword'
 >;
 
 /**
@@ -182,10 +188,17 @@ export function redisTarget(s: RedisSettings): RedisTarget {
   if (given.length > 1) {
     throw new Error(`set only one of ${given.join(', ')}: they name different Redis set-ups`);
   }
+  // Empty means unset: a password is never the empty string in Redis.
+  const auth = {
+    ...(s.redisUsername.value ? { username: s.redisUsername.value } : {}),
+    ...(s.redisPassword.value ? { password: s.redisPassword.value } : {}),
+  };
+  const credentials = Object.keys(auth).length > 0;
   if (s.redisClusterNodes.value) {
     return {
       kind: 'cluster',
       nodes: parseNodeList(s.redisClusterNodes.value, 'REDIS_CLUSTER_NODES'),
+      ...(credentials ? { auth } : {}),
     };
   }
   if (s.redisSentinels.value) {
@@ -195,7 +208,20 @@ export function redisTarget(s: RedisSettings): RedisTarget {
       kind: 'sentinel',
       sentinels: parseNodeList(s.redisSentinels.value, 'REDIS_SENTINELS'),
       name,
+      ...(credentials ? { auth } : {}),
+      ...(s.redisSentinelPassword.value ? { sentinelPassword: s.redisSentinelPassword.value } : {}),
     };
+  }
+  if (credentials || s.redisSentinelPassword.value) {
+    // Two places for one password: which one was meant cannot be guessed.
+    const names = [
+      s.redisUsername.value && 'REDIS_USERNAME',
+      s.redisPassword.value && 'REDIS_PASSWORD',
+      s.redisSentinelPassword.value && 'REDIS_SENTINEL_PASSWORD',
+    ].filter(Boolean);
+    throw new Error(
+      `${names.join(' and ')} go with REDIS_CLUSTER_NODES or REDIS_SENTINELS; with REDIS_URL put the user and password in the URL (redis://user:password@host:port)`,
+    );
   }
   return { kind: 'single', url: s.redisUrl.value! };
 }

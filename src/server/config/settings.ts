@@ -94,6 +94,26 @@ export const SERVER_SETTINGS = {
     schema: text,
     doc: "the Sentinel-managed primary's name (with `REDIS_SENTINELS`)",
   }),
+  redisUsername: define<string>({
+    env: 'REDIS_USERNAME',
+    program: 'chat-server',
+    schema: text,
+    doc: "the ACL user for the Redis Cluster's nodes or the Sentinel-managed primary (with `REDIS_URL` it goes in the URL)",
+  }),
+  redisPassword: define<string>({
+    env: 'REDIS_PASSWORD',
+    program: 'chat-server',
+    schema: text,
+    secret: 'all',
+    doc: "the password for the Redis Cluster's nodes or the Sentinel-managed primary (with `REDIS_URL` it goes in the URL)",
+  }),
+  redisSentinelPassword: define<string>({
+    env: 'REDIS_SENTINEL_PASSWORD',
+    program: 'chat-server',
+    schema: text,
+    secret: 'all',
+    doc: "the sentinels' own password (their `requirepass`), when they have one",
+  }),
   appendWaitReplicas: count(
     'CHAT_APPEND_WAIT_REPLICAS',
     0,

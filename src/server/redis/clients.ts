@@ -7,8 +7,22 @@ export type RedisConn = Redis | Cluster;
 /** Where the data lives: one Redis, a Redis Cluster, or a Sentinel-managed primary. */
 export type RedisTarget =
   | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: { host: string; port: number }[] }
-  | { kind: 'sentinel'; sentinels: { host: string; port: number }[]; name: string };
+  | { kind: 'cluster'; nodes: { host: string; port: number }[]; auth?: RedisAuth }
+  | {
+      kind: 'sentinel';
+      sentinels: { host: string; port: number }[];
+      name: string;
+      /** For the primary and its replicas. */
+      auth?: RedisAuth;
+      /** The sentinels' own `requirepass`. */
+      sentinelPassword?: string;
+    };
+
+/** An ACL user and password (a single Redis takes them in its URL). */
+export interface RedisAuth {
+  username?: string;
+  password?: string;
+}
 
 /** The Redis connections one instance holds; `instance.ts` is the only place they are made. */
 export interface RedisClients {
@@ -80,9 +94,18 @@ export function connect(target: RedisTarget, role: Role, name: string): RedisCon
   };
   if (target.kind === 'single') return new Redis(target.url, base);
   if (target.kind === 'sentinel') {
-    return new Redis({ ...base, sentinels: target.sentinels, name: target.name });
+    return new Redis({
+      ...base,
+      ...target.auth,
+      sentinels: target.sentinels,
+      name: target.name,
+      ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    });
   }
-  const { enableOfflineQueue, maxRetriesPerRequest, ...nodeOptions } = base;
+  const { enableOfflineQueue, maxRetriesPerRequest, ...nodeOptions } = {
+    ...base,
+    ...target.auth,
+  };
   const opts: ClusterOptions = {
     // Reads go to masters only: a replica can lag behind the append that a client just saw.
     scaleReads: 'master',
@@ -113,7 +136,7 @@ export function createRedisClients(target: RedisTarget, log: Logger, name: strin
   for (const [role, client] of Object.entries(clients) as [Role, RedisConn][]) {
     let down = false;
     client.on('error', (err: Error) => {
-      if (!down) log.warn({ role, err: err.message }, 'redis connection error');
+      if (!down) log.warn({ role, err: errorText(err) }, 'redis connection error');
       down = true;
     });
     client.on('ready', () => {
@@ -124,19 +147,36 @@ export function createRedisClients(target: RedisTarget, log: Logger, name: strin
   return clients;
 }
 
-/** Resolves once the client is ready, or rejects after `timeoutMs`. */
+/**
+ * What went wrong, said whole: a cluster client reports "Failed to refresh slots cache." and
+ * keeps the node's own answer (a refused password, say) in `lastNodeError`.
+ */
+export function errorText(err: Error): string {
+  const last = (err as { lastNodeError?: unknown }).lastNodeError;
+  return last instanceof Error ? `${err.message} (${last.message})` : err.message;
+}
+
+/** Resolves once the client is ready, or rejects after `timeoutMs`, with the last error seen. */
 export function waitReady(client: RedisConn, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
+    let last: string | undefined;
+    const onError = (err: Error): void => {
+      last = errorText(err);
+    };
     const timer = setTimeout(() => {
       client.off('ready', onReady);
-      reject(new Error(`Redis not reachable within ${timeoutMs} ms`));
+      client.off('error', onError);
+      const why = last === undefined ? '' : ` (last error: ${last})`;
+      reject(new Error(`Redis not reachable within ${timeoutMs} ms${why}`));
     }, timeoutMs);
     const onReady = (): void => {
       clearTimeout(timer);
+      client.off('error', onError);
       resolve();
     };
     client.once('ready', onReady);
+    client.on('error', onError);
   });
 }
 
