@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/index.js';
 import { T0 } from './fake-chat.js';
 import { KEYS, setup, type Harness } from './harness.js';
 
@@ -68,6 +69,27 @@ describe('message pane', () => {
       expect(f).not.toContain('sending');
     });
     expect(h.frame().match(/first words/g)).toHaveLength(1);
+  });
+
+  it("shows a refused send's whole reason, wrapped to the pane, not cut", async () => {
+    h = await setup();
+    await h.enter('a long one');
+    const out = [...h.chat.outgoing.values()][0]!;
+    out.error = {
+      code: ErrorCode.BadRequest,
+      message:
+        'this room is read-only for new accounts until they have been around for a day; ask a moderator in #help to let you in sooner',
+    };
+    h.chat.settle(out, 'rejected');
+    await h.until((f) => {
+      // The pane's rows joined again, without the member list's border.
+      const flat = f
+        .split('\n')
+        .map((l) => l.replace(/│.*$/, '').trim())
+        .join(' ');
+      expect(flat).toContain('✗ not sent: this room is read-only for new accounts');
+      expect(flat).toContain('ask a moderator in #help to let you in sooner');
+    });
   });
 
   it('scrolls with PgUp/PgDn and counts new messages below', async () => {

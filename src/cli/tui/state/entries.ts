@@ -4,6 +4,9 @@ import { compareIds, type ChatMessage, type MessageKind } from '../../../protoco
 import { messageBody, sanitizeInline } from '../../sanitize.js';
 import { isMention } from './mentions.js';
 
+/** The most of a refused send's reason shown (columns): a few rows of a narrow pane. */
+const REFUSAL_MAX_WIDTH = 400;
+
 /** A line the client itself adds to a room's screen (status, notices, command answers). */
 export interface LocalLine {
   n: number;
@@ -164,7 +167,8 @@ export function buildEntries(input: EntryInput): Entry[] {
       own: true,
       mention: false,
       mark: o.state === 'sent' ? undefined : o.state,
-      ...(o.error ? { error: sanitizeInline(o.error.message, 80) } : {}),
+      // The server's reason, whole: the pane wraps it. Bounded only against a runaway one.
+      ...(o.error ? { error: sanitizeInline(o.error.message, REFUSAL_MAX_WIDTH) } : {}),
     });
   }
   return out;
