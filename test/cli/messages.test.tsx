@@ -125,6 +125,21 @@ describe('message pane', () => {
     await h.until((f) => expect(f).not.toMatch(/more below/));
   });
 
+  it('a command entered while scrolled up is answered in view, at the bottom', async () => {
+    h = await setup();
+    for (let i = 1; i <= 60; i++) h.chat.deliver('lobby', 'bob', `line ${i}`, { live: false });
+    await h.until((f) => expect(f).toContain('bob: line 60'));
+    h.key(KEYS.pageUp);
+    h.key(KEYS.pageUp);
+    await h.until((f) => expect(f).toMatch(/more below/));
+    await h.enter('/frobnicate');
+    await h.until((f) => {
+      expect(f).toMatch(/unknown command.*frobnicate|frobnicate.*unknown/i);
+      expect(f).toContain('bob: line 60');
+      expect(f).not.toMatch(/more below/);
+    });
+  });
+
   it('fits 80x24 with the member list, and folds it away when narrow', async () => {
     h = await setup({ columns: 80, rows: 24 });
     h.chat.rooms.get('lobby')!.members = ['me', 'alice', 'bob'];

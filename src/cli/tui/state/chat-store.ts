@@ -650,6 +650,10 @@ export class ChatStore implements CommandHost {
   submit(line: string): Promise<void> {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
+    // What was entered is answered at the bottom (a command's lines, an error): show it there,
+    // as a message sent is, rather than below a pane scrolled up. A command that shows a
+    // place of its own (a search hit) moves there after this.
+    if (line.trim() !== '') this.scrollToEnd();
     return runInput(this, line);
   }
 
