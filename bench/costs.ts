@@ -62,6 +62,20 @@ function fitIdle(tiers: IdleTier[]): IdleFit | undefined {
   };
 }
 
+/** Redis's CPU (µs), commands and bytes each second per instance, with no client. */
+function barePerInstance(b: NonNullable<Results['redisBare']>): {
+  us: number;
+  commands: number;
+  bytes: number;
+} {
+  const per = (x: number): number => x / b.seconds / b.instances;
+  return {
+    us: per(b.redisCpuSeconds * US),
+    commands: per(b.commands),
+    bytes: per(b.bytesIn + b.bytesOut),
+  };
+}
+
 /** The new costs: what `r` measured, the rest as in `prev`. */
 export function costsFromResults(r: Results, prev: Costs): Costs {
   const c: Costs = structuredClone(prev);
@@ -106,9 +120,31 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
       `idle: slope of the instances' CPU over the ${list} tiers (${pcts})`,
     );
     const rpcts = tiers.map((t) => `${t.redisPct} %`).join(', ');
+    // What the instances cost Redis with no client (their beats and status writes) is per
+    // instance; the tiers' intercept less that is per (room, instance) pair. Without the
+    // bare reading all of the intercept is counted per pair (more than it is, at scale).
+    const bare = r.redisBare;
+    const perInstance = bare && bare.seconds > 0 ? barePerInstance(bare) : undefined;
+    if (perInstance) {
+      rd.idleUsPerInstanceSec = cost(
+        perInstance.us,
+        `idle: Redis CPU with ${bare!.instances} instances up and no client (${r1((bare!.redisCpuSeconds / bare!.seconds) * 100)} % of a core over ${bare!.seconds} s), per instance`,
+      );
+      rd.idleCommandsPerInstanceSec = cost(
+        perInstance.commands,
+        `idle: Redis commands/s with ${bare!.instances} instances up and no client (INFO commandstats), per instance`,
+      );
+      rd.idleBytesPerInstanceSec = cost(
+        perInstance.bytes,
+        `idle: Redis net bytes/s (in + out) with ${bare!.instances} instances up and no client, per instance`,
+      );
+    }
+    const less = (base: number, per: number | undefined): number =>
+      Math.max(0, base - (per ?? 0) * idle.instances);
+    const lessText = perInstance ? `, less ${idle.instances} instances' own` : '';
     rd.idleUsPerRoomInstanceSec = cost(
-      (idle.redisBase / idle.pairs) * US,
-      `idle: intercept of Redis CPU over the ${list} tiers (${rpcts}) / ${idle.pairs} (${IDLE_ROOMS} rooms x ${idle.instances} instances)`,
+      less(idle.redisBase * US, perInstance?.us) / idle.pairs,
+      `idle: intercept of Redis CPU over the ${list} tiers (${rpcts})${lessText}, / ${idle.pairs} (${IDLE_ROOMS} rooms x ${idle.instances} instances)`,
     );
     rd.idleUsPerConnectionSec = cost(
       idle.redisPerConn * US,
@@ -116,8 +152,8 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     );
     if (idle.commands) {
       rd.idleCommandsPerRoomInstanceSec = cost(
-        idle.commands.base / idle.pairs,
-        `idle: Redis commands/s over the hold (INFO commandstats), intercept over the ${list} tiers / ${idle.pairs} (room, instance) pairs`,
+        less(idle.commands.base, perInstance?.commands) / idle.pairs,
+        `idle: Redis commands/s over the hold (INFO commandstats), intercept over the ${list} tiers${lessText}, / ${idle.pairs} (room, instance) pairs`,
       );
       rd.idleCommandsPerConnectionSec = cost(
         idle.commands.perConn,
@@ -126,8 +162,8 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     }
     if (idle.bytes) {
       rd.idleBytesPerRoomInstanceSec = cost(
-        idle.bytes.base / idle.pairs,
-        `idle: Redis net bytes/s (in + out) over the hold, intercept / ${idle.pairs} pairs`,
+        less(idle.bytes.base, perInstance?.bytes) / idle.pairs,
+        `idle: Redis net bytes/s (in + out) over the hold, intercept${lessText}, / ${idle.pairs} pairs`,
       );
       rd.idleBytesPerConnectionSec = cost(
         idle.bytes.perConn,

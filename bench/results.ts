@@ -26,6 +26,11 @@ export interface Results {
   loadStart: number[];
   loadEnd: number[];
   rssStart?: Record<Kind, number[]>;
+  /**
+   * Ours' Redis while its instances run with no client at all (their beats and status
+   * writes): the capacity model's per-instance Redis cost.
+   */
+  redisBare?: RedisDelta & { instances: number; redisCpuSeconds: number };
   tokensSeconds?: number;
   /** Redis over the making of the sessions the sections use (one account and session each). */
   sessionsRedis?: RedisDelta & { sessions: number };

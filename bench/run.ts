@@ -36,6 +36,7 @@ import { runIdle } from './idle.js';
 import { run100k } from './p100k.js';
 import { runHerd } from './herd.js';
 import { runStorm } from './storm.js';
+import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { GenPool, killAll, rssBytes, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 import { writeCosts } from './costs.js';
@@ -163,6 +164,23 @@ async function main(): Promise<void> {
     const rssStart = new Map<Kind, number[]>(cs.map((c) => [c.kind, c.pids.map(rssBytes)]));
     r.rssStart = { plain: rssStart.get('plain')!, ours: rssStart.get('ours')! };
     log(`RSS at start: ${JSON.stringify(r.rssStart)}`);
+    if (o.sections.has('idle')) {
+      // What ours' instances cost Redis with no client at all (each one's presence beat and
+      // status write, every second): the per-instance Redis term of the capacity model, apart
+      // from the per (room, instance) one in the idle tiers' intercept (bench/costs.ts).
+      const probe = new RedisProbe(ours.redisUrl);
+      const before = await probe.read();
+      const w = openWindow([ours.redisPid]);
+      await sleep(o.quick ? 3000 : 15_000);
+      const cpu = closeWindow(w);
+      r.redisBare = {
+        instances: ours.pids.length,
+        redisCpuSeconds: sumPids(cpu, [ours.redisPid]),
+        ...deltaOf(before, await probe.read()),
+      };
+      probe.close();
+      log(`ours' Redis with no client: ${JSON.stringify(r.redisBare)}`);
+    }
     const gens = new GenPool(path.join(HERE, 'gen-worker.js'), 4);
     try {
       if (o.sections.has('idle') || o.sections.has('fanout')) {

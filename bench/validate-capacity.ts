@@ -91,7 +91,8 @@ export function validate(r: Results, prev: Costs = MEASURED): Check[] {
         held * (i.idleUsPerConnectionSec.value ?? 0)) /
       US;
     const redis =
-      (pairs * (c.redis.idleUsPerRoomInstanceSec.value ?? 0) +
+      (h.instances * (c.redis.idleUsPerInstanceSec.value ?? 0) +
+        pairs * (c.redis.idleUsPerRoomInstanceSec.value ?? 0) +
         held * (c.redis.idleUsPerConnectionSec.value ?? 0)) /
       US;
     for (const [what, predicted, measured] of [
@@ -102,7 +103,7 @@ export function validate(r: Results, prev: Costs = MEASURED): Check[] {
       checks.push({
         figure: `${fmt(h.asked / 1000)}k section: ${what} holding them idle (% of a core)`,
         predicted: ranIdle
-          ? `${fmt(predicted * 100, 1)} %${what === 'Redis CPU' ? ` (${fmt(pairs)} room-instance pairs)` : ''}`
+          ? `${fmt(predicted * 100, 1)} %${what === 'Redis CPU' ? ` (${h.instances} instances, ${fmt(pairs)} room-instance pairs)` : ''}`
           : source,
         measured:
           measured === undefined

@@ -77,6 +77,41 @@ describe('costs from bench results (no network)', () => {
     expect(r.rssStart!.ours[0]).toBe(83 * MiB);
   });
 
+  it("splits Redis's idle intercept: the instances' own (measured with no client) and per pair", () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    for (const t of r.idle!) {
+      t.instances = 2;
+      // 7 commands per (room, instance) and 25 per instance each second, 100 B each.
+      const perSec = 200 * 7 + 2 * 25;
+      t.redisHold = {
+        commands: perSec * 30,
+        bytesIn: perSec * 30 * 40,
+        bytesOut: perSec * 30 * 60,
+        memoryBytes: 0,
+        seconds: 30,
+      };
+    }
+    // 2 instances, no client, 10 s: 25 commands and 0.1 % of a core each.
+    r.redisBare = {
+      instances: 2,
+      redisCpuSeconds: 0.02,
+      commands: 500,
+      bytesIn: 500 * 40,
+      bytesOut: 500 * 60,
+      memoryBytes: 0,
+      seconds: 10,
+    };
+    const c = costsFromResults(r, MEASURED);
+    expect(c.redis.idleCommandsPerInstanceSec.value).toBe(25);
+    expect(c.redis.idleBytesPerInstanceSec.value).toBe(2500);
+    expect(c.redis.idleUsPerInstanceSec.value).toBeCloseTo(1000, 6);
+    expect(c.redis.idleCommandsPerRoomInstanceSec.value).toBeCloseTo(7, 6);
+    expect(c.redis.idleBytesPerRoomInstanceSec.value).toBeCloseTo(700, 6);
+    // The tiers' CPU intercept (0.5 %) less the two instances' 0.2 %, over 200 pairs.
+    expect(c.redis.idleUsPerRoomInstanceSec.value).toBeCloseTo(15, 6);
+    expect(c.redis.idleUsPerRoomInstanceSec.source).toMatch(/less 2 instances' own/);
+  });
+
   it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
     const checks = validate(RUN_2026_12_03, MEASURED);
     const rss = checks.find((c) => c.figure.includes('RSS per instance'))!;

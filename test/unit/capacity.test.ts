@@ -81,6 +81,22 @@ describe('capacity model (no network)', () => {
     expect(CapacityPlan.parse(p)).toEqual(p);
   });
 
+  it("counts Redis's idle cost per instance beside the one per (room, instance) pair", () => {
+    const c = roundCosts();
+    c.redis.idleUsPerInstanceSec = is(5000);
+    c.redis.idleCommandsPerInstanceSec = is(30);
+    c.redis.idleBytesPerInstanceSec = is(2000);
+    const p = planCapacity({ users: 100_000, roomSize: 10, rate: 1000 }, c, small);
+    // The case worked by hand above, with 4 instances x 5000 µs/s, 30 commands/s, 2000 B/s more.
+    expect(p.instances.needed).toBe(4);
+    expect(p.redis.cores).toBeCloseTo(0.854949 + 0.02, 5);
+    expect(p.redis.opsPerSec).toBeCloseTo(269_232.2 + 120, 0);
+    expect(p.redis.bytesPerSec).toBeCloseTo(1_054_949 + 8000, -1);
+    expect(p.steps.find((s) => s.what === 'Redis CPU')?.formula).toContain(
+      '4 instances x 5,000 µs',
+    );
+  });
+
   it('never needs fewer instances or masters for more users, nor fewer instances for more messages', () => {
     const plan = (users: number, roomSize: number, rate: number) =>
       planCapacity({ users, roomSize, rate }, MEASURED, DEFAULT_DEPLOYMENT);

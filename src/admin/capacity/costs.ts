@@ -66,9 +66,15 @@ export const Costs = z.object({
     commandsPerJoin: Cost,
     bytesPerJoin: Cost,
     /**
+     * Idle, each second, per instance whatever its rooms and clients: its presence beat and
+     * its status write (one each a second).
+     */
+    idleUsPerInstanceSec: Cost,
+    idleCommandsPerInstanceSec: Cost,
+    idleBytesPerInstanceSec: Cost,
+    /**
      * Idle, each second, per (room, instance with members in it): the renewal of the
-     * instance's entries in the room (one script every ~20 s), the instance's own beat and
-     * status write (one each a second, whatever its rooms) folded in.
+     * instance's entries in the room (one script every ~20 s).
      */
     idleUsPerRoomInstanceSec: Cost,
     idleCommandsPerRoomInstanceSec: Cost,

@@ -104,6 +104,18 @@ export const MEASURED: Costs = {
       value: 4043,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
+    idleUsPerInstanceSec: {
+      value: null,
+      source: 'idle: Redis CPU with the instances up and no client, per instance',
+    },
+    idleCommandsPerInstanceSec: {
+      value: null,
+      source: 'idle: Redis commands/s with the instances up and no client, per instance',
+    },
+    idleBytesPerInstanceSec: {
+      value: null,
+      source: 'idle: Redis net bytes/s with the instances up and no client, per instance',
+    },
     idleUsPerRoomInstanceSec: {
       value: 30,
       source:

@@ -195,34 +195,37 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   const redisCores =
     (q.rate * (valueOf(r.usPerMessage) + pushes * valueOf(r.usPerPush)) +
       d.connectsPerSec * (valueOf(r.usPerConnect) + valueOf(r.usPerJoin)) +
+      at * valueOf(r.idleUsPerInstanceSec) +
       pairs * valueOf(r.idleUsPerRoomInstanceSec) +
       q.users * valueOf(r.idleUsPerConnectionSec)) /
     US;
   step(
     'Redis CPU',
-    `(${num(q.rate)} msgs/s x (${num(valueOf(r.usPerMessage))} + ${num(pushes)} x ${num(valueOf(r.usPerPush))} µs) + ${num(pairs)} pairs x ${num(valueOf(r.idleUsPerRoomInstanceSec))} µs + ${num(q.users)} conns x ${num(valueOf(r.idleUsPerConnectionSec))} µs + churn) / 1e6`,
+    `(${num(q.rate)} msgs/s x (${num(valueOf(r.usPerMessage))} + ${num(pushes)} x ${num(valueOf(r.usPerPush))} µs) + ${num(at)} instances x ${num(valueOf(r.idleUsPerInstanceSec))} µs + ${num(pairs)} pairs x ${num(valueOf(r.idleUsPerRoomInstanceSec))} µs + ${num(q.users)} conns x ${num(valueOf(r.idleUsPerConnectionSec))} µs + churn) / 1e6`,
     redisCores,
     'cores',
   );
   const ops =
     q.rate * valueOf(r.commandsPerMessage) +
     d.connectsPerSec * (valueOf(r.commandsPerConnect) + valueOf(r.commandsPerJoin)) +
+    at * valueOf(r.idleCommandsPerInstanceSec) +
     pairs * valueOf(r.idleCommandsPerRoomInstanceSec) +
     q.users * valueOf(r.idleCommandsPerConnectionSec);
   step(
     'Redis commands/s',
-    `${num(q.rate)} x ${num(valueOf(r.commandsPerMessage))} + ${num(pairs)} x ${num(valueOf(r.idleCommandsPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleCommandsPerConnectionSec))} + churn`,
+    `${num(q.rate)} x ${num(valueOf(r.commandsPerMessage))} + ${num(at)} x ${num(valueOf(r.idleCommandsPerInstanceSec))} + ${num(pairs)} x ${num(valueOf(r.idleCommandsPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleCommandsPerConnectionSec))} + churn`,
     ops,
     '/s',
   );
   const bytes =
     q.rate * (valueOf(r.bytesInPerMessage) + Math.max(1, span) * valueOf(r.bytesPerPush)) +
     d.connectsPerSec * (valueOf(r.bytesPerConnect) + valueOf(r.bytesPerJoin)) +
+    at * valueOf(r.idleBytesPerInstanceSec) +
     pairs * valueOf(r.idleBytesPerRoomInstanceSec) +
     q.users * valueOf(r.idleBytesPerConnectionSec);
   step(
     'Redis bytes/s',
-    `${num(q.rate)} x (${num(valueOf(r.bytesInPerMessage))} + ${num(Math.max(1, span))} x ${num(valueOf(r.bytesPerPush))}) + ${num(pairs)} x ${num(valueOf(r.idleBytesPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleBytesPerConnectionSec))} + churn`,
+    `${num(q.rate)} x (${num(valueOf(r.bytesInPerMessage))} + ${num(Math.max(1, span))} x ${num(valueOf(r.bytesPerPush))}) + ${num(at)} x ${num(valueOf(r.idleBytesPerInstanceSec))} + ${num(pairs)} x ${num(valueOf(r.idleBytesPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleBytesPerConnectionSec))} + churn`,
     bytes,
     'B/s',
   );
