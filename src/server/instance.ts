@@ -206,9 +206,9 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   }
   await heartbeat.tick();
 
-  const stopHandoffs = acceptHandoffs(http, cfg.supervised);
+  const handoffs = acceptHandoffs(http, cfg.supervised);
   toParent({ type: 'ready', instanceId: cfg.instanceId, bootId, port: port(), pid: process.pid });
-  const stopLoadReports = reportLoad(io);
+  const stopLoadReports = reportLoad(handoffs);
 
   log.info(
     { instanceId: cfg.instanceId, bootId, port: port(), pid: process.pid },
@@ -226,7 +226,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
         ctx.sessions.stop();
         stopLoadReports();
         announcer.stop();
-        stopHandoffs();
+        handoffs.stop();
       },
     });
     resolveClosed();

@@ -11,7 +11,11 @@ export type SupervisorMessage = ConnHandoff;
 export type InstanceMessage =
   | { type: 'ready'; instanceId: string; bootId: string; port: number; pid: number }
   | { type: 'draining'; instanceId: string }
-  | { type: 'load'; connections: number }
+  /**
+   * Client connections the instance holds open (handed over, handshaken or not) and how many
+   * it was handed since it started: the supervisor adds those still on their way.
+   */
+  | { type: 'load'; connections: number; received: number }
   /** Whether the instance can serve (false while it cannot reach Redis). */
   | { type: 'health'; ready: boolean };
 

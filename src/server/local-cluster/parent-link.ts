@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import type { ChatServer } from '../transport/io-types.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 
 /** Tells the local supervisor, if this instance runs under one, what happened. */
@@ -8,29 +7,62 @@ export function toParent(msg: InstanceMessage): void {
   if (process.send && process.connected) process.send(msg);
 }
 
+/** What an instance knows of the connections handed to it. */
+export interface Handoffs {
+  /** Handed over since the instance started. */
+  received: number;
+  /** Of those, still open (a handshake in progress counts: it is load all the same). */
+  open: number;
+  stop(): void;
+}
+
 /**
  * Serves the client connections the local supervisor hands over (with the bytes it already
- * read). Returns how to stop.
+ * read), counting them for the load reports.
  */
-export function acceptHandoffs(http: HttpServer, supervised: boolean): () => void {
+export function acceptHandoffs(http: HttpServer, supervised: boolean): Handoffs {
+  const h: Handoffs = {
+    received: 0,
+    open: 0,
+    stop: () => void process.off('message', onParentMessage),
+  };
   const onParentMessage = (msg: SupervisorMessage, handle?: unknown): void => {
     if (msg?.type === 'conn' && handle) {
       const sock = handle as NetSocket;
+      h.received++;
+      h.open++;
+      sock.once('close', () => h.open--);
       http.emit('connection', sock);
       sock.emit('data', Buffer.from(msg.head, 'base64'));
       sock.resume();
     }
   };
   if (supervised) process.on('message', onParentMessage);
-  return () => void process.off('message', onParentMessage);
+  return h;
 }
 
-/** Reports this instance's connection count to the supervisor once a second. */
-export function reportLoad(io: ChatServer): () => void {
+/**
+ * Reports this instance's load to the supervisor once a second: the connections it holds
+ * open, not only the sockets that finished their handshake. Counting those alone, an
+ * instance slow to finish handshakes (a burst, a herd) looked the least loaded and was handed
+ * still more.
+ */
+export function reportLoad(handoffs: Handoffs): () => void {
   const timer = setInterval(
-    () => toParent({ type: 'load', connections: io.of('/').sockets.size }),
+    () => toParent({ type: 'load', connections: handoffs.open, received: handoffs.received }),
     1000,
   );
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * The supervisor's count of an instance's connections after its report: what it holds, and
+ * what was handed to it that it had not received yet when it reported.
+ */
+export function loadAfterReport(
+  handed: number,
+  report: { connections: number; received: number },
+): number {
+  return report.connections + Math.max(0, handed - report.received);
 }

@@ -12,6 +12,7 @@ import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
 import { backlogCappedMessage, listenBacklog } from '../transport/listen-backlog.js';
+import { loadAfterReport } from './parent-link.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -39,7 +40,10 @@ interface Child {
   port: number;
   pid: number;
   bootId: string;
+  /** Connections it holds, as the supervisor counts them (see `loadAfterReport`). */
   connections: number;
+  /** Connections handed to this process of it since it started. */
+  handed: number;
   startedAt: number;
   backoffMs: number;
   restartTimer: NodeJS.Timeout | null;
@@ -134,6 +138,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     pid: 0,
     bootId: '',
     connections: 0,
+    handed: 0,
     startedAt: 0,
     backoffMs: BACKOFF_MIN_MS,
     restartTimer: null,
@@ -152,6 +157,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
     c.draining = false;
     c.port = 0;
     c.connections = 0;
+    c.handed = 0;
     c.startedAt = Date.now();
     const args = [
       'instance',
@@ -181,7 +187,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
       } else if (m.type === 'draining') {
         c.draining = true;
       } else if (m.type === 'load') {
-        c.connections = m.connections;
+        c.connections = loadAfterReport(c.handed, m);
       } else if (m.type === 'health') {
         c.healthy = m.ready;
         log.warn({ instance: c.id, ready: m.ready }, 'instance health changed');
@@ -254,9 +260,13 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
         return;
       }
       target.connections++;
+      target.handed++;
       const msg: SupervisorMessage = { type: 'conn', head: chunk.toString('base64') };
       target.proc.send(msg, socket, { keepOpen: false }, (err) => {
-        if (err) socket.destroy();
+        if (!err) return;
+        // Never received: not on its way either.
+        target.handed--;
+        socket.destroy();
       });
     });
     socket.on('error', () => socket.destroy());
