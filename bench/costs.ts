@@ -14,6 +14,8 @@ import { Costs, type Cost } from '../src/admin/capacity/costs.js';
 import { MEASURED } from '../src/admin/capacity/measured.js';
 import { lineFit, median } from './fit.js';
 import { ROOM_SIZE, type Point } from './fanout.js';
+import { ENTRY_RENEW_MS } from '../src/server/rooms/presence.js';
+import { RENEWAL_COMMANDS } from '../src/server/rooms/scripts/presence-renew.js';
 import { IDLE_ROOMS, type IdleTier } from './idle.js';
 import { fanoutLine, type Results } from './results.js';
 
@@ -79,6 +81,7 @@ function barePerInstance(b: NonNullable<Results['redisBare']>): {
 /** The new costs: what `r` measured, the rest as in `prev`. */
 export function costsFromResults(r: Results, prev: Costs): Costs {
   const c: Costs = structuredClone(prev);
+  let pairsFromCode = false;
   c.run = `${r.date.slice(0, 19)}Z, commit ${r.commit}, ${r.machine}`;
   const i = c.instance;
   const rd = c.redis;
@@ -141,6 +144,12 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     }
     const less = (base: number, per: number | undefined): number =>
       Math.max(0, base - (per ?? 0) * idle.instances);
+    // Below what the two tiers resolve (the session sweep, every 120 s per session, lands in
+    // one 75 s hold and not in the other): the pairs' renewals are counted from the code
+    // once the run's cost per command is known (below).
+    pairsFromCode =
+      perInstance !== undefined &&
+      (idle.commands === undefined || less(idle.commands.base, perInstance.commands) <= 0);
     const lessText = perInstance ? `, less ${idle.instances} instances' own` : '';
     rd.idleUsPerRoomInstanceSec = cost(
       less(idle.redisBase * US, perInstance?.us) / idle.pairs,
@@ -309,6 +318,7 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
       }
     }
   }
+  if (pairsFromCode) pairCostsFromCode(c);
   return Costs.parse(c);
 }
 
@@ -338,6 +348,30 @@ export async function writeCosts(r: Results, prev: Costs = MEASURED): Promise<Co
   writeFileSync(path.join(ROOT, 'bench/out/costs.json'), `${JSON.stringify(c, null, 2)}\n`);
   process.stderr.write('bench: wrote src/admin/capacity/measured.ts and bench/out/costs.json\n');
   return c;
+}
+
+/**
+ * A (room, instance) pair's idle cost from the code: one renewal of the instance's entries in
+ * the room every ENTRY_RENEW_MS (RENEWAL_COMMANDS commands), at what a command cost Redis in
+ * this run's fan-out (the append script: CPU and bytes per message over its commands).
+ */
+function pairCostsFromCode(c: Costs): void {
+  const rd = c.redis;
+  const perSec = RENEWAL_COMMANDS / (ENTRY_RENEW_MS / 1000);
+  const commandsPerMessage = rd.commandsPerMessage.value ?? 0;
+  if (commandsPerMessage <= 0) return;
+  const us = (rd.usPerMessage.value ?? 0) / commandsPerMessage;
+  const bytes = (rd.bytesInPerMessage.value ?? 0) / commandsPerMessage;
+  const why = `from the code: one renewal (${RENEWAL_COMMANDS} commands) every ${ENTRY_RENEW_MS / 1000} s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve`;
+  rd.idleCommandsPerRoomInstanceSec = cost(perSec, why);
+  rd.idleUsPerRoomInstanceSec = cost(
+    perSec * us,
+    `${why}; x ${r1(us)} µs a command (the fan-out's append: Redis CPU over commands per message)`,
+  );
+  rd.idleBytesPerRoomInstanceSec = cost(
+    perSec * bytes,
+    `${why}; x ${r1(bytes)} B a command (the fan-out's append: bytes in over commands per message)`,
+  );
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);

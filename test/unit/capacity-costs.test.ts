@@ -112,6 +112,47 @@ describe('costs from bench results (no network)', () => {
     expect(c.redis.idleUsPerRoomInstanceSec.source).toMatch(/less 2 instances' own/);
   });
 
+  it("counts the pairs' renewals from the code when the tiers cannot resolve them", () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    // The larger tier's hold caught a session sweep: its slope eats the intercept.
+    r.idle!.forEach((t, k) => {
+      t.instances = 2;
+      const perSec = k % 2 === 0 ? 100 : 1450;
+      t.redisHold = {
+        commands: perSec * 30,
+        bytesIn: perSec * 30 * 40,
+        bytesOut: perSec * 30 * 60,
+        memoryBytes: 0,
+        seconds: 30,
+      };
+    });
+    r.redisBare = {
+      instances: 2,
+      redisCpuSeconds: 0.02,
+      commands: 300,
+      bytesIn: 0,
+      bytesOut: 0,
+      memoryBytes: 0,
+      seconds: 15,
+    };
+    const c = costsFromResults(r, MEASURED);
+    // One renewal of 8 commands every 20 s, at what a command of the run's append cost.
+    const perCommand = (x: { value: number | null }): number =>
+      x.value! / c.redis.commandsPerMessage.value!;
+    expect(c.redis.idleCommandsPerRoomInstanceSec.value).toBeCloseTo(0.4, 6);
+    expect(c.redis.idleUsPerRoomInstanceSec.value).toBeCloseTo(
+      0.4 * perCommand(c.redis.usPerMessage),
+      1,
+    );
+    expect(c.redis.idleBytesPerRoomInstanceSec.value).toBeCloseTo(
+      0.4 * perCommand(c.redis.bytesInPerMessage),
+      0,
+    );
+    expect(c.redis.idleUsPerRoomInstanceSec.value).toBeGreaterThan(0);
+    expect(c.redis.idleCommandsPerRoomInstanceSec.source).toMatch(/^from the code: one renewal/);
+    expect(c.redis.idleCommandsPerInstanceSec.value).toBe(10);
+  });
+
   it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
     const checks = validate(RUN_2026_12_03, MEASURED);
     const rss = checks.find((c) => c.figure.includes('RSS per instance'))!;

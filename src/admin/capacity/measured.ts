@@ -8,154 +8,157 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-05T11:35:38Z, commit ee924bc, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1252, Node v20.20.2',
+  run: '2026-12-05T14:10:20Z, commit 38129ff, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 87990000,
-      source: 'rss: RSS per instance at start, before any client (84 MiB / 83 MiB)',
+      value: 87940000,
+      source: 'rss: RSS per instance at start, before any client (82 MiB / 86 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 17230,
+      value: 22290,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (14.3 KiB, 15.6 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (12.4 KiB, 17.1 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 21000,
+      value: 13000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (6 %, 7.8 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (9.2 %, 15.8 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 1.8,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (6 %, 7.8 %)",
+      value: 6.6,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (9.2 %, 15.8 %)",
     },
     usPerDelivery: {
-      value: 12.33,
+      value: 11.21,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 29.2, 20.3, 17.25 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 36.6, 25.1, 18.54 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 66490,
+      value: 121200,
       source:
-        'fanout: intercept of that slope (17.7 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (27.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 1181,
+      value: 1838,
       source:
         "scale: instances' CPU per message in rooms of 5 on one instance each (2000 messages), less its deliveries and the instances' base",
     },
     usPerConnect: {
-      value: 434.5,
+      value: 766.3,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (9.3 s over 10.5 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (17.1 s over 19.3 s, less holding)",
     },
     usPerJoin: {
-      value: 462.3,
+      value: 690,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (10.5 s over 16.3 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (16.9 s over 19.6 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 135,
-      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 182/s)',
+      value: 190,
+      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
     },
     usPerPush: {
-      value: 25,
+      value: 0,
       source: 'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
     },
     commandsPerMessage: {
-      value: 9.666,
+      value: 7.485,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 505.9,
+      value: 368.3,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.3,
+      value: 265.5,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 32.85,
+      value: 62.21,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.618,
+      value: 9.923,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 559.1,
+      value: 579.3,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 70.6,
+      value: 95.72,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.01,
+      value: 14.46,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4043,
+      value: 4211,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: null,
-      source: 'idle: Redis CPU with the instances up and no client, per instance',
+      value: 1667,
+      source:
+        'idle: Redis CPU with 2 instances up and no client (0.3 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
-      value: null,
-      source: 'idle: Redis commands/s with the instances up and no client, per instance',
+      value: 10,
+      source:
+        'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: null,
-      source: 'idle: Redis net bytes/s with the instances up and no client, per instance',
+      value: 1122,
+      source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 30,
+      value: 10.15,
       source:
-        'idle: intercept of Redis CPU over the 10k, 20k tiers (0.6 %, 0.6 %) / 200 (100 rooms x 2 instances)',
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 25.4 µs a command (the fan-out's append: Redis CPU over commands per message)",
     },
     idleCommandsPerRoomInstanceSec: {
-      value: 3.16,
+      value: 0.4,
       source:
-        'idle: Redis commands/s over the hold (INFO commandstats), intercept over the 10k, 20k tiers / 200 (room, instance) pairs',
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 248.1,
-      source: 'idle: Redis net bytes/s (in + out) over the hold, intercept / 200 pairs',
+      value: 19.68,
+      source:
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 49.2 B a command (the fan-out's append: bytes in over commands per message)",
     },
     idleUsPerConnectionSec: {
-      value: 0,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 0.6 %)',
+      value: 0.4,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 1 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.01166,
+      value: 0.1349,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 1.289,
+      value: 10.79,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.57,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 57592 entries",
+      value: 76.71,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 36477 entries",
     },
     dedupeKeyBytes: {
       value: 136,
       source: "fanout: MEMORY USAGE of 1000 sends' deduplication keys, mean",
     },
     sessionBytes: {
-      value: 966.3,
+      value: 966.2,
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 136.5,
+      value: 138.2,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },

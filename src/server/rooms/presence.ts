@@ -20,7 +20,7 @@ export const PRESENCE_TTL_MS = 3000;
 /** A member entry lives this long; its instance renews it well before (see ENTRY_RENEW_MS). */
 const ENTRY_TTL_MS = 60_000;
 /** Each room's entries are renewed about this often (jittered, so rooms do not all renew at once). */
-const ENTRY_RENEW_MS = 20_000;
+export const ENTRY_RENEW_MS = 20_000;
 /** The presence keys outlive their newest entry by this much. */
 const KEY_TTL_MS = ENTRY_TTL_MS * 2;
 /** A dead presence id is remembered this long: longer than any entry of it can live. */
