@@ -16,7 +16,7 @@ import type { InstanceContext } from './context.js';
 import { PING_INTERVAL_MS, serveChatSockets } from './transport/dispatch.js';
 import { drainInstance } from './ops/drain.js';
 import { RoomFanout } from './rooms/fanout.js';
-import { backlogCappedMessage, listenBacklog } from './transport/listen-backlog.js';
+import { backlogToAsk } from './transport/listen-backlog.js';
 import { installHandshake } from './transport/handshake.js';
 import { startHeartbeat } from './ops/heartbeat.js';
 import { History } from './rooms/history.js';
@@ -191,8 +191,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   const heartbeat = startHeartbeat(ctx, status);
 
   // Node's default accept queue (511) overflows under a reconnect herd (listen-backlog.ts).
-  const { backlog, cappedBy } = listenBacklog(cfg.listenBacklog);
-  if (cappedBy !== undefined) log.warn(backlogCappedMessage(cfg.listenBacklog, cappedBy));
+  const backlog = backlogToAsk(cfg.listenBacklog, log);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen({ port: cfg.port, host: cfg.host, backlog }, () => {

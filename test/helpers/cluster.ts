@@ -150,6 +150,21 @@ export async function connectUser(
   return { client, user, token };
 }
 
+/** Two users on two instances join `room`: one's message reaches the other. */
+export async function chatAcross(urls: readonly string[], room: string): Promise<void> {
+  const one = await connectUser([urls[0]!]);
+  const two = await connectUser([urls[1]!]);
+  try {
+    await one.client.join(room);
+    await two.client.join(room);
+    await one.client.send(room, `across ${room}`);
+    await until(two.client, () => two.client.rooms.get(room)!.messages.length === 1);
+  } finally {
+    one.client.close();
+    two.client.close();
+  }
+}
+
 /** Resolves when `pred` holds, checked on each of the client's events (no polling sleeps). */
 export function until(
   client: ChatClient,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis as RedisClient } from 'ioredis';
 import { Redis } from 'ioredis';
@@ -197,4 +197,35 @@ export function documentedAcl(password: string): string[] {
   const words = lines[0]!.trim().split(/\s+/).slice(3);
   expect(words).toContain('>CHANGE-ME');
   return words.map((w) => (w === '>CHANGE-ME' ? `>${password}` : w));
+}
+
+/**
+ * A redis-server in Sentinel mode on a free loopback port, watching `primaryPort` as
+ * `chatprimary`; with `password` it asks for one itself (`requirepass`), with
+ * `primaryPassword` it logs in to the primary. Resolves with its port once it answers.
+ */
+export async function startSentinel(
+  primaryPort: number,
+  opts: { password?: string; primaryPassword?: string } = {},
+): Promise<number> {
+  const port = await freePort();
+  const dir = tmpDir('sentinel');
+  const conf = path.join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      ...(opts.password ? [`requirepass ${opts.password}`] : []),
+      `sentinel monitor chatprimary 127.0.0.1 ${primaryPort} 1`,
+      ...(opts.primaryPassword ? [`sentinel auth-pass chatprimary ${opts.primaryPassword}`] : []),
+      'sentinel down-after-milliseconds chatprimary 2000',
+      '',
+    ].join('\n'),
+  );
+  track(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
+  const auth = opts.password ? `:${opts.password}@` : '';
+  await waitForRedis(`redis://${auth}127.0.0.1:${port}`, 10_000);
+  return port;
 }

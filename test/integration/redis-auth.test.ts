@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitForRedis } from '../../src/server/local-cluster/private-redis.js';
-import { connectUser, startInstances, TestInstance, until } from '../helpers/cluster.js';
-import { exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
-import { TestRedis, documentedAcl } from '../helpers/redis.js';
+import { chatAcross, startInstances, TestInstance } from '../helpers/cluster.js';
+import { exited, freePort, killAll } from '../helpers/processes.js';
+import { TestRedis, documentedAcl, startSentinel } from '../helpers/redis.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
 
 /**
@@ -16,21 +12,6 @@ import { TestRedisCluster } from '../helpers/redis-cluster.js';
  * does not start, and says what Redis answered.
  */
 afterAll(killAll);
-
-/** Two users on two instances: one's message reaches the other. */
-async function chatAcross(urls: string[], room: string): Promise<void> {
-  const one = await connectUser([urls[0]!]);
-  const two = await connectUser([urls[1]!]);
-  try {
-    await one.client.join(room);
-    await two.client.join(room);
-    await one.client.send(room, 'behind a password');
-    await until(two.client, () => two.client.rooms.get(room)!.messages.length === 1);
-  } finally {
-    one.client.close();
-    two.client.close();
-  }
-}
 
 describe('a Redis Cluster whose nodes need a user and password', () => {
   it('serves chat with REDIS_USERNAME and REDIS_PASSWORD; without them an instance says why', async () => {
@@ -92,24 +73,10 @@ describe('a Sentinel-managed primary and sentinels that need passwords', () => {
     const admin = primary.client();
     await admin.config('SET', 'requirepass', 'pw-primary');
     admin.disconnect();
-    const port = await freePort();
-    const dir = tmpDir('sentinel-auth');
-    const conf = path.join(dir, 'sentinel.conf');
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        'requirepass pw-sentinel',
-        `sentinel monitor chatprimary 127.0.0.1 ${primary.port} 1`,
-        'sentinel auth-pass chatprimary pw-primary',
-        'sentinel down-after-milliseconds chatprimary 2000',
-        '',
-      ].join('\n'),
-    );
-    track(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
-    await waitForRedis(`redis://:pw-sentinel@127.0.0.1:${port}`, 10_000);
+    const port = await startSentinel(primary.port, {
+      password: 'pw-sentinel',
+      primaryPassword: 'pw-primary',
+    });
     const nodes = await startInstances(2, 'redis://unused', {
       REDIS_URL: '',
       REDIS_SENTINELS: `127.0.0.1:${port}`,

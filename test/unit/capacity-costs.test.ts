@@ -12,6 +12,15 @@ const RUN_2026_12_03 = JSON.parse(
 
 const MiB = 2 ** 20;
 
+/** Redis while holding: `perSec` commands a second (40 B in, 60 B out each) over 30 s. */
+const hold = (perSec: number): NonNullable<Results['idle']>[number]['redisHold'] => ({
+  commands: perSec * 30,
+  bytesIn: perSec * 30 * 40,
+  bytesOut: perSec * 30 * 60,
+  memoryBytes: 0,
+  seconds: 30,
+});
+
 /** npm run bench:costs: the capacity model's costs from a run's results.json. */
 describe('costs from bench results (no network)', () => {
   it("derives the last full run's costs as they were worked out by hand", () => {
@@ -82,14 +91,7 @@ describe('costs from bench results (no network)', () => {
     for (const t of r.idle!) {
       t.instances = 2;
       // 7 commands per (room, instance) and 25 per instance each second, 100 B each.
-      const perSec = 200 * 7 + 2 * 25;
-      t.redisHold = {
-        commands: perSec * 30,
-        bytesIn: perSec * 30 * 40,
-        bytesOut: perSec * 30 * 60,
-        memoryBytes: 0,
-        seconds: 30,
-      };
+      t.redisHold = hold(200 * 7 + 2 * 25);
     }
     // 2 instances, no client, 10 s: 25 commands and 0.1 % of a core each.
     r.redisBare = {
@@ -117,14 +119,7 @@ describe('costs from bench results (no network)', () => {
     // The larger tier's hold caught a session sweep: its slope eats the intercept.
     r.idle!.forEach((t, k) => {
       t.instances = 2;
-      const perSec = k % 2 === 0 ? 100 : 1450;
-      t.redisHold = {
-        commands: perSec * 30,
-        bytesIn: perSec * 30 * 40,
-        bytesOut: perSec * 30 * 60,
-        memoryBytes: 0,
-        seconds: 30,
-      };
+      t.redisHold = hold(k % 2 === 0 ? 100 : 1450);
     });
     r.redisBare = {
       instances: 2,

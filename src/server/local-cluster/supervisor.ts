@@ -11,7 +11,7 @@ import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
-import { backlogCappedMessage, listenBacklog } from '../transport/listen-backlog.js';
+import { backlogToAsk } from '../transport/listen-backlog.js';
 import { loadAfterReport } from './parent-link.js';
 
 export interface ClusterOptions {
@@ -217,9 +217,7 @@ export async function runCluster(opts: ClusterOptions): Promise<void> {
   const silent = new Map<string, number>();
   // Every client of the cluster connects here first: after an instance dies its clients all
   // come back through this one queue (listen-backlog.ts).
-  const wantedBacklog = serverSetting('listenBacklog', opts.env)!;
-  const { backlog, cappedBy } = listenBacklog(wantedBacklog);
-  if (cappedBy !== undefined) log.warn(backlogCappedMessage(wantedBacklog, cappedBy));
+  const backlog = backlogToAsk(serverSetting('listenBacklog', opts.env)!, log);
   const front = net.createServer({ pauseOnConnect: false }, (socket) => {
     const addr = socket.remoteAddress ?? '?';
     const waiting = silent.get(addr) ?? 0;

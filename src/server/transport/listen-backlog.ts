@@ -34,7 +34,16 @@ function readSomaxconn(): string | undefined {
   }
 }
 
-/** What an instance or `start`'s public port says at startup when the kernel caps its queue. */
-export function backlogCappedMessage(wanted: number, cappedBy: number): string {
-  return `the listen backlog of ${wanted} is capped at ${cappedBy} by net.core.somaxconn: a reconnect herd can overflow it and wait seconds for TCP retransmits; raise it (sysctl -w net.core.somaxconn=${wanted})`;
+/**
+ * The queue to listen with: `wanted`, or the kernel's cap, which an instance or `start`'s
+ * public port then says at startup.
+ */
+export function backlogToAsk(wanted: number, log: { warn(msg: string): void }): number {
+  const { backlog, cappedBy } = listenBacklog(wanted);
+  if (cappedBy !== undefined) {
+    log.warn(
+      `the listen backlog of ${wanted} is capped at ${cappedBy} by net.core.somaxconn: a reconnect herd can overflow it and wait seconds for TCP retransmits; raise it (sysctl -w net.core.somaxconn=${wanted})`,
+    );
+  }
+  return backlog;
 }
