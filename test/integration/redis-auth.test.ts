@@ -60,10 +60,32 @@ describe('a Redis Cluster whose nodes need a user and password', () => {
       a.disconnect();
     }
 
-    const without = new TestInstance('chat-x', await freePort(), env);
-    await expect(without.start()).rejects.toThrow(/exited with 1 before it was ready/);
-    expect(JSON.stringify(without.log.lines)).toMatch(/NOAUTH|WRONGPASS|authentication/i);
-    await exited(without.proc);
+    // Without credentials, and as a user who may not run CLUSTER INFO (ioredis's ready
+    // check, which fails without an error event): each start says why it could not.
+    for (const port of ports) {
+      const r = new Redis({
+        host: '127.0.0.1',
+        port,
+        username: 'admin',
+        password: 'pw-admin',
+        maxRetriesPerRequest: 1,
+      });
+      await r.call('ACL', 'SETUSER', 'noinfo', ...documentedAcl('pw-noinfo'), '+cluster|slots');
+      r.disconnect();
+    }
+    const refusals = [
+      ['chat-x', {}, /NOAUTH|WRONGPASS|authentication/i],
+      ['chat-y', { REDIS_USERNAME: 'noinfo', REDIS_PASSWORD: 'pw-noinfo' }, /cluster\|info/],
+    ] as const;
+    // Both at once: each waits out the instance's 10 s for Redis.
+    await Promise.all(
+      refusals.map(async ([id, more, said]) => {
+        const refused = new TestInstance(id, await freePort(), { ...env, ...more });
+        await expect(refused.start()).rejects.toThrow(/exited with 1 before it was ready/);
+        expect(JSON.stringify(refused.log.lines)).toMatch(said);
+        await exited(refused.proc);
+      }),
+    );
   });
 });
 

@@ -167,7 +167,14 @@ export function waitReady(client: RedisConn, timeoutMs: number): Promise<void> {
     const timer = setTimeout(() => {
       client.off('ready', onReady);
       client.off('error', onError);
-      const why = last === undefined ? '' : ` (last error: ${last})`;
+      // A cluster client whose ready check fails (CLUSTER INFO refused, or the cluster not
+      // ok) reconnects without an error event: say where to look.
+      const why =
+        last !== undefined
+          ? ` (last error: ${last})`
+          : client instanceof Cluster
+            ? " (no error from the cluster: its client is ready once CLUSTER INFO says the cluster is ok; check the cluster's state, and that the user may run cluster|info)"
+            : '';
       reject(new Error(`Redis not reachable within ${timeoutMs} ms${why}`));
     }, timeoutMs);
     const onReady = (): void => {
