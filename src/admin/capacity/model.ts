@@ -1,4 +1,4 @@
-import { listCosts, valueOf, type Costs } from './costs.js';
+import { listCosts, valueOf, type Cost, type Costs } from './costs.js';
 import type { CapacityPlan, Deployment, Question, Resource, Step } from './plan.js';
 
 /**
@@ -192,12 +192,13 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   // Redis: CPU, commands, bytes and memory.
   const r = c.redis;
   const pushes = Math.max(0, span - 1);
+  // What holding costs Redis each second: per instance, per (room, instance) pair, per connection.
+  const idle = (perInstance: Cost, perPair: Cost, perConnection: Cost): number =>
+    at * valueOf(perInstance) + pairs * valueOf(perPair) + q.users * valueOf(perConnection);
   const redisCores =
     (q.rate * (valueOf(r.usPerMessage) + pushes * valueOf(r.usPerPush)) +
       d.connectsPerSec * (valueOf(r.usPerConnect) + valueOf(r.usPerJoin)) +
-      at * valueOf(r.idleUsPerInstanceSec) +
-      pairs * valueOf(r.idleUsPerRoomInstanceSec) +
-      q.users * valueOf(r.idleUsPerConnectionSec)) /
+      idle(r.idleUsPerInstanceSec, r.idleUsPerRoomInstanceSec, r.idleUsPerConnectionSec)) /
     US;
   step(
     'Redis CPU',
@@ -208,9 +209,11 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   const ops =
     q.rate * valueOf(r.commandsPerMessage) +
     d.connectsPerSec * (valueOf(r.commandsPerConnect) + valueOf(r.commandsPerJoin)) +
-    at * valueOf(r.idleCommandsPerInstanceSec) +
-    pairs * valueOf(r.idleCommandsPerRoomInstanceSec) +
-    q.users * valueOf(r.idleCommandsPerConnectionSec);
+    idle(
+      r.idleCommandsPerInstanceSec,
+      r.idleCommandsPerRoomInstanceSec,
+      r.idleCommandsPerConnectionSec,
+    );
   step(
     'Redis commands/s',
     `${num(q.rate)} x ${num(valueOf(r.commandsPerMessage))} + ${num(at)} x ${num(valueOf(r.idleCommandsPerInstanceSec))} + ${num(pairs)} x ${num(valueOf(r.idleCommandsPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleCommandsPerConnectionSec))} + churn`,
@@ -220,9 +223,7 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
   const bytes =
     q.rate * (valueOf(r.bytesInPerMessage) + Math.max(1, span) * valueOf(r.bytesPerPush)) +
     d.connectsPerSec * (valueOf(r.bytesPerConnect) + valueOf(r.bytesPerJoin)) +
-    at * valueOf(r.idleBytesPerInstanceSec) +
-    pairs * valueOf(r.idleBytesPerRoomInstanceSec) +
-    q.users * valueOf(r.idleBytesPerConnectionSec);
+    idle(r.idleBytesPerInstanceSec, r.idleBytesPerRoomInstanceSec, r.idleBytesPerConnectionSec);
   step(
     'Redis bytes/s',
     `${num(q.rate)} x (${num(valueOf(r.bytesInPerMessage))} + ${num(Math.max(1, span))} x ${num(valueOf(r.bytesPerPush))}) + ${num(at)} x ${num(valueOf(r.idleBytesPerInstanceSec))} + ${num(pairs)} x ${num(valueOf(r.idleBytesPerRoomInstanceSec))} + ${num(q.users)} x ${num(valueOf(r.idleBytesPerConnectionSec))} + churn`,

@@ -55,14 +55,3 @@ export function reportLoad(handoffs: Handoffs): () => void {
   timer.unref();
   return () => clearInterval(timer);
 }
-
-/**
- * The supervisor's count of an instance's connections after its report: what it holds, and
- * what was handed to it that it had not received yet when it reported.
- */
-export function loadAfterReport(
-  handed: number,
-  report: { connections: number; received: number },
-): number {
-  return report.connections + Math.max(0, handed - report.received);
-}

@@ -12,7 +12,6 @@ import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
 import { backlogToAsk } from '../transport/listen-backlog.js';
-import { loadAfterReport } from './parent-link.js';
 
 export interface ClusterOptions {
   instances: number;
@@ -94,6 +93,17 @@ export function makePrivateDir(dir: string): void {
     );
   }
   chmodSync(dir, 0o700);
+}
+
+/**
+ * The supervisor's count of an instance's connections after its report: what it holds, and
+ * what was handed to it that it had not received yet when it reported.
+ */
+export function loadAfterReport(
+  handed: number,
+  report: { connections: number; received: number },
+): number {
+  return report.connections + Math.max(0, handed - report.received);
 }
 
 /** Picks the instance for a new connection from its first bytes. */

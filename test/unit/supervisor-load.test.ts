@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadAfterReport } from '../../src/server/local-cluster/parent-link.js';
+import { loadAfterReport } from '../../src/server/local-cluster/supervisor.js';
 
 describe("the supervisor's count of an instance's connections", () => {
   it('is what the instance holds plus what was handed to it after it counted', () => {
