@@ -4,6 +4,7 @@ import { parseBan } from './bans.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 import { END_SESSIONS_LUA } from './session-scripts.js';
+import { defineScript } from '../redis/scripts.js';
 
 /**
  * Deletes an account and everything of it in its slot (sessions, index, ban, last seen, read
@@ -94,10 +95,10 @@ export class AccountOps {
     private readonly redis: RedisConn,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('chatAccountDelete', { numberOfKeys: 8, lua: DELETE_SCRIPT });
-    redis.defineCommand('chatAccountBan', { numberOfKeys: 3, lua: BAN_SCRIPT });
-    redis.defineCommand('chatAccountUnban', { numberOfKeys: 2, lua: UNBAN_SCRIPT });
-    redis.defineCommand('chatAccountUnlist', { numberOfKeys: 1, lua: UNLIST_SCRIPT });
+    defineScript(redis, 'chatAccountDelete', { numberOfKeys: 8, lua: DELETE_SCRIPT });
+    defineScript(redis, 'chatAccountBan', { numberOfKeys: 3, lua: BAN_SCRIPT });
+    defineScript(redis, 'chatAccountUnban', { numberOfKeys: 2, lua: UNBAN_SCRIPT });
+    defineScript(redis, 'chatAccountUnlist', { numberOfKeys: 1, lua: UNLIST_SCRIPT });
   }
 
   /**

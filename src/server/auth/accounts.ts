@@ -6,6 +6,7 @@ import { ChatError, ErrorCode, type User } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
 import { END_SESSIONS_LUA } from './session-scripts.js';
+import { defineScript } from '../redis/scripts.js';
 
 /** scrypt parameters: N=2^14, r=8, p=1 (about 50 ms and 16 MB here), 32-byte key. */
 const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
@@ -129,7 +130,7 @@ export class Accounts {
     private readonly redis: RedisConn,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('chatRegister', { numberOfKeys: 8, lua: REGISTER_SCRIPT });
+    defineScript(redis, 'chatRegister', { numberOfKeys: 8, lua: REGISTER_SCRIPT });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../redis/clients.js';
 import type { Keys } from '../redis/keys.js';
+import { defineScript } from '../redis/scripts.js';
 
 const monotonicNow = (): number => performance.now();
 
@@ -84,7 +85,7 @@ export class FloodPenalty {
      */
     private readonly forget: (hashes: string[]) => Promise<void>,
   ) {
-    redis.defineCommand('chatFloodPunish', { numberOfKeys: 2, lua: PUNISH_SCRIPT });
+    defineScript(redis, 'chatFloodPunish', { numberOfKeys: 2, lua: PUNISH_SCRIPT });
   }
 
   /**

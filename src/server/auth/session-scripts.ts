@@ -1,5 +1,6 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../redis/clients.js';
+import { defineScript } from '../redis/scripts.js';
 
 /**
  * The Lua behind sessions and accounts. Every key one script touches carries the user's
@@ -153,8 +154,8 @@ declare module 'ioredis' {
 }
 
 export function defineSessionCommands(redis: RedisConn): void {
-  redis.defineCommand('chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
-  redis.defineCommand('chatSessionResolve', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
-  redis.defineCommand('chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
-  redis.defineCommand('chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
+  defineScript(redis, 'chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
+  defineScript(redis, 'chatSessionResolve', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
+  defineScript(redis, 'chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
+  defineScript(redis, 'chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
 }

@@ -3,6 +3,7 @@ import { ChatError, ErrorCode, SEARCH_SCAN_MAX, type ChatMessage } from '../../p
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 import { toMessage, type StreamEntry } from './stream-entry.js';
+import { defineScript } from '../redis/scripts.js';
 
 /**
  * Edits and deletes of a message, stored as new entries of the room's stream (kind `edit` or
@@ -151,7 +152,7 @@ export class Changes {
     private readonly maxLen: number,
     private readonly dedupeTtlSec: number,
   ) {
-    redis.defineCommand('chatChange', { numberOfKeys: 6, lua: CHANGE_SCRIPT });
+    defineScript(redis, 'chatChange', { numberOfKeys: 6, lua: CHANGE_SCRIPT });
   }
 
   /** Stores an edit or delete; refusals throw a {@link ChatError} and change nothing. */

@@ -6,6 +6,7 @@ import { isDirectRoom } from './direct.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
 import type { RedisConn } from '../redis/clients.js';
+import { defineScript } from '../redis/scripts.js';
 
 /**
  * Stores a message and publishes it in one atomic step, inside the room's own slot:
@@ -77,8 +78,8 @@ declare module 'ioredis' {
 }
 
 export function defineHistoryCommands(redis: RedisConn): void {
-  redis.defineCommand('chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
-  redis.defineCommand('chatRoomMeta', { numberOfKeys: 1, lua: META_SCRIPT });
+  defineScript(redis, 'chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+  defineScript(redis, 'chatRoomMeta', { numberOfKeys: 1, lua: META_SCRIPT });
 }
 
 /** A fresh epoch: random, short, and never reused in practice. */

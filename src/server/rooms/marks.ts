@@ -21,6 +21,7 @@ import { isChange, type Changes } from './edits.js';
 import { toMessage, type StreamEntry } from './stream-entry.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
+import { defineScript } from '../redis/scripts.js';
 
 /**
  * Moves a read marker forward, never back, and bounds how many a user has.
@@ -94,7 +95,7 @@ export class Marks {
     /** Reads messages as they are now (edited, deleted). */
     private readonly changes: Changes,
   ) {
-    redis.defineCommand('chatMarkSet', { numberOfKeys: 1, lua: MARK_SCRIPT });
+    defineScript(redis, 'chatMarkSet', { numberOfKeys: 1, lua: MARK_SCRIPT });
   }
 
   /**

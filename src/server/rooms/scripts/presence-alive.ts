@@ -1,5 +1,6 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -45,4 +46,4 @@ return {expired, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)}
 `;
 
 export const definePresenceAlive = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceAlive', { numberOfKeys: 1, lua: LUA });
+  defineScript(redis, 'chatPresenceAlive', { numberOfKeys: 1, lua: LUA });

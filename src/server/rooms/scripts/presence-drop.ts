@@ -1,6 +1,7 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
 import { dropDeadLua } from './read-members.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -22,4 +23,4 @@ return dropped
 `;
 
 export const definePresenceDrop = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceDrop', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatPresenceDrop', { numberOfKeys: 2, lua: LUA });

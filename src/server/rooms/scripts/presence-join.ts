@@ -1,6 +1,7 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
 import { readMembersLua } from './read-members.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -45,4 +46,4 @@ return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
 `;
 
 export const definePresenceJoin = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceJoin', { numberOfKeys: 3, lua: LUA });
+  defineScript(redis, 'chatPresenceJoin', { numberOfKeys: 3, lua: LUA });

@@ -1,5 +1,6 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -30,4 +31,4 @@ return n
 `;
 
 export const definePresenceLeave = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceLeave', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatPresenceLeave', { numberOfKeys: 2, lua: LUA });

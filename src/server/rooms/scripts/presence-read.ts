@@ -1,6 +1,7 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
 import { readMembersLua } from './read-members.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -34,4 +35,4 @@ return {n, out, mine}
 `;
 
 export const definePresenceRead = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceRead', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatPresenceRead', { numberOfKeys: 2, lua: LUA });

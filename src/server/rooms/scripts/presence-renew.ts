@@ -1,6 +1,7 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
 import { dropDeadLua } from './read-members.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -58,4 +59,4 @@ return dropped
 export const RENEWAL_COMMANDS = 8;
 
 export const definePresenceRenew = (redis: RedisConn): void =>
-  redis.defineCommand('chatPresenceRenew', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatPresenceRenew', { numberOfKeys: 2, lua: LUA });

@@ -1,5 +1,6 @@
 import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
+import { defineScript } from '../../redis/scripts.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -38,4 +39,4 @@ return 1
 `;
 
 export const defineTyping = (redis: RedisConn): void =>
-  redis.defineCommand('chatTyping', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatTyping', { numberOfKeys: 2, lua: LUA });
