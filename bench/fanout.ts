@@ -32,6 +32,11 @@ export interface Point {
   redisUsPerDelivery: number;
   /** Instances' CPU over the window, in cores (1 = one core busy). */
   serverCores: number;
+  /**
+   * The generators' CPU over the window, in cores: they share the machine's cores with the
+   * servers, and a system whose messages cost its clients more to read queues more.
+   */
+  genCores?: number;
   p50: number;
   p99: number;
   loadStart: number;
@@ -79,7 +84,7 @@ async function point(
   );
   const probe = new RedisProbe(c.redisUrl);
   await sleep(Math.max(0, at + o.warmupMs - Date.now()));
-  const w = openWindow([...c.pids, c.redisPid]);
+  const w = openWindow([...c.pids, c.redisPid, ...gens.pids]);
   const r0 = await probe.read();
   await sleep(Math.max(0, at + o.ms - Date.now()));
   // The receipts of the window's last messages arrive within milliseconds below saturation;
@@ -108,6 +113,7 @@ async function point(
     usPerDelivery: per(server),
     redisUsPerDelivery: per(redis),
     serverCores: Math.round((server / cpu.seconds) * 100) / 100,
+    genCores: Math.round((sumPids(cpu, gens.pids) / cpu.seconds) * 100) / 100,
     p50: p.p50,
     p99: p.p99,
     loadStart: cpu.loadStart,

@@ -27,6 +27,11 @@ export interface Results {
   loadEnd: number[];
   rssStart?: Record<Kind, number[]>;
   /**
+   * The instances' RSS once ours' sessions were made (admin bulk path), before any client:
+   * what the idle tiers' memory per connection grows from.
+   */
+  rssBase?: Record<Kind, number[]>;
+  /**
    * Ours' Redis while its instances run with no client at all (their beats and status
    * writes): the capacity model's per-instance Redis cost.
    */
@@ -248,7 +253,7 @@ function idleRows(idle: IdleTier[]): Row[] {
   const o = idle.find((t) => t.kind === 'ours' && t.connections === last);
   if (p && o && last) {
     rows.push({
-      measure: `memory per idle connection at ${k(last)} (RSS growth over start)`,
+      measure: `memory per idle connection at ${k(last)} (RSS growth over the instances' idle RSS before any client)`,
       plain: kib(p.bytesPerConn),
       ours: kib(o.bytesPerConn),
       ratio: ratioOf(o.bytesPerConn, p.bytesPerConn),
@@ -410,6 +415,7 @@ function fanoutSection(f: FanoutResult): string[] {
     r2(p.usPerDelivery),
     r2(p.redisUsPerDelivery),
     r2(p.serverCores),
+    p.genCores === undefined ? '-' : r2(p.genCores),
     `${p.p50} / ${p.p99}`,
     `${r2(p.loadStart)} -> ${r2(p.loadEnd)}`,
     `${Math.round(p.outsideCores * 100)} %${p.disturbed ? ' **disturbed**' : ''}`,
@@ -420,7 +426,8 @@ function fanoutSection(f: FanoutResult): string[] {
     `${CLIENTS} clients in ${CLIENTS / ROOM_SIZE} rooms of ${ROOM_SIZE}, 2 instances per system. Each point sends for`,
     `${f.measureMs / 1000} s measured (after a warm-up); the instances' utime + stime from /proc over that window,`,
     'divided by the deliveries of the messages sent in it. Headline points are repeated and',
-    "interleaved (ours, plain, ours, ...); the knee climb follows. 'outside' is the CPU that",
+    "interleaved (ours, plain, ours, ...); the knee climb follows. 'generators cores' is the CPU",
+    "the clients' processes took over the window (they share the cores). 'outside' is the CPU that",
     'processes other than the bench took meanwhile (share of one core); over 10 % marks the point',
     'disturbed.',
     '',
@@ -434,6 +441,7 @@ function fanoutSection(f: FanoutResult): string[] {
         'server µs/delivery',
         'Redis µs/delivery',
         'server cores',
+        'generators cores',
         'p50 / p99 ms',
         'load (1 min)',
         'outside',
@@ -443,13 +451,24 @@ function fanoutSection(f: FanoutResult): string[] {
   ];
 }
 
-function idleSection(idle: IdleTier[]): string[] {
+function idleSection(idle: IdleTier[], r: Results): string[] {
+  const total = (xs: number[] | undefined): number => (xs ?? []).reduce((s, x) => s + x, 0);
+  const base = r.rssBase
+    ? [
+        `Memory per connection is the instances' RSS growth over their RSS once ours' sessions exist, both`,
+        `systems idle before any client: plain ${mib(total(r.rssBase.plain))}, ours ${mib(total(r.rssBase.ours))}. Making the`,
+        `sessions (ours' admin bulk path, on its first instance) grew ours from ${mib(total(r.rssStart?.ours))}; plain`,
+        `went from ${mib(total(r.rssStart?.plain))} meanwhile, idle.`,
+        '',
+      ]
+    : [];
   return [
     `## Idle connections`,
     '',
     `Logged-in clients (ours: a session token each) joined to ${IDLE_ROOMS} rooms, held; one system at a time (the`,
     "other's clients closed). CPU over the hold, in % of one core.",
     '',
+    ...base,
     ...table(
       [
         'system',
@@ -698,7 +717,7 @@ export function renderResults(r: Results): string {
     ),
     '',
     ...(r.fanout ? [...fanoutSection(r.fanout), ''] : []),
-    ...(r.idle ? [...idleSection(r.idle), ''] : []),
+    ...(r.idle ? [...idleSection(r.idle, r), ''] : []),
     ...(r.hundredK ? [...hundredKSection(r.hundredK), ''] : []),
     ...(r.generators ? [...generatorsSection(r.generators), ''] : []),
     ...(r.herd ? [...herdSection(r.herd), ''] : []),

@@ -1,0 +1,125 @@
+/**
+ * Where an instance's memory per idle connection goes, ours against the plain baseline: one
+ * instance of each on a Redis of its own (one system at a time), `--n` logged-in clients from
+ * the bench's generators joined to `--rooms` rooms, then, after the bench's 10 s settle and
+ * again after `--hold` seconds, the instance's RSS split the kernel's way (anonymous memory
+ * against mapped files, from /proc) and, for ours, V8's own account from its /metrics (each
+ * heap space's used and committed bytes, external memory). What RSS holds beyond V8's
+ * committed heap is native: malloc's arenas (sockets' buffers, zlib, OpenSSL, scrypt).
+ *
+ * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
+ *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
+import { GenPool, killAll, sleep } from './procs.js';
+import type { Kind } from './protocols.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '10000' },
+    rooms: { type: 'string', default: '100' },
+    hold: { type: 'string', default: '30' },
+    systems: { type: 'string', default: 'ours,plain' },
+  },
+});
+const N = Number(args.n);
+const ROOMS = Number(args.rooms);
+const HOLD_S = Number(args.hold);
+const SYSTEMS = args.systems.split(',') as Kind[];
+
+const log = (s: string): void => void process.stderr.write(`memory-probe: ${s}\n`);
+const MiB = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+const KiB = (b: number): string => `${(b / 1024).toFixed(2)} KiB`;
+
+/** RssAnon and RssFile of a process, in bytes (/proc/<pid>/status). */
+function rssOf(pid: number): { anon: number; file: number; total: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem'), total: kb('VmRSS') };
+}
+
+/** V8's account of an instance of ours, from its Prometheus metrics. */
+async function heapOf(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    // Every series carries the instance's default labels; the heap spaces a `space` one too.
+    const m = /^nodejs_(\w+)\{([^}]*)\} (\d+)/.exec(line);
+    if (!m) continue;
+    const space = /space="(\w+)"/.exec(m[2]!)?.[1];
+    if (space && m[1]!.startsWith('heap_space_size_')) {
+      out[`${space}.${m[1]!.includes('used') ? 'used' : 'total'}`] = Number(m[3]);
+    } else if (!space) out[m[1]!] = Number(m[3]);
+  }
+  return out;
+}
+
+async function sample(c: Cluster, label: string, base: number): Promise<void> {
+  const pid = c.pids[0]!;
+  const r = rssOf(pid);
+  log(
+    `${c.kind} ${label}: RSS ${MiB(r.total)} (anon ${MiB(r.anon)}, files ${MiB(r.file)}), ` +
+      `growth over start ${KiB((r.total - base) / N)} per connection`,
+  );
+  if (c.kind !== 'ours') return;
+  const h = await heapOf(c.urls[0]!);
+  const spaces = Object.keys(h)
+    .filter((k) => k.endsWith('.total') && h[k]! > 0)
+    .map((k) => k.slice(0, -'.total'.length))
+    .map((s) => `${s} ${MiB(h[`${s}.used`] ?? 0)}/${MiB(h[`${s}.total`]!)}`);
+  const committed = h.heap_size_total_bytes ?? 0;
+  log(
+    `  V8 heap used ${MiB(h.heap_size_used_bytes ?? 0)} of ${MiB(committed)} committed, ` +
+      `external ${MiB(h.external_memory_bytes ?? 0)}; RSS beyond the committed heap ${MiB(r.total - committed)}`,
+  );
+  log(`  spaces (used/committed): ${spaces.join(', ')}`);
+}
+
+async function probe(kind: Kind, gens: GenPool): Promise<void> {
+  const so = { instances: 1 };
+  const c = kind === 'ours' ? await startOurs(so) : await startPlain(so);
+  try {
+    await sleep(2000);
+    const bare = rssOf(c.pids[0]!).total;
+    await sample(c, 'at start', bare);
+    if (kind === 'ours') {
+      // The bench makes its sessions through the admin bulk path, on the first instance.
+      await ensureTokens(c, N);
+      await sleep(2000);
+      await sample(c, `after making ${N} sessions`, bare);
+    }
+    const base = rssOf(c.pids[0]!).total;
+    const res = await gens.all((g) => {
+      const clients: { token?: string; room: string }[] = [];
+      for (let i = g; i < N; i += gens.size) {
+        const tk = c.tokens[i];
+        clients.push({ ...(tk ? { token: tk } : {}), room: `idle-${i % ROOMS}` });
+      }
+      return { type: 'connect', kind, urls: c.urls, clients, concurrency: 50 };
+    }, 300_000);
+    const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+    await gens.all(() => ({ type: 'join', kind, timeoutMs: 150_000 }), 160_000);
+    log(`${kind}: ${N - failed} connected and joined`);
+    await sleep(10_000);
+    await sample(c, 'settled (10 s after the joins)', base);
+    await sleep(HOLD_S * 1000);
+    await sample(c, `held ${HOLD_S} s more`, base);
+    await gens.all(() => ({ type: 'close', kind }));
+  } finally {
+    await stopCluster(c);
+  }
+}
+
+const gens = new GenPool(path.join(HERE, 'gen-worker.js'), 2);
+try {
+  for (const kind of SYSTEMS) await probe(kind, gens);
+} finally {
+  await gens.stop();
+  killAll();
+}
