@@ -12,16 +12,16 @@
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/connect-probe.js
  *          [--n 3000] [--concurrency 100] [--warmup 300] [--rounds 2] [--profile DIR]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
-import { cpuSeconds } from './cpu.js';
+import { cpuSeconds, threadSeconds } from './cpu.js';
 import { freePort, killAll, sleep } from './procs.js';
 import { deltaOf, RedisProbe } from './redis-stats.js';
+import { Inspector, topAlloc, topSelf } from './inspector.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,23 +106,6 @@ interface Figures {
   byCommand: Record<string, number>;
 }
 
-/** utime + stime of each thread of a process so far, by thread name (seconds). */
-function threads(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const key = tid === String(pid) ? 'main' : name;
-      out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
-
 /** utime and stime of a process so far, in seconds (clock ticks of 10 ms). */
 function userSystem(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -167,12 +150,12 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
   const cpuStart = cpuSeconds(pid);
   const redis0 = cpuSeconds(c.redisPid);
   const split0 = userSystem(pid);
-  const threads0 = threads(pid);
+  const threads0 = threadSeconds(pid);
   const t0 = performance.now();
   const { open, failed } = await connectAll(url, tokens(from + WARMUP, N), CONCURRENCY);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpuStart;
-  const threads1 = threads(pid);
+  const threads1 = threadSeconds(pid);
   const byThread: Record<string, number> = {};
   for (const [name, sec] of threads1) {
     const d = sec - (threads0.get(name) ?? 0);
@@ -205,120 +188,6 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
     commandsPerConnect: d.commands / open.length,
     byCommand,
   };
-}
-
-/** The inspector's CPU profiler on a child process (Chrome DevTools protocol over `ws`). */
-class Inspector {
-  private ws!: WebSocket;
-  private seq = 0;
-  private readonly pending = new Map<number, (r: unknown) => void>();
-  profile: Profile | undefined;
-  heap: HeapProfile | undefined;
-
-  static async attach(port: number): Promise<Inspector> {
-    const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
-      webSocketDebuggerUrl: string;
-    }[];
-    const i = new Inspector();
-    i.ws = new WebSocket(list[0]!.webSocketDebuggerUrl);
-    await new Promise((r) => i.ws.once('open', r));
-    i.ws.on('message', (raw) => {
-      const m = JSON.parse((raw as Buffer).toString()) as { id?: number; result?: unknown };
-      if (m.id !== undefined) i.pending.get(m.id)?.(m.result);
-    });
-    await i.call('Profiler.enable');
-    await i.call('Profiler.setSamplingInterval', { interval: 200 });
-    return i;
-  }
-
-  call(method: string, params: object = {}): Promise<unknown> {
-    const id = ++this.seq;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  async start(): Promise<void> {
-    await this.call('Profiler.start');
-    // Every allocation sampled (one in 8 KiB), also what the GC has collected by the end:
-    // what a connect allocates, whatever the machine's load.
-    await this.call('HeapProfiler.startSampling', {
-      samplingInterval: 8192,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-  }
-
-  async stop(): Promise<Profile> {
-    const r = (await this.call('Profiler.stop')) as { profile: Profile };
-    const h = (await this.call('HeapProfiler.stopSampling')) as { profile: HeapProfile };
-    this.heap = h.profile;
-    this.ws.close();
-    return r.profile;
-  }
-}
-
-interface HeapNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: HeapNode[];
-}
-interface HeapProfile {
-  head: HeapNode;
-}
-
-/** Bytes allocated by function (sampled), largest first. */
-function topAlloc(h: HeapProfile, connects: number, n: number): string[] {
-  const self = new Map<string, number>();
-  let total = 0;
-  const walk = (node: HeapNode): void => {
-    const f = node.callFrame;
-    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + node.selfSize);
-    total += node.selfSize;
-    for (const c of node.children) walk(c);
-  };
-  walk(h.head);
-  return [`${(total / connects).toFixed(0)} bytes allocated per connect (sampled)`].concat(
-    [...self.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, b]) => `${(b / connects).toFixed(0).padStart(8)} B  ${k}`),
-  );
-}
-
-interface Profile {
-  nodes: {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-    hitCount?: number;
-  }[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Self time by function (ms), largest first. */
-function topSelf(p: Profile, n: number): string[] {
-  const byId = new Map(p.nodes.map((x) => [x.id, x]));
-  const self = new Map<string, number>();
-  let total = 0;
-  p.samples.forEach((id, i) => {
-    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
-    total += dt;
-    const f = byId.get(id)!.callFrame;
-    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
-  });
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(
-      ([k, ms]) =>
-        `${ms.toFixed(1).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`,
-    );
 }
 
 const fmt = (f: Figures): string =>

@@ -157,7 +157,11 @@ export async function runFanout(
     if (notJoined > 0) throw new Error(`${c.kind}: ${notJoined} fan-out clients could not join`);
     log(`${c.kind}: ${CLIENTS} clients in rooms in ${Math.round(performance.now() - t)} ms`);
   }
-  await sleep(2000);
+  // Settled, as in the idle section: a join storm is over for both systems before the first
+  // point. Ours gives the storm's heap back once 5 quiet seconds follow it (a collection of
+  // up to half a second, src/server/ops/storm-compactor.ts); 2 s here put that pause in the
+  // first point's window (its p99 437 ms against 21-22 ms in the next two, 2026-12-05).
+  await sleep(o.quick ? 2000 : 12_000);
   const points: Point[] = [];
   for (const rate of rates) {
     for (let rep = 0; rep < reps; rep++) {
