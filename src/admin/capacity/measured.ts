@@ -8,55 +8,55 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-05T14:10:20Z, commit 38129ff, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-05T16:58:44Z, commit ec7afa1, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 87940000,
-      source: 'rss: RSS per instance at start, before any client (82 MiB / 86 MiB)',
+      value: 88310000,
+      source: 'rss: RSS per instance at start, before any client (85 MiB / 84 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 22290,
+      value: 19920,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (12.4 KiB, 17.1 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (12.4 KiB, 15.9 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 13000,
+      value: 32000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (9.2 %, 15.8 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (9.1 %, 11.8 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 6.6,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (9.2 %, 15.8 %)",
+      value: 2.7,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (9.1 %, 11.8 %)",
     },
     usPerDelivery: {
-      value: 11.21,
+      value: 16.43,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 36.6, 25.1, 18.54 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 29.6, 28.2, 20.73 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 121200,
+      value: 52330,
       source:
-        'fanout: intercept of that slope (27.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (17.1 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 1838,
+      value: 1669,
       source:
         "scale: instances' CPU per message in rooms of 5 on one instance each (2000 messages), less its deliveries and the instances' base",
     },
     usPerConnect: {
-      value: 766.3,
+      value: 650.8,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (17.1 s over 19.3 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (14.6 s over 17.2 s, less holding)",
     },
     usPerJoin: {
-      value: 690,
+      value: 648.9,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (16.9 s over 19.6 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (15.1 s over 18.1 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 190,
+      value: 235,
       source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
     },
     usPerPush: {
@@ -64,44 +64,44 @@ export const MEASURED: Costs = {
       source: 'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
     },
     commandsPerMessage: {
-      value: 7.485,
+      value: 7.557,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 368.3,
+      value: 370.4,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.5,
+      value: 266.4,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 62.21,
+      value: 49.84,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.923,
+      value: 9.929,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 579.3,
+      value: 580.3,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 95.72,
+      value: 77.46,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.46,
+      value: 14.19,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4211,
+      value: 4172,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -115,13 +115,13 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1122,
+      value: 1123,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 10.15,
+      value: 12.44,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 25.4 µs a command (the fan-out's append: Redis CPU over commands per message)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 31.1 µs a command (the fan-out's append: Redis CPU over commands per message)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -129,25 +129,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 19.68,
+      value: 19.61,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 49.2 B a command (the fan-out's append: bytes in over commands per message)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 49 B a command (the fan-out's append: bytes in over commands per message)",
     },
     idleUsPerConnectionSec: {
       value: 0.4,
       source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 1 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1349,
+      value: 0.1353,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 10.79,
+      value: 10.87,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.71,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 36477 entries",
+      value: 77.33,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 22814 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -158,7 +158,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 138.2,
+      value: 137,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
