@@ -25,12 +25,24 @@ export class ConnectionGuard {
   private readonly trustedSids = new Set<string>();
   private refusedSinceWarn = 0;
   private lastWarnAt = 0;
+  /**
+   * One `close` listener for every counted connection (it runs with the connection as `this`),
+   * taken off again once the connection authenticates: a listener and its closure kept for
+   * the life of every chat connection cost some 200 bytes each.
+   */
+  private readonly onClose: (this: NetSocket) => void;
 
   constructor(
     private readonly cap: number,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- `this` below is the socket
+    const guard = this;
+    this.onClose = function (this: NetSocket) {
+      guard.release(this);
+    };
+  }
 
   /** Counts `http`'s connections; a socket connecting to any of `namespaces` trusts its own. */
   attach(http: HttpServer, io: Server, namespaces: string[]): void {
@@ -67,7 +79,7 @@ export class ConnectionGuard {
     }
     this.perAddress.set(address, n + 1);
     this.pending.set(sock, address);
-    sock.once('close', () => this.release(sock));
+    sock.on('close', this.onClose);
   }
 
   private trust(socket: Socket): void {
@@ -87,6 +99,7 @@ export class ConnectionGuard {
     const address = this.pending.get(sock);
     if (address === undefined) return;
     this.pending.delete(sock);
+    sock.removeListener('close', this.onClose);
     const n = this.held(address) - 1;
     if (n > 0) this.perAddress.set(address, n);
     else this.perAddress.delete(address);
