@@ -22,7 +22,7 @@ const onPipelines = new Map<string, string>();
  * per script in the pipeline's constructor, and an auto-pipelined client makes a pipeline for
  * every event-loop turn in which it sends a command (a burst of handshakes, a message's
  * append, every `multi()`). With this instance's two dozen scripts that copy cost about
- * 14 µs and 8 KB of garbage per pipeline on the bench's machine (bench/ANALYSIS.md, d): more
+ * 14 µs and 8 KB of garbage per pipeline on the bench's machine (bench/ANALYSIS.md, k): more
  * than the rest of a handshake's Redis read. Here a pipeline finds the methods on its
  * prototype instead, and the client's set of scripts to copy stays empty.
  *

@@ -40,7 +40,7 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
       // Per user, one transaction in the user's slot: the account (a random hash no password
       // derives), its session and the session index. At most BULK_IN_FLIGHT at a time: a
       // thousand at once built every command, write and reply of the call together, and the
-      // instance kept the memory that took (some 40 MiB per 10k users, bench/ANALYSIS.md c).
+      // instance kept the memory that took (some 40 MiB per 10k users, bench/ANALYSIS.md k).
       const redis = ctx.redis.cmd;
       const limit = pLimit(BULK_IN_FLIGHT);
       await Promise.all(
