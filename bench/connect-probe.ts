@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
-import { cpuSeconds, threadSeconds } from './cpu.js';
+import { cpuSeconds, threadDelta, threadSeconds } from './cpu.js';
 import { freePort, killAll, sleep } from './procs.js';
 import { deltaOf, RedisProbe } from './redis-stats.js';
 import { Inspector, topAlloc, topSelf } from './inspector.js';
@@ -156,11 +156,7 @@ async function measure(c: Cluster, from: number, inspector?: Inspector): Promise
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpuStart;
   const threads1 = threadSeconds(pid);
-  const byThread: Record<string, number> = {};
-  for (const [name, sec] of threads1) {
-    const d = sec - (threads0.get(name) ?? 0);
-    if (d > 0) byThread[name] = Math.round((d * 1e6) / open.length);
-  }
+  const byThread = threadDelta(threads0, threads1, 1e6 / open.length);
   const redisCpu = cpuSeconds(c.redisPid) - redis0;
   const split1 = userSystem(pid);
   const r1 = await probe.read();

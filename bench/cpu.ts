@@ -48,6 +48,25 @@ export function threadSeconds(pid: number): Map<string, number> {
   return out;
 }
 
+/**
+ * The CPU each thread used between two `threadSeconds` readings, scaled by `per` (e.g.
+ * microseconds per message: 1e6 / messages), rounded to `digits` decimals; idle threads left out.
+ */
+export function threadDelta(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  per: number,
+  digits = 0,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  const f = 10 ** digits;
+  for (const [name, sec] of after) {
+    const d = sec - (before.get(name) ?? 0);
+    if (d > 0) out[name] = Math.round(d * per * f) / f;
+  }
+  return out;
+}
+
 /** Busy CPU seconds of the whole machine so far (every state but idle and iowait). */
 export function machineBusySeconds(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
-import { closeWindow, openWindow, sumPids, threadSeconds } from './cpu.js';
+import { closeWindow, openWindow, sumPids, threadDelta, threadSeconds } from './cpu.js';
 import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
 import { Inspector, topAlloc, topSelf } from './inspector.js';
 import { freePort, GenPool, killAll, sleep } from './procs.js';
@@ -71,11 +71,7 @@ async function run(kind: Kind, gens: GenPool, inspect?: number): Promise<void> {
       writeFileSync(file, JSON.stringify(idleProfile));
       log(`idle profile: ${file}; self time, top 30:\n${topSelf(idleProfile, 30).join('\n')}`);
     }
-    const idleByThread: Record<string, number> = {};
-    for (const [name, sec] of i1) {
-      const d = sec - (i0.get(name) ?? 0);
-      if (d > 0) idleByThread[name] = Math.round((d / SECONDS) * 1000) / 10;
-    }
+    const idleByThread = threadDelta(i0, i1, 100 / SECONDS, 1);
     log(
       `${kind} idle with ${CLIENTS} clients: ${((idle / SECONDS) * 100).toFixed(1)} % of a core ` +
         `(by thread, %: ${JSON.stringify(idleByThread)})`,
@@ -107,11 +103,7 @@ async function run(kind: Kind, gens: GenPool, inspect?: number): Promise<void> {
     const sent = res.reduce((s, r) => s + (r.sent ?? 0), 0);
     const p = percentiles(merge(res.flatMap((r) => (r.hist ? [r.hist] : []))));
     const server = sumPids(cpu, c.pids);
-    const byThread: Record<string, number> = {};
-    for (const [name, sec] of threads1) {
-      const d = sec - (threads0.get(name) ?? 0);
-      if (d > 0) byThread[name] = Math.round((d * 1e6) / sent);
-    }
+    const byThread = threadDelta(threads0, threads1, 1e6 / sent);
     log(
       `${kind}${inspect ? ' under the profiler' : ''}: ${sent} sent, ${delivered} delivered in ${SECONDS} s; ` +
         `server ${((server / delivered) * 1e6).toFixed(1)} µs per delivery (${((server / sent) * 1e6).toFixed(0)} µs per message, ` +
