@@ -114,14 +114,20 @@ export async function startInstances(
 ): Promise<TestInstance[]> {
   const prefix = env.CHAT_KEY_PREFIX ?? 'chat:';
   const target = typeof redis === 'string' ? { REDIS_URL: redis } : redis.env();
+  const instanceEnv = { ...target, CHAT_KEY_PREFIX: prefix, ...env };
   return Promise.all(
-    Array.from({ length: n }, async (_, i) =>
-      new TestInstance(`chat-${i + 1}`, await freePort(), {
-        ...target,
-        CHAT_KEY_PREFIX: prefix,
-        ...env,
-      }).start(),
-    ),
+    Array.from({ length: n }, async (_, i) => {
+      // A port that was free when asked for can be taken before the instance binds it (by
+      // another test's server, or as an outgoing connection's port): then it takes another.
+      for (let attempt = 1; ; attempt++) {
+        const inst = new TestInstance(`chat-${i + 1}`, await freePort(), instanceEnv);
+        try {
+          return await inst.start();
+        } catch (err) {
+          if (attempt >= 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+        }
+      }
+    }),
   );
 }
 

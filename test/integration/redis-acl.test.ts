@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logout } from '../../src/client/api.js';
+import type { ChatMessage } from '../../src/protocol/index.js';
 import {
   TEST_ENV,
   connectUser,
@@ -116,7 +117,11 @@ describe('REDIS_URL as the documented ACL user (default user off)', () => {
     expect(kick.code).toBe(0);
     await until(a.client, () => a.client.state.kind === 'ended', 15_000, 'kicked');
     expect((await late.client.send('acl', 'to be deleted')).state).toBe('sent');
-    const doomed = late.client.rooms.get('acl')!.messages.find((m) => m.text === 'to be deleted')!;
+    // The ack and the room's live copy come over two connections to Redis, in either order.
+    const doomedIn = (): ChatMessage | undefined =>
+      late.client.rooms.get('acl')!.messages.find((m) => m.text === 'to be deleted');
+    await until(late.client, () => doomedIn() !== undefined, 10_000, 'the live copy');
+    const doomed = doomedIn()!;
     expect((await late.client.remove('acl', doomed.id)).id).toBeTruthy();
     await logout(urls[1]!, late.token);
     for (const c of [a, b, late]) c.client.close();
