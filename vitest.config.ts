@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { ToolsReporter } from './test/helpers/tools-reporter.js';
+import { FAST, FAST_PROJECTS } from './test/projects.js';
 
 /**
  * The shared integration suite: these files run twice, once on one redis-server and once on a
@@ -37,13 +38,15 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     projects: [
+      // Unit and component tests, sharing their modules within a worker (test/projects.ts).
+      ...FAST_PROJECTS,
       {
         extends: true,
         test: {
           name: 'single',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           // The chaos suite has its own config (one file at a time): `npm run test:chaos`.
-          exclude: ['test/chaos/**', 'node_modules/**', ...CLUSTER_ONLY],
+          exclude: ['test/chaos/**', 'node_modules/**', ...CLUSTER_ONLY, ...FAST],
         },
       },
       {

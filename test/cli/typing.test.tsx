@@ -51,7 +51,7 @@ describe('typing notices', () => {
     await h.until(() => expect(h!.chat.typingLog.at(-1)).toBe('lobby:off'));
   });
 
-  it('of others are not shown while the connection is down (a rejoin: store-cluster.test.ts)', async () => {
+  it('of others are not shown while the connection is down (a rejoin: test/integration/tui-store.test.ts)', async () => {
     h = await setup();
     h.chat.rooms.get('lobby')!.typing.set('bob', T0 + 5000);
     h.chat.deliver('lobby', 'bob', 'hi');
