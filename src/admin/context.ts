@@ -7,7 +7,7 @@ import { resolveTarget, type GlobalFlags, type Target } from './settings.js';
 export interface CommandContext {
   env: NodeJS.ProcessEnv;
   out: Output;
-  target(): Target;
+  target(): Promise<Target>;
   /** Connects once (later calls return the same client); closed when the command ends. */
   client(): Promise<AdminClient>;
 }
@@ -22,13 +22,13 @@ export async function withContext(
 ): Promise<void> {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const env = process.env;
-  let target: Target | undefined;
+  let target: Promise<Target> | undefined;
   let client: Promise<AdminClient> | undefined;
   const ctx: CommandContext = {
     env,
     out: stdio,
     target: () => (target ??= resolveTarget(flags, env)),
-    client: () => (client ??= AdminClient.connect(ctx.target())),
+    client: () => (client ??= ctx.target().then((t) => AdminClient.connect(t))),
   };
   try {
     await body(ctx);

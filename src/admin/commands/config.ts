@@ -18,9 +18,8 @@ export function configCommand(): Command {
     .option('--clear', 'forget the saved server and token')
     .option('--json', 'print the saved settings as JSON (the token masked)')
     .action(async (flags: ConfigFlags, cmd: Command) => {
-      // Nothing here is asynchronous; withContext still gives the same env and output.
-      await withContext(cmd, (ctx) => {
-        const conf = savedSettings(ctx.env);
+      await withContext(cmd, async (ctx) => {
+        const conf = await savedSettings(ctx.env);
         if (flags.clear) conf.clear();
         if (flags.setServer) conf.set('server', parseServer(flags.setServer));
         if (flags.setToken) conf.set('token', flags.setToken);
@@ -36,7 +35,6 @@ export function configCommand(): Command {
             `server  ${shown.server ?? '(not set)'}`,
             `token   ${shown.token ?? '(not set)'}`,
           ]);
-        return Promise.resolve();
       });
     });
 }

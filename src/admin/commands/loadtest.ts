@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
-import { runLoadtest } from '../loadtest/runner.js';
-import { renderReport } from '../loadtest/report.js';
 import {
   durationFlag,
   parseCount,
@@ -10,7 +8,6 @@ import {
   resolveOptions,
   type RawLoadtestFlags,
 } from '../loadtest/options.js';
-import { plainView } from '../loadtest/views.js';
 import { clean } from '../output.js';
 
 /** Wraps a parser so commander reports its message as a usage error (exit 2). */
@@ -100,12 +97,18 @@ export function loadtestCommand(): Command {
         throw new AdminError(ExitCode.Usage, (err as Error).message);
       }
       await withContext(cmd, async (ctx) => {
+        // The runner (workers, histograms) and its views load only for a run.
+        const [{ runLoadtest }, { renderReport }, { plainView }] = await Promise.all([
+          import('../loadtest/runner.js'),
+          import('../loadtest/report.js'),
+          import('../loadtest/views.js'),
+        ]);
         const client = await ctx.client();
         const warn = (l: string): void => ctx.out.warn(l);
         const view = process.stderr.isTTY
           ? (await import('../loadtest/ink-view.js')).inkView(warn)
           : plainView((l) => ctx.out.progress(l), warn);
-        const report = await runLoadtest(client, ctx.target().server, opts, view);
+        const report = await runLoadtest(client, (await ctx.target()).server, opts, view);
         if (flags.json) ctx.out.json(report);
         else ctx.out.text(renderReport(report, clean));
         if (!report.passed) {

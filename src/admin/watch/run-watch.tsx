@@ -23,7 +23,8 @@ export async function runWatch(ctx: CommandContext, client: AdminClient): Promis
   const leave = (): void => void process.stdout.write(LEAVE_ALT_SCREEN);
   process.once('exit', leave);
   try {
-    const app = render(<WatchApp server={ctx.target().server} fetchStatus={fetchStatus} />, {
+    const { server } = await ctx.target();
+    const app = render(<WatchApp server={server} fetchStatus={fetchStatus} />, {
       exitOnCtrlC: true,
     });
     await app.waitUntilExit();
