@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../../src/client/chat-client.js';
 import { io } from 'socket.io-client';
 import {
   ADMIN_NAMESPACE,
@@ -9,8 +8,8 @@ import {
 } from '../../src/protocol/index.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import { TEST_ENV, connectUser, until, useCluster } from '../helpers/cluster.js';
-import { freePort } from '../helpers/processes.js';
 import { eventually } from '../helpers/eventually.js';
+import { noticeOf, within } from './notices.js';
 import { adminJson, runAdmin } from './run-admin.js';
 
 const TOKEN = { CHAT_ADMIN_TOKEN: TEST_ENV.CHAT_ADMIN_TOKEN };
@@ -91,36 +90,6 @@ async function apiDropTime(id: string, since: number): Promise<number> {
     );
   } finally {
     s.close();
-  }
-}
-
-/**
- * The next notice whose text is `text`, as it arrives. No clock of its own: the caller bounds
- * the wait from the moment the command that sends it has answered (see {@link within}), so a
- * slow start of the `chat-admin` process does not count against delivery.
- */
-function noticeOf(c: ChatClient, text: string): Promise<Notice> {
-  return new Promise((resolve) => {
-    const off = c.on('notice', (n) => {
-      if (n.text !== text) return;
-      off();
-      resolve(n);
-    });
-  });
-}
-
-/** `p`, or an error naming `what` if it has not settled within `ms`. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        t = setTimeout(() => reject(new Error(`${what} not received within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(t);
   }
 }
 
@@ -298,59 +267,6 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(rows.filter((l) => new RegExp(`^${between} +1 +\\S+ ago$`).test(l))).toHaveLength(1);
   });
 
-  it('a wrong token exits 4 and changes nothing', async () => {
-    const before = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
-    const heard: Notice[] = [];
-    const offs = clients.map((c) => c.on('notice', (n) => heard.push(n)));
-    const wrong = { CHAT_ADMIN_TOKEN: 'not-the-token' };
-    const runs = await Promise.all([
-      runAdmin([...server(0), 'broadcast', 'should not arrive'], wrong),
-      runAdmin([...server(1), 'restart', 'chat-2'], wrong),
-      runAdmin([...server(2), 'kick', 'someone', '--token', 'also-wrong'], TOKEN),
-      runAdmin([...server(0), 'status', '--json'], wrong),
-    ]);
-    for (const r of runs) {
-      expect(r.code).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/refused the admin token/);
-    }
-    // Nothing happened: a real broadcast arrives and is the only notice anyone got.
-    const fence = `after wrong token ${Date.now()}`;
-    const fenced = clients.map((c) => noticeOf(c, fence));
-    await adminJson([...server(0), 'broadcast', fence], TOKEN);
-    await within(Promise.all(fenced), 10_000, `notice ${fence}`);
-    offs.forEach((o) => o());
-    expect(new Set(heard.map((n) => n.text))).toEqual(new Set([fence]));
-    const after = await adminJson<StatusDocument>([...server(0), 'status'], TOKEN);
-    expect(after.instances.map((i) => i.bootId)).toEqual(before.instances.map((i) => i.bootId));
-    expect(clients.every((c) => c.connected)).toBe(true);
-
-    const none = await runAdmin([...server(0), 'status']);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/no admin token/);
-  });
-
-  it('an unreachable server exits 3 with a clear line', async () => {
-    const port = await freePort();
-    const r = await runAdmin(['--server', `http://127.0.0.1:${port}`, 'status'], TOKEN);
-    expect(r.code).toBe(3);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe(
-      `chat-admin: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
-    );
-  });
-
-  it('a saved config supplies the token', async () => {
-    const dir = { CHAT_ADMIN_CONFIG_DIR: (await import('../helpers/processes.js')).tmpDir('cfg') };
-    const saved = await runAdmin(
-      ['config', '--set-token', TEST_ENV.CHAT_ADMIN_TOKEN!, '--set-server', cluster.nodes[2]!.url],
-      dir,
-    );
-    expect(saved.code).toBe(0);
-    const doc = await adminJson<StatusDocument>(['status'], dir);
-    expect(doc.totals.instances).toBe(3);
-  });
-
   it("kick ends a user's sessions on every instance", async () => {
     const a = await connectUser([cluster.nodes[0]!.url]);
     const b = await connectUser([cluster.nodes[1]!.url], { user: a.user });
@@ -416,35 +332,6 @@ describe('chat-admin on a 3-instance cluster', () => {
     await cluster.nodes[1]!.log.wait(
       (l) => l.action === 'admin:connect' && l.outcome === 'unauthorized',
     );
-  });
-
-  it('a broadcast the server would refuse (too long, blank, invisible) exits 2 before sending', async () => {
-    const connects = (): number =>
-      cluster.nodes[0]!.log.lines.filter((l) => l.action === 'broadcast').length;
-    const before = connects();
-    const runs = await Promise.all(
-      ['x'.repeat(70_000), 'y'.repeat(501), '   ', '\u200b\u200d\u2060', '\t\n'].map((text) =>
-        runAdmin([...server(0), 'broadcast', text], TOKEN),
-      ),
-    );
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
-    expect(runs[0]?.stderr).toMatch(/at most 500 characters/);
-    expect(runs[2]?.stderr).toMatch(/blank/);
-    expect(runs[3]?.stderr).toMatch(/blank/);
-    // Refused before sending: the server audited no broadcast (not even a refused one).
-    expect(connects()).toBe(before);
-  });
-
-  it('usage errors exit 2', async () => {
-    const runs = await Promise.all([
-      runAdmin([...server(1), 'restart'], TOKEN),
-      runAdmin([...server(1), 'restart', 'chat-1', '--all'], TOKEN),
-      runAdmin([...server(1), 'restart', '--rolling', '--timeout', 'soon'], TOKEN),
-      runAdmin([...server(1), 'status', '--watch'], TOKEN), // no terminal here
-      runAdmin([...server(1), 'frobnicate'], TOKEN),
-    ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
-    expect(runs[3]?.stderr).toMatch(/--watch needs a terminal/);
   });
 
   it('exits 1 when a replacement does not come back in time', async () => {
