@@ -1,7 +1,16 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import PinoPretty from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
 
 export type { Logger };
+
+/**
+ * pino-pretty, loaded only for a terminal: an instance logging JSON (every supervised or
+ * deployed one) does not pay its ~20 ms of start-up.
+ */
+function pinoPretty(): typeof PinoPrettyModule {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPrettyModule;
+}
 
 /**
  * JSON lines to stderr; pretty when stderr is a terminal (and pino-pretty is installed), unless
@@ -16,7 +25,9 @@ export function createLogger(
 ): Logger {
   const pretty = process.stderr.isTTY && format !== 'json';
   if (file) {
-    const terminal = pretty ? PinoPretty({ destination: 2, colorize: true }) : pino.destination(2);
+    const terminal = pretty
+      ? pinoPretty()({ destination: 2, colorize: true })
+      : pino.destination(2);
     return pino(
       { level, base: bindings },
       pino.multistream([
