@@ -6,6 +6,8 @@
  * against mapped files, from /proc) and, for ours, V8's own account from its /metrics (each
  * heap space's used and committed bytes, external memory). What RSS holds beyond V8's
  * committed heap is native: malloc's arenas (sockets' buffers, zlib, OpenSSL, scrypt).
+ * Over the hold it reports the instance's and Redis's CPU too (per connection-second): run
+ * it at two `--n` and two `--rooms` to tell a cost per connection from one per room.
  *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
  *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain]
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
+import { cpuSeconds } from './cpu.js';
 import { GenPool, killAll, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 
@@ -108,7 +111,19 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     log(`${kind}: ${N - failed} connected and joined`);
     await sleep(10_000);
     await sample(c, 'settled (10 s after the joins)', base);
+    // CPU over the hold: the instance's and Redis's, per connection-second (the capacity
+    // model's idle slope) and per (room, instance) pair-second at this layout.
+    const before = { at: Date.now(), inst: cpuSeconds(c.pids[0]!), redis: cpuSeconds(c.redisPid) };
     await sleep(HOLD_S * 1000);
+    const secs = (Date.now() - before.at) / 1000;
+    const inst = cpuSeconds(c.pids[0]!) - before.inst;
+    const redis = cpuSeconds(c.redisPid) - before.redis;
+    const held = N - failed;
+    log(
+      `${kind} idle over ${secs.toFixed(0)} s: instance ${((100 * inst) / secs).toFixed(1)} % of a core ` +
+        `(${((1e6 * inst) / secs / held).toFixed(2)} µs per connection-second), Redis ` +
+        `${((100 * redis) / secs).toFixed(1)} % (${ROOMS} rooms on 1 instance)`,
+    );
     await sample(c, `held ${HOLD_S} s more`, base);
     await gens.all(() => ({ type: 'close', kind }));
   } finally {
