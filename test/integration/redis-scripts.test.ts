@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, Redis, type Result } from 'ioredis';
 import type { RedisConn } from '../../src/server/redis/clients.js';
 import { defineScript } from '../../src/server/redis/scripts.js';
+import {
+  RENEWAL_COMMANDS,
+  definePresenceRenew,
+} from '../../src/server/rooms/scripts/presence-renew.js';
 import { BACKENDS, startStore, type TestStore } from '../helpers/cluster.js';
+import { TestRedis } from '../helpers/redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -91,5 +96,59 @@ describe.each(BACKENDS)('scripts defined once for every pipeline (%s)', (backend
     expect(() => defineScript(b, 'testScriptEcho', { numberOfKeys: 2, lua: ECHO })).toThrow(
       /already defined/,
     );
+  });
+});
+
+/**
+ * The capacity model charges each (room, instance) pair a presence renewal every 20 s at
+ * RENEWAL_COMMANDS commands (bench/costs.ts); this is what Redis itself counts for one.
+ */
+describe("a presence renewal's commands, as the capacity model counts them", () => {
+  let redis: TestRedis;
+  let r: Redis;
+  beforeAll(async () => {
+    redis = await TestRedis.start();
+    r = new Redis(redis.url);
+    definePresenceRenew(r);
+  });
+  afterAll(async () => {
+    r?.disconnect();
+    await redis?.down();
+  });
+
+  /** Calls per command since the last CONFIG RESETSTAT, less the counting's own. */
+  async function commandCalls(): Promise<Record<string, number>> {
+    const info = await r.info('commandstats');
+    const out: Record<string, number> = {};
+    for (const m of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
+      if (m[1] !== 'info' && m[1] !== 'config|resetstat') out[m[1]!] = Number(m[2]);
+    }
+    return out;
+  }
+
+  it('is RENEWAL_COMMANDS with no dead instance to drop', async () => {
+    const renew = (): Promise<number> => {
+      const now = Date.now();
+      return r.chatPresenceRenew(
+        'p:{room}:ids',
+        'p:{room}:entries',
+        now,
+        'pid-1',
+        now + 60_000,
+        120_000,
+        0,
+        'alice',
+        'bob',
+      );
+    };
+    // The first call loads the script (EVALSHA refused, then EVAL); the instance's every later
+    // renewal runs it by its hash, as this second one does.
+    await renew();
+    await r.config('RESETSTAT');
+    expect(await renew()).toBe(0);
+    const calls = await commandCalls();
+    const total = Object.values(calls).reduce((a, b) => a + b, 0);
+    expect(total, JSON.stringify(calls)).toBe(RENEWAL_COMMANDS);
+    expect(calls.evalsha).toBe(1);
   });
 });
