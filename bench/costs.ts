@@ -352,26 +352,37 @@ export async function writeCosts(r: Results, prev: Costs = MEASURED): Promise<Co
 
 /**
  * A (room, instance) pair's idle cost from the code: one renewal of the instance's entries in
- * the room every ENTRY_RENEW_MS (RENEWAL_COMMANDS commands), at what a command cost Redis in
- * this run's fan-out (the append script: CPU and bytes per message over its commands).
+ * the room every ENTRY_RENEW_MS (RENEWAL_COMMANDS commands), at what an idle command cost
+ * Redis in this run: the idle tiers' slope of Redis CPU (and bytes) per connection over their
+ * slope of commands per connection, the same light commands a renewal runs (sorted-set adds
+ * and trims, expiries). Without those slopes, at what a command of the fan-out's append cost
+ * (a heavier script: it overstated a pair about fivefold, bench/ANALYSIS.md l).
  */
 function pairCostsFromCode(c: Costs): void {
   const rd = c.redis;
   const perSec = RENEWAL_COMMANDS / (ENTRY_RENEW_MS / 1000);
-  const commandsPerMessage = rd.commandsPerMessage.value ?? 0;
-  if (commandsPerMessage <= 0) return;
-  const us = (rd.usPerMessage.value ?? 0) / commandsPerMessage;
-  const bytes = (rd.bytesInPerMessage.value ?? 0) / commandsPerMessage;
   const why = `from the code: one renewal (${RENEWAL_COMMANDS} commands) every ${ENTRY_RENEW_MS / 1000} s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve`;
+  const idleCommands = rd.idleCommandsPerConnectionSec.value ?? 0;
+  const idleUs = rd.idleUsPerConnectionSec.value ?? 0;
+  const idleBytes = rd.idleBytesPerConnectionSec.value ?? 0;
+  let us: number;
+  let bytes: number;
+  let at: string;
+  if (idleCommands > 0 && idleUs > 0 && idleBytes > 0) {
+    us = idleUs / idleCommands;
+    bytes = idleBytes / idleCommands;
+    at =
+      'an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)';
+  } else {
+    const commandsPerMessage = rd.commandsPerMessage.value ?? 0;
+    if (commandsPerMessage <= 0) return;
+    us = (rd.usPerMessage.value ?? 0) / commandsPerMessage;
+    bytes = (rd.bytesInPerMessage.value ?? 0) / commandsPerMessage;
+    at = "a command of the fan-out's append (Redis CPU and bytes in over commands per message)";
+  }
   rd.idleCommandsPerRoomInstanceSec = cost(perSec, why);
-  rd.idleUsPerRoomInstanceSec = cost(
-    perSec * us,
-    `${why}; x ${r1(us)} µs a command (the fan-out's append: Redis CPU over commands per message)`,
-  );
-  rd.idleBytesPerRoomInstanceSec = cost(
-    perSec * bytes,
-    `${why}; x ${r1(bytes)} B a command (the fan-out's append: bytes in over commands per message)`,
-  );
+  rd.idleUsPerRoomInstanceSec = cost(perSec * us, `${why}; x ${r1(us)} µs, ${at}`);
+  rd.idleBytesPerRoomInstanceSec = cost(perSec * bytes, `${why}; x ${r1(bytes)} B, ${at}`);
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);

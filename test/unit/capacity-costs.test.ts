@@ -131,21 +131,39 @@ describe('costs from bench results (no network)', () => {
       seconds: 15,
     };
     const c = costsFromResults(r, MEASURED);
-    // One renewal of 8 commands every 20 s, at what a command of the run's append cost.
-    const perCommand = (x: { value: number | null }): number =>
-      x.value! / c.redis.commandsPerMessage.value!;
+    // One renewal of 8 commands every 20 s, at what an idle command cost Redis in the run:
+    // the tiers' slope of CPU (and bytes) per connection over their slope of commands.
+    const perIdleCommand = (x: { value: number | null }): number =>
+      x.value! / c.redis.idleCommandsPerConnectionSec.value!;
+    expect(c.redis.idleCommandsPerConnectionSec.value).toBeGreaterThan(0);
     expect(c.redis.idleCommandsPerRoomInstanceSec.value).toBeCloseTo(0.4, 6);
     expect(c.redis.idleUsPerRoomInstanceSec.value).toBeCloseTo(
-      0.4 * perCommand(c.redis.usPerMessage),
-      1,
+      0.4 * perIdleCommand(c.redis.idleUsPerConnectionSec),
+      3,
     );
     expect(c.redis.idleBytesPerRoomInstanceSec.value).toBeCloseTo(
-      0.4 * perCommand(c.redis.bytesInPerMessage),
-      0,
+      0.4 * perIdleCommand(c.redis.idleBytesPerConnectionSec),
+      3,
     );
     expect(c.redis.idleUsPerRoomInstanceSec.value).toBeGreaterThan(0);
     expect(c.redis.idleCommandsPerRoomInstanceSec.source).toMatch(/^from the code: one renewal/);
+    expect(c.redis.idleUsPerRoomInstanceSec.source).toMatch(/an idle command/);
     expect(c.redis.idleCommandsPerInstanceSec.value).toBe(10);
+
+    // Without the tiers' command slope, at what a command of the run's append cost.
+    r.idle!.forEach((t) => (t.redisHold = hold(10)));
+    const d = costsFromResults(r, MEASURED);
+    const perAppendCommand = (x: { value: number | null }): number =>
+      x.value! / d.redis.commandsPerMessage.value!;
+    expect(d.redis.idleUsPerRoomInstanceSec.value).toBeCloseTo(
+      0.4 * perAppendCommand(d.redis.usPerMessage),
+      1,
+    );
+    expect(d.redis.idleBytesPerRoomInstanceSec.value).toBeCloseTo(
+      0.4 * perAppendCommand(d.redis.bytesInPerMessage),
+      1,
+    );
+    expect(d.redis.idleUsPerRoomInstanceSec.source).toMatch(/the fan-out's append/);
   });
 
   it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
