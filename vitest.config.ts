@@ -44,6 +44,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'single',
+          // Files share their modules within a worker (importing Socket.IO, ioredis and the
+          // sources once per worker, not once per file); what one file must not inherit from
+          // the one before is reset by the setup file.
+          isolate: false,
+          setupFiles: ['test/helpers/per-file.ts'],
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
           // The chaos suite has its own config (one file at a time): `npm run test:chaos`.
           exclude: ['test/chaos/**', 'node_modules/**', ...CLUSTER_ONLY, ...FAST],

@@ -139,9 +139,19 @@ export function sessionKey(token: string, prefix = 'chat:'): string {
 }
 
 let userSeq = 0;
-/** A fresh user name, unique within the run. */
+/**
+ * A fresh user name, unique within a test file's run (each file has a Redis of its own). Its
+ * length stays what it is when the file runs alone: a worker's files share this module, and
+ * `test/helpers/per-file.ts` starts the names over for each (tmux tests read whole lines of an
+ * 80-column screen, where a longer name wraps).
+ */
 export function userName(prefix = 'u'): string {
   return `${prefix}${process.pid % 10000}-${++userSeq}`;
+}
+
+/** Starts the names over, for the next test file (`test/helpers/per-file.ts`). */
+export function resetUserNames(): void {
+  userSeq = 0;
 }
 
 /** Logs a fresh user in through `server` and connects a client to `servers`. */
