@@ -119,3 +119,40 @@ export function topSelf(p: Profile, n: number): string[] {
         `${ms.toFixed(1).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`,
     );
 }
+
+/**
+ * Total (inclusive) time by function (ms), largest first: what a call and everything it called
+ * cost. A function on the stack twice in one sample (recursion) is counted once.
+ */
+export function topTotal(p: Profile, n: number): string[] {
+  const parent = new Map<number, number>();
+  for (const x of p.nodes as (Profile['nodes'][number] & { children?: number[] })[]) {
+    for (const c of x.children ?? []) parent.set(c, x.id);
+  }
+  const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const keyOf = (id: number): string => {
+    const f = byId.get(id)!.callFrame;
+    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+    return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+  };
+  const total = new Map<string, number>();
+  let all = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    all += dt;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const k = keyOf(at);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + dt);
+    }
+  });
+  return [...total.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(
+      ([k, ms]) =>
+        `${ms.toFixed(1).padStart(8)} ms ${((ms / all) * 100).toFixed(1).padStart(5)} %  ${k}`,
+    );
+}

@@ -9,16 +9,20 @@
  * Over the hold it reports the instance's and Redis's CPU too (per connection-second): run
  * it at two `--n` and two `--rooms` to tell a cost per connection from one per room.
  *
+ * It reports the instance's CPU per join too (the joins and the 10 s settle after them); with
+ * `--profile DIR` the instance runs under the inspector's CPU profiler over that phase.
+ *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
- *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain]
+ *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain] [--profile DIR]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { cpuSeconds } from './cpu.js';
-import { GenPool, killAll, sleep } from './procs.js';
+import { Inspector, topSelf, topTotal } from './inspector.js';
+import { GenPool, freePort, killAll, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     rooms: { type: 'string', default: '100' },
     hold: { type: 'string', default: '30' },
     systems: { type: 'string', default: 'ours,plain' },
+    profile: { type: 'string' },
   },
 });
 const N = Number(args.n);
@@ -85,7 +90,8 @@ async function sample(c: Cluster, label: string, base: number): Promise<void> {
 }
 
 async function probe(kind: Kind, gens: GenPool): Promise<void> {
-  const so = { instances: 1 };
+  const inspect = args.profile ? await freePort() : undefined;
+  const so = { instances: 1, ...(inspect ? { nodeArgs: [`--inspect=127.0.0.1:${inspect}`] } : {}) };
   const c = kind === 'ours' ? await startOurs(so) : await startPlain(so);
   try {
     await sleep(2000);
@@ -107,9 +113,24 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       return { type: 'connect', kind, urls: c.urls, clients, concurrency: 50 };
     }, 300_000);
     const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
+    const inspector = inspect ? await Inspector.attach(inspect) : undefined;
+    await inspector?.start();
+    const joinFrom = { at: Date.now(), inst: cpuSeconds(c.pids[0]!) };
     await gens.all(() => ({ type: 'join', kind, timeoutMs: 150_000 }), 160_000);
-    log(`${kind}: ${N - failed} connected and joined`);
+    const joinedIn = Date.now() - joinFrom.at;
     await sleep(10_000);
+    const joinCpu = cpuSeconds(c.pids[0]!) - joinFrom.inst;
+    log(
+      `${kind}: ${N - failed} connected and joined in ${joinedIn} ms; instance CPU over the joins ` +
+        `and 10 s after ${joinCpu.toFixed(2)} s, ${((1e6 * joinCpu) / (N - failed)).toFixed(0)} µs per join`,
+    );
+    if (inspector && args.profile) {
+      const profile = await inspector.stop();
+      const file = path.join(args.profile, `join-${kind}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      log(`join profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
+      log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
+    }
     await sample(c, 'settled (10 s after the joins)', base);
     // CPU over the hold: the instance's and Redis's, per connection-second (the capacity
     // model's idle slope) and per (room, instance) pair-second at this layout.
