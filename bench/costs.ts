@@ -18,6 +18,7 @@ import { ENTRY_RENEW_MS } from '../src/server/rooms/presence.js';
 import { RENEWAL_COMMANDS } from '../src/server/rooms/scripts/presence-renew.js';
 import { IDLE_ROOMS, type IdleTier } from './idle.js';
 import { fanoutLine, type Results } from './results.js';
+import { SCALE_MEMBERS, SCALE_ROOMS, type ReceivedRow } from './scale.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const US = 1e6;
@@ -291,30 +292,80 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     );
   }
 
-  // Rooms of 5, each on one instance: the per-message part beyond deliveries.
-  const s = r.scale?.received.find((x) => x.messages !== undefined && x.messages > 0);
-  if (s && s.messages && s.serverCpuSeconds !== undefined && s.redis) {
-    const secs = s.redis.seconds;
-    const deliveries = s.messages * (s.deliveriesPerMessage ?? 5);
-    i.usPerMessage = cost(
-      ((s.serverCpuSeconds - 4 * (valueOr(i.idleBaseUsPerSec) / US) * secs) / s.messages) * US -
-        (deliveries / s.messages) * valueOr(i.usPerDelivery),
-      `scale: instances' CPU per message in rooms of ${s.deliveriesPerMessage ?? 5} on one instance each (${s.messages} messages), less its deliveries and the instances' base`,
+  // Rooms of 5 on 4 instances: what a message costs beyond its deliveries and beyond what the
+  // instances spend anyway, as the model counts it (each instance's idle base and traffic base,
+  // the connections held); every room on one instance, then (ours' second row) on two.
+  const scaleRows = r.scale?.received ?? [];
+  const spanRow = (span: number): ReceivedRow | undefined =>
+    scaleRows.find(
+      (x) =>
+        (x.span ?? 1) === span &&
+        x.messages !== undefined &&
+        x.messages > 0 &&
+        x.serverCpuSeconds !== undefined &&
+        x.redis !== undefined,
     );
-    if (s.redisCpuSeconds !== undefined) {
-      const one = (s.redisCpuSeconds / s.messages) * US;
-      const two = median(
-        headline.filter((p) => p.rate === 200).map((p) => p.redisUsPerDelivery * ROOM_SIZE),
+  const messageCost = (x: ReceivedRow): number => {
+    const secs = x.redis!.seconds;
+    const instances = x.perInstancePerSec.length;
+    const members = x.deliveriesPerMessage ?? SCALE_MEMBERS;
+    const baseUsPerSec =
+      instances * (valueOr(i.idleBaseUsPerSec) + valueOr(i.trafficBaseUsPerSec)) +
+      SCALE_ROOMS * members * valueOr(i.idleUsPerConnectionSec);
+    return (
+      (x.serverCpuSeconds! * US - baseUsPerSec * secs) / x.messages! -
+      members * valueOr(i.usPerDelivery)
+    );
+  };
+  const one = spanRow(1);
+  const two = spanRow(2);
+  if (one) {
+    const whole = messageCost(one);
+    const layout = `rooms of ${one.deliveriesPerMessage ?? SCALE_MEMBERS} on ${one.perInstancePerSec.length} instances`;
+    const less = "less its deliveries and the instances' idle and traffic bases";
+    if (two) {
+      // The two rows differ only in how many instances hear each message.
+      const heard = Math.max(0, messageCost(two) - whole);
+      i.usPerMessageHeard = cost(
+        heard,
+        `scale: instances' CPU per message with every room on 2 instances minus on 1 (${layout}; ${two.messages} and ${one.messages} messages, ${less}): what each further instance serving a room spends on each of its messages`,
       );
+      i.usPerMessage = cost(
+        whole - heard,
+        `scale: instances' CPU per message with every room on 1 instance (${layout}, ${one.messages} messages, ${less}), minus hearing it: the part only the sender's instance pays`,
+      );
+    } else {
+      i.usPerMessage = cost(
+        whole,
+        `scale: instances' CPU per message with every room on 1 instance (${layout}, ${one.messages} messages, ${less})`,
+      );
+      i.usPerMessageHeard = {
+        value: null,
+        source:
+          'not measured (the run has no scale row with rooms on 2 instances): usPerMessage is charged to every instance serving a room',
+      };
+    }
+    if (one.redisCpuSeconds !== undefined) {
+      const redisOne = (one.redisCpuSeconds / one.messages!) * US;
       rd.usPerMessage = cost(
-        one,
-        `scale: Redis CPU per message with its room on one instance (${s.messages} messages at ${s.inputPerSec}/s)`,
+        redisOne,
+        `scale: Redis CPU per message with its room on one instance (${one.messages} messages at ${one.inputPerSec}/s)`,
       );
-      if (two > 0) {
+      if (two?.redisCpuSeconds !== undefined) {
         rd.usPerPush = cost(
-          two - one,
-          'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
+          (two.redisCpuSeconds / two.messages!) * US - redisOne,
+          `scale: Redis CPU per message with every room on 2 instances minus on 1 (${two.messages} and ${one.messages} messages)`,
         );
+      } else {
+        const twoFanout = median(
+          headline.filter((p) => p.rate === 200).map((p) => p.redisUsPerDelivery * ROOM_SIZE),
+        );
+        if (twoFanout > 0) {
+          rd.usPerPush = cost(
+            twoFanout - redisOne,
+            'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
+          );
+        }
       }
     }
   }

@@ -32,6 +32,9 @@ const log = (s: string): void => void process.stderr.write(`bench scale: ${s}\n`
 
 const ROOMS = 40;
 const MEMBERS = 5;
+/** The layout of the received section, for the costs it prices (bench/costs.ts). */
+export const SCALE_ROOMS = ROOMS;
+export const SCALE_MEMBERS = MEMBERS;
 
 interface Running {
   urls: string[];
@@ -104,18 +107,24 @@ async function tokens(url: string, count: number, prefix: string): Promise<strin
   return res.data.users.map((u) => u.token);
 }
 
-/** Members of room r connect to instance r % instances: every room lives on one instance. */
+/**
+ * Members of room r connect to instance r % instances, so every room lives on one instance;
+ * with `span` 2 its members alternate between that instance and the next, so every room is
+ * served by two (each of its messages is heard by both).
+ */
 async function membersOurs(
   r: Running,
   onLatency: (ms: number) => void,
   prefix: string,
+  span = 1,
 ): Promise<Member[]> {
   const toks = await tokens(r.urls[0]!, ROOMS * MEMBERS, prefix);
   const out: Member[] = [];
   for (let i = 0; i < ROOMS * MEMBERS; i++) {
     const room = `r${i % ROOMS}`;
+    const nth = Math.floor(i / ROOMS);
     const c = new ChatClient({
-      servers: [r.urls[(i % ROOMS) % r.urls.length]!],
+      servers: [r.urls[((i % ROOMS) + (nth % span)) % r.urls.length]!],
       token: toks[i]!,
       pingEveryMs: 0,
       ackTimeoutMs: 15_000,
@@ -172,6 +181,8 @@ const pct = (xs: number[], p: number): number => {
 
 export interface ReceivedRow {
   system: string;
+  /** Instances serving each room (ours: 1, and 2 for the row that prices hearing a message). */
+  span?: number;
   perInstancePerSec: number[];
   inputPerSec: number;
   /**
@@ -193,18 +204,32 @@ export interface KneeRow {
   error?: string;
 }
 
+/**
+ * Rooms of 5 on 4 instances, each system in turn, every room on one instance; then ours again
+ * with every room on two instances. The two rows of ours differ only in how many instances
+ * hear each message (same messages, same deliveries, same instances): their CPU difference per
+ * message is what one more instance serving a room spends on each of its messages, the
+ * capacity model's `usPerMessageHeard` (bench/costs.ts).
+ */
 async function receivedSection(): Promise<ReceivedRow[]> {
   const rate = QUICK ? 40 : 200;
   const secs = QUICK ? 3 : 10;
   const rows: ReceivedRow[] = [];
-  for (const system of ['ours', 'plain'] as const) {
+  const runs = [
+    { system: 'ours', span: 1 },
+    { system: 'plain', span: 1 },
+    { system: 'ours', span: 2 },
+  ] as const;
+  for (const { system, span } of runs) {
     const redis = await startRedisProc();
     const url = redis.url;
     const r = system === 'ours' ? await startOurs(4, { REDIS_URL: url }) : await startPlain(4, url);
     const members =
       system === 'ours'
-        ? await membersOurs(r, () => undefined, 'ltscale0')
+        ? await membersOurs(r, () => undefined, `ltscale${span - 1}`, span)
         : await membersPlain(r, () => undefined);
+    // Each system's joins settle first (presence lists, the storm compactor's collection).
+    await sleep(QUICK ? 1000 : 5000);
     const pids = r.procs.map((p) => p.pid!);
     const probe = new RedisProbe(url);
     const before = await r.received();
@@ -220,7 +245,12 @@ async function receivedSection(): Promise<ReceivedRow[]> {
     const took = (Date.now() - t0) / 1000;
     rows.push({
       system:
-        system === 'ours' ? 'ours (a channel per room)' : 'plain Socket.IO, classic Redis adapter',
+        system === 'plain'
+          ? 'plain Socket.IO, classic Redis adapter'
+          : span === 1
+            ? 'ours (a channel per room)'
+            : 'ours, every room on 2 instances',
+      ...(system === 'ours' ? { span } : {}),
       perInstancePerSec: after.map((a, i) => Math.round((a - before[i]!) / took)),
       inputPerSec: Math.round((rate * secs) / took),
       ...(system === 'ours'
@@ -233,7 +263,7 @@ async function receivedSection(): Promise<ReceivedRow[]> {
           }
         : {}),
     });
-    log(`received ${system}: ${JSON.stringify(rows[rows.length - 1])}`);
+    log(`received ${system} (span ${span}): ${JSON.stringify(rows[rows.length - 1])}`);
     for (const m of members) m.close();
     await stop(r);
   }
@@ -322,7 +352,7 @@ export async function runScale(quick?: boolean): Promise<ScaleResult> {
     '',
     `Run ${new Date().toISOString().slice(0, 10)}, ${secs} s, load average ${load0} at start, ${os.availableParallelism()} cores. \`npm run bench:scale\` repeats it.`,
     '',
-    `### Fan-out each instance receives (4 instances, ${ROOMS} rooms of ${MEMBERS}, every room's members on one instance)`,
+    `### Fan-out each instance receives (4 instances, ${ROOMS} rooms of ${MEMBERS}, every room's members on one instance; in the last row on two)`,
     '',
     '| System | Input msgs/s | Received from Redis per instance (msgs/s) |',
     '| --- | --- | --- |',
@@ -334,6 +364,9 @@ export async function runScale(quick?: boolean): Promise<ScaleResult> {
     "With a channel per room an instance receives only its rooms' messages: a quarter of the input",
     'each here; adding instances divides it further. The classic adapter and the old single channel',
     "hand every instance the whole cluster's rate, so instances add no fan-out capacity.",
+    'With every room on two instances each instance hears half the input: each message twice in all.',
+    "The instances' CPU per message of ours' two rows prices what an instance spends on a message",
+    "it only hears (the capacity model's `usPerMessageHeard`, bench/costs.ts).",
     '',
     `### Fan-out knee (${ROOMS} rooms of ${MEMBERS}; highest input rate with p99 < 500 ms and >= 99 % delivered; rates are the generator's targets)`,
     '',

@@ -166,6 +166,46 @@ describe('costs from bench results (no network)', () => {
     expect(d.redis.idleUsPerRoomInstanceSec.source).toMatch(/the fan-out's append/);
   });
 
+  it("prices a message on its sender's instance and on each instance that hears it, from the scale rows", () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    // What the model counts the instances to spend anyway over the scale rows' 10 s: 4 idle
+    // and traffic bases and 200 connections held (costs of the other sections of the run).
+    const i = costsFromResults(r, MEASURED).instance;
+    const base =
+      (4 * (i.idleBaseUsPerSec.value! + i.trafficBaseUsPerSec.value!) +
+        200 * i.idleUsPerConnectionSec.value!) *
+      10;
+    const deliveries = 2000 * 5 * i.usPerDelivery.value!;
+    const redis = { commands: 0, bytesIn: 0, bytesOut: 0, memoryBytes: 0, seconds: 10 };
+    /** 2000 messages into rooms of 5 on `span` instances, at `perMessage` µs each beyond. */
+    const row = (span: number, perMessage: number, redisCpuSeconds: number) => ({
+      system: 'ours',
+      span,
+      perInstancePerSec: [50, 50, 50, 50],
+      inputPerSec: 200,
+      messages: 2000,
+      deliveriesPerMessage: 5,
+      serverCpuSeconds: (base + deliveries + 2000 * perMessage) / 1e6,
+      redisCpuSeconds,
+      redis,
+    });
+    // 700 µs a message with rooms on one instance, 1000 on two: hearing it costs 300.
+    r.scale = { received: [row(1, 700, 0.4), row(2, 1000, 0.5)], knee: [] };
+    const c = costsFromResults(r, MEASURED);
+    expect(c.instance.usPerMessageHeard.value).toBeCloseTo(300, 6);
+    expect(c.instance.usPerMessage.value).toBeCloseTo(400, 6);
+    expect(c.instance.usPerMessage.source).toMatch(/minus hearing it/);
+    expect(c.redis.usPerMessage.value).toBe(200);
+    expect(c.redis.usPerPush.value).toBeCloseTo(50, 6);
+    expect(c.redis.usPerPush.source).toMatch(/^scale: /);
+
+    // A run without the second row: the whole cost per message, charged to every instance.
+    r.scale = { received: [row(1, 700, 0.4)], knee: [] };
+    const one = costsFromResults(r, MEASURED);
+    expect(one.instance.usPerMessage.value).toBeCloseTo(700, 6);
+    expect(one.instance.usPerMessageHeard.value).toBeNull();
+  });
+
   it('predicts the 100k section from the idle tiers, and the 4-instance knee from 2', () => {
     const checks = validate(RUN_2026_12_03, MEASURED);
     const rss = checks.find((c) => c.figure.includes('RSS per instance'))!;

@@ -97,6 +97,34 @@ describe('capacity model (no network)', () => {
     );
   });
 
+  it("charges a message's own part once and its hearing to every instance serving its room", () => {
+    const q = { users: 100_000, roomSize: 10, rate: 1000 };
+    const c = roundCosts();
+    c.instance.usPerMessage = is(120);
+    const cpu = (p: CapacityPlan): number => p.instances.perInstance.cpuCores;
+    // Not measured how much of it hearing is: all 120 µs on each of the 3.77 instances a room
+    // spans (at the 4 instances memory needs): 1000 x 3.7747 x 120 µs / 4 = 0.1132 cores more.
+    const whole = planCapacity(q, c, small);
+    expect(whole.instances.needed).toBe(4);
+    expect(cpu(whole)).toBeCloseTo(0.375 + 0.113242, 5);
+    expect(whole.steps.find((s) => s.what.startsWith('CPU per instance'))?.formula).toContain(
+      '1,000 msgs/s x 3.77 instances serving each x 120 µs / 4',
+    );
+    // Measured: 80 µs on the sender's instance, 40 µs on each instance serving the room.
+    c.instance.usPerMessage = is(80);
+    c.instance.usPerMessageHeard = is(40);
+    const split = planCapacity(q, c, small);
+    expect(split.instances.needed).toBe(4);
+    expect(cpu(split)).toBeCloseTo(0.375 + (1000 * (80 + 3.774746 * 40)) / 4 / 1e6, 5);
+    expect(split.steps.find((s) => s.what.startsWith('CPU per instance'))?.formula).toContain(
+      '1,000 msgs/s x (80 µs sent + 3.77 instances serving each x 40 µs heard) / 4',
+    );
+    // A costs file written before hearing was priced reads as not measured.
+    const old = structuredClone(MEASURED) as { instance: Partial<Costs['instance']> };
+    delete old.instance.usPerMessageHeard;
+    expect(Costs.parse(old).instance.usPerMessageHeard.value).toBeNull();
+  });
+
   it('never needs fewer instances or masters for more users, nor fewer instances for more messages', () => {
     const plan = (users: number, roomSize: number, rate: number) =>
       planCapacity({ users, roomSize, rate }, MEASURED, DEFAULT_DEPLOYMENT);

@@ -37,10 +37,21 @@ export const Costs = z.object({
      */
     trafficBaseUsPerSec: Cost,
     /**
-     * CPU per message on each instance that serves its room, beyond its deliveries (the
-     * sender's validation, append round trip and ack; the receiver's parse).
+     * CPU per message beyond its deliveries on the instance its sender is connected to (the
+     * validation, the append round trip, the ack). When `usPerMessageHeard` is not measured it
+     * is the whole per-message cost of a room on one instance, charged to every instance
+     * serving the room.
      */
     usPerMessage: Cost,
+    /**
+     * CPU per message beyond its deliveries on each instance serving its room, the sender's
+     * included: reading it from the room's channel, parsing it, one broadcast. Costs files
+     * written before it was measured have none (read as not measured).
+     */
+    usPerMessageHeard: Cost.default({
+      value: null,
+      source: 'not in this costs file: usPerMessage is charged to every instance serving a room',
+    }),
     /** CPU per connection made (handshake with a session token). */
     usPerConnect: Cost,
     /** CPU per room join (presence, history page, subscription). */

@@ -43,6 +43,11 @@ export const MEASURED: Costs = {
       source:
         "scale: instances' CPU per message in rooms of 5 on one instance each (2000 messages), less its deliveries and the instances' base",
     },
+    usPerMessageHeard: {
+      value: null,
+      source:
+        'not measured (the run has no scale row with rooms on 2 instances): usPerMessage is charged to every instance serving a room',
+    },
     usPerConnect: {
       value: 792,
       source:

@@ -45,6 +45,29 @@ interface PerInstance {
   };
 }
 
+/**
+ * An instance's share of the CPU the messages cost beyond their deliveries: the sender's
+ * instance's part once per message, and hearing it on every instance serving its room (`span`
+ * of them). Without a measured cost of hearing, the whole per-message cost is charged to
+ * every instance serving the room (what a room on one instance costs, an upper bound).
+ */
+function messageCores(q: Question, c: Costs, instances: number, span: number): number {
+  const sent = valueOf(c.instance.usPerMessage);
+  const heard = c.instance.usPerMessageHeard.value;
+  const us = heard === null ? q.rate * span * sent : q.rate * (sent + span * heard);
+  return us / instances / US;
+}
+
+/** How {@link messageCores} came to its figure, for the plan's steps. */
+function messageFormula(q: Question, c: Costs, instances: number, span: number): string {
+  const sent = num(valueOf(c.instance.usPerMessage));
+  const heard = c.instance.usPerMessageHeard.value;
+  const rate = `${num(q.rate)} msgs/s`;
+  return heard === null
+    ? `${rate} x ${num(span)} instances serving each x ${sent} µs / ${num(instances)}`
+    : `${rate} x (${sent} µs sent + ${num(span)} instances serving each x ${num(heard)} µs heard) / ${num(instances)}`;
+}
+
 function perInstance(q: Question, c: Costs, d: Deployment, instances: number): PerInstance {
   const i = c.instance;
   const connections = q.users / instances;
@@ -54,8 +77,7 @@ function perInstance(q: Question, c: Costs, d: Deployment, instances: number): P
     conns: (connections * valueOf(i.idleUsPerConnectionSec)) / US,
     traffic: q.rate > 0 ? valueOf(i.trafficBaseUsPerSec) / US : 0,
     deliveries: ((q.rate * q.roomSize) / instances) * (valueOf(i.usPerDelivery) / US),
-    // Every instance serving a room receives each of its messages: span / I of the rate each.
-    messages: ((q.rate * span) / instances) * (valueOf(i.usPerMessage) / US),
+    messages: messageCores(q, c, instances, span),
     churn: (d.connectsPerSec / instances) * ((valueOf(i.usPerConnect) + valueOf(i.usPerJoin)) / US),
   };
   return {
@@ -160,7 +182,7 @@ export function planCapacity(q: Question, c: Costs, d: Deployment): CapacityPlan
       `${num(pi.connections)} conns x ${num(valueOf(i.idleUsPerConnectionSec))} µs/s = ${num(t.conns)}`,
       `${num(t.traffic)} while messages flow`,
       `${num(deliveries / at)} deliveries/s x ${num(valueOf(i.usPerDelivery))} µs = ${num(t.deliveries)}`,
-      `messages received ${num(t.messages)}`,
+      `messages ${messageFormula(q, c, at, roomSpan(at, q.roomSize))} = ${num(t.messages)}`,
       `churn ${num(t.churn)}`,
     ].join(' + '),
     pi.cores,
