@@ -13,6 +13,8 @@ interface Stat {
   ppid: number;
   /** utime + stime, in ticks. */
   ticks: number;
+  /** cutime + cstime: what its children that ended and were waited for used, in ticks. */
+  childTicks: number;
 }
 
 function readStat(pid: number): Stat | undefined {
@@ -20,7 +22,11 @@ function readStat(pid: number): Stat | undefined {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    return {
+      ppid: Number(f[1]),
+      ticks: Number(f[11]) + Number(f[12]),
+      childTicks: Number(f[13]) + Number(f[14]),
+    };
   } catch {
     return undefined;
   }
@@ -76,7 +82,13 @@ export function machineBusySeconds(): number {
   return busy / HZ;
 }
 
-/** CPU seconds used so far by `root` and every process below it. */
+/**
+ * CPU seconds used so far by `root` and every process below it, those that ended included:
+ * a child that ended (an instance the herd kills, a worker that finished) leaves /proc, and its
+ * time moves to its parent's cutime and cstime once the parent has waited for it, which is
+ * counted here. Without them the tree's time fell when a child ended, and what it had used
+ * since the window opened showed as work outside the bench.
+ */
 export function treeSeconds(root = process.pid): number {
   const stats = new Map<number, Stat>();
   for (const name of readdirSync('/proc')) {
@@ -98,7 +110,8 @@ export function treeSeconds(root = process.pid): number {
     const pid = todo.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    ticks += stats.get(pid)?.ticks ?? 0;
+    const st = stats.get(pid);
+    ticks += (st?.ticks ?? 0) + (st?.childTicks ?? 0);
     todo.push(...(children.get(pid) ?? []));
   }
   return ticks / HZ;
