@@ -8,109 +8,110 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-05T17:53:21Z, commit 362c9cc, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-05T22:51:47Z, commit fbfd38b, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 86100000,
+      value: 86050000,
       source: 'rss: RSS per instance at start, before any client (83 MiB / 81 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 21240,
+      value: 20470,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (10.7 KiB, 15.7 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (10.9 KiB, 15.4 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 28000,
+      value: 52500,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (8.5 %, 11.4 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.6 %, 10.7 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 2.9,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (8.5 %, 11.4 %)",
+      value: 0.1,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.6 %, 10.7 %)",
     },
     usPerDelivery: {
-      value: 14.99,
+      value: 14.53,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 30.6, 29.2, 19.81 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 29, 26.7, 19.13 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 66280,
+      value: 42420,
       source:
-        'fanout: intercept of that slope (19.1 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (19 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 1869,
+      value: 0,
       source:
-        "scale: instances' CPU per message in rooms of 5 on one instance each (2000 messages), less its deliveries and the instances' base",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 144 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: null,
+      value: 144,
       source:
-        'not measured (the run has no scale row with rooms on 2 instances): usPerMessage is charged to every instance serving a room',
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; their difference, 615 µs, is above the whole and capped at it",
     },
     usPerConnect: {
-      value: 792,
+      value: 567.6,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (17.5 s over 20 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (13 s over 15.5 s, less holding)",
     },
     usPerJoin: {
-      value: 603.6,
+      value: 567.5,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (14.1 s over 17.9 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (13.2 s over 17.3 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 235,
+      value: 220,
       source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
     },
     usPerPush: {
-      value: 0,
-      source: 'fanout at 200 msgs/s (rooms on 2 instances) minus scale (rooms on 1) per message',
+      value: 50,
+      source:
+        'scale: Redis CPU per message with every room on 2 instances minus on 1 (2000 and 2000 messages)',
     },
     commandsPerMessage: {
-      value: 7.662,
+      value: 7.518,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 377.4,
+      value: 370.3,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 268.7,
+      value: 265.4,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 67,
+      value: 44.36,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 10.02,
+      value: 9.212,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 587.3,
+      value: 506.6,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 79.95,
+      value: 74.72,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.49,
+      value: 14.27,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4306,
+      value: 4277,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 1333,
+      value: 1667,
       source:
         'idle: Redis CPU with 2 instances up and no client (0.3 % of a core over 15 s), per instance',
     },
@@ -120,13 +121,13 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1121,
+      value: 1123,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 12.27,
+      value: 1.015,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 30.7 µs a command (the fan-out's append: Redis CPU over commands per message)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 2.5 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -134,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 19.7,
+      value: 31.31,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 49.3 B a command (the fan-out's append: bytes in over commands per message)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 78.3 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.4,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.5 %, 0.9 %)',
+      value: 0.3,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 0.9 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1233,
+      value: 0.1182,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 9.916,
+      value: 9.252,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.89,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 35351 entries",
+      value: 76.7,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 35922 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -163,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.3,
+      value: 137.1,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
