@@ -119,6 +119,12 @@ describe('capacity model (no network)', () => {
     expect(split.steps.find((s) => s.what.startsWith('CPU per instance'))?.formula).toContain(
       '1,000 msgs/s x (80 µs sent + 3.77 instances serving each x 40 µs heard) / 4',
     );
+    // Unmeasured, hearing is listed and said, but not counted as 0.
+    expect(whole.costs.unmeasured.map((u) => u.name)).toContain('instance.usPerMessageHeard');
+    expect(whole.warnings).toContain(
+      "what an instance spends hearing a message is not measured: each message's whole cost is charged to every instance serving its room (an upper bound)",
+    );
+    expect(split.warnings.join('\n')).not.toMatch(/hearing a message is not measured/);
     // A costs file written before hearing was priced reads as not measured.
     const old = structuredClone(MEASURED) as { instance: Partial<Costs['instance']> };
     delete old.instance.usPerMessageHeard;
