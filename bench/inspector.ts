@@ -58,6 +58,12 @@ export class Inspector {
   }
 }
 
+/** A profile frame as the summaries name it: `function file:line`, paths shortened. */
+function frameName(f: { functionName: string; url: string; lineNumber: number }): string {
+  const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+  return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+}
+
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
@@ -72,9 +78,7 @@ export function topAlloc(h: HeapProfile, count: number, n: number, unit = 'conne
   const self = new Map<string, number>();
   let total = 0;
   const walk = (node: HeapNode): void => {
-    const f = node.callFrame;
-    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    const key = frameName(node.callFrame);
     self.set(key, (self.get(key) ?? 0) + node.selfSize);
     total += node.selfSize;
     for (const c of node.children) walk(c);
@@ -106,9 +110,7 @@ export function topSelf(p: Profile, n: number): string[] {
   p.samples.forEach((id, i) => {
     const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
     total += dt;
-    const f = byId.get(id)!.callFrame;
-    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    const key = frameName(byId.get(id)!.callFrame);
     self.set(key, (self.get(key) ?? 0) + dt);
   });
   return [...self.entries()]
@@ -130,11 +132,7 @@ export function topTotal(p: Profile, n: number): string[] {
     for (const c of x.children ?? []) parent.set(c, x.id);
   }
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
-  const keyOf = (id: number): string => {
-    const f = byId.get(id)!.callFrame;
-    const file = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
-    return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-  };
+  const keyOf = (id: number): string => frameName(byId.get(id)!.callFrame);
   const total = new Map<string, number>();
   let all = 0;
   p.samples.forEach((id, i) => {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisConn } from '../../src/server/redis/clients.js';
 import { afterAll, beforeAll } from 'vitest';
 import { io } from 'socket.io-client';
 import { login } from '../../src/client/api.js';
@@ -33,6 +35,19 @@ export const BACKEND: Backend = process.env.CHAT_TEST_BACKEND === 'cluster' ? 'c
 /** Starts a store of the given kind (a cluster: 3 masters, no replicas). */
 export function startStore(backend: Backend): Promise<TestStore> {
   return backend === 'cluster' ? TestRedisCluster.start() : TestRedis.start();
+}
+
+/**
+ * A command connection to `store` as an instance makes one: auto-pipelined, so every turn's
+ * commands share a pipeline (per node on a Cluster, reading from masters).
+ */
+export function commandClient(store: TestStore): RedisConn {
+  if (store.kind === 'single') return new Redis(store.url, { enableAutoPipelining: true });
+  const [host, port] = store.nodeList.split(',')[0]!.split(':') as [string, string];
+  return new Cluster([{ host, port: Number(port) }], {
+    enableAutoPipelining: true,
+    scaleReads: 'master',
+  });
 }
 
 /** Defaults that let tests log many users in from one address and keep drains short. */

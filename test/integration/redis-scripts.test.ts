@@ -6,7 +6,7 @@ import {
   RENEWAL_COMMANDS,
   definePresenceRenew,
 } from '../../src/server/rooms/scripts/presence-renew.js';
-import { BACKENDS, startStore, type TestStore } from '../helpers/cluster.js';
+import { BACKENDS, commandClient, startStore, type TestStore } from '../helpers/cluster.js';
 import { TestRedis } from '../helpers/redis.js';
 import { deltaOf, RedisProbe } from '../../bench/redis-stats.js';
 
@@ -21,24 +21,14 @@ declare module 'ioredis' {
 const ECHO = `return {KEYS[1], ARGV[1]}`;
 const INCR = `return redis.call('INCR', KEYS[1])`;
 
-/** A client as an instance makes it: auto-pipelined, so every turn's commands share a pipeline. */
-function clientOf(store: TestStore): RedisConn {
-  if (store.kind === 'single') return new Redis(store.url, { enableAutoPipelining: true });
-  const [host, port] = store.nodeList.split(',')[0]!.split(':') as [string, string];
-  return new Cluster([{ host, port: Number(port) }], {
-    enableAutoPipelining: true,
-    scaleReads: 'master',
-  });
-}
-
 describe.each(BACKENDS)('scripts defined once for every pipeline (%s)', (backend) => {
   let store: TestStore;
   let a: RedisConn;
   let b: RedisConn;
   beforeAll(async () => {
     store = await startStore(backend);
-    a = clientOf(store);
-    b = clientOf(store);
+    a = commandClient(store);
+    b = commandClient(store);
     defineScript(a, 'testScriptEcho', { numberOfKeys: 1, lua: ECHO });
     defineScript(a, 'testScriptIncr', { numberOfKeys: 1, lua: INCR });
     // The same script on a second connection, as two instances in one process define theirs.

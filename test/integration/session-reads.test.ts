@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { Accounts } from '../../src/server/auth/accounts.js';
 import { parseToken, Sessions } from '../../src/server/auth/sessions.js';
 import type { RedisConn } from '../../src/server/redis/clients.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import { BACKENDS, startStore, userName, type TestStore } from '../helpers/cluster.js';
-
-/** A command connection as an instance makes it (auto-pipelined). */
-function clientOf(store: TestStore): RedisConn {
-  if (store.kind === 'single') return new Redis(store.url, { enableAutoPipelining: true });
-  const [host, port] = store.nodeList.split(',')[0]!.split(':') as [string, string];
-  return new Cluster([{ host, port: Number(port) }], {
-    enableAutoPipelining: true,
-    scaleReads: 'master',
-  });
-}
+import {
+  BACKENDS,
+  commandClient,
+  startStore,
+  userName,
+  type TestStore,
+} from '../helpers/cluster.js';
 
 /** Script calls (EVALSHA and EVAL) Redis has run, over every master. */
 async function scriptCalls(store: TestStore): Promise<number> {
@@ -54,8 +50,8 @@ describe.each(BACKENDS)('session reads of one turn (%s)', (backend) => {
 
   beforeAll(async () => {
     store = await startStore(backend);
-    redis = clientOf(store);
-    admin = clientOf(store);
+    redis = commandClient(store);
+    admin = commandClient(store);
     // No cache: every resolve below reads Redis.
     sessions = new Sessions(redis, keys, 3600, { cacheMs: 0 });
     accounts = new Accounts(redis, keys);
