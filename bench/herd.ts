@@ -56,6 +56,8 @@ export interface HerdResult {
   back: number;
   /** Connections lost, by the instance the user was on (a survivor here dropped someone). */
   lostFrom: Record<string, number>;
+  /** The same, by instance and why (`chat-1: ping timeout`). */
+  lostWhy?: Record<string, number>;
   /** Reconnect attempts that failed while users were away, by reason. */
   retries: Record<string, number>;
   /** Outages that ended (room resumed) within {@link HERD_DEADLINE_MS}, of all outages. */
@@ -197,6 +199,7 @@ export async function runHerd(o: {
     dropped: 0,
     back: 0,
     lostFrom: {},
+    lostWhy: {},
     retries: {},
     withinDeadline: 0,
     outages: 0,
@@ -402,6 +405,7 @@ function summarise(
   out.failed = t.failed;
   out.errors = t.errors;
   out.lostFrom = t.lostFrom;
+  out.lostWhy = t.lostWhy;
   out.retries = t.retries;
   out.dropped = t.dropped;
   out.back = t.back;

@@ -84,6 +84,13 @@ export function herdSection(h: HerdResult): string[] {
         .join(', ') || 'none',
     ],
     [
+      'connections lost, by instance and why (as the client saw it)',
+      Object.entries(h.lostWhy ?? {})
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([why, n]) => `${why}: ${n}`)
+        .join('; ') || 'none',
+    ],
+    [
       'loss to room resumed: p50 / p95 / p99 / max s',
       `${s2(h.resumeMs.p50)} / ${s2(h.resumeMs.p95)} / ${s2(h.resumeMs.p99)} / ${s2(h.resumeMs.max)}`,
     ],

@@ -28,6 +28,7 @@ const totals: Totals = {
   dropped: 3,
   back: 2,
   lostFrom: { 'chat-3': 3, 'chat-1': 1 },
+  lostWhy: { 'chat-3: transport close': 3, 'chat-1: ping timeout': 1 },
   retries: { 'the connection dropped (timeout)': 2 },
 };
 
@@ -118,6 +119,10 @@ describe('loadtest options and report', () => {
     expect(r.lostConnection.back).toBe(2);
     expect(r.lostConnection.byInstance).toEqual({ 'chat-3': 3, 'chat-1': 1 });
     expect(r.lostConnection.retries).toEqual({ 'the connection dropped (timeout)': 2 });
+    expect(r.lostConnection.why).toEqual({
+      'chat-3: transport close': 3,
+      'chat-1: ping timeout': 1,
+    });
     expect(r.lostConnection.resumeMs.p50).toBeCloseTo(1200, -1);
     expect(r.lostConnection.resumeMs.max).toBeCloseTo(6500, -1);
     const lines = renderReport(r, (s) => s);
@@ -128,10 +133,16 @@ describe('loadtest options and report', () => {
       /^resumed ms {3}p50 1200\.\d+ {2}p95 6500\.\d+ .* \(connection lost to room resumed\)$/,
     );
     expect(lines).toContain('  2 x retried after: the connection dropped (timeout)');
+    // Why, by instance, in the instances' order: chat-1 gave no ping in time, chat-3 went.
+    const why = lines.filter((l) => l.includes(' x lost on '));
+    expect(why).toEqual([
+      '  1 x lost on chat-1: ping timeout',
+      '  3 x lost on chat-3: transport close',
+    ]);
     const calm = renderReport(
       report(
         { clients: 10, duration: 10_000, ramp: 0, drain: 1000 },
-        { totals: { ...totals, dropped: 0, back: 0, lostFrom: {}, retries: {} } },
+        { totals: { ...totals, dropped: 0, back: 0, lostFrom: {}, lostWhy: {}, retries: {} } },
       ),
       (s) => s,
     );

@@ -81,6 +81,8 @@ export interface WorkerResult {
   back: number;
   /** Connections lost after joining, by the instance they were on. */
   lostFrom: Record<string, number>;
+  /** The same, by instance and reason: `<instance>: <reason>`. */
+  lostWhy: Record<string, number>;
   /** Reconnect attempts that failed while users were away from their room, by reason. */
   retries: Record<string, number>;
 }

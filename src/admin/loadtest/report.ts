@@ -41,6 +41,8 @@ export interface LoadtestReport {
     users: number;
     back: number;
     byInstance: Record<string, number>;
+    /** The same losses by instance and why (`chat-1: ping timeout`): who gave up on whom. */
+    why: Record<string, number>;
     /** Reconnect attempts that failed while users were away, by reason (how outages grew). */
     retries: Record<string, number>;
     resumeMs: Percentiles;
@@ -120,6 +122,7 @@ export function buildReport(input: {
       users: t.dropped,
       back: t.back,
       byInstance: t.lostFrom,
+      why: t.lostWhy,
       retries: t.retries,
       resumeMs: percentiles(input.resume),
     },
@@ -150,6 +153,9 @@ function lostLines(l: LoadtestReport['lostConnection'], clean: (s: string) => st
   return [
     `lost conn    ${plural(l.users, 'user')} lost a connection, ${l.back} back in their room (losses by instance: ${from.join(', ')})`,
     `resumed ms   ${pct(l.resumeMs)} (connection lost to room resumed)`,
+    ...Object.entries(l.why)
+      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+      .map(([k, v]) => `  ${v} x lost on ${clean(k)}`),
     ...Object.entries(l.retries).map(([k, v]) => `  ${v} x retried after: ${clean(k)}`),
   ];
 }

@@ -96,6 +96,7 @@ export function sumResults(results: WorkerResult[]): Totals {
     dropped: 0,
     back: 0,
     lostFrom: {},
+    lostWhy: {},
     retries: {},
   };
   for (const r of results) {
@@ -118,6 +119,7 @@ export function sumResults(results: WorkerResult[]): Totals {
     addCounts(t.errors, r.errors);
     addCounts(t.instances, r.instances);
     addCounts(t.lostFrom, r.lostFrom);
+    addCounts(t.lostWhy, r.lostWhy);
     addCounts(t.retries, r.retries);
   }
   // Users that never got to try (a worker died) count as failed too.

@@ -9,6 +9,8 @@ export interface VuSink {
   resume: Histogram;
   /** Connections lost after joining, by the instance they were on. */
   lostFrom: Map<string, number>;
+  /** The same losses by why they happened: `<instance>: <reason>` (e.g. `chat-1: ping timeout`). */
+  lostWhy: Map<string, number>;
   /** Reconnect attempts that failed while a user was away from its room, by reason. */
   retries: Map<string, number>;
   /** Acknowledged sends, by room, in the order they were acknowledged. */

@@ -135,6 +135,8 @@ export class VirtualUser {
       this.dropped = true;
       const from = this.instanceId ?? 'unknown';
       this.sink.lostFrom.set(from, (this.sink.lostFrom.get(from) ?? 0) + 1);
+      const why = `${from}: ${reason}`;
+      this.sink.lostWhy.set(why, (this.sink.lostWhy.get(why) ?? 0) + 1);
     }
     this.lastReason = reason;
     this.welcomed = false;

@@ -28,6 +28,7 @@ const sink: VuSink = {
   connect: newHistogram(),
   resume: newHistogram(),
   lostFrom: new Map(),
+  lostWhy: new Map(),
   retries: new Map(),
   sent: new Map(),
   counts: { sent: 0, sendFailed: 0, delivered: 0, duplicated: 0 },
@@ -134,6 +135,7 @@ async function verify(sent: Record<string, SentRef[]>, drainMs: number): Promise
     dropped: 0,
     back: 0,
     lostFrom: Object.fromEntries(sink.lostFrom),
+    lostWhy: Object.fromEntries(sink.lostWhy),
     retries: Object.fromEntries(sink.retries),
   };
   for (const vu of vus) {
