@@ -258,12 +258,7 @@ export class Sessions {
         args.push(w.renewEveryMs, w.hash);
       }
       this.redis.chatSessionResolve(keys.length, ...keys, ...args).then(
-        (replies) => {
-          if (replies.length !== batch.length) {
-            const err = new Error(`session script answered ${replies.length} of ${batch.length}`);
-            batch.forEach((w) => w.reject(err));
-          } else batch.forEach((w, j) => w.resolve(replies[j]!));
-        },
+        (replies) => batch.forEach((w, j) => w.resolve(replies[j]!)),
         (err: unknown) => batch.forEach((w) => w.reject(err)),
       );
     }
@@ -297,8 +292,8 @@ export class Sessions {
 
   /**
    * Checks sessions of live sockets the way a handshake does (one script for many on one
-   * Redis, one each in its user's slot on a Cluster), without renewing them: expiry still
-   * slides on use (a handshake), never because a socket stays open. Stamps their accounts as seen. Answers
+   * Redis, one each in its user's slot on a Cluster), without renewing them: expiry still slides on use (a
+   * handshake), never because a socket stays open. Stamps their accounts as seen. Answers
    * what is wrong with each session that is no longer good (absent: it is).
    */
   async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
