@@ -112,7 +112,7 @@ describe('sockets whose session vanished are ended promptly', () => {
     console.log(`sockets of a deleted session ended after ${endedMs} ms`);
   });
 
-  it('is cheap: one check per distinct session per round, however many sockets share it', async () => {
+  it('is cheap: one command per distinct session per round, however many sockets share it', async () => {
     const { token } = await login(node.url, userName('shared'), 'password-1');
     const shared = await Promise.all(Array.from({ length: 10 }, () => connectAs(token)));
     expect(shared.every((c) => c.state.kind === 'connected')).toBe(true);
@@ -129,7 +129,7 @@ describe('sockets whose session vanished are ended promptly', () => {
     console.log(
       `session checks in ${ROUNDS} rounds: ${sharedChecks} for the session of 10 sockets, ${checked.length} in all`,
     );
-    // Ten sockets on one session cost what one socket costs: one check a round (the first
+    // Ten sockets on one session cost what one socket costs: one command a round (the first
     // round seen may have begun before the monitor did, the last may not have reached it).
     expect(sharedChecks).toBeGreaterThanOrEqual(ROUNDS - 1);
     expect(sharedChecks).toBeLessThanOrEqual(ROUNDS + 1);

@@ -67,48 +67,39 @@ return {'ok'}
 `;
 
 /**
- * Checks sessions against their accounts, each in one step: it exists, its account exists and
- * is the incarnation it was made for, and no ban stands. A session whose account is gone or
+ * Checks a session against its account in one step: it exists, its account exists and is
+ * the incarnation it was made for, and no ban stands. A session whose account is gone or
  * replaced is deleted (it can never be valid again). With `renewEveryMs` >= 0 (a handshake)
  * the session's expiry and its user's index are pushed back once that much of the TTL has
  * run down; -1 (a sweep) only looks. Either way the account is stamped as seen. A good
  * session's flood penalty is read in the same step (the block key's expiry): a handshake is
- * one command, and the handshakes of one event-loop turn can be one command together (on one
- * Redis; on a Cluster each session's keys are in its user's slot, so one session a call).
- * KEYS, 6 per session: session, account, ban, seen, index, flood block.
- * ARGV: ttlSec, now, then 2 per session: renewEveryMs, hash.
- * Returns one reply per session, in order: {'gone'}, {'orphan'}, {'banned', banJSON} or
- * {'ok', createdAt, pttl, blockedMs}.
+ * one command.
+ * KEYS: session, account, ban, seen, index, flood block. ARGV: ttlSec, renewEveryMs, now, hash.
+ * Returns {'gone'}, {'orphan'}, {'banned', banJSON} or {'ok', createdAt, pttl, blockedMs}.
  */
 const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
-local function resolve(k, ttl, every, now, hash)
-  local raw = redis.call('GET', KEYS[k + 1])
-  if not raw then return {'gone'} end
-  local acc = redis.call('GET', KEYS[k + 2])
-  if not acc or inc_of(acc) ~= inc_of(raw) then
-    redis.call('DEL', KEYS[k + 1])
-    redis.call('SREM', KEYS[k + 5], hash)
-    return {'orphan'}
-  end
-  local ban = redis.call('GET', KEYS[k + 3])
-  if ban then return {'banned', ban} end
-  local pttl = redis.call('PTTL', KEYS[k + 1])
-  if every >= 0 and ttl - pttl >= every then
-    redis.call('PEXPIRE', KEYS[k + 1], ttl)
-    redis.call('PEXPIRE', KEYS[k + 5], ttl)
-    pttl = ttl
-  end
-  stamp_seen(KEYS[k + 4], KEYS[k + 2], now)
-  local blocked = redis.call('PTTL', KEYS[k + 6])
-  if blocked < 0 then blocked = 0 end
-  return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {'gone'} end
+local acc = redis.call('GET', KEYS[2])
+if not acc or inc_of(acc) ~= inc_of(raw) then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[5], ARGV[4])
+  return {'orphan'}
 end
+local ban = redis.call('GET', KEYS[3])
+if ban then return {'banned', ban} end
+local pttl = redis.call('PTTL', KEYS[1])
 local ttl = tonumber(ARGV[1]) * 1000
-local out = {}
-for i = 1, #KEYS / 6 do
-  out[i] = resolve((i - 1) * 6, ttl, tonumber(ARGV[1 + 2 * i]), ARGV[2], ARGV[2 + 2 * i])
+local every = tonumber(ARGV[2])
+if every >= 0 and ttl - pttl >= every then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+  pttl = ttl
 end
-return out
+stamp_seen(KEYS[4], KEYS[2], ARGV[3])
+local blocked = redis.call('PTTL', KEYS[6])
+if blocked < 0 then blocked = 0 end
+return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
 `;
 
 /** Ends one session. KEYS: session, index. ARGV: hash. */
@@ -145,14 +136,7 @@ declare module 'ioredis' {
       now: number,
       prefix: string,
     ): Result<CreateReply, Context>;
-    /** Sessions read together: `numKeys` (6 per session), the keys, ttlSec, now, then
-     * renewEveryMs and hash of each (one Redis only: the keys are of many slots). */
     chatSessionResolve(
-      numKeys: number,
-      ...keysAndArgs: (string | number)[]
-    ): Result<ResolveReply[], Context>;
-    /** One session read (a Cluster: its keys are in its user's slot). */
-    chatSessionResolveOne(
       session: string,
       account: string,
       ban: string,
@@ -160,10 +144,10 @@ declare module 'ioredis' {
       index: string,
       floodBlock: string,
       ttlSec: number,
-      now: number,
       renewEveryMs: number,
+      now: number,
       hash: string,
-    ): Result<[ResolveReply], Context>;
+    ): Result<ResolveReply, Context>;
     chatSessionRevoke(session: string, index: string, hash: string): Result<number, Context>;
     chatSessionRevokeAll(index: string, prefix: string): Result<string[], Context>;
   }
@@ -171,11 +155,7 @@ declare module 'ioredis' {
 
 export function defineSessionCommands(redis: RedisConn): void {
   defineScript(redis, 'chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
-  // The key count varies (6 per session): ioredis takes it as the first argument. A Cluster's
-  // auto-pipeline finds a command's slot from its first argument, so there the one-session
-  // form of the same script, whose first argument is a key.
-  defineScript(redis, 'chatSessionResolve', { lua: RESOLVE_SCRIPT });
-  defineScript(redis, 'chatSessionResolveOne', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
+  defineScript(redis, 'chatSessionResolve', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
   defineScript(redis, 'chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
   defineScript(redis, 'chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
 }

@@ -4,7 +4,7 @@ import { banMessage, parseBan } from './bans.js';
 import type { Keys } from '../redis/keys.js';
 import type { Logger } from '../ops/logger.js';
 import type { RedisConn } from '../redis/clients.js';
-import { defineSessionCommands, type ResolveReply } from './session-scripts.js';
+import { defineSessionCommands } from './session-scripts.js';
 import { newToken, parseToken, sessionRecord, type ParsedToken } from './session-tokens.js';
 
 export { hashToken, parseToken } from './session-tokens.js';
@@ -80,38 +80,6 @@ interface CachedSession {
   blockedUntil: number;
 }
 
-/** A session read waiting for the end of the event-loop turn, to go with the others. */
-interface WaitingRead {
-  user: string;
-  hash: string;
-  renewEveryMs: number;
-  resolve(reply: ResolveReply): void;
-  reject(err: unknown): void;
-}
-
-/**
- * Most sessions one resolve script checks: a herd's handshakes or a sweep of 1000 sockets go
- * in calls of this many, each about 10 commands a session inside Redis (well under a
- * millisecond of Redis a call), so no call keeps Redis from other clients for long.
- */
-const RESOLVE_BATCH_MAX = 64;
-
-/** The keys the resolve script reads for one session, in its order. */
-function keysOf(
-  k: Keys,
-  user: string,
-  hash: string,
-): [string, string, string, string, string, string] {
-  return [
-    k.session(user, hash),
-    k.user(user),
-    k.userBan(user),
-    k.userSeen(user),
-    k.userSessions(user),
-    k.floodBlock(user, hash),
-  ];
-}
-
 /** A session hash as it travels on the revocation channel (sha256, hex). */
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -119,8 +87,8 @@ const HASH = /^[0-9a-f]{64}$/;
  * Session tokens (`<user>.<256 random bits>`, see session-tokens.ts); a sliding expiry,
  * renewed on use. A session belongs to one incarnation of its account: the account, its ban,
  * the session and its flood penalty share the user's slot, and one script checks them
- * together, so a handshake costs one command (on one Redis, one for all of a turn's), and a
- * deleted, re-registered or banned account refuses its sessions.
+ * together, so a handshake costs one command, and a deleted, re-registered or banned account
+ * refuses its sessions.
  *
  * Every instance caches the sessions it validated, with the flood penalty read with them (a
  * handshake then costs no Redis round trip). A revocation (logout, kick, ban, deletion, a
@@ -142,8 +110,6 @@ export class Sessions {
   private readonly opts: SessionCacheOptions & { ttlSec: number };
   /** Called when revocations are heard again after the subscription was lost. */
   onHeardAgain: (() => void) | undefined;
-  /** Session reads asked for in this event-loop turn (one Redis only; see `run`). */
-  private waiting: WaitingRead[] = [];
 
   /** `ttlSec`: the sliding lifetime of a session in Redis. */
   constructor(
@@ -202,7 +168,7 @@ export class Sessions {
       if (hit) this.cache.delete(hash);
     }
     const seen = this.revocations;
-    const reply = await this.run(user, hash, this.opts.renewEveryMs);
+    const reply = await this.run(user, hash, this.opts.renewEveryMs, now);
     if (reply[0] !== 'ok') return this.refused(user, hash, reply);
     const [, createdAt, pttl, penaltyMs] = reply;
     const { cacheMs } = this.opts;
@@ -215,53 +181,20 @@ export class Sessions {
     return { ok: true, session: { user, hash, createdAt }, penaltyMs };
   }
 
-  /**
-   * Checks one session (see the resolve script). On one Redis the reads asked for in one
-   * event-loop turn go together, up to RESOLVE_BATCH_MAX a call, at the turn's end (a burst
-   * of handshakes, a sweep); on a Cluster each is a call of its own, in its user's slot.
-   */
-  private run(user: string, hash: string, renewEveryMs: number): Promise<ResolveReply> {
-    if (this.redis instanceof Cluster) {
-      const [session, account, ban, seen, index, block] = keysOf(this.keys, user, hash);
-      return this.redis
-        .chatSessionResolveOne(
-          session,
-          account,
-          ban,
-          seen,
-          index,
-          block,
-          this.opts.ttlSec,
-          Date.now(),
-          renewEveryMs,
-          hash,
-        )
-        .then((replies) => replies[0]);
-    }
-    return new Promise<ResolveReply>((resolve, reject) => {
-      if (this.waiting.length === 0) setImmediate(() => this.sendWaiting());
-      this.waiting.push({ user, hash, renewEveryMs, resolve, reject });
-    });
-  }
-
-  /** Sends the reads asked for since the last turn, RESOLVE_BATCH_MAX to a call. */
-  private sendWaiting(): void {
-    const all = this.waiting;
-    this.waiting = [];
-    const now = Date.now();
-    for (let i = 0; i < all.length; i += RESOLVE_BATCH_MAX) {
-      const batch = all.slice(i, i + RESOLVE_BATCH_MAX);
-      const keys: string[] = [];
-      const args: (string | number)[] = [this.opts.ttlSec, now];
-      for (const w of batch) {
-        keys.push(...keysOf(this.keys, w.user, w.hash));
-        args.push(w.renewEveryMs, w.hash);
-      }
-      this.redis.chatSessionResolve(keys.length, ...keys, ...args).then(
-        (replies) => batch.forEach((w, j) => w.resolve(replies[j]!)),
-        (err: unknown) => batch.forEach((w) => w.reject(err)),
-      );
-    }
+  private run(user: string, hash: string, renewEveryMs: number, now: number) {
+    const k = this.keys;
+    return this.redis.chatSessionResolve(
+      k.session(user, hash),
+      k.user(user),
+      k.userBan(user),
+      k.userSeen(user),
+      k.userSessions(user),
+      k.floodBlock(user, hash),
+      this.opts.ttlSec,
+      renewEveryMs,
+      now,
+      hash,
+    );
   }
 
   private async refused(
@@ -291,13 +224,14 @@ export class Sessions {
   }
 
   /**
-   * Checks sessions of live sockets the way a handshake does (one script for many on one
-   * Redis, one each in its user's slot on a Cluster), without renewing them: expiry still slides on use (a
+   * Checks sessions of live sockets the way a handshake does (one script each, all sent at
+   * once, each in its user's slot), without renewing them: expiry still slides on use (a
    * handshake), never because a socket stays open. Stamps their accounts as seen. Answers
    * what is wrong with each session that is no longer good (absent: it is).
    */
   async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
-    const replies = await Promise.all(sessions.map((s) => this.run(s.user, s.hash, -1)));
+    const now = Date.now();
+    const replies = await Promise.all(sessions.map((s) => this.run(s.user, s.hash, -1, now)));
     const bad = new Map<string, Refused>();
     sessions.forEach(({ user, hash }, i) => {
       const r = replies[i]!;

@@ -3,8 +3,7 @@ import type { RedisConn } from './clients.js';
 
 /** One Lua script, as `defineCommand` takes it. */
 export interface ScriptDefinition {
-  /** Absent: the key count varies, and each call gives it as its first argument. */
-  numberOfKeys?: number;
+  numberOfKeys: number;
   lua: string;
 }
 
@@ -33,7 +32,7 @@ const onPipelines = new Map<string, string>();
  */
 export function defineScript(redis: RedisConn, name: string, def: ScriptDefinition): void {
   const prefix = (redis.options as { keyPrefix?: string }).keyPrefix ?? '';
-  const identity = `${def.numberOfKeys ?? 'varies'}\n${prefix}\n${def.lua}`;
+  const identity = `${def.numberOfKeys}\n${prefix}\n${def.lua}`;
   const known = onPipelines.get(name);
   if (known !== undefined && known !== identity) {
     throw new Error(`Redis script ${name} is already defined with other Lua, key count or prefix`);
