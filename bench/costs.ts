@@ -324,14 +324,14 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     const layout = `rooms of ${one.deliveriesPerMessage ?? SCALE_MEMBERS} on ${one.perInstancePerSec.length} instances`;
     const less = "less its deliveries and the instances' idle and traffic bases";
     if (two) {
-      // The two rows differ only in how many instances hear each message. Hearing a message
-      // is part of its whole cost on one instance; on this machine the difference of two
-      // runs can exceed that (CPU per unit grows with the load), and is then capped at it.
-      const diff = messageCost(two) - whole;
-      const heard = Math.min(Math.max(0, diff), Math.max(0, whole));
+      // The two rows differ only in how many instances hear each message: their difference is
+      // hearing it, every base cancelling (same instances, same time). The whole rests on the
+      // bases subtracted (the fan-out's intercept, a fit at higher rates) and can come out at or
+      // below hearing on this machine; the sender's part then counts as 0, and says so.
+      const heard = Math.max(0, messageCost(two) - whole);
       const capped =
-        diff > heard
-          ? `; their difference, ${r1(diff)} µs, is above the whole and capped at it`
+        whole - heard < 0
+          ? `; the whole with every room on 1 instance came out at ${r1(whole)} µs after the bases, so the sender's part counts as 0`
           : '';
       i.usPerMessageHeard = cost(
         heard,
