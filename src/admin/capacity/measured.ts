@@ -8,106 +8,106 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-05T22:51:47Z, commit fbfd38b, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T00:21:31Z, commit ede894b (with changes), AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 86050000,
-      source: 'rss: RSS per instance at start, before any client (83 MiB / 81 MiB)',
+      value: 87720000,
+      source: 'rss: RSS per instance at start, before any client (82 MiB / 85 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 20470,
+      value: 21760,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (10.9 KiB, 15.4 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (9.8 KiB, 15.5 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 52500,
+      value: 42500,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.6 %, 10.7 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.3 %, 12.1 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 0.1,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.6 %, 10.7 %)",
+      value: 1.8,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.3 %, 12.1 %)",
     },
     usPerDelivery: {
-      value: 14.53,
+      value: 13.85,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 29, 26.7, 19.13 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 32.4, 24.7, 18.75 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 42420,
+      value: 50650,
       source:
-        'fanout: intercept of that slope (19 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (18.8 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 144 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; -105.5 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 144,
+      value: 420,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; their difference, 615 µs, is above the whole and capped at it",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -105.5 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 567.6,
+      value: 782.4,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (13 s over 15.5 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (17.7 s over 19.9 s, less holding)",
     },
     usPerJoin: {
-      value: 567.5,
+      value: 703.1,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (13.2 s over 17.3 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (16.4 s over 19.5 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 220,
-      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
+      value: 180,
+      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 182/s)',
     },
     usPerPush: {
-      value: 50,
+      value: 40,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (2000 and 2000 messages)',
     },
     commandsPerMessage: {
-      value: 7.518,
+      value: 7.475,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 370.3,
+      value: 365.2,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.4,
+      value: 266.1,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 44.36,
+      value: 66.02,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.212,
+      value: 9.917,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 506.6,
+      value: 578.5,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 74.72,
+      value: 87.76,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.27,
+      value: 14.55,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4277,
+      value: 4322,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.015,
+      value: 1.191,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 2.5 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 31.31,
+      value: 31.84,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 78.3 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 79.6 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.3,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 0.9 %)',
+      value: 0.4,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 1 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1182,
+      value: 0.1343,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 9.252,
+      value: 10.69,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.7,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 35922 entries",
+      value: 77.36,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 22843 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.1,
+      value: 138,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
