@@ -102,6 +102,17 @@ export interface Profile {
   timeDeltas: number[];
 }
 
+/** The `n` largest times (ms) of `byName`, each with its share of `total`. */
+function ranked(byName: Map<string, number>, total: number, n: number): string[] {
+  return [...byName.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(
+      ([k, ms]) =>
+        `${ms.toFixed(1).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`,
+    );
+}
+
 /** Self time by function (ms), largest first. */
 export function topSelf(p: Profile, n: number): string[] {
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
@@ -113,13 +124,7 @@ export function topSelf(p: Profile, n: number): string[] {
     const key = frameName(byId.get(id)!.callFrame);
     self.set(key, (self.get(key) ?? 0) + dt);
   });
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(
-      ([k, ms]) =>
-        `${ms.toFixed(1).padStart(8)} ms ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${k}`,
-    );
+  return ranked(self, total, n);
 }
 
 /**
@@ -146,11 +151,5 @@ export function topTotal(p: Profile, n: number): string[] {
       total.set(k, (total.get(k) ?? 0) + dt);
     }
   });
-  return [...total.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(
-      ([k, ms]) =>
-        `${ms.toFixed(1).padStart(8)} ms ${((ms / all) * 100).toFixed(1).padStart(5)} %  ${k}`,
-    );
+  return ranked(total, all, n);
 }
