@@ -47,6 +47,20 @@ describe('library surface the server relies on', () => {
     expect(events).toEqual(['packetCreate', 'drain']);
   });
 
+  it("engine.io and ws: a WebSocket connection's queue, its ws and the socket under it, as room-frames.ts reads them", async () => {
+    const { server } = await pair();
+    const conn = server.conn as unknown as {
+      writeBuffer: unknown[];
+      transport: { name: string; socket: { readyState: number; _socket: unknown } };
+    };
+    expect(conn.transport.name).toBe('websocket');
+    expect(conn.writeBuffer).toEqual([]);
+    expect(conn.transport.socket.readyState).toBe(1); // ws's OPEN
+    const raw = conn.transport.socket._socket;
+    expect(raw).toBeInstanceOf(net.Socket);
+    expect((raw as net.Socket).writableLength).toBe(0);
+  });
+
   it("node: a socket's handle can stop reading (supervisor.ts hands sockets over without losing bytes)", async () => {
     const srv = net.createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

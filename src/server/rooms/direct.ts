@@ -3,8 +3,9 @@ import {
   ErrorCode,
   directAddress,
   directPeer,
-  type ServerToClientEvents,
+  type ServerEventPayload,
 } from '../../protocol/index.js';
+import { emitToLocalRoom } from '../transport/room-frames.js';
 import { roomOf, userRoomOf } from './room-names.js';
 import type { ChatServer } from '../transport/io-types.js';
 import type { Keys } from '../redis/keys.js';
@@ -71,34 +72,31 @@ export async function requirePeer(
   }
 }
 
-/** One of the broadcast operators Socket.IO offers (`io`, `io.local`), to address sockets with. */
-type Target = Pick<ChatServer, 'to'>;
-
 /**
- * Sends an event about a room to the sockets in it, each named the way its user names the
- * room: once for a chat room; once per side for a conversation (`except` the other user, so
- * each emit reaches one user's sockets and is encoded once).
+ * Sends an event about a room to this instance's sockets in it, each named the way its user
+ * names the room: once for a chat room; once per side for a conversation (except the other
+ * user's sockets, so each send reaches one user's sockets and is encoded once).
  */
 export function emitAboutRoom<E extends 'message:created' | 'presence:updated' | 'typing:updated'>(
-  target: Target,
+  io: ChatServer,
   room: string,
   event: E,
-  payload: (address: string) => Parameters<ServerToClientEvents[E]>[0],
+  payload: (address: string) => ServerEventPayload<E>,
   opts: { exceptUser?: string } = {},
-): void {
+): number {
   const users = directUsers(room);
-  const to = target.to(roomOf(room));
+  const target = roomOf(room);
   if (!users) {
-    const emitter = opts.exceptUser ? to.except(userRoomOf(opts.exceptUser)) : to;
-    (emitter.emit as (ev: E, p: unknown) => boolean)(event, payload(room));
-    return;
+    const except = opts.exceptUser ? userRoomOf(opts.exceptUser) : undefined;
+    return emitToLocalRoom(io, target, event, payload(room), except);
   }
+  let n = 0;
   for (const [self, peer] of [users, [users[1], users[0]] as const]) {
     if (self === opts.exceptUser) continue;
     // The sockets of `self` in the conversation: everyone in it but `peer`'s.
-    const emitter = target.to(roomOf(room)).except(userRoomOf(peer));
-    (emitter.emit as (ev: E, p: unknown) => boolean)(event, payload(directAddress(peer)));
+    n += emitToLocalRoom(io, target, event, payload(directAddress(peer)), userRoomOf(peer));
   }
+  return n;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Cluster } from 'ioredis';
-import { roomOf } from './room-names.js';
 import type { ChatServer } from '../transport/io-types.js';
-import { emitAboutRoom, isDirectRoom } from './direct.js';
+import { emitAboutRoom } from './direct.js';
 import { parseFanout } from './history.js';
 import type { Keys } from '../redis/keys.js';
 import type { Logger } from '../ops/logger.js';
@@ -128,18 +127,10 @@ export class RoomFanout {
       return;
     }
     this.d.metrics.fanoutReceived.inc();
-    const target = roomOf(room);
-    const n = this.d.io.of('/').adapter.rooms.get(target)?.size ?? 0;
+    const n = emitAboutRoom(this.d.io, room, 'message:created', (address) =>
+      address === room ? msg : { ...msg, room: address },
+    );
     if (n === 0) return;
-    if (isDirectRoom(room)) {
-      // Each side reads the conversation under the other's name.
-      emitAboutRoom(this.d.io.local, room, 'message:created', (address) => ({
-        ...msg,
-        room: address,
-      }));
-    } else {
-      this.d.io.local.to(target).emit('message:created', msg);
-    }
     this.d.metrics.messagesOut.inc(n);
     this.d.rates.addOut(n);
   }
@@ -153,7 +144,7 @@ export class RoomFanout {
       return;
     }
     const typing = flag === '1';
-    emitAboutRoom(this.d.io.local, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
+    emitAboutRoom(this.d.io, room, 'typing:updated', (r) => ({ room: r, user, typing }), {
       exceptUser: user,
     });
   }

@@ -139,7 +139,7 @@ export class PresenceAnnouncer {
       ({ members, count }) => {
         if (count === 0) this.counts.delete(room);
         else this.counts.set(room, count);
-        emitAboutRoom(this.io.local, room, 'presence:updated', (address) => ({
+        emitAboutRoom(this.io, room, 'presence:updated', (address) => ({
           room: address,
           members,
           count,
