@@ -10,7 +10,7 @@
  * it at two `--n` and two `--rooms` to tell a cost per connection from one per room.
  *
  * It reports the instance's CPU per join too (the joins and the 10 s settle after them); with
- * `--profile DIR` the instance runs under the inspector's CPU profiler over that phase.
+ * `--profile DIR` the instance runs under the inspector's CPU and allocation profilers over that phase.
  *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
  *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain] [--profile DIR]
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { cpuSeconds } from './cpu.js';
-import { Inspector, topSelf, topTotal } from './inspector.js';
+import { Inspector, topAlloc, topSelf, topTotal } from './inspector.js';
 import { GenPool, freePort, killAll, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 
@@ -130,6 +130,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       writeFileSync(file, JSON.stringify(profile));
       log(`join profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
       log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
+      log(`allocations:\n${topAlloc(inspector.heap!, N - failed, 30, 'join').join('\n')}`);
     }
     await sample(c, 'settled (10 s after the joins)', base);
     // CPU over the hold: the instance's and Redis's, per connection-second (the capacity
