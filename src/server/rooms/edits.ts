@@ -187,11 +187,6 @@ export class Changes {
     };
   }
 
-  /** Whether any message of the room (still kept) was ever changed. */
-  async any(room: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.roomEdits(room))) === 1;
-  }
-
   /**
    * Shows messages read from the log as they are now: a changed message gets its current
    * text (empty when deleted) and `rev`; a change entry that a later one superseded gets

@@ -43,15 +43,44 @@ return {1, id, seq, epoch}
 `;
 
 /**
- * The room's sequence and epoch, making the epoch if the room has none yet (a join of a new
- * room, or of one whose meta was lost), so a joiner always learns the epoch it resumes in.
- * KEYS: meta. ARGV: epochCandidate.
+ * One page of a room's history with everything a join or a history request answers with, in
+ * one call in the room's slot: the room's sequence and epoch (with `make`, making the epoch of
+ * a room that has none: a join, which creates the room; a read makes nothing), the page, and
+ * whether any message of the room was ever changed (a page then needs folding).
+ *
+ * A position (`since`/`before`) from another epoch than the room's, or in a room with none,
+ * means nothing: the newest page is read instead, and the reply says so (`stale`).
+ * After `since`, the reply also says whether `since` itself is still kept and the oldest id
+ * kept, which tell the reader whether messages after it may have been trimmed away.
+ *
+ * KEYS: meta, log, edits. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
+ * before ('' for none), limit.
+ * Reply: seq, epoch, stale (0/1), changed (0/1), entries, since kept (0/1), oldest id.
  */
-const META_SCRIPT = `
-if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
+const PAGE_SCRIPT = `
+if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then
   redis.call('HSETNX', KEYS[1], 'seq', 0)
 end
-return redis.call('HMGET', KEYS[1], 'seq', 'epoch')
+local meta = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
+local since, before = ARGV[4], ARGV[5]
+local stale = 0
+if ARGV[3] ~= '' and ARGV[3] ~= meta[2] and (since ~= '' or before ~= '') then
+  stale = 1
+  since, before = '', ''
+end
+local limit = tonumber(ARGV[6])
+local entries, kept, oldest = nil, 0, false
+if since ~= '' then
+  entries = redis.call('XRANGE', KEYS[2], '(' .. since, '+', 'COUNT', limit + 1)
+  kept = #redis.call('XRANGE', KEYS[2], since, since)
+  local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  if first then oldest = first[1] end
+elseif before ~= '' then
+  entries = redis.call('XREVRANGE', KEYS[2], '(' .. before, '-', 'COUNT', limit + 1)
+else
+  entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', limit)
+end
+return {meta[1], meta[2], stale, redis.call('EXISTS', KEYS[3]), entries, kept, oldest}
 `;
 
 /** How long a client message id is remembered for deduplication. */
@@ -73,13 +102,26 @@ declare module 'ioredis' {
       room: string,
       epochCandidate: string,
     ): Result<[number, string, number, string], Context>;
-    chatRoomMeta(meta: string, epochCandidate: string): Result<[string | null, string], Context>;
+    chatRoomPage(
+      meta: string,
+      log: string,
+      edits: string,
+      make: string,
+      epochCandidate: string,
+      epoch: string,
+      since: string,
+      before: string,
+      limit: number,
+    ): Result<
+      [string | null, string | null, number, number, StreamEntry[], number, string | null],
+      Context
+    >;
   }
 }
 
 export function defineHistoryCommands(redis: RedisConn): void {
   defineScript(redis, 'chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
-  defineScript(redis, 'chatRoomMeta', { numberOfKeys: 1, lua: META_SCRIPT });
+  defineScript(redis, 'chatRoomPage', { numberOfKeys: 3, lua: PAGE_SCRIPT });
 }
 
 /** A fresh epoch: random, short, and never reused in practice. */
@@ -119,6 +161,24 @@ export interface Page {
   messages: ChatMessage[];
   hasMore: boolean;
   truncated: boolean;
+}
+
+/** Where a page starts: after `since`, before `before`, or the newest; in `epoch`. */
+export interface PageQuery {
+  since?: string;
+  before?: string;
+  epoch?: string;
+  limit: number;
+}
+
+/** A page with what its read answers besides (see `History.read`). */
+export interface PageRead<M> {
+  page: Page;
+  meta: M;
+  /** Whether any message of the room was ever changed (the page then needs folding). */
+  changed: boolean;
+  /** The position was of another epoch: this is the newest page instead. */
+  unrecoverable: boolean;
 }
 
 export interface RoomMeta {
@@ -217,15 +277,6 @@ export class History {
   }
 
   /**
-   * The room's sequence and epoch, making the epoch of a room that has none: for a join,
-   * which creates the room. Reads use {@link peekMeta}.
-   */
-  async meta(room: string): Promise<RoomMeta> {
-    const [seq, epoch] = await this.redis.chatRoomMeta(this.keys.roomMeta(room), newEpoch());
-    return { seq: Number(seq ?? 0), epoch };
-  }
-
-  /**
    * The room's sequence and epoch without making anything: undefined for a room that has no
    * epoch (never joined nor written to, or its meta was lost). A read of a room that does not
    * exist must leave it not existing.
@@ -235,61 +286,53 @@ export class History {
     return epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
   }
 
-  /** The newest `limit` messages, oldest first. */
-  async latest(room: string, limit: number): Promise<Page> {
-    const entries = (await this.redis.xrevrange(
-      this.keys.roomLog(room),
-      '+',
-      '-',
-      'COUNT',
-      limit,
-    )) as StreamEntry[];
-    const messages = entries.reverse().map((e) => toMessage(room, e));
-    return { messages, hasMore: false, truncated: false };
-  }
-
   /**
-   * Messages after `since` (exclusive), oldest first. `truncated` is true when `since` itself is
-   * no longer kept and older than what is: messages after it may have been trimmed away.
+   * A page of the room's history, oldest first, with the room's meta and whether any message
+   * in it was ever changed, in one round trip (see {@link PAGE_SCRIPT}): after `since`
+   * (exclusive; `truncated` when `since` itself is no longer kept and older than what is, so
+   * messages after it may have been trimmed away), before `before` (exclusive, for scrolling
+   * back), or the newest `limit`. A position of another epoch than the room's reads the
+   * newest page (`unrecoverable`). With `make` (a join) a room without an epoch gets one.
    */
-  async after(room: string, since: string, limit: number): Promise<Page> {
-    const key = this.keys.roomLog(room);
-    const replies = (await this.redis
-      .multi()
-      .xrange(key, `(${since}`, '+', 'COUNT', limit + 1)
-      .xrange(key, since, since)
-      .xrange(key, '-', '+', 'COUNT', 1)
-      .exec()) as [Error | null, StreamEntry[]][] | null;
-    if (!replies) throw new Error('Connection is closed.');
-    const err = replies.find(([e]) => e)?.[0];
-    if (err) throw err;
-    const [range, self, first] = replies.map(([, v]) => v) as [
-      StreamEntry[],
-      StreamEntry[],
-      StreamEntry[],
-    ];
-    const hasMore = range.length > limit;
-    const messages = range.slice(0, limit).map((e) => toMessage(room, e));
-    const firstId = first[0]?.[0];
-    const truncated = self.length === 0 && firstId !== undefined && compareIds(since, firstId) < 0;
-    return { messages, hasMore, truncated };
-  }
-
-  /** Messages before `before` (exclusive), oldest first: for scrolling back. */
-  async before(room: string, before: string, limit: number): Promise<Page> {
-    const entries = (await this.redis.xrevrange(
+  async read(room: string, q: PageQuery, make: true): Promise<PageRead<RoomMeta>>;
+  async read(room: string, q: PageQuery, make: false): Promise<PageRead<RoomMeta | undefined>>;
+  async read(room: string, q: PageQuery, make: boolean): Promise<PageRead<RoomMeta | undefined>> {
+    const [seq, epoch, stale, changed, entries, kept, oldest] = await this.redis.chatRoomPage(
+      this.keys.roomMeta(room),
       this.keys.roomLog(room),
-      `(${before}`,
-      '-',
-      'COUNT',
-      limit + 1,
-    )) as StreamEntry[];
-    const hasMore = entries.length > limit;
-    const messages = entries
-      .slice(0, limit)
-      .reverse()
-      .map((e) => toMessage(room, e));
-    return { messages, hasMore, truncated: false };
+      this.keys.roomEdits(room),
+      make ? '1' : '',
+      newEpoch(),
+      q.epoch ?? '',
+      q.since ?? '',
+      q.since === undefined ? (q.before ?? '') : '',
+      q.limit,
+    );
+    const meta = epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
+    if (make && !meta) throw new Error(`room ${room} has no epoch after making one`);
+    const unrecoverable = stale === 1;
+    const since = unrecoverable ? undefined : q.since;
+    const before = unrecoverable || since !== undefined ? undefined : q.before;
+    let page: Page;
+    if (since !== undefined) {
+      const truncated = kept === 0 && oldest !== null && compareIds(since, oldest) < 0;
+      page = {
+        messages: entries.slice(0, q.limit).map((e) => toMessage(room, e)),
+        hasMore: entries.length > q.limit,
+        truncated,
+      };
+    } else {
+      // Both other reads go newest first.
+      page = {
+        messages: entries
+          .slice(0, q.limit)
+          .reverse()
+          .map((e) => toMessage(room, e)),
+        hasMore: before !== undefined && entries.length > q.limit,
+        truncated: false,
+      };
+    }
+    return { page, meta, changed: changed === 1, unrecoverable };
   }
 }
 

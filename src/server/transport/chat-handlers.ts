@@ -30,7 +30,7 @@ import {
   requirePeer,
   roomFor,
 } from '../rooms/direct.js';
-import { inEpoch, type Page, type RoomMeta } from '../rooms/history.js';
+import { inEpoch, type Page, type PageQuery, type RoomMeta } from '../rooms/history.js';
 import { membershipOf } from '../rooms/membership.js';
 import { liveRoomNames } from '../ops/status.js';
 import type { HandlerTable } from './boundary.js';
@@ -116,34 +116,37 @@ export async function listDirects(
 }
 
 /**
- * Reads the page a join or history request asks for, with the room's meta (`metaOf`: a join's,
- * which makes the room's epoch, or a read's, which makes nothing and may find none). A position
- * (`since`/`before`) from another epoch than the room's (or in a room that has none now) means
- * nothing: the newest page is read instead, and the answer says so (`unrecoverable`), so the
- * client can reload the room visibly.
+ * Reads the page a join or history request asks for, with the room's meta (`make`: a join's,
+ * which makes the room's epoch; else a read's, which makes nothing and may find none), in one
+ * round trip. A position (`since`/`before`) from another epoch than the room's (or in a room
+ * that has none now) means nothing: the newest page is read instead, and the answer says so
+ * (`unrecoverable`), so the client can reload the room visibly.
  */
-async function readPage<M extends RoomMeta | undefined>(
+async function readPage(
   ctx: InstanceContext,
   room: string,
-  q: { since?: string; before?: string; epoch?: string; limit: number },
-  metaOf: Promise<M>,
-): Promise<{ page: Page; meta: M; unrecoverable: boolean }> {
-  // The meta and the page in one round trip: the page is only wasted after a reset.
-  const [meta, page, changed] = await Promise.all([
-    metaOf,
-    q.since
-      ? ctx.history.after(room, q.since, q.limit)
-      : q.before
-        ? ctx.history.before(room, q.before, q.limit)
-        : ctx.history.latest(room, q.limit),
-    ctx.history.changes.any(room),
-  ]);
-  const stale = q.epoch !== undefined && q.epoch !== meta?.epoch && Boolean(q.since ?? q.before);
-  const read = stale ? await ctx.history.latest(room, q.limit) : page;
+  q: PageQuery,
+  make: true,
+): Promise<{ page: Page; meta: RoomMeta; unrecoverable: boolean }>;
+async function readPage(
+  ctx: InstanceContext,
+  room: string,
+  q: PageQuery,
+  make: false,
+): Promise<{ page: Page; meta: RoomMeta | undefined; unrecoverable: boolean }>;
+async function readPage(
+  ctx: InstanceContext,
+  room: string,
+  q: PageQuery,
+  make: boolean,
+): Promise<{ page: Page; meta: RoomMeta | undefined; unrecoverable: boolean }> {
+  const { page, meta, changed, unrecoverable } = make
+    ? await ctx.history.read(room, q, true)
+    : await ctx.history.read(room, q, false);
   // Every page shows its messages as they are now (edited, deleted): see docs/protocol.md.
   // A room nobody changed a message in costs no second round trip.
-  if (changed) await ctx.history.changes.fold(room, read.messages);
-  return { page: inEpoch(read, meta?.epoch), meta, unrecoverable: stale };
+  if (changed) await ctx.history.changes.fold(room, page.messages);
+  return { page: inEpoch(page, meta?.epoch), meta, unrecoverable };
 }
 
 /** A request of a socket that has disconnected (its answer goes nowhere). */
@@ -193,7 +196,7 @@ async function joinRoom(
           ctx,
           room,
           { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
-          ctx.history.meta(room),
+          true,
         ),
         ctx.presence.join(room, user, !already),
         ctx.marks.readTo(user, address),
@@ -265,7 +268,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
         ctx,
         room,
         { since, before, epoch, limit: limit ?? HISTORY_PAGE_DEFAULT },
-        ctx.history.peekMeta(room),
+        false,
       );
       return {
         room: address,
