@@ -171,7 +171,8 @@ export async function runFanout(
     }
   }
   // The knee: climb from the last headline rate, interleaved, until a system saturates.
-  const climb = o.quick ? [400] : [600, 800, 1000, 1300, 1600, 2000, 2500];
+  // 500 first: a step of 1.25x from the last headline rate can show a knee of 1.2x.
+  const climb = o.quick ? [400] : [500, 600, 800, 1000, 1300, 1600, 2000, 2500];
   const knee: Point[] = [];
   const done = new Set<Kind>();
   for (const rate of climb) {
