@@ -8,106 +8,106 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T02:15:38Z, commit 1d5b84a, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T02:53:17Z, commit 1baf62c (with changes), AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 87970000,
-      source: 'rss: RSS per instance at start, before any client (86 MiB / 82 MiB)',
+      value: 87070000,
+      source: 'rss: RSS per instance at start, before any client (83 MiB / 83 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 19590,
+      value: 20420,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (12.4 KiB, 15.8 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11 KiB, 15.5 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 31000,
+      value: 27000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (9.2 %, 12.2 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (9.8 %, 14.2 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 3,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (9.2 %, 12.2 %)",
+      value: 4.4,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (9.8 %, 14.2 %)",
     },
     usPerDelivery: {
-      value: 11.97,
+      value: 10.49,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 26.8, 20.1, 15.79 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 30, 24.1, 16.11 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 42370,
+      value: 85050,
       source:
-        'fanout: intercept of that slope (15 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (22.8 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 847.7,
+      value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 892.7 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; -232.4 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 45,
+      value: 270,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -232.4 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 869.4,
+      value: 731.9,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (19.4 s over 22.1 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (16.5 s over 19.3 s, less holding)",
     },
     usPerJoin: {
-      value: 738.4,
+      value: 593.4,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (17.3 s over 20.5 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (14.6 s over 19.1 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 265,
+      value: 235,
       source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
     },
     usPerPush: {
-      value: 0,
+      value: 15,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (2000 and 2000 messages)',
     },
     commandsPerMessage: {
-      value: 7.499,
+      value: 7.544,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 368.4,
+      value: 370.4,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.2,
+      value: 265.9,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 73.77,
+      value: 66.25,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.909,
+      value: 10.03,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 577.3,
+      value: 588,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 97.24,
+      value: 95.04,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.49,
+      value: 14.42,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4326,
+      value: 4276,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 0.8621,
+      value: 1.564,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 2.2 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.9 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 31.55,
+      value: 32.37,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 78.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.3,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.7 %, 1 %)',
+      value: 0.5,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.7 %, 1.2 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1392,
+      value: 0.1279,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 10.98,
+      value: 10.35,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.95,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 18239 entries",
+      value: 76.73,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 25514 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.8,
+      value: 138.5,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
