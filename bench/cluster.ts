@@ -3,6 +3,7 @@
  * (`chat-server instance` from dist/) and the plain Socket.IO + Redis adapter baseline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
@@ -27,6 +28,33 @@ export interface Cluster {
   admin?: Socket;
   /** Ours: session tokens made so far, in order. */
   tokens: string[];
+  /** Ours: each instance's log file (JSON lines, warn and above), in the order of `pids`. */
+  logs?: string[];
+}
+
+/** Where instances of ours write their logs: one file per instance id, rewritten per start. */
+export const LOG_DIR = path.join(ROOT, 'bench/out/logs');
+
+/**
+ * The warnings and errors in an instance's log, counted by message (`msg`); lines that are not
+ * JSON (a crash's stack) count as `unparsed line`. Empty for a file that does not exist.
+ */
+export function warningsIn(file: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let msg = 'unparsed line';
+    try {
+      const j = JSON.parse(line) as { level?: number; msg?: string };
+      if ((j.level ?? 0) < 40) continue;
+      msg = j.msg ?? '(no message)';
+    } catch {
+      // counted as unparsed
+    }
+    out[msg] = (out[msg] ?? 0) + 1;
+  }
+  return out;
 }
 
 export interface StartOptions {
@@ -43,10 +71,14 @@ export interface StartOptions {
 export async function spawnOurInstances(
   n: number,
   o: { env: Record<string, string>; idPrefix: string; nodeArgs?: string[] },
-): Promise<{ urls: string[]; procs: ChildProcess[] }> {
+): Promise<{ urls: string[]; procs: ChildProcess[]; logs: string[] }> {
   const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-  const procs = ports.map((port, i) =>
-    track(
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logs = ports.map((_, i) => path.join(LOG_DIR, `${o.idPrefix}-${i + 1}.log`));
+  const procs = ports.map((port, i) => {
+    // The instance's stdout (its JSON log) to a file; the parent's copy of the fd is closed.
+    const fd = openSync(logs[i]!, 'w');
+    const proc = track(
       spawn(
         process.execPath,
         [
@@ -74,20 +106,22 @@ export async function spawnOurInstances(
             LOG_LEVEL: 'warn',
             LOG_FORMAT: 'json',
           },
-          stdio: ['ignore', 'ignore', 'inherit'],
+          stdio: ['ignore', fd, 'inherit'],
         },
       ),
-    ),
-  );
+    );
+    closeSync(fd);
+    return proc;
+  });
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
   await Promise.all(urls.map((u) => waitHttp(`${u}/readyz`, 30_000)));
-  return { urls, procs };
+  return { urls, procs, logs };
 }
 
 /** Ours on a Redis of its own (see {@link spawnOurInstances}). */
 export async function startOurs(o: StartOptions): Promise<Cluster> {
   const redis = await startRedisProc();
-  const { urls, procs } = await spawnOurInstances(o.instances, {
+  const { urls, procs, logs } = await spawnOurInstances(o.instances, {
     env: { REDIS_URL: redis.url, CHAT_DRAIN_GRACE_MS: '1000' },
     idPrefix: 'chat',
     ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
@@ -100,6 +134,7 @@ export async function startOurs(o: StartOptions): Promise<Cluster> {
     redisPid: redis.pid,
     redisUrl: redis.url,
     tokens: [],
+    logs,
   };
 }
 

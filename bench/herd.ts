@@ -21,7 +21,7 @@ import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messag
 import { messagesOf, type LoadtestReport } from '../src/admin/loadtest/report.js';
 import { sumResults } from '../src/admin/loadtest/runner.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
-import { adminOf, startOurs, stopCluster } from './cluster.js';
+import { adminOf, startOurs, stopCluster, warningsIn } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { sleep } from './procs.js';
 
@@ -58,6 +58,8 @@ export interface HerdResult {
   lostFrom: Record<string, number>;
   /** The same, by instance and why (`chat-1: ping timeout`). */
   lostWhy?: Record<string, number>;
+  /** The survivors' warnings and errors in their logs over the run, `instance: message` -> count. */
+  survivorWarnings?: Record<string, number>;
   /** Reconnect attempts that failed while users were away, by reason. */
   retries: Record<string, number>;
   /** Outages that ended (room resumed) within {@link HERD_DEADLINE_MS}, of all outages. */
@@ -373,6 +375,16 @@ export async function runHerd(o: {
     summarise(out, results, samples, victim.id, killedAt, herdEnd);
     const after = await status(admin);
     for (const i of after?.instances ?? []) out.survivorsConnectionsAfter[i.id] = i.connections;
+    // What the survivors logged (a slow consumer cut off, a Redis command timed out, ...).
+    out.survivorWarnings = {};
+    c.pids.forEach((pid, i) => {
+      const file = c.logs?.[i];
+      if (pid === victim.pid || !file) return;
+      const id = `chat-${i + 1}`;
+      for (const [msg, n] of Object.entries(warningsIn(file))) {
+        out.survivorWarnings![`${id}: ${msg}`] = n;
+      }
+    });
   } catch (err) {
     out.error = err instanceof Error ? err.message : String(err);
     log(`failed: ${out.error}`);

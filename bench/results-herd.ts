@@ -91,6 +91,13 @@ export function herdSection(h: HerdResult): string[] {
         .join('; ') || 'none',
     ],
     [
+      "survivors' warnings and errors in their logs, by message",
+      Object.entries(h.survivorWarnings ?? {})
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([what, n]) => `${what}: ${n}`)
+        .join('; ') || 'none',
+    ],
+    [
       'loss to room resumed: p50 / p95 / p99 / max s',
       `${s2(h.resumeMs.p50)} / ${s2(h.resumeMs.p95)} / ${s2(h.resumeMs.p99)} / ${s2(h.resumeMs.max)}`,
     ],
