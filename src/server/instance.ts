@@ -90,9 +90,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   const io: ChatServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
-    // Engine.IO's own defaults: a ping per socket every 25 s (at 10 s, holding 10k idle
-    // sockets cost 1000 pings a second); a dead peer is noticed within 35 s, and the client's
-    // own pings notice a dead server sooner.
+    // A ping per socket every 25 s, Engine.IO's default (at 10 s, holding 10k idle sockets
+    // cost 1000 pings a second), and 10 s for its pong (Engine.IO's default is 20 s): a dead
+    // peer is noticed within 35 s, and the client's own pings notice a dead server sooner. An
+    // event loop held longer than the pong's 10 s drops the connections pinged just before
+    // (bench/ANALYSIS.md, section n).
     pingInterval: PING_INTERVAL_MS,
     pingTimeout: 10_000,
     connectTimeout: 10_000,
