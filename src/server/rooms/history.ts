@@ -297,6 +297,9 @@ export class History {
   async read(room: string, q: PageQuery, make: true): Promise<PageRead<RoomMeta>>;
   async read(room: string, q: PageQuery, make: false): Promise<PageRead<RoomMeta | undefined>>;
   async read(room: string, q: PageQuery, make: boolean): Promise<PageRead<RoomMeta | undefined>> {
+    // One position at most: `since` when both are given.
+    const since = q.since;
+    const before = since === undefined ? q.before : undefined;
     const [seq, epoch, stale, changed, entries, kept, oldest] = await this.redis.chatRoomPage(
       this.keys.roomMeta(room),
       this.keys.roomLog(room),
@@ -304,31 +307,27 @@ export class History {
       make ? '1' : '',
       newEpoch(),
       q.epoch ?? '',
-      q.since ?? '',
-      q.since === undefined ? (q.before ?? '') : '',
+      since ?? '',
+      before ?? '',
       q.limit,
     );
     const meta = epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
     if (make && !meta) throw new Error(`room ${room} has no epoch after making one`);
+    // A stale position was read as no position: the newest page.
     const unrecoverable = stale === 1;
-    const since = unrecoverable ? undefined : q.since;
-    const before = unrecoverable || since !== undefined ? undefined : q.before;
+    const messages = entries.slice(0, q.limit);
     let page: Page;
-    if (since !== undefined) {
-      const truncated = kept === 0 && oldest !== null && compareIds(since, oldest) < 0;
+    if (since !== undefined && !unrecoverable) {
       page = {
-        messages: entries.slice(0, q.limit).map((e) => toMessage(room, e)),
+        messages: messages.map((e) => toMessage(room, e)),
         hasMore: entries.length > q.limit,
-        truncated,
+        truncated: kept === 0 && oldest !== null && compareIds(since, oldest) < 0,
       };
     } else {
-      // Both other reads go newest first.
+      // The newest page and the page before a position are read newest first.
       page = {
-        messages: entries
-          .slice(0, q.limit)
-          .reverse()
-          .map((e) => toMessage(room, e)),
-        hasMore: before !== undefined && entries.length > q.limit,
+        messages: messages.reverse().map((e) => toMessage(room, e)),
+        hasMore: before !== undefined && !unrecoverable && entries.length > q.limit,
         truncated: false,
       };
     }

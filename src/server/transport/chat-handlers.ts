@@ -30,7 +30,7 @@ import {
   requirePeer,
   roomFor,
 } from '../rooms/direct.js';
-import { inEpoch, type Page, type PageQuery, type RoomMeta } from '../rooms/history.js';
+import { inEpoch, type Page, type PageRead, type RoomMeta } from '../rooms/history.js';
 import { membershipOf } from '../rooms/membership.js';
 import { liveRoomNames } from '../ops/status.js';
 import type { HandlerTable } from './boundary.js';
@@ -116,35 +116,17 @@ export async function listDirects(
 }
 
 /**
- * Reads the page a join or history request asks for, with the room's meta (`make`: a join's,
- * which makes the room's epoch; else a read's, which makes nothing and may find none), in one
- * round trip. A position (`since`/`before`) from another epoch than the room's (or in a room
- * that has none now) means nothing: the newest page is read instead, and the answer says so
- * (`unrecoverable`), so the client can reload the room visibly.
+ * A page read for a join or a history request (`History.read`: with the room's meta, made by a
+ * join, found or not by a read), shown as it is now: changed messages folded in (see
+ * docs/protocol.md; a room nobody changed a message in costs no second round trip) and every
+ * message stamped with the room's epoch.
  */
-async function readPage(
+async function readPage<M extends RoomMeta | undefined>(
   ctx: InstanceContext,
   room: string,
-  q: PageQuery,
-  make: true,
-): Promise<{ page: Page; meta: RoomMeta; unrecoverable: boolean }>;
-async function readPage(
-  ctx: InstanceContext,
-  room: string,
-  q: PageQuery,
-  make: false,
-): Promise<{ page: Page; meta: RoomMeta | undefined; unrecoverable: boolean }>;
-async function readPage(
-  ctx: InstanceContext,
-  room: string,
-  q: PageQuery,
-  make: boolean,
-): Promise<{ page: Page; meta: RoomMeta | undefined; unrecoverable: boolean }> {
-  const { page, meta, changed, unrecoverable } = make
-    ? await ctx.history.read(room, q, true)
-    : await ctx.history.read(room, q, false);
-  // Every page shows its messages as they are now (edited, deleted): see docs/protocol.md.
-  // A room nobody changed a message in costs no second round trip.
+  read: Promise<PageRead<M>>,
+): Promise<{ page: Page; meta: M; unrecoverable: boolean }> {
+  const { page, meta, changed, unrecoverable } = await read;
   if (changed) await ctx.history.changes.fold(room, page.messages);
   return { page: inEpoch(page, meta?.epoch), meta, unrecoverable };
 }
@@ -195,8 +177,11 @@ async function joinRoom(
         readPage(
           ctx,
           room,
-          { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
-          true,
+          ctx.history.read(
+            room,
+            { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
+            true,
+          ),
         ),
         ctx.presence.join(room, user, !already),
         ctx.marks.readTo(user, address),
@@ -267,8 +252,11 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       const { page, meta, unrecoverable } = await readPage(
         ctx,
         room,
-        { since, before, epoch, limit: limit ?? HISTORY_PAGE_DEFAULT },
-        false,
+        ctx.history.read(
+          room,
+          { since, before, epoch, limit: limit ?? HISTORY_PAGE_DEFAULT },
+          false,
+        ),
       );
       return {
         room: address,
