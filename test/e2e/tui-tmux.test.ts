@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MESSAGE_MAX_LENGTH } from '../../src/protocol/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -296,9 +296,26 @@ describe('chat-tui join in tmux', needs('tmux'), () => {
       expect(s).toContain(`#${room}>`);
     });
 
+    // What the client writes for keys typed: the rows that changed (the input's, and the hint's
+    // the first time), each in place; never the whole screen again, never a clear.
+    const written = path.join(tmpDir('tui-fay-out'), 'pane');
+    tmux('pipe-pane', '-o', '-t', 'fay', `cat > ${written}`);
     // One send-keys call: tmux writes the four letters, the Backspace and the e in one go.
     tmux('send-keys', '-t', 'fay', 'abcd', 'BSpace', 'e');
     await until('fay', (s) => expect(s.split('\n')[23]).toBe(`#${room}> abce`));
+    const out = await vi.waitFor(
+      () => {
+        const text = readFileSync(written, 'utf8');
+        expect(text).toContain('abce');
+        return text;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    tmux('pipe-pane', '-t', 'fay');
+    expect(out).not.toContain('\x1b[2J');
+    const rowsWritten = [...out.matchAll(/\x1b\[(\d+);1H/g)].map((m) => Number(m[1])); // eslint-disable-line no-control-regex
+    expect(rowsWritten).toContain(24);
+    expect(rowsWritten.filter((r) => r < 23)).toEqual([]);
     tmux('send-keys', '-t', 'fay', 'Enter');
     await vi.waitFor(() => expect(got).toEqual(['abce']), { timeout: 20_000, interval: 50 });
 

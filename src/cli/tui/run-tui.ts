@@ -5,6 +5,7 @@ import { Settings } from '../settings.js';
 import { App } from './components/App.js';
 import { ChatStore } from './state/chat-store.js';
 import { terminalLinks } from './state/links.js';
+import { inPlaceFrames } from './screen-writer.js';
 import { filteredStdin } from './stdin-filter.js';
 
 // Bracketed paste (`?2004`) on while the client runs: a terminal then wraps a paste in
@@ -53,6 +54,7 @@ export async function runTui(client: ChatClient, user: string, rooms: string[]):
   });
   const app = render(createElement(App, { store }), {
     stdin: filteredStdin(process.stdin),
+    stdout: inPlaceFrames(process.stdout),
     exitOnCtrlC: false,
     patchConsole: true,
   });
