@@ -647,7 +647,7 @@ function hundredKSection(h: HundredK): string[] {
       ? [
           '',
           'Per phase: the longest event-loop stall of any instance and of any generator (a stall',
-          'longer than the ping timeout, 10 s past the 25 s ping interval, drops connections), and the connections dropped in it:',
+          'longer than the ping timeout, 20 s past the 25 s ping interval, drops connections), and the connections dropped in it:',
           '',
           ...table(
             ['phase', 'instances: longest stall', 'generators: longest stall', 'dropped'],

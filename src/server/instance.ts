@@ -13,7 +13,7 @@ import { Accounts } from './auth/accounts.js';
 import type { InstanceConfig } from './config/config.js';
 import type { ChatServer } from './transport/io-types.js';
 import type { InstanceContext } from './context.js';
-import { PING_INTERVAL_MS, serveChatSockets } from './transport/dispatch.js';
+import { PING_INTERVAL_MS, PING_TIMEOUT_MS, serveChatSockets } from './transport/dispatch.js';
 import { drainInstance } from './ops/drain.js';
 import { RoomFanout } from './rooms/fanout.js';
 import { backlogToAsk } from './transport/listen-backlog.js';
@@ -90,13 +90,15 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   const io: ChatServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_PACKET_BYTES,
-    // A ping per socket every 25 s, Engine.IO's default (at 10 s, holding 10k idle sockets
-    // cost 1000 pings a second), and 10 s for its pong (Engine.IO's default is 20 s): a dead
-    // peer is noticed within 35 s, and the client's own pings notice a dead server sooner. An
-    // event loop held longer than the pong's 10 s drops the connections pinged just before
-    // (bench/ANALYSIS.md, section n).
+    // A ping per socket every 25 s and 20 s for its pong, Engine.IO's defaults (at 10 s,
+    // holding 10k idle sockets cost 1000 pings a second). A peer gone without closing (a
+    // host lost, a cable cut) is noticed within 45 s on either side; a process that dies has
+    // its connections closed by the kernel at once. The pong's wait is also how long an event
+    // loop may be held before the connections pinged just before it are dropped (the timer
+    // runs before the pong is read): at 10 s, a survivor of a crash stalled 12 s by the herd
+    // dropped hundreds of its own clients, a second herd (bench/ANALYSIS.md, section n).
     pingInterval: PING_INTERVAL_MS,
-    pingTimeout: 10_000,
+    pingTimeout: PING_TIMEOUT_MS,
     connectTimeout: 10_000,
     // The adapter carries only what is not about one room: per-user notices (`u:<user>`),
     // cluster-wide broadcasts and requests (fetchSockets, serverSideEmit). Those are rare,

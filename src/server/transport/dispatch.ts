@@ -8,6 +8,8 @@ import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
 
 /** Engine.IO's ping interval (told to clients in the welcome). */
 export const PING_INTERVAL_MS = 25_000;
+/** How long Engine.IO waits for a ping's pong before it drops the connection. */
+export const PING_TIMEOUT_MS = 20_000;
 
 /**
  * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
