@@ -19,16 +19,18 @@ const frame = (...rows: string[]): string => CLEAR_TERMINAL + rows.join('\n');
 
 describe('full-screen frames redrawn in place', () => {
   it('writes only the rows that changed, each over its old self, and the last row last', () => {
-    expect(frameUpdate(['head', 'a', 'input'], 'head\nb\ninput', 10)).toBe(
+    expect(frameUpdate(['head', 'a', 'input'], ['head', 'b', 'input'], 10)).toBe(
       '\x1b[2;1Hb\x1b[K\x1b[3;1Hinput\x1b[K',
     );
     // Nothing changed: the last row alone, so the cursor ends where a whole frame leaves it.
-    expect(frameUpdate(['head', 'a', 'input'], 'head\na\ninput', 10)).toBe('\x1b[3;1Hinput\x1b[K');
+    expect(frameUpdate(['head', 'a', 'input'], ['head', 'a', 'input'], 10)).toBe(
+      '\x1b[3;1Hinput\x1b[K',
+    );
   });
 
   it('leaves the erase off a row that fills the width (styles do not count), erases rows no longer drawn', () => {
     const full = '\x1b[1m0123456789\x1b[22m';
-    expect(frameUpdate(['x', 'y', 'z'], `${full}\nlast`, 10)).toBe(
+    expect(frameUpdate(['x', 'y', 'z'], [full, 'last'], 10)).toBe(
       `\x1b[3;1H\x1b[2K\x1b[1;1H${full}\x1b[2;1Hlast\x1b[K`,
     );
   });
@@ -53,6 +55,19 @@ describe('full-screen frames redrawn in place', () => {
     stdout.write(Buffer.from('bytes'));
     stdout.write(frame('head', 'two', '> h'));
     expect(writes.at(-1)).toBe(frame('head', 'two', '> h'));
+  });
+
+  it('writes a frame taller than the screen whole, and the one after it', () => {
+    const { out, writes } = terminal(10, 3);
+    const stdout = inPlaceFrames(out);
+    stdout.write(frame('head', 'one', '> '));
+    stdout.write(frame('head', 'one', 'two', '> '));
+    stdout.write(frame('head', 'one', '> '));
+    expect(writes).toEqual([
+      frame('head', 'one', '> '),
+      frame('head', 'one', 'two', '> '),
+      frame('head', 'one', '> '),
+    ]);
   });
 
   it('writes the frame after a resize whole', () => {

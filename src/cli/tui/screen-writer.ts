@@ -28,12 +28,15 @@ const NOT_DRAWING = new Set(['\x1b[?2026h', '\x1b[?2026l', '\x1b[?25l', '\x1b[?2
 const moveTo = (row: number): string => `\x1b[${row + 1};1H`;
 
 /**
- * The rows of `frame` that differ from `last`, each written over its old self; the frame's
- * last row is always written, last, so the cursor ends where a whole write leaves it (after
- * that row's text). Rows `last` had beyond the new frame are erased.
+ * The rows of a frame (`rows`) that differ from `last`, each written over its old self; the
+ * frame's last row is always written, last, so the cursor ends where a whole write leaves it
+ * (after that row's text). Rows `last` had beyond the new frame are erased.
  */
-export function frameUpdate(last: readonly string[], frame: string, columns: number): string {
-  const rows = frame.split('\n');
+export function frameUpdate(
+  last: readonly string[],
+  rows: readonly string[],
+  columns: number,
+): string {
   const end = rows.length - 1;
   let out = '';
   for (let i = end + 1; i < last.length; i++) out += moveTo(i) + ERASE_LINE;
@@ -62,9 +65,12 @@ export function inPlaceFrames(out: NodeJS.WriteStream): NodeJS.WriteStream {
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? chunk : undefined;
     if (text?.startsWith(CLEAR_TERMINAL)) {
-      const frame = text.slice(CLEAR_TERMINAL.length);
-      const update = last === undefined ? text : frameUpdate(last, frame, out.columns || 80);
-      last = frame.split('\n');
+      const rows = text.slice(CLEAR_TERMINAL.length).split('\n');
+      // A frame taller than the screen scrolled it: its rows are not the screen's.
+      const fits = rows.length <= (out.rows || 24);
+      const update =
+        last === undefined || !fits ? text : frameUpdate(last, rows, out.columns || 80);
+      last = fits ? rows : undefined;
       return (out.write as (c: string, ...r: unknown[]) => boolean)(update, ...rest);
     }
     if (text === undefined || !NOT_DRAWING.has(text)) last = undefined;
