@@ -85,8 +85,11 @@ export class WireSocket {
   check(now: number): void {
     if (this.done) return;
     const age = now - this.openedAt;
-    if (this.deadAfterMs === 0 && age > OPEN_TIMEOUT_MS) this.fail('timeout');
-    else if (!this.connected && age > CONNECT_TIMEOUT_MS) this.fail('timeout');
+    // Which wait ran out says what the server had done: nothing of ours yet (no open: the
+    // upgrade was not answered), or the handshake (sessions, joins) it may still be running.
+    if (this.deadAfterMs === 0 && age > OPEN_TIMEOUT_MS) this.fail('timeout before the open');
+    else if (!this.connected && age > CONNECT_TIMEOUT_MS)
+      this.fail('timeout before the CONNECT answer');
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)
       this.fail('ping timeout');
   }
