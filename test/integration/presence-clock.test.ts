@@ -112,6 +112,9 @@ describe('presence against the clock (real Redis, fake Date)', () => {
     at(4500);
     expect(await b.heartbeat()).toEqual(['lobby']);
     expect(b.presenceId).toBe('boot-b.1');
+    // What the heartbeat tells the operator: one loss, 3.5 s after the last renewal.
+    expect(b.idLosses).toEqual({ count: 1, lastGapMs: 3500 });
+    expect(a.idLosses.count).toBe(0);
     expect(await names(a)).toEqual(['alice', 'bob']);
     at(5000);
     expect(await a.heartbeat()).toEqual([]);

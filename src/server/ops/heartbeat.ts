@@ -54,6 +54,18 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
     }
     return false;
   };
+  /** Presence ids lost so far (a join's beat can find one lost too): each is said once. */
+  let idLossesSaid = 0;
+  const reportIdLosses = (): void => {
+    const { count, lastGapMs } = ctx.presence.idLosses;
+    if (count <= idLossesSaid) return;
+    metrics.presenceIdsLost.inc(count - idLossesSaid);
+    idLossesSaid = count;
+    log.warn(
+      { renewalGapMs: lastGapMs, rooms: ctx.presence.localRooms(), losses: count },
+      'presence id lost before this instance renewed it (its beat came late, or Redis lost it): the others hid its members until they were put back under a new id',
+    );
+  };
   const tick = async (): Promise<void> => {
     if (ticking) return;
     ticking = true;
@@ -67,6 +79,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
       if (await status.publish())
         watch.checkNow("Redis lost its data (this instance's status was gone)");
       for (const room of await ctx.presence.heartbeat()) ctx.presenceChanged(room);
+      reportIdLosses();
     } catch (err) {
       // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
       // refuses), not an outage: say so loudly.

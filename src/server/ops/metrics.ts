@@ -57,6 +57,11 @@ export class Metrics {
     help: 'Appends acknowledged before the configured replicas confirmed them (WAIT timed out)',
     registers: [this.registry],
   });
+  readonly presenceIdsLost = new Counter({
+    name: 'chat_presence_ids_lost_total',
+    help: "Times this instance's presence id expired before it was renewed (a stall past 3 s): other instances hid its members until it put them back",
+    registers: [this.registry],
+  });
   readonly loopLag = new Gauge({
     name: 'chat_event_loop_lag_seconds',
     help: 'Event-loop delay p99 over the last second',

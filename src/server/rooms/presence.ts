@@ -45,6 +45,8 @@ export class Presence {
   private readonly renewAt = new Map<string, number>();
   /** How many times this instance has had to take a new presence id. */
   private generation = 0;
+  /** How long the beat before the last loss of the id was (0: the id vanished, Redis lost it). */
+  private lastLossGapMs = 0;
   /** This instance's presence id: its boot id, then `<boot id>.<n>` after the n-th loss. */
   private id: string;
   /** Presence ids seen dead at the last beat (usually none): their entries are hidden. */
@@ -75,6 +77,16 @@ export class Presence {
   /** This instance's current presence id. */
   get presenceId(): string {
     return this.id;
+  }
+
+  /**
+   * How many times this instance's presence id was lost (its beat came later than
+   * {@link PRESENCE_TTL_MS}, or Redis lost it), and the time between the last renewal and the
+   * beat that found it lost. Each loss made every other instance hide this one's members
+   * until it put them back: a stall an operator should hear about.
+   */
+  get idLosses(): { count: number; lastGapMs: number } {
+    return { count: this.generation, lastGapMs: this.lastLossGapMs };
   }
 
   /**
@@ -206,6 +218,7 @@ export class Presence {
         let dead = first[1];
         if (Number(first[0]) === 1) {
           // Other instances may be dropping this id's entries: come back under a new one.
+          this.lastLossGapMs = now - this.aliveAt;
           this.id = `${this.bootId}.${++this.generation}`;
           [, dead] = await alive(this.id, false);
           for (const room of this.local.keys()) this.renewAt.set(room, 0);
