@@ -59,7 +59,7 @@ export class Metrics {
   });
   readonly presenceIdsLost = new Counter({
     name: 'chat_presence_ids_lost_total',
-    help: "Times this instance's presence id expired before it was renewed (a stall past 3 s): other instances hid its members until it put them back",
+    help: "Times this instance's presence id was lost before it renewed it (a stall past 3 s, or Redis losing it): other instances hid its members until it put them back",
     registers: [this.registry],
   });
   readonly loopLag = new Gauge({

@@ -45,7 +45,10 @@ export class Presence {
   private readonly renewAt = new Map<string, number>();
   /** How many times this instance has had to take a new presence id. */
   private generation = 0;
-  /** How long the beat before the last loss of the id was (0: the id vanished, Redis lost it). */
+  /**
+   * From the last renewal of the id to the beat that found it lost: past PRESENCE_TTL_MS when
+   * the beat came late, about a beat when Redis lost the id.
+   */
   private lastLossGapMs = 0;
   /** This instance's presence id: its boot id, then `<boot id>.<n>` after the n-th loss. */
   private id: string;
