@@ -7,6 +7,7 @@ import { IDLE_ROOMS } from './idle.js';
 import type { HundredK } from './p100k.js';
 import type { HerdResult } from './herd.js';
 import type { StormResult } from './storm.js';
+import { PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../src/server/transport/dispatch.js';
 import { herdRows, herdSection } from './results-herd.js';
 import type { Kind } from './protocols.js';
 import type { RedisDelta } from './redis-stats.js';
@@ -647,7 +648,7 @@ function hundredKSection(h: HundredK): string[] {
       ? [
           '',
           'Per phase: the longest event-loop stall of any instance and of any generator (a stall',
-          'longer than the ping timeout, 20 s past the 25 s ping interval, drops connections), and the connections dropped in it:',
+          `longer than the ping timeout, ${PING_TIMEOUT_MS / 1000} s past the ${PING_INTERVAL_MS / 1000} s ping interval, drops connections), and the connections dropped in it:`,
           '',
           ...table(
             ['phase', 'instances: longest stall', 'generators: longest stall', 'dropped'],
