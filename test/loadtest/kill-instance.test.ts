@@ -87,15 +87,33 @@ describe('loadtest while an instance is killed', () => {
   it('sees the reconnects and loses nothing', async () => {
     expect(pids.size).toBe(3);
     let killed = false;
+    let sentAtKill = -1;
+    let ended = false;
+    // The sending lasts until the users are back and chatting again, however long a busy
+    // machine makes that: 60 s is the bound, not the plan.
     const { report } = await runLoadtest(
       url,
       TEST_ENV.CHAT_ADMIN_TOKEN!,
-      runArgs('15s'),
-      (line) => {
+      runArgs('60s'),
+      (line, loadtest) => {
+        const sent = Number(/ sent (\d+)/.exec(line)?.[1] ?? -1);
         // Mid-run: once the steady phase has messages flowing, SIGKILL one instance.
         if (!killed && /steady .* sent [1-9]/.test(line)) {
           killed = true;
+          sentAtKill = sent;
           process.kill(pids.get('chat-1')!, 'SIGKILL');
+          return;
+        }
+        // Then, once a later progress line has every user connected again and a hundred more
+        // messages sent, the sending ends (SIGUSR2) and the run drains and checks every delivery.
+        if (
+          killed &&
+          !ended &&
+          /steady .* connected 100\/100/.test(line) &&
+          sent >= sentAtKill + 100
+        ) {
+          ended = true;
+          loadtest.kill('SIGUSR2');
         }
       },
     );
@@ -110,6 +128,7 @@ describe('loadtest while an instance is killed', () => {
       }),
     );
     expect(killed).toBe(true);
+    expect(ended).toBe(true);
     // The killed instance's users lost their connection there, and every one is back in its
     // room, each outage timed from the loss to the room resumed.
     const lostConn = report.lostConnection;
