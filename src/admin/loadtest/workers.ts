@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { distEntry } from '../../shared/package-files.js';
 import type { FromWorker, Progress, ToWorker } from './messages.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('./worker.js', import.meta.url));
+const WORKER_MAIN = distEntry('admin/loadtest/worker.js');
 
 /**
  * Node options for the workers: a larger young generation (a worker allocates a little for

@@ -2,12 +2,12 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distEntry } from '../../shared/package-files.js';
 import { Redis } from 'ioredis';
 import type { WatchdogMessage } from './ipc.js';
 import { acquireRedisLock, recordRedisPid, releaseRedisLock } from './redis-lock.js';
 
-const WATCHDOG = fileURLToPath(new URL('./redis-watchdog.js', import.meta.url));
+const WATCHDOG = distEntry('server/local-cluster/redis-watchdog.js');
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(host = '127.0.0.1'): Promise<number> {

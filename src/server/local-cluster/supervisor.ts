@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { distEntry } from '../../shared/package-files.js';
 import { serverSetting } from '../config/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
@@ -48,7 +48,7 @@ interface Child {
   restartTimer: NodeJS.Timeout | null;
 }
 
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+const MAIN = distEntry('server/main.js');
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** An instance that lived this long is healthy again: its backoff resets. */
