@@ -10,10 +10,12 @@
  * it at two `--n` and two `--rooms` to tell a cost per connection from one per room.
  *
  * It reports the instance's CPU per join too (the joins and the 10 s settle after them); with
- * `--profile DIR` the instance runs under the inspector's CPU and allocation profilers over that phase.
+ * `--profile DIR` the instance runs under the inspector's CPU and allocation profilers over that
+ * phase (`--profile-phase hold`: over the idle hold instead).
  *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
  *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain] [--profile DIR]
+ *          [--profile-phase join|hold]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,11 +35,16 @@ const { values: args } = parseArgs({
     hold: { type: 'string', default: '30' },
     systems: { type: 'string', default: 'ours,plain' },
     profile: { type: 'string' },
+    /** What `--profile` covers: the joins and the settle after them, or the idle hold. */
+    'profile-phase': { type: 'string', default: 'join' },
   },
 });
 const N = Number(args.n);
 const ROOMS = Number(args.rooms);
 const HOLD_S = Number(args.hold);
+const PROFILE_PHASE = args['profile-phase'];
+if (PROFILE_PHASE !== 'join' && PROFILE_PHASE !== 'hold')
+  throw new Error('--profile-phase is join or hold');
 const SYSTEMS = args.systems.split(',') as Kind[];
 
 const log = (s: string): void => void process.stderr.write(`memory-probe: ${s}\n`);
@@ -113,7 +120,8 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       return { type: 'connect', kind, urls: c.urls, clients, concurrency: 50 };
     }, 300_000);
     const failed = res.reduce((s, r) => s + (r.failed ?? 0), 0);
-    const inspector = inspect ? await Inspector.attach(inspect) : undefined;
+    const inspector =
+      inspect && PROFILE_PHASE === 'join' ? await Inspector.attach(inspect) : undefined;
     await inspector?.start();
     const joinFrom = { at: Date.now(), inst: cpuSeconds(c.pids[0]!) };
     await gens.all(() => ({ type: 'join', kind, timeoutMs: 150_000 }), 160_000);
@@ -135,9 +143,22 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     await sample(c, 'settled (10 s after the joins)', base);
     // CPU over the hold: the instance's and Redis's, per connection-second (the capacity
     // model's idle slope) and per (room, instance) pair-second at this layout.
+    const holdInspector =
+      inspect && PROFILE_PHASE === 'hold' ? await Inspector.attach(inspect) : undefined;
+    await holdInspector?.start();
     const before = { at: Date.now(), inst: cpuSeconds(c.pids[0]!), redis: cpuSeconds(c.redisPid) };
     await sleep(HOLD_S * 1000);
     const secs = (Date.now() - before.at) / 1000;
+    if (holdInspector && args.profile) {
+      const profile = await holdInspector.stop();
+      const file = path.join(args.profile, `hold-${kind}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      log(`hold profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
+      log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
+      log(
+        `allocations:\n${topAlloc(holdInspector.heap!, N - failed, 30, 'held connection').join('\n')}`,
+      );
+    }
     const inst = cpuSeconds(c.pids[0]!) - before.inst;
     const redis = cpuSeconds(c.redisPid) - before.redis;
     const held = N - failed;
