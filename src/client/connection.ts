@@ -127,7 +127,7 @@ export class Connection {
       auth: { token: this.opts.token },
       reconnection: false,
       forceNew: true,
-      timeout: 5000,
+      timeout: this.next.openTimeoutMs,
     });
     this.socket = socket;
 
@@ -144,6 +144,8 @@ export class Connection {
       this.scheduleReconnect(
         code === ErrorCode.Draining ? 'instance draining' : err.message,
         !code && connectionRefused(err),
+        // socket.io-client's own wait for the open ran out (see `openTimeoutMs`).
+        !code && err.message === 'timeout',
       );
     });
     onServerEvent(socket, 'session:welcome', (w) => void this.onWelcome(w));
@@ -174,11 +176,14 @@ export class Connection {
     });
   }
 
-  /** `refused`: the server's host refused the connection (nothing listens): skip it a while. */
-  private scheduleReconnect(reason: string, refused = false): void {
+  /**
+   * `refused`: the server's host refused the connection (nothing listens): skip it a while.
+   * `openTimedOut`: no open within the attempt's wait: the next one waits longer.
+   */
+  private scheduleReconnect(reason: string, refused = false, openTimedOut = false): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
-    const inMs = this.next.lost(refused);
+    const inMs = this.next.lost(refused, openTimedOut);
     this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
     this.retryTimer = setTimeout(() => this.open(), inMs);
   }

@@ -3,6 +3,8 @@ import {
   connectionRefused,
   drainDelayMs,
   reconnectDelayMs,
+  OPEN_TIMEOUT_MAX_MS,
+  OPEN_TIMEOUT_MIN_MS,
   Reconnects,
 } from '../../src/client/delivery/backoff.js';
 import {
@@ -46,6 +48,23 @@ describe('reconnect backoff', () => {
     r.connected();
     expect(r.attempt).toBe(0);
     expect(r.lost()).toBe(299);
+  });
+
+  it('waits longer for the open after each attempt in a row that ran out of it, up to 20 s, and starts over once answered', () => {
+    const r = new Reconnects(['a', 'b'], 300, 5000, () => 0.5);
+    expect(r.openTimeoutMs).toBe(OPEN_TIMEOUT_MIN_MS);
+    const waits = [1, 2, 3, 4].map(() => (r.lost(false, true), r.openTimeoutMs));
+    expect(waits).toEqual([10_000, 20_000, 20_000, 20_000]);
+    expect(OPEN_TIMEOUT_MAX_MS).toBe(20_000);
+    // An attempt that failed otherwise (refused, closed, turned down) was answered in time.
+    r.lost(true);
+    expect(r.openTimeoutMs).toBe(5000);
+    r.lost(false, true);
+    r.connected();
+    expect(r.openTimeoutMs).toBe(5000);
+    r.lost(false, true);
+    r.drained(1000);
+    expect(r.openTimeoutMs).toBe(5000);
   });
 
   it('counts a drain as the first attempt, on the next server', () => {

@@ -1,6 +1,7 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
 import type { ClientToServerEvents } from '../../protocol/index.js';
+import { OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
 
 /**
  * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket
@@ -36,11 +37,8 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
-/**
- * How long the transport may take to open (up to Engine.IO's open packet), as
- * socket.io-client's `timeout`; after that the server's pings say whether it is alive.
- */
-const OPEN_TIMEOUT_MS = 5000;
+/** Why a socket failed when the server did not open the transport within its wait. */
+export const OPEN_TIMED_OUT = 'timeout before the open';
 /** CONNECT unanswered this long: the server's own `connectTimeout` would have closed it. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -58,10 +56,16 @@ export class WireSocket {
   /** From the open packet: the server pings every `pingInterval`, waits `pingTimeout` for the pong. */
   private deadAfterMs = 0;
 
+  /**
+   * `openTimeoutMs`: how long the transport may take to open (up to Engine.IO's open packet),
+   * as socket.io-client's `timeout` (a reconnecting user's grows: `Reconnects.openTimeoutMs`);
+   * after that the server's pings say whether it is alive.
+   */
   constructor(
     server: string,
     private readonly auth: { token: string },
     private readonly on: WireHandlers,
+    private readonly openTimeoutMs = OPEN_TIMEOUT_MIN_MS,
   ) {
     const url = new URL('/socket.io/', server);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -87,7 +91,7 @@ export class WireSocket {
     const age = now - this.openedAt;
     // Which wait ran out says what the server had done: nothing of ours yet (no open: the
     // upgrade was not answered), or the handshake (sessions, joins) it may still be running.
-    if (this.deadAfterMs === 0 && age > OPEN_TIMEOUT_MS) this.fail('timeout before the open');
+    if (this.deadAfterMs === 0 && age > this.openTimeoutMs) this.fail(OPEN_TIMED_OUT);
     else if (!this.connected && age > CONNECT_TIMEOUT_MS)
       this.fail('timeout before the CONNECT answer');
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)

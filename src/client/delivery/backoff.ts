@@ -14,6 +14,18 @@ export function reconnectDelayMs(
   return Math.floor(base * (0.5 + random() / 2));
 }
 
+/**
+ * How long an attempt waits for the server to open the transport (socket.io-client's
+ * `timeout`). The first wait is short, so that a host that does not answer at all (a
+ * partition) is soon left for the next; each attempt in a row that ran out of it doubles the
+ * next one's, up to socket.io-client's default. Under a herd the survivors answer upgrades
+ * late, not never: an attempt given up too soon still costs the survivor the upgrade when it
+ * gets to it (the request is in its accept queue), and its retry starts again at the back.
+ */
+export const OPEN_TIMEOUT_MIN_MS = 5000;
+/** See {@link OPEN_TIMEOUT_MIN_MS}. */
+export const OPEN_TIMEOUT_MAX_MS = 20_000;
+
 /** A server that refused a connection is skipped this long (while others are left to try). */
 export const REFUSED_SKIP_MS = 30_000;
 
@@ -50,6 +62,8 @@ export function drainDelayMs(withinMs: number, random: () => number = Math.rando
 export class Reconnects {
   /** Attempts since the last welcome (0 while connected or before the first loss). */
   attempt = 0;
+  /** Attempts in a row that gave up waiting for the transport to open. */
+  private openTimeouts = 0;
   private index = 0;
   private readonly servers: readonly string[];
   /** Servers that refused a connection (nothing listens there): skipped until then. */
@@ -82,9 +96,12 @@ export class Reconnects {
    * server refused the connection itself (nothing listens there: a dead instance), so it is
    * skipped for {@link REFUSED_SKIP_MS} while another one is left to try; after a crash the
    * clients of the dead instance then stop coming back to it every few attempts.
+   * `openTimedOut`: the attempt gave up waiting for the transport to open (see
+   * {@link openTimeoutMs}).
    */
-  lost(refused = false): number {
+  lost(refused = false, openTimedOut = false): number {
     if (refused) this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
+    this.openTimeouts = openTimedOut ? this.openTimeouts + 1 : 0;
     this.attempt++;
     this.advance();
     return reconnectDelayMs(this.attempt, this.minMs, this.maxMs, this.random);
@@ -96,6 +113,7 @@ export class Reconnects {
    */
   drained(withinMs: number): number {
     this.attempt = 1;
+    this.openTimeouts = 0;
     this.advance();
     return drainDelayMs(withinMs, this.random);
   }
@@ -117,8 +135,17 @@ export class Reconnects {
     this.index = (this.index + 1) % n;
   }
 
-  /** Welcomed: the next loss starts the delays over. */
+  /**
+   * How long the next attempt waits for the transport to open: {@link OPEN_TIMEOUT_MIN_MS},
+   * doubled for each attempt in a row that ran out of it, up to {@link OPEN_TIMEOUT_MAX_MS}.
+   */
+  get openTimeoutMs(): number {
+    return Math.min(OPEN_TIMEOUT_MAX_MS, OPEN_TIMEOUT_MIN_MS * 2 ** Math.min(this.openTimeouts, 8));
+  }
+
+  /** Welcomed: the next loss starts the delays (and the open's wait) over. */
   connected(): void {
     this.attempt = 0;
+    this.openTimeouts = 0;
   }
 }
