@@ -178,12 +178,12 @@ export class Connection {
 
   /**
    * `refused`: the server's host refused the connection (nothing listens): skip it a while.
-   * `openTimedOut`: no open within the attempt's wait: the next one waits longer.
+   * `timedOut`: no open within the attempt's wait: the next one waits longer.
    */
-  private scheduleReconnect(reason: string, refused = false, openTimedOut = false): void {
+  private scheduleReconnect(reason: string, refused = false, timedOut = false): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
-    const inMs = this.next.lost(refused, openTimedOut);
+    const inMs = this.next.lost(refused, timedOut);
     this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
     this.retryTimer = setTimeout(() => this.open(), inMs);
   }

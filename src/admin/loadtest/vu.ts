@@ -5,7 +5,7 @@ import type { SentRef, VuSpec } from './messages.js';
 import { VuRoom } from './room.js';
 import { Sends } from './sends.js';
 import { countError, type VuSink, type VuTally } from './sink.js';
-import { OPEN_TIMED_OUT, WireSocket } from './wire.js';
+import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, WireSocket } from './wire.js';
 
 export type { VuSink, VuTally } from './sink.js';
 
@@ -146,7 +146,10 @@ export class VirtualUser {
     this.sock = undefined;
     const delay =
       drainWithinMs === undefined
-        ? this.next.lost(connectionRefused(reason), reason === OPEN_TIMED_OUT)
+        ? this.next.lost(
+            connectionRefused(reason),
+            reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
+          )
         : this.next.drained(drainWithinMs);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);

@@ -39,8 +39,8 @@ interface PendingAck {
 
 /** Why a socket failed when the server did not open the transport within its wait. */
 export const OPEN_TIMED_OUT = 'timeout before the open';
-/** CONNECT unanswered this long: the server's own `connectTimeout` would have closed it. */
-const CONNECT_TIMEOUT_MS = 10_000;
+/** Why a socket failed when the server opened the transport but did not answer CONNECT in time. */
+export const CONNECT_TIMED_OUT = 'timeout before the CONNECT answer';
 
 export class WireSocket {
   private readonly ws: WebSocket;
@@ -92,8 +92,9 @@ export class WireSocket {
     // Which wait ran out says what the server had done: nothing of ours yet (no open: the
     // upgrade was not answered), or the handshake (sessions, joins) it may still be running.
     if (this.deadAfterMs === 0 && age > this.openTimeoutMs) this.fail(OPEN_TIMED_OUT);
-    else if (!this.connected && age > CONNECT_TIMEOUT_MS)
-      this.fail('timeout before the CONNECT answer');
+    // Twice the open's wait (10 s at first), so it grows with it: a server that answers late
+    // under a herd has read the session by then, and a retry would make it read it again.
+    else if (!this.connected && age > 2 * this.openTimeoutMs) this.fail(CONNECT_TIMED_OUT);
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)
       this.fail('ping timeout');
   }

@@ -62,8 +62,8 @@ export function drainDelayMs(withinMs: number, random: () => number = Math.rando
 export class Reconnects {
   /** Attempts since the last welcome (0 while connected or before the first loss). */
   attempt = 0;
-  /** Attempts in a row that gave up waiting for the transport to open. */
-  private openTimeouts = 0;
+  /** Attempts in a row that gave up waiting for the server (see {@link openTimeoutMs}). */
+  private timeouts = 0;
   private index = 0;
   private readonly servers: readonly string[];
   /** Servers that refused a connection (nothing listens there): skipped until then. */
@@ -96,12 +96,12 @@ export class Reconnects {
    * server refused the connection itself (nothing listens there: a dead instance), so it is
    * skipped for {@link REFUSED_SKIP_MS} while another one is left to try; after a crash the
    * clients of the dead instance then stop coming back to it every few attempts.
-   * `openTimedOut`: the attempt gave up waiting for the transport to open (see
-   * {@link openTimeoutMs}).
+   * `timedOut`: the attempt gave up waiting for the server: for its transport to open (or, in
+   * the load tester, for its CONNECT answer); see {@link openTimeoutMs}.
    */
-  lost(refused = false, openTimedOut = false): number {
+  lost(refused = false, timedOut = false): number {
     if (refused) this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
-    this.openTimeouts = openTimedOut ? this.openTimeouts + 1 : 0;
+    this.timeouts = timedOut ? this.timeouts + 1 : 0;
     this.attempt++;
     this.advance();
     return reconnectDelayMs(this.attempt, this.minMs, this.maxMs, this.random);
@@ -113,7 +113,7 @@ export class Reconnects {
    */
   drained(withinMs: number): number {
     this.attempt = 1;
-    this.openTimeouts = 0;
+    this.timeouts = 0;
     this.advance();
     return drainDelayMs(withinMs, this.random);
   }
@@ -137,15 +137,15 @@ export class Reconnects {
 
   /**
    * How long the next attempt waits for the transport to open: {@link OPEN_TIMEOUT_MIN_MS},
-   * doubled for each attempt in a row that ran out of it, up to {@link OPEN_TIMEOUT_MAX_MS}.
+   * doubled for each attempt in a row that timed out, up to {@link OPEN_TIMEOUT_MAX_MS}.
    */
   get openTimeoutMs(): number {
-    return Math.min(OPEN_TIMEOUT_MAX_MS, OPEN_TIMEOUT_MIN_MS * 2 ** Math.min(this.openTimeouts, 8));
+    return Math.min(OPEN_TIMEOUT_MAX_MS, OPEN_TIMEOUT_MIN_MS * 2 ** Math.min(this.timeouts, 8));
   }
 
   /** Welcomed: the next loss starts the delays (and the open's wait) over. */
   connected(): void {
     this.attempt = 0;
-    this.openTimeouts = 0;
+    this.timeouts = 0;
   }
 }
