@@ -219,6 +219,34 @@ describe('coming back', () => {
     expect(markerLine(h.frame())).toContain('── new since 14:01 ──');
   });
 
+  it('a room read on another terminal while this one starts counts from there, heard before its join or in its answer', async () => {
+    let news: Record<string, ChatMessage[]> = {};
+    h = await setup({
+      rooms: ['lobby'],
+      before: (chat) => {
+        const dev = serverRoom(chat, 'dev', [['bob', 'seen']], [['bob', 'me: one']]);
+        const ops = serverRoom(chat, 'ops', [['dan', 'seen']], [['dan', 'me: two']]);
+        news = { dev: dev.unread, ops: ops.unread };
+        chat.marks = {
+          rooms: [],
+          unread: [row('dev', dev.marker, dev.unread, 1), row('ops', ops.marker, ops.unread, 1)],
+          mentions: [],
+        };
+        // Between the server's answer and the rooms' joins, the user's other terminal reads
+        // both: #dev's marker comes as an event before its join, #ops's in its join's answer.
+        const answer = chat.fetchMarks.bind(chat);
+        chat.fetchMarks = async () => {
+          const summary = await answer();
+          chat.fire('mark', 'dev', news.dev!.at(-1)!.id);
+          chat.readTo.set('ops', news.ops!.at(-1)!.id);
+          return summary;
+        };
+      },
+    });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3:#ops'));
+    expect(h.chat.markLog).toEqual([]);
+  });
+
   it('a conversation opened while the connection was down appears once it is back', async () => {
     h = await setup({ rooms: ['lobby'] });
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby'));

@@ -2,6 +2,7 @@ import type { ConnectionState } from '../../../client/chat-client.js';
 import {
   NAME_PATTERN,
   directAddress,
+  compareIds,
   directPeer,
   type ChatMessage,
   type Notice,
@@ -352,13 +353,23 @@ export class ChatStore implements CommandHost {
    */
   private markedElsewhere(room: string, id: string): void {
     this.reads.heard(room, id);
+    if (this.recount(room)) this.changed();
+  }
+
+  /**
+   * A room not in view counted again from the read marker this client knows, when its window
+   * holds the marker (then every unread message is held, so no mention is hidden). False when
+   * it could not say.
+   */
+  private recount(room: string): boolean {
     const r = this.client.rooms.get(room);
-    if (!r || room === this.active) return;
-    const left = unreadAfter(r, this.reads.get(room) ?? id, this.user);
-    if (left === undefined) return;
+    const mark = this.reads.get(room);
+    if (!r || mark === undefined || room === this.active) return false;
+    const left = unreadAfter(r, mark, this.user);
+    if (left === undefined) return false;
     r.unread = left;
     this.hiddenMentions.delete(room);
-    this.changed();
+    return true;
   }
 
   /** Join and leave lines for a room's new member list (see presence-lines.ts). */
@@ -444,11 +455,17 @@ export class ChatStore implements CommandHost {
   /** How a start (and a reconnect) opens what the server says is unread. */
   private readonly restoreHooks: Omit<RestoreHooks, 'unreadAtStart'> = {
     open: (room, opts) => this.open(room, opts),
-    unread: (room, unread, hidden) => {
+    unread: (room, unread, hidden, readTo) => {
       const r = this.client.rooms.get(room);
       if (r) r.unread = unread;
       if (hidden > 0) this.hiddenMentions.set(room, hidden);
       else this.hiddenMentions.delete(room);
+      // Read further since the server counted (on another of the user's terminals, heard
+      // while the room was being opened, or in the join's answer): counted from there.
+      const mark = this.reads.get(room);
+      if (mark !== undefined && (readTo === undefined || compareIds(mark, readTo) > 0)) {
+        this.recount(room);
+      }
     },
     mentions: (list) => this.mentions.merge(list),
   };

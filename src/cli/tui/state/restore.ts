@@ -21,8 +21,11 @@ export interface RestoreHooks {
   open(room: string, opts: { show: boolean }): Promise<boolean>;
   /** Rooms with unread messages at the start: a join must not mark them read. */
   unreadAtStart(rooms: ReadonlySet<string>): void;
-  /** Sets a room's unread count, and the mentions among them that the room does not hold. */
-  unread(room: string, unread: number, hiddenMentions: number): void;
+  /**
+   * Sets a room's unread count, and the mentions among them that the room does not hold, as
+   * the server counted them from its marker `readTo` (undefined: no marker).
+   */
+  unread(room: string, unread: number, hiddenMentions: number, readTo: string | undefined): void;
   mentions(list: readonly ChatMessage[]): void;
 }
 
@@ -70,7 +73,7 @@ export async function openUnread(
   for (const u of news) await hooks.open(u.room, { show: false });
   for (const u of news) {
     const state = host.client.rooms.get(u.room);
-    if (state) hooks.unread(u.room, ...countsNow(u, state.messages, host.user));
+    if (state) hooks.unread(u.room, ...countsNow(u, state.messages, host.user), u.readTo);
   }
   hooks.mentions(summary.mentions);
 }
