@@ -132,14 +132,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       `${kind}: ${N - failed} connected and joined in ${joinedIn} ms; instance CPU over the joins ` +
         `and 10 s after ${joinCpu.toFixed(2)} s, ${((1e6 * joinCpu) / (N - failed)).toFixed(0)} µs per join`,
     );
-    if (inspector && args.profile) {
-      const profile = await inspector.stop();
-      const file = path.join(args.profile, `join-${kind}-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
-      log(`join profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
-      log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
-      log(`allocations:\n${topAlloc(inspector.heap!, N - failed, 30, 'join').join('\n')}`);
-    }
+    if (inspector) await reportProfile(inspector, 'join', kind, N - failed, 'join');
     await sample(c, 'settled (10 s after the joins)', base);
     // CPU over the hold: the instance's and Redis's, per connection-second (the capacity
     // model's idle slope) and per (room, instance) pair-second at this layout.
@@ -149,19 +142,10 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     const before = { at: Date.now(), inst: cpuSeconds(c.pids[0]!), redis: cpuSeconds(c.redisPid) };
     await sleep(HOLD_S * 1000);
     const secs = (Date.now() - before.at) / 1000;
-    if (holdInspector && args.profile) {
-      const profile = await holdInspector.stop();
-      const file = path.join(args.profile, `hold-${kind}-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
-      log(`hold profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
-      log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
-      log(
-        `allocations:\n${topAlloc(holdInspector.heap!, N - failed, 30, 'held connection').join('\n')}`,
-      );
-    }
     const inst = cpuSeconds(c.pids[0]!) - before.inst;
     const redis = cpuSeconds(c.redisPid) - before.redis;
     const held = N - failed;
+    if (holdInspector) await reportProfile(holdInspector, 'hold', kind, held, 'held connection');
     log(
       `${kind} idle over ${secs.toFixed(0)} s: instance ${((100 * inst) / secs).toFixed(1)} % of a core ` +
         `(${((1e6 * inst) / secs / held).toFixed(2)} µs per connection-second), Redis ` +
@@ -172,6 +156,22 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
   } finally {
     await stopCluster(c);
   }
+}
+
+/** Stops the profilers of one phase, writes the CPU profile and lists its top functions. */
+async function reportProfile(
+  inspector: Inspector,
+  phase: string,
+  kind: Kind,
+  n: number,
+  unit: string,
+): Promise<void> {
+  const profile = await inspector.stop();
+  const file = path.join(args.profile!, `${phase}-${kind}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  log(`${phase} profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
+  log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
+  log(`allocations:\n${topAlloc(inspector.heap!, n, 30, unit).join('\n')}`);
 }
 
 const gens = new GenPool(path.join(HERE, 'gen-worker.js'), 2);
