@@ -8,27 +8,44 @@ import { fileURLToPath } from 'node:url';
  * a module's own URL would break when bundling moves that module into a chunk of its own.
  */
 
-let root: string | undefined;
+/** What this code reads of chat-tui's package.json. */
+interface Manifest {
+  name?: string;
+  version?: string;
+}
 
-/** The directory of chat-tui's package.json: the first one named chat-tui above this module. */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
+let found: { root: string; manifest: Manifest } | undefined;
+
+/** chat-tui's package.json (the first one named chat-tui above this module) and its directory. */
+function findPackage(): { root: string; manifest: Manifest } {
+  if (found) return found;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file) && packageName(file) === 'chat-tui') return (root = dir);
+    const manifest = readManifest(path.join(dir, 'package.json'));
+    if (manifest?.name === 'chat-tui') return (found = { root: dir, manifest });
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`chat-tui's package.json not found above ${import.meta.url}`);
     dir = up;
   }
 }
 
-function packageName(file: string): string | undefined {
+function readManifest(file: string): Manifest | undefined {
+  if (!existsSync(file)) return undefined;
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name;
+    return JSON.parse(readFileSync(file, 'utf8')) as Manifest;
   } catch {
     return undefined;
   }
+}
+
+/** The directory of chat-tui's package.json. */
+export function packageRoot(): string {
+  return findPackage().root;
+}
+
+/** The package's version, as its package.json says. */
+export function packageVersion(): string | undefined {
+  return findPackage().manifest.version;
 }
 
 /**
