@@ -62,6 +62,11 @@ export interface HerdResult {
   survivorWarnings?: Record<string, number>;
   /** Reconnect attempts that failed while users were away, by reason. */
   retries: Record<string, number>;
+  /**
+   * Upgrades each survivor dropped unserved because their client had already given up
+   * (`chat_upgrades_abandoned_total`), by instance.
+   */
+  abandonedUpgrades?: Record<string, number>;
   /** Outages that ended (room resumed) within {@link HERD_DEADLINE_MS}, of all outages. */
   withinDeadline: number;
   outages: number;
@@ -142,6 +147,19 @@ async function status(admin: Socket): Promise<ClusterStatus | undefined> {
       data: ClusterStatus;
     };
     return res.ok ? res.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A counter's value from an instance's /metrics (undefined: not there or not answered). */
+async function counterOf(url: string, name: string): Promise<number | undefined> {
+  try {
+    const text = await (
+      await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })
+    ).text();
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
@@ -375,6 +393,12 @@ export async function runHerd(o: {
     summarise(out, results, samples, victim.id, killedAt, herdEnd);
     const after = await status(admin);
     for (const i of after?.instances ?? []) out.survivorsConnectionsAfter[i.id] = i.connections;
+    out.abandonedUpgrades = {};
+    for (const [i, url] of c.urls.entries()) {
+      if (c.pids[i] === victim.pid) continue;
+      const n = await counterOf(url, 'chat_upgrades_abandoned_total');
+      if (n !== undefined) out.abandonedUpgrades[`chat-${i + 1}`] = n;
+    }
     // What the survivors logged (a slow consumer cut off, a Redis command timed out, ...).
     out.survivorWarnings = {};
     c.pids.forEach((pid, i) => {

@@ -117,6 +117,12 @@ export function herdSection(h: HerdResult): string[] {
         .map(([why, n]) => `${why}: ${n}`)
         .join('; ') || 'none',
     ],
+    [
+      'upgrades the survivors dropped unserved, their client already gone',
+      Object.entries(h.abandonedUpgrades ?? {})
+        .map(([id, n]) => `${id}: ${n}`)
+        .join(', ') || 'not read',
+    ],
     ["instances' CPU in the steady phase before the kill (% of a core)", h.steadyPct.join(' / ')],
     [
       "instances' CPU per user connected and joined / survivors' per user resumed (less the steady traffic)",

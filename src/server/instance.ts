@@ -22,6 +22,7 @@ import { startHeartbeat } from './ops/heartbeat.js';
 import { History } from './rooms/history.js';
 import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
+import { dropAbandonedUpgrades } from './transport/upgrade-gate.js';
 import { makeKeys } from './redis/keys.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
@@ -110,6 +111,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       subscriptionMode: 'static',
     }),
   });
+  // Upgrades whose client gave up while they queued cost nothing more (upgrade-gate.ts).
+  dropAbandonedUpgrades(http, () => metrics.upgradesAbandoned.inc());
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
   io.engine.generateId = () => `${cfg.instanceId}.${randomId(15)}`;

@@ -34,7 +34,10 @@ export function acceptHandoffs(http: HttpServer, supervised: boolean): Handoffs 
       sock.once('close', () => h.open--);
       http.emit('connection', sock);
       sock.emit('data', Buffer.from(msg.head, 'base64'));
-      sock.resume();
+      // An upgrade request hands the socket over (its flowing state is null then) to whoever
+      // takes the upgrade, which reads it when it is ready: a socket made to flow before
+      // that would drop what arrives meanwhile.
+      if (sock.readableFlowing !== null) sock.resume();
     }
   };
   if (supervised) process.on('message', onParentMessage);

@@ -62,6 +62,11 @@ export class Metrics {
     help: "Times this instance's presence id was lost before it renewed it (a stall past 3 s, or Redis losing it): other instances hid its members until it put them back",
     registers: [this.registry],
   });
+  readonly upgradesAbandoned = new Counter({
+    name: 'chat_upgrades_abandoned_total',
+    help: 'WebSocket upgrades dropped unserved because their client had closed the connection before they were read (a client that gave up waiting, as in a reconnect herd)',
+    registers: [this.registry],
+  });
   readonly loopLag = new Gauge({
     name: 'chat_event_loop_lag_seconds',
     help: 'Event-loop delay p99 over the last second',
