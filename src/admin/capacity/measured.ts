@@ -8,112 +8,112 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T09:20:48Z, commit 3bfc85e, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T11:14:19Z, commit 250c751, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81030000,
-      source: 'rss: RSS per instance at start, before any client (78 MiB / 77 MiB)',
+      value: 81220000,
+      source: 'rss: RSS per instance at start, before any client (77 MiB / 77 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 20700,
+      value: 19290,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.2 KiB, 15.7 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (13.1 KiB, 16 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 46500,
+      value: 16000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.3 %, 11.3 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (5.7 %, 8.2 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 1,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.3 %, 11.3 %)",
+      value: 2.5,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (5.7 %, 8.2 %)",
     },
     usPerDelivery: {
-      value: 12.34,
+      value: 11.31,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 40k deliveries/s; 27.2, 21.2, 16.79 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 21, 15.1, 14.45, 14.73, 13.6 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 30580,
+      value: 24400,
       source:
-        'fanout: intercept of that slope (15.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (8.3 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 261.4,
+      value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 441.4 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 431.9 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 180,
+      value: 720,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at 431.9 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 655.3,
+      value: 544,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (14.8 s over 16.4 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (11.7 s over 13.9 s, less holding)",
     },
     usPerJoin: {
-      value: 537.3,
+      value: 567.3,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (12.7 s over 17.3 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (12.8 s over 18.1 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 215,
-      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 181/s)',
+      value: 120,
+      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 182/s)',
     },
     usPerPush: {
-      value: 0,
+      value: 95,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (2000 and 2000 messages)',
     },
     commandsPerMessage: {
-      value: 7.479,
+      value: 7.467,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 366,
+      value: 364.9,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.1,
+      value: 266.1,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 54.09,
+      value: 42.54,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 10.17,
+      value: 9.944,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 600.7,
+      value: 582.4,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 84.22,
+      value: 115.4,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.49,
+      value: 13.51,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4272,
+      value: 4105,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 1667,
+      value: 1000,
       source:
-        'idle: Redis CPU with 2 instances up and no client (0.3 % of a core over 15 s), per instance',
+        'idle: Redis CPU with 2 instances up and no client (0.2 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
       value: 10,
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.266,
+      value: 1.238,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.2 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 33.88,
+      value: 31.92,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 84.7 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 79.8 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.3,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 0.9 %)',
+      value: 0.4,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.5 %, 0.9 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.09476,
+      value: 0.1292,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 8.026,
+      value: 10.31,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.6,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 25458 entries",
+      value: 76.92,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 60627 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.7,
+      value: 137.3,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
