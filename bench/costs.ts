@@ -296,8 +296,9 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
   // instances spend anyway, as the model counts it (each instance's idle base and traffic base,
   // the connections held); every room on one instance, then (ours' second row) on two.
   const scaleRows = r.scale?.received ?? [];
-  const spanRow = (span: number): ReceivedRow | undefined =>
-    scaleRows.find(
+  // A layout's windows (ours runs each several times, alternating) summed into one.
+  const spanRow = (span: number): ReceivedRow | undefined => {
+    const rows = scaleRows.filter(
       (x) =>
         (x.span ?? 1) === span &&
         x.messages !== undefined &&
@@ -305,13 +306,33 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
         x.serverCpuSeconds !== undefined &&
         x.redis !== undefined,
     );
+    const first = rows[0];
+    if (!first) return undefined;
+    const sum = (f: (x: ReceivedRow) => number): number => rows.reduce((n, x) => n + f(x), 0);
+    return {
+      ...first,
+      messages: sum((x) => x.messages!),
+      serverCpuSeconds: sum((x) => x.serverCpuSeconds!),
+      ...(rows.every((x) => x.redisCpuSeconds !== undefined)
+        ? { redisCpuSeconds: sum((x) => x.redisCpuSeconds!) }
+        : { redisCpuSeconds: undefined }),
+      inputPerSec: Math.round(sum((x) => x.inputPerSec) / rows.length),
+      redis: {
+        commands: sum((x) => x.redis!.commands),
+        bytesIn: sum((x) => x.redis!.bytesIn),
+        bytesOut: sum((x) => x.redis!.bytesOut),
+        memoryBytes: sum((x) => x.redis!.memoryBytes),
+        seconds: sum((x) => x.redis!.seconds),
+      },
+    };
+  };
   const messageCost = (x: ReceivedRow): number => {
     const secs = x.redis!.seconds;
     const instances = x.perInstancePerSec.length;
     const members = x.deliveriesPerMessage ?? SCALE_MEMBERS;
     const baseUsPerSec =
       instances * (valueOr(i.idleBaseUsPerSec) + valueOr(i.trafficBaseUsPerSec)) +
-      SCALE_ROOMS * members * valueOr(i.idleUsPerConnectionSec);
+      (x.connections ?? SCALE_ROOMS * members) * valueOr(i.idleUsPerConnectionSec);
     return (
       (x.serverCpuSeconds! * US - baseUsPerSec * secs) / x.messages! -
       members * valueOr(i.usPerDelivery)

@@ -207,6 +207,31 @@ describe('costs from bench results (no network)', () => {
     expect(busy.instance.usPerMessageHeard.source).toMatch(/came out at 700 µs after the bases/);
     expect(busy.instance.usPerMessage.value).toBe(0);
 
+    // Alternating windows of the two layouts on one cluster, both sets of members held (400
+    // connections): each layout's windows are summed, so one noisy window moves the figure by
+    // its share only, and the bases count the connections both layouts hold.
+    const held = 200 * i.idleUsPerConnectionSec.value! * 10;
+    const windowOf = (span: number, perMessage: number) => ({
+      ...row(span, perMessage, 0.4),
+      connections: 400,
+      serverCpuSeconds: (base + held + deliveries + 2000 * perMessage) / 1e6,
+    });
+    r.scale = {
+      received: [
+        windowOf(1, 600),
+        windowOf(2, 1000),
+        windowOf(1, 700),
+        windowOf(2, 1200),
+        windowOf(1, 800),
+        windowOf(2, 800),
+      ],
+      knee: [],
+    };
+    const summed = costsFromResults(r, MEASURED);
+    expect(summed.instance.usPerMessageHeard.value).toBeCloseTo(300, 6);
+    expect(summed.instance.usPerMessage.value).toBeCloseTo(400, 6);
+    expect(summed.instance.usPerMessageHeard.source).toMatch(/6000 and 6000 messages/);
+
     // A run without the second row: the whole cost per message, charged to every instance.
     r.scale = { received: [row(1, 700, 0.4)], knee: [] };
     const one = costsFromResults(r, MEASURED);
