@@ -8,106 +8,106 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T11:14:19Z, commit 250c751, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T12:06:57Z, commit b3e1b95, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81220000,
-      source: 'rss: RSS per instance at start, before any client (77 MiB / 77 MiB)',
+      value: 81200000,
+      source: 'rss: RSS per instance at start, before any client (77 MiB / 78 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 19290,
+      value: 20160,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (13.1 KiB, 16 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 15.7 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 16000,
+      value: 12000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (5.7 %, 8.2 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (6.8 %, 11.2 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 2.5,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (5.7 %, 8.2 %)",
+      value: 4.4,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (6.8 %, 11.2 %)",
     },
     usPerDelivery: {
-      value: 11.31,
+      value: 9.698,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 21, 15.1, 14.45, 14.73, 13.6 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 21.8, 16.5, 14.87, 14.93, 12.65 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 24400,
+      value: 46880,
       source:
-        'fanout: intercept of that slope (8.3 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (12.2 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 2000 messages, less its deliveries and the instances' idle and traffic bases; 431.9 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -358.5 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 720,
+      value: 82.5,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 2000 and 2000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at 431.9 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -358.5 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 544,
+      value: 531.8,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (11.7 s over 13.9 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (11.5 s over 12.9 s, less holding)",
     },
     usPerJoin: {
-      value: 567.3,
+      value: 489.5,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (12.8 s over 18.1 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (11.7 s over 17 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 120,
-      source: 'scale: Redis CPU per message with its room on one instance (2000 messages at 182/s)',
+      value: 127.5,
+      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
-      value: 95,
+      value: 17.5,
       source:
-        'scale: Redis CPU per message with every room on 2 instances minus on 1 (2000 and 2000 messages)',
+        'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.467,
+      value: 7.474,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 364.9,
+      value: 365.1,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 266.1,
+      value: 265.6,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 42.54,
+      value: 42.79,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.944,
+      value: 9.947,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 582.4,
+      value: 582.9,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 115.4,
+      value: 99.83,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 13.51,
+      value: 13.48,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4105,
+      value: 4186,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -121,13 +121,13 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1123,
+      value: 1124,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.238,
+      value: 1.201,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 31.92,
+      value: 32.46,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 79.8 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 81.2 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
       value: 0.4,
       source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.5 %, 0.9 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1292,
+      value: 0.1332,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 10.31,
+      value: 10.81,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.92,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 60627 entries",
+      value: 76.72,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 49889 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.3,
+      value: 137.4,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
