@@ -313,9 +313,9 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
       ...first,
       messages: sum((x) => x.messages!),
       serverCpuSeconds: sum((x) => x.serverCpuSeconds!),
-      ...(rows.every((x) => x.redisCpuSeconds !== undefined)
-        ? { redisCpuSeconds: sum((x) => x.redisCpuSeconds!) }
-        : { redisCpuSeconds: undefined }),
+      redisCpuSeconds: rows.every((x) => x.redisCpuSeconds !== undefined)
+        ? sum((x) => x.redisCpuSeconds!)
+        : undefined,
       inputPerSec: Math.round(sum((x) => x.inputPerSec) / rows.length),
       redis: {
         commands: sum((x) => x.redis!.commands),

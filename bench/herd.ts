@@ -21,7 +21,7 @@ import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messag
 import { messagesOf, type LoadtestReport } from '../src/admin/loadtest/report.js';
 import { sumResults } from '../src/admin/loadtest/runner.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
-import { adminOf, startOurs, stopCluster, warningsIn } from './cluster.js';
+import { adminOf, readMetric, startOurs, stopCluster, warningsIn } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { sleep } from './procs.js';
 
@@ -147,19 +147,6 @@ async function status(admin: Socket): Promise<ClusterStatus | undefined> {
       data: ClusterStatus;
     };
     return res.ok ? res.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A counter's value from an instance's /metrics (undefined: not there or not answered). */
-async function counterOf(url: string, name: string): Promise<number | undefined> {
-  try {
-    const text = await (
-      await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })
-    ).text();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
@@ -396,7 +383,7 @@ export async function runHerd(o: {
     out.abandonedUpgrades = {};
     for (const [i, url] of c.urls.entries()) {
       if (c.pids[i] === victim.pid) continue;
-      const n = await counterOf(url, 'chat_upgrades_abandoned_total');
+      const n = await readMetric(url, 'chat_upgrades_abandoned_total').catch(() => undefined);
       if (n !== undefined) out.abandonedUpgrades[`chat-${i + 1}`] = n;
     }
     // What the survivors logged (a slow consumer cut off, a Redis command timed out, ...).

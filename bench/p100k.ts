@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
-import { ROOT, adminOf, ensureTokens, startOurs, stopCluster } from './cluster.js';
+import { ROOT, adminOf, ensureTokens, readMetric, startOurs, stopCluster } from './cluster.js';
 import { closeWindow, cpuSeconds, openWindow, sumPids } from './cpu.js';
 import { GenPool, rssBytes, sleep } from './procs.js';
 import type { Client } from './protocols.js';
@@ -187,11 +187,9 @@ class LagWatch {
   constructor(urls: string[]) {
     this.timer = setInterval(() => {
       for (const u of urls) {
-        fetch(`${u}/metrics`, { signal: AbortSignal.timeout(1900) })
-          .then((r) => r.text())
-          .then((text) => {
-            const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(text);
-            if (m) this.max = Math.max(this.max, Number(m[1]) * 1000);
+        readMetric(u, 'nodejs_eventloop_lag_max_seconds', 1900)
+          .then((secs) => {
+            if (secs !== undefined) this.max = Math.max(this.max, secs * 1000);
           })
           .catch(() => {
             // An instance too busy to answer in time: its stall shows in the next read.

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client/chat-client.js';
 import { TestRedisCluster } from '../test/helpers/redis-cluster.js';
-import { ADMIN_TOKEN, spawnOurInstances } from './cluster.js';
+import { ADMIN_TOKEN, readMetric, spawnOurInstances } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
@@ -49,12 +49,7 @@ async function startOurs(n: number, redisEnv: Record<string, string>): Promise<R
     urls,
     procs,
     received: () =>
-      Promise.all(
-        urls.map(async (u) => {
-          const text = await (await fetch(`${u}/metrics`)).text();
-          return Number(/^chat_fanout_received_total\S* (\d+)/m.exec(text)?.[1] ?? 0);
-        }),
-      ),
+      Promise.all(urls.map(async (u) => (await readMetric(u, 'chat_fanout_received_total')) ?? 0)),
   };
 }
 

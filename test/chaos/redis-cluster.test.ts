@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/redis/keys.js';
+import { readMetric } from '../helpers/cluster.js';
 import { killAll } from '../helpers/processes.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
 import { ChaosCluster, ChatLoad, percentile, record } from './harness.js';
@@ -120,8 +121,7 @@ describe('chaos: Redis Cluster failover', () => {
       const v = await l.verify();
       let unreplicated = 0;
       for (const n of c.nodes) {
-        const text = await (await fetch(`${n.url}/metrics`)).text();
-        unreplicated += Number(/^chat_append_unreplicated_total\S* (\d+)/m.exec(text)?.[1] ?? 0);
+        unreplicated += await readMetric(n.url, 'chat_append_unreplicated_total');
       }
       const out = { v, p50: ms(l.ackMs, 50), p99: ms(l.ackMs, 99), unreplicated };
       l.close();

@@ -8,7 +8,14 @@ import {
   type Result,
 } from '../../src/protocol/index.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
+import {
+  TEST_ENV,
+  connectUser,
+  readMetric,
+  until,
+  useCluster,
+  userName,
+} from '../helpers/cluster.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import type { TestRedisCluster } from '../helpers/redis-cluster.js';
 
@@ -40,13 +47,6 @@ function call<T>(fn: (ack: (r: Result<T>) => void) => void): Promise<T> {
   return new Promise((resolve, reject) =>
     fn((r) => (r.ok ? resolve(r.data) : reject(new Error(`${r.error.code}: ${r.error.message}`)))),
   );
-}
-
-/** Reads one counter or gauge of an instance's /metrics. */
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return Number(line?.split(' ').pop() ?? NaN);
 }
 
 describe('every Redis code path on a Redis Cluster', () => {
@@ -231,8 +231,8 @@ describe('every Redis code path on a Redis Cluster', () => {
     await sender.client.join('quiet');
     await watcher.client.join('quiet');
 
-    const receivedBefore = await metric(b, 'chat_fanout_received_total');
-    const senderBefore = await metric(a, 'chat_fanout_received_total');
+    const receivedBefore = await readMetric(b, 'chat_fanout_received_total');
+    const senderBefore = await readMetric(a, 'chat_fanout_received_total');
     for (let i = 0; i < 30; i++) await sender.client.send('busy', `b${i}`);
     await sender.client.send('quiet', 'q');
     await until(
@@ -242,13 +242,13 @@ describe('every Redis code path on a Redis Cluster', () => {
       'the quiet room message',
     );
     // B has members in 'quiet' only: of the 31 messages it received exactly the one for it.
-    expect((await metric(b, 'chat_fanout_received_total')) - receivedBefore).toBe(1);
-    expect((await metric(a, 'chat_fanout_received_total')) - senderBefore).toBe(31);
-    const subsB = await metric(b, 'chat_room_subscriptions');
+    expect((await readMetric(b, 'chat_fanout_received_total')) - receivedBefore).toBe(1);
+    expect((await readMetric(a, 'chat_fanout_received_total')) - senderBefore).toBe(31);
+    const subsB = await readMetric(b, 'chat_room_subscriptions');
     await watcher.client.leave('quiet');
     // The last local member left: B unsubscribes from the room's channel.
-    expect(await metric(b, 'chat_room_subscriptions')).toBe(subsB - 1);
-    const afterLeave = await metric(b, 'chat_fanout_received_total');
+    expect(await readMetric(b, 'chat_room_subscriptions')).toBe(subsB - 1);
+    const afterLeave = await readMetric(b, 'chat_fanout_received_total');
     await sender.client.send('quiet', 'q2');
     await sender.client.send('busy', 'b-last');
     await until(
@@ -257,6 +257,6 @@ describe('every Redis code path on a Redis Cluster', () => {
       10_000,
       'own message back',
     );
-    expect(await metric(b, 'chat_fanout_received_total')).toBe(afterLeave);
+    expect(await readMetric(b, 'chat_fanout_received_total')).toBe(afterLeave);
   });
 });

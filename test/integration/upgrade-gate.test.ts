@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropAbandonedUpgrades } from '../../src/server/transport/upgrade-gate.js';
-import { readyzUntil, useCluster } from '../helpers/cluster.js';
+import { readMetric, readyzUntil, useCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 /**
@@ -117,11 +117,8 @@ describe('dropAbandonedUpgrades on an HTTP server', () => {
 describe('an instance under a herd of abandoned upgrades', () => {
   const fixture = useCluster(1, {}, 'single');
 
-  async function abandoned(url: string): Promise<number> {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const m = /^chat_upgrades_abandoned_total(?:\{[^}]*\})? (\d+)/m.exec(text);
-    return m ? Number(m[1]) : NaN;
-  }
+  const abandoned = (url: string): Promise<number> =>
+    readMetric(url, 'chat_upgrades_abandoned_total');
 
   it('drops the upgrades of clients that left while it was stalled, and opens the live ones', async () => {
     const node = fixture.nodes[0]!;
