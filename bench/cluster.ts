@@ -98,6 +98,8 @@ export async function spawnOurInstances(
         process.execPath,
         [
           ...(o.nodeArgs ?? []),
+          // Node flags for a probe (`--trace-gc`: NODE_OPTIONS does not take it), see run.ts.
+          ...(process.env.BENCH_INSTANCE_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0),
           path.join(ROOT, 'dist/server/main.js'),
           'instance',
           '--port',

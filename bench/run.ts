@@ -3,13 +3,15 @@
  * then ours alone at 100k connections, the load generators side by side, and the scale
  * section. Writes bench/RESULTS.md (a full run) and bench/out/results.json.
  *
- *   npm run bench                          the full run (about 25 minutes on 2 cores)
+ *   npm run bench                          the full run (about 31 minutes on 2 cores)
  *   npm run bench -- --quick               a small run to check the bench works (figures mean nothing)
  *   npm run bench -- --section idle,rss    only some sections: rss idle fanout generators 100k scale
  *   npm run bench -- --profile 100k        only the 100k connections section (--count N to change N)
  *   npm run bench -- --section herd        only the herd after a crash (--count N users, 30k by default)
  *   npm run bench -- --section storm       only the footprint left by a login storm (about 3 minutes)
  *   npm run bench -- --cpu-prof            CPU profiles of every server process in bench/out/prof
+ *   BENCH_INSTANCE_ARGS='--trace-gc' ...   Node flags for every instance of ours (their output
+ *                                          goes to their logs in bench/out/logs)
  *
  * A run that is not the full one writes bench/out/RESULTS-partial.md instead. Every phase has
  * a deadline and the whole run a hard limit; only loopback addresses are used.

@@ -1,4 +1,3 @@
-import v8 from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DrainReason } from '../protocol/index.js';
 import { stateDir } from '../shared/state-dir.js';
@@ -17,10 +16,9 @@ import { clusterLogFile } from './local-cluster/log-file.js';
 import { makePrivateDir, runCluster } from './local-cluster/supervisor.js';
 import { VERSION } from '../shared/version.js';
 import { MALLOC_TUNABLE, mallocUntuned } from './ops/malloc-tuning.js';
+import { setHeapGrowth } from './ops/storm-compactor.js';
 
 const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** With CHAT_HEAP=small, how far V8 lets the old space grow past the live heap, in %. */
-const HEAP_GROWING_PERCENT = 25;
 /** How long an instance whose supervisor died may take to drain before it just exits. */
 const SUPERVISOR_LOST_EXIT_MS = 2000;
 
@@ -75,12 +73,13 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
     fatal((err as Error).message);
   }
   // Set before the instance allocates anything sizable; V8 reads it whenever a full GC sets
-  // the next heap limit. A connect and join storm promotes short-lived garbage (requests in
-  // flight across Redis round trips); with V8's default growth (up to 4x the live heap) the
-  // old space grows with it and the pages stay resident while sockets keep the process busy.
-  // Growing by at most 25 % past the live heap keeps that garbage from becoming RSS; it costs
-  // full GCs only while a storm promotes, not while messages flow (they die young).
-  if (cfg.heap === 'small') v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  // the next heap limit. Messages die young and cost no full GC; what grows the old space is
+  // a storm of connects and joins (requests in flight across Redis round trips promoted).
+  // Held at 25 % past the live heap outside storms, the old space stays near what sockets
+  // hold; in a storm the heartbeat's StormCompactor lifts the limit (a full GC every few
+  // megabytes of promotion would take the cores the storm needs) and, once it is over, gives
+  // what it grew back.
+  if (cfg.heap === 'small') setHeapGrowth(false);
   if (!INSTANCE_ID.test(cfg.instanceId)) {
     fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
   }

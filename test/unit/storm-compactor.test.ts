@@ -67,6 +67,48 @@ describe('storm compactor', () => {
   });
 });
 
+describe('storm compactor, the heap limit in a storm', () => {
+  it('lifts it at the first busy beat and puts it back before the collection', () => {
+    const told: string[] = [];
+    const clock = { t: 1_000_000 };
+    const c = new StormCompactor(
+      () => {
+        told.push('collect');
+        return Promise.resolve();
+      },
+      quietLog,
+      {
+        minChurn: 500,
+        busyPerBeat: 20,
+        quietBeats: 5,
+        minGapMs: 60_000,
+        onStorm: (storming) => void told.push(storming ? 'lift' : 'hold'),
+      },
+      () => clock.t,
+    );
+    const beat = (n: number): void => {
+      for (let k = 0; k < n; k++) c.changed();
+      c.beat();
+      clock.t += 1000;
+    };
+    beat(10); // a trickle: no storm
+    expect(told).toEqual([]);
+    beat(300);
+    expect(told).toEqual(['lift']);
+    beat(300);
+    beat(0);
+    beat(40); // still storming: told once
+    for (let i = 0; i < 4; i++) beat(0);
+    expect(told).toEqual(['lift']);
+    beat(0);
+    expect(told).toEqual(['lift', 'hold', 'collect']);
+    // A storm too small to collect after still gets its limit back.
+    beat(30);
+    for (let i = 0; i < 5; i++) beat(0);
+    expect(told).toEqual(['lift', 'hold', 'collect', 'lift', 'hold']);
+  });
+});
+
 describe('storm compactor, when the collection fails', () => {
   it('says so in the log and lets the beat go on', async () => {
     const lines: string[] = [];

@@ -262,7 +262,7 @@ export const SERVER_SETTINGS = {
     program: 'chat-server',
     schema: z.enum(HEAP_MODES, { error: `must be one of ${HEAP_MODES.join(', ')}` }),
     default: 'small',
-    doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`), and once a storm of connects or joins (500 or more) is over, one full collection gives back what it promoted (at most once a minute), so a storm's garbage is not kept as resident memory; `fast`: V8's defaults (grows up to 4x, never compacted on purpose)",
+    doc: "`small`: the heap grows at most 25 % past its live size (`--heap-growing-percent`) except while a storm of connects or joins lasts (20 or more a second: V8's own growth), and once a storm (500 or more) is over, one full collection gives back what it promoted (at most once a minute), so a storm's garbage is not kept as resident memory; `fast`: V8's defaults (grows up to 4x, never compacted on purpose)",
   }),
   glibcTunables: define<string>({
     env: 'GLIBC_TUNABLES',

@@ -3,7 +3,7 @@ import type { InstanceContext } from '../context.js';
 import { toParent } from '../local-cluster/parent-link.js';
 import { watchSessions } from '../auth/session-watch.js';
 import { SlowConsumers } from './slow-consumers.js';
-import { collectAllGarbage, StormCompactor } from './storm-compactor.js';
+import { collectAllGarbage, setHeapGrowth, StormCompactor } from './storm-compactor.js';
 import type { StatusReporter } from './status.js';
 
 export interface Heartbeat {
@@ -20,7 +20,15 @@ export interface Heartbeat {
 export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
   const { cfg, io, log, metrics, redis, fanout } = ctx;
   const slow = new SlowConsumers(io, cfg.slowConsumerMaxPackets, log);
-  const compactor = cfg.heap === 'small' ? new StormCompactor(collectAllGarbage, log) : undefined;
+  const compactor =
+    cfg.heap === 'small'
+      ? new StormCompactor(collectAllGarbage, log, {
+          onStorm: (storming) => {
+            setHeapGrowth(storming);
+            log.debug({ storming }, storming ? 'storm: heap growth as V8 sets it' : 'storm over');
+          },
+        })
+      : undefined;
   if (compactor) {
     // Every socket joins its own room, so connects and disconnects are counted here too.
     const rooms = io.of('/').adapter;

@@ -1,5 +1,20 @@
 import { Session } from 'node:inspector';
+import v8 from 'node:v8';
 import type { Logger } from './logger.js';
+
+/** With CHAT_HEAP=small and no storm, how far V8 lets the old space grow past the live heap, in %. */
+export const HEAP_GROWING_PERCENT = 25;
+
+/**
+ * How far V8 lets the old space grow before its next full collection: at most
+ * {@link HEAP_GROWING_PERCENT} past the live heap, or, in a storm, V8's own factor (up to 4x,
+ * by how fast it collects against how fast the program allocates; `0` is V8's "unset"). V8
+ * reads the flag each time a full collection sets the next limit, so a change applies from
+ * the next one.
+ */
+export function setHeapGrowth(storming: boolean): void {
+  v8.setFlagsFromString(`--heap-growing-percent=${storming ? 0 : HEAP_GROWING_PERCENT}`);
+}
 
 /** What one storm must have moved (room joins and leaves, sockets' own rooms included). */
 const MIN_CHURN = 500;
@@ -15,6 +30,11 @@ export interface StormCompactorOptions {
   busyPerBeat: number;
   quietBeats: number;
   minGapMs: number;
+  /**
+   * Told when a storm begins (the first busy beat) and when it is over (the quiet beats after
+   * it), before any collection.
+   */
+  onStorm: (storming: boolean) => void;
 }
 
 /**
@@ -27,12 +47,18 @@ export interface StormCompactorOptions {
  * {@link QUIET_BEATS} quiet beats, collects all available garbage ({@link collectAllGarbage});
  * at most once a minute. Measured with 5000 sockets in rooms of 100: resident memory per
  * connection 25.2 KiB before, 13.3 KiB after (bench/ANALYSIS.md, section c).
+ *
+ * While a storm lasts (from its first busy beat to its quiet beats) the heap may grow as V8
+ * would have it ({@link StormCompactorOptions.onStorm}, {@link setHeapGrowth}): held to 25 %
+ * past the live heap, a herd's promoted garbage sets off a full collection every few
+ * megabytes, whose marking threads take the cores the reconnects need (section r).
  */
 export class StormCompactor {
   private pending = 0;
   private churn = 0;
   private quiet = 0;
   private lastAt = -Infinity;
+  private storming = false;
   private readonly o: StormCompactorOptions;
 
   constructor(
@@ -46,6 +72,7 @@ export class StormCompactor {
       busyPerBeat: BUSY_PER_BEAT,
       quietBeats: QUIET_BEATS,
       minGapMs: MIN_GAP_MS,
+      onStorm: () => undefined,
       ...o,
     };
   }
@@ -62,9 +89,17 @@ export class StormCompactor {
     this.churn += moved;
     if (moved >= this.o.busyPerBeat) {
       this.quiet = 0;
+      if (!this.storming) {
+        this.storming = true;
+        this.o.onStorm(true);
+      }
       return false;
     }
     if (++this.quiet < this.o.quietBeats) return false;
+    if (this.storming) {
+      this.storming = false;
+      this.o.onStorm(false);
+    }
     // Quiet for long enough: what moved since the last collection was a storm, or a trickle
     // that is forgotten here. A storm within a minute of the last collection waits its turn.
     if (this.churn < this.o.minChurn) {
