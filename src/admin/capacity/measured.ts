@@ -8,106 +8,106 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T12:06:57Z, commit b3e1b95, Intel(R) Xeon(R) Processor x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T14:08:23Z, commit 94fb35e, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81200000,
-      source: 'rss: RSS per instance at start, before any client (77 MiB / 78 MiB)',
+      value: 81300000,
+      source: 'rss: RSS per instance at start, before any client (78 MiB / 78 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 20160,
+      value: 20460,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 15.7 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.8 KiB, 15.9 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 12000,
+      value: 15000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (6.8 %, 11.2 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (8.9 %, 14.8 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 4.4,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (6.8 %, 11.2 %)",
+      value: 5.9,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (8.9 %, 14.8 %)",
     },
     usPerDelivery: {
-      value: 9.698,
+      value: 11.17,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 21.8, 16.5, 14.87, 14.93, 12.65 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 26.4, 22.68, 20.7, 18.67, 15.57 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 46880,
+      value: 80780,
       source:
-        'fanout: intercept of that slope (12.2 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (19.7 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -358.5 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -722.2 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 82.5,
+      value: 101.2,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -358.5 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -722.2 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 531.8,
+      value: 734.9,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (11.5 s over 12.9 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (16.5 s over 20.5 s, less holding)",
     },
     usPerJoin: {
-      value: 489.5,
+      value: 571.9,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (11.7 s over 17 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (14.3 s over 19.1 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 127.5,
-      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
+      value: 213.8,
+      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 181/s)',
     },
     usPerPush: {
-      value: 17.5,
+      value: 0,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.474,
+      value: 7.434,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 365.1,
+      value: 364.5,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.6,
+      value: 265.2,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 42.79,
+      value: 68.86,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.947,
+      value: 10.03,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 582.9,
+      value: 587.5,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 99.83,
+      value: 135.4,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 13.48,
+      value: 14.47,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4186,
+      value: 4291,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -121,13 +121,13 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1124,
+      value: 1121,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.201,
+      value: 1.23,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,36 +135,36 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 32.46,
+      value: 32.07,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 81.2 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.2 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
       value: 0.4,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.5 %, 0.9 %)',
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 1 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1332,
+      value: 0.1301,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 10.81,
+      value: 10.43,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.72,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 49889 entries",
+      value: 76.85,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 32246 entries",
     },
     dedupeKeyBytes: {
       value: 136,
       source: "fanout: MEMORY USAGE of 1000 sends' deduplication keys, mean",
     },
     sessionBytes: {
-      value: 966.2,
+      value: 966.4,
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 137.4,
+      value: 138.4,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
