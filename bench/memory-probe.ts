@@ -15,7 +15,10 @@
  *
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/memory-probe.js
  *          [--n 10000] [--rooms 100] [--hold 30] [--systems ours,plain] [--profile DIR]
- *          [--profile-phase join|hold]
+ *          [--profile-phase join|hold] [--after-close 0]
+ *
+ * Throughout, `/healthz` is asked every 100 ms and the longest wait for its answer is
+ * reported by phase (connects, joins, hold, closes): the instance's longest stall in each.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -37,11 +40,14 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /** What `--profile` covers: the joins and the settle after them, or the idle hold. */
     'profile-phase': { type: 'string', default: 'join' },
+    /** Seconds to keep watching the instance after every client closed (a mass disconnect). */
+    'after-close': { type: 'string', default: '0' },
   },
 });
 const N = Number(args.n);
 const ROOMS = Number(args.rooms);
 const HOLD_S = Number(args.hold);
+const AFTER_CLOSE_S = Number(args['after-close']);
 const PROFILE_PHASE = args['profile-phase'];
 if (PROFILE_PHASE !== 'join' && PROFILE_PHASE !== 'hold')
   throw new Error('--profile-phase is join or hold');
@@ -96,6 +102,44 @@ async function sample(c: Cluster, label: string, base: number): Promise<void> {
   log(`  spaces (used/committed): ${spaces.join(', ')}`);
 }
 
+/**
+ * How long the instance left a health check unanswered, at most, by phase: it answers
+ * `/healthz` from its event loop, so a check's time is the loop's stall (a full collection,
+ * a burst of disconnects), which the instance's own lag figure (a p99 a second) flattens.
+ */
+class StallWatch {
+  private phase = 'start';
+  private readonly worst = new Map<string, number>();
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(url: string) {
+    this.done = (async () => {
+      while (!this.stopped) {
+        const phase = this.phase;
+        const t = performance.now();
+        await fetch(`${url}/healthz`).then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        );
+        const ms = performance.now() - t;
+        this.worst.set(phase, Math.max(this.worst.get(phase) ?? 0, ms));
+        await sleep(100);
+      }
+    })();
+  }
+
+  enter(phase: string): void {
+    this.phase = phase;
+  }
+
+  async stop(): Promise<string> {
+    this.stopped = true;
+    await this.done;
+    return [...this.worst].map(([p, ms]) => `${p} ${Math.round(ms)} ms`).join(', ');
+  }
+}
+
 async function probe(kind: Kind, gens: GenPool): Promise<void> {
   const inspect = args.profile ? await freePort() : undefined;
   const so = { instances: 1, ...(inspect ? { nodeArgs: [`--inspect=127.0.0.1:${inspect}`] } : {}) };
@@ -111,6 +155,8 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       await sample(c, `after making ${N} sessions`, bare);
     }
     const base = rssOf(c.pids[0]!).total;
+    const watch = new StallWatch(c.urls[0]!);
+    watch.enter('connects');
     const res = await gens.all((g) => {
       const clients: { token?: string; room: string }[] = [];
       for (let i = g; i < N; i += gens.size) {
@@ -123,6 +169,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     const inspector =
       inspect && PROFILE_PHASE === 'join' ? await Inspector.attach(inspect) : undefined;
     await inspector?.start();
+    watch.enter('joins and 10 s after');
     const joinFrom = { at: Date.now(), inst: cpuSeconds(c.pids[0]!) };
     await gens.all(() => ({ type: 'join', kind, timeoutMs: 150_000 }), 160_000);
     const joinedIn = Date.now() - joinFrom.at;
@@ -139,6 +186,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     const holdInspector =
       inspect && PROFILE_PHASE === 'hold' ? await Inspector.attach(inspect) : undefined;
     await holdInspector?.start();
+    watch.enter('hold');
     const before = { at: Date.now(), inst: cpuSeconds(c.pids[0]!), redis: cpuSeconds(c.redisPid) };
     await sleep(HOLD_S * 1000);
     const secs = (Date.now() - before.at) / 1000;
@@ -152,9 +200,19 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
         `${((100 * redis) / secs).toFixed(1)} % (${ROOMS} rooms on 1 instance)`,
     );
     await sample(c, `held ${HOLD_S} s more`, base);
+    watch.enter('closes and after');
+    // The monotonic clock, as a CPU profile's timestamps read it (BENCH_INSTANCE_ARGS='--cpu-prof').
+    log(`${kind}: closing every client (monotonic ${process.hrtime.bigint() / 1000n} µs)`);
     await gens.all(() => ({ type: 'close', kind }));
+    await sleep(AFTER_CLOSE_S * 1000);
+    if (AFTER_CLOSE_S > 0) await sample(c, `${AFTER_CLOSE_S} s after every client closed`, base);
+    log(`${kind}: /healthz unanswered at most: ${await watch.stop()}`);
   } finally {
-    await stopCluster(c);
+    // SIGTERM lets an instance under `--cpu-prof` write its profile.
+    await stopCluster(
+      c,
+      process.env.BENCH_INSTANCE_ARGS?.includes('--cpu-prof') ? 'SIGTERM' : 'SIGKILL',
+    );
   }
 }
 

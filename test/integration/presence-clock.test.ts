@@ -125,6 +125,39 @@ describe('presence against the clock (real Redis, fake Date)', () => {
     ]);
   });
 
+  it('a mass disconnect that holds back the heartbeat renews the id from its leaves: no one else hides its members', async () => {
+    const { a, b } = await aliceAndBob();
+    for (const user of ['carol', 'dave', 'erin', 'frank', 'gina'])
+      await b.join('lobby', user, true);
+    at(1000);
+    await a.heartbeat();
+    await b.heartbeat();
+
+    // b's sockets close by the thousand in one event-loop turn: its timer, so its heartbeat,
+    // runs only when the turn is over. Its leaves go on meanwhile; a beats every second.
+    const leaves: [number, string][] = [
+      [1200, 'carol'],
+      [2300, 'dave'],
+      [3100, 'erin'],
+      [4200, 'frank'],
+    ];
+    for (const [ms, user] of leaves) {
+      at(ms);
+      await b.leave('lobby', user);
+      if (ms > 2000) {
+        at(Math.floor(ms / 1000) * 1000 + 900);
+        expect(await a.heartbeat()).toEqual([]);
+        expect(await names(a)).toContain('gina');
+      }
+    }
+    // The turn is over: b's heartbeat finds its id alive, never lost.
+    at(5000);
+    expect(await b.heartbeat()).toEqual([]);
+    expect(b.presenceId).toBe('boot-b');
+    expect(b.idLosses.count).toBe(0);
+    expect(await names(a)).toEqual(['alice', 'bob', 'gina']);
+  });
+
   it('an idle beat is one command, however many rooms the instance has members in', async () => {
     const a = new Presence(conn, keys, 'boot-a');
     at(0);

@@ -155,6 +155,11 @@ export class Presence {
       this.renewAt.delete(room);
       this.roomsChanged++;
     }
+    // As a join does: a mass disconnect is one event-loop turn of thousands of closes, and
+    // libuv runs no timer (so no heartbeat) until the turn is over: 10,000 closes held it for
+    // 3-4.5 s (bench/ANALYSIS.md, section r), past the id's PRESENCE_TTL_MS. The leaves renew
+    // the id meanwhile, at most every half of it.
+    if (Date.now() - this.aliveAt > PRESENCE_TTL_MS / 2) await this.beat();
     await this.redis.chatPresenceLeave(
       this.keys.roomPresenceBoots(room),
       this.keys.roomPresence(room),
