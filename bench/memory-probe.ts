@@ -18,7 +18,7 @@
  *          [--profile-phase join|hold] [--after-close 0]
  *
  * Throughout, `/healthz` is asked every 100 ms and the longest wait for its answer is
- * reported by phase (connects, joins, hold, closes): the instance's longest stall in each.
+ * reported by phase (connects, joins, hold, closes; see StallWatch).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -103,9 +103,11 @@ async function sample(c: Cluster, label: string, base: number): Promise<void> {
 }
 
 /**
- * How long the instance left a health check unanswered, at most, by phase: it answers
- * `/healthz` from its event loop, so a check's time is the loop's stall (a full collection,
- * a burst of disconnects), which the instance's own lag figure (a p99 a second) flattens.
+ * How long the instance left a health check unanswered, at most, by phase (a full collection
+ * holds every check back). A flood of I/O is different: libuv reads ready events in batches
+ * within one turn, so a check that arrives in a turn of 10,000 closes is answered in a later
+ * batch of it, while the instance's timers (its heartbeat) wait for the whole turn
+ * (bench/ANALYSIS.md, section r). A check's wait is a floor under the loop's stall.
  */
 class StallWatch {
   private phase = 'start';
@@ -144,6 +146,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
   const inspect = args.profile ? await freePort() : undefined;
   const so = { instances: 1, ...(inspect ? { nodeArgs: [`--inspect=127.0.0.1:${inspect}`] } : {}) };
   const c = kind === 'ours' ? await startOurs(so) : await startPlain(so);
+  let watch: StallWatch | undefined;
   try {
     await sleep(2000);
     const bare = rssOf(c.pids[0]!).total;
@@ -155,7 +158,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       await sample(c, `after making ${N} sessions`, bare);
     }
     const base = rssOf(c.pids[0]!).total;
-    const watch = new StallWatch(c.urls[0]!);
+    watch = new StallWatch(c.urls[0]!);
     watch.enter('connects');
     const res = await gens.all((g) => {
       const clients: { token?: string; room: string }[] = [];
@@ -208,6 +211,7 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
     if (AFTER_CLOSE_S > 0) await sample(c, `${AFTER_CLOSE_S} s after every client closed`, base);
     log(`${kind}: /healthz unanswered at most: ${await watch.stop()}`);
   } finally {
+    await watch?.stop();
     // SIGTERM lets an instance under `--cpu-prof` write its profile.
     await stopCluster(
       c,
