@@ -36,21 +36,6 @@ export interface Cluster {
 export const LOG_DIR = path.join(ROOT, 'bench/out/logs');
 
 /**
- * One series' value from an instance's /metrics (the first with that name, whatever its
- * labels); undefined when the instance does not have it. Rejects when the instance does not
- * answer within `timeoutMs`.
- */
-export async function readMetric(
-  url: string,
-  name: string,
-  timeoutMs = 5000,
-): Promise<number | undefined> {
-  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)`, 'm').exec(await res.text());
-  return m ? Number(m[1]) : undefined;
-}
-
-/**
  * The warnings and errors in an instance's log, counted by message (`msg`); lines that are not
  * JSON (a crash's stack) count as `unparsed line`. Empty for a file that does not exist.
  */

@@ -21,7 +21,8 @@ import type { SentRef, VuSpec, WorkerResult } from '../src/admin/loadtest/messag
 import { messagesOf, type LoadtestReport } from '../src/admin/loadtest/report.js';
 import { sumResults } from '../src/admin/loadtest/runner.js';
 import { WorkerHandle } from '../src/admin/loadtest/workers.js';
-import { adminOf, readMetric, startOurs, stopCluster, warningsIn } from './cluster.js';
+import { readMetric } from '../test/helpers/metrics.js';
+import { adminOf, startOurs, stopCluster, warningsIn } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { sleep } from './procs.js';
 
@@ -383,8 +384,8 @@ export async function runHerd(o: {
     out.abandonedUpgrades = {};
     for (const [i, url] of c.urls.entries()) {
       if (c.pids[i] === victim.pid) continue;
-      const n = await readMetric(url, 'chat_upgrades_abandoned_total').catch(() => undefined);
-      if (n !== undefined) out.abandonedUpgrades[`chat-${i + 1}`] = n;
+      const n = await readMetric(url, 'chat_upgrades_abandoned_total').catch(() => NaN);
+      if (!Number.isNaN(n)) out.abandonedUpgrades[`chat-${i + 1}`] = n;
     }
     // What the survivors logged (a slow consumer cut off, a Redis command timed out, ...).
     out.survivorWarnings = {};

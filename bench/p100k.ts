@@ -26,7 +26,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { merge, percentiles, type Percentiles } from '../src/admin/loadtest/histogram.js';
-import { ROOT, adminOf, ensureTokens, readMetric, startOurs, stopCluster } from './cluster.js';
+import { readMetric } from '../test/helpers/metrics.js';
+import { ROOT, adminOf, ensureTokens, startOurs, stopCluster } from './cluster.js';
 import { closeWindow, cpuSeconds, openWindow, sumPids } from './cpu.js';
 import { GenPool, rssBytes, sleep } from './procs.js';
 import type { Client } from './protocols.js';
@@ -189,7 +190,7 @@ class LagWatch {
       for (const u of urls) {
         readMetric(u, 'nodejs_eventloop_lag_max_seconds', 1900)
           .then((secs) => {
-            if (secs !== undefined) this.max = Math.max(this.max, secs * 1000);
+            if (!Number.isNaN(secs)) this.max = Math.max(this.max, secs * 1000);
           })
           .catch(() => {
             // An instance too busy to answer in time: its stall shows in the next read.

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { ChatClient } from '../src/client/chat-client.js';
 import { TestRedisCluster } from '../test/helpers/redis-cluster.js';
-import { ADMIN_TOKEN, readMetric, spawnOurInstances } from './cluster.js';
+import { readMetric } from '../test/helpers/metrics.js';
+import { ADMIN_TOKEN, spawnOurInstances } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
@@ -49,7 +50,7 @@ async function startOurs(n: number, redisEnv: Record<string, string>): Promise<R
     urls,
     procs,
     received: () =>
-      Promise.all(urls.map(async (u) => (await readMetric(u, 'chat_fanout_received_total')) ?? 0)),
+      Promise.all(urls.map(async (u) => (await readMetric(u, 'chat_fanout_received_total')) || 0)),
   };
 }
 

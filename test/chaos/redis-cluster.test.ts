@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import { readMetric } from '../helpers/cluster.js';
+import { readMetric } from '../helpers/metrics.js';
 import { killAll } from '../helpers/processes.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
 import { ChaosCluster, ChatLoad, percentile, record } from './harness.js';

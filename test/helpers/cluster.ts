@@ -253,13 +253,6 @@ export function useCluster(
   return fixture;
 }
 
-/** One counter or gauge of an instance's /metrics (NaN when it has no such series). */
-export async function readMetric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return Number(line?.split(' ').pop() ?? NaN);
-}
-
 /**
  * Reads an instance's /readyz until it answers `status` (readiness has no event to await);
  * ms until it did.

@@ -8,14 +8,8 @@ import {
   type Result,
 } from '../../src/protocol/index.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import {
-  TEST_ENV,
-  connectUser,
-  readMetric,
-  until,
-  useCluster,
-  userName,
-} from '../helpers/cluster.js';
+import { TEST_ENV, connectUser, until, useCluster, userName } from '../helpers/cluster.js';
+import { readMetric } from '../helpers/metrics.js';
 import { connected, rawSocket } from '../helpers/raw.js';
 import type { TestRedisCluster } from '../helpers/redis-cluster.js';
 

@@ -3,7 +3,8 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropAbandonedUpgrades } from '../../src/server/transport/upgrade-gate.js';
-import { readMetric, readyzUntil, useCluster } from '../helpers/cluster.js';
+import { readyzUntil, useCluster } from '../helpers/cluster.js';
+import { readMetric } from '../helpers/metrics.js';
 import { eventually } from '../helpers/eventually.js';
 
 /**

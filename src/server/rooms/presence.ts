@@ -103,9 +103,7 @@ export class Presence {
     add: boolean,
     limit = MEMBER_LIST_MAX,
   ): Promise<{ added: boolean; members: string[]; count: number; typing: string[] }> {
-    // An entry is only as good as the id it is under: make sure the id is alive first (the
-    // instance has just started, or its beats are late).
-    if (Date.now() - this.aliveAt > PRESENCE_TTL_MS / 2) await this.beat();
+    await this.beatIfDue();
     let added = false;
     let users = this.local.get(room);
     if (add) {
@@ -155,11 +153,7 @@ export class Presence {
       this.renewAt.delete(room);
       this.roomsChanged++;
     }
-    // As a join does: a mass disconnect is one event-loop turn of thousands of closes, and
-    // libuv runs no timer (so no heartbeat) until the turn is over: 10,000 closes held it for
-    // 3-4.5 s (bench/ANALYSIS.md, section r), past the id's PRESENCE_TTL_MS. The leaves renew
-    // the id meanwhile, at most every half of it.
-    if (Date.now() - this.aliveAt > PRESENCE_TTL_MS / 2) await this.beat();
+    await this.beatIfDue();
     await this.redis.chatPresenceLeave(
       this.keys.roomPresenceBoots(room),
       this.keys.roomPresence(room),
@@ -202,6 +196,17 @@ export class Presence {
     const users = uniqueUsers(names);
     const count = Number(entries) <= EXACT_COUNT_MAX ? users.length : Number(entries);
     return { members: users.slice(0, limit), count };
+  }
+
+  /**
+   * Renews the id before a join or leave writes an entry under it, when the heartbeat is late
+   * by half the id's life: an entry is only as good as the id it is under. The heartbeat runs
+   * on a timer, and a flood of connects or closes is one event-loop turn in which libuv runs
+   * no timer: 10,000 closes held it 3-4.5 s (bench/ANALYSIS.md, section r), past the id's
+   * PRESENCE_TTL_MS. The joins and leaves of such a turn renew it meanwhile.
+   */
+  private async beatIfDue(): Promise<void> {
+    if (Date.now() - this.aliveAt > PRESENCE_TTL_MS / 2) await this.beat();
   }
 
   /**
