@@ -6,6 +6,7 @@ import {
   type AdminClientToServerEvents,
   type AdminServerToClientEvents,
   type ClusterStatus,
+  type ConnectRefusal,
   type ErrorBody,
   type InstanceStatus,
   type Result,
@@ -41,9 +42,8 @@ export function exitCodeFor(error: ErrorBody): ExitCode {
   }
 }
 
-interface ConnectErrorData {
-  code?: string;
-}
+/** What a refused connect carries (see ConnectRefusal); absent when no server answered. */
+type ConnectErrorData = Partial<ConnectRefusal>;
 
 /** An instance's own address as the cluster status gives it, reachable from here. */
 export function instanceUrl(inst: Pick<InstanceStatus, 'host' | 'port'>, via: string): string {

@@ -1,5 +1,6 @@
 import { ApiError, login, me } from '../client/api.js';
 import { ChatClient, type ConnectionState } from '../client/chat-client.js';
+import { loginAgainHelps } from '../client/types.js';
 import { ErrorCode, NAME_PATTERN, PASSWORD_MIN_LENGTH } from '../protocol/index.js';
 import { CliError, Exit } from './errors.js';
 import { ask, askHidden } from './prompt.js';
@@ -171,7 +172,7 @@ export async function connectForScript(
     return client;
   } catch (err) {
     // A ban or a deleted account is not mended by logging in again: say only what happened.
-    const relogin = last.kind !== 'ended' || last.reason === 'unauthorized';
+    const relogin = last.kind !== 'ended' || loginAgainHelps(last.reason);
     client.close();
     if (err instanceof CliError) throw err;
     throw new CliError(

@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import {
   ChatAnswers,
+  ConnectRefusal,
   DrainReason,
   ErrorCode,
   isRetryable,
@@ -131,14 +132,18 @@ export class Connection {
     });
     this.socket = socket;
 
-    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+    socket.on('connect_error', (err: Error & { data?: unknown }) => {
       socket.removeAllListeners();
       socket.close();
-      const code = err.data?.code;
+      const refused = ConnectRefusal.safeParse(err.data);
+      const code = refused.success ? refused.data.code : undefined;
       // No code: no server answered (refused, timed out), as opposed to one that said no.
       if (!code) this.unanswered++;
       if (code && !isRetryable(code)) {
-        this.end(code === ErrorCode.Banned ? SessionEndReason.Banned : 'unauthorized', err.message);
+        // A session ended lately says why (its notice may never have reached this socket).
+        const ended = refused.data?.ended;
+        const reason = code === ErrorCode.Banned ? SessionEndReason.Banned : ended;
+        this.end(reason ?? 'unauthorized', err.message);
         return;
       }
       this.scheduleReconnect(

@@ -18,6 +18,15 @@ export type ConnectionState =
   | { kind: 'reconnecting'; attempt: number; inMs: number; reason: string }
   | { kind: 'ended'; reason: SessionEndReason | 'unauthorized' | 'closed'; message: string };
 
+/**
+ * Whether logging in again is what an ended connection needs: the session is gone (unknown,
+ * logged out, kicked). Not for a ban or a deleted account, which a login does not mend, nor
+ * for a flood cut-off (the same session may connect once the penalty is over).
+ */
+export function loginAgainHelps(reason: (ConnectionState & { kind: 'ended' })['reason']): boolean {
+  return reason === 'unauthorized' || reason === 'logged_out' || reason === 'kicked';
+}
+
 /** A message of ours on its way: pending until acked, failed (and retried) when it was not. */
 export interface OutgoingMessage {
   clientMsgId: string;

@@ -120,3 +120,16 @@ export const SessionEndReason = {
 
 /** One of the {@link SessionEndReason} values. */
 export type SessionEndReason = (typeof SessionEndReason)[keyof typeof SessionEndReason];
+
+/**
+ * The data of a `connect_error` the server sends when it refuses a handshake: the code and,
+ * for a session that an account change or a logout ended, which (`ended`), so that a client
+ * that missed its `session:ended` notice (its socket was cut before it arrived, or it was away)
+ * still tells its user why. Parsed leniently: a field added by a newer server is dropped.
+ */
+export const ConnectRefusal = z.object({
+  code: z.string(),
+  ended: z.enum(SessionEndReason).optional(),
+});
+/** See {@link ConnectRefusal}. */
+export type ConnectRefusal = z.infer<typeof ConnectRefusal>;

@@ -80,11 +80,17 @@ describe('connection header', () => {
 
   it('ended: says why, and hostile reasons are made safe', async () => {
     h = await setup();
-    h.chat.setState({ kind: 'ended', reason: 'kicked', message: 'session ended (kicked)\x1b[2J' });
+    h.chat.setState({ kind: 'ended', reason: 'banned', message: 'account banned\x1b[2J' });
     await h.until((f) => {
       expect(headerLine(f)).toContain('✗ disconnected');
-      expect(statusLine(f)).toBe('✗ session ended (kicked)^[[2J');
+      // A ban is not mended by logging in again: no hint to.
+      expect(statusLine(f)).toBe('✗ account banned^[[2J');
     });
+    // A kick or a logout elsewhere is: a new login is what it takes.
+    h.chat.setState({ kind: 'ended', reason: 'kicked', message: 'session ended (kicked)' });
+    await h.until((f) =>
+      expect(statusLine(f)).toBe('✗ session ended (kicked) (run chat-tui login)'),
+    );
     h.chat.setState({ kind: 'ended', reason: 'unauthorized', message: 'session refused' });
     await h.until((f) => expect(statusLine(f)).toBe('✗ session refused (run chat-tui login)'));
   });

@@ -152,7 +152,7 @@ describe('login: brute force is expensive, but nobody can lock a user out', () =
     expect(JSON.parse(again.body)).toEqual({
       error: {
         code: 'unauthorized',
-        message: 'session is invalid, expired or ended; log in again',
+        message: 'this session was logged out; log in again',
       },
     });
     // Something in it still has to say what it is.

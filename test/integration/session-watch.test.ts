@@ -12,6 +12,9 @@ import {
 } from '../helpers/cluster.js';
 import { killAll, killAndWait, track } from '../helpers/processes.js';
 import { handshakeOutcome } from '../helpers/raw.js';
+import { SessionEndReason } from '../../src/protocol/index.js';
+import { Sessions, parseToken } from '../../src/server/auth/sessions.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
 import { TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -150,6 +153,41 @@ describe('sockets whose session vanished are ended promptly', () => {
     });
     expect(await handshakeOutcome(node.url, { token })).toBe('unauthorized');
   });
+
+  it.each([
+    ['a logout', SessionEndReason.LoggedOut, 'this session was logged out; log in again'],
+    ['a kick', SessionEndReason.Kicked, 'an operator ended this session; log in again'],
+  ] as const)(
+    'a session ended by %s whose notice never reached its socket is told why by the sweep, and again on a reconnect',
+    async (_, reason, message) => {
+      const name = userName('ended');
+      const { token } = await login(node.url, name, 'password-1');
+      const c = await connectAs(token);
+      const states: string[] = [];
+      c.on('state', (st) => states.push(st.kind));
+      // What the request that ended it did to Redis (on another instance, say), without the
+      // notice it then sends: the sweep ran beside it, or its instance died in between.
+      const r = redis.client();
+      const sessions = new Sessions(r, makeKeys('chat:'), 3600);
+      const { user, hash } = parseToken(token)!;
+      if (reason === SessionEndReason.LoggedOut) {
+        await sessions.revoke({ user, hash, createdAt: 0 }, reason);
+      } else {
+        expect(await sessions.revokeAll(user, reason)).toEqual([hash]);
+      }
+      r.disconnect();
+      await until(c, () => c.state.kind === 'ended', 5000, 'ended by the sweep');
+      expect(c.state).toMatchObject({ kind: 'ended', reason, message });
+      // Told by the sweep itself: it did not learn it from a refused reconnect.
+      expect(states).toEqual(['ended']);
+      // A client that was away meanwhile: its reconnect is refused, and says why.
+      const away = new ChatClient({ servers: [node.url], token, pingEveryMs: 0 });
+      clients.push(away);
+      await expect(away.connect()).rejects.toThrow(message);
+      expect(away.state).toMatchObject({ kind: 'ended', reason, message });
+      expect(await handshakeOutcome(node.url, { token })).toBe('unauthorized');
+    },
+  );
 
   it('FLUSHALL ends every live socket, and the tokens are refused from then on', async () => {
     const { token } = await login(node.url, userName('flushed'), 'password-1');

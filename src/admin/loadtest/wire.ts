@@ -1,6 +1,6 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
-import type { ClientToServerEvents } from '../../protocol/index.js';
+import { ConnectRefusal, type ClientToServerEvents } from '../../protocol/index.js';
 import { OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
 
 /**
@@ -213,8 +213,9 @@ export class WireSocket {
         return;
       case PacketType.CONNECT_ERROR: {
         // {message, data}
-        const e = body as { message?: unknown; data?: { code?: unknown } } | undefined;
-        const code = typeof e?.data?.code === 'string' ? e.data.code : undefined;
+        const e = body as { message?: unknown; data?: unknown } | undefined;
+        const refusal = ConnectRefusal.safeParse(e?.data);
+        const code = refusal.success ? refusal.data.code : undefined;
         const message = typeof e?.message === 'string' ? e.message : 'connection refused';
         this.done = true;
         this.ws.terminate();

@@ -1,21 +1,28 @@
 import type { Result } from 'ioredis';
-import { ChatError, ErrorCode, type Ban, type UserList } from '../../protocol/index.js';
+import {
+  ChatError,
+  ErrorCode,
+  SessionEndReason,
+  type Ban,
+  type UserList,
+} from '../../protocol/index.js';
 import { parseBan } from './bans.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
-import { END_SESSIONS_LUA } from './session-scripts.js';
+import { END_SESSIONS_LUA, ENDED_SESSION_KEEP_SEC } from './session-scripts.js';
 import { defineScript } from '../redis/scripts.js';
 
 /**
  * Deletes an account and everything of it in its slot (sessions, index, ban, last seen, read
- * markers, kept rooms, conversations, away message).
+ * markers, kept rooms, conversations, away message); its sessions stay a while as marks of
+ * why they ended (see ENDED_SESSION_KEEP_SEC).
  * KEYS: account, sessions index, ban, seen, marks, rooms, directs, away. ARGV: session prefix.
  * Returns {0} (no such account: nothing changed) or {1, createdAt, hashes of sessions ended}.
  */
 const DELETE_SCRIPT = `${END_SESSIONS_LUA}
 local acc = redis.call('GET', KEYS[1])
 if not acc then return {0} end
-local hashes = end_sessions(KEYS[2], ARGV[1])
+local hashes = end_sessions(KEYS[2], ARGV[1], '${SessionEndReason.AccountDeleted}', ${ENDED_SESSION_KEEP_SEC})
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {1, tostring(cjson.decode(acc).createdAt), hashes}
 `;
@@ -34,7 +41,7 @@ local ttl = tonumber(ARGV[3])
 if left > 0 and (ttl == 0 or ttl > left) then ttl = left end
 if ttl > 0 then redis.call('SET', KEYS[3], ARGV[2], 'PX', ttl)
 else redis.call('SET', KEYS[3], ARGV[2]) end
-return {1, end_sessions(KEYS[2], ARGV[1])}
+return {1, end_sessions(KEYS[2], ARGV[1], '${SessionEndReason.Banned}', ${ENDED_SESSION_KEEP_SEC})}
 `;
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Result } from 'ioredis';
 import pLimit from 'p-limit';
 import type { RedisConn } from '../redis/clients.js';
-import { ChatError, ErrorCode, type User } from '../../protocol/index.js';
+import { ChatError, ErrorCode, SessionEndReason, type User } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
-import { END_SESSIONS_LUA } from './session-scripts.js';
+import { END_SESSIONS_LUA, ENDED_SESSION_KEEP_SEC } from './session-scripts.js';
 import { defineScript } from '../redis/scripts.js';
 
 /** scrypt parameters: N=2^14, r=8, p=1 (about 50 ms and 16 MB here), 32-byte key. */
@@ -37,7 +37,7 @@ export interface StoredUser {
  */
 const REGISTER_SCRIPT = `${END_SESSIONS_LUA}
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
-local hashes = end_sessions(KEYS[2], ARGV[2])
+local hashes = end_sessions(KEYS[2], ARGV[2], '${SessionEndReason.AccountDeleted}', ${ENDED_SESSION_KEEP_SEC})
 redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {1, hashes}
 `;

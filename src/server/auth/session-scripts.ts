@@ -9,14 +9,27 @@ import { defineScript } from '../redis/scripts.js';
  */
 
 /**
- * Lua: `end_sessions(index, prefix)` deletes every session the user's index lists and the
- * index itself, and returns their hashes (to announce). Shared by every script that ends
- * an account's sessions.
+ * How long an ended session (a logout, a kick, a ban, a deletion) is remembered as ended,
+ * and why, in place of the session: whatever finds it in that time (a sweep that ran beside the
+ * logout, a client that missed its notice and reconnects) tells the socket why, not only that
+ * the session is gone. Past it, the key expires and the token is merely unknown.
+ */
+export const ENDED_SESSION_KEEP_SEC = 600;
+
+/**
+ * Lua: `end_session(key, reason, keep)` turns a live session into the mark of an ended one
+ * (`ended:<reason>`, kept `keep` seconds); a session already gone stays gone.
+ * `end_sessions(index, prefix, reason, keep)` ends every session the user's index lists and
+ * deletes the index, and returns their hashes (to announce). Shared by every script that ends
+ * sessions.
  */
 export const END_SESSIONS_LUA = `
-local function end_sessions(index, prefix)
+local function end_session(key, reason, keep)
+  redis.call('SET', key, 'ended:' .. reason, 'XX', 'EX', keep)
+end
+local function end_sessions(index, prefix, reason, keep)
   local hashes = redis.call('SMEMBERS', index)
-  for _, h in ipairs(hashes) do redis.call('DEL', prefix .. h) end
+  for _, h in ipairs(hashes) do end_session(prefix .. h, reason, keep) end
   redis.call('DEL', index)
   return hashes
 end
@@ -74,12 +87,20 @@ return {'ok'}
  * run down; -1 (a sweep) only looks. Either way the account is stamped as seen. A good
  * session's flood penalty is read in the same step (the block key's expiry): a handshake is
  * one command.
+ * A session ended (see {@link END_SESSIONS_LUA}) answers why: its account's ban while one
+ * stands (it says until when), otherwise the reason it was ended for.
  * KEYS: session, account, ban, seen, index, flood block. ARGV: ttlSec, renewEveryMs, now, hash.
- * Returns {'gone'}, {'orphan'}, {'banned', banJSON} or {'ok', createdAt, pttl, blockedMs}.
+ * Returns {'gone'}, {'ended', reason}, {'orphan'}, {'banned', banJSON} or
+ * {'ok', createdAt, pttl, blockedMs}.
  */
 const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return {'gone'} end
+if string.sub(raw, 1, 6) == 'ended:' then
+  local ban = redis.call('GET', KEYS[3])
+  if ban then return {'banned', ban} end
+  return {'ended', string.sub(raw, 7)}
+end
 local acc = redis.call('GET', KEYS[2])
 if not acc or inc_of(acc) ~= inc_of(raw) then
   redis.call('DEL', KEYS[1])
@@ -102,21 +123,24 @@ if blocked < 0 then blocked = 0 end
 return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
 `;
 
-/** Ends one session. KEYS: session, index. ARGV: hash. */
-const REVOKE_SCRIPT = `
-redis.call('DEL', KEYS[1])
+/** Ends one session. KEYS: session, index. ARGV: hash, reason, keep (s). */
+const REVOKE_SCRIPT = `${END_SESSIONS_LUA}
+end_session(KEYS[1], ARGV[2], ARGV[3])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1
 `;
 
-/** Ends every session of a user. KEYS: index. ARGV: session prefix. Returns their hashes. */
+/**
+ * Ends every session of a user. KEYS: index. ARGV: session prefix, reason, keep (s).
+ * Returns their hashes.
+ */
 const REVOKE_ALL_SCRIPT = `${END_SESSIONS_LUA}
-return end_sessions(KEYS[1], ARGV[1])
+return end_sessions(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `;
 
 /** What the resolve script answers (see RESOLVE_SCRIPT). */
 export type ResolveReply =
-  ['gone'] | ['orphan'] | ['banned', string] | ['ok', number, number, number];
+  ['gone'] | ['ended', string] | ['orphan'] | ['banned', string] | ['ok', number, number, number];
 
 /** What the create script answers (see CREATE_SCRIPT). */
 export type CreateReply = ['ok'] | ['orphan'] | ['banned', string];
@@ -148,8 +172,19 @@ declare module 'ioredis' {
       now: number,
       hash: string,
     ): Result<ResolveReply, Context>;
-    chatSessionRevoke(session: string, index: string, hash: string): Result<number, Context>;
-    chatSessionRevokeAll(index: string, prefix: string): Result<string[], Context>;
+    chatSessionRevoke(
+      session: string,
+      index: string,
+      hash: string,
+      reason: string,
+      keepSec: number,
+    ): Result<number, Context>;
+    chatSessionRevokeAll(
+      index: string,
+      prefix: string,
+      reason: string,
+      keepSec: number,
+    ): Result<string[], Context>;
   }
 }
 

@@ -13,14 +13,24 @@ const BATCH = 1000;
 const SLICES = 60;
 
 /**
- * What a socket whose session went bad is told before it is disconnected: a deleted or banned
- * account says so; a session that merely vanished says nothing (the reconnect is refused
- * `unauthorized`, and the client asks to log in again).
+ * What a socket whose session went bad is told before it is disconnected: a session ended
+ * lately (a logout, a kick, a ban, a deletion: this sweep may run beside the request that ended
+ * it, before its own notice arrives) and a deleted or banned account say why; a session that
+ * merely vanished says nothing (the reconnect is refused `unauthorized`, and the client asks
+ * to log in again).
  */
 function endingOf(bad: Refused): SessionEnded | undefined {
-  if (bad.why === 'invalid') return undefined;
-  const reason = bad.why === 'banned' ? SessionEndReason.Banned : SessionEndReason.AccountDeleted;
-  return { reason, message: refusal(bad).message };
+  const { message } = refusal(bad);
+  switch (bad.why) {
+    case 'invalid':
+      return undefined;
+    case 'ended':
+      return { reason: bad.reason, message };
+    case 'banned':
+      return { reason: SessionEndReason.Banned, message };
+    case 'orphan':
+      return { reason: SessionEndReason.AccountDeleted, message };
+  }
 }
 
 /**

@@ -1,10 +1,14 @@
 import { Cluster } from 'ioredis';
-import { ErrorCode, type Ban } from '../../protocol/index.js';
+import { ErrorCode, SessionEndReason, type Ban } from '../../protocol/index.js';
 import { banMessage, parseBan } from './bans.js';
 import type { Keys } from '../redis/keys.js';
 import type { Logger } from '../ops/logger.js';
 import type { RedisConn } from '../redis/clients.js';
-import { defineSessionCommands } from './session-scripts.js';
+import {
+  defineSessionCommands,
+  ENDED_SESSION_KEEP_SEC,
+  type ResolveReply,
+} from './session-scripts.js';
 import { newToken, parseToken, sessionRecord, type ParsedToken } from './session-tokens.js';
 
 export { hashToken, parseToken } from './session-tokens.js';
@@ -18,26 +22,57 @@ export interface Session {
 
 /**
  * What a token amounts to: a live session, or why not. `invalid`: no such session (never
- * was, expired, ended); `orphan`: its account is gone or was registered anew since;
- * `banned`: the account is banned. A live session also says how long it must still wait
- * out a flood penalty before it may connect (`penaltyMs`, 0: it may).
+ * was, expired, or ended long enough ago to be forgotten); `ended`: a logout, a kick, a ban or
+ * a deletion ended it lately (`reason`); `orphan`: its account is gone or was registered anew
+ * since; `banned`: the account is banned. A live session also says how long it must still
+ * wait out a flood penalty before it may connect (`penaltyMs`, 0: it may).
  */
 export type Resolved =
   | { ok: true; session: Session; penaltyMs: number }
   | { ok: false; why: 'invalid' }
+  | { ok: false; why: 'ended'; user: string; reason: SessionEndReason }
   | { ok: false; why: 'orphan'; user: string }
   | { ok: false; why: 'banned'; user: string; ban: Ban };
 
 /** A token that amounts to no live session, and why. */
 export type Refused = Exclude<Resolved, { ok: true }>;
 
-/** Why a token is refused, said so that its user knows what to do. */
-export function refusal(r: Refused): { code: ErrorCode; message: string } {
+/** What a session ended for `reason` says to its user. */
+function endedMessage(user: string, reason: SessionEndReason): string {
+  switch (reason) {
+    case SessionEndReason.LoggedOut:
+      return 'this session was logged out; log in again';
+    case SessionEndReason.Kicked:
+      return 'an operator ended this session; log in again';
+    case SessionEndReason.AccountDeleted:
+      return `the account "${user}" no longer exists`;
+    case SessionEndReason.Banned:
+      return 'this session was ended by a ban; log in again';
+    case SessionEndReason.Flood:
+      return 'this session was cut off for flooding; log in again';
+  }
+}
+
+/**
+ * Why a token is refused, said so that its user knows what to do; `ended`: the session was
+ * ended lately, and why (a handshake passes it on, see ConnectRefusal).
+ */
+export function refusal(r: Refused): {
+  code: ErrorCode;
+  message: string;
+  ended?: SessionEndReason;
+} {
   switch (r.why) {
     case 'banned':
       return { code: ErrorCode.Banned, message: banMessage(r.user, r.ban) };
     case 'orphan':
       return { code: ErrorCode.Unauthorized, message: `the account "${r.user}" no longer exists` };
+    case 'ended':
+      return {
+        code: ErrorCode.Unauthorized,
+        message: endedMessage(r.user, r.reason),
+        ended: r.reason,
+      };
     default:
       return {
         code: ErrorCode.Unauthorized,
@@ -46,10 +81,18 @@ export function refusal(r: Refused): { code: ErrorCode; message: string } {
   }
 }
 
+/** A reason stored in an ended session's mark, if it is one (a mark is data from Redis). */
+const END_REASONS: ReadonlySet<string> = new Set(Object.values(SessionEndReason));
+function isEndReason(s: string): s is SessionEndReason {
+  return END_REASONS.has(s);
+}
+
 /** What the session script's refusal means for the session of `user`. */
-function refusedAs(user: string, reply: ['gone'] | ['orphan'] | ['banned', string]): Refused {
+function refusedAs(user: string, reply: Exclude<ResolveReply, ['ok', ...unknown[]]>): Refused {
   if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
   if (reply[0] === 'orphan') return { ok: false, why: 'orphan', user };
+  if (reply[0] === 'ended' && isEndReason(reply[1]))
+    return { ok: false, why: 'ended', user, reason: reply[1] };
   return { ok: false, why: 'invalid' };
 }
 
@@ -200,7 +243,7 @@ export class Sessions {
   private async refused(
     user: string,
     hash: string,
-    reply: ['gone'] | ['orphan'] | ['banned', string],
+    reply: Exclude<ResolveReply, ['ok', ...unknown[]]>,
   ): Promise<Resolved> {
     // The script deleted an orphan; instances that still trust it from their cache drop it.
     if (reply[0] === 'orphan') await this.forget([hash]).catch(() => undefined);
@@ -240,22 +283,30 @@ export class Sessions {
     return bad;
   }
 
-  async revoke(session: Session): Promise<void> {
+  /**
+   * Ends a session for `reason`; for a while it is remembered as ended, and why (see
+   * ENDED_SESSION_KEEP_SEC), so every path that finds it ended can say why.
+   */
+  async revoke(session: Session, reason: SessionEndReason): Promise<void> {
     this.cache.delete(session.hash);
     // The session and its index entry share the user's slot: one step.
     await this.redis.chatSessionRevoke(
       this.keys.session(session.user, session.hash),
       this.keys.userSessions(session.user),
       session.hash,
+      reason,
+      ENDED_SESSION_KEEP_SEC,
     );
     await this.announce([session.hash]);
   }
 
-  /** Ends every session of a user; returns their hashes. */
-  async revokeAll(user: string): Promise<string[]> {
+  /** Ends every session of a user for `reason` (as {@link revoke}); returns their hashes. */
+  async revokeAll(user: string, reason: SessionEndReason): Promise<string[]> {
     const hashes = await this.redis.chatSessionRevokeAll(
       this.keys.userSessions(user),
       this.keys.sessionPrefix(user),
+      reason,
+      ENDED_SESSION_KEEP_SEC,
     );
     await this.forget(hashes);
     return hashes;

@@ -1,11 +1,18 @@
 import type { Server as HttpServer } from 'node:http';
-import { ADMIN_NAMESPACE, ErrorCode } from '../../protocol/index.js';
+import {
+  ADMIN_NAMESPACE,
+  ErrorCode,
+  type ConnectRefusal,
+  type SessionEndReason,
+} from '../../protocol/index.js';
 import type { InstanceContext } from '../context.js';
 import { parseToken, refusal } from '../auth/sessions.js';
 import { ConnectionGuard } from './conn-guard.js';
 
-function connectError(code: ErrorCode, message: string): Error {
-  return Object.assign(new Error(message), { data: { code } });
+/** A handshake's refusal: its message, and its code (and why a session ended) as data. */
+function connectError(code: ErrorCode, message: string, ended?: SessionEndReason): Error {
+  const data: ConnectRefusal = ended ? { code, ended } : { code };
+  return Object.assign(new Error(message), { data });
 }
 
 /**
@@ -38,8 +45,8 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
     ctx.sessions.resolve(parsed).then(
       (resolved) => {
         if (!resolved.ok) {
-          const { code, message } = refusal(resolved);
-          return next(connectError(code, message));
+          const { code, message, ended } = refusal(resolved);
+          return next(connectError(code, message, ended));
         }
         const { session, penaltyMs } = resolved;
         if (penaltyMs > 0) {

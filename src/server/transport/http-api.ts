@@ -186,7 +186,7 @@ async function sessionOf(
 
 async function logout(ctx: InstanceContext, req: IncomingMessage): Promise<{ ok: true }> {
   const session = await sessionOf(ctx, req);
-  await ctx.sessions.revoke(session);
+  await ctx.sessions.revoke(session, SessionEndReason.LoggedOut);
   // This session's sockets, on every instance: the user's sockets that carry its hash.
   const sockets = await ctx.io.in(userRoomOf(session.user)).fetchSockets();
   for (const s of sockets) {

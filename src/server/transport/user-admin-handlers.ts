@@ -84,7 +84,7 @@ export function registerUserAdminHandlers(socket: AdminSocket, ctx: InstanceCont
       'kick',
       (p) => p.user,
       async ({ user }) => {
-        await ctx.sessions.revokeAll(user);
+        await ctx.sessions.revokeAll(user, SessionEndReason.Kicked);
         const sockets = await endUserSockets(ctx, user, { reason: SessionEndReason.Kicked });
         return { sockets };
       },

@@ -1,4 +1,5 @@
 import type { ConnectionState } from '../../../client/chat-client.js';
+import { loginAgainHelps } from '../../../client/types.js';
 import { sanitizeInline } from '../../sanitize.js';
 
 export interface ConnectionLabel {
@@ -39,7 +40,7 @@ export function connectionLabel(
         tone: 'bad',
         why:
           sanitizeInline(state.message, 120) +
-          (state.reason === 'unauthorized' ? ' (run chat-tui login)' : ''),
+          (loginAgainHelps(state.reason) ? ' (run chat-tui login)' : ''),
       };
   }
 }
