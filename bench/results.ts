@@ -52,6 +52,13 @@ export interface Results {
 const r2 = (n: number): string => (Math.round(n * 100) / 100).toString();
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
+/** A tier's RSS reads over its hold, as KiB per connection over start (lowest-highest). */
+const readRange = (t: IdleTier): string => {
+  if (!t.rssRange) return `${t.kind} one read`;
+  const perConn = (rss: number): string =>
+    ((t.bytesPerConn + (rss - t.rssBytes) / t.connections) / 1024).toFixed(1);
+  return `${t.kind} ${perConn(t.rssRange.min)}-${perConn(t.rssRange.max)}`;
+};
 const k = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 /** ours / plain; undefined when both are zero (nothing measurable), Infinity when only plain is. */
 const ratioOf = (ours: number, plain: number): number | undefined =>
@@ -267,7 +274,7 @@ function idleRows(idle: IdleTier[]): Row[] {
       ours: kib(o.bytesPerConn),
       ratio: ratioOf(o.bytesPerConn, p.bytesPerConn),
       ...TARGETS.memoryPerConnection,
-      spread: `at ${k(tiers[0]!)}: plain ${kib(idle.find((t) => t.kind === 'plain')!.bytesPerConn)}, ours ${kib(idle.find((t) => t.kind === 'ours')!.bytesPerConn)}`,
+      spread: `median of ${o.rssRange?.reads ?? 1} RSS reads over the hold; ${[p, o].map(readRange).join(', ')}; at ${k(tiers[0]!)}: plain ${kib(idle.find((t) => t.kind === 'plain')!.bytesPerConn)}, ours ${kib(idle.find((t) => t.kind === 'ours')!.bytesPerConn)}`,
       load: loadSpan([p.loadStart, o.loadStart], [p.loadEnd, o.loadEnd]),
     });
   }
