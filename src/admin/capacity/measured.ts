@@ -8,112 +8,112 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T14:08:23Z, commit 94fb35e, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T17:14:38Z, commit ba3bafd, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81300000,
-      source: 'rss: RSS per instance at start, before any client (78 MiB / 78 MiB)',
+      value: 81250000,
+      source: 'rss: RSS per instance at start, before any client (77 MiB / 77 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 20460,
+      value: 16450,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.8 KiB, 15.9 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.4 KiB, 13.7 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 15000,
+      value: 6500,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (8.9 %, 14.8 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.6 %, 7.9 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 5.9,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (8.9 %, 14.8 %)",
+      value: 3.3,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.6 %, 7.9 %)",
     },
     usPerDelivery: {
-      value: 11.17,
+      value: 10.9,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 26.4, 22.68, 20.7, 18.67, 15.57 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 20.4, 18.42, 18.39, 12.8, 14.66 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 80780,
+      value: 52580,
       source:
-        'fanout: intercept of that slope (19.7 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (12.1 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -722.2 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -396.5 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 101.2,
+      value: 117.5,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -722.2 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -396.5 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 734.9,
+      value: 415.8,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (16.5 s over 20.5 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (8.8 s over 11 s, less holding)",
     },
     usPerJoin: {
-      value: 571.9,
+      value: 323.1,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (14.3 s over 19.1 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (7.7 s over 15 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 213.8,
-      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 181/s)',
+      value: 136.3,
+      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
-      value: 0,
+      value: 21.25,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.434,
+      value: 7.423,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 364.5,
+      value: 364.3,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.2,
+      value: 265.1,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 68.86,
+      value: 37.31,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 10.03,
+      value: 9.88,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 587.5,
+      value: 578.5,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 135.4,
+      value: 75.74,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 14.47,
+      value: 13.74,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 4291,
+      value: 3988,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 1000,
+      value: 666.7,
       source:
-        'idle: Redis CPU with 2 instances up and no client (0.2 % of a core over 15 s), per instance',
+        'idle: Redis CPU with 2 instances up and no client (0.1 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
       value: 10,
@@ -121,11 +121,11 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1121,
+      value: 1123,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.23,
+      value: 1.236,
       source:
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
@@ -135,36 +135,36 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 32.07,
+      value: 32.83,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.2 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 82.1 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.4,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.6 %, 1 %)',
+      value: 0.3,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.7 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1301,
+      value: 0.09705,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 10.43,
+      value: 7.965,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.85,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 32246 entries",
+      value: 76.61,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 37470 entries",
     },
     dedupeKeyBytes: {
       value: 136,
       source: "fanout: MEMORY USAGE of 1000 sends' deduplication keys, mean",
     },
     sessionBytes: {
-      value: 966.4,
+      value: 966.2,
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 138.4,
+      value: 136,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
