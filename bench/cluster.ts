@@ -105,7 +105,9 @@ export async function spawnOurInstances(
             CHAT_LOGIN_PER_IP_PER_MIN: '100000',
             // As the Dockerfile and the local cluster run it (src/server/ops/malloc-tuning.ts).
             GLIBC_TUNABLES: MALLOC_TUNABLE,
-            LOG_LEVEL: 'warn',
+            // `BENCH_LOG_LEVEL=info` shows what an instance says of itself (its storm compactor's
+            // collections, say) on the bench's stderr; warn by default.
+            LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
             LOG_FORMAT: 'json',
           },
           stdio: ['ignore', fd, 'inherit'],

@@ -12,6 +12,7 @@
  *   npm run bench -- --cpu-prof            CPU profiles of every server process in bench/out/prof
  *   BENCH_INSTANCE_ARGS='--trace-gc' ...   Node flags for every instance of ours (their output
  *                                          goes to their logs in bench/out/logs)
+ *   BENCH_LOG_LEVEL=info ...               the instances' log level (warn); their lines go to stderr
  *
  * A run that is not the full one writes bench/out/RESULTS-partial.md instead. Every phase has
  * a deadline and the whole run a hard limit; only loopback addresses are used.
