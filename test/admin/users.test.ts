@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ApiError, login } from '../../src/client/api.js';
-import type { ChatClient } from '../../src/client/chat-client.js';
+import { ChatClient } from '../../src/client/chat-client.js';
 import type {
   BanResult,
   UnbanResult,
@@ -171,8 +171,13 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
     expect(outcome).not.toBeInstanceOf(ApiError);
     // Same machine, same clock: not a moment before the ban's end.
     expect(Date.now()).toBeGreaterThanOrEqual(res.ban.until!);
-    // The session the ban ended stays ended.
+    // The session the ban ended stays ended, and a client still holding it is asked to log in
+    // again (not told of a ban that is over).
     await refusedEverywhere([token]);
+    const stale = new ChatClient({ servers: [cluster.nodes[1]!.url], token, pingEveryMs: 0 });
+    cluster.clients.push(stale);
+    await expect(stale.connect()).rejects.toThrow('log in again');
+    expect(stale.state).toMatchObject({ kind: 'ended', reason: 'unauthorized' });
     const after = await adminJson<UserList>(via(0, 'user', 'list'), TOKEN);
     expect(after.users.find((u) => u.name === user)?.banned).toBeNull();
   });

@@ -22,23 +22,33 @@ export interface Session {
 
 /**
  * What a token amounts to: a live session, or why not. `invalid`: no such session (never
- * was, expired, or ended long enough ago to be forgotten); `ended`: a logout, a kick, a ban or
- * a deletion ended it lately (`reason`); `orphan`: its account is gone or was registered anew
- * since; `banned`: the account is banned. A live session also says how long it must still
- * wait out a flood penalty before it may connect (`penaltyMs`, 0: it may).
+ * was, expired, ended by a ban since lifted, or ended long enough ago to be forgotten);
+ * `ended`: a logout, a kick or a deletion ended it lately (`reason`); `orphan`: its account is
+ * gone or was registered anew since; `banned`: the account is banned. A live session also says
+ * how long it must still wait out a flood penalty before it may connect (`penaltyMs`, 0: it may).
  */
 export type Resolved =
   | { ok: true; session: Session; penaltyMs: number }
   | { ok: false; why: 'invalid' }
-  | { ok: false; why: 'ended'; user: string; reason: SessionEndReason }
+  | { ok: false; why: 'ended'; user: string; reason: EndedFor }
   | { ok: false; why: 'orphan'; user: string }
   | { ok: false; why: 'banned'; user: string; ban: Ban };
 
 /** A token that amounts to no live session, and why. */
 export type Refused = Exclude<Resolved, { ok: true }>;
 
+/**
+ * What an ended session's mark can say of itself. A ban's mark says nothing more once the ban
+ * is lifted (while it stands, the ban itself answers, with until when and why): that session
+ * is merely over, and a new login is what its user needs.
+ */
+type EndedFor =
+  | typeof SessionEndReason.LoggedOut
+  | typeof SessionEndReason.Kicked
+  | typeof SessionEndReason.AccountDeleted;
+
 /** What a session ended for `reason` says to its user. */
-function endedMessage(user: string, reason: SessionEndReason): string {
+function endedMessage(user: string, reason: EndedFor): string {
   switch (reason) {
     case SessionEndReason.LoggedOut:
       return 'this session was logged out; log in again';
@@ -46,10 +56,6 @@ function endedMessage(user: string, reason: SessionEndReason): string {
       return 'an operator ended this session; log in again';
     case SessionEndReason.AccountDeleted:
       return `the account "${user}" no longer exists`;
-    case SessionEndReason.Banned:
-      return 'this session was ended by a ban; log in again';
-    case SessionEndReason.Flood:
-      return 'this session was cut off for flooding; log in again';
   }
 }
 
@@ -81,17 +87,21 @@ export function refusal(r: Refused): {
   }
 }
 
-/** A reason stored in an ended session's mark, if it is one (a mark is data from Redis). */
-const END_REASONS: ReadonlySet<string> = new Set(Object.values(SessionEndReason));
-function isEndReason(s: string): s is SessionEndReason {
-  return END_REASONS.has(s);
+/** A reason stored in an ended session's mark that says why (a mark is data from Redis). */
+const ENDED_FOR: ReadonlySet<string> = new Set([
+  SessionEndReason.LoggedOut,
+  SessionEndReason.Kicked,
+  SessionEndReason.AccountDeleted,
+]);
+function isEndedFor(s: string): s is EndedFor {
+  return ENDED_FOR.has(s);
 }
 
 /** What the session script's refusal means for the session of `user`. */
 function refusedAs(user: string, reply: Exclude<ResolveReply, ['ok', ...unknown[]]>): Refused {
   if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
   if (reply[0] === 'orphan') return { ok: false, why: 'orphan', user };
-  if (reply[0] === 'ended' && isEndReason(reply[1]))
+  if (reply[0] === 'ended' && isEndedFor(reply[1]))
     return { ok: false, why: 'ended', user, reason: reply[1] };
   return { ok: false, why: 'invalid' };
 }
