@@ -5,6 +5,7 @@ import { ErrorCode, NAME_PATTERN, PASSWORD_MIN_LENGTH } from '../protocol/index.
 import { CliError, Exit } from './errors.js';
 import { ask, askHidden } from './prompt.js';
 import type { SavedSession, Settings } from './settings.js';
+import { sanitizeInline } from './sanitize.js';
 
 /** A saved session, and whether the login that made it registered the name. */
 export interface LoginResult extends SavedSession {
@@ -141,7 +142,9 @@ export async function obtainSession(
       settings.forgetSession(server);
       if (!opts.interactive)
         throw new CliError(`the session for ${server} was refused: run chat-tui login again`);
-      process.stderr.write('Your session is no longer valid.\n');
+      // Why, as the server says it (logged out elsewhere, ended by an operator, expired).
+      const why = err.message.charAt(0).toUpperCase() + err.message.slice(1);
+      process.stderr.write(`Your session is no longer valid. ${sanitizeInline(why, 200)}.\n`);
     }
   }
   if (!opts.interactive)

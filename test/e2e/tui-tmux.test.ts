@@ -170,6 +170,8 @@ describe('chat-tui join in tmux', needs('tmux'), () => {
     openPane('carol', stale, [server]);
     await until('carol', (s) => {
       expect(s).toContain('Your session is no longer valid.');
+      // ... and why: it was logged out (from another client, here the CLI).
+      expect(s).toContain('This session was logged out; log in again.');
       expect(s).toContain('user name:');
     });
     tmux('send-keys', '-t', 'carol', '-l', user);
