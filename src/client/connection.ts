@@ -140,10 +140,12 @@ export class Connection {
       // No code: no server answered (refused, timed out), as opposed to one that said no.
       if (!code) this.unanswered++;
       if (code && !isRetryable(code)) {
-        // A session ended lately says why (its notice may never have reached this socket).
+        // A session that is over says why (its notice may never have reached this socket).
         const ended = refused.data?.ended;
-        const reason = code === ErrorCode.Banned ? SessionEndReason.Banned : ended;
-        this.end(reason ?? 'unauthorized', err.message);
+        this.end(
+          ended ?? (code === ErrorCode.Banned ? SessionEndReason.Banned : 'unauthorized'),
+          err.message,
+        );
         return;
       }
       this.scheduleReconnect(

@@ -1,4 +1,4 @@
-import { SessionEndReason, type SessionEnded } from '../../protocol/index.js';
+import type { SessionEnded } from '../../protocol/index.js';
 import type { ChatServer } from '../transport/io-types.js';
 import type { Logger } from '../ops/logger.js';
 import { refusal, type Refused, type Sessions } from './sessions.js';
@@ -20,17 +20,8 @@ const SLICES = 60;
  * to log in again).
  */
 function endingOf(bad: Refused): SessionEnded | undefined {
-  const { message } = refusal(bad);
-  switch (bad.why) {
-    case 'invalid':
-      return undefined;
-    case 'ended':
-      return { reason: bad.reason, message };
-    case 'banned':
-      return { reason: SessionEndReason.Banned, message };
-    case 'orphan':
-      return { reason: SessionEndReason.AccountDeleted, message };
-  }
+  const { ended, message } = refusal(bad);
+  return ended ? { reason: ended, message } : undefined;
 }
 
 /**

@@ -60,8 +60,10 @@ function endedMessage(user: string, reason: EndedFor): string {
 }
 
 /**
- * Why a token is refused, said so that its user knows what to do; `ended`: the session was
- * ended lately, and why (a handshake passes it on, see ConnectRefusal).
+ * Why a token is refused, said so that its user knows what to do; `ended`: the session is
+ * over, and why (a logout, a kick, a deletion, a ban), which a live socket is told
+ * (`session:ended`) and a handshake passes on (ConnectRefusal). Absent for a token merely
+ * unknown (expired, never was, vanished from Redis): the user logs in again.
  */
 export function refusal(r: Refused): {
   code: ErrorCode;
@@ -70,9 +72,17 @@ export function refusal(r: Refused): {
 } {
   switch (r.why) {
     case 'banned':
-      return { code: ErrorCode.Banned, message: banMessage(r.user, r.ban) };
+      return {
+        code: ErrorCode.Banned,
+        message: banMessage(r.user, r.ban),
+        ended: SessionEndReason.Banned,
+      };
     case 'orphan':
-      return { code: ErrorCode.Unauthorized, message: `the account "${r.user}" no longer exists` };
+      return {
+        code: ErrorCode.Unauthorized,
+        message: endedMessage(r.user, SessionEndReason.AccountDeleted),
+        ended: SessionEndReason.AccountDeleted,
+      };
     case 'ended':
       return {
         code: ErrorCode.Unauthorized,
