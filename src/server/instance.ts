@@ -23,6 +23,7 @@ import { History } from './rooms/history.js';
 import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
 import { dropAbandonedUpgrades } from './transport/upgrade-gate.js';
+import { uncorkServedUpgrades } from './transport/first-writes.js';
 import { makeKeys } from './redis/keys.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
@@ -113,6 +114,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   });
   // Upgrades whose client gave up while they queued cost nothing more (upgrade-gate.ts).
   dropAbandonedUpgrades(http, () => metrics.upgradesAbandoned.inc());
+  uncorkServedUpgrades(io.engine);
   // Session ids name their instance, so a balancer (the local supervisor) can route a
   // long-polling client back to the instance that holds its session.
   io.engine.generateId = () => `${cfg.instanceId}.${randomId(15)}`;

@@ -5,6 +5,7 @@ import type { InstanceContext } from '../context.js';
 import { TokenBucket, type FloodPenalty } from '../auth/rate-limit.js';
 import { dispatch } from './boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
+import { releaseFirstWrites } from './first-writes.js';
 
 /** Engine.IO's ping interval (told to clients in the welcome). */
 export const PING_INTERVAL_MS = 25_000;
@@ -21,7 +22,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
   const handlerDeps = { log, metrics };
   const chat = io.of('/');
   metrics.connectedSockets = () => chat.sockets.size;
-  io.on('connection', (socket: ChatSocket) => {
+  const serve = (socket: ChatSocket): void => {
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
@@ -86,5 +87,13 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       serverTime: Date.now(),
       pingIntervalMs: PING_INTERVAL_MS,
     });
+  };
+  io.on('connection', (socket: ChatSocket) => {
+    try {
+      serve(socket);
+    } finally {
+      // The handshake held the connection's writes: its CONNECT and welcome leave together.
+      releaseFirstWrites(socket);
+    }
   });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { corkUpgrade } from './first-writes.js';
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -35,6 +36,8 @@ export function dropAbandonedUpgrades(http: HttpServer, onDropped: () => void): 
           onDropped();
           return;
         }
+        // The 101 answer and Engine.IO's open packet leave in one write (first-writes.ts).
+        corkUpgrade(socket);
         for (const l of listeners) l.call(http, req, socket, head);
       }),
     );
