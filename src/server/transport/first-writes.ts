@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { Server as EngineServer } from 'engine.io';
 import type { Socket } from 'socket.io';
+import type { ChatServer } from './io-types.js';
 
 /** The TCP socket under a WebSocket, as much of it as is used here. */
 interface RawSocket {
@@ -94,7 +94,7 @@ interface RefusedRequest {
  * is written by then) or refused it: a refusal's answer is written and the socket destroyed at
  * once, and a destroyed socket's corked writes would never leave.
  */
-export function uncorkServedUpgrades(engine: EngineServer): void {
+export function uncorkServedUpgrades(engine: ChatServer['engine']): void {
   engine.on('connection', (conn: OpenedConn) => {
     const raw = conn.transport?.socket?._socket;
     if (raw) uncorkUpgrade(raw);
