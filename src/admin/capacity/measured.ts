@@ -8,101 +8,101 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T17:14:38Z, commit ba3bafd, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T19:49:37Z, commit b5e8c15 (with changes), AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81250000,
-      source: 'rss: RSS per instance at start, before any client (77 MiB / 77 MiB)',
+      value: 81320000,
+      source: 'rss: RSS per instance at start, before any client (78 MiB / 77 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 16450,
+      value: 16070,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.4 KiB, 13.7 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 13.7 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 6500,
-      source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.6 %, 7.9 % of a core, 2 instances), per instance",
-    },
-    idleUsPerConnectionSec: {
-      value: 3.3,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.6 %, 7.9 %)",
-    },
-    usPerDelivery: {
-      value: 10.9,
-      source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 20.4, 18.42, 18.39, 12.8, 14.66 µs average)',
-    },
-    trafficBaseUsPerSec: {
-      value: 52580,
-      source:
-        'fanout: intercept of that slope (12.1 % of a core over 2 instances), per instance, less holding 500 connections idle',
-    },
-    usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -396.5 µs), minus hearing it: the part only the sender's instance pays",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.4 %, 9 % of a core, 2 instances), per instance",
+    },
+    idleUsPerConnectionSec: {
+      value: 4.6,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.4 %, 9 %)",
+    },
+    usPerDelivery: {
+      value: 13.64,
+      source:
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 22.6, 15.98, 16.31, 18.2, 15.52 µs average)',
+    },
+    trafficBaseUsPerSec: {
+      value: 29180,
+      source:
+        'fanout: intercept of that slope (6.3 % of a core over 2 instances), per instance, less holding 500 connections idle',
+    },
+    usPerMessage: {
+      value: 238.5,
+      source:
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; 331 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 117.5,
+      value: 92.5,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -396.5 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages",
     },
     usPerConnect: {
-      value: 415.8,
+      value: 418.3,
       source:
         "idle: connect phase of the 20k tier: instances' CPU per connect (8.8 s over 11 s, less holding)",
     },
     usPerJoin: {
-      value: 323.1,
+      value: 309.7,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (7.7 s over 15 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (7.5 s over 14.9 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 136.3,
+      value: 148.7,
       source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
-      value: 21.25,
+      value: 13.75,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.423,
+      value: 7.488,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 364.3,
+      value: 367.7,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.1,
+      value: 265.8,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 37.31,
+      value: 39.3,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.88,
+      value: 9.936,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 578.5,
+      value: 582.7,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 75.74,
+      value: 76.3,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 13.74,
+      value: 13.73,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.236,
+      value: 1.103,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 2.8 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 32.83,
+      value: 32.36,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 82.1 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
       value: 0.3,
       source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.7 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.09705,
+      value: 0.1088,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 7.965,
+      value: 8.801,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.61,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 37470 entries",
+      value: 76.73,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 50418 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 136,
+      value: 135.8,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
