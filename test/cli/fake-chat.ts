@@ -50,6 +50,12 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   roomList: RoomInfo[] = [];
   /** What a send is at first: pending (until settled), or failed (not connected, limited). */
   sendState: 'pending' | 'failed' = 'pending';
+  /**
+   * Whether a pending send's promise waits for its answer ({@link settle}), as the real
+   * client's does; by default it resolves at once.
+   */
+  answerOnSettle = false;
+  private readonly answers = new Map<string, () => void>();
   private seq = new Map<string, number>();
   private n = 0;
 
@@ -104,6 +110,9 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     };
     this.outgoing.set(out.clientMsgId, out);
     this.emit('outgoing', out);
+    if (this.answerOnSettle && out.state === 'pending') {
+      return new Promise((resolve) => this.answers.set(out.clientMsgId, () => resolve(out)));
+    }
     return Promise.resolve(out);
   }
 
@@ -118,6 +127,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
       out.id = m.id;
     }
     this.emit('outgoing', out);
+    this.answers.get(out.clientMsgId)?.();
+    this.answers.delete(out.clientMsgId);
   }
 
   setTyping(room: string, typing: boolean): Promise<void> {

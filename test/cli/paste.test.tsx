@@ -71,6 +71,31 @@ describe('lines that arrive in one read', () => {
     await h.until(() => expect(sent()).toEqual([...lines, 'a', 'b', 'c', 'd', 'e']));
   });
 
+  it('a line entered while pasted lines still go out is sent after them, never before', async () => {
+    h = await setup();
+    // Each send is answered when the server acks it, as the real client's is.
+    h.chat.answerOnSettle = true;
+    h.key('paste one\rpaste two\rpaste three');
+    // The second pasted line waits for the first one's answer; the third is typed.
+    await h.until(() => expect(sent()).toEqual(['paste one']));
+    await h.until((f) => expect(f).toContain('#lobby> paste three'));
+    h.key(KEYS.enter);
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    expect(sent()).toEqual(['paste one']);
+    const settleNext = (): void => {
+      const out = [...h!.chat.outgoing.values()].find((o) => o.state === 'pending');
+      h!.chat.settle(out!, 'sent');
+    };
+    settleNext();
+    await h.until(() => expect(sent()).toEqual(['paste one', 'paste two']));
+    settleNext();
+    await h.until(() => expect(sent()).toEqual(['paste one', 'paste two', 'paste three']));
+    settleNext();
+    // Nothing left waiting: the next Enter goes at once again.
+    h.key('after\r');
+    await h.until(() => expect(sent()).toEqual(['paste one', 'paste two', 'paste three', 'after']));
+  });
+
   it('a pasted line whose send failed is not overtaken: the rest wait until it is stored', async () => {
     h = await setup();
     h.chat.sendState = 'failed'; // e.g. rate limited: the client retries it later

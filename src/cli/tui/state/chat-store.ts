@@ -663,8 +663,16 @@ export class ChatStore implements CommandHost {
     this.typingOut.set(active ? this.active : undefined);
   }
 
-  /** What Enter does with the input line: a message, or a command (slash/). */
+  /**
+   * What Enter does with the input line: a message, or a command (slash/). While lines
+   * entered before it are still going out one by one (a paste), it waits its turn behind them.
+   */
   submit(line: string): Promise<void> {
+    return this.pastes.busy ? this.pastes.after(line) : this.enter(line);
+  }
+
+  /** Runs an entered line now (see {@link submit}). */
+  enter(line: string): Promise<void> {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
     // What was entered is answered at the bottom (a command's lines, an error): show it there,

@@ -24,8 +24,8 @@ const asMessage = (text: string): string =>
 /** What sending a paste needs of the store. */
 export interface PasteHost {
   readonly client: ChatPort;
-  /** Runs one line as if typed and entered (a message, or a command). */
-  submit(line: string): Promise<void>;
+  /** Runs one line as typed and entered, now (a message, or a command). */
+  enter(line: string): Promise<void>;
   info(text: string): void;
 }
 
@@ -45,9 +45,15 @@ const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.t
 /**
  * Lines entered at once (a paste, a script's text and Enter): each is sent as its own message
  * (or run as a command), in order, each after the last was answered, never joined. More than
- * {@link PASTE_CONFIRM_LINES} wait for {@link PasteSender.answer}.
+ * {@link PASTE_CONFIRM_LINES} wait for {@link PasteSender.answer}. A line entered while they
+ * are going out ({@link PasteSender.after}) goes after them, in the same way: an Enter pressed
+ * before the last pasted line was sent never overtakes it.
  */
 export class PasteSender {
+  /** Lines still to go, in the order entered, while lines are being sent one by one. */
+  private readonly queue: string[] = [];
+  /** Set while {@link drain} sends the queue. */
+  private draining: Promise<void> | undefined;
   private waiting: string[] | undefined;
   /** Set when the question is whether to split over-long text (its length in characters). */
   private splitFrom: number | undefined;
@@ -140,15 +146,45 @@ export class PasteSender {
     return this.submitEach(lines);
   }
 
-  private async submitEach(lines: string[]): Promise<void> {
-    for (let i = 0; i < lines.length; i++) {
-      await this.host.submit(lines[i]!);
-      const rest = sendable(lines.slice(i + 1)).length;
-      if (rest > 0 && this.sendFailed()) {
-        // A failed send is retried later; a line sent meanwhile would overtake it.
-        this.host.info(`${rest} more pasted lines wait until the server takes the last one`);
-        await this.noSendFailed();
+  /** Whether lines entered earlier are still going out one by one (see {@link after}). */
+  get busy(): boolean {
+    return this.draining !== undefined;
+  }
+
+  /** Runs `line` (as entered) once every line entered before it has gone, in order. */
+  after(line: string): Promise<void> {
+    return this.submitEach([line]);
+  }
+
+  private submitEach(lines: string[]): Promise<void> {
+    this.queue.push(...lines);
+    // Started a step later, so that it is {@link busy} before the first line runs.
+    this.draining ??= Promise.resolve().then(() => this.drain());
+    return this.draining;
+  }
+
+  /**
+   * Sends the queue one line at a time, each after the last was answered. It ends (and
+   * {@link busy} turns false) in the same step as it finds the queue empty, so a line queued
+   * at any moment is either sent by it or starts the next drain. A line that fails to run
+   * ends it, and the lines after it are not sent, as a paste's were not.
+   */
+  private async drain(): Promise<void> {
+    try {
+      for (let line = this.queue.shift(); line !== undefined; line = this.queue.shift()) {
+        await this.host.enter(line);
+        const rest = sendable(this.queue).length;
+        if (rest > 0 && this.sendFailed()) {
+          // A failed send is retried later; a line sent meanwhile would overtake it.
+          this.host.info(`${rest} more pasted lines wait until the server takes the last one`);
+          await this.noSendFailed();
+        }
       }
+    } catch (err) {
+      this.queue.length = 0;
+      throw err;
+    } finally {
+      this.draining = undefined;
     }
   }
 
