@@ -44,10 +44,11 @@ describe('the first writes of a connection', () => {
       }
       const perConnect = (writeCalls(node.pid) - before) / CONNECTS;
       // Per connect: the 101 with the open packet, the session script to Redis (one at a time,
-      // nothing to batch it with), the CONNECT with the welcome: 3. A log line or a heartbeat
-      // in between adds a fraction; the four answers written one by one made it 5.
+      // nothing to batch it with), the CONNECT with the welcome: 3. The instance's own writes
+      // meanwhile (a heartbeat a second to Redis) add a fraction, more on a loaded machine where
+      // the connects take longer; the four answers written one by one made it 5.03.
       expect(perConnect).toBeGreaterThanOrEqual(3);
-      expect(perConnect).toBeLessThan(4);
+      expect(perConnect).toBeLessThan(4.5);
     } finally {
       for (const s of sockets) s.close();
     }
