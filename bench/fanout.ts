@@ -137,9 +137,12 @@ export async function runFanout(
   // Between 200 and 400 msgs/s (20k and 40k deliveries/s) both systems cross the knee's
   // 100 ms on this machine: with only those two rates measured, the knee could read 1.0x or
   // 2.0x and nothing between, never the 1.2x it is held to. 250 and 300 are steps of 1.25x
-  // and 1.2x, each run three times like every headline rate.
+  // and 1.2x, each run five times like every headline rate. Five, not three: at the lowest
+  // rates a point is a fifth of a core, and either system's CPU per delivery moves by a fifth
+  // and its p99 by half between runs (bench/ANALYSIS.md, sections s and t); a median of five
+  // is less at the mercy of one run.
   const rates = o.quick ? [100, 200] : [100, 200, 250, 300, 400];
-  const reps = o.quick ? 1 : 3;
+  const reps = o.quick ? 1 : 5;
   const timing = o.quick ? { ms: 4000, warmupMs: 1000 } : { ms: 7000, warmupMs: 2000 };
   for (const c of cs) {
     const t = performance.now();
