@@ -8,60 +8,60 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T19:49:37Z, commit b5e8c15 (with changes), AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T20:44:02Z, commit eb57922, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81320000,
-      source: 'rss: RSS per instance at start, before any client (78 MiB / 77 MiB)',
+      value: 81240000,
+      source: 'rss: RSS per instance at start, before any client (77 MiB / 78 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 16070,
+      value: 18440,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 13.7 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 14.8 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
       value: 0,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.4 %, 9 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.6 %, 10.2 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 4.6,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.4 %, 9 %)",
+      value: 5.6,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.6 %, 10.2 %)",
     },
     usPerDelivery: {
-      value: 13.64,
+      value: 10.57,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 22.6, 15.98, 16.31, 18.2, 15.52 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 24.8, 19.6, 17.91, 15.34, 14.76 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 29180,
+      value: 69920,
       source:
-        'fanout: intercept of that slope (6.3 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (14.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 238.5,
+      value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; 331 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -473.4 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 92.5,
+      value: 77.5,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -473.4 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 418.3,
+      value: 431.6,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (8.8 s over 11 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (9.2 s over 11.2 s, less holding)",
     },
     usPerJoin: {
-      value: 309.7,
+      value: 338,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (7.5 s over 14.9 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (8.3 s over 15.3 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 148.7,
+      value: 162.5,
       source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
@@ -70,50 +70,50 @@ export const MEASURED: Costs = {
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.488,
+      value: 7.424,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 367.7,
+      value: 363.6,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.8,
+      value: 265.2,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 39.3,
+      value: 39.75,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.936,
+      value: 9.882,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 582.7,
+      value: 578.7,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 76.3,
+      value: 76.38,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 13.73,
+      value: 13.75,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 3988,
+      value: 3992,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 666.7,
+      value: 1000,
       source:
-        'idle: Redis CPU with 2 instances up and no client (0.1 % of a core over 15 s), per instance',
+        'idle: Redis CPU with 2 instances up and no client (0.2 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
       value: 10,
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.103,
+      value: 1.635,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 2.8 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 4.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 32.36,
+      value: 32.78,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 81.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.3,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.7 %)',
+      value: 0.4,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.8 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.1088,
+      value: 0.09783,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 8.801,
+      value: 8.017,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.73,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 50418 entries",
+      value: 76.9,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 67592 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 135.8,
+      value: 136.4,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
