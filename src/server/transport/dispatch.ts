@@ -5,7 +5,7 @@ import type { InstanceContext } from '../context.js';
 import { TokenBucket, type FloodPenalty } from '../auth/rate-limit.js';
 import { dispatch } from './boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
-import { releaseFirstWrites } from './first-writes.js';
+import { holdFirstWrites, releaseFirstWrites } from './first-writes.js';
 
 /** Engine.IO's ping interval (told to clients in the welcome). */
 export const PING_INTERVAL_MS = 25_000;
@@ -88,11 +88,17 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       pingIntervalMs: PING_INTERVAL_MS,
     });
   };
+  // Runs after the handshake's middleware, for the sockets it accepted: their writes are held
+  // from here until the welcome is queued, so that Socket.IO's CONNECT and the welcome leave in
+  // one write (first-writes.ts).
+  io.use((socket, next) => {
+    holdFirstWrites(socket);
+    next();
+  });
   io.on('connection', (socket: ChatSocket) => {
     try {
       serve(socket);
     } finally {
-      // The handshake held the connection's writes: its CONNECT and welcome leave together.
       releaseFirstWrites(socket);
     }
   });

@@ -31,7 +31,7 @@ function transportOf(socket: Socket): EngineTransport {
 
 /**
  * Holds what Engine.IO would write to a WebSocket connection from here until
- * {@link releaseFirstWrites}: called when the handshake has accepted a socket, so that
+ * {@link releaseFirstWrites}: called once the handshake has accepted a socket, so that
  * Socket.IO's CONNECT packet and the connection handler's welcome leave in one write (one
  * system call, one wake-up of the client) instead of two, the second only after the first
  * write's completion has come back through the event loop. Packets are queued in Engine.IO's

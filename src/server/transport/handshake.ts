@@ -8,7 +8,6 @@ import {
 import type { InstanceContext } from '../context.js';
 import { parseToken, refusal } from '../auth/sessions.js';
 import { ConnectionGuard } from './conn-guard.js';
-import { holdFirstWrites } from './first-writes.js';
 
 /** A handshake's refusal: its message, and its code (and why a session ended) as data. */
 function connectError(code: ErrorCode, message: string, ended?: SessionEndReason): Error {
@@ -63,8 +62,6 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
         // The session is known by its hash from here on: the token itself is not kept in
         // memory for the life of the connection (Socket.IO would hold it in `handshake.auth`).
         delete (socket.handshake.auth as { token?: unknown }).token;
-        // Accepted: Socket.IO's CONNECT and the welcome go out in one write (dispatch.ts).
-        holdFirstWrites(socket);
         next();
       },
       (err: unknown) => {
