@@ -46,9 +46,10 @@ describe('the first writes of a connection', () => {
       // Per connect: the 101 with the open packet, the session script to Redis (one at a time,
       // nothing to batch it with), the CONNECT with the welcome: 3. The instance's own writes
       // meanwhile (a heartbeat a second to Redis) add a fraction, more on a loaded machine where
-      // the connects take longer; the four answers written one by one made it 5.03.
+      // the connects take longer (22 of them over the 30 connects stay under the bar). Either
+      // pair written apart makes it 4; the four answers written one by one made it 5.03.
       expect(perConnect).toBeGreaterThanOrEqual(3);
-      expect(perConnect).toBeLessThan(4.5);
+      expect(perConnect).toBeLessThan(3.75);
     } finally {
       for (const s of sockets) s.close();
     }
