@@ -96,6 +96,43 @@ describe('lines that arrive in one read', () => {
     await h.until(() => expect(sent()).toEqual(['paste one', 'paste two', 'paste three', 'after']));
   });
 
+  it('lines waiting their turn go to the room they were entered in, whatever room is shown then', async () => {
+    h = await setup({ rooms: ['lobby', 'dev'] });
+    h.chat.answerOnSettle = true;
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h.key('one\rtwo\r/me waves\r');
+    await h.until(() => expect(sent()).toEqual(['one']));
+    // The user moves to another room while two pasted lines still wait (one of them a
+    // command that says something in its room), and enters one there.
+    h.key(KEYS.ctrlN);
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#dev>'));
+    h.key('in dev\r');
+    for (let i = 1; i <= 3; i++) {
+      const out = [...h.chat.outgoing.values()].find((o) => o.state === 'pending');
+      h.chat.settle(out!, 'sent');
+      await h.until(() => expect(h!.chat.sent).toHaveLength(i + 1));
+    }
+    expect(h.chat.sent.map((s) => `${s.room}: ${s.text} (${s.kind})`)).toEqual([
+      'lobby: one (text)',
+      'lobby: two (text)',
+      'lobby: waves (action)',
+      'dev: in dev (text)',
+    ]);
+  });
+
+  it('a waiting line whose room was left before its turn is not sent anywhere, and says so', async () => {
+    h = await setup({ rooms: ['lobby', 'dev'] });
+    h.chat.answerOnSettle = true;
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h.key('one\r/part\rthree\r');
+    await h.until(() => expect(sent()).toEqual(['one']));
+    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    // The /part runs in its turn and leaves #lobby; the line after it was entered there too.
+    await h.until((f) => expect(f).toContain('not sent: you are no longer in #lobby ("three")'));
+    expect(h.chat.sent.map((s) => `${s.room}: ${s.text}`)).toEqual(['lobby: one']);
+    expect(h.frame().split('\n').at(-1)).toBe('#dev>');
+  });
+
   it('a pasted line whose send failed is not overtaken: the rest wait until it is stored', async () => {
     h = await setup();
     h.chat.sendState = 'failed'; // e.g. rate limited: the client retries it later

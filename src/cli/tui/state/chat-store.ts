@@ -671,15 +671,71 @@ export class ChatStore implements CommandHost {
     return this.pastes.busy ? this.pastes.after(line) : this.enter(line);
   }
 
-  /** Runs an entered line now (see {@link submit}). */
-  enter(line: string): Promise<void> {
+  /**
+   * Runs an entered line now (see {@link submit}), as entered in `room`: a line that waited its
+   * turn behind others (paste.ts) runs in the room it was entered in, even if the user has
+   * moved to another since.
+   */
+  enter(line: string, room: string | undefined = this.active): Promise<void> {
     if (line.trim() !== '' && this.history.at(-1) !== line) this.history.push(line);
     if (this.history.length > 100) this.history.shift();
+    if (room !== this.active) return runInput(this.enteredIn(room), line);
     // What was entered is answered at the bottom (a command's lines, an error): show it there,
     // as a message sent is, rather than below a pane scrolled up. A command that shows a
     // place of its own (a search hit) moves there after this.
     if (line.trim() !== '') this.scrollToEnd();
     return runInput(this, line);
+  }
+
+  /**
+   * The store as a line entered in `room` sees it when it runs after the user has moved to
+   * another room: its message goes to `room`, and a command acts on `room` (`/me`, `/part`,
+   * `/edit`, `/who`, `/clear`) and answers there, not in the room now on screen. What is not
+   * about a room (joining, `/msg`, `/window`, ignoring) is the store's own.
+   */
+  private enteredIn(room: string | undefined): CommandHost {
+    // Answered in its room, or on the screen now if the user has left that room meanwhile.
+    const info = (text: string, tone: LocalLine['tone'] = 'info'): void =>
+      room !== undefined && this.order.includes(room)
+        ? this.addLine(room, tone, text)
+        : this.info(text, tone);
+    const joined = (): readonly string[] => this.joined;
+    const mentions = (): readonly MentionRecord[] => this.recentMentions;
+    const user = (): string | undefined => this.user;
+    return {
+      client: this.client,
+      activeRoom: room,
+      get joined() {
+        return joined();
+      },
+      get recentMentions() {
+        return mentions();
+      },
+      tools: new MessageTools({
+        client: this.client,
+        activeRoom: room,
+        get user() {
+          return user();
+        },
+        info,
+        offerDraft: (text) => this.offerDraft(text),
+        showMessage: (r, id) => this.showMessage(r, id),
+      }),
+      loadMentions: () => this.loadMentions(),
+      jumpTo: (r, id) => this.jumpTo(r, id),
+      info,
+      say: (text, kind) => this.sayIn(room, text, kind, info),
+      join: (name) => this.join(name),
+      query: (user) => this.query(user),
+      msg: (user, text) => this.msg(user, text),
+      leave: (name) => this.leave(name ?? room ?? ''),
+      ignore: (name, on) => this.ignore(name, on),
+      ignoring: this.ignoring,
+      window: (arg) => this.window(arg),
+      clearScreen: () => this.clearIn(room),
+      showHelp: (open) => this.showHelp(open),
+      quit: () => this.quit(),
+    };
   }
 
   /** Lines entered at once (a paste): see paste.ts. */
@@ -766,11 +822,26 @@ export class ChatStore implements CommandHost {
     return completionSource(this.active, this.order, members, this.user);
   }
 
-  async say(text: string, kind: 'text' | 'action'): Promise<void> {
-    if (!this.active) return this.info('you are in no room: /join <room> first', 'error');
-    this.typing(false);
-    this.scrollToEnd();
-    const room = this.active;
+  say(text: string, kind: 'text' | 'action'): Promise<void> {
+    return this.sayIn(this.active, text, kind, (t, tone) => this.info(t, tone));
+  }
+
+  /** Sends a message to `room` (see {@link enter}); `info` answers where it was entered. */
+  private async sayIn(
+    room: string | undefined,
+    text: string,
+    kind: 'text' | 'action',
+    info: (text: string, tone: LocalLine['tone']) => void,
+  ): Promise<void> {
+    if (!room) return info('you are in no room: /join <room> first', 'error');
+    if (room !== this.active && !this.order.includes(room)) {
+      const what = sanitizeInline(text.replace(/\r?\n/g, ' / '), 60);
+      return info(`not sent: you are no longer in ${roomLabel(room)} ("${what}")`, 'error');
+    }
+    if (room === this.active) {
+      this.typing(false);
+      this.scrollToEnd();
+    }
     await this.client.send(room, text, kind);
     await this.awayNotices.sent(room);
   }
@@ -799,10 +870,14 @@ export class ChatStore implements CommandHost {
 
   /** `/clear`: hides what the active room shows so far. */
   clearScreen(): void {
-    if (!this.active) return;
-    const room = this.client.rooms.get(this.active);
-    this.cleared.set(this.active, { id: room?.messages.at(-1)?.id, n: this.local.lineNo });
-    this.scrolls.drop(this.active);
+    this.clearIn(this.active);
+  }
+
+  private clearIn(name: string | undefined): void {
+    if (!name) return;
+    const room = this.client.rooms.get(name);
+    this.cleared.set(name, { id: room?.messages.at(-1)?.id, n: this.local.lineNo });
+    this.scrolls.drop(name);
     this.changed();
   }
 

@@ -24,8 +24,13 @@ const asMessage = (text: string): string =>
 /** What sending a paste needs of the store. */
 export interface PasteHost {
   readonly client: ChatPort;
-  /** Runs one line as typed and entered, now (a message, or a command). */
-  enter(line: string): Promise<void>;
+  /** The room on screen. */
+  readonly activeRoom: string | undefined;
+  /**
+   * Runs one line now (a message, or a command) as if typed and entered in `room`, the room
+   * that was on screen when it was entered, whichever room is on screen now.
+   */
+  enter(line: string, room: string | undefined): Promise<void>;
   info(text: string): void;
 }
 
@@ -42,19 +47,28 @@ export interface PasteQuestion {
 
 const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
 
+/** A line waiting its turn, and the room it was entered in. */
+interface Entered {
+  line: string;
+  room: string | undefined;
+}
+
 /**
  * Lines entered at once (a paste, a script's text and Enter): each is sent as its own message
  * (or run as a command), in order, each after the last was answered, never joined. More than
  * {@link PASTE_CONFIRM_LINES} wait for {@link PasteSender.answer}. A line entered while they
  * are going out ({@link PasteSender.after}) goes after them, in the same way: an Enter pressed
- * before the last pasted line was sent never overtakes it.
+ * before the last pasted line was sent never overtakes it. Each line goes to the room it was
+ * entered in, even if the user has moved to another room before its turn.
  */
 export class PasteSender {
   /** Lines still to go, in the order entered, while lines are being sent one by one. */
-  private readonly queue: string[] = [];
+  private readonly queue: Entered[] = [];
   /** Set while {@link drain} sends the queue. */
   private draining: Promise<void> | undefined;
   private waiting: string[] | undefined;
+  /** The room the question was asked in: the answer sends there. */
+  private waitingIn: string | undefined;
   /** Set when the question is whether to split over-long text (its length in characters). */
   private splitFrom: number | undefined;
   /** The text waiting is the input line's (kept there until the answer is yes). */
@@ -86,7 +100,7 @@ export class PasteSender {
   askSplit(line: string): boolean {
     const parts = splitLine(line);
     if (!parts || this.waiting) return false;
-    this.waiting = parts;
+    this.ask(parts);
     this.splitFrom = messageLength(line);
     this.fromInput = true;
     this.changed();
@@ -100,7 +114,7 @@ export class PasteSender {
   askPaste(text: string): void {
     if (this.waiting) return;
     const parts = text.length > MESSAGE_MAX_LENGTH ? splitText(text) : [text];
-    this.waiting = parts.map(asMessage);
+    this.ask(parts.map(asMessage));
     this.splitFrom = parts.length > 1 ? text.length : undefined;
     this.pasted = text.split('\n').length;
     this.changed();
@@ -111,13 +125,13 @@ export class PasteSender {
     const parts = lines.flatMap((l) => splitLine(l) ?? [l]);
     if (parts.length > lines.length) {
       // Some pasted line is over the limit: ask, naming the longest.
-      this.waiting = parts;
+      this.ask(parts);
       this.splitFrom = Math.max(...lines.map(messageLength));
       this.changed();
       return Promise.resolve();
     }
     if (sendable(lines).length > PASTE_CONFIRM_LINES) {
-      this.waiting = lines;
+      this.ask(lines);
       this.changed();
       return Promise.resolve();
     }
@@ -127,9 +141,10 @@ export class PasteSender {
   /** Sends every line of the waiting paste, or none (and says so). */
   answer(send: boolean): Promise<void> {
     const lines = this.waiting;
-    const { splitFrom, fromInput, pasted } = this;
+    const { splitFrom, fromInput, pasted, waitingIn } = this;
     if (!lines) return Promise.resolve();
     this.waiting = undefined;
+    this.waitingIn = undefined;
     this.splitFrom = undefined;
     this.fromInput = false;
     this.pasted = undefined;
@@ -143,7 +158,12 @@ export class PasteSender {
       );
       return Promise.resolve();
     }
-    return this.submitEach(lines);
+    return this.submitEach(lines, waitingIn);
+  }
+
+  private ask(lines: string[]): void {
+    this.waiting = lines;
+    this.waitingIn = this.host.activeRoom;
   }
 
   /** Whether lines entered earlier are still going out one by one (see {@link after}). */
@@ -156,8 +176,8 @@ export class PasteSender {
     return this.submitEach([line]);
   }
 
-  private submitEach(lines: string[]): Promise<void> {
-    this.queue.push(...lines);
+  private submitEach(lines: string[], room = this.host.activeRoom): Promise<void> {
+    for (const line of lines) this.queue.push({ line, room });
     // Started a step later, so that it is {@link busy} before the first line runs.
     this.draining ??= Promise.resolve().then(() => this.drain());
     return this.draining;
@@ -171,9 +191,9 @@ export class PasteSender {
    */
   private async drain(): Promise<void> {
     try {
-      for (let line = this.queue.shift(); line !== undefined; line = this.queue.shift()) {
-        await this.host.enter(line);
-        const rest = sendable(this.queue).length;
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        await this.host.enter(next.line, next.room);
+        const rest = sendable(this.queue.map((e) => e.line)).length;
         if (rest > 0 && this.sendFailed()) {
           // A failed send is retried later; a line sent meanwhile would overtake it.
           this.host.info(`${rest} more pasted lines wait until the server takes the last one`);
