@@ -120,6 +120,29 @@ describe('lines that arrive in one read', () => {
     ]);
   });
 
+  it('lines waiting their turn show in their room at once, marked, and nowhere else', async () => {
+    h = await setup({ rooms: ['lobby', 'dev'] });
+    h.chat.answerOnSettle = true;
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h.key('one\rtwo\r/me waves\r');
+    await h.until((f) => {
+      expect(f).toContain('one (sending…)');
+      expect(f).toContain('two (waiting to send…)');
+      expect(f).toContain('waves (waiting to send…)');
+    });
+    expect(sent()).toEqual(['one']);
+    h.key(KEYS.ctrlN);
+    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#dev>'));
+    expect(h.frame()).not.toContain('waiting to send');
+    h.key(KEYS.ctrlP);
+    await h.until((f) => expect(f).toContain('two (waiting to send…)'));
+    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    await h.until((f) => {
+      expect(f).toContain('two (sending…)');
+      expect(f).toContain('waves (waiting to send…)');
+    });
+  });
+
   it('a waiting line whose room was left before its turn is not sent anywhere, and says so', async () => {
     h = await setup({ rooms: ['lobby', 'dev'] });
     h.chat.answerOnSettle = true;

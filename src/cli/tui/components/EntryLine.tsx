@@ -63,6 +63,10 @@ export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
   }
 }
 
+/** A message of ours not stored yet: sending, or waiting its turn. */
+const waiting = (e: Extract<Entry, { kind: 'message' }>): boolean =>
+  e.mark === 'pending' || e.mark === 'queued';
+
 function MessageText({
   entry,
   width,
@@ -74,10 +78,7 @@ function MessageText({
 }) {
   const mark =
     entry.mark === undefined ? null : (
-      <Text
-        dimColor={entry.mark === 'pending'}
-        color={entry.mark === 'pending' ? undefined : 'red'}
-      >
+      <Text dimColor={waiting(entry)} color={waiting(entry) ? undefined : 'red'}>
         {markText(entry)}
       </Text>
     );
@@ -127,7 +128,7 @@ function MessageText({
           {entry.from}
         </Text>
         <Text dimColor>: </Text>
-        <Text dimColor={entry.mark === 'pending'} {...MENTION_TEXT(entry.mention)}>
+        <Text dimColor={waiting(entry)} {...MENTION_TEXT(entry.mention)}>
           {entry.text}
         </Text>
       </Text>

@@ -11,7 +11,7 @@ import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
 import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
-import { buildEntries, type Entry, type LocalLine } from './entries.js';
+import { buildEntries, type Entry, type LocalLine, type QueuedMessage } from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
 import { MessageTools } from './message-tools.js';
 import { IgnoreList, type IgnoreStore } from './ignore-list.js';
@@ -20,14 +20,14 @@ import { PresenceLines } from './presence-lines.js';
 import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
 import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
-import { PasteSender, type PasteQuestion } from './paste.js';
+import { PasteSender, type Entered, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
 import { ReadMarkers, unreadAfter } from './read-marks.js';
 import { openUnread, restoreRooms, type RestoreHooks } from './restore.js';
 import { TypingOut } from './typing-out.js';
-import { runInput } from '../slash/registry.js';
+import { parseInput, runInput } from '../slash/registry.js';
 import type { CommandHost } from '../slash/types.js';
 
 export interface RoomTab {
@@ -90,6 +90,22 @@ const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
   id === undefined ? undefined : sanitizeInline(id, 40);
 
+/** The messages (and `/me` actions) among the lines waiting their turn, as the pane shows them. */
+function queuedMessages(lines: readonly Entered[]): QueuedMessage[] {
+  const out: QueuedMessage[] = [];
+  for (const e of lines) {
+    const input = parseInput(e.line);
+    const said =
+      input.type === 'message'
+        ? { text: input.text, kind: 'text' as const }
+        : input.type === 'command' && input.command.name === 'me' && input.command.message
+          ? { text: input.command.message(input.args), kind: 'action' as const }
+          : undefined;
+    if (said && said.text.trim() !== '') out.push({ n: e.n, room: e.room, at: e.at, ...said });
+  }
+  return out;
+}
+
 /**
  * The TUI's state, with no React: it listens to a chat client, keeps what the screen needs
  * beyond the client's rooms (tabs, the client's own lines, scroll positions, input history)
@@ -150,7 +166,7 @@ export class ChatStore implements CommandHost {
     this.now = opts.now ?? Date.now;
     this.user = opts.user;
     this.stateSince = this.now();
-    this.pastes = new PasteSender(this, () => this.changed());
+    this.pastes = new PasteSender(this, () => this.changed(), this.now);
     this.typingOut = new TypingOut(client, this.now);
     const bell = opts.bell ?? 'mentions';
     const notify = opts.notify ?? 'off';
@@ -275,6 +291,7 @@ export class ChatStore implements CommandHost {
       this.user,
       marker,
       this.ignoring.rev,
+      this.pastes.revision,
     ];
     const memo = this.entriesMemo;
     const entries =
@@ -284,6 +301,7 @@ export class ChatStore implements CommandHost {
             room,
             user: this.user,
             outgoing: c.outgoing.values(),
+            queued: queuedMessages(this.pastes.waitingLines),
             local: local ?? [],
             clearedAfter,
             marker,

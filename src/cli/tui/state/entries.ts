@@ -30,7 +30,8 @@ export type Entry =
       own: boolean;
       /** It names the user (not the user's own): drawn highlighted. */
       mention: boolean;
-      mark: 'pending' | 'failed' | 'rejected' | undefined;
+      /** `queued`: entered, waiting for the lines before it to go (paste.ts). */
+      mark: 'queued' | 'pending' | 'failed' | 'rejected' | undefined;
       error?: string;
       /** Its author changed it: drawn with "(edited)" after it. */
       edited?: boolean;
@@ -73,10 +74,21 @@ const dayKey = (ts: number): string => {
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 };
 
+/** A message entered that waits its turn (see paste.ts). */
+export interface QueuedMessage {
+  n: number;
+  room: string | undefined;
+  text: string;
+  kind: 'text' | 'action';
+  at: number;
+}
+
 export interface EntryInput {
   room: RoomState | undefined;
   user: string | undefined;
   outgoing: Iterable<OutgoingMessage>;
+  /** Messages entered that wait their turn behind others, in order (not sent yet). */
+  queued?: readonly QueuedMessage[];
   local: readonly LocalLine[];
   /** `/clear`: hide messages up to this id and local lines up to this number. */
   clearedAfter?: { id: string | undefined; n: number } | undefined;
@@ -88,8 +100,9 @@ export interface EntryInput {
 
 /**
  * The message pane of one room: messages in id order (each once, as the room holds them),
- * gap markers where history was lost, the client's own lines, day separators, and our sends
- * that the room does not hold yet, marked pending or failed.
+ * gap markers where history was lost, the client's own lines, day separators, our sends
+ * that the room does not hold yet, marked pending or failed, and after them the messages
+ * entered that wait their turn, marked so.
  */
 export function buildEntries(input: EntryInput): Entry[] {
   const { room, user, clearedAfter } = input;
@@ -169,6 +182,21 @@ export function buildEntries(input: EntryInput): Entry[] {
       mark: o.state === 'sent' ? undefined : o.state,
       // The server's reason, whole: the pane wraps it. Bounded only against a runaway one.
       ...(o.error ? { error: sanitizeInline(o.error.message, REFUSAL_MAX_WIDTH) } : {}),
+    });
+  }
+  for (const q of input.queued ?? []) {
+    if (!room || q.room !== room.name) continue;
+    day(q.at);
+    out.push({
+      kind: 'message',
+      key: `queued:${q.n}`,
+      time: clock(q.at),
+      from: sanitizeInline(user ?? 'me'),
+      text: messageBody(q.text),
+      messageKind: q.kind,
+      own: true,
+      mention: false,
+      mark: 'queued',
     });
   }
   return out;

@@ -11,6 +11,7 @@ import { wrappedRows } from './wrap-rows.js';
 
 /** What follows a message of ours that the server has not stored (yet). */
 export function markText(e: Extract<Entry, { kind: 'message' }>): string {
+  if (e.mark === 'queued') return ' (waiting to send…)';
   if (e.mark === 'pending') return ' (sending…)';
   if (e.mark === 'failed') return ' ✗ failed, will retry';
   if (e.mark === 'rejected') return ` ✗ not sent: ${e.error ?? 'refused'}`;

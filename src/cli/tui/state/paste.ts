@@ -47,10 +47,13 @@ export interface PasteQuestion {
 
 const sendable = (lines: readonly string[]): string[] => lines.filter((l) => l.trim() !== '');
 
-/** A line waiting its turn, and the room it was entered in. */
-interface Entered {
+/** A line waiting its turn: the room it was entered in, and when. */
+export interface Entered {
   line: string;
   room: string | undefined;
+  at: number;
+  /** Numbers the lines entered, for the pane's keys. */
+  n: number;
 }
 
 /**
@@ -69,6 +72,9 @@ export class PasteSender {
   private waiting: string[] | undefined;
   /** The room the question was asked in: the answer sends there. */
   private waitingIn: string | undefined;
+  /** Counts the lines queued, and changes whenever {@link waitingLines} does. */
+  private entered = 0;
+  private taken = 0;
   /** Set when the question is whether to split over-long text (its length in characters). */
   private splitFrom: number | undefined;
   /** The text waiting is the input line's (kept there until the answer is yes). */
@@ -79,7 +85,21 @@ export class PasteSender {
   constructor(
     private readonly host: PasteHost,
     private readonly changed: () => void,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The lines waiting their turn, in order (the one being sent is no longer among them): the
+   * pane shows the messages among them, so that nothing entered is out of sight meanwhile.
+   */
+  get waitingLines(): readonly Entered[] {
+    return this.queue;
+  }
+
+  /** Changes whenever {@link waitingLines} does. */
+  get revision(): number {
+    return this.entered + this.taken;
+  }
 
   /** The question on screen, if a paste waits for an answer. */
   get question(): PasteQuestion | undefined {
@@ -177,7 +197,9 @@ export class PasteSender {
   }
 
   private submitEach(lines: string[], room = this.host.activeRoom): Promise<void> {
-    for (const line of lines) this.queue.push({ line, room });
+    const at = this.now();
+    for (const line of lines) this.queue.push({ line, room, at, n: ++this.entered });
+    this.changed();
     // Started a step later, so that it is {@link busy} before the first line runs.
     this.draining ??= Promise.resolve().then(() => this.drain());
     return this.draining;
@@ -191,7 +213,7 @@ export class PasteSender {
    */
   private async drain(): Promise<void> {
     try {
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+      for (let next = this.take(); next !== undefined; next = this.take()) {
         await this.host.enter(next.line, next.room);
         const rest = sendable(this.queue.map((e) => e.line)).length;
         if (rest > 0 && this.sendFailed()) {
@@ -201,11 +223,23 @@ export class PasteSender {
         }
       }
     } catch (err) {
+      const dropped = sendable(this.queue.map((e) => e.line)).length;
+      this.taken += this.queue.length;
       this.queue.length = 0;
+      if (dropped > 0) this.host.info(`${dropped} lines entered after it were not sent`);
+      this.changed();
       throw err;
     } finally {
       this.draining = undefined;
     }
+  }
+
+  private take(): Entered | undefined {
+    const next = this.queue.shift();
+    if (next === undefined) return undefined;
+    this.taken++;
+    this.changed();
+    return next;
   }
 
   private sendFailed(): boolean {
