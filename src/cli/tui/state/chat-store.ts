@@ -709,7 +709,9 @@ export class ChatStore implements CommandHost {
    * The store as a line entered in `room` sees it when it runs after the user has moved to
    * another room: its message goes to `room`, and a command acts on `room` (`/me`, `/part`,
    * `/edit`, `/who`, `/clear`) and answers there, not in the room now on screen. What is not
-   * about a room (joining, `/msg`, `/window`, ignoring) is the store's own.
+   * about a room (joining, `/msg`, `/window`, ignoring) is the store's own. A `/search` among
+   * such lines searches `room` afresh, so `/search` alone or `/jump` among them finds no
+   * search to go on with (they say so).
    */
   private enteredIn(room: string | undefined): CommandHost {
     // Answered in its room, or on the screen now if the user has left that room meanwhile.
