@@ -8,106 +8,106 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-06T20:44:02Z, commit eb57922, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-06T22:34:28Z, commit 485854b, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1300, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81240000,
-      source: 'rss: RSS per instance at start, before any client (77 MiB / 78 MiB)',
+      value: 81110000,
+      source: 'rss: RSS per instance at start, before any client (77 MiB / 77 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 18440,
+      value: 20920,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.7 KiB, 14.8 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (11.5 KiB, 16 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 0,
+      value: 14000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (4.6 %, 10.2 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (6.6 %, 10.4 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 5.6,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (4.6 %, 10.2 %)",
+      value: 3.8,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (6.6 %, 10.4 %)",
     },
     usPerDelivery: {
-      value: 10.57,
+      value: 11.66,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 24.8, 19.6, 17.91, 15.34, 14.76 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 25.2, 21.9, 20.5, 19.71, 15.39 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 69920,
+      value: 71780,
       source:
-        'fanout: intercept of that slope (14.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (17.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -473.4 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -706.3 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 77.5,
+      value: 163.8,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -473.4 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -706.3 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 431.6,
+      value: 546.7,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (9.2 s over 11.2 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (11.9 s over 14.8 s, less holding)",
     },
     usPerJoin: {
-      value: 338,
+      value: 453.6,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (8.3 s over 15.3 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (10.8 s over 16.3 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 162.5,
+      value: 183.8,
       source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
-      value: 13.75,
+      value: 21.25,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.424,
+      value: 7.443,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 363.6,
+      value: 364.7,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 265.2,
+      value: 265.8,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 39.75,
+      value: 51.8,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.882,
+      value: 9.919,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 578.7,
+      value: 580.3,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 76.38,
+      value: 90.65,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 13.75,
+      value: 13.55,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 3992,
+      value: 3983,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.635,
+      value: 1.247,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 4.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.1 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.4,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 32.78,
+      value: 32.17,
       source:
-        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 81.9 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (8 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 80.4 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
       value: 0.4,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.8 %)',
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.5 %, 0.9 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.09783,
+      value: 0.1283,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 8.017,
+      value: 10.32,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 76.9,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 67592 entries",
+      value: 76.64,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 55018 entries",
     },
     dedupeKeyBytes: {
       value: 136,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 136.4,
+      value: 136.5,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
