@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { closeWindow, machineBusySeconds, openWindow, sumPids } from './cpu.js';
-import { GenPool, killAll, sleep } from './procs.js';
+import { GenPool, runProbe, sleep } from './procs.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -121,11 +121,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log(String((err as Error).stack ?? err));
-    killAll();
-    process.exit(1);
-  },
-);
+runProbe(main, log);

@@ -19,7 +19,7 @@ import { Redis } from 'ioredis';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { cpuSeconds, threadDelta, threadSeconds } from './cpu.js';
-import { freePort, killAll, sleep } from './procs.js';
+import { freePort, runProbe, sleep } from './procs.js';
 import { deltaOf, RedisProbe } from './redis-stats.js';
 import { Inspector, topAlloc, topSelf } from './inspector.js';
 
@@ -229,11 +229,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log(String((err as Error).stack ?? err));
-    killAll();
-    process.exit(1);
-  },
-);
+runProbe(main, log);

@@ -17,6 +17,21 @@ export function killAll(): void {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 }
 
+/**
+ * Runs a probe's `main`: exits 0 once it is done; if it fails, says why, kills every process
+ * it started and exits 1.
+ */
+export function runProbe(main: () => Promise<void>, log: (s: string) => void): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log(String((err as Error).stack ?? err));
+      killAll();
+      process.exit(1);
+    },
+  );
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

@@ -166,38 +166,37 @@ export function buildEntries(input: EntryInput): Entry[] {
   // Lines anchored to messages no longer held (cleared, or the room was re-joined).
   while (li < local.length) pushLocal(local[li++]!);
 
-  for (const o of input.outgoing) {
-    if (!room || o.room !== room.name || held.has(o.clientMsgId)) continue;
-    if (o.state === 'sent' && o.id && room.has(o.id)) continue;
-    day(o.createdAt);
+  /** A message of ours the room does not hold (yet). */
+  const own = (
+    key: string,
+    at: number,
+    o: { text: string; kind: 'text' | 'action' },
+    mark: Extract<Entry, { kind: 'message' }>['mark'],
+    error?: string,
+  ): void => {
+    day(at);
     out.push({
       kind: 'message',
-      key: `out:${o.clientMsgId}`,
-      time: clock(o.createdAt),
+      key,
+      time: clock(at),
       from: sanitizeInline(user ?? 'me'),
       text: messageBody(o.text),
       messageKind: o.kind,
       own: true,
       mention: false,
-      mark: o.state === 'sent' ? undefined : o.state,
+      mark,
       // The server's reason, whole: the pane wraps it. Bounded only against a runaway one.
-      ...(o.error ? { error: sanitizeInline(o.error.message, REFUSAL_MAX_WIDTH) } : {}),
+      ...(error !== undefined ? { error: sanitizeInline(error, REFUSAL_MAX_WIDTH) } : {}),
     });
+  };
+  for (const o of input.outgoing) {
+    if (!room || o.room !== room.name || held.has(o.clientMsgId)) continue;
+    if (o.state === 'sent' && o.id && room.has(o.id)) continue;
+    const mark = o.state === 'sent' ? undefined : o.state;
+    own(`out:${o.clientMsgId}`, o.createdAt, o, mark, o.error?.message);
   }
   for (const q of input.queued ?? []) {
-    if (!room || q.room !== room.name) continue;
-    day(q.at);
-    out.push({
-      kind: 'message',
-      key: `queued:${q.n}`,
-      time: clock(q.at),
-      from: sanitizeInline(user ?? 'me'),
-      text: messageBody(q.text),
-      messageKind: q.kind,
-      own: true,
-      mention: false,
-      mark: 'queued',
-    });
+    if (room && q.room === room.name) own(`queued:${q.n}`, q.at, q, 'queued');
   }
   return out;
 }
