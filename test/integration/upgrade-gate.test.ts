@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Server as SocketServer } from 'socket.io';
+import { io as connectIo } from 'socket.io-client';
 import { dropAbandonedUpgrades } from '../../src/server/transport/upgrade-gate.js';
 import { readyzUntil, useCluster } from '../helpers/cluster.js';
 import { readMetric } from '../helpers/metrics.js';
@@ -39,6 +43,12 @@ function readAll(s: net.Socket): Promise<string> {
     s.on('data', (d: Buffer) => (got += d.toString('latin1')));
     s.once('close', () => resolve(got));
   });
+}
+
+/** A full collection, as `--expose-gc` would give it (this test process runs without it). */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 /** Blocks this process's event loop for `ms`, as a survivor's busy loop would. */
@@ -112,6 +122,50 @@ describe('dropAbandonedUpgrades on an HTTP server', () => {
     live.write(UPGRADE('/live'));
     expect(await answer).toMatch(/^HTTP\/1\.1 101 /);
     expect(g.served).toEqual(['/live']);
+  });
+});
+
+describe("a served upgrade's request", () => {
+  it('is not kept once the connection is open and Socket.IO has let go of it (its memory advice)', async () => {
+    const http = createServer();
+    servers.push(http);
+    const io = new SocketServer(http, { transports: ['websocket'] });
+    dropAbandonedUpgrades(http, () => undefined);
+    let request: WeakRef<IncomingMessage> | undefined;
+    io.engine.on('connection', (conn: { request: IncomingMessage | null }) => {
+      request = new WeakRef(conn.request!);
+      conn.request = null;
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const { port } = http.address() as net.AddressInfo;
+    const client = connectIo(`http://127.0.0.1:${port}`, {
+      transports: ['websocket'],
+      forceNew: true,
+    });
+    try {
+      await new Promise<void>((r) => client.once('connect', () => r()));
+      expect(request?.deref()).toBeDefined();
+      // Engine.IO's response object for the upgrade listened for the socket's close and kept
+      // the request for the connection's life; the gate takes that listener off.
+      await eventually(
+        () => {
+          collectGarbage();
+          expect(request?.deref()).toBeUndefined();
+        },
+        { what: 'the request collected', timeoutMs: 5000 },
+      );
+      // The connection still works, and its socket's close is still seen (ws's own listeners).
+      const [server] = io.of('/').sockets.values();
+      const echoed = new Promise<string>((r) => client.once('echo', r));
+      server!.emit('echo', 'still here');
+      expect(await echoed).toBe('still here');
+      const closed = new Promise<string>((r) => server!.once('disconnect', r));
+      client.io.engine.close();
+      expect(await closed).toBe('transport close');
+    } finally {
+      client.close();
+      await io.close();
+    }
   });
 });
 

@@ -38,10 +38,35 @@ export function dropAbandonedUpgrades(http: HttpServer, onDropped: () => void): 
         }
         // The 101 answer and Engine.IO's open packet leave in one write (first-writes.ts).
         corkUpgrade(socket);
+        const closeListeners = socket.rawListeners('close');
         for (const l of listeners) l.call(http, req, socket, head);
+        releaseUpgradeResponse(socket, closeListeners);
       }),
     );
   });
 }
 
 function ignore(): void {}
+
+/** A listener added with `once`: Node's wrapper, with the listener it calls. */
+type OnceWrapper = ((...args: unknown[]) => unknown) & { listener?: unknown };
+
+/**
+ * Lets go of Engine.IO's response object for a served WebSocket upgrade, and with it the
+ * upgrade's request. Engine.IO 6.6 makes one for its middlewares (`WebSocketResponse`), and its
+ * constructor listens for the TCP socket's `close` with `once`, to tell middlewares that wait
+ * for the response's end: for as long as the connection lives, that listener keeps the response
+ * and the request it holds reachable (the request object, its raw headers, its stream state:
+ * about a kilobyte a connection), which Socket.IO's memory advice (`conn.request = null`,
+ * dispatch.ts) is meant to let go. Nothing here listens for that response's `close` (Engine.IO
+ * middlewares are not used). It is the first `close` listener added while Engine.IO serves the
+ * upgrade, and the only one added with `once`: `ws` adds its own after it, with `on`, and those
+ * stay. Anything else found first is left alone (test/integration/upgrade-gate.test.ts pins it).
+ */
+function releaseUpgradeResponse(socket: Duplex, before: readonly unknown[]): void {
+  const added = socket.rawListeners('close').filter((l) => !before.includes(l));
+  const first = added[0] as OnceWrapper | undefined;
+  if (first !== undefined && typeof first.listener === 'function') {
+    socket.removeListener('close', first);
+  }
+}
