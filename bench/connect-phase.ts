@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { closeWindow, machineBusySeconds, openWindow, sumPids } from './cpu.js';
+import { median } from './fit.js';
 import { GenPool, runProbe, sleep } from './procs.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -75,12 +76,6 @@ async function phase(c: Cluster, gens: GenPool, from: number): Promise<Phase> {
     line,
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const plain = await startPlain({ instances: 2 });

@@ -11,6 +11,20 @@ afterEach(() => h?.unmount());
 
 const sent = (): string[] => h!.chat.sent.map((s) => s.text);
 
+/** #lobby on screen, #dev joined; each send is answered only when settled, as the real client's is. */
+async function inLobbyAndDev(): Promise<Harness> {
+  const harness = await setup({ rooms: ['lobby', 'dev'] });
+  harness.chat.answerOnSettle = true;
+  await harness.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+  return harness;
+}
+
+/** The server answers the oldest send still waiting for its answer. */
+function settleNext(): void {
+  const out = [...h!.chat.outgoing.values()].find((o) => o.state === 'pending');
+  h!.chat.settle(out!, 'sent');
+}
+
 describe('lines that arrive in one read', () => {
   it('a line and its Enter in one read is sent', async () => {
     h = await setup();
@@ -82,10 +96,6 @@ describe('lines that arrive in one read', () => {
     h.key(KEYS.enter);
     await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
     expect(sent()).toEqual(['paste one']);
-    const settleNext = (): void => {
-      const out = [...h!.chat.outgoing.values()].find((o) => o.state === 'pending');
-      h!.chat.settle(out!, 'sent');
-    };
     settleNext();
     await h.until(() => expect(sent()).toEqual(['paste one', 'paste two']));
     settleNext();
@@ -97,9 +107,7 @@ describe('lines that arrive in one read', () => {
   });
 
   it('lines waiting their turn go to the room they were entered in, whatever room is shown then', async () => {
-    h = await setup({ rooms: ['lobby', 'dev'] });
-    h.chat.answerOnSettle = true;
-    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h = await inLobbyAndDev();
     h.key('one\rtwo\r/me waves\r');
     await h.until(() => expect(sent()).toEqual(['one']));
     // The user moves to another room while two pasted lines still wait (one of them a
@@ -108,8 +116,7 @@ describe('lines that arrive in one read', () => {
     await h.until((f) => expect(f.split('\n').at(-1)).toBe('#dev>'));
     h.key('in dev\r');
     for (let i = 1; i <= 3; i++) {
-      const out = [...h.chat.outgoing.values()].find((o) => o.state === 'pending');
-      h.chat.settle(out!, 'sent');
+      settleNext();
       await h.until(() => expect(h!.chat.sent).toHaveLength(i + 1));
     }
     expect(h.chat.sent.map((s) => `${s.room}: ${s.text} (${s.kind})`)).toEqual([
@@ -121,9 +128,7 @@ describe('lines that arrive in one read', () => {
   });
 
   it('lines waiting their turn show in their room at once, marked, and nowhere else', async () => {
-    h = await setup({ rooms: ['lobby', 'dev'] });
-    h.chat.answerOnSettle = true;
-    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h = await inLobbyAndDev();
     h.key('one\rtwo\r/me waves\r');
     await h.until((f) => {
       expect(f).toContain('one (sending…)');
@@ -136,7 +141,7 @@ describe('lines that arrive in one read', () => {
     expect(h.frame()).not.toContain('waiting to send');
     h.key(KEYS.ctrlP);
     await h.until((f) => expect(f).toContain('two (waiting to send…)'));
-    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    settleNext();
     await h.until((f) => {
       expect(f).toContain('two (sending…)');
       expect(f).toContain('waves (waiting to send…)');
@@ -144,12 +149,10 @@ describe('lines that arrive in one read', () => {
   });
 
   it('a waiting line whose room was left before its turn is not sent anywhere, and says so', async () => {
-    h = await setup({ rooms: ['lobby', 'dev'] });
-    h.chat.answerOnSettle = true;
-    await h.until((f) => expect(f.split('\n').at(-1)).toBe('#lobby>'));
+    h = await inLobbyAndDev();
     h.key('one\r/part\rthree\r');
     await h.until(() => expect(sent()).toEqual(['one']));
-    h.chat.settle([...h.chat.outgoing.values()][0]!, 'sent');
+    settleNext();
     // The /part runs in its turn and leaves #lobby; the line after it was entered there too.
     await h.until((f) => expect(f).toContain('not sent: you are no longer in #lobby ("three")'));
     expect(h.chat.sent.map((s) => `${s.room}: ${s.text}`)).toEqual(['lobby: one']);

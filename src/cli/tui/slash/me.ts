@@ -8,6 +8,7 @@ export const me: SlashCommand = {
   usage: '/me <action>',
   help: 'say what you are doing (* you wave)',
   message: action,
+  messageKind: 'action',
   run(host, args) {
     const text = action(args);
     if (text.trim() === '') return host.info('usage: /me <action>', 'error');

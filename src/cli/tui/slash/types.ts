@@ -52,7 +52,11 @@ export interface SlashCommand {
   /** As `/help` shows it: `/join <room>`. */
   usage: string;
   help: string;
-  /** For a command that sends a message (`/me`): that message's text, for the length checks. */
+  /**
+   * For a command that sends a message to the room it is entered in (`/me`): that message's
+   * text (for the length checks, and to show it while it waits its turn), and its kind.
+   */
   message?: (args: CommandArgs) => string;
+  messageKind?: 'text' | 'action';
   run(host: CommandHost, args: CommandArgs): void | Promise<void>;
 }

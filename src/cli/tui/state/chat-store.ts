@@ -90,7 +90,7 @@ const GLOBAL = '';
 const safeId = (id: string | undefined): string | undefined =>
   id === undefined ? undefined : sanitizeInline(id, 40);
 
-/** The messages (and `/me` actions) among the lines waiting their turn, as the pane shows them. */
+/** The messages among the lines waiting their turn (`/me` too), as the pane shows them. */
 function queuedMessages(lines: readonly Entered[]): QueuedMessage[] {
   const out: QueuedMessage[] = [];
   for (const e of lines) {
@@ -98,8 +98,8 @@ function queuedMessages(lines: readonly Entered[]): QueuedMessage[] {
     const said =
       input.type === 'message'
         ? { text: input.text, kind: 'text' as const }
-        : input.type === 'command' && input.command.name === 'me' && input.command.message
-          ? { text: input.command.message(input.args), kind: 'action' as const }
+        : input.type === 'command' && input.command.message
+          ? { text: input.command.message(input.args), kind: input.command.messageKind ?? 'text' }
           : undefined;
     if (said && said.text.trim() !== '') out.push({ n: e.n, room: e.room, at: e.at, ...said });
   }

@@ -215,7 +215,7 @@ export class PasteSender {
     try {
       for (let next = this.take(); next !== undefined; next = this.take()) {
         await this.host.enter(next.line, next.room);
-        const rest = sendable(this.queue.map((e) => e.line)).length;
+        const rest = this.waitingToSend;
         if (rest > 0 && this.sendFailed()) {
           // A failed send is retried later; a line sent meanwhile would overtake it.
           this.host.info(`${rest} more pasted lines wait until the server takes the last one`);
@@ -223,7 +223,7 @@ export class PasteSender {
         }
       }
     } catch (err) {
-      const dropped = sendable(this.queue.map((e) => e.line)).length;
+      const dropped = this.waitingToSend;
       this.taken += this.queue.length;
       this.queue.length = 0;
       if (dropped > 0) this.host.info(`${dropped} lines entered after it were not sent`);
@@ -232,6 +232,11 @@ export class PasteSender {
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** How many of the lines waiting would send something (blank ones do not). */
+  private get waitingToSend(): number {
+    return sendable(this.queue.map((e) => e.line)).length;
   }
 
   private take(): Entered | undefined {
