@@ -183,6 +183,8 @@ export class RoomFanout {
   }
 
   async stop(): Promise<void> {
+    // The connection's close that follows (the instance quitting Redis) is no loss.
+    this.started = false;
     const channels = [...this.channels.keys()];
     this.subs.clear();
     this.channels.clear();
