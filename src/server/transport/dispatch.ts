@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ParsedUrlQuery } from 'node:querystring';
 import { ErrorCode, SessionEndReason } from '../../protocol/index.js';
 import { userRoomOf } from '../rooms/room-names.js';
 import type { ChatSocket } from './io-types.js';
@@ -11,6 +13,29 @@ import { holdFirstWrites, releaseFirstWrites } from './first-writes.js';
 export const PING_INTERVAL_MS = 25_000;
 /** How long Engine.IO waits for a ping's pong before it drops the connection. */
 export const PING_TIMEOUT_MS = 20_000;
+
+/** Shared by every accepted chat socket's handshake in place of its own (see shedHandshake). */
+const NO_HEADERS: Readonly<IncomingHttpHeaders> = Object.freeze({});
+const NO_QUERY: Readonly<ParsedUrlQuery> = Object.freeze({});
+const NO_AUTH: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * Lets go of what Socket.IO's handshake record keeps of a connection's request for its whole
+ * life once the handshake has taken what it needs (the user and session into `socket.data`,
+ * the token out of `auth`): the parsed headers (the request's header strings stay reachable
+ * from them after the request itself is dropped), the query, the URL and the time as a date
+ * string, about 700 bytes of a connection's heap (bench/ANALYSIS.md, section w). The address
+ * and `issued` (the time, as a number) stay. Nothing of this server reads them after the
+ * handshake, and `fetchSockets`, which ships handshakes to other instances, is not used.
+ */
+function shedHandshake(socket: ChatSocket): void {
+  const hs = socket.handshake;
+  hs.headers = NO_HEADERS;
+  hs.query = NO_QUERY;
+  hs.auth = NO_AUTH;
+  hs.url = '';
+  hs.time = '';
+}
 
 /**
  * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
@@ -80,6 +105,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
     // handshake, which has copied what it needs (auth, address) by now, and the connection
     // guard has released the connection (its listener runs first). Socket.IO's memory advice.
     (socket.conn as { request: unknown }).request = null;
+    shedHandshake(socket);
     socket.emit('session:welcome', {
       user: socket.data.user,
       instanceId: cfg.instanceId,

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DrainReason } from '../../src/protocol/index.js';
+import { instanceConfig } from '../../src/server/config/config.js';
+import { startInstance, type RunningInstance } from '../../src/server/instance.js';
+import { createLogger } from '../../src/server/ops/logger.js';
+import { connectUser, TEST_ENV } from '../helpers/cluster.js';
+import { useTestRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/processes.js';
+
+/**
+ * What an instance keeps of an accepted chat socket's handshake for the connection's life:
+ * its user and session (in `socket.data`) and its address, not the request's headers, query,
+ * URL or token (src/server/transport/dispatch.ts, `shedHandshake`). The instance runs in this
+ * process, so that its sockets can be looked at.
+ */
+describe("a chat socket's handshake record", () => {
+  const store = useTestRedis();
+  let running: RunningInstance | undefined;
+  afterEach(async () => {
+    await running?.ctx.drain(DrainReason.Shutdown);
+    await running?.closed;
+    running = undefined;
+  });
+
+  it('keeps the user, the session and the address, and nothing of the request', async () => {
+    const port = await freePort();
+    const cfg = instanceConfig(
+      { ...TEST_ENV, REDIS_URL: store.redis.url, CHAT_KEY_PREFIX: 'hs:' },
+      { port: String(port), host: '127.0.0.1', instanceId: 'hs-1' },
+    );
+    running = await startInstance(cfg, createLogger('warn', { instance: 'hs-1' }, 'json'));
+    const url = `http://127.0.0.1:${running.port()}`;
+    const { client, user } = await connectUser([url]);
+    try {
+      const sockets = [...running.ctx.io.of('/').sockets.values()];
+      expect(sockets).toHaveLength(1);
+      const socket = sockets[0]!;
+      expect(socket.data.user).toBe(user);
+      expect(socket.data.sessionHash).toMatch(/\S/);
+      expect(socket.handshake.address).toMatch(/127\.0\.0\.1/);
+      expect(socket.handshake.issued).toBeGreaterThan(0);
+      // Held for the connection's life otherwise: every header string, the query, the URL.
+      expect(Object.keys(socket.handshake.headers)).toEqual([]);
+      expect(Object.keys(socket.handshake.query)).toEqual([]);
+      expect(Object.keys(socket.handshake.auth)).toEqual([]);
+      expect(socket.handshake.url).toBe('');
+      expect(socket.handshake.time).toBe('');
+      // The connection still works after it: a room joined, a message echoed.
+      await client.join('hs');
+      await client.send('hs', 'still here');
+      expect(client.rooms.get('hs')!.messages.map((m) => m.text)).toContain('still here');
+    } finally {
+      client.close();
+    }
+  });
+});
