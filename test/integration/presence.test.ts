@@ -29,6 +29,30 @@ describe('presence in a big room', () => {
   });
 });
 
+describe('presence of a user on two instances', () => {
+  it('lists and counts the user once, in join answers and in announced lists', async () => {
+    const [one, two] = await bulkUsers(cluster.nodes[0]!.url, 2, 'ltpres03');
+    const join = async (token: string, node: number): Promise<ChatClient> => {
+      const c = new ChatClient({ servers: [cluster.nodes[node]!.url], token, pingEveryMs: 0 });
+      clients.push(c);
+      await c.connect();
+      await c.join('twice');
+      return c;
+    };
+    await join(one!.token, 0);
+    await join(one!.token, 1);
+    const other = await join(two!.token, 1);
+    const expected = [one!.name, two!.name].sort();
+    // The last join's answer already has both instances' entries of the first user.
+    const room = other.rooms.get('twice')!;
+    expect(room.members).toEqual(expected);
+    expect(room.memberCount).toBe(2);
+    const first = clients.at(-3)!;
+    await until(first, () => first.rooms.get('twice')!.memberCount === 2, 15_000, 'count 2');
+    expect(first.rooms.get('twice')!.members).toEqual(expected);
+  });
+});
+
 describe('presence under a burst of joins', () => {
   it('every member, on both instances, ends with the whole list, told in fewer lists than there were joins', async () => {
     const n = 40;

@@ -190,7 +190,7 @@ export class Presence {
 
   private memberList(
     entries: number,
-    names: string[],
+    names: string,
     limit: number,
   ): { members: string[]; count: number } {
     const users = uniqueUsers(names);
@@ -337,8 +337,7 @@ export class Presence {
   }
 }
 
-export function uniqueUsers(entries: string[]): string[] {
-  const users = new Set<string>();
-  for (const e of entries) users.add(e.slice(e.indexOf('|') + 1));
-  return [...users].sort();
+/** The users of a room's live entries as the presence scripts give them (one a line): each once, sorted. */
+export function uniqueUsers(names: string): string[] {
+  return names === '' ? [] : [...new Set(names.split('\n'))].sort();
 }

@@ -18,7 +18,7 @@ declare module 'ioredis' {
       exactMax: number,
       some: number,
       ...dead: string[]
-    ): Result<[number, number, string[], string[]], Context>;
+    ): Result<[number, number, string, string[]], Context>;
   }
 }
 
@@ -30,7 +30,8 @@ declare module 'ioredis' {
  * KEYS[1] the room's presence ids, KEYS[2] its member entries, KEYS[3] its typing set.
  * ARGV[1] now, ARGV[2] add ('0' or '1'), ARGV[3] user, ARGV[4] entryExpiry, ARGV[5] keyTtlMs,
  * ARGV[6] presence id, ARGV[7] exactMax, ARGV[8] some, ARGV[9..] the dead presence ids.
- * Returns [1 if the instance's id was not in the room's set, entries, names, typing].
+ * Returns [1 if the instance's id was not in the room's set, entries, names (one a line),
+ * typing].
  */
 const LUA = `
 local now = tonumber(ARGV[1])
@@ -42,7 +43,7 @@ if ARGV[2] == '1' then
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
 ${readMembersLua(7, 8, 9)}
-return {missing, n, out, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
+return {missing, n, names, redis.call('ZRANGEBYSCORE', KEYS[3], now, '+inf')}
 `;
 
 export const definePresenceJoin = (redis: RedisConn): void =>

@@ -13,7 +13,7 @@ declare module 'ioredis' {
       some: number,
       presenceId: string,
       ...dead: string[]
-    ): Result<[number, string[], number], Context>;
+    ): Result<[number, string, number], Context>;
   }
 }
 
@@ -24,14 +24,14 @@ declare module 'ioredis' {
  * KEYS[1] the room's presence ids, KEYS[2] its member entries.
  * ARGV[1] now, ARGV[2] exactMax, ARGV[3] some (see read-members.ts), ARGV[4] the reader's
  * presence id, ARGV[5..] the dead presence ids.
- * Returns [entries, names, 1 if the reader's id is there].
+ * Returns [entries, names (one a line), 1 if the reader's id is there].
  */
 const LUA = `
 local now = tonumber(ARGV[1])
 ${readMembersLua(2, 3, 5)}
 local mine = 0
 if redis.call('ZMSCORE', KEYS[1], ARGV[4])[1] then mine = 1 end
-return {n, out, mine}
+return {n, names, mine}
 `;
 
 export const definePresenceRead = (redis: RedisConn): void =>
