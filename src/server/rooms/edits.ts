@@ -2,7 +2,7 @@ import type { Result } from 'ioredis';
 import { ChatError, ErrorCode, SEARCH_SCAN_MAX, type ChatMessage } from '../../protocol/index.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
-import { toMessage, type StreamEntry } from './stream-entry.js';
+import { defineLogRange, readLog, toMessage } from './stream-entry.js';
 import { defineScript } from '../redis/scripts.js';
 
 /**
@@ -153,6 +153,7 @@ export class Changes {
     private readonly dedupeTtlSec: number,
   ) {
     defineScript(redis, 'chatChange', { numberOfKeys: 6, lua: CHANGE_SCRIPT });
+    defineLogRange(redis);
   }
 
   /** Stores an edit or delete; refusals throw a {@link ChatError} and change nothing. */
@@ -225,13 +226,14 @@ export class Changes {
     limit: number,
     scanMax = SEARCH_SCAN_MAX,
   ): Promise<SearchStep> {
-    const entries = (await this.redis.xrevrange(
+    const entries = await readLog(
+      this.redis,
       this.keys.roomLog(room),
+      'XREVRANGE',
       before === undefined ? '+' : `(${before}`,
       '-',
-      'COUNT',
       scanMax,
-    )) as StreamEntry[];
+    );
     const said = entries.map((e) => toMessage(room, e)).filter((m) => !isChange(m));
     await this.fold(room, said);
     const byId = new Map(said.map((m) => [m.id, m]));

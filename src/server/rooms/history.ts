@@ -1,7 +1,7 @@
 import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../../protocol/index.js';
 import { Changes } from './edits.js';
-import { toMessage, type StreamEntry } from './stream-entry.js';
+import { parseEntries, toMessage } from './stream-entry.js';
 import { isDirectRoom } from './direct.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
@@ -318,7 +318,7 @@ export class History {
       before ?? '',
       q.limit,
     );
-    const entries = json === '' ? [] : (JSON.parse(json) as StreamEntry[]);
+    const entries = parseEntries(json);
     const meta = epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
     if (make && !meta) throw new Error(`room ${room} has no epoch after making one`);
     // A stale position was read as no position: the newest page.

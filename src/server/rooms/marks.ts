@@ -18,7 +18,7 @@ import {
 } from '../../protocol/index.js';
 import { directUsers, roomFor } from './direct.js';
 import { isChange, type Changes } from './edits.js';
-import { toMessage, type StreamEntry } from './stream-entry.js';
+import { defineLogRange, readLog, toMessage, type StreamEntry } from './stream-entry.js';
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 import { defineScript } from '../redis/scripts.js';
@@ -96,6 +96,7 @@ export class Marks {
     private readonly changes: Changes,
   ) {
     defineScript(redis, 'chatMarkSet', { numberOfKeys: 1, lua: MARK_SCRIPT });
+    defineLogRange(redis);
   }
 
   /**
@@ -249,13 +250,14 @@ export class Marks {
     // Known exactly unless the marker's message is no longer kept (or from a reset history).
     let count = markSeq !== undefined && markSeq <= lastSeq ? lastSeq - markSeq : undefined;
     if (count === 0 || lastSeq === 0) return none;
-    const entries = (await this.redis.xrevrange(
+    const entries = await readLog(
+      this.redis,
       log,
+      'XREVRANGE',
       '+',
       readTo ? `(${readTo}` : '-',
-      'COUNT',
       count === undefined ? scan : Math.min(scan, count),
-    )) as StreamEntry[];
+    );
     if (entries.length === 0) return none;
     const said = await this.changes.fold(
       room,
