@@ -337,7 +337,10 @@ export class Presence {
   }
 }
 
-/** The users of a room's live entries as the presence scripts give them (one a line): each once, sorted. */
+/**
+ * The users of a room's live entries as the presence scripts give them (one a line, a user on
+ * two instances twice): each once, sorted.
+ */
 export function uniqueUsers(names: string): string[] {
   return names === '' ? [] : [...new Set(names.split('\n'))].sort();
 }

@@ -3,7 +3,7 @@ import type { ChatMessage, MessageKind } from '../../protocol/index.js';
 import type { RedisConn } from '../redis/clients.js';
 import { defineScript } from '../redis/scripts.js';
 
-/** One entry of a room's stream as ioredis returns it. */
+/** One entry of a room's stream as XRANGE gives it (the range scripts send these as JSON). */
 export type StreamEntry = [id: string, fields: string[]];
 
 const KINDS: ReadonlySet<string> = new Set<MessageKind>(['action', 'broadcast', 'edit', 'delete']);
