@@ -59,8 +59,8 @@ return {1, id, seq, epoch}
  *
  * The entries come back as one JSON string (cjson, as the room's channel carries a message;
  * '' for none), not as Redis arrays: a client decodes a reply value by value, and a page of 50
- * messages cost the instance about 280 µs of CPU to decode that way against 55 µs to take the
- * string and parse it (Redis spent less too; bench/ANALYSIS.md, section w).
+ * messages cost the instance about 340 µs of CPU to read that way against 70 µs to take the
+ * string and parse it, and Redis 194 against 117 µs (`bench/reply-probe.ts`; ANALYSIS, w).
  */
 const PAGE_SCRIPT = `
 if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then

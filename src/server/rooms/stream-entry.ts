@@ -41,9 +41,9 @@ declare module 'ioredis' {
 /**
  * XRANGE or XREVRANGE of a room's stream, its entries sent back as one JSON string (cjson, as
  * a room's channel carries a message; '' for none). ioredis decodes a reply value by value:
- * the nested arrays of a search step's 1000 entries cost the instance 6.3 ms of CPU against
- * 2.8 ms for the string and its parse, and Redis 2.7 against 2.1 ms (bench/ANALYSIS.md,
- * section w).
+ * the nested arrays of a search step's 1000 entries cost the instance 8.4 ms of CPU against
+ * 2.0 ms for the string and its parse, and Redis 3.5 against 2.2 ms (`bench/reply-probe.ts`;
+ * bench/ANALYSIS.md, section w).
  *
  * KEYS[1] the stream. ARGV: the command, start, end, COUNT.
  */

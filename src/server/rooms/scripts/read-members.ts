@@ -7,8 +7,8 @@
  *
  * The names go back as one string, not an array of entries: ioredis decodes a reply value by
  * value, and reading a room of 100 this way cost the instance about 100 µs of CPU against
- * 35 µs for the one string and its split, Redis the same (bench/ANALYSIS.md, section w). A
- * name never holds a line break (NAME_PATTERN).
+ * 30 µs for the one string and its split, Redis the same (`bench/reply-probe.ts`;
+ * bench/ANALYSIS.md, section w). A name never holds a line break (NAME_PATTERN).
  */
 export const readMembersLua = (exactMaxArg: number, someArg: number, deadFrom: number): string => `
 local dead = {}
