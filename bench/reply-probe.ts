@@ -8,7 +8,7 @@
  *   presence scripts read it (src/server/rooms/scripts/read-members.ts);
  * - `page`: a history page of 50 messages with the append script's fields
  *   (src/server/rooms/history.ts);
- * - `search`: a search step of 1000 entries (src/server/rooms/edits.ts).
+ * - `search step`: 1000 entries (src/server/rooms/edits.ts).
  *
  * Each shape is run in `--rounds` alternated rounds of `--reads` reads (100 in flight, as
  * auto-pipelined joins are), and per read it reports this process's CPU (the client's: the
@@ -40,7 +40,7 @@ const log = (s: string): void => void process.stderr.write(`reply-probe: ${s}\n`
 /** One reply of one kind in both shapes: the Lua of each, and what the client does after. */
 interface Case {
   name: string;
-  /** Reads per round: a search step costs about 60 member lists. */
+  /** Reads per round (a search step costs about 60 member lists). */
   reads: number;
   key: string;
   arrays: string;
@@ -76,6 +76,16 @@ function cases(): Case[] {
     expectLength(e.length, n, what);
     expectLength(e[0]![1].length, 8, `${what}'s fields`);
   };
+  /** The newest `count` entries of the room's stream; `cost`: read `READS / cost` times. */
+  const range = (name: string, count: number, cost: number): Case => ({
+    name,
+    reads: Math.max(1, Math.round(READS / cost)),
+    key: 'probe:{r}:log',
+    arrays: RANGE_LUA(count, false),
+    string: RANGE_LUA(count, true),
+    takeArrays: (r) => entries(r, count, name),
+    takeString: (r) => entries(JSON.parse(r as string), count, name),
+  });
   return [
     {
       name: 'members',
@@ -91,24 +101,8 @@ function cases(): Case[] {
         ),
       takeString: (r) => expectLength(users((r as string).split('\n')).length, MEMBERS, 'members'),
     },
-    {
-      name: 'page',
-      reads: Math.max(1, Math.round(READS / 4)),
-      key: 'probe:{r}:log',
-      arrays: RANGE_LUA(50, false),
-      string: RANGE_LUA(50, true),
-      takeArrays: (r) => entries(r, 50, 'page'),
-      takeString: (r) => entries(JSON.parse(r as string), 50, 'page'),
-    },
-    {
-      name: 'search',
-      reads: Math.max(1, Math.round(READS / 60)),
-      key: 'probe:{r}:log',
-      arrays: RANGE_LUA(1000, false),
-      string: RANGE_LUA(1000, true),
-      takeArrays: (r) => entries(r, 1000, 'search step'),
-      takeString: (r) => entries(JSON.parse(r as string), 1000, 'search step'),
-    },
+    range('page', 50, 4),
+    range('search step', 1000, 60),
   ];
 }
 
