@@ -24,9 +24,10 @@ const NO_AUTH: Readonly<Record<string, unknown>> = Object.freeze({});
  * life once the handshake has taken what it needs (the user and session into `socket.data`,
  * the token out of `auth`): the parsed headers (the request's header strings stay reachable
  * from them after the request itself is dropped), the query, the URL and the time as a date
- * string, about 700 bytes of a connection's heap (bench/ANALYSIS.md, section w). The address
- * and `issued` (the time, as a number) stay. Nothing of this server reads them after the
- * handshake, and `fetchSockets`, which ships handshakes to other instances, is not used.
+ * string: 659 bytes of a connection's live heap by heap snapshots (bench/ANALYSIS.md,
+ * section w). The address and `issued` (the time, as a number) stay. Nothing of this server
+ * reads them after the handshake, and `fetchSockets`, which ships handshakes to other
+ * instances, is not used.
  */
 function shedHandshake(socket: ChatSocket): void {
   const hs = socket.handshake;
