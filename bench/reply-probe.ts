@@ -23,6 +23,8 @@ import { Redis } from 'ioredis';
 import { cpuSeconds } from './cpu.js';
 import { median } from './fit.js';
 import { killAll, runProbe, startRedisProc } from './procs.js';
+import { readMembersLua } from '../src/server/rooms/scripts/read-members.js';
+import { entriesJsonLua } from '../src/server/rooms/stream-entry.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,18 +52,26 @@ interface Case {
   takeString: (reply: unknown) => void;
 }
 
-const MEMBER_LUA = (joined: boolean): string => `
-local entries = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
+/*
+ * Every script gets KEYS[1] (unused here), KEYS[2] the key read, ARGV[1] now, ARGV[2] and
+ * ARGV[3] the presence scripts' exact and partial list sizes. The string shapes are the
+ * server's own Lua (its member-list fragment, its entries-as-JSON expression); the array
+ * shapes are what they replaced.
+ */
+const MEMBER_LUA = (joined: boolean): string =>
+  joined
+    ? `local now = tonumber(ARGV[1])\n${readMembersLua(2, 3, 4)}\nreturn names`
+    : `
+local entries = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')
 local out = {}
 for _, e in ipairs(entries) do
-  local bar = string.find(e, '|', 1, true)
-  if bar then out[#out + 1] = ${joined ? 'string.sub(e, bar + 1)' : 'e'} end
+  if string.find(e, '|', 1, true) then out[#out + 1] = e end
 end
-return ${joined ? "table.concat(out, '\\n')" : 'out'}
+return out
 `;
 const RANGE_LUA = (count: number, json: boolean): string => `
-local e = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ${count})
-${json ? "if #e == 0 then return '' end return cjson.encode(e)" : 'return e'}
+local e = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ${count})
+return ${json ? entriesJsonLua('e') : 'e'}
 `;
 
 function expectLength(got: number, want: number, what: string): void {
@@ -143,7 +153,9 @@ async function round(
   for (let done = 0; done < c.reads; done += IN_FLIGHT) {
     const n = Math.min(IN_FLIGHT, c.reads - done);
     const replies = await Promise.all(
-      Array.from({ length: n }, () => redis.evalsha(sha(lua), 1, c.key, since)),
+      Array.from({ length: n }, () =>
+        redis.evalsha(sha(lua), 2, 'probe:{r}:ids', c.key, since, 2000, 200),
+      ),
     );
     for (const r of replies) take(r);
   }

@@ -10,7 +10,7 @@ import { freePort } from '../helpers/processes.js';
 /**
  * What an instance keeps of an accepted chat socket's handshake for the connection's life:
  * its user and session (in `socket.data`) and its address, not the request's headers, query,
- * URL or token (src/server/transport/dispatch.ts, `shedHandshake`). The instance runs in this
+ * URL or token (src/server/transport/dispatch.ts, `releaseRequest`). The instance runs in this
  * process, so that its sockets can be looked at.
  */
 describe("a chat socket's handshake record", () => {
@@ -39,7 +39,9 @@ describe("a chat socket's handshake record", () => {
       expect(socket.data.sessionHash).toMatch(/\S/);
       expect(socket.handshake.address).toMatch(/127\.0\.0\.1/);
       expect(socket.handshake.issued).toBeGreaterThan(0);
-      // Held for the connection's life otherwise: every header string, the query, the URL.
+      // Held for the connection's life otherwise: the request, every header string, the query,
+      // the URL.
+      expect((socket.conn as unknown as { request: unknown }).request).toBeNull();
       expect(Object.keys(socket.handshake.headers)).toEqual([]);
       expect(Object.keys(socket.handshake.query)).toEqual([]);
       expect(Object.keys(socket.handshake.auth)).toEqual([]);

@@ -1,7 +1,7 @@
 import type { Result } from 'ioredis';
 import { compareIds, type ChatMessage, type MessageKind } from '../../protocol/index.js';
 import { Changes } from './edits.js';
-import { parseEntries, toMessage } from './stream-entry.js';
+import { entriesJsonLua, parseEntries, toMessage } from './stream-entry.js';
 import { isDirectRoom } from './direct.js';
 import type { Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
@@ -85,9 +85,7 @@ elseif before ~= '' then
 else
   entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', limit)
 end
-local page = ''
-if #entries > 0 then page = cjson.encode(entries) end
-return {meta[1], meta[2], stale, redis.call('EXISTS', KEYS[3]), page, kept, oldest}
+return {meta[1], meta[2], stale, redis.call('EXISTS', KEYS[3]), ${entriesJsonLua('entries')}, kept, oldest}
 `;
 
 /** How long a client message id is remembered for deduplication. */

@@ -26,6 +26,13 @@ export function toMessage(room: string, [id, fields]: StreamEntry): ChatMessage 
   return msg;
 }
 
+/**
+ * A Lua expression: the stream entries in the Lua local named `entries` (an XRANGE reply) as the JSON
+ * {@link parseEntries} reads, '' for none (cjson would encode an empty table as `{}`).
+ */
+export const entriesJsonLua = (entries: string): string =>
+  `(#${entries} > 0 and cjson.encode(${entries}) or '')`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatLogRange(
@@ -49,8 +56,7 @@ declare module 'ioredis' {
  */
 const LOG_RANGE = `
 local e = redis.call(ARGV[1], KEYS[1], ARGV[2], ARGV[3], 'COUNT', ARGV[4])
-if #e == 0 then return '' end
-return cjson.encode(e)
+return ${entriesJsonLua('e')}
 `;
 
 /** Defines {@link readLog}'s script on `redis` (once per connection is enough; again is fine). */

@@ -14,22 +14,27 @@ export const PING_INTERVAL_MS = 25_000;
 /** How long Engine.IO waits for a ping's pong before it drops the connection. */
 export const PING_TIMEOUT_MS = 20_000;
 
-/** Shared by every accepted chat socket's handshake in place of its own (see shedHandshake). */
+/** Shared by every accepted chat socket's handshake record in place of its own. */
 const NO_HEADERS: Readonly<IncomingHttpHeaders> = Object.freeze({});
 const NO_QUERY: Readonly<ParsedUrlQuery> = Object.freeze({});
 const NO_AUTH: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * Lets go of what Socket.IO's handshake record keeps of a connection's request for its whole
- * life once the handshake has taken what it needs (the user and session into `socket.data`,
- * the token out of `auth`): the parsed headers (the request's header strings stay reachable
- * from them after the request itself is dropped), the query, the URL and the time as a date
- * string: 659 bytes of a connection's live heap by heap snapshots (bench/ANALYSIS.md,
- * section w). The address and `issued` (the time, as a number) stay. Nothing of this server
- * reads them after the handshake, and `fetchSockets`, which ships handshakes to other
- * instances, is not used.
+ * Lets go of what Socket.IO keeps of a connection's request for the connection's whole life,
+ * once the handshake has taken what it needs (the user and session into `socket.data`, the
+ * token out of `auth`) and the connection guard has released the connection (its listener
+ * runs first):
+ * - the request itself (`conn.request`: its headers, its parser's leftovers), Socket.IO's
+ *   memory advice;
+ * - the handshake record's parsed headers (the request's header strings stay reachable from
+ *   them after the request is dropped), query, URL and time as a date string: 659 bytes of a
+ *   connection's live heap by heap snapshots (bench/ANALYSIS.md, section w).
+ * The address and `issued` (the time, as a number) stay. Nothing of this server reads the rest
+ * after the handshake, and `fetchSockets`, which ships handshakes to other instances, is not
+ * used. (Engine.IO's own hold on the upgrade's request is let go in upgrade-gate.ts.)
  */
-function shedHandshake(socket: ChatSocket): void {
+function releaseRequest(socket: ChatSocket): void {
+  (socket.conn as { request: unknown }).request = null;
   const hs = socket.handshake;
   hs.headers = NO_HEADERS;
   hs.query = NO_QUERY;
@@ -101,12 +106,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
       );
     });
-    // Socket.IO keeps the upgrade request of every connection (its headers, its parser's
-    // leftovers) for as long as the connection lives; nothing here reads it after the
-    // handshake, which has copied what it needs (auth, address) by now, and the connection
-    // guard has released the connection (its listener runs first). Socket.IO's memory advice.
-    (socket.conn as { request: unknown }).request = null;
-    shedHandshake(socket);
+    releaseRequest(socket);
     socket.emit('session:welcome', {
       user: socket.data.user,
       instanceId: cfg.instanceId,
