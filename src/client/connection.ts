@@ -9,6 +9,7 @@ import {
   type Welcome,
 } from '../protocol/index.js';
 import { connectionRefused, Reconnects } from './delivery/backoff.js';
+import { watchedAgent } from './delivery/tcp-connect.js';
 import { onServerEvent } from './listen.js';
 import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
 
@@ -87,6 +88,8 @@ export class Connection {
   /** Which server next, and after how long (rotating, jittered backoff). */
   private readonly next: Reconnects;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The current attempt's wait for its TCP connection (see `Reconnects.connectTimeoutMs`). */
+  private connectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   /** Why the last connection went away, for the status line after the next connect. */
   private lostReason: string | undefined;
@@ -123,18 +126,34 @@ export class Connection {
     this.retryTimer = undefined;
     const server = this.server;
     if (this.next.attempt === 0) this.setState({ kind: 'connecting', server });
+    // Two waits (see `Reconnects.connectTimeoutMs`): a short one for the TCP connection, which
+    // a host that is up completes at once, and socket.io-client's own for the open after it,
+    // which a busy server answers in its turn.
+    let connectTimer: NodeJS.Timeout | undefined;
+    const secure = /^(https|wss):$/.test(new URL(server).protocol);
+    const agent = watchedAgent(secure, () => clearTimeout(connectTimer));
     const socket: ClientSocket = io(server, {
       transports: this.opts.transports,
       auth: { token: this.opts.token },
       reconnection: false,
       forceNew: true,
       timeout: this.next.openTimeoutMs,
+      // engine.io-client hands `agent` to `ws` (and to its polling requests) as it is; its
+      // type still says what a browser build takes.
+      agent: agent as unknown as string,
     });
     this.socket = socket;
+    const connectMs = this.next.connectTimeoutMs;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = connectTimer = setTimeout(() => {
+      if (this.socket !== socket) return;
+      this.discard(socket);
+      this.unanswered++;
+      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(connectMs)})`, false, true);
+    }, connectMs);
 
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
-      socket.removeAllListeners();
-      socket.close();
+      this.discard(socket);
       const refused = ConnectRefusal.safeParse(err.data);
       const code = refused.success ? refused.data.code : undefined;
       // No code: no server answered (refused, timed out), as opposed to one that said no.
@@ -161,8 +180,7 @@ export class Connection {
       this.lostReason = `${instanceId} ${DRAIN_WORDS[reason] ?? 'is going away'}`;
       this.moved = true;
       this.lostAt ??= Date.now();
-      socket.removeAllListeners();
-      socket.close();
+      this.discard(socket);
       // Spread the herd over the window the server gave; move to the next server.
       const inMs = this.next.drained(reconnectWithinMs);
       this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
@@ -173,14 +191,20 @@ export class Connection {
     });
     socket.on('disconnect', (reason) => {
       if (this.closed || this.state.kind === 'ended') return;
-      socket.removeAllListeners();
-      socket.close();
+      this.discard(socket);
       const was = this.welcome?.instanceId ?? 'the server';
       this.lostReason = `${was} went away`;
       this.moved = false;
       this.lostAt ??= Date.now();
       this.scheduleReconnect(reason);
     });
+  }
+
+  /** Stops listening to a socket and closes it (and its attempt's wait for TCP). */
+  private discard(socket: ClientSocket): void {
+    if (socket === this.socket) clearTimeout(this.connectTimer);
+    socket.removeAllListeners();
+    socket.close();
   }
 
   /**
@@ -198,8 +222,7 @@ export class Connection {
   private end(reason: SessionEndReason | 'unauthorized' | 'closed', message: string): void {
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
-    this.socket?.removeAllListeners();
-    this.socket?.close();
+    if (this.socket) this.discard(this.socket);
     this.hooks.ended();
     this.setState({ kind: 'ended', reason, message });
   }
@@ -287,8 +310,7 @@ export class Connection {
     this.closed = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
-    this.socket?.removeAllListeners();
-    this.socket?.close();
+    if (this.socket) this.discard(this.socket);
     this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
   }
 }

@@ -3,6 +3,8 @@ import {
   connectionRefused,
   drainDelayMs,
   reconnectDelayMs,
+  CONNECT_TIMEOUT_MAX_MS,
+  CONNECT_TIMEOUT_MIN_MS,
   OPEN_TIMEOUT_MAX_MS,
   OPEN_TIMEOUT_MIN_MS,
   Reconnects,
@@ -50,21 +52,32 @@ describe('reconnect backoff', () => {
     expect(r.lost()).toBe(299);
   });
 
-  it('waits longer for the open after each attempt in a row that ran out of it, up to 20 s, and starts over once answered', () => {
+  it('waits longer for TCP and for the open after each attempt in a row that ran out of a wait, and starts over once answered', () => {
     const r = new Reconnects(['a', 'b'], 300, 5000, () => 0.5);
-    expect(r.openTimeoutMs).toBe(OPEN_TIMEOUT_MIN_MS);
-    const waits = [1, 2, 3, 4].map(() => (r.lost(false, true), r.openTimeoutMs));
-    expect(waits).toEqual([10_000, 20_000, 20_000, 20_000]);
-    expect(OPEN_TIMEOUT_MAX_MS).toBe(20_000);
+    expect([r.connectTimeoutMs, r.openTimeoutMs]).toEqual([
+      CONNECT_TIMEOUT_MIN_MS,
+      OPEN_TIMEOUT_MIN_MS,
+    ]);
+    expect([CONNECT_TIMEOUT_MIN_MS, OPEN_TIMEOUT_MIN_MS]).toEqual([5000, 20_000]);
+    const waits = [1, 2, 3, 4].map(
+      () => (r.lost(false, true), [r.connectTimeoutMs, r.openTimeoutMs]),
+    );
+    expect(waits).toEqual([
+      [10_000, 40_000],
+      [20_000, 60_000],
+      [20_000, 60_000],
+      [20_000, 60_000],
+    ]);
+    expect([CONNECT_TIMEOUT_MAX_MS, OPEN_TIMEOUT_MAX_MS]).toEqual([20_000, 60_000]);
     // An attempt that failed otherwise (refused, closed, turned down) was answered in time.
     r.lost(true);
-    expect(r.openTimeoutMs).toBe(5000);
+    expect([r.connectTimeoutMs, r.openTimeoutMs]).toEqual([5000, 20_000]);
     r.lost(false, true);
     r.connected();
-    expect(r.openTimeoutMs).toBe(5000);
+    expect([r.connectTimeoutMs, r.openTimeoutMs]).toEqual([5000, 20_000]);
     r.lost(false, true);
     r.drained(1000);
-    expect(r.openTimeoutMs).toBe(5000);
+    expect([r.connectTimeoutMs, r.openTimeoutMs]).toEqual([5000, 20_000]);
   });
 
   it('counts a drain as the first attempt, on the next server', () => {

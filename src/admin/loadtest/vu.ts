@@ -5,7 +5,7 @@ import type { SentRef, VuSpec } from './messages.js';
 import { VuRoom } from './room.js';
 import { Sends } from './sends.js';
 import { countError, type VuSink, type VuTally } from './sink.js';
-import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, WireSocket } from './wire.js';
+import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, TCP_TIMED_OUT, WireSocket } from './wire.js';
 
 export type { VuSink, VuTally } from './sink.js';
 
@@ -120,6 +120,7 @@ export class VirtualUser {
           if (this.sock === sock) this.reconnect(reason);
         },
       },
+      this.next.connectTimeoutMs,
       this.next.openTimeoutMs,
     );
     this.sock = sock;
@@ -148,7 +149,7 @@ export class VirtualUser {
       drainWithinMs === undefined
         ? this.next.lost(
             connectionRefused(reason),
-            reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
+            reason === TCP_TIMED_OUT || reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
           )
         : this.next.drained(drainWithinMs);
     clearTimeout(this.retryTimer);

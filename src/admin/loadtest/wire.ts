@@ -1,7 +1,8 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
 import { ConnectRefusal, type ClientToServerEvents } from '../../protocol/index.js';
-import { OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
+import { CONNECT_TIMEOUT_MIN_MS, OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
+import { watchedConnect } from '../../client/delivery/tcp-connect.js';
 
 /**
  * The Socket.IO wire protocol (Engine.IO 4 framing, Socket.IO 5 packets) over one WebSocket
@@ -37,6 +38,8 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
+/** Why a socket failed when no TCP connection was made within its wait (the host did not answer). */
+export const TCP_TIMED_OUT = 'timeout before the TCP connection';
 /** Why a socket failed when the server did not open the transport within its wait. */
 export const OPEN_TIMED_OUT = 'timeout before the open';
 /** Why a socket failed when the server opened the transport but did not answer CONNECT in time. */
@@ -50,6 +53,8 @@ export class WireSocket {
   private done = false;
   /** Set once the namespace answered CONNECT. */
   connected = false;
+  /** Set once the TCP connection is made. */
+  private reached = false;
   private readonly openedAt = Date.now();
   /** Last sign of life from the server (a ping, or the open). */
   private lastPingAt = 0;
@@ -57,21 +62,26 @@ export class WireSocket {
   private deadAfterMs = 0;
 
   /**
-   * `openTimeoutMs`: how long the transport may take to open (up to Engine.IO's open packet),
-   * as socket.io-client's `timeout` (a reconnecting user's grows: `Reconnects.openTimeoutMs`);
-   * after that the server's pings say whether it is alive.
+   * The waits of socket.io-client's attempt, as chat-tui's (see `Reconnects.connectTimeoutMs`):
+   * `connectTimeoutMs` for the TCP connection (a host that is up completes it at once),
+   * `openTimeoutMs` from the start for the transport to open (up to Engine.IO's open packet),
+   * as socket.io-client's `timeout`; after that the server's pings say whether it is alive.
    */
   constructor(
     server: string,
     private readonly auth: { token: string },
     private readonly on: WireHandlers,
+    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MIN_MS,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MIN_MS,
   ) {
     const url = new URL('/socket.io/', server);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.search = '?EIO=4&transport=websocket';
     // No compression offered: the server does not compress (Engine.IO's default).
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      createConnection: watchedConnect(url.protocol === 'wss:', () => (this.reached = true)),
+    });
     this.decoder.on('decoded', (packet: Packet) => this.onSocketPacket(packet));
     this.ws.on('message', (data, isBinary) => {
       // Text frames arrive as one Buffer (binaryType 'nodebuffer', ws's default).
@@ -89,11 +99,13 @@ export class WireSocket {
   check(now: number): void {
     if (this.done) return;
     const age = now - this.openedAt;
-    // Which wait ran out says what the server had done: nothing of ours yet (no open: the
-    // upgrade was not answered), or the handshake (sessions, joins) it may still be running.
-    if (this.deadAfterMs === 0 && age > this.openTimeoutMs) this.fail(OPEN_TIMED_OUT);
-    // Twice the open's wait (10 s at first), so it grows with it: a server that answers late
-    // under a herd has read the session by then, and a retry would make it read it again.
+    // Which wait ran out says what the server had done: not even the TCP connection (the host
+    // does not answer), nothing of ours yet (no open: the upgrade was not answered), or the
+    // handshake (sessions, joins) it may still be running.
+    if (!this.reached && age > this.connectTimeoutMs) this.fail(TCP_TIMED_OUT);
+    else if (this.deadAfterMs === 0 && age > this.openTimeoutMs) this.fail(OPEN_TIMED_OUT);
+    // Twice the open's wait, so it grows with it: a server that answers late under a herd has
+    // read the session by then, and a retry would make it read it again.
     else if (!this.connected && age > 2 * this.openTimeoutMs) this.fail(CONNECT_TIMED_OUT);
     else if (this.deadAfterMs > 0 && now - this.lastPingAt > this.deadAfterMs)
       this.fail('ping timeout');
