@@ -10,6 +10,7 @@ import {
   serverSetting,
 } from '../../src/server/config/config.js';
 import { SERVER_SETTINGS } from '../../src/server/config/settings.js';
+import { OPEN_TIMEOUT_MIN_MS } from '../../src/client/delivery/backoff.js';
 import { SHARED_SETTINGS } from '../../src/shared/settings.js';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -46,8 +47,8 @@ describe('instance configuration from the settings definitions', () => {
       drainSpreadMs: 1000,
       redisLostMoveMs: 5000,
       slowConsumerMaxPackets: 5000,
-      headersTimeoutMs: 5000,
-      requestTimeoutMs: 10_000,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 20_000,
       unauthConnPerIp: 200,
       listenBacklog: 4096,
       heap: 'small',
@@ -85,6 +86,14 @@ describe('instance configuration from the settings definitions', () => {
     expect(cfg.instanceId).toBe('chat-x');
     expect(cfg.supervised).toBe(true);
     expect(serverSetting('unauthConnPerIp', { CHAT_UNAUTH_CONN_PER_IP: '3' })).toBe(3);
+  });
+
+  it("waits for a request's headers at least as long as clients wait for the open", () => {
+    // A busy instance (a reconnect herd) reads requests late; cutting them off sooner answers
+    // 408 to clients that were still waiting (bench/ANALYSIS.md, section x).
+    const cfg = instanceConfig({});
+    expect(cfg.headersTimeoutMs).toBeGreaterThanOrEqual(OPEN_TIMEOUT_MIN_MS);
+    expect(cfg.requestTimeoutMs).toBeGreaterThanOrEqual(OPEN_TIMEOUT_MIN_MS);
   });
 
   it('sizes the heap for memory unless told otherwise', () => {
