@@ -28,6 +28,7 @@ import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from '
 import { cpuSeconds } from './cpu.js';
 import { Inspector, topAlloc, topSelf, topTotal } from './inspector.js';
 import { GenPool, freePort, killAll, sleep } from './procs.js';
+import { commandsDelta, RedisProbe } from './redis-stats.js';
 import type { Kind } from './protocols.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -190,8 +191,13 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       inspect && PROFILE_PHASE === 'hold' ? await Inspector.attach(inspect) : undefined;
     await holdInspector?.start();
     watch.enter('hold');
+    const probe = new RedisProbe(c.redisUrl);
+    const commandsBefore = await probe.commands();
     const before = { at: Date.now(), inst: cpuSeconds(c.pids[0]!), redis: cpuSeconds(c.redisPid) };
     await sleep(HOLD_S * 1000);
+    // What Redis ran over the hold, by command (µs of its CPU a second, calls a second).
+    const spent = commandsDelta(commandsBefore, await probe.commands());
+    probe.close();
     const secs = (Date.now() - before.at) / 1000;
     const inst = cpuSeconds(c.pids[0]!) - before.inst;
     const redis = cpuSeconds(c.redisPid) - before.redis;
@@ -201,6 +207,14 @@ async function probe(kind: Kind, gens: GenPool): Promise<void> {
       `${kind} idle over ${secs.toFixed(0)} s: instance ${((100 * inst) / secs).toFixed(1)} % of a core ` +
         `(${((1e6 * inst) / secs / held).toFixed(2)} µs per connection-second), Redis ` +
         `${((100 * redis) / secs).toFixed(1)} % (${ROOMS} rooms on 1 instance)`,
+    );
+    const perSec = (x: number): string => (x / secs).toFixed(1);
+    log(
+      `${kind} Redis over the hold, by command (µs a second / calls a second): ` +
+        (spent
+          .slice(0, 10)
+          .map((x) => `${x.command} ${perSec(x.usec)} / ${perSec(x.calls)}`)
+          .join(', ') || 'none'),
     );
     await sample(c, `held ${HOLD_S} s more`, base);
     watch.enter('closes and after');

@@ -80,12 +80,41 @@ export class RedisProbe {
     return { bytes, keys, entries: total };
   }
 
+  /** Calls and µs of Redis's CPU by command (INFO commandstats: a script's own calls too). */
+  async commands(): Promise<Map<string, CommandCost>> {
+    const info = await this.redis.info('commandstats');
+    const out = new Map<string, CommandCost>();
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+      out.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+    return out;
+  }
+
   /** Entries of a stream (for {@link usage}). */
   xlen = (key: string): Promise<number> => this.redis.xlen(key);
 
   close(): void {
     this.redis.disconnect();
   }
+}
+
+export interface CommandCost {
+  calls: number;
+  usec: number;
+}
+
+/** What each command cost between two readings of {@link RedisProbe.commands}, dearest first. */
+export function commandsDelta(
+  a: Map<string, CommandCost>,
+  b: Map<string, CommandCost>,
+): (CommandCost & { command: string })[] {
+  return [...b]
+    .map(([command, { calls, usec }]) => ({
+      command,
+      calls: calls - (a.get(command)?.calls ?? 0),
+      usec: usec - (a.get(command)?.usec ?? 0),
+    }))
+    .filter((c) => c.calls > 0 && c.command !== 'info')
+    .sort((x, y) => y.usec - x.usec);
 }
 
 export function deltaOf(a: Reading, b: Reading): RedisDelta {
