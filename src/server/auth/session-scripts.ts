@@ -80,35 +80,47 @@ return {'ok'}
 `;
 
 /**
- * Checks a session against its account in one step: it exists, its account exists and is
- * the incarnation it was made for, and no ban stands. A session whose account is gone or
- * replaced is deleted (it can never be valid again). With `renewEveryMs` >= 0 (a handshake)
- * the session's expiry and its user's index are pushed back once that much of the TTL has
- * run down; -1 (a sweep) only looks. Either way the account is stamped as seen. A good
- * session's flood penalty is read in the same step (the block key's expiry): a handshake is
- * one command.
- * A session ended (see {@link END_SESSIONS_LUA}) answers why: its account's ban while one
- * stands (it says until when), otherwise the reason it was ended for.
+ * Lua: `session_refusal(session, account, ban, index, hash)`, what is wrong with a session, as
+ * the table a script answers ({'gone'}, {'ended', reason}, {'orphan'}, {'banned', banJSON}),
+ * or nil and the account's record when it is good: it exists, its account exists and is the
+ * incarnation it was made for, and no ban stands. A session whose account is gone or replaced
+ * is deleted, and dropped from its user's index (it can never be valid again). A session
+ * ended (see {@link END_SESSIONS_LUA}) answers why: its account's ban while one stands (it
+ * says until when), otherwise the reason it was ended for. Needs INC_OF_LUA.
+ */
+const SESSION_REFUSAL_LUA = `
+local function session_refusal(session, account, ban, index, hash)
+  local raw = redis.call('GET', session)
+  if not raw then return {'gone'} end
+  if string.sub(raw, 1, 6) == 'ended:' then
+    local b = redis.call('GET', ban)
+    if b then return {'banned', b} end
+    return {'ended', string.sub(raw, 7)}
+  end
+  local acc = redis.call('GET', account)
+  if not acc or inc_of(acc) ~= inc_of(raw) then
+    redis.call('DEL', session)
+    redis.call('SREM', index, hash)
+    return {'orphan'}
+  end
+  local b = redis.call('GET', ban)
+  if b then return {'banned', b} end
+  return nil, acc
+end
+`;
+
+/**
+ * Checks a session for a handshake in one step (see SESSION_REFUSAL_LUA). A good session's
+ * expiry and its user's index are pushed back once `renewEveryMs` of the TTL has run down
+ * (-1: never), its account is stamped as seen, and its flood penalty is read in the same step
+ * (the block key's expiry): a handshake is one command.
  * KEYS: session, account, ban, seen, index, flood block. ARGV: ttlSec, renewEveryMs, now, hash.
  * Returns {'gone'}, {'ended', reason}, {'orphan'}, {'banned', banJSON} or
  * {'ok', createdAt, pttl, blockedMs}.
  */
-const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'gone'} end
-if string.sub(raw, 1, 6) == 'ended:' then
-  local ban = redis.call('GET', KEYS[3])
-  if ban then return {'banned', ban} end
-  return {'ended', string.sub(raw, 7)}
-end
-local acc = redis.call('GET', KEYS[2])
-if not acc or inc_of(acc) ~= inc_of(raw) then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[5], ARGV[4])
-  return {'orphan'}
-end
-local ban = redis.call('GET', KEYS[3])
-if ban then return {'banned', ban} end
+const RESOLVE_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}${SESSION_REFUSAL_LUA}
+local bad, acc = session_refusal(KEYS[1], KEYS[2], KEYS[3], KEYS[5], ARGV[4])
+if bad then return bad end
 local pttl = redis.call('PTTL', KEYS[1])
 local ttl = tonumber(ARGV[1]) * 1000
 local every = tonumber(ARGV[2])
@@ -121,6 +133,31 @@ stamp_seen(KEYS[4], KEYS[2], ARGV[3])
 local blocked = redis.call('PTTL', KEYS[6])
 if blocked < 0 then blocked = 0 end
 return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
+`;
+
+/**
+ * Checks sessions of live sockets as the resolve script does (a sweep: see session-watch.ts),
+ * many in one call, without renewing them or reading their flood penalty: a sweep only looks.
+ * Each account is stamped as seen. KEYS: for each session its session, account, ban, seen
+ * and index keys (on Redis Cluster all in one slot). ARGV: now, then each session's hash.
+ * Returns each session's answer on a line of its own, in order: `ok`, `gone`, `orphan`,
+ * `ended:<reason>` or `banned:<banJSON>` (its line breaks made spaces). One string, not an
+ * array: ioredis 6 reads a long array reply far slower than a string (bench/ANALYSIS.md, w).
+ */
+const CHECK_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}${SESSION_REFUSAL_LUA}
+local out = {}
+for i = 1, #KEYS / 5 do
+  local k = (i - 1) * 5
+  local bad = session_refusal(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 5], ARGV[i + 1])
+  if bad then
+    -- A ban written by hand may be JSON over several lines: a line break is a space there.
+    out[i] = bad[2] and (bad[1] .. ':' .. (string.gsub(bad[2], '[\\r\\n]', ' '))) or bad[1]
+  else
+    stamp_seen(KEYS[k + 4], KEYS[k + 2], ARGV[1])
+    out[i] = 'ok'
+  end
+end
+return table.concat(out, '\\n')
 `;
 
 /** Ends one session. KEYS: session, index. ARGV: hash, reason, keep (s). */
@@ -172,6 +209,24 @@ declare module 'ioredis' {
       now: number,
       hash: string,
     ): Result<ResolveReply, Context>;
+    /** `numKeys` keys (five a session), then now and the sessions' hashes: see CHECK_SCRIPT. */
+    chatSessionCheck(
+      numKeys: number,
+      ...keysThenArgs: (string | number)[]
+    ): Result<string, Context>;
+    /**
+     * The same for one session, with a fixed key count: ioredis's auto-pipelining on Redis
+     * Cluster routes a call by its first argument, which must then be a key.
+     */
+    chatSessionCheckOne(
+      session: string,
+      account: string,
+      ban: string,
+      seen: string,
+      index: string,
+      now: number,
+      hash: string,
+    ): Result<string, Context>;
     chatSessionRevoke(
       session: string,
       index: string,
@@ -191,6 +246,8 @@ declare module 'ioredis' {
 export function defineSessionCommands(redis: RedisConn): void {
   defineScript(redis, 'chatSessionCreate', { numberOfKeys: 5, lua: CREATE_SCRIPT });
   defineScript(redis, 'chatSessionResolve', { numberOfKeys: 6, lua: RESOLVE_SCRIPT });
+  defineScript(redis, 'chatSessionCheck', { numberOfKeys: undefined, lua: CHECK_SCRIPT });
+  defineScript(redis, 'chatSessionCheckOne', { numberOfKeys: 5, lua: CHECK_SCRIPT });
   defineScript(redis, 'chatSessionRevoke', { numberOfKeys: 2, lua: REVOKE_SCRIPT });
   defineScript(redis, 'chatSessionRevokeAll', { numberOfKeys: 1, lua: REVOKE_ALL_SCRIPT });
 }

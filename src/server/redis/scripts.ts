@@ -3,7 +3,8 @@ import type { RedisConn } from './clients.js';
 
 /** One Lua script, as `defineCommand` takes it. */
 export interface ScriptDefinition {
-  numberOfKeys: number;
+  /** undefined: the caller passes the number of keys first (a script over a varying count). */
+  numberOfKeys: number | undefined;
   lua: string;
 }
 
@@ -32,7 +33,7 @@ const onPipelines = new Map<string, string>();
  */
 export function defineScript(redis: RedisConn, name: string, def: ScriptDefinition): void {
   const prefix = (redis.options as { keyPrefix?: string }).keyPrefix ?? '';
-  const identity = `${def.numberOfKeys}\n${prefix}\n${def.lua}`;
+  const identity = `${def.numberOfKeys ?? 'varying'}\n${prefix}\n${def.lua}`;
   const known = onPipelines.get(name);
   if (known !== undefined && known !== identity) {
     throw new Error(`Redis script ${name} is already defined with other Lua, key count or prefix`);
