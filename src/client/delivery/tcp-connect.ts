@@ -45,7 +45,8 @@ export function watchedConnect(
  * after the upgrade (a request that upgrades detaches its socket from the agent).
  */
 export function watchedAgent(secure: boolean, onConnect: () => void): http.Agent {
-  const agent = secure ? new https.Agent() : new http.Agent();
+  // Kept alive, as Node's global agent is: a long-polling transport reuses its connection.
+  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   const create = agent.createConnection.bind(agent);
   agent.createConnection = (options, callback) => {
     const socket = create(options, callback);

@@ -107,12 +107,14 @@ function isEndedFor(s: string): s is EndedFor {
   return ENDED_FOR.has(s);
 }
 
-/** What the session script's refusal means for the session of `user`. */
 /**
  * Sessions checked in one script call on a single Redis: a call of 100 holds Redis about a
  * millisecond, and saves most of what a call costs both sides beyond its session's reads.
  */
 export const CHECK_SESSIONS_PER_CALL = 100;
+
+/** A session's keys as the check script takes them: session, account, ban, seen, index. */
+type CheckKeys = [string, string, string, string, string];
 
 /** One line of the check script's answer (see CHECK_SCRIPT), as the resolve script says it. */
 function checkReply(line: string): Exclude<ResolveReply, ['ok', ...unknown[]]> {
@@ -124,6 +126,7 @@ function checkReply(line: string): Exclude<ResolveReply, ['ok', ...unknown[]]> {
   throw new Error(`session check: an answer it does not know (${line.slice(0, 40)})`);
 }
 
+/** What the session script's refusal means for the session of `user`. */
 function refusedAs(user: string, reply: Exclude<ResolveReply, ['ok', ...unknown[]]>): Refused {
   if (reply[0] === 'banned') return { ok: false, why: 'banned', user, ban: parseBan(reply[1])! };
   if (reply[0] === 'orphan') return { ok: false, why: 'orphan', user };
@@ -313,7 +316,7 @@ export class Sessions {
   async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
     const now = Date.now();
     const k = this.keys;
-    const keysOf = ({ user, hash }: { user: string; hash: string }): string[] => [
+    const keysOf = ({ user, hash }: { user: string; hash: string }): CheckKeys => [
       k.session(user, hash),
       k.user(user),
       k.userBan(user),
@@ -322,12 +325,8 @@ export class Sessions {
     ];
     const calls: Promise<string>[] = [];
     if (this.redis instanceof Cluster) {
-      for (const s of sessions) {
-        const [session, account, ban, seen, index] = keysOf(s) as [string, ...string[]];
-        calls.push(
-          this.redis.chatSessionCheckOne(session, account!, ban!, seen!, index!, now, s.hash),
-        );
-      }
+      for (const s of sessions)
+        calls.push(this.redis.chatSessionCheckOne(...keysOf(s), now, s.hash));
     } else {
       for (let i = 0; i < sessions.length; i += CHECK_SESSIONS_PER_CALL) {
         const some = sessions.slice(i, i + CHECK_SESSIONS_PER_CALL);
