@@ -94,8 +94,13 @@ export function connect(target: RedisTarget, role: Role, name: string): RedisCon
   const base: RedisOptions = {
     retryStrategy,
     connectionName: `${name}:${role}`,
-    // Keep trying to reconnect forever: an instance outlives a Redis restart.
-    reconnectOnError: () => true,
+    // An error reply drops the connection only when it says the connection is on a replica
+    // (READONLY: a failover demoted the node it reached); reconnecting finds the master.
+    // Every other error reply (a script's error, WRONGTYPE, OOM, NOPERM) belongs to its own
+    // command: dropping the connection for it failed every other command in flight and every
+    // one sent before the reconnect (no offline queue). Reconnecting after a lost connection
+    // is `retryStrategy`'s, forever: an instance outlives a Redis restart.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
     ...ROLE_OPTIONS[role],
   };
   if (target.kind === 'single') return new Redis(target.url, base);
