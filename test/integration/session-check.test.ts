@@ -55,7 +55,8 @@ describe('checking the sessions of live sockets', () => {
 
     await sessions.check([good]); // the script loaded, so that what follows counts calls only
     const before = await scriptCalls();
-    const bad = await sessions.check(list);
+    const { bad, unreadable } = await sessions.check(list);
+    expect(unreadable).toEqual([]);
     // One call for the six on a single Redis.
     if (fixture.redis.kind === 'single') expect((await scriptCalls()) - before).toBe(1);
 
@@ -95,8 +96,38 @@ describe('checking the sessions of live sockets', () => {
       removed.add(list[i]!.hash);
     }
     const before = await scriptCalls();
-    const bad = await sessions.check(list);
+    const { bad } = await sessions.check(list);
     if (fixture.redis.kind === 'single') expect((await scriptCalls()) - before).toBe(3);
     expect(new Set(bad.keys())).toEqual(removed);
+  });
+
+  it('judges the others in a call where one session has a key the server did not write', async () => {
+    const url = fixture.nodes[0]!.url;
+    const names = ['before', 'mangled', 'wrong-type', 'after', 'gone'].map((p) =>
+      userName(`chk-${p}`),
+    );
+    const tokens = await Promise.all(names.map((n) => login(url, n, 'password-1')));
+    const [before, mangled, wrongType, after, gone] = tokens.map((t) => session(t.token)) as [
+      ReturnType<typeof session>,
+      ...ReturnType<typeof session>[],
+    ];
+    // An account record edited by hand into something that is not JSON, and a seen stamp
+    // that is not a string at all.
+    await redis.set(`chat:user:{${mangled!.user}}`, 'not json {');
+    await redis.del(`chat:user:{${wrongType!.user}}:seen`);
+    await redis.rpush(`chat:user:{${wrongType!.user}}:seen`, 'a list');
+    await redis.del(sessionKey(tokens[4]!.token));
+
+    const { bad, unreadable } = await sessions.check([before, mangled!, wrongType!, after!, gone!]);
+    expect(Object.fromEntries(bad)).toEqual({ [gone!.hash]: { ok: false, why: 'invalid' } });
+    expect(unreadable.map((u) => [u.user, u.hash])).toEqual([
+      [mangled!.user, mangled!.hash],
+      [wrongType!.user, wrongType!.hash],
+    ]);
+    expect(unreadable[0]!.error).toMatch(/Expected value/);
+    expect(unreadable[1]!.error).toMatch(/WRONGTYPE/);
+    // Left as they are: nothing deleted for them.
+    expect(await redis.exists(sessionKey(tokens[1]!.token))).toBe(1);
+    expect(await redis.exists(sessionKey(tokens[2]!.token))).toBe(1);
   });
 });

@@ -11,6 +11,7 @@ import {
   type TestInstance,
 } from '../helpers/cluster.js';
 import { killAll, killAndWait, track } from '../helpers/processes.js';
+import { eventually } from '../helpers/eventually.js';
 import { handshakeOutcome } from '../helpers/raw.js';
 import { SessionEndReason } from '../../src/protocol/index.js';
 import { Sessions, parseToken } from '../../src/server/auth/sessions.js';
@@ -188,6 +189,35 @@ describe('sockets whose session vanished are ended promptly', () => {
       expect(await handshakeOutcome(node.url, { token })).toBe('unauthorized');
     },
   );
+
+  it('a session whose account record holds what the server did not write is left connected and said at warn; a vanished one beside it still ends', async () => {
+    const name = userName('mangled');
+    const { token } = await login(node.url, name, 'password-1');
+    const { token: goneToken } = await login(node.url, userName('vanished'), 'password-1');
+    const kept = await connectAs(token);
+    const vanished = await connectAs(goneToken);
+    const r = redis.client();
+    await r.set(`chat:user:{${name}}`, 'not json {');
+    await r.del(sessionKey(goneToken));
+    r.disconnect();
+    await until(vanished, () => vanished.state.kind === 'ended', 5000, 'the vanished one ended');
+    const warned = await eventually(
+      () => {
+        const line = node.log.lines.find(
+          (l) =>
+            l.level === 40 &&
+            String(l.msg).startsWith('sessions whose keys hold what the server did not write') &&
+            Array.isArray(l.users) &&
+            l.users.includes(name),
+        );
+        if (!line) throw new Error('not yet');
+        return line;
+      },
+      { what: 'the warning naming the user', timeoutMs: 5000 },
+    );
+    expect(String(warned.error)).toMatch(/Expected value/);
+    expect(kept.state.kind).toBe('connected');
+  });
 
   it('FLUSHALL ends every live socket, and the tokens are refused from then on', async () => {
     const { token } = await login(node.url, userName('flushed'), 'password-1');

@@ -141,19 +141,27 @@ return {'ok', cjson.decode(acc).createdAt, pttl, blocked}
  * Each account is stamped as seen. KEYS: for each session its session, account, ban, seen
  * and index keys (on Redis Cluster all in one slot). ARGV: now, then each session's hash.
  * Returns each session's answer on a line of its own, in order: `ok`, `gone`, `orphan`,
- * `ended:<reason>` or `banned:<banJSON>` (its line breaks made spaces). One string, not an
+ * `ended:<reason>`, `banned:<banJSON>` (its line breaks made spaces) or `error:<message>` (a
+ * record it could not read: that session alone is left unjudged). One string, not an
  * array: ioredis 6 reads a long array reply far slower than a string (bench/ANALYSIS.md, w).
  */
 const CHECK_SCRIPT = `${INC_OF_LUA}${STAMP_SEEN_LUA}${SESSION_REFUSAL_LUA}
+-- One line: line breaks made spaces (a ban written by hand may be JSON over several lines).
+local function line(s) return (string.gsub(s, '[\\r\\n]', ' ')) end
+local function judge(k, hash)
+  local bad = session_refusal(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 5], hash)
+  if not bad then stamp_seen(KEYS[k + 4], KEYS[k + 2], ARGV[1]) end
+  return bad
+end
 local out = {}
 for i = 1, #KEYS / 5 do
-  local k = (i - 1) * 5
-  local bad = session_refusal(KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 5], ARGV[i + 1])
-  if bad then
-    -- A ban written by hand may be JSON over several lines: a line break is a space there.
-    out[i] = bad[2] and (bad[1] .. ':' .. (string.gsub(bad[2], '[\\r\\n]', ' '))) or bad[1]
+  local ok, bad = pcall(judge, (i - 1) * 5, ARGV[i + 1])
+  if not ok then
+    -- A key the script cannot read (not what the server wrote) fails its session alone.
+    out[i] = 'error:' .. line(type(bad) == 'table' and tostring(bad.err) or tostring(bad))
+  elseif bad then
+    out[i] = bad[2] and (bad[1] .. ':' .. line(bad[2])) or bad[1]
   else
-    stamp_seen(KEYS[k + 4], KEYS[k + 2], ARGV[1])
     out[i] = 'ok'
   end
 end

@@ -69,7 +69,17 @@ export function watchSessions(
   const checkList = async (list: Checked[]): Promise<number> => {
     let ended = 0;
     for (let i = 0; i < list.length; i += BATCH) {
-      const bad = await sessions.check(list.slice(i, i + BATCH));
+      const { bad, unreadable } = await sessions.check(list.slice(i, i + BATCH));
+      if (unreadable.length > 0) {
+        log.warn(
+          {
+            users: [...new Set(unreadable.map((u) => u.user))].slice(0, 20),
+            sessions: unreadable.length,
+            error: unreadable[0]!.error,
+          },
+          'sessions whose keys hold what the server did not write could not be checked; their sockets are left as they are',
+        );
+      }
       if (bad.size === 0) continue;
       // Every instance drops them from its session cache before the sockets reconnect.
       await sessions.forget([...bad.keys()]);

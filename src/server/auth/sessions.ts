@@ -116,14 +116,29 @@ export const CHECK_SESSIONS_PER_CALL = 100;
 /** A session's keys as the check script takes them: session, account, ban, seen, index. */
 type CheckKeys = [string, string, string, string, string];
 
-/** One line of the check script's answer (see CHECK_SCRIPT), as the resolve script says it. */
-function checkReply(line: string): Exclude<ResolveReply, ['ok', ...unknown[]]> {
+/**
+ * One line of the check script's answer (see CHECK_SCRIPT): a refusal as the resolve script
+ * says it, or why the session could not be judged (`error`).
+ */
+function checkReply(line: string): Exclude<ResolveReply, ['ok', ...unknown[]]> | ['error', string] {
   const colon = line.indexOf(':');
   const kind = colon < 0 ? line : line.slice(0, colon);
   const rest = colon < 0 ? '' : line.slice(colon + 1);
-  if (kind === 'banned' || kind === 'ended') return [kind, rest];
+  if (kind === 'banned' || kind === 'ended' || kind === 'error') return [kind, rest];
   if (kind === 'gone' || kind === 'orphan') return [kind];
-  throw new Error(`session check: an answer it does not know (${line.slice(0, 40)})`);
+  return ['error', `an answer the server does not know: ${line.slice(0, 80)}`];
+}
+
+/** What a sweep's check found (see {@link Sessions.check}). */
+export interface SessionCheck {
+  /** Sessions that are no longer good, by hash, and why. */
+  bad: Map<string, Refused>;
+  /**
+   * Sessions that could not be judged: a key of theirs holds what the server did not write
+   * (say, an account record edited by hand). They are left as they are; the others are not
+   * held up by them.
+   */
+  unreadable: { user: string; hash: string; error: string }[];
 }
 
 /** What the session script's refusal means for the session of `user`. */
@@ -311,9 +326,9 @@ export class Sessions {
    * accounts as seen. Many sessions go in one script call on a single Redis
    * ({@link CHECK_SESSIONS_PER_CALL}); on Redis Cluster, where one call's keys must share a
    * slot, one each (each in its user's slot). Answers what is wrong with each session that is
-   * no longer good (absent: it is).
+   * no longer good (absent: it is), and which could not be judged.
    */
-  async check(sessions: { user: string; hash: string }[]): Promise<Map<string, Refused>> {
+  async check(sessions: { user: string; hash: string }[]): Promise<SessionCheck> {
     const now = Date.now();
     const k = this.keys;
     const keysOf = ({ user, hash }: { user: string; hash: string }): CheckKeys => [
@@ -338,12 +353,15 @@ export class Sessions {
     const answers = (await Promise.all(calls)).flatMap((a) => a.split('\n'));
     if (answers.length !== sessions.length)
       throw new Error(`session check: ${answers.length} answers for ${sessions.length} sessions`);
-    const bad = new Map<string, Refused>();
+    const found: SessionCheck = { bad: new Map(), unreadable: [] };
     sessions.forEach(({ user, hash }, i) => {
       const answer = answers[i]!;
-      if (answer !== 'ok') bad.set(hash, refusedAs(user, checkReply(answer)));
+      if (answer === 'ok') return;
+      const reply = checkReply(answer);
+      if (reply[0] === 'error') found.unreadable.push({ user, hash, error: reply[1] });
+      else found.bad.set(hash, refusedAs(user, reply));
     });
-    return bad;
+    return found;
   }
 
   /**
