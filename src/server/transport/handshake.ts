@@ -65,7 +65,12 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
         next();
       },
       (err: unknown) => {
-        log.warn({ err: (err as Error).message }, 'handshake could not reach Redis');
+        // Redis unreachable, or (its error says which) a record the session script cannot
+        // read: either way the client is told to retry.
+        log.warn(
+          { err: (err as Error).message },
+          'handshake could not read the session from Redis',
+        );
         next(connectError(ErrorCode.Unavailable, 'storage is unavailable; retry shortly'));
       },
     );
