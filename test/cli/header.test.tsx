@@ -71,7 +71,7 @@ describe('connection header', () => {
     h = await setup();
     h.chat.setState({ kind: 'reconnecting', attempt: 1, inMs: 0, reason: 'chat-1 is restarting' });
     await h.until((f) => {
-      expect(headerLine(f)).toContain('reconnecting, attempt 1 in now');
+      expect(headerLine(f)).toContain('reconnecting, attempt 1 under way');
       expect(statusLine(f)).toBe('… chat-1 is restarting');
     });
     h.chat.fire('status', 'chat-1 is restarting; moved to chat-3; 0 missed messages recovered');

@@ -34,3 +34,23 @@ describe('the header says why a session ended', () => {
     expect(refused.why).toBe('session is invalid (run chat-tui login)');
   });
 });
+
+describe('the header counts down to the next attempt', () => {
+  const state = {
+    kind: 'reconnecting',
+    attempt: 3,
+    inMs: 4000,
+    reason: 'chat-2 went away',
+  } as const;
+
+  it('says how long until the attempt, then that it is under way while it waits for the server', () => {
+    expect(connectionLabel(state, 0, 1000).text).toBe('reconnecting, attempt 3 in 3 s');
+    expect(connectionLabel(state, 0, 3500).text).toBe('reconnecting, attempt 3 in <1 s');
+    expect(connectionLabel(state, 0, 4000).text).toBe('reconnecting, attempt 3 under way');
+    expect(connectionLabel(state, 0, 12_000)).toEqual({
+      text: 'reconnecting, attempt 3 under way',
+      tone: 'busy',
+      why: 'chat-2 went away',
+    });
+  });
+});

@@ -27,9 +27,12 @@ export function connectionLabel(
       return { text: 'connected', tone: 'ok' };
     case 'reconnecting': {
       const left = Math.max(0, state.inMs - (now - since));
-      const when = left >= 950 ? `${Math.round(left / 1000)} s` : left > 0 ? '<1 s' : 'now';
+      // Once its delay has run out the attempt is under way: it may wait up to 5 s for the
+      // server's host and 20 s for the server (Reconnects.connectTimeoutMs).
+      const when =
+        left >= 950 ? `in ${Math.round(left / 1000)} s` : left > 0 ? 'in <1 s' : 'under way';
       return {
-        text: `reconnecting, attempt ${state.attempt} in ${when}`,
+        text: `reconnecting, attempt ${state.attempt} ${when}`,
         tone: 'busy',
         why: sanitizeInline(state.reason, 120),
       };
