@@ -149,7 +149,8 @@ export class Connection {
       if (this.socket !== socket) return;
       this.discard(socket);
       this.unanswered++;
-      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(connectMs)})`, false, true);
+      // No sign of a busy server (its host did not answer): the open's wait does not grow.
+      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(connectMs)})`);
     }, connectMs);
 
     socket.on('connect_error', (err: Error & { data?: unknown }) => {

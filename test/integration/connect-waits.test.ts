@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_TIMED_OUT, TCP_TIMED_OUT, WireSocket } from '../../src/admin/loadtest/wire.js';
 import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
-import { CONNECT_TIMEOUT_MIN_MS } from '../../src/client/delivery/backoff.js';
+import { CONNECT_TIMEOUT_MS } from '../../src/client/delivery/backoff.js';
 import type { ConnectionState } from '../../src/client/types.js';
 import { userName, useCluster } from '../helpers/cluster.js';
 
@@ -91,7 +91,7 @@ describe("chat-tui's client", () => {
     expect(welcome.instanceId).toBe(node.id);
     // The attempt on the black hole ran out of its TCP wait, not of the open's (20 s).
     expect(reasons(states)).toEqual([
-      `timeout (no TCP connection in ${CONNECT_TIMEOUT_MIN_MS / 1000} s)`,
+      `timeout (no TCP connection in ${CONNECT_TIMEOUT_MS / 1000} s)`,
     ]);
   });
 
@@ -103,7 +103,7 @@ describe("chat-tui's client", () => {
     try {
       welcomed = c.connect();
       // Stopped longer than the TCP wait: a client that gave up on it then would retry.
-      await sleep(CONNECT_TIMEOUT_MIN_MS + 2000);
+      await sleep(CONNECT_TIMEOUT_MS + 2000);
     } finally {
       process.kill(node.pid, 'SIGCONT');
     }

@@ -5,7 +5,7 @@ import type { SentRef, VuSpec } from './messages.js';
 import { VuRoom } from './room.js';
 import { Sends } from './sends.js';
 import { countError, type VuSink, type VuTally } from './sink.js';
-import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, TCP_TIMED_OUT, WireSocket } from './wire.js';
+import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, WireSocket } from './wire.js';
 
 export type { VuSink, VuTally } from './sink.js';
 
@@ -149,7 +149,8 @@ export class VirtualUser {
       drainWithinMs === undefined
         ? this.next.lost(
             connectionRefused(reason),
-            reason === TCP_TIMED_OUT || reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
+            // A host that did not answer (TCP) is no sign of a busy server: not counted.
+            reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
           )
         : this.next.drained(drainWithinMs);
     clearTimeout(this.retryTimer);

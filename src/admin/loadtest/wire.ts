@@ -1,7 +1,7 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
 import { ConnectRefusal, type ClientToServerEvents } from '../../protocol/index.js';
-import { CONNECT_TIMEOUT_MIN_MS, OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
+import { CONNECT_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
 import { watchedConnect } from '../../client/delivery/tcp-connect.js';
 
 /**
@@ -71,7 +71,7 @@ export class WireSocket {
     server: string,
     private readonly auth: { token: string },
     private readonly on: WireHandlers,
-    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MIN_MS,
+    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MS,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MIN_MS,
   ) {
     const url = new URL('/socket.io/', server);

@@ -16,21 +16,20 @@ export function reconnectDelayMs(
 
 /**
  * How long an attempt waits for its TCP connection. A host that is up completes it at once,
- * however busy its server (the kernel's accept queue answers), so a short wait is enough to
- * leave a host that does not answer at all (a partition) soon for the next. Each attempt in a
- * row that ran out of a wait doubles the next one's, up to {@link CONNECT_TIMEOUT_MAX_MS}.
+ * however busy its server (the kernel's accept queue answers), and TCP's own retries of a lost
+ * SYN (after 1 s and 3 s) fit in it, so a short wait is enough to leave a host that does not
+ * answer at all (a partition) soon for the next. It does not grow: waiting longer on a host
+ * that did not answer only delays the move to one that does.
  */
-export const CONNECT_TIMEOUT_MIN_MS = 5000;
-/** See {@link CONNECT_TIMEOUT_MIN_MS}. */
-export const CONNECT_TIMEOUT_MAX_MS = 20_000;
+export const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * How long an attempt waits for the server to open the transport, from its start
  * (socket.io-client's `timeout`, whose default this is). Under a herd the survivors answer
  * upgrades late, not never: an attempt given up too soon still costs the survivor the upgrade
  * when it gets to it (the request is in its accept queue), and its retry starts again at the
- * back, so a connected attempt waits its turn. Doubled like the connect's wait, up to
- * {@link OPEN_TIMEOUT_MAX_MS}.
+ * back, so a connected attempt waits its turn. Each attempt in a row that ran out of it doubles
+ * the next one's, up to {@link OPEN_TIMEOUT_MAX_MS}.
  */
 export const OPEN_TIMEOUT_MIN_MS = 20_000;
 /** See {@link OPEN_TIMEOUT_MIN_MS}. */
@@ -72,7 +71,7 @@ export function drainDelayMs(withinMs: number, random: () => number = Math.rando
 export class Reconnects {
   /** Attempts since the last welcome (0 while connected or before the first loss). */
   attempt = 0;
-  /** Attempts in a row that gave up waiting for the server (see {@link connectTimeoutMs}). */
+  /** Attempts in a row that gave up waiting for the server's open (see {@link openTimeoutMs}). */
   private timeouts = 0;
   private index = 0;
   private readonly servers: readonly string[];
@@ -106,9 +105,9 @@ export class Reconnects {
    * server refused the connection itself (nothing listens there: a dead instance), so it is
    * skipped for {@link REFUSED_SKIP_MS} while another one is left to try; after a crash the
    * clients of the dead instance then stop coming back to it every few attempts.
-   * `timedOut`: the attempt gave up waiting for the server: for its TCP connection, for its
-   * transport to open (or, in the load tester, for its CONNECT answer); see
-   * {@link connectTimeoutMs}.
+   * `timedOut`: the attempt reached the server's host but gave up waiting for the server: for
+   * its transport to open (or, in the load tester, for its CONNECT answer); see
+   * {@link openTimeoutMs}. An attempt whose host did not answer at all is not counted here.
    */
   lost(refused = false, timedOut = false): number {
     if (refused) this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
@@ -146,12 +145,9 @@ export class Reconnects {
     this.index = (this.index + 1) % n;
   }
 
-  /**
-   * How long the next attempt waits for its TCP connection: {@link CONNECT_TIMEOUT_MIN_MS},
-   * doubled for each attempt in a row that timed out, up to {@link CONNECT_TIMEOUT_MAX_MS}.
-   */
+  /** How long the next attempt waits for its TCP connection: {@link CONNECT_TIMEOUT_MS}. */
   get connectTimeoutMs(): number {
-    return this.grown(CONNECT_TIMEOUT_MIN_MS, CONNECT_TIMEOUT_MAX_MS);
+    return CONNECT_TIMEOUT_MS;
   }
 
   /**
@@ -159,11 +155,7 @@ export class Reconnects {
    * doubled for each attempt in a row that timed out, up to {@link OPEN_TIMEOUT_MAX_MS}.
    */
   get openTimeoutMs(): number {
-    return this.grown(OPEN_TIMEOUT_MIN_MS, OPEN_TIMEOUT_MAX_MS);
-  }
-
-  private grown(min: number, max: number): number {
-    return Math.min(max, min * 2 ** Math.min(this.timeouts, 8));
+    return Math.min(OPEN_TIMEOUT_MAX_MS, OPEN_TIMEOUT_MIN_MS * 2 ** Math.min(this.timeouts, 8));
   }
 
   /** Welcomed: the next loss starts the delays (and the open's wait) over. */
