@@ -88,8 +88,8 @@ export class Connection {
   /** Which server next, and after how long (rotating, jittered backoff). */
   private readonly next: Reconnects;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** The current attempt's wait for its TCP connection (see `Reconnects.connectTimeoutMs`). */
-  private connectTimer: NodeJS.Timeout | undefined;
+  /** The current attempt's wait for its TCP connection (see `Reconnects.tcpTimeoutMs`). */
+  private tcpTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   /** Why the last connection went away, for the status line after the next connect. */
   private lostReason: string | undefined;
@@ -126,12 +126,12 @@ export class Connection {
     this.retryTimer = undefined;
     const server = this.server;
     if (this.next.attempt === 0) this.setState({ kind: 'connecting', server });
-    // Two waits (see `Reconnects.connectTimeoutMs`): a short one for the TCP connection, which
+    // Two waits (see `Reconnects.tcpTimeoutMs`): a short one for the TCP connection, which
     // a host that is up completes at once, and socket.io-client's own for the open after it,
     // which a busy server answers in its turn.
-    let connectTimer: NodeJS.Timeout | undefined;
+    let tcpTimer: NodeJS.Timeout | undefined;
     const secure = /^(https|wss):$/.test(new URL(server).protocol);
-    const agent = watchedAgent(secure, () => clearTimeout(connectTimer));
+    const agent = watchedAgent(secure, () => clearTimeout(tcpTimer));
     const socket: ClientSocket = io(server, {
       transports: this.opts.transports,
       auth: { token: this.opts.token },
@@ -143,15 +143,15 @@ export class Connection {
       agent: agent as unknown as string,
     });
     this.socket = socket;
-    const connectMs = this.next.connectTimeoutMs;
-    clearTimeout(this.connectTimer);
-    this.connectTimer = connectTimer = setTimeout(() => {
+    const tcpMs = this.next.tcpTimeoutMs;
+    clearTimeout(this.tcpTimer);
+    this.tcpTimer = tcpTimer = setTimeout(() => {
       if (this.socket !== socket) return;
       this.discard(socket);
       this.unanswered++;
       // No sign of a busy server (its host did not answer): the open's wait does not grow.
-      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(connectMs)})`);
-    }, connectMs);
+      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(tcpMs)})`);
+    }, tcpMs);
 
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
       this.discard(socket);
@@ -203,7 +203,7 @@ export class Connection {
 
   /** Stops listening to a socket and closes it (and its attempt's wait for TCP). */
   private discard(socket: ClientSocket): void {
-    if (socket === this.socket) clearTimeout(this.connectTimer);
+    if (socket === this.socket) clearTimeout(this.tcpTimer);
     socket.removeAllListeners();
     socket.close();
   }

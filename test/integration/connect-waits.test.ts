@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_TIMED_OUT, TCP_TIMED_OUT, WireSocket } from '../../src/admin/loadtest/wire.js';
 import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
-import { CONNECT_TIMEOUT_MS } from '../../src/client/delivery/backoff.js';
+import { TCP_TIMEOUT_MS } from '../../src/client/delivery/backoff.js';
 import type { ConnectionState } from '../../src/client/types.js';
 import { userName, useCluster } from '../helpers/cluster.js';
 
 /**
- * A connection attempt's two waits (`Reconnects.connectTimeoutMs` and `openTimeoutMs`): a
+ * A connection attempt's two waits (`Reconnects.tcpTimeoutMs` and `openTimeoutMs`): a
  * host that does not answer at all is left after the short wait for the TCP connection, and
  * a server that is up but busy (its process stopped here: a busy event loop, only longer) is
  * waited for, since the kernel completes its TCP connections for it. Under a herd, an attempt
@@ -90,9 +90,7 @@ describe("chat-tui's client", () => {
     const welcome = await c.connect();
     expect(welcome.instanceId).toBe(node.id);
     // The attempt on the black hole ran out of its TCP wait, not of the open's (20 s).
-    expect(reasons(states)).toEqual([
-      `timeout (no TCP connection in ${CONNECT_TIMEOUT_MS / 1000} s)`,
-    ]);
+    expect(reasons(states)).toEqual([`timeout (no TCP connection in ${TCP_TIMEOUT_MS / 1000} s)`]);
   });
 
   it('waits for a server that is up but busy past the wait for TCP, and is served by it', async () => {
@@ -103,7 +101,7 @@ describe("chat-tui's client", () => {
     try {
       welcomed = c.connect();
       // Stopped longer than the TCP wait: a client that gave up on it then would retry.
-      await sleep(CONNECT_TIMEOUT_MS + 2000);
+      await sleep(TCP_TIMEOUT_MS + 2000);
     } finally {
       process.kill(node.pid, 'SIGCONT');
     }

@@ -3,7 +3,7 @@ import {
   connectionRefused,
   drainDelayMs,
   reconnectDelayMs,
-  CONNECT_TIMEOUT_MS,
+  TCP_TIMEOUT_MS,
   OPEN_TIMEOUT_MAX_MS,
   OPEN_TIMEOUT_MIN_MS,
   Reconnects,
@@ -53,12 +53,9 @@ describe('reconnect backoff', () => {
 
   it('waits longer for the open after each attempt in a row that ran out of it, not for TCP, and starts over once answered', () => {
     const r = new Reconnects(['a', 'b'], 300, 5000, () => 0.5);
-    expect([r.connectTimeoutMs, r.openTimeoutMs]).toEqual([
-      CONNECT_TIMEOUT_MS,
-      OPEN_TIMEOUT_MIN_MS,
-    ]);
-    expect([CONNECT_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS]).toEqual([5000, 20_000]);
-    const waits = [1, 2, 3].map(() => (r.lost(false, true), [r.connectTimeoutMs, r.openTimeoutMs]));
+    expect([r.tcpTimeoutMs, r.openTimeoutMs]).toEqual([TCP_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS]);
+    expect([TCP_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS]).toEqual([5000, 20_000]);
+    const waits = [1, 2, 3].map(() => (r.lost(false, true), [r.tcpTimeoutMs, r.openTimeoutMs]));
     expect(waits).toEqual([
       [5000, 40_000],
       [5000, 60_000],

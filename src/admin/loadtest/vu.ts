@@ -120,7 +120,7 @@ export class VirtualUser {
           if (this.sock === sock) this.reconnect(reason);
         },
       },
-      this.next.connectTimeoutMs,
+      this.next.tcpTimeoutMs,
       this.next.openTimeoutMs,
     );
     this.sock = sock;

@@ -1,7 +1,7 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import WebSocket from 'ws';
 import { ConnectRefusal, type ClientToServerEvents } from '../../protocol/index.js';
-import { CONNECT_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
+import { TCP_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS } from '../../client/delivery/backoff.js';
 import { watchedConnect } from '../../client/delivery/tcp-connect.js';
 
 /**
@@ -62,8 +62,8 @@ export class WireSocket {
   private deadAfterMs = 0;
 
   /**
-   * The waits of socket.io-client's attempt, as chat-tui's (see `Reconnects.connectTimeoutMs`):
-   * `connectTimeoutMs` for the TCP connection (a host that is up completes it at once),
+   * The waits of socket.io-client's attempt, as chat-tui's (see `Reconnects.tcpTimeoutMs`):
+   * `tcpTimeoutMs` for the TCP connection (a host that is up completes it at once),
    * `openTimeoutMs` from the start for the transport to open (up to Engine.IO's open packet),
    * as socket.io-client's `timeout`; after that the server's pings say whether it is alive.
    */
@@ -71,7 +71,7 @@ export class WireSocket {
     server: string,
     private readonly auth: { token: string },
     private readonly on: WireHandlers,
-    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MS,
+    private readonly tcpTimeoutMs = TCP_TIMEOUT_MS,
     private readonly openTimeoutMs = OPEN_TIMEOUT_MIN_MS,
   ) {
     const url = new URL('/socket.io/', server);
@@ -102,7 +102,7 @@ export class WireSocket {
     // Which wait ran out says what the server had done: not even the TCP connection (the host
     // does not answer), nothing of ours yet (no open: the upgrade was not answered), or the
     // handshake (sessions, joins) it may still be running.
-    if (!this.reached && age > this.connectTimeoutMs) this.fail(TCP_TIMED_OUT);
+    if (!this.reached && age > this.tcpTimeoutMs) this.fail(TCP_TIMED_OUT);
     else if (this.deadAfterMs === 0 && age > this.openTimeoutMs) this.fail(OPEN_TIMED_OUT);
     // Twice the open's wait, so it grows with it: a server that answers late under a herd has
     // read the session by then, and a retry would make it read it again.

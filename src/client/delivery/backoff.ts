@@ -21,7 +21,7 @@ export function reconnectDelayMs(
  * answer at all (a partition) soon for the next. It does not grow: waiting longer on a host
  * that did not answer only delays the move to one that does.
  */
-export const CONNECT_TIMEOUT_MS = 5000;
+export const TCP_TIMEOUT_MS = 5000;
 
 /**
  * How long an attempt waits for the server to open the transport, from its start
@@ -145,9 +145,9 @@ export class Reconnects {
     this.index = (this.index + 1) % n;
   }
 
-  /** How long the next attempt waits for its TCP connection: {@link CONNECT_TIMEOUT_MS}. */
-  get connectTimeoutMs(): number {
-    return CONNECT_TIMEOUT_MS;
+  /** How long the next attempt waits for its TCP connection: {@link TCP_TIMEOUT_MS}. */
+  get tcpTimeoutMs(): number {
+    return TCP_TIMEOUT_MS;
   }
 
   /**

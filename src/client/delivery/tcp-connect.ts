@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 
 /**
- * How a connection attempt tells its two waits apart (see `Reconnects.connectTimeoutMs`): the
+ * How a connection attempt tells its two waits apart (see `Reconnects.tcpTimeoutMs`): the
  * TCP connection, which a host that is up completes at once however busy its server is (the
  * kernel's accept queue answers), and the server's open after it, which waits for the server's
  * event loop. Both clients watch the TCP connect through the one place `ws` makes it: chat-tui's

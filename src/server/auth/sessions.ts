@@ -265,7 +265,7 @@ export class Sessions {
       if (hit) this.cache.delete(hash);
     }
     const seen = this.revocations;
-    const reply = await this.run(user, hash, this.opts.renewEveryMs, now);
+    const reply = await this.run(user, hash, now);
     if (reply[0] !== 'ok') return this.refused(user, hash, reply);
     const [, createdAt, pttl, penaltyMs] = reply;
     const { cacheMs } = this.opts;
@@ -278,7 +278,7 @@ export class Sessions {
     return { ok: true, session: { user, hash, createdAt }, penaltyMs };
   }
 
-  private run(user: string, hash: string, renewEveryMs: number, now: number) {
+  private run(user: string, hash: string, now: number) {
     const k = this.keys;
     return this.redis.chatSessionResolve(
       k.session(user, hash),
@@ -288,7 +288,7 @@ export class Sessions {
       k.userSessions(user),
       k.floodBlock(user, hash),
       this.opts.ttlSec,
-      renewEveryMs,
+      this.opts.renewEveryMs,
       now,
       hash,
     );

@@ -28,7 +28,7 @@ export function connectionLabel(
     case 'reconnecting': {
       const left = Math.max(0, state.inMs - (now - since));
       // Once its delay has run out the attempt is under way: it may wait up to 5 s for the
-      // server's host and 20 s for the server (Reconnects.connectTimeoutMs).
+      // server's host and 20 s for the server (Reconnects.tcpTimeoutMs).
       const when =
         left >= 950 ? `in ${Math.round(left / 1000)} s` : left > 0 ? 'in <1 s' : 'under way';
       return {
