@@ -42,6 +42,20 @@ export class Metrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  /**
+   * Room frames that left in one write with an earlier frame to the same socket, read when
+   * metrics are scraped (set by the server).
+   */
+  roomFramesJoinedSoFar: () => number = () => 0;
+  readonly roomFramesJoined = new Counter({
+    name: 'chat_room_frames_joined_total',
+    help: "Room messages that reached a socket in the same write as an earlier one (several of a room's messages read from Redis at once, as under load): one system call for them all",
+    registers: [this.registry],
+    collect: (): void => {
+      this.roomFramesJoined.reset();
+      this.roomFramesJoined.inc(this.roomFramesJoinedSoFar());
+    },
+  });
   readonly fanoutReceived = new Counter({
     name: 'chat_fanout_received_total',
     help: 'Messages this instance received on room channels (only rooms with local members)',

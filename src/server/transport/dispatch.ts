@@ -8,6 +8,7 @@ import { TokenBucket, type FloodPenalty } from '../auth/rate-limit.js';
 import { dispatch } from './boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
 import { holdFirstWrites, releaseFirstWrites } from './first-writes.js';
+import { roomFrameWrites } from './room-frames.js';
 
 /** Engine.IO's ping interval (told to clients in the welcome). */
 export const PING_INTERVAL_MS = 25_000;
@@ -53,6 +54,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
   const handlerDeps = { log, metrics };
   const chat = io.of('/');
   metrics.connectedSockets = () => chat.sockets.size;
+  metrics.roomFramesJoinedSoFar = () => roomFrameWrites.joined;
   const serve = (socket: ChatSocket): void => {
     const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */

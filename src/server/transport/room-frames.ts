@@ -21,6 +21,46 @@ interface RawSocket {
   destroyed: boolean;
   writableLength: number;
   write(chunk: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Sockets that room frames were written to in this turn, corked at their first frame and let
+ * go together once the turn's synchronous work is done (`process.nextTick`). A Redis read can
+ * hold several of a room's messages (ioredis hands them over one by one in the same call);
+ * a member then gets them in one write instead of one each. A message alone in its read is
+ * written as before, in the same turn: nothing waits for a later message. Anything else
+ * written to a held socket meanwhile (Engine.IO's packets, `ws`'s control frames) joins the
+ * same buffer in the order it was written.
+ */
+const held = new Set<RawSocket>();
+let release = false;
+
+/** Since the process started (read by the metrics). */
+export const roomFrameWrites = {
+  /** Room frames that left in one write with an earlier frame to the same socket. */
+  joined: 0,
+};
+
+function releaseHeld(): void {
+  release = false;
+  for (const raw of held) raw.uncork();
+  held.clear();
+}
+
+/** Writes a room frame to an idle socket, holding the socket for the rest of the turn. */
+function writeHeld(raw: RawSocket, frame: Buffer): void {
+  if (held.has(raw)) roomFrameWrites.joined++;
+  else {
+    raw.cork();
+    held.add(raw);
+    if (!release) {
+      release = true;
+      process.nextTick(releaseHeld);
+    }
+  }
+  raw.write(frame);
 }
 
 /**
@@ -42,8 +82,9 @@ interface EngineConn {
 /**
  * The connection's socket if a frame may go to it directly: a WebSocket that is open, with
  * nothing queued in Engine.IO (its transport writable, its buffer empty) and nothing unsent in
- * the socket itself. Then writing there keeps the connection's order exactly (everything sent
- * before is already with the kernel) and changes nothing Engine.IO tracks. Otherwise the frame
+ * the socket itself but this turn's room frames (held, see `writeHeld`). Then writing there
+ * keeps the connection's order exactly (everything sent before is already with the kernel or
+ * in the same held buffer) and changes nothing Engine.IO tracks. Otherwise the frame
  * goes through Engine.IO, which queues it behind what is waiting, and its flow control (and
  * the slow-consumer watch that reads it) sees the connection as before.
  */
@@ -56,7 +97,7 @@ function idleSocket(conn: EngineConn): RawSocket | undefined {
   const webSocket = t.socket;
   if (webSocket?.readyState !== WS_OPEN) return undefined;
   const raw = webSocket._socket;
-  if (!raw || raw.destroyed || raw.writableLength !== 0) return undefined;
+  if (!raw || raw.destroyed || (raw.writableLength !== 0 && !held.has(raw))) return undefined;
   return raw;
 }
 
@@ -66,7 +107,8 @@ function idleSocket(conn: EngineConn): RawSocket | undefined {
  * But it writes the frame straight to each idle connection's socket instead of through
  * Engine.IO's per-packet path (a packet object, six events, a write callback and its drain per
  * recipient: about a third of a delivery's CPU in the fan-out probe's profile, the rest being
- * the write itself). The frame is one buffer, so each recipient costs one write.
+ * the write itself). The frame is one buffer, so each recipient costs one write, and several
+ * frames to one socket in the same turn share one (`writeHeld`).
  *
  * @returns the number of sockets it was sent to
  */
@@ -106,7 +148,7 @@ export function emitToLocalRoom<E extends keyof ServerToClientEvents>(
     if (!socket) continue;
     const conn = socket.conn as unknown as EngineConn;
     const raw = idleSocket(conn);
-    if (raw) raw.write(frame);
+    if (raw) writeHeld(raw, frame);
     else conn.write(text, options);
     n++;
   }
