@@ -8,7 +8,7 @@ import {
   SessionEndReason,
   type Welcome,
 } from '../protocol/index.js';
-import { connectionRefused, Reconnects } from './delivery/backoff.js';
+import { connectionRefused, Reconnects, type AttemptFailure } from './delivery/backoff.js';
 import { watchedAgent } from './delivery/tcp-connect.js';
 import { onServerEvent } from './listen.js';
 import type { ChatClientOptions, ClientSocket, ConnectionState, Emit } from './types.js';
@@ -149,8 +149,8 @@ export class Connection {
       if (this.socket !== socket) return;
       this.discard(socket);
       this.unanswered++;
-      // No sign of a busy server (its host did not answer): the open's wait does not grow.
-      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(tcpMs)})`);
+      // Skipped a while; no sign of a busy server: the open's wait does not grow.
+      this.scheduleReconnect(`timeout (no TCP connection in ${spoken(tcpMs)})`, 'unanswered');
     }, tcpMs);
 
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
@@ -168,11 +168,15 @@ export class Connection {
         );
         return;
       }
+      if (code) {
+        this.scheduleReconnect(code === ErrorCode.Draining ? 'instance draining' : err.message);
+        return;
+      }
+      // socket.io-client's own wait for the open ran out (see `openTimeoutMs`).
+      const timedOut = err.message === 'timeout';
       this.scheduleReconnect(
-        code === ErrorCode.Draining ? 'instance draining' : err.message,
-        !code && connectionRefused(err),
-        // socket.io-client's own wait for the open ran out (see `openTimeoutMs`).
-        !code && err.message === 'timeout',
+        err.message,
+        connectionRefused(err) ? 'refused' : timedOut ? 'open timeout' : undefined,
       );
     });
     onServerEvent(socket, 'session:welcome', (w) => void this.onWelcome(w));
@@ -208,14 +212,11 @@ export class Connection {
     socket.close();
   }
 
-  /**
-   * `refused`: the server's host refused the connection (nothing listens): skip it a while.
-   * `timedOut`: no open within the attempt's wait: the next one waits longer.
-   */
-  private scheduleReconnect(reason: string, refused = false, timedOut = false): void {
+  /** `failure`: how the attempt failed, if it did (see `Reconnects.lost`). */
+  private scheduleReconnect(reason: string, failure?: AttemptFailure): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
-    const inMs = this.next.lost(refused, timedOut);
+    const inMs = this.next.lost(failure);
     this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
     this.retryTimer = setTimeout(() => this.open(), inMs);
   }

@@ -55,7 +55,7 @@ describe('reconnect backoff', () => {
     const r = new Reconnects(['a', 'b'], 300, 5000, () => 0.5);
     expect([r.tcpTimeoutMs, r.openTimeoutMs]).toEqual([TCP_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS]);
     expect([TCP_TIMEOUT_MS, OPEN_TIMEOUT_MIN_MS]).toEqual([5000, 20_000]);
-    const waits = [1, 2, 3].map(() => (r.lost(false, true), [r.tcpTimeoutMs, r.openTimeoutMs]));
+    const waits = [1, 2, 3].map(() => (r.lost('open timeout'), [r.tcpTimeoutMs, r.openTimeoutMs]));
     expect(waits).toEqual([
       [5000, 40_000],
       [5000, 60_000],
@@ -64,12 +64,12 @@ describe('reconnect backoff', () => {
     expect(OPEN_TIMEOUT_MAX_MS).toBe(60_000);
     // An attempt that failed otherwise (refused, closed, turned down, or no TCP at all) is no
     // sign of a busy server.
-    r.lost(true);
+    r.lost('refused');
     expect(r.openTimeoutMs).toBe(20_000);
-    r.lost(false, true);
+    r.lost('open timeout');
     r.connected();
     expect(r.openTimeoutMs).toBe(20_000);
-    r.lost(false, true);
+    r.lost('open timeout');
     r.drained(1000);
     expect(r.openTimeoutMs).toBe(20_000);
   });
@@ -117,7 +117,7 @@ describe('reconnect backoff', () => {
       () => now,
     );
     // 'a' died: refused. Its clients try 'b' and 'c' and never 'a' meanwhile.
-    r.lost(true);
+    r.lost('refused');
     const seen = [r.server];
     for (let k = 0; k < 5; k++) {
       r.lost();
@@ -125,17 +125,54 @@ describe('reconnect backoff', () => {
     }
     expect(seen).toEqual(['b', 'c', 'b', 'c', 'b', 'c']);
     // 'c' refuses too: 'b' is the one left.
-    r.lost(true);
+    r.lost('refused');
     expect(r.server).toBe('b');
     r.lost();
     expect(r.server).toBe('b');
     // 'b' refuses as well: every server is skipped, so plain rotation it is.
-    r.lost(true);
+    r.lost('refused');
     expect(r.server).toBe('c');
     // The skip of 'a' is over (30 s): 'a' is tried again in its turn.
     now = 30_000;
     r.lost();
     expect(r.server).toBe('a');
+  });
+
+  it('skips a host that did not answer as it skips a refusal, and takes turns when every server is skipped', () => {
+    let now = 0;
+    const r = new Reconnects(
+      ['a', 'b', 'c'],
+      300,
+      5000,
+      () => 0.999_999,
+      () => now,
+    );
+    // 'b' is partitioned off: its TCP wait ran out once; 'a' and 'c' share the attempts after.
+    r.lost();
+    expect(r.server).toBe('b');
+    r.lost('unanswered');
+    const seen = [r.server];
+    for (let k = 0; k < 3; k++) {
+      r.lost();
+      seen.push(r.server);
+    }
+    expect(seen).toEqual(['c', 'a', 'c', 'a']);
+    // The whole cluster restarts: 'a' and 'c' refuse, 'b' still does not answer. All three are
+    // skipped, so they take turns: the first to come back is tried within two attempts,
+    // not after its 30 s skip (a black hole's 5 s wait after each refusal before).
+    r.lost('refused');
+    expect(r.server).toBe('c');
+    r.lost('refused');
+    expect(r.server).toBe('a');
+    now = 2000;
+    const turns = [r.server];
+    r.lost('refused');
+    turns.push(r.server);
+    r.lost('unanswered');
+    turns.push(r.server);
+    r.lost('refused');
+    turns.push(r.server);
+    expect(turns).toEqual(['a', 'b', 'c', 'a']);
   });
 
   it('tells a refused connection from an unanswered one, in the errors each client sees', () => {

@@ -1,16 +1,28 @@
 import { ChatMessage, ErrorCode, isRetryable, ServerEvents } from '../../protocol/index.js';
-import { connectionRefused, Reconnects } from '../../client/delivery/backoff.js';
+import {
+  connectionRefused,
+  Reconnects,
+  type AttemptFailure,
+} from '../../client/delivery/backoff.js';
 import { recordMs } from './histogram.js';
 import type { SentRef, VuSpec } from './messages.js';
 import { VuRoom } from './room.js';
 import { Sends } from './sends.js';
 import { countError, type VuSink, type VuTally } from './sink.js';
-import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, WireSocket } from './wire.js';
+import { CONNECT_TIMED_OUT, OPEN_TIMED_OUT, TCP_TIMED_OUT, WireSocket } from './wire.js';
 
 export type { VuSink, VuTally } from './sink.js';
 
 const BACKOFF_MIN_MS = 300;
 const BACKOFF_MAX_MS = 5000;
+
+/** How a wire socket's failure reads to the reconnect schedule (`Reconnects.lost`). */
+function failureOf(reason: string): AttemptFailure | undefined {
+  if (connectionRefused(reason)) return 'refused';
+  if (reason === TCP_TIMED_OUT) return 'unanswered';
+  if (reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT) return 'open timeout';
+  return undefined;
+}
 
 /**
  * A virtual user in one room, speaking the chat protocol (src/protocol) over its own
@@ -147,11 +159,7 @@ export class VirtualUser {
     this.sock = undefined;
     const delay =
       drainWithinMs === undefined
-        ? this.next.lost(
-            connectionRefused(reason),
-            // A host that did not answer (TCP) is no sign of a busy server: not counted.
-            reason === OPEN_TIMED_OUT || reason === CONNECT_TIMED_OUT,
-          )
+        ? this.next.lost(failureOf(reason))
         : this.next.drained(drainWithinMs);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);

@@ -35,8 +35,20 @@ export const OPEN_TIMEOUT_MIN_MS = 20_000;
 /** See {@link OPEN_TIMEOUT_MIN_MS}. */
 export const OPEN_TIMEOUT_MAX_MS = 60_000;
 
-/** A server that refused a connection is skipped this long (while others are left to try). */
+/**
+ * A server that refused a connection or whose host did not answer is skipped this long
+ * (while others are left to try).
+ */
 export const REFUSED_SKIP_MS = 30_000;
+
+/**
+ * How a connection attempt failed, as far as the next one cares: `refused` (nothing listens
+ * there: a dead instance), `unanswered` (its host did not complete the TCP connection within
+ * {@link TCP_TIMEOUT_MS}: a partition, a host that is down), `open timeout` (the host answered
+ * but the server did not open the transport within {@link Reconnects.openTimeoutMs}: a busy
+ * server). Anything else (a drop, a server that said no for now) is just lost.
+ */
+export type AttemptFailure = 'refused' | 'unanswered' | 'open timeout';
 
 /**
  * Whether a failed connection attempt was refused by the host (nothing listens on the port)
@@ -75,7 +87,7 @@ export class Reconnects {
   private timeouts = 0;
   private index = 0;
   private readonly servers: readonly string[];
-  /** Servers that refused a connection (nothing listens there): skipped until then. */
+  /** Servers that refused a connection or did not answer: skipped until then. */
   private readonly downUntil = new Map<number, number>();
 
   constructor(
@@ -101,17 +113,21 @@ export class Reconnects {
   }
 
   /**
-   * The connection failed or dropped: the next server, after this many ms. `refused`: the
-   * server refused the connection itself (nothing listens there: a dead instance), so it is
-   * skipped for {@link REFUSED_SKIP_MS} while another one is left to try; after a crash the
-   * clients of the dead instance then stop coming back to it every few attempts.
-   * `timedOut`: the attempt reached the server's host but gave up waiting for the server: for
-   * its transport to open (or, in the load tester, for its CONNECT answer); see
-   * {@link openTimeoutMs}. An attempt whose host did not answer at all is not counted here.
+   * The connection failed or dropped (see {@link AttemptFailure}): the next server, after this
+   * many ms. A server that refused the connection or did not answer is skipped for
+   * {@link REFUSED_SKIP_MS} while another one is left to try: after a crash the clients of the
+   * dead instance stop coming back to it every few attempts, and a partitioned one stops
+   * costing them the TCP wait. When every server is skipped they take turns again, so an
+   * instance that was refusing is retried soon after it is back even while the others stay
+   * unreachable. An `open timeout` (the host answered, the server did not open in time; in the
+   * load tester also no CONNECT answer) makes the next attempt wait longer
+   * ({@link openTimeoutMs}); a host that did not answer is no sign of a busy server.
    */
-  lost(refused = false, timedOut = false): number {
-    if (refused) this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
-    this.timeouts = timedOut ? this.timeouts + 1 : 0;
+  lost(failure?: AttemptFailure): number {
+    if (failure === 'refused' || failure === 'unanswered') {
+      this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
+    }
+    this.timeouts = failure === 'open timeout' ? this.timeouts + 1 : 0;
     this.attempt++;
     this.advance();
     return reconnectDelayMs(this.attempt, this.minMs, this.maxMs, this.random);
