@@ -14,6 +14,7 @@ import { closeWindow, openWindow, sumPids } from './cpu.js';
 import { sleep, type GenPool } from './procs.js';
 import type { Kind } from './protocols.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
+import { readMetric } from '../test/helpers/metrics.js';
 
 export const CLIENTS = 1000;
 export const ROOM_SIZE = 100;
@@ -45,6 +46,12 @@ export interface Point {
   disturbed: boolean;
   /** Redis commands, bytes and memory over the measured window (its messages: `sent`). */
   redis?: RedisDelta;
+  /**
+   * Ours: the share of its deliveries in the window that left in one write with an earlier
+   * message to the same socket (`chat_room_frames_joined_total`: several of a room's messages
+   * read from Redis at once), 0..1.
+   */
+  sharedWrites?: number;
 }
 
 export interface FanoutResult {
@@ -86,12 +93,14 @@ async function point(
   await sleep(Math.max(0, at + o.warmupMs - Date.now()));
   const w = openWindow([...c.pids, c.redisPid, ...gens.pids]);
   const r0 = await probe.read();
+  const j0 = await joinedFrames(c);
   await sleep(Math.max(0, at + o.ms - Date.now()));
   // The receipts of the window's last messages arrive within milliseconds below saturation;
   // the CPU of delivering them is counted by closing the window a little later.
   await sleep(100);
   const cpu = closeWindow(w);
   const r1 = await probe.read();
+  const j1 = await joinedFrames(c);
   probe.close();
   const res = await answers;
   const sent = res.reduce((s, r) => s + (r.sent ?? 0), 0);
@@ -121,9 +130,22 @@ async function point(
     outsideCores: cpu.outsideCores,
     disturbed: cpu.disturbed,
     redis: deltaOf(r0, r1),
+    ...(j0 !== undefined && j1 !== undefined && delivered > 0
+      ? { sharedWrites: Math.round(((j1 - j0) / delivered) * 1000) / 1000 }
+      : {}),
   };
   log(JSON.stringify(pt));
   return pt;
+}
+
+/** Ours: room frames its instances have written together with an earlier one, so far. */
+async function joinedFrames(c: Cluster): Promise<number | undefined> {
+  if (c.kind !== 'ours') return undefined;
+  const counts = await Promise.all(
+    c.urls.map((u) => readMetric(u, 'chat_room_frames_joined_total').catch(() => NaN)),
+  );
+  const sum = counts.reduce((s, n) => s + n, 0);
+  return Number.isFinite(sum) ? sum : undefined;
 }
 
 /** Saturated: p99 over 5 s or a tenth of the deliveries late or missing. */
