@@ -39,7 +39,7 @@ export const OPEN_TIMEOUT_MAX_MS = 60_000;
  * A server that refused a connection or whose host did not answer is skipped this long
  * (while others are left to try).
  */
-export const REFUSED_SKIP_MS = 30_000;
+export const UNREACHABLE_SKIP_MS = 30_000;
 
 /**
  * How a connection attempt failed, as far as the next one cares: `refused` (nothing listens
@@ -115,8 +115,8 @@ export class Reconnects {
   /**
    * The connection failed or dropped (see {@link AttemptFailure}): the next server, after this
    * many ms. A server that refused the connection or did not answer is skipped for
-   * {@link REFUSED_SKIP_MS} while another one is left to try: after a crash the clients of the
-   * dead instance stop coming back to it every few attempts, and a partitioned one stops
+   * {@link UNREACHABLE_SKIP_MS} while another one is left to try: after a crash the clients of
+   * the dead instance stop coming back to it every few attempts, and a partitioned one stops
    * costing them the TCP wait. When every server is skipped they take turns again, so an
    * instance that was refusing is retried soon after it is back even while the others stay
    * unreachable. An `open timeout` (the host answered, the server did not open in time; in the
@@ -125,7 +125,7 @@ export class Reconnects {
    */
   lost(failure?: AttemptFailure): number {
     if (failure === 'refused' || failure === 'unanswered') {
-      this.downUntil.set(this.index, this.now() + REFUSED_SKIP_MS);
+      this.downUntil.set(this.index, this.now() + UNREACHABLE_SKIP_MS);
     }
     this.timeouts = failure === 'open timeout' ? this.timeouts + 1 : 0;
     this.attempt++;
