@@ -12,7 +12,7 @@ import {
 } from '../helpers/cluster.js';
 import { killAll, killAndWait, track } from '../helpers/processes.js';
 import { eventually } from '../helpers/eventually.js';
-import { handshakeOutcome } from '../helpers/raw.js';
+import { handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { SessionEndReason } from '../../src/protocol/index.js';
 import { Sessions, parseToken } from '../../src/server/auth/sessions.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
@@ -217,6 +217,39 @@ describe('sockets whose session vanished are ended promptly', () => {
     );
     expect(String(warned.error)).toMatch(/Expected value/);
     expect(kept.state.kind).toBe('connected');
+  });
+
+  it("a handshake whose account record holds what the server did not write is refused as retryable, saying so, and logged with the user's name", async () => {
+    const name = userName('unreadable');
+    const { token } = await login(node.url, name, 'password-1');
+    const r = redis.client();
+    await r.set(`chat:user:{${name}}`, 'not json {');
+    r.disconnect();
+    const s = rawSocket(node.url, { token });
+    try {
+      const err = await new Promise<Error & { data?: { code?: string } }>((resolve) =>
+        s.once('connect_error', resolve),
+      );
+      // Retryable (the record may be mended), and not called a storage outage.
+      expect(err.data?.code).toBe('unavailable');
+      expect(err.message).toBe(
+        "the server cannot read this account's records; the operator's log names them",
+      );
+    } finally {
+      s.close();
+    }
+    const line = await eventually(
+      () => {
+        const l = node.log.lines.find(
+          (x) => x.msg === "handshake could not read the user's session or account record",
+        );
+        if (!l) throw new Error('not yet');
+        return l;
+      },
+      { what: 'the warning', timeoutMs: 5000 },
+    );
+    expect(line.user).toBe(name);
+    expect(line.level).toBe(40);
   });
 
   it('FLUSHALL ends every live socket, and the tokens are refused from then on', async () => {

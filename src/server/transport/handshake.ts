@@ -65,8 +65,22 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
         next();
       },
       (err: unknown) => {
-        // Redis unreachable, or (its error says which) a record the session script cannot
-        // read: either way the client is told to retry.
+        // Redis answered with an error: the session script could not read one of this user's
+        // records (one not written by the server: edited by hand, or a key of another type).
+        // Nothing is wrong with the storage, and the user cannot connect until it is mended.
+        if (err instanceof Error && err.name === 'ReplyError') {
+          log.warn(
+            { user: parsed.user, err: err.message },
+            "handshake could not read the user's session or account record",
+          );
+          return next(
+            connectError(
+              ErrorCode.Unavailable,
+              "the server cannot read this account's records; the operator's log names them",
+            ),
+          );
+        }
+        // Redis unreachable: retry.
         log.warn(
           { err: (err as Error).message },
           'handshake could not read the session from Redis',
