@@ -15,6 +15,19 @@ import {
 } from '../../src/client/delivery/send-retry.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 
+/** Reconnects over a, b and c in that order (no shuffle, no jitter), on a clock the test sets. */
+function onClock(): { r: Reconnects; at: (ms: number) => void } {
+  let now = 0;
+  const r = new Reconnects(
+    ['a', 'b', 'c'],
+    300,
+    5000,
+    () => 0.999_999,
+    () => now,
+  );
+  return { r, at: (ms) => void (now = ms) };
+}
+
 describe('reconnect backoff', () => {
   it('comes back within the shortest delay first, then doubles up to the cap', () => {
     const top = (): number => 0.999_999;
@@ -108,14 +121,7 @@ describe('reconnect backoff', () => {
   });
 
   it('skips a server that refused the connection while another is left, until the skip ends', () => {
-    let now = 0;
-    const r = new Reconnects(
-      ['a', 'b', 'c'],
-      300,
-      5000,
-      () => 0.999_999,
-      () => now,
-    );
+    const { r, at } = onClock();
     // 'a' died: refused. Its clients try 'b' and 'c' and never 'a' meanwhile.
     r.lost('refused');
     const seen = [r.server];
@@ -133,20 +139,13 @@ describe('reconnect backoff', () => {
     r.lost('refused');
     expect(r.server).toBe('c');
     // The skip of 'a' is over (30 s): 'a' is tried again in its turn.
-    now = 30_000;
+    at(30_000);
     r.lost();
     expect(r.server).toBe('a');
   });
 
   it('skips a host that did not answer as it skips a refusal, and takes turns when every server is skipped', () => {
-    let now = 0;
-    const r = new Reconnects(
-      ['a', 'b', 'c'],
-      300,
-      5000,
-      () => 0.999_999,
-      () => now,
-    );
+    const { r, at } = onClock();
     // 'b' is partitioned off: its TCP wait ran out once; 'a' and 'c' share the attempts after.
     r.lost();
     expect(r.server).toBe('b');
@@ -164,7 +163,7 @@ describe('reconnect backoff', () => {
     expect(r.server).toBe('c');
     r.lost('refused');
     expect(r.server).toBe('a');
-    now = 2000;
+    at(2000);
     const turns = [r.server];
     r.lost('refused');
     turns.push(r.server);
