@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
+import { writeCalls } from '../helpers/processes.js';
 import { useCluster, userName } from '../helpers/cluster.js';
 import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
 
@@ -12,14 +12,6 @@ import { connected, rawSocket, type RawSocket } from '../helpers/raw.js';
  * connects made one at a time, each awaited to its welcome.
  */
 const CONNECTS = 30;
-
-/** Write system calls the process has made so far. */
-function writeCalls(pid: number): number {
-  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  const m = /^syscw: (\d+)$/m.exec(io);
-  if (!m) throw new Error(`no syscw in /proc/${pid}/io`);
-  return Number(m[1]);
-}
 
 describe('the first writes of a connection', () => {
   const fixture = useCluster(1, {}, 'single');

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeCalls } from '../helpers/processes.js';
 import { useCluster, userName } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 import { ask, ok, socketPool } from '../helpers/raw.js';
@@ -12,13 +12,6 @@ import { ask, ok, socketPool } from '../helpers/raw.js';
  * /proc/<pid>/io) until every member has all ten.
  */
 const MESSAGES = 10;
-
-/** Write system calls the process has made so far. */
-function writeCalls(pid: number): number {
-  const m = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-  if (!m) throw new Error(`no syscw in /proc/${pid}/io`);
-  return Number(m[1]);
-}
 
 describe("the writes of a room's messages read at once", () => {
   const fixture = useCluster(2, {}, 'single');
