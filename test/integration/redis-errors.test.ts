@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, waitReady, type RedisConn } from '../../src/server/redis/clients.js';
+import { failedInScript } from '../../src/server/redis/scripts.js';
 import { TestRedis } from '../helpers/redis.js';
 
 /**
@@ -42,5 +43,31 @@ describe("the command connection and a command's error reply", () => {
     expect(await cmd.llen('errors:list')).toBe(1);
     expect(cmd.status).toBe('ready');
     expect(reconnects).toEqual([]);
+  });
+
+  it("tells a script's error on a record from Redis refusing a command", async () => {
+    await cmd.set('errors:json', 'not json {');
+    const errorOf = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+    // Raised while the script ran on its keys: the data's state.
+    expect(
+      failedInScript(
+        await errorOf(
+          cmd.eval("return cjson.decode(redis.call('GET', KEYS[1]))", 1, 'errors:json'),
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      failedInScript(
+        await errorOf(cmd.eval("return redis.call('GET', KEYS[1])", 1, 'errors:list')),
+      ),
+    ).toBe(true);
+    // Refused outright, as READONLY, LOADING or OOM are: the storage's state, not a record's.
+    expect(failedInScript(await errorOf(cmd.get('errors:list')))).toBe(false);
+    expect(failedInScript(await errorOf(cmd.call('NO-SUCH-COMMAND')))).toBe(false);
+    expect(failedInScript(new Error('connect ECONNREFUSED 127.0.0.1:1'))).toBe(false);
   });
 });

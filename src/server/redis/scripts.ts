@@ -48,3 +48,19 @@ export function defineScript(redis: RedisConn, name: string, def: ScriptDefiniti
     onPipelines.set(name, identity);
   }
 }
+
+/** An error reply from Redis (ioredis's `ReplyError`): Redis answered, refusing a command. */
+export function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
+/**
+ * An error a script raised while it ran on its keys: a record it could not read (not JSON, a
+ * key of another type). Redis marks those with the script's sha (`… script: <sha>, on
+ * @user_script:N.`); a script Redis would not run at all (READONLY on a replica after a
+ * failover, LOADING, BUSY, OOM, NOPERM) has no such mark, and is the storage's state, not the
+ * data's.
+ */
+export function failedInScript(err: unknown): boolean {
+  return isReplyError(err) && / script: [0-9a-f]{40}\b/.test(err.message);
+}

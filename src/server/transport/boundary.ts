@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { isReplyError } from '../redis/scripts.js';
 
 /** Payload type of an event. */
 export type PayloadOf<Events, E extends keyof Events> = Events[E] extends (
@@ -44,7 +45,7 @@ const lastLogged = new Map<string, number>();
 function logUnexpected(err: unknown, log: Logger, message: string): void {
   // A Redis reply error is Redis refusing a command's arguments: the command and the reason
   // say everything; a stack into the client library says nothing more.
-  const redisRefused = err instanceof Error && err.name === 'ReplyError';
+  const redisRefused = isReplyError(err);
   const now = Date.now();
   const last = lastLogged.get(message);
   if (last !== undefined && now - last < ERROR_LOG_EVERY_MS) {

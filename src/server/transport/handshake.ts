@@ -8,6 +8,7 @@ import {
 import type { InstanceContext } from '../context.js';
 import { parseToken, refusal } from '../auth/sessions.js';
 import { ConnectionGuard } from './conn-guard.js';
+import { failedInScript } from '../redis/scripts.js';
 
 /** A handshake's refusal: its message, and its code (and why a session ended) as data. */
 function connectError(code: ErrorCode, message: string, ended?: SessionEndReason): Error {
@@ -65,12 +66,12 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
         next();
       },
       (err: unknown) => {
-        // Redis answered with an error: the session script could not read one of this user's
-        // records (one not written by the server: edited by hand, or a key of another type).
-        // Nothing is wrong with the storage, and the user cannot connect until it is mended.
-        if (err instanceof Error && err.name === 'ReplyError') {
+        // The session script could not read one of this user's records (one not written by
+        // the server: edited by hand, or a key of another type). Nothing is wrong with the
+        // storage, and the user cannot connect until it is mended.
+        if (failedInScript(err)) {
           log.warn(
-            { user: parsed.user, err: err.message },
+            { user: parsed.user, err: (err as Error).message },
             "handshake could not read the user's session or account record",
           );
           return next(
@@ -80,7 +81,7 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
             ),
           );
         }
-        // Redis unreachable: retry.
+        // Redis unreachable, or not serving (a failover, a restart loading its data): retry.
         log.warn(
           { err: (err as Error).message },
           'handshake could not read the session from Redis',
