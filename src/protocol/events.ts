@@ -255,9 +255,13 @@ export interface InterServerEvents {
   'admin:deliver': (req: { notice: Notice; room?: string }, ack: (clients: number) => void) => void;
   /**
    * End this instance's sockets of `user`: each is told why (`session:ended`), then
-   * disconnected. Answers with how many it ended.
+   * disconnected. `sessions`: the hashes of the sessions whose ending this is. Answers with how
+   * many sockets of them it ended, counting those its session watch ended first.
    */
-  'user:end': (req: { user: string; ended: SessionEnded }, ack: (sockets: number) => void) => void;
+  'user:end': (
+    req: { user: string; sessions: string[]; ended: SessionEnded },
+    ack: (sockets: number) => void,
+  ) => void;
   /** The instance with this id (and boot id, when given) should drain and restart. */
   'instance:restart': (
     target: { instanceId: string },

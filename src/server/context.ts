@@ -2,6 +2,7 @@ import type { DrainReason, InstanceStatus } from '../protocol/index.js';
 import type { AccountOps } from './auth/account-ops.js';
 import type { Accounts } from './auth/accounts.js';
 import type { Sessions } from './auth/sessions.js';
+import type { SocketEndings } from './auth/socket-endings.js';
 import type { History } from './rooms/history.js';
 import type { Marks } from './rooms/marks.js';
 import type { RoomFanout } from './rooms/fanout.js';
@@ -25,6 +26,8 @@ export interface InstanceContext {
   redis: RedisClients;
   io: ChatServer;
   sessions: Sessions;
+  /** The sockets the session watch ended lately, by session (for the change that ended it). */
+  socketEndings: SocketEndings;
   accounts: Accounts;
   /** The operator's account changes (list, delete, ban, unban). */
   accountOps: AccountOps;

@@ -40,6 +40,7 @@ import {
   waitReady,
 } from './redis/clients.js';
 import { Sessions } from './auth/sessions.js';
+import { SocketEndings } from './auth/socket-endings.js';
 import { RateCounter, StatusReporter } from './ops/status.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from '../shared/version.js';
@@ -144,6 +145,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       renewEveryMs: cfg.sessionRenewMs,
       cacheMs: cfg.sessionCacheMs,
     }),
+    socketEndings: new SocketEndings(),
     accounts: new Accounts(redis.cmd, keys),
     accountOps: new AccountOps(redis.cmd, keys),
     history,

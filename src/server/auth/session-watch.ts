@@ -2,6 +2,7 @@ import type { SessionEnded } from '../../protocol/index.js';
 import type { ChatServer } from '../transport/io-types.js';
 import type { Logger } from '../ops/logger.js';
 import { refusal, type Refused, type Sessions } from './sessions.js';
+import type { SocketEndings } from './socket-endings.js';
 
 /** Sessions checked per batch: bounds the commands in flight at once. */
 const BATCH = 1000;
@@ -39,7 +40,9 @@ function endingOf(bad: Refused): SessionEnded | undefined {
  * `unauthorized`: the client asks its user to log in again.
  *
  * While Redis is unreachable a check fails and nothing is ended: only a session Redis says is
- * gone ends its sockets; a full check asked for meanwhile runs once Redis answers again.
+ * gone ends its sockets; a full check asked for meanwhile runs once Redis answers again. What
+ * it ended is noted in `endings`, by session, for the operator's change that ended the session
+ * to count (it may ask after the watch got there).
  */
 export interface SessionWatch {
   /** Runs a full check as soon as possible (`why` is logged). */
@@ -64,6 +67,7 @@ export function watchSessions(
   sessions: Sessions,
   log: Logger,
   everyMs: number,
+  endings: SocketEndings,
 ): SessionWatch {
   /** Checks `list`, ends the sockets of the bad ones; returns how many sockets it ended. */
   const checkList = async (list: Checked[]): Promise<number> => {
@@ -83,14 +87,18 @@ export function watchSessions(
       if (bad.size === 0) continue;
       // Every instance drops them from its session cache before the sockets reconnect.
       await sessions.forget([...bad.keys()]);
+      const bySession = new Map<string, number>();
       for (const s of [...io.of('/').sockets.values()]) {
-        const why = bad.get(s.data.sessionHash);
+        const hash = s.data.sessionHash;
+        const why = bad.get(hash);
         if (!why || !s.connected) continue;
         const ending = endingOf(why);
         if (ending) s.emit('session:ended', ending);
         s.disconnect(true);
+        bySession.set(hash, (bySession.get(hash) ?? 0) + 1);
         ended++;
       }
+      for (const [hash, n] of bySession) endings.note(hash, n);
     }
     return ended;
   };

@@ -99,7 +99,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
   };
   const timer = setInterval(() => void tick(), 1000);
   timer.unref();
-  const watch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs);
+  const watch = watchSessions(io, ctx.sessions, log, cfg.sessionCheckMs, ctx.socketEndings);
   // Revocations may have been missed while they were not heard: check what is trusted.
   ctx.sessions.onHeardAgain = () => watch.checkNow('session revocations heard again after a gap');
   return {

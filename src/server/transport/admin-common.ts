@@ -5,6 +5,7 @@ import {
   type AdminServerToClientEvents,
 } from '../../protocol/index.js';
 import type { InstanceContext } from '../context.js';
+import type { Logger } from '../ops/logger.js';
 
 /** A socket of the admin namespace. */
 export type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
@@ -36,10 +37,18 @@ export function auditor(ctx: InstanceContext, socket: AdminSocket): Audited {
 
 /**
  * Sends an inter-server request and collects the answers that arrive within the adapter's
- * request timeout; an instance that died mid-request just does not answer.
+ * request timeout; an instance that died mid-request just does not answer. An answer that
+ * came too late is said in the log (`what`: the request), since the result counts without it.
  */
 export function askOthers<T>(
+  log: Logger,
+  what: string,
   send: (cb: (err: Error | null, replies: T[]) => void) => void,
 ): Promise<T[]> {
-  return new Promise((resolve) => send((_err, replies) => resolve(replies ?? [])));
+  return new Promise((resolve) =>
+    send((err, replies) => {
+      if (err) log.warn({ request: what, err: err.message }, 'some instances did not answer');
+      resolve(replies ?? []);
+    }),
+  );
 }

@@ -152,7 +152,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
             messageId = res.id;
           }
           const here = deliverLocally(ctx, notice, room);
-          const others = await askOthers<number>((cb) =>
+          const others = await askOthers<number>(ctx.log, 'admin:deliver', (cb) =>
             ctx.io.serverSideEmit('admin:deliver', { notice, room }, cb),
           );
           const result = {
@@ -183,7 +183,7 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
             setImmediate(() => void ctx.drain(DrainReason.Restart));
             return { instanceId, bootId: ctx.bootId };
           }
-          const replies = await askOthers<RestartResult | null>((cb) =>
+          const replies = await askOthers<RestartResult | null>(ctx.log, 'instance:restart', (cb) =>
             ctx.io.serverSideEmit('instance:restart', { instanceId }, cb),
           );
           const hit = replies.find((r): r is RestartResult => r !== null);

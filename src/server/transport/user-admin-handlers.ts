@@ -19,9 +19,16 @@ const LIST_DEFAULT = 100;
 
 /**
  * Ends this instance's sockets of `user`: each is told why, then disconnected (the notice and
- * the disconnect go out on the socket itself, so the notice always arrives first).
+ * the disconnect go out on the socket itself, so the notice always arrives first). Returns how
+ * many sockets of `sessions` are ended here: these, and those the session watch ended first
+ * (it can read the ended sessions from Redis before this request arrives).
  */
-function endLocalSockets(ctx: InstanceContext, user: string, ended: SessionEnded): number {
+function endLocalSockets(
+  ctx: InstanceContext,
+  user: string,
+  sessions: readonly string[],
+  ended: SessionEnded,
+): number {
   const ids = ctx.io.of('/').adapter.rooms.get(userRoomOf(user));
   let n = 0;
   for (const id of [...(ids ?? [])]) {
@@ -31,23 +38,25 @@ function endLocalSockets(ctx: InstanceContext, user: string, ended: SessionEnded
     s.disconnect(true);
     n++;
   }
-  return n;
+  return n + ctx.socketEndings.take(sessions);
 }
 
 /**
  * Ends every socket of `user` on every instance that answers (one that died mid-request has
- * no sockets left to end). Call it once the sessions are gone from Redis and announced: a
- * socket that connects after this is refused by the handshake, and one this misses (its
- * instance did not answer) is ended by that instance's session sweep.
+ * no sockets left to end), after a change ended the sessions `sessions` in Redis. Call it once
+ * they are gone from Redis and announced: a socket that connects after this is refused by the
+ * handshake, and one this misses (its instance did not answer) is ended by that instance's
+ * session sweep. Returns how many sockets of those sessions were ended.
  */
 export async function endUserSockets(
   ctx: InstanceContext,
   user: string,
+  sessions: string[],
   ended: SessionEnded,
 ): Promise<number> {
-  const here = endLocalSockets(ctx, user, ended);
-  const others = await askOthers<number>((cb) =>
-    ctx.io.serverSideEmit('user:end', { user, ended }, cb),
+  const here = endLocalSockets(ctx, user, sessions, ended);
+  const others = await askOthers<number>(ctx.log, 'user:end', (cb) =>
+    ctx.io.serverSideEmit('user:end', { user, sessions, ended }, cb),
   );
   return here + others.reduce((a, b) => a + b, 0);
 }
@@ -63,12 +72,14 @@ async function endSessions(
   ended: SessionEnded,
 ): Promise<number> {
   await ctx.sessions.forget(hashes);
-  return endUserSockets(ctx, user, ended);
+  return endUserSockets(ctx, user, hashes, ended);
 }
 
 /** Answers other instances' requests to end a user's sockets here. */
 export function registerUserInterServer(ctx: InstanceContext): void {
-  ctx.io.on('user:end', ({ user, ended }, ack) => ack(endLocalSockets(ctx, user, ended)));
+  ctx.io.on('user:end', ({ user, sessions, ended }, ack) =>
+    ack(endLocalSockets(ctx, user, sessions, ended)),
+  );
 }
 
 /** Account handlers of the admin namespace: kick, user list and delete, ban and unban. */
@@ -84,8 +95,10 @@ export function registerUserAdminHandlers(socket: AdminSocket, ctx: InstanceCont
       'kick',
       (p) => p.user,
       async ({ user }) => {
-        await ctx.sessions.revokeAll(user, SessionEndReason.Kicked);
-        const sockets = await endUserSockets(ctx, user, { reason: SessionEndReason.Kicked });
+        const hashes = await ctx.sessions.revokeAll(user, SessionEndReason.Kicked);
+        const sockets = await endUserSockets(ctx, user, hashes, {
+          reason: SessionEndReason.Kicked,
+        });
         return { sockets };
       },
       (r) => `${r.sockets} sockets`,
