@@ -13,7 +13,6 @@
  *          [--n 3000] [--concurrency 100] [--warmup 300] [--rounds 2] [--profile DIR]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
@@ -21,7 +20,7 @@ import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from '
 import { cpuSeconds, threadDelta, threadSeconds } from './cpu.js';
 import { freePort, runProbe, sleep } from './procs.js';
 import { deltaOf, RedisProbe } from './redis-stats.js';
-import { Inspector, topAlloc, topSelf } from './inspector.js';
+import { Inspector, saveProfile, topAlloc, topSelf } from './inspector.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -218,8 +217,7 @@ async function main(): Promise<void> {
       const inspector = await Inspector.attach(port);
       log(`${prof.kind} under the profiler: ${fmt(await measure(prof, 0, inspector))}`);
       const profile = inspector.profile!;
-      const file = path.join(args.profile, `connect-${prof.kind}-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
+      const file = saveProfile(args.profile, `connect-${prof.kind}`, profile);
       writeFileSync(file.replace(/cpuprofile$/, 'heapprofile'), JSON.stringify(inspector.heap));
       log(`profile: ${file}; self time, top 40:\n${topSelf(profile, 40).join('\n')}`);
       log(`allocations:\n${topAlloc(inspector.heap!, N, 30).join('\n')}`);

@@ -11,14 +11,13 @@
  * Usage: tsc -p bench/tsconfig.json && node bench/out/build/bench/fanout-probe.js
  *          [--clients 500] [--rate 50] [--seconds 10] [--systems ours,plain] [--profile DIR]
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { closeWindow, openWindow, sumPids, threadDelta, threadSeconds } from './cpu.js';
 import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
-import { Inspector, topAlloc, topSelf } from './inspector.js';
+import { Inspector, saveProfile, topAlloc, topSelf } from './inspector.js';
 import { freePort, GenPool, killAll, sleep } from './procs.js';
 import type { Kind } from './protocols.js';
 
@@ -67,8 +66,7 @@ async function run(kind: Kind, gens: GenPool, inspect?: number): Promise<void> {
     const i1 = threadSeconds(c.pids[0]!);
     if (inspector && args.profile) {
       const idleProfile = await inspector.stop(false);
-      const file = path.join(args.profile, `idle-${kind}-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(idleProfile));
+      const file = saveProfile(args.profile, `idle-${kind}`, idleProfile);
       log(`idle profile: ${file}; self time, top 30:\n${topSelf(idleProfile, 30).join('\n')}`);
     }
     const idleByThread = threadDelta(i0, i1, 100 / SECONDS, 1);
@@ -112,8 +110,7 @@ async function run(kind: Kind, gens: GenPool, inspect?: number): Promise<void> {
         `load ${cpu.loadStart} -> ${cpu.loadEnd}, outside ${Math.round(cpu.outsideCores * 100)} %`,
     );
     if (inspector && profile && args.profile) {
-      const file = path.join(args.profile, `fanout-${kind}-${Date.now()}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
+      const file = saveProfile(args.profile, `fanout-${kind}`, profile);
       log(`profile: ${file}; self time, top 40:\n${topSelf(profile, 40).join('\n')}`);
       log(`allocations:\n${topAlloc(inspector.heap!, sent, 30, 'message').join('\n')}`);
     }

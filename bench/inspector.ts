@@ -3,6 +3,8 @@
  * started with `--inspect=127.0.0.1:<port>`), and summaries of what they record: the probes'
  * shared tooling (connect-probe.ts, fanout-probe.ts).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
 
 /** The inspector's CPU profiler on a child process (Chrome DevTools protocol over `ws`). */
@@ -100,6 +102,22 @@ export interface Profile {
   }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * Writes a recorded profile (or heap profile) as `<dir>/<name>-<time>.<ext>`, making the folder
+ * if it is not there; returns the file's path.
+ */
+export function saveProfile(
+  dir: string,
+  name: string,
+  data: unknown,
+  ext: 'cpuprofile' | 'heapprofile' = 'cpuprofile',
+): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}-${Date.now()}.${ext}`);
+  writeFileSync(file, JSON.stringify(data));
+  return file;
 }
 
 /** The `n` largest times (ms) of `byName`, each with its share of `total`. */

@@ -20,13 +20,13 @@
  * Throughout, `/healthz` is asked every 100 ms and the longest wait for its answer is
  * reported by phase (connects, joins, hold, closes; see StallWatch).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTokens, startOurs, startPlain, stopCluster, type Cluster } from './cluster.js';
 import { cpuSeconds } from './cpu.js';
-import { Inspector, topAlloc, topSelf, topTotal } from './inspector.js';
+import { Inspector, saveProfile, topAlloc, topSelf, topTotal } from './inspector.js';
 import { GenPool, freePort, killAll, sleep } from './procs.js';
 import { commandsDelta, RedisProbe } from './redis-stats.js';
 import type { Kind } from './protocols.js';
@@ -243,8 +243,7 @@ async function reportProfile(
   unit: string,
 ): Promise<void> {
   const profile = await inspector.stop();
-  const file = path.join(args.profile!, `${phase}-${kind}-${Date.now()}.cpuprofile`);
-  writeFileSync(file, JSON.stringify(profile));
+  const file = saveProfile(args.profile!, `${phase}-${kind}`, profile);
   log(`${phase} profile: ${file}; self time, top 30:\n${topSelf(profile, 30).join('\n')}`);
   log(`total time, top 60:\n${topTotal(profile, 60).join('\n')}`);
   log(`allocations:\n${topAlloc(inspector.heap!, n, 30, unit).join('\n')}`);
