@@ -190,9 +190,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.ops.loadOlder(name, limit);
   }
 
-  /** Where the user stands on the server: rooms to open, unread rooms and mentions. */
-  fetchMarks(): Promise<MarksSummary> {
-    return this.marks.fetch();
+  /**
+   * Where the user stands on the server: rooms to open, unread rooms and mentions, the messages
+   * of `ignore` (users this client hides) not counted.
+   */
+  fetchMarks(ignore: readonly string[] = []): Promise<MarksSummary> {
+    return this.marks.fetch(ignore);
   }
 
   /** Sets the user's away message (`/away`), or clears it (undefined or empty: back). */

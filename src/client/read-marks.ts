@@ -6,11 +6,15 @@ import type { Connection } from './connection.js';
 export class ReadMarks {
   constructor(private readonly conn: Connection) {}
 
-  /** Where the user stands: rooms kept for this start, unread rooms and conversations, mentions. */
-  async fetch(): Promise<MarksSummary> {
+  /**
+   * Where the user stands: rooms kept for this start, unread rooms and conversations, mentions;
+   * the messages of `ignore` (users the client hides) left out of the counts.
+   */
+  async fetch(ignore: readonly string[] = []): Promise<MarksSummary> {
     const socket = this.conn.requireSocket();
+    const payload = ignore.length > 0 ? { ignore: [...ignore] } : {};
     const res = await chatAck(socket, 'marks:fetch', () =>
-      this.conn.timed(socket).emitWithAck('marks:fetch', {}),
+      this.conn.timed(socket).emitWithAck('marks:fetch', payload),
     );
     if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
     return res.data;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChatMessage } from './models.js';
-import { Address, MessageId } from './schemas.js';
+import { Address, MessageId, Name } from './schemas.js';
 
 /*
  * Read markers kept by the server: for each user, the id of the last message they have seen
@@ -32,8 +32,16 @@ export const MarkPayload = z.strictObject({ room: Address, id: MessageId });
 /** See {@link MarkPayload}. */
 export type MarkPayload = z.infer<typeof MarkPayload>;
 
-/** `marks:fetch`. */
-export const MarksFetchPayload = z.strictObject({});
+/** Most users one `marks:fetch` may leave out of its counts (a client's ignore list). */
+export const MARKS_IGNORE_MAX = 1000;
+
+/**
+ * `marks:fetch`. `ignore`: users whose messages the client does not show (its `/ignore`
+ * list): left out of the counts, the mentions and the last sender, as the user's own are.
+ */
+export const MarksFetchPayload = z.strictObject({
+  ignore: z.array(Name).max(MARKS_IGNORE_MAX).optional(),
+});
 /** See {@link MarksFetchPayload}. */
 export type MarksFetchPayload = z.infer<typeof MarksFetchPayload>;
 
@@ -49,7 +57,10 @@ export type MarkUpdate = z.infer<typeof MarkUpdate>;
 export const UnreadRoom = z.object({
   /** As the user names it: a room name, or `@peer`. */
   room: z.string(),
-  /** Messages after the marker, the user's own left out (exact; see {@link UNREAD_SHOWN_MAX}). */
+  /**
+   * Messages after the marker, the user's own and those of the users the request left out
+   * (`ignore`) left out (exact; see {@link UNREAD_SHOWN_MAX}).
+   */
   unread: z.number().int().nonnegative(),
   /**
    * Of those, the ones that name the user (in a conversation: every one from the peer), by the

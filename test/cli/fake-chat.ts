@@ -72,6 +72,8 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   readonly refuse = new Map<string, string>();
   /** What `marks:fetch` answers (nothing kept, nothing unread unless a test says so). */
   marks: MarksSummary = { rooms: [], unread: [], mentions: [] };
+  /** When set, what `marks:fetch` answers for the users the client asked to leave out. */
+  marksFor: ((ignore: readonly string[]) => MarksSummary) | undefined;
   /** `marks:fetch` fails with this message. */
   marksError: string | undefined;
   /** The server's read markers, as joins tell them. */
@@ -145,9 +147,9 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     return Promise.resolve(0);
   }
 
-  fetchMarks(): Promise<MarksSummary> {
+  fetchMarks(ignore: readonly string[] = []): Promise<MarksSummary> {
     if (this.marksError) return Promise.reject(new Error(this.marksError));
-    return Promise.resolve(this.marks);
+    return Promise.resolve(this.marksFor ? this.marksFor(ignore) : this.marks);
   }
 
   markRead(room: string, id: string): Promise<MarkUpdate> {

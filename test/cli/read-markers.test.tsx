@@ -111,6 +111,39 @@ describe('coming back', () => {
     await vi.waitFor(() => expect(h!.chat.markLog).toContain(`@alice ${dm[1]!.id}`), WAIT);
   });
 
+  it("counts at a start without ignored users' messages, those the window does not hold too", async () => {
+    h = await setup({
+      rooms: ['lobby'],
+      ignore: { ignored: ['dave'] },
+      before: (chat) => {
+        // The window holds the newest 4 of 8 unread: c2 d4 c3 d5.
+        chat.rooms.set('dev', new RoomState('dev', 4));
+        const marker = chat.deliver('dev', 'carol', 'old news', { silent: true, live: false }).id;
+        chat.readTo.set('dev', marker);
+        const news = ['d1', 'd2', 'd3', 'c1', 'c2', 'd4', 'c3', 'd5'].map((t) =>
+          chat.deliver('dev', t.startsWith('d') ? 'dave' : 'carol', t, {
+            silent: true,
+            live: false,
+          }),
+        );
+        // The server leaves out the users the client names, as `marks:fetch` does.
+        chat.marksFor = (ignore) => {
+          const counted = news.filter((m) => !ignore.includes(m.from));
+          return { rooms: ['dev'], unread: [row('dev', marker, counted, 0)], mentions: [] };
+        };
+      },
+    });
+    // 3 of carol's: the server's count without dave's, the newest (d5, past what it counted)
+    // taken out here.
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));
+    // Shown again: the held ones of his count (d4, d5); those the window does not hold are
+    // not known here.
+    await h.enter('/unignore dave');
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 5'));
+    await h.enter('/ignore dave');
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));
+  });
+
   it('draws the marker line where reading stopped, keeps it while in view, and drops it once read', async () => {
     let news: ChatMessage[] = [];
     h = await setup({

@@ -235,6 +235,49 @@ describe('read markers', () => {
     expect(summary.mentions.map((m) => [m.id, m.text])).toEqual([[a.id, `first, ${bob.name}`]]);
   });
 
+  it('leaves out the users the client ignores: counts, mentions, last sender, their conversations', async () => {
+    const bob = await user('bob');
+    const carol = await user('carol', 1);
+    const dave = await user('dave', 1);
+    const room = userName('mk-ignore');
+    await join(bob.s, room, { remember: true });
+    await join(carol.s, room);
+    await join(dave.s, room);
+    const seen = await send(carol.s, room, 'seen before');
+    await ok(ask(bob.s, 'marks:set', { room, id: seen.id }));
+    bob.s.close();
+    await send(carol.s, room, 'one');
+    const lastCarol = await send(carol.s, room, `two, ${bob.name}`);
+    await send(dave.s, room, `${bob.name}: from dave`);
+    await send(dave.s, room, 'dave again');
+    await join(dave.s, `@${bob.name}`);
+    await send(dave.s, `@${bob.name}`, 'a word in private');
+
+    const back = await pool.open(cluster.nodes[0]!.url, bob.token);
+    const all = await fetchMarks(back);
+    expect(all.unread.map((u) => [u.room, u.unread, u.mentions, u.lastFrom]).sort()).toEqual(
+      [
+        [room, 4, 2, dave.name],
+        [`@${dave.name}`, 1, 1, dave.name],
+      ].sort(),
+    );
+    const ignoring = await ok(ask<MarksSummary>(back, 'marks:fetch', { ignore: [dave.name] }));
+    expect(ignoring.unread).toEqual([
+      expect.objectContaining({
+        room,
+        unread: 2,
+        mentions: 1,
+        partial: false,
+        lastFrom: carol.name,
+        lastId: lastCarol.id,
+      }),
+    ]);
+    expect(ignoring.mentions.map((m) => m.from)).toEqual([carol.name]);
+    // Only a name can be left out, and at most 1000 of them.
+    for (const ignore of [['Not A Name'], Array.from({ length: 1001 }, (_, i) => `u${i}`), 'dave'])
+      expect(code(await ask(back, 'marks:fetch', { ignore }))).toBe('bad_request');
+  });
+
   it('bad input is answered bad_request (or not_member, not_found) and changes nothing', async () => {
     const bob = await user('bob');
     const room = userName('mk-bad');

@@ -187,9 +187,10 @@ export class Marks {
   /**
    * Where the user stands: the rooms they keep, every room and conversation with messages after
    * their marker (looked at: kept rooms, conversations, marked rooms, at most
-   * {@link MARKS_ROOMS_MAX}), and the mentions among those messages.
+   * {@link MARKS_ROOMS_MAX}), and the mentions among those messages. The messages of `ignore`
+   * (the client's ignore list) count as the user's own do: not at all.
    */
-  async summary(user: string): Promise<MarksSummary> {
+  async summary(user: string, ignore: readonly string[] = []): Promise<MarksSummary> {
     const k = this.keys;
     const [rooms, peers, marks] = (await this.exec(
       this.redis
@@ -205,8 +206,9 @@ export class Marks {
       SCAN_PER_ROOM_MIN,
       Math.min(SCAN_PER_ROOM, Math.floor(SCAN_BUDGET / Math.max(1, looked.length))),
     );
+    const left = new Set(ignore);
     const readings = await Promise.all(
-      looked.map((address) => this.reading(user, address, marks[address], perRoom)),
+      looked.map((address) => this.reading(user, address, marks[address], perRoom, left)),
     );
     const unread = readings
       .flatMap((r) => (r.unread ? [r.unread] : []))
@@ -222,14 +224,15 @@ export class Marks {
    * One room's unread messages after the marker. The count comes from sequence numbers (the
    * room's last against the marker's), so it is exact however many there are; the newest
    * `scan` entries are read for the mentions and the last sender, as they are now (edited
-   * text), and the user's own messages, deleted ones and the entries that record edits and
-   * deletes (they take sequence numbers too) are not counted.
+   * text), and the user's own messages, those of `ignored` users, deleted ones and the
+   * entries that record edits and deletes (they take sequence numbers too) are not counted.
    */
   private async reading(
     user: string,
     address: string,
     readTo: string | undefined,
     scan: number,
+    ignored: ReadonlySet<string>,
   ): Promise<RoomReading> {
     const none: RoomReading = { unread: undefined, mentions: [] };
     let room: string;
@@ -264,12 +267,12 @@ export class Marks {
       entries.map((e) => toMessage(room, e)).filter((m) => !isChange(m)),
     );
     const messages = said
-      .filter((m) => !m.deleted && m.from !== user)
+      .filter((m) => !m.deleted && m.from !== user && !ignored.has(m.from))
       .map((m) => ({ ...m, room: address }));
     const scannedAll = entries.length < scan || (count !== undefined && entries.length >= count);
     count = (count ?? entries.length) - (entries.length - messages.length);
     if (count <= 0 || messages.length === 0) return none;
-    // The last sender: the newest message not the user's own.
+    // The last sender: the newest message not the user's own (nor an ignored user's).
     const newest = messages[0]!;
     return {
       unread: {

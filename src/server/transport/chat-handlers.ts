@@ -337,7 +337,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'marks:fetch': {
     schema: MarksFetchPayload,
-    run: (socket, ctx) => ctx.marks.summary(socket.data.user),
+    run: (socket, ctx, { ignore }) => ctx.marks.summary(socket.data.user, ignore),
   },
 };
 

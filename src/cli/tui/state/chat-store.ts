@@ -25,7 +25,13 @@ import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
 import { ReadMarkers, unreadAfter } from './read-marks.js';
-import { openUnread, restoreRooms, type RestoreHooks } from './restore.js';
+import {
+  fetchSummary,
+  openUnread,
+  restoreRooms,
+  type RestoreHooks,
+  type ServerCount,
+} from './restore.js';
 import { TypingOut } from './typing-out.js';
 import { parseInput, runInput } from '../slash/registry.js';
 import type { CommandHost } from '../slash/types.js';
@@ -127,6 +133,8 @@ export class ChatStore implements CommandHost {
   /** Read markers, the unread-marker line, and unread mentions beyond what rooms hold. */
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
+  /** Rooms whose unread count is still partly the server's (see {@link unreadCount}). */
+  private readonly serverCounts = new Map<string, ServerCount>();
   private readonly presence = new PresenceLines();
   private readonly awayNotices: AwayNotices;
   /** While starting: rooms the server says have unread messages (a join must not read them). */
@@ -264,7 +272,10 @@ export class ChatStore implements CommandHost {
   private changed(): void {
     this.snap = undefined;
     const room = this.active ? this.client.rooms.get(this.active) : undefined;
-    if (room) room.unread = 0;
+    if (room && room.unread > 0) {
+      room.unread = 0;
+      this.serverCounts.delete(this.active!);
+    }
     if (this.notifyPending) return;
     this.notifyPending = true;
     setImmediate(() => {
@@ -354,15 +365,26 @@ export class ChatStore implements CommandHost {
     return held + (this.hiddenMentions.get(name) ?? 0);
   }
 
-  /** Unread messages on a tab, leaving out those of ignored users. */
+  /**
+   * Unread messages on a tab, leaving out those of ignored users. What the server counted at
+   * the start (or after a reconnect) left out the users ignored then, including messages this
+   * client does not hold; of the held ones, those of a user ignored or shown again since are
+   * taken out or put back. What came later was counted whoever sent it.
+   */
   private unreadCount(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active) return 0;
     let n = r.unread;
-    if (this.ignoring.size === 0) return n;
-    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++)
-      if (this.ignoring.has(r.messages[i]!.from)) n--;
-    return n;
+    const counted = this.serverCounts.get(name);
+    if (this.ignoring.size === 0 && !counted?.without.size) return n;
+    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++) {
+      const m = r.messages[i]!;
+      const now = this.ignoring.has(m.from);
+      if (!counted || m.seq > counted.toSeq) {
+        if (now) n--;
+      } else if (now !== counted.without.has(m.from)) n += now ? -1 : 1;
+    }
+    return Math.max(0, n);
   }
 
   /**
@@ -386,6 +408,7 @@ export class ChatStore implements CommandHost {
     const left = unreadAfter(r, mark, this.user);
     if (left === undefined) return false;
     r.unread = left;
+    this.serverCounts.delete(room);
     this.hiddenMentions.delete(room);
     return true;
   }
@@ -453,6 +476,11 @@ export class ChatStore implements CommandHost {
 
   // --- actions ---
 
+  /** The users `/ignore` hides (the server leaves them out of the unread counts it gives). */
+  ignoredUsers(): readonly string[] {
+    return this.ignoring.list;
+  }
+
   /**
    * Joins the rooms given on the command line, then opens what the server keeps for the user
    * (rooms joined before, rooms and conversations with unread messages, with their counts),
@@ -473,9 +501,10 @@ export class ChatStore implements CommandHost {
   /** How a start (and a reconnect) opens what the server says is unread. */
   private readonly restoreHooks: Omit<RestoreHooks, 'unreadAtStart'> = {
     open: (room, opts) => this.open(room, opts),
-    unread: (room, unread, hidden, readTo) => {
+    unread: (room, unread, hidden, readTo, counted) => {
       const r = this.client.rooms.get(room);
       if (r) r.unread = unread;
+      this.serverCounts.set(room, counted);
       if (hidden > 0) this.hiddenMentions.set(room, hidden);
       else this.hiddenMentions.delete(room);
       // Read further since the server counted (on another of the user's terminals, heard
@@ -494,8 +523,7 @@ export class ChatStore implements CommandHost {
    */
   private async newSinceReconnect(): Promise<void> {
     try {
-      const summary = await this.client.fetchMarks();
-      await openUnread(this, summary, this.restoreHooks, new Set(this.order));
+      await openUnread(this, await fetchSummary(this), this.restoreHooks, new Set(this.order));
     } catch {
       // Down again: the next connect asks again.
       this.wasDown = true;
@@ -813,7 +841,7 @@ export class ChatStore implements CommandHost {
   async loadMentions(): Promise<readonly MentionRecord[]> {
     this.mentions.merge([...this.client.rooms.values()].flatMap((r) => r.messages));
     try {
-      this.mentions.merge((await this.client.fetchMarks()).mentions);
+      this.mentions.merge((await this.client.fetchMarks(this.ignoring.list)).mentions);
     } catch (err) {
       const why = sanitizeInline((err as Error).message, 120);
       this.info(

@@ -12,6 +12,8 @@ import type { ChatPort } from './chat-port.js';
 export interface RestoreHost {
   readonly client: Pick<ChatPort, 'fetchMarks' | 'rooms'>;
   readonly user: string | undefined;
+  /** The users the client hides (`/ignore`): the server leaves them out of its counts. */
+  ignoredUsers(): readonly string[];
   /** Joins a room named on the command line (validated), without switching to it. */
   join(name: string, show: boolean): Promise<boolean>;
 }
@@ -23,10 +25,35 @@ export interface RestoreHooks {
   unreadAtStart(rooms: ReadonlySet<string>): void;
   /**
    * Sets a room's unread count, and the mentions among them that the room does not hold, as
-   * the server counted them from its marker `readTo` (undefined: no marker).
+   * the server counted them from its marker `readTo` (undefined: no marker), up to the message
+   * with sequence number `counted.toSeq`, leaving out the users in `counted.without`.
    */
-  unread(room: string, unread: number, hiddenMentions: number, readTo: string | undefined): void;
+  unread(
+    room: string,
+    unread: number,
+    hiddenMentions: number,
+    readTo: string | undefined,
+    counted: ServerCount,
+  ): void;
   mentions(list: readonly ChatMessage[]): void;
+}
+
+/** How far the server's unread count of a room reaches, and whose messages it left out. */
+export interface ServerCount {
+  toSeq: number;
+  without: ReadonlySet<string>;
+}
+
+/** A summary of where the user stands, and the ignore list it was asked with. */
+export interface AskedSummary {
+  summary: MarksSummary;
+  without: ReadonlySet<string>;
+}
+
+/** Asks the server where the user stands, its counts leaving out the users the client hides. */
+export async function fetchSummary(host: RestoreHost): Promise<AskedSummary> {
+  const ignored = host.ignoredUsers();
+  return { summary: await host.client.fetchMarks(ignored), without: new Set(ignored) };
 }
 
 /**
@@ -41,18 +68,18 @@ export async function restoreRooms(
   rooms: readonly string[],
   hooks: RestoreHooks,
 ): Promise<string | undefined> {
-  let summary: MarksSummary | undefined;
+  let asked: AskedSummary | undefined;
   let problem: string | undefined;
   try {
-    summary = await host.client.fetchMarks();
-    hooks.unreadAtStart(new Set(summary.unread.map((u) => u.room)));
+    asked = await fetchSummary(host);
+    hooks.unreadAtStart(new Set(asked.summary.unread.map((u) => u.room)));
   } catch (err) {
     problem = `unread messages are not known: ${sanitizeInline((err as Error).message, 120)}`;
   }
   for (const r of rooms) await host.join(r, false);
-  if (!summary) return problem;
-  for (const room of summary.rooms) await hooks.open(room, { show: false });
-  await openUnread(host, summary, hooks, new Set());
+  if (!asked) return problem;
+  for (const room of asked.summary.rooms) await hooks.open(room, { show: false });
+  await openUnread(host, asked, hooks, new Set());
   hooks.unreadAtStart(new Set());
   return undefined;
 }
@@ -65,7 +92,7 @@ export async function restoreRooms(
  */
 export async function openUnread(
   host: RestoreHost,
-  summary: MarksSummary,
+  { summary, without }: AskedSummary,
   hooks: Pick<RestoreHooks, 'open' | 'unread' | 'mentions'>,
   open: ReadonlySet<string>,
 ): Promise<void> {
@@ -73,7 +100,12 @@ export async function openUnread(
   for (const u of news) await hooks.open(u.room, { show: false });
   for (const u of news) {
     const state = host.client.rooms.get(u.room);
-    if (state) hooks.unread(u.room, ...countsNow(u, state.messages, host.user), u.readTo);
+    if (state) {
+      hooks.unread(u.room, ...countsNow(u, state.messages, host.user), u.readTo, {
+        toSeq: u.lastSeq,
+        without,
+      });
+    }
   }
   hooks.mentions(summary.mentions);
 }
