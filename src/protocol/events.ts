@@ -255,11 +255,12 @@ export interface InterServerEvents {
   'admin:deliver': (req: { notice: Notice; room?: string }, ack: (clients: number) => void) => void;
   /**
    * End this instance's sockets of `user`: each is told why (`session:ended`), then
-   * disconnected. `sessions`: the hashes of the sessions whose ending this is. Answers with how
-   * many sockets of them it ended, counting those its session watch ended first.
+   * disconnected. `sessions`: the hashes of the sessions whose ending this is (absent from an
+   * instance of an earlier version, in a rolling upgrade). Answers with how many sockets of
+   * them it ended, counting those its session watch ended first.
    */
   'user:end': (
-    req: { user: string; sessions: string[]; ended: SessionEnded },
+    req: { user: string; sessions?: string[]; ended: SessionEnded },
     ack: (sockets: number) => void,
   ) => void;
   /** The instance with this id (and boot id, when given) should drain and restart. */

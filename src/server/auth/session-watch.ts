@@ -95,7 +95,9 @@ export function watchSessions(
         const ending = endingOf(why);
         if (ending) s.emit('session:ended', ending);
         s.disconnect(true);
-        bySession.set(hash, (bySession.get(hash) ?? 0) + 1);
+        // Only a session something ended (a logout, a kick, a ban, a deletion) has a request
+        // that may ask for its sockets; one that merely vanished has none.
+        if (ending) bySession.set(hash, (bySession.get(hash) ?? 0) + 1);
         ended++;
       }
       for (const [hash, n] of bySession) endings.note(hash, n);

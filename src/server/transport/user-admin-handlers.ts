@@ -78,7 +78,7 @@ async function endSessions(
 /** Answers other instances' requests to end a user's sockets here. */
 export function registerUserInterServer(ctx: InstanceContext): void {
   ctx.io.on('user:end', ({ user, sessions, ended }, ack) =>
-    ack(endLocalSockets(ctx, user, sessions, ended)),
+    ack(endLocalSockets(ctx, user, sessions ?? [], ended)),
   );
 }
 

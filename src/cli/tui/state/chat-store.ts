@@ -626,6 +626,7 @@ export class ChatStore implements CommandHost {
     this.reads.drop(room);
     this.presence.drop(room);
     this.hiddenMentions.delete(room);
+    this.serverCounts.delete(room);
     if (this.active === room) this.active = this.order[Math.min(i, this.order.length - 1)];
     this.info(
       this.active ? `left ${roomLabel(room)}` : `you left ${roomLabel(room)}; /join a room to chat`,
