@@ -116,11 +116,11 @@ describe('coming back', () => {
       rooms: ['lobby'],
       ignore: { ignored: ['dave'] },
       before: (chat) => {
-        // The window holds the newest 4 of 8 unread: c2 d4 c3 d5.
-        chat.rooms.set('dev', new RoomState('dev', 4));
+        // The window holds the newest 5 of 9 unread: d5 d6 c1 c2 c3.
+        chat.rooms.set('dev', new RoomState('dev', 5));
         const marker = chat.deliver('dev', 'carol', 'old news', { silent: true, live: false }).id;
         chat.readTo.set('dev', marker);
-        const news = ['d1', 'd2', 'd3', 'c1', 'c2', 'd4', 'c3', 'd5'].map((t) =>
+        const news = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'c1', 'c2', 'c3'].map((t) =>
           chat.deliver('dev', t.startsWith('d') ? 'dave' : 'carol', t, {
             silent: true,
             live: false,
@@ -133,12 +133,15 @@ describe('coming back', () => {
         };
       },
     });
-    // 3 of carol's: the server's count without dave's, the newest (d5, past what it counted)
-    // taken out here.
+    // Carol's 3: the server's count without dave's.
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));
-    // Shown again: the held ones of his count (d4, d5); those the window does not hold are
-    // not known here.
+    // Shown again: the two of his the window holds count; the four it does not are not known
+    // here.
     await h.enter('/unignore dave');
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 5'));
+    // A live one after the count is counted whoever sent it (d5 leaves the window for it:
+    // 3 + d6 + d7), and taken out again while he is ignored.
+    h.chat.deliver('dev', 'dave', 'd7');
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 5'));
     await h.enter('/ignore dave');
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));

@@ -135,6 +135,11 @@ export class ChatStore implements CommandHost {
   private readonly hiddenMentions = new Map<string, number>();
   /** Rooms whose unread count is still partly the server's (see {@link unreadCount}). */
   private readonly serverCounts = new Map<string, ServerCount>();
+  /** A tab's count from those, until the room, its count or the ignore list change. */
+  private readonly countMemo = new Map<
+    string,
+    { version: number; unread: number; rev: number; counted: ServerCount; n: number }
+  >();
   private readonly presence = new PresenceLines();
   private readonly awayNotices: AwayNotices;
   /** While starting: rooms the server says have unread messages (a join must not read them). */
@@ -367,24 +372,44 @@ export class ChatStore implements CommandHost {
 
   /**
    * Unread messages on a tab, leaving out those of ignored users. What the server counted at
-   * the start (or after a reconnect) left out the users ignored then, including messages this
-   * client does not hold; of the held ones, those of a user ignored or shown again since are
-   * taken out or put back. What came later was counted whoever sent it.
+   * the start (or after a reconnect) left out the users ignored then, messages this client
+   * does not hold included; of the held ones it counted, those of a user ignored or shown
+   * again since are taken out or put back. What came after its count was counted here whoever
+   * sent it, and those of ignored users are taken out.
    */
   private unreadCount(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active) return 0;
     let n = r.unread;
     const counted = this.serverCounts.get(name);
-    if (this.ignoring.size === 0 && !counted?.without.size) return n;
-    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++) {
-      const m = r.messages[i]!;
-      const now = this.ignoring.has(m.from);
-      if (!counted || m.seq > counted.toSeq) {
-        if (now) n--;
-      } else if (now !== counted.without.has(m.from)) n += now ? -1 : 1;
+    if (counted) {
+      const memo = this.countMemo.get(name);
+      const key = { version: r.version, unread: r.unread, rev: this.ignoring.rev, counted };
+      if (
+        memo &&
+        memo.version === key.version &&
+        memo.unread === key.unread &&
+        memo.rev === key.rev &&
+        memo.counted === counted
+      )
+        return memo.n;
+      for (const m of r.messages) {
+        if (m.from === this.user || m.deleted) continue;
+        const now = this.ignoring.has(m.from);
+        if (m.seq > counted.toSeq) {
+          if (now) n--;
+        } else if (counted.readTo === undefined || compareIds(m.id, counted.readTo) > 0) {
+          if (now !== counted.without.has(m.from)) n += now ? -1 : 1;
+        }
+      }
+      n = Math.max(0, n);
+      this.countMemo.set(name, { ...key, n });
+      return n;
     }
-    return Math.max(0, n);
+    if (this.ignoring.size === 0) return n;
+    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++)
+      if (this.ignoring.has(r.messages[i]!.from)) n--;
+    return n;
   }
 
   /**
@@ -627,6 +652,7 @@ export class ChatStore implements CommandHost {
     this.presence.drop(room);
     this.hiddenMentions.delete(room);
     this.serverCounts.delete(room);
+    this.countMemo.delete(room);
     if (this.active === room) this.active = this.order[Math.min(i, this.order.length - 1)];
     this.info(
       this.active ? `left ${roomLabel(room)}` : `you left ${roomLabel(room)}; /join a room to chat`,

@@ -25,8 +25,8 @@ export interface RestoreHooks {
   unreadAtStart(rooms: ReadonlySet<string>): void;
   /**
    * Sets a room's unread count, and the mentions among them that the room does not hold, as
-   * the server counted them from its marker `readTo` (undefined: no marker), up to the message
-   * with sequence number `counted.toSeq`, leaving out the users in `counted.without`.
+   * the server counted them from its marker `readTo` (undefined: no marker); `counted` says
+   * what that count covers.
    */
   unread(
     room: string,
@@ -38,8 +38,12 @@ export interface RestoreHooks {
   mentions(list: readonly ChatMessage[]): void;
 }
 
-/** How far the server's unread count of a room reaches, and whose messages it left out. */
+/**
+ * What the server's unread count of a room covers: the messages after its marker `readTo`
+ * (undefined: no marker) up to sequence number `toSeq`, leaving out the users in `without`.
+ */
 export interface ServerCount {
+  readTo: string | undefined;
   toSeq: number;
   without: ReadonlySet<string>;
 }
@@ -102,6 +106,7 @@ export async function openUnread(
     const state = host.client.rooms.get(u.room);
     if (state) {
       hooks.unread(u.room, ...countsNow(u, state.messages, host.user), u.readTo, {
+        readTo: u.readTo,
         toSeq: u.lastSeq,
         without,
       });
