@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DrainReason } from '../../src/protocol/index.js';
-import { instanceConfig } from '../../src/server/config/config.js';
-import { startInstance, type RunningInstance } from '../../src/server/instance.js';
-import { createLogger } from '../../src/server/ops/logger.js';
-import { connectUser, TEST_ENV } from '../helpers/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { connectUser } from '../helpers/cluster.js';
+import { useInProcessInstance } from '../helpers/in-process.js';
 import { useTestRedis } from '../helpers/redis.js';
-import { freePort } from '../helpers/processes.js';
 
 /**
  * What an instance keeps of an accepted chat socket's handshake for the connection's life:
@@ -14,22 +10,10 @@ import { freePort } from '../helpers/processes.js';
  * process, so that its sockets can be looked at.
  */
 describe("a chat socket's handshake record", () => {
-  const store = useTestRedis();
-  let running: RunningInstance | undefined;
-  afterEach(async () => {
-    await running?.ctx.drain(DrainReason.Shutdown);
-    await running?.closed;
-    running = undefined;
-  });
+  const start = useInProcessInstance(useTestRedis());
 
   it('keeps the user, the session and the address, and nothing of the request', async () => {
-    const port = await freePort();
-    const cfg = instanceConfig(
-      { ...TEST_ENV, REDIS_URL: store.redis.url, CHAT_KEY_PREFIX: 'hs:' },
-      { port: String(port), host: '127.0.0.1', instanceId: 'hs-1' },
-    );
-    running = await startInstance(cfg, createLogger('warn', { instance: 'hs-1' }, 'json'));
-    const url = `http://127.0.0.1:${running.port()}`;
+    const { running, url } = await start('hs:', 'hs-1');
     const { client, user } = await connectUser([url]);
     try {
       const sockets = [...running.ctx.io.of('/').sockets.values()];

@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { DrainReason, SessionEndReason } from '../../src/protocol/index.js';
+import { describe, expect, it } from 'vitest';
+import { SessionEndReason } from '../../src/protocol/index.js';
 import { banMessage } from '../../src/server/auth/bans.js';
-import { instanceConfig } from '../../src/server/config/config.js';
-import { startInstance, type RunningInstance } from '../../src/server/instance.js';
-import { createLogger } from '../../src/server/ops/logger.js';
 import { endUserSockets } from '../../src/server/transport/user-admin-handlers.js';
-import { connectUser, TEST_ENV, until } from '../helpers/cluster.js';
+import { connectUser, until } from '../helpers/cluster.js';
+import { useInProcessInstance } from '../helpers/in-process.js';
 import { useTestRedis } from '../helpers/redis.js';
-import { freePort } from '../helpers/processes.js';
 
 /**
  * An operator's ban ends the user's sessions in Redis first, then asks every instance to end
@@ -17,23 +14,11 @@ import { freePort } from '../helpers/processes.js';
  * process so that the watch can be made to get there first, every time.
  */
 describe('the sockets a ban counts', () => {
-  const store = useTestRedis();
-  let running: RunningInstance | undefined;
-  afterEach(async () => {
-    await running?.ctx.drain(DrainReason.Shutdown);
-    await running?.closed;
-    running = undefined;
-  });
+  const start = useInProcessInstance(useTestRedis());
 
   it('include those the session watch ended first, once', async () => {
-    const port = await freePort();
-    const cfg = instanceConfig(
-      { ...TEST_ENV, REDIS_URL: store.redis.url, CHAT_KEY_PREFIX: 'se:' },
-      { port: String(port), host: '127.0.0.1', instanceId: 'se-1' },
-    );
-    running = await startInstance(cfg, createLogger('warn', { instance: 'se-1' }, 'json'));
+    const { running, url } = await start('se:', 'se-1');
     const { ctx } = running;
-    const url = `http://127.0.0.1:${running.port()}`;
     const first = await connectUser([url]);
     const second = await connectUser([url], { user: first.user });
     const user = first.user;
