@@ -116,11 +116,12 @@ describe('coming back', () => {
       rooms: ['lobby'],
       ignore: { ignored: ['dave'] },
       before: (chat) => {
-        // The window holds the newest 5 of 9 unread: d5 d6 c1 c2 c3.
+        // The window holds the newest 5 of 9 unread: d5 d6 c1 c2 c3. Carol's first names
+        // the user (not held), and so do two of dave's that are.
         chat.rooms.set('dev', new RoomState('dev', 5));
         const marker = chat.deliver('dev', 'carol', 'old news', { silent: true, live: false }).id;
         chat.readTo.set('dev', marker);
-        const news = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'c1', 'c2', 'c3'].map((t) =>
+        const news = ['d1', 'c1 me?', 'd2', 'd3', 'd4', 'd5 me?', 'd6 me?', 'c2', 'c3'].map((t) =>
           chat.deliver('dev', t.startsWith('d') ? 'dave' : 'carol', t, {
             silent: true,
             live: false,
@@ -129,22 +130,27 @@ describe('coming back', () => {
         // The server leaves out the users the client names, as `marks:fetch` does.
         chat.marksFor = (ignore) => {
           const counted = news.filter((m) => !ignore.includes(m.from));
-          return { rooms: ['dev'], unread: [row('dev', marker, counted, 0)], mentions: [] };
+          const mentions = counted.filter((m) => m.text.includes('me?'));
+          return {
+            rooms: ['dev'],
+            unread: [row('dev', marker, counted, mentions.length)],
+            mentions,
+          };
         };
       },
     });
-    // Carol's 3: the server's count without dave's.
-    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));
-    // Shown again: the two of his the window holds count; the four it does not are not known
-    // here.
+    // Carol's 3, one naming the user: the server's counts without dave's.
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3 (1)'));
+    // Shown again: the three of his the window holds count, two of them naming the user; the
+    // three it does not hold are not known here.
     await h.enter('/unignore dave');
-    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 5'));
-    // A live one after the count is counted whoever sent it (d5 leaves the window for it:
-    // 3 + d6 + d7), and taken out again while he is ignored.
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 6 (3)'));
+    // A live one after the count is counted whoever sent it (d4 leaves the window for it:
+    // 3 + d5 + d6 + d7), and taken out again while he is ignored.
     h.chat.deliver('dev', 'dave', 'd7');
-    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 5'));
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 6 (3)'));
     await h.enter('/ignore dave');
-    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3'));
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 3 (1)'));
   });
 
   it('draws the marker line where reading stopped, keeps it while in view, and drops it once read', async () => {

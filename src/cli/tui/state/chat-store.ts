@@ -360,10 +360,11 @@ export class ChatStore implements CommandHost {
   private unreadMentions(name: string): number {
     const r = this.client.rooms.get(name);
     if (!r || name === this.active || r.unread === 0) return 0;
+    // Among as many of the newest held messages as the tab counts unread.
     const held = this.mentions.unreadOnTab(
       name,
       r.messages,
-      r.unread,
+      this.unreadCount(name),
       r.version,
       this.ignoring.rev,
     );

@@ -105,7 +105,7 @@ export async function openUnread(
   for (const u of news) {
     const state = host.client.rooms.get(u.room);
     if (state) {
-      hooks.unread(u.room, ...countsNow(u, state.messages, host.user), u.readTo, {
+      hooks.unread(u.room, ...countsNow(u, state.messages, host.user, without), u.readTo, {
         readTo: u.readTo,
         toSeq: u.lastSeq,
         without,
@@ -117,18 +117,22 @@ export async function openUnread(
 
 /**
  * A room's unread count and the mentions among them that its messages held do not show,
- * once joined: the server's counts, and what came between its answer and the join (the join
- * brought it as history, so nobody counted it).
+ * once joined: the server's counts (which left out the users in `without`), and what came
+ * between its answer and the join (the join brought it as history, so nobody counted it).
  */
 export function countsNow(
   u: UnreadRoom,
   held: readonly ChatMessage[],
   user: string | undefined,
+  without: ReadonlySet<string> = new Set(),
 ): [unread: number, hiddenMentions: number] {
   const others = held.filter((m) => m.from !== user && !m.deleted);
   const since = others.filter((m) => m.seq > u.lastSeq).length;
   const counted = others.filter(
-    (m) => m.seq <= u.lastSeq && (u.readTo === undefined || compareIds(m.id, u.readTo) > 0),
+    (m) =>
+      m.seq <= u.lastSeq &&
+      !without.has(m.from) &&
+      (u.readTo === undefined || compareIds(m.id, u.readTo) > 0),
   );
   const shown = counted.filter((m) => countsOnTab(m, u.room, user)).length;
   return [u.unread + since, Math.max(0, u.mentions - shown)];
