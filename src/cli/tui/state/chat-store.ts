@@ -29,6 +29,7 @@ import {
   fetchSummary,
   openUnread,
   restoreRooms,
+  type AskedSummary,
   type RestoreHooks,
   type ServerCount,
 } from './restore.js';
@@ -979,6 +980,36 @@ export class ChatStore implements CommandHost {
       const dm = directAddress(user);
       if (this.client.rooms.has(dm) && !this.order.includes(dm)) this.opened(dm);
     }
+    void this.countsFromServer();
+  }
+
+  /**
+   * After the ignore list changed: the server counts the open rooms' unread messages again
+   * with the new list, beyond what the rooms hold too. Not connected, the counts stay as the
+   * held messages make them. A room the answer no longer names is counted from what it holds
+   * when it holds its marker.
+   */
+  private async countsFromServer(): Promise<void> {
+    if (!this.started) return;
+    let asked: AskedSummary;
+    try {
+      asked = await fetchSummary(this);
+    } catch {
+      return;
+    }
+    const open = new Set(this.order);
+    const named = new Set(asked.summary.unread.map((u) => u.room));
+    for (const room of [...this.serverCounts.keys()]) {
+      if (!named.has(room) && room !== this.active) this.recount(room);
+    }
+    const rows = asked.summary.unread.filter((u) => open.has(u.room) && u.room !== this.active);
+    await openUnread(
+      this,
+      { summary: { ...asked.summary, unread: rows, mentions: [] }, without: asked.without },
+      this.restoreHooks,
+      new Set(),
+    );
+    this.changed();
   }
 
   /** Opens or closes the help overlay. */
