@@ -73,7 +73,7 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   /** What `marks:fetch` answers (nothing kept, nothing unread unless a test says so). */
   marks: MarksSummary = { rooms: [], unread: [], mentions: [] };
   /** When set, what `marks:fetch` answers for the users the client asked to leave out. */
-  marksFor: ((ignore: readonly string[]) => MarksSummary) | undefined;
+  marksFor: ((ignore: readonly string[]) => MarksSummary | Promise<MarksSummary>) | undefined;
   /** `marks:fetch` fails with this message. */
   marksError: string | undefined;
   /** The server's read markers, as joins tell them. */

@@ -136,6 +136,8 @@ export class ChatStore implements CommandHost {
   private readonly hiddenMentions = new Map<string, number>();
   /** Rooms whose unread count is still partly the server's (see {@link unreadCount}). */
   private readonly serverCounts = new Map<string, ServerCount>();
+  /** Recounts asked for after a change of the ignore list (see {@link countsFromServer}). */
+  private countAsks = 0;
   /** A tab's count from those, until the room, its count or the ignore list change. */
   private readonly countMemo = new Map<
     string,
@@ -991,12 +993,16 @@ export class ChatStore implements CommandHost {
    */
   private async countsFromServer(): Promise<void> {
     if (!this.started) return;
+    // Only the answer to the latest change counts (two changes in a row can be answered out
+    // of order).
+    const ask = ++this.countAsks;
     let asked: AskedSummary;
     try {
       asked = await fetchSummary(this);
     } catch {
       return;
     }
+    if (ask !== this.countAsks) return;
     const open = new Set(this.order);
     const named = new Set(asked.summary.unread.map((u) => u.room));
     for (const room of [...this.serverCounts.keys()]) {
