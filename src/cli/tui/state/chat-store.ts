@@ -388,13 +388,13 @@ export class ChatStore implements CommandHost {
     const counted = this.serverCounts.get(name);
     if (counted) {
       const memo = this.countMemo.get(name);
-      const key = { version: r.version, unread: r.unread, rev: this.ignoring.rev, counted };
+      const { version, unread } = r;
+      const rev = this.ignoring.rev;
       if (
-        memo &&
-        memo.version === key.version &&
-        memo.unread === key.unread &&
-        memo.rev === key.rev &&
-        memo.counted === counted
+        memo?.counted === counted &&
+        memo.version === version &&
+        memo.unread === unread &&
+        memo.rev === rev
       )
         return memo.n;
       for (const m of r.messages) {
@@ -407,7 +407,7 @@ export class ChatStore implements CommandHost {
         }
       }
       n = Math.max(0, n);
-      this.countMemo.set(name, { ...key, n });
+      this.countMemo.set(name, { version, unread, rev, counted, n });
       return n;
     }
     if (this.ignoring.size === 0) return n;
@@ -530,7 +530,7 @@ export class ChatStore implements CommandHost {
   /** How a start (and a reconnect) opens what the server says is unread. */
   private readonly restoreHooks: Omit<RestoreHooks, 'unreadAtStart'> = {
     open: (room, opts) => this.open(room, opts),
-    unread: (room, unread, hidden, readTo, counted) => {
+    unread: (room, unread, hidden, counted) => {
       const r = this.client.rooms.get(room);
       if (r) r.unread = unread;
       this.serverCounts.set(room, counted);
@@ -539,6 +539,7 @@ export class ChatStore implements CommandHost {
       // Read further since the server counted (on another of the user's terminals, heard
       // while the room was being opened, or in the join's answer): counted from there.
       const mark = this.reads.get(room);
+      const { readTo } = counted;
       if (mark !== undefined && (readTo === undefined || compareIds(mark, readTo) > 0)) {
         this.recount(room);
       }

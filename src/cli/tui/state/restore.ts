@@ -25,16 +25,9 @@ export interface RestoreHooks {
   unreadAtStart(rooms: ReadonlySet<string>): void;
   /**
    * Sets a room's unread count, and the mentions among them that the room does not hold, as
-   * the server counted them from its marker `readTo` (undefined: no marker); `counted` says
-   * what that count covers.
+   * the server counted them (`counted` says what its count covers, from its marker on).
    */
-  unread(
-    room: string,
-    unread: number,
-    hiddenMentions: number,
-    readTo: string | undefined,
-    counted: ServerCount,
-  ): void;
+  unread(room: string, unread: number, hiddenMentions: number, counted: ServerCount): void;
   mentions(list: readonly ChatMessage[]): void;
 }
 
@@ -105,7 +98,7 @@ export async function openUnread(
   for (const u of news) {
     const state = host.client.rooms.get(u.room);
     if (state) {
-      hooks.unread(u.room, ...countsNow(u, state.messages, host.user, without), u.readTo, {
+      hooks.unread(u.room, ...countsNow(u, state.messages, host.user, without), {
         readTo: u.readTo,
         toSeq: u.lastSeq,
         without,
