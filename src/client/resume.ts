@@ -26,6 +26,23 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   private readonly rejoining = new Set<string>();
   /** Counts reconnect resumes: only the newest one's marks are in `rejoining`. */
   private rejoinGen = 0;
+  /** Rooms whose history was reset during the resume reading them: their pages are not news. */
+  private readonly reloading = new Set<RoomState>();
+  /**
+   * How a resume reads its pages: what they bring after the room's place reached nobody live
+   * (the connection was down, or a message was lost on the way), so it counts unread as a live
+   * message does. A page read after a reset of the room's history is the history reloaded.
+   */
+  private readonly missed: PageHost<RoomState, ClientSocket> = {
+    ask: (via, room, event, request) => this.ask(via, room, event, request),
+    took: (room, message) =>
+      this.accept(room, message, !this.reloading.has(room)) && !changeOf(message),
+    reset: (room) => {
+      this.reloading.add(room);
+      this.reset(room);
+    },
+    gap: (room, gap) => this.gap(room, gap),
+  };
 
   constructor(
     private readonly rooms: Map<string, RoomState>,
@@ -55,8 +72,9 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   accept(room: RoomState, msg: ChatMessage, live: boolean): boolean {
     if (!room.insert(msg)) return false;
     if (msg.clientMsgId) this.outbox.delivered(msg.clientMsgId, msg.id);
-    // An edit or delete changes a line in place: nothing new to read.
-    if (live && !changeOf(msg)) room.unread++;
+    // An edit or delete changes a line in place: nothing new to read; nor is what the user
+    // wrote (here, or on another of their clients).
+    if (live && !changeOf(msg) && msg.from !== this.conn.welcome?.user) room.unread++;
     this.emit('message', msg);
     return true;
   }
@@ -117,9 +135,23 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     return res.data;
   }
 
-  /** Fetches every message after the room's resume point; returns how many were new. */
-  async catchUp(room: RoomState, socket: ClientSocket, join: boolean): Promise<number> {
-    const added = await catchUp(this, socket, room, room.name, join);
+  /**
+   * Fetches every message after the room's resume point; returns how many were new. `missed`:
+   * a resume (after a reconnect, a hole, the server's request), whose new messages count
+   * unread; otherwise the rest of a join's answer, history like its first page.
+   */
+  async catchUp(
+    room: RoomState,
+    socket: ClientSocket,
+    join: boolean,
+    missed: boolean,
+  ): Promise<number> {
+    let added: number;
+    try {
+      added = await catchUp(missed ? this.missed : this, socket, room, room.name, join);
+    } finally {
+      this.reloading.delete(room);
+    }
     this.takeHeld(room);
     this.emit('room', room.name);
     return added;
@@ -146,7 +178,7 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
         if (!socket) return 0;
         for (const room of this.rooms.values()) {
           try {
-            total += await this.catchUp(room, socket, why === 'reconnect');
+            total += await this.catchUp(room, socket, why === 'reconnect', true);
           } catch {
             // The connection went away mid-resume; the next connect resumes again.
             return total;

@@ -45,7 +45,7 @@ export class RoomOps {
     readPage(this.resume, room, res.data, true);
     room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
     room.readTo = res.data.readTo;
-    if (res.data.hasMore) await this.resume.catchUp(room, socket, false);
+    if (res.data.hasMore) await this.resume.catchUp(room, socket, false, false);
     this.resume.takeHeld(room);
     this.emit('room', name);
     return room;

@@ -262,6 +262,55 @@ describe('the TUI state layer on a real cluster', () => {
     expect(seconds * 1000).toBeLessThanOrEqual(back - down + 1000);
   });
 
+  it('counts what it missed while its instance was gone as unread, on the tabs not in view', async () => {
+    const [home, other] = await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'missed:' });
+    const { client: bob, user: bobName } = await connectUser([other!.url]);
+    closers.push(() => bob.close());
+    const me = userName('missed');
+    const { token } = await login(home!.url, me, 'password-1');
+    const { client, store } = storeOf(me, {
+      servers: [home!.url, other!.url],
+      token,
+      pingEveryMs: 0,
+      openDirects: true,
+    });
+    await client.connect();
+    await store.start(['front', 'back']);
+    expect(store.getSnapshot().active).toBe('front');
+    await bob.join('back');
+    await bob.join('front');
+    await bob.send('back', 'heard live');
+    await bob.join(`@${me}`);
+    await bob.send(`@${me}`, 'a first word');
+    const tab = (name: string) => store.getSnapshot().tabs.find((t) => t.name === name);
+    await until(
+      client,
+      () => tab('back')?.unread === 1 && tab(`@${bobName}`)?.unread === 1,
+      10_000,
+      'the live ones counted',
+    );
+
+    // Its instance stops answering (the connection stays up): nothing reaches the client live.
+    process.kill(home!.pid, 'SIGSTOP');
+    await bob.send('back', 'missed 1');
+    await bob.send('back', `missed 2, ${me}?`);
+    await bob.send('front', 'missed in view');
+    await bob.send(`@${me}`, 'a missed word');
+    // Then it dies: the client moves to the other instance and resumes every room.
+    await home!.kill('SIGKILL');
+    await until(client, () => store.getSnapshot().status !== undefined, 20_000, 'the resume');
+    expect(store.getSnapshot().status).toMatch(/; 4 missed messages recovered$/);
+    await client.settled();
+
+    const snap = store.getSnapshot();
+    expect(tab('back')).toMatchObject({ unread: 3, mentions: 1 });
+    expect(tab(`@${bobName}`)?.unread).toBe(2);
+    // The room in view has read what came back.
+    expect(tab('front')?.unread).toBe(0);
+    expect(messages(store).map((m) => m.text)).toContain('missed in view');
+    expect(snap.active).toBe('front');
+  });
+
   it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {
     const [home, other] = await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'typing:' });
     const { client: bob, user: bobName } = await connectUser([other!.url]);
