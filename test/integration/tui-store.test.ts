@@ -289,6 +289,18 @@ describe('the TUI state layer on a real cluster', () => {
       10_000,
       'the live ones counted',
     );
+    // What the user writes on another terminal is not news to them.
+    const { client: mine } = await connectUser([other!.url], { user: me });
+    closers.push(() => mine.close());
+    await mine.join('back');
+    await mine.send('back', 'from my other terminal');
+    await until(
+      client,
+      () => client.rooms.get('back')!.messages.some((m) => m.text === 'from my other terminal'),
+      10_000,
+      'my own message',
+    );
+    expect(tab('back')?.unread).toBe(1);
 
     // Its instance stops answering (the connection stays up): nothing reaches the client live.
     process.kill(home!.pid, 'SIGSTOP');
