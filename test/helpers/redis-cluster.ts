@@ -182,6 +182,14 @@ export class TestRedisCluster {
     }
   }
 
+  /** The pid of the master that holds `key`'s slot (to stop it, say). */
+  async pidOf(key: string): Promise<number> {
+    const port = await this.masterOf(key);
+    const pid = this.all.find((n) => n.port === port)?.proc?.pid;
+    if (pid === undefined) throw new Error(`no running node on ${port}`);
+    return pid;
+  }
+
   /** SIGKILLs the node on `port` (a master: its replica is promoted after the node timeout). */
   async kill(port: number): Promise<void> {
     const n = this.all.find((x) => x.port === port);

@@ -44,6 +44,13 @@ export class TestRedis {
     return this.proc?.pid;
   }
 
+  /** The pid of the server that holds `key` (this one: as a cluster's `pidOf` answers). */
+  pidOf(_key: string): Promise<number> {
+    if (this.proc?.pid === undefined)
+      return Promise.reject(new Error('redis-server is not running'));
+    return Promise.resolve(this.proc.pid);
+  }
+
   env(): Record<string, string> {
     return { REDIS_URL: this.url };
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '../../src/client/chat-client.js';
 import type { RoomInfo } from '../../src/protocol/index.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import { clusterStatus } from '../../src/server/ops/status.js';
+import { clusterStatus, STATUS_TTL_MS } from '../../src/server/ops/status.js';
 import { connectUser, useCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -29,6 +29,25 @@ describe('the cluster status totals', () => {
       );
       // The sum would say 4: lobby on three instances is one room.
       expect(s.totals.rooms).toBe(2);
+
+      // Redis (on a cluster: the master of the statuses' slot) stalls for longer than a status
+      // lives: the instances' writes time out, and Redis runs them late, after the room sets
+      // expired. Counted again all the same.
+      const pid = await cluster.redis.pidOf(keys.instances());
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await new Promise((resolve) => setTimeout(resolve, STATUS_TTL_MS + 2000));
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      await eventually(
+        async () => {
+          const st = await clusterStatus(r, keys, 'test');
+          expect(st.instances.map((x) => x.rooms).join()).toBe('1,2,1');
+          expect(st.totals.rooms).toBe(2);
+        },
+        { what: 'two rooms again after the stall' },
+      );
     } finally {
       r.disconnect();
     }

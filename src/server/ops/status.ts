@@ -174,6 +174,9 @@ export class StatusReporter {
       .zadd(this.keys.instances(), s.updatedAt, s.id);
     if (rewrite) this.writeRooms(tx);
     else tx.pexpire(this.keys.instanceRooms(s.id), STATUS_TTL_MS);
+    // Written once its answer says so: a transaction that times out may still run, late (after
+    // the room set expired, its PEXPIRE keeps nothing), so the next beat writes the set again.
+    this.roomsWritten = undefined;
     const res = await tx.exec();
     const previous = this.lastPublishedAt;
     this.lastPublishedAt = Date.now();
