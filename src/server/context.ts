@@ -12,6 +12,7 @@ import type { Keys } from './redis/keys.js';
 import type { Logger } from './ops/logger.js';
 import type { Metrics } from './ops/metrics.js';
 import type { RedisClients } from './redis/clients.js';
+import type { RedisLiveness } from './redis/liveness.js';
 import type { RateCounter } from './ops/status.js';
 import type { ChatServer } from './transport/io-types.js';
 
@@ -24,6 +25,8 @@ export interface InstanceContext {
   metrics: Metrics;
   keys: Keys;
   redis: RedisClients;
+  /** Whether Redis answers (not only whether the connection is open), probed each beat. */
+  liveness: RedisLiveness;
   io: ChatServer;
   sessions: Sessions;
   /** The sockets the session watch ended lately, by session (for the change that ended it). */

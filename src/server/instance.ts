@@ -42,6 +42,7 @@ import {
 import { Sessions } from './auth/sessions.js';
 import { SocketEndings } from './auth/socket-endings.js';
 import { RateCounter, StatusReporter } from './ops/status.js';
+import { RedisLiveness } from './redis/liveness.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from '../shared/version.js';
 
@@ -120,6 +121,11 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   // long-polling client back to the instance that holds its session.
   io.engine.generateId = () => `${cfg.instanceId}.${randomId(15)}`;
 
+  // Probed on the node that holds this instance's status (on Redis Cluster, its slot's master).
+  const liveness = new RedisLiveness(
+    () => redis.cmd.status,
+    () => redis.cmd.exists(keys.instance(cfg.instanceId)),
+  );
   const presence = new Presence(redis.cmd, keys, bootId);
   const announcer = new PresenceAnnouncer(
     io,
@@ -140,6 +146,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     metrics,
     keys,
     redis,
+    liveness,
     io,
     sessions: new Sessions(redis.cmd, keys, cfg.sessionTtlSec, {
       renewEveryMs: cfg.sessionRenewMs,
@@ -183,7 +190,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       rooms: () => ctx.presence.localRooms(),
       roomNames: () => ctx.presence.localRoomNames(),
       roomsVersion: () => ctx.presence.roomsVersion(),
-      redisOk: () => redis.cmd.status === 'ready',
+      redisOk: () => liveness.answering(),
     },
     rates,
   );

@@ -218,4 +218,65 @@ describe('chaos: Redis faults', () => {
       await proxy.close();
     }
   });
+  it("23. one instance's path to Redis goes silent (connections open, nothing answered): it turns not-ready and its clients move", async () => {
+    const proxy = await new CuttableProxy(cluster.redis.port).start();
+    const lonely = await new TestInstance('chat-8', await freePort(), {
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      CHAT_REDIS_LOST_MOVE_MS: '3000',
+    }).start();
+    try {
+      const urls = [lonely.url, ...cluster.urls];
+      const load = new ChatLoad(
+        { ...cluster, urls, redis: cluster.redis },
+        { clients: 40, rooms: 2, ratePerSec: 20, users: 5, roomPrefix: 'held' },
+      );
+      loads.push(load);
+      await load.connect();
+      const onLonely = load.vus.filter((vu) => vu.client.welcome?.instanceId === 'chat-8');
+      expect(onLonely.length).toBeGreaterThan(0);
+      load.start(800);
+      await new Promise((r) => setTimeout(r, 1000));
+      // Its connections to Redis stay open (ioredis still says 'ready'); nothing comes back.
+      proxy.hold();
+      const heldAt = Date.now();
+      const notReadyMs = await readyzUntil(lonely.url, 503, 15_000);
+      for (const vu of onLonely) {
+        await until(
+          vu.client,
+          () => vu.client.connected && vu.client.welcome?.instanceId !== 'chat-8',
+          20_000,
+          'moved off the instance Redis does not answer',
+        );
+      }
+      const movedMs = Date.now() - heldAt;
+      for (const url of cluster.urls) expect(await readyz(url)).toBe(200);
+      // The path comes back: what it held goes through, and the instance is ready again.
+      proxy.release();
+      const readyAgainMs = await readyzUntil(lonely.url, 200, 15_000);
+      await load.stop(60_000);
+      const v = await load.verify();
+      record({
+        id: 23,
+        scenario:
+          "one instance's path to Redis held silent (TCP proxy holds every byte, connections open), 40 clients",
+        expected:
+          '/readyz 503 on it within the command timeout and a beat; its clients told to move after CHAT_REDIS_LOST_MOVE_MS; ready again once Redis answers; nothing lost or duplicated',
+        figures: {
+          ...v,
+          clientsOnHeldInstance: onLonely.length,
+          notReadyAfterMs: notReadyMs,
+          allMovedAfterMs: movedMs,
+          readyAgainAfterReleaseMs: readyAgainMs,
+        },
+        command: `${CMD} -t "23\\."`,
+      });
+      expect(v.lost).toBe(0);
+      expect(v.duplicated).toBe(0);
+      expect(v.misordered).toBe(0);
+      load.close();
+    } finally {
+      await lonely.kill('SIGKILL');
+      await proxy.close();
+    }
+  });
 });

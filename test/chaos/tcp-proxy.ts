@@ -1,9 +1,16 @@
 import net from 'node:net';
 
-/** A loopback TCP proxy a test can cut and restore, to cut one process off from a server. */
+/**
+ * A loopback TCP proxy a test can cut and restore, to cut one process off from a server, or
+ * hold (the connections stay open, nothing passes: a Redis that hangs, or a network path
+ * that drops packets) and release, when what was held goes on in order.
+ */
 export class CuttableProxy {
   private readonly sockets = new Set<net.Socket>();
   private cutOff = false;
+  private holding = false;
+  /** What arrived while held, in order, with the socket it goes to. */
+  private readonly held: [net.Socket, Buffer][] = [];
   private server!: net.Server;
   port = 0;
 
@@ -21,7 +28,8 @@ export class CuttableProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -29,6 +37,13 @@ export class CuttableProxy {
     const addr = this.server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
     return this;
+  }
+
+  private forward(from: net.Socket, to: net.Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      if (this.holding) this.held.push([to, chunk]);
+      else to.write(chunk);
+    });
   }
 
   /** Drops every connection and refuses new ones. */
@@ -39,6 +54,17 @@ export class CuttableProxy {
 
   restore(): void {
     this.cutOff = false;
+  }
+
+  /** Passes nothing either way from now on; the connections stay open. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Passes what was held, in order, and everything after. */
+  release(): void {
+    this.holding = false;
+    for (const [to, chunk] of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
   }
 
   close(): Promise<void> {

@@ -221,7 +221,7 @@ export const SERVER_SETTINGS = {
   redisLostMoveMs: count(
     'CHAT_REDIS_LOST_MOVE_MS',
     5000,
-    'after Redis has been unreachable this long, the instance tells its clients to move',
+    'after Redis has been unreachable (or has not answered) this long, the instance tells its clients to move',
   ),
   slowConsumerMaxPackets: count(
     'CHAT_SLOW_CONSUMER_MAX_PACKETS',

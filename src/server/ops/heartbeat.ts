@@ -18,7 +18,7 @@ export interface Heartbeat {
  * storm. Sessions ended elsewhere are watched alongside.
  */
 export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): Heartbeat {
-  const { cfg, io, log, metrics, redis, fanout } = ctx;
+  const { cfg, io, log, metrics, fanout } = ctx;
   const slow = new SlowConsumers(io, cfg.slowConsumerMaxPackets, log);
   const compactor =
     cfg.heap === 'small'
@@ -39,7 +39,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
   let redisLostAt: number | undefined;
   let movedForRedis = false;
   const watchRedis = (): boolean => {
-    const ok = redis.cmd.status === 'ready';
+    const ok = ctx.liveness.answering();
     if (ok) {
       if (redisLostAt !== undefined) toParent({ type: 'health', ready: true });
       redisLostAt = undefined;
@@ -75,6 +75,10 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
     );
   };
   const tick = async (): Promise<void> => {
+    // Redis is watched even while a beat waits on it (a hung Redis holds the beat's commands
+    // until they time out): that is when it matters.
+    ctx.liveness.beat();
+    const redisOk = watchRedis();
     if (ticking) return;
     ticking = true;
     try {
@@ -82,7 +86,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
       metrics.loopLag.set(status.loopLagMs / 1000);
       slow.check();
       compactor?.beat();
-      if (!watchRedis()) return;
+      if (!redisOk) return;
       await fanout.recover();
       if (await status.publish())
         watch.checkNow("Redis lost its data (this instance's status was gone)");
@@ -91,7 +95,7 @@ export function startHeartbeat(ctx: InstanceContext, status: StatusReporter): He
     } catch (err) {
       // While Redis is reachable a failing heartbeat is a bug (say, a command Redis Cluster
       // refuses), not an outage: say so loudly.
-      const level = redis.cmd.status === 'ready' ? 'warn' : 'debug';
+      const level = ctx.liveness.answering() ? 'warn' : 'debug';
       log[level]({ err: (err as Error).message }, 'heartbeat failed');
     } finally {
       ticking = false;

@@ -207,9 +207,9 @@ async function me(ctx: InstanceContext, req: IncomingMessage): Promise<MeRespons
   };
 }
 
-/** Whether this instance should get traffic: not draining and Redis reachable. */
+/** Whether this instance should get traffic: not draining and Redis answering. */
 export function isReady(ctx: InstanceContext): boolean {
-  return !ctx.isDraining() && ctx.redis.cmd.status === 'ready' && ctx.fanout.healthy();
+  return !ctx.isDraining() && ctx.liveness.answering() && ctx.fanout.healthy();
 }
 
 /** A route: the request and, for a POST, its body (read and type-checked before). */
@@ -247,7 +247,7 @@ export function createRequestHandler(
           ready,
           instanceId: ctx.cfg.instanceId,
           draining: ctx.isDraining(),
-          redis: ctx.redis.cmd.status,
+          redis: ctx.liveness.describe(),
         },
         headers,
       );
