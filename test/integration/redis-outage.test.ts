@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { connectUser, readyzUntil, until, useCluster } from '../helpers/cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SendResult } from '../../src/protocol/index.js';
+import { connectUser, readyzUntil, until, useCluster, userName } from '../helpers/cluster.js';
+import { eventually } from '../helpers/eventually.js';
+import { ask, ok, socketPool } from '../helpers/raw.js';
 
 const cluster = useCluster(3);
 const { clients } = cluster;
+const pool = socketPool();
+afterAll(() => pool.closeAll());
 
 describe('Redis going away and coming back', () => {
   it('keeps every instance up, fails sends visibly, and recovers without a restart', async () => {
@@ -52,5 +57,41 @@ describe('Redis going away and coming back', () => {
     const r = cluster.redis.client();
     expect(await r.xlen('chat:room:{outage}:log')).toBe(12);
     r.disconnect();
+  });
+
+  it('a send Redis did not answer in time is not said to be unsaved: Redis may store it late, and a repeat with its id is stored once', async () => {
+    const { s } = await pool.user(cluster.nodes[0]!.url, userName('late'));
+    await ok(ask(s, 'room:join', { room: 'late' }));
+    const pid = await cluster.redis.pidOf('chat:room:{late}:log');
+    const send = {
+      room: 'late',
+      text: 'told it may still be saved',
+      clientMsgId: 'late-message-0001',
+    };
+    process.kill(pid, 'SIGSTOP');
+    let answer;
+    try {
+      answer = await ask<SendResult>(s, 'message:send', send);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(answer.ok).toBe(false);
+    if (!answer.ok) {
+      expect(answer.error.code).toBe('unavailable');
+      expect(answer.error.message).toMatch(/may still take effect/);
+      expect(answer.error.message).not.toMatch(/nothing was saved/);
+    }
+    // Redis ran the append once it went on; the repeat finds it.
+    const r = cluster.redis.client();
+    try {
+      await eventually(async () => expect(await r.xlen('chat:room:{late}:log')).toBe(1), {
+        what: 'the late append stored',
+      });
+      const again = await ok(ask<SendResult>(s, 'message:send', send));
+      expect(again.duplicate).toBe(true);
+      expect(await r.xlen('chat:room:{late}:log')).toBe(1);
+    } finally {
+      r.disconnect();
+    }
   });
 });

@@ -31,6 +31,13 @@ export type ResultOf<Events, E extends keyof Events> = Events[E] extends (
 
 const REDIS_DOWN =
   /Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|LOADING|READONLY|enableOfflineQueue|CLUSTERDOWN|ETIMEDOUT/;
+/**
+ * Of those, the errors of a command that may have reached Redis: it timed out waiting for the
+ * answer, or the connection went while it was out (ioredis may even send it again). Redis can
+ * still run it, late, so the client is not told that nothing was saved.
+ */
+const OUTCOME_UNKNOWN =
+  /Command timed out|Connection is closed|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest/;
 
 /** How often one kind of unexpected error is logged with its stack. */
 const ERROR_LOG_EVERY_MS = 60_000;
@@ -67,9 +74,14 @@ export function toErrorBody(err: unknown, log: Logger, metrics: Metrics): ErrorB
     (err instanceof Error && err.name === 'MaxRetriesPerRequestError')
   ) {
     metrics.redisErrors.inc();
+    const unknown =
+      OUTCOME_UNKNOWN.test(message) ||
+      (err instanceof Error && err.name === 'MaxRetriesPerRequestError');
     return {
       code: ErrorCode.Unavailable,
-      message: 'storage is unavailable right now; nothing was saved, try again',
+      message: unknown
+        ? 'storage did not answer in time; this may still take effect: try again (a message sent again with the same clientMsgId is stored once)'
+        : 'storage is unavailable right now; nothing was saved, try again',
     };
   }
   logUnexpected(err, log, message);
