@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RoomState } from '../../src/client/room-state.js';
+import { buildEntries } from '../../src/cli/tui/state/entries.js';
 import { MARK_EVERY_MS, MARKS_PER_SEND, ReadMarkers } from '../../src/cli/tui/state/read-marks.js';
 import type { MarkUpdate } from '../../src/protocol/index.js';
 import { chatMessage } from '../helpers/messages.js';
@@ -78,5 +79,31 @@ describe('read markers sent by the terminal client', () => {
     expect(marks.get('dev')).toBe('2000-0');
     marks.seen('dev', true);
     expect(sent).toHaveLength(3);
+  });
+});
+
+describe('the unread-marker line', () => {
+  it('stands after the last message read, also when it tops the window and older ones load later', () => {
+    const room = new RoomState('dev');
+    room.setBase(4);
+    // Read up to 3; 4 to 10 are unread and all the window holds.
+    for (let seq = 4; seq <= 10; seq++) room.insert(chatMessage(seq));
+    room.unread = 7;
+    const marks = new ReadMarkers({ rooms: new Map([['dev', room]]), markRead: accept });
+    marks.heard('dev', chatMessage(3).id);
+    marks.enter('dev', room);
+    const line = marks.line('dev');
+    expect(line?.label).toMatch(/^new since \d\d:\d\d$/);
+    // The text of the message the line is drawn above, as the pane builds it.
+    const drawnBefore = (): string | undefined => {
+      const entries = buildEntries({ room, user: 'me', outgoing: [], local: [], marker: line });
+      const at = entries.findIndex((e) => e.kind === 'marker');
+      return entries.slice(at).find((e) => e.kind === 'message')?.text;
+    };
+    expect(drawnBefore()).toBe('m4');
+    // Scrolling back loads what was read: the line stays before the first unread one.
+    room.insertOlder([1, 2, 3].map((seq) => chatMessage(seq)));
+    expect(room.messages[0]!.seq).toBe(1);
+    expect(drawnBefore()).toBe('m4');
   });
 });

@@ -145,11 +145,13 @@ export class ReadMarkers {
       const after = list[first - 1]!;
       return { after: after.id, label: `new since ${clock(after.ts)}` };
     }
-    // Every message held is unread: the line tops them, from the marker's time if known.
-    return {
-      after: undefined,
-      label: mark === undefined ? 'new messages' : `new since ${clock(msOf(mark))}`,
-    };
+    // Every message held is unread: the line tops them, from the marker's time if known. It
+    // stands after the marker all the same: once scrolling back loads the messages read before
+    // it, it is drawn where reading stopped, not above them.
+    if (mark !== undefined && compareIds(list[0]!.id, mark) > 0) {
+      return { after: mark, label: `new since ${clock(msOf(mark))}` };
+    }
+    return { after: undefined, label: 'new messages' };
   }
 }
 
