@@ -8,10 +8,13 @@ import {
 import { chatAck } from './ack.js';
 import type { Connection } from './connection.js';
 import type { RoomState } from './room-state.js';
-import type { Emit } from './types.js';
+import type { ClientSocket, Emit } from './types.js';
 
 /** How many messages `loadAround` fetches on each side of the one it shows. */
 export const AROUND_PAGE = 25;
+
+/** How many messages one step of filling a place not loaded reads (see `fillUnloaded`). */
+export const FILL_PAGE = 50;
 
 /** An error with the server's code (`forbidden`, `not_found`, ...), for callers to act on. */
 function failed(message: string, code: string): Error {
@@ -31,6 +34,9 @@ export function idAfter(id: string): string {
  * message found (older than the window, perhaps).
  */
 export class ChangeOps {
+  /** Places being filled now (`room afterSeq`): one read each at a time. */
+  private readonly filling = new Set<string>();
+
   constructor(
     private readonly rooms: Map<string, RoomState>,
     private readonly conn: Connection,
@@ -85,22 +91,11 @@ export class ChangeOps {
     if (!room) return false;
     if (room.has(id)) return true;
     const socket = this.conn.requireSocket();
-    const read = async (q: { before: string } | { since: string }): Promise<ChatMessage[]> => {
-      const res = await chatAck(socket, 'room:history', () =>
-        this.conn.timed(socket).emitWithAck('room:history', {
-          room: name,
-          ...q,
-          limit: AROUND_PAGE,
-          ...(room.epoch ? { epoch: room.epoch } : {}),
-        }),
-      );
-      if (!res.ok) throw failed(res.error.message, res.error.code);
-      // Another epoch: those ids are not this room's any more.
-      if (res.data.unrecoverable) throw failed('the room was reset meanwhile', 'not_found');
-      return res.data.messages;
-    };
     const windowFirst = room.messages[0];
-    const [upTo, after] = await Promise.all([read({ before: idAfter(id) }), read({ since: id })]);
+    const [upTo, after] = await Promise.all([
+      this.read(socket, room, { before: idAfter(id) }, AROUND_PAGE),
+      this.read(socket, room, { since: id }, AROUND_PAGE),
+    ]);
     room.insertOlder([...upTo, ...after]);
     const last = after.at(-1) ?? upTo.at(-1);
     if (last && windowFirst && compareIds(last.id, windowFirst.id) < 0) {
@@ -108,5 +103,59 @@ export class ChangeOps {
     }
     this.emit('room', name);
     return room.has(id);
+  }
+
+  /**
+   * Loads one page of a place in the room's history marked not loaded (between history loaded
+   * around a search hit and what the room held), from the side the user comes from: `newer`
+   * reads back from the message after it (scrolling up), `older` on from the one before it
+   * (scrolling down). The mark shrinks, or goes once nothing is left. Returns the messages
+   * taken; 0 when there is no such place or it is being filled already.
+   */
+  async fillUnloaded(name: string, afterSeq: number, side: 'older' | 'newer'): Promise<number> {
+    const room = this.rooms.get(name);
+    const gap = room?.gaps.find((g) => g.unloaded && g.afterSeq === afterSeq);
+    const key = `${name} ${afterSeq}`;
+    if (!room || !gap || this.filling.has(key)) return 0;
+    const list = room.messages;
+    const after = list.find((m) => m.seq > afterSeq + gap.missing);
+    const before = list.findLast((m) => m.seq <= afterSeq);
+    const q =
+      side === 'newer' && after
+        ? { before: after.id }
+        : before
+          ? { since: before.id }
+          : after && { before: after.id };
+    if (!q) return 0;
+    this.filling.add(key);
+    try {
+      const page = await this.read(this.conn.requireSocket(), room, q, FILL_PAGE);
+      const taken = room.insertOlder(page);
+      this.emit('room', name);
+      return taken.length;
+    } finally {
+      this.filling.delete(key);
+    }
+  }
+
+  /** A page of the room's history before or after an id, in the epoch the room holds. */
+  private async read(
+    socket: ClientSocket,
+    room: RoomState,
+    q: { before: string } | { since: string },
+    limit: number,
+  ): Promise<ChatMessage[]> {
+    const res = await chatAck(socket, 'room:history', () =>
+      this.conn.timed(socket).emitWithAck('room:history', {
+        room: room.name,
+        ...q,
+        limit,
+        ...(room.epoch ? { epoch: room.epoch } : {}),
+      }),
+    );
+    if (!res.ok) throw failed(res.error.message, res.error.code);
+    // Another epoch: those ids are not this room's any more.
+    if (res.data.unrecoverable) throw failed('the room was reset meanwhile', 'not_found');
+    return res.data.messages;
   }
 }

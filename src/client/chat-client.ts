@@ -172,6 +172,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.changes.loadAround(room, id);
   }
 
+  /** Loads a page of a place marked not loaded in the room, from the side the user comes from. */
+  fillUnloaded(room: string, afterSeq: number, side: 'older' | 'newer'): Promise<number> {
+    return this.changes.fillUnloaded(room, afterSeq, side);
+  }
+
   /** Sends again every failed message (same client ids: the server stores each once). */
   retryFailed(): Promise<void> {
     return this.outbox.retryFailed();

@@ -143,7 +143,37 @@ export class RoomState {
       this.windowStart = this.messages[0]?.id;
       this.trim();
     }
+    if (page.length > 0) {
+      const seqs = page.map((m) => m.seq);
+      this.coverUnloaded(Math.min(...seqs), Math.max(...seqs));
+    }
     return taken;
+  }
+
+  /**
+   * A page of history (its entries' seqs from `lo` to `hi`, one after another: changes count)
+   * was loaded: what it covers of a place marked not loaded is loaded now. The mark shrinks,
+   * splits in two around the page, or goes.
+   */
+  private coverUnloaded(lo: number, hi: number): void {
+    if (!this.gaps.some((g) => g.unloaded)) return;
+    const next: Gap[] = [];
+    let changed = false;
+    for (const g of this.gaps) {
+      const last = g.afterSeq + g.missing;
+      if (!g.unloaded || hi <= g.afterSeq || lo > last) {
+        next.push(g);
+        continue;
+      }
+      changed = true;
+      if (lo > g.afterSeq + 1)
+        next.push({ afterSeq: g.afterSeq, missing: lo - 1 - g.afterSeq, unloaded: true });
+      if (hi < last) next.push({ afterSeq: hi, missing: last - hi, unloaded: true });
+    }
+    if (!changed) return;
+    this.gaps.length = 0;
+    this.gaps.push(...next.sort((a, b) => a.afterSeq - b.afterSeq));
+    this.version++;
   }
 
   private place(given: ChatMessage): void {

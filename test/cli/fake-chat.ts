@@ -199,6 +199,10 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
   /** What `loadAround` brings into a room (history older than the window, say). */
   readonly around = new Map<string, ChatMessage[]>();
 
+  fillUnloaded(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   loadAround(room: string, id: string): Promise<boolean> {
     const r = this.rooms.get(room);
     if (!r) return Promise.resolve(false);

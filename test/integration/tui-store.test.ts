@@ -5,6 +5,7 @@ import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
 import type { Entry } from '../../src/cli/tui/state/entries.js';
 import { compareIds } from '../../src/protocol/index.js';
 import { OUTAGE_MIN_MS } from '../../src/client/connection.js';
+import { offsetOf, paneLayout, visibleWindow } from '../../src/cli/tui/state/pane-layout.js';
 import {
   connectUser,
   startInstances,
@@ -39,6 +40,23 @@ afterAll(async () => {
   for (const c of closers) c();
   await killAll();
 });
+
+/** Resolves once `pred` holds when the store tells its view to draw again (or holds now). */
+function storeUntil(store: ChatStore, pred: () => boolean, what: string): Promise<void> {
+  if (pred()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, 10_000);
+    const off = store.subscribe(() => {
+      if (!pred()) return;
+      clearTimeout(t);
+      off();
+      resolve();
+    });
+  });
+}
 
 type MessageEntry = Extract<Entry, { kind: 'message' }>;
 const messages = (store: ChatStore): MessageEntry[] =>
@@ -321,6 +339,72 @@ describe('the TUI state layer on a real cluster', () => {
     expect(tab('front')?.unread).toBe(0);
     expect(messages(store).map((m) => m.text)).toContain('missed in view');
     expect(snap.active).toBe('front');
+  });
+
+  it('after a jump to an old message, scrolling loads what lies between it and the newest, from either side', async () => {
+    const [only] = (await startInstances(1, redis.url, { CHAT_KEY_PREFIX: 'jump:' })) as [
+      TestInstance,
+    ];
+    const { client: sender } = await connectUser([only.url]);
+    closers.push(() => sender.close());
+    await sender.join('deep');
+    const ids: string[] = [];
+    const text = (i: number): string => `n${String(i).padStart(2, '0')}`;
+    for (let i = 1; i <= 90; i++) ids.push((await sender.send('deep', text(i))).id!);
+    const all = Array.from({ length: 90 }, (_, i) => text(i + 1));
+    const [width, height] = [80, 10];
+
+    /** A reader who opens the room (its newest 50) and jumps to the fifth message. */
+    const jumped = async () => {
+      const me = userName('jumper');
+      const { token } = await login(only.url, me, 'password-1');
+      const { client, store } = storeOf(me, { servers: [only.url], token, pingEveryMs: 0 });
+      await client.connect();
+      await store.start(['deep']);
+      const room = client.rooms.get('deep')!;
+      expect(room.messages.map((m) => m.text)).toEqual(all.slice(40));
+      expect(await client.loadAround('deep', ids[4]!)).toBe(true);
+      await store.jumpTo('deep', ids[4]);
+      // Held: 25 each side of it (the first 30), and the newest 50; between them 10 not loaded.
+      expect(room.gaps).toEqual([{ afterSeq: 30, missing: 10, unloaded: true }]);
+      const entries = () => store.getSnapshot().entries;
+      /** Scrolls by pages until the place not loaded is in view; the scroll that shows it loads it. */
+      const scrollTo = (pages: 1 | -1): void => {
+        for (let i = 0; i < 40; i++) {
+          const layout = paneLayout(entries(), width);
+          store.scroll(pages, layout, height);
+          const after = paneLayout(entries(), width);
+          const { from, to } = visibleWindow(
+            after,
+            offsetOf(store.getSnapshot().scroll, after, height),
+            height,
+          );
+          if (after.keys.slice(from, to).some((k) => k.startsWith('unloaded:'))) return;
+        }
+        throw new Error('the place not loaded never came into view');
+      };
+      return { client, store, room, entries, scrollTo };
+    };
+
+    // Down from the hit: the place is read on from its older side, a page at a time.
+    const down = await jumped();
+    down.scrollTo(-1);
+    // Filled, and the first one loaded put at the bottom of the view (the next page down goes
+    // through them), before the screen is drawn again.
+    await storeUntil(
+      down.store,
+      () => down.room.gaps.length === 0 && down.store.getSnapshot().scroll?.key === ids[30],
+      'the place filled, the view at its first message',
+    );
+    expect(down.room.messages.map((m) => m.text)).toEqual(all);
+    expect(down.entries().some((e) => e.kind === 'gap')).toBe(false);
+
+    // Up from the newest: read back from its newer side.
+    const up = await jumped();
+    up.store.scrollToEnd();
+    up.scrollTo(1);
+    await until(up.client, () => up.room.gaps.length === 0, 10_000, 'the place filled');
+    expect(up.room.messages.map((m) => m.text)).toEqual(all);
   });
 
   it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {

@@ -78,5 +78,19 @@ describe('RoomState and edits', () => {
     const lines = r.lines().map((l) => (l.kind === 'gap' ? `gap ${l.gap.missing}` : l.message.seq));
     expect(lines).toEqual([10, 11, 'gap 88', 100]);
     expect(r.gaps[0]!.unloaded).toBe(true);
+
+    // History loaded inside it (another jump) splits the mark around what it covers; a change
+    // entry counts as loaded history too.
+    r.insertOlder([msg(40), msg(41), change(42, 40, 'edited')]);
+    const gaps = (): string[] => r.gaps.map((g) => `${g.afterSeq}+${g.missing}`);
+    expect(gaps()).toEqual(['11+28', '42+57']);
+    // Loaded up to one side, the mark shrinks; covered, it goes.
+    r.insertOlder([12, 13, 14].map(msg));
+    expect(gaps()).toEqual(['14+25', '42+57']);
+    r.insertOlder(Array.from({ length: 25 }, (_, i) => msg(15 + i)));
+    expect(gaps()).toEqual(['42+57']);
+    r.insertOlder(Array.from({ length: 60 }, (_, i) => msg(43 + i)));
+    expect(gaps()).toEqual([]);
+    expect(r.lines().some((l) => l.kind === 'gap')).toBe(false);
   });
 });

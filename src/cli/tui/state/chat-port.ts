@@ -23,6 +23,7 @@ export type ChatPort = Pick<
   | 'remove'
   | 'search'
   | 'loadAround'
+  | 'fillUnloaded'
   | 'fetchMarks'
   | 'markRead'
   | 'setAway'

@@ -11,7 +11,13 @@ import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
 import { completionSource, type CompletionSource } from './completion.js';
 import { connectionLabel, type ConnectionLabel } from './connection-label.js';
-import { buildEntries, type Entry, type LocalLine, type QueuedMessage } from './entries.js';
+import {
+  buildEntries,
+  UNLOADED_KEY,
+  type Entry,
+  type LocalLine,
+  type QueuedMessage,
+} from './entries.js';
 import { MentionLog, type MentionRecord } from './mentions.js';
 import { MessageTools } from './message-tools.js';
 import { IgnoreList, type IgnoreStore } from './ignore-list.js';
@@ -19,7 +25,7 @@ import { notifySequence, type NotifyStyle } from './notify.js';
 import { PresenceLines } from './presence-lines.js';
 import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
-import type { PaneLayout, ScrollAnchor } from './pane-layout.js';
+import { offsetOf, visibleWindow, type PaneLayout, type ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type Entered, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
@@ -716,14 +722,45 @@ export class ChatStore implements CommandHost {
     if (!this.active) return;
     const room = this.active;
     const atTop = this.scrolls.scroll(room, pages, layout, height);
-    // At the top: fetch older history from the server.
-    if (atTop && this.client.state.kind === 'connected') {
-      this.client.loadOlder(room).then(
-        (n) => n > 0 && this.changed(),
-        () => undefined,
-      );
+    if (this.client.state.kind === 'connected') {
+      // At the top: fetch older history from the server.
+      if (atTop) {
+        this.client.loadOlder(room).then(
+          (n) => n > 0 && this.changed(),
+          () => undefined,
+        );
+      }
+      // A place not loaded (between history loaded around a search hit and the rest) in view:
+      // load it from the side the user comes from, as scrolling to the top loads older ones.
+      const offset = offsetOf(this.scrolls.get(room)?.anchor, layout, height);
+      const { from, to } = visibleWindow(layout, offset, height);
+      for (const key of layout.keys.slice(from, to)) {
+        if (key.startsWith(UNLOADED_KEY))
+          this.fill(room, Number(key.slice(UNLOADED_KEY.length)), pages);
+      }
     }
     this.changed();
+  }
+
+  /**
+   * Loads a page of the place not loaded after `afterSeq`. Scrolling up it reads back from the
+   * newer side (the page appears above the view's bottom, where the mark was); scrolling down
+   * it reads on from the older side, and the view is put with the first message loaded at its
+   * bottom, so that the next page down goes on through them.
+   */
+  private fill(room: string, afterSeq: number, pages: number): void {
+    const side = pages > 0 ? 'newer' : 'older';
+    this.client.fillUnloaded(room, afterSeq, side).then(
+      (n) => {
+        if (n === 0) return;
+        if (side === 'older') {
+          const first = this.client.rooms.get(room)?.messages.find((m) => m.seq > afterSeq);
+          if (first) this.scrolls.anchorTo(room, first.id);
+        }
+        this.changed();
+      },
+      () => undefined,
+    );
   }
 
   scrollToEnd(): void {

@@ -83,6 +83,9 @@ export interface QueuedMessage {
   at: number;
 }
 
+/** How the key of a place not loaded begins (the seq it follows comes after). */
+export const UNLOADED_KEY = 'unloaded:';
+
 export interface EntryInput {
   room: RoomState | undefined;
   user: string | undefined;
@@ -134,7 +137,7 @@ export function buildEntries(input: EntryInput): Entry[] {
         reset
           ? { kind: 'gap', key: `reset:${afterSeq}`, missing, reset }
           : unloaded
-            ? { kind: 'gap', key: `unloaded:${afterSeq}`, missing, unloaded }
+            ? { kind: 'gap', key: `${UNLOADED_KEY}${afterSeq}`, missing, unloaded }
             : { kind: 'gap', key: `gap:${afterSeq}`, missing },
       );
       continue;
