@@ -58,4 +58,27 @@ describe('loadtest accounting against a server that drops every 10th delivery', 
     expect(report.thresholds.maxLost).toEqual({ limit: 0, actual: server.dropped, passed: false });
     expect(code).toBe(1);
   });
+
+  it('sends at a rate under one message a second per worker too', async () => {
+    // 1.5 msgs/s over 2 workers is 0.75 each: a second's worth never reached one message.
+    const { report } = await runLoadtest(server.url, server.adminToken, [
+      '--clients',
+      '6',
+      '--rooms',
+      '1',
+      '--rate',
+      '1.5',
+      '--duration',
+      '4s',
+      '--ramp',
+      '1s',
+      '--drain',
+      '1s',
+      '--workers',
+      '2',
+    ]);
+    expect(report.clients.connected).toBe(6);
+    expect(report.messages.sent).toBeGreaterThanOrEqual(4);
+    expect(report.problems).toEqual([]);
+  });
 });

@@ -148,4 +148,23 @@ describe('loadtest options and report', () => {
     );
     expect(calm).toContain('lost conn    no user lost its connection after joining');
   });
+
+  it('a run in which connected clients sent nothing does not pass, whatever its thresholds', () => {
+    const flags = { clients: 6, duration: 8000, ramp: 1000, drain: 2000, maxLost: 0 };
+    const quiet = report(flags, {
+      totals: { ...totals, sent: 0, expected: 0, delivered: 0, lost: 0 },
+    });
+    expect(quiet.thresholds.maxLost?.passed).toBe(true);
+    expect(quiet.passed).toBe(false);
+    expect(quiet.problems).toEqual([
+      expect.stringMatching(
+        /^no message was sent \(9 clients connected, [\d.]+ msgs\/s asked, 0 sends failed\)$/,
+      ),
+    ]);
+    expect(renderReport(quiet, (s) => s).slice(-2)).toEqual([
+      `problem      ${quiet.problems[0]}`,
+      'result       FAILED',
+    ]);
+    expect(report(flags).problems).toEqual([]);
+  });
 });

@@ -50,6 +50,8 @@ export interface LoadtestReport {
   instances: Record<string, number>;
   servers: { id: string; cpuPct: number | null; rssBytes: number }[];
   passed: boolean;
+  /** Why the run measured nothing worth a verdict (no message sent), whatever the thresholds. */
+  problems: string[];
   thresholds: {
     maxP99Ms?: ThresholdCheck;
     maxLost?: ThresholdCheck;
@@ -106,6 +108,13 @@ export function buildReport(input: {
   if (lost) thresholds.maxLost = lost;
   if (cf) thresholds.maxConnectFail = cf;
   const secs = Math.max(input.sendSeconds, 0.001);
+  // A run that sent nothing checked nothing: no threshold can pass it.
+  const problems =
+    t.sent === 0 && t.connected > 0 && opts.rate > 0 && opts.durationMs > 0
+      ? [
+          `no message was sent (${plural(t.connected, 'client')} connected, ${opts.rate} msgs/s asked, ${t.sendFailed} sends failed)`,
+        ]
+      : [];
   return {
     clients: {
       requested: t.requested,
@@ -128,7 +137,8 @@ export function buildReport(input: {
     },
     instances: t.instances,
     servers: input.servers,
-    passed: Object.values(thresholds).every((c) => c.passed),
+    passed: problems.length === 0 && Object.values(thresholds).every((c) => c.passed),
+    problems,
     thresholds,
     run: {
       server: input.server,
@@ -187,6 +197,7 @@ export function renderReport(r: LoadtestReport, clean: (s: string) => string): s
   for (const [name, c] of Object.entries(r.thresholds)) {
     lines.push(`threshold    ${name} ${c.limit}: ${c.actual} ${c.passed ? 'ok' : 'FAILED'}`);
   }
+  for (const p of r.problems) lines.push(`problem      ${p}`);
   lines.push(r.passed ? 'result       passed' : 'result       FAILED');
   return lines;
 }

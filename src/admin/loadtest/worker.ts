@@ -60,7 +60,9 @@ function start(plan: WorkerPlan): void {
       const vu = vus[next++ % vus.length]!;
       if (vu.send()) budget--;
     }
-    budget = Math.min(budget, plan.rate); // never a burst of more than a second's worth
+    // Never a burst of more than a second's worth; a share under one message a second saves
+    // up to one message (capped at the share itself, it never reached one and nothing went).
+    budget = Math.min(budget, Math.max(1, plan.rate));
   }, TICK_MS);
   const progress = setInterval(() => {
     tell({ type: 'progress', progress: snapshot() });
