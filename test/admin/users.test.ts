@@ -271,12 +271,13 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
     });
   });
 
-  it('an account that does not exist: delete, ban and unban exit 1 with a clear line, changing nothing', async () => {
+  it('an account that does not exist: delete, ban, unban and kick exit 1 with a clear line, changing nothing', async () => {
     const ghost = userName('ghost');
     const runs = await Promise.all([
       runAdmin(via(0, 'user', 'delete', ghost), TOKEN),
       runAdmin(via(1, 'ban', ghost, '--for', '1h'), TOKEN),
       runAdmin(via(2, 'unban', ghost, '--json'), TOKEN),
+      runAdmin(via(0, 'kick', ghost), TOKEN),
     ]);
     for (const r of runs) {
       expect(r.code).toBe(1);

@@ -181,6 +181,11 @@ export class AccountOps {
   }
 
   /** Lifts a ban; false when there was none. */
+  /** Throws `not_found` when there is no account named `user`. */
+  async requireAccount(user: string): Promise<void> {
+    if ((await this.redis.exists(this.keys.user(user))) === 0) throw noSuchUser(user);
+  }
+
   async unban(user: string): Promise<boolean> {
     const r = await this.redis.chatAccountUnban(this.keys.user(user), this.keys.userBan(user));
     if (r < 0) throw noSuchUser(user);

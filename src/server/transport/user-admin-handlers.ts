@@ -95,6 +95,8 @@ export function registerUserAdminHandlers(socket: AdminSocket, ctx: InstanceCont
       'kick',
       (p) => p.user,
       async ({ user }) => {
+        // A typo in the name of someone to throw out is said, not reported done.
+        await ctx.accountOps.requireAccount(user);
         const hashes = await ctx.sessions.revokeAll(user, SessionEndReason.Kicked);
         const sockets = await endUserSockets(ctx, user, hashes, {
           reason: SessionEndReason.Kicked,
