@@ -3,6 +3,9 @@
 /** Room and user names: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
+/** An instance id (`CHAT_INSTANCE_ID`, `--id`): it names keys, logs and session ids. */
+export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Longest room or user name, in characters. */
 export const NAME_MAX_LENGTH = 32;
 

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DrainReason } from '../protocol/index.js';
+import { DrainReason, INSTANCE_ID_PATTERN } from '../protocol/index.js';
 import { stateDir } from '../shared/state-dir.js';
 import {
   instanceConfig,
@@ -18,7 +18,6 @@ import { VERSION } from '../shared/version.js';
 import { MALLOC_TUNABLE, mallocUntuned } from './ops/malloc-tuning.js';
 import { setHeapGrowth } from './ops/storm-compactor.js';
 
-const INSTANCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** How long an instance whose supervisor died may take to drain before it just exits. */
 const SUPERVISOR_LOST_EXIT_MS = 2000;
 
@@ -80,8 +79,10 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
   // megabytes of promotion would take the cores the storm needs) and, once it is over, gives
   // what it grew back.
   if (cfg.heap === 'small') setHeapGrowth(false);
-  if (!INSTANCE_ID.test(cfg.instanceId)) {
-    fatal(`instance id must match ${INSTANCE_ID.source}, got ${JSON.stringify(cfg.instanceId)}`);
+  if (!INSTANCE_ID_PATTERN.test(cfg.instanceId)) {
+    fatal(
+      `instance id must match ${INSTANCE_ID_PATTERN.source}, got ${JSON.stringify(cfg.instanceId)}`,
+    );
   }
   const log = createLogger(
     cfg.logLevel,

@@ -97,21 +97,38 @@ export function resolveSettings<D extends Record<string, Setting<unknown>>>(
 
 // Schemas of raw text. Messages read after the variable's name: "X must be ..., got "v"".
 
-/** A non-negative integer, as `Number()` reads it. */
-export const nonNegativeInt = z.string().transform((raw, ctx) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be a non-negative integer' });
-    return z.NEVER;
-  }
-  return n;
-});
+/**
+ * A whole number written in decimal digits only (up to 15 of them: exact as a number), or
+ * undefined: not `0x10`, `1e3`, ` 3000` or `12.0`, which `Number()` would read as numbers.
+ */
+function wholeNumber(raw: string): number | undefined {
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** A non-negative integer. */
+export const nonNegativeInt = atLeast(0);
+
+/** An integer of at least `min`. */
+export function atLeast(min: number): z.ZodType<number, string> {
+  return z.string().transform((raw, ctx) => {
+    const n = wholeNumber(raw);
+    if (n === undefined || n < min) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          min === 0 ? 'must be a non-negative integer' : `must be an integer of at least ${min}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
 
 /** An integer from `min` to `max`. */
 export function intRange(min: number, max: number): z.ZodType<number, string> {
   return z.string().transform((raw, ctx) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    const n = wholeNumber(raw);
+    if (n === undefined || n < min || n > max) {
       ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
       return z.NEVER;
     }

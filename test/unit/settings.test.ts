@@ -64,8 +64,8 @@ describe('instance configuration from the settings definitions', () => {
         HOST: '',
         CHAT_HISTORY_MAX: '7',
         CHAT_SESSION_RENEW_SEC: '2',
-        CHAT_SESSION_CHECK_MS: '5',
-        CHAT_MAX_ROOMS: '0',
+        CHAT_SESSION_CHECK_MS: '150',
+        CHAT_MAX_ROOMS: '2',
         CHAT_ADMIN_TOKEN: 'tok',
         CHAT_TRUST_PROXY: '1',
         REDIS_URL: 'redis://10.0.0.1:6379',
@@ -77,8 +77,8 @@ describe('instance configuration from the settings definitions', () => {
     expect(cfg.host).toBe('0.0.0.0');
     expect(cfg.historyMax).toBe(7);
     expect(cfg.sessionRenewMs).toBe(2000);
-    expect(cfg.sessionCheckMs).toBe(100);
-    expect(cfg.maxRoomsPerSocket).toBe(1);
+    expect(cfg.sessionCheckMs).toBe(150);
+    expect(cfg.maxRoomsPerSocket).toBe(2);
     expect(cfg.adminToken).toBe('tok');
     expect(cfg.trustProxy).toBeTypeOf('function');
     expect(cfg.redis).toEqual({ kind: 'single', url: 'redis://10.0.0.1:6379' });
@@ -103,9 +103,36 @@ describe('instance configuration from the settings definitions', () => {
 
   it('refuses a value that does not parse, naming the variable or flag and the value', () => {
     expect(() => instanceConfig({ CHAT_HISTORY_MAX: '-1' })).toThrow(
-      'CHAT_HISTORY_MAX must be a non-negative integer, got "-1"',
+      'CHAT_HISTORY_MAX must be an integer of at least 1, got "-1"',
+    );
+    expect(() => instanceConfig({ CHAT_DRAIN_GRACE_MS: '-1' })).toThrow(
+      'CHAT_DRAIN_GRACE_MS must be a non-negative integer, got "-1"',
     );
     expect(() => instanceConfig({ CHAT_RATE_BURST: '1.5' })).toThrow(/^CHAT_RATE_BURST must/);
+    // Numbers are decimal digits: what Number() would also read is refused.
+    for (const raw of ['0x10', '1e3', ' 3000', '3000 ', '12.0', '99999999999999999999']) {
+      expect(() => instanceConfig({ PORT: raw })).toThrow(
+        `PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`,
+      );
+    }
+    expect(() => instanceConfig({ CHAT_HISTORY_MAX: '1e3' })).toThrow(
+      'CHAT_HISTORY_MAX must be an integer of at least 1, got "1e3"',
+    );
+    // Values that would break the instance are refused, not clamped or taken.
+    for (const [name, raw, least] of [
+      ['CHAT_HISTORY_MAX', '0', 1],
+      ['CHAT_SESSION_TTL_SEC', '0', 1],
+      ['CHAT_RATE_PER_SEC', '0', 1],
+      ['CHAT_MAX_ROOMS', '0', 1],
+      ['CHAT_SESSION_CHECK_MS', '50', 100],
+    ] as const) {
+      expect(() => instanceConfig({ [name]: raw })).toThrow(
+        `${name} must be an integer of at least ${least}, got "${raw}"`,
+      );
+    }
+    expect(() => instanceConfig({ CHAT_INSTANCE_ID: 'a b' })).toThrow(
+      'CHAT_INSTANCE_ID must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-", got "a b"',
+    );
     expect(() => instanceConfig({ PORT: '70000' })).toThrow(
       'PORT must be an integer from 0 to 65535, got "70000"',
     );

@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_ROOMS_PER_SOCKET } from '../../protocol/index.js';
+import { INSTANCE_ID_PATTERN, MAX_ROOMS_PER_SOCKET } from '../../protocol/index.js';
 import {
   SHARED_SETTINGS,
+  atLeast,
   checkedBy,
   define,
   intRange,
@@ -17,15 +18,20 @@ import { parseNodeList } from '../redis/clients.js';
 /** A port number, 0-65535 (0: any free port). */
 const port = intRange(0, 65535);
 
-/** A non-negative integer setting of the server. */
-function count(env: string, dflt: number, doc: string, defaultDoc?: string) {
+/** An integer setting of the server: at least `min` (0 unless said), refused below it. */
+function count(
+  env: string,
+  dflt: number,
+  doc: string,
+  opts: { defaultDoc?: string; min?: number } = {},
+) {
   return define<number>({
     env,
     program: 'chat-server',
-    schema: nonNegativeInt,
+    schema: opts.min ? atLeast(opts.min) : nonNegativeInt,
     default: dflt,
     doc,
-    ...(defaultDoc ? { defaultDoc } : {}),
+    ...(opts.defaultDoc ? { defaultDoc: opts.defaultDoc } : {}),
   });
 }
 
@@ -131,7 +137,9 @@ export const SERVER_SETTINGS = {
     flag: '--id <id>',
     flagCommand: 'instance',
     program: 'chat-server',
-    schema: text,
+    schema: z
+      .string()
+      .regex(INSTANCE_ID_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
     default: () => `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
     defaultDoc: '`chat-<host>-<random>`',
     doc: 'stable instance id',
@@ -144,17 +152,21 @@ export const SERVER_SETTINGS = {
     default: 'chat:',
     doc: 'prefix of every Redis key and channel',
   }),
-  historyMax: count('CHAT_HISTORY_MAX', 10_000, 'messages kept per room'),
+  historyMax: count('CHAT_HISTORY_MAX', 10_000, 'messages kept per room (at least 1)', { min: 1 }),
   sessionTtlSec: count(
     'CHAT_SESSION_TTL_SEC',
     30 * 24 * 3600,
-    'sliding session expiry',
-    '`2592000` (30 days)',
+    'sliding session expiry (at least 1)',
+    {
+      defaultDoc: '`2592000` (30 days)',
+      min: 1,
+    },
   ),
   sessionCheckMs: count(
     'CHAT_SESSION_CHECK_MS',
     120_000,
     'how often each instance sweeps the sessions of its live sockets (sockets of vanished ones end); a flushed Redis is noticed within about a second, without waiting for the sweep (at least 100)',
+    { min: 100 },
   ),
   sessionCacheMs: count(
     'CHAT_SESSION_CACHE_MS',
@@ -166,17 +178,29 @@ export const SERVER_SETTINGS = {
     300,
     "a session's expiry (and its user's index) is renewed at most this often",
   ),
-  rateLimitPerSec: count('CHAT_RATE_PER_SEC', 20, 'per-socket token bucket for all events: rate'),
-  rateLimitBurst: count('CHAT_RATE_BURST', 40, 'per-socket token bucket for all events: burst'),
+  rateLimitPerSec: count(
+    'CHAT_RATE_PER_SEC',
+    20,
+    'per-socket token bucket for all events: rate (at least 1)',
+    { min: 1 },
+  ),
+  rateLimitBurst: count(
+    'CHAT_RATE_BURST',
+    40,
+    'per-socket token bucket for all events: burst (at least 1)',
+    { min: 1 },
+  ),
   maxRoomsPerSocket: count(
     'CHAT_MAX_ROOMS',
     MAX_ROOMS_PER_SOCKET,
     'rooms one connection may be in at once (at least 1); a join past it is refused with a message that says so',
+    { min: 1 },
   ),
   floodDisconnectAfter: count(
     'CHAT_FLOOD_DISCONNECT_AFTER',
     100,
-    'rejected events in a row after which a socket is cut off',
+    'rejected events in a row after which a socket is cut off (at least 1)',
+    { min: 1 },
   ),
   floodPenaltyMs: count(
     'CHAT_FLOOD_PENALTY_MS',
@@ -186,7 +210,8 @@ export const SERVER_SETTINGS = {
   loginLimitPerIpPerMin: count(
     'CHAT_LOGIN_PER_IP_PER_MIN',
     60,
-    'login attempts per client address per minute',
+    'login attempts per client address per minute (at least 1)',
+    { min: 1 },
   ),
   loginFailuresPerUser: count(
     'CHAT_LOGIN_FAILURES_PER_USER',
