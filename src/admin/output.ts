@@ -92,6 +92,13 @@ export function parseDuration(raw: string): number | undefined {
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!);
 }
 
+/** A duration as people read it: `800 ms`, `60 s`, `1.5 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
 /** A UTC date and time to the minute: `2025-06-01 12:00 UTC`. */
 export function formatDate(ts: number): string {
   return `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -1,6 +1,7 @@
 import type { ClusterStatus } from '../protocol/index.js';
 import type { AdminClient } from './connection.js';
 import { AdminError, ExitCode } from './exit-codes.js';
+import { formatDuration } from './output.js';
 
 /** What one restart did, as `restart --json` prints it. */
 export interface RestartOutcome {
@@ -69,7 +70,7 @@ export async function currentStatus(
   if (!s) {
     throw new AdminError(
       ExitCode.Unreachable,
-      `no answer to admin:status within ${Math.round(timeoutMs / 1000)} s`,
+      `no answer to admin:status within ${formatDuration(timeoutMs)}`,
     );
   }
   return s;
@@ -150,7 +151,7 @@ export async function awaitReplacement(
   if (!replacement) {
     throw new AdminError(
       ExitCode.Failed,
-      `${instanceId} did not come back within ${Math.round(opts.timeoutMs / 1000)} s ` +
+      `${instanceId} did not come back within ${formatDuration(opts.timeoutMs)} ` +
         `(no ready instance with a new boot id); check its supervisor`,
     );
   }
@@ -180,7 +181,7 @@ export async function awaitReplacement(
     if (back === null) {
       throw new AdminError(
         ExitCode.Failed,
-        `${instanceId}: its clients did not come back within ${Math.round(opts.timeoutMs / 1000)} s ` +
+        `${instanceId}: its clients did not come back within ${formatDuration(opts.timeoutMs)} ` +
           `(${last} of ${clientsBefore} connected)`,
       );
     }

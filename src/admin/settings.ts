@@ -53,6 +53,15 @@ function isLoopback(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
 }
 
+/** An admin token as given: not empty, no spaces or control characters. */
+export function isToken(raw: string): boolean {
+  return /^[\x21-\x7e]+$/.test(raw);
+}
+
+/** Why a token given was refused, naming where it was given. */
+export const TOKEN_RULE = (where: string): string =>
+  `${where}: an admin token is printable characters without spaces, and not empty`;
+
 /** Checks and normalises a server URL (a bare host:port gets http://). */
 export function parseServer(raw: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
@@ -102,7 +111,10 @@ export async function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv):
     flags.server ??
       (env.CHAT_SERVER || (await saved()).get('server') || local?.url || DEFAULT_SERVER),
   );
-  if (flags.token) return { server, token: flags.token, tokenSource: '--token' };
+  if (flags.token !== undefined) {
+    if (!isToken(flags.token)) throw new AdminError(ExitCode.Usage, TOKEN_RULE('--token'));
+    return { server, token: flags.token, tokenSource: '--token' };
+  }
   if (env.CHAT_ADMIN_TOKEN) {
     return { server, token: env.CHAT_ADMIN_TOKEN, tokenSource: 'CHAT_ADMIN_TOKEN' };
   }
@@ -135,7 +147,7 @@ export async function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv):
   }
   throw new AdminError(
     ExitCode.Unauthorized,
-    'no admin token: pass --token, set CHAT_ADMIN_TOKEN, or save one with `chat-admin config --token`',
+    'no admin token: pass --token, set CHAT_ADMIN_TOKEN, or save one with `chat-admin config --set-token`',
     { unauthorized: true },
   );
 }

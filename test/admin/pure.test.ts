@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { exitCodeFor, instanceUrl } from '../../src/admin/connection.js';
 import { restartLimit } from '../../src/admin/restart.js';
 import { ExitCode } from '../../src/admin/exit-codes.js';
-import { clean, formatBytes, parseDuration, table } from '../../src/admin/output.js';
+import {
+  clean,
+  formatBytes,
+  formatDuration,
+  parseDuration,
+  table,
+} from '../../src/admin/output.js';
 import { AdminError } from '../../src/admin/exit-codes.js';
 import { parseServer } from '../../src/admin/settings.js';
 import { sparkline } from '../../src/admin/watch/sparkline.js';
@@ -35,6 +41,13 @@ describe('admin helpers (no network)', () => {
     expect(parseDuration('1500ms')).toBe(1500);
     expect(parseDuration('90')).toBe(90_000);
     expect(parseDuration('soon')).toBeUndefined();
+    expect([1, 999, 1000, 1500, 60_000].map(formatDuration)).toEqual([
+      '1 ms',
+      '999 ms',
+      '1 s',
+      '1.5 s',
+      '60 s',
+    ]);
   });
 
   it('maps ack error codes to exit codes', () => {

@@ -78,6 +78,21 @@ describe('chat-admin refuses', () => {
     expect(saved.code).toBe(0);
     const doc = await adminJson<StatusDocument>(['status'], dir);
     expect(doc.totals.instances).toBe(2);
+
+    // An empty token or one with a space is refused and saves nothing (nor the server with it).
+    for (const token of ['', 'a b']) {
+      const bad = await runAdmin(['config', '--set-token', token, '--set-server', 'x:1'], dir);
+      expect(bad).toMatchObject({ code: 2, stdout: '' });
+      expect(bad.stderr).toMatch(/--set-token: an admin token is printable characters/);
+    }
+    expect((await adminJson<StatusDocument>(['status'], dir)).totals.instances).toBe(2);
+    // Without a token anywhere, the advice names the option that saves one.
+    const none = await runAdmin([...server(0), 'status'], {
+      CHAT_ADMIN_CONFIG_DIR: tmpDir('cfg-none'),
+      CHAT_STATE_DIR: tmpDir('state-none'),
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/save one with `chat-admin config --set-token`/);
   });
 
   it('a broadcast the server would refuse (too long, blank, invisible) exits 2 before sending', async () => {
@@ -104,9 +119,13 @@ describe('chat-admin refuses', () => {
       runAdmin([...server(1), 'restart', '--rolling', '--timeout', 'soon'], TOKEN),
       runAdmin([...server(1), 'status', '--watch'], TOKEN), // no terminal here
       runAdmin([...server(1), 'frobnicate'], TOKEN),
+      runAdmin([...server(1), 'restart', ''], TOKEN),
+      runAdmin([...server(1), '--token', '', 'status'], {}),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
     expect(runs[3]?.stderr).toMatch(/--watch needs a terminal/);
+    expect(runs[5]?.stderr).toMatch(/not an instance id: ""/);
+    expect(runs[6]?.stderr).toMatch(/--token: an admin token is printable characters/);
   });
 
   it('account commands with bad input exit 2 before anything is sent', async () => {

@@ -203,6 +203,14 @@ describe('direct conversations', () => {
     expect(!more.ok && more.error.message).toContain('2 conversations open');
     await ok(ask(s, 'room:leave', { room: `@${names[1]}` }));
     await ok(ask(s, 'room:join', { room: `@${names[3]}` }));
+    // Leaving what one is not in is said plainly (no advice to join it first).
+    const twice = await ask(s, 'room:leave', { room: `@${names[1]}` });
+    expect(!twice.ok && twice.error).toEqual({
+      code: 'not_member',
+      message: `you have no conversation with ${names[1]} open`,
+    });
+    const notIn = await ask(s, 'room:leave', { room: 'lim-c' });
+    expect(!notIn.ok && notIn.error.message).toBe('you are not in room lim-c');
   });
 
   it('the operator sees how many conversations there are, and who is in them only when asking', async () => {

@@ -7,7 +7,9 @@ import { validated } from '../validate.js';
 function durationArg(raw: string): number {
   const ms = parseDuration(raw);
   if (ms === undefined || ms <= 0) {
-    throw new InvalidArgumentError('expected a duration such as 30m, 1h, 7d');
+    throw new InvalidArgumentError(
+      'expected a duration such as 30m, 1h, 7d (a bare number is seconds)',
+    );
   }
   return ms;
 }
@@ -25,7 +27,11 @@ export function banCommand(): Command {
       'ban an account: its sessions end on every instance (live clients are told why), and its logins are refused until the ban ends or is lifted (unban)',
     )
     .argument('<name>', 'user name')
-    .option('--for <duration>', 'how long, e.g. 30m, 1h, 7d (default: until unbanned)', durationArg)
+    .option(
+      '--for <duration>',
+      'how long, e.g. 30m, 1h, 7d; a bare number is seconds (default: until unbanned)',
+      durationArg,
+    )
     .option('--reason <text>', 'why: shown to the user (one line, at most 200 characters)')
     .option('--json', 'print {user, ban:{reason?, since, until?}, sessions, sockets} as JSON')
     .action(async (name: string, flags: BanFlags, cmd: Command) => {

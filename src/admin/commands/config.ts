@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { withContext } from '../context.js';
-import { parseServer, savedSettings } from '../settings.js';
+import { AdminError, ExitCode } from '../exit-codes.js';
+import { isToken, parseServer, savedSettings, TOKEN_RULE } from '../settings.js';
 
 interface ConfigFlags {
   setServer?: string;
@@ -20,9 +21,14 @@ export function configCommand(): Command {
     .action(async (flags: ConfigFlags, cmd: Command) => {
       await withContext(cmd, async (ctx) => {
         const conf = await savedSettings(ctx.env);
+        // Both checked before anything is saved: a bad value changes nothing.
+        const server = flags.setServer === undefined ? undefined : parseServer(flags.setServer);
+        if (flags.setToken !== undefined && !isToken(flags.setToken)) {
+          throw new AdminError(ExitCode.Usage, TOKEN_RULE('--set-token'));
+        }
         if (flags.clear) conf.clear();
-        if (flags.setServer) conf.set('server', parseServer(flags.setServer));
-        if (flags.setToken) conf.set('token', flags.setToken);
+        if (server !== undefined) conf.set('server', server);
+        if (flags.setToken !== undefined) conf.set('token', flags.setToken);
         const shown = {
           path: conf.path,
           server: conf.get('server') ?? null,

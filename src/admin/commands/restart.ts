@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { INSTANCE_ID_PATTERN } from '../../protocol/index.js';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
 import { parseDuration, type Output } from '../output.js';
@@ -21,7 +22,9 @@ interface RestartFlags {
 function durationArg(raw: string): number {
   const ms = parseDuration(raw);
   if (ms === undefined || ms <= 0) {
-    throw new InvalidArgumentError('expected a duration such as 60s, 2m or 1500ms');
+    throw new InvalidArgumentError(
+      'expected a duration such as 60s, 2m or 1500ms (a bare number is seconds)',
+    );
   }
   return ms;
 }
@@ -43,16 +46,25 @@ export function restartCommand(): Command {
       'one instance at a time (all, or those named), moving on only once the replacement is ready and its clients are back',
     )
     .option('--force', 'restart every instance named (or all) at once, even leaving none serving')
-    .option(
-      '--timeout <duration>',
-      'how long to wait for each replacement (and, rolling, its clients)',
-      durationArg,
-      60_000,
+    .addOption(
+      new Option(
+        '--timeout <duration>',
+        'how long to wait for each replacement (and, rolling, its clients); a bare number is seconds',
+      )
+        .argParser(durationArg)
+        .default(60_000, '60s'),
     )
     .option('--json', 'print {restarted:[{instanceId, oldBootId, newBootId, tookMs, ...}]} as JSON')
     .action(async (ids: string[], flags: RestartFlags, cmd: Command) => {
       if (ids.length > 0 && flags.all) {
         cmd.error('name instances or use --all, not both', { exitCode: ExitCode.Usage });
+      }
+      const malformed = ids.filter((id) => !INSTANCE_ID_PATTERN.test(id));
+      if (malformed.length > 0) {
+        cmd.error(
+          `not an instance id: ${malformed.map((id) => JSON.stringify(id)).join(', ')} (see chat-admin status)`,
+          { exitCode: ExitCode.Usage },
+        );
       }
       if (ids.length === 0 && !flags.all && !flags.rolling) {
         cmd.error('name the instances to restart, or use --all or --rolling', {

@@ -226,7 +226,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       const room = roomFor(socket.data.user, address);
       const m = membershipOf(socket);
       return m.run(room, async () => {
-        joinedRoom(socket, address);
+        joinedRoom(socket, address, true);
         await socket.leave(roomOf(room));
         // Left for good: not opened at the next start, and no marker kept.
         await ctx.marks.forget(socket.data.user, address);
