@@ -90,6 +90,9 @@ describe('Redis going away and coming back', () => {
       const again = await ok(ask<SendResult>(s, 'message:send', send));
       expect(again.duplicate).toBe(true);
       expect(await r.xlen('chat:room:{late}:log')).toBe(1);
+      // Nothing the failed send started was left unawaited.
+      const unhandled = cluster.nodes[0]!.log.lines.filter((l) => l.msg === 'unhandled rejection');
+      expect(unhandled).toEqual([]);
     } finally {
       r.disconnect();
     }

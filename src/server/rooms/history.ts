@@ -237,7 +237,10 @@ export class History {
     ] as const;
     let reply: [number, string, number, string];
     let replicas: number | undefined;
-    const touch = this.touch(room);
+    // The room index is written beside the append. Its failure does not fail a message that is
+    // stored (the room's next message writes it again), and it is always awaited: left
+    // behind by an append that failed, its rejection went unhandled (one a send in an outage).
+    const touch = this.touch(room).catch(() => void this.touched.delete(room));
     if (this.opts.waitReplicas > 0) {
       // WAIT has no key: in one pipeline it goes to the node that took the append. A
       // pipeline caught by a failover can stay unsettled: bound it (the client retries).
