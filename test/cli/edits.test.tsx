@@ -65,6 +65,12 @@ describe('/edit and /delete', () => {
     h.chat.deliver('lobby', 'me', 'regrettable words');
     h.chat.deliver('lobby', 'alice', 'after');
     await h.until((f) => expect(plain(f)).toContain('regrettable'));
+    // Words after it are not a confirmation: nothing is deleted.
+    await h.enter('/delete extra args');
+    await h.until((f) =>
+      expect(plain(f)).toContain('usage: /delete (not run: "extra args" is more than it takes)'),
+    );
+    expect(plain(h.frame())).toContain('me: regrettable words');
     await h.enter('/delete');
     await h.until((f) => expect(plain(f)).toContain('me: message deleted'));
     const f = plain(h.frame());

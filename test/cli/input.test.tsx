@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, setup, type Harness } from './harness.js';
+import { KEYS, plain, setup, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(() => h?.unmount());
@@ -78,8 +78,14 @@ describe('input line and commands', () => {
       expect(f).toContain('1:#lobby 2:#dev');
       expect(f).toContain('#dev>');
     });
-    await h.enter('/join Not A Room');
-    await h.until((f) => expect(f).toContain('"Not" is not a room name'));
+    await h.enter('/join Not!');
+    await h.until((f) => expect(f).toContain('"Not!" is not a room name'));
+    // A name with a space is not its first word: nothing joined, the usage said.
+    await h.enter('/join bad room!');
+    await h.until((f) =>
+      expect(plain(f)).toContain('usage: /join <room> (not run: "room!" is more than it takes)'),
+    );
+    expect(h.frame()).not.toContain('#bad');
     await h.enter('/leave');
     await h.until((f) => {
       expect(f.split('\n')[2]).toBe('1:#lobby');

@@ -31,6 +31,7 @@ export const away: SlashCommand = {
 /** `/back`: no longer away. */
 export const back: SlashCommand = {
   name: 'back',
+  maxWords: 0,
   aliases: [],
   usage: '/back',
   help: 'no longer away',

@@ -13,6 +13,7 @@ export const edit: SlashCommand = {
 
 export const del: SlashCommand = {
   name: 'delete',
+  maxWords: 0,
   aliases: [],
   usage: '/delete',
   help: 'delete your last message here, for everyone',

@@ -4,6 +4,7 @@ import type { SlashCommand } from './types.js';
 
 export const join: SlashCommand = {
   name: 'join',
+  maxWords: 1,
   aliases: ['j'],
   usage: '/join <room>',
   help: 'join a room (created if new) and switch to it (@user: as /query)',

@@ -11,6 +11,7 @@ import type { CommandHost, SlashCommand } from './types.js';
  */
 export const mentions: SlashCommand = {
   name: 'mentions',
+  maxWords: 1,
   aliases: [],
   usage: '/mentions [n]',
   help: 'messages that named you, in every room (n: go to one)',

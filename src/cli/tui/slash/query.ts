@@ -2,6 +2,7 @@ import type { SlashCommand } from './types.js';
 
 export const query: SlashCommand = {
   name: 'query',
+  maxWords: 1,
   aliases: [],
   usage: '/query <user>',
   help: 'open the direct conversation with a user (tab @user)',

@@ -74,8 +74,17 @@ export async function runInput(host: CommandHost, line: string): Promise<void> {
       return;
     case 'message':
       return host.say(input.text, 'text');
-    case 'command':
-      return input.command.run(host, input.args);
+    case 'command': {
+      const { command, args } = input;
+      if (command.maxWords !== undefined && args.words.length > command.maxWords) {
+        const extra = sanitizeInline(args.words.slice(command.maxWords).join(' '), 40);
+        return host.info(
+          `usage: ${command.usage} (not run: "${extra}" is more than it takes)`,
+          'error',
+        );
+      }
+      return command.run(host, args);
+    }
     case 'unknown':
       return host.info(
         `unknown command /${sanitizeInline(input.name, 24)}: /help lists the commands (start with // to send a line beginning with /)`,

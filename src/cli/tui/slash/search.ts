@@ -12,6 +12,7 @@ export const search: SlashCommand = {
 
 export const jump: SlashCommand = {
   name: 'jump',
+  maxWords: 1,
   aliases: [],
   usage: '/jump <N>',
   help: 'show search hit N, with the history around it',

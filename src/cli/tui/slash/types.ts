@@ -51,6 +51,11 @@ export interface SlashCommand {
   aliases: readonly string[];
   /** As `/help` shows it: `/join <room>`. */
   usage: string;
+  /**
+   * The most words it takes: more are refused with its usage, nothing run (`/join bad room!`
+   * would join `#bad`). Unset: it reads the rest of the line its own way.
+   */
+  maxWords?: number;
   help: string;
   /**
    * For a command that sends a message to the room it is entered in (`/me`): that message's
