@@ -65,11 +65,22 @@ describe('bracketed paste', () => {
     await h.until((f) => expect(f).toContain('Send 7 pasted lines'));
     h.key('n');
     await h.until((f) => expect(f).toContain('7 pasted lines not sent'));
+    // Whole lines copied end with a line break: it is not one more line.
     h.key(paste(`${seven.join('\r')}\r`));
-    await h.until((f) => expect(f).toContain('Send 8 pasted lines'));
+    await h.until((f) => expect(f).toContain('Send 7 pasted lines'));
     h.key('\x1b');
-    await h.until((f) => expect(f).toContain('8 pasted lines not sent'));
+    await h.until((f) => expect(f).toContain('7 pasted lines not sent'));
     expect(sent()).toEqual([seven.join('\n')]);
+  });
+
+  it('five whole lines copied (the last line break with them) are typed, not asked about', async () => {
+    h = await setup();
+    const five = Array.from({ length: 5 }, (_, i) => `five ${i + 1}`);
+    h.key(paste(`${five.join('\n')}\n`));
+    await h.until((f) => expect(rows(f, 1)[0]).toBe('      ┆ five 5'));
+    expect(h.frame()).not.toContain('pasted lines');
+    h.key(KEYS.enter);
+    await h.until(() => expect(sent()).toEqual([five.join('\n')]));
   });
 
   it('a long paste that starts with / is sent as text, not run as a command', async () => {

@@ -110,13 +110,15 @@ export function App({ store, size }: { store: ChatStore; size?: TerminalSize }) 
         typed(input.insert(cmd.lines.at(-1)!));
         break;
       }
-      case 'paste':
+      case 'paste': {
         // One unit: a short paste is typed (line breaks and all), a long one asks first.
-        // Bounded as the input line is: a runaway paste is refused whole, visibly.
-        if (!isLongPaste(cmd.text) || cmd.text.length > INPUT_MAX_LENGTH)
-          insert(store, input, cmd.text);
-        else store.askPaste(cmd.text);
+        // Bounded as the input line is: a runaway paste is refused whole, visibly. Whole
+        // lines copied end with a line break, which is not one more line.
+        const text = cmd.text.endsWith('\n') ? cmd.text.slice(0, -1) : cmd.text;
+        if (!isLongPaste(text) || text.length > INPUT_MAX_LENGTH) insert(store, input, text);
+        else store.askPaste(text);
         break;
+      }
       case 'insert':
         insert(store, input, cmd.text);
         break;
