@@ -155,6 +155,20 @@ describe('/search and /jump', () => {
     await h.until((f) => expect(plain(f)).toContain('usage: /jump N, N from 1 to 2'));
   });
 
+  it('/jump in a small terminal shows the hit, however tall the messages after it are', async () => {
+    h = await setup({ columns: 60, rows: 16 });
+    for (let i = 1; i <= 30; i++) h.chat.deliver('lobby', 'bob', `recent ${i}`);
+    const target = hit(2, 'START of the hit');
+    const tall = (seq: number): ChatMessage => hit(seq, `tall ${seq} `.repeat(60));
+    h.chat.searchAnswers.push({ hits: [target], scanned: 10 });
+    await h.enter('/search START');
+    await h.until((f) => expect(plain(f)).toContain('1. '));
+    h.chat.around.set('lobby', [hit(1, 'context before'), target, tall(3), tall(4), tall(5)]);
+    await h.enter('/jump 1');
+    await h.until((f) => expect(plain(f)).toContain('more below'));
+    expect(plain(h.frame())).toMatch(/^\d\d:\d\d alice: START of the hit/m);
+  });
+
   it('keeps at most 200 hits, and says so rather than listing more', async () => {
     h = await setup();
     for (let step = 0; step < 5; step++)

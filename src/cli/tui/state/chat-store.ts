@@ -929,7 +929,7 @@ export class ChatStore implements CommandHost {
     if (!r.has(id)) {
       return this.info('that message is older than what this room holds: PgUp loads older ones');
     }
-    if (r.messages.at(-1)?.id !== id) this.scrolls.anchorTo(room, id);
+    if (r.messages.at(-1)?.id !== id) this.scrolls.anchorTo(room, id, id);
     this.changed();
   }
 
@@ -980,8 +980,9 @@ export class ChatStore implements CommandHost {
     const msgs = this.client.rooms.get(room)?.messages ?? [];
     const at = msgs.findIndex((m) => m.id === id);
     const below = at < 0 ? undefined : msgs[Math.min(msgs.length - 1, at + 3)];
-    if (below === undefined || below === msgs.at(-1)) this.scrolls.drop(room);
-    else this.scrolls.anchorTo(room, below.id);
+    // The hit itself stays in view, however tall what follows it is in a small pane.
+    if (below === undefined || below.id === id) this.scrolls.drop(room);
+    else this.scrolls.anchorTo(room, below.id, id);
     this.changed();
   }
 

@@ -105,6 +105,11 @@ export interface ScrollAnchor {
   below: number;
   /** Rows below the view when it was set: used if that entry is gone. */
   rows: number;
+  /**
+   * An entry the view must show (a search hit put a few entries above the bottom): when the
+   * entries below it are too tall for the pane, the view goes down until its first row is in.
+   */
+  show?: string;
 }
 
 /** Rows of the view: scrolled up, the last row of the pane says what is below. */
@@ -128,6 +133,14 @@ export function offsetOf(
   if (i !== undefined) {
     rows = Math.min(anchor.below, layout.heights[i]! - 1);
     for (let j = i + 1; j < layout.heights.length; j++) rows += layout.heights[j]!;
+  }
+  const s = anchor.show === undefined ? undefined : layout.index.get(anchor.show);
+  if (s !== undefined) {
+    // Rows from the entry's first one to the end: the view's bottom may be no further down
+    // than a view's height below that first row.
+    let fromShown = 0;
+    for (let j = s; j < layout.heights.length; j++) fromShown += layout.heights[j]!;
+    rows = Math.max(rows, fromShown - viewRows(height, 1));
   }
   return Math.max(0, Math.min(rows, maxOffset(layout, height)));
 }

@@ -26,9 +26,13 @@ export class Scrolls {
     this.rooms.delete(room);
   }
 
-  /** Scrolls the room so that the entry with this key is at the bottom of the view. */
-  anchorTo(room: string, key: string): void {
-    this.rooms.set(room, { anchor: { key, below: 0, rows: 0 }, newBelow: 0 });
+  /**
+   * Scrolls the room so that the entry with this key is at the bottom of the view; `show`: an
+   * entry above it that must be in view all the same (see {@link ScrollAnchor.show}).
+   */
+  anchorTo(room: string, key: string, show?: string): void {
+    const anchor: ScrollAnchor = { key, below: 0, rows: 0, ...(show ? { show } : {}) };
+    this.rooms.set(room, { anchor, newBelow: 0 });
   }
 
   /** A new message arrived in the room: a scrolled-up view stays put and counts it. */
