@@ -78,7 +78,14 @@ const BeforeId = MessageId.refine((s) => s !== '0-0', 'must be above 0-0 (nothin
  * that render as nothing. Chat messages and admin broadcasts share this rule.
  */
 export function hasVisibleText(s: string): boolean {
-  return !/^[\s\p{Cc}\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]*$/u.test(s);
+  // Marks that draw nothing of their own (accents, variation selectors, the grapheme joiner)
+  // are invisible without a character to sit on.
+  return !/^[\s\p{Cc}\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0]*$/u.test(s);
+}
+
+/** Whether text is well-formed UTF-16: a lone surrogate would be stored as U+FFFD, not as sent. */
+export function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDFFF]/u.test(s);
 }
 
 /** Text shown to people (a message, a broadcast): not blank, no NUL, within `max`. */
@@ -88,7 +95,8 @@ function shownText(max: number) {
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
     .refine(hasVisibleText, 'must not be blank (only spaces, invisible or control characters)')
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
+    .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)');
 }
 
 /** A whole number from 1 to `max` (how many of something a request asks for). */

@@ -47,13 +47,21 @@ describe('protocol schemas', () => {
       '\u200b\u200c\u200d\u2060\ufeff',
       '\u202e ',
       '\u3164',
+      '\ufe0f',
+      '\u200d\ufe0f',
+      '\u0301\u0301\u0301',
+      '\u200d\ufe0f\u034f',
     ])
       expect(hasVisibleText(blank), JSON.stringify(blank)).toBe(false);
-    for (const shown of ['a', ' . ', '\u200bhi', '😀', 'é'])
+    for (const shown of ['a', ' . ', '\u200bhi', '😀', 'é', 'e\u0301', '❤\ufe0f', '👍🏽'])
       expect(hasVisibleText(shown), shown).toBe(true);
     const send = (text: string) =>
       SendPayload.safeParse({ room: 'a', text, clientMsgId: 'abcdefgh' }).success;
     expect(send('\u200b\u200b')).toBe(false);
+    // Stored as sent or not at all: a lone surrogate would come back as U+FFFD.
+    expect(send('ab\ud800cd')).toBe(false);
+    expect(send('ab\udc00')).toBe(false);
+    expect(send('ab😀cd')).toBe(true);
     expect(AdminBroadcastPayload.safeParse({ text: '\u200b' }).success).toBe(false);
     expect(AdminBroadcastPayload.safeParse({ text: 'x'.repeat(501) }).success).toBe(false);
     expect(AdminBroadcastPayload.safeParse({ text: 'maintenance at noon' }).success).toBe(true);
