@@ -70,6 +70,15 @@ export interface ConnectionHooks {
   ended(): void;
 }
 
+/** A server URL's host and port, as people name it (`127.0.0.1:7401`). */
+function hostOf(server: string): string {
+  try {
+    return new URL(server).host;
+  } catch {
+    return server;
+  }
+}
+
 /**
  * One session's connection: it opens a socket, reconnects on its own (rotating servers,
  * jittered backoff), moves at once when its instance drains, probes the round trip, and
@@ -174,9 +183,18 @@ export class Connection {
       }
       // socket.io-client's own wait for the open ran out (see `openTimeoutMs`).
       const timedOut = err.message === 'timeout';
+      const refusedTcp = connectionRefused(err);
+      // Why this attempt failed, in words, after why the connection was lost (if it was):
+      // socket.io-client says only `websocket error`.
+      const host = hostOf(this.server);
+      const why = refusedTcp
+        ? `nothing listens at ${host}`
+        : timedOut
+          ? `no answer from ${host} in time`
+          : `cannot connect to ${host} (${err.message})`;
       this.scheduleReconnect(
-        err.message,
-        connectionRefused(err) ? 'refused' : timedOut ? 'open timeout' : undefined,
+        this.lostReason ? `${this.lostReason}; ${why}` : why,
+        refusedTcp ? 'refused' : timedOut ? 'open timeout' : undefined,
       );
     });
     onServerEvent(socket, 'session:welcome', (w) => void this.onWelcome(w));

@@ -251,6 +251,8 @@ describe('the TUI state layer on a real cluster', () => {
       pingEveryMs: 0,
       backoffMaxMs: 500,
     });
+    const whys: string[] = [];
+    client.on('state', () => whys.push(store.getSnapshot().label.why ?? ''));
     await client.connect();
     await store.start(['outage-room']);
     expect(store.getSnapshot().instanceId).toBe('chat-1');
@@ -273,6 +275,13 @@ describe('the TUI state layer on a real cluster', () => {
     await until(client, () => store.getSnapshot().status !== undefined, 15_000, 'the rejoin');
     const back = Date.now();
     const status = store.getSnapshot().status ?? '';
+    // While down, the header said why: the instance went, and nothing listened where it tried.
+    const ports = [x.port, y.port].join('|');
+    expect(whys).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^chat-1 is shutting down; nothing listens at 127\\.0\\.0\\.1:(${ports})$`),
+      ),
+    );
     const said = /^no server reachable for (\d+) s; back on chat-2; 0 missed messages recovered$/;
     expect(status).toMatch(said);
     const seconds = Number(said.exec(status)![1]);
