@@ -77,11 +77,21 @@ describe('npm start: the local cluster', () => {
     expect(statSync(path.join(state, 'admin-token')).mode & 0o777).toBe(0o600);
     expect(statSync(state).mode & 0o777).toBe(0o700);
 
-    // A second start on the same state directory is refused while its Redis runs, by pid.
-    const redisPid = Number(/redis\s+pid (\d+)/.exec(text)?.[1]);
-    const second = await runStart(['--port', String(await freePort())], { CHAT_STATE_DIR: state });
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`already running (redis-server pid ${redisPid}`);
+    // A second start on the same state directory is refused while its cluster runs, by pid,
+    // with a Redis of its own too: the console's URL and the instances' ids stay the first's.
+    const supervisorPid = Number(/supervisor pid (\d+)/.exec(text)?.[1]);
+    const urlFile = path.join(state, 'server-url');
+    const recorded = readFileSync(urlFile, 'utf8');
+    for (const extra of [[], ['--redis', 'redis://127.0.0.1:1']]) {
+      const second = await runStart(['--port', String(await freePort()), ...extra], {
+        CHAT_STATE_DIR: state,
+      });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(
+        `a local cluster already runs from ${state} (chat-server pid ${supervisorPid}, http://127.0.0.1:${port})`,
+      );
+    }
+    expect(readFileSync(urlFile, 'utf8')).toBe(recorded);
 
     // It serves chat through the one port, spread over the instances.
     const url = `http://127.0.0.1:${port}`;
@@ -135,6 +145,8 @@ describe('npm start: the local cluster', () => {
       what: 'every process it started gone',
       timeoutMs: 30_000,
     });
+    // The state directory is free for the next start.
+    expect(existsSync(path.join(state, 'cluster.lock'))).toBe(false);
   });
 
   it.skipIf(!hasScript)(

@@ -9,6 +9,7 @@ import { serverSetting } from '../config/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
+import { acquireClusterLock } from './cluster-lock.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
 import { backlogToAsk } from '../transport/listen-backlog.js';
@@ -128,8 +129,17 @@ function route(children: Child[], head: string): Child | undefined {
  * instance. Instances that exit are started again, with backoff when they keep crashing.
  */
 export async function runCluster(opts: ClusterOptions): Promise<void> {
-  const { log, out } = opts;
   makePrivateDir(opts.stateDir);
+  const release = acquireClusterLock(opts.stateDir);
+  try {
+    await runLocked(opts);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(opts: ClusterOptions): Promise<void> {
+  const { log, out } = opts;
   const admin = ensureAdminToken(opts.stateDir, opts.env);
   let redis: PrivateRedis | undefined;
   let redisUrl = opts.redisUrl;
