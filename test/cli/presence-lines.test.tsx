@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoomState } from '../../src/client/room-state.js';
-import { SPOKE_WITHIN_MS } from '../../src/cli/tui/state/presence-lines.js';
+import { LEAVE_GRACE_MS, SPOKE_WITHIN_MS } from '../../src/cli/tui/state/presence-lines.js';
 import { T0 } from './fake-chat.js';
 import { setup, type Harness, plain } from './harness.js';
 
@@ -18,9 +18,10 @@ function presence(h: Harness, room: string, members: string[]): void {
 describe('join and leave lines', () => {
   it('show for users who spoke in the last 10 minutes, not for the rest (the smart filter)', async () => {
     // The clock stands 3 minutes after bob's message (delivered at T0 + 1 min).
+    let clock = T0 + 4 * 60_000;
     h = await setup({
       rooms: ['lobby'],
-      now: () => T0 + 4 * 60_000,
+      now: () => clock,
       before: (chat) => {
         // Bob is in the join's member list, and his message in the history it brings.
         const lobby = new RoomState('lobby');
@@ -29,44 +30,55 @@ describe('join and leave lines', () => {
         chat.deliver('lobby', 'bob', 'brb', { live: false });
       },
     });
-    // The first change after the join: bob left (he spoke 3 minutes ago), carol joined (never
-    // spoke): told against the join's list.
+    // The first change after the join: bob went (he spoke 3 minutes ago), carol joined (never
+    // spoke): told against the join's list. Bob's leave waits its grace.
     presence(h, 'lobby', ['me', 'carol']);
-    await h.until((f) => expect(plain(f)).toContain('bob left'));
     presence(h, 'lobby', ['me']); // carol left: she never spoke
     presence(h, 'lobby', ['me', 'dave']); // dave joined: never spoke
-    presence(h, 'lobby', ['me', 'dave', 'bob']); // bob is back
-    await h.until((f) => {
-      expect(plain(f)).toMatch(/bob left[\s\S]*bob joined/);
-    });
-    const f = plain(h.frame());
-    expect(f).not.toContain('carol left');
-    expect(f).not.toContain('dave joined');
-    expect(f.match(/bob (left|joined)/g)).toEqual(['bob left', 'bob joined']);
+    // Bob is back within the grace (his instance restarted): he never left, nothing is said.
+    clock += LEAVE_GRACE_MS - 1000;
+    presence(h, 'lobby', ['me', 'dave', 'bob']);
+    h.chat.deliver('lobby', 'carol', 'sync one');
+    await h.until((f) => expect(plain(f)).toContain('carol: sync one'));
+    expect(plain(h.frame())).not.toMatch(/bob (left|joined)|carol left|dave joined/);
+    // Gone for longer than the grace: he left, and the line says so; then back, he joined.
+    presence(h, 'lobby', ['me', 'dave']);
+    clock += LEAVE_GRACE_MS;
+    h.chat.fire('room', 'lobby');
+    await h.until((f) => expect(plain(f)).toContain('bob left'));
+    presence(h, 'lobby', ['me', 'dave', 'bob']);
+    await h.until((f) => expect(plain(f)).toMatch(/bob left[\s\S]*bob joined/));
+    expect(plain(h.frame()).match(/bob (left|joined)/g)).toEqual(['bob left', 'bob joined']);
   });
 
   it('hide users whose last message is older than the window, ignored users and me', async () => {
     const now = T0 + 60_000 + SPOKE_WITHIN_MS + 1;
-    h = await setup({ rooms: ['lobby'], now: () => now });
+    let clock = now;
+    h = await setup({ rooms: ['lobby'], now: () => clock });
     presence(h, 'lobby', ['me', 'bob', 'eve']);
     h.chat.deliver('lobby', 'bob', 'old words'); // at T0 + 1 min: just outside the window
     h.chat.deliver('lobby', 'eve', 'recent', { ts: now - 1000 });
     await h.enter('/ignore eve');
     await h.until((f) => expect(plain(f)).toContain('ignoring eve'));
     presence(h, 'lobby', []); // everyone gone, me included (a list seen mid-reconnect)
+    clock += LEAVE_GRACE_MS; // past the grace: a leave held would be said now
+    h.chat.fire('room', 'lobby');
     h.chat.deliver('lobby', 'carol', 'sync');
     await h.until((f) => expect(plain(f)).toContain('carol: sync'));
     expect(plain(h.frame())).not.toMatch(/(bob|eve|me) left/);
   });
 
   it('say nothing when the server sent only part of the list', async () => {
-    h = await setup({ rooms: ['lobby'], now: () => T0 + 2 * 60_000 });
+    let clock = T0 + 2 * 60_000;
+    h = await setup({ rooms: ['lobby'], now: () => clock });
     h.chat.deliver('lobby', 'bob', 'hi');
     const r = h.chat.rooms.get('lobby')!;
     r.members = ['me', 'bob'];
     r.memberCount = 500;
     h.chat.fire('room', 'lobby');
     r.members = ['me'];
+    h.chat.fire('room', 'lobby');
+    clock += LEAVE_GRACE_MS;
     h.chat.fire('room', 'lobby');
     h.chat.deliver('lobby', 'carol', 'sync');
     await h.until((f) => expect(plain(f)).toContain('carol: sync'));

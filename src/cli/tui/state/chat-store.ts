@@ -262,7 +262,8 @@ export class ChatStore implements CommandHost {
         if (
           this.client.state.kind === 'reconnecting' ||
           drawnTyping ||
-          this.activeTyping().length > 0
+          this.activeTyping().length > 0 ||
+          (this.presence.pending && this.leavesDue())
         )
           this.changed();
       }, tick);
@@ -456,8 +457,21 @@ export class ChatStore implements CommandHost {
     // Looked at even while the room is being joined (not a tab yet): the join's list is the
     // one the next change is told against.
     const lines = this.presence.changes(r, this.user, this.now(), skip);
-    if (!this.order.includes(name)) return;
-    for (const line of lines) this.addLine(name, 'info', sanitizeInline(line, 48));
+    if (this.order.includes(name)) {
+      for (const line of lines) this.addLine(name, 'info', sanitizeInline(line, 48));
+    }
+    this.leavesDue();
+  }
+
+  /** Says the leaves whose grace is over (see presence-lines.ts); true if it said any. */
+  private leavesDue(): boolean {
+    let said = false;
+    for (const [room, line] of this.presence.due(this.now())) {
+      if (!this.order.includes(room)) continue;
+      this.addLine(room, 'info', sanitizeInline(line, 48));
+      said = true;
+    }
+    return said;
   }
 
   /** Someone wrote to us in a conversation we had not open: a tab, without switching to it. */

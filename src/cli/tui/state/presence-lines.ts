@@ -6,6 +6,13 @@ import type { RoomState } from '../../../client/room-state.js';
  */
 export const SPOKE_WITHIN_MS = 10 * 60_000;
 
+/**
+ * How long a user must stay gone before "bob left" is said. A user whose instance restarts,
+ * crashes or loses Redis leaves the member lists for a moment and comes back on another:
+ * they did not leave, and the other users are told nothing.
+ */
+export const LEAVE_GRACE_MS = 15_000;
+
 interface Seen {
   members: readonly string[];
   /** The server sent only part of the list (it caps it): a diff of it means nothing. */
@@ -18,13 +25,22 @@ interface Seen {
  */
 export class PresenceLines {
   private readonly seen = new Map<string, Seen>();
+  /** Room -> users gone from its list whose leave is not said yet -> when they went. */
+  private readonly leaving = new Map<string, Map<string, number>>();
 
   /**
-   * The lines for what changed since the room's list was last looked at (none the first time,
-   * none when either list was partial), leaving out `me`, users `skip` says to, and users who
-   * have not spoken in the room within {@link SPOKE_WITHIN_MS} of `now`.
+   * The join lines for what changed since the room's list was last looked at (none the first
+   * time, none when either list was partial), leaving out `me`, users `skip` says to, and users
+   * who have not spoken in the room within {@link SPOKE_WITHIN_MS} of `now`. Those who went are
+   * held for {@link LEAVE_GRACE_MS} (see {@link due}): one back by then was never gone, and
+   * neither line is said.
    */
-  changes(room: RoomState, me: string | undefined, now: number, skip: (u: string) => boolean) {
+  changes(
+    room: RoomState,
+    me: string | undefined,
+    now: number,
+    skip: (u: string) => boolean,
+  ): string[] {
     const prev = this.seen.get(room.name);
     if (prev?.members === room.members) return [];
     const partial = room.memberCount > room.members.length;
@@ -33,14 +49,42 @@ export class PresenceLines {
     const before = new Set(prev.members);
     const after = new Set(room.members);
     const shown = (u: string): boolean => u !== me && !skip(u) && spokeRecently(room, u, now);
-    return [
-      ...room.members.filter((u) => !before.has(u) && shown(u)).map((u) => `${u} joined`),
-      ...prev.members.filter((u) => !after.has(u) && shown(u)).map((u) => `${u} left`),
-    ];
+    const gone = this.leaving.get(room.name) ?? new Map<string, number>();
+    const lines: string[] = [];
+    for (const u of room.members) {
+      if (before.has(u)) continue;
+      // Back within the grace: it moved (a restart, a reconnect), it did not leave.
+      if (gone.delete(u)) continue;
+      if (shown(u)) lines.push(`${u} joined`);
+    }
+    for (const u of prev.members) if (!after.has(u) && shown(u)) gone.set(u, now);
+    if (gone.size > 0) this.leaving.set(room.name, gone);
+    else this.leaving.delete(room.name);
+    return lines;
+  }
+
+  /** The leave lines whose grace is over at `now`, by room (each said once). */
+  due(now: number): [room: string, line: string][] {
+    const out: [string, string][] = [];
+    for (const [room, gone] of this.leaving) {
+      for (const [u, since] of gone) {
+        if (now - since < LEAVE_GRACE_MS) continue;
+        gone.delete(u);
+        out.push([room, `${u} left`]);
+      }
+      if (gone.size === 0) this.leaving.delete(room);
+    }
+    return out;
+  }
+
+  /** Whether a leave is waiting its grace (the view's clock should keep ticking). */
+  get pending(): boolean {
+    return this.leaving.size > 0;
   }
 
   drop(room: string): void {
     this.seen.delete(room);
+    this.leaving.delete(room);
   }
 }
 
