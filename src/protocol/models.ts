@@ -114,6 +114,8 @@ export const InstanceStatus = z.object({
   bootId: z.string(),
   state: InstanceState,
   host: z.string(),
+  /** The machine's name (absent from instances of earlier versions). */
+  hostname: z.string().optional(),
   port: z.number(),
   pid: z.number(),
   startedAt: z.number(),

@@ -19,6 +19,7 @@ import { RoomFanout } from './rooms/fanout.js';
 import { backlogToAsk } from './transport/listen-backlog.js';
 import { installHandshake } from './transport/handshake.js';
 import { startHeartbeat } from './ops/heartbeat.js';
+import { ensureIdFree } from './ops/instance-id.js';
 import { History } from './rooms/history.js';
 import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
@@ -70,6 +71,12 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
   } catch (err) {
     await quitAll(redis);
     throw new Error(`cannot use Redis at ${where}: ${(err as Error).message}`);
+  }
+  try {
+    await ensureIdFree(redis.cmd, keys, cfg.instanceId);
+  } catch (err) {
+    await quitAll(redis);
+    throw err;
   }
   const metrics = new Metrics({ instance: cfg.instanceId });
   const rates = new RateCounter();

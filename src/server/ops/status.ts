@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
@@ -11,6 +12,9 @@ import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 
 /** An instance's status key lives this long; it is rewritten every second. */
+/** This machine's name, in the status (see `ensureIdFree`). */
+const HOSTNAME = os.hostname();
+
 export const STATUS_TTL_MS = 4000;
 
 /**
@@ -139,6 +143,7 @@ export class StatusReporter {
       bootId: this.src.bootId,
       state: this.src.state(),
       host: this.src.host,
+      hostname: HOSTNAME,
       port: this.src.port(),
       pid: process.pid,
       startedAt: this.src.startedAt,
