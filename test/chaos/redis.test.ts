@@ -48,6 +48,76 @@ function adminStatus(url: string): Promise<{ ms: number; res: Result<ClusterStat
   });
 }
 
+/**
+ * One instance of its own reaches Redis through a proxy; 40 clients chat, starting on it and
+ * failing over to the cluster's. After a second `fault` is done to its path; it must turn
+ * not-ready and its clients move; `heal` (if any) then restores the path and it must be ready
+ * again. Returns the figures, and the check that nothing was lost, duplicated or misordered.
+ */
+async function oneInstanceCutOff(
+  id: string,
+  roomPrefix: string,
+  fault: (proxy: CuttableProxy) => void,
+  heal?: (proxy: CuttableProxy) => void,
+) {
+  const proxy = await new CuttableProxy(cluster.redis.port).start();
+  const lonely = await new TestInstance(id, await freePort(), {
+    REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+    CHAT_REDIS_LOST_MOVE_MS: '3000',
+  }).start();
+  try {
+    const urls = [lonely.url, ...cluster.urls];
+    const load = new ChatLoad(
+      { ...cluster, urls, redis: cluster.redis },
+      { clients: 40, rooms: 2, ratePerSec: 20, users: 5, roomPrefix },
+    );
+    loads.push(load);
+    await load.connect();
+    const onIt = load.vus.filter((vu) => vu.client.welcome?.instanceId === id);
+    expect(onIt.length).toBeGreaterThan(0);
+    load.start(800);
+    await new Promise((r) => setTimeout(r, 1000)); // chat before the fault
+    fault(proxy);
+    const faultAt = Date.now();
+    const notReadyMs = await readyzUntil(lonely.url, 503, 15_000);
+    for (const vu of onIt) {
+      await until(
+        vu.client,
+        () => vu.client.connected && vu.client.welcome?.instanceId !== id,
+        20_000,
+        `moved off ${id}`,
+      );
+    }
+    const movedMs = Date.now() - faultAt;
+    for (const url of cluster.urls) expect(await readyz(url)).toBe(200);
+    let readyAgainMs: number | undefined;
+    if (heal) {
+      heal(proxy);
+      readyAgainMs = await readyzUntil(lonely.url, 200, 15_000);
+    } else {
+      await new Promise((r) => setTimeout(r, 1000)); // chat after the move
+    }
+    await load.stop(60_000);
+    const verdict = await load.verify();
+    load.close();
+    return {
+      verdict,
+      clientsOnIt: onIt.length,
+      notReadyMs,
+      movedMs,
+      readyAgainMs,
+      expectWhole(): void {
+        expect(verdict.lost).toBe(0);
+        expect(verdict.duplicated).toBe(0);
+        expect(verdict.misordered).toBe(0);
+      },
+    };
+  } finally {
+    await lonely.kill('SIGKILL');
+    await proxy.close();
+  }
+}
+
 describe('chaos: Redis faults', () => {
   it('5. Redis restarted (append-only): instances stay up, not ready meanwhile, no acked message lost', async () => {
     const load = new ChatLoad(cluster, {
@@ -155,128 +225,48 @@ describe('chaos: Redis faults', () => {
   });
 
   it('20. one instance cut off from Redis while the others are fine: it turns not-ready and its clients move', async () => {
-    const proxy = await new CuttableProxy(cluster.redis.port).start();
-    const lonely = await new TestInstance('chat-9', await freePort(), {
-      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-      CHAT_REDIS_LOST_MOVE_MS: '3000',
-    }).start();
-    try {
-      // Clients start on the lonely instance and fail over to the healthy ones.
-      const urls = [lonely.url, ...cluster.urls];
-      const load = new ChatLoad(
-        { ...cluster, urls, redis: cluster.redis },
-        {
-          clients: 40,
-          rooms: 2,
-          ratePerSec: 20,
-          users: 5,
-          roomPrefix: 'cut',
-        },
-      );
-      loads.push(load);
-      await load.connect();
-      const onLonely = load.vus.filter((vu) => vu.client.welcome?.instanceId === 'chat-9');
-      expect(onLonely.length).toBeGreaterThan(0);
-      load.start(800);
-      await new Promise((r) => setTimeout(r, 1000));
-      proxy.cut();
-      const cutAt = Date.now();
-      const notReadyMs = await readyzUntil(lonely.url, 503, 10_000);
-      for (const vu of onLonely) {
-        await until(
-          vu.client,
-          () => vu.client.connected && vu.client.welcome?.instanceId !== 'chat-9',
-          20_000,
-          'moved off the cut instance',
-        );
-      }
-      const movedMs = Date.now() - cutAt;
-      for (const url of cluster.urls) expect(await readyz(url)).toBe(200);
-      await new Promise((r) => setTimeout(r, 1000));
-      await load.stop(60_000);
-      const v = await load.verify();
-      record({
-        id: 20,
-        scenario:
-          'one instance cut off from Redis (TCP proxy cut) while the others are fine, 40 clients',
-        expected:
-          '/readyz 503 on it only; its clients are told to move after CHAT_REDIS_LOST_MOVE_MS; no one-sided delivery, nothing lost',
-        figures: {
-          ...v,
-          clientsOnCutInstance: onLonely.length,
-          notReadyAfterMs: notReadyMs,
-          allMovedAfterMs: movedMs,
-        },
-        command: `${CMD} -t "20\\."`,
-      });
-      expect(v.lost).toBe(0);
-      expect(v.duplicated).toBe(0);
-      expect(v.misordered).toBe(0);
-      load.close();
-    } finally {
-      await lonely.kill('SIGKILL');
-      await proxy.close();
-    }
+    const run = await oneInstanceCutOff('chat-9', 'cut', (proxy) => proxy.cut());
+    record({
+      id: 20,
+      scenario:
+        'one instance cut off from Redis (TCP proxy cut) while the others are fine, 40 clients',
+      expected:
+        '/readyz 503 on it only; its clients are told to move after CHAT_REDIS_LOST_MOVE_MS; no one-sided delivery, nothing lost',
+      figures: {
+        ...run.verdict,
+        clientsOnCutInstance: run.clientsOnIt,
+        notReadyAfterMs: run.notReadyMs,
+        allMovedAfterMs: run.movedMs,
+      },
+      command: `${CMD} -t "20\\."`,
+    });
+    run.expectWhole();
   });
+
   it("23. one instance's path to Redis goes silent (connections open, nothing answered): it turns not-ready and its clients move", async () => {
-    const proxy = await new CuttableProxy(cluster.redis.port).start();
-    const lonely = await new TestInstance('chat-8', await freePort(), {
-      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-      CHAT_REDIS_LOST_MOVE_MS: '3000',
-    }).start();
-    try {
-      const urls = [lonely.url, ...cluster.urls];
-      const load = new ChatLoad(
-        { ...cluster, urls, redis: cluster.redis },
-        { clients: 40, rooms: 2, ratePerSec: 20, users: 5, roomPrefix: 'held' },
-      );
-      loads.push(load);
-      await load.connect();
-      const onLonely = load.vus.filter((vu) => vu.client.welcome?.instanceId === 'chat-8');
-      expect(onLonely.length).toBeGreaterThan(0);
-      load.start(800);
-      await new Promise((r) => setTimeout(r, 1000));
-      // Its connections to Redis stay open (ioredis still says 'ready'); nothing comes back.
-      proxy.hold();
-      const heldAt = Date.now();
-      const notReadyMs = await readyzUntil(lonely.url, 503, 15_000);
-      for (const vu of onLonely) {
-        await until(
-          vu.client,
-          () => vu.client.connected && vu.client.welcome?.instanceId !== 'chat-8',
-          20_000,
-          'moved off the instance Redis does not answer',
-        );
-      }
-      const movedMs = Date.now() - heldAt;
-      for (const url of cluster.urls) expect(await readyz(url)).toBe(200);
-      // The path comes back: what it held goes through, and the instance is ready again.
-      proxy.release();
-      const readyAgainMs = await readyzUntil(lonely.url, 200, 15_000);
-      await load.stop(60_000);
-      const v = await load.verify();
-      record({
-        id: 23,
-        scenario:
-          "one instance's path to Redis held silent (TCP proxy holds every byte, connections open), 40 clients",
-        expected:
-          '/readyz 503 on it within the command timeout and a beat; its clients told to move after CHAT_REDIS_LOST_MOVE_MS; ready again once Redis answers; nothing lost or duplicated',
-        figures: {
-          ...v,
-          clientsOnHeldInstance: onLonely.length,
-          notReadyAfterMs: notReadyMs,
-          allMovedAfterMs: movedMs,
-          readyAgainAfterReleaseMs: readyAgainMs,
-        },
-        command: `${CMD} -t "23\\."`,
-      });
-      expect(v.lost).toBe(0);
-      expect(v.duplicated).toBe(0);
-      expect(v.misordered).toBe(0);
-      load.close();
-    } finally {
-      await lonely.kill('SIGKILL');
-      await proxy.close();
-    }
+    // Its connections to Redis stay open (ioredis still says 'ready'); nothing comes back. The
+    // path comes back after: what it held goes through, and the instance is ready again.
+    const run = await oneInstanceCutOff(
+      'chat-8',
+      'held',
+      (proxy) => proxy.hold(),
+      (proxy) => proxy.release(),
+    );
+    record({
+      id: 23,
+      scenario:
+        "one instance's path to Redis held silent (TCP proxy holds every byte, connections open), 40 clients",
+      expected:
+        '/readyz 503 on it within the command timeout and a beat; its clients told to move after CHAT_REDIS_LOST_MOVE_MS; ready again once Redis answers; nothing lost or duplicated',
+      figures: {
+        ...run.verdict,
+        clientsOnHeldInstance: run.clientsOnIt,
+        notReadyAfterMs: run.notReadyMs,
+        allMovedAfterMs: run.movedMs,
+        readyAgainAfterReleaseMs: Number(run.readyAgainMs),
+      },
+      command: `${CMD} -t "23\\."`,
+    });
+    run.expectWhole();
   });
 });
