@@ -41,6 +41,28 @@ afterAll(async () => {
   await killAll();
 });
 
+/**
+ * Two instances of a cluster of their own (keys under `name:`); bob on the second, connected; a
+ * store of a new user on the first (the second next in its list), not connected yet.
+ */
+async function homeAndAway(name: string, opts: Partial<ChatClientOptions> = {}) {
+  const [home, other] = (await startInstances(2, redis.url, { CHAT_KEY_PREFIX: `${name}:` })) as [
+    TestInstance,
+    TestInstance,
+  ];
+  const { client: bob, user: bobName } = await connectUser([other.url]);
+  closers.push(() => bob.close());
+  const me = userName(name);
+  const { token } = await login(home.url, me, 'password-1');
+  const { client, store } = storeOf(me, {
+    servers: [home.url, other.url],
+    token,
+    pingEveryMs: 0,
+    ...opts,
+  });
+  return { home, other, bob, bobName, me, client, store };
+}
+
 /** Resolves once `pred` holds when the store tells its view to draw again (or holds now). */
 function storeUntil(store: ChatStore, pred: () => boolean, what: string): Promise<void> {
   if (pred()) return Promise.resolve();
@@ -290,15 +312,7 @@ describe('the TUI state layer on a real cluster', () => {
   });
 
   it('counts what it missed while its instance was gone as unread, on the tabs not in view', async () => {
-    const [home, other] = await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'missed:' });
-    const { client: bob, user: bobName } = await connectUser([other!.url]);
-    closers.push(() => bob.close());
-    const me = userName('missed');
-    const { token } = await login(home!.url, me, 'password-1');
-    const { client, store } = storeOf(me, {
-      servers: [home!.url, other!.url],
-      token,
-      pingEveryMs: 0,
+    const { home, other, bob, bobName, me, client, store } = await homeAndAway('missed', {
       openDirects: true,
     });
     await client.connect();
@@ -317,7 +331,7 @@ describe('the TUI state layer on a real cluster', () => {
       'the live ones counted',
     );
     // What the user writes on another terminal is not news to them.
-    const { client: mine } = await connectUser([other!.url], { user: me });
+    const { client: mine } = await connectUser([other.url], { user: me });
     closers.push(() => mine.close());
     await mine.join('back');
     await mine.send('back', 'from my other terminal');
@@ -330,13 +344,13 @@ describe('the TUI state layer on a real cluster', () => {
     expect(tab('back')?.unread).toBe(1);
 
     // Its instance stops answering (the connection stays up): nothing reaches the client live.
-    process.kill(home!.pid, 'SIGSTOP');
+    process.kill(home.pid, 'SIGSTOP');
     await bob.send('back', 'missed 1');
     await bob.send('back', `missed 2, ${me}?`);
     await bob.send('front', 'missed in view');
     await bob.send(`@${me}`, 'a missed word');
     // Then it dies: the client moves to the other instance and resumes every room.
-    await home!.kill('SIGKILL');
+    await home.kill('SIGKILL');
     await until(client, () => store.getSnapshot().status !== undefined, 20_000, 'the resume');
     expect(store.getSnapshot().status).toMatch(/; 4 missed messages recovered$/);
     await client.settled();
@@ -417,23 +431,14 @@ describe('the TUI state layer on a real cluster', () => {
   });
 
   it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {
-    const [home, other] = await startInstances(2, redis.url, { CHAT_KEY_PREFIX: 'typing:' });
-    const { client: bob, user: bobName } = await connectUser([other!.url]);
-    closers.push(() => bob.close());
-    const me = userName('typist');
-    const { token } = await login(home!.url, me, 'password-1');
-    const { client, store } = storeOf(me, {
-      servers: [home!.url, other!.url],
-      token,
-      pingEveryMs: 0,
-    });
+    const { home, bob, bobName, client, store } = await homeAndAway('typing');
     await client.connect();
     await store.start(['typing-room']);
     await bob.join('typing-room');
     await bob.setTyping('typing-room', true);
     await until(client, () => store.getSnapshot().typing.includes(bobName), 10_000, 'bob typing');
     // Bob stops while this client's instance is gone: it cannot hear him stop.
-    await home!.kill('SIGKILL');
+    await home.kill('SIGKILL');
     await bob.setTyping('typing-room', false);
     await until(client, () => store.getSnapshot().status !== undefined, 15_000, 'the rejoin');
     await client.settled();
