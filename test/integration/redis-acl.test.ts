@@ -135,7 +135,9 @@ describe('REDIS_URL as the documented ACL user (default user off)', () => {
 
   it('chat-server start on it: the banner does not show the password, and chat flows', async () => {
     const url = `redis://chat:${PASSWORD}@127.0.0.1:${redis.port}`;
-    const local = await LocalCluster.start(2, { REDIS_URL: url });
+    // Keys of its own (within the user's `chat:*`): the instances of the test before, still
+    // up on this Redis, are chat-1 and chat-2 too, and an id in use is refused.
+    const local = await LocalCluster.start(2, { REDIS_URL: url, CHAT_KEY_PREFIX: 'chat:local:' });
     try {
       const banner = local.out.join('\n');
       expect(banner).not.toContain(PASSWORD);
