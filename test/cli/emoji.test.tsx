@@ -19,6 +19,29 @@ describe('emoji sequences', () => {
     expect(h.frame()).not.toContain('\u{1F469}<U+200D>');
   });
 
+  it('a long run of emoji wraps between characters, never inside one (flags, skin tones)', async () => {
+    h = await setup({ columns: 40, rows: 20 });
+    const flags = '🇯🇵'.repeat(25);
+    const thumbs = '👍🏽'.repeat(25);
+    h.chat.deliver('lobby', 'bob', `${flags}|${thumbs}|end`);
+    await h.until((f) => expect(f).toContain('|end'));
+    const rows = h.frame().split('\n');
+    const regional = /[\u{1F1E6}-\u{1F1FF}]/gu;
+    let flagsSeen = 0;
+    let thumbsSeen = 0;
+    for (const row of rows) {
+      // A row holds whole flags (pairs of regional indicators), each skin tone after its hand.
+      expect((row.match(regional) ?? []).length % 2, row).toBe(0);
+      expect(row, row).not.toMatch(/(^|[^\u{1F44D}])\u{1F3FD}/u);
+      expect(row, row).not.toMatch(/\u{1F44D}(?!\u{1F3FD})/u);
+      flagsSeen += (row.match(/🇯🇵/gu) ?? []).length;
+      thumbsSeen += (row.match(/👍🏽/gu) ?? []).length;
+    }
+    // Every one of them is drawn, over several rows.
+    expect([flagsSeen, thumbsSeen]).toEqual([25, 25]);
+    expect(rows.filter((r) => r.includes('🇯🇵')).length).toBeGreaterThan(1);
+  });
+
   it('the input line moves and deletes by grapheme', async () => {
     h = await setup();
     h.key(`a${FAMILY}b`);

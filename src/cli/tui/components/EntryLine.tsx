@@ -3,7 +3,7 @@ import { useContext, type ReactNode } from 'react';
 import { userColor } from '../colors.js';
 import type { Entry } from '../state/entries.js';
 import { linkify } from '../state/links.js';
-import { EDITED_MARK, gapText, LOCAL_PREFIX, markText } from '../state/pane-layout.js';
+import { EDITED_MARK, gapText, LOCAL_PREFIX, markText, textToDraw } from '../state/pane-layout.js';
 import { LinksContext } from './links-context.js';
 
 // The text drawn here must match what pane-layout.ts measures (same strings, same order).
@@ -48,14 +48,14 @@ export function EntryLine({ entry, width, hiddenRows = 0 }: EntryLineProps) {
         <Stamped time={entry.time} width={width} hiddenRows={hiddenRows}>
           <Text color={LOCAL_COLOR[entry.tone]} bold={entry.tone === 'notice'}>
             {LOCAL_PREFIX[entry.tone]}
-            {draw(entry.text)}
+            {draw(textToDraw(entry, width))}
           </Text>
         </Stamped>
       );
     case 'message':
       return (
         <MessageText
-          entry={{ ...entry, text: entry.deleted ? entry.text : draw(entry.text) }}
+          entry={{ ...entry, text: entry.deleted ? entry.text : draw(textToDraw(entry, width)) }}
           width={width}
           hiddenRows={hiddenRows}
         />

@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import type { Entry } from './entries.js';
-import { wrappedRows } from './wrap-rows.js';
+import { breakWords, wrappedRows } from './wrap-rows.js';
 
 /**
  * The message pane measured in screen rows. Ink wraps an entry's text at the pane's width, so
@@ -31,16 +31,45 @@ export function gapText(e: Extract<Entry, { kind: 'gap' }>): string {
 
 export const LOCAL_PREFIX = { status: '-- ', notice: '!! ', info: '', error: '' } as const;
 
-/** The text drawn right of the timestamp, as one string (styles do not change its size). */
-function bodyText(e: Extract<Entry, { kind: 'message' | 'local' }>): string {
-  if (e.kind === 'local') return LOCAL_PREFIX[e.tone] + e.text;
-  const body =
+type TextEntry = Extract<Entry, { kind: 'message' | 'local' }>;
+
+/** What is drawn right of the timestamp: before the entry's text, the text, and after it. */
+function bodyParts(e: TextEntry): [before: string, text: string, after: string] {
+  if (e.kind === 'local') return [LOCAL_PREFIX[e.tone], e.text, ''];
+  const before =
     e.messageKind === 'action'
-      ? `* ${e.from} ${e.text}`
+      ? `* ${e.from} `
       : e.messageKind === 'broadcast'
-        ? `[broadcast] ${e.from}: ${e.text}`
-        : `${e.from}: ${e.text}`;
-  return body + (e.edited ? EDITED_MARK : '') + markText(e);
+        ? `[broadcast] ${e.from}: `
+        : `${e.from}: `;
+  return [before, e.text, (e.edited ? EDITED_MARK : '') + markText(e)];
+}
+
+/** The text drawn right of the timestamp, as one string (styles do not change its size). */
+function bodyText(e: TextEntry): string {
+  return bodyParts(e).join('');
+}
+
+/**
+ * The entry's text as the view hands it to Ink in a pane `width` columns wide: with a line
+ * break where a word of several-code-point characters is cut (see `breakWords`), so that Ink
+ * wraps it into the rows measured here without splitting a character. What comes before and
+ * after the text has no such word (names, marks): the cuts all fall inside the text.
+ */
+export function textToDraw(e: TextEntry, width: number): string {
+  const [before, text, after] = bodyParts(e);
+  const body = before + text + after;
+  const broken = breakWords(body, Math.max(1, width - (e.time.length + 1)));
+  if (broken === body) return text;
+  // Rows may also end inside what comes before or after (a name, a mark): those are plain
+  // words, which Ink wraps there by itself. Only the text's own breaks are kept.
+  let start = 0;
+  for (let left = before.length; left > 0; start++) if (broken[start] !== '\n') left--;
+  if (before !== '' && !text.startsWith('\n')) while (broken[start] === '\n') start++;
+  let end = broken.length;
+  for (let left = after.length; left > 0; end--) if (broken[end - 1] !== '\n') left--;
+  if (after !== '' && !text.endsWith('\n')) while (broken[end - 1] === '\n') end--;
+  return broken.slice(start, end);
 }
 
 /** Rows `text` takes in `columns`, wrapped as Ink wraps it. */
