@@ -26,6 +26,8 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   private readonly rejoining = new Set<string>();
   /** Counts reconnect resumes: only the newest one's marks are in `rejoining`. */
   private rejoinGen = 0;
+  /** The user's marker in a room as the rejoin's answer gave it, until its resume is done. */
+  private readonly rejoinMarks = new Map<RoomState, string>();
   /** Rooms whose history was reset during the resume reading them: their pages are not news. */
   private readonly reloading = new Set<RoomState>();
   /**
@@ -130,6 +132,11 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
             this.conn.timed(socket).emitWithAck('room:history', request),
           );
     if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
+    // The rejoin's answer carries the user's marker: told once the resume has taken what it
+    // recovers (see `catchUp`).
+    if ('readTo' in res.data && typeof res.data.readTo === 'string') {
+      this.rejoinMarks.set(room, res.data.readTo);
+    }
     if (res.data.members) room.members = res.data.members;
     if (res.data.memberCount !== undefined) room.memberCount = res.data.memberCount;
     return res.data;
@@ -151,6 +158,13 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
       added = await catchUp(missed ? this.missed : this, socket, room, room.name, join);
     } finally {
       this.reloading.delete(room);
+    }
+    // Read further on another of the user's clients while this one was away: what the resume
+    // recovered up to there is not unread (heard as that client's marker would be).
+    const mark = this.rejoinMarks.get(room);
+    if (mark !== undefined) {
+      this.rejoinMarks.delete(room);
+      this.emit('mark', room.name, mark);
     }
     this.takeHeld(room);
     this.emit('room', room.name);

@@ -316,10 +316,11 @@ describe('the TUI state layer on a real cluster', () => {
       openDirects: true,
     });
     await client.connect();
-    await store.start(['front', 'back']);
+    await store.start(['front', 'back', 'side']);
     expect(store.getSnapshot().active).toBe('front');
     await bob.join('back');
     await bob.join('front');
+    await bob.join('side');
     await bob.send('back', 'heard live');
     await bob.join(`@${me}`);
     await bob.send(`@${me}`, 'a first word');
@@ -334,6 +335,7 @@ describe('the TUI state layer on a real cluster', () => {
     const { client: mine } = await connectUser([other.url], { user: me });
     closers.push(() => mine.close());
     await mine.join('back');
+    await mine.join('side');
     await mine.send('back', 'from my other terminal');
     await until(
       client,
@@ -349,15 +351,20 @@ describe('the TUI state layer on a real cluster', () => {
     await bob.send('back', `missed 2, ${me}?`);
     await bob.send('front', 'missed in view');
     await bob.send(`@${me}`, 'a missed word');
+    // Meanwhile the user reads part of one room on their other terminal: that much is read.
+    const readThere = await bob.send('side', 'read on the other terminal');
+    await bob.send('side', 'not read anywhere');
+    await mine.markRead('side', readThere.id!);
     // Then it dies: the client moves to the other instance and resumes every room.
     await home.kill('SIGKILL');
     await until(client, () => store.getSnapshot().status !== undefined, 20_000, 'the resume');
-    expect(store.getSnapshot().status).toMatch(/; 4 missed messages recovered$/);
+    expect(store.getSnapshot().status).toMatch(/; 6 missed messages recovered$/);
     await client.settled();
 
     const snap = store.getSnapshot();
     expect(tab('back')).toMatchObject({ unread: 3, mentions: 1 });
     expect(tab(`@${bobName}`)?.unread).toBe(2);
+    expect(tab('side')?.unread).toBe(1);
     // The room in view has read what came back.
     expect(tab('front')?.unread).toBe(0);
     expect(messages(store).map((m) => m.text)).toContain('missed in view');

@@ -36,4 +36,17 @@ describe('the boundary logs what users cause without flooding the log', () => {
     expect(JSON.stringify(warns[0])).not.toContain('stack');
     expect(lines.filter((l) => l.level === 20)).toHaveLength(38);
   });
+
+  it('says whether a request that met a Redis outage may still take effect', () => {
+    const { log } = capture();
+    const metrics = new Metrics({ instance: 'unit' });
+    const body = (message: string) => toErrorBody(new Error(message), log, metrics);
+    for (const sent of ['Command timed out', 'Redis did not answer within 23 ms']) {
+      expect(body(sent)).toMatchObject({ code: 'unavailable' });
+      expect(body(sent).message).toMatch(/may still take effect/);
+    }
+    expect(body("Stream isn't writeable and enableOfflineQueue options is false").message).toMatch(
+      /nothing was saved/,
+    );
+  });
 });

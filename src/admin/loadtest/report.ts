@@ -110,7 +110,7 @@ export function buildReport(input: {
   const secs = Math.max(input.sendSeconds, 0.001);
   // A run that sent nothing checked nothing: no threshold can pass it.
   const problems =
-    t.sent === 0 && t.connected > 0 && opts.rate > 0 && opts.durationMs > 0
+    t.sent === 0 && t.connected > 0 && (opts.rate * opts.durationMs) / 1000 >= 1
       ? [
           `no message was sent (${plural(t.connected, 'client')} connected, ${opts.rate} msgs/s asked, ${t.sendFailed} sends failed)`,
         ]

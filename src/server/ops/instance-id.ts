@@ -33,9 +33,10 @@ export async function ensureIdFree(
   };
   const first = await read();
   if (!first) return;
-  // Its process on this machine is gone (or is this one: a container restarted under the same
-  // name gets the same pid): a crash, and the status is what it left.
-  if (first.hostname === os.hostname() && (first.pid === process.pid || !pidRuns(first.pid))) {
+  // Its process on this machine is gone: a crash, and the status is what it left. Not when it
+  // had this process's pid: containers of one image (a copied or scaled service) share a name
+  // and a pid, so that says nothing, and its status is watched like any other.
+  if (first.hostname === os.hostname() && first.pid !== process.pid && !pidRuns(first.pid)) {
     return;
   }
   const until = Date.now() + STATUS_TTL_MS + 1000;

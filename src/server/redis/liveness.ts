@@ -27,7 +27,8 @@ export class RedisLiveness {
       },
       (err: unknown) => {
         this.inFlight = false;
-        this.failed = (err as Error).message;
+        // An error reply (NOPERM, say) is Redis answering: only no answer counts.
+        this.failed = (err as Error).name === 'ReplyError' ? undefined : (err as Error).message;
       },
     );
   }

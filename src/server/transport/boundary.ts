@@ -30,14 +30,14 @@ export type ResultOf<Events, E extends keyof Events> = Events[E] extends (
   : never;
 
 const REDIS_DOWN =
-  /Stream isn't writeable|Connection is closed|Command timed out|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|LOADING|READONLY|enableOfflineQueue|CLUSTERDOWN|ETIMEDOUT/;
+  /Stream isn't writeable|Connection is closed|Command timed out|did not answer within|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET|LOADING|READONLY|enableOfflineQueue|CLUSTERDOWN|ETIMEDOUT/;
 /**
  * Of those, the errors of a command that may have reached Redis: it timed out waiting for the
  * answer, or the connection went while it was out (ioredis may even send it again). Redis can
  * still run it, late, so the client is not told that nothing was saved.
  */
 const OUTCOME_UNKNOWN =
-  /Command timed out|Connection is closed|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest/;
+  /Command timed out|did not answer within|Connection is closed|ECONNRESET|ETIMEDOUT|MaxRetriesPerRequest/;
 
 /** How often one kind of unexpected error is logged with its stack. */
 const ERROR_LOG_EVERY_MS = 60_000;

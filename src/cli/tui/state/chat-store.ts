@@ -767,7 +767,8 @@ export class ChatStore implements CommandHost {
     this.client.fillUnloaded(room, afterSeq, side).then(
       (n) => {
         if (n === 0) return;
-        if (side === 'older') {
+        // Only where the user still is: not after End, a send, or another room.
+        if (side === 'older' && this.active === room && this.scrolls.get(room)) {
           const first = this.client.rooms.get(room)?.messages.find((m) => m.seq > afterSeq);
           if (first) this.scrolls.anchorTo(room, first.id);
         }
