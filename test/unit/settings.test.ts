@@ -1,7 +1,9 @@
+import os from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { INSTANCE_ID_PATTERN } from '../../src/protocol/index.js';
 import { configReport, maskUrl } from '../../src/server/config/config-report.js';
 import {
   instanceConfig,
@@ -19,6 +21,14 @@ describe('instance configuration from the settings definitions', () => {
   it('defaults are what they always were', () => {
     const { instanceId, trustProxy, ...cfg } = instanceConfig({});
     expect(instanceId).toMatch(/^chat-.+-[0-9a-f]{4}$/);
+    // Whatever the host's name (dots, length), the default is an id an instance takes.
+    expect(instanceId).toMatch(INSTANCE_ID_PATTERN);
+    const hostname = vi.spyOn(os, 'hostname').mockReturnValue(`mac.local${'x'.repeat(80)}`);
+    try {
+      expect(instanceConfig({}).instanceId).toMatch(INSTANCE_ID_PATTERN);
+    } finally {
+      hostname.mockRestore();
+    }
     expect(trustProxy).toBeNull();
     expect(cfg).toEqual({
       host: '0.0.0.0',

@@ -140,7 +140,12 @@ export const SERVER_SETTINGS = {
     schema: z
       .string()
       .regex(INSTANCE_ID_PATTERN, 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"'),
-    default: () => `chat-${os.hostname()}-${randomBytes(2).toString('hex')}`,
+    // A host name may hold dots (`name.local`) or be long: the id keeps what it allows.
+    default: () =>
+      `chat-${os
+        .hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 48)}-${randomBytes(2).toString('hex')}`,
     defaultDoc: '`chat-<host>-<random>`',
     doc: 'stable instance id',
   }),
