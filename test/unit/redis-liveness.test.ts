@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RedisLiveness } from '../../src/server/redis/liveness.js';
 
 /** A probe whose answers the test gives, one at a time. */
@@ -34,5 +34,26 @@ describe('whether Redis answers', () => {
     expect(p.waiting).toHaveLength(0);
     expect(live.answering()).toBe(false);
     expect(live.describe()).toBe('reconnecting');
+  });
+
+  it('a probe that gets no answer fails on its own clock', async () => {
+    vi.useFakeTimers();
+    try {
+      const p = probe();
+      const live = new RedisLiveness(() => 'ready', p.fn, 2000);
+      live.beat();
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(live.answering()).toBe(true);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(live.describe()).toBe('not answering (no answer in 2000 ms)');
+      // The next beat probes again; its answer puts it right.
+      live.beat();
+      expect(p.waiting).toHaveLength(2);
+      p.waiting[1]!.resolve();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(live.answering()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
