@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RoomState } from '../../src/client/room-state.js';
 import { buildEntries } from '../../src/cli/tui/state/entries.js';
-import { MARK_EVERY_MS, MARKS_PER_SEND, ReadMarkers } from '../../src/cli/tui/state/read-marks.js';
+import {
+  MARK_EVERY_MS,
+  MARKS_PER_SEND,
+  ReadMarkers,
+  unreadTail,
+} from '../../src/cli/tui/state/read-marks.js';
 import type { MarkUpdate } from '../../src/protocol/index.js';
 import { chatMessage } from '../helpers/messages.js';
 
@@ -105,5 +110,21 @@ describe('the unread-marker line', () => {
     room.insertOlder([1, 2, 3].map((seq) => chatMessage(seq)));
     expect(room.messages[0]!.seq).toBe(1);
     expect(drawnBefore()).toBe('m4');
+  });
+});
+
+describe('the unread messages of a window', () => {
+  it("are the newest as many as its count of others' messages: the user's own among them do not count", () => {
+    const room = new RoomState('dev');
+    room.setBase(1);
+    const from = ['bob', 'bob', 'me', 'bob'];
+    from.forEach((who, i) => room.insert({ ...chatMessage(i + 1), from: who }));
+    room.unread = 2; // the second and the fourth: the third is the user's own
+    expect(unreadTail(room.messages, 2, 'me')).toEqual({ from: 1, all: true });
+    expect(unreadTail(room.messages, 5, 'me')).toEqual({ from: 0, all: false });
+    // The line goes after the first message, not before the user's own.
+    const marks = new ReadMarkers({ rooms: new Map([['dev', room]]), markRead: accept });
+    marks.enter('dev', room, 'me');
+    expect(marks.line('dev')?.after).toBe(chatMessage(1).id);
   });
 });

@@ -30,7 +30,7 @@ import { PasteSender, type Entered, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
-import { ReadMarkers, unreadAfter } from './read-marks.js';
+import { ReadMarkers, unreadAfter, unreadTail } from './read-marks.js';
 import {
   fetchSummary,
   openUnread,
@@ -418,8 +418,9 @@ export class ChatStore implements CommandHost {
       return n;
     }
     if (this.ignoring.size === 0) return n;
-    for (let i = r.messages.length - 1, k = 0; i >= 0 && k < r.unread; i--, k++)
-      if (this.ignoring.has(r.messages[i]!.from)) n--;
+    const list = r.messages;
+    for (let i = unreadTail(list, r.unread, this.user).from; i < list.length; i++)
+      if (list[i]!.from !== this.user && this.ignoring.has(list[i]!.from)) n--;
     return n;
   }
 
@@ -483,7 +484,9 @@ export class ChatStore implements CommandHost {
     // The client counted what is new in it as unread (the join brought it as history).
     const r = this.client.rooms.get(room);
     const news: ChatMessage[] = r
-      ? r.messages.slice(Math.max(0, r.messages.length - r.unread))
+      ? r.messages
+          .slice(unreadTail(r.messages, r.unread, this.user).from)
+          .filter((m) => m.from !== this.user)
       : [];
     for (const m of news) this.mentions.arrived(m, room);
     this.changed();
@@ -692,7 +695,7 @@ export class ChatStore implements CommandHost {
       this.typing(false);
       // Leaving a room: what was seen there is told now; coming to one fixes its marker line.
       if (this.active) this.reads.seen(this.active, true);
-      this.reads.enter(name, this.client.rooms.get(name));
+      this.reads.enter(name, this.client.rooms.get(name), this.user);
       this.hiddenMentions.delete(name);
     }
     this.active = name;

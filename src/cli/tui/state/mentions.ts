@@ -5,6 +5,7 @@ import {
   mentionsUser,
   type ChatMessage,
 } from '../../../protocol/index.js';
+import { unreadTail } from './read-marks.js';
 
 // The rule lives in the protocol: the server counts mentions for the unread summary with it.
 export { countsOnTab, isMention, mentionsUser };
@@ -100,8 +101,9 @@ export class MentionLog {
     if (memo && memo.version === version && memo.unread === unread && memo.ignoreRev === ignoreRev)
       return memo.n;
     let n = 0;
-    for (let i = messages.length - 1, k = 0; i >= 0 && k < unread; i--, k++) {
+    for (let i = unreadTail(messages, unread, this.user).from; i < messages.length; i++) {
       const m = messages[i]!;
+      if (m.from === this.user) continue;
       let counts = this.onTab.get(m);
       if (counts === undefined) this.onTab.set(m, (counts = countsOnTab(m, room, this.user)));
       if (counts && !this.ignored(m.from)) n++;

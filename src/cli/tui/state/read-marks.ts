@@ -1,5 +1,5 @@
 import type { RoomState } from '../../../client/room-state.js';
-import { compareIds } from '../../../protocol/index.js';
+import { compareIds, type ChatMessage } from '../../../protocol/index.js';
 import type { ChatPort } from './chat-port.js';
 import { clock } from './entries.js';
 
@@ -110,8 +110,8 @@ export class ReadMarkers {
    * marker, or before the `unread` newest held), and stays until the next visit. No line when
    * nothing is unread.
    */
-  enter(room: string, state: RoomState | undefined): void {
-    this.lines.set(room, state ? this.place(room, state) : undefined);
+  enter(room: string, state: RoomState | undefined, user?: string): void {
+    this.lines.set(room, state ? this.place(room, state, user) : undefined);
   }
 
   /** The line of the room on this visit, if any. */
@@ -132,7 +132,7 @@ export class ReadMarkers {
     this.flush();
   }
 
-  private place(room: string, state: RoomState): MarkerLine | undefined {
+  private place(room: string, state: RoomState, user: string | undefined): MarkerLine | undefined {
     const list = state.messages;
     if (state.unread <= 0 || list.length === 0) return undefined;
     const mark = this.known.get(room);
@@ -140,9 +140,9 @@ export class ReadMarkers {
     if (mark !== undefined && state.has(mark) && compareIds(list.at(-1)!.id, mark) > 0) {
       return { after: mark, label: `new since ${clock(msOf(mark))}` };
     }
-    const first = list.length - state.unread;
-    if (first > 0) {
-      const after = list[first - 1]!;
+    const tail = unreadTail(list, state.unread, user);
+    if (tail.all && tail.from > 0) {
+      const after = list[tail.from - 1]!;
       return { after: after.id, label: `new since ${clock(after.ts)}` };
     }
     // Every message held is unread: the line tops them, from the marker's time if known. It
@@ -153,6 +153,21 @@ export class ReadMarkers {
     }
     return { after: undefined, label: 'new messages' };
   }
+}
+
+/**
+ * The unread messages of a room's window as its `unread` count says: the newest `unread` of
+ * those not the user's own (their own never count). Fewer when the window holds fewer.
+ */
+export function unreadTail(
+  list: readonly ChatMessage[],
+  unread: number,
+  user: string | undefined,
+): { from: number; all: boolean } {
+  let from = list.length;
+  let k = 0;
+  while (from > 0 && k < unread) if (list[--from]!.from !== user) k++;
+  return { from, all: k >= unread };
 }
 
 /**
