@@ -3,14 +3,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { login } from '../../src/client/api.js';
-import {
-  sessionKey,
-  startInstances,
-  until,
-  userName,
-  type TestInstance,
-} from '../helpers/cluster.js';
-import { killAll, killAndWait, track } from '../helpers/processes.js';
+import { sessionKey, startInstances, until, userName, TestInstance } from '../helpers/cluster.js';
+import { freePort, killAll, killAndWait, track } from '../helpers/processes.js';
 import { eventually } from '../helpers/eventually.js';
 import { handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { SessionEndReason } from '../../src/protocol/index.js';
@@ -274,10 +268,11 @@ describe('sockets whose session vanished are ended promptly', () => {
 describe('the periodic sweep', () => {
   it('is spread over its interval, not run as one burst', async () => {
     // 3 s between sweeps, so each of its 60 slices is 50 ms apart; 6 sessions: one a slice.
-    const [spread] = (await startInstances(1, redis.url, {
+    // An instance of its own beside the file's chat-1 (an id in use is refused).
+    const spread = await new TestInstance('spread-1', await freePort(), {
+      REDIS_URL: redis.url,
       CHAT_SESSION_CHECK_MS: '3000',
-      CHAT_INSTANCE_ID: 'spread-1',
-    })) as [TestInstance];
+    }).start();
     const mine: ChatClient[] = [];
     try {
       const keys = new Set<string>();
