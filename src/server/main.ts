@@ -17,6 +17,7 @@ import { makePrivateDir, runCluster } from './local-cluster/supervisor.js';
 import { VERSION } from '../shared/version.js';
 import { MALLOC_TUNABLE, mallocUntuned } from './ops/malloc-tuning.js';
 import { setHeapGrowth } from './ops/storm-compactor.js';
+import { wholeNumber } from '../shared/settings.js';
 
 /** How long an instance whose supervisor died may take to drain before it just exits. */
 const SUPERVISOR_LOST_EXIT_MS = 2000;
@@ -30,8 +31,8 @@ function portArg(v: string): number {
 }
 
 function countArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
+  const n = wholeNumber(v);
+  if (n === undefined || n < 1 || n > 64) {
     throw new InvalidArgumentError('must be an integer from 1 to 64');
   }
   return n;

@@ -101,7 +101,7 @@ export function resolveSettings<D extends Record<string, Setting<unknown>>>(
  * A whole number written in decimal digits only (up to 15 of them: exact as a number), or
  * undefined: not `0x10`, `1e3`, ` 3000` or `12.0`, which `Number()` would read as numbers.
  */
-function wholeNumber(raw: string): number | undefined {
+export function wholeNumber(raw: string): number | undefined {
   // Empty reaches a schema only for a setting that keeps it (`PORT=`: any free port, 0).
   if (raw === '') return 0;
   return /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;

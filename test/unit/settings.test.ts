@@ -7,6 +7,7 @@ import { INSTANCE_ID_PATTERN } from '../../src/protocol/index.js';
 import { configReport, maskUrl } from '../../src/server/config/config-report.js';
 import {
   instanceConfig,
+  parsePort,
   redisTarget,
   resolveServerSettings,
   serverSetting,
@@ -121,6 +122,9 @@ describe('instance configuration from the settings definitions', () => {
     expect(() => instanceConfig({ CHAT_RATE_BURST: '1.5' })).toThrow(/^CHAT_RATE_BURST must/);
     // Numbers are decimal digits: what Number() would also read is refused.
     expect(instanceConfig({ PORT: '' }).port).toBe(0); // empty: any free port, as before
+    // The commands' own --port (and PORT through it) reads the same way.
+    expect(parsePort('4001')).toBe(4001);
+    for (const raw of ['0x10', '1e3', ' 3000']) expect(() => parsePort(raw)).toThrow(/got/);
     for (const raw of ['0x10', '1e3', ' 3000', '3000 ', '12.0', '99999999999999999999']) {
       expect(() => instanceConfig({ PORT: raw })).toThrow(
         `PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`,

@@ -1,6 +1,7 @@
 import {
   resolveSetting,
   resolveSettings,
+  wholeNumber,
   type Resolved,
   type Setting,
 } from '../../shared/settings.js';
@@ -90,8 +91,8 @@ export function resolveServerSettings(env: NodeJS.ProcessEnv, flags: SettingFlag
 
 /** Parses a port number, refusing anything outside 0-65535. */
 export function parsePort(raw: string | number, what = 'port'): number {
-  const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+  const n = typeof raw === 'number' ? raw : wholeNumber(raw);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 65535) {
     throw new Error(`${what} must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
   }
   return n;
