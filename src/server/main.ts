@@ -10,6 +10,7 @@ import {
 } from './config/config.js';
 import { configReport, formatReport } from './config/config-report.js';
 import { startInstance } from './instance.js';
+import { EXIT_ID_IN_USE, IdInUseError } from './ops/instance-id.js';
 import { createLogger } from './ops/logger.js';
 import { redisServerAvailable } from './local-cluster/private-redis.js';
 import { clusterLogFile } from './local-cluster/log-file.js';
@@ -38,9 +39,9 @@ function countArg(v: string): number {
   return n;
 }
 
-function fatal(message: string): never {
+function fatal(message: string, code = 1): never {
   process.stderr.write(`chat-server: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
 
 interface InstanceFlags {
@@ -103,7 +104,9 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
       'unhandled rejection',
     );
   });
-  const running = await startInstance(cfg, log).catch((err: Error) => fatal(err.message));
+  const running = await startInstance(cfg, log).catch((err: Error) =>
+    fatal(err.message, err instanceof IdInUseError ? EXIT_ID_IN_USE : 1),
+  );
   const drain = (): void => void running.ctx.drain(DrainReason.Shutdown);
   process.on('SIGTERM', drain);
   // Under the local supervisor a terminal Ctrl-C reaches every process of the group; the

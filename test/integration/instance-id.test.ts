@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LocalCluster } from '../admin/local-cluster.js';
 import { startInstances, useCluster } from '../helpers/cluster.js';
 
 const ENV = { CHAT_KEY_PREFIX: 'dup:' };
@@ -20,5 +21,18 @@ describe('an instance id', () => {
     await live!.kill('SIGKILL');
     const [again] = await startInstances(1, cluster.redis, ENV);
     expect(again!.bootId).not.toBe(live!.bootId);
+  });
+
+  it('in use makes a second local cluster on the same Redis and key prefix stop, not retry forever', async () => {
+    const env = { ...cluster.redis.env(), CHAT_KEY_PREFIX: 'two:' };
+    const first = await LocalCluster.start(1, env);
+    try {
+      // Its chat-1 is the first's: refused, and the start ends (it restarted it with backoff,
+      // and never printed its banner).
+      await expect(LocalCluster.start(1, env)).rejects.toThrow('chat-server start exited 1');
+      expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
   });
 });

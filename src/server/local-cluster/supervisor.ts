@@ -10,6 +10,7 @@ import type { Logger } from '../ops/logger.js';
 import type { InstanceMessage, SupervisorMessage } from './ipc.js';
 import { localUrl, writeServerUrl } from '../../shared/cluster-url.js';
 import { acquireClusterLock } from './cluster-lock.js';
+import { EXIT_ID_IN_USE } from '../ops/instance-id.js';
 import { startPrivateRedis, stopChild, type PrivateRedis } from './private-redis.js';
 import { describeTarget } from '../redis/clients.js';
 import { backlogToAsk } from '../transport/listen-backlog.js';
@@ -164,6 +165,8 @@ async function runLocked(opts: ClusterOptions): Promise<void> {
     restartTimer: null,
   }));
   let stopping = false;
+  /** Ends the start with an error (see the exit handler), while it waits for the instances. */
+  let startFailed: ((err: Error) => void) | undefined;
   /** After the banner, instances that come back are announced in lines of their own. */
   let announced = false;
   const instanceLine = (c: Child): string =>
@@ -218,6 +221,17 @@ async function runLocked(opts: ClusterOptions): Promise<void> {
       c.ready = false;
       c.port = 0;
       if (stopping) return;
+      // Its id is a live instance's on this Redis (it said so): starting it again changes
+      // nothing. While the cluster starts, that ends the start.
+      if (code === EXIT_ID_IN_USE && !announced) {
+        startFailed?.(
+          new Error(
+            `${c.id}'s id is in use by a live instance on this Redis (another cluster with the ` +
+              `same key prefix?): stop that one, or give this one another CHAT_KEY_PREFIX`,
+          ),
+        );
+        return;
+      }
       const lived = Date.now() - c.startedAt;
       if (lived > STABLE_AFTER_MS) c.backoffMs = BACKOFF_MIN_MS;
       // A clean exit after a drain (admin restart) comes back at once; a crash waits.
@@ -306,14 +320,27 @@ async function runLocked(opts: ClusterOptions): Promise<void> {
   });
 
   for (const c of children) spawnChild(c);
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (children.every((c) => c.ready)) {
-        clearInterval(check);
-        resolve();
-      }
+  let check: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve, reject) => {
+    startFailed = reject;
+    check = setInterval(() => {
+      if (children.every((c) => c.ready)) resolve();
     }, 50);
-  });
+  })
+    .finally(() => {
+      clearInterval(check);
+      startFailed = undefined;
+    })
+    .catch(async (err: unknown) => {
+      stopping = true;
+      front.close();
+      for (const c of children) if (c.restartTimer) clearTimeout(c.restartTimer);
+      await Promise.all(
+        children.map((c) => (c.proc ? stopChild(c.proc, 5000) : Promise.resolve())),
+      );
+      await redis?.stop();
+      throw err;
+    });
   const addr = front.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   out(`chat-tui cluster ready on http://${opts.host}:${port} (${children.length} instances)`);

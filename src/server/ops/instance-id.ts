@@ -5,6 +5,12 @@ import { pidRuns } from '../local-cluster/redis-lock.js';
 import type { Keys } from '../redis/keys.js';
 import { STATUS_TTL_MS } from './status.js';
 
+/** The exit code of an instance refused for its id (a supervisor stops trying, see there). */
+export const EXIT_ID_IN_USE = 78;
+
+/** An id a live instance uses. */
+export class IdInUseError extends Error {}
+
 /** How often a start that found its id's status looks at it again. */
 const LOOK_AGAIN_MS = 250;
 
@@ -46,7 +52,7 @@ export async function ensureIdFree(
     if (!now) return;
     if (now.updatedAt !== first.updatedAt || now.bootId !== first.bootId) {
       const where = `${now.hostname ?? now.host}:${now.port}`;
-      throw new Error(
+      throw new IdInUseError(
         `instance id "${id}" is in use by a live instance (boot ${now.bootId}, pid ${now.pid} ` +
           `at ${where}): give this one another id (--id, CHAT_INSTANCE_ID)`,
       );
