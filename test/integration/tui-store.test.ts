@@ -435,6 +435,25 @@ describe('the TUI state layer on a real cluster', () => {
     up.scrollTo(1);
     await until(up.client, () => up.room.gaps.length === 0, 10_000, 'the place filled');
     expect(up.room.messages.map((m) => m.text)).toEqual(all);
+
+    // A tall pane shows the mark at once (the hit is near the room's top); one page down goes
+    // past it, and what it stood for is loaded all the same, the view going on there.
+    const tall = await jumped();
+    const tallHeight = 40;
+    const before = paneLayout(tall.entries(), width);
+    const shown = visibleWindow(
+      before,
+      offsetOf(tall.store.getSnapshot().scroll, before, tallHeight),
+      tallHeight,
+    );
+    expect(before.keys.slice(shown.from, shown.to)).toContain('unloaded:30');
+    tall.store.scroll(-1, before, tallHeight);
+    await storeUntil(
+      tall.store,
+      () => tall.room.gaps.length === 0 && tall.store.getSnapshot().scroll?.key === ids[30],
+      'the place passed over filled, the view at its first message',
+    );
+    expect(tall.room.messages.map((m) => m.text)).toEqual(all);
   });
 
   it('a typing notice heard before its instance died is not replayed after the rejoin', async () => {

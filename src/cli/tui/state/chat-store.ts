@@ -738,6 +738,13 @@ export class ChatStore implements CommandHost {
   scroll(pages: number, layout: PaneLayout, height: number): void {
     if (!this.active) return;
     const room = this.active;
+    const inView = (): string[] => {
+      const offset = offsetOf(this.scrolls.get(room)?.anchor, layout, height);
+      const { from, to } = visibleWindow(layout, offset, height);
+      return layout.keys.slice(from, to);
+    };
+    // What was in view counts too: a page down can go past a mark that was on screen.
+    const seen = new Set(inView());
     const atTop = this.scrolls.scroll(room, pages, layout, height);
     if (this.client.state.kind === 'connected') {
       // At the top: fetch older history from the server.
@@ -747,11 +754,11 @@ export class ChatStore implements CommandHost {
           () => undefined,
         );
       }
-      // A place not loaded (between history loaded around a search hit and the rest) in view:
-      // load it from the side the user comes from, as scrolling to the top loads older ones.
-      const offset = offsetOf(this.scrolls.get(room)?.anchor, layout, height);
-      const { from, to } = visibleWindow(layout, offset, height);
-      for (const key of layout.keys.slice(from, to)) {
+      // A place not loaded (between history loaded around a search hit and the rest) in view,
+      // before or after the scroll: load it from the side the user comes from, as scrolling to
+      // the top loads older ones.
+      for (const key of inView()) seen.add(key);
+      for (const key of seen) {
         if (key.startsWith(UNLOADED_KEY))
           this.fill(room, Number(key.slice(UNLOADED_KEY.length)), pages);
       }
