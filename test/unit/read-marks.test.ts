@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RoomState } from '../../src/client/room-state.js';
 import { buildEntries } from '../../src/cli/tui/state/entries.js';
-import {
-  MARK_EVERY_MS,
-  MARKS_PER_SEND,
-  ReadMarkers,
-  unreadTail,
-} from '../../src/cli/tui/state/read-marks.js';
+import { MARK_EVERY_MS, MARKS_PER_SEND, ReadMarkers } from '../../src/cli/tui/state/read-marks.js';
+import { unreadTail } from '../../src/cli/tui/state/unread-tail.js';
 import type { MarkUpdate } from '../../src/protocol/index.js';
 import { chatMessage } from '../helpers/messages.js';
 

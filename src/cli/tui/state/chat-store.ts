@@ -30,7 +30,8 @@ import { PasteSender, type Entered, type PasteQuestion } from './paste.js';
 import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
-import { ReadMarkers, unreadAfter, unreadTail } from './read-marks.js';
+import { ReadMarkers, unreadAfter } from './read-marks.js';
+import { unreadTail } from './unread-tail.js';
 import {
   fetchSummary,
   openUnread,

@@ -5,7 +5,7 @@ import {
   mentionsUser,
   type ChatMessage,
 } from '../../../protocol/index.js';
-import { unreadTail } from './read-marks.js';
+import { unreadTail } from './unread-tail.js';
 
 // The rule lives in the protocol: the server counts mentions for the unread summary with it.
 export { countsOnTab, isMention, mentionsUser };

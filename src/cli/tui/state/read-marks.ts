@@ -1,7 +1,8 @@
 import type { RoomState } from '../../../client/room-state.js';
-import { compareIds, type ChatMessage } from '../../../protocol/index.js';
+import { compareIds } from '../../../protocol/index.js';
 import type { ChatPort } from './chat-port.js';
 import { clock } from './entries.js';
+import { unreadTail } from './unread-tail.js';
 
 /** How often a room's read marker is sent at most while new messages keep arriving in view. */
 export const MARK_EVERY_MS = 1000;
@@ -153,21 +154,6 @@ export class ReadMarkers {
     }
     return { after: undefined, label: 'new messages' };
   }
-}
-
-/**
- * The unread messages of a room's window as its `unread` count says: the newest `unread` of
- * those not the user's own (their own never count). Fewer when the window holds fewer.
- */
-export function unreadTail(
-  list: readonly ChatMessage[],
-  unread: number,
-  user: string | undefined,
-): { from: number; all: boolean } {
-  let from = list.length;
-  let k = 0;
-  while (from > 0 && k < unread) if (list[--from]!.from !== user) k++;
-  return { from, all: k >= unread };
 }
 
 /**
