@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Name } from './schemas.js';
+import { hasVisibleText, isWellFormed, Name } from './schemas.js';
 
 /*
  * Away messages (`/away`): kept by the server per user until cleared, so every client of the
@@ -21,6 +21,11 @@ export const AwaySetPayload = z.strictObject({
   message: z
     .string({ error: 'must be a string' })
     .max(AWAY_MESSAGE_MAX, `must be at most ${AWAY_MESSAGE_MAX} characters`)
+    .refine(
+      (s) => s.trim() === '' || hasVisibleText(s),
+      'must show something (only invisible characters), or be empty to come back',
+    )
+    .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)')
     .optional(),
 });
 /** See {@link AwaySetPayload}. */

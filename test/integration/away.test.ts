@@ -67,6 +67,8 @@ describe('away messages', () => {
       ['away:set', { message: 'x'.repeat(AWAY_MESSAGE_MAX + 1) }],
       ['away:set', { message: 42 }],
       ['away:set', { message: 'ok', extra: 1 }],
+      ['away:set', { message: '\ufe0f' }], // only invisible
+      ['away:set', { message: 'back at \ud800 noon' }], // a lone surrogate
       ['away:set', null],
       ['away:get', { users: [] }],
       ['away:get', { users: ['Not A Name'] }],

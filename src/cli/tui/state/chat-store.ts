@@ -597,7 +597,7 @@ export class ChatStore implements CommandHost {
     if (name.startsWith('@')) return this.query(name, undefined, show);
     const room = name.replace(/^#/, '');
     if (!NAME_PATTERN.test(room)) {
-      this.info(`"${sanitizeInline(room, 40)}" is not a room name: ${NAME_RULE}`, 'error');
+      this.info(`"${sanitizeInline(name, 40)}" is not a room name: ${NAME_RULE}`, 'error');
       return false;
     }
     return this.open(room, { show, remember: true });
