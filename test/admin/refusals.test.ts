@@ -86,6 +86,10 @@ describe('chat-admin refuses', () => {
       expect(bad.stderr).toMatch(/--set-token: an admin token is printable characters/);
     }
     expect((await adminJson<StatusDocument>(['status'], dir)).totals.instances).toBe(2);
+    // The global --token given to config saves nothing, and says what does.
+    const global = await runAdmin(['config', '--token', 'abc'], dir);
+    expect(global).toMatchObject({ code: 2, stdout: '' });
+    expect(global.stderr).toMatch(/to save one, use chat-admin config --set-token/);
     // Without a token anywhere, the advice names the option that saves one.
     const none = await runAdmin([...server(0), 'status'], {
       CHAT_ADMIN_CONFIG_DIR: tmpDir('cfg-none'),

@@ -21,6 +21,13 @@ export function configCommand(): Command {
     .action(async (flags: ConfigFlags, cmd: Command) => {
       await withContext(cmd, async (ctx) => {
         const conf = await savedSettings(ctx.env);
+        // The global --token is this run's token; here it would read as "save this one".
+        if (cmd.optsWithGlobals<{ token?: string }>().token !== undefined) {
+          throw new AdminError(
+            ExitCode.Usage,
+            '--token is the token for one command; to save one, use chat-admin config --set-token',
+          );
+        }
         // Both checked before anything is saved: a bad value changes nothing.
         const server = flags.setServer === undefined ? undefined : parseServer(flags.setServer);
         if (flags.setToken !== undefined && !isToken(flags.setToken)) {
