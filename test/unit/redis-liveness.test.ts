@@ -37,7 +37,8 @@ describe('whether Redis answers', () => {
   });
 
   it('a probe that gets no answer fails on its own clock', async () => {
-    vi.useFakeTimers();
+    // The probe's clock is faked; the loop's check phase (setImmediate) is the real one.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const p = probe();
       const live = new RedisLiveness(() => 'ready', p.fn, 2000);
@@ -45,6 +46,9 @@ describe('whether Redis answers', () => {
       await vi.advanceTimersByTimeAsync(1999);
       expect(live.answering()).toBe(true);
       await vi.advanceTimersByTimeAsync(1);
+      // Judged in the check phase that follows (after the poll phase read what arrived).
+      await settle();
+      await settle();
       expect(live.describe()).toBe('not answering (no answer in 2000 ms)');
       // The next beat probes again; its answer puts it right.
       live.beat();

@@ -27,8 +27,11 @@ export class RedisLiveness {
     this.inFlight = true;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
+      // Judged in the loop's check phase, after its poll phase has read what arrived: a loop
+      // held up (a reconnect herd) runs its timers first, and an answer waiting unread in the
+      // socket is an answer, not a hung Redis that would send the clients away.
       timer = setTimeout(
-        () => reject(new Error(`no answer in ${this.timeoutMs} ms`)),
+        () => setImmediate(() => reject(new Error(`no answer in ${this.timeoutMs} ms`))),
         this.timeoutMs,
       );
       timer.unref();
