@@ -94,9 +94,26 @@ function lineRows(line: string, columns: number): { rows: string[]; cut: boolean
  * as its rows, one a line (each fits, so wrap-ansi leaves it whole); other text as it is.
  */
 export function breakWords(text: string, columns: number): string {
-  if (PRINTABLE_ASCII.test(text.replaceAll('\n', ''))) return text;
+  if (PRINTABLE_ASCII_LINES.test(text)) return text;
   // eslint-disable-next-line no-control-regex
   if (/[\x1b\x9b]/.test(text)) return text; // measured by wrap-ansi itself (see wrappedRows)
+  // Every frame draws the entries in view again: each text is laid out once a width.
+  const key = `${columns}\u0000${text}`;
+  let broken = cut.get(key);
+  if (broken === undefined) {
+    if (cut.size >= CUT_KEPT) cut.clear();
+    broken = cutRows(text, columns);
+    cut.set(key, broken);
+  }
+  return broken;
+}
+
+const PRINTABLE_ASCII_LINES = /^[\x20-\x7e\n]*$/;
+/** Texts laid out by {@link breakWords}, by width (bounded: a few screens' worth). */
+const cut = new Map<string, string>();
+const CUT_KEPT = 2000;
+
+function cutRows(text: string, columns: number): string {
   const lines = text.normalize().replaceAll('\r\n', '\n').split('\n');
   let changed = false;
   const out = lines.map((line) => {
