@@ -43,14 +43,42 @@ const LockFile = z.object({
 });
 type LockFile = z.infer<typeof LockFile>;
 
-function readLock(file: string): LockFile | undefined {
+/** A lock file read back as `schema` says; undefined (stale) when unreadable or not one. */
+export function readLockFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
   try {
-    const parsed = LockFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    // Not a lock this program wrote (or half-written): treated as stale below.
+    const parsed = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
-    return undefined; // unreadable or half-written: treated as stale below
+    return undefined; // unreadable or half-written
   }
+}
+
+const readLock = (file: string): LockFile | undefined => readLockFile(file, LockFile);
+
+/**
+ * Creates a lock file holding `lock` exclusively (two processes cannot both win), replacing
+ * a stale one: one read back (`schema`) whose owner `held` says still runs is refused with
+ * `refusal`'s error.
+ */
+export function takeLockFile<T>(
+  file: string,
+  lock: unknown,
+  schema: z.ZodType<T>,
+  held: (other: T) => boolean,
+  refusal: (other: T) => Error,
+): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const other = readLockFile(file, schema);
+    if (other && held(other)) throw refusal(other);
+    unlinkSync(file); // stale: its owner is gone
+  }
+  throw new Error(`could not take the lock ${file}`);
 }
 
 /** Whether the lock's owner still runs: its Redis, or (while starting one) its supervisor. */
@@ -71,28 +99,18 @@ export function acquireRedisLock(file: string, dataDir: string, address: string)
     address,
     startedAt: Date.now(),
   };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
-      return lock;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const other = readLock(file);
-    if (other && held(other)) {
-      const who =
-        other.redisPid > 0
-          ? `redis-server pid ${other.redisPid}${other.address ? ` at ${other.address}` : ''}`
-          : `being started by pid ${other.supervisorPid}`;
-      throw new Error(
-        `the private Redis of ${dataDir} is already running (${who}; started by chat-server pid ` +
-          `${other.supervisorPid}). Stop that cluster first (or kill ${other.redisPid || other.supervisorPid}), ` +
-          `or use another --state-dir`,
-      );
-    }
-    unlinkSync(file); // stale: its Redis is gone
-  }
-  throw new Error(`could not take the lock ${file}`);
+  takeLockFile(file, lock, LockFile, held, (other) => {
+    const who =
+      other.redisPid > 0
+        ? `redis-server pid ${other.redisPid}${other.address ? ` at ${other.address}` : ''}`
+        : `being started by pid ${other.supervisorPid}`;
+    return new Error(
+      `the private Redis of ${dataDir} is already running (${who}; started by chat-server pid ` +
+        `${other.supervisorPid}). Stop that cluster first (or kill ${other.redisPid || other.supervisorPid}), ` +
+        `or use another --state-dir`,
+    );
+  });
+  return lock;
 }
 
 /** Records the started redis-server's pid in a lock this process holds. */
