@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { merge, newHistogram, recordMs, encode } from '../../src/admin/loadtest/histogram.js';
 import {
   durationFlag,
+  parseCount,
   resolveOptions,
   type RawLoadtestFlags,
 } from '../../src/admin/loadtest/options.js';
@@ -89,6 +90,27 @@ describe('loadtest options and report', () => {
     expect(r.thresholds.maxP99Ms?.passed).toBe(true);
     expect(r.passed).toBe(false);
     expect(renderReport(r, (s) => s).at(-1)).toMatch(/FAILED/);
+  });
+
+  it('fails a run whose sends failed past --max-send-fail, and counts only digits', () => {
+    const failing = { ...totals, lost: 0, sendFailed: 7 };
+    const r = report(
+      { clients: 10, duration: 10_000, ramp: 0, drain: 1000, maxLost: 0, maxSendFail: 0 },
+      { totals: failing },
+    );
+    expect(r.thresholds.maxLost?.passed).toBe(true);
+    expect(r.thresholds.maxSendFail).toEqual({ limit: 0, actual: 7, passed: false });
+    expect(r.passed).toBe(false);
+    expect(renderReport(r, (s) => s)).toContain('threshold    maxSendFail 0: 7 FAILED');
+    const tolerant = report(
+      { clients: 10, duration: 10_000, ramp: 0, drain: 1000, maxSendFail: 7 },
+      { totals: failing },
+    );
+    expect(tolerant.passed).toBe(true);
+    expect(parseCount('12', 0, 100)).toBe(12);
+    for (const bad of ['0x10', '1e1', ' 3', '', '-1', '2.5', '101']) {
+      expect(() => parseCount(bad, 0, 100)).toThrow(/whole number from 0 to 100/);
+    }
   });
 
   it('for people, restates what was run and says what each number counts', () => {

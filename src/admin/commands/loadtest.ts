@@ -89,6 +89,11 @@ export function loadtestCommand(): Command {
       'fail (exit 1) if more clients than this fail to connect',
       arg((v) => parseCount(v, 0, Number.MAX_SAFE_INTEGER)),
     )
+    .option(
+      '--max-send-fail <n>',
+      'fail (exit 1) if more sends than this are refused or never acknowledged',
+      arg((v) => parseCount(v, 0, Number.MAX_SAFE_INTEGER)),
+    )
     .action(async (flags: Flags, cmd: Command) => {
       let opts;
       try {

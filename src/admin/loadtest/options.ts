@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseDuration } from '../output.js';
+import { wholeNumber } from '../../shared/settings.js';
 
 /** What `chat-admin loadtest` was asked to do, after parsing and defaults. */
 export interface LoadtestOptions {
@@ -15,6 +16,7 @@ export interface LoadtestOptions {
   maxP99Ms?: number;
   maxLost?: number;
   maxConnectFail?: number;
+  maxSendFail?: number;
 }
 
 /** One process holds at most ~19,900 sockets (`ulimit -n` 20000); keep a margin. */
@@ -28,10 +30,10 @@ export function durationFlag(raw: string): number {
   return ms;
 }
 
-/** Parses a whole number within bounds. */
+/** Parses a whole number (decimal digits, as every setting) within bounds. */
 export function parseCount(raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
+  const n = raw === '' ? undefined : wholeNumber(raw);
+  if (n === undefined || n < min || n > max) {
     throw new Error(`must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return n;
@@ -55,6 +57,7 @@ export interface RawLoadtestFlags {
   maxP99?: number;
   maxLost?: number;
   maxConnectFail?: number;
+  maxSendFail?: number;
 }
 
 /** Fills in defaults: a room per 50 users, one message per 10 users per second, one worker per core. */
@@ -78,5 +81,6 @@ export function resolveOptions(f: RawLoadtestFlags): LoadtestOptions {
     ...(f.maxP99 !== undefined ? { maxP99Ms: f.maxP99 } : {}),
     ...(f.maxLost !== undefined ? { maxLost: f.maxLost } : {}),
     ...(f.maxConnectFail !== undefined ? { maxConnectFail: f.maxConnectFail } : {}),
+    ...(f.maxSendFail !== undefined ? { maxSendFail: f.maxSendFail } : {}),
   };
 }

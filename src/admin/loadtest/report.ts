@@ -56,6 +56,7 @@ export interface LoadtestReport {
     maxP99Ms?: ThresholdCheck;
     maxLost?: ThresholdCheck;
     maxConnectFail?: ThresholdCheck;
+    maxSendFail?: ThresholdCheck;
   };
   run: {
     server: string;
@@ -107,6 +108,8 @@ export function buildReport(input: {
   if (p99) thresholds.maxP99Ms = p99;
   if (lost) thresholds.maxLost = lost;
   if (cf) thresholds.maxConnectFail = cf;
+  const sf = check(opts.maxSendFail, t.sendFailed);
+  if (sf) thresholds.maxSendFail = sf;
   const secs = Math.max(input.sendSeconds, 0.001);
   // A run that sent nothing checked nothing: no threshold can pass it.
   const problems =
