@@ -205,8 +205,14 @@ export class Connection {
       this.lostAt ??= Date.now();
       this.discard(socket);
       // Spread the herd over the window the server gave; move to the next server.
+      const failedAt = this.server;
       const inMs = this.next.drained(reconnectWithinMs);
-      this.setState({ kind: 'reconnecting', attempt: 1, inMs, reason: this.lostReason });
+      this.setState({
+        kind: 'reconnecting',
+        attempt: 1,
+        inMs,
+        reason: this.withNext(this.lostReason, failedAt),
+      });
       this.retryTimer = setTimeout(() => this.open(), inMs);
     });
     onServerEvent(socket, 'session:ended', ({ reason, message }) => {
@@ -234,9 +240,23 @@ export class Connection {
   private scheduleReconnect(reason: string, failure?: AttemptFailure): void {
     if (this.closed || this.state.kind === 'ended') return;
     clearInterval(this.pingTimer);
+    const failedAt = this.server;
     const inMs = this.next.lost(failure);
-    this.setState({ kind: 'reconnecting', attempt: this.next.attempt, inMs, reason });
+    this.setState({
+      kind: 'reconnecting',
+      attempt: this.next.attempt,
+      inMs,
+      reason: this.withNext(reason, failedAt),
+    });
     this.retryTimer = setTimeout(() => this.open(), inMs);
+  }
+
+  /**
+   * Why the connection is down, and, when the next attempt goes to another server, which:
+   * the header names the server being tried, the reason the one that failed.
+   */
+  private withNext(reason: string, failedAt: string): string {
+    return this.server === failedAt ? reason : `${reason}; trying ${hostOf(this.server)} next`;
   }
 
   private end(reason: SessionEndReason | 'unauthorized' | 'closed', message: string): void {
