@@ -218,7 +218,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.marks.set(room, id);
   }
 
-  /** Waits until no resume is in progress (tests and the load tester use it). */
+  /** Waits until no resume is in progress (what a reconnect recovers has all come back). */
   settled(): Promise<void> {
     return this.resume.settled();
   }

@@ -48,7 +48,7 @@ describe('direct conversations', () => {
   });
 
   it('opened with older history: only the new messages count and ring', async () => {
-    h = await setup({ rooms: ['lobby'] });
+    h = await setup({ rooms: ['lobby'], notify: 'osc777' });
     h.chat.openedBy('alice', ['still there?', 'me?'], {
       before: [
         ['alice', 'old question'],
@@ -56,15 +56,19 @@ describe('direct conversations', () => {
       ],
     });
     await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice 2 (2)'));
-    // Each new DM rings ('me?' as a mention, 'still there?' as a DM); the older ones nothing.
-    expect(h.bells()).toBe(2);
+    // The two new DMs ring ('me?' as a mention, 'still there?' as a DM), once for both; the
+    // older ones nothing.
+    expect(h.bells()).toBe(1);
+    expect(h.written()).toContain(
+      '\x1b]777;notify;chat-tui: 2 messages for you;alice (direct): 2\x07',
+    );
     expect(prompt(h.frame())).toBe('#lobby>');
     h.key(KEYS.alt(2));
     await h.until((f) => {
       expect(plain(f)).toContain('me: old answer');
       expect(plain(f)).toContain('alice: me?');
     });
-    expect(h.bells()).toBe(2);
+    expect(h.bells()).toBe(1);
   });
 
   it('/msg opens, switches and sends; /query and /join @user open and switch', async () => {

@@ -235,6 +235,18 @@ export class FakeChat extends Emitter<ChatClientEvents> implements ChatPort {
     return Promise.resolve(users.flatMap((u) => this.awayStates.get(u) ?? []));
   }
 
+  /** A reconnect's resume, while one is under way ({@link resumeUntil}). */
+  private resuming: Promise<void> | undefined;
+
+  /** Until `done` resolves, the client is catching up on what a reconnect missed. */
+  resumeUntil(done: Promise<void>): void {
+    this.resuming = done;
+  }
+
+  settled(): Promise<void> {
+    return this.resuming ?? Promise.resolve();
+  }
+
   close(): void {
     this.setState({ kind: 'ended', reason: 'closed', message: 'closed' });
   }

@@ -65,6 +65,46 @@ describe('the bell and desktop notifications', () => {
     expect(h.bells()).toBe(3);
   });
 
+  it('a conversation opened with several messages rings once, and notifies how many', async () => {
+    h = await setup({ rooms: ['lobby'], notify: 'osc777' });
+    h.chat.openedBy('alice', ['one', 'two', 'three, me?']);
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice 3 (3)'));
+    expect(h.bells()).toBe(1);
+    expect(notifications(h)).toEqual(['777;notify;chat-tui: 3 messages for you;alice (direct): 3']);
+  });
+
+  it('what a reconnect recovers rings once, after the resume, however much it is', async () => {
+    h = await setup({ rooms: ['lobby', 'dev', 'ops'], notify: 'osc777' });
+    h.chat.setState({ kind: 'reconnecting', attempt: 1, inMs: 0, reason: 'chat-1 went away' });
+    let resumed!: () => void;
+    h.chat.resumeUntil(new Promise<void>((r) => (resumed = r)));
+    h.chat.setState({
+      kind: 'connected',
+      server: h.chat.server,
+      instanceId: 'chat-2',
+      bootId: 'b2',
+    });
+    // The resume brings what was missed: mentions in two rooms, DMs, chatter, and the room in view.
+    for (let i = 1; i <= 5; i++) h.chat.deliver('dev', 'bob', `me: missed ${i}`);
+    h.chat.deliver('ops', 'carol', 'me, the pager?');
+    h.chat.deliver('ops', 'carol', 'nobody named');
+    h.chat.deliver('lobby', 'dan', 'me: in view');
+    h.chat.openedBy('erin', ['while you were gone', 'and again']);
+    await h.until((f) => expect(tabs(f)).toContain('4:@erin 2 (2)'));
+    expect(h.bells()).toBe(0);
+    expect(notifications(h)).toEqual([]);
+    resumed();
+    await h.until(() => expect(h!.bells()).toBe(1));
+    // Those on screen are seen: only the rest are told, most first.
+    expect(notifications(h)).toEqual([
+      '777;notify;chat-tui: 8 messages for you;bob in #dev: 5, erin (direct): 2, carol in #ops: 1',
+    ]);
+    // Caught up: each rings as it comes again.
+    h.chat.deliver('ops', 'carol', 'me: live again');
+    await h.until(() => expect(h!.bells()).toBe(2));
+    expect(notifications(h).at(-1)).toBe('777;notify;chat-tui: carol in #ops;me: live again');
+  });
+
   it('osc9: one field, the sender and the text', async () => {
     h = await setup({ rooms: ['lobby', 'dev'], notify: 'osc9' });
     h.chat.deliver('dev', 'bob', '@me ping');

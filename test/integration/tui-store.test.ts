@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient, type ChatClientOptions } from '../../src/client/chat-client.js';
 import { login } from '../../src/client/api.js';
-import { ChatStore } from '../../src/cli/tui/state/chat-store.js';
+import { ChatStore, type ChatStoreOptions } from '../../src/cli/tui/state/chat-store.js';
 import type { Entry } from '../../src/cli/tui/state/entries.js';
 import { compareIds } from '../../src/protocol/index.js';
 import { OUTAGE_MIN_MS } from '../../src/client/connection.js';
@@ -21,9 +21,13 @@ let nodes: TestInstance[];
 const closers: (() => void)[] = [];
 
 /** A chat store over a real client of `me` (not connected yet), closed after the tests. */
-function storeOf(me: string, opts: ChatClientOptions): { client: ChatClient; store: ChatStore } {
+function storeOf(
+  me: string,
+  opts: ChatClientOptions,
+  storeOpts: ChatStoreOptions = {},
+): { client: ChatClient; store: ChatStore } {
   const client = new ChatClient(opts);
-  const store = new ChatStore(client, { user: me, tickMs: 0 });
+  const store = new ChatStore(client, { user: me, tickMs: 0, ...storeOpts });
   closers.push(() => {
     store.dispose();
     client.close();
@@ -45,7 +49,11 @@ afterAll(async () => {
  * Two instances of a cluster of their own (keys under `name:`); bob on the second, connected; a
  * store of a new user on the first (the second next in its list), not connected yet.
  */
-async function homeAndAway(name: string, opts: Partial<ChatClientOptions> = {}) {
+async function homeAndAway(
+  name: string,
+  opts: Partial<ChatClientOptions> = {},
+  storeOpts: ChatStoreOptions = {},
+) {
   const [home, other] = (await startInstances(2, redis.url, { CHAT_KEY_PREFIX: `${name}:` })) as [
     TestInstance,
     TestInstance,
@@ -54,12 +62,16 @@ async function homeAndAway(name: string, opts: Partial<ChatClientOptions> = {}) 
   closers.push(() => bob.close());
   const me = userName(name);
   const { token } = await login(home.url, me, 'password-1');
-  const { client, store } = storeOf(me, {
-    servers: [home.url, other.url],
-    token,
-    pingEveryMs: 0,
-    ...opts,
-  });
+  const { client, store } = storeOf(
+    me,
+    {
+      servers: [home.url, other.url],
+      token,
+      pingEveryMs: 0,
+      ...opts,
+    },
+    storeOpts,
+  );
   return { home, other, bob, bobName, me, client, store };
 }
 
@@ -321,9 +333,15 @@ describe('the TUI state layer on a real cluster', () => {
   });
 
   it('counts what it missed while its instance was gone as unread, on the tabs not in view', async () => {
-    const { home, other, bob, bobName, me, client, store } = await homeAndAway('missed', {
-      openDirects: true,
-    });
+    const { home, other, bob, bobName, me, client, store } = await homeAndAway(
+      'missed',
+      { openDirects: true },
+      { notify: 'osc777' },
+    );
+    let bells = 0;
+    const notes: string[] = [];
+    store.onBell = () => bells++;
+    store.onNotify = (sequence) => notes.push(sequence);
     await client.connect();
     await store.start(['front', 'back', 'side']);
     expect(store.getSnapshot().active).toBe('front');
@@ -353,6 +371,7 @@ describe('the TUI state layer on a real cluster', () => {
       'my own message',
     );
     expect(tab('back')?.unread).toBe(1);
+    expect(bells).toBe(1); // the DM
 
     // Its instance stops answering (the connection stays up): nothing reaches the client live.
     process.kill(home.pid, 'SIGSTOP');
@@ -378,6 +397,12 @@ describe('the TUI state layer on a real cluster', () => {
     expect(tab('front')?.unread).toBe(0);
     expect(messages(store).map((m) => m.text)).toContain('missed in view');
     expect(snap.active).toBe('front');
+    // What came back rang once: one bell, one notification for the mention and the DM.
+    expect(bells).toBe(2);
+    expect(notes).toEqual([
+      `\x1b]777;notify;chat-tui: ${bobName} (direct);a first word\x07`,
+      `\x1b]777;notify;chat-tui: 2 messages for you;${bobName} in #back: 1, ${bobName} (direct): 1\x07`,
+    ]);
   });
 
   it('after a jump to an old message, scrolling loads what lies between it and the newest, from either side', async () => {

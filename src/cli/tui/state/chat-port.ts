@@ -28,5 +28,6 @@ export type ChatPort = Pick<
   | 'markRead'
   | 'setAway'
   | 'fetchAway'
+  | 'settled'
   | 'close'
 >;

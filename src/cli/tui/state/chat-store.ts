@@ -22,6 +22,7 @@ import { MentionLog, type MentionRecord } from './mentions.js';
 import { MessageTools } from './message-tools.js';
 import { IgnoreList, type IgnoreStore } from './ignore-list.js';
 import { notifySequence, type NotifyStyle } from './notify.js';
+import { Rings } from './rings.js';
 import { PresenceLines } from './presence-lines.js';
 import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
@@ -138,6 +139,9 @@ export class ChatStore implements CommandHost {
   private readonly cleared = new Map<string, { id: string | undefined; n: number }>();
   private readonly history: string[] = [];
   private readonly mentions: MentionLog;
+  private readonly rings: Rings;
+  /** Rings are held from a lost connection until the reconnect has caught up. */
+  private catchingUp = false;
   /** Read markers, the unread-marker line, and unread mentions beyond what rooms hold. */
   private readonly reads: ReadMarkers;
   private readonly hiddenMentions = new Map<string, number>();
@@ -196,15 +200,18 @@ export class ChatStore implements CommandHost {
     this.ignoring = new IgnoreList(opts.ignore);
     this.links = opts.links ?? false;
     this.awayNotices = new AwayNotices(client, (room, text) => this.addLine(room, 'notice', text));
+    this.rings = new Rings({
+      bell: () => {
+        if (bell !== 'off') this.onBell?.();
+      },
+      notify: (title, body) => {
+        if (notify !== 'off') this.onNotify?.(notifySequence(notify, title, body));
+      },
+      inView: (room) => room === this.active,
+    });
     this.mentions = new MentionLog(
       this.user,
-      (why, r) => {
-        if (bell !== 'off') this.onBell?.();
-        // Out of view only: what is on screen is seen (a broadcast is on every screen).
-        if (notify === 'off' || r.room === undefined || r.room === this.active) return;
-        const where = why === 'direct' ? `${r.from} (direct)` : `${r.from} in ${roomLabel(r.room)}`;
-        this.onNotify?.(notifySequence(notify, `chat-tui: ${where}`, r.text));
-      },
+      (why, r) => this.rings.ring(why, r),
       (u) => this.ignoring.has(u),
     );
     this.reads = new ReadMarkers(client);
@@ -212,7 +219,14 @@ export class ChatStore implements CommandHost {
     this.offs.push(
       c.on('state', (state) => {
         this.stateSince = this.now();
-        if (state.kind === 'reconnecting') this.wasDown = this.started;
+        if (state.kind === 'reconnecting') {
+          this.wasDown = this.started;
+          // What the reconnect recovers rings once, when it has all come back.
+          if (this.started && !this.catchingUp) {
+            this.catchingUp = true;
+            this.rings.hold();
+          }
+        }
         if (state.kind === 'connected' && this.wasDown) {
           this.wasDown = false;
           void this.newSinceReconnect();
@@ -489,7 +503,9 @@ export class ChatStore implements CommandHost {
           .slice(unreadTail(r.messages, r.unread, this.user).from)
           .filter((m) => m.from !== this.user)
       : [];
-    for (const m of news) this.mentions.arrived(m, room);
+    this.rings.batch(() => {
+      for (const m of news) this.mentions.arrived(m, room);
+    });
     this.changed();
   }
 
@@ -581,6 +597,12 @@ export class ChatStore implements CommandHost {
     } catch {
       // Down again: the next connect asks again.
       this.wasDown = true;
+    }
+    // The rooms' resume (begun before the connection was told) has recovered what it missed.
+    await this.client.settled();
+    if (this.catchingUp && this.client.state.kind === 'connected' && !this.wasDown) {
+      this.catchingUp = false;
+      this.rings.release();
     }
     this.changed();
   }
