@@ -51,6 +51,30 @@ describe('join and leave lines', () => {
     expect(plain(h.frame()).match(/bob (left|joined)/g)).toEqual(['bob left', 'bob joined']);
   });
 
+  it('a leave told after its grace goes where the user went, among what was said since', async () => {
+    let clock = T0 + 2 * 60_000;
+    h = await setup({ rooms: ['lobby'], now: () => clock });
+    h.chat.deliver('lobby', 'bob', 'brb'); // at 14:01
+    presence(h, 'lobby', ['me', 'bob', 'carol']);
+    presence(h, 'lobby', ['me', 'carol']); // bob goes at 14:02
+    // Within the grace: carol speaks, and the client adds a line of its own after her.
+    clock += 5000;
+    h.chat.deliver('lobby', 'carol', 'where did bob go?', { ts: clock });
+    await h.enter('/frobnicate');
+    await h.until((f) => expect(plain(f)).toContain('unknown command'));
+    expect(plain(h.frame())).not.toContain('bob left');
+    clock += LEAVE_GRACE_MS + 3 * 60_000;
+    h.chat.fire('room', 'lobby');
+    await h.until((f) => expect(plain(f)).toContain('bob left'));
+    // Dated 14:02, between bob's last words and carol's question; not at the bottom at 14:05.
+    const rows = plain(h.frame())
+      .split('\n')
+      .map((r) => r.split('│')[0]!.trim())
+      .filter((r) => /^14:0\d /.test(r));
+    expect(rows.slice(-3, -1)).toEqual(['14:02 bob left', '14:02 carol: where did bob go?']);
+    expect(rows.at(-1)).toMatch(/^14:02 .*unknown command/);
+  });
+
   it('hide users whose last message is older than the window, ignored users and me', async () => {
     const now = T0 + 60_000 + SPOKE_WITHIN_MS + 1;
     let clock = now;

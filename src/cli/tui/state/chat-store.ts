@@ -482,9 +482,9 @@ export class ChatStore implements CommandHost {
   /** Says the leaves whose grace is over (see presence-lines.ts); true if it said any. */
   private leavesDue(): boolean {
     let said = false;
-    for (const [room, line] of this.presence.due(this.now())) {
+    for (const { room, line, at, after } of this.presence.due(this.now())) {
       if (!this.order.includes(room)) continue;
-      this.addLine(room, 'info', sanitizeInline(line, 48));
+      this.local.add(room, 'info', sanitizeInline(line, 48), at, after);
       said = true;
     }
     return said;

@@ -1,4 +1,11 @@
+import { compareIds } from '../../../protocol/index.js';
 import type { LocalLine } from './entries.js';
+
+/** Whether a line anchored after message `a` is drawn after one anchored after `b`. */
+function drawnAfter(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined) return false;
+  return b === undefined || compareIds(a, b) > 0;
+}
 
 /** Lines kept per room at most; older ones go first. */
 const KEPT = 500;
@@ -21,11 +28,18 @@ export class LocalLines {
     return this.rooms.get(room);
   }
 
-  /** Adds a line drawn after the message `after` (the room's newest when it was added). */
+  /**
+   * Adds a line drawn after the message `after` (the room's newest when it happened; none: the
+   * room held none). Lines are kept in the order they are drawn: one told late about an earlier
+   * moment goes before those added since after newer messages, and after those of its own.
+   */
   add(room: string, tone: LocalLine['tone'], text: string, ts: number, after: string | undefined) {
     const lines = this.rooms.get(room) ?? [];
     this.rooms.set(room, lines);
-    lines.push({ n: ++this.n, tone, text, ts, after });
+    const line = { n: ++this.n, tone, text, ts, after };
+    let at = lines.length;
+    while (at > 0 && drawnAfter(lines[at - 1]!.after, after)) at--;
+    lines.splice(at, 0, line);
     if (lines.length > KEPT) lines.splice(0, lines.length - KEPT);
   }
 

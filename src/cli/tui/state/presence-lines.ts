@@ -13,6 +13,18 @@ export const SPOKE_WITHIN_MS = 10 * 60_000;
  */
 export const LEAVE_GRACE_MS = 15_000;
 
+/** When a user went from a room's list, and the room's newest message then (none: empty). */
+export interface Went {
+  at: number;
+  after: string | undefined;
+}
+
+/** A leave whose grace is over: said in its room, dated and placed where the user went. */
+export interface LeaveLine extends Went {
+  room: string;
+  line: string;
+}
+
 interface Seen {
   members: readonly string[];
   /** The server sent only part of the list (it caps it): a diff of it means nothing. */
@@ -25,8 +37,8 @@ interface Seen {
  */
 export class PresenceLines {
   private readonly seen = new Map<string, Seen>();
-  /** Room -> users gone from its list whose leave is not said yet -> when they went. */
-  private readonly leaving = new Map<string, Map<string, number>>();
+  /** Room -> users gone from its list whose leave is not said yet -> when and where they went. */
+  private readonly leaving = new Map<string, Map<string, Went>>();
 
   /**
    * The join lines for what changed since the room's list was last looked at (none the first
@@ -49,7 +61,7 @@ export class PresenceLines {
     const before = new Set(prev.members);
     const after = new Set(room.members);
     const shown = (u: string): boolean => u !== me && !skip(u) && spokeRecently(room, u, now);
-    const gone = this.leaving.get(room.name) ?? new Map<string, number>();
+    const gone = this.leaving.get(room.name) ?? new Map<string, Went>();
     const lines: string[] = [];
     for (const u of room.members) {
       if (before.has(u)) continue;
@@ -57,20 +69,24 @@ export class PresenceLines {
       if (gone.delete(u)) continue;
       if (shown(u)) lines.push(`${u} joined`);
     }
-    for (const u of prev.members) if (!after.has(u) && shown(u)) gone.set(u, now);
+    const went = { at: now, after: room.messages.at(-1)?.id };
+    for (const u of prev.members) if (!after.has(u) && shown(u)) gone.set(u, went);
     if (gone.size > 0) this.leaving.set(room.name, gone);
     else this.leaving.delete(room.name);
     return lines;
   }
 
-  /** The leave lines whose grace is over at `now`, by room (each said once). */
-  due(now: number): [room: string, line: string][] {
-    const out: [string, string][] = [];
+  /**
+   * The leave lines whose grace is over at `now` (each said once), with when the user went and
+   * the room's newest message then: the line goes where it happened, not where it is said.
+   */
+  due(now: number): LeaveLine[] {
+    const out: LeaveLine[] = [];
     for (const [room, gone] of this.leaving) {
-      for (const [u, since] of gone) {
-        if (now - since < LEAVE_GRACE_MS) continue;
+      for (const [u, went] of gone) {
+        if (now - went.at < LEAVE_GRACE_MS) continue;
         gone.delete(u);
-        out.push([room, `${u} left`]);
+        out.push({ room, line: `${u} left`, ...went });
       }
       if (gone.size === 0) this.leaving.delete(room);
     }
