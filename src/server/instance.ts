@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   createServer,
@@ -7,7 +8,7 @@ import {
 } from 'node:http';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { MAX_PACKET_BYTES, type DrainReason } from '../protocol/index.js';
+import { MAX_PACKET_BYTES, DrainReason } from '../protocol/index.js';
 import { AccountOps } from './auth/account-ops.js';
 import { Accounts } from './auth/accounts.js';
 import type { InstanceConfig } from './config/config.js';
@@ -19,7 +20,7 @@ import { RoomFanout } from './rooms/fanout.js';
 import { backlogToAsk } from './transport/listen-backlog.js';
 import { installHandshake } from './transport/handshake.js';
 import { startHeartbeat } from './ops/heartbeat.js';
-import { ensureIdFree } from './ops/instance-id.js';
+import { EXIT_ID_IN_USE, ensureIdFree } from './ops/instance-id.js';
 import { History } from './rooms/history.js';
 import { Marks } from './rooms/marks.js';
 import { createRequestHandler } from './transport/http-api.js';
@@ -58,6 +59,7 @@ export interface RunningInstance {
 /** Starts one chat instance: Redis, HTTP API, Socket.IO with the Redis adapter, heartbeats. */
 export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<RunningInstance> {
   const bootId = randomBytes(6).toString('hex');
+  const startedAt = Date.now();
   const keys = makeKeys(cfg.keyPrefix);
   const redis = createRedisClients(cfg.redis, log, `chat:${cfg.instanceId}`);
   const where = describeTarget(cfg.redis);
@@ -73,7 +75,27 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     throw new Error(`cannot use Redis at ${where}: ${(err as Error).message}`);
   }
   try {
-    await ensureIdFree(redis.cmd, keys, cfg.instanceId);
+    await ensureIdFree(redis.cmd, keys, cfg.instanceId, () => ({
+      id: cfg.instanceId,
+      bootId,
+      state: 'ready',
+      host: cfg.host,
+      hostname: os.hostname(),
+      port: cfg.port,
+      pid: process.pid,
+      startedAt,
+      uptimeSec: 0,
+      connections: 0,
+      rooms: 0,
+      msgsInPerSec: 0,
+      msgsOutPerSec: 0,
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: 0,
+      loopLagMs: 0,
+      redisOk: true,
+      version: VERSION,
+      updatedAt: Date.now(),
+    }));
   } catch (err) {
     await quitAll(redis);
     throw err;
@@ -190,7 +212,7 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       bootId,
       host: cfg.host,
       port: () => port(),
-      startedAt: Date.now(),
+      startedAt,
       version: VERSION,
       state: () => (draining ? 'draining' : 'ready'),
       connections: () => io.of('/').sockets.size,
@@ -198,6 +220,16 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       roomNames: () => ctx.presence.localRoomNames(),
       roomsVersion: () => ctx.presence.roomsVersion(),
       redisOk: () => liveness.answering(),
+      yieldId: (other) => {
+        // Two live instances under one id: the later to start goes, and says why (exit 78,
+        // which a supervisor does not restart).
+        log.error(
+          { other: { bootId: other.bootId, pid: other.pid, host: other.hostname ?? other.host } },
+          `instance id "${cfg.instanceId}" is in use by another live instance that started first: draining and exiting; give this one another id (--id, CHAT_INSTANCE_ID)`,
+        );
+        process.exitCode = EXIT_ID_IN_USE;
+        void ctx.drain(DrainReason.Shutdown);
+      },
     },
     rates,
   );

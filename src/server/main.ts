@@ -121,7 +121,8 @@ async function runInstance(flags: InstanceFlags): Promise<void> {
     });
   }
   await running.closed;
-  process.exit(0);
+  // 0, or what the instance set on its way out (EXIT_ID_IN_USE: it yielded its id to a twin).
+  process.exit();
 }
 
 const program = new Command()

@@ -1,6 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import type { InstanceStatus } from '../../src/protocol/index.js';
+import { ensureIdFree, IdInUseError } from '../../src/server/ops/instance-id.js';
+import { RateCounter, StatusReporter } from '../../src/server/ops/status.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { startInstances, useCluster } from '../helpers/cluster.js';
+
+/** A status as an instance `boot` would write it, started at `startedAt`. */
+const statusOf = (boot: string, startedAt: number): InstanceStatus => ({
+  id: 'twin',
+  bootId: boot,
+  state: 'ready',
+  host: '127.0.0.1',
+  hostname: 'elsewhere',
+  port: 1,
+  pid: 1,
+  startedAt,
+  uptimeSec: 0,
+  connections: 0,
+  rooms: 0,
+  msgsInPerSec: 0,
+  msgsOutPerSec: 0,
+  rssBytes: 0,
+  heapUsedBytes: 0,
+  loopLagMs: 0,
+  redisOk: true,
+  version: '0',
+  updatedAt: Date.now(),
+});
 
 const ENV = { CHAT_KEY_PREFIX: 'dup:' };
 const cluster = useCluster(1, ENV);
@@ -33,6 +60,69 @@ describe('an instance id', () => {
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     } finally {
       await first.stop();
+    }
+  });
+
+  it('taken by two starts at once goes to one of them; the other is refused', async () => {
+    const redis = cluster.redis.client();
+    const keys = makeKeys('race:');
+    try {
+      for (let round = 0; round < 20; round++) {
+        const id = `race-${round}`;
+        const starts = ['a', 'b'].map((boot) =>
+          ensureIdFree(redis, keys, id, () => statusOf(boot, Date.now())),
+        );
+        const [a, b] = await Promise.allSettled(starts);
+        const won = [a, b].filter((r) => r!.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        const lost = [a, b].find((r) => r!.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toBeInstanceOf(IdInUseError);
+        // The winner's claim is what the id's status says until its first beat.
+        const held = JSON.parse((await redis.get(keys.instance(id)))!) as InstanceStatus;
+        expect(held.bootId).toBe(a!.status === 'fulfilled' ? 'a' : 'b');
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('written by two live instances: the later to start yields it, the first goes on', async () => {
+    const redis = cluster.redis.client();
+    const keys = makeKeys('twins:');
+    const yielded: string[] = [];
+    const reporter = (boot: string, startedAt: number): StatusReporter =>
+      new StatusReporter(
+        redis,
+        keys,
+        {
+          id: 'twin',
+          bootId: boot,
+          host: '127.0.0.1',
+          port: () => 1,
+          startedAt,
+          version: '0',
+          state: () => 'ready',
+          connections: () => 0,
+          rooms: () => 0,
+          redisOk: () => true,
+          yieldId: (other) => yielded.push(`${boot} to ${other.bootId}`),
+        },
+        new RateCounter(),
+      );
+    const first = reporter('first', 1000);
+    const later = reporter('later', 2000);
+    try {
+      await first.publish();
+      await first.publish();
+      expect(yielded).toEqual([]);
+      await later.publish(); // replaces the first's status: the later one yields
+      await first.publish(); // replaces the later one's: the first keeps its id
+      await later.publish(); // said once
+      expect(yielded).toEqual(['later to first']);
+    } finally {
+      first.stop();
+      later.stop();
+      redis.disconnect();
     }
   });
 });

@@ -15,20 +15,36 @@ export class IdInUseError extends Error {}
 const LOOK_AGAIN_MS = 250;
 
 /**
- * Makes sure no live instance uses `id`: two instances under one id overwrite each other's
- * status (the console sees one or the other), and a restart of that id drains both. The
- * status of an instance that crashed lingers up to {@link STATUS_TTL_MS}: one written on this
- * machine by a process that no longer runs is gone at once; any other is watched until it
- * expires (fine: its instance is gone) or is written again (refused: it is live).
+ * Sets the status key to the claim (expiring as a status does) if it still holds what was read
+ * (`''`: nothing): two starts that both found the id free cannot both take it.
+ * KEYS: status. ARGV: claim, ttl ms, what was read.
+ */
+const CLAIM_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if (v or '') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/**
+ * Takes `id` for this instance, making sure no live instance uses it: two instances under one
+ * id overwrite each other's status (the console sees one or the other), and a restart of that
+ * id drains both. The status of an instance that crashed lingers up to {@link STATUS_TTL_MS}:
+ * one written on this machine by a process that no longer runs is gone at once; any other is
+ * watched until it expires (fine: its instance is gone) or is written again (refused: it is
+ * live). The id is then claimed with `claim` (a status of this instance) in one step with the
+ * look that found it free: of two starts at once, one takes it and the other is refused. The
+ * claim lives as a status does; the instance's first beat writes its status over it.
  */
 export async function ensureIdFree(
   redis: Redis | Cluster,
   keys: Keys,
   id: string,
+  claim: () => InstanceStatus,
   sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 ): Promise<void> {
-  const read = async (): Promise<InstanceStatus | undefined> => {
-    const raw = await redis.get(keys.instance(id));
+  const key = keys.instance(id);
+  const parse = (raw: string | null): InstanceStatus | undefined => {
     if (raw === null) return undefined;
     try {
       const parsed = InstanceStatus.safeParse(JSON.parse(raw));
@@ -37,25 +53,39 @@ export async function ensureIdFree(
       return undefined; // not a status this program wrote: nothing to watch
     }
   };
-  const first = await read();
-  if (!first) return;
+  const refused = (now: InstanceStatus | undefined): IdInUseError => {
+    const who = now
+      ? `boot ${now.bootId}, pid ${now.pid} at ${now.hostname ?? now.host}:${now.port}`
+      : 'it was taken as this one started';
+    return new IdInUseError(
+      `instance id "${id}" is in use by a live instance (${who}): give this one another id ` +
+        '(--id, CHAT_INSTANCE_ID)',
+    );
+  };
+  /** Claims the id if its key still holds `seen`; refused if something else wrote it. */
+  const take = async (seen: string | null): Promise<void> => {
+    const doc = JSON.stringify(claim());
+    const ok = await redis.eval(CLAIM_SCRIPT, 1, key, doc, STATUS_TTL_MS, seen ?? '');
+    if (ok !== 1) throw refused(parse(await redis.get(key)));
+  };
+  const firstRaw = await redis.get(key);
+  const first = parse(firstRaw);
+  if (!first) return take(firstRaw);
   // Its process on this machine is gone: a crash, and the status is what it left. Not when it
   // had this process's pid: containers of one image (a copied or scaled service) share a name
   // and a pid, so that says nothing, and its status is watched like any other.
   if (first.hostname === os.hostname() && first.pid !== process.pid && !pidRuns(first.pid)) {
-    return;
+    return take(firstRaw);
   }
   const until = Date.now() + STATUS_TTL_MS + 1000;
+  let seen: string | null = firstRaw;
   while (Date.now() < until) {
     await sleep(LOOK_AGAIN_MS);
-    const now = await read();
-    if (!now) return;
-    if (now.updatedAt !== first.updatedAt || now.bootId !== first.bootId) {
-      const where = `${now.hostname ?? now.host}:${now.port}`;
-      throw new IdInUseError(
-        `instance id "${id}" is in use by a live instance (boot ${now.bootId}, pid ${now.pid} ` +
-          `at ${where}): give this one another id (--id, CHAT_INSTANCE_ID)`,
-      );
-    }
+    seen = await redis.get(key);
+    const now = parse(seen);
+    if (!now) return take(seen);
+    if (now.updatedAt !== first.updatedAt || now.bootId !== first.bootId) throw refused(now);
   }
+  // Not written again for longer than a status lives: whatever wrote it no longer does.
+  return take(seen);
 }

@@ -39,6 +39,11 @@ export interface StatusSource {
   /** Changes whenever the set `roomNames` gives does (the set is rewritten only then). */
   roomsVersion?: () => number;
   redisOk: () => boolean;
+  /**
+   * Another live instance writes its status under this id and this one is to yield it (see
+   * `yieldsTo`): it started later. Said once.
+   */
+  yieldId?: (other: InstanceStatus) => void;
 }
 
 /** Counts messages in and out and turns them into per-second rates once a second. */
@@ -111,6 +116,15 @@ export class LoopLag {
   }
 }
 
+/**
+ * Whether this instance, finding `other`'s status where its own should be, is the one that
+ * yields the id: the later of the two to start (the same rule on both sides, so one of them).
+ */
+export function yieldsTo(me: InstanceStatus, other: InstanceStatus): boolean {
+  if (other.startedAt !== me.startedAt) return other.startedAt < me.startedAt;
+  return other.bootId < me.bootId;
+}
+
 /** Builds this instance's status document and writes it to Redis. */
 export class StatusReporter {
   private readonly lag = new LoopLag();
@@ -119,6 +133,8 @@ export class StatusReporter {
   private lastPublishedAt: number | undefined;
   /** `roomsVersion` of the room set in Redis (undefined: to be written). */
   private roomsWritten: number | undefined;
+  /** This instance yields its id to a twin (see `checkTwin`). */
+  private yielded = false;
 
   constructor(
     private readonly redis: RedisConn,
@@ -187,6 +203,7 @@ export class StatusReporter {
     this.lastPublishedAt = Date.now();
     const before = res?.[0]?.[1];
     this.roomsWritten = version;
+    if (typeof before === 'string') this.checkTwin(s, before);
     if (before === null && !rewrite) {
       // The status had expired or was lost, and the room set with it: write it again now.
       await this.writeRooms(this.redis.multi()).exec();
@@ -196,6 +213,25 @@ export class StatusReporter {
       this.lastPublishedAt - previous < STATUS_TTL_MS / 2 &&
       before === null
     );
+  }
+
+  /**
+   * The status this write replaced was another boot's: a second live instance has this id
+   * (both started at once, or one was stalled past its status's life as the other started).
+   * Of the two, the later to start yields the id (the other sees the same and goes on).
+   */
+  private checkTwin(mine: InstanceStatus, before: string): void {
+    if (this.yielded || !this.src.yieldId) return;
+    let other: InstanceStatus | undefined;
+    try {
+      const parsed = InstanceStatus.safeParse(JSON.parse(before));
+      other = parsed.success ? parsed.data : undefined;
+    } catch {
+      return;
+    }
+    if (!other || other.bootId === mine.bootId || !yieldsTo(mine, other)) return;
+    this.yielded = true;
+    this.src.yieldId(other);
   }
 
   private writeRooms(tx: ChainableCommander): ChainableCommander {
