@@ -1,8 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireClusterLock } from '../../src/server/local-cluster/cluster-lock.js';
-import { acquireRedisLock } from '../../src/server/local-cluster/redis-lock.js';
+import { z } from 'zod';
+import {
+  acquireRedisLock,
+  pidRuns,
+  takeLockFile,
+} from '../../src/server/local-cluster/redis-lock.js';
 import { tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -40,6 +45,45 @@ describe('the private Redis lock', () => {
     expect(lock.supervisorPid).toBe(process.pid);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ address: '/run/redis.sock' });
+  });
+});
+
+describe('a lock file', () => {
+  const Owner = z.object({ owner: z.number() });
+  const held = (o: { owner: number }): boolean => pidRuns(o.owner);
+  const refusal = (o: { owner: number }): Error => new Error(`held by ${o.owner}`);
+  const GONE = 2 ** 22 + 1; // no such pid
+
+  it('found stale by two starts at once goes to one: the other finds it taken and is refused', () => {
+    const dir = tmpDir('lock-race');
+    const file = path.join(dir, 'x.lock');
+    writeFileSync(file, JSON.stringify({ owner: GONE }));
+    // A rival start (its owner a running process) read the same stale lock, and takes it
+    // while this one is about to remove "the stale one".
+    let rival = true;
+    const beforeBreak = (): void => {
+      if (!rival) return;
+      rival = false;
+      takeLockFile(file, { owner: process.ppid }, Owner, held, refusal);
+    };
+    expect(() =>
+      takeLockFile(file, { owner: process.pid }, Owner, held, refusal, beforeBreak),
+    ).toThrow(`held by ${process.ppid}`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ owner: process.ppid });
+    // Nothing of either start is left beside it.
+    expect(readdirSync(dir)).toEqual(['x.lock']);
+  });
+
+  it('is taken over past a breaker left by a start that died while removing a stale one', () => {
+    const dir = tmpDir('lock-breaker');
+    const file = path.join(dir, 'x.lock');
+    writeFileSync(file, JSON.stringify({ owner: GONE }));
+    writeFileSync(`${file}.breaking`, '1\n');
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(`${file}.breaking`, old, old);
+    takeLockFile(file, { owner: process.pid }, Owner, held, refusal);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ owner: process.pid });
+    expect(readdirSync(dir)).toEqual(['x.lock']);
   });
 });
 

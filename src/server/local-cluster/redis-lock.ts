@@ -1,4 +1,5 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -43,22 +44,87 @@ const LockFile = z.object({
 });
 type LockFile = z.infer<typeof LockFile>;
 
+/** A lock file's text as `schema` says; undefined (stale) when not one. */
+function parseLock<T>(raw: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A lock file read back as `schema` says; undefined (stale) when unreadable or not one. */
 export function readLockFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
   try {
-    const parsed = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return parseLock(readFileSync(file, 'utf8'), schema);
   } catch {
-    return undefined; // unreadable or half-written
+    return undefined; // unreadable
   }
 }
 
 const readLock = (file: string): LockFile | undefined => readLockFile(file, LockFile);
 
+/** How old a breaker (see {@link takeLockFile}) is when the start that made it has died. */
+const BREAKER_STALE_MS = 10_000;
+
+const readRaw = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+};
+
+const unlinkIfThere = (file: string): void => {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+};
+
+/** Waits `ms` without an event loop turn (a start takes its locks before it serves anything). */
+const pause = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/**
+ * Removes the lock file if it still holds `raw` (the stale lock read), one start at a time:
+ * two starts that both read the same stale lock must not both remove "it", or the second
+ * removes the lock the first has just taken. The one that creates `<file>.breaking` removes;
+ * the other looks again. A breaker left by a start that died goes after {@link BREAKER_STALE_MS}.
+ */
+function breakStale(file: string, raw: string): void {
+  const breaker = `${file}.breaking`;
+  try {
+    writeFileSync(breaker, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(breaker).mtimeMs;
+    } catch {
+      return; // gone already: look again
+    }
+    if (age > BREAKER_STALE_MS) unlinkIfThere(breaker);
+    else pause(10);
+    return;
+  }
+  try {
+    if (readRaw(file) === raw) unlinkSync(file);
+  } finally {
+    unlinkIfThere(breaker);
+  }
+}
+
 /**
  * Creates a lock file holding `lock` exclusively (two processes cannot both win), replacing
  * a stale one: one read back (`schema`) whose owner `held` says still runs is refused with
- * `refusal`'s error.
+ * `refusal`'s error. The file appears whole (written aside, then linked into place): a start
+ * that reads it as another creates it never sees it half-written and takes it for stale.
+ * `beforeBreak` runs between finding a lock stale and removing it (tests put a rival there).
  */
 export function takeLockFile<T>(
   file: string,
@@ -66,19 +132,29 @@ export function takeLockFile<T>(
   schema: z.ZodType<T>,
   held: (other: T) => boolean,
   refusal: (other: T) => Error,
+  beforeBreak?: () => void,
 ): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(aside, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      try {
+        linkSync(aside, file);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const raw = readRaw(file);
+      if (raw === undefined) continue; // removed meanwhile: try again
+      const other = parseLock(raw, schema);
+      if (other && held(other)) throw refusal(other);
+      beforeBreak?.();
+      breakStale(file, raw); // stale: its owner is gone
     }
-    const other = readLockFile(file, schema);
-    if (other && held(other)) throw refusal(other);
-    unlinkSync(file); // stale: its owner is gone
+    throw new Error(`could not take the lock ${file}`);
+  } finally {
+    unlinkIfThere(aside);
   }
-  throw new Error(`could not take the lock ${file}`);
 }
 
 /** Whether the lock's owner still runs: its Redis, or (while starting one) its supervisor. */
@@ -116,7 +192,10 @@ export function acquireRedisLock(file: string, dataDir: string, address: string)
 /** Records the started redis-server's pid in a lock this process holds. */
 export function recordRedisPid(file: string, lock: RedisLock, redisPid: number): void {
   lock.redisPid = redisPid;
-  writeFileSync(file, `${JSON.stringify(lock)}\n`, { mode: 0o600 });
+  // Replaced whole (written aside, renamed over it): never read half-written, so never stale.
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(aside, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
+  renameSync(aside, file);
 }
 
 /** Removes the lock if it is still the one for `redisPid` (never another start's). */
