@@ -76,8 +76,20 @@ describe('chat-admin refuses', () => {
       dir,
     );
     expect(saved.code).toBe(0);
+    expect(saved.stderr).toBe(''); // the server answers: nothing to warn of
     const doc = await adminJson<StatusDocument>(['status'], dir);
     expect(doc.totals.instances).toBe(2);
+
+    // An address where no chat server answers is saved (one may be down for now), and said.
+    const elsewhere = { CHAT_ADMIN_CONFIG_DIR: tmpDir('cfg-nothing') };
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const r = await runAdmin(['config', '--set-server', url], elsewhere);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`server  ${url}`);
+    expect(r.stderr.trim()).toBe(
+      `chat-admin: warning: saved, but no chat server answers at ${url}: nothing listens at 127.0.0.1:${port}`,
+    );
 
     // An empty token or one with a space is refused and saves nothing (nor the server with it).
     for (const token of ['', 'a b']) {

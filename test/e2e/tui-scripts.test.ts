@@ -4,7 +4,16 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInstances, userName, type TestInstance } from '../helpers/cluster.js';
-import { ROOT, exited, killAll, runToEnd, tmpDir, track, type Run } from '../helpers/processes.js';
+import {
+  ROOT,
+  exited,
+  freePort,
+  killAll,
+  runToEnd,
+  tmpDir,
+  track,
+  type Run,
+} from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
 const BIN = path.join(ROOT, 'bin/chat-tui.js');
@@ -91,11 +100,23 @@ describe('chat-tui for scripts', () => {
     const file = path.join(configDir, 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    expect((await run(['config', 'set', 'server', `${server}/`])).code).toBe(0);
+    expect(await run(['config', 'set', 'server', `${server}/`])).toMatchObject({
+      code: 0,
+      stderr: '', // it answers
+    });
     expect(await run(['config', 'get', 'server'])).toMatchObject({
       code: 0,
       stdout: `${server}\n`,
     });
+    // Saved where nothing answers (a server may be down for now), and said at once.
+    const port = await freePort();
+    const nowhere = `http://127.0.0.1:${port}`;
+    const silent = await run(['config', 'set', 'server', `${server},${nowhere}`]);
+    expect(silent.code).toBe(0);
+    expect(silent.stderr.trim()).toBe(
+      `chat-tui: warning: saved, but no chat server answers at ${nowhere}: nothing listens at 127.0.0.1:${port}`,
+    );
+    expect((await run(['config', 'set', 'server', server])).code).toBe(0);
     const bad = await run(['config', 'get', 'colour']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(

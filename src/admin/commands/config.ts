@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { serverSilence } from '../../shared/server-probe.js';
 import { withContext } from '../context.js';
 import { AdminError, ExitCode } from '../exit-codes.js';
 import { isToken, parseServer, savedSettings, TOKEN_RULE } from '../settings.js';
@@ -41,6 +42,9 @@ export function configCommand(): Command {
           server: conf.get('server') ?? null,
           token: conf.get('token') ? '(saved)' : null,
         };
+        // Saved either way (the server may be down for now), but said at once.
+        const silence = server === undefined ? undefined : await serverSilence(server);
+        if (silence) ctx.out.warn(`saved, but no chat server answers at ${server}: ${silence}`);
         if (flags.json) ctx.out.json(shown);
         else
           ctx.out.text([

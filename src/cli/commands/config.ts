@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { serverSilence } from '../../shared/server-probe.js';
 import { CliError, Exit } from '../errors.js';
 import { CONFIG_KEYS, Settings, isConfigKey, type ConfigKey } from '../settings.js';
 
@@ -33,8 +34,19 @@ export function configCommand(): Command {
     .description('change a setting')
     .argument('<key>', 'setting name')
     .argument('<value>', 'new value')
-    .action((key: string, value: string) => {
-      new Settings().set(checkKey(key), value);
+    .action(async (key: string, value: string) => {
+      const settings = new Settings();
+      settings.set(checkKey(key), value);
+      if (key !== 'server') return;
+      // Saved either way (a server may be down for now), but said at once.
+      for (const server of settings.servers(undefined)) {
+        const silence = await serverSilence(server);
+        if (silence) {
+          process.stderr.write(
+            `chat-tui: warning: saved, but no chat server answers at ${server}: ${silence}\n`,
+          );
+        }
+      }
     });
   return config;
 }
