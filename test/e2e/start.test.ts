@@ -8,6 +8,7 @@ import { login } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { ROOT, alive, exited, freePort, killAll, tmpDir, track } from '../helpers/processes.js';
 import { eventually } from '../helpers/eventually.js';
+import { TestRedis } from '../helpers/redis.js';
 
 afterAll(killAll);
 
@@ -210,6 +211,38 @@ describe('npm start: the local cluster', () => {
       } finally {
         // Whatever failed, nothing it started outlives the test.
         for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    },
+  );
+
+  it.skipIf(!hasScript)(
+    'chat-server instance typed in a terminal logs readable lines, and Ctrl-C drains it',
+    async () => {
+      const redis = await TestRedis.start();
+      try {
+        const port = await freePort();
+        const env: NodeJS.ProcessEnv = { ...process.env, ...redis.env(), CHAT_KEY_PREFIX: 'tty:' };
+        delete env.LOG_FORMAT;
+        const cmd = `exec ${process.execPath} ${path.join(ROOT, 'bin/chat-server.js')} instance --port ${port} --host 127.0.0.1 --id tty-1`;
+        const term = track(
+          spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] }),
+        );
+        let screen = '';
+        term.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
+        await eventually(
+          () => expect(stripVTControlCharacters(screen)).toMatch(/INFO.*instance ready/),
+          {
+            what: 'the instance ready, said in words',
+            timeoutMs: 20_000,
+          },
+        );
+        expect(screen).not.toContain('"msg"'); // not JSON
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        term.stdin!.write('\x03'); // Ctrl-C
+        expect((await exited(term)).code).toBe(0);
+        expect(stripVTControlCharacters(screen)).toMatch(/drain/i);
+      } finally {
+        await redis.down();
       }
     },
   );

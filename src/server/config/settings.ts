@@ -315,9 +315,9 @@ export const SERVER_SETTINGS = {
   logFormat: define<string>({
     env: 'LOG_FORMAT',
     program: 'chat-server',
-    schema: text,
+    schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }),
     defaultDoc: 'pretty on a terminal, else JSON',
-    doc: '`json`: JSON lines on stderr even on a terminal',
+    doc: '`json`: JSON lines on stderr even on a terminal; `pretty`: readable lines even when not',
   }),
 } as const;
 

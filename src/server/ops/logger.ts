@@ -13,8 +13,8 @@ function pinoPretty(): typeof PinoPrettyModule {
 }
 
 /**
- * JSON lines to stderr; pretty when stderr is a terminal (and pino-pretty is installed), unless
- * `format` (LOG_FORMAT) is `json`. With `file`, every line goes to that file (JSON, appended)
+ * JSON lines to stderr; pretty when stderr is a terminal, unless `format` (LOG_FORMAT) is
+ * `json`, or always when it is `pretty`. With `file`, every line goes to that file (JSON, appended)
  * and stderr gets only warnings and errors: the local cluster keeps a terminal quiet so.
  */
 export function createLogger(
@@ -23,10 +23,10 @@ export function createLogger(
   format?: string,
   file?: string,
 ): Logger {
-  const pretty = process.stderr.isTTY && format !== 'json';
+  const pretty = format === 'pretty' || (process.stderr.isTTY && format !== 'json');
   if (file) {
     const terminal = pretty
-      ? pinoPretty()({ destination: 2, colorize: true })
+      ? pinoPretty()({ destination: 2, colorize: process.stderr.isTTY })
       : pino.destination(2);
     return pino(
       { level, base: bindings },
@@ -37,11 +37,12 @@ export function createLogger(
     );
   }
   if (pretty) {
-    return pino({
-      level,
-      base: bindings,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } },
-    });
+    // A stream in this thread, not a pino transport: a transport's worker thread loads its
+    // target by path from the package, which the bundle (dist/) does not keep.
+    return pino(
+      { level, base: bindings },
+      pinoPretty()({ destination: 2, colorize: process.stderr.isTTY }),
+    );
   }
   return pino({ level, base: bindings }, pino.destination(2));
 }
