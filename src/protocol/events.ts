@@ -275,4 +275,9 @@ export interface SocketData {
   user: string;
   /** SHA-256 of the session token: the only form in which the server keeps it. */
   sessionHash: string;
+  /**
+   * When the user's account was made (ms): a message older than it was written by an earlier
+   * account of the name (deleted, the name registered again), which this user cannot change.
+   */
+  since: number;
 }

@@ -271,6 +271,56 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
     });
   });
 
+  it('a name registered again after a delete inherits nothing: not the conversations, not the messages', async () => {
+    const { user: bob, client: oldBob } = await connectUser([cluster.nodes[0]!.url], {
+      user: userName('heir'),
+    });
+    const { user: alice, client: aliceClient } = await connectUser([cluster.nodes[1]!.url]);
+    cluster.clients.push(oldBob, aliceClient);
+    const room = `${bob}-pub`;
+    await oldBob.join(room);
+    const said = await oldBob.send(room, 'the old owner speaks');
+    await oldBob.join(`@${alice}`);
+    await aliceClient.join(`@${bob}`);
+    for (const m of [
+      await aliceClient.send(`@${bob}`, 'a secret for bob only'),
+      await oldBob.send(`@${alice}`, 'a private reply'),
+    ]) {
+      await until(aliceClient, () => m.state === 'sent', 20_000, 'the send acked');
+    }
+    await until(oldBob, () => said.state === 'sent', 20_000, 'the send acked');
+    // The old account's messages are older than the new one by more than clocks may differ.
+    await sleep(1100);
+    await adminJson<UserDeleteResult>(via(0, 'user', 'delete', bob), TOKEN);
+    await until(oldBob, () => oldBob.state.kind === 'ended', 10_000, 'old bob ended');
+    // Before the name is taken again: the conversation takes nothing more.
+    const meanwhile = await aliceClient.send(`@${bob}`, 'are you there?');
+    await until(aliceClient, () => meanwhile.state === 'rejected', 20_000, 'the send refused');
+    expect(meanwhile.error).toMatchObject({
+      code: 'not_found',
+      message: `there is no user named ${bob}`,
+    });
+
+    // Someone else registers the name.
+    const { client: newBob } = await connectUser([cluster.nodes[2]!.url], { user: bob });
+    cluster.clients.push(newBob);
+    await newBob.join(`@${alice}`);
+    expect(newBob.rooms.get(`@${alice}`)!.messages.map((m) => m.text)).toEqual([]);
+    const page = await newBob.loadOlder(`@${alice}`);
+    expect(page).toBe(0);
+    expect(newBob.rooms.get(`@${alice}`)!.messages).toEqual([]);
+    // Nor can it change what the old owner said.
+    await newBob.join(room);
+    await expect(newBob.edit(room, said.id!, 'words put in his mouth')).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(newBob.remove(room, said.id!)).rejects.toMatchObject({ code: 'forbidden' });
+    // Its own messages, it can.
+    const mine = await newBob.send(room, 'the new owner speaks');
+    await until(newBob, () => mine.state === 'sent', 20_000, 'the send acked');
+    expect((await newBob.edit(room, mine.id!, 'the new owner, edited')).duplicate).toBe(false);
+  });
+
   it('an account that does not exist: delete, ban, unban and kick exit 1 with a clear line, changing nothing', async () => {
     const ghost = userName('ghost');
     const runs = await Promise.all([

@@ -198,6 +198,8 @@ describe('every Redis code path on a Redis Cluster', () => {
           ack,
         ),
       );
+      // Nothing of the run's users is left behind, their ended sessions neither.
+      expect((await cluster.redis.allKeys()).filter((k) => k.includes('ltslot01'))).toEqual([]);
       const kicked = await call<{ sockets: number }>((ack) =>
         console.emit('admin:kick', { user: bob.user }, ack),
       );

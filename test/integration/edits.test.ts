@@ -200,6 +200,50 @@ describe('edit and delete', () => {
     const again = await ok(ask<SendResult>(s, 'message:edit', req));
     expect(again).toMatchObject({ id: first.id, seq: first.seq, duplicate: true });
   });
+
+  it("a client id names one request: reused for another change, or a send, it is not that one's repeat", async () => {
+    const [a] = cluster.nodes.map((n) => n.url) as [string];
+    const s = await pool.open(a, (await user([a])).token);
+    await ok(ask(s, 'room:join', { room: 'reused' }));
+    const id = cmid();
+    const m = await ok(
+      ask<SendResult>(s, 'message:send', { room: 'reused', text: 'x', clientMsgId: id }),
+    );
+    // The send's id again, for an edit and then a delete of that message: each is done.
+    const edit = await ok(
+      ask<SendResult>(s, 'message:edit', { room: 'reused', id: m.id, text: 'y', clientMsgId: id }),
+    );
+    expect(edit).toMatchObject({ seq: m.seq + 1, duplicate: false });
+    const del = await ok(
+      ask<SendResult>(s, 'message:delete', { room: 'reused', id: m.id, clientMsgId: id }),
+    );
+    expect(del).toMatchObject({ seq: m.seq + 2, duplicate: false });
+    // A send again under it is that send's repeat; a send's id reused by its edit, an edit.
+    const next = await ok(
+      ask<SendResult>(s, 'message:send', { room: 'reused', text: 'z', clientMsgId: id }),
+    );
+    expect(next).toMatchObject({ id: m.id, duplicate: true }); // the send's own repeat
+    const other = cmid();
+    const e2 = await ok(
+      ask<SendResult>(s, 'message:send', { room: 'reused', text: 'w', clientMsgId: other }),
+    );
+    await ok(
+      ask<SendResult>(s, 'message:edit', {
+        room: 'reused',
+        id: e2.id,
+        text: 'w2',
+        clientMsgId: other,
+      }),
+    );
+    const page = await ok(ask<HistoryResult>(s, 'room:history', { room: 'reused' }));
+    expect(page.messages.map((x) => [x.kind, x.text, x.deleted ?? false])).toEqual([
+      ['text', '', true],
+      ['edit', '', true],
+      ['delete', '', false],
+      ['text', 'w2', false],
+      ['edit', 'w2', false],
+    ]);
+  });
 });
 
 describe('search', () => {

@@ -170,6 +170,7 @@ describe.each(BACKENDS)('a page of history in one call (%s)', (backend) => {
       kind: 'edit',
       text: 'm1 again',
       clientMsgId: 'changed-edit-0001',
+      since: 0,
     });
     const after = await history.read('changed', { limit: 5 }, false);
     expect(after.changed).toBe(true);

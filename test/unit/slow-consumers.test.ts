@@ -24,7 +24,7 @@ async function pair(): Promise<{ io: ChatServer; server: ChatSocket; client: Cli
     void io.close();
   });
   const s = await server;
-  s.data = { user: 'alice', sessionHash: 'h' };
+  s.data = { user: 'alice', sessionHash: 'h', since: 0 };
   return { io, server: s, client };
 }
 
@@ -62,7 +62,7 @@ describe('slow consumers', () => {
     const servers: ChatSocket[] = [];
     const all = new Promise<void>((r) =>
       io.on('connection', (s: ChatSocket) => {
-        s.data = { user: `u${servers.length}`, sessionHash: 'h' };
+        s.data = { user: `u${servers.length}`, sessionHash: 'h', since: 0 };
         if (servers.push(s) === 10) r();
       }),
     );

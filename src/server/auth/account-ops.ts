@@ -7,7 +7,8 @@ import {
   type UserList,
 } from '../../protocol/index.js';
 import { parseBan } from './bans.js';
-import type { Keys } from '../redis/keys.js';
+import { roomKeys, type Keys } from '../redis/keys.js';
+import { directUsers } from '../rooms/direct.js';
 import type { RedisConn } from '../redis/clients.js';
 import { END_SESSIONS_LUA, ENDED_SESSION_KEEP_SEC } from './session-scripts.js';
 import { defineScript } from '../redis/scripts.js';
@@ -15,14 +16,15 @@ import { defineScript } from '../redis/scripts.js';
 /**
  * Deletes an account and everything of it in its slot (sessions, index, ban, last seen, read
  * markers, kept rooms, conversations, away message); its sessions stay a while as marks of
- * why they ended (see ENDED_SESSION_KEEP_SEC).
- * KEYS: account, sessions index, ban, seen, marks, rooms, directs, away. ARGV: session prefix.
+ * why they ended (see ENDED_SESSION_KEEP_SEC), or go at once (keep 0).
+ * KEYS: account, sessions index, ban, seen, marks, rooms, directs, away.
+ * ARGV: session prefix, seconds to keep ended sessions.
  * Returns {0} (no such account: nothing changed) or {1, createdAt, hashes of sessions ended}.
  */
 const DELETE_SCRIPT = `${END_SESSIONS_LUA}
 local acc = redis.call('GET', KEYS[1])
 if not acc then return {0} end
-local hashes = end_sessions(KEYS[2], ARGV[1], '${SessionEndReason.AccountDeleted}', ${ENDED_SESSION_KEEP_SEC})
+local hashes = end_sessions(KEYS[2], ARGV[1], '${SessionEndReason.AccountDeleted}', tonumber(ARGV[2]))
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 return {1, tostring(cjson.decode(acc).createdAt), hashes}
 `;
@@ -75,6 +77,7 @@ declare module 'ioredis' {
       directs: string,
       away: string,
       prefix: string,
+      keepEndedSec: number,
     ): Result<[0] | [1, string, string[]], Context>;
     chatAccountBan(
       account: string,
@@ -146,8 +149,11 @@ export class AccountOps {
     return removed;
   }
 
-  /** Like {@link delete}, but a missing account is no error (null). */
-  async remove(user: string): Promise<string[] | null> {
+  /**
+   * Like {@link delete}, but a missing account is no error (null). `keepEnded: false` removes
+   * the ended sessions at once instead of keeping them a while to tell their clients why.
+   */
+  async remove(user: string, opts: { keepEnded?: boolean } = {}): Promise<string[] | null> {
     const { redis, keys } = this;
     const reply = await redis.chatAccountDelete(
       keys.user(user),
@@ -159,10 +165,41 @@ export class AccountOps {
       keys.userDirects(user),
       keys.userAway(user),
       keys.sessionPrefix(user),
+      opts.keepEnded === false ? 0 : ENDED_SESSION_KEEP_SEC,
     );
     if (reply[0] === 0) return null;
     await redis.chatAccountUnlist(keys.users(), user, reply[1]);
+    await this.removeConversations(user);
     return reply[2];
+  }
+
+  /**
+   * Deletes the direct conversations of a deleted account, for both sides: its name is free,
+   * and whoever registers it next must not read what was said to the account before (a
+   * conversation is addressed by the two names). Found in the index of every conversation
+   * (each one written to is there); the peers' lists of conversations forget it too.
+   */
+  private async removeConversations(user: string): Promise<void> {
+    const { redis, keys } = this;
+    const rooms = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, items] = await redis.zscan(keys.directs(), cursor, 'COUNT', 1000);
+      for (let i = 0; i < items.length; i += 2) {
+        if (directUsers(items[i]!)?.includes(user)) rooms.add(items[i]!);
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    await Promise.all(
+      [...rooms].map(async (room) => {
+        const peer = directUsers(room)!.find((u) => u !== user) ?? user;
+        await Promise.all([
+          redis.del(...roomKeys(keys, room)),
+          redis.zrem(keys.userDirects(peer), user),
+        ]);
+      }),
+    );
+    if (rooms.size > 0) await redis.zrem(keys.directs(), ...rooms);
   }
 
   /** Bans the account (for `forMs`, or until unbanned); returns the ended sessions' hashes. */

@@ -25,7 +25,8 @@ export const ENDED_SESSION_KEEP_SEC = 600;
  */
 export const END_SESSIONS_LUA = `
 local function end_session(key, reason, keep)
-  redis.call('SET', key, 'ended:' .. reason, 'XX', 'EX', keep)
+  if keep == 0 then redis.call('DEL', key)
+  else redis.call('SET', key, 'ended:' .. reason, 'XX', 'EX', keep) end
 end
 local function end_sessions(index, prefix, reason, keep)
   local hashes = redis.call('SMEMBERS', index)

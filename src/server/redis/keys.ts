@@ -142,3 +142,16 @@ export function makeKeys(prefix: string): Keys {
     adapterPrefix: () => `${prefix}sio`,
   };
 }
+
+/** Every key a room keeps in its own slot (its dedupe keys expire by themselves). */
+export function roomKeys(keys: Keys, room: string): string[] {
+  return [
+    keys.roomLog(room),
+    keys.roomMeta(room),
+    keys.roomPresence(room),
+    keys.roomPresenceBoots(room),
+    keys.roomTyping(room),
+    keys.roomEdits(room),
+    keys.roomEditOrder(room),
+  ];
+}

@@ -19,9 +19,18 @@ import { defineScript } from '../redis/scripts.js';
  *   `order`: id by time), so a page or a search shows any message as it is now in one
  *   HMGET; states of messages trimmed from the log are forgotten here, a few per change.
  *
+ * A message stored before the sender's account was made (less a second for clocks) was an
+ * earlier account's of the name: not the sender's (-2).
+ *
  * KEYS: log, meta, dedupe, channel, edits, order.
- * ARGV: maxlen, dedupeTtlSec, from, ref, text, kind (edit|delete), clientMsgId, room.
+ * ARGV: maxlen, dedupeTtlSec, from, ref, text, kind (edit|delete), clientMsgId, room, since.
  */
+/**
+ * How far apart the clocks of an instance (an account's creation time) and Redis (a message's
+ * id) may be without a user's own first messages reading as an earlier account's.
+ */
+const SINCE_SLACK_MS = 1000;
+
 const CHANGE_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then return {-1} end
@@ -39,6 +48,7 @@ for i = 1, #f, 2 do
 end
 if kind ~= 'text' and kind ~= 'action' then return {-3} end
 if from ~= ARGV[3] then return {-2} end
+if tonumber(string.match(ARGV[4], '^(%d+)')) < tonumber(ARGV[9]) - ${SINCE_SLACK_MS} then return {-2} end
 local state = redis.call('HGET', KEYS[5], ARGV[4])
 if state and string.match(state, '^[^|]*|d|') then return {-1} end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
@@ -81,6 +91,7 @@ declare module 'ioredis' {
       kind: 'edit' | 'delete',
       cmid: string,
       room: string,
+      since: number,
     ): Result<[number, string?, number?, string?], Context>;
   }
 }
@@ -95,6 +106,8 @@ export interface ChangeInput {
   /** The new text (empty for a delete). */
   text: string;
   clientMsgId: string;
+  /** When the sender's account was made (ms); see the change script. */
+  since: number;
 }
 
 /** Where the change entry was stored, as a send answers. */
@@ -158,12 +171,14 @@ export class Changes {
 
   /** Stores an edit or delete; refusals throw a {@link ChatError} and change nothing. */
   async change(input: ChangeInput): Promise<ChangeResult> {
-    const { room, from, ref, kind, text, clientMsgId } = input;
+    const { room, from, ref, kind, text, clientMsgId, since } = input;
     const k = this.keys;
     const [code, id, seq, epoch] = await this.redis.chatChange(
       k.roomLog(room),
       k.roomMeta(room),
-      k.sendDedupe(room, from, clientMsgId),
+      // Its own key: a client id names one request (this change of this message), so reused
+      // for a send or another change it is that one, not a duplicate of this.
+      k.sendDedupe(room, from, `${kind}:${ref}:${clientMsgId}`),
       k.roomChannel(room),
       k.roomEdits(room),
       k.roomEditOrder(room),
@@ -175,6 +190,7 @@ export class Changes {
       kind,
       clientMsgId,
       room,
+      since,
     );
     if (code < 0 || id === undefined || epoch === undefined) {
       throw REFUSED[code] ?? new Error(`change script answered ${code}`);

@@ -22,10 +22,15 @@ async function change(
   socket: ChatSocket,
   ctx: InstanceContext,
   address: string,
-  input: Omit<ChangeInput, 'room' | 'from'>,
+  input: Omit<ChangeInput, 'room' | 'from' | 'since'>,
 ): Promise<SendResult> {
   const room = joinedRoom(socket, address);
-  const res = await ctx.history.changes.change({ ...input, room, from: socket.data.user });
+  const res = await ctx.history.changes.change({
+    ...input,
+    room,
+    from: socket.data.user,
+    since: socket.data.since,
+  });
   return { id: res.id, seq: res.seq, ts: res.ts, epoch: res.epoch, duplicate: res.duplicate };
 }
 

@@ -278,6 +278,9 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     schema: SendPayload,
     run: async (socket, ctx, { room: address, text, clientMsgId, kind }) => {
       const room = joinedRoom(socket, address);
+      // A conversation joined before its peer's account was deleted takes nothing more (the
+      // conversation is gone, and the name may go to someone else).
+      if (isDirectRoom(room)) await requirePeer(ctx, address);
       const res = await ctx.history.append({
         room,
         from: socket.data.user,

@@ -59,7 +59,11 @@ export function installHandshake(ctx: InstanceContext, http: HttpServer): void {
             ),
           );
         }
-        socket.data = { user: session.user, sessionHash: session.hash };
+        socket.data = {
+          user: session.user,
+          sessionHash: session.hash,
+          since: Number(session.createdAt),
+        };
         // The session is known by its hash from here on: the token itself is not kept in
         // memory for the life of the connection (Socket.IO would hold it in `handshake.auth`).
         delete (socket.handshake.auth as { token?: unknown }).token;

@@ -11,6 +11,7 @@ import { newAccount } from '../auth/accounts.js';
 import type { InstanceContext } from '../context.js';
 import { newToken, sessionRecord } from '../auth/session-tokens.js';
 import { handle } from './boundary.js';
+import { roomKeys } from '../redis/keys.js';
 
 type AdminSocket = Socket<AdminClientToServerEvents, AdminServerToClientEvents>;
 
@@ -73,22 +74,13 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
     async ({ users, rooms }) => {
       const redis = ctx.redis.cmd;
       // Each account with its sessions, ban and last-seen mark, in one script per user.
-      const ended = await Promise.all(users.map((user) => ctx.accountOps.remove(user)));
+      // Their ended sessions are not kept to tell why: nobody will ask.
+      const ended = await Promise.all(
+        users.map((user) => ctx.accountOps.remove(user, { keepEnded: false })),
+      );
       await ctx.sessions.forget(ended.flatMap((h) => h ?? []));
       // A room's keys share its slot: one DEL per room; the room index is another slot.
-      await Promise.all(
-        rooms.map((room) =>
-          redis.del(
-            keys.roomLog(room),
-            keys.roomMeta(room),
-            keys.roomPresence(room),
-            keys.roomPresenceBoots(room),
-            keys.roomTyping(room),
-            keys.roomEdits(room),
-            keys.roomEditOrder(room),
-          ),
-        ),
-      );
+      await Promise.all(rooms.map((room) => redis.del(...roomKeys(keys, room))));
       if (rooms.length > 0) await redis.zrem(keys.rooms(), ...rooms);
       ctx.log.info(
         {
