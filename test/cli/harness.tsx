@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 import { App } from '../../src/cli/tui/components/App.js';
 import { ChatStore, type ChatStoreOptions } from '../../src/cli/tui/state/chat-store.js';
 import { FakeChat, T0 } from './fake-chat.js';
+import { filterInput } from '../../src/cli/tui/stdin-filter.js';
 
 process.env.TZ = 'UTC';
 
@@ -96,7 +97,8 @@ export async function setup(
       });
       app.stdin.write('\r');
     },
-    key: (seq) => app.stdin.write(seq),
+    // Through the filter the real stdin goes through (a complete read: see filterInput).
+    key: (seq) => app.stdin.write(filterInput(seq)),
     bells: () =>
       app.frames.reduce(
         // eslint-disable-next-line no-control-regex

@@ -24,8 +24,12 @@ describe('keys in one read', () => {
     await h.until(() => expect(h!.chat.sent.map((s) => s.text)).toEqual(['abce']));
   });
 
-  it('Ctrl-W, Ctrl-U, Ctrl-A and Enter inside a burst', async () => {
+  it('Ctrl-W (and Alt-Backspace), Ctrl-U, Ctrl-A and Enter inside a burst', async () => {
     h = await setup();
+    // Alt-Backspace (ESC DEL, as xterm and tmux send it) deletes a word as Ctrl-W does.
+    h.key('hello there\x1b\x7f|');
+    await h.until((f) => expect(input(f)).toBe('#lobby> hello |'));
+    h.key('\x15');
     h.key('hello wrold\x17world');
     await h.until((f) => expect(input(f)).toBe('#lobby> hello world'));
     h.key('\x15start over\x01> \r');

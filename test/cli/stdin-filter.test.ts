@@ -12,6 +12,13 @@ describe('stdin filter across reads', () => {
     expect(filterInput(PASTE)).toBe(WANT);
   });
 
+  it('keeps Alt with Enter, Backspace and Tab (ESC and the control key), drops ESC with others', () => {
+    expect(filterInput('a\x1b\rb\x1b\nc\x1b\x7fd\x1b\x08e\x1b\tf')).toBe(
+      'a\x1b\rb\x1b\nc\x1b\x7fd\x1b\x08e\x1b\tf',
+    );
+    expect(filterInput('a\x1b\x01b\x1b\x00c')).toBe('abc');
+  });
+
   it('split at every point, two reads filter exactly like one', () => {
     for (let at = 0; at <= PASTE.length; at++) {
       const f = new InputFilter();

@@ -13,6 +13,12 @@ import { StringDecoder } from 'node:string_decoder';
 /* eslint-disable no-control-regex */
 
 const CSI_KEY_FINALS = new Set(['A', 'B', 'C', 'D', 'E', 'F', 'H', 'P', 'Q', 'R', 'S', 'Z']);
+/**
+ * Alt with a key that sends a control character: Enter (CR; LF when the terminal maps it),
+ * Backspace (DEL or BS), Tab. A terminal that sends Meta as an ESC prefix sends these.
+ */
+const ALT_CONTROL_KEYS = new Set(['\r', '\n', '\x7f', '\x08', '\t']);
+
 /** Keys that end in `~`, and the bracketed-paste markers (200: start, 201: end). */
 const CSI_TILDE_KEYS = new Set([
   1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24, 200, 201,
@@ -90,7 +96,7 @@ function scan(s: string): { out: string; pending: string } {
     } else if (next === 'O' && /^[A-Z]$/.test(s[i + 2]!)) {
       out += s.slice(i, i + 3);
       i += 3;
-    } else if (next >= ' ' && next <= '~') {
+    } else if ((next >= ' ' && next <= '~') || ALT_CONTROL_KEYS.has(next)) {
       out += ch + next; // Alt/Meta + key
       i += 2;
     } else {
