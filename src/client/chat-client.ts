@@ -79,7 +79,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         for (const room of this.rooms.values()) room.typing.clear();
         return this.resume.resync('reconnect');
       },
-      ended: () => this.outbox.failPending(),
+      ended: (why) => this.outbox.failPending(why),
     });
     this.outbox = new Outbox(this.conn, emit, (room) => this.resume.isRejoining(room));
     this.outgoing = this.outbox.outgoing;

@@ -66,8 +66,8 @@ export interface ConnectionHooks {
   listen(socket: ClientSocket): void;
   /** Resumes every room after a reconnect; resolves with the messages recovered. */
   resume(): Promise<number>;
-  /** The session ended: sends still pending will not be answered. */
-  ended(): void;
+  /** The session ended (`why`, as the state says it): no send will be answered or retried. */
+  ended(why: string): void;
 }
 
 /** A server URL's host and port, as people name it (`127.0.0.1:7401`). */
@@ -263,7 +263,7 @@ export class Connection {
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
     if (this.socket) this.discard(this.socket);
-    this.hooks.ended();
+    this.hooks.ended(message);
     this.setState({ kind: 'ended', reason, message });
   }
 

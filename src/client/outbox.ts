@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode } from '../protocol/index.js';
+import { ErrorCode, type ErrorBody } from '../protocol/index.js';
 import { chatAck } from './ack.js';
 import type { Connection } from './connection.js';
 import { isSendRetryable, SendRetry } from './delivery/send-retry.js';
@@ -11,6 +11,11 @@ const newClientMsgId = (): string => randomBytes(12).toString('base64url');
  * Our messages on their way. Each carries a client id chosen once, so a send that failed (or
  * whose ack was lost) is sent again as the same message and the server stores it once.
  */
+/** Why a message was not sent once the session is over (the client will not reconnect). */
+function sessionOver(why: string): ErrorBody {
+  return { code: ErrorCode.Unauthorized, message: `the session ended (${why})` };
+}
+
 export class Outbox {
   readonly outgoing = new Map<string, OutgoingMessage>();
   /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */
@@ -42,6 +47,11 @@ export class Outbox {
 
   private async transmit(out: OutgoingMessage): Promise<OutgoingMessage> {
     const socket = this.conn.socket;
+    if (this.conn.state.kind === 'ended') {
+      // No reconnect will come to send it.
+      this.update(out, { state: 'rejected', error: sessionOver(this.conn.state.message) });
+      return out;
+    }
     if (!socket?.connected || this.conn.state.kind !== 'connected') {
       this.update(out, {
         state: 'failed',
@@ -96,10 +106,16 @@ export class Outbox {
     if (out && out.state !== 'sent') this.update(out, { state: 'sent', id });
   }
 
-  /** The session ended: what is still pending will not be answered. */
-  failPending(): void {
+  /**
+   * The session ended: what is still pending will not be answered, and what waits for a
+   * retry will get none; neither is sent. (One pending may have been stored: its answer is
+   * lost with the connection.)
+   */
+  failPending(why: string): void {
     for (const o of this.outgoing.values()) {
-      if (o.state === 'pending') this.update(o, { state: 'failed' });
+      if (o.state === 'pending' || o.state === 'failed') {
+        this.update(o, { state: 'rejected', error: sessionOver(why) });
+      }
     }
   }
 

@@ -242,6 +242,12 @@ describe('chat-admin user list, user delete, ban, unban on a 3-instance cluster'
         message: `the account "${user}" was deleted by an operator`,
       });
     }
+    // What is typed now is not sent, and says why: no reconnect will come to retry it.
+    const late = await clients[0]!.send(room, 'anyone?');
+    expect(late).toMatchObject({
+      state: 'rejected',
+      error: { message: `the session ended (the account "${user}" was deleted by an operator)` },
+    });
     await refusedEverywhere(tokens);
     // Nothing of it is left in its slot.
     const r = cluster.redis.client();
