@@ -1,7 +1,7 @@
 import type { ClusterStatus } from '../protocol/index.js';
 import type { AdminClient } from './connection.js';
 import { AdminError, ExitCode } from './exit-codes.js';
-import { formatDuration } from './output.js';
+import { formatDuration, plural } from './output.js';
 
 /** What one restart did, as `restart --json` prints it. */
 export interface RestartOutcome {
@@ -112,7 +112,7 @@ export async function requestRestart(
     });
     if (!took) throw err;
   }
-  progress(`${instanceId}: draining (boot ${oldBootId}, ${target.connections} clients to move)`);
+  progress(`${instanceId}: draining (boot ${oldBootId}, ${plural(target.connections, 'client')} to move)`);
   return { instanceId, oldBootId, requestedAt, clientsBefore: before.totals.connections };
 }
 

@@ -74,12 +74,12 @@ describe('chat-admin capacity', () => {
       [['--users', 'many', '--room-size', '5', '--rate', '1'], /--users must be a whole number/],
       [
         ['--users', '10', '--room-size', '50', '--rate', '1'],
-        /roomSize cannot be larger than the number of users/,
+        /--room-size 50 cannot be larger than --users 10/,
       ],
       [['--users', '10', '--room-size', '5', '--rate', '-3'], /--rate must be a number >= 0/],
       [
         ['--users', '10', '--room-size', '5', '--rate', '1', '--headroom', '0'],
-        /--headroom must be a number >= 5/,
+        /--headroom must be a number from 5 to 100, got 0/,
       ],
       [
         ['--users', '10', '--room-size', '5', '--rate', '1', '--headroom', '150'],

@@ -55,8 +55,10 @@ function positive(raw: string): number {
 
 /** A percentage from 5 to 100. */
 function percent(raw: string): number {
-  const n = parseNumber(raw, 5);
-  if (n > 100) throw new Error(`must be a number from 5 to 100, got ${raw}`);
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 5 || n > 100) {
+    throw new Error(`must be a number from 5 to 100, got ${raw}`);
+  }
   return n;
 }
 
@@ -118,13 +120,17 @@ export function capacityCommand(): Command {
     )
     .option('--connects <n>', 'connections made per second in steady state (default 0)')
     .action(async (f: CapacityFlags, cmd: Command) => {
+      const users = flag('users', f.users, (v) => parseCount(v, 1, 10_000_000_000));
+      const roomSize = flag('room-size', f.roomSize, (v) => parseCount(v, 1, 10_000_000_000));
+      if (roomSize > users) {
+        throw new AdminError(
+          ExitCode.Usage,
+          `--room-size ${roomSize} cannot be larger than --users ${users}`,
+        );
+      }
       const question = validated(
         Question,
-        {
-          users: flag('users', f.users, (v) => parseCount(v, 1, 10_000_000_000)),
-          roomSize: flag('room-size', f.roomSize, (v) => parseCount(v, 1, 10_000_000_000)),
-          rate: flag('rate', f.rate, (v) => parseNumber(v)),
-        },
+        { users, roomSize, rate: flag('rate', f.rate, (v) => parseNumber(v)) },
         'plan',
       );
       const d = deployment(f);
