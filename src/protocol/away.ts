@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasVisibleText, isWellFormed, Name } from './schemas.js';
+import { hasVisibleText, isWellFormed, Name, withinUnits } from './schemas.js';
 
 /*
  * Away messages (`/away`): kept by the server per user until cleared, so every client of the
@@ -20,10 +20,15 @@ export const AWAY_QUERY_MAX = 100;
 export const AwaySetPayload = z.strictObject({
   message: z
     .string({ error: 'must be a string' })
-    .max(AWAY_MESSAGE_MAX, `must be at most ${AWAY_MESSAGE_MAX} characters`)
+    .refine(withinUnits(AWAY_MESSAGE_MAX), `must be at most ${AWAY_MESSAGE_MAX} characters`)
     .refine(
       (s) => s.trim() === '' || hasVisibleText(s),
       'must show something (only invisible characters), or be empty to come back',
+    )
+    .refine(
+      // Line breaks and tabs inside become spaces; other control characters are refused.
+      (s) => !/(?![\t\n\v\f\r])\p{Cc}/u.test(s.replace(/^[\s\p{Cc}]+|[\s\p{Cc}]+$/gu, '')),
+      'must not contain control characters',
     )
     .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)')
     .optional(),

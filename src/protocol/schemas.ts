@@ -88,12 +88,21 @@ export function isWellFormed(s: string): boolean {
   return !/[\uD800-\uDFFF]/u.test(s);
 }
 
+/**
+ * Whether text is at most `max` characters as the limits count them: UTF-16 code units, what
+ * `.length` says in JavaScript (an emoji is 2). zod's `.max` counts code points, which let a
+ * text of 2000 emoji (4000 units) through a limit of 2000.
+ */
+export function withinUnits(max: number): (s: string) => boolean {
+  return (s) => s.length <= max;
+}
+
 /** Text shown to people (a message, a broadcast): not blank, no NUL, within `max`. */
 function shownText(max: number) {
   return z
     .string({ error: 'must be a string' })
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
+    .refine(withinUnits(max), `must be at most ${max} characters`)
     .refine(hasVisibleText, 'must not be blank (only spaces, invisible or control characters)')
     .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
     .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)');
@@ -123,7 +132,9 @@ export const LoginRequest = z.strictObject({
   password: z
     .string({ error: 'must be a string' })
     .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-    .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`),
+    .refine(withinUnits(PASSWORD_MAX_LENGTH), `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+    // Hashed as UTF-8, a lone surrogate becomes U+FFFD: other strings would match it.
+    .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)'),
   create: z.boolean({ error: 'must be true or false' }).optional(),
 });
 /** See {@link LoginRequest}. */
@@ -293,9 +304,13 @@ export const AdminBanPayload = z.strictObject({
   reason: z
     .string({ error: 'must be a string' })
     .min(1, 'must not be empty')
-    .max(BAN_REASON_MAX_LENGTH, `must be at most ${BAN_REASON_MAX_LENGTH} characters`)
+    .refine(
+      withinUnits(BAN_REASON_MAX_LENGTH),
+      `must be at most ${BAN_REASON_MAX_LENGTH} characters`,
+    )
     .refine(hasVisibleText, 'must not be blank')
     .refine((s) => !/\p{Cc}/u.test(s), 'must be one line without control characters')
+    .refine(isWellFormed, 'must be valid Unicode (a lone surrogate is not a character)')
     .optional(),
 });
 /** See {@link AdminBanPayload}. */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AdminBanPayload,
   AdminBroadcastPayload,
+  AwaySetPayload,
+  SearchPayload,
   JoinPayload,
   LoginRequest,
   MessageId,
@@ -65,6 +68,34 @@ describe('protocol schemas', () => {
     expect(AdminBroadcastPayload.safeParse({ text: '\u200b' }).success).toBe(false);
     expect(AdminBroadcastPayload.safeParse({ text: 'x'.repeat(501) }).success).toBe(false);
     expect(AdminBroadcastPayload.safeParse({ text: 'maintenance at noon' }).success).toBe(true);
+  });
+
+  it('counts every text limit in UTF-16 units, as documented (an emoji is 2), and refuses lone surrogates and control characters where they would be stored', () => {
+    const send = (text: string) =>
+      SendPayload.safeParse({ room: 'a', text, clientMsgId: 'abcdefgh' }).success;
+    expect(send('😀'.repeat(1000))).toBe(true); // 2000 units
+    expect(send(`${'😀'.repeat(1000)}x`)).toBe(false);
+    expect(send('😀'.repeat(2000))).toBe(false); // 2000 code points, 4000 units
+    expect(AdminBroadcastPayload.safeParse({ text: '😀'.repeat(250) }).success).toBe(true);
+    expect(AdminBroadcastPayload.safeParse({ text: '😀'.repeat(251) }).success).toBe(false);
+    const away = (message: string) => AwaySetPayload.safeParse({ message }).success;
+    expect(away('😀'.repeat(100))).toBe(true);
+    expect(away('😀'.repeat(101))).toBe(false);
+    expect(away('  lunch, back at 2 \n')).toBe(true); // around it: dropped
+    expect(away('two\nlines')).toBe(true); // a line break inside becomes a space
+    for (const inside of ['a\u0000b', 'a\u001b[31mred', 'a\u007fb', 'a\u009bb'])
+      expect(away(inside), JSON.stringify(inside)).toBe(false);
+    const password = (p: string) =>
+      LoginRequest.safeParse({ username: 'abc', password: p }).success;
+    expect(password('abcd😀')).toBe(true);
+    expect(password('abcd\ud800')).toBe(false);
+    expect(password('😀'.repeat(100))).toBe(true);
+    expect(password('😀'.repeat(101))).toBe(false); // 202 units over 200
+    const ban = (reason: string) => AdminBanPayload.safeParse({ user: 'abc', reason }).success;
+    expect(ban('spamming')).toBe(true);
+    expect(ban('x\ud800')).toBe(false);
+    expect(SearchPayload.safeParse({ room: 'a', text: '😀'.repeat(100) }).success).toBe(true);
+    expect(SearchPayload.safeParse({ room: 'a', text: '😀'.repeat(101) }).success).toBe(false);
   });
 
   it('refuses names with anything outside the allowlist', () => {
