@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { notifySequence } from '../../src/cli/tui/state/notify.js';
+import { T0 } from './fake-chat.js';
 import { KEYS, setup, type Harness, plain, tabs } from './harness.js';
 
 let h: Harness | undefined;
@@ -103,6 +104,24 @@ describe('the bell and desktop notifications', () => {
     h.chat.deliver('ops', 'carol', 'me: live again');
     await h.until(() => expect(h!.bells()).toBe(2));
     expect(notifications(h).at(-1)).toBe('777;notify;chat-tui: carol in #ops;me: live again');
+  });
+
+  it('a mention the server listed before it arrived still rings when it does', async () => {
+    // The summary a reconnect asks for can list a mention the rooms' resume has not brought yet.
+    const ts = T0 + 60_000;
+    const early = { id: `${ts}-1`, seq: 1, room: 'dev', from: 'bob', text: 'me: ping', ts };
+    h = await setup({
+      rooms: ['lobby', 'dev'],
+      before: (chat) => {
+        chat.marks = { rooms: [], unread: [], mentions: [{ ...early, kind: 'text' }] };
+      },
+    });
+    expect(h.store.recentMentions.map((m) => m.text)).toEqual(['me: ping']);
+    expect(h.bells()).toBe(0);
+    h.chat.deliver('dev', 'bob', 'me: ping');
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:#dev 1 (1)'));
+    expect(h.bells()).toBe(1);
+    expect(h.store.recentMentions).toHaveLength(1); // listed once
   });
 
   it('osc9: one field, the sender and the text', async () => {

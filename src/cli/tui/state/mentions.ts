@@ -112,10 +112,16 @@ export class MentionLog {
     return n;
   }
 
+  /**
+   * A mention that arrived (once: see {@link arrived}) rings; it is listed unless it is already
+   * (the server's summary can list it before the resume that brings it has: it rings all the
+   * same, as news to this client).
+   */
   private add(r: MentionRecord): void {
-    if (r.id && this.list.some((x) => x.id === r.id && x.room === r.room)) return;
-    this.list.push(r);
-    if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
+    if (!r.id || !this.list.some((x) => x.id === r.id && x.room === r.room)) {
+      this.list.push(r);
+      if (this.list.length > MENTIONS_KEPT) this.list.splice(0, this.list.length - MENTIONS_KEPT);
+    }
     this.ring('mention', r);
   }
 }
