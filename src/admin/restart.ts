@@ -112,7 +112,9 @@ export async function requestRestart(
     });
     if (!took) throw err;
   }
-  progress(`${instanceId}: draining (boot ${oldBootId}, ${plural(target.connections, 'client')} to move)`);
+  progress(
+    `${instanceId}: draining (boot ${oldBootId}, ${plural(target.connections, 'client')} to move)`,
+  );
   return { instanceId, oldBootId, requestedAt, clientsBefore: before.totals.connections };
 }
 

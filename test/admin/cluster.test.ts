@@ -221,6 +221,31 @@ describe('chat-admin on a 3-instance cluster', () => {
     expect(rooms.map((r) => r.name)).not.toContain('nosuch');
   });
 
+  it('answers an event it does not know with bad_request, as the chat namespace does', async () => {
+    const s = io(`${cluster.nodes[0]!.url}${ADMIN_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { adminToken: TEST_ENV.CHAT_ADMIN_TOKEN },
+      forceNew: true,
+    });
+    try {
+      for (const event of ['nonexistent', 'room:join']) {
+        const res = await new Promise<Result<unknown>>((resolve, reject) =>
+          s
+            .timeout(5000)
+            .emit(event as 'admin:status', {}, (err: Error | null, r: Result<unknown>) =>
+              err ? reject(err) : resolve(r),
+            ),
+        );
+        expect(res).toEqual({
+          ok: false,
+          error: { code: 'bad_request', message: `unknown event "${event}"` },
+        });
+      }
+    } finally {
+      s.close();
+    }
+  });
+
   it('rooms --json lists rooms with members', async () => {
     const { rooms } = await adminJson<{ rooms: { name: string; members: string[] }[] }>(
       [...server(0), 'rooms'],

@@ -19,6 +19,7 @@ beforeAll(async () => {
     CHAT_UNAUTH_CONN_PER_IP: '5',
     CHAT_HEADERS_TIMEOUT_MS: '1000',
     CHAT_REQUEST_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'debug',
   })) as [TestInstance];
 });
 afterAll(async () => {
@@ -115,5 +116,30 @@ describe('slow and piled-up connections are bounded', () => {
     );
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
     expect(ms).toBeLessThan(4000);
+    // A body cut short (here by the timeout; below by the client going) is ordinary: a debug
+    // line, not an error with a stack.
+    const cut = (): Record<string, unknown>[] =>
+      node.log.lines.filter((l) => l.msg === 'request body cut short');
+    await node.log.waitCount((l) => l.msg === 'request body cut short', 1);
+    const gone = net.connect({ port: node.port, host: '127.0.0.1', localAddress: '127.0.0.4' });
+    socks.push(gone);
+    gone.on('error', () => undefined);
+    await new Promise<void>((r) => gone.once('connect', () => r()));
+    // `100 Continue` says the request is in the server's hands (Node sends it as it passes the
+    // request on): the client goes after that, partway through its body.
+    const continued = new Promise<void>((r) =>
+      gone.on('data', (d: Buffer) => {
+        if (d.toString().startsWith('HTTP/1.1 100')) r();
+      }),
+    );
+    gone.write(
+      'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n',
+    );
+    await continued;
+    gone.write('{"us');
+    gone.destroy();
+    await node.log.waitCount((l) => l.msg === 'request body cut short', 2);
+    expect(cut()).toHaveLength(2);
+    expect(node.log.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 });

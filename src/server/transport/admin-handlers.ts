@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Namespace } from 'socket.io';
 import {
@@ -89,6 +90,22 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
     const deps = { log: ctx.log, metrics: ctx.metrics };
     /** Every admin action is logged once with its outcome, failures included. */
     const audited = auditor(ctx, socket);
+    // An event no handler takes is answered, as the chat namespace answers one (a client's
+    // ack would otherwise wait for its timeout).
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const name = String(event);
+      if ((socket as unknown as EventEmitter).listenerCount(name) > 0) return;
+      const ack = args.at(-1);
+      if (typeof ack !== 'function') return;
+      ctx.metrics.rejected.inc({ code: ErrorCode.BadRequest });
+      (ack as (r: unknown) => void)({
+        ok: false,
+        error: {
+          code: ErrorCode.BadRequest,
+          message: `unknown event ${JSON.stringify(name).slice(0, 60)}`,
+        },
+      });
+    });
     registerLoadtestHandlers(socket, ctx);
     registerUserAdminHandlers(socket, ctx);
 

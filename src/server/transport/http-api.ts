@@ -23,6 +23,12 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** How much of a refused body is read and dropped before its connection is cut off. */
 const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The request's body never came whole: the client went away mid-body, or the server's own
+ * request timeout ended it (Node answered 408). Ordinary, nobody to answer: not an error.
+ */
+class BodyAborted extends Error {}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -71,7 +77,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(new BodyAborted(err.message)));
   });
 }
 
@@ -279,6 +285,11 @@ export function createRequestHandler(
     run().then(
       (body) => send(res, 200, body, headers),
       (err: unknown) => {
+        if (err instanceof BodyAborted) {
+          ctx.log.debug({ path, err: err.message }, 'request body cut short');
+          res.destroy();
+          return;
+        }
         if (err instanceof LoginRefused) {
           return send(
             res,
