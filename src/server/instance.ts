@@ -75,27 +75,37 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
     throw new Error(`cannot use Redis at ${where}: ${(err as Error).message}`);
   }
   try {
-    await ensureIdFree(redis.cmd, keys, cfg.instanceId, () => ({
-      id: cfg.instanceId,
-      bootId,
-      state: 'ready',
-      host: cfg.host,
-      hostname: os.hostname(),
-      port: cfg.port,
-      pid: process.pid,
-      startedAt,
-      uptimeSec: 0,
-      connections: 0,
-      rooms: 0,
-      msgsInPerSec: 0,
-      msgsOutPerSec: 0,
-      rssBytes: process.memoryUsage.rss(),
-      heapUsedBytes: 0,
-      loopLagMs: 0,
-      redisOk: true,
-      version: VERSION,
-      updatedAt: Date.now(),
-    }));
+    await ensureIdFree(
+      redis.cmd,
+      keys,
+      cfg.instanceId,
+      () => ({
+        id: cfg.instanceId,
+        bootId,
+        state: 'ready',
+        host: cfg.host,
+        hostname: os.hostname(),
+        port: cfg.port,
+        pid: process.pid,
+        startedAt,
+        uptimeSec: 0,
+        connections: 0,
+        rooms: 0,
+        msgsInPerSec: 0,
+        msgsOutPerSec: 0,
+        rssBytes: process.memoryUsage.rss(),
+        heapUsedBytes: 0,
+        loopLagMs: 0,
+        redisOk: true,
+        version: VERSION,
+        updatedAt: Date.now(),
+      }),
+      (found, forMs) =>
+        log.info(
+          { bootId: found.bootId, pid: found.pid, host: found.hostname ?? found.host },
+          `instance id "${cfg.instanceId}" has a status another process wrote: waiting up to ${forMs / 1000} s to see whether it is still written (a live instance) or expires (one gone)`,
+        ),
+    );
   } catch (err) {
     await quitAll(redis);
     throw err;

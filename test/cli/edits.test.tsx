@@ -169,6 +169,22 @@ describe('/search and /jump', () => {
     expect(plain(h.frame())).toMatch(/^\d\d:\d\d alice: START of the hit/m);
   });
 
+  it('/jump to a hit that /clear hid shows it, and what the clear hid', async () => {
+    h = await setup();
+    for (let i = 1; i <= 5; i++) h.chat.deliver('lobby', 'bob', `recent ${i}`);
+    await h.enter('/clear');
+    await h.until((f) => expect(plain(f)).not.toContain('recent 3'));
+    const target = h.chat.rooms.get('lobby')!.messages[2]!;
+    h.chat.searchAnswers.push({ hits: [target], scanned: 5 });
+    await h.enter('/search recent 3');
+    await h.until((f) => expect(plain(f)).toContain('1. '));
+    await h.enter('/jump 1');
+    await h.until((f) => {
+      expect(plain(f)).toMatch(/^\d\d:\d\d bob: recent 3/m);
+      expect(plain(f)).toContain('showing what /clear hid');
+    });
+  });
+
   it('keeps at most 200 hits, and says so rather than listing more', async () => {
     h = await setup();
     for (let step = 0; step < 5; step++)

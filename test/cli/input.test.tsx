@@ -135,6 +135,12 @@ describe('input line and commands', () => {
     });
     h.chat.deliver('lobby', 'bob', 'new talk');
     await h.until((f) => expect(f).toContain('bob: new talk'));
+    // Up past the top of the cleared screen brings back what it hid.
+    h.key(KEYS.pageUp);
+    await h.until((f) => {
+      expect(f).toContain('bob: old talk');
+      expect(f).toContain('showing what /clear hid');
+    });
   });
 
   it('unknown commands get a helpful line and send nothing', async () => {

@@ -48,4 +48,28 @@ describe('flood penalty', () => {
       expect(await handshakeOutcome(n.url, { token })).toBe('rate_limited');
     }
   });
+
+  it("one user's sockets on an instance share its rate: more sockets are not more messages", async () => {
+    const [a] = cluster.nodes;
+    const { token } = await login(a!.url, userName('many'), 'password-1');
+    const sockets = await Promise.all([0, 1, 2].map(() => connected(rawSocket(a!.url, { token }))));
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      sockets.flatMap((s) =>
+        Array.from(
+          { length: 30 },
+          (_, i) =>
+            new Promise<boolean>((resolve) =>
+              s.emit('sys:ping', { t: i }, (r: { ok: boolean }) => resolve(r.ok)),
+            ),
+        ),
+      ),
+    );
+    const secs = (performance.now() - t0) / 1000;
+    for (const s of sockets) s.close();
+    const ok = answers.filter(Boolean).length;
+    // The burst (40) and what the rate (20/s) refilled meanwhile: not 90, 30 per socket.
+    expect(ok).toBeGreaterThanOrEqual(40);
+    expect(ok).toBeLessThanOrEqual(40 + Math.ceil(20 * secs));
+  });
 });

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireClusterLock } from '../../src/server/local-cluster/cluster-lock.js';
@@ -8,6 +9,7 @@ import {
   pidRuns,
   takeLockFile,
 } from '../../src/server/local-cluster/redis-lock.js';
+import { eventually } from '../helpers/eventually.js';
 import { tmpDir } from '../helpers/processes.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -45,6 +47,31 @@ describe('the private Redis lock', () => {
     expect(lock.supervisorPid).toBe(process.pid);
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ address: '/run/redis.sock' });
+  });
+});
+
+describe('whether a pid runs', () => {
+  it('a process killed and not yet reaped by its parent (a zombie) does not', async () => {
+    // sh starts a sleep in the background and becomes another sleep, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 100 & echo $!; exec sleep 1000'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const child = Number(
+        await new Promise<string>((resolve) =>
+          parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
+        ),
+      );
+      expect(pidRuns(child)).toBe(true);
+      process.kill(child, 'SIGKILL');
+      await eventually(() => expect(readFileSync(`/proc/${child}/stat`, 'utf8')).toMatch(/\) Z /), {
+        what: 'the killed sleep a zombie',
+      });
+      expect(pidRuns(child)).toBe(false);
+      expect(pidRuns(parent.pid!)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
 

@@ -186,13 +186,13 @@ export const SERVER_SETTINGS = {
   rateLimitPerSec: count(
     'CHAT_RATE_PER_SEC',
     20,
-    'per-socket token bucket for all events: rate (at least 1)',
+    "token bucket for all events, one per user on each instance (the user's sockets there share it): rate (at least 1)",
     { min: 1 },
   ),
   rateLimitBurst: count(
     'CHAT_RATE_BURST',
     40,
-    'per-socket token bucket for all events: burst (at least 1)',
+    "token bucket for all events, one per user on each instance (the user's sockets there share it): burst (at least 1)",
     { min: 1 },
   ),
   maxRoomsPerSocket: count(

@@ -26,12 +26,26 @@ export function pidRuns(pid: number, program?: string): boolean {
     // EPERM: it runs, as someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A process killed whose parent has not reaped it yet still answers signals: a zombie
+  // (state Z in /proc) runs nothing.
+  if (isZombie(pid)) return false;
   if (!program) return true;
   try {
     // A pid reused by an unrelated process after a reboot or a long time is not a Redis.
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(program);
   } catch {
     return true; // no /proc (macOS): trust the pid
+  }
+}
+
+/** Whether /proc says `pid` is a zombie (false where there is no /proc). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ...`: comm may hold spaces and parentheses, the state follows the last.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

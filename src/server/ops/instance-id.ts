@@ -41,6 +41,8 @@ export async function ensureIdFree(
   keys: Keys,
   id: string,
   claim: () => InstanceStatus,
+  /** Told once when the start waits to see whether the status found is still written. */
+  waiting: (found: InstanceStatus, forMs: number) => void = () => undefined,
   sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 ): Promise<void> {
   const key = keys.instance(id);
@@ -78,6 +80,7 @@ export async function ensureIdFree(
     return take(firstRaw);
   }
   const until = Date.now() + STATUS_TTL_MS + 1000;
+  waiting(first, STATUS_TTL_MS + 1000);
   let seen: string | null = firstRaw;
   while (Date.now() < until) {
     await sleep(LOOK_AGAIN_MS);

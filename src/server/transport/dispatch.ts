@@ -55,8 +55,20 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
   const chat = io.of('/');
   metrics.connectedSockets = () => chat.sockets.size;
   metrics.roomFramesJoinedSoFar = () => roomFrameWrites.joined;
+  /**
+   * One token bucket per user on this instance, shared by the user's sockets here: a rate
+   * limit per socket let one session open 30 sockets and store 1000 messages a second.
+   */
+  const buckets = new Map<string, { bucket: TokenBucket; sockets: number }>();
   const serve = (socket: ChatSocket): void => {
-    const bucket = new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    const user = socket.data.user;
+    let shared = buckets.get(user);
+    if (!shared) {
+      shared = { bucket: new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst), sockets: 0 };
+      buckets.set(user, shared);
+    }
+    shared.sockets++;
+    const { bucket } = shared;
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
     void socket.join(userRoomOf(socket.data.user));
@@ -104,6 +116,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       }
     });
     socket.on('disconnecting', () => {
+      if (--shared.sockets === 0) buckets.delete(user);
       onSocketGone(socket, ctx).catch((err: unknown) =>
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
       );

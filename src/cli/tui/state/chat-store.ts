@@ -698,6 +698,8 @@ export class ChatStore implements CommandHost {
     const i = this.order.indexOf(room);
     this.order.splice(i, 1);
     this.local.drop(room);
+    // Joined again, the room starts afresh: nothing of it is hidden.
+    this.cleared.delete(room);
     this.scrolls.drop(room);
     this.reads.drop(room);
     this.presence.drop(room);
@@ -769,6 +771,12 @@ export class ChatStore implements CommandHost {
     // What was in view counts too: a page down can go past a mark that was on screen.
     const seen = new Set(inView());
     const atTop = this.scrolls.scroll(room, pages, layout, height);
+    if (atTop && this.cleared.has(room)) {
+      // Up past the top of a cleared screen: what /clear hid comes back, as a terminal's
+      // scrollback does after Ctrl-L (older history loads from there as usual).
+      this.unclear(room);
+      return;
+    }
     if (this.client.state.kind === 'connected') {
       // At the top: fetch older history from the server.
       if (atTop) {
@@ -977,6 +985,7 @@ export class ChatStore implements CommandHost {
     if (!r.has(id)) {
       return this.info('that message is older than what this room holds: PgUp loads older ones');
     }
+    this.revealCleared(room, id);
     if (r.messages.at(-1)?.id !== id) this.scrolls.anchorTo(room, id, id);
     this.changed();
   }
@@ -1025,6 +1034,7 @@ export class ChatStore implements CommandHost {
     const i = this.order.indexOf(room);
     if (i < 0) return;
     this.switchTo(i);
+    this.revealCleared(room, id);
     const msgs = this.client.rooms.get(room)?.messages ?? [];
     const at = msgs.findIndex((m) => m.id === id);
     const below = at < 0 ? undefined : msgs[Math.min(msgs.length - 1, at + 3)];
@@ -1037,6 +1047,18 @@ export class ChatStore implements CommandHost {
   /** `/clear`: hides what the active room shows so far. */
   clearScreen(): void {
     this.clearIn(this.active);
+  }
+
+  /** A message asked for (a jump) that `/clear` hid: the clear is lifted to show it. */
+  private revealCleared(room: string, id: string): void {
+    const cleared = this.cleared.get(room)?.id;
+    if (cleared !== undefined && compareIds(id, cleared) <= 0) this.unclear(room);
+  }
+
+  /** Shows again what `/clear` hid in a room, and says so. */
+  private unclear(room: string): void {
+    this.cleared.delete(room);
+    this.addLine(room, 'info', 'showing what /clear hid');
   }
 
   private clearIn(name: string | undefined): void {
