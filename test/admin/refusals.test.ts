@@ -1,5 +1,7 @@
+import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Notice } from '../../src/protocol/index.js';
+import { io } from 'socket.io-client';
+import { ADMIN_NAMESPACE, type Notice } from '../../src/protocol/index.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import { TEST_ENV, connectUser, useCluster } from '../helpers/cluster.js';
 import { freePort, tmpDir } from '../helpers/processes.js';
@@ -57,6 +59,46 @@ describe('chat-admin refuses', () => {
     const none = await runAdmin([...server(0), 'status']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no admin token/);
+  });
+
+  it('an address that keeps guessing the token is slowed and no longer logged line by line; the right token still connects', async () => {
+    const node = cluster.nodes[1]!;
+    const from = '127.0.0.77';
+    const attempt = (adminToken: string) =>
+      new Promise<string>((resolve) => {
+        const s = io(`${node.url}${ADMIN_NAMESPACE}`, {
+          transports: ['websocket'],
+          auth: { adminToken },
+          reconnection: false,
+          forceNew: true,
+          // From an address of its own, so other tests' refusals do not count.
+          agent: new http.Agent({ localAddress: from }) as unknown as string,
+        });
+        s.once('connect', () => {
+          s.close();
+          resolve('connected');
+        });
+        s.once('connect_error', (err: Error & { data?: { code?: string } }) => {
+          s.close();
+          resolve(err.data?.code ?? err.message);
+        });
+      });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 14; i++) outcomes.push(await attempt(`guess-${i}`));
+    expect(outcomes).toEqual([
+      ...Array<string>(10).fill('unauthorized'),
+      ...Array<string>(4).fill('rate_limited'),
+    ]);
+    expect(await attempt(TEST_ENV.CHAT_ADMIN_TOKEN!)).toBe('connected');
+    const mine = (l: Record<string, unknown>): boolean => l.from === from;
+    await node.log.waitCount(
+      (l) => mine(l) && /too many wrong admin tokens/.test(String(l.msg)),
+      1,
+    );
+    const refusedLines = node.log.lines.filter(
+      (l) => mine(l) && l.msg === 'admin connection refused',
+    );
+    expect(refusedLines).toHaveLength(10);
   });
 
   it('an unreachable server exits 3 with a clear line', async () => {

@@ -178,7 +178,11 @@ describe('chat-server start, driven through its public port', () => {
         ['--server', via, ...token, 'restart', '--all', '--json'],
         adminEnv(),
       );
-      expect(r.code, r.stderr).toBe(0);
+      // What the supervisor said meanwhile (instances started again) goes with a failure.
+      expect(
+        r.code,
+        `${r.stderr}\n--- chat-server start:\n${cluster.out.slice(-12).join('\n')}`,
+      ).toBe(0);
       const { restarted } = JSON.parse(r.stdout) as { restarted: RestartOutcome[] };
       expect(restarted.map((x) => x.instanceId).sort()).toEqual(['chat-1', 'chat-2', 'chat-3']);
       // Never all at once: the progress shows at most two draining before one is back.
@@ -197,6 +201,57 @@ describe('chat-server start, driven through its public port', () => {
     for (const m of moving) await until(m.client, () => m.client.connected, 20_000, 'back');
     for (const m of moving) m.client.close();
   }, 120_000);
+
+  it('a connection kept alive after one request does not carry the next to the wrong instance', async () => {
+    /** One HTTP request through the public port: status, body, instance, Connection header. */
+    const ask = (
+      agent: http.Agent | false,
+      method: string,
+      pathAndQuery: string,
+      body?: string,
+    ): Promise<{ status: number; body: string; instance: string; connection: string }> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${cluster.url}${pathAndQuery}`, { method, agent }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode!,
+              body: text,
+              instance: String(res.headers['x-chat-instance'] ?? ''),
+              connection: String(res.headers.connection ?? ''),
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    // A client that keeps its connection (fetch, a browser): its first request lands on X.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await ask(agent, 'GET', '/healthz');
+      expect(first.status).toBe(200);
+      expect(first.connection).toBe('close');
+      // A long-polling session of another instance.
+      let sid: string | undefined;
+      for (let i = 0; i < 30 && !sid; i++) {
+        const open = await ask(false, 'GET', '/socket.io/?EIO=4&transport=polling');
+        const id = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
+        if (!id.startsWith(`${first.instance}.`)) sid = id;
+      }
+      expect(sid, 'a session of another instance').toBeDefined();
+      // Sent on the same agent: a new connection, routed by its session, is answered.
+      const sent = await ask(
+        agent,
+        'POST',
+        `/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid!)}`,
+        '6',
+      );
+      expect(sent).toMatchObject({ status: 200, body: 'ok' });
+    } finally {
+      agent.destroy();
+    }
+  });
 
   it('a forged X-Forwarded-For gets no extra login attempts', async () => {
     const statuses = await forgedLogins(cluster.url, '127.0.0.2', LOGIN_LIMIT + 3, 'forger');

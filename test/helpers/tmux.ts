@@ -109,8 +109,12 @@ export class TmuxPanes {
     const env = [`CHAT_TUI_CONFIG_DIR=${configDir}`, 'TZ=UTC', 'TERM=xterm-256color'];
     const run = `env ${env.join(' ')} ${process.execPath} ${this.bin} ${args.join(' ')}`;
     // The shell stays (sleeping) after chat-tui exits, so its last words stay on screen.
-    const script = `${run}; echo "chat-tui exited with $?"; exec sleep 600`;
-    this.tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), script);
+    this.run(name, `${run}; echo "chat-tui exited with $?"; exec sleep 600`, size);
+  }
+
+  /** Runs a shell command in a new session of the given size (ended by {@link close}). */
+  run(name: string, command: string, size = { x: 80, y: 24 }): void {
+    this.tmux('new-session', '-d', '-s', name, '-x', String(size.x), '-y', String(size.y), command);
     this.shellPids.push(Number(this.info(name, '#{pane_pid}')));
   }
 

@@ -10,7 +10,6 @@ import { hashToken } from '../../src/server/auth/sessions.js';
 
 let redis: TestRedis;
 let nodes: TestInstance[];
-let token: string;
 const sockets: RawSocket[] = [];
 
 // Production limits here: 20 events/s with bursts of 40, cut off after 100 refusals in a row.
@@ -23,15 +22,19 @@ beforeAll(async () => {
     CHAT_FLOOD_PENALTY_MS: '2000',
     CHAT_LOGIN_PER_IP_PER_MIN: '30',
   });
-  token = (await login(nodes[0]!.url, userName('bad'), 'password-1')).token;
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
   await killAll();
 });
 
+/**
+ * A socket of a user of its own: a user's sockets on an instance share one rate limit, so a
+ * test's requests must not spend another's.
+ */
 async function open(url = nodes[0]!.url): Promise<RawSocket> {
-  const s = await connected(rawSocket(url, { token }));
+  const own = (await login(nodes[0]!.url, userName('bad'), 'password-1')).token;
+  const s = await connected(rawSocket(url, { token: own }));
   sockets.push(s);
   return s;
 }

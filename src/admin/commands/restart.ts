@@ -98,11 +98,18 @@ export function restartCommand(): Command {
             ? `rolling restart of ${targets.join(', ')}`
             : `restarting ${targets.join(', ')}, at most ${limit} at a time`,
         );
-        const result: PoolResult = await restartPool(client, targets, limit, {
-          timeoutMs: flags.timeout,
-          waitForClients: Boolean(flags.rolling),
-          progress,
-        });
+        const opts = { timeoutMs: flags.timeout, waitForClients: Boolean(flags.rolling), progress };
+        // The instance answering us goes once every other is back: its drain moves our
+        // connection, to an instance whose address the status we read last has (one still
+        // restarting would have none yet).
+        const others = targets.filter((id) => ours(id) === 0);
+        const last = targets.filter((id) => ours(id) === 1);
+        const result: PoolResult = await restartPool(client, others, limit, opts);
+        if (!result.failure && last.length > 0) {
+          const after = await restartPool(client, last, 1, opts);
+          result.done.push(...after.done);
+          if (after.failure) result.failure = after.failure;
+        }
         report(ctx.out, result, flags.json);
         if (result.failure) throw result.failure.error;
       });

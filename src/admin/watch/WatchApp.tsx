@@ -1,4 +1,5 @@
-import { useApp, useInput, useStdout } from 'ink';
+import { Box, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useState } from 'react';
 import type { StatusDocument } from '../status-document.js';
 import { StatusView } from './StatusView.js';
 import { useStatusPoll } from './use-status-poll.js';
@@ -20,6 +21,15 @@ export function WatchApp({
 }: WatchAppProps): React.JSX.Element {
   const { exit } = useApp();
   const { stdout } = useStdout();
+  // Drawn as tall as the terminal: Ink then redraws each frame whole (clear, then the frame)
+  // rather than erasing as many rows as it last wrote, which a resize had rewrapped (old
+  // headers were left above the new frame). Once a second, that costs nothing worth saving.
+  const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  useEffect(() => {
+    const resized = (): void => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+    stdout.on('resize', resized);
+    return () => void stdout.off('resize', resized);
+  }, [stdout]);
   const { state, now } = useStatusPoll(fetchStatus, intervalMs);
   useInput((input, key) => {
     if (input === 'q' || key.escape) {
@@ -27,5 +37,9 @@ export function WatchApp({
       exit();
     }
   });
-  return <StatusView server={server} state={state} now={now} width={stdout.columns || 80} />;
+  return (
+    <Box flexDirection="column" height={size.rows}>
+      <StatusView server={server} state={state} now={now} width={size.columns} />
+    </Box>
+  );
 }

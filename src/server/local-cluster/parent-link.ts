@@ -26,9 +26,23 @@ export function acceptHandoffs(http: HttpServer, supervised: boolean): Handoffs 
     open: 0,
     stop: () => void process.off('message', onParentMessage),
   };
+  /**
+   * The connections the supervisor handed over. It routed each by its first request; a client
+   * that kept it open for the next (HTTP keep-alive: fetch, browsers) would send a long-polling
+   * request of a session of another instance here ("Session ID unknown"). So an HTTP request on
+   * one is answered with `Connection: close`: the next request comes on a new connection, and
+   * is routed by what it says. (A WebSocket upgrade keeps its connection, which is its own.)
+   */
+  const handed = new WeakSet<NetSocket>();
+  if (supervised) {
+    http.prependListener('request', (req, res) => {
+      if (handed.has(req.socket)) res.shouldKeepAlive = false;
+    });
+  }
   const onParentMessage = (msg: SupervisorMessage, handle?: unknown): void => {
     if (msg?.type === 'conn' && handle) {
       const sock = handle as NetSocket;
+      handed.add(sock);
       h.received++;
       h.open++;
       sock.once('close', () => h.open--);

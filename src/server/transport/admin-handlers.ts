@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { ADMIN_FAILURE_WINDOW_MS, AdminGuesses } from '../auth/admin-guesses.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Namespace } from 'socket.io';
 import {
@@ -70,18 +71,35 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
   // Socket.IO types every namespace with the server's event maps; the admin namespace has
   // its own, declared in the protocol, so it is re-typed here once.
   const nsp = ctx.io.of(ADMIN_NAMESPACE) as unknown as AdminNamespace;
+  const guesses = new AdminGuesses();
   nsp.use((socket, next) => {
     const auth = socket.handshake.auth as { adminToken?: unknown } | undefined;
     const from = socket.handshake.address;
-    const fail = (code: ErrorCode, message: string): void => {
-      ctx.log.warn({ action: 'admin:connect', from, outcome: code }, 'admin connection refused');
+    const fail = (code: ErrorCode, message: string, logged = true): void => {
+      if (logged) {
+        ctx.log.warn({ action: 'admin:connect', from, outcome: code }, 'admin connection refused');
+      }
       next(Object.assign(new Error(message), { data: { code } }));
     };
     if (!ctx.cfg.adminToken) {
       return fail(ErrorCode.Forbidden, 'the admin API is disabled: set CHAT_ADMIN_TOKEN');
     }
     if (!tokenMatches(auth?.adminToken, ctx.cfg.adminToken)) {
-      return fail(ErrorCode.Unauthorized, 'wrong or missing admin token');
+      const logged = guesses.failed(from);
+      if (!guesses.blocked(from)) {
+        return fail(ErrorCode.Unauthorized, 'wrong or missing admin token');
+      }
+      if (logged) {
+        ctx.log.warn(
+          { action: 'admin:connect', from },
+          `too many wrong admin tokens from this address: its refusals are not logged for ${ADMIN_FAILURE_WINDOW_MS / 1000} s`,
+        );
+      }
+      return fail(
+        ErrorCode.RateLimited,
+        'too many wrong admin tokens from this address: slow down',
+        false,
+      );
     }
     next();
   });
