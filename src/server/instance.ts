@@ -43,7 +43,7 @@ import {
 } from './redis/clients.js';
 import { Sessions } from './auth/sessions.js';
 import { SocketEndings } from './auth/socket-endings.js';
-import { RateCounter, StatusReporter } from './ops/status.js';
+import { RateCounter, StatusReporter, startingStatus } from './ops/status.js';
 import { RedisLiveness } from './redis/liveness.js';
 import { registerAdminNamespace, registerInterServer } from './transport/admin-handlers.js';
 import { VERSION } from '../shared/version.js';
@@ -79,27 +79,17 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       redis.cmd,
       keys,
       cfg.instanceId,
-      () => ({
-        id: cfg.instanceId,
-        bootId,
-        state: 'ready',
-        host: cfg.host,
-        hostname: os.hostname(),
-        port: cfg.port,
-        pid: process.pid,
-        startedAt,
-        uptimeSec: 0,
-        connections: 0,
-        rooms: 0,
-        msgsInPerSec: 0,
-        msgsOutPerSec: 0,
-        rssBytes: process.memoryUsage.rss(),
-        heapUsedBytes: 0,
-        loopLagMs: 0,
-        redisOk: true,
-        version: VERSION,
-        updatedAt: Date.now(),
-      }),
+      () =>
+        startingStatus({
+          id: cfg.instanceId,
+          bootId,
+          host: cfg.host,
+          hostname: os.hostname(),
+          port: cfg.port,
+          pid: process.pid,
+          startedAt,
+          version: VERSION,
+        }),
       (found, forMs) =>
         log.info(
           { bootId: found.bootId, pid: found.pid, host: found.hostname ?? found.host },

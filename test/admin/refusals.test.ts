@@ -1,7 +1,6 @@
-import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { io } from 'socket.io-client';
-import { ADMIN_NAMESPACE, type Notice } from '../../src/protocol/index.js';
+import type { Notice } from '../../src/protocol/index.js';
+import { adminHandshake } from '../helpers/raw.js';
 import type { StatusDocument } from '../../src/admin/status-document.js';
 import { TEST_ENV, connectUser, useCluster } from '../helpers/cluster.js';
 import { freePort, tmpDir } from '../helpers/processes.js';
@@ -64,25 +63,8 @@ describe('chat-admin refuses', () => {
   it('an address that keeps guessing the token is slowed and no longer logged line by line; the right token still connects', async () => {
     const node = cluster.nodes[1]!;
     const from = '127.0.0.77';
-    const attempt = (adminToken: string) =>
-      new Promise<string>((resolve) => {
-        const s = io(`${node.url}${ADMIN_NAMESPACE}`, {
-          transports: ['websocket'],
-          auth: { adminToken },
-          reconnection: false,
-          forceNew: true,
-          // From an address of its own, so other tests' refusals do not count.
-          agent: new http.Agent({ localAddress: from }) as unknown as string,
-        });
-        s.once('connect', () => {
-          s.close();
-          resolve('connected');
-        });
-        s.once('connect_error', (err: Error & { data?: { code?: string } }) => {
-          s.close();
-          resolve(err.data?.code ?? err.message);
-        });
-      });
+    // From an address of its own, so other tests' refusals do not count.
+    const attempt = (adminToken: string) => adminHandshake(node.url, { adminToken }, from);
     const outcomes: string[] = [];
     for (let i = 0; i < 14; i++) outcomes.push(await attempt(`guess-${i}`));
     expect(outcomes).toEqual([

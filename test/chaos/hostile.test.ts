@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import type { ApiError } from '../../src/client/api.js';
 import { login, logout } from '../../src/client/api.js';
 import { ChatClient } from '../../src/client/chat-client.js';
-import { ADMIN_NAMESPACE, type Result } from '../../src/protocol/index.js';
+import type { Result } from '../../src/protocol/index.js';
 import { TEST_ENV, TestInstance, connectUser, sessionKey, until } from '../helpers/cluster.js';
 import {
   ROOT,
@@ -19,8 +19,7 @@ import {
   track,
 } from '../helpers/processes.js';
 import { loginFrom } from '../helpers/http.js';
-import { connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
-import { io } from 'socket.io-client';
+import { adminHandshake, connected, handshakeOutcome, rawSocket } from '../helpers/raw.js';
 import { KEY_LAYOUT, scanAll } from '../helpers/redis.js';
 import { ChaosCluster, record } from './harness.js';
 
@@ -434,23 +433,7 @@ describe('chaos: hostile input', () => {
   it('18. admin calls without a token, with a wrong one and with a user session are refused and logged', async () => {
     const url = cluster.urls[1]!;
     const { token } = await login(url, 'pretender', 'password-1');
-    const attempt = (auth: Record<string, unknown>) =>
-      new Promise<string>((resolve) => {
-        const s = io(`${url}${ADMIN_NAMESPACE}`, {
-          transports: ['websocket'],
-          auth,
-          reconnection: false,
-          forceNew: true,
-        });
-        s.once('connect', () => {
-          s.close();
-          resolve('connected');
-        });
-        s.once('connect_error', (err: Error & { data?: { code?: string } }) => {
-          s.close();
-          resolve(err.data?.code ?? err.message);
-        });
-      });
+    const attempt = (auth: Record<string, unknown>) => adminHandshake(url, auth);
     const outcomes = {
       none: await attempt({}),
       wrong: await attempt({ adminToken: 'wrong-token' }),

@@ -1,9 +1,11 @@
+import http from 'node:http';
 import { login } from '../../src/client/api.js';
 import { io, type Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  Result,
-  ServerToClientEvents,
+import {
+  ADMIN_NAMESPACE,
+  type ClientToServerEvents,
+  type Result,
+  type ServerToClientEvents,
 } from '../../src/protocol/index.js';
 
 export type RawSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -37,6 +39,35 @@ export async function handshakeOutcome(
   } finally {
     s.close();
   }
+}
+
+/**
+ * How a handshake on the admin namespace ends: 'connected', or the code it is refused with
+ * (its message when it has none). `localAddress`: made from that loopback address.
+ */
+export function adminHandshake(
+  url: string,
+  auth: Record<string, unknown>,
+  localAddress?: string,
+): Promise<string> {
+  return new Promise((resolve) => {
+    const s = io(`${url}${ADMIN_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth,
+      reconnection: false,
+      forceNew: true,
+      // engine.io-client hands `agent` to `ws`; its type says what a browser build takes.
+      ...(localAddress ? { agent: new http.Agent({ localAddress }) as unknown as string } : {}),
+    });
+    s.once('connect', () => {
+      s.close();
+      resolve('connected');
+    });
+    s.once('connect_error', (err: Error & { data?: { code?: string } }) => {
+      s.close();
+      resolve(err.data?.code ?? err.message);
+    });
+  });
 }
 
 /** Emits any event (well-formed or not) and resolves with its ack. */

@@ -1,33 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceStatus } from '../../src/protocol/index.js';
 import { ensureIdFree, IdInUseError } from '../../src/server/ops/instance-id.js';
-import { RateCounter, StatusReporter } from '../../src/server/ops/status.js';
+import { RateCounter, StatusReporter, startingStatus } from '../../src/server/ops/status.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { startInstances, useCluster } from '../helpers/cluster.js';
 
-/** A status as an instance `boot` would write it, started at `startedAt`. */
-const statusOf = (boot: string, startedAt: number): InstanceStatus => ({
-  id: 'twin',
-  bootId: boot,
-  state: 'ready',
-  host: '127.0.0.1',
-  hostname: 'elsewhere',
-  port: 1,
-  pid: 1,
-  startedAt,
-  uptimeSec: 0,
-  connections: 0,
-  rooms: 0,
-  msgsInPerSec: 0,
-  msgsOutPerSec: 0,
-  rssBytes: 0,
-  heapUsedBytes: 0,
-  loopLagMs: 0,
-  redisOk: true,
-  version: '0',
-  updatedAt: Date.now(),
-});
+/** A status as an instance `boot` would claim its id with, started at `startedAt`. */
+const statusOf = (boot: string, startedAt: number): InstanceStatus =>
+  startingStatus({
+    id: 'twin',
+    bootId: boot,
+    host: '127.0.0.1',
+    hostname: 'elsewhere',
+    port: 1,
+    pid: 1,
+    startedAt,
+    version: '0',
+  });
 
 const ENV = { CHAT_KEY_PREFIX: 'dup:' };
 const cluster = useCluster(1, ENV);

@@ -11,6 +11,8 @@ export class TokenBucket {
   private last: number;
   /** Rejections since the last time the bucket had tokens to spare. */
   strikes = 0;
+  /** The sockets that share it (one user's on an instance): it goes with the last. */
+  holders = 0;
 
   constructor(
     private readonly perSec: number,

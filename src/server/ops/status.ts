@@ -125,6 +125,28 @@ export function yieldsTo(me: InstanceStatus, other: InstanceStatus): boolean {
   return other.bootId < me.bootId;
 }
 
+/** The status of an instance just starting: its id claimed, nothing served or measured yet. */
+export function startingStatus(
+  s: Pick<InstanceStatus, 'id' | 'bootId' | 'host' | 'port' | 'pid' | 'startedAt' | 'version'> & {
+    hostname?: string;
+  },
+): InstanceStatus {
+  return {
+    ...s,
+    state: 'ready',
+    uptimeSec: 0,
+    connections: 0,
+    rooms: 0,
+    msgsInPerSec: 0,
+    msgsOutPerSec: 0,
+    rssBytes: process.memoryUsage.rss(),
+    heapUsedBytes: 0,
+    loopLagMs: 0,
+    redisOk: true,
+    updatedAt: Date.now(),
+  };
+}
+
 /** Builds this instance's status document and writes it to Redis. */
 export class StatusReporter {
   private readonly lag = new LoopLag();

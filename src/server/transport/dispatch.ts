@@ -59,16 +59,11 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
    * One token bucket per user on this instance, shared by the user's sockets here: a rate
    * limit per socket let one session open 30 sockets and store 1000 messages a second.
    */
-  const buckets = new Map<string, { bucket: TokenBucket; sockets: number }>();
+  const buckets = new Map<string, TokenBucket>();
   const serve = (socket: ChatSocket): void => {
     const user = socket.data.user;
-    let shared = buckets.get(user);
-    if (!shared) {
-      shared = { bucket: new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst), sockets: 0 };
-      buckets.set(user, shared);
-    }
-    shared.sockets++;
-    const { bucket } = shared;
+    const bucket = buckets.get(user) ?? new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
+    if (bucket.holders++ === 0) buckets.set(user, bucket);
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
     void socket.join(userRoomOf(socket.data.user));
@@ -116,7 +111,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       }
     });
     socket.on('disconnecting', () => {
-      if (--shared.sockets === 0) buckets.delete(user);
+      if (--bucket.holders === 0) buckets.delete(user);
       onSocketGone(socket, ctx).catch((err: unknown) =>
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
       );
