@@ -78,6 +78,27 @@ describe.each(BACKENDS)('a page of history in one call (%s)', (backend) => {
       false,
     );
     expect(texts(both)).toEqual(['m12']);
+
+    // The newest id itself is up to date; one past it is no position the room gave out (a
+    // forged or corrupted cursor): the newest page, unrecoverable, as for another epoch.
+    const upToDate = await history.read('pages', q({ since: ids[11]!, limit: 4 }), false);
+    expect(texts(upToDate)).toEqual([]);
+    expect(upToDate.unrecoverable).toBe(false);
+    const [ms, seq] = ids[11]!.split('-');
+    for (const future of [`${ms}-${Number(seq) + 1}`, `${Number(ms) + 1}-0`, '99999999999999-0']) {
+      const forged = await history.read('pages', q({ since: future, limit: 3 }), false);
+      expect(forged.unrecoverable, future).toBe(true);
+      expect(texts(forged)).toEqual(['m10', 'm11', 'm12']);
+    }
+    // A room with no message yet has no position to resume from either.
+    await history.read('empty-room', { limit: 1 }, true);
+    const { epoch: fresh } = (await history.read('empty-room', { limit: 1 }, false)).meta!;
+    const none = await history.read(
+      'empty-room',
+      { since: ids[0]!, epoch: fresh, limit: 3 },
+      false,
+    );
+    expect(none.unrecoverable).toBe(true);
   });
 
   it('gives back every message as it was sent, whatever its characters', async () => {

@@ -73,6 +73,22 @@ if ARGV[3] ~= '' and ARGV[3] ~= meta[2] and (since ~= '' or before ~= '') then
   stale = 1
   since, before = '', ''
 end
+if since ~= '' then
+  -- A position past the newest message the room ever had is none it gave out (a forged or
+  -- corrupted cursor): read as stale, or the client would drop every message up to it.
+  local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+  local sms, sseq = string.match(since, '^(%d+)-(%d+)$')
+  local past = newest == nil
+  if newest then
+    local nms, nseq = string.match(newest[1], '^(%d+)-(%d+)$')
+    sms, sseq, nms, nseq = tonumber(sms), tonumber(sseq), tonumber(nms), tonumber(nseq)
+    past = sms > nms or (sms == nms and sseq > nseq)
+  end
+  if past then
+    stale = 1
+    since = ''
+  end
+end
 local limit = tonumber(ARGV[6])
 local entries, kept, oldest = nil, 0, false
 if since ~= '' then
@@ -299,8 +315,8 @@ export class History {
    * in it was ever changed, in one round trip (see {@link PAGE_SCRIPT}): after `since`
    * (exclusive; `truncated` when `since` itself is no longer kept and older than what is, so
    * messages after it may have been trimmed away), before `before` (exclusive, for scrolling
-   * back), or the newest `limit`. A position of another epoch than the room's reads the
-   * newest page (`unrecoverable`). With `make` (a join) a room without an epoch gets one.
+   * back), or the newest `limit`. A position of another epoch than the room's, or a `since`
+   * past the newest message the room has, reads the newest page (`unrecoverable`). With `make` (a join) a room without an epoch gets one.
    */
   async read(room: string, q: PageQuery, make: true): Promise<PageRead<RoomMeta>>;
   async read(room: string, q: PageQuery, make: false): Promise<PageRead<RoomMeta | undefined>>;
