@@ -225,7 +225,7 @@ export type DeletePayload = z.infer<typeof DeletePayload>;
 
 /**
  * `room:search`: messages of the room's kept history whose current text contains `text`
- * (case-insensitive), newest first, starting before `before` (exclusive; the newest when
+ * (ignoring case and accents: see searchFold), newest first, starting before `before` (exclusive; the newest when
  * absent). One request reads at most SEARCH_SCAN_MAX entries; the answer's `next` is where
  * the next request continues.
  */

@@ -134,6 +134,21 @@ function parseState(raw: string | null): State | undefined {
   return { rev: raw.slice(0, a), deleted: raw.slice(a + 1, b) === 'd', text: raw.slice(b + 1) };
 }
 
+/**
+ * Text as search compares it: case and accents set aside, and written forms of one text made
+ * one (NFC and NFD, `ß` and `ss`, `İ` and `i`). ASCII, most of what is searched, takes only
+ * the lower-casing.
+ */
+export function searchFold(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .toLowerCase();
+}
+
 /** Whether a message is a change (an `edit` or `delete` entry) rather than something said. */
 export const isChange = (m: ChatMessage): boolean => m.kind === 'edit' || m.kind === 'delete';
 
@@ -253,11 +268,11 @@ export class Changes {
     const said = entries.map((e) => toMessage(room, e)).filter((m) => !isChange(m));
     await this.fold(room, said);
     const byId = new Map(said.map((m) => [m.id, m]));
-    const want = needle.toLowerCase();
+    const want = searchFold(needle);
     const hits: ChatMessage[] = [];
     for (let i = 0; i < entries.length; i++) {
       const m = byId.get(entries[i]![0]);
-      if (!m || m.deleted || !m.text.toLowerCase().includes(want)) continue;
+      if (!m || m.deleted || !searchFold(m.text).includes(want)) continue;
       hits.push(m);
       if (hits.length === limit) {
         // Stopped early: the next step starts right after this hit.
