@@ -1,4 +1,4 @@
-import type { ChatMessage, Result } from '../protocol/index.js';
+import { ErrorCode, type ChatMessage, type Result } from '../protocol/index.js';
 import { chatAck } from './ack.js';
 import { changeOf } from './changes.js';
 import type { Connection } from './connection.js';
@@ -13,6 +13,10 @@ import type { Gap } from './delivery/seq-cursor.js';
 import type { Outbox } from './outbox.js';
 import type { RoomState } from './room-state.js';
 import type { ClientSocket, Emit } from './types.js';
+
+/** How often, and after how long (times the attempt), a resume asks again when rate-limited. */
+const RATE_LIMITED_TRIES = 8;
+const RATE_LIMITED_WAIT_MS = 250;
 
 /**
  * Keeps every joined room whole: live messages are taken in id order, each once; a hole,
@@ -172,6 +176,27 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   }
 
   /**
+   * {@link catchUp} of a resume, asked again when the server says to slow down: a user's
+   * clients share one rate on an instance, and two of them resuming many rooms at once can
+   * outrun its burst. Given up (thrown) on any other error, or after a while of it.
+   */
+  private async catchUpPaced(
+    room: RoomState,
+    socket: ClientSocket,
+    join: boolean,
+  ): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.catchUp(room, socket, join, true);
+      } catch (err) {
+        const limited = (err as { code?: string }).code === ErrorCode.RateLimited;
+        if (!limited || attempt >= RATE_LIMITED_TRIES || this.conn.socket !== socket) throw err;
+        await new Promise((r) => setTimeout(r, RATE_LIMITED_WAIT_MS * attempt));
+      }
+    }
+  }
+
+  /**
    * Whether a reconnect is still joining `room` again: a send to it now would reach the
    * server before the join and be refused (`not_member`), so it waits for the resume.
    */
@@ -192,7 +217,7 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
         if (!socket) return 0;
         for (const room of this.rooms.values()) {
           try {
-            total += await this.catchUp(room, socket, why === 'reconnect', true);
+            total += await this.catchUpPaced(room, socket, why === 'reconnect');
           } catch {
             // The connection went away mid-resume; the next connect resumes again.
             return total;

@@ -221,8 +221,8 @@ export async function startInstance(cfg: InstanceConfig, log: Logger): Promise<R
       roomsVersion: () => ctx.presence.roomsVersion(),
       redisOk: () => liveness.answering(),
       yieldId: (other) => {
-        // Two live instances under one id: the later to start goes, and says why (exit 78,
-        // which a supervisor does not restart).
+        // Two live instances under one id: the later to start goes, and says why (exit 78; a
+        // process manager that starts it again has it refused while the other lives).
         log.error(
           { other: { bootId: other.bootId, pid: other.pid, host: other.hostname ?? other.host } },
           `instance id "${cfg.instanceId}" is in use by another live instance that started first: draining and exiting; give this one another id (--id, CHAT_INSTANCE_ID)`,

@@ -23,6 +23,11 @@ export class TokenBucket {
     this.last = this.now();
   }
 
+  /** Whether the bucket has half its burst or more to spare: nobody is pressing on it. */
+  get calm(): boolean {
+    return this.tokens >= this.burst / 2;
+  }
+
   /** Takes one token; false when the bucket is empty. */
   take(): boolean {
     const t = this.now();

@@ -125,7 +125,11 @@ export function yieldsTo(me: InstanceStatus, other: InstanceStatus): boolean {
   return other.bootId < me.bootId;
 }
 
-/** The status of an instance just starting: its id claimed, nothing served or measured yet. */
+/**
+ * The status of an instance just starting: its id claimed, nothing served or measured yet.
+ * Written at time 0, it is never listed (a status is read only while fresh): a console must
+ * not take a claim for an instance that is ready, nor its port 0 for one to connect to.
+ */
 export function startingStatus(
   s: Pick<InstanceStatus, 'id' | 'bootId' | 'host' | 'port' | 'pid' | 'startedAt' | 'version'> & {
     hostname?: string;
@@ -143,7 +147,7 @@ export function startingStatus(
     heapUsedBytes: 0,
     loopLagMs: 0,
     redisOk: true,
-    updatedAt: Date.now(),
+    updatedAt: 0,
   };
 }
 
@@ -205,6 +209,8 @@ export class StatusReporter {
    * failover to an empty replica), and whatever this instance trusts of it must be checked.
    */
   async publish(): Promise<boolean> {
+    // Yielded to a twin: the key is the other's now.
+    if (this.yielded) return false;
     const s = this.snapshot();
     const version = this.src.roomsVersion?.();
     // The room set is rewritten when it changed (or cannot tell), else only kept alive: an
@@ -251,7 +257,10 @@ export class StatusReporter {
     } catch {
       return;
     }
-    if (!other || other.bootId === mine.bootId || !yieldsTo(mine, other)) return;
+    if (!other || other.bootId === mine.bootId) return;
+    // The other rewrote the room set the key shares: this one's is written again next beat.
+    this.roomsWritten = undefined;
+    if (!yieldsTo(mine, other)) return;
     this.yielded = true;
     this.src.yieldId(other);
   }
@@ -266,6 +275,7 @@ export class StatusReporter {
 
   /** Removes this instance's status at once (a clean exit should not linger for seconds). */
   async withdraw(): Promise<void> {
+    if (this.yielded) return;
     // Only if the key is still ours: a replacement with the same id may already be up.
     const raw = await this.redis.get(this.keys.instance(this.src.id));
     if (raw && (JSON.parse(raw) as InstanceStatus).bootId === this.src.bootId) {

@@ -66,6 +66,12 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
     if (bucket.holders++ === 0) buckets.set(user, bucket);
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
+    /**
+     * This socket's refusals since the bucket was last calm: the rate is the user's, the cut-off
+     * the socket's own (a quiet client beside a flooding script of the same user is refused
+     * while the script floods, and is not the one cut off for it).
+     */
+    let strikes = 0;
     void socket.join(userRoomOf(socket.data.user));
     socket.use((packet) => {
       if (cutOff) return;
@@ -76,9 +82,12 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
         if (typeof ack === 'function')
           (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
       };
-      if (!bucket.take()) {
+      if (bucket.take()) {
+        if (bucket.calm) strikes = 0;
+      } else {
+        strikes++;
         answer(ErrorCode.RateLimited, 'slow down: too many requests');
-        if (bucket.strikes >= cfg.floodDisconnectAfter) {
+        if (strikes >= cfg.floodDisconnectAfter) {
           // Once per socket: the packets it had already sent are not each worth a line, and
           // are dropped unread from here on. The penalty is stored before the socket is cut:
           // a flooder that reconnects the moment it is cut finds it already in place.

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '../../src/client/chat-client.js';
+import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+let nodes: TestInstance[];
+const clients: ChatClient[] = [];
+
+// A burst of 10 events: a resume of 15 rooms outruns it.
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(2, redis.url, {
+    CHAT_RATE_BURST: '10',
+    CHAT_RATE_PER_SEC: '20',
+    CHAT_KEY_PREFIX: 'paced:',
+  });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await killAll();
+  await redis.down();
+});
+
+/** Joins `room`, asking again while the server says to slow down (the test's own pace). */
+async function joinPaced(client: ChatClient, room: string): Promise<void> {
+  for (;;) {
+    try {
+      await client.join(room);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'rate_limited') throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+describe('a resume that outruns the rate', () => {
+  it('asks again when told to slow down, and resumes every room', async () => {
+    const [home, other] = nodes as [TestInstance, TestInstance];
+    const { client: me } = await connectUser([home.url, other.url]);
+    const { client: bob } = await connectUser([other.url]);
+    clients.push(me, bob);
+    const rooms = Array.from({ length: 15 }, (_, i) => `paced-${i}`);
+    for (const room of rooms) {
+      await joinPaced(me, room);
+      await joinPaced(bob, room);
+    }
+    // Its instance stops answering; bob writes in every room; then it dies.
+    process.kill(home.pid, 'SIGSTOP');
+    for (const room of rooms) {
+      const sent = await bob.send(room, `missed in ${room}`);
+      await until(bob, () => sent.state === 'sent', 20_000, 'the send acked');
+      // bob's own pace: one message per room stays within his rate.
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await home.kill('SIGKILL');
+    await until(
+      me,
+      () =>
+        rooms.every((room) =>
+          me.rooms.get(room)!.messages.some((m) => m.text === `missed in ${room}`),
+        ),
+      30_000,
+      'every room resumed',
+    );
+    expect(me.welcome?.instanceId).toBe(other.id);
+  });
+});
