@@ -80,12 +80,22 @@ export class Outbox {
     if (res.ok) {
       this.retry.succeeded();
       this.update(out, { state: 'sent', id: res.data.id });
+    } else if (this.endedWhy() !== undefined) {
+      // The session ended while it was out (its answer lost with the connection): no retry
+      // will come. It may have been stored; the line says not sent, as failPending did.
+      this.update(out, { state: 'rejected', error: sessionOver(this.endedWhy()!) });
     } else {
       const retry = isSendRetryable(res.error.code);
       this.update(out, { state: retry ? 'failed' : 'rejected', error: res.error });
       if (retry) this.scheduleRetry();
     }
     return out;
+  }
+
+  /** Why the session ended, once it has (read afresh: it changes while a send is out). */
+  private endedWhy(): string | undefined {
+    const s = this.conn.state as { kind: string; message?: string };
+    return s.kind === 'ended' ? (s.message ?? 'ended') : undefined;
   }
 
   private scheduleRetry(): void {

@@ -60,17 +60,15 @@ describe('chat-admin refuses', () => {
     expect(none.stderr).toMatch(/no admin token/);
   });
 
-  it('an address that keeps guessing the token is slowed and no longer logged line by line; the right token still connects', async () => {
+  it('an address that keeps guessing the token is no longer logged line by line; the right token still connects', async () => {
     const node = cluster.nodes[1]!;
     const from = '127.0.0.77';
     // From an address of its own, so other tests' refusals do not count.
     const attempt = (adminToken: string) => adminHandshake(node.url, { adminToken }, from);
     const outcomes: string[] = [];
     for (let i = 0; i < 14; i++) outcomes.push(await attempt(`guess-${i}`));
-    expect(outcomes).toEqual([
-      ...Array<string>(10).fill('unauthorized'),
-      ...Array<string>(4).fill('rate_limited'),
-    ]);
+    // Each one refused as a wrong token (the console exits 1 on it), the right one connects.
+    expect(outcomes).toEqual(Array<string>(14).fill('unauthorized'));
     expect(await attempt(TEST_ENV.CHAT_ADMIN_TOKEN!)).toBe('connected');
     const mine = (l: Record<string, unknown>): boolean => l.from === from;
     await node.log.waitCount(

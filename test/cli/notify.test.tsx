@@ -106,6 +106,22 @@ describe('the bell and desktop notifications', () => {
     expect(notifications(h).at(-1)).toBe('777;notify;chat-tui: carol in #ops;me: live again');
   });
 
+  it('a reconnect whose summary is refused while connected still rings what its resume brought', async () => {
+    h = await setup({ rooms: ['lobby', 'dev'] });
+    h.chat.setState({ kind: 'reconnecting', attempt: 1, inMs: 0, reason: 'chat-1 went away' });
+    h.chat.marksError = 'storage is unavailable right now';
+    h.chat.setState({
+      kind: 'connected',
+      server: h.chat.server,
+      instanceId: 'chat-2',
+      bootId: 'b2',
+    });
+    h.chat.deliver('dev', 'bob', 'me: you missed this');
+    await h.until(() => expect(h!.bells()).toBe(1));
+    h.chat.deliver('dev', 'bob', 'me: and this, live');
+    await h.until(() => expect(h!.bells()).toBe(2));
+  });
+
   it('a mention the server listed before it arrived still rings when it does', async () => {
     // The summary a reconnect asks for can list a mention the rooms' resume has not brought yet.
     const ts = T0 + 60_000;

@@ -46,6 +46,9 @@ describe('away messages', () => {
     ]);
 
     // A new message keeps the away period; a new connection of bob's sees it.
+    // Control characters around it go as white space does; inside they are refused.
+    const bell = await setAway(bob.s, { message: '\u0007\u001b still at lunch \u0007' });
+    expect(bell.away).toMatchObject({ message: 'still at lunch' });
     const again = await setAway(bob.s, { message: 'still at lunch' });
     expect(again.away).toEqual({ user: bob.name, message: 'still at lunch', since });
     const bob2 = await pool.open(cluster.nodes[1]!.url, bob.token);

@@ -95,11 +95,8 @@ export function registerAdminNamespace(ctx: InstanceContext): void {
           `too many wrong admin tokens from this address: its refusals are not logged for ${ADMIN_FAILURE_WINDOW_MS / 1000} s`,
         );
       }
-      return fail(
-        ErrorCode.RateLimited,
-        'too many wrong admin tokens from this address: slow down',
-        false,
-      );
+      // Still `unauthorized` (the console exits 1 on it, as on any wrong token), unlogged.
+      return fail(ErrorCode.Unauthorized, 'wrong or missing admin token', false);
     }
     next();
   });

@@ -15,7 +15,8 @@ export const AWAY_HANDLERS: Pick<Table, 'away:set' | 'away:get'> = {
     schema: AwaySetPayload,
     run: async (socket, ctx, { message }) => {
       // One line: line breaks and runs of white space become one space.
-      const text = message?.replace(/\s+/g, ' ').trim();
+      // Control characters around it go as white space does (the schema refuses them inside).
+      const text = message?.replace(/^[\s\p{Cc}]+|[\s\p{Cc}]+$/gu, '').replace(/\s+/g, ' ');
       return { away: await away(ctx).set(socket.data.user, text || undefined, Date.now()) };
     },
   },

@@ -595,8 +595,9 @@ export class ChatStore implements CommandHost {
     try {
       await openUnread(this, await fetchSummary(this), this.restoreHooks, new Set(this.order));
     } catch {
-      // Down again: the next connect asks again.
-      this.wasDown = true;
+      // Down again: the next connect asks again. (Refused while connected, a Redis failover
+      // say, it is not asked again: what the rooms' resume brings is still told below.)
+      if (this.client.state.kind !== 'connected') this.wasDown = true;
     }
     // The rooms' resume (begun before the connection was told) has recovered what it missed.
     await this.client.settled();

@@ -38,7 +38,13 @@ export class LocalLines {
     this.rooms.set(room, lines);
     const line = { n: ++this.n, tone, text, ts, after };
     let at = lines.length;
-    while (at > 0 && drawnAfter(lines[at - 1]!.after, after)) at--;
+    // Anchored alike, a line told late goes before those of later moments.
+    while (
+      at > 0 &&
+      (drawnAfter(lines[at - 1]!.after, after) ||
+        (lines[at - 1]!.after === after && lines[at - 1]!.ts > ts))
+    )
+      at--;
     lines.splice(at, 0, line);
     if (lines.length > KEPT) lines.splice(0, lines.length - KEPT);
   }
