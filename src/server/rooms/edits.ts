@@ -142,11 +142,7 @@ function parseState(raw: string | null): State | undefined {
 export function searchFold(s: string): string {
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
-  return s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toUpperCase()
-    .toLowerCase();
+  return s.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().toLowerCase();
 }
 
 /** Whether a message is a change (an `edit` or `delete` entry) rather than something said. */
