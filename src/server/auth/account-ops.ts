@@ -2,13 +2,14 @@ import type { Result } from 'ioredis';
 import {
   ChatError,
   ErrorCode,
+  MARKS_ROOMS_MAX,
   SessionEndReason,
   type Ban,
   type UserList,
 } from '../../protocol/index.js';
 import { parseBan } from './bans.js';
 import { roomKeys, type Keys } from '../redis/keys.js';
-import { directUsers } from '../rooms/direct.js';
+import { directRoom, directUsers } from '../rooms/direct.js';
 import type { RedisConn } from '../redis/clients.js';
 import { END_SESSIONS_LUA, ENDED_SESSION_KEEP_SEC } from './session-scripts.js';
 import { defineScript } from '../redis/scripts.js';
@@ -153,8 +154,14 @@ export class AccountOps {
    * Like {@link delete}, but a missing account is no error (null). `keepEnded: false` removes
    * the ended sessions at once instead of keeping them a while to tell their clients why.
    */
-  async remove(user: string, opts: { keepEnded?: boolean } = {}): Promise<string[] | null> {
+  async remove(
+    user: string,
+    opts: { keepEnded?: boolean; conversations?: boolean } = {},
+  ): Promise<string[] | null> {
     const { redis, keys } = this;
+    // Its peers, read before the account's keys go: where its conversations are.
+    const peers =
+      opts.conversations === false ? [] : await redis.zrange(keys.userDirects(user), '0', '-1');
     const reply = await redis.chatAccountDelete(
       keys.user(user),
       keys.userSessions(user),
@@ -169,27 +176,30 @@ export class AccountOps {
     );
     if (reply[0] === 0) return null;
     await redis.chatAccountUnlist(keys.users(), user, reply[1]);
-    await this.removeConversations(user);
+    if (opts.conversations !== false) await this.removeConversations(user, peers);
     return reply[2];
   }
 
   /**
    * Deletes the direct conversations of a deleted account, for both sides: its name is free,
    * and whoever registers it next must not read what was said to the account before (a
-   * conversation is addressed by the two names). Found in the index of every conversation
-   * (each one written to is there); the peers' lists of conversations forget it too.
+   * conversation is addressed by the two names). Found from the account's own list of peers
+   * (every conversation written to is on it); a list at its cap may have lost the oldest, and
+   * only then is the index of every conversation read through. The peers' lists forget it.
    */
-  private async removeConversations(user: string): Promise<void> {
+  private async removeConversations(user: string, peers: string[]): Promise<void> {
     const { redis, keys } = this;
-    const rooms = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, items] = await redis.zscan(keys.directs(), cursor, 'COUNT', 1000);
-      for (let i = 0; i < items.length; i += 2) {
-        if (directUsers(items[i]!)?.includes(user)) rooms.add(items[i]!);
-      }
-      cursor = next;
-    } while (cursor !== '0');
+    const rooms = new Set(peers.map((peer) => directRoom(user, peer)));
+    if (peers.length >= MARKS_ROOMS_MAX) {
+      let cursor = '0';
+      do {
+        const [next, items] = await redis.zscan(keys.directs(), cursor, 'COUNT', 1000);
+        for (let i = 0; i < items.length; i += 2) {
+          if (directUsers(items[i]!)?.includes(user)) rooms.add(items[i]!);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
     await Promise.all(
       [...rooms].map(async (room) => {
         const peer = directUsers(room)!.find((u) => u !== user) ?? user;

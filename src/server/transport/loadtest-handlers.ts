@@ -76,7 +76,10 @@ export function registerLoadtestHandlers(socket: AdminSocket, ctx: InstanceConte
       // Each account with its sessions, ban and last-seen mark, in one script per user.
       // Their ended sessions are not kept to tell why: nobody will ask.
       const ended = await Promise.all(
-        users.map((user) => ctx.accountOps.remove(user, { keepEnded: false })),
+        // Load-test users write in rooms only: no conversation to look for.
+        users.map((user) =>
+          ctx.accountOps.remove(user, { keepEnded: false, conversations: false }),
+        ),
       );
       await ctx.sessions.forget(ended.flatMap((h) => h ?? []));
       // A room's keys share its slot: one DEL per room; the room index is another slot.
