@@ -14,7 +14,10 @@ export async function serverSilence(
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await res.body?.cancel();
-    return res.ok ? undefined : `${url} answered ${res.status}: not a chat-tui server`;
+    // A redirect (to https, say) is something answering there: not worth a warning.
+    return res.ok || (res.status >= 300 && res.status < 400)
+      ? undefined
+      : `${url} answered ${res.status}: not a chat-tui server`;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError') return `no answer from ${url} in ${timeoutMs / 1000} s`;

@@ -86,6 +86,10 @@ describe('chat-admin capacity', () => {
         /--headroom must be a number from 5 to 100/,
       ],
       [
+        ['--users', '10', '--room-size', '5', '--rate', '1', '--headroom', '5e1'],
+        /--headroom must be a number from 5 to 100, got 5e1/,
+      ],
+      [
         ['--users', '10', '--room-size', '5', '--rate', '1', '--host-memory', '0'],
         /--host-memory must be a number > 0/,
       ],

@@ -101,6 +101,18 @@ describe('a lock file', () => {
     expect(readdirSync(dir)).toEqual(['x.lock']);
   });
 
+  it('waits out a breaker left moments ago by a start that died, then takes the lock', () => {
+    const dir = tmpDir('lock-breaker-young');
+    const file = path.join(dir, 'x.lock');
+    writeFileSync(file, JSON.stringify({ owner: GONE }));
+    writeFileSync(`${file}.breaking`, '1\n');
+    // 7 s old: 3 s before a breaker counts as its dead start's.
+    const young = (Date.now() - 7000) / 1000;
+    utimesSync(`${file}.breaking`, young, young);
+    takeLockFile(file, { owner: process.pid }, Owner, held, refusal);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ owner: process.pid });
+  });
+
   it('is taken over past a breaker left by a start that died while removing a stale one', () => {
     const dir = tmpDir('lock-breaker');
     const file = path.join(dir, 'x.lock');

@@ -55,8 +55,9 @@ function positive(raw: string): number {
 
 /** A percentage from 5 to 100. */
 function percent(raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 5 || n > 100) {
+  // Decimal, as every number the programs take (`5e1`, `0x50` are not read as 50).
+  const n = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n < 5 || n > 100) {
     throw new Error(`must be a number from 5 to 100, got ${raw}`);
   }
   return n;

@@ -39,14 +39,16 @@ export function configCommand(): Command {
       settings.set(checkKey(key), value);
       if (key !== 'server') return;
       // Saved either way (a server may be down for now), but said at once.
-      for (const server of settings.servers(undefined)) {
-        const silence = await serverSilence(server);
-        if (silence) {
+      // All at once: a list of hosts that do not answer waits one timeout, not one each.
+      const servers = settings.servers(undefined);
+      const silences = await Promise.all(servers.map((server) => serverSilence(server)));
+      servers.forEach((server, i) => {
+        if (silences[i]) {
           process.stderr.write(
-            `chat-tui: warning: saved, but no chat server answers at ${server}: ${silence}\n`,
+            `chat-tui: warning: saved, but no chat server answers at ${server}: ${silences[i]}\n`,
           );
         }
-      }
+      });
     });
   return config;
 }

@@ -151,7 +151,9 @@ export function takeLockFile<T>(
   const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(aside, `${JSON.stringify(lock)}\n`, { flag: 'wx', mode: 0o600 });
   try {
-    for (let attempt = 0; attempt < 200; attempt++) {
+    // Long enough to outlast a breaker left by a start that died (it goes after its time).
+    const deadline = Date.now() + BREAKER_STALE_MS + 2000;
+    while (Date.now() < deadline) {
       try {
         linkSync(aside, file);
         return;
@@ -165,7 +167,9 @@ export function takeLockFile<T>(
       beforeBreak?.();
       breakStale(file, raw); // stale: its owner is gone
     }
-    throw new Error(`could not take the lock ${file}`);
+    throw new Error(
+      `could not take the lock ${file}: another start keeps replacing it (or left ${file}.breaking; remove it if no chat-server start runs)`,
+    );
   } finally {
     unlinkIfThere(aside);
   }
