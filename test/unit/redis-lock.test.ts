@@ -101,28 +101,29 @@ describe('a lock file', () => {
     expect(readdirSync(dir)).toEqual(['x.lock']);
   });
 
-  it('waits out a breaker left moments ago by a start that died, then takes the lock', () => {
-    const dir = tmpDir('lock-breaker-young');
-    const file = path.join(dir, 'x.lock');
-    writeFileSync(file, JSON.stringify({ owner: GONE }));
-    writeFileSync(`${file}.breaking`, '1\n');
-    // 7 s old: 3 s before a breaker counts as its dead start's.
-    const young = (Date.now() - 7000) / 1000;
-    utimesSync(`${file}.breaking`, young, young);
-    takeLockFile(file, { owner: process.pid }, Owner, held, refusal);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ owner: process.pid });
-  });
-
-  it('is taken over past a breaker left by a start that died while removing a stale one', () => {
+  /**
+   * A stale lock and a breaker left `ageMs` ago by a start that died while removing it; this
+   * start takes the lock (the breaker's age is what it waits on). The directory after.
+   */
+  const pastBreaker = (ageMs: number): string[] => {
     const dir = tmpDir('lock-breaker');
     const file = path.join(dir, 'x.lock');
     writeFileSync(file, JSON.stringify({ owner: GONE }));
     writeFileSync(`${file}.breaking`, '1\n');
-    const old = (Date.now() - 60_000) / 1000;
-    utimesSync(`${file}.breaking`, old, old);
+    const at = (Date.now() - ageMs) / 1000;
+    utimesSync(`${file}.breaking`, at, at);
     takeLockFile(file, { owner: process.pid }, Owner, held, refusal);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ owner: process.pid });
-    expect(readdirSync(dir)).toEqual(['x.lock']);
+    return readdirSync(dir);
+  };
+
+  it('is taken over past a breaker left by a start that died while removing a stale one', () => {
+    expect(pastBreaker(60_000)).toEqual(['x.lock']);
+  });
+
+  it('waits out a breaker left moments ago by a start that died, then takes the lock', () => {
+    // 7 s old: 3 s before a breaker counts as its dead start's.
+    expect(pastBreaker(7000)).toEqual(['x.lock']);
   });
 });
 
