@@ -53,3 +53,25 @@ const unavailable = <T>(message: string): Result<T> => ({
   ok: false,
   error: { code: ErrorCode.Unavailable, message },
 });
+
+/** How often, and after how long (times the attempt), a request told to slow down is asked again. */
+export const RATE_LIMITED_TRIES = 8;
+export const RATE_LIMITED_WAIT_MS = 250;
+
+/**
+ * Asks, and asks again, paced, while the server answers `rate_limited`: a user's clients share
+ * one rate on an instance, and joining (or resuming) many rooms at once can outrun its burst.
+ * Gives the last answer after {@link RATE_LIMITED_TRIES}, or as soon as `stop` says so (the
+ * connection it was asked on is gone).
+ */
+export async function paced<T>(
+  ask: () => Promise<Result<T>>,
+  stop: () => boolean = () => false,
+): Promise<Result<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await ask();
+    if (res.ok || res.error.code !== ErrorCode.RateLimited) return res;
+    if (attempt >= RATE_LIMITED_TRIES || stop()) return res;
+    await new Promise((r) => setTimeout(r, RATE_LIMITED_WAIT_MS * attempt));
+  }
+}

@@ -1,5 +1,5 @@
-import { ErrorCode, type ChatMessage, type Result } from '../protocol/index.js';
-import { chatAck } from './ack.js';
+import type { ChatMessage, Result } from '../protocol/index.js';
+import { chatAck, paced } from './ack.js';
 import { changeOf } from './changes.js';
 import type { Connection } from './connection.js';
 import {
@@ -13,10 +13,6 @@ import type { Gap } from './delivery/seq-cursor.js';
 import type { Outbox } from './outbox.js';
 import type { RoomState } from './room-state.js';
 import type { ClientSocket, Emit } from './types.js';
-
-/** How often, and after how long (times the attempt), a resume asks again when rate-limited. */
-const RATE_LIMITED_TRIES = 8;
-const RATE_LIMITED_WAIT_MS = 250;
 
 /**
  * Keeps every joined room whole: live messages are taken in id order, each once; a hole,
@@ -127,13 +123,24 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     event: PageEvent,
     request: PageRequest,
   ): Promise<Page> {
+    // Told to slow down (a user's clients share a rate, and a resume asks for every room at
+    // once), it asks again, paced, rather than leave the rest of its rooms unjoined.
+    const gone = (): boolean => this.conn.socket !== socket;
     const res: Result<Page & { members?: string[]; memberCount?: number }> =
       event === 'room:join'
-        ? await chatAck(socket, event, () =>
-            this.conn.timed(socket).emitWithAck('room:join', request),
+        ? await paced(
+            () =>
+              chatAck(socket, event, () =>
+                this.conn.timed(socket).emitWithAck('room:join', request),
+              ),
+            gone,
           )
-        : await chatAck(socket, event, () =>
-            this.conn.timed(socket).emitWithAck('room:history', request),
+        : await paced(
+            () =>
+              chatAck(socket, event, () =>
+                this.conn.timed(socket).emitWithAck('room:history', request),
+              ),
+            gone,
           );
     if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
     // The rejoin's answer carries the user's marker: told once the resume has taken what it
@@ -176,27 +183,6 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   }
 
   /**
-   * {@link catchUp} of a resume, asked again when the server says to slow down: a user's
-   * clients share one rate on an instance, and two of them resuming many rooms at once can
-   * outrun its burst. Given up (thrown) on any other error, or after a while of it.
-   */
-  private async catchUpPaced(
-    room: RoomState,
-    socket: ClientSocket,
-    join: boolean,
-  ): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.catchUp(room, socket, join, true);
-      } catch (err) {
-        const limited = (err as { code?: string }).code === ErrorCode.RateLimited;
-        if (!limited || attempt >= RATE_LIMITED_TRIES || this.conn.socket !== socket) throw err;
-        await new Promise((r) => setTimeout(r, RATE_LIMITED_WAIT_MS * attempt));
-      }
-    }
-  }
-
-  /**
    * Whether a reconnect is still joining `room` again: a send to it now would reach the
    * server before the join and be refused (`not_member`), so it waits for the resume.
    */
@@ -217,7 +203,7 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
         if (!socket) return 0;
         for (const room of this.rooms.values()) {
           try {
-            total += await this.catchUpPaced(room, socket, why === 'reconnect');
+            total += await this.catchUp(room, socket, why === 'reconnect', true);
           } catch {
             // The connection went away mid-resume; the next connect resumes again.
             return total;

@@ -5,7 +5,7 @@ import {
   type RoomInfo,
   type ServerToClientEvents,
 } from '../protocol/index.js';
-import { chatAck } from './ack.js';
+import { chatAck, paced } from './ack.js';
 import type { Connection } from './connection.js';
 import { readPage } from './delivery/pages.js';
 import type { Resume } from './resume.js';
@@ -31,8 +31,14 @@ export class RoomOps {
     this.rooms.set(name, room);
     const position = since ? { since, ...(room.epoch ? { epoch: room.epoch } : {}) } : {};
     const remember = opts.remember ? { remember: true } : {};
-    const res = await chatAck(socket, 'room:join', () =>
-      this.conn.timed(socket).emitWithAck('room:join', { room: name, ...position, ...remember }),
+    const res = await paced(
+      () =>
+        chatAck(socket, 'room:join', () =>
+          this.conn
+            .timed(socket)
+            .emitWithAck('room:join', { room: name, ...position, ...remember }),
+        ),
+      () => this.conn.socket !== socket,
     );
     if (!res.ok) {
       if (!room.based) this.rooms.delete(name);

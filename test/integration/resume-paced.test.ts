@@ -23,30 +23,16 @@ afterAll(async () => {
   await redis.down();
 });
 
-/** Joins `room`, asking again while the server says to slow down (the test's own pace). */
-async function joinPaced(client: ChatClient, room: string): Promise<void> {
-  for (;;) {
-    try {
-      await client.join(room);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'rate_limited') throw err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
-
-describe('a resume that outruns the rate', () => {
-  it('asks again when told to slow down, and resumes every room', async () => {
+describe('joins and a resume that outrun the rate', () => {
+  it('ask again when told to slow down, and every room is joined and resumed', async () => {
     const [home, other] = nodes as [TestInstance, TestInstance];
     const { client: me } = await connectUser([home.url, other.url]);
     const { client: bob } = await connectUser([other.url]);
     clients.push(me, bob);
     const rooms = Array.from({ length: 15 }, (_, i) => `paced-${i}`);
-    for (const room of rooms) {
-      await joinPaced(me, room);
-      await joinPaced(bob, room);
-    }
+    // Fifteen joins in a row against a burst of ten: the client paces itself.
+    for (const room of rooms) await me.join(room);
+    for (const room of rooms) await bob.join(room);
     // Its instance stops answering; bob writes in every room; then it dies.
     process.kill(home.pid, 'SIGSTOP');
     for (const room of rooms) {
