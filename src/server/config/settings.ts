@@ -317,7 +317,7 @@ export const SERVER_SETTINGS = {
     program: 'chat-server',
     schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }),
     defaultDoc: 'pretty on a terminal, else JSON',
-    doc: '`json`: JSON lines on stderr even on a terminal; `pretty`: readable lines even when not',
+    doc: '`json`: JSON lines on stderr even on a terminal; `pretty`: readable lines even when not (formatted on the event loop: for debugging, not production)',
   }),
 } as const;
 
