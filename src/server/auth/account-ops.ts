@@ -176,7 +176,9 @@ export class AccountOps {
     );
     if (reply[0] === 0) return null;
     await redis.chatAccountUnlist(keys.users(), user, reply[1]);
-    if (opts.conversations !== false) await this.removeConversations(user, peers);
+    if (opts.conversations !== false) {
+      await this.removeConversations(`${user}:${reply[1]}`, peers);
+    }
     return reply[2];
   }
 
@@ -186,9 +188,17 @@ export class AccountOps {
    * conversation is addressed by the two names). Found from the account's own list of peers
    * (every conversation written to is on it); a list at its cap may have lost the oldest, and
    * only then is the index of every conversation read through. The peers' lists forget it.
+   *
+   * Each conversation's keys go in one step with leaving a mark in its meta, `gone`: the
+   * account as `<name>:<created>`. A socket of the peer that has it open can still send: the
+   * append reads the mark and refuses, and a join checked against that account before the
+   * deletion is refused by it too; a later join (of whoever has the name then) opens the
+   * conversation afresh and clears it. The mark stays until then (a few bytes a conversation
+   * of a deleted account): a connection may stay open, and joined, for as long as it likes.
    */
-  private async removeConversations(user: string, peers: string[]): Promise<void> {
+  private async removeConversations(account: string, peers: string[]): Promise<void> {
     const { redis, keys } = this;
+    const user = account.slice(0, account.lastIndexOf(':'));
     const rooms = new Set(peers.map((peer) => directRoom(user, peer)));
     if (peers.length >= MARKS_ROOMS_MAX) {
       let cursor = '0';
@@ -204,7 +214,11 @@ export class AccountOps {
       [...rooms].map(async (room) => {
         const peer = directUsers(room)!.find((u) => u !== user) ?? user;
         await Promise.all([
-          redis.del(...roomKeys(keys, room)),
+          redis
+            .multi()
+            .del(...roomKeys(keys, room))
+            .hset(keys.roomMeta(room), 'gone', account)
+            .exec(),
           redis.zrem(keys.userDirects(peer), user),
         ]);
       }),

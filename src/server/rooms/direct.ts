@@ -58,9 +58,10 @@ export function roomFor(user: string, address: string): string {
 }
 
 /**
- * A conversation needs a peer with an account: checked at join (the only way into one), so a
- * typo does not open a conversation with nobody, and at every read of one (history, members),
- * which answers `not_found` for nobody instead of reading (or making) anything.
+ * A conversation needs a peer with an account: checked at every read of one (history,
+ * members, search), which answers `not_found` for nobody instead of reading anything. A join
+ * checks it with {@link conversationAccounts}, so a typo does not open a conversation with
+ * nobody; a send does not (see `AccountOps.remove`).
  */
 export async function requirePeer(
   ctx: { redis: RedisClients; keys: Keys },
@@ -70,6 +71,25 @@ export async function requirePeer(
   if (peer !== undefined && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
     throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
   }
+}
+
+/**
+ * What a join of a conversation checks against: both accounts as `<name>:<created>` (when each
+ * was made; the joiner's from its socket), so that a deletion of either between this read and
+ * the join's is found by the join (see `History.read`). Undefined for a chat room; `not_found`
+ * for a peer with no account.
+ */
+export async function conversationAccounts(
+  ctx: { redis: RedisClients; keys: Keys },
+  self: { user: string; since: number },
+  address: string,
+): Promise<[string, string] | undefined> {
+  const peer = directPeer(address);
+  if (peer === undefined) return undefined;
+  const raw = await ctx.redis.cmd.get(ctx.keys.user(peer));
+  if (raw === null) throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
+  const { createdAt } = JSON.parse(raw) as { createdAt: number };
+  return [`${self.user}:${self.since}`, `${peer}:${createdAt}`];
 }
 
 /**

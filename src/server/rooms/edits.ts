@@ -19,36 +19,60 @@ import { defineScript } from '../redis/scripts.js';
  *   `order`: id by time), so a page or a search shows any message as it is now in one
  *   HMGET; states of messages trimmed from the log are forgotten here, a few per change.
  *
- * A message stored before the sender's account was made (less a second for clocks) was an
- * earlier account's of the name: not the sender's (-2).
+ * A message keeps when its sender's account was made (`since`): one of another account's time
+ * was an earlier account's of the name (deleted, the name registered again), not the sender's
+ * (-2). A message stored by an instance of an earlier version has none: it is the sender's
+ * unless older than the account, less a second for the clocks of the instance that made the
+ * account and of Redis.
  *
- * KEYS: log, meta, dedupe, channel, edits, order.
- * ARGV: maxlen, dedupeTtlSec, from, ref, text, kind (edit|delete), clientMsgId, room, since.
+ * A change retried across a rolling upgrade may have been stored by an instance of a version
+ * that kept its dedupe key under the client's id alone (`legacy`): an entry found there that is
+ * this same change (kind and message) answers as a duplicate.
+ *
+ * KEYS: log, meta, dedupe, channel, edits, order, legacy dedupe.
+ * ARGV: maxlen, dedupeTtlSec, from, ref, text, kind (edit|delete), clientMsgId, room,
+ * since (when the sender's account was made).
  */
 /**
  * How far apart the clocks of an instance (an account's creation time) and Redis (a message's
- * id) may be without a user's own first messages reading as an earlier account's.
+ * id) may be without a user's own first messages reading as an earlier account's (only for
+ * messages stored without their sender's `since`).
  */
 const SINCE_SLACK_MS = 1000;
 
 const CHANGE_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then return {-1} end
+local function fields(entry)
+  local f, t = entry[2], {}
+  for i = 1, #f, 2 do t[f[i]] = f[i + 1] end
+  return t
+end
 local prev = redis.call('GET', KEYS[3])
+if not prev then
+  local legacy = redis.call('GET', KEYS[7])
+  if legacy then
+    local done = redis.call('XRANGE', KEYS[1], string.match(legacy, '^[^|]+'), string.match(legacy, '^[^|]+'))[1]
+    if done then
+      local d = fields(done)
+      if d.kind == ARGV[6] and d.ref == ARGV[4] and d.from == ARGV[3] then prev = legacy end
+    end
+  end
+end
 if prev then
   local sep = string.find(prev, '|', 1, true)
   return {0, string.sub(prev, 1, sep - 1), tonumber(string.sub(prev, sep + 1)), epoch}
 end
 local orig = redis.call('XRANGE', KEYS[1], ARGV[4], ARGV[4])
 if #orig == 0 then return {-1} end
-local f = orig[1][2]
-local from, kind
-for i = 1, #f, 2 do
-  if f[i] == 'from' then from = f[i + 1] elseif f[i] == 'kind' then kind = f[i + 1] end
+local o = fields(orig[1])
+if o.kind ~= 'text' and o.kind ~= 'action' then return {-3} end
+if o.from ~= ARGV[3] then return {-2} end
+if o.since ~= nil and o.since ~= '' then
+  if o.since ~= ARGV[9] then return {-2} end
+elseif tonumber(string.match(ARGV[4], '^(%d+)')) < tonumber(ARGV[9]) - ${SINCE_SLACK_MS} then
+  return {-2}
 end
-if kind ~= 'text' and kind ~= 'action' then return {-3} end
-if from ~= ARGV[3] then return {-2} end
-if tonumber(string.match(ARGV[4], '^(%d+)')) < tonumber(ARGV[9]) - ${SINCE_SLACK_MS} then return {-2} end
 local state = redis.call('HGET', KEYS[5], ARGV[4])
 if state and string.match(state, '^[^|]*|d|') then return {-1} end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
@@ -83,6 +107,7 @@ declare module 'ioredis' {
       channel: string,
       edits: string,
       order: string,
+      legacyDedupe: string,
       maxlen: number,
       ttl: number,
       from: string,
@@ -176,7 +201,7 @@ export class Changes {
     private readonly maxLen: number,
     private readonly dedupeTtlSec: number,
   ) {
-    defineScript(redis, 'chatChange', { numberOfKeys: 6, lua: CHANGE_SCRIPT });
+    defineScript(redis, 'chatChange', { numberOfKeys: 7, lua: CHANGE_SCRIPT });
     defineLogRange(redis);
   }
 
@@ -193,6 +218,7 @@ export class Changes {
       k.roomChannel(room),
       k.roomEdits(room),
       k.roomEditOrder(room),
+      k.sendDedupe(room, from, clientMsgId),
       this.maxLen,
       this.dedupeTtlSec,
       from,

@@ -1,5 +1,11 @@
 import type { Result } from 'ioredis';
-import { compareIds, type ChatMessage, type MessageKind } from '../../protocol/index.js';
+import {
+  ChatError,
+  ErrorCode,
+  compareIds,
+  type ChatMessage,
+  type MessageKind,
+} from '../../protocol/index.js';
 import { Changes } from './edits.js';
 import { entriesJsonLua, parseEntries, toMessage } from './stream-entry.js';
 import { isDirectRoom } from './direct.js';
@@ -16,13 +22,19 @@ import { defineScript } from '../redis/scripts.js';
  *   happen together, so every subscribed instance receives the room's messages in id order,
  *   and nothing is published that was not stored;
  * - the room's epoch is made on its first message (or after its meta was lost) and travels
- *   with every message: a client holding another epoch knows its positions mean nothing now.
+ *   with every message: a client holding another epoch knows its positions mean nothing now;
+ * - a direct conversation ended by the deletion of one of its accounts (its meta holds only
+ *   `gone`, see `AccountOps.remove`) takes nothing: {-1, gone}, whoever still has it open;
+ * - the entry keeps when the sender's account was made (`since`), by which an edit or delete
+ *   knows the account that wrote it from a later one of the same name.
  *
  * KEYS: log, meta, dedupe, channel. ARGV: maxlen, dedupeTtlSec, from, text, kind,
- * clientMsgId, room, epochCandidate.
+ * clientMsgId, room, epochCandidate, the sender account's creation time ('' for none: a broadcast).
  */
 const APPEND_SCRIPT = `
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
+local m = redis.call('HMGET', KEYS[2], 'epoch', 'gone')
+if m[2] then return {-1, m[2]} end
+local epoch = m[1]
 if not epoch then
   epoch = ARGV[8]
   redis.call('HSET', KEYS[2], 'epoch', epoch, 'seq', 0)
@@ -34,7 +46,7 @@ if prev then
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*',
-  'seq', seq, 'from', ARGV[3], 'text', ARGV[4], 'kind', ARGV[5], 'cmid', ARGV[6])
+  'seq', seq, 'from', ARGV[3], 'text', ARGV[4], 'kind', ARGV[5], 'cmid', ARGV[6], 'since', ARGV[9])
 redis.call('SET', KEYS[3], id .. '|' .. seq, 'EX', ARGV[2])
 local ms = tonumber(string.match(id, '^(%d+)'))
 redis.call('SPUBLISH', KEYS[4], cjson.encode({id = id, seq = seq, room = ARGV[7], from = ARGV[3],
@@ -53,8 +65,13 @@ return {1, id, seq, epoch}
  * After `since`, the reply also says whether `since` itself is still kept and the oldest id
  * kept, which tell the reader whether messages after it may have been trimmed away.
  *
+ * A join of a direct conversation that a deletion ended (`gone` in its meta, naming the account
+ * as `<name>:<created>`) opens it afresh, unless the account it names is one of the two the
+ * join was checked against (ARGV 7 and 8, alike): the deletion came between that check and
+ * this read, and the error reply `GONE <name>:<created>` refuses it.
+ *
  * KEYS: meta, log, edits. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
- * before ('' for none), limit.
+ * before ('' for none), limit, and for a conversation's join its two accounts ('' otherwise).
  * Reply: seq, epoch, stale (0/1), changed (0/1), entries, since kept (0/1), oldest id.
  *
  * The entries come back as one JSON string (cjson, as the room's channel carries a message;
@@ -63,6 +80,13 @@ return {1, id, seq, epoch}
  * string and parse it, and Redis 194 against 117 µs (`bench/reply-probe.ts`; ANALYSIS, w).
  */
 const PAGE_SCRIPT = `
+if ARGV[1] == '1' and ARGV[7] ~= '' then
+  local gone = redis.call('HGET', KEYS[1], 'gone')
+  if gone then
+    if gone == ARGV[7] or gone == ARGV[8] then return redis.error_reply('GONE ' .. gone) end
+    redis.call('HDEL', KEYS[1], 'gone')
+  end
+end
 if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then
   redis.call('HSETNX', KEYS[1], 'seq', 0)
 end
@@ -122,6 +146,7 @@ declare module 'ioredis' {
       cmid: string,
       room: string,
       epochCandidate: string,
+      senderSince: string,
     ): Result<[number, string, number, string], Context>;
     chatRoomPage(
       meta: string,
@@ -133,6 +158,8 @@ declare module 'ioredis' {
       since: string,
       before: string,
       limit: number,
+      self: string,
+      peer: string,
     ): Result<
       [string | null, string | null, number, number, string, number, string | null],
       Context
@@ -156,6 +183,11 @@ export interface AppendInput {
   text: string;
   kind: MessageKind;
   clientMsgId: string;
+  /**
+   * When the sender's account was made (ms; `socket.data.since`), kept with the message: only
+   * that account may change it. None for what no user can change (a broadcast).
+   */
+  senderSince?: number;
 }
 
 export interface AppendResult {
@@ -190,6 +222,12 @@ export interface PageQuery {
   before?: string;
   epoch?: string;
   limit: number;
+  /**
+   * A conversation's join: its two accounts as `<name>:<created>` (when the account was made),
+   * checked before the read.
+   * A deletion of either since then refuses the join (see {@link PAGE_SCRIPT}).
+   */
+  accounts?: readonly [string, string];
 }
 
 /** A page with what its read answers besides (see `History.read`). */
@@ -236,7 +274,7 @@ export class History {
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
-    const { room, from, text, kind, clientMsgId } = input;
+    const { room, from, text, kind, clientMsgId, senderSince } = input;
     const args = [
       this.keys.roomLog(room),
       this.keys.roomMeta(room),
@@ -250,6 +288,7 @@ export class History {
       clientMsgId,
       room,
       newEpoch(),
+      senderSince === undefined ? '' : String(senderSince),
     ] as const;
     let reply: [number, string, number, string];
     let replicas: number | undefined;
@@ -278,6 +317,7 @@ export class History {
     }
     await touch;
     const [fresh, id, seq, epoch] = reply;
+    if (fresh < 0) throw conversationGone(id);
     return {
       id,
       seq: Number(seq),
@@ -324,17 +364,24 @@ export class History {
     // One position at most: `since` when both are given.
     const since = q.since;
     const before = since === undefined ? q.before : undefined;
-    const [seq, epoch, stale, changed, json, kept, oldest] = await this.redis.chatRoomPage(
-      this.keys.roomMeta(room),
-      this.keys.roomLog(room),
-      this.keys.roomEdits(room),
-      make ? '1' : '',
-      newEpoch(),
-      q.epoch ?? '',
-      since ?? '',
-      before ?? '',
-      q.limit,
-    );
+    const [seq, epoch, stale, changed, json, kept, oldest] = await this.redis
+      .chatRoomPage(
+        this.keys.roomMeta(room),
+        this.keys.roomLog(room),
+        this.keys.roomEdits(room),
+        make ? '1' : '',
+        newEpoch(),
+        q.epoch ?? '',
+        since ?? '',
+        before ?? '',
+        q.limit,
+        q.accounts?.[0] ?? '',
+        q.accounts?.[1] ?? '',
+      )
+      .catch((err: unknown) => {
+        const gone = /GONE (\S+)/.exec(err instanceof Error ? err.message : '');
+        throw gone ? conversationGone(gone[1]!) : err;
+      });
     const entries = parseEntries(json);
     const meta = epoch ? { seq: Number(seq ?? 0), epoch } : undefined;
     if (make && !meta) throw new Error(`room ${room} has no epoch after making one`);
@@ -358,6 +405,19 @@ export class History {
     }
     return { page, meta, changed: changed === 1, unrecoverable };
   }
+}
+
+/**
+ * The refusal of a direct conversation that ended when one of its accounts was deleted
+ * (`gone`: `<name>:<created>` of that account). Its name may belong to someone else by
+ * now: writing to them is opening the conversation anew.
+ */
+function conversationGone(gone: string): ChatError {
+  const name = gone.slice(0, gone.lastIndexOf(':'));
+  return new ChatError(
+    ErrorCode.NotFound,
+    `the account ${name} was deleted, and this conversation with it; open @${name} again to write to whoever has the name now`,
+  );
 }
 
 /**

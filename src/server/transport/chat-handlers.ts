@@ -27,6 +27,7 @@ import {
   announceDirect,
   directUsers,
   isDirectRoom,
+  conversationAccounts,
   requirePeer,
   roomFor,
 } from '../rooms/direct.js';
@@ -147,7 +148,7 @@ async function joinRoom(
 ): Promise<JoinResult> {
   const user = socket.data.user;
   const m = membershipOf(socket);
-  await requirePeer(ctx, address);
+  const accounts = await conversationAccounts(ctx, socket.data, address);
   const already = m.counted.has(room);
   const most = ctx.cfg.maxRoomsPerSocket;
   // Rooms and conversations are limited separately, each to the same number.
@@ -179,7 +180,12 @@ async function joinRoom(
           room,
           ctx.history.read(
             room,
-            { since, epoch, limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT) },
+            {
+              since,
+              epoch,
+              limit: limit ?? (since ? HISTORY_PAGE_MAX : HISTORY_PAGE_DEFAULT),
+              ...(accounts ? { accounts } : {}),
+            },
             true,
           ),
         ),
@@ -279,14 +285,14 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
     run: async (socket, ctx, { room: address, text, clientMsgId, kind }) => {
       const room = joinedRoom(socket, address);
       // A conversation joined before its peer's account was deleted takes nothing more (the
-      // conversation is gone, and the name may go to someone else).
-      if (isDirectRoom(room)) await requirePeer(ctx, address);
+      // deletion left its mark in the conversation's meta, which the append reads).
       const res = await ctx.history.append({
         room,
         from: socket.data.user,
         text,
         kind: kind ?? 'text',
         clientMsgId,
+        senderSince: socket.data.since,
       });
       if (!res.duplicate) {
         ctx.metrics.messagesIn.inc();
