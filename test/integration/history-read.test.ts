@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { History, type PageQuery } from '../../src/server/rooms/history.js';
-import { makeKeys, type Keys } from '../../src/server/redis/keys.js';
+import { UNUSED_ROOM_TTL_SEC, makeKeys, type Keys } from '../../src/server/redis/keys.js';
+import { definePresenceRenew } from '../../src/server/rooms/scripts/presence-renew.js';
 import type { RedisConn } from '../../src/server/redis/clients.js';
 import { BACKENDS, commandClient, startStore, type TestStore } from '../helpers/cluster.js';
 
@@ -196,5 +197,36 @@ describe.each(BACKENDS)('a page of history in one call (%s)', (backend) => {
     const after = await history.read('changed', { limit: 5 }, false);
     expect(after.changed).toBe(true);
     expect(await history.read('pages', { limit: 1 }, false)).toMatchObject({ changed: false });
+  });
+
+  it('a room made by a join expires unless used: its first message keeps it', async () => {
+    await history.read('joined-only', { limit: 5 }, true);
+    const ttl = await cmd.ttl(keys.roomMeta('joined-only'));
+    expect(ttl).toBeGreaterThan(UNUSED_ROOM_TTL_SEC - 60);
+    expect(ttl).toBeLessThanOrEqual(UNUSED_ROOM_TTL_SEC);
+    // A presence renewal extends it (the room is in use); a message makes it permanent.
+    await cmd.expire(keys.roomMeta('joined-only'), 100);
+    definePresenceRenew(cmd);
+    const now = Date.now();
+    const renew = (room: string): Promise<number> =>
+      cmd.chatPresenceRenew(
+        keys.roomPresenceBoots(room),
+        keys.roomPresence(room),
+        keys.roomMeta(room),
+        now,
+        'pid-1',
+        now + 60_000,
+        120_000,
+        0,
+        'ann',
+      );
+    await renew('joined-only');
+    expect(await cmd.ttl(keys.roomMeta('joined-only'))).toBeGreaterThan(UNUSED_ROOM_TTL_SEC - 60);
+    await room('joined-only', 1);
+    expect(await cmd.ttl(keys.roomMeta('joined-only'))).toBe(-1);
+    // Joined again, renewed: still permanent.
+    await history.read('joined-only', { limit: 5 }, true);
+    await renew('joined-only');
+    expect(await cmd.ttl(keys.roomMeta('joined-only'))).toBe(-1);
   });
 });

@@ -113,6 +113,7 @@ describe("a presence renewal's commands, as the capacity model counts them", () 
       return r.chatPresenceRenew(
         'p:{room}:ids',
         'p:{room}:entries',
+        'p:{room}:meta',
         now,
         'pid-1',
         now + 60_000,

@@ -143,6 +143,14 @@ export function makeKeys(prefix: string): Keys {
   };
 }
 
+/**
+ * How long a room's meta (its sequence and epoch) outlives the last sign of use while the room
+ * has no message: made by a join, it is kept while anyone is in the room (each presence
+ * renewal extends it) and for this long after; the room's first message makes it permanent.
+ * A name joined once and left must not keep a key for ever.
+ */
+export const UNUSED_ROOM_TTL_SEC = 24 * 3600;
+
 /** Every key a room keeps in its own slot (its dedupe keys expire by themselves). */
 export function roomKeys(keys: Keys, room: string): string[] {
   return [

@@ -9,7 +9,7 @@ import {
 import { Changes } from './edits.js';
 import { entriesJsonLua, parseEntries, toMessage } from './stream-entry.js';
 import { isDirectRoom } from './direct.js';
-import type { Keys } from '../redis/keys.js';
+import { UNUSED_ROOM_TTL_SEC, type Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
 import type { RedisConn } from '../redis/clients.js';
 import { defineScript } from '../redis/scripts.js';
@@ -25,6 +25,8 @@ import { defineScript } from '../redis/scripts.js';
  *   with every message: a client holding another epoch knows its positions mean nothing now;
  * - a direct conversation ended by the deletion of one of its accounts (its meta holds only
  *   `gone`, see `AccountOps.remove`) takes nothing: {-1, gone}, whoever still has it open;
+ * - the room's first message makes its meta permanent (a join made it to expire: see
+ *   `UNUSED_ROOM_TTL_SEC`);
  * - the entry keeps when the sender's account was made (`since`), by which an edit or delete
  *   knows the account that wrote it from a later one of the same name.
  *
@@ -48,6 +50,7 @@ local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*',
   'seq', seq, 'from', ARGV[3], 'text', ARGV[4], 'kind', ARGV[5], 'cmid', ARGV[6], 'since', ARGV[9])
 redis.call('SET', KEYS[3], id .. '|' .. seq, 'EX', ARGV[2])
+if seq == 1 then redis.call('PERSIST', KEYS[2]) end
 local ms = tonumber(string.match(id, '^(%d+)'))
 redis.call('SPUBLISH', KEYS[4], cjson.encode({id = id, seq = seq, room = ARGV[7], from = ARGV[3],
   text = ARGV[4], ts = ms, kind = ARGV[5], clientMsgId = ARGV[6], epoch = epoch}))
@@ -57,7 +60,8 @@ return {1, id, seq, epoch}
 /**
  * One page of a room's history with everything a join or a history request answers with, in
  * one call in the room's slot: the room's sequence and epoch (with `make`, making the epoch of
- * a room that has none: a join, which creates the room; a read makes nothing), the page, and
+ * a room that has none: a join, which creates the room, to expire unless used, see
+ * `UNUSED_ROOM_TTL_SEC`; a read makes nothing), the page, and
  * whether any message of the room was ever changed (a page then needs folding).
  *
  * A position (`since`/`before`) from another epoch than the room's, or in a room with none,
@@ -91,6 +95,7 @@ if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then
   redis.call('HSETNX', KEYS[1], 'seq', 0)
 end
 local meta = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
+if ARGV[1] == '1' and meta[1] == '0' then redis.call('EXPIRE', KEYS[1], ${UNUSED_ROOM_TTL_SEC}) end
 local since, before = ARGV[4], ARGV[5]
 local stale = 0
 if ARGV[3] ~= '' and ARGV[3] ~= meta[2] and (since ~= '' or before ~= '') then

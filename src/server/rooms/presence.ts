@@ -273,6 +273,7 @@ export class Presence {
             .chatPresenceRenew(
               this.keys.roomPresenceBoots(room),
               this.keys.roomPresence(room),
+              this.keys.roomMeta(room),
               now,
               this.id,
               now + ENTRY_TTL_MS,

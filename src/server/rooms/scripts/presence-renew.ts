@@ -2,12 +2,14 @@ import type { Result } from 'ioredis';
 import type { RedisConn } from '../../redis/clients.js';
 import { dropDeadLua } from './read-members.js';
 import { defineScript } from '../../redis/scripts.js';
+import { UNUSED_ROOM_TTL_SEC } from '../../redis/keys.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     chatPresenceRenew(
       ids: string,
       entries: string,
+      meta: string,
       now: number,
       presenceId: string,
       entryExpiry: number,
@@ -21,9 +23,11 @@ declare module 'ioredis' {
 /**
  * Renews one instance's entries in one room (every ~20 s per room, not every beat): its
  * presence id in the room's set of ids and an entry per user, each to expire at
- * `entryExpiry`; drops the entries of the dead presence ids given and every expired entry.
+ * `entryExpiry`; drops the entries of the dead presence ids given and every expired entry; and
+ * extends the life of the room's meta if it has one (a room with no message yet: see
+ * `UNUSED_ROOM_TTL_SEC`; `XX` leaves a permanent one as it is).
  *
- * KEYS[1] the room's presence ids, KEYS[2] its member entries.
+ * KEYS[1] the room's presence ids, KEYS[2] its member entries, KEYS[3] its meta.
  * ARGV[1] now, ARGV[2] presence id, ARGV[3] entryExpiry, ARGV[4] keyTtlMs, ARGV[5] how many
  * dead ids follow, then the dead ids, then the users whose entries to renew.
  * Returns the number of entries dropped.
@@ -48,6 +52,7 @@ dropped = dropped + redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+redis.call('EXPIRE', KEYS[3], ${UNUSED_ROOM_TTL_SEC}, 'XX')
 return dropped
 `;
 
@@ -56,7 +61,7 @@ return dropped
  * in it, as INFO commandstats counts them): the capacity model's per (room, instance) cost
  * where the bench cannot resolve it (bench/costs.ts).
  */
-export const RENEWAL_COMMANDS = 8;
+export const RENEWAL_COMMANDS = 9;
 
 export const definePresenceRenew = (redis: RedisConn): void =>
-  defineScript(redis, 'chatPresenceRenew', { numberOfKeys: 2, lua: LUA });
+  defineScript(redis, 'chatPresenceRenew', { numberOfKeys: 3, lua: LUA });
