@@ -63,6 +63,11 @@ describe('whether a pid runs', () => {
         ),
       );
       expect(pidRuns(child)).toBe(true);
+      // Killed while sh is still sh, the sleep would be reaped by it: wait for the exec.
+      await eventually(
+        () => expect(readFileSync(`/proc/${parent.pid!}/comm`, 'utf8')).toBe('sleep\n'),
+        { what: 'sh became the sleep that never reaps' },
+      );
       process.kill(child, 'SIGKILL');
       await eventually(() => expect(readFileSync(`/proc/${child}/stat`, 'utf8')).toMatch(/\) Z /), {
         what: 'the killed sleep a zombie',

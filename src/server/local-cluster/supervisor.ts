@@ -108,6 +108,18 @@ export function loadAfterReport(
   return report.connections + Math.max(0, handed - report.received);
 }
 
+/**
+ * Whether a connection's first request starts a Socket.IO session (Engine.IO's handshake:
+ * its path, and no session id yet), which stays on the instance it is handed to. The rest are
+ * requests of a session already counted (they go to its instance) or short HTTP requests
+ * (a login, `/api/me`, `/metrics`), answered with `Connection: close`.
+ */
+export function startsSession(head: string): boolean {
+  const end = head.indexOf('\r\n');
+  const line = end < 0 ? head : head.slice(0, end);
+  return /^GET \/socket\.io\/\?/.test(line) && !/[?&]sid=/.test(line);
+}
+
 /** Picks the instance for a new connection from its first bytes. */
 function route(children: Child[], head: string): Child | undefined {
   const alive = children.filter((c) => c.proc && c.port > 0 && c.proc.connected);
@@ -284,14 +296,18 @@ async function runLocked(opts: ClusterOptions): Promise<void> {
       }
       const chunk = chunks.length === 1 ? first : Buffer.concat(chunks);
       socket.setTimeout(0);
-      const target = route(children, chunk.toString('latin1'));
+      const head = chunk.toString('latin1');
+      const target = route(children, head);
       if (!target?.proc) {
         socket.end(
           'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
         );
         return;
       }
-      target.connections++;
+      // Counted until the instance's next report (once a second) says what it holds: only a
+      // new session is load that stays. A login counted as one made the next instance look
+      // the least loaded for every socket that followed its login.
+      if (startsSession(head)) target.connections++;
       target.handed++;
       const msg: SupervisorMessage = { type: 'conn', head: chunk.toString('base64') };
       target.proc.send(msg, socket, { keepOpen: false }, (err) => {
