@@ -5,7 +5,7 @@ import {
   type SearchResult,
   type SendResult,
 } from '../protocol/index.js';
-import { chatAck } from './ack.js';
+import { chatAck, paced } from './ack.js';
 import type { Connection } from './connection.js';
 import type { RoomState } from './room-state.js';
 import type { ClientSocket, Emit } from './types.js';
@@ -73,8 +73,14 @@ export class ChangeOps {
   async search(room: string, text: string, before?: string): Promise<SearchResult> {
     const socket = this.conn.requireSocket();
     const payload = before === undefined ? { room, text } : { room, text, before };
-    const res = await chatAck(socket, 'room:search', () =>
-      this.conn.timed(socket).emitWithAck('room:search', payload),
+    // A user's searches read a budget of entries a second on each instance: a step past it
+    // is told `rate_limited`, and asked again, paced.
+    const res = await paced(
+      () =>
+        chatAck(socket, 'room:search', () =>
+          this.conn.timed(socket).emitWithAck('room:search', payload),
+        ),
+      () => this.conn.socket !== socket,
     );
     if (!res.ok) throw failed(res.error.message, res.error.code);
     return res.data;

@@ -17,7 +17,9 @@ import { ask, code, ok, socketPool } from '../helpers/raw.js';
  * instance), and nothing is changed on a refusal. Search walks the kept history in bounded
  * steps. Runs on one Redis and on a Redis Cluster (vitest.config.ts).
  */
-const cluster = useCluster(3, { CHAT_HISTORY_MAX: '20000' });
+// The walk of 10,000 entries reads them as fast as it can: no search budget in its way
+// (search-budget.test.ts tests that).
+const cluster = useCluster(3, { CHAT_HISTORY_MAX: '20000', CHAT_SEARCH_SCAN_PER_SEC: '1000000' });
 const { clients } = cluster;
 const pool = socketPool();
 

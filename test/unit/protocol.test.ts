@@ -158,6 +158,20 @@ describe('TokenBucket', () => {
     expect(b.take()).toBe(true);
     expect(b.strikes).toBe(0);
   });
+
+  it('gives up to what it holds, and takes back what was not used, up to its burst', () => {
+    let now = 0;
+    const b = new TokenBucket(200, 1000, () => now);
+    expect(b.takeUpTo(600)).toBe(600);
+    expect(b.takeUpTo(600)).toBe(400);
+    expect(b.takeUpTo(600)).toBe(0);
+    now += 250; // 50 back
+    expect(b.takeUpTo(600)).toBe(50);
+    b.giveBack(30);
+    expect(b.takeUpTo(600)).toBe(30);
+    b.giveBack(5000);
+    expect(b.takeUpTo(5000)).toBe(1000);
+  });
 });
 
 describe('compareIds against a numeric reference', () => {

@@ -5,14 +5,12 @@ import { defineScript } from '../redis/scripts.js';
 
 const monotonicNow = (): number => performance.now();
 
-/** A token bucket: `burst` tokens, refilled at `perSec`. One per socket, in memory. */
+/** A token bucket: `burst` tokens, refilled at `perSec`. In memory (see `UserLimits`). */
 export class TokenBucket {
   private tokens: number;
   private last: number;
   /** Rejections since the last time the bucket had tokens to spare. */
   strikes = 0;
-  /** The sockets that share it (one user's on an instance): it goes with the last. */
-  holders = 0;
 
   constructor(
     private readonly perSec: number,
@@ -28,11 +26,28 @@ export class TokenBucket {
     return this.tokens >= this.burst / 2;
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
+  private refill(): void {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSec);
     this.last = t;
+  }
+
+  /** Takes up to `n` whole tokens, as many as there are; returns how many. */
+  takeUpTo(n: number): number {
+    this.refill();
+    const k = Math.max(0, Math.min(n, Math.floor(this.tokens)));
+    this.tokens -= k;
+    return k;
+  }
+
+  /** Gives back tokens taken and not used (never past the burst). */
+  giveBack(n: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + Math.max(0, n));
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(): boolean {
+    this.refill();
     if (this.tokens >= 1) {
       this.tokens -= 1;
       if (this.tokens >= this.burst / 2) this.strikes = 0;

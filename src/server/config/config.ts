@@ -36,6 +36,7 @@ export interface InstanceConfig {
   /** Per-socket token bucket: sustained events per second and burst size. */
   rateLimitPerSec: number;
   rateLimitBurst: number;
+  searchScanPerSec: number;
   /** Rooms one socket may be in at once (CHAT_MAX_ROOMS). */
   maxRoomsPerSocket: number;
   /** Rejected events within the flood window after which the socket is cut off. */
@@ -135,6 +136,7 @@ export function instanceConfig(
     sessionCheckMs: v('sessionCheckMs'),
     rateLimitPerSec: v('rateLimitPerSec'),
     rateLimitBurst: v('rateLimitBurst'),
+    searchScanPerSec: v('searchScanPerSec'),
     maxRoomsPerSocket: v('maxRoomsPerSocket'),
     floodDisconnectAfter: v('floodDisconnectAfter'),
     floodPenaltyMs: v('floodPenaltyMs'),

@@ -195,6 +195,12 @@ export const SERVER_SETTINGS = {
     "token bucket for all events, one per user on each instance (the user's sockets there share it): burst (at least 1)",
     { min: 1 },
   ),
+  searchScanPerSec: count(
+    'CHAT_SEARCH_SCAN_PER_SEC',
+    2000,
+    "history entries one user's searches may read a second on each instance, with a burst of five seconds' worth; a search step past it reads fewer, or is answered rate_limited (at least 200)",
+    { min: 200 },
+  ),
   maxRoomsPerSocket: count(
     'CHAT_MAX_ROOMS',
     MAX_ROOMS_PER_SOCKET,

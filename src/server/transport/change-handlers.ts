@@ -1,6 +1,9 @@
 import {
+  ChatError,
   DeletePayload,
   EditPayload,
+  ErrorCode,
+  SEARCH_SCAN_MAX,
   SearchPayload,
   type ClientToServerEvents,
   type SendResult,
@@ -11,9 +14,12 @@ import type { ChangeInput } from '../rooms/edits.js';
 import type { HandlerTable } from './boundary.js';
 import type { ChatSocket } from './io-types.js';
 import { joinedRoom } from './joined-room.js';
+import { limitsOf } from './user-limits.js';
 
 /** Hits one search step answers with unless the request says how many. */
 const SEARCH_HITS_DEFAULT = 20;
+/** The fewest entries a search step reads: below, the step is refused `rate_limited`. */
+const SEARCH_STEP_MIN = 100;
 
 type Table = HandlerTable<ChatSocket, InstanceContext, ClientToServerEvents>;
 
@@ -55,10 +61,31 @@ export const CHANGE_HANDLERS: Pick<Table, 'message:edit' | 'message:delete' | 'r
       // Readable as the room's history is (a conversation by its two users only).
       const room = roomFor(socket.data.user, address);
       await requirePeer(ctx, address);
-      const [step, meta] = await Promise.all([
-        ctx.history.changes.search(room, text, before, limit ?? SEARCH_HITS_DEFAULT),
-        ctx.history.peekMeta(room),
-      ]);
+      // A step reads what the user's search budget on this instance allows, up to the most a
+      // step reads; what it did not read goes back.
+      const budget = limitsOf(socket)?.search;
+      const scan = budget ? budget.takeUpTo(SEARCH_SCAN_MAX) : SEARCH_SCAN_MAX;
+      if (scan < SEARCH_STEP_MIN) {
+        budget?.giveBack(scan);
+        throw new ChatError(
+          ErrorCode.RateLimited,
+          'searching faster than this server allows: ask again in a moment',
+        );
+      }
+      let step: Awaited<ReturnType<typeof ctx.history.changes.search>>;
+      let meta: Awaited<ReturnType<typeof ctx.history.peekMeta>>;
+      try {
+        [step, meta] = await Promise.all([
+          ctx.history.changes.search(room, text, before, limit ?? SEARCH_HITS_DEFAULT, scan),
+          ctx.history.peekMeta(room),
+        ]);
+      } catch (err) {
+        budget?.giveBack(scan);
+        throw err;
+      }
+      // A step that ends the search read `scanned`; one that goes on may have read all of
+      // `scan` (it stops counting at its last hit).
+      budget?.giveBack(step.next === undefined ? scan - step.scanned : 0);
       for (const m of step.hits) {
         m.room = address;
         if (meta) m.epoch = meta.epoch;

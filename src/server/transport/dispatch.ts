@@ -4,7 +4,8 @@ import { ErrorCode, SessionEndReason } from '../../protocol/index.js';
 import { userRoomOf } from '../rooms/room-names.js';
 import type { ChatSocket } from './io-types.js';
 import type { InstanceContext } from '../context.js';
-import { TokenBucket, type FloodPenalty } from '../auth/rate-limit.js';
+import type { FloodPenalty } from '../auth/rate-limit.js';
+import { UserLimitsTable } from './user-limits.js';
 import { dispatch } from './boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
 import { holdFirstWrites, releaseFirstWrites } from './first-writes.js';
@@ -59,11 +60,13 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
    * One token bucket per user on this instance, shared by the user's sockets here: a rate
    * limit per socket let one session open 30 sockets and store 1000 messages a second.
    */
-  const buckets = new Map<string, TokenBucket>();
+  const limits = new UserLimitsTable({
+    perSec: cfg.rateLimitPerSec,
+    burst: cfg.rateLimitBurst,
+    searchPerSec: cfg.searchScanPerSec,
+  });
   const serve = (socket: ChatSocket): void => {
-    const user = socket.data.user;
-    const bucket = buckets.get(user) ?? new TokenBucket(cfg.rateLimitPerSec, cfg.rateLimitBurst);
-    if (bucket.holders++ === 0) buckets.set(user, bucket);
+    const bucket = limits.hold(socket).requests;
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
     /**
@@ -120,7 +123,7 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       }
     });
     socket.on('disconnecting', () => {
-      if (--bucket.holders === 0) buckets.delete(user);
+      limits.release(socket);
       onSocketGone(socket, ctx).catch((err: unknown) =>
         log.debug({ err: (err as Error).message }, 'presence cleanup deferred to expiry'),
       );
