@@ -286,7 +286,7 @@ async function receivedSection(): Promise<ReceivedRow[]> {
 
 async function kneeSection(): Promise<KneeRow[]> {
   // Up to the knee if the machine allows (the capacity model predicts 4 instances' knee from 2's).
-  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200, 4800, 6400];
+  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200, 4800, 6400, 9600, 12800, 19200, 25600];
   const secs = QUICK ? 2 : 5;
   const rows: KneeRow[] = [];
   for (const redisKind of ['1 Redis', '3-master Redis Cluster'] as const) {

@@ -10,14 +10,29 @@ export interface UserLimits {
   /** Every event: a token each. */
   requests: TokenBucket;
   /** `room:search`: a token per history entry read (see `searchScanPerSec`). */
-  search: TokenBucket;
+  readonly search: TokenBucket;
 }
 
 /** A search budget holds this many seconds of its rate. */
 export const SEARCH_BURST_SECONDS = 5;
 
-interface Held extends UserLimits {
-  holders: number;
+/** A user's limits, the search budget made at the first search (most users never search). */
+class Held implements UserLimits {
+  holders = 0;
+  private searchBucket: TokenBucket | undefined;
+
+  constructor(
+    readonly requests: TokenBucket,
+    private readonly searchPerSec: number,
+  ) {}
+
+  get search(): TokenBucket {
+    this.searchBucket ??= new TokenBucket(
+      this.searchPerSec,
+      this.searchPerSec * SEARCH_BURST_SECONDS,
+    );
+    return this.searchBucket;
+  }
 }
 
 const ofSocket = new WeakMap<ChatSocket, UserLimits>();
@@ -34,11 +49,7 @@ export class UserLimitsTable {
     let held = this.users.get(user);
     if (!held) {
       const { perSec, burst, searchPerSec } = this.opts;
-      held = {
-        requests: new TokenBucket(perSec, burst),
-        search: new TokenBucket(searchPerSec, searchPerSec * SEARCH_BURST_SECONDS),
-        holders: 0,
-      };
+      held = new Held(new TokenBucket(perSec, burst), searchPerSec);
       this.users.set(user, held);
     }
     held.holders++;
