@@ -47,35 +47,42 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
   let n = 0;
   const cmid = (): string => `cmid-${String(++n).padStart(6, '0')}`;
 
+  /** `from` (of the account made at `since`) says `text` in `room`. */
+  const say = (room: string, from: string, since: number, text: string) =>
+    history.append({ room, from, text, kind: 'text', clientMsgId: cmid(), senderSince: since });
+
+  /** `from` (of the account made at `since`) edits or deletes message `ref` of `room`. */
+  const change = (
+    room: string,
+    from: string,
+    since: number,
+    ref: string,
+    kind: 'edit' | 'delete',
+    clientMsgId = cmid(),
+  ) =>
+    history.changes.change({
+      room,
+      from,
+      ref,
+      kind,
+      text: kind === 'edit' ? `${from} changed it` : '',
+      clientMsgId,
+      since,
+    });
+
   it('takes no more messages, refuses a join checked before the deletion, and opens afresh for the next holder of the name', async () => {
     const alice = await register('alice');
     const bob = await register('bob');
     const room = directRoom('alice', 'bob');
     const accountsNow = [alice.account, bob.account] as const;
     await history.read(room, { limit: 10, accounts: accountsNow }, true);
-    const said = await history.append({
-      room,
-      from: 'bob',
-      text: 'for alice only',
-      kind: 'text',
-      clientMsgId: cmid(),
-      senderSince: bob.since,
-    });
+    const said = await say(room, 'bob', bob.since, 'for alice only');
     await marks.directActivity(room);
 
     await ops.delete('bob');
 
     // alice still has it open: her message is refused, and nothing is stored or made.
-    await expect(
-      history.append({
-        room,
-        from: 'alice',
-        text: 'are you there?',
-        kind: 'text',
-        clientMsgId: cmid(),
-        senderSince: alice.since,
-      }),
-    ).rejects.toMatchObject({
+    await expect(say(room, 'alice', alice.since, 'are you there?')).rejects.toMatchObject({
       code: 'not_found',
       message:
         'the account bob was deleted, and this conversation with it; open @bob again to write to whoever has the name now',
@@ -92,17 +99,9 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     ).rejects.toMatchObject({ code: 'not_found' });
     expect(await cmd.hget(keys.roomMeta(room), 'gone')).toBe(bob.account);
     // Nor can anyone change what was said in it.
-    await expect(
-      history.changes.change({
-        room,
-        from: 'bob',
-        ref: said.id,
-        kind: 'edit',
-        text: 'x',
-        clientMsgId: cmid(),
-        since: bob.since,
-      }),
-    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(change(room, 'bob', bob.since, said.id, 'edit')).rejects.toMatchObject({
+      code: 'not_found',
+    });
 
     // Someone registers the name; a join checked against the new account opens it afresh.
     const newBob = await register('bob');
@@ -114,108 +113,43 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     );
     expect(fresh.page.messages).toEqual([]);
     expect(await cmd.hget(keys.roomMeta(room), 'gone')).toBeNull();
-    const again = await history.append({
-      room,
-      from: 'alice',
-      text: 'hello, new bob',
-      kind: 'text',
-      clientMsgId: cmid(),
-      senderSince: alice.since,
-    });
+    const again = await say(room, 'alice', alice.since, 'hello, new bob');
     expect(again).toMatchObject({ seq: 1, epoch: fresh.meta.epoch, duplicate: false });
   });
 
   it('a message is changed only by the account that wrote it, however close in time the next holder of the name registered', async () => {
     const carol = await register('carol');
-    const said = await history.append({
-      room: 'open',
-      from: 'carol',
-      text: 'mine',
-      kind: 'text',
-      clientMsgId: cmid(),
-      senderSince: carol.since,
-    });
+    const said = await say('open', 'carol', carol.since, 'mine');
     await ops.delete('carol');
     const next = await register('carol');
-    const edit = (since: number) =>
-      history.changes.change({
-        room: 'open',
-        from: 'carol',
-        ref: said.id,
-        kind: 'edit',
-        text: 'not hers',
-        clientMsgId: cmid(),
-        since,
-      });
     // No wait for clocks: the message names the account that wrote it.
-    await expect(edit(next.since)).rejects.toMatchObject({ code: 'forbidden' });
-    const hers = await history.append({
-      room: 'open',
-      from: 'carol',
-      text: 'the new carol',
-      kind: 'text',
-      clientMsgId: cmid(),
-      senderSince: next.since,
+    await expect(change('open', 'carol', next.since, said.id, 'edit')).rejects.toMatchObject({
+      code: 'forbidden',
     });
-    await expect(
-      history.changes.change({
-        room: 'open',
-        from: 'carol',
-        ref: hers.id,
-        kind: 'edit',
-        text: 'the new carol, edited',
-        clientMsgId: cmid(),
-        since: next.since,
-      }),
-    ).resolves.toMatchObject({ duplicate: false });
+    await expect(change('open', 'carol', next.since, said.id, 'delete')).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    const hers = await say('open', 'carol', next.since, 'the new carol');
+    await expect(change('open', 'carol', next.since, hers.id, 'edit')).resolves.toMatchObject({
+      duplicate: false,
+    });
   });
 
   it('an edit retried across a rolling upgrade, first stored under the client id alone, is not stored twice', async () => {
     const dan = await register('dan');
-    const said = await history.append({
-      room: 'upgrade',
-      from: 'dan',
-      text: 'first',
-      kind: 'text',
-      clientMsgId: cmid(),
-      senderSince: dan.since,
-    });
+    const said = await say('upgrade', 'dan', dan.since, 'first');
     // The edit as an instance of the version before stored it: its dedupe key under the
     // client's id alone, its entry an edit of the message.
     const id = cmid();
-    const first = await history.changes.change({
-      room: 'upgrade',
-      from: 'dan',
-      ref: said.id,
-      kind: 'edit',
-      text: 'second',
-      clientMsgId: id,
-      since: dan.since,
-    });
+    const first = await change('upgrade', 'dan', dan.since, said.id, 'edit', id);
     await cmd.rename(
       keys.sendDedupe('upgrade', 'dan', `edit:${said.id}:${id}`),
       keys.sendDedupe('upgrade', 'dan', id),
     );
-    const retried = await history.changes.change({
-      room: 'upgrade',
-      from: 'dan',
-      ref: said.id,
-      kind: 'edit',
-      text: 'second',
-      clientMsgId: id,
-      since: dan.since,
-    });
+    const retried = await change('upgrade', 'dan', dan.since, said.id, 'edit', id);
     expect(retried).toEqual({ ...first, duplicate: true });
     // The same client id for another change of it (a delete) is that change, stored.
-    const del = await history.changes.change({
-      room: 'upgrade',
-      from: 'dan',
-      ref: said.id,
-      kind: 'delete',
-      text: '',
-      clientMsgId: id,
-      since: dan.since,
-    });
+    const del = await change('upgrade', 'dan', dan.since, said.id, 'delete', id);
     expect(del.duplicate).toBe(false);
     expect(await cmd.xlen(keys.roomLog('upgrade'))).toBe(3);
   });
