@@ -10,6 +10,7 @@ import {
 } from '../../src/protocol/index.js';
 import { connectUser, until, useCluster } from '../helpers/cluster.js';
 import { ask, code, ok, socketPool } from '../helpers/raw.js';
+import { seedRoomLog } from '../helpers/seed-log.js';
 
 /**
  * Edits and deletes are history entries of their own that reference the message they change:
@@ -300,31 +301,10 @@ describe('search', () => {
     const other = await pool.open(a, (await user([a])).token);
     await ok(ask(walker, 'room:join', { room }));
     await ok(ask(other, 'room:join', { room }));
-    // 10k messages in the room's stream, as the append script stores them (seeded directly:
-    // the search reads what is stored, however it got there).
+    // 10k messages in the room's stream, as the append script stores them.
     const redis = cluster.redis.client();
     try {
-      const log = `chat:room:{${room}}:log`;
-      for (let from = 1; from <= 10_000; from += 1000) {
-        const p = redis.pipeline();
-        for (let i = from; i < from + 1000; i++)
-          p.xadd(
-            log,
-            '*',
-            'seq',
-            i,
-            'from',
-            'seeder',
-            'text',
-            `filler ${i}`,
-            'kind',
-            'text',
-            'cmid',
-            `seed${i}xxxxx`,
-          );
-        await p.exec();
-      }
-      await redis.hset(`chat:room:{${room}}:meta`, 'seq', 10_000);
+      await seedRoomLog(redis, room, 10_000, 'filler');
     } finally {
       redis.disconnect();
     }

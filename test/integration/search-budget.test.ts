@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SEARCH_SCAN_MAX, type SearchResult } from '../../src/protocol/index.js';
 import { connectUser, useCluster } from '../helpers/cluster.js';
 import { ask, code, ok, socketPool } from '../helpers/raw.js';
+import { seedRoomLog } from '../helpers/seed-log.js';
 
 /**
  * A user's searches read at most a budget of history entries a second on an instance
@@ -26,28 +27,10 @@ describe("a user's search budget", () => {
     );
     const bobs = await pool.open(url, bob.token);
     await ok(ask(bobs, 'room:join', { room }));
-    // 5000 entries (seeded as the append script stores them: the search reads what is stored).
+    // 5000 entries, as the append script stores them.
     const redis = cluster.redis.client();
     try {
-      const p = redis.pipeline();
-      for (let i = 1; i <= 5000; i++) {
-        p.xadd(
-          `chat:room:{${room}}:log`,
-          '*',
-          'seq',
-          i,
-          'from',
-          'seeder',
-          'text',
-          `hay ${i}`,
-          'kind',
-          'text',
-          'cmid',
-          `seed${i}xxxxx`,
-        );
-      }
-      await p.exec();
-      await redis.hset(`chat:room:{${room}}:meta`, 'seq', 5000, 'epoch', 'e1');
+      await seedRoomLog(redis, room, 5000, 'hay', { epoch: 'e1' });
     } finally {
       redis.disconnect();
     }
