@@ -55,6 +55,13 @@ function pairsOf(n: number, rooms: number, instances: number): number {
 function kneeText(k: KneeRow | undefined): { text: string; value?: number; reached: boolean } {
   if (!k) return { text: 'not in this run', reached: false };
   if (k.error) return { text: `not measured: ${k.error}`, reached: false };
+  if (k.generatorLimit !== undefined) {
+    return {
+      text: `>= ${fmt(k.knee)} msgs/s (not reached: the generator sent at most ${fmt(k.generatorLimit)}/s)`,
+      value: k.knee,
+      reached: false,
+    };
+  }
   const last = k.steps.at(-1);
   const reached = last !== undefined && last.rate !== k.knee;
   return reached
