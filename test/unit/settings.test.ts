@@ -46,6 +46,7 @@ describe('instance configuration from the settings definitions', () => {
       sessionCheckMs: 120_000,
       rateLimitPerSec: 20,
       rateLimitBurst: 40,
+      searchScanPerSec: 2000,
       maxRoomsPerSocket: 50,
       floodDisconnectAfter: 100,
       floodPenaltyMs: 2000,
