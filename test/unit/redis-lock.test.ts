@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   acquireRedisLock,
   pidRuns,
+  removeIfStill,
   takeLockFile,
 } from '../../src/server/local-cluster/redis-lock.js';
 import { eventually } from '../helpers/eventually.js';
@@ -129,6 +130,23 @@ describe('a lock file', () => {
   it('waits out a breaker left moments ago by a start that died, then takes the lock', () => {
     // 7 s old: 3 s before a breaker counts as its dead start's.
     expect(pastBreaker(7000)).toEqual(['x.lock']);
+  });
+});
+
+describe('a file removed only if it still holds what was read', () => {
+  it('goes when it does; put back when another took its place since, and never someone else', () => {
+    const dir = tmpDir('remove-if-still');
+    const file = path.join(dir, 'x.breaking');
+    writeFileSync(file, 'dead 1\n');
+    expect(removeIfStill(file, 'dead 1\n')).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    // Read as stale ('dead 1'), then another start removed it and made its own: that one stays.
+    writeFileSync(file, 'alive 2\n');
+    expect(removeIfStill(file, 'dead 1\n')).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('alive 2\n');
+    expect(readdirSync(dir)).toEqual(['x.breaking']);
+    // Gone already: nothing to do.
+    expect(removeIfStill(path.join(dir, 'none'), 'x')).toBe(false);
   });
 });
 

@@ -1,8 +1,8 @@
-import { unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readServerUrl } from '../../shared/cluster-url.js';
-import { pidRuns, readLockFile, takeLockFile } from './redis-lock.js';
+import { parseLock, pidRuns, removeIfStill, takeLockFile } from './redis-lock.js';
 
 /**
  * Who runs a local cluster from a state directory. Its admin token and the URL `chat-admin`
@@ -37,11 +37,13 @@ export function acquireClusterLock(stateDir: string): () => void {
     },
   );
   return () => {
-    if (readLockFile(file, LockFile)?.supervisorPid !== process.pid) return;
+    let raw: string;
     try {
-      unlinkSync(file);
+      raw = readFileSync(file, 'utf8');
     } catch {
-      // already gone
+      return; // already gone
     }
+    if (parseLock(raw, LockFile)?.supervisorPid !== process.pid) return;
+    removeIfStill(file, raw);
   };
 }

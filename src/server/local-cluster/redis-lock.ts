@@ -59,7 +59,7 @@ const LockFile = z.object({
 type LockFile = z.infer<typeof LockFile>;
 
 /** A lock file's text as `schema` says; undefined (stale) when not one. */
-function parseLock<T>(raw: string, schema: z.ZodType<T>): T | undefined {
+export function parseLock<T>(raw: string, schema: z.ZodType<T>): T | undefined {
   try {
     const parsed = schema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : undefined;
@@ -67,17 +67,6 @@ function parseLock<T>(raw: string, schema: z.ZodType<T>): T | undefined {
     return undefined;
   }
 }
-
-/** A lock file read back as `schema` says; undefined (stale) when unreadable or not one. */
-export function readLockFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
-  try {
-    return parseLock(readFileSync(file, 'utf8'), schema);
-  } catch {
-    return undefined; // unreadable
-  }
-}
-
-const readLock = (file: string): LockFile | undefined => readLockFile(file, LockFile);
 
 /** How old a breaker (see {@link takeLockFile}) is when the start that made it has died. */
 const BREAKER_STALE_MS = 10_000;
@@ -105,31 +94,64 @@ const pause = (ms: number): void => {
 };
 
 /**
+ * Removes `file` if it still holds `expected`, and nothing else: a read then an unlink would
+ * remove what another process put there between the two. The file is renamed aside first (one
+ * rename of it succeeds), and what was renamed is read: the one expected goes; another (put
+ * there since it was read) is linked back, unless yet another has taken its place meanwhile.
+ * True when it removed the expected file.
+ */
+export function removeIfStill(file: string, expected: string): boolean {
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.gone`;
+  try {
+    renameSync(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  if (readRaw(aside) === expected) {
+    unlinkIfThere(aside);
+    return true;
+  }
+  try {
+    linkSync(aside, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  unlinkIfThere(aside);
+  return false;
+}
+
+/**
  * Removes the lock file if it still holds `raw` (the stale lock read), one start at a time:
  * two starts that both read the same stale lock must not both remove "it", or the second
- * removes the lock the first has just taken. The one that creates `<file>.breaking` removes;
- * the other looks again. A breaker left by a start that died goes after {@link BREAKER_STALE_MS}.
+ * removes the lock the first has just taken. The one that creates `<file>.breaking` (naming
+ * itself: pid and a nonce) removes; the other looks again. A breaker left by a start that died
+ * goes after {@link BREAKER_STALE_MS}, and only that one: two starts that find it stale at once
+ * must not remove, the second, the breaker the first has just made.
  */
 function breakStale(file: string, raw: string): void {
   const breaker = `${file}.breaking`;
+  const mine = `${process.pid} ${randomBytes(6).toString('hex')}\n`;
   try {
-    writeFileSync(breaker, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+    writeFileSync(breaker, mine, { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     let age = 0;
+    let left: string | undefined;
     try {
       age = Date.now() - statSync(breaker).mtimeMs;
+      left = readRaw(breaker);
     } catch {
       return; // gone already: look again
     }
-    if (age > BREAKER_STALE_MS) unlinkIfThere(breaker);
+    if (age > BREAKER_STALE_MS && left !== undefined) removeIfStill(breaker, left);
     else pause(10);
     return;
   }
   try {
-    if (readRaw(file) === raw) unlinkSync(file);
+    removeIfStill(file, raw);
   } finally {
-    unlinkIfThere(breaker);
+    removeIfStill(breaker, mine);
   }
 }
 
@@ -218,11 +240,9 @@ export function recordRedisPid(file: string, lock: RedisLock, redisPid: number):
 
 /** Removes the lock if it is still the one for `redisPid` (never another start's). */
 export function releaseRedisLock(file: string, redisPid: number): void {
-  const now = readLock(file);
+  const raw = readRaw(file);
+  if (raw === undefined) return;
+  const now = parseLock(raw, LockFile);
   if (now && now.redisPid !== redisPid) return;
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
-  }
+  removeIfStill(file, raw);
 }
