@@ -139,8 +139,10 @@ function breakStale(file: string, raw: string): void {
     let age = 0;
     let left: string | undefined;
     try {
-      age = Date.now() - statSync(breaker).mtimeMs;
+      // Its text first, then its age: one made after the read is younger than it, not judged
+      // by an older one's age (and the removal checks the text).
       left = readRaw(breaker);
+      age = Date.now() - statSync(breaker).mtimeMs;
     } catch {
       return; // gone already: look again
     }
