@@ -13,7 +13,7 @@ import {
   isReservedName,
   isRetryable,
 } from '../../src/protocol/index.js';
-import { TokenBucket } from '../../src/server/auth/rate-limit.js';
+import { TokenBucket, strikesAfter } from '../../src/server/auth/rate-limit.js';
 
 describe('protocol schemas', () => {
   it('accepts valid payloads and refuses extra fields', () => {
@@ -140,7 +140,16 @@ describe('protocol schemas', () => {
 describe('TokenBucket', () => {
   it('allows a burst, then the refill rate, and counts strikes', () => {
     let now = 0;
-    const b = new TokenBucket(10, 5, () => now);
+    const bucket = new TokenBucket(10, 5, () => now);
+    // A socket's strikes against it (see strikesAfter).
+    const b = {
+      strikes: 0,
+      take(): boolean {
+        const took = bucket.take();
+        this.strikes = strikesAfter(took, bucket, this.strikes);
+        return took;
+      },
+    };
     expect(Array.from({ length: 7 }, () => b.take())).toEqual([
       true,
       true,

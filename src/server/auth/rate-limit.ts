@@ -9,8 +9,6 @@ const monotonicNow = (): number => performance.now();
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  /** Rejections since the last time the bucket had tokens to spare. */
-  strikes = 0;
 
   constructor(
     private readonly perSec: number,
@@ -50,12 +48,21 @@ export class TokenBucket {
     this.refill();
     if (this.tokens >= 1) {
       this.tokens -= 1;
-      if (this.tokens >= this.burst / 2) this.strikes = 0;
       return true;
     }
-    this.strikes++;
     return false;
   }
+}
+
+/**
+ * A socket's refusals since its user's shared bucket was last calm, after a request that
+ * `took` a token or was refused: the rate is the user's, the flood cut-off the socket's own (a
+ * quiet client beside a flooding script of the same user is refused while the script floods,
+ * and is not the one cut off for it).
+ */
+export function strikesAfter(took: boolean, bucket: TokenBucket, strikes: number): number {
+  if (!took) return strikes + 1;
+  return bucket.calm ? 0 : strikes;
 }
 
 /** How long a session's floods are remembered: each one within it doubles the next penalty. */

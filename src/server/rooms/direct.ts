@@ -69,9 +69,12 @@ export async function requirePeer(
 ): Promise<void> {
   const peer = directPeer(address);
   if (peer !== undefined && (await ctx.redis.cmd.exists(ctx.keys.user(peer))) === 0) {
-    throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
+    throw noPeer(peer);
   }
 }
+
+const noPeer = (peer: string): ChatError =>
+  new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
 
 /**
  * What a join of a conversation checks against: both accounts as `<name>:<created>` (when each
@@ -87,7 +90,7 @@ export async function conversationAccounts(
   const peer = directPeer(address);
   if (peer === undefined) return undefined;
   const raw = await ctx.redis.cmd.get(ctx.keys.user(peer));
-  if (raw === null) throw new ChatError(ErrorCode.NotFound, `there is no user named ${peer}`);
+  if (raw === null) throw noPeer(peer);
   const { createdAt } = JSON.parse(raw) as { createdAt: number };
   return [`${self.user}:${self.since}`, `${peer}:${createdAt}`];
 }

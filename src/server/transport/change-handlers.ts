@@ -62,7 +62,7 @@ export const CHANGE_HANDLERS: Pick<Table, 'message:edit' | 'message:delete' | 'r
       const room = roomFor(socket.data.user, address);
       await requirePeer(ctx, address);
       // A step reads what the user's search budget on this instance allows, up to the most a
-      // step reads; what it did not read goes back.
+      // step reads.
       const budget = limitsOf(socket)?.search;
       const scan = budget ? budget.takeUpTo(SEARCH_SCAN_MAX) : SEARCH_SCAN_MAX;
       if (scan < SEARCH_STEP_MIN) {
@@ -72,29 +72,24 @@ export const CHANGE_HANDLERS: Pick<Table, 'message:edit' | 'message:delete' | 'r
           'searching faster than this server allows: ask again in a moment',
         );
       }
-      let step: Awaited<ReturnType<typeof ctx.history.changes.search>>;
-      let meta: Awaited<ReturnType<typeof ctx.history.peekMeta>>;
+      // What the step did not read goes back: all of it when it failed; a step that ends the
+      // search read `scanned`; one that goes on may have read all of `scan` (it stops counting
+      // at its last hit).
+      let read = 0;
       try {
-        [step, meta] = await Promise.all([
+        const [step, meta] = await Promise.all([
           ctx.history.changes.search(room, text, before, limit ?? SEARCH_HITS_DEFAULT, scan),
           ctx.history.peekMeta(room),
         ]);
-      } catch (err) {
-        budget?.giveBack(scan);
-        throw err;
+        read = step.next === undefined ? step.scanned : scan;
+        for (const m of step.hits) {
+          m.room = address;
+          if (meta) m.epoch = meta.epoch;
+        }
+        return { room: address, ...step, ...(meta ? { epoch: meta.epoch } : {}) };
+      } finally {
+        budget?.giveBack(scan - read);
       }
-      // A step that ends the search read `scanned`; one that goes on may have read all of
-      // `scan` (it stops counting at its last hit).
-      budget?.giveBack(step.next === undefined ? scan - step.scanned : 0);
-      for (const m of step.hits) {
-        m.room = address;
-        if (meta) m.epoch = meta.epoch;
-      }
-      return {
-        room: address,
-        ...step,
-        ...(meta ? { epoch: meta.epoch } : {}),
-      };
     },
   },
 };

@@ -4,7 +4,7 @@ import { ErrorCode, SessionEndReason } from '../../protocol/index.js';
 import { userRoomOf } from '../rooms/room-names.js';
 import type { ChatSocket } from './io-types.js';
 import type { InstanceContext } from '../context.js';
-import type { FloodPenalty } from '../auth/rate-limit.js';
+import { strikesAfter, type FloodPenalty } from '../auth/rate-limit.js';
 import { UserLimitsTable } from './user-limits.js';
 import { dispatch } from './boundary.js';
 import { CHAT_HANDLERS, onSocketGone } from './chat-handlers.js';
@@ -50,6 +50,19 @@ function releaseRequest(socket: ChatSocket): void {
  * keeps flooding is cut off and penalised), then runs from the shared handler table; the
  * socket is welcomed once and its presence cleaned up when it goes.
  */
+/** Answers a request the chat namespace refuses before any handler, and counts it. */
+function refuse(
+  metrics: InstanceContext['metrics'],
+  packet: unknown[],
+  code: ErrorCode,
+  message: string,
+): void {
+  metrics.rejected.inc({ code });
+  const ack = packet[packet.length - 1];
+  if (typeof ack === 'function')
+    (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
+}
+
 export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): void {
   const { cfg, io, log, metrics, bootId } = ctx;
   const handlerDeps = { log, metrics };
@@ -69,27 +82,15 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
     const bucket = limits.hold(socket).requests;
     /** Set once the socket is cut off for flooding: what it had still sent is dropped unread. */
     let cutOff = false;
-    /**
-     * This socket's refusals since the bucket was last calm: the rate is the user's, the cut-off
-     * the socket's own (a quiet client beside a flooding script of the same user is refused
-     * while the script floods, and is not the one cut off for it).
-     */
+    /** This socket's refusals since the bucket was last calm (see `strikesAfter`). */
     let strikes = 0;
     void socket.join(userRoomOf(socket.data.user));
     socket.use((packet) => {
       if (cutOff) return;
-      const [event] = packet;
-      const ack: unknown = packet[packet.length - 1];
-      const answer = (code: ErrorCode, message: string): void => {
-        metrics.rejected.inc({ code });
-        if (typeof ack === 'function')
-          (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
-      };
-      if (bucket.take()) {
-        if (bucket.calm) strikes = 0;
-      } else {
-        strikes++;
-        answer(ErrorCode.RateLimited, 'slow down: too many requests');
+      const took = bucket.take();
+      strikes = strikesAfter(took, bucket, strikes);
+      if (!took) {
+        refuse(metrics, packet, ErrorCode.RateLimited, 'slow down: too many requests');
         if (strikes >= cfg.floodDisconnectAfter) {
           // Once per socket: the packets it had already sent are not each worth a line, and
           // are dropped unread from here on. The penalty is stored before the socket is cut:
@@ -119,7 +120,8 @@ export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): vo
       // Every known event is run from the shared handler table right here; no per-socket
       // listeners, so `next` is never called for them.
       if (!dispatch(CHAT_HANDLERS, socket, ctx, packet, handlerDeps)) {
-        answer(ErrorCode.BadRequest, `unknown event ${JSON.stringify(String(event)).slice(0, 60)}`);
+        const unknown = JSON.stringify(String(packet[0])).slice(0, 60);
+        refuse(metrics, packet, ErrorCode.BadRequest, `unknown event ${unknown}`);
       }
     });
     socket.on('disconnecting', () => {
