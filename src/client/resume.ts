@@ -126,22 +126,13 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     // Told to slow down (a user's clients share a rate, and a resume asks for every room at
     // once), it asks again, paced, rather than leave the rest of its rooms unjoined.
     const gone = (): boolean => this.conn.socket !== socket;
-    const res: Result<Page & { members?: string[]; memberCount?: number }> =
+    const once = (): Promise<Result<Page & { members?: string[]; memberCount?: number }>> =>
       event === 'room:join'
-        ? await paced(
-            () =>
-              chatAck(socket, event, () =>
-                this.conn.timed(socket).emitWithAck('room:join', request),
-              ),
-            gone,
-          )
-        : await paced(
-            () =>
-              chatAck(socket, event, () =>
-                this.conn.timed(socket).emitWithAck('room:history', request),
-              ),
-            gone,
+        ? chatAck(socket, event, () => this.conn.timed(socket).emitWithAck('room:join', request))
+        : chatAck(socket, event, () =>
+            this.conn.timed(socket).emitWithAck('room:history', request),
           );
+    const res = await paced(once, gone);
     if (!res.ok) throw Object.assign(new Error(res.error.message), { code: res.error.code });
     // The rejoin's answer carries the user's marker: told once the resume has taken what it
     // recovers (see `catchUp`).
