@@ -177,7 +177,7 @@ export class AccountOps {
     if (reply[0] === 0) return null;
     await redis.chatAccountUnlist(keys.users(), user, reply[1]);
     if (opts.conversations !== false) {
-      await this.removeConversations(`${user}:${reply[1]}`, peers);
+      await this.removeConversations(user, reply[1], peers);
     }
     return reply[2];
   }
@@ -196,9 +196,13 @@ export class AccountOps {
    * conversation afresh and clears it. The mark stays until then (a few bytes a conversation
    * of a deleted account): a connection may stay open, and joined, for as long as it likes.
    */
-  private async removeConversations(account: string, peers: string[]): Promise<void> {
+  private async removeConversations(
+    user: string,
+    createdAt: string,
+    peers: string[],
+  ): Promise<void> {
     const { redis, keys } = this;
-    const user = account.slice(0, account.lastIndexOf(':'));
+    const account = `${user}:${createdAt}`;
     const rooms = new Set(peers.map((peer) => directRoom(user, peer)));
     if (peers.length >= MARKS_ROOMS_MAX) {
       let cursor = '0';
