@@ -5,7 +5,7 @@ import { AccountOps } from '../../src/server/auth/account-ops.js';
 import { directRoom } from '../../src/server/rooms/direct.js';
 import { History } from '../../src/server/rooms/history.js';
 import { Marks } from '../../src/server/rooms/marks.js';
-import { makeKeys, type Keys } from '../../src/server/redis/keys.js';
+import { GONE_MARK_TTL_SEC, makeKeys, roomKeys, type Keys } from '../../src/server/redis/keys.js';
 import type { RedisConn } from '../../src/server/redis/clients.js';
 import { BACKENDS, commandClient, startStore, type TestStore } from '../helpers/cluster.js';
 
@@ -89,6 +89,8 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     });
     expect(await cmd.exists(keys.roomLog(room))).toBe(0);
     expect(await cmd.hgetall(keys.roomMeta(room))).toEqual({ gone: bob.account });
+    // The mark does not stay for ever.
+    expect(await cmd.ttl(keys.roomMeta(room))).toBeGreaterThan(GONE_MARK_TTL_SEC - 60);
     // A read makes nothing and finds nothing.
     const read = await history.read(room, { limit: 10 }, false);
     expect(read.meta).toBeUndefined();
@@ -115,6 +117,103 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     expect(await cmd.hget(keys.roomMeta(room), 'gone')).toBeNull();
     const again = await say(room, 'alice', alice.since, 'hello, new bob');
     expect(again).toMatchObject({ seq: 1, epoch: fresh.meta.epoch, duplicate: false });
+  });
+
+  it("a conversation its deletion did not find is not the next holder of the name's: it opens afresh, and the old account can neither join nor write in it", async () => {
+    const frank = await register('frank');
+    const gina = await register('gina');
+    const room = directRoom('frank', 'gina');
+    const old = await history.read(
+      room,
+      { limit: 10, accounts: [frank.account, gina.account] },
+      true,
+    );
+    await say(room, 'gina', gina.since, 'for frank only');
+    // The deletion misses it (as when no index names it).
+    await ops.remove('frank', { conversations: false });
+    const newFrank = await register('frank');
+
+    const fresh = await history.read(
+      room,
+      { limit: 10, accounts: [newFrank.account, gina.account] },
+      true,
+    );
+    expect(fresh.page.messages).toEqual([]);
+    expect(fresh.meta.seq).toBe(0);
+    expect(fresh.meta.epoch).not.toBe(old.meta.epoch);
+    // gina's socket joined before sees the conversation go on in its new epoch.
+    const hi = await say(room, 'gina', gina.since, 'hello, new frank');
+    expect(hi).toMatchObject({ seq: 1, epoch: fresh.meta.epoch });
+    // A join checked against the deleted account (before the new one registered) is refused...
+    await expect(
+      history.read(room, { limit: 10, accounts: [gina.account, frank.account] }, true),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    // ...and a socket of it that is still open cannot write as frank.
+    await expect(say(room, 'frank', frank.since, 'it is me')).rejects.toMatchObject({
+      code: 'not_found',
+      message:
+        'the account frank was deleted, and this conversation with it; open @frank again to write to whoever has the name now',
+    });
+    const now = await history.read(room, { limit: 10 }, false);
+    expect(now.page.messages.map((m) => m.text)).toEqual(['hello, new frank']);
+  });
+
+  it("a deletion's late end of a conversation leaves it alone once the next holder of the name has opened it", async () => {
+    const hal = await register('hal');
+    const ivy = await register('ivy');
+    const room = directRoom('hal', 'ivy');
+    await history.read(room, { limit: 10, accounts: [hal.account, ivy.account] }, true);
+    await say(room, 'ivy', ivy.since, 'to the first hal');
+    await ops.remove('hal', { conversations: false });
+    const newHal = await register('hal');
+    await history.read(room, { limit: 10, accounts: [newHal.account, ivy.account] }, true);
+    await say(room, 'hal', newHal.since, 'the new hal');
+    // The deletion's step for this conversation comes only now.
+    expect(await cmd.chatConversationEnd(...roomKeys(keys, room), hal.account, 60)).toBe(0);
+    const now = await history.read(room, { limit: 10 }, false);
+    expect(now.page.messages.map((m) => m.text)).toEqual(['the new hal']);
+    expect(await cmd.hget(keys.roomMeta(room), 'gone')).toBeNull();
+  });
+
+  it('a send to a conversation whose meta is gone is refused and opens nothing: only a join opens one', async () => {
+    const jo = await register('jo');
+    const kim = await register('kim');
+    const room = directRoom('jo', 'kim');
+    await history.read(room, { limit: 10, accounts: [jo.account, kim.account] }, true);
+    await cmd.del(keys.roomMeta(room));
+    await expect(say(room, 'jo', jo.since, 'anyone?')).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'the conversation with kim is not open any more; open @kim again to write in it',
+    });
+    expect(await cmd.exists(keys.roomMeta(room), keys.roomLog(room))).toBe(0);
+  });
+
+  it('a send retried into a new epoch of its room is stored there, not answered with an id of the old one', async () => {
+    const lee = await register('lee');
+    const mo = await register('mo');
+    const room = directRoom('lee', 'mo');
+    await history.read(room, { limit: 10, accounts: [lee.account, mo.account] }, true);
+    const send = {
+      room,
+      from: 'mo',
+      text: 'sent once, its ack lost',
+      kind: 'text' as const,
+      clientMsgId: cmid(),
+      senderSince: mo.since,
+    };
+    const first = await history.append(send);
+    await ops.remove('lee', { conversations: false });
+    const newLee = await register('lee');
+    const fresh = await history.read(
+      room,
+      { limit: 10, accounts: [newLee.account, mo.account] },
+      true,
+    );
+    const retried = await history.append(send);
+    expect(retried).toMatchObject({ duplicate: false, seq: 1, epoch: fresh.meta.epoch });
+    expect(retried.id).not.toBe(first.id);
+    // Retried again in the same epoch: that one.
+    expect(await history.append(send)).toEqual({ ...retried, duplicate: true });
   });
 
   it('a message is changed only by the account that wrote it, however close in time the next holder of the name registered', async () => {

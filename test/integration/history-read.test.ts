@@ -229,4 +229,16 @@ describe.each(BACKENDS)('a page of history in one call (%s)', (backend) => {
     await renew('joined-only');
     expect(await cmd.ttl(keys.roomMeta('joined-only'))).toBe(-1);
   });
+
+  it('a room whose first message an instance of the version before stored (no PERSIST) is kept by the next message or join', async () => {
+    await history.read('upgraded', { limit: 5 }, true);
+    // The older append: the message counted, the join's expiry left as it was.
+    await cmd.hincrby(keys.roomMeta('upgraded'), 'seq', 1);
+    expect(await cmd.ttl(keys.roomMeta('upgraded'))).toBeGreaterThan(0);
+    await history.read('upgraded', { limit: 5 }, true);
+    expect(await cmd.ttl(keys.roomMeta('upgraded'))).toBe(-1);
+    await cmd.expire(keys.roomMeta('upgraded'), 100);
+    await room('upgraded', 1);
+    expect(await cmd.ttl(keys.roomMeta('upgraded'))).toBe(-1);
+  });
 });

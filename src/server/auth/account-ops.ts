@@ -8,7 +8,7 @@ import {
   type UserList,
 } from '../../protocol/index.js';
 import { parseBan } from './bans.js';
-import { roomKeys, type Keys } from '../redis/keys.js';
+import { GONE_MARK_TTL_SEC, ROOM_KEY_COUNT, roomKeys, type Keys } from '../redis/keys.js';
 import { directRoom, directUsers } from '../rooms/direct.js';
 import type { RedisConn } from '../redis/clients.js';
 import { END_SESSIONS_LUA, ENDED_SESSION_KEEP_SEC } from './session-scripts.js';
@@ -66,8 +66,26 @@ if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1
 return 1
 `;
 
+/**
+ * Ends a direct conversation of a deleted account, in the conversation's slot: its keys go and
+ * its meta keeps only the mark `gone` (the account as `<name>:<created>`) for GONE_MARK_TTL_SEC.
+ * Unless its meta names its accounts (`owners`) and the deleted one is not among them: the next
+ * holder of the name has opened it afresh meanwhile, and it is theirs.
+ * KEYS: the room's keys (see `roomKeys`; meta second). ARGV: account, mark's TTL in seconds.
+ * Returns 1 (ended) or 0 (another account's now).
+ */
+const END_CONVERSATION_SCRIPT = `
+local owners = redis.call('HGET', KEYS[2], 'owners')
+if owners and not string.find(' ' .. owners .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then return 0 end
+redis.call('DEL', unpack(KEYS))
+redis.call('HSET', KEYS[2], 'gone', ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
+    chatConversationEnd(...keysAndArgs: (string | number)[]): Result<number, Context>;
     chatAccountDelete(
       account: string,
       index: string,
@@ -110,6 +128,10 @@ export class AccountOps {
     defineScript(redis, 'chatAccountBan', { numberOfKeys: 3, lua: BAN_SCRIPT });
     defineScript(redis, 'chatAccountUnban', { numberOfKeys: 2, lua: UNBAN_SCRIPT });
     defineScript(redis, 'chatAccountUnlist', { numberOfKeys: 1, lua: UNLIST_SCRIPT });
+    defineScript(redis, 'chatConversationEnd', {
+      numberOfKeys: ROOM_KEY_COUNT,
+      lua: END_CONVERSATION_SCRIPT,
+    });
   }
 
   /**
@@ -185,16 +207,20 @@ export class AccountOps {
   /**
    * Deletes the direct conversations of a deleted account, for both sides: its name is free,
    * and whoever registers it next must not read what was said to the account before (a
-   * conversation is addressed by the two names). Found from the account's own list of peers
-   * (every conversation written to is on it); a list at its cap may have lost the oldest, and
-   * only then is the index of every conversation read through. The peers' lists forget it.
+   * conversation is addressed by the two names). Found from the account's own list of peers,
+   * and when that list is at its cap from the index of every conversation too. Neither is
+   * sure to name every one (a list trimmed at its cap and shorter again, a write to it that
+   * failed, a conversation opened while this runs): one they miss is still not the next
+   * holder's, whose join finds the conversation's `owners` are other accounts and opens it
+   * afresh (see the page script in `History`); its keys stay until then. The peers' lists
+   * forget the account.
    *
    * Each conversation's keys go in one step with leaving a mark in its meta, `gone`: the
-   * account as `<name>:<created>`. A socket of the peer that has it open can still send: the
-   * append reads the mark and refuses, and a join checked against that account before the
-   * deletion is refused by it too; a later join (of whoever has the name then) opens the
-   * conversation afresh and clears it. The mark stays until then (a few bytes a conversation
-   * of a deleted account): a connection may stay open, and joined, for as long as it likes.
+   * account as `<name>:<created>`, for GONE_MARK_TTL_SEC. A socket of the peer that has it open
+   * can still send: the append reads the mark and refuses, and a join checked against that
+   * account before the deletion is refused by it too; a later join (of whoever has the name
+   * then) opens the conversation afresh and clears it. A conversation that the next holder has
+   * opened meanwhile is theirs and left alone.
    */
   private async removeConversations(
     user: string,
@@ -218,11 +244,7 @@ export class AccountOps {
       [...rooms].map(async (room) => {
         const peer = directUsers(room)!.find((u) => u !== user) ?? user;
         await Promise.all([
-          redis
-            .multi()
-            .del(...roomKeys(keys, room))
-            .hset(keys.roomMeta(room), 'gone', account)
-            .exec(),
+          redis.chatConversationEnd(...roomKeys(keys, room), account, GONE_MARK_TTL_SEC),
           redis.zrem(keys.userDirects(peer), user),
         ]);
       }),
@@ -245,12 +267,12 @@ export class AccountOps {
     return reply[1];
   }
 
-  /** Lifts a ban; false when there was none. */
   /** Throws `not_found` when there is no account named `user`. */
   async requireAccount(user: string): Promise<void> {
     if ((await this.redis.exists(this.keys.user(user))) === 0) throw noSuchUser(user);
   }
 
+  /** Lifts a ban; false when there was none. */
   async unban(user: string): Promise<boolean> {
     const r = await this.redis.chatAccountUnban(this.keys.user(user), this.keys.userBan(user));
     if (r < 0) throw noSuchUser(user);

@@ -5,8 +5,8 @@ export const ADMIN_FAILURE_WINDOW_MS = 60_000;
 
 /**
  * Wrong admin tokens, per address, on this instance: past {@link ADMIN_FAILURES_PER_WINDOW}
- * in a window the address's refusals are answered `rate_limited` and no longer logged one by
- * one until the window ends (450 guesses a second wrote 450 lines). A token is long enough
+ * in a window the address's refusals (still `unauthorized`) are no longer logged one by one
+ * until the window ends (450 guesses a second wrote 450 lines). A token is long enough
  * that guessing is hopeless; the right one still connects (an operator on the same address
  * as a guesser, a shared host's 127.0.0.1, is not locked out).
  */

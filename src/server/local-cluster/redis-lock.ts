@@ -97,7 +97,10 @@ const pause = (ms: number): void => {
  * Removes `file` if it still holds `expected`, and nothing else: a read then an unlink would
  * remove what another process put there between the two. The file is renamed aside first (one
  * rename of it succeeds), and what was renamed is read: the one expected goes; another (put
- * there since it was read) is linked back, unless yet another has taken its place meanwhile.
+ * there since it was read) is linked back. What is left open: between the rename and the link
+ * back the path is free, and a third start that takes it then keeps it, the one put aside is
+ * dropped (its start believes it holds the lock). Node has no `flock`; three starts at once,
+ * inside microseconds, with a stale lock to break, is what it takes.
  * True when it removed the expected file.
  */
 export function removeIfStill(file: string, expected: string): boolean {

@@ -43,7 +43,11 @@ export interface Keys {
    */
   sessionsRevoked(): string;
   roomLog(room: string): string;
-  /** Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append script. */
+  /**
+   * Hash of the room's sequence (`seq`) and epoch (`epoch`), changed together by the append
+   * script; a direct conversation's also names its two accounts (`owners`), or, once a deletion
+   * ended it, holds only that account (`gone`).
+   */
   roomMeta(room: string): string;
   roomPresence(room: string): string;
   /**
@@ -151,6 +155,14 @@ export function makeKeys(prefix: string): Keys {
  */
 export const UNUSED_ROOM_TTL_SEC = 24 * 3600;
 
+/**
+ * How long a direct conversation's mark of its deleted account (`gone`, see
+ * `AccountOps.remove`) is kept: a socket that had it open is told why its sends are refused
+ * for this long, and after it that the conversation is not open any more (only a join opens
+ * one). Whoever has the name next is protected by the conversation's `owners`, not by this.
+ */
+export const GONE_MARK_TTL_SEC = 30 * 24 * 3600;
+
 /** Every key a room keeps in its own slot (its dedupe keys expire by themselves). */
 export function roomKeys(keys: Keys, room: string): string[] {
   return [
@@ -163,3 +175,6 @@ export function roomKeys(keys: Keys, room: string): string[] {
     keys.roomEditOrder(room),
   ];
 }
+
+/** How many keys {@link roomKeys} names (a script given them all declares this many). */
+export const ROOM_KEY_COUNT = roomKeys(makeKeys(''), 'r').length;

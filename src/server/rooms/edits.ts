@@ -6,6 +6,13 @@ import { defineLogRange, readLog, toMessage } from './stream-entry.js';
 import { defineScript } from '../redis/scripts.js';
 
 /**
+ * How far apart the clocks of an instance (an account's creation time) and Redis (a message's
+ * id) may be without a user's own first messages reading as an earlier account's (only for
+ * messages stored without their sender's `since`).
+ */
+const SINCE_SLACK_MS = 1000;
+
+/**
  * Edits and deletes of a message, stored as new entries of the room's stream (kind `edit` or
  * `delete`, `ref` = the message's id) in one atomic step inside the room's slot:
  * - a repeated (room, user, clientMsgId) returns the first answer and stores nothing (the
@@ -33,13 +40,6 @@ import { defineScript } from '../redis/scripts.js';
  * ARGV: maxlen, dedupeTtlSec, from, ref, text, kind (edit|delete), clientMsgId, room,
  * since (when the sender's account was made).
  */
-/**
- * How far apart the clocks of an instance (an account's creation time) and Redis (a message's
- * id) may be without a user's own first messages reading as an earlier account's (only for
- * messages stored without their sender's `since`).
- */
-const SINCE_SLACK_MS = 1000;
-
 const CHANGE_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then return {-1} end

@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js';
 import { Changes } from './edits.js';
 import { entriesJsonLua, parseEntries, toMessage } from './stream-entry.js';
-import { isDirectRoom } from './direct.js';
+import { directUsers, isDirectRoom } from './direct.js';
 import { UNUSED_ROOM_TTL_SEC, type Keys } from '../redis/keys.js';
 import { randomId } from '../redis/ids.js';
 import type { RedisConn } from '../redis/clients.js';
@@ -17,16 +17,24 @@ import { defineScript } from '../redis/scripts.js';
 /**
  * Stores a message and publishes it in one atomic step, inside the room's own slot:
  * - a repeated (room, user, clientMsgId) returns the first id and stores nothing (idempotent
- *   retries, also when ioredis resends a command after a reconnect);
+ *   retries, also when ioredis resends a command after a reconnect), unless the first was
+ *   stored in another epoch of the room (its history was reset, or a conversation opened
+ *   afresh): it is not in the room's history any more, and is stored again;
  * - the per-room sequence number, the stream entry and the publish on the room's channel
  *   happen together, so every subscribed instance receives the room's messages in id order,
  *   and nothing is published that was not stored;
- * - the room's epoch is made on its first message (or after its meta was lost) and travels
+ * - a room's epoch is made on its first message (or after its meta was lost) and travels
  *   with every message: a client holding another epoch knows its positions mean nothing now;
+ *   a direct conversation's only by a join, which checks both accounts (a send to one whose
+ *   meta is gone: {-2});
  * - a direct conversation ended by the deletion of one of its accounts (its meta holds only
  *   `gone`, see `AccountOps.remove`) takes nothing: {-1, gone}, whoever still has it open;
- * - the room's first message makes its meta permanent (a join made it to expire: see
- *   `UNUSED_ROOM_TTL_SEC`);
+ *   nor does one from an account that is not one of its two (`owners`, set by the join): a
+ *   socket of a deleted account, once the next holder of the name has opened it ({-1, that
+ *   account});
+ * - a message makes the room's meta permanent (a join made it to expire: see
+ *   `UNUSED_ROOM_TTL_SEC`; every message, not only the first, as an instance of the version
+ *   before did not);
  * - the entry keeps when the sender's account was made (`since`), by which an edit or delete
  *   knows the account that wrote it from a later one of the same name.
  *
@@ -34,23 +42,31 @@ import { defineScript } from '../redis/scripts.js';
  * clientMsgId, room, epochCandidate, the sender account's creation time ('' for none: a broadcast).
  */
 const APPEND_SCRIPT = `
-local m = redis.call('HMGET', KEYS[2], 'epoch', 'gone')
+local m = redis.call('HMGET', KEYS[2], 'epoch', 'gone', 'owners')
 if m[2] then return {-1, m[2]} end
 local epoch = m[1]
+if m[3] and ARGV[9] ~= '' then
+  local sender = ARGV[3] .. ':' .. ARGV[9]
+  if not string.find(' ' .. m[3] .. ' ', ' ' .. sender .. ' ', 1, true) then return {-1, sender} end
+end
 if not epoch then
+  if string.sub(ARGV[7], 1, 1) == '@' then return {-2, ''} end
   epoch = ARGV[8]
   redis.call('HSET', KEYS[2], 'epoch', epoch, 'seq', 0)
 end
 local prev = redis.call('GET', KEYS[3])
 if prev then
   local sep = string.find(prev, '|', 1, true)
-  return {0, string.sub(prev, 1, sep - 1), tonumber(string.sub(prev, sep + 1)), epoch}
+  local sep2 = string.find(prev, '|', sep + 1, true)
+  if not sep2 or string.sub(prev, sep2 + 1) == epoch then
+    return {0, string.sub(prev, 1, sep - 1), tonumber(string.sub(prev, sep + 1, (sep2 or 0) - 1)), epoch}
+  end
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*',
   'seq', seq, 'from', ARGV[3], 'text', ARGV[4], 'kind', ARGV[5], 'cmid', ARGV[6], 'since', ARGV[9])
-redis.call('SET', KEYS[3], id .. '|' .. seq, 'EX', ARGV[2])
-if seq == 1 then redis.call('PERSIST', KEYS[2]) end
+redis.call('SET', KEYS[3], id .. '|' .. seq .. '|' .. epoch, 'EX', ARGV[2])
+redis.call('PERSIST', KEYS[2])
 local ms = tonumber(string.match(id, '^(%d+)'))
 redis.call('SPUBLISH', KEYS[4], cjson.encode({id = id, seq = seq, room = ARGV[7], from = ARGV[3],
   text = ARGV[4], ts = ms, kind = ARGV[5], clientMsgId = ARGV[6], epoch = epoch}))
@@ -69,12 +85,17 @@ return {1, id, seq, epoch}
  * After `since`, the reply also says whether `since` itself is still kept and the oldest id
  * kept, which tell the reader whether messages after it may have been trimmed away.
  *
- * A join of a direct conversation that a deletion ended (`gone` in its meta, naming the account
- * as `<name>:<created>`) opens it afresh, unless the account it names is one of the two the
- * join was checked against (ARGV 7 and 8, alike): the deletion came between that check and
- * this read, and the error reply `GONE <name>:<created>` refuses it.
+ * A join of a direct conversation checks it against the two accounts the join was checked
+ * against (ARGV 7 and 8, each `<name>:<created>`) and keeps them in its meta (`owners`):
+ * - one that a deletion ended (`gone` in its meta, naming the account) opens afresh, unless
+ *   the account it names is one of the two: the deletion came between that check and this
+ *   read, and the error reply `GONE <name>:<created>` refuses it;
+ * - one whose owners are other accounts of the same names belongs to an earlier holder of a
+ *   name if this join's account is the later (its log and changes go, a new epoch: what the
+ *   deletion did not find is not the next holder's), and refuses the join with `GONE` if this
+ *   join's account is the earlier (it was checked before the name was registered again).
  *
- * KEYS: meta, log, edits. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
+ * KEYS: meta, log, edits, edit order. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
  * before ('' for none), limit, and for a conversation's join its two accounts ('' otherwise).
  * Reply: seq, epoch, stale (0/1), changed (0/1), entries, since kept (0/1), oldest id.
  *
@@ -85,17 +106,37 @@ return {1, id, seq, epoch}
  */
 const PAGE_SCRIPT = `
 if ARGV[1] == '1' and ARGV[7] ~= '' then
-  local gone = redis.call('HGET', KEYS[1], 'gone')
-  if gone then
-    if gone == ARGV[7] or gone == ARGV[8] then return redis.error_reply('GONE ' .. gone) end
-    redis.call('HDEL', KEYS[1], 'gone')
+  local m = redis.call('HMGET', KEYS[1], 'gone', 'owners')
+  local gone, owners = m[1], m[2]
+  if gone == ARGV[7] or gone == ARGV[8] then return redis.error_reply('GONE ' .. gone) end
+  local a, b = ARGV[7], ARGV[8]
+  if b < a then a, b = b, a end
+  local now = a .. ' ' .. b
+  if owners and owners ~= now then
+    for held in string.gmatch(owners, '%S+') do
+      local name, made = string.match(held, '^(.+):(%d+)$')
+      for _, account in ipairs({ARGV[7], ARGV[8]}) do
+        local n, c = string.match(account, '^(.+):(%d+)$')
+        if n == name and tonumber(c) < tonumber(made) then
+          return redis.error_reply('GONE ' .. account)
+        end
+      end
+    end
+    redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+    redis.call('HDEL', KEYS[1], 'epoch', 'seq')
+    owners = nil
   end
+  if gone then redis.call('HDEL', KEYS[1], 'gone') end
+  if not owners then redis.call('HSET', KEYS[1], 'owners', now) end
 end
 if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then
   redis.call('HSETNX', KEYS[1], 'seq', 0)
 end
 local meta = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
-if ARGV[1] == '1' and meta[1] == '0' then redis.call('EXPIRE', KEYS[1], ${UNUSED_ROOM_TTL_SEC}) end
+if ARGV[1] == '1' then
+  if meta[1] == '0' then redis.call('EXPIRE', KEYS[1], ${UNUSED_ROOM_TTL_SEC})
+  else redis.call('PERSIST', KEYS[1]) end
+end
 local since, before = ARGV[4], ARGV[5]
 local stale = 0
 if ARGV[3] ~= '' and ARGV[3] ~= meta[2] and (since ~= '' or before ~= '') then
@@ -157,6 +198,7 @@ declare module 'ioredis' {
       meta: string,
       log: string,
       edits: string,
+      editOrder: string,
       make: string,
       epochCandidate: string,
       epoch: string,
@@ -174,7 +216,7 @@ declare module 'ioredis' {
 
 export function defineHistoryCommands(redis: RedisConn): void {
   defineScript(redis, 'chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
-  defineScript(redis, 'chatRoomPage', { numberOfKeys: 3, lua: PAGE_SCRIPT });
+  defineScript(redis, 'chatRoomPage', { numberOfKeys: 4, lua: PAGE_SCRIPT });
 }
 
 /** A fresh epoch: random, short, and never reused in practice. */
@@ -297,10 +339,6 @@ export class History {
     ] as const;
     let reply: [number, string, number, string];
     let replicas: number | undefined;
-    // The room index is written beside the append. Its failure does not fail a message that is
-    // stored (the room's next message writes it again), and it is always awaited: left
-    // behind by an append that failed, its rejection went unhandled (one a send in an outage).
-    const touch = this.touch(room).catch(() => void this.touched.delete(room));
     if (this.opts.waitReplicas > 0) {
       // WAIT has no key: in one pipeline it goes to the node that took the append. A
       // pipeline caught by a failover can stay unsettled: bound it (the client retries).
@@ -320,9 +358,13 @@ export class History {
     } else {
       reply = await this.redis.chatAppend(...args);
     }
-    await touch;
     const [fresh, id, seq, epoch] = reply;
-    if (fresh < 0) throw conversationGone(id);
+    if (fresh === -1) throw conversationGone(id);
+    if (fresh === -2) throw conversationClosed(room, from);
+    // The room index, once the message is stored (a refused send must not put a conversation
+    // that a deletion took off it back on it). Not awaited: the ack does not wait for it, and
+    // its failure fails nothing (the room's next message writes it again).
+    void this.touch(room).catch(() => void this.touched.delete(room));
     return {
       id,
       seq: Number(seq),
@@ -374,6 +416,7 @@ export class History {
         this.keys.roomMeta(room),
         this.keys.roomLog(room),
         this.keys.roomEdits(room),
+        this.keys.roomEditOrder(room),
         make ? '1' : '',
         newEpoch(),
         q.epoch ?? '',
@@ -422,6 +465,19 @@ function conversationGone(gone: string): ChatError {
   return new ChatError(
     ErrorCode.NotFound,
     `the account ${name} was deleted, and this conversation with it; open @${name} again to write to whoever has the name now`,
+  );
+}
+
+/**
+ * The refusal of a send to a direct conversation that has no meta any more while the sender's
+ * socket has it open (it was lost, or its deletion's mark expired): only a join opens a
+ * conversation, after checking both accounts.
+ */
+function conversationClosed(room: string, from: string): ChatError {
+  const peer = directUsers(room)?.find((u) => u !== from) ?? from;
+  return new ChatError(
+    ErrorCode.NotFound,
+    `the conversation with ${peer} is not open any more; open @${peer} again to write in it`,
   );
 }
 

@@ -45,11 +45,6 @@ function releaseRequest(socket: ChatSocket): void {
   hs.time = '';
 }
 
-/**
- * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
- * keeps flooding is cut off and penalised), then runs from the shared handler table; the
- * socket is welcomed once and its presence cleaned up when it goes.
- */
 /** Answers a request the chat namespace refuses before any handler, and counts it. */
 function refuse(
   metrics: InstanceContext['metrics'],
@@ -63,6 +58,11 @@ function refuse(
     (ack as (r: unknown) => void)({ ok: false, error: { code, message } });
 }
 
+/**
+ * Serves each authenticated chat socket: every packet passes its token bucket (a socket that
+ * keeps flooding is cut off and penalised), then runs from the shared handler table; the
+ * socket is welcomed once and its presence cleaned up when it goes.
+ */
 export function serveChatSockets(ctx: InstanceContext, floods: FloodPenalty): void {
   const { cfg, io, log, metrics, bootId } = ctx;
   const handlerDeps = { log, metrics };
