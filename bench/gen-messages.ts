@@ -5,7 +5,8 @@ export type GenCommand = { id: number; kind: Kind } & (
   | {
       type: 'connect';
       urls: string[];
-      clients: { token?: string; room: string }[];
+      /** Each client's room, token (ours) and, if it must go to one, its server (else `urls[i % n]`). */
+      clients: { token?: string; room: string; url?: string }[];
       concurrency: number;
       /** Source address of every connection (loopback only). */
       localAddress?: string;
@@ -61,6 +62,8 @@ export interface GenDone {
   lagMaxMs?: number;
   /** Messages this worker sent inside the measured window. */
   sent?: number;
+  /** send: sends the server did not store (refused, or not answered), by why. */
+  sendFailures?: Record<string, number>;
   /** broadcast: receipts owed (connections open when it started). */
   expected?: number;
   /** Receipts inside the measured window. */

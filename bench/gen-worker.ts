@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encode, newHistogram, recordMs, type Histogram } from '../src/admin/loadtest/histogram.js';
 import type { GenCommand, GenDone } from './gen-messages.js';
 import { open, type BenchConn, type Kind } from './protocols.js';
+import { takeSendFailures } from './send-failures.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 /** This process's event-loop delay since the last `stats` (a stalled generator reads late). */
@@ -43,7 +44,7 @@ async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Par
         try {
           const conn = await open(
             c.kind,
-            c.urls[i % c.urls.length]!,
+            spec.url ?? c.urls[i % c.urls.length]!,
             spec.token,
             c.localAddress,
             c.client,
@@ -77,6 +78,8 @@ async function connect(c: Extract<GenCommand, { type: 'connect' }>): Promise<Par
 async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<GenDone>> {
   const conns = byKind[c.kind];
   const hist = newHistogram();
+  // What failed before this step is not this step's.
+  takeSendFailures();
   await new Promise((r) => setTimeout(r, Math.max(0, c.at - now())));
   const start = c.at;
   const measureFrom = start + c.warmupMs;
@@ -102,9 +105,11 @@ async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<G
       budget += ((t - last) / 1000) * c.rate;
       last = t;
       while (budget >= 1 && conns.length > 0) {
+        const at = now();
+        // Past the window's end: a message sent now is not one whose receipts are counted.
+        if (at > end) break;
         budget--;
         const { conn, room } = conns[k++ % conns.length]!;
-        const at = now();
         conn.send(room, `f ${at.toFixed(3)}`);
         if (at >= measureFrom) sent++;
       }
@@ -112,7 +117,8 @@ async function send(c: Extract<GenCommand, { type: 'send' }>): Promise<Partial<G
   });
   await new Promise((r) => setTimeout(r, c.settleMs));
   onReceipt = () => undefined;
-  return { sent, received, hist: encode(hist) };
+  const sendFailures = takeSendFailures();
+  return { sent, received, hist: encode(hist), ...(sendFailures ? { sendFailures } : {}) };
 }
 
 async function broadcast(c: Extract<GenCommand, { type: 'broadcast' }>): Promise<Partial<GenDone>> {

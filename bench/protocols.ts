@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
+import { checkSendAck } from './send-failures.js';
 import { openWire } from './wire-conn.js';
 
 /** The two servers the same generator drives: ours (the full protocol) and the plain baseline. */
@@ -77,7 +78,7 @@ export function open(
               ),
             ),
           send: (room: string, text: string) =>
-            emit('message:send', { room, text, clientMsgId: clientMsgId() }, () => undefined),
+            emit('message:send', { room, text, clientMsgId: clientMsgId() }, checkSendAck),
           onText: (fn: (text: string) => void) => {
             socket.on('message:created', (m: { text: string }) => fn(m.text));
             socket.on('notice:created', (m: { text: string }) => fn(m.text));

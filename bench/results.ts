@@ -11,7 +11,8 @@ import { PING_INTERVAL_MS, PING_TIMEOUT_MS } from '../src/server/transport/dispa
 import { herdRows, herdSection } from './results-herd.js';
 import type { Kind } from './protocols.js';
 import type { RedisDelta } from './redis-stats.js';
-import type { KneeRow, ReceivedRow } from './scale.js';
+import type { KneeRow } from './knee.js';
+import type { ReceivedRow } from './scale.js';
 
 export interface Results {
   date: string;

@@ -17,15 +17,33 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { merge, percentiles } from '../src/admin/loadtest/histogram.js';
 import { ChatClient } from '../src/client/chat-client.js';
 import { TestRedisCluster } from '../test/helpers/redis-cluster.js';
 import { readMetric } from '../test/helpers/metrics.js';
 import { ADMIN_TOKEN, spawnOurInstances } from './cluster.js';
 import { closeWindow, openWindow, sumPids } from './cpu.js';
+import {
+  KNEE_DELIVERED_PCT,
+  KNEE_P99_MS,
+  kneeReached,
+  passes,
+  type KneeRow,
+  type KneeStep,
+} from './knee.js';
 import { deltaOf, RedisProbe, type RedisDelta } from './redis-stats.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-import { freePort, killAll, sleep, startRedis, startRedisProc, track, waitLine } from './procs.js';
+import {
+  freePort,
+  GenPool,
+  killAll,
+  sleep,
+  startRedis,
+  startRedisProc,
+  track,
+  waitLine,
+} from './procs.js';
 
 /** A small run (`--quick` of `npm run bench`, or BENCH_QUICK=1 when run alone). */
 let QUICK = process.env.BENCH_QUICK === '1';
@@ -179,12 +197,6 @@ async function drive(
   return { sent, perSec: Math.round(sent / Math.max(0.001, (Date.now() - t0) / 1000)) };
 }
 
-const pct = (xs: number[], p: number): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-
 export interface ReceivedRow {
   system: string;
   /** Instances serving each room (ours: 1, and 2 for the rows that price hearing a message). */
@@ -202,17 +214,6 @@ export interface ReceivedRow {
   serverCpuSeconds?: number;
   redisCpuSeconds?: number;
   redis?: RedisDelta;
-}
-
-export interface KneeRow {
-  redis: string;
-  instances: number;
-  /** Each step: its target input rate, and the rate the generator sent (`sentPerSec`). */
-  steps: { rate: number; p99: number; deliveredPct: number; sentPerSec?: number }[];
-  knee: number;
-  /** The climb stopped where the generator sent less than 90 % of a step's target: its rate. */
-  generatorLimit?: number;
-  error?: string;
 }
 
 /**
@@ -295,75 +296,179 @@ async function receivedSection(): Promise<ReceivedRow[]> {
   return rows;
 }
 
+/** Generator processes the knee climb drives its members from (the fan-out section's workers). */
+const KNEE_GENERATORS = 2;
+/** A step: this long sending, of which the first `KNEE_WARMUP_MS` are not measured. */
+const KNEE_STEP_MS = 6000;
+const KNEE_WARMUP_MS = 1000;
+
+/**
+ * One step of the climb: every generator sends its share of `rate` (open loop: on schedule,
+ * whatever the servers answer), and the receipts of the messages sent after the warm-up are
+ * counted and timed by the members that receive them.
+ */
+async function kneeStep(gens: GenPool, rate: number): Promise<KneeStep> {
+  const at = Date.now() + 300;
+  const res = await gens.all(
+    () => ({
+      type: 'send',
+      kind: 'ours',
+      at,
+      rate: rate / gens.size,
+      ms: KNEE_STEP_MS,
+      warmupMs: KNEE_WARMUP_MS,
+      settleMs: 2000,
+    }),
+    KNEE_STEP_MS + 60_000,
+  );
+  const sent = res.reduce((n, r) => n + (r.sent ?? 0), 0);
+  const received = res.reduce((n, r) => n + (r.received ?? 0), 0);
+  const p = percentiles(merge(res.flatMap((r) => (r.hist ? [r.hist] : []))));
+  const measuredSecs = (KNEE_STEP_MS - KNEE_WARMUP_MS) / 1000;
+  const failedSends: Record<string, number> = {};
+  for (const r of res) {
+    for (const [why, n] of Object.entries(r.sendFailures ?? {})) {
+      failedSends[why] = (failedSends[why] ?? 0) + n;
+    }
+  }
+  return {
+    ...(Object.keys(failedSends).length > 0 ? { failedSends } : {}),
+    rate,
+    p99: Math.round(p.p99),
+    deliveredPct: sent > 0 ? Math.floor((received / (sent * MEMBERS)) * 1000) / 10 : 0,
+    sentPerSec: Math.round(sent / measuredSecs),
+  };
+}
+
+/**
+ * The cluster's fan-out knee, climbed by generator processes of their own (the members spread
+ * over them, each room's members over both): rates up by half at a time until one fails, then
+ * two halvings of the interval between the last that passed and the first that failed, so the
+ * knee is known to within a quarter of that interval. The climb stops at a step that passed
+ * though the generators sent less than 90 % of its target: they, not the servers, were the
+ * limit.
+ */
 async function kneeSection(): Promise<KneeRow[]> {
-  // Up to the knee if the machine allows (the capacity model predicts 4 instances' knee from 2's).
-  const rates = QUICK ? [50] : [200, 400, 800, 1600, 3200, 4800, 6400, 9600, 12800, 19200, 25600];
-  const secs = QUICK ? 2 : 5;
+  const rates = QUICK
+    ? [50, 100]
+    : [400, 800, 1600, 2400, 3600, 5400, 8100, 12_150, 18_200, 27_300, 41_000];
   const rows: KneeRow[] = [];
-  for (const redisKind of ['1 Redis', '3-master Redis Cluster'] as const) {
-    for (const instances of [2, 4]) {
-      let store: TestRedisCluster | undefined;
-      let r: Running | undefined;
-      let members: Member[] = [];
-      const row: KneeRow = { redis: redisKind, instances, steps: [], knee: 0 };
-      try {
-        let env: Record<string, string>;
-        if (redisKind === '1 Redis') {
-          env = { REDIS_URL: await startRedis() };
-        } else {
-          store = await TestRedisCluster.start();
-          env = store.env();
-        }
-        r = await startOurs(instances, env);
-        const lat: number[] = [];
-        members = await membersOurs(
-          r,
-          (ms) => lat.push(ms),
-          `ltknee${instances}${store ? 'c' : 's'}`,
-        );
-        for (const rate of rates) {
-          lat.length = 0;
-          const { sent, perSec } = await drive(members, rate, secs);
-          await sleep(1500);
-          const deliveredPct = Math.round((lat.length / (sent * MEMBERS)) * 1000) / 10;
-          const p99 = Math.round(pct(lat, 99));
-          row.steps.push({ rate, p99, deliveredPct, sentPerSec: perSec });
-          log(
-            `knee ${redisKind} x${instances} @${rate}/s (sent ${perSec}/s): p99 ${p99} ms, ${deliveredPct}%`,
-          );
-          if (p99 > 500 || deliveredPct < 99) break;
-          // A step the generator could not send at its rate says nothing of the servers.
-          if (perSec < 0.9 * rate) {
-            row.generatorLimit = perSec;
-            break;
-          }
-          row.knee = rate;
-        }
-      } catch (err) {
-        // One configuration failing (say, a Redis Cluster slow to form on a busy machine)
-        // is recorded in its row; the others still run.
-        row.error = err instanceof Error ? err.message : String(err);
-        log(`knee ${redisKind} x${instances}: ${row.error}`);
-      } finally {
-        rows.push(row);
-        for (const m of members) m.close();
-        if (r) await stop(r);
-        await store?.stop().catch(() => undefined);
+  const gens = new GenPool(path.join(HERE, 'gen-worker.js'), KNEE_GENERATORS);
+  try {
+    for (const redisKind of ['1 Redis', '3-master Redis Cluster'] as const) {
+      for (const instances of [2, 4]) {
+        rows.push(await kneeOf(gens, redisKind, instances, rates));
       }
     }
+  } finally {
+    await gens.stop();
   }
   return rows;
 }
 
-/** The knee as a reader should take it: not reached when the last step still passed. */
+async function kneeOf(
+  gens: GenPool,
+  redisKind: '1 Redis' | '3-master Redis Cluster',
+  instances: number,
+  rates: number[],
+): Promise<KneeRow> {
+  let store: TestRedisCluster | undefined;
+  let r: Running | undefined;
+  const row: KneeRow = { redis: redisKind, instances, steps: [], knee: 0 };
+  const step = async (rate: number): Promise<boolean> => {
+    const s = await kneeStep(gens, rate);
+    row.steps.push(s);
+    log(
+      `knee ${redisKind} x${instances} @${rate}/s (sent ${s.sentPerSec}/s): p99 ${s.p99} ms, ${s.deliveredPct}%${s.failedSends ? `, sends not stored: ${JSON.stringify(s.failedSends)}` : ''}`,
+    );
+    // A step that failed is the knee's bound, whatever the generators sent: on one machine
+    // the servers starve them too once they saturate it.
+    if (!passes(s)) return false;
+    // A step that passed but was not sent at its rate says nothing of the servers.
+    if ((s.sentPerSec ?? 0) < 0.9 * rate) {
+      row.generatorLimit = s.sentPerSec;
+      return false;
+    }
+    row.knee = Math.max(row.knee, rate);
+    return true;
+  };
+  try {
+    let env: Record<string, string>;
+    if (redisKind === '1 Redis') {
+      env = { REDIS_URL: await startRedis() };
+    } else {
+      store = await TestRedisCluster.start();
+      env = store.env();
+    }
+    r = await startOurs(instances, env);
+    const n = ROOMS * MEMBERS;
+    const toks = await tokens(r.urls[0]!, n, `ltknee${instances}${store ? 'c' : 's'}`);
+    // Member i is in room i % ROOMS, on instance (i % ROOMS) % instances (every room on one
+    // instance), in generator floor(i / ROOMS) % generators (every room's members in both).
+    const urls = r.urls;
+    const clients = toks.map((token, i) => ({
+      token,
+      room: `r${i % ROOMS}`,
+      url: urls[(i % ROOMS) % urls.length]!,
+      gen: Math.floor(i / ROOMS) % gens.size,
+    }));
+    const connected = await gens.all((g) => ({
+      type: 'connect',
+      kind: 'ours',
+      urls,
+      clients: clients
+        .filter((c) => c.gen === g)
+        .map(({ token, room, url }) => ({ token, room, url })),
+      concurrency: 20,
+      client: 'wire',
+      tries: 3,
+    }));
+    const missing = connected.reduce((m, d) => m + (d.failed ?? 0) + (d.skipped ?? 0), 0);
+    if (missing > 0) throw new Error(`${missing} of ${n} members did not connect`);
+    const joined = await gens.all(() => ({ type: 'join', kind: 'ours', timeoutMs: 60_000 }));
+    const notJoined = joined.reduce((m, d) => m + (d.joinFailed ?? 0), 0);
+    if (notJoined > 0) throw new Error(`${notJoined} of ${n} members did not join`);
+    // A step's worth at the first rate, not counted: the compiler and the heaps settle.
+    await kneeStep(gens, rates[0]!);
+    let failedAt: number | undefined;
+    for (const rate of rates) {
+      if (!(await step(rate))) {
+        failedAt = rate;
+        break;
+      }
+    }
+    // Between the last step that passed and the first that failed (not for a generator limit).
+    if (failedAt !== undefined && row.generatorLimit === undefined && row.knee > 0) {
+      let lo = row.knee;
+      let hi = failedAt;
+      for (let k = 0; k < 2; k++) {
+        const mid = Math.round((lo + hi) / 2);
+        if (await step(mid)) lo = mid;
+        else if (row.generatorLimit !== undefined) break;
+        else hi = mid;
+      }
+    }
+  } catch (err) {
+    // One configuration failing (say, a Redis Cluster slow to form on a busy machine)
+    // is recorded in its row; the others still run.
+    row.error = err instanceof Error ? err.message : String(err);
+    log(`knee ${redisKind} x${instances}: ${row.error}`);
+  } finally {
+    await gens.all(() => ({ type: 'close', kind: 'ours' })).catch(() => undefined);
+    if (r) await stop(r);
+    await store?.stop().catch(() => undefined);
+  }
+  return row;
+}
+
+/** The knee as a reader should take it: not reached when no step above it failed. */
 function kneeLabel(k: KneeRow): string {
   if (k.error) return `not measured: ${k.error}`;
   if (k.generatorLimit !== undefined) {
-    return `>= ${k.knee} (not reached: the generator sent at most ${k.generatorLimit}/s)`;
+    return `>= ${k.knee} (not reached: the generators sent at most ${k.generatorLimit}/s)`;
   }
   if (k.knee === 0) return 'below the first step';
-  const last = k.steps[k.steps.length - 1];
-  return last && last.rate === k.knee ? `>= ${k.knee} (not reached)` : String(k.knee);
+  return kneeReached(k) ? String(k.knee) : `>= ${k.knee} (not reached)`;
 }
 
 /** What the scale section measured, for bench/out/results.json. */
@@ -404,7 +509,7 @@ export async function runScale(quick?: boolean): Promise<ScaleResult> {
     "the instances' CPU per message of the two, summed by layout, prices what an instance spends on",
     "a message it only hears (the capacity model's `usPerMessageHeard`, bench/costs.ts).",
     '',
-    `### Fan-out knee (${ROOMS} rooms of ${MEMBERS}; highest input rate with p99 < 500 ms and >= 99 % delivered, and sent at 90 % of its target or more; a step's rate is its target, with what the generator sent when less)`,
+    `### Fan-out knee (${ROOMS} rooms of ${MEMBERS}; highest input rate with p99 < ${KNEE_P99_MS} ms and >= ${KNEE_DELIVERED_PCT} % delivered, sent at 90 % of its target or more; a step's rate is its target, with what the generators sent when less; steps in the order run: the climb, then two halvings between the last that passed and the first that failed)`,
     '',
     '| Redis | Instances | Steps (input/s: p99 ms, delivered %) | Knee (msgs/s in) |',
     '| --- | --- | --- | --- |',
@@ -413,8 +518,10 @@ export async function runScale(quick?: boolean): Promise<ScaleResult> {
         `| ${k.redis} | ${k.instances} | ${k.steps.map((s) => `${s.rate}${s.sentPerSec !== undefined && s.sentPerSec < 0.99 * s.rate ? ` (sent ${s.sentPerSec})` : ''}: ${s.p99}, ${s.deliveredPct}`).join('; ')} | ${kneeLabel(k)} |`,
     ),
     '',
-    'What 2 cores can and cannot show: the generator (all members in this one process), every',
-    'instance and every Redis node share two cores, so more instances or masters add processes',
+    `The members are driven by ${KNEE_GENERATORS} generator processes (the load tester's wire client, each`,
+    "room's members in both), sending on schedule whatever the servers answer. What 2 cores can and",
+    'cannot show: the generators, every instance and every Redis node share two cores, so more',
+    'instances or masters add processes',
     'competing for the same CPU, not capacity. The knee here is set by the machine; the figure that',
     'carries to a real deployment is the per-instance received rate above (it is what lets each',
     "added machine take its share), and that every Redis master serves only its rooms' slots.",
@@ -426,10 +533,10 @@ export async function runScale(quick?: boolean): Promise<ScaleResult> {
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 if (isMain) {
   const hard = setTimeout(() => {
-    log('hard limit of 6 minutes reached; stopping');
+    log('hard limit of 15 minutes reached; stopping');
     killAll();
     process.exit(1);
-  }, 360_000);
+  }, 900_000);
   runScale()
     .then(async ({ markdown }) => {
       const { writeScale } = await import('./results-scale.js');

@@ -16,7 +16,7 @@ import { planCapacity } from '../src/admin/capacity/model.js';
 import { DEFAULT_DEPLOYMENT, type CapacityPlan } from '../src/admin/capacity/plan.js';
 import { costsFromResults } from './costs.js';
 import type { Results } from './results.js';
-import type { KneeRow } from './scale.js';
+import { kneeReached, type KneeRow } from './knee.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const DOC = path.join(ROOT, 'docs/capacity.md');
@@ -57,13 +57,12 @@ function kneeText(k: KneeRow | undefined): { text: string; value?: number; reach
   if (k.error) return { text: `not measured: ${k.error}`, reached: false };
   if (k.generatorLimit !== undefined) {
     return {
-      text: `>= ${fmt(k.knee)} msgs/s (not reached: the generator sent at most ${fmt(k.generatorLimit)}/s)`,
+      text: `>= ${fmt(k.knee)} msgs/s (not reached: the generators sent at most ${fmt(k.generatorLimit)}/s)`,
       value: k.knee,
       reached: false,
     };
   }
-  const last = k.steps.at(-1);
-  const reached = last !== undefined && last.rate !== k.knee;
+  const reached = kneeReached(k);
   return reached
     ? { text: `${fmt(k.knee)} msgs/s`, value: k.knee, reached }
     : { text: `>= ${fmt(k.knee)} msgs/s (not reached)`, value: k.knee, reached };

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { WireSocket } from '../src/admin/loadtest/wire.js';
 import type { BenchConn } from './protocols.js';
+import { checkSendAck, sendFailed } from './send-failures.js';
 
 /** Every wire socket not yet closed or dropped, for the liveness sweep. */
 const live = new Set<WireSocket>();
@@ -82,7 +83,9 @@ export function openWire(url: string, token: string): Promise<BenchConn> {
             { room, text, clientMsgId: randomBytes(9).toString('base64url') },
             ACK_MS,
           )
-          .catch(() => undefined),
+          .then(checkSendAck, (err: unknown) =>
+            sendFailed(err instanceof Error ? err.message : String(err)),
+          ),
       onText: (fn) => void texts.push(fn),
       onDrop: (fn) => {
         dropped = fn;
