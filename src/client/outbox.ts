@@ -80,6 +80,9 @@ export class Outbox {
     if (res.ok) {
       this.retry.succeeded();
       this.update(out, { state: 'sent', id: res.data.id });
+    } else if (!this.outgoing.has(out.clientMsgId) && out.state === 'sent') {
+      // Its answer was lost, but the message itself came back meanwhile: it was stored.
+      this.retry.succeeded();
     } else if (this.endedWhy() !== undefined) {
       // The session ended while it was out (its answer lost with the connection): no retry
       // will come. It may have been stored; the line says not sent, as failPending did.
@@ -110,10 +113,16 @@ export class Outbox {
     }
   }
 
-  /** One of ours came back from the server (live or from history): it was stored. */
+  /**
+   * One of ours came back from the server (live or from history): it was stored, and its room
+   * holds it now. It leaves the outbox: the room's window shows it from here on, and an entry
+   * kept here would be drawn as a send of its own once the window had let the message go.
+   */
   delivered(clientMsgId: string, id: string): void {
     const out = this.outgoing.get(clientMsgId);
-    if (out && out.state !== 'sent') this.update(out, { state: 'sent', id });
+    if (!out) return;
+    this.outgoing.delete(clientMsgId);
+    if (out.state !== 'sent') this.update(out, { state: 'sent', id });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ChatMessage, Result } from '../protocol/index.js';
+import { ErrorCode, roomLabel, type ChatMessage, type Result } from '../protocol/index.js';
 import { chatAck, paced } from './ack.js';
 import { changeOf } from './changes.js';
 import type { Connection } from './connection.js';
@@ -14,6 +14,15 @@ import type { Outbox } from './outbox.js';
 import type { RoomState } from './room-state.js';
 import type { ClientSocket, Emit } from './types.js';
 
+/** Errors a room's resume is asked again after (the server may answer it later). */
+const RESUME_AGAIN = new Set<string>([
+  ErrorCode.Unavailable,
+  ErrorCode.Internal,
+  ErrorCode.RateLimited,
+]);
+/** How long after such an error the resume is asked again. */
+export const RESUME_AGAIN_MS = 5000;
+
 /**
  * Keeps every joined room whole: live messages are taken in id order, each once; a hole,
  * a reconnect or the server's request resumes each room from the last message it holds; a
@@ -24,6 +33,13 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   private resyncing: Promise<void> | undefined;
   /** Rooms a reconnect has not joined again yet on the new connection. */
   private readonly rejoining = new Set<string>();
+  /** Rooms whose join after a reconnect was refused: the next resume joins them again. */
+  private readonly unjoined = new WeakSet<RoomState>();
+  /** What the user was last told of a room's refused resume (not told twice). */
+  private readonly refusals = new WeakMap<RoomState, string>();
+  private againTimer: NodeJS.Timeout | undefined;
+  /** A resume for a hole is queued and has not started yet. */
+  private holeQueued = false;
   /** Counts reconnect resumes: only the newest one's marks are in `rejoining`. */
   private rejoinGen = 0;
   /** The user's marker in a room as the rejoin's answer gave it, until its resume is done. */
@@ -38,7 +54,8 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   private readonly missed: PageHost<RoomState, ClientSocket> = {
     ask: (via, room, event, request) => this.ask(via, room, event, request),
     took: (room, message) =>
-      this.accept(room, message, !this.reloading.has(room)) && !changeOf(message),
+      this.accept(room, message, !this.reloading.has(room) || this.wasHeld(room, message)) &&
+      !changeOf(message),
     reset: (room) => {
       this.reloading.add(room);
       this.reset(room);
@@ -67,7 +84,26 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
       return;
     }
     this.accept(room, msg, true);
-    if (room.hasHole() && !this.resyncing) void this.resync('hole');
+    if (room.hasHole()) this.resyncForHole();
+  }
+
+  /**
+   * A room has a hole: a resume is queued, one at a time (a resume already running may have
+   * passed the room, so it is queued after it, not skipped; every live message while the hole
+   * lasts does not queue one more).
+   */
+  private resyncForHole(): void {
+    if (this.holeQueued) return;
+    this.holeQueued = true;
+    void this.resync('hole');
+  }
+
+  /**
+   * Whether a message of a reloaded room's page came live first (held until the reload): it
+   * is news all the same, unread and rung, though the reload brings it.
+   */
+  private wasHeld(room: RoomState, message: ChatMessage): boolean {
+    return room.held.some((m) => m.id === message.id && m.epoch === message.epoch);
   }
 
   /** Adds a message to its room; true if it was new. */
@@ -88,7 +124,7 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
       if (m.epoch === room.epoch) took = this.accept(room, m, true) || took;
     }
     // Something between the answer and the held messages is missing: resume again (queued).
-    if (took && room.hasHole()) void this.resync('hole');
+    if (took && room.hasHole()) this.resyncForHole();
   }
 
   /**
@@ -99,7 +135,7 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     this.emit('gap', room.name, { afterSeq: 0, missing: 0, reset: true });
     this.emit(
       'status',
-      `the server's history of #${room.name} was reset (its sequence was lost); reloaded it`,
+      `the server's history of ${roomLabel(room.name)} was reset (its sequence was lost); reloaded it`,
     );
   }
 
@@ -188,16 +224,24 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     const gen = why === 'reconnect' ? ++this.rejoinGen : this.rejoinGen;
     if (why === 'reconnect') for (const name of this.rooms.keys()) this.rejoining.add(name);
     const run = async (): Promise<number> => {
+      // From here on a hole found is one this run may have passed: it queues another.
+      if (why === 'hole') this.holeQueued = false;
       const socket = this.conn.socket;
       let total = 0;
       try {
         if (!socket) return 0;
         for (const room of this.rooms.values()) {
+          // A room whose join was refused on this connection is joined, not only read.
+          const join = why === 'reconnect' || this.unjoined.has(room);
           try {
-            total += await this.catchUp(room, socket, why === 'reconnect', true);
-          } catch {
+            total += await this.catchUp(room, socket, join, true);
+            this.unjoined.delete(room);
+            this.refusals.delete(room);
+          } catch (err) {
             // The connection went away mid-resume; the next connect resumes again.
-            return total;
+            if (this.conn.socket !== socket) return total;
+            // Refused on a live connection: this room waits, the others go on.
+            this.refused(room, join, err);
           }
           if (gen === this.rejoinGen) this.rejoining.delete(room.name);
         }
@@ -219,6 +263,32 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     );
     this.resyncing = marker;
     return p;
+  }
+
+  /**
+   * A room's resume was answered with an error on a live connection (its peer's account was
+   * deleted, the server did not answer in time, ...): the user is told (once for the same
+   * error), the live messages held for it are let go (the next one of a new epoch asks again),
+   * and a room the server may take later is asked again shortly, joined if its join failed.
+   */
+  private refused(room: RoomState, join: boolean, err: unknown): void {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (join) this.unjoined.add(room);
+    room.held.length = 0;
+    const again = typeof code === 'string' && RESUME_AGAIN.has(code);
+    const said = `could not resume ${roomLabel(room.name)}: ${message}${again ? `; asking again in ${RESUME_AGAIN_MS / 1000} s` : ''}`;
+    if (this.refusals.get(room) !== said) {
+      this.refusals.set(room, said);
+      this.emit('status', said);
+    }
+    if (again && this.againTimer === undefined) {
+      this.againTimer = setTimeout(() => {
+        this.againTimer = undefined;
+        if (this.conn.socket) void this.resync('hole');
+      }, RESUME_AGAIN_MS);
+      this.againTimer.unref?.();
+    }
   }
 
   /** Waits until no resume is in progress. */

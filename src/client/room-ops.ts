@@ -87,14 +87,19 @@ export class RoomOps {
     const room = this.rooms.get(name);
     const oldest = room?.messages[0];
     if (!room || !oldest) return 0;
+    const epoch = room.epoch;
     const res = await chatAck(this.conn.requireSocket(), 'room:history', () =>
       this.conn.timed(this.conn.requireSocket()).emitWithAck('room:history', {
         room: name,
         before: oldest.id,
         limit,
+        ...(epoch !== undefined ? { epoch } : {}),
       }),
     );
     if (!res.ok) throw new Error(res.error.message);
+    // The room's history was reset on the server (this answer is its newest page instead), or
+    // here while it was asked: its messages do not go before this window's.
+    if (res.data.unrecoverable || res.data.epoch !== room.epoch) return 0;
     // Older than the window: put in front of it (not through `accept`, whose dedupe by seq
     // would take them for messages already seen).
     const taken = room.insertOlder(res.data.messages);

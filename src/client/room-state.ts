@@ -348,8 +348,8 @@ export class RoomState {
    * window is dropped too (its ids and seqs cannot be matched with the new ones) and a reset
    * marker is put first. Returns true if it was a reset.
    */
-  adoptEpoch(epoch: string | undefined): boolean {
-    if (!this.cursor.adoptEpoch(epoch)) return false;
+  adoptEpoch(epoch: string | undefined, restart = false): boolean {
+    if (!this.cursor.adoptEpoch(epoch, restart)) return false;
     this.version++;
     this.messages.length = 0;
     this.ids.clear();

@@ -23,3 +23,8 @@ export function directAddress(user: string): string {
 export function isAddress(address: string): boolean {
   return NAME_PATTERN.test(address) || directPeer(address) !== undefined;
 }
+
+/** How a room is shown to a person: `#lobby`, or `@bob` for a direct conversation. */
+export function roomLabel(address: string): string {
+  return directPeer(address) === undefined ? `#${address}` : address;
+}

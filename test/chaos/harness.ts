@@ -93,6 +93,8 @@ interface Vu {
   client: ChatClient;
   room: string;
   deliveries: Map<string, number>;
+  /** `room id` of every send acknowledged (stored), as the client heard it. */
+  acked: Set<string>;
   reconnectStartedAt: number | undefined;
 }
 
@@ -174,6 +176,7 @@ export class ChatLoad {
             client,
             room: this.roomName(i),
             deliveries: new Map(),
+            acked: new Set(),
             reconnectStartedAt: undefined,
           };
           client.on('state', (s) => {
@@ -186,8 +189,10 @@ export class ChatLoad {
           });
           client.on('message', (m) => vu.deliveries.set(m.id, (vu.deliveries.get(m.id) ?? 0) + 1));
           client.on('outgoing', (o) => {
-            if (o.state === 'sent') this.ackMs.push(Date.now() - o.createdAt);
-            else if (o.state === 'failed') this.failedSends++;
+            if (o.state === 'sent') {
+              this.ackMs.push(Date.now() - o.createdAt);
+              if (o.id) vu.acked.add(`${o.room} ${o.id}`);
+            } else if (o.state === 'failed') this.failedSends++;
           });
           await client.connect();
           await client.join(vu.room);
@@ -265,9 +270,7 @@ export class ChatLoad {
       if (got.join() !== want.join()) misordered++;
       const kept = new Set(want);
       phantom += got.filter((id) => !kept.has(id)).length;
-      for (const o of vu.client.outgoing.values()) {
-        if (o.state === 'sent' && o.id) acked.add(`${o.room} ${o.id}`);
-      }
+      for (const key of vu.acked) acked.add(key);
       for (const n of vu.deliveries.values()) if (n > 1) redelivered += n - 1;
     }
     let ackedLost = 0;

@@ -7,6 +7,11 @@ import type { Gap } from './seq-cursor.js';
  */
 export type Page = Pick<HistoryResult, 'messages' | 'hasMore' | 'truncated' | 'epoch'> & {
   lastSeq?: number;
+  /**
+   * The position asked from is none the server has (another epoch, or past its newest message:
+   * a failover lost what the client had been given): the page is the newest instead.
+   */
+  unrecoverable?: boolean;
 };
 
 /** What asks for a page: the join's answer (first page after a reconnect) or a history read. */
@@ -27,7 +32,8 @@ export interface PageRequest {
 export interface RoomPlace {
   readonly epoch: string | undefined;
   resumeFrom(): string;
-  adoptEpoch(epoch: string | undefined): boolean;
+  /** Takes an answer's epoch; true (a reset) when it differs, or with `restart`, whatever it is. */
+  adoptEpoch(epoch: string | undefined, restart?: boolean): boolean;
   setBase(firstSeq: number): void;
   acceptGap(nextSeq: number): Gap | null;
 }
@@ -57,7 +63,10 @@ export const RESUME_PAGES_MAX = 1000;
 /**
  * Moves a room's place by one page, then takes its messages; returns how many were new.
  *
- * - A new epoch (the server's history was reset) starts the place over from this page.
+ * - A new epoch (the server's history was reset) starts the place over from this page; so
+ *   does an answer that says the place is none the server has (`unrecoverable`) in the same
+ *   epoch: messages the client was given were lost in a failover, and their sequence numbers
+ *   will be given again to new messages, which a place kept past them would drop as seen.
  * - The first page of a join sets the base: what precedes it is history, not owed.
  * - A truncated page (`since` older than the history kept) records the gap before its first
  *   message, so the place moves past what can never come back.
@@ -70,7 +79,10 @@ export function readPage<R extends RoomPlace>(
   first: boolean,
 ): number {
   const head = page.messages[0];
-  if (room.adoptEpoch(page.epoch)) {
+  // A place that holds nothing yet ('0-0': an empty room's) has nothing to start over, though
+  // the server answers it as past its newest message when the room has none.
+  const restart = page.unrecoverable === true && room.resumeFrom() !== '0-0';
+  if (room.adoptEpoch(page.epoch, restart)) {
     host.reset(room);
     room.setBase(head?.seq ?? (page.lastSeq ?? 0) + 1);
   } else if (first) room.setBase(head?.seq ?? (page.lastSeq ?? 0) + 1);

@@ -101,12 +101,13 @@ export class SeqCursor {
   /**
    * Adopts the epoch of an answer. A different one than held means the server's history was
    * reset: the cursor starts over (its seqs cannot be matched with the new ones) and true is
-   * returned. An answer without an epoch (a history read of a room that has none now) changes
-   * nothing: the message that makes the room's next epoch brings it.
+   * returned. So with `restart` (the answer said the position is none the server has) even in
+   * the same epoch. An answer without an epoch (a history read of a room that has none now)
+   * changes nothing: the message that makes the room's next epoch brings it.
    */
-  adoptEpoch(epoch: string | undefined): boolean {
+  adoptEpoch(epoch: string | undefined, restart = false): boolean {
     if (epoch === undefined) return false;
-    if (this.epochNow === undefined || this.epochNow === epoch) {
+    if (this.epochNow === undefined || (this.epochNow === epoch && !restart)) {
       this.epochNow = epoch;
       return false;
     }

@@ -1,7 +1,8 @@
 import { Cluster } from 'ioredis';
 import type { ChatServer } from '../transport/io-types.js';
 import { emitAboutRoom } from './direct.js';
-import { parseFanout } from './history.js';
+import { parseFanout, RESET_NOTICE } from './history.js';
+import { roomOf } from './room-names.js';
 import type { Keys } from '../redis/keys.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -119,6 +120,12 @@ export class RoomFanout {
     }
     if (raw.startsWith(TYPING_NOTICE)) {
       this.onTyping(room, raw);
+      return;
+    }
+    if (raw === RESET_NOTICE) {
+      this.d.io.local
+        .to(roomOf(room))
+        .emit('sync:required', { reason: 'the conversation was opened afresh' });
       return;
     }
     const msg = parseFanout(raw);

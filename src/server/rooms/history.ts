@@ -74,6 +74,12 @@ return {1, id, seq, epoch}
 `;
 
 /**
+ * What a room's channel carries when its history starts over (a conversation opened afresh
+ * by the next holder of a deleted account's name): its sockets are asked to resume it.
+ */
+export const RESET_NOTICE = 'reset';
+
+/**
  * One page of a room's history with everything a join or a history request answers with, in
  * one call in the room's slot: the room's sequence and epoch (with `make`, making the epoch of
  * a room that has none: a join, which creates the room, to expire unless used, see
@@ -94,8 +100,10 @@ return {1, id, seq, epoch}
  *   name if this join's account is the later (its log and changes go, a new epoch: what the
  *   deletion did not find is not the next holder's), and refuses the join with `GONE` if this
  *   join's account is the earlier (it was checked before the name was registered again).
+ * A conversation opened afresh says so on its channel ({@link RESET_NOTICE}): a socket of the
+ * other side that had it open shows the old one until it reads the new epoch.
  *
- * KEYS: meta, log, edits, edit order. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
+ * KEYS: meta, log, edits, edit order, channel. ARGV: make ('1' or ''), epochCandidate, the reader's epoch, since,
  * before ('' for none), limit, and for a conversation's join its two accounts ('' otherwise).
  * Reply: seq, epoch, stale (0/1), changed (0/1), entries, since kept (0/1), oldest id.
  *
@@ -105,6 +113,7 @@ return {1, id, seq, epoch}
  * string and parse it, and Redis 194 against 117 µs (`bench/reply-probe.ts`; ANALYSIS, w).
  */
 const PAGE_SCRIPT = `
+local afresh = false
 if ARGV[1] == '1' and ARGV[7] ~= '' then
   local m = redis.call('HMGET', KEYS[1], 'gone', 'owners')
   local gone, owners = m[1], m[2]
@@ -125,13 +134,18 @@ if ARGV[1] == '1' and ARGV[7] ~= '' then
     redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
     redis.call('HDEL', KEYS[1], 'epoch', 'seq')
     owners = nil
+    afresh = true
   end
-  if gone then redis.call('HDEL', KEYS[1], 'gone') end
+  if gone then
+    redis.call('HDEL', KEYS[1], 'gone')
+    afresh = true
+  end
   if not owners then redis.call('HSET', KEYS[1], 'owners', now) end
 end
 if ARGV[1] == '1' and redis.call('HSETNX', KEYS[1], 'epoch', ARGV[2]) == 1 then
   redis.call('HSETNX', KEYS[1], 'seq', 0)
 end
+if afresh then redis.call('SPUBLISH', KEYS[5], '${RESET_NOTICE}') end
 local meta = redis.call('HMGET', KEYS[1], 'seq', 'epoch')
 if ARGV[1] == '1' then
   if meta[1] == '0' then redis.call('EXPIRE', KEYS[1], ${UNUSED_ROOM_TTL_SEC})
@@ -199,6 +213,7 @@ declare module 'ioredis' {
       log: string,
       edits: string,
       editOrder: string,
+      channel: string,
       make: string,
       epochCandidate: string,
       epoch: string,
@@ -216,7 +231,7 @@ declare module 'ioredis' {
 
 export function defineHistoryCommands(redis: RedisConn): void {
   defineScript(redis, 'chatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT });
-  defineScript(redis, 'chatRoomPage', { numberOfKeys: 4, lua: PAGE_SCRIPT });
+  defineScript(redis, 'chatRoomPage', { numberOfKeys: 5, lua: PAGE_SCRIPT });
 }
 
 /** A fresh epoch: random, short, and never reused in practice. */
@@ -403,7 +418,8 @@ export class History {
    * (exclusive; `truncated` when `since` itself is no longer kept and older than what is, so
    * messages after it may have been trimmed away), before `before` (exclusive, for scrolling
    * back), or the newest `limit`. A position of another epoch than the room's, or a `since`
-   * past the newest message the room has, reads the newest page (`unrecoverable`). With `make` (a join) a room without an epoch gets one.
+   * past the newest message the room has, reads the newest page (`unrecoverable`). With
+   * `make` (a join) a room without an epoch gets one.
    */
   async read(room: string, q: PageQuery, make: true): Promise<PageRead<RoomMeta>>;
   async read(room: string, q: PageQuery, make: false): Promise<PageRead<RoomMeta | undefined>>;
@@ -417,6 +433,7 @@ export class History {
         this.keys.roomLog(room),
         this.keys.roomEdits(room),
         this.keys.roomEditOrder(room),
+        this.keys.roomChannel(room),
         make ? '1' : '',
         newEpoch(),
         q.epoch ?? '',

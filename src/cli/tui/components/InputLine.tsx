@@ -1,8 +1,7 @@
 import { Box, Text } from 'ink';
-import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
+import { MESSAGE_MAX_LENGTH, roomLabel } from '../../../protocol/index.js';
 import { CONTINUATION_MARK } from '../../sanitize.js';
 import { graphemeAt } from '../../graphemes.js';
-import { roomLabel } from '../state/room-label.js';
 
 export interface InputLineProps {
   room: string | undefined;

@@ -1,7 +1,6 @@
 import { Box, Text } from 'ink';
-import { MESSAGE_MAX_LENGTH } from '../../../protocol/index.js';
+import { MESSAGE_MAX_LENGTH, roomLabel } from '../../../protocol/index.js';
 import type { PasteQuestion as Question } from '../state/paste.js';
-import { roomLabel } from '../state/room-label.js';
 
 export interface PasteQuestionProps extends Question {
   room: string | undefined;

@@ -1,6 +1,6 @@
+import { roomLabel } from '../../../protocol/index.js';
 import { Box, Text } from 'ink';
 import type { RoomTab } from '../state/chat-store.js';
-import { roomLabel } from '../state/room-label.js';
 import {
   leftMarker,
   mentionText,

@@ -1,4 +1,4 @@
-import { roomLabel } from '../state/room-label.js';
+import { roomLabel } from '../../../protocol/index.js';
 import { plural } from './plural.js';
 import type { SlashCommand } from './types.js';
 

@@ -1,6 +1,6 @@
+import { roomLabel } from '../../../protocol/index.js';
 import { sanitizeInline } from '../../sanitize.js';
 import { clock } from '../state/entries.js';
-import { roomLabel } from '../state/room-label.js';
 import { plural } from './plural.js';
 import type { CommandHost, SlashCommand } from './types.js';
 

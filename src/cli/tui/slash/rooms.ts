@@ -1,5 +1,5 @@
+import { roomLabel } from '../../../protocol/index.js';
 import { sanitizeInline } from '../../sanitize.js';
-import { roomLabel } from '../state/room-label.js';
 import { plural } from './plural.js';
 import type { SlashCommand } from './types.js';
 

@@ -1,5 +1,5 @@
+import { roomLabel } from '../../../protocol/index.js';
 import { sanitizeInline } from '../../sanitize.js';
-import { roomLabel } from '../state/room-label.js';
 import type { SlashCommand } from './types.js';
 
 /** `/who`: who is in the room on screen, then who of them is away (asked of the server). */

@@ -6,6 +6,7 @@ import {
   directPeer,
   type ChatMessage,
   type Notice,
+  roomLabel,
 } from '../../../protocol/index.js';
 import { sanitizeInline, sanitizeText } from '../../sanitize.js';
 import type { ChatPort } from './chat-port.js';
@@ -28,7 +29,6 @@ import { AwayNotices } from './away-notices.js';
 import { LocalLines } from './local-lines.js';
 import { offsetOf, visibleWindow, type PaneLayout, type ScrollAnchor } from './pane-layout.js';
 import { PasteSender, type Entered, type PasteQuestion } from './paste.js';
-import { roomLabel } from './room-label.js';
 import { Scrolls } from './scrolls.js';
 import { nextUnreadRoom, tabIndex } from './tabs.js';
 import { ReadMarkers, unreadAfter } from './read-marks.js';

@@ -1,9 +1,8 @@
-import { MESSAGE_MAX_LENGTH, type ChatMessage } from '../../../protocol/index.js';
+import { MESSAGE_MAX_LENGTH, type ChatMessage, roomLabel } from '../../../protocol/index.js';
 import { sanitizeInline } from '../../sanitize.js';
 import { plural } from '../slash/plural.js';
 import type { ChatPort } from './chat-port.js';
 import { clock, type LocalLine } from './entries.js';
-import { roomLabel } from './room-label.js';
 
 /** What the tools need of the chat store. */
 export interface ToolsHost {

@@ -1,5 +1,4 @@
-import { directPeer } from '../../../protocol/index.js';
-import { roomLabel } from './room-label.js';
+import { directPeer, roomLabel } from '../../../protocol/index.js';
 import type { MentionRecord } from './mentions.js';
 
 /** Why a message rings: it names the user, or it is a direct conversation's peer writing. */

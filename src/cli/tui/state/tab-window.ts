@@ -1,6 +1,5 @@
 import type { RoomTab } from './chat-store.js';
-import { UNREAD_SHOWN_MAX } from '../../../protocol/index.js';
-import { roomLabel } from './room-label.js';
+import { UNREAD_SHOWN_MAX, roomLabel } from '../../../protocol/index.js';
 
 /** Which tabs fit in the bar, and what lies beyond its edges. */
 export interface TabWindow {

@@ -1,0 +1,152 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient } from '../../src/client/chat-client.js';
+import { AccountOps } from '../../src/server/auth/account-ops.js';
+import { makeKeys } from '../../src/server/redis/keys.js';
+import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
+import { killAll } from '../helpers/processes.js';
+import { TestRedis } from '../helpers/redis.js';
+
+const PREFIX = 'refused:';
+let redis: TestRedis;
+let nodes: TestInstance[];
+const clients: ChatClient[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedis.start();
+  nodes = await startInstances(3, redis.url, { CHAT_KEY_PREFIX: PREFIX });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await killAll();
+  await redis.down();
+});
+
+describe('what a resume is answered', () => {
+  it('joins every other room again, and says which one it could not', async () => {
+    const [home, other] = nodes as [TestInstance, TestInstance];
+    const { client: me } = await connectUser([home.url, other.url]);
+    const { client: bob } = await connectUser([other.url]);
+    const { client: peerClient, user: peer } = await connectUser([other.url]);
+    clients.push(me, bob, peerClient);
+    const statuses: string[] = [];
+    me.on('status', (s) => statuses.push(s));
+    // A room before the conversation and one after it: a resume goes through them in order.
+    await me.join('before-it');
+    await me.join(`@${peer}`);
+    await me.join('after-it');
+    await bob.join('before-it');
+    await bob.join('after-it');
+    peerClient.close();
+
+    // The peer's account is deleted: a join of the conversation is refused from now on.
+    const cmd = new Redis(redis.url);
+    try {
+      await new AccountOps(cmd, makeKeys(PREFIX)).delete(peer);
+    } finally {
+      cmd.disconnect();
+    }
+    await home.kill('SIGKILL');
+    await until(me, () => me.welcome?.instanceId === other.id, 20_000, 'reconnected');
+    await until(
+      me,
+      () =>
+        statuses.some((s) =>
+          s.startsWith(`could not resume @${peer}: there is no user named ${peer}`),
+        ),
+      20_000,
+      'the refusal said',
+    );
+
+    // Both rooms are joined on the new connection: bob's messages reach them live.
+    for (const room of ['before-it', 'after-it']) {
+      const sent = await bob.send(room, `live in ${room}`);
+      await until(bob, () => sent.state === 'sent', 20_000, 'the send acked');
+      await until(
+        me,
+        () => me.rooms.get(room)!.messages.some((m) => m.text === `live in ${room}`),
+        20_000,
+        `${room} live again`,
+      );
+    }
+    // Told once, not asked again in a loop (not_found is not an error that passes).
+    expect(statuses.filter((s) => s.startsWith(`could not resume @${peer}`))).toHaveLength(1);
+  });
+
+  it('a position the server no longer has, in the same epoch (a failover lost the newest message), starts the room over: the next message that takes its number is shown', async () => {
+    const [, home, other] = nodes as [TestInstance, TestInstance, TestInstance];
+    const { client: me } = await connectUser([home.url, other.url]);
+    const { client: bob } = await connectUser([other.url]);
+    clients.push(me, bob);
+    const room = 'rolled-back';
+    await me.join(room);
+    await bob.join(room);
+    for (const text of ['one', 'two', 'lost in the failover']) {
+      const sent = await bob.send(room, text);
+      await until(bob, () => sent.state === 'sent', 20_000, 'the send acked');
+    }
+    await until(me, () => me.rooms.get(room)!.messages.length === 3, 20_000, 'three messages');
+    const epoch = me.rooms.get(room)!.epoch;
+
+    // What a failover before replication does: the newest entry and its number are gone.
+    const keys = makeKeys(PREFIX);
+    const cmd = new Redis(redis.url);
+    try {
+      const [[id]] = (await cmd.xrevrange(keys.roomLog(room), '+', '-', 'COUNT', 1)) as [
+        [string, string[]],
+      ];
+      await cmd.xdel(keys.roomLog(room), id);
+      await cmd.hincrby(keys.roomMeta(room), 'seq', -1);
+    } finally {
+      cmd.disconnect();
+    }
+    await home.kill('SIGKILL');
+    await until(me, () => me.welcome?.instanceId === other.id, 20_000, 'reconnected');
+    await me.settled();
+
+    const sent = await bob.send(room, 'the third, again');
+    await until(bob, () => sent.state === 'sent', 20_000, 'the send acked');
+    await until(
+      me,
+      () => me.rooms.get(room)!.messages.some((m) => m.text === 'the third, again'),
+      20_000,
+      'the new third message shown',
+    );
+    expect(me.rooms.get(room)!.epoch).toBe(epoch);
+    expect(me.rooms.get(room)!.messages.map((m) => m.text)).toEqual([
+      'one',
+      'two',
+      'the third, again',
+    ]);
+  });
+
+  it('a conversation the next holder of a deleted name opens afresh is started over on the other side at once, with nothing of the old one', async () => {
+    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const { client: me, user: self } = await connectUser([node.url]);
+    const first = await connectUser([node.url]);
+    clients.push(me, first.client);
+    const peer = first.user;
+    await me.join(`@${peer}`);
+    await first.client.join(`@${self}`);
+    const sent = await first.client.send(`@${self}`, 'from the first holder');
+    await until(first.client, () => sent.state === 'sent', 20_000, 'the send acked');
+    const mine = () => me.rooms.get(`@${peer}`)!;
+    await until(me, () => mine().messages.length === 1, 20_000, 'the message');
+
+    const cmd = new Redis(redis.url);
+    try {
+      await new AccountOps(cmd, makeKeys(PREFIX)).delete(peer);
+    } finally {
+      cmd.disconnect();
+    }
+    const next = await connectUser([node.url], { user: peer });
+    clients.push(next.client);
+    await next.client.join(`@${self}`);
+    // Nobody writes: the join's notice alone starts the conversation over here.
+    await until(me, () => mine().messages.length === 0, 20_000, 'the old conversation gone');
+    const hello = await next.client.send(`@${self}`, 'from the next holder');
+    await until(next.client, () => hello.state === 'sent', 20_000, 'the send acked');
+    await until(me, () => mine().messages.length === 1, 20_000, 'the new message');
+    expect(mine().messages.map((m) => m.text)).toEqual(['from the next holder']);
+  });
+});
