@@ -8,112 +8,112 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-07T18:09:02Z, commit 732952d, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1300, Node v20.20.2',
+  run: '2026-12-07T20:24:37Z, commit 7016771, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81710000,
+      value: 81640000,
       source: 'rss: RSS per instance at start, before any client (78 MiB / 78 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 13700,
+      value: 16460,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (9.6 KiB, 11.5 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (9.6 KiB, 12.9 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 0,
+      value: 42000,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (2.8 %, 5.8 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.7 %, 13 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 3,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (2.8 %, 5.8 %)",
+      value: 2.3,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.7 %, 13 %)",
     },
     usPerDelivery: {
-      value: 10.42,
+      value: 11.13,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 20.4, 14.31, 13.19, 12.53, 13.2 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 30.4, 24.28, 23.87, 20.07, 16.18 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 38650,
+      value: 77700,
       source:
-        'fanout: intercept of that slope (8 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (24.2 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
-      value: 8.5,
-      source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; 8.5 µs), minus hearing it: the part only the sender's instance pays",
-    },
-    usPerMessageHeard: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -1032.9 µs), minus hearing it: the part only the sender's instance pays",
+    },
+    usPerMessageHeard: {
+      value: 247.5,
+      source:
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -1032.9 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 255.3,
+      value: 698.4,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (5.3 s over 7.3 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (16.2 s over 20.6 s, less holding)",
     },
     usPerJoin: {
-      value: 209.7,
+      value: 448.9,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (5 s over 13.4 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (11.2 s over 17.2 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 120,
-      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
+      value: 232.5,
+      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 181/s)',
     },
     usPerPush: {
-      value: 0,
+      value: 38.75,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 7.27,
+      value: 8.344,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 373.7,
+      value: 376.3,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 264,
+      value: 264.8,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 27.54,
+      value: 65.8,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 9.883,
+      value: 10.02,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 580.6,
+      value: 587,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 69.16,
+      value: 117.1,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 15.12,
+      value: 15.51,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 2067,
+      value: 2165,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 1000,
+      value: 2000,
       source:
-        'idle: Redis CPU with 2 instances up and no client (0.2 % of a core over 15 s), per instance',
+        'idle: Redis CPU with 2 instances up and no client (0.4 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
       value: 11,
@@ -121,13 +121,13 @@ export const MEASURED: Costs = {
         'idle: Redis commands/s with 2 instances up and no client (INFO commandstats), per instance',
     },
     idleBytesPerInstanceSec: {
-      value: 1203,
+      value: 1205,
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 1.342,
+      value: 0.6173,
       source:
-        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 1.4 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.45,
@@ -135,28 +135,28 @@ export const MEASURED: Costs = {
         "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 38.33,
+      value: 34.7,
       source:
-        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 85.2 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 77.1 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
       value: 0.1,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.5 %)',
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.7 %, 0.8 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.03352,
+      value: 0.0729,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 2.855,
+      value: 5.622,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 88.72,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 100000 entries",
+      value: 88.75,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 99821 entries",
     },
     dedupeKeyBytes: {
-      value: 136,
+      value: 150.2,
       source: "fanout: MEMORY USAGE of 1000 sends' deduplication keys, mean",
     },
     sessionBytes: {
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 135.4,
+      value: 138.1,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
