@@ -7,15 +7,15 @@ import type { Emit, OutgoingMessage } from './types.js';
 
 const newClientMsgId = (): string => randomBytes(12).toString('base64url');
 
-/**
- * Our messages on their way. Each carries a client id chosen once, so a send that failed (or
- * whose ack was lost) is sent again as the same message and the server stores it once.
- */
 /** Why a message was not sent once the session is over (the client will not reconnect). */
 function sessionOver(why: string): ErrorBody {
   return { code: ErrorCode.Unauthorized, message: `the session ended (${why})` };
 }
 
+/**
+ * Our messages on their way. Each carries a client id chosen once, so a send that failed (or
+ * whose ack was lost) is sent again as the same message and the server stores it once.
+ */
 export class Outbox {
   readonly outgoing = new Map<string, OutgoingMessage>();
   /** While connected, failed sends are tried again with a growing delay (1 s up to 15 s). */

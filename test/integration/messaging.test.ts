@@ -16,6 +16,21 @@ const ids = (c: ChatClient, room: string): string[] =>
   c.rooms.get(room)?.messages.map((m) => m.id) ?? [];
 
 describe('messages across instances', () => {
+  it('a send that came back to its room leaves the outbox: the room shows it from then on', async () => {
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    const sender = await user([a]);
+    const other = await user([b]);
+    await sender.join('outbox-room');
+    await other.join('outbox-room');
+    const sent = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => sender.send('outbox-room', `kept once ${i}`)),
+    );
+    await until(sender, () => ids(sender, 'outbox-room').length === 5, 10_000, 'all five back');
+    expect(sent.map((o) => o.state)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    // Kept, they would be drawn again as sends of their own once the window let them go.
+    expect([...sender.outgoing.values()]).toEqual([]);
+  });
+
   it('reach members on every instance with the same ids in the same order', async () => {
     const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
     const onA = await user([a]);

@@ -46,6 +46,26 @@ class ScriptedHost implements PageHost<SeqCursor, string> {
 }
 
 describe('readPage', () => {
+  it('starts over on an answer that says the place is none the server has, in the same epoch: the numbers given again are taken', () => {
+    const c = new SeqCursor();
+    const host = new ScriptedHost([]);
+    readPage(host, c, page([1, 2, 3]), true);
+    expect(c.contiguousSeq).toBe(3);
+    // A failover lost seq 3: the resume from it is answered with the newest page instead.
+    expect(readPage(host, c, page([1, 2], { unrecoverable: true }), false)).toBe(2);
+    expect(host.resets).toBe(1);
+    expect(c.contiguousSeq).toBe(2);
+    expect(c.take(3, '2000-0')).toBe(true);
+  });
+
+  it('does not start over a place that holds nothing yet (an empty room answered as past its newest)', () => {
+    const c = new SeqCursor();
+    const host = new ScriptedHost([]);
+    readPage(host, c, page([], { lastSeq: 0 }), true);
+    readPage(host, c, page([], { unrecoverable: true }), false);
+    expect(host.resets).toBe(0);
+  });
+
   it('bases a first page at its first message: older history is not owed', () => {
     const c = new SeqCursor();
     const host = new ScriptedHost([]);
