@@ -49,6 +49,10 @@ export class RoomOps {
     room.memberCount = memberCount;
     for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
     readPage(this.resume, room, res.data, true);
+    // Nothing after `since` (in the room's epoch): `since` is where the room is.
+    if (since && messages.length === 0 && !res.data.unrecoverable) {
+      room.placeAt(res.data.lastSeq, since);
+    }
     room.joinedAfter = messages[messages.length - 1]?.id ?? since ?? '0-0';
     room.readTo = res.data.readTo;
     if (res.data.hasMore) await this.resume.catchUp(room, socket, false, false);

@@ -295,6 +295,11 @@ export class RoomState {
   }
 
   /** The id to resume from: everything up to it is here. */
+  /** See {@link SeqCursor.placeAt}. */
+  placeAt(seq: number, id: string): void {
+    this.cursor.placeAt(seq, id);
+  }
+
   resumeFrom(): string {
     return this.cursor.resumeFrom();
   }

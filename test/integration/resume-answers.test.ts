@@ -149,4 +149,22 @@ describe('what a resume is answered', () => {
     await until(me, () => mine().messages.length === 1, 20_000, 'the new message');
     expect(mine().messages.map((m) => m.text)).toEqual(['from the next holder']);
   });
+
+  it('a join after the newest message, answered with nothing newer, resumes from there (not from the start)', async () => {
+    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const { client: writer } = await connectUser([node.url]);
+    clients.push(writer);
+    await writer.join('since-room');
+    for (const text of ['a', 'b', 'c']) {
+      const sent = await writer.send('since-room', text);
+      await until(writer, () => sent.state === 'sent', 20_000, 'the send acked');
+    }
+    await until(writer, () => writer.rooms.get('since-room')!.messages.length === 3);
+    const newest = writer.rooms.get('since-room')!.messages[2]!.id;
+    const { client: reader } = await connectUser([node.url]);
+    clients.push(reader);
+    const room = await reader.join('since-room', newest);
+    expect(room.messages).toEqual([]);
+    expect(room.resumeFrom()).toBe(newest);
+  });
 });

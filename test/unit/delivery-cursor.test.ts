@@ -13,6 +13,18 @@ function took(first: number, seqs: number[]): { c: SeqCursor; fresh: number[] } 
 }
 
 describe('SeqCursor', () => {
+  it('takes the id of its place from a join that brought nothing newer, only for its own seq', () => {
+    const c = new SeqCursor();
+    c.setBase(8);
+    expect(c.resumeFrom()).toBe('0-0');
+    c.placeAt(6, '1006-0');
+    expect(c.resumeFrom()).toBe('0-0');
+    c.placeAt(7, '1007-0');
+    expect(c.resumeFrom()).toBe('1007-0');
+    expect(c.take(8, '1008-0')).toBe(true);
+    expect(c.resumeFrom()).toBe('1008-0');
+  });
+
   it('moves its place over contiguous seqs and resumes from the newest of them', () => {
     const { c, fresh } = took(1, [1, 2, 3]);
     expect(fresh).toEqual([1, 2, 3]);

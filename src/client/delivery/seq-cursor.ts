@@ -85,6 +85,16 @@ export class SeqCursor {
   }
 
   /**
+   * Message `seq` is `id`, learned other than by taking it: a join after `since` answered with
+   * nothing newer (so `since` is the room's newest, `seq`). Taken only as the place's own
+   * (`contiguousSeq` is `seq` and no id is known for it): without it the next resume would
+   * read the room's whole history from `0-0` to find its place again.
+   */
+  placeAt(seq: number, id: string): void {
+    if (this.isBased && this.id === undefined && this.seq === seq) this.id = id;
+  }
+
+  /**
    * The server trimmed what lies between `contiguousSeq` and `nextSeq` (a truncated page): the
    * resume moves past it. Returns the gap, or null when nothing was skipped.
    */
