@@ -157,9 +157,11 @@ export const UNUSED_ROOM_TTL_SEC = 24 * 3600;
 
 /**
  * How long a direct conversation's mark of its deleted account (`gone`, see
- * `AccountOps.remove`) is kept: a socket that had it open is told why its sends are refused
- * for this long, and after it that the conversation is not open any more (only a join opens
- * one). Whoever has the name next is protected by the conversation's `owners`, not by this.
+ * `AccountOps.remove`) is kept (while a socket of the other side is still in it, its
+ * presence renewals keep the mark as they keep any room's meta: see UNUSED_ROOM_TTL_SEC). A
+ * socket that had it open is told why its sends are refused; after the mark, that the
+ * conversation is not open any more (only a join opens one). Whoever has the name next is
+ * protected by the conversation's `owners`, not by this.
  */
 export const GONE_MARK_TTL_SEC = 30 * 24 * 3600;
 
