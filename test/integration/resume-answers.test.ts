@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login } from '../../src/client/api.js';
 import type { ChatClient } from '../../src/client/chat-client.js';
 import { AccountOps } from '../../src/server/auth/account-ops.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
@@ -166,5 +168,45 @@ describe('what a resume is answered', () => {
     const room = await reader.join('since-room', newest);
     expect(room.messages).toEqual([]);
     expect(room.resumeFrom()).toBe(newest);
+  });
+
+  it('a conversation its deletion did not find reads, for the next holder of the name, as one not yet opened: no history, no search hits', async () => {
+    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const first = await connectUser([node.url]);
+    const { client: other, user: otherName } = await connectUser([node.url]);
+    clients.push(first.client, other);
+    await first.client.join(`@${otherName}`);
+    await other.join(`@${first.user}`);
+    const sent = await other.send(`@${first.user}`, 'a secret for the first holder');
+    await until(other, () => sent.state === 'sent', 20_000, 'the send acked');
+    first.client.close();
+
+    // The deletion misses the conversation (as when no index names it).
+    const cmd = new Redis(redis.url);
+    try {
+      await new AccountOps(cmd, makeKeys(PREFIX)).remove(first.user, { conversations: false });
+    } finally {
+      cmd.disconnect();
+    }
+    const { token } = await login(node.url, first.user, 'password-1');
+    const socket = io(node.url, { auth: { token }, transports: ['websocket'], forceNew: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      const page = (await socket.timeout(10_000).emitWithAck('room:history', {
+        room: `@${otherName}`,
+      })) as { ok: boolean; data?: { messages: unknown[]; epoch?: string } };
+      expect(page).toMatchObject({ ok: true, data: { messages: [] } });
+      expect(page.data?.epoch).toBeUndefined();
+      const found = (await socket.timeout(10_000).emitWithAck('room:search', {
+        room: `@${otherName}`,
+        text: 'secret',
+      })) as { ok: boolean; data?: { hits: unknown[] } };
+      expect(found).toMatchObject({ ok: true, data: { hits: [] } });
+    } finally {
+      socket.close();
+    }
   });
 });

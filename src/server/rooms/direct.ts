@@ -96,6 +96,35 @@ export async function conversationAccounts(
 }
 
 /**
+ * A conversation's two accounts as its meta names them (`owners`, written by the join's page
+ * script in `History`): both `<name>:<created>`, in byte order, one space apart.
+ */
+export function ownersOf(accounts: readonly [string, string]): string {
+  const [a, b] = accounts;
+  return b < a ? `${b} ${a}` : `${a} ${b}`;
+}
+
+/**
+ * Whether this user may read a conversation (a history page, a search): its peer has an
+ * account (`not_found` otherwise), and the conversation is of these two accounts. One that
+ * names an earlier holder of either name (a deletion that did not find it) is none of
+ * theirs, and reads as a conversation not yet opened; their join opens it afresh. True for a
+ * chat room.
+ */
+export async function readableConversation(
+  ctx: { redis: RedisClients; keys: Keys },
+  self: { user: string; since: number },
+  address: string,
+): Promise<boolean> {
+  if (directPeer(address) === undefined) return true;
+  const [accounts, owners] = await Promise.all([
+    conversationAccounts(ctx, self, address),
+    ctx.redis.cmd.hget(ctx.keys.roomMeta(roomFor(self.user, address)), 'owners'),
+  ]);
+  return owners === null || accounts === undefined || owners === ownersOf(accounts);
+}
+
+/**
  * Sends an event about a room to this instance's sockets in it, each named the way its user
  * names the room: once for a chat room; once per side for a conversation (except the other
  * user's sockets, so each send reaches one user's sockets and is encoded once).

@@ -9,7 +9,7 @@ import {
   type SendResult,
 } from '../../protocol/index.js';
 import type { InstanceContext } from '../context.js';
-import { requirePeer, roomFor } from '../rooms/direct.js';
+import { readableConversation, roomFor } from '../rooms/direct.js';
 import type { ChangeInput } from '../rooms/edits.js';
 import type { HandlerTable } from './boundary.js';
 import type { ChatSocket } from './io-types.js';
@@ -60,7 +60,9 @@ export const CHANGE_HANDLERS: Pick<Table, 'message:edit' | 'message:delete' | 'r
     run: async (socket, ctx, { room: address, text, before, limit }) => {
       // Readable as the room's history is (a conversation by its two users only).
       const room = roomFor(socket.data.user, address);
-      await requirePeer(ctx, address);
+      if (!(await readableConversation(ctx, socket.data, address))) {
+        return { room: address, hits: [], scanned: 0 };
+      }
       // A step reads what the user's search budget on this instance allows, up to the most a
       // step reads.
       const budget = limitsOf(socket)?.search;

@@ -28,6 +28,7 @@ import {
   directUsers,
   isDirectRoom,
   conversationAccounts,
+  readableConversation,
   requirePeer,
   roomFor,
 } from '../rooms/direct.js';
@@ -254,7 +255,15 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
       // always resolves to one of the caller's own. A read writes nothing: a room or
       // conversation that does not exist reads empty, with no epoch (the join makes it).
       const room = roomFor(socket.data.user, address);
-      await requirePeer(ctx, address);
+      if (!(await readableConversation(ctx, socket.data, address))) {
+        return {
+          room: address,
+          messages: [],
+          hasMore: false,
+          truncated: false,
+          unrecoverable: false,
+        };
+      }
       const { page, meta, unrecoverable } = await readPage(
         ctx,
         room,
