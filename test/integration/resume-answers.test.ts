@@ -170,7 +170,7 @@ describe('what a resume is answered', () => {
     expect(room.resumeFrom()).toBe(newest);
   });
 
-  it('a conversation its deletion did not find reads, for the next holder of the name, as one not yet opened: no history, no search hits', async () => {
+  it('a conversation its deletion did not find reads, for the next holder of the name, as one not yet opened: no history, no search hits, nothing unread', async () => {
     const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
     const first = await connectUser([node.url]);
     const { client: other, user: otherName } = await connectUser([node.url]);
@@ -205,6 +205,22 @@ describe('what a resume is answered', () => {
         text: 'secret',
       })) as { ok: boolean; data?: { hits: unknown[] } };
       expect(found).toMatchObject({ ok: true, data: { hits: [] } });
+      // The other side writes again, which puts the conversation on the name's list of
+      // conversations (as its next message does, once a second at most): still nothing of it
+      // is the next holder's to be told of.
+      const again = await other.send(`@${first.user}`, 'are you still there?');
+      await until(other, () => again.state === 'sent', 20_000, 'the send acked');
+      const lists = new Redis(redis.url);
+      try {
+        await lists.zadd(makeKeys(PREFIX).userDirects(first.user), Date.now(), otherName);
+      } finally {
+        lists.disconnect();
+      }
+      const marks = (await socket.timeout(10_000).emitWithAck('marks:fetch', {})) as {
+        ok: boolean;
+        data?: { unread: unknown[]; mentions: { text: string }[] };
+      };
+      expect(marks).toMatchObject({ ok: true, data: { unread: [], mentions: [] } });
     } finally {
       socket.close();
     }

@@ -96,20 +96,18 @@ export async function conversationAccounts(
 }
 
 /**
- * A conversation's two accounts as its meta names them (`owners`, written by the join's page
- * script in `History`): both `<name>:<created>`, in byte order, one space apart.
+ * Whether `account` (`<name>:<created>`) is one of a conversation's two (`owners`, as the join's
+ * page script in `History` writes them: two accounts, one space apart).
  */
-export function ownersOf(accounts: readonly [string, string]): string {
-  const [a, b] = accounts;
-  return b < a ? `${b} ${a}` : `${a} ${b}`;
+export function isOwner(owners: string, account: string): boolean {
+  return owners.split(' ').includes(account);
 }
 
 /**
  * Whether this user may read a conversation (a history page, a search): its peer has an
- * account (`not_found` otherwise), and the conversation is of these two accounts. One that
- * names an earlier holder of either name (a deletion that did not find it) is none of
- * theirs, and reads as a conversation not yet opened; their join opens it afresh. True for a
- * chat room.
+ * account (`not_found` otherwise), and the conversation is of this user's account. One of an
+ * earlier holder of their name (a deletion that did not find it) is none of theirs, and
+ * reads as a conversation not yet opened; their join opens it afresh. True for a chat room.
  */
 export async function readableConversation(
   ctx: { redis: RedisClients; keys: Keys },
@@ -117,11 +115,11 @@ export async function readableConversation(
   address: string,
 ): Promise<boolean> {
   if (directPeer(address) === undefined) return true;
-  const [accounts, owners] = await Promise.all([
-    conversationAccounts(ctx, self, address),
+  const [, owners] = await Promise.all([
+    requirePeer(ctx, address),
     ctx.redis.cmd.hget(ctx.keys.roomMeta(roomFor(self.user, address)), 'owners'),
   ]);
-  return owners === null || accounts === undefined || owners === ownersOf(accounts);
+  return owners === null || isOwner(owners, `${self.user}:${self.since}`);
 }
 
 /**

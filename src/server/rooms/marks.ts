@@ -16,7 +16,7 @@ import {
   type MarksSummary,
   type UnreadRoom,
 } from '../../protocol/index.js';
-import { directUsers, roomFor } from './direct.js';
+import { directUsers, isOwner, roomFor } from './direct.js';
 import { isChange, type Changes } from './edits.js';
 import { defineLogRange, readLog, toMessage, type StreamEntry } from './stream-entry.js';
 import type { Keys } from '../redis/keys.js';
@@ -190,7 +190,12 @@ export class Marks {
    * {@link MARKS_ROOMS_MAX}), and the mentions among those messages. The messages of `ignore`
    * (the client's ignore list) count as the user's own do: not at all.
    */
-  async summary(user: string, ignore: readonly string[] = []): Promise<MarksSummary> {
+  async summary(
+    user: string,
+    ignore: readonly string[] = [],
+    /** The user's account (`<name>:<created>`): its conversations only. */
+    account?: string,
+  ): Promise<MarksSummary> {
     const k = this.keys;
     const [rooms, peers, marks] = (await this.exec(
       this.redis
@@ -208,7 +213,7 @@ export class Marks {
     );
     const left = new Set(ignore);
     const readings = await Promise.all(
-      looked.map((address) => this.reading(user, address, marks[address], perRoom, left)),
+      looked.map((address) => this.reading(user, address, marks[address], perRoom, left, account)),
     );
     const unread = readings
       .flatMap((r) => (r.unread ? [r.unread] : []))
@@ -233,6 +238,7 @@ export class Marks {
     readTo: string | undefined,
     scan: number,
     ignored: ReadonlySet<string>,
+    account: string | undefined,
   ): Promise<RoomReading> {
     const none: RoomReading = { unread: undefined, mentions: [] };
     let room: string;
@@ -242,12 +248,15 @@ export class Marks {
       return none; // not a room this user can name (nothing valid stores one)
     }
     const log = this.keys.roomLog(room);
-    const pipe = this.redis.multi().hget(this.keys.roomMeta(room), 'seq');
+    const pipe = this.redis.multi().hmget(this.keys.roomMeta(room), 'seq', 'owners');
     if (readTo) pipe.xrange(log, readTo, readTo);
-    const [seqRaw, markEntries = []] = (await this.exec(pipe)) as [
-      string | null,
+    const [[seqRaw, owners], markEntries = []] = (await this.exec(pipe)) as [
+      [string | null, string | null],
       StreamEntry[] | undefined,
     ];
+    // A conversation of an earlier holder of this user's name (a deletion did not find it) is
+    // none of theirs, though the other side's new messages put it on their list.
+    if (owners && account !== undefined && !isOwner(owners, account)) return none;
     const lastSeq = Number(seqRaw ?? 0);
     const markSeq = markEntries[0] ? toMessage(room, markEntries[0]).seq : readTo ? undefined : 0;
     // Known exactly unless the marker's message is no longer kept (or from a reset history).

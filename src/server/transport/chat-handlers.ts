@@ -355,7 +355,8 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   },
   'marks:fetch': {
     schema: MarksFetchPayload,
-    run: (socket, ctx, { ignore }) => ctx.marks.summary(socket.data.user, ignore),
+    run: (socket, ctx, { ignore }) =>
+      ctx.marks.summary(socket.data.user, ignore, `${socket.data.user}:${socket.data.since}`),
   },
 };
 
