@@ -364,6 +364,8 @@ export class RoomState {
     this.changes.clear();
     this.gaps.push({ afterSeq: 0, missing: 0, reset: true });
     this.joinedAfter = undefined;
+    // What was unread of the old history went with it (its messages are no longer held).
+    this.unread = 0;
     return true;
   }
 

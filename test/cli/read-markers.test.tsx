@@ -57,6 +57,31 @@ const order = (f: string, texts: string[]): string[] =>
     });
 
 describe('coming back', () => {
+  it('drops the counts of a room whose history the server reset: what was unread went with it', async () => {
+    h = await setup({
+      rooms: ['lobby'],
+      before: (chat) => {
+        const dm = serverRoom(
+          chat,
+          '@alice',
+          [],
+          [
+            ['alice', 'are you around?'],
+            ['alice', 'me, the deploy'],
+          ],
+        ).unread;
+        chat.marks = { rooms: [], unread: [row('@alice', undefined, dm, 2)], mentions: [dm[1]!] };
+      },
+    });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice 2 (2)'));
+    // The conversation was opened afresh (the next holder of a deleted name): a new epoch.
+    const room = h.chat.rooms.get('@alice')!;
+    room.adoptEpoch('the-old-one');
+    expect(room.adoptEpoch('a-new-one')).toBe(true);
+    h.chat.fire('gap', '@alice', { afterSeq: 0, missing: 0, reset: true });
+    await h.until((f) => expect(tabs(f)).toBe('1:#lobby 2:@alice'));
+  });
+
   it('opens the rooms kept and those with news as tabs with their counts, the first one named on screen', async () => {
     let dm: ChatMessage[] = [];
     let devNews: ChatMessage[] = [];

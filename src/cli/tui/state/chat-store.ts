@@ -261,7 +261,15 @@ export class ChatStore implements CommandHost {
       }),
       c.on('rtt', () => this.changed()),
       // The room draws the gap itself, where it is.
-      c.on('gap', () => this.changed()),
+      c.on('gap', (room, gap) => {
+        // The room's history was reset on the server: what was counted unread of the old one,
+        // and its mentions not held here, mean nothing now.
+        if (gap.reset) {
+          this.serverCounts.delete(room);
+          this.hiddenMentions.delete(room);
+        }
+        this.changed();
+      }),
       c.on('status', (text) => {
         // It names instances and carries error messages: remote text.
         this.status = sanitizeInline(text, 200);
