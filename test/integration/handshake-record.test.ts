@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectUser } from '../helpers/cluster.js';
+import { connectUser, until } from '../helpers/cluster.js';
 import { useInProcessInstance } from '../helpers/in-process.js';
 import { useTestRedis } from '../helpers/redis.js';
 
@@ -33,8 +33,15 @@ describe("a chat socket's handshake record", () => {
       expect(socket.handshake.time).toBe('');
       // The connection still works after it: a room joined, a message echoed.
       await client.join('hs');
-      await client.send('hs', 'still here');
-      expect(client.rooms.get('hs')!.messages.map((m) => m.text)).toContain('still here');
+      const sent = await client.send('hs', 'still here');
+      expect(sent.state).toBe('sent');
+      // The echo comes on the room's channel, not with the ack: waited for, not assumed.
+      await until(
+        client,
+        () => client.rooms.get('hs')!.messages.some((m) => m.text === 'still here'),
+        10_000,
+        'the message echoed',
+      );
     } finally {
       client.close();
     }
