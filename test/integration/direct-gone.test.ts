@@ -44,6 +44,23 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     return { since: user.createdAt, account: `${name}:${user.createdAt}` };
   }
 
+  /**
+   * `name`'s account is deleted without its conversations being found (as when no index names
+   * them), the name registered again, and its conversation with `peer` joined by the new
+   * holder: the new account and the join's read.
+   */
+  async function takenAgain(name: string, peer: { account: string }) {
+    await ops.remove(name, { conversations: false });
+    const holder = await register(name);
+    const room = directRoom(name, peer.account.slice(0, peer.account.lastIndexOf(':')));
+    const fresh = await history.read(
+      room,
+      { limit: 10, accounts: [holder.account, peer.account] },
+      true,
+    );
+    return { holder, fresh };
+  }
+
   let n = 0;
   const cmid = (): string => `cmid-${String(++n).padStart(6, '0')}`;
 
@@ -129,15 +146,7 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
       true,
     );
     await say(room, 'gina', gina.since, 'for frank only');
-    // The deletion misses it (as when no index names it).
-    await ops.remove('frank', { conversations: false });
-    const newFrank = await register('frank');
-
-    const fresh = await history.read(
-      room,
-      { limit: 10, accounts: [newFrank.account, gina.account] },
-      true,
-    );
+    const { fresh } = await takenAgain('frank', gina);
     expect(fresh.page.messages).toEqual([]);
     expect(fresh.meta.seq).toBe(0);
     expect(fresh.meta.epoch).not.toBe(old.meta.epoch);
@@ -164,9 +173,7 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
     const room = directRoom('hal', 'ivy');
     await history.read(room, { limit: 10, accounts: [hal.account, ivy.account] }, true);
     await say(room, 'ivy', ivy.since, 'to the first hal');
-    await ops.remove('hal', { conversations: false });
-    const newHal = await register('hal');
-    await history.read(room, { limit: 10, accounts: [newHal.account, ivy.account] }, true);
+    const { holder: newHal } = await takenAgain('hal', ivy);
     await say(room, 'hal', newHal.since, 'the new hal');
     // The deletion's step for this conversation comes only now.
     expect(await cmd.chatConversationEnd(...roomKeys(keys, room), hal.account, 60)).toBe(0);
@@ -202,13 +209,7 @@ describe.each(BACKENDS)('a conversation of a deleted account (%s)', (backend) =>
       senderSince: mo.since,
     };
     const first = await history.append(send);
-    await ops.remove('lee', { conversations: false });
-    const newLee = await register('lee');
-    const fresh = await history.read(
-      room,
-      { limit: 10, accounts: [newLee.account, mo.account] },
-      true,
-    );
+    const { fresh } = await takenAgain('lee', mo);
     const retried = await history.append(send);
     expect(retried).toMatchObject({ duplicate: false, seq: 1, epoch: fresh.meta.epoch });
     expect(retried.id).not.toBe(first.id);
