@@ -92,7 +92,12 @@ export async function conversationAccounts(
   const raw = await ctx.redis.cmd.get(ctx.keys.user(peer));
   if (raw === null) throw noPeer(peer);
   const { createdAt } = JSON.parse(raw) as { createdAt: number };
-  return [`${self.user}:${self.since}`, `${peer}:${createdAt}`];
+  return [accountOf(self), accountOf({ user: peer, since: createdAt })];
+}
+
+/** An account as conversations name it: `<name>:<created>` (when it was made, ms). */
+export function accountOf(self: { user: string; since: number }): string {
+  return `${self.user}:${self.since}`;
 }
 
 /**
@@ -119,7 +124,7 @@ export async function readableConversation(
     requirePeer(ctx, address),
     ctx.redis.cmd.hget(ctx.keys.roomMeta(roomFor(self.user, address)), 'owners'),
   ]);
-  return owners === null || isOwner(owners, `${self.user}:${self.since}`);
+  return owners === null || isOwner(owners, accountOf(self));
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   announceDirect,
   directUsers,
   isDirectRoom,
+  accountOf,
   conversationAccounts,
   readableConversation,
   requirePeer,
@@ -356,7 +357,7 @@ export const CHAT_HANDLERS: HandlerTable<ChatSocket, InstanceContext, ClientToSe
   'marks:fetch': {
     schema: MarksFetchPayload,
     run: (socket, ctx, { ignore }) =>
-      ctx.marks.summary(socket.data.user, ignore, `${socket.data.user}:${socket.data.since}`),
+      ctx.marks.summary(socket.data.user, ignore, accountOf(socket.data)),
   },
 };
 
