@@ -48,7 +48,7 @@ export class RoomOps {
     room.members = members;
     room.memberCount = memberCount;
     for (const u of typing) room.typing.set(u, Date.now() + TYPING_TTL_MS);
-    readPage(this.resume, room, res.data, true);
+    readPage(this.resume, room, res.data, true, since ?? '0-0');
     // Nothing after `since` (in the room's epoch): `since` is where the room is.
     if (since && messages.length === 0 && !res.data.unrecoverable) {
       room.placeAt(res.data.lastSeq, since);

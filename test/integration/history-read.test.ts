@@ -100,6 +100,17 @@ describe.each(BACKENDS)('a page of history in one call (%s)', (backend) => {
       false,
     );
     expect(none.unrecoverable).toBe(true);
+    // '0-0' is before every message: a reader that holds nothing, in a room with none too.
+    const fromNothing = await history.read(
+      'empty-room',
+      { since: '0-0', epoch: fresh, limit: 3 },
+      false,
+    );
+    expect(fromNothing.unrecoverable).toBe(false);
+    expect(texts(fromNothing)).toEqual([]);
+    const all = await history.read('pages', q({ since: '0-0', limit: 2 }), false);
+    expect(all.unrecoverable).toBe(false);
+    expect(texts(all)).toEqual(['m1', 'm2']);
   });
 
   it('gives back every message as it was sent, whatever its characters', async () => {

@@ -66,6 +66,17 @@ describe('readPage', () => {
     expect(host.resets).toBe(0);
   });
 
+  it('does not start over for a place that held nothing when asked, though a live message moved it before the answer', () => {
+    const c = new SeqCursor();
+    const host = new ScriptedHost([]);
+    readPage(host, c, page([], { lastSeq: 0 }), true);
+    const asked = c.resumeFrom();
+    expect(c.take(1, msg(1).id)).toBe(true); // live, while the page was asked
+    readPage(host, c, page([], { unrecoverable: true }), false, asked);
+    expect(host.resets).toBe(0);
+    expect(c.contiguousSeq).toBe(1);
+  });
+
   it('bases a first page at its first message: older history is not owed', () => {
     const c = new SeqCursor();
     const host = new ScriptedHost([]);
@@ -170,6 +181,18 @@ describe('catchUp', () => {
     expect(host.resets).toBe(1);
     expect(c.epoch).toBe('e2');
     expect(c.resumeFrom()).toBe(msg(2, 'e2').id);
+  });
+
+  it('reads once more after starting over: what came live while the page was asked is read again', async () => {
+    const c = new SeqCursor();
+    const host = new ScriptedHost([page([1, 2], { unrecoverable: true }), page([3])]);
+    readPage(host, c, page([1, 2, 3, 4]), true);
+    // A failover lost 3 and 4; a new 3 came live while the resume's page was asked, and the
+    // start over let it go with the old place.
+    expect(await catchUp(host, 's', c, 'r', false)).toBe(3);
+    expect(host.resets).toBe(1);
+    expect(host.asked.map((a) => a.request.since)).toEqual([msg(4).id, msg(2).id]);
+    expect(c.resumeFrom()).toBe(msg(3).id);
   });
 
   it('reads a bounded number of pages from a server that always has more', async () => {

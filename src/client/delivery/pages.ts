@@ -71,17 +71,19 @@ export const RESUME_PAGES_MAX = 1000;
  * - A truncated page (`since` older than the history kept) records the gap before its first
  *   message, so the place moves past what can never come back.
  * - Messages taken before (live, or in an overlapping page) are not new.
+ *
+ * `asked` is the place the page was asked from: live messages may have moved the room's
+ * place since, and `unrecoverable` speaks of the place asked from.
  */
 export function readPage<R extends RoomPlace>(
   host: PageHost<R, never>,
   room: R,
   page: Page,
   first: boolean,
+  asked = room.resumeFrom(),
 ): number {
   const head = page.messages[0];
-  // A place that holds nothing yet ('0-0': an empty room's) has nothing to start over, though
-  // the server answers it as past its newest message when the room has none.
-  const restart = page.unrecoverable === true && room.resumeFrom() !== '0-0';
+  const restart = startsOver(page, asked);
   if (room.adoptEpoch(page.epoch, restart)) {
     host.reset(room);
     room.setBase(head?.seq ?? (page.lastSeq ?? 0) + 1);
@@ -93,6 +95,15 @@ export function readPage<R extends RoomPlace>(
   let added = 0;
   for (const m of page.messages) if (host.took(room, m)) added++;
   return added;
+}
+
+/**
+ * Whether an answer starts the place over in its epoch: the place it was asked from is none
+ * the server has. One that held nothing (`0-0`) has nothing to start over (a server of an
+ * earlier version answered it as past the newest message of a room that has none).
+ */
+function startsOver(page: Page, asked: string): boolean {
+  return page.unrecoverable === true && asked !== '0-0';
 }
 
 /**
@@ -110,6 +121,7 @@ export async function catchUp<R extends RoomPlace, C>(
 ): Promise<number> {
   let added = 0;
   let since = room.resumeFrom();
+  let restarted = false;
   for (let n = 0; n < RESUME_PAGES_MAX; n++) {
     const asJoin = join && n === 0;
     const epoch = room.epoch;
@@ -118,8 +130,15 @@ export async function catchUp<R extends RoomPlace, C>(
     if (!asJoin) request.limit = HISTORY_PAGE_MAX;
     const page = await host.ask(via, room, asJoin ? 'room:join' : 'room:history', request);
     if (!page) break;
-    added += readPage(host, room, page, false);
+    added += readPage(host, room, page, false, since);
     const last = page.messages[page.messages.length - 1];
+    // Started over: live messages taken while the page was asked went with the old place,
+    // and the page was read before them; one more page from the new place brings them back.
+    if (startsOver(page, since) && !restarted) {
+      restarted = true;
+      since = room.resumeFrom();
+      continue;
+    }
     if (!page.hasMore || !last) break;
     since = last.id;
   }

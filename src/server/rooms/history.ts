@@ -157,9 +157,10 @@ if ARGV[3] ~= '' and ARGV[3] ~= meta[2] and (since ~= '' or before ~= '') then
   stale = 1
   since, before = '', ''
 end
-if since ~= '' then
+if since ~= '' and since ~= '0-0' then
   -- A position past the newest message the room ever had is none it gave out (a forged or
   -- corrupted cursor): read as stale, or the client would drop every message up to it.
+  -- '0-0' is before every message, in a room with none too: a reader that holds nothing.
   local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
   local sms, sseq = string.match(since, '^(%d+)-(%d+)$')
   local past = newest == nil
