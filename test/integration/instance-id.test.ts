@@ -1,7 +1,15 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { InstanceStatus } from '../../src/protocol/index.js';
 import { ensureIdFree, IdInUseError } from '../../src/server/ops/instance-id.js';
-import { RateCounter, StatusReporter, startingStatus } from '../../src/server/ops/status.js';
+import {
+  RateCounter,
+  STATUS_TTL_MS,
+  StatusReporter,
+  startingStatus,
+} from '../../src/server/ops/status.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
 import { LocalCluster } from '../admin/local-cluster.js';
 import { startInstances, useCluster } from '../helpers/cluster.js';
@@ -71,6 +79,34 @@ describe('an instance id', () => {
         const held = JSON.parse((await redis.get(keys.instance(id)))!) as InstanceStatus;
         expect(held.bootId).toBe(a!.status === 'fulfilled' ? 'a' : 'b');
       }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('left by a crashed instance and expiring between the look and the claim is taken', async () => {
+    const redis = cluster.redis.client();
+    const keys = makeKeys('expiring:');
+    const key = keys.instance('twin');
+    // A process of this machine that is gone: its status is taken over without waiting.
+    const dead = spawn(process.execPath, ['-e', '']);
+    await once(dead, 'exit');
+    const left = { ...statusOf('crashed', 1000), hostname: os.hostname(), pid: dead.pid! };
+    await redis.set(key, JSON.stringify(left), 'PX', STATUS_TTL_MS);
+    // It expires after the start read it, before its claim reaches Redis.
+    const late = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'eval') return Reflect.get(target, prop, receiver) as unknown;
+        return async (...args: Parameters<typeof redis.eval>) => {
+          await target.del(key);
+          return target.eval(...args);
+        };
+      },
+    });
+    try {
+      await ensureIdFree(late, keys, 'twin', () => statusOf('next', Date.now()));
+      const held = JSON.parse((await redis.get(key))!) as InstanceStatus;
+      expect(held.bootId).toBe('next');
     } finally {
       redis.disconnect();
     }

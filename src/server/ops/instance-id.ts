@@ -16,12 +16,14 @@ const LOOK_AGAIN_MS = 250;
 
 /**
  * Sets the status key to the claim (expiring as a status does) if it still holds what was read
- * (`''`: nothing): two starts that both found the id free cannot both take it.
+ * (`''`: nothing), or nothing at all (what was read expired since: a crashed instance's status
+ * read at the end of its life): two starts that both found the id free cannot both take it,
+ * since the first one's claim is something the second did not read.
  * KEYS: status. ARGV: claim, ttl ms, what was read.
  */
 const CLAIM_SCRIPT = `
 local v = redis.call('GET', KEYS[1])
-if (v or '') ~= ARGV[3] then return 0 end
+if v and v ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
