@@ -74,6 +74,13 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
   onMessage(msg: ChatMessage): void {
     const room = this.rooms.get(msg.room);
     if (!room) return;
+    if (room.epoch === undefined) {
+      // Joined, not answered yet: which history the room holds is the answer's to say (its
+      // history may be reset between the socket's join and the read), so the message waits
+      // for it; the join takes those of the answer's epoch.
+      room.hold(msg);
+      return;
+    }
     if (room.isOtherEpoch(msg.epoch)) {
       // The room's history was reset on the server: a resume from our (old-epoch) position
       // is answered with the new history. The message waits until then (it may be newer
@@ -117,11 +124,14 @@ export class Resume implements PageHost<RoomState, ClientSocket> {
     return true;
   }
 
-  /** Delivers the live messages held for the room's current epoch; drops the rest. */
+  /**
+   * Delivers the live messages held for the room's current epoch (those held before a join's
+   * answer, and those of a new epoch held during a reload); drops the rest.
+   */
   takeHeld(room: RoomState): void {
     let took = false;
     for (const m of room.held.splice(0)) {
-      if (m.epoch === room.epoch) took = this.accept(room, m, true) || took;
+      if (!room.isOtherEpoch(m.epoch)) took = this.accept(room, m, true) || took;
     }
     // Something between the answer and the held messages is missing: resume again (queued).
     if (took && room.hasHole()) this.resyncForHole();
