@@ -8,112 +8,112 @@ import type { Costs } from './costs.js';
  */
 export const MEASURED: Costs = {
   version: 1,
-  run: '2026-12-07T20:24:37Z, commit 7016771, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1272, Node v20.20.2',
+  run: '2026-12-07T23:26:41Z, commit b5e45dc, AMD EPYC x 2, 24 GiB, linux 6.18.44-fc-v1300, Node v20.20.2',
   instance: {
     rssStartBytes: {
-      value: 81640000,
+      value: 81570000,
       source: 'rss: RSS per instance at start, before any client (78 MiB / 78 MiB)',
     },
     rssPerConnectionBytes: {
-      value: 16460,
+      value: 15090,
       source:
-        "idle: slope of the instances' RSS over the 10k, 20k tiers (9.6 KiB, 12.9 KiB per connection over start)",
+        "idle: slope of the instances' RSS over the 10k, 20k tiers (8.6 KiB, 11.7 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 42000,
+      value: 56500,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.7 %, 13 % of a core, 2 instances), per instance",
+        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.7 %, 10.1 % of a core, 2 instances), per instance",
     },
     idleUsPerConnectionSec: {
-      value: 2.3,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.7 %, 13 %)",
+      value: 0,
+      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.7 %, 10.1 %)",
     },
     usPerDelivery: {
-      value: 11.13,
+      value: 12.82,
       source:
-        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 30.4, 24.28, 23.87, 20.07, 16.18 µs average)',
+        'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 25.15, 18.2, 18.69, 19.08, 15.15 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 77700,
+      value: 6188,
       source:
-        'fanout: intercept of that slope (24.2 % of a core over 2 instances), per instance, less holding 500 connections idle',
+        'fanout: intercept of that slope (12.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -1032.9 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -220.7 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
-      value: 247.5,
+      value: 280,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -1032.9 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -220.7 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 698.4,
+      value: 461.6,
       source:
-        "idle: connect phase of the 20k tier: instances' CPU per connect (16.2 s over 20.6 s, less holding)",
+        "idle: connect phase of the 20k tier: instances' CPU per connect (10.7 s over 14.2 s, less holding)",
     },
     usPerJoin: {
-      value: 448.9,
+      value: 276.3,
       source:
-        "idle: join phase of the 20k tier: instances' CPU per join (11.2 s over 17.2 s, less holding)",
+        "idle: join phase of the 20k tier: instances' CPU per join (7 s over 14.8 s, less holding)",
     },
   },
   redis: {
     usPerMessage: {
-      value: 232.5,
-      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 181/s)',
+      value: 177.5,
+      source: 'scale: Redis CPU per message with its room on one instance (8000 messages at 182/s)',
     },
     usPerPush: {
-      value: 38.75,
+      value: 48.75,
       source:
         'scale: Redis CPU per message with every room on 2 instances minus on 1 (8000 and 8000 messages)',
     },
     commandsPerMessage: {
-      value: 8.344,
+      value: 8.364,
       source:
         'fanout: Redis commands per message (INFO commandstats over the window, median of the headline points, less holding)',
     },
     bytesInPerMessage: {
-      value: 376.3,
+      value: 377.5,
       source: 'fanout: Redis net input per message (median of the headline points)',
     },
     bytesPerPush: {
-      value: 264.8,
+      value: 265.4,
       source:
         'fanout: Redis net output per message / 2 subscribed instances (the script reply counted in)',
     },
     usPerConnect: {
-      value: 65.8,
+      value: 53.16,
       source: 'idle: connect phase of the 20k tier: Redis CPU per connect, less holding',
     },
     commandsPerConnect: {
-      value: 10.02,
+      value: 9.934,
       source:
         'idle: connect phase of the 20k tier: Redis commands (INFO commandstats) per connect, less holding',
     },
     bytesPerConnect: {
-      value: 587,
+      value: 581.8,
       source:
         'idle: connect phase of the 20k tier: Redis net bytes (in + out) per connect, less holding',
     },
     usPerJoin: {
-      value: 117.1,
+      value: 98.33,
       source: 'idle: join phase of the 20k tier: Redis CPU per join, less holding',
     },
     commandsPerJoin: {
-      value: 15.51,
+      value: 14.96,
       source:
         'idle: join phase of the 20k tier: Redis commands (INFO commandstats) per join, less holding',
     },
     bytesPerJoin: {
-      value: 2165,
+      value: 2143,
       source: 'idle: join phase of the 20k tier: Redis net bytes (in + out) per join, less holding',
     },
     idleUsPerInstanceSec: {
-      value: 2000,
+      value: 1333,
       source:
-        'idle: Redis CPU with 2 instances up and no client (0.4 % of a core over 15 s), per instance',
+        'idle: Redis CPU with 2 instances up and no client (0.3 % of a core over 15 s), per instance',
     },
     idleCommandsPerInstanceSec: {
       value: 11,
@@ -125,9 +125,9 @@ export const MEASURED: Costs = {
       source: 'idle: Redis net bytes/s (in + out) with 2 instances up and no client, per instance',
     },
     idleUsPerRoomInstanceSec: {
-      value: 0.6173,
+      value: 1.644,
       source:
-        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 1.4 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 3.7 µs, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleCommandsPerRoomInstanceSec: {
       value: 0.45,
@@ -135,25 +135,25 @@ export const MEASURED: Costs = {
         "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve",
     },
     idleBytesPerRoomInstanceSec: {
-      value: 34.7,
+      value: 34.04,
       source:
-        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 77.1 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
+        "from the code: one renewal (9 commands) every 20 s (src/server/rooms/presence.ts); the idle tiers' intercept, less the instances' own, was below what they resolve; x 75.6 B, an idle command (the idle tiers: Redis CPU and bytes per connection over commands per connection)",
     },
     idleUsPerConnectionSec: {
-      value: 0.1,
-      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.7 %, 0.8 %)',
+      value: 0.3,
+      source: 'idle: slope of Redis CPU over the 10k, 20k tiers (0.4 %, 0.7 %)',
     },
     idleCommandsPerConnectionSec: {
-      value: 0.0729,
+      value: 0.08214,
       source: 'idle: Redis commands/s over the hold, slope per connection over the 10k, 20k tiers',
     },
     idleBytesPerConnectionSec: {
-      value: 5.622,
+      value: 6.213,
       source: 'idle: Redis net bytes/s (in + out) over the hold, slope per connection',
     },
     historyEntryBytes: {
-      value: 88.75,
-      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 99821 entries",
+      value: 88.81,
+      source: "fanout: MEMORY USAGE of the 10 rooms' streams / their 100000 entries",
     },
     dedupeKeyBytes: {
       value: 150.2,
@@ -164,7 +164,7 @@ export const MEASURED: Costs = {
       source: 'rss: Redis used_memory growth over making 20000 accounts with a session each',
     },
     memberBytes: {
-      value: 138.1,
+      value: 136,
       source:
         'idle: join phase of the 20k tier: Redis used_memory growth per join (presence entry, room keys)',
     },
