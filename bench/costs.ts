@@ -29,23 +29,64 @@ const cost = (value: number, source: string): Cost => ({
   source,
 });
 
+const KEPT = 'kept from before: ';
+/**
+ * A cost's source when this run did not resolve it (`why`) and the last one's value is kept:
+ * where that value came from, and the run (`prevRun`: date and commit) that measured it.
+ */
+const keptSource = (why: string, prevSource: string, prevRun: string): string => {
+  const at = prevSource.indexOf(KEPT);
+  const from =
+    at >= 0
+      ? prevSource.slice(at + KEPT.length)
+      : `${prevSource} (the run of ${prevRun.split(', ').slice(0, 2).join(', ')})`;
+  return `${why}; ${KEPT}${from}`;
+};
+
 /** Idle figures fitted over the tiers of ours: per connection (slope) and with none (intercept). */
 interface IdleFit {
   instances: number;
   pairs: number;
   serverBase: number;
   serverPerConn: number;
+  /** The instances' slope is the last run's: these tiers did not resolve it (see `resolvedLine`). */
+  serverKept: boolean;
   redisBase: number;
   redisPerConn: number;
+  redisKept: boolean;
   commands?: { base: number; perConn: number };
   bytes?: { base: number; perConn: number };
 }
 
-function fitIdle(tiers: IdleTier[]): IdleFit | undefined {
+/**
+ * A line through the tiers' CPU (cores) over their connections. Every connection costs some
+ * CPU while idle (its pings, its timers): a slope of 0 or less says the tiers did not resolve
+ * that cost (the larger measured no more than the smaller, inside the holds' spread), not that
+ * it is none. Then the slope of the last run that resolved it (`prevPerConn`, cores per
+ * connection) is kept, and the intercept is what the tiers measured less it (their mean).
+ */
+function resolvedLine(
+  points: { x: number; y: number }[],
+  prevPerConn: number,
+): { slope: number; intercept: number; kept: boolean } | undefined {
+  const line = lineFit(points);
+  if (!line) return undefined;
+  if (line.slope > 0 || prevPerConn <= 0) return { ...line, kept: false };
+  const rest = points.map((p) => p.y - prevPerConn * p.x);
+  const intercept = rest.reduce((a, b) => a + b, 0) / rest.length;
+  return { slope: prevPerConn, intercept, kept: true };
+}
+
+function fitIdle(tiers: IdleTier[], prev: Costs): IdleFit | undefined {
   const fit = (y: (t: IdleTier) => number): { slope: number; intercept: number } | undefined =>
     lineFit(tiers.map((t) => ({ x: t.connections, y: y(t) })));
-  const server = fit((t) => t.serverPct / 100);
-  const redis = fit((t) => t.redisPct / 100);
+  const cpu = (y: (t: IdleTier) => number, prevUs: number | null | undefined) =>
+    resolvedLine(
+      tiers.map((t) => ({ x: t.connections, y: y(t) })),
+      (prevUs ?? 0) / US,
+    );
+  const server = cpu((t) => t.serverPct / 100, prev.instance.idleUsPerConnectionSec.value);
+  const redis = cpu((t) => t.redisPct / 100, prev.redis.idleUsPerConnectionSec.value);
   if (!server || !redis) return undefined;
   const instances = tiers[0]!.instances ?? 2;
   const held = tiers.filter((t) => t.redisHold && t.redisHold.seconds > 0);
@@ -58,8 +99,10 @@ function fitIdle(tiers: IdleTier[]): IdleFit | undefined {
     pairs: IDLE_ROOMS * instances,
     serverBase: server.intercept,
     serverPerConn: server.slope,
+    serverKept: server.kept,
     redisBase: redis.intercept,
     redisPerConn: redis.slope,
+    redisKept: redis.kept,
     commands: per((t) => t.redisHold!.commands / t.redisHold!.seconds),
     bytes: per((t) => (t.redisHold!.bytesIn + t.redisHold!.bytesOut) / t.redisHold!.seconds),
   };
@@ -104,7 +147,7 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
   const tiers = (r.idle ?? [])
     .filter((t) => t.kind === 'ours')
     .sort((a, b) => a.connections - b.connections);
-  const idle = tiers.length >= 2 ? fitIdle(tiers) : undefined;
+  const idle = tiers.length >= 2 ? fitIdle(tiers, prev) : undefined;
   const list = tiers.map((t) => `${t.connections / 1000}k`).join(', ');
   if (idle) {
     const rssFit = lineFit(tiers.map((t) => ({ x: t.connections, y: t.rssBytes })));
@@ -115,13 +158,19 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
       );
     }
     const pcts = tiers.map((t) => `${t.serverPct} %`).join(', ');
+    const unresolved = (pctsOf: string): string =>
+      `idle: the ${list} tiers (${pctsOf}) did not resolve a cost per connection (the larger measured no more than the smaller)`;
     i.idleBaseUsPerSec = cost(
       (idle.serverBase / idle.instances) * US,
-      `idle: intercept of the instances' CPU over the ${list} tiers (${pcts} of a core, ${idle.instances} instances), per instance`,
+      idle.serverKept
+        ? `idle: the instances' CPU over the ${list} tiers (${pcts} of a core, ${idle.instances} instances) less the kept cost per connection, their mean, per instance`
+        : `idle: intercept of the instances' CPU over the ${list} tiers (${pcts} of a core, ${idle.instances} instances), per instance`,
     );
     i.idleUsPerConnectionSec = cost(
       idle.serverPerConn * US,
-      `idle: slope of the instances' CPU over the ${list} tiers (${pcts})`,
+      idle.serverKept
+        ? keptSource(unresolved(pcts), prev.instance.idleUsPerConnectionSec.source, prev.run)
+        : `idle: slope of the instances' CPU over the ${list} tiers (${pcts})`,
     );
     const rpcts = tiers.map((t) => `${t.redisPct} %`).join(', ');
     // What the instances cost Redis with no client (their beats and status writes) is per
@@ -158,7 +207,9 @@ export function costsFromResults(r: Results, prev: Costs): Costs {
     );
     rd.idleUsPerConnectionSec = cost(
       idle.redisPerConn * US,
-      `idle: slope of Redis CPU over the ${list} tiers (${rpcts})`,
+      idle.redisKept
+        ? keptSource(unresolved(rpcts), prev.redis.idleUsPerConnectionSec.source, prev.run)
+        : `idle: slope of Redis CPU over the ${list} tiers (${rpcts})`,
     );
     if (idle.commands) {
       rd.idleCommandsPerRoomInstanceSec = cost(

@@ -41,6 +41,34 @@ describe('costs from bench results (no network)', () => {
     expect(c.instance.usPerJoin).toEqual(MEASURED.instance.usPerJoin);
   });
 
+  it('keeps the last cost per idle connection when the tiers did not resolve one (the larger measured less)', () => {
+    const r: Results = structuredClone(RUN_2026_12_03);
+    const [small, large] = [...r.idle!]
+      .filter((t) => t.kind === 'ours')
+      .sort((a, b) => a.connections - b.connections);
+    expect([small!.connections, small!.serverPct]).toEqual([10_000, 7.8]);
+    large!.serverPct = 7;
+    const prev = structuredClone(MEASURED);
+    prev.instance.idleUsPerConnectionSec = { value: 2.3, source: 'idle: slope of an earlier run' };
+    const c = costsFromResults(r, prev);
+    expect(c.instance.idleUsPerConnectionSec.value).toBe(2.3);
+    expect(c.instance.idleUsPerConnectionSec.source).toMatch(
+      /did not resolve a cost per connection .*; kept from before: idle: slope of an earlier run \(the run of [^,]+, commit \w+\)$/,
+    );
+    // The tiers less 2.3 µs/s per connection: (7.8 - 2.3) and (7.0 - 4.6) % of a core, their
+    // mean over 2 instances.
+    expect(c.instance.idleBaseUsPerSec.value).toBeCloseTo(((0.055 + 0.024) / 2 / 2) * 1e6, 6);
+    // Kept again by the next such run, its source names the run that measured it, once.
+    const again = costsFromResults(r, c);
+    expect(again.instance.idleUsPerConnectionSec.source.match(/kept from before/g)).toHaveLength(1);
+    expect(again.instance.idleUsPerConnectionSec.source).toBe(
+      c.instance.idleUsPerConnectionSec.source,
+    );
+    // With nothing measured before, there is nothing to keep: the fit's 0.
+    prev.instance.idleUsPerConnectionSec = { value: 0, source: 'never' };
+    expect(costsFromResults(r, prev).instance.idleUsPerConnectionSec.value).toBe(0);
+  });
+
   it("takes Redis commands, bytes and memory from the phases' INFO deltas, less what holding costs", () => {
     const r: Results = structuredClone(RUN_2026_12_03);
     const delta = (commands: number, seconds: number, memoryBytes = 0) => ({

@@ -20,13 +20,14 @@ export const MEASURED: Costs = {
         "idle: slope of the instances' RSS over the 10k, 20k tiers (8.6 KiB, 11.7 KiB per connection over start)",
     },
     idleBaseUsPerSec: {
-      value: 56500,
+      value: 34750,
       source:
-        "idle: intercept of the instances' CPU over the 10k, 20k tiers (10.7 %, 10.1 % of a core, 2 instances), per instance",
+        "idle: the instances' CPU over the 10k, 20k tiers (10.7 %, 10.1 % of a core, 2 instances) less the kept cost per connection, their mean, per instance",
     },
     idleUsPerConnectionSec: {
-      value: 0,
-      source: "idle: slope of the instances' CPU over the 10k, 20k tiers (10.7 %, 10.1 %)",
+      value: 2.3,
+      source:
+        "idle: the 10k, 20k tiers (10.7 %, 10.1 %) did not resolve a cost per connection (the larger measured no more than the smaller); kept from before: idle: slope of the instances' CPU over the 10k, 20k tiers (10.7 %, 13 %) (the run of 2026-12-07T20:24:37Z, commit 7016771)",
     },
     usPerDelivery: {
       value: 12.82,
@@ -34,27 +35,27 @@ export const MEASURED: Costs = {
         'fanout: marginal server CPU per delivery (slope over 10k, 20k, 25k, 30k, 40k deliveries/s; 25.15, 18.2, 18.69, 19.08, 15.15 µs average)',
     },
     trafficBaseUsPerSec: {
-      value: 6188,
+      value: 26790,
       source:
         'fanout: intercept of that slope (12.5 % of a core over 2 instances), per instance, less holding 500 connections idle',
     },
     usPerMessage: {
       value: 0,
       source:
-        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -220.7 µs), minus hearing it: the part only the sender's instance pays",
+        "scale: instances' CPU per message with every room on 1 instance (rooms of 5 on 4 instances, 8000 messages, less its deliveries and the instances' idle and traffic bases; -200.5 µs), minus hearing it: the part only the sender's instance pays",
     },
     usPerMessageHeard: {
       value: 280,
       source:
-        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -220.7 µs after the bases, so the sender's part counts as 0",
+        "scale: instances' CPU per message with every room on 2 instances minus on 1 (rooms of 5 on 4 instances; 8000 and 8000 messages, less its deliveries and the instances' idle and traffic bases): what each further instance serving a room spends on each of its messages; the whole with every room on 1 instance came out at -200.5 µs after the bases, so the sender's part counts as 0",
     },
     usPerConnect: {
-      value: 461.6,
+      value: 471.9,
       source:
         "idle: connect phase of the 20k tier: instances' CPU per connect (10.7 s over 14.2 s, less holding)",
     },
     usPerJoin: {
-      value: 276.3,
+      value: 265.6,
       source:
         "idle: join phase of the 20k tier: instances' CPU per join (7 s over 14.8 s, less holding)",
     },
