@@ -1,7 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { freePort } from '../test/helpers/processes.js';
 import type { GenCommand, GenDone } from './gen-messages.js';
 
 /** Every process the bench starts, so it can kill them all (by pid) on the way out. */
@@ -32,16 +32,8 @@ export function runProbe(main: () => Promise<void>, log: (s: string) => void): v
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** Ports below the kernel's ephemeral range, as the tests take them (see there). */
+export { freePort };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

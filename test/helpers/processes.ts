@@ -4,9 +4,59 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/server/local-cluster/private-redis.js';
+import net from 'node:net';
 
-export { freePort };
+/**
+ * The ports the kernel gives outgoing connections (and `listen(0)`): a server a test stops and
+ * starts again on its port must not have had it there, or any connection made meanwhile (a
+ * client's, Redis's own, another test's) may take it and the restart cannot bind.
+ */
+function ephemeralLow(): number {
+  try {
+    const [lo] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return lo !== undefined && Number.isInteger(lo) && lo > 2048 ? lo : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/** Where the ports of tests start, and how many each test worker has of its own. */
+const PORTS_FROM = 10_000;
+const PORTS_PER_WORKER = 2000;
+let nextPort: number | undefined;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, from a block of this test worker's
+ * own (vitest's pool id), so a server stopped and started again finds its port still free:
+ * nothing outside takes a port there unasked, and this worker hands each out once a round of
+ * its block. Ports in use (another program's, another run's) are passed over.
+ */
+export async function freePort(): Promise<number> {
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0);
+  const span = Math.max(PORTS_PER_WORKER, 100);
+  const top = ephemeralLow();
+  const blocks = Math.max(1, Math.floor((top - PORTS_FROM) / span));
+  const base = PORTS_FROM + (worker % blocks) * span;
+  nextPort ??= base + Math.floor(Math.random() * span);
+  for (let tried = 0; tried < span; tried++) {
+    const port = nextPort;
+    nextPort = base + ((nextPort - base + 1) % span);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port in ${base}-${base + span - 1}`);
+}
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');

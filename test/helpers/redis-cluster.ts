@@ -65,11 +65,12 @@ export class TestRedisCluster {
 
   /**
    * Starts a node on its ports. A free port is free only when it was looked at: another
-   * process (any outgoing connection takes an ephemeral port) may bind it before redis-server
-   * does, which then exits at once. So an exit before the node answers is not waited out: on
-   * the first start the node gets new ports and starts again (three tries); a restart keeps
-   * its ports (the layout in nodes.conf names them) and says why it failed. Nor is an answer
-   * from another redis-server that took the port taken for this node's.
+   * program may bind it before redis-server does, which then exits at once. So an exit before
+   * the node answers is not waited out: on the first start the node gets new ports and starts
+   * again (three tries); a restart keeps its ports (the layout in nodes.conf names them),
+   * which `freePort` takes below the kernel's ephemeral range so that no outgoing connection
+   * made while the node was down holds one, and says why it failed. Nor is an answer from
+   * another redis-server that took the port taken for this node's.
    */
   private async startNode(n: Node, first: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {

@@ -1,6 +1,5 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { distEntry } from '../../shared/package-files.js';
 import { Redis } from 'ioredis';
@@ -8,20 +7,6 @@ import type { WatchdogMessage } from './ipc.js';
 import { acquireRedisLock, recordRedisPid, releaseRedisLock } from './redis-lock.js';
 
 const WATCHDOG = distEntry('server/local-cluster/redis-watchdog.js');
-
-/** Asks the kernel for a free loopback port. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether `redis-server` can be run from PATH. */
 export function redisServerAvailable(): boolean {
