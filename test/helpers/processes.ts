@@ -28,6 +28,19 @@ const PORTS_FROM = 10_000;
 const PORTS_PER_WORKER = 2000;
 let nextPort: number | undefined;
 
+/** A port the kernel picks (from its ephemeral range). */
+function kernelPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -45,9 +58,12 @@ function bindable(port: number): Promise<boolean> {
  */
 export async function freePort(): Promise<number> {
   const worker = Number(process.env.VITEST_POOL_ID ?? 0);
-  const span = Math.max(PORTS_PER_WORKER, 100);
-  const top = ephemeralLow();
-  const blocks = Math.max(1, Math.floor((top - PORTS_FROM) / span));
+  // An ephemeral range set unusually low leaves smaller blocks (never reaching into it), and
+  // one starting near PORTS_FROM leaves the kernel's choice.
+  const room = ephemeralLow() - PORTS_FROM;
+  if (room < 500) return kernelPort();
+  const span = Math.min(PORTS_PER_WORKER, room);
+  const blocks = Math.max(1, Math.floor(room / span));
   const base = PORTS_FROM + (worker % blocks) * span;
   nextPort ??= base + Math.floor(Math.random() * span);
   for (let tried = 0; tried < span; tried++) {
