@@ -294,12 +294,12 @@ export class RoomState {
     return this.cursor.isOtherEpoch(epoch);
   }
 
-  /** The id to resume from: everything up to it is here. */
   /** See {@link SeqCursor.placeAt}. */
   placeAt(seq: number, id: string): void {
     this.cursor.placeAt(seq, id);
   }
 
+  /** The id to resume from: everything up to it is here. */
   resumeFrom(): string {
     return this.cursor.resumeFrom();
   }

@@ -11,10 +11,10 @@ import {
 import type { Keys } from '../redis/keys.js';
 import type { RedisConn } from '../redis/clients.js';
 
-/** An instance's status key lives this long; it is rewritten every second. */
 /** This machine's name, in the status (see `ensureIdFree`). */
 const HOSTNAME = os.hostname();
 
+/** An instance's status key lives this long; it is rewritten every second. */
 export const STATUS_TTL_MS = 4000;
 
 /**

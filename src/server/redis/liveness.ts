@@ -1,3 +1,6 @@
+/** How long a probe waits for its answer. */
+export const PROBE_TIMEOUT_MS = 2000;
+
 /**
  * Whether Redis answers this instance, not only whether its connection is open: a Redis that
  * hangs (stopped, swapping, a full disk's fsync) or a network path that drops packets keeps
@@ -6,9 +9,6 @@
  * not answered within {@link PROBE_TIMEOUT_MS} fails on its own clock (an auto-pipelined
  * command's timeout is the pipeline's), so a hang shows within that and a beat.
  */
-/** How long a probe waits for its answer. */
-export const PROBE_TIMEOUT_MS = 2000;
-
 export class RedisLiveness {
   private inFlight = false;
   private failed: string | undefined;
