@@ -1,36 +1,20 @@
-import { Redis } from 'ioredis';
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { login } from '../../src/client/api.js';
-import type { ChatClient } from '../../src/client/chat-client.js';
 import { AccountOps } from '../../src/server/auth/account-ops.js';
 import { makeKeys } from '../../src/server/redis/keys.js';
-import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
+import { connectUser, until, useCluster, type TestInstance } from '../helpers/cluster.js';
 
 const PREFIX = 'refused:';
-let redis: TestRedis;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(3, redis.url, { CHAT_KEY_PREFIX: PREFIX });
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-  await redis.down();
-});
+const cluster = useCluster(3, { CHAT_KEY_PREFIX: PREFIX });
 
 describe('what a resume is answered', () => {
   it('joins every other room again, and says which one it could not', async () => {
-    const [home, other] = nodes as [TestInstance, TestInstance];
+    const [home, other] = cluster.nodes as [TestInstance, TestInstance];
     const { client: me } = await connectUser([home.url, other.url]);
     const { client: bob } = await connectUser([other.url]);
     const { client: peerClient, user: peer } = await connectUser([other.url]);
-    clients.push(me, bob, peerClient);
+    cluster.clients.push(me, bob, peerClient);
     const statuses: string[] = [];
     me.on('status', (s) => statuses.push(s));
     // A room before the conversation and one after it: a resume goes through them in order.
@@ -42,7 +26,7 @@ describe('what a resume is answered', () => {
     peerClient.close();
 
     // The peer's account is deleted: a join of the conversation is refused from now on.
-    const cmd = new Redis(redis.url);
+    const cmd = cluster.redis.client();
     try {
       await new AccountOps(cmd, makeKeys(PREFIX)).delete(peer);
     } finally {
@@ -76,10 +60,10 @@ describe('what a resume is answered', () => {
   });
 
   it('a position the server no longer has, in the same epoch (a failover lost the newest message), starts the room over: the next message that takes its number is shown', async () => {
-    const [, home, other] = nodes as [TestInstance, TestInstance, TestInstance];
+    const [, home, other] = cluster.nodes as [TestInstance, TestInstance, TestInstance];
     const { client: me } = await connectUser([home.url, other.url]);
     const { client: bob } = await connectUser([other.url]);
-    clients.push(me, bob);
+    cluster.clients.push(me, bob);
     const room = 'rolled-back';
     await me.join(room);
     await bob.join(room);
@@ -92,7 +76,7 @@ describe('what a resume is answered', () => {
 
     // What a failover before replication does: the newest entry and its number are gone.
     const keys = makeKeys(PREFIX);
-    const cmd = new Redis(redis.url);
+    const cmd = cluster.redis.client();
     try {
       const [[id]] = (await cmd.xrevrange(keys.roomLog(room), '+', '-', 'COUNT', 1)) as [
         [string, string[]],
@@ -123,10 +107,10 @@ describe('what a resume is answered', () => {
   });
 
   it('a conversation the next holder of a deleted name opens afresh is started over on the other side at once, with nothing of the old one', async () => {
-    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const [, , node] = cluster.nodes as [TestInstance, TestInstance, TestInstance];
     const { client: me, user: self } = await connectUser([node.url]);
     const first = await connectUser([node.url]);
-    clients.push(me, first.client);
+    cluster.clients.push(me, first.client);
     const peer = first.user;
     await me.join(`@${peer}`);
     await first.client.join(`@${self}`);
@@ -135,14 +119,14 @@ describe('what a resume is answered', () => {
     const mine = () => me.rooms.get(`@${peer}`)!;
     await until(me, () => mine().messages.length === 1, 20_000, 'the message');
 
-    const cmd = new Redis(redis.url);
+    const cmd = cluster.redis.client();
     try {
       await new AccountOps(cmd, makeKeys(PREFIX)).delete(peer);
     } finally {
       cmd.disconnect();
     }
     const next = await connectUser([node.url], { user: peer });
-    clients.push(next.client);
+    cluster.clients.push(next.client);
     await next.client.join(`@${self}`);
     // Nobody writes: the join's notice alone starts the conversation over here.
     await until(me, () => mine().messages.length === 0, 20_000, 'the old conversation gone');
@@ -153,9 +137,9 @@ describe('what a resume is answered', () => {
   });
 
   it('a join after the newest message, answered with nothing newer, resumes from there (not from the start)', async () => {
-    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const [, , node] = cluster.nodes as [TestInstance, TestInstance, TestInstance];
     const { client: writer } = await connectUser([node.url]);
-    clients.push(writer);
+    cluster.clients.push(writer);
     await writer.join('since-room');
     for (const text of ['a', 'b', 'c']) {
       const sent = await writer.send('since-room', text);
@@ -164,17 +148,17 @@ describe('what a resume is answered', () => {
     await until(writer, () => writer.rooms.get('since-room')!.messages.length === 3);
     const newest = writer.rooms.get('since-room')!.messages[2]!.id;
     const { client: reader } = await connectUser([node.url]);
-    clients.push(reader);
+    cluster.clients.push(reader);
     const room = await reader.join('since-room', newest);
     expect(room.messages).toEqual([]);
     expect(room.resumeFrom()).toBe(newest);
   });
 
   it('a conversation its deletion did not find reads, for the next holder of the name, as one not yet opened: no history, no search hits, nothing unread', async () => {
-    const [, , node] = nodes as [TestInstance, TestInstance, TestInstance];
+    const [, , node] = cluster.nodes as [TestInstance, TestInstance, TestInstance];
     const first = await connectUser([node.url]);
     const { client: other, user: otherName } = await connectUser([node.url]);
-    clients.push(first.client, other);
+    cluster.clients.push(first.client, other);
     await first.client.join(`@${otherName}`);
     await other.join(`@${first.user}`);
     const sent = await other.send(`@${first.user}`, 'a secret for the first holder');
@@ -182,7 +166,7 @@ describe('what a resume is answered', () => {
     first.client.close();
 
     // The deletion misses the conversation (as when no index names it).
-    const cmd = new Redis(redis.url);
+    const cmd = cluster.redis.client();
     try {
       await new AccountOps(cmd, makeKeys(PREFIX)).remove(first.user, { conversations: false });
     } finally {
@@ -210,7 +194,7 @@ describe('what a resume is answered', () => {
       // is the next holder's to be told of.
       const again = await other.send(`@${first.user}`, 'are you still there?');
       await until(other, () => again.state === 'sent', 20_000, 'the send acked');
-      const lists = new Redis(redis.url);
+      const lists = cluster.redis.client();
       try {
         await lists.zadd(makeKeys(PREFIX).userDirects(first.user), Date.now(), otherName);
       } finally {

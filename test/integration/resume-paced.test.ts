@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../../src/client/chat-client.js';
-import { connectUser, startInstances, until, type TestInstance } from '../helpers/cluster.js';
-import { killAll } from '../helpers/processes.js';
-import { TestRedis } from '../helpers/redis.js';
-
-let redis: TestRedis;
-let nodes: TestInstance[];
-const clients: ChatClient[] = [];
+import { describe, expect, it } from 'vitest';
+import { connectUser, until, useCluster, type TestInstance } from '../helpers/cluster.js';
 
 // A burst of 10 events: a resume of 15 rooms outruns it.
-beforeAll(async () => {
-  redis = await TestRedis.start();
-  nodes = await startInstances(2, redis.url, {
-    CHAT_RATE_BURST: '10',
-    CHAT_RATE_PER_SEC: '20',
-    CHAT_KEY_PREFIX: 'paced:',
-  });
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await killAll();
-  await redis.down();
+const cluster = useCluster(2, {
+  CHAT_RATE_BURST: '10',
+  CHAT_RATE_PER_SEC: '20',
+  CHAT_KEY_PREFIX: 'paced:',
 });
 
 describe('joins and a resume that outrun the rate', () => {
   it('ask again when told to slow down, and every room is joined and resumed', async () => {
-    const [home, other] = nodes as [TestInstance, TestInstance];
+    const [home, other] = cluster.nodes as [TestInstance, TestInstance];
     const { client: me } = await connectUser([home.url, other.url]);
     const { client: bob } = await connectUser([other.url]);
-    clients.push(me, bob);
+    cluster.clients.push(me, bob);
     const rooms = Array.from({ length: 15 }, (_, i) => `paced-${i}`);
     // Fifteen joins in a row against a burst of ten: the client paces itself.
     for (const room of rooms) await me.join(room);
